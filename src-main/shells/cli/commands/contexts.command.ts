@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import { kubeconfigPaths, loadKubeconfig } from '../../../adapters/kube/kubeconfig.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { emit, type CliIo } from '../output.ts';
+import type { RegisterCommand } from './index.ts';
+
+/** `switchyard contexts`: the kubeconfig contexts as the console lists them (names only, no credentials). */
+export const registerContexts: RegisterCommand = (program: Command, io: CliIo, setExit) => {
+  program
+    .command('contexts')
+    .description('list kubeconfig contexts (KUBECONFIG merged as kubectl does, else ~/.kube/config)')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) => {
+      const merged = loadKubeconfig(kubeconfigPaths(io.env), { implicitDefault: io.env.KUBECONFIG === undefined });
+      const contexts = merged.contexts.map((c) => ({
+        name: c.name,
+        cluster: typeof c.value.cluster === 'string' ? c.value.cluster : '',
+        current: c.name === merged.currentContext,
+      }));
+      emit(io, Boolean(opts.json), { contexts, problems: merged.problems }, () =>
+        [
+          ...contexts.map((c) => `${c.current ? '*' : ' '} ${c.name}\t${c.cluster}`),
+          ...merged.problems.map((p) => `! ${p.file}: ${p.message}`),
+        ].join('\n') || 'No contexts.',
+      );
+      if (merged.problems.length > 0) setExit(ExitCode.error);
+    });
+};
