@@ -25,6 +25,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(root, 'src-renderer'),
+    base: './',
     plugins: [react()],
     build: {
       outDir: resolve(root, 'out/renderer'),

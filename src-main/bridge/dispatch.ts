@@ -40,13 +40,19 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
       }
       const size = sizeBytes ?? measure(input);
       if (size > MAX_MESSAGE_BYTES) {
-        return fail('tooLarge', `The ${channel} message is ${size} bytes; the limit is ${MAX_MESSAGE_BYTES}.`);
+        return fail(
+          'tooLarge',
+          `The ${channel} message is ${size} bytes; the limit is ${MAX_MESSAGE_BYTES}.`,
+        );
       }
       const spec = requests[channel];
       const parsed = spec.input.safeParse(input ?? {});
       if (!parsed.success) {
         const details = describeIssues(parsed.error);
-        return { ok: false, error: { kind: 'badRequest', message: `The ${channel} request is malformed.`, details } };
+        return {
+          ok: false,
+          error: { kind: 'badRequest', message: `The ${channel} request is malformed.`, details },
+        };
       }
       try {
         const handler = handlers[channel] as (i: unknown) => Promise<unknown>;
@@ -60,7 +66,10 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
       } catch (error) {
         if (error instanceof DomainError) return { ok: false, error: error.toBridge() };
         options.onInternalError?.(channel, error);
-        return fail('internal', `${channel} failed: ${error instanceof Error ? error.message : String(error)}`);
+        return fail(
+          'internal',
+          `${channel} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     },
   };

@@ -7,7 +7,10 @@ import type { EventName, EventPayload, RequestChannel, RequestInput, RequestOutp
  */
 export interface SwitchyardApi {
   /** Sends a request; resolves with its typed output or a typed error, never rejects. */
-  invoke<C extends RequestChannel>(channel: C, input: RequestInput<C>): Promise<BridgeResult<RequestOutput<C>>>;
+  invoke<C extends RequestChannel>(
+    channel: C,
+    input: RequestInput<C>,
+  ): Promise<BridgeResult<RequestOutput<C>>>;
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
 }

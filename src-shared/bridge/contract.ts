@@ -4,7 +4,10 @@ import { z } from 'zod';
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 const ContextName = z.string().min(1).max(253);
-const NamespaceName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes namespace name').max(63);
+const NamespaceName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes namespace name')
+  .max(63);
 
 /** A kubeconfig context as the renderer may see it: names and the server URL, never credentials. */
 export const ContextSummarySchema = z

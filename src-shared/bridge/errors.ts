@@ -43,14 +43,19 @@ export class DomainError extends Error {
   }
 
   toBridge(): BridgeError {
-    return this.details ? { kind: this.kind, message: this.message, details: [...this.details] } : { kind: this.kind, message: this.message };
+    return this.details
+      ? { kind: this.kind, message: this.message, details: [...this.details] }
+      : { kind: this.kind, message: this.message };
   }
 }
 
 /** Formats zod issues as `path: message` lines, every one of them. */
 export function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {
-    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    const path = issue.path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '');
     return path ? `${path}: ${issue.message}` : issue.message;
   });
 }

@@ -12,15 +12,25 @@ export interface KubeAdapterOptions {
  * Connects one context with `@kubernetes/client-node`. `kubeconfigYaml` is a kubeconfig whose
  * current-context is the one to use (see `kubeconfigForContext`).
  */
-export function createKubeCluster(context: string, kubeconfigYaml: string, options: KubeAdapterOptions = {}): ClusterPort {
+export function createKubeCluster(
+  context: string,
+  kubeconfigYaml: string,
+  options: KubeAdapterOptions = {},
+): ClusterPort {
   const kc = new KubeConfig();
   try {
     kc.loadFromString(kubeconfigYaml);
   } catch (error) {
-    throw new ClusterError('invalidConfig', `Context "${context}" cannot be used: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ClusterError(
+      'invalidConfig',
+      `Context "${context}" cannot be used: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   if (!kc.getCurrentCluster()) {
-    throw new ClusterError('invalidConfig', `Context "${context}" names a cluster that is not in the kubeconfig.`);
+    throw new ClusterError(
+      'invalidConfig',
+      `Context "${context}" names a cluster that is not in the kubeconfig.`,
+    );
   }
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
@@ -29,7 +39,10 @@ export function createKubeCluster(context: string, kubeconfigYaml: string, optio
   async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { name: 'TimeoutError' })), timeoutMs);
+      timer = setTimeout(
+        () => reject(Object.assign(new Error('timeout'), { name: 'TimeoutError' })),
+        timeoutMs,
+      );
     });
     try {
       return await Promise.race([fn(), deadline]);
@@ -44,10 +57,15 @@ export function createKubeCluster(context: string, kubeconfigYaml: string, optio
     context,
     async listNamespaces() {
       const list = await call('listing namespaces', () => core.listNamespace());
-      return list.items.map((n) => n.metadata?.name ?? '').filter(Boolean).sort();
+      return list.items
+        .map((n) => n.metadata?.name ?? '')
+        .filter(Boolean)
+        .sort();
     },
     async listWorkloads(namespace) {
-      const list = await call(`listing Deployments in "${namespace}"`, () => apps.listNamespacedDeployment({ namespace }));
+      const list = await call(`listing Deployments in "${namespace}"`, () =>
+        apps.listNamespacedDeployment({ namespace }),
+      );
       return list.items.map(summariseDeployment).sort((a, b) => a.name.localeCompare(b.name));
     },
   };

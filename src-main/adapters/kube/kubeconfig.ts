@@ -48,7 +48,10 @@ const PATH_FIELDS: Record<'clusters' | 'users', readonly string[]> = {
  * file that names an entry wins; `current-context` comes from the first file that sets it.
  * Never throws: unreadable files become `problems`. The files are only read, never written.
  */
-export function loadKubeconfig(paths: readonly string[], options: { implicitDefault?: boolean } = {}): MergedKubeconfig {
+export function loadKubeconfig(
+  paths: readonly string[],
+  options: { implicitDefault?: boolean } = {},
+): MergedKubeconfig {
   const clusters = new Map<string, Entry>();
   const users = new Map<string, Entry>();
   const contexts = new Map<string, Entry>();
@@ -64,7 +67,13 @@ export function loadKubeconfig(paths: readonly string[], options: { implicitDefa
       const code = (error as NodeJS.ErrnoException).code;
       // kubectl ignores a missing default file silently; a missing file the user named is worth saying.
       if (code === 'ENOENT' && options.implicitDefault) continue;
-      problems.push({ file, message: code === 'ENOENT' ? 'The file does not exist.' : `The file cannot be read (${code ?? 'unknown error'}).` });
+      problems.push({
+        file,
+        message:
+          code === 'ENOENT'
+            ? 'The file does not exist.'
+            : `The file cannot be read (${code ?? 'unknown error'}).`,
+      });
       continue;
     }
     let doc: unknown;
@@ -83,7 +92,9 @@ export function loadKubeconfig(paths: readonly string[], options: { implicitDefa
     const d = doc as Entry;
     const fileProblems: string[] = [];
     const base = dirname(resolve(file));
-    mergeList(d.clusters, 'cluster', clusters, fileProblems, (v) => absolutise(v, PATH_FIELDS.clusters, base));
+    mergeList(d.clusters, 'cluster', clusters, fileProblems, (v) =>
+      absolutise(v, PATH_FIELDS.clusters, base),
+    );
     mergeList(d.users, 'user', users, fileProblems, (v) => absolutise(v, PATH_FIELDS.users, base));
     mergeList(d.contexts, 'context', contexts, fileProblems, (v) => v);
     const cc = d['current-context'];
@@ -93,7 +104,14 @@ export function loadKubeconfig(paths: readonly string[], options: { implicitDefa
   }
 
   const toList = (m: Map<string, Entry>): NamedEntry[] => [...m].map(([name, value]) => ({ name, value }));
-  return { clusters: toList(clusters), users: toList(users), contexts: toList(contexts), currentContext, files, problems };
+  return {
+    clusters: toList(clusters),
+    users: toList(users),
+    contexts: toList(contexts),
+    currentContext,
+    files,
+    problems,
+  };
 }
 
 function mergeList(

@@ -1,10 +1,56 @@
+import { createEngine } from '../../../app/engine.ts';
+import { appVersion, projectRoot } from '../../../app/paths.ts';
+import { createDispatcher } from '../../../bridge/dispatch.ts';
+import { ensureRendererBuilt } from '../../web/renderer-build.ts';
+import { startWebShell } from '../../web/web-server.ts';
+import { CliError, ExitCode } from '../exit-codes.ts';
 import type { RegisterCommand } from './index.ts';
+import { createSandboxProvider } from '../../../app/sandbox-provider.ts';
 
-/** `switchyard web`: serves the console on 127.0.0.1 (implemented in shells/web). */
-export const registerWeb: RegisterCommand = (program) => {
+/** `switchyard web`: serves the console on 127.0.0.1 until interrupted. */
+export const registerWeb: RegisterCommand = (program, io) => {
   program
     .command('web')
-    .description('serve the console on 127.0.0.1 for a browser (prints the URL with its token first)')
+    .description(
+      'serve the console on 127.0.0.1 for a browser; the first line printed is its URL with the access token',
+    )
     .option('--port <n>', 'port to listen on (default: a free one)')
-    .action(async () => {});
+    .action(async (opts: { port?: string }) => {
+      const port = opts.port === undefined ? 0 : Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        throw new CliError(
+          [`--port must be a whole number from 0 to 65535, got "${opts.port}"`],
+          ExitCode.usage,
+        );
+      }
+      const rendererDir = await ensureRendererBuilt(projectRoot);
+      const engine = createEngine({
+        shell: 'web',
+        version: appVersion(),
+        env: io.env,
+        sandbox: createSandboxProvider(),
+      });
+      const dispatcher = createDispatcher(engine.handlers, {
+        onInternalError: (channel, error) =>
+          io.stderr.write(`internal error on ${channel}: ${String(error)}\n`),
+      });
+      let shell;
+      try {
+        shell = await startWebShell({ dispatcher, hub: engine.hub, rendererDir, port });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE')
+          throw new CliError([`Port ${port} on 127.0.0.1 is already in use; pick another with --port.`]);
+        throw error;
+      }
+      io.stdout.write(`${shell.url}\n`);
+      io.stderr.write('Switchyard console is serving on 127.0.0.1 only. Press Ctrl+C to stop.\n');
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await shell.close();
+      await engine.dispose();
+    });
 };

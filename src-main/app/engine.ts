@@ -1,0 +1,175 @@
+import { homedir } from 'node:os';
+import type { ContextSummary, WorkloadSummary } from '../../src-shared/bridge/contract.ts';
+import { DomainError } from '../../src-shared/bridge/errors.ts';
+import { createKubeCluster } from '../adapters/kube/kube.adapter.ts';
+import {
+  kubeconfigForContext,
+  kubeconfigPaths,
+  loadKubeconfig,
+  type MergedKubeconfig,
+} from '../adapters/kube/kubeconfig.ts';
+import { EventHub, type Handlers } from '../bridge/dispatch.ts';
+import type { ClusterPort } from '../ports/cluster.port.ts';
+
+/** The built-in sandbox as the engine sees it: started on first use. */
+export interface SandboxProvider {
+  /** The context name it is listed under. */
+  readonly contextName: string;
+  /** Its server URL once started, else null. */
+  url(): string | null;
+  /** Starts it if needed and returns a kubeconfig whose current context is `contextName`. */
+  kubeconfig(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface EngineOptions {
+  readonly shell: 'electron' | 'web';
+  readonly version: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly home?: string;
+  /** Contexts whose name matches are marked production (default /prod/i). */
+  readonly productionPattern?: RegExp;
+  readonly sandbox?: SandboxProvider;
+  /** How often the live workload feed refreshes, in milliseconds. */
+  readonly workloadRefreshMs?: number;
+}
+
+export interface Engine {
+  readonly handlers: Handlers;
+  readonly hub: EventHub;
+  dispose(): Promise<void>;
+}
+
+/** The composition root: wires adapters into the bridge handlers for any shell. */
+export function createEngine(options: EngineOptions): Engine {
+  const hub = new EventHub();
+  const production = options.productionPattern ?? /prod/i;
+  const connections = new Map<string, Promise<ClusterPort>>();
+  let merged: MergedKubeconfig | null = null;
+  let feed: { stop(): void } | null = null;
+
+  function readKubeconfig(): MergedKubeconfig {
+    merged = loadKubeconfig(kubeconfigPaths(options.env, options.home ?? homedir()), {
+      implicitDefault: options.env.KUBECONFIG === undefined || options.env.KUBECONFIG === '',
+    });
+    return merged;
+  }
+
+  function connect(context: string): Promise<ClusterPort> {
+    const existing = connections.get(context);
+    if (existing) return existing;
+    const pending = (async () => {
+      if (options.sandbox && context === options.sandbox.contextName) {
+        return createKubeCluster(context, await options.sandbox.kubeconfig());
+      }
+      const config = merged ?? readKubeconfig();
+      const yaml = kubeconfigForContext(config, context);
+      if (yaml === null)
+        throw new DomainError('notFound', `There is no context named "${context}" in the kubeconfig.`);
+      return createKubeCluster(context, yaml);
+    })();
+    connections.set(context, pending);
+    pending.catch(() => connections.delete(context));
+    return pending;
+  }
+
+  const handlers: Handlers = {
+    'app:info': async () => ({ version: options.version, shell: options.shell }),
+
+    'cluster:listContexts': async () => {
+      const config = readKubeconfig();
+      connections.clear();
+      const contexts: ContextSummary[] = config.contexts.map((c) => {
+        const clusterName = typeof c.value.cluster === 'string' ? c.value.cluster : '';
+        const cluster = config.clusters.find((k) => k.name === clusterName);
+        return {
+          name: c.name,
+          cluster: clusterName,
+          server: typeof cluster?.value.server === 'string' ? cluster.value.server : '',
+          user: typeof c.value.user === 'string' ? c.value.user : '',
+          ...(typeof c.value.namespace === 'string' ? { namespace: c.value.namespace } : {}),
+          isSandbox: false,
+          isProduction: production.test(c.name),
+          isCurrent: c.name === config.currentContext,
+        };
+      });
+      if (options.sandbox && !contexts.some((c) => c.name === options.sandbox?.contextName)) {
+        contexts.push({
+          name: options.sandbox.contextName,
+          cluster: options.sandbox.contextName,
+          server: options.sandbox.url() ?? 'built-in',
+          user: 'sandbox-admin',
+          isSandbox: true,
+          isProduction: false,
+          isCurrent: false,
+        });
+      }
+      const current = contexts.find((c) => c.isCurrent)?.name;
+      const selected = current ?? options.sandbox?.contextName ?? contexts[0]?.name ?? null;
+      return { contexts, selected, problems: [...config.problems] };
+    },
+
+    'cluster:listNamespaces': async ({ context }) => ({
+      namespaces: await (await connect(context)).listNamespaces(),
+    }),
+
+    'cluster:listWorkloads': async ({ context, namespace }) => ({
+      workloads: await (await connect(context)).listWorkloads(namespace),
+    }),
+
+    'cluster:watchWorkloads': async ({ context, namespace }) => {
+      feed?.stop();
+      feed = startWorkloadFeed(context, namespace);
+      return { watching: true as const };
+    },
+
+    'cluster:unwatchWorkloads': async () => {
+      feed?.stop();
+      feed = null;
+      return { watching: false as const };
+    },
+  };
+
+  function startWorkloadFeed(context: string, namespace: string): { stop(): void } {
+    let stopped = false;
+    let last = '';
+    let lastGood: WorkloadSummary[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const tick = async () => {
+      if (stopped) return;
+      try {
+        const workloads = await (await connect(context)).listWorkloads(namespace);
+        lastGood = workloads;
+        const key = JSON.stringify(workloads);
+        if (key !== last && !stopped) {
+          last = key;
+          hub.emit('cluster:workloads', { context, namespace, workloads });
+        }
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const key = `error:${message}`;
+        if (key !== last && !stopped) {
+          last = key;
+          hub.emit('cluster:workloads', { context, namespace, workloads: lastGood, error: message });
+        }
+      }
+      if (!stopped) timer = setTimeout(tick, options.workloadRefreshMs ?? 2000);
+    };
+    void tick();
+    return {
+      stop() {
+        stopped = true;
+        clearTimeout(timer);
+      },
+    };
+  }
+
+  return {
+    handlers,
+    hub,
+    async dispose() {
+      feed?.stop();
+      await options.sandbox?.close();
+    },
+  };
+}

@@ -1,0 +1,93 @@
+import { create } from 'zustand';
+import type { ContextSummary, KubeconfigProblem, WorkloadSummary } from '../../src-shared/bridge/contract.ts';
+import type { BridgeError } from '../../src-shared/bridge/errors.ts';
+import { api } from '../bridge/api.ts';
+
+export type Loadable = 'idle' | 'loading' | 'ready' | 'error';
+
+export interface ConnectionsState {
+  contexts: ContextSummary[];
+  problems: KubeconfigProblem[];
+  contextsStatus: Loadable;
+  selectedContext: string | null;
+  namespaces: string[];
+  namespacesStatus: Loadable;
+  selectedNamespace: string | null;
+  workloads: WorkloadSummary[];
+  workloadsStatus: Loadable;
+  /** The last failure, shown where the user acted. */
+  error: BridgeError | null;
+  /** Set when the live feed's last refresh failed. */
+  feedError: string | null;
+  loadContexts(): Promise<void>;
+  selectContext(name: string): Promise<void>;
+  selectNamespace(name: string): Promise<void>;
+}
+
+/** Mirrors what main reports about contexts, namespaces and workloads; decides nothing. */
+export const useConnections = create<ConnectionsState>((set, get) => ({
+  contexts: [],
+  problems: [],
+  contextsStatus: 'idle',
+  selectedContext: null,
+  namespaces: [],
+  namespacesStatus: 'idle',
+  selectedNamespace: null,
+  workloads: [],
+  workloadsStatus: 'idle',
+  error: null,
+  feedError: null,
+
+  async loadContexts() {
+    set({ contextsStatus: 'loading', error: null });
+    const r = await api.invoke('cluster:listContexts', {});
+    if (!r.ok) return set({ contextsStatus: 'error', error: r.error });
+    set({ contexts: r.value.contexts, problems: r.value.problems, contextsStatus: 'ready' });
+    if (r.value.selected && get().selectedContext === null) await get().selectContext(r.value.selected);
+  },
+
+  async selectContext(name) {
+    set({
+      selectedContext: name,
+      namespaces: [],
+      namespacesStatus: 'loading',
+      selectedNamespace: null,
+      workloads: [],
+      workloadsStatus: 'idle',
+      error: null,
+      feedError: null,
+    });
+    const r = await api.invoke('cluster:listNamespaces', { context: name });
+    if (get().selectedContext !== name) return;
+    if (!r.ok) return set({ namespacesStatus: 'error', error: r.error });
+    set({ namespaces: r.value.namespaces, namespacesStatus: 'ready' });
+    const ctx = get().contexts.find((c) => c.name === name);
+    const preferred =
+      ctx?.namespace && r.value.namespaces.includes(ctx.namespace) ? ctx.namespace : r.value.namespaces[0];
+    if (preferred) await get().selectNamespace(preferred);
+  },
+
+  async selectNamespace(namespace) {
+    const context = get().selectedContext;
+    if (!context) return;
+    set({
+      selectedNamespace: namespace,
+      workloads: [],
+      workloadsStatus: 'loading',
+      error: null,
+      feedError: null,
+    });
+    const r = await api.invoke('cluster:watchWorkloads', { context, namespace });
+    if (!r.ok) set({ workloadsStatus: 'error', error: r.error });
+  },
+}));
+
+api.on('cluster:workloads', (event) => {
+  const { selectedContext, selectedNamespace } = useConnections.getState();
+  if (event.context !== selectedContext || event.namespace !== selectedNamespace) return;
+  useConnections.setState({
+    workloads: event.workloads,
+    workloadsStatus: event.error && event.workloads.length === 0 ? 'error' : 'ready',
+    feedError: event.error ?? null,
+  });
+});
