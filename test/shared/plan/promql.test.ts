@@ -23,14 +23,7 @@ function labelMatchers(query: string): [string, string, string][] {
   ]);
 }
 
-const kinds: MetricKind[] = [
-  'success-rate',
-  'error-rate',
-  'latency-p95',
-  'latency-p99',
-  'pod-restarts',
-  'saturation',
-];
+const kinds = MetricKindSchema.options.filter((k) => k !== 'custom');
 
 describe('renderMetricQuery', () => {
   it.each([
