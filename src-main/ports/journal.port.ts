@@ -1,0 +1,144 @@
+/** The journal format this build reads and writes. A release written with another version is refused. */
+export const JOURNAL_SCHEMA_VERSION = 1;
+
+/** Where a release stands. `running` and `paused` are unfinished: they are offered for resume. */
+export type ReleaseStatus = 'running' | 'paused' | 'succeeded' | 'aborted' | 'rolledBack' | 'failed';
+
+/** What a release is, fixed when it starts. */
+export interface ReleaseHeader {
+  /** Also the name of the release's directory: letters, digits, `.`, `_`, `-`. */
+  releaseId: string;
+  /** The kubeconfig context the release runs against. */
+  context: string;
+  namespace: string;
+  /** The strategy machine's name, e.g. `canary`. */
+  strategy: string;
+  planName: string;
+  /** Milliseconds since the Unix epoch. */
+  startedAtMs: number;
+}
+
+/** Who made a change: the OS user and the kubeconfig context the change was made through. */
+export interface AuditActor {
+  user: string;
+  context: string;
+}
+
+/** A change to record. Secrets in any field are redacted before anything is written. */
+export interface AuditEventInput {
+  /** What happened, short and stable, e.g. `setWeight`, `abort`, `promote`. */
+  what: string;
+  /** Why, as a plain sentence with the evidence, e.g. `error rate 0.031 > 0.02 for 2 m`. */
+  why: string;
+  /** Structured evidence (query, samples, threshold, step…); must be JSON-serialisable. */
+  data?: unknown;
+  /** Overrides the journal's default actor, e.g. when an operator acts through another context. */
+  who?: Partial<AuditActor>;
+}
+
+/** One line of the append-only audit log. */
+export interface AuditEntry {
+  /** 1-based position in the log. */
+  seq: number;
+  /** When, as an ISO-8601 UTC timestamp. */
+  at: string;
+  who: AuditActor;
+  what: string;
+  why: string;
+  data?: unknown;
+  /** sha256 (hex) of the previous entry; for the first entry, of the release's genesis marker. */
+  prevHash: string;
+  /** sha256 (hex) over this entry's fields and `prevHash`. */
+  hash: string;
+}
+
+/** The persisted state of a release, written atomically. */
+export interface ReleaseRecord {
+  schemaVersion: number;
+  header: ReleaseHeader;
+  status: ReleaseStatus;
+  /** Milliseconds since the Unix epoch. */
+  savedAtMs: number;
+  /** The machine's persisted XState snapshot (secrets redacted); `null` before the machine first ran. */
+  snapshot: unknown;
+  /** The last audit entry when this record was written, so a truncated log is detected. */
+  auditHead: { seq: number; hash: string };
+}
+
+/** A release read back from disk, with anything that had to be repaired said in plain sentences. */
+export interface LoadedRelease {
+  record: ReleaseRecord;
+  entries: AuditEntry[];
+  /** E.g. `The last audit line was cut off mid-write and was dropped.`; empty when nothing was wrong. */
+  recovered: string[];
+}
+
+/**
+ * One release found in the journal. A release that cannot be read is listed too, with the reason, and
+ * counts as unfinished so it is never silently forgotten.
+ */
+export type ReleaseSummary =
+  | {
+      readable: true;
+      releaseId: string;
+      header: ReleaseHeader;
+      status: ReleaseStatus;
+      /** Milliseconds since the Unix epoch. */
+      savedAtMs: number;
+      /** `running` or `paused`: the release can be resumed or rolled back. */
+      unfinished: boolean;
+    }
+  | { readable: false; releaseId: string; problem: string; unfinished: true };
+
+/** The outcome of checking an audit log's hash chain. */
+export type AuditVerification =
+  | {
+      ok: true;
+      entries: number;
+      /** The last line was cut off mid-write (not an integrity problem). */ tornTail: boolean;
+    }
+  | {
+      ok: false;
+      /** Entries before the break, which are intact. */ entries: number;
+      /** 1-based. */ line: number;
+      problem: string;
+    };
+
+/** The journal of one release. Calls are applied in the order they are made. */
+export interface ReleaseJournal {
+  readonly header: ReleaseHeader;
+  /** The release's directory. */
+  readonly dir: string;
+  /**
+   * Appends `event` to the audit log, then writes `snapshot` and `status` atomically; resolves when
+   * both are on disk (fsynced). Call it, and await it, before the next cluster mutation.
+   * Rejects with a `DomainError` when the disk refuses the write.
+   */
+  record(change: { status: ReleaseStatus; snapshot: unknown; event: AuditEventInput }): Promise<AuditEntry>;
+  /** Appends one audit entry durably without touching the snapshot. */
+  append(event: AuditEventInput): Promise<AuditEntry>;
+  /** Reads the release back (latest good record and intact entries), including what `open` repaired. */
+  load(): Promise<LoadedRelease>;
+}
+
+/** All releases under one directory. */
+export interface Journal {
+  /** The journal's root directory. */
+  readonly dir: string;
+  /**
+   * Starts a release's journal. Rejects with a `DomainError` (`conflict`) when the id is taken,
+   * (`badRequest`) when it is not a safe directory name.
+   */
+  create(header: ReleaseHeader, snapshot?: unknown): Promise<ReleaseJournal>;
+  /**
+   * Opens an existing release, dropping a torn last audit line and falling back to the previous record
+   * when the latest one is damaged. Rejects with a `DomainError`: `notFound`, or `invalidConfig` when the
+   * release was written by another schema version or nothing readable is left.
+   */
+  open(releaseId: string): Promise<ReleaseJournal>;
+  /**
+   * Releases under the root, newest first (unreadable ones last). With `unfinishedOnly`, only those to
+   * offer for resume.
+   */
+  listReleases(options?: { unfinishedOnly?: boolean }): Promise<ReleaseSummary[]>;
+}
