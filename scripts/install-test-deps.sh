@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the system programs the test suites drive: Debian's Chromium and Prometheus, and kubectl
+# only when none is on PATH (an existing kubectl is never replaced).
+set -euo pipefail
+
+missing=()
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v prometheus >/dev/null 2>&1 || [ -x /usr/bin/prometheus ] || missing+=(prometheus)
+command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system packages: chromium, prometheus and kubectl are present"
+  exit 0
+fi
+
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "system packages: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  exit 0
+fi
+
+echo "The tests need these system packages, which this script cannot install here (it needs root on Debian):" >&2
+for p in "${missing[@]}"; do
+  case "$p" in
+    chromium) echo "  - Chromium at /usr/bin/chromium (Debian: apt-get install chromium)" >&2 ;;
+    prometheus) echo "  - Prometheus on PATH (Debian: apt-get install --no-install-recommends prometheus)" >&2 ;;
+    kubernetes-client) echo "  - kubectl on PATH (Debian: apt-get install kubernetes-client)" >&2 ;;
+  esac
+done
+exit 1
