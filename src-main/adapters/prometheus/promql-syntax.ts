@@ -29,14 +29,3 @@ function describeSyntaxError(query: string, offset: number): string {
   const near = query.slice(offset, offset + 20).split('\n')[0];
   return `PromQL syntax error at ${where}, near "${near}".`;
 }
-
-/**
- * Escapes a label value for a double-quoted PromQL string, so a workload name can never close the
- * string or the selector. Interim: the plan's query renderer in src-shared owns this once it lands.
- */
-export function escapePromqlLabelValue(value: string): string {
-  return value.replace(
-    /[\\"\n\r\t]/g,
-    (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? c,
-  );
-}

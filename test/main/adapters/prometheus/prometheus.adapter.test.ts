@@ -2,8 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrometheusMetrics } from '../../../../src-main/adapters/prometheus/prometheus.adapter.ts';
-import { escapePromqlLabelValue } from '../../../../src-main/adapters/prometheus/promql-syntax.ts';
+import { createPromqlAnalysis } from '../../../../src-main/adapters/prometheus/prometheus-analysis.ts';
 import type { MetricsPort } from '../../../../src-main/ports/metrics.port.ts';
+import { escapeLabelValue } from '../../../../src-shared/plan/promql.ts';
 import { startPrometheus, type PrometheusTestServer } from '../../../support/prometheus.ts';
 
 // A job name that would break out of a naively built selector in every way it can.
@@ -35,15 +36,23 @@ async function startExporter(): Promise<Exporter> {
       res.writeHead(401).end();
       return;
     }
-    // Traffic grows by 100 requests per scrape, 5 % of them failing.
+    // Traffic grows by 100 requests per scrape, 5 % of them failing; 80 take ≤ 100 ms, 15 ≤ 250 ms, 5 ≤ 500 ms.
     exporter.counts.ok += 95;
     exporter.counts.failed += 5;
+    const n = exporter.counts.ok + exporter.counts.failed;
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
     res.end(
       [
         '# TYPE http_requests_total counter',
         `http_requests_total{status="200"} ${exporter.counts.ok}`,
         `http_requests_total{status="500"} ${exporter.counts.failed}`,
+        '# TYPE http_request_duration_seconds histogram',
+        `http_request_duration_seconds_bucket{le="0.1"} ${n * 0.8}`,
+        `http_request_duration_seconds_bucket{le="0.25"} ${n * 0.95}`,
+        `http_request_duration_seconds_bucket{le="0.5"} ${n}`,
+        `http_request_duration_seconds_bucket{le="+Inf"} ${n}`,
+        `http_request_duration_seconds_sum ${n * 0.1}`,
+        `http_request_duration_seconds_count ${n}`,
         '# TYPE idle_requests_total counter',
         'idle_requests_total 7',
         '# TYPE queue_depth gauge',
@@ -58,7 +67,7 @@ async function startExporter(): Promise<Exporter> {
   return exporter;
 }
 
-const sel = (extra = '') => `{job="${escapePromqlLabelValue(HOSTILE_JOB)}"${extra}}`;
+const sel = (extra = '') => `{job="${escapeLabelValue(HOSTILE_JOB)}"${extra}}`;
 
 describe('Prometheus adapter against Debian prometheus', () => {
   let exporter: Exporter;
@@ -91,6 +100,43 @@ describe('Prometheus adapter against Debian prometheus', () => {
       .toMatchObject({ kind: 'value' });
     const sample = await metrics.instant(query);
     expect(sample.kind === 'value' && sample.value).toBeCloseTo(0.05, 5);
+  });
+
+  it.each([
+    ['success-rate', 0.95],
+    ['error-rate', 0.05],
+    ['latency-p95', 250],
+    ['latency-p99', 450],
+  ] as const)('reads the built-in %s metric through its rendered PromQL', async (kind, expected) => {
+    const analysis = createPromqlAnalysis(metrics);
+    const read = () => analysis.read({ kind }, { job: HOSTILE_JOB, window: '1m' });
+    await expect
+      .poll(async () => (await read()).sample, { timeout: 10_000, interval: 300 })
+      .toMatchObject({ kind: 'value' });
+    const { query, sample } = await read();
+    expect(query).toContain(`job="${escapeLabelValue(HOSTILE_JOB)}"`);
+    expect(sample.kind === 'value' && sample.value).toBeCloseTo(expected, 5);
+  });
+
+  it.each([
+    [
+      'a custom query with placeholders',
+      { kind: 'custom', query: 'sum(queue_depth{job="{{job}}"})' },
+      { kind: 'value', value: 42 },
+    ],
+    [
+      'a custom query that does not parse',
+      { kind: 'custom', query: 'sum(queue_depth{job="{{job}}"}' },
+      { kind: 'error', reason: 'badQuery' },
+    ],
+    [
+      'a window that is not a duration',
+      { kind: 'success-rate', window: 'soon' },
+      { kind: 'error', message: /success-rate query cannot be built/ },
+    ],
+  ] as const)('reads %s', async (_what, metric, expected) => {
+    const { sample } = await createPromqlAnalysis(metrics).read(metric, { job: HOSTILE_JOB });
+    expect(sample).toMatchObject(expected);
   });
 
   it.each([
@@ -127,7 +173,7 @@ describe('Prometheus adapter against Debian prometheus', () => {
     expect(await metrics.instant(escaped)).toMatchObject({ kind: 'value', value: 42 });
     // The same name pasted in raw would not even parse; an injected `or vector(1)` never yields 1.
     expect(metrics.validateQuery(`sum(queue_depth{job="${HOSTILE_JOB}"})`).ok).toBe(false);
-    const injected = `sum(queue_depth{job="${escapePromqlLabelValue('x"} or vector(1) or {job="y')}"})`;
+    const injected = `sum(queue_depth{job="${escapeLabelValue('x"} or vector(1) or {job="y')}"})`;
     expect(await metrics.instant(injected)).toMatchObject({ kind: 'inconclusive', reason: 'noData' });
   });
 
