@@ -119,6 +119,8 @@ export interface ReleaseJournal {
   append(event: AuditEventInput): Promise<AuditEntry>;
   /** Reads the release back (latest good record and intact entries), including what `open` repaired. */
   load(): Promise<LoadedRelease>;
+  /** Waits for pending writes, then releases this process's lock on the release. Further calls reject. */
+  close(): Promise<void>;
 }
 
 /** All releases under one directory. */
@@ -126,14 +128,16 @@ export interface Journal {
   /** The journal's root directory. */
   readonly dir: string;
   /**
-   * Starts a release's journal. Rejects with a `DomainError` (`conflict`) when the id is taken,
-   * (`badRequest`) when it is not a safe directory name.
+   * Starts a release's journal and locks it for this process. Rejects with a `DomainError` (`conflict`)
+   * when the id is taken, (`badRequest`) when it is not a safe directory name.
    */
   create(header: ReleaseHeader, snapshot?: unknown): Promise<ReleaseJournal>;
   /**
-   * Opens an existing release, dropping a torn last audit line and falling back to the previous record
-   * when the latest one is damaged. Rejects with a `DomainError`: `notFound`, or `invalidConfig` when the
-   * release was written by another schema version or nothing readable is left.
+   * Opens an existing release and locks it for this process, dropping a torn last audit line and falling
+   * back to the previous record when the latest one is damaged. Opening it again in this process returns
+   * the same journal until it is closed. Rejects with a `DomainError`: `notFound`; `conflict` when another
+   * live process holds the release; `invalidConfig` when it was written by another schema version, its
+   * audit chain is broken, or nothing readable is left.
    */
   open(releaseId: string): Promise<ReleaseJournal>;
   /**

@@ -26,9 +26,11 @@ import {
   type ParsedAudit,
 } from './audit-chain.ts';
 import { redactSecrets, redactString } from './redact.ts';
+import { acquireReleaseLock, releaseReleaseLock } from './release-lock.ts';
 
 /** File names inside a release's directory. */
 export const JOURNAL_FILES = {
+  lock: 'lock',
   record: 'release.json',
   previousRecord: 'release.prev.json',
   audit: 'audit.jsonl',
@@ -216,8 +218,12 @@ export function createFileJournal(options: FileJournalOptions): Journal {
     let record = start;
     let bytes = auditBytes;
     let tail: Promise<unknown> = Promise.resolve();
+    let closed = false;
+    let closing: Promise<void> | undefined;
 
     const serial = <T>(task: () => Promise<T>): Promise<T> => {
+      if (closed)
+        return Promise.reject(new DomainError('internal', `The journal of release ${releaseId} is closed.`));
       const result = tail.then(task);
       tail = result.catch(() => undefined);
       return result;
@@ -286,6 +292,12 @@ export function createFileJournal(options: FileJournalOptions): Journal {
           const { release } = await loadRelease(dir, releaseId);
           return { ...release, recovered: [...new Set([...repaired, ...release.recovered])] };
         }),
+      close: () =>
+        (closing ??= serial(async () => {
+          closed = true;
+          opened.delete(releaseId);
+          await releaseReleaseLock(join(dir, JOURNAL_FILES.lock));
+        })),
     };
   }
 
@@ -328,6 +340,7 @@ export function createFileJournal(options: FileJournalOptions): Journal {
           throw new DomainError('conflict', `A release with id ${header.releaseId} already exists.`);
         throw error;
       }
+      await acquireReleaseLock(join(dir, JOURNAL_FILES.lock), header.releaseId, user, now());
       await syncDirectory(root);
       const record: ReleaseRecord = {
         schemaVersion: JOURNAL_SCHEMA_VERSION,
@@ -354,7 +367,14 @@ export function createFileJournal(options: FileJournalOptions): Journal {
         const dir = releaseDir(releaseId);
         if (!(await isDirectory(dir)))
           throw new DomainError('notFound', `There is no release ${releaseId} in ${root}.`);
-        const loaded = await loadRelease(dir, releaseId);
+        await acquireReleaseLock(join(dir, JOURNAL_FILES.lock), releaseId, user, now());
+        let loaded: Awaited<ReturnType<typeof loadRelease>>;
+        try {
+          loaded = await loadRelease(dir, releaseId);
+        } catch (error) {
+          await releaseReleaseLock(join(dir, JOURNAL_FILES.lock));
+          throw error;
+        }
         if (loaded.tornTail) await truncate(join(dir, JOURNAL_FILES.audit), loaded.auditBytes);
         return bind(
           dir,

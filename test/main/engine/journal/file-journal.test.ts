@@ -1,6 +1,10 @@
-import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { access, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createFileJournal,
@@ -131,6 +135,30 @@ describe('file journal', () => {
     expect(next.seq).toBe(4);
     expect(await auditLines()).toHaveLength(4);
     expect(await verifyAudit(reopened.dir)).toEqual({ ok: true, entries: 4, tornTail: false });
+  });
+
+  it('recovers from a kill at any byte of the appends made after the last saved state', async () => {
+    const release = await releaseWithSteps(2);
+    const saved = Buffer.byteLength(await readFile(auditPath(), 'utf8'));
+    await release.append({ what: 'note', why: 'First unsaved entry.' });
+    await release.append({ what: 'note', why: 'Second unsaved entry.', data: { é: 'ü' } });
+    await release.close();
+    const full = await readFile(auditPath());
+
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: saved, max: full.length }), async (cut) => {
+        await writeFile(auditPath(), full.subarray(0, cut));
+        const complete = full.subarray(0, cut).toString('utf8').split('\n').length - 1;
+        const reopened = await restart().open('checkout-canary-1');
+        const loaded = await reopened.load();
+        expect(loaded.entries).toHaveLength(complete);
+        expect(loaded.record.snapshot).toMatchObject({ value: 'step2' });
+        expect((await reopened.append({ what: 'resume', why: 'After the crash.' })).seq).toBe(complete + 1);
+        expect(await verifyAudit(reopened.dir)).toEqual({ ok: true, entries: complete + 1, tornTail: false });
+        await reopened.close();
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('keeps the audit entry of a change whose snapshot write was cut off by a kill', async () => {
@@ -304,6 +332,37 @@ describe('file journal', () => {
     ['an unknown release', (j: Journal) => j.open('missing'), 'notFound'],
   ])('rejects %s with a domain error', async (_what, act, kind) => {
     await expect(act(restart())).rejects.toMatchObject({ kind });
+  });
+
+  it('keeps a second process off a release until the first one is gone', async () => {
+    const release = await releaseWithSteps(1);
+    await release.close();
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    try {
+      const lock = { pid: other.pid, host: hostname(), user: 'bob', sinceMs: T0 };
+      await writeFile(join(root, 'checkout-canary-1', JOURNAL_FILES.lock), JSON.stringify(lock));
+      await expect(restart().open('checkout-canary-1')).rejects.toMatchObject({
+        kind: 'conflict',
+        message: expect.stringContaining(`being run by bob (process ${other.pid}`),
+      });
+    } finally {
+      other.kill('SIGKILL');
+      await once(other, 'exit');
+    }
+    // Killed without cleaning up: its lock is stale and taken over.
+    const reopened = await restart().open('checkout-canary-1');
+    expect((await reopened.append({ what: 'resume', why: 'Resumed after a crash.' })).seq).toBe(2);
+  });
+
+  it('hands out one journal per release and process, and lets go of it on close', async () => {
+    const journal = restart();
+    await releaseWithSteps(1, journal);
+    const first = await journal.open('checkout-canary-1');
+    expect(await journal.open('checkout-canary-1')).toBe(first);
+    await first.close();
+    await expect(access(join(first.dir, JOURNAL_FILES.lock))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(first.append({ what: 'late', why: 'After close.' })).rejects.toThrow(/is closed/);
+    expect(await journal.open('checkout-canary-1')).not.toBe(first);
   });
 
   it('makes release ids that sort by time and are safe directory names', () => {
