@@ -11,17 +11,23 @@ export const registerContexts: RegisterCommand = (program: Command, io: CliIo, s
     .description('list kubeconfig contexts (KUBECONFIG merged as kubectl does, else ~/.kube/config)')
     .option('--json', 'print JSON')
     .action((opts: { json?: boolean }) => {
-      const merged = loadKubeconfig(kubeconfigPaths(io.env), { implicitDefault: io.env.KUBECONFIG === undefined });
+      const merged = loadKubeconfig(kubeconfigPaths(io.env), {
+        implicitDefault: io.env.KUBECONFIG === undefined,
+      });
       const contexts = merged.contexts.map((c) => ({
         name: c.name,
         cluster: typeof c.value.cluster === 'string' ? c.value.cluster : '',
         current: c.name === merged.currentContext,
       }));
-      emit(io, Boolean(opts.json), { contexts, problems: merged.problems }, () =>
-        [
-          ...contexts.map((c) => `${c.current ? '*' : ' '} ${c.name}\t${c.cluster}`),
-          ...merged.problems.map((p) => `! ${p.file}: ${p.message}`),
-        ].join('\n') || 'No contexts.',
+      emit(
+        io,
+        Boolean(opts.json),
+        { contexts, problems: merged.problems },
+        () =>
+          [
+            ...contexts.map((c) => `${c.current ? '*' : ' '} ${c.name}\t${c.cluster}`),
+            ...merged.problems.map((p) => `! ${p.file}: ${p.message}`),
+          ].join('\n') || 'No contexts.',
       );
       if (merged.problems.length > 0) setExit(ExitCode.error);
     });
