@@ -1,0 +1,705 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseYaml } from 'yaml';
+import type { Clock } from '../ports/clock.port.ts';
+import type { SandboxWrite } from './audit.ts';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, unsupportedPatchType } from './patch.ts';
+import { apiVersionOf, findResource, resourceTypes, storageKey, type ResourceType } from './resources.ts';
+import { parseFieldSelector, parseLabelSelector, type KubeObject } from './selectors.ts';
+import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound } from './status.ts';
+import { kubeTime, type ObjectStore, type StoreEvent } from './store.ts';
+
+/** Largest request body accepted, as the real API server (3 MiB). */
+export const maxBodyBytes = 3 * 1024 * 1024;
+
+/** What the API handler needs from the rest of the sandbox. */
+export interface ApiServerDeps {
+  readonly store: ObjectStore;
+  readonly clock: Clock;
+  readonly token: string;
+  readonly recordWrite: (w: SandboxWrite) => void;
+  /** Fills defaults and validates a new or updated object of a type; throws ApiError. */
+  readonly admit: (type: ResourceType, obj: KubeObject, prev: KubeObject | undefined) => KubeObject;
+  /** Handles `/_sandbox/...` (already authenticated); resolves the JSON to send. */
+  readonly control: (method: string, path: string, query: URLSearchParams, body: unknown) => Promise<unknown>;
+  /** Prometheus exposition text for `/metrics`. */
+  readonly metrics: () => string;
+}
+
+interface Route {
+  type: ResourceType;
+  version: string;
+  namespace?: string;
+  name?: string;
+  sub?: string;
+}
+
+const serialized = new WeakMap<KubeObject, string>();
+function ser(o: KubeObject): string {
+  let s = serialized.get(o);
+  if (s === undefined) {
+    s = JSON.stringify(o);
+    serialized.set(o, s);
+  }
+  return s;
+}
+
+function send(res: ServerResponse, code: number, body: unknown): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(code, {
+    'content-type': 'application/json',
+    'cache-control': 'no-cache, private',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, err: unknown): void {
+  const e =
+    err instanceof ApiError
+      ? err
+      : new ApiError(
+          500,
+          'InternalError',
+          `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`,
+        );
+  if (!res.headersSent) send(res, e.code, e.toStatus());
+  else res.end();
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBodyBytes)
+      throw new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${maxBodyBytes}`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function parseJson(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (err) {
+    throw badRequest(
+      `the object provided is unrecognized: couldn't get version/kind; json parse error: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+}
+
+function resourceList(group: string, version: string): unknown {
+  const resources = resourceTypes
+    .filter((r) => r.group === group && r.versions.includes(version))
+    .flatMap((r) => [
+      {
+        name: r.plural,
+        singularName: r.singular,
+        namespaced: r.namespaced,
+        kind: r.kind,
+        verbs: r.verbs,
+        ...(r.shortNames ? { shortNames: r.shortNames } : {}),
+        ...(r.categories ? { categories: r.categories } : {}),
+        storageVersionHash: createHash('sha256').update(`${group}/${r.plural}`).digest('base64').slice(0, 11),
+      },
+      ...(r.subresources ?? []).map((s) => ({
+        name: `${r.plural}/${s}`,
+        singularName: '',
+        namespaced: r.namespaced,
+        ...(s === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : { kind: r.kind }),
+        verbs: ['get', 'patch', 'update'],
+      })),
+    ]);
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf(group, version), resources };
+}
+
+function groupInfo(group: string): unknown {
+  const versions = resourceTypes.find((r) => r.group === group)!.versions;
+  const gv = versions.map((v) => ({ groupVersion: `${group}/${v}`, version: v }));
+  return { name: group, versions: gv, preferredVersion: gv[0] };
+}
+
+function groups(): string[] {
+  return [...new Set(resourceTypes.map((r) => r.group).filter((g) => g !== ''))];
+}
+
+function parseRoute(segments: string[]): Route | 'discovery' | undefined {
+  let group = '';
+  let version: string;
+  let rest: string[];
+  if (segments[0] === 'api') {
+    if (segments.length < 2) return 'discovery';
+    version = segments[1]!;
+    rest = segments.slice(2);
+  } else {
+    if (segments.length < 3) return 'discovery';
+    group = segments[1]!;
+    version = segments[2]!;
+    rest = segments.slice(3);
+  }
+  if (rest.length === 0) return 'discovery';
+  let namespace: string | undefined;
+  if (
+    rest[0] === 'namespaces' &&
+    rest.length >= 3 &&
+    !(rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize') && group === '')
+  ) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const type = findResource(group, version, rest[0]!);
+  if (!type || rest.length > 3) return undefined;
+  if (namespace !== undefined && !type.namespaced) return undefined;
+  const sub = rest[2];
+  if (sub !== undefined && !(type.subresources ?? []).includes(sub as 'status')) return undefined;
+  return { type, version, namespace, name: rest[1], sub };
+}
+
+function withVersion(o: KubeObject, type: ResourceType, version: string): KubeObject {
+  return version === type.versions[0] ? o : { ...o, apiVersion: apiVersionOf(type.group, version) };
+}
+
+const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Builds the request handler for the Kubernetes API, `/_sandbox/` control endpoints and `/metrics`. */
+export function createApiHandler(deps: ApiServerDeps): {
+  handle: (req: IncomingMessage, res: ServerResponse) => void;
+  closeWatches: () => void;
+} {
+  const { store, clock } = deps;
+  const watches = new Set<ServerResponse>();
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (path === '/metrics' && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.end(deps.metrics());
+      return;
+    }
+    if (path === '/healthz' || path === '/livez' || path === '/readyz') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('ok');
+      return;
+    }
+    if (req.headers.authorization !== `Bearer ${deps.token}`) {
+      throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    }
+    const segments = path.split('/').filter(Boolean);
+    if (segments[0] === '_sandbox') {
+      const raw = req.method === 'GET' ? Buffer.alloc(0) : await readBody(req);
+      const body = raw.length > 0 ? parseJson(raw) : undefined;
+      send(
+        res,
+        200,
+        await deps.control(req.method ?? 'GET', segments.slice(1).join('/'), url.searchParams, body),
+      );
+      return;
+    }
+    if (path === '/version') {
+      send(res, 200, {
+        major: '1',
+        minor: '31',
+        gitVersion: 'v1.31.0-switchyard-sandbox',
+        gitCommit: 'sandbox',
+        gitTreeState: 'clean',
+        buildDate: '2026-01-01T00:00:00Z',
+        goVersion: 'go1.22',
+        compiler: 'gc',
+        platform: 'linux/amd64',
+      });
+      return;
+    }
+    if (path === '/api') {
+      send(res, 200, {
+        kind: 'APIVersions',
+        versions: ['v1'],
+        serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: req.headers.host ?? '' }],
+      });
+      return;
+    }
+    if (path === '/apis') {
+      send(res, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups: groups().map(groupInfo) });
+      return;
+    }
+    if (segments[0] !== 'api' && segments[0] !== 'apis') throw notFoundPath();
+    const route = parseRoute(segments);
+    if (route === 'discovery') {
+      if (segments[0] === 'api' && segments[1] === 'v1' && segments.length === 2)
+        return send(res, 200, resourceList('', 'v1'));
+      if (segments[0] === 'apis' && segments.length === 2 && groups().includes(segments[1]!)) {
+        return send(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...(groupInfo(segments[1]!) as object) });
+      }
+      if (
+        segments[0] === 'apis' &&
+        segments.length === 3 &&
+        resourceTypes.some((r) => r.group === segments[1] && r.versions.includes(segments[2]!))
+      ) {
+        return send(res, 200, resourceList(segments[1]!, segments[2]!));
+      }
+      throw notFoundPath();
+    }
+    if (!route) throw notFoundPath();
+    await serveResource(req, res, route, url.searchParams);
+  }
+
+  function notFoundPath(): ApiError {
+    return new ApiError(404, 'NotFound', 'the server could not find the requested resource', {
+      causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }],
+    });
+  }
+
+  function audit(
+    req: IncomingMessage,
+    route: Route,
+    verb: SandboxWrite['verb'],
+    raw: Buffer,
+    code: number,
+  ): void {
+    const now = clock.now();
+    deps.recordWrite({
+      verb,
+      resource: route.sub ? `${route.type.plural}/${route.sub}` : route.type.plural,
+      group: route.type.group,
+      ...(route.namespace !== undefined ? { namespace: route.namespace } : {}),
+      ...(route.name !== undefined ? { name: route.name } : {}),
+      digest: createHash('sha256').update(raw).digest('hex'),
+      ...(req.headers['content-type'] ? { contentType: req.headers['content-type'].split(';')[0]! } : {}),
+      userAgent: req.headers['user-agent'] ?? '',
+      timeMs: now,
+      time: new Date(now).toISOString(),
+      code,
+    });
+  }
+
+  async function serveResource(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: Route,
+    q: URLSearchParams,
+  ): Promise<void> {
+    const method = req.method ?? 'GET';
+    if (method === 'GET') {
+      if (route.type.virtual) throw methodNotAllowed();
+      if (route.name === undefined) {
+        if (q.get('watch') === 'true' || q.get('watch') === '1') return watch(req, res, route, q);
+        return list(res, route, q);
+      }
+      const obj = getOrThrow(route);
+      if (route.sub === 'scale') return send(res, 200, scaleOf(obj));
+      return send(res, 200, ser(withVersion(obj, route.type, route.version)));
+    }
+    const verb: SandboxWrite['verb'] | undefined =
+      method === 'POST'
+        ? 'create'
+        : method === 'PUT'
+          ? 'update'
+          : method === 'PATCH'
+            ? 'patch'
+            : method === 'DELETE'
+              ? route.name === undefined
+                ? 'deletecollection'
+                : 'delete'
+              : undefined;
+    if (!verb) throw methodNotAllowed();
+    let raw: Buffer = Buffer.alloc(0);
+    let code = 500;
+    try {
+      raw = await readBody(req);
+      const [status, body] = write(verb, route, raw, req.headers['content-type'] ?? '', q);
+      code = status;
+      send(res, status, body);
+    } catch (err) {
+      code = err instanceof ApiError ? err.code : 500;
+      throw err;
+    } finally {
+      if (!route.type.virtual) audit(req, route, verb, raw, code);
+    }
+  }
+
+  function methodNotAllowed(): ApiError {
+    return new ApiError(
+      405,
+      'MethodNotAllowed',
+      'the server does not allow this method on the requested resource',
+    );
+  }
+
+  function getOrThrow(route: Route): KubeObject {
+    const obj = store.get(storageKey(route.type), route.namespace, route.name!);
+    if (!obj) throw notFound(route.type.group, route.type.plural, route.name!);
+    return obj;
+  }
+
+  function selected(route: Route, q: URLSearchParams): KubeObject[] {
+    const byLabel = parseLabelSelector(q.get('labelSelector'));
+    const byField = parseFieldSelector(q.get('fieldSelector'), route.type.kind);
+    return store.list(storageKey(route.type), route.namespace).filter((o) => byLabel(o) && byField(o));
+  }
+
+  function list(res: ServerResponse, route: Route, q: URLSearchParams): void {
+    const items = selected(route, q).sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+    let start = 0;
+    let rv = String(store.currentRv());
+    const cont = q.get('continue');
+    if (cont) {
+      try {
+        const c = JSON.parse(Buffer.from(cont, 'base64').toString('utf8')) as { rv: string; after: string };
+        rv = c.rv;
+        start = items.findIndex((o) => keyOf(o) > c.after);
+        if (start < 0) start = items.length;
+      } catch {
+        throw badRequest('continue key is not valid: illegal base64 data');
+      }
+    }
+    const limit = Number(q.get('limit') ?? 0);
+    const end = limit > 0 ? Math.min(items.length, start + limit) : items.length;
+    const page = items.slice(start, end);
+    const metadata: Record<string, unknown> = { resourceVersion: rv };
+    if (end < items.length) {
+      metadata.continue = Buffer.from(JSON.stringify({ rv, after: keyOf(page[page.length - 1]!) })).toString(
+        'base64',
+      );
+      metadata.remainingItemCount = items.length - end;
+    }
+    const apiVersion = apiVersionOf(route.type.group, route.version);
+    const body = `{"kind":"${route.type.kind}List","apiVersion":"${apiVersion}","metadata":${JSON.stringify(metadata)},"items":[${page
+      .map((o) => ser(withVersion(o, route.type, route.version)))
+      .join(',')}]}`;
+    send(res, 200, body);
+  }
+
+  function watch(req: IncomingMessage, res: ServerResponse, route: Route, q: URLSearchParams): void {
+    const key = storageKey(route.type);
+    const byLabel = parseLabelSelector(q.get('labelSelector'));
+    const byField = parseFieldSelector(q.get('fieldSelector'), route.type.kind);
+    const matches = (e: StoreEvent) =>
+      e.key === key &&
+      (route.namespace === undefined || e.object.metadata.namespace === route.namespace) &&
+      byLabel(e.object) &&
+      byField(e.object);
+    const line = (type: string, o: KubeObject) =>
+      `{"type":"${type}","object":${ser(withVersion(o, route.type, route.version))}}\n`;
+    const rvParam = q.get('resourceVersion');
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'cache-control': 'no-cache, private',
+      'transfer-encoding': 'chunked',
+    });
+    res.flushHeaders();
+    if (rvParam && rvParam !== '0') {
+      const from = Number(rvParam);
+      if (!Number.isFinite(from) || from < store.oldestResumableRv()) {
+        const e = new ApiError(
+          410,
+          'Expired',
+          `too old resource version: ${rvParam} (${store.oldestResumableRv() + 1})`,
+        );
+        res.end(`{"type":"ERROR","object":${JSON.stringify(e.toStatus())}}\n`);
+        return;
+      }
+      const replay = store.eventsAfter(from).filter(matches);
+      if (replay.length > 0) res.write(replay.map((e) => line(e.type, e.object)).join(''));
+    } else {
+      const current = selected(route, q);
+      if (current.length > 0) res.write(current.map((o) => line('ADDED', o)).join(''));
+    }
+    let pending: string[] = [];
+    let scheduled = false;
+    const unsubscribe = store.subscribe((e) => {
+      if (!matches(e)) return;
+      pending.push(line(e.type, e.object));
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          if (pending.length > 0 && !res.writableEnded) res.write(pending.join(''));
+          pending = [];
+        });
+      }
+    });
+    watches.add(res);
+    const timeoutSeconds = Number(q.get('timeoutSeconds') ?? 0);
+    const timer = timeoutSeconds > 0 ? setTimeout(() => res.end(), timeoutSeconds * 1000) : undefined;
+    const done = () => {
+      unsubscribe();
+      watches.delete(res);
+      if (timer) clearTimeout(timer);
+    };
+    req.on('close', done);
+    res.on('close', done);
+  }
+
+  function scaleOf(obj: KubeObject): unknown {
+    return {
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: {
+        name: obj.metadata.name,
+        namespace: obj.metadata.namespace,
+        uid: obj.metadata.uid,
+        resourceVersion: obj.metadata.resourceVersion,
+        creationTimestamp: obj.metadata.creationTimestamp,
+      },
+      spec: { replicas: obj.spec?.replicas ?? 0 },
+      status: { replicas: obj.status?.replicas ?? 0, selector: selectorString(obj.spec?.selector) },
+    };
+  }
+
+  function decodeBody(raw: Buffer, contentType: string): unknown {
+    if (raw.length === 0)
+      throw badRequest(
+        "the object provided is unrecognized: couldn't get version/kind; json parse error: unexpected end of JSON input",
+      );
+    if (contentType.includes('yaml')) {
+      try {
+        return parseYaml(raw.toString('utf8'));
+      } catch (err) {
+        throw badRequest(
+          `error converting YAML to JSON: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
+    return parseJson(raw);
+  }
+
+  function asObject(v: unknown, route: Route): KubeObject {
+    if (v === null || typeof v !== 'object' || Array.isArray(v))
+      throw badRequest("the object provided is unrecognized: Object 'Kind' is missing");
+    const o = v as KubeObject;
+    const want = route.sub === 'scale' ? 'Scale' : route.type.kind;
+    if (o.kind !== undefined && o.kind !== want)
+      throw badRequest(`the object provided is unrecognized (kind ${String(o.kind)}, expected ${want})`);
+    if (o.metadata === undefined || typeof o.metadata !== 'object') o.metadata = { name: '' };
+    return o;
+  }
+
+  function write(
+    verb: SandboxWrite['verb'],
+    route: Route,
+    raw: Buffer,
+    contentType: string,
+    q: URLSearchParams,
+  ): [number, unknown] {
+    const { type } = route;
+    const key = storageKey(type);
+    const dryRun = q.get('dryRun') === 'All';
+    if (verb === 'create') {
+      if (route.name !== undefined) throw methodNotAllowed();
+      const obj = asObject(decodeBody(raw, contentType), route);
+      if (type.virtual)
+        return [
+          201,
+          {
+            ...obj,
+            apiVersion: apiVersionOf(type.group, route.version),
+            kind: type.kind,
+            status: { allowed: true, reason: 'the sandbox allows every request' },
+          },
+        ];
+      if (!obj.metadata.name && obj.metadata.generateName)
+        obj.metadata.name = `${obj.metadata.generateName}${randomBytes(3).toString('hex').slice(0, 5)}`;
+      checkNamespace(route, obj);
+      checkName(type, obj);
+      if (store.get(key, route.namespace, obj.metadata.name))
+        throw alreadyExists(type.group, type.plural, obj.metadata.name);
+      obj.apiVersion = apiVersionOf(type.group, type.versions[0]!);
+      obj.kind = type.kind;
+      delete obj.metadata.resourceVersion;
+      if (type.subresources?.includes('status') && type.plural !== 'namespaces') delete obj.status;
+      const admitted = deps.admit(type, obj, undefined);
+      const created = dryRun ? admitted : store.create(key, admitted);
+      return [201, ser(withVersion(created, type, route.version))];
+    }
+    if (verb === 'deletecollection') {
+      const gone = selected(route, q).map((o) => deleteCascade(type, o, q));
+      return [
+        200,
+        {
+          kind: `${type.kind}List`,
+          apiVersion: apiVersionOf(type.group, route.version),
+          metadata: { resourceVersion: String(store.currentRv()) },
+          items: gone,
+        },
+      ];
+    }
+    if (route.name === undefined) throw methodNotAllowed();
+    const prev = getOrThrow(route);
+    if (verb === 'delete') {
+      if (raw.length > 0) {
+        const opts = parseJson(raw) as {
+          preconditions?: { resourceVersion?: string; uid?: string };
+          propagationPolicy?: string;
+        };
+        if (
+          opts.preconditions?.resourceVersion &&
+          opts.preconditions.resourceVersion !== prev.metadata.resourceVersion
+        )
+          throw conflict(type.group, type.plural, route.name);
+        if (opts.propagationPolicy) q.set('propagationPolicy', opts.propagationPolicy);
+      }
+      const gone = dryRun ? prev : deleteCascade(type, prev, q);
+      return [200, ser(withVersion(gone, type, route.version))];
+    }
+    let next: KubeObject;
+    const current = route.sub === 'scale' ? (scaleOf(prev) as KubeObject) : prev;
+    if (verb === 'update') {
+      next = asObject(decodeBody(raw, contentType), route);
+    } else {
+      const mediaType = contentType.split(';')[0]!.trim();
+      const patch = decodeBody(raw, mediaType);
+      if (mediaType === 'application/json-patch+json') next = applyJsonPatch(current, patch);
+      else if (mediaType === 'application/merge-patch+json' || mediaType === 'application/apply-patch+yaml')
+        next = applyMergePatch(current as never, patch as never) as KubeObject;
+      else if (mediaType === 'application/strategic-merge-patch+json') {
+        if (!['', 'apps', 'batch', 'policy', 'autoscaling'].includes(type.group)) {
+          throw new ApiError(
+            415,
+            'UnsupportedMediaType',
+            `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+          );
+        }
+        next = applyStrategicMergePatch(current as never, patch as never) as KubeObject;
+      } else throw unsupportedPatchType();
+      next = asObject(next, route);
+      const patchedRv = next.metadata.resourceVersion;
+      if (patchedRv !== undefined && patchedRv !== current.metadata.resourceVersion && patchedRv !== '')
+        throw conflict(type.group, type.plural, route.name);
+      next.metadata.resourceVersion = prev.metadata.resourceVersion;
+    }
+    if (next.metadata.name && next.metadata.name !== route.name)
+      throw badRequest(
+        `the name of the object (${next.metadata.name}) does not match the name on the URL (${route.name})`,
+      );
+    next.metadata.name = route.name;
+    if (next.metadata.resourceVersion && next.metadata.resourceVersion !== prev.metadata.resourceVersion)
+      throw conflict(type.group, type.plural, route.name);
+    let merged: KubeObject;
+    if (route.sub === 'scale') {
+      const replicas = (next.spec as { replicas?: unknown } | undefined)?.replicas;
+      if (typeof replicas !== 'number' || replicas < 0 || !Number.isInteger(replicas))
+        throw invalid('Scale', route.name, [
+          {
+            field: 'spec.replicas',
+            message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+          },
+        ]);
+      merged = { ...prev, spec: { ...prev.spec, replicas } };
+    } else if (route.sub === 'status') {
+      merged = { ...prev, status: next.status };
+    } else {
+      merged = {
+        ...next,
+        apiVersion: apiVersionOf(type.group, type.versions[0]!),
+        kind: type.kind,
+        metadata: {
+          ...next.metadata,
+          namespace: prev.metadata.namespace,
+          uid: prev.metadata.uid,
+          creationTimestamp: prev.metadata.creationTimestamp,
+        },
+      };
+      if (type.subresources?.includes('status')) merged.status = prev.status;
+      if (type.plural === 'namespaces') merged.spec = prev.spec;
+    }
+    const admitted = deps.admit(type, merged, prev);
+    const stored = dryRun ? admitted : store.replace(key, admitted);
+    return [200, route.sub === 'scale' ? scaleOf(stored) : ser(withVersion(stored, type, route.version))];
+  }
+
+  function checkNamespace(route: Route, obj: KubeObject): void {
+    if (!route.type.namespaced) {
+      delete obj.metadata.namespace;
+      return;
+    }
+    if (obj.metadata.namespace && obj.metadata.namespace !== route.namespace) {
+      throw badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
+    }
+    if (route.namespace === undefined) throw notFoundPath();
+    obj.metadata.namespace = route.namespace;
+    if (!store.get('namespaces', undefined, route.namespace))
+      throw notFound('', 'namespaces', route.namespace);
+  }
+
+  function checkName(type: ResourceType, obj: KubeObject): void {
+    const name = obj.metadata.name;
+    if (!name)
+      throw invalid(type.kind, '', [
+        { field: 'metadata.name', message: 'Required value: name or generateName is required' },
+      ]);
+    if (!dns1123.test(name) || name.length > 253) {
+      throw invalid(type.kind, name, [
+        {
+          field: 'metadata.name',
+          message: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
+        },
+      ]);
+    }
+  }
+
+  function deleteCascade(type: ResourceType, obj: KubeObject, q: URLSearchParams): KubeObject {
+    const orphan = q.get('propagationPolicy') === 'Orphan' || q.get('orphanDependents') === 'true';
+    const gone = store.delete(storageKey(type), obj.metadata.namespace, obj.metadata.name)!;
+    const uid = obj.metadata.uid;
+    if (type.plural === 'namespaces') {
+      for (const t of resourceTypes) {
+        if (!t.namespaced || t.virtual) continue;
+        for (const o of store.list(storageKey(t), obj.metadata.name))
+          store.delete(storageKey(t), o.metadata.namespace, o.metadata.name);
+      }
+    }
+    for (const t of resourceTypes) {
+      if (!t.namespaced || t.virtual) continue;
+      for (const o of store.list(storageKey(t), obj.metadata.namespace)) {
+        if (!o.metadata.ownerReferences?.some((r) => r.uid === uid)) continue;
+        if (orphan) {
+          store.replace(storageKey(t), {
+            ...o,
+            metadata: {
+              ...o.metadata,
+              ownerReferences: o.metadata.ownerReferences.filter((r) => r.uid !== uid),
+            },
+          });
+        } else deleteCascade(t, o, new URLSearchParams());
+      }
+    }
+    return { ...gone, metadata: { ...gone.metadata, deletionTimestamp: kubeTime(clock.now()) } };
+  }
+
+  return {
+    handle: (req, res) => {
+      handle(req, res).catch((err: unknown) => sendError(res, err));
+    },
+    closeWatches: () => {
+      for (const w of watches) w.end();
+      watches.clear();
+    },
+  };
+}
+
+function keyOf(o: KubeObject): string {
+  return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}
+
+/** A label selector object written as the query-string form (`app=web,tier in (a,b)`). */
+export function selectorString(
+  sel:
+    | {
+        matchLabels?: Record<string, string>;
+        matchExpressions?: { key: string; operator: string; values?: string[] }[];
+      }
+    | undefined,
+): string {
+  if (!sel) return '';
+  const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of sel.matchExpressions ?? []) {
+    if (e.operator === 'In') parts.push(`${e.key} in (${(e.values ?? []).join(',')})`);
+    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${(e.values ?? []).join(',')})`);
+    else if (e.operator === 'Exists') parts.push(e.key);
+    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+  }
+  return parts.join(',');
+}

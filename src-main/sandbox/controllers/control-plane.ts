@@ -1,0 +1,53 @@
+import type { Clock } from '../../ports/clock.port.ts';
+import type { ProfileBook } from '../profiles.ts';
+import type { ObjectStore } from '../store.ts';
+import type { ControllerContext } from './context.ts';
+import { runDeployments } from './deployment.controller.ts';
+import { runEndpoints } from './endpoints.controller.ts';
+import { runJobs } from './job.controller.ts';
+import { runKubelet } from './kubelet.controller.ts';
+import { runReplicaSets } from './replicaset.controller.ts';
+
+/** The simulated control plane: every controller, run together on each tick. */
+export class ControlPlane {
+  readonly ctx: ControllerContext;
+  private endpointsSeenAt = -1;
+
+  constructor(store: ObjectStore, clock: Clock, profiles: ProfileBook) {
+    this.ctx = {
+      store,
+      clock,
+      profiles,
+      pods: new Map(),
+      progress: new Map(),
+      progressSig: new Map(),
+      seeding: false,
+    };
+  }
+
+  /** One pass of every controller, in dependency order. */
+  tick(): void {
+    runKubelet(this.ctx);
+    runReplicaSets(this.ctx);
+    runDeployments(this.ctx);
+    runJobs(this.ctx);
+    if (this.ctx.store.writes !== this.endpointsSeenAt) {
+      runEndpoints(this.ctx);
+      this.endpointsSeenAt = this.ctx.store.writes;
+    }
+  }
+
+  /** Runs passes with pods starting ready and no Events, until nothing changes (at most `maxPasses`). */
+  settle(maxPasses = 8): void {
+    this.ctx.seeding = true;
+    try {
+      for (let i = 0; i < maxPasses; i++) {
+        const before = this.ctx.store.writes;
+        this.tick();
+        if (this.ctx.store.writes === before) break;
+      }
+    } finally {
+      this.ctx.seeding = false;
+    }
+  }
+}

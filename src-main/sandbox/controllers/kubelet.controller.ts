@@ -1,0 +1,203 @@
+import { kubeTime } from '../store.ts';
+import type { KubeObject } from '../selectors.ts';
+import {
+  isActive,
+  podProfile,
+  recordEvent,
+  writeStatus,
+  type ControllerContext,
+  type PodSim,
+} from './context.ts';
+
+const nodes = ['sandbox-node-1', 'sandbox-node-2', 'sandbox-node-3'];
+let nextPodIp = 1;
+
+function condition(
+  type: string,
+  ok: boolean,
+  sinceMs: number,
+): { type: string; status: string; lastProbeTime: null; lastTransitionTime: string } {
+  return { type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: kubeTime(sinceMs) };
+}
+
+function backoffSeconds(restarts: number): number {
+  return Math.min(300, 10 * 2 ** Math.max(0, restarts - 1));
+}
+
+/**
+ * Simulates the kubelet for every pod: schedules it onto a node, starts its container after the
+ * profile's startup delay, makes it ready after the readiness delay, crash-loops it (restartCount
+ * grows with back-off) or keeps it unready when its profile says so, and finishes Job pods.
+ */
+export function runKubelet(ctx: ControllerContext): void {
+  const now = ctx.clock.now();
+  const live = new Set<string>();
+  for (const pod of ctx.store.list('pods')) {
+    const uid = pod.metadata.uid ?? '';
+    live.add(uid);
+    if (!isActive(pod) && ctx.pods.has(uid)) continue;
+    let sim = ctx.pods.get(uid);
+    if (!sim) {
+      sim = {
+        createdMs: ctx.seeding ? now - 3_600_000 : Date.parse(pod.metadata.creationTimestamp ?? '') || now,
+        restarts: pod.status?.containerStatuses?.[0]?.restartCount ?? 0,
+      };
+      ctx.pods.set(uid, sim);
+    }
+    step(ctx, pod, sim, now);
+  }
+  for (const uid of ctx.pods.keys()) if (!live.has(uid)) ctx.pods.delete(uid);
+}
+
+function step(ctx: ControllerContext, pod: KubeObject, sim: PodSim, now: number): void {
+  if (sim.settled === `${pod.metadata.resourceVersion}|${ctx.profiles.version}`) return;
+  const profile = podProfile(ctx, pod);
+  const isJob = pod.metadata.ownerReferences?.some((r) => r.kind === 'Job') ?? false;
+  const prevState = pod.status?.containerStatuses?.[0]?.state;
+  const startAt = sim.createdMs + profile.startupSeconds * 1000;
+  if (
+    sim.runningSinceMs === undefined &&
+    sim.finishedMs === undefined &&
+    now >= startAt &&
+    sim.backoffUntilMs === undefined
+  ) {
+    sim.runningSinceMs = ctx.seeding ? sim.createdMs : startAt;
+  }
+  if (
+    isJob &&
+    sim.runningSinceMs !== undefined &&
+    sim.finishedMs === undefined &&
+    now - sim.runningSinceMs >= profile.jobSeconds * 1000
+  ) {
+    sim.finishedMs = sim.runningSinceMs + profile.jobSeconds * 1000;
+  }
+  if (
+    !isJob &&
+    profile.crashLoop &&
+    sim.runningSinceMs !== undefined &&
+    now - sim.runningSinceMs >= profile.crashAfterSeconds * 1000
+  ) {
+    sim.restarts++;
+    sim.finishedMs = now;
+    sim.runningSinceMs = undefined;
+    sim.readySinceMs = undefined;
+    sim.backoffUntilMs = now + backoffSeconds(sim.restarts) * 1000;
+    recordEvent(
+      ctx,
+      pod,
+      'Warning',
+      'BackOff',
+      `Back-off restarting failed container ${pod.spec.containers[0].name} in pod ${pod.metadata.name}`,
+      'kubelet',
+    );
+  }
+  if (sim.backoffUntilMs !== undefined && now >= sim.backoffUntilMs) {
+    sim.backoffUntilMs = undefined;
+    sim.runningSinceMs = now;
+  }
+  const running = sim.runningSinceMs !== undefined && (!isJob || sim.finishedMs === undefined);
+  const readyAt = running ? sim.runningSinceMs! + profile.readinessSeconds * 1000 : Infinity;
+  if (running && !profile.neverReady && !profile.crashLoop && now >= readyAt)
+    sim.readySinceMs ??= ctx.seeding ? sim.runningSinceMs! : readyAt;
+  if (!running || profile.neverReady) sim.readySinceMs = undefined;
+  const ready = sim.readySinceMs !== undefined;
+
+  const container = pod.spec.containers[0];
+  const startedAt = sim.runningSinceMs !== undefined ? kubeTime(sim.runningSinceMs) : undefined;
+  let phase: string;
+  let state: unknown;
+  let lastState: unknown = pod.status?.containerStatuses?.[0]?.lastState ?? {};
+  if (isJob && sim.finishedMs !== undefined) {
+    const code = profile.jobFails ? 1 : 0;
+    phase = code === 0 ? 'Succeeded' : 'Failed';
+    state = {
+      terminated: {
+        exitCode: code,
+        reason: code === 0 ? 'Completed' : 'Error',
+        startedAt,
+        finishedAt: kubeTime(sim.finishedMs),
+        containerID: `containerd://${pod.metadata.uid}`,
+      },
+    };
+  } else if (sim.backoffUntilMs !== undefined) {
+    phase = 'Running';
+    state = {
+      waiting: {
+        reason: 'CrashLoopBackOff',
+        message: `back-off ${backoffSeconds(sim.restarts)}s restarting failed container=${container.name} pod=${pod.metadata.name}`,
+      },
+    };
+    lastState = {
+      terminated: {
+        exitCode: 1,
+        reason: 'Error',
+        finishedAt: kubeTime(sim.finishedMs ?? now),
+        containerID: `containerd://${pod.metadata.uid}-${sim.restarts}`,
+      },
+    };
+  } else if (running) {
+    phase = 'Running';
+    state = { running: { startedAt } };
+  } else {
+    phase = 'Pending';
+    state = { waiting: { reason: 'ContainerCreating' } };
+  }
+  const hostIP =
+    pod.status?.hostIP ?? `172.18.0.${2 + (nodes.indexOf(pod.spec.nodeName ?? nodes[0]) % nodes.length)}`;
+  const podIP = pod.status?.podIP ?? (nextPodIp++, `10.244.${(nextPodIp >> 8) & 255}.${nextPodIp & 255}`);
+  const status = {
+    phase,
+    conditions: [
+      condition('PodReadyToStartContainers', true, sim.createdMs),
+      condition('Initialized', true, sim.createdMs),
+      condition('Ready', ready, sim.readySinceMs ?? sim.createdMs),
+      condition('ContainersReady', ready, sim.readySinceMs ?? sim.createdMs),
+      condition('PodScheduled', true, sim.createdMs),
+    ],
+    hostIP,
+    hostIPs: [{ ip: hostIP }],
+    podIP,
+    podIPs: [{ ip: podIP }],
+    startTime: kubeTime(sim.createdMs),
+    containerStatuses: [
+      {
+        name: container.name,
+        state,
+        lastState,
+        ready,
+        restartCount: sim.restarts,
+        image: container.image,
+        imageID: `${String(container.image).split(':')[0]}@sha256:${Buffer.from(String(container.image)).toString('hex').padEnd(64, '0').slice(0, 64)}`,
+        containerID: `containerd://${pod.metadata.uid}`,
+        started: running,
+      },
+    ],
+    qosClass: 'BestEffort',
+  };
+  let target = pod;
+  if (!pod.spec.nodeName) {
+    const nodeName = nodes[Math.abs(hashCode(pod.metadata.name)) % nodes.length]!;
+    target = ctx.store.replace('pods', { ...pod, spec: { ...pod.spec, nodeName } });
+    recordEvent(
+      ctx,
+      target,
+      'Normal',
+      'Scheduled',
+      `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${nodeName}`,
+      'default-scheduler',
+    );
+  }
+  const wasRunning = prevState?.running !== undefined;
+  const written = writeStatus(ctx, 'pods', target, status);
+  if ((ready && !profile.crashLoop && !profile.neverReady) || (isJob && sim.finishedMs !== undefined)) {
+    sim.settled = `${written.metadata.resourceVersion}|${ctx.profiles.version}`;
+  }
+  if (running && !wasRunning && !isJob)
+    recordEvent(ctx, target, 'Normal', 'Started', `Started container ${container.name}`, 'kubelet');
+}
+
+function hashCode(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) | 0;
+  return h;
+}

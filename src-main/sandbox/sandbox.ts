@@ -1,0 +1,288 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { stringify as toYaml } from 'yaml';
+import type { Clock } from '../ports/clock.port.ts';
+import { createScaledClock } from '../engine/scaled-clock.ts';
+import { admit } from './admission.ts';
+import { createApiHandler } from './api-server.ts';
+import type { SandboxWrite } from './audit.ts';
+import { ControlPlane } from './controllers/control-plane.ts';
+import { renderMetrics } from './metrics.ts';
+import { ProfileBook, type ProfileRule } from './profiles.ts';
+import { resourceForKind, storageKey } from './resources.ts';
+import { generatedObjects, loadScenario } from './scenario.ts';
+import type { KubeObject } from './selectors.ts';
+import { ApiError, badRequest } from './status.ts';
+import { ObjectStore } from './store.ts';
+import { TrafficModel, type WindowStats } from './traffic.ts';
+
+export type { SandboxWrite } from './audit.ts';
+export type { WindowStats } from './traffic.ts';
+
+/** How to start a sandbox. */
+export interface SandboxOptions {
+  /** TCP port on 127.0.0.1; 0 or absent = a free port. */
+  port?: number;
+  host?: '127.0.0.1';
+  /** `reference` (default), `large`, or a path to a scenario YAML file. */
+  scenario?: string;
+  /** Clock speed: sandbox ms per real ms (default 1; 60 makes a 10-minute pause take 10 s). */
+  speed?: number;
+  /** Bearer token clients must send; default a random one. */
+  token?: string;
+}
+
+/** A fault (or any behaviour change) for one service version; fields left out keep their value. */
+export interface SandboxFault {
+  namespace?: string;
+  service: string;
+  version: string;
+  /** Share of requests failing with 5xx, ratio 0..1. */
+  errorRate?: number;
+  /** 95th percentile latency, milliseconds. */
+  p95Ms?: number;
+  /** Saturation, ratio 0..1. */
+  saturation?: number;
+  crashLoop?: boolean;
+  neverReady?: boolean;
+}
+
+/** A running sandbox cluster. */
+export interface SandboxHandle {
+  /** `http://127.0.0.1:PORT`. */
+  readonly url: string;
+  /** Bearer token; requests without it get 401. */
+  readonly token: string;
+  /** The sandbox's scaled clock (engine timers should use the same one). */
+  readonly clock: Clock;
+  /** A kubeconfig for this sandbox (context default `sandbox`, bearer token, `insecure-skip-tls-verify: true`). */
+  kubeconfigYaml(contextName?: string): string;
+  /** Writes `kubeconfigYaml(contextName)` to `path` with mode 0600. */
+  writeKubeconfig(path: string, contextName?: string): void;
+  /** Changes the behaviour profile of a service version at run time. Throws RangeError for out-of-range values. */
+  setFault(f: SandboxFault): void;
+  /** Every mutating API request so far, oldest first. */
+  audit(): SandboxWrite[];
+  /** Per-version figures over a window of sandbox time (see `GET /_sandbox/stats`). */
+  stats(q: { namespace?: string; job: string; version?: string; windowSeconds?: number }): WindowStats;
+  /** Sets the request rate (per second of sandbox time) of a traffic source, adding it when new. */
+  setTraffic(t: { namespace: string; host: string; rps: number }): void;
+  /** Stops serving, ends watches and timers. */
+  close(): Promise<void>;
+}
+
+/** Real milliseconds between controller and traffic ticks. */
+const tickMs = 100;
+
+/** Checks a fault's values; throws RangeError naming the bad field. */
+export function validateFault(f: SandboxFault): void {
+  if (!f || typeof f.service !== 'string' || !f.service || typeof f.version !== 'string' || !f.version)
+    throw new RangeError('A fault needs a service and a version.');
+  const ratio = (k: 'errorRate' | 'saturation') => {
+    const v = f[k];
+    if (v !== undefined && (typeof v !== 'number' || !(v >= 0 && v <= 1)))
+      throw new RangeError(`${k} must be a ratio between 0 and 1, got ${String(v)}.`);
+  };
+  ratio('errorRate');
+  ratio('saturation');
+  if (f.p95Ms !== undefined && (typeof f.p95Ms !== 'number' || !(f.p95Ms > 0)))
+    throw new RangeError(`p95Ms must be a positive number of milliseconds, got ${String(f.p95Ms)}.`);
+}
+
+function faultRule(f: SandboxFault, current: { p50Ms: number }): ProfileRule {
+  return {
+    service: f.service,
+    version: f.version,
+    ...(f.namespace ? { namespace: f.namespace } : {}),
+    ...(f.errorRate !== undefined ? { errorRate: f.errorRate } : {}),
+    ...(f.p95Ms !== undefined
+      ? { p95Ms: f.p95Ms, ...(current.p50Ms >= f.p95Ms ? { p50Ms: f.p95Ms / 3 } : {}) }
+      : {}),
+    ...(f.saturation !== undefined ? { saturation: f.saturation } : {}),
+    ...(f.crashLoop !== undefined ? { crashLoop: f.crashLoop } : {}),
+    ...(f.neverReady !== undefined ? { neverReady: f.neverReady } : {}),
+  };
+}
+
+/**
+ * Starts an embedded sandbox cluster: a Kubernetes API server on 127.0.0.1 with simulated
+ * controllers, traffic and metrics, seeded from a scenario. `/metrics` needs no token (it serves
+ * only numbers, so a Prometheus scrape config needs no credentials); everything else does.
+ * Rejects when the scenario cannot be loaded or the port is taken.
+ */
+export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
+  const clock = createScaledClock(options.speed ?? 1);
+  const token = options.token ?? randomBytes(24).toString('hex');
+  const scenario = loadScenario(options.scenario ?? 'reference');
+  const store = new ObjectStore(clock);
+  const profiles = new ProfileBook(scenario.profiles);
+  const plane = new ControlPlane(store, clock, profiles);
+  const traffic = new TrafficModel(store, clock, profiles, scenario.traffic);
+  const writes: SandboxWrite[] = [];
+
+  const seed = (o: KubeObject) => {
+    const type = resourceForKind(o.apiVersion ?? '', o.kind ?? '');
+    if (!type || type.virtual)
+      throw new Error(
+        `Scenario ${scenario.name} has an object of an unserved kind ${o.apiVersion}/${o.kind}.`,
+      );
+    const obj = structuredClone(o);
+    if (type.namespaced) obj.metadata.namespace ??= 'default';
+    obj.apiVersion = type.group ? `${type.group}/${type.versions[0]}` : type.versions[0];
+    store.create(storageKey(type), admit(type, obj, undefined));
+  };
+  for (const name of ['default', 'kube-system'])
+    seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  for (let i = 1; i <= 3; i++) {
+    seed({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name: `sandbox-node-${i}`,
+        labels: { 'kubernetes.io/hostname': `sandbox-node-${i}`, 'kubernetes.io/os': 'linux' },
+      },
+      spec: {},
+      status: {
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'True',
+            reason: 'KubeletReady',
+            message: 'kubelet is posting ready status',
+          },
+        ],
+        addresses: [{ type: 'InternalIP', address: `172.18.0.${i + 1}` }],
+        nodeInfo: {
+          kubeletVersion: 'v1.31.0',
+          osImage: 'Switchyard sandbox',
+          architecture: 'amd64',
+          operatingSystem: 'linux',
+          containerRuntimeVersion: 'containerd://1.7.0',
+          kernelVersion: '6.1.0',
+        },
+      },
+    });
+  }
+  const objects = [...scenario.objects, ...(scenario.generate ? generatedObjects(scenario.generate) : [])];
+  for (const o of [
+    ...objects.filter((x) => x.kind === 'Namespace'),
+    ...objects.filter((x) => x.kind !== 'Namespace'),
+  ])
+    seed(o);
+  plane.settle();
+
+  const stats = (q: {
+    namespace?: string;
+    job: string;
+    version?: string;
+    windowSeconds?: number;
+  }): WindowStats => traffic.stats({ ...q, windowSeconds: q.windowSeconds ?? 120 });
+  const setFault = (f: SandboxFault) => {
+    validateFault(f);
+    const current = profiles.resolve(f.namespace ?? '', f.service, f.version);
+    profiles.setFault(faultRule(f, current));
+  };
+  const setTraffic = (t: { namespace: string; host: string; rps: number }) => {
+    if (!(t.rps >= 0))
+      throw new RangeError(`rps must be zero or more requests per second, got ${String(t.rps)}.`);
+    const existing = traffic.sources.find((s) => s.namespace === t.namespace && s.host === t.host);
+    if (existing) existing.rps = t.rps;
+    else traffic.sources.push({ namespace: t.namespace, host: t.host, rps: t.rps });
+  };
+
+  const api = createApiHandler({
+    store,
+    clock,
+    token,
+    recordWrite: (w) => writes.push(w),
+    admit,
+    metrics: () => renderMetrics(store, traffic),
+    control: async (method, path, query, body) => {
+      try {
+        if (method === 'GET' && path === 'clock') return { nowMs: clock.now(), speed: clock.speed };
+        if (method === 'GET' && path === 'audit') return writes;
+        if (method === 'POST' && path === 'faults') {
+          setFault(body as SandboxFault);
+          return { ok: true };
+        }
+        if (method === 'POST' && path === 'traffic') {
+          setTraffic(body as { namespace: string; host: string; rps: number });
+          return { ok: true };
+        }
+        if (method === 'GET' && path === 'stats') {
+          const job = query.get('job');
+          if (!job) throw badRequest('stats needs a job (the service name).');
+          const windowSeconds = Number(query.get('windowSeconds') ?? 120);
+          if (!(windowSeconds > 0))
+            throw badRequest(
+              `windowSeconds must be a positive number of seconds, got ${query.get('windowSeconds')}.`,
+            );
+          return stats({
+            job,
+            windowSeconds,
+            ...(query.get('namespace') ? { namespace: query.get('namespace')! } : {}),
+            ...(query.get('version') ? { version: query.get('version')! } : {}),
+          });
+        }
+      } catch (err) {
+        if (err instanceof RangeError) throw badRequest(err.message);
+        throw err;
+      }
+      throw new ApiError(404, 'NotFound', `the sandbox has no control endpoint ${method} /_sandbox/${path}`);
+    },
+  });
+
+  const server = createServer(api.handle);
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  traffic.tick();
+  const timer = setInterval(() => {
+    plane.tick();
+    traffic.tick();
+  }, tickMs);
+  timer.unref();
+
+  const kubeconfigYaml = (contextName = 'sandbox') =>
+    toYaml({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: contextName, cluster: { server: url, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: contextName, user: { token } }],
+      contexts: [
+        {
+          name: contextName,
+          context: { cluster: contextName, user: contextName, namespace: 'platform-production' },
+        },
+      ],
+      'current-context': contextName,
+      preferences: {},
+    });
+
+  return {
+    url,
+    token,
+    clock,
+    kubeconfigYaml,
+    writeKubeconfig: (path, contextName) => writeFileSync(path, kubeconfigYaml(contextName), { mode: 0o600 }),
+    setFault,
+    audit: () => [...writes],
+    stats,
+    setTraffic,
+    close: async () => {
+      clearInterval(timer);
+      api.closeWatches();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
