@@ -19,6 +19,8 @@ export interface PrometheusTestOptions {
   bearerToken?: string;
   /** How long to wait for readiness and the first scrape, in milliseconds. Default 30000. */
   startTimeoutMs?: number;
+  /** The server binary. Default `PROMETHEUS_BINARY`. */
+  binary?: string;
 }
 
 export interface PrometheusTestServer {
@@ -36,9 +38,10 @@ export interface PrometheusTestServer {
  * Throws when the binary is missing, or when it exits or is not ready within `startTimeoutMs`.
  */
 export async function startPrometheus(options: PrometheusTestOptions): Promise<PrometheusTestServer> {
-  if (!existsSync(PROMETHEUS_BINARY)) {
+  const binary = options.binary ?? PROMETHEUS_BINARY;
+  if (!existsSync(binary)) {
     throw new Error(
-      `Prometheus is not installed at ${PROMETHEUS_BINARY}; these tests need Debian's package (apt-get install prometheus).`,
+      `Prometheus is not installed at ${binary}; these tests need Debian's package (apt-get install prometheus).`,
     );
   }
   const job = options.job ?? 'switchyard-test';
@@ -58,7 +61,7 @@ export async function startPrometheus(options: PrometheusTestOptions): Promise<P
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
-    PROMETHEUS_BINARY,
+    binary,
     [
       `--config.file=${join(dir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,

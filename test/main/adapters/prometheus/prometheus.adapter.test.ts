@@ -233,3 +233,115 @@ describe('Prometheus adapter against a server that never answers', () => {
     });
   });
 });
+
+describe('test helper', () => {
+  it('says plainly when the Prometheus binary is missing', async () => {
+    await expect(startPrometheus({ targets: [], binary: '/nonexistent/prometheus' })).rejects.toThrow(
+      /not installed at \/nonexistent\/prometheus.*apt-get install prometheus/,
+    );
+  });
+});
+
+// Answers real Prometheus will not give on demand (proxy errors, auth failures, garbage), so a fake.
+describe('Prometheus adapter against a fake HTTP server', () => {
+  let fake: Server;
+  let url: string;
+  let reply: { status: number; body: string };
+  let seenAuthorization: string | undefined;
+
+  beforeAll(async () => {
+    fake = createServer((req, res) => {
+      seenAuthorization = req.headers.authorization;
+      res.writeHead(reply.status, { 'content-type': 'application/json' }).end(reply.body);
+    });
+    url = `http://${await listen(fake)}`;
+  });
+  afterAll(() => close(fake));
+
+  const error = (errorType: string, message: string) =>
+    JSON.stringify({ status: 'error', errorType, error: message });
+  const vector = (...values: string[]) =>
+    JSON.stringify({
+      status: 'success',
+      data: {
+        resultType: 'vector',
+        result: values.map((v, i) => ({ metric: { i: String(i) }, value: [1_764_000_000.5, v] })),
+      },
+    });
+
+  it.each([
+    ['a proxy in front of a stopped Prometheus', 503, 'Service Unavailable', 'inconclusive', 'unreachable'],
+    ['a gateway timeout', 504, '', 'inconclusive', 'timeout'],
+    [
+      'a query that ran out of time',
+      503,
+      error('timeout', 'query timed out in expression evaluation'),
+      'inconclusive',
+      'timeout',
+    ],
+    [
+      'an execution error',
+      422,
+      error('execution', 'many-to-many matching not allowed'),
+      'inconclusive',
+      'badResponse',
+    ],
+    ['refused credentials', 401, 'Unauthorized', 'inconclusive', 'unreachable'],
+    ['a body that is not JSON', 200, '<html>login</html>', 'inconclusive', 'badResponse'],
+    [
+      'a result of an unknown shape',
+      200,
+      JSON.stringify({ status: 'success', data: { resultType: 'string' } }),
+      'inconclusive',
+      'badResponse',
+    ],
+    ['a rejected query', 400, error('bad_data', 'unknown function "rat"'), 'error', 'badQuery'],
+  ])('calls %s %s/%s', async (_what, status, body, kind, reason) => {
+    reply = { status, body };
+    const sample = await createPrometheusMetrics({ url }).instant('sum(up)');
+    expect(sample).toMatchObject({ kind, reason });
+  });
+
+  it.each([
+    ['+Inf', Number.POSITIVE_INFINITY],
+    ['-Inf', Number.NEGATIVE_INFINITY],
+    ['0.25', 0.25],
+  ])('reads the sample value %s', async (raw, value) => {
+    reply = { status: 200, body: vector(raw) };
+    expect(await createPrometheusMetrics({ url }).instant('sum(up)')).toEqual({
+      kind: 'value',
+      value,
+      atMs: 1_764_000_000_500,
+      series: 1,
+    });
+  });
+
+  it('sends basic auth from the URL and a bearer token, and never puts either in a message', async () => {
+    reply = { status: 502, body: '' };
+    const withUser = url.replace('http://', 'http://ops:s3cret@');
+    const sample = await createPrometheusMetrics({ url: withUser }).instant('sum(up)');
+    expect(seenAuthorization).toBe(`Basic ${Buffer.from('ops:s3cret').toString('base64')}`);
+    expect(JSON.stringify(sample)).not.toContain('s3cret');
+
+    await createPrometheusMetrics({ url, bearerToken: 'tok-123' }).instant('sum(up)');
+    expect(seenAuthorization).toBe('Bearer tok-123');
+  });
+
+  it.each([
+    ['not a URL', 'prometheus:9090:x'],
+    ['another scheme', 'ftp://127.0.0.1:9090'],
+  ])('refuses a URL that is %s at once', (_what, bad) => {
+    expect(() => createPrometheusMetrics({ url: bad })).toThrow(/Prometheus URL/);
+  });
+
+  it.each([
+    ['an end before the start', 2_000, 1_000, 15, /must end after it starts/],
+    ['a zero step', 0, 1_000, 0, /positive number of seconds/],
+  ])('rejects a range with %s without a request', async (_what, start, end, step, message) => {
+    reply = { status: 500, body: '' };
+    expect(await createPrometheusMetrics({ url }).range('sum(up)', start, end, step)).toMatchObject({
+      kind: 'error',
+      message,
+    });
+  });
+});
