@@ -112,7 +112,9 @@ export interface ReleaseJournal {
   /**
    * Appends `event` to the audit log, then writes `snapshot` and `status` atomically; resolves when
    * both are on disk (fsynced). Call it, and await it, before the next cluster mutation.
-   * Rejects with a `DomainError` when the disk refuses the write.
+   * Anything under a secret-looking key (token, password, authorization, client key…) is dropped from
+   * what is written, so keep secrets out of machine context. Rejects with a `DomainError` when the disk
+   * refuses the write.
    */
   record(change: { status: ReleaseStatus; snapshot: unknown; event: AuditEventInput }): Promise<AuditEntry>;
   /** Appends one audit entry durably without touching the snapshot. */

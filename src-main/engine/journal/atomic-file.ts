@@ -30,8 +30,10 @@ export async function writeFileAtomic(path: string, content: string, keepPreviou
   await syncDirectory(dirname(path));
 }
 
-/** fsyncs a directory so entries created, renamed or removed in it are durable. */
+/** fsyncs a directory so entries created, renamed or removed in it are durable. A no-op on Windows. */
 export async function syncDirectory(dir: string): Promise<void> {
+  // Windows cannot open a directory as a file; NTFS journals renames itself.
+  if (process.platform === 'win32') return;
   const handle = await open(dir, 'r');
   try {
     await handle.sync();

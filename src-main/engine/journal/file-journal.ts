@@ -101,16 +101,16 @@ async function readRecordFile(path: string, releaseId: string): Promise<RecordRe
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return { problem: 'it is missing' };
+    if (errorCode(error) === 'ENOENT') return { problem: 'is missing' };
     throw error;
   }
   let parsed: (ReleaseRecord & { checksum?: unknown }) | undefined;
   try {
     parsed = JSON.parse(text) as ReleaseRecord & { checksum?: unknown };
   } catch {
-    return { problem: 'it is cut short or not JSON' };
+    return { problem: 'is cut short or not JSON' };
   }
-  if (!parsed || typeof parsed !== 'object') return { problem: 'it is not a release record' };
+  if (!parsed || typeof parsed !== 'object') return { problem: 'is not a release record' };
   if (parsed.schemaVersion !== JOURNAL_SCHEMA_VERSION) {
     throw new DomainError(
       'invalidConfig',
@@ -118,8 +118,7 @@ async function readRecordFile(path: string, releaseId: string): Promise<RecordRe
     );
   }
   const { checksum, ...record } = parsed;
-  if (checksum !== sha256(canonicalJson(record)))
-    return { problem: 'its checksum does not match its content' };
+  if (checksum !== sha256(canonicalJson(record))) return { problem: 'does not match its checksum' };
   return { record };
 }
 
@@ -134,13 +133,13 @@ async function readLatestRecord(
     return {
       record: previous.record,
       recovered: [
-        `The latest saved state of release ${releaseId} was unusable (${latest.problem}); the one before it was used.`,
+        `The latest saved state of release ${releaseId} ${latest.problem}; the one before it was used.`,
       ],
     };
   }
   throw new DomainError(
     'invalidConfig',
-    `Release ${releaseId} has no readable saved state: the latest ${latest.problem}, and the previous ${previous.problem}.`,
+    `Release ${releaseId} has no readable saved state: the latest ${latest.problem} and the previous ${previous.problem}.`,
   );
 }
 
@@ -169,10 +168,17 @@ function headProblem(entries: AuditEntry[], head: ReleaseRecord['auditHead']): s
 /**
  * Checks the audit log in a release directory: every line's hash, every link to the entry before it,
  * and that the log still reaches the entry the saved state points at. Reports the first break in plain
- * words. A last line cut off mid-write is not a break (`tornTail`). Never throws for a damaged log.
+ * words. A last line cut off mid-write is not a break (`tornTail`). A missing log is reported as a break
+ * at line 0. Never throws for a damaged log; rejects only when the disk cannot be read.
  */
 export async function verifyAudit(dir: string): Promise<AuditVerification> {
   const releaseId = basename(dir);
+  try {
+    await stat(join(dir, JOURNAL_FILES.audit));
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+    return { ok: false, entries: 0, line: 0, problem: `There is no audit log in ${dir}.` };
+  }
   const audit = await readAudit(dir, releaseId);
   if (audit.broken) return { ok: false, entries: audit.entries.length, ...audit.broken };
   try {

@@ -178,7 +178,9 @@ describe('file journal', () => {
     await writeFile(recordPath(), damage(await readFile(recordPath(), 'utf8')));
     const loaded = await (await restart().open('checkout-canary-1')).load();
     expect(loaded.record.snapshot).toEqual({ value: 'step2', context: { weight: 20 } });
-    expect(loaded.recovered[0]).toMatch(/latest saved state of release checkout-canary-1 was unusable/);
+    expect(loaded.recovered[0]).toMatch(
+      /latest saved state of release checkout-canary-1 (is cut short|does not match)/,
+    );
   });
 
   it('says so when no saved state is readable at all', async () => {
@@ -243,6 +245,17 @@ describe('file journal', () => {
     const result = await verifyAudit(join(root, 'checkout-canary-1'));
     expect(result).toMatchObject({ ok: false, line, problem: expect.stringMatching(problem) });
     await expect(restart().open('checkout-canary-1')).rejects.toMatchObject({ kind: 'invalidConfig' });
+  });
+
+  it('reports a missing audit log rather than an empty, intact one', async () => {
+    await releaseWithSteps(1);
+    await rm(auditPath());
+    expect(await verifyAudit(join(root, 'checkout-canary-1'))).toMatchObject({
+      ok: false,
+      line: 0,
+      problem: /no audit log/,
+    });
+    expect(await verifyAudit(join(root, 'nowhere'))).toMatchObject({ ok: false, problem: /no audit log/ });
   });
 
   it('refuses a release journaled with another format version, and lists it with the reason', async () => {
