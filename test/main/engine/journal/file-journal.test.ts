@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { access, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -159,6 +160,36 @@ describe('file journal', () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  it('loses no acknowledged change when a writing process is killed with SIGKILL', async () => {
+    const writer = fileURLToPath(new URL('./fixtures/journal-writer.ts', import.meta.url));
+    let acknowledged = 0;
+    for (const afterAcks of [5, 40, 120]) {
+      const child = spawn(process.execPath, ['--import', 'tsx', writer, root, 'killed-release'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const target = acknowledged + afterAcks;
+      await new Promise<void>((resolve, reject) => {
+        child.once('exit', (code) => reject(new Error(`writer exited early with ${code}`)));
+        child.stdout.on('data', (chunk: Buffer) => {
+          for (const line of chunk.toString().split('\n').filter(Boolean))
+            acknowledged = Math.max(acknowledged, Number(line));
+          if (acknowledged >= target) resolve();
+        });
+      });
+      child.removeAllListeners('exit');
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+
+      expect(await verifyAudit(join(root, 'killed-release'))).toMatchObject({ ok: true });
+      const release = await restart().open('killed-release');
+      const loaded = await release.load();
+      expect(loaded.entries.length).toBeGreaterThanOrEqual(acknowledged);
+      expect(loaded.record.auditHead.seq).toBeGreaterThanOrEqual(acknowledged);
+      expect(loaded.record.snapshot).toMatchObject({ i: expect.any(Number) });
+      await release.close();
+    }
   });
 
   it('keeps the audit entry of a change whose snapshot write was cut off by a kill', async () => {
