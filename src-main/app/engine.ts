@@ -10,6 +10,9 @@ import {
 } from '../adapters/kube/kubeconfig.ts';
 import { EventHub, type Handlers } from '../bridge/dispatch.ts';
 import type { ClusterPort } from '../ports/cluster.port.ts';
+import { join } from 'node:path';
+import { planHandlers } from './handlers/plan.handlers.ts';
+import { releaseHandlers } from './handlers/release.handlers.ts';
 
 /** The built-in sandbox as the engine sees it: started on first use. */
 export interface SandboxProvider {
@@ -27,6 +30,8 @@ export interface EngineOptions {
   readonly version: string;
   readonly env: NodeJS.ProcessEnv;
   readonly home?: string;
+  /** Where Switchyard keeps plans and the release journal; default `~/.switchyard`. */
+  readonly dataDir?: string;
   /** Contexts whose name matches are marked production (default /prod/i). */
   readonly productionPattern?: RegExp;
   readonly sandbox?: SandboxProvider;
@@ -73,7 +78,11 @@ export function createEngine(options: EngineOptions): Engine {
     return pending;
   }
 
+  const dataDir = options.dataDir ?? join(options.home ?? homedir(), '.switchyard');
+
   const handlers: Handlers = {
+    ...planHandlers(join(dataDir, 'plans')),
+    ...releaseHandlers(),
     'app:info': async () => ({ version: options.version, shell: options.shell }),
 
     'cluster:listContexts': async () => {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { CHANGE_KINDS } from '../decision/decision.rules.ts';
+import { OperatorEventSchema, ReleaseSnapshotSchema } from '../release/release.schema.ts';
 
 /** The largest message the bridge accepts, in bytes of JSON. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -51,6 +53,88 @@ export const WorkloadSummarySchema = z
   .strict();
 export type WorkloadSummary = z.infer<typeof WorkloadSummarySchema>;
 
+const MeshSchema = z.enum(['istio', 'gateway-api', 'none']);
+const StrategyNameSchema = z.enum(['blue-green', 'canary', 'rolling', 'ab-test', 'flag-rollout']);
+const RouterNameSchema = z.enum(['service-selector', 'istio', 'gateway-api', 'replica-ratio']);
+/** Plan text as the user wrote it (YAML or JSON), at most 256 KiB. */
+const PlanText = z.string().max(256 * 1024, 'a plan must be under 256 KiB');
+
+/** One ranked strategy for a change, as the Plan screen shows it. */
+export const RecommendationViewSchema = z
+  .object({
+    strategy: z.string(),
+    companions: z.array(z.string()),
+    rationale: z.string(),
+    risk: z.string(),
+    complexity: z.string(),
+    cost: z.string(),
+    rollbackSpeed: z.string(),
+    missing: z.array(z.string()),
+    /** The pre-filled plan for this strategy, as YAML. */
+    planText: z.string(),
+  })
+  .strict();
+export type RecommendationView = z.infer<typeof RecommendationViewSchema>;
+
+/** One plan problem: the field path (`strategy.steps[2].setWeight`, empty for the whole plan) and the rule broken. */
+export const PlanProblemSchema = z.object({ path: z.string(), message: z.string() }).strict();
+export type PlanProblem = z.infer<typeof PlanProblemSchema>;
+
+/** A release in the journal, for History. */
+export const ReleaseListItemSchema = z
+  .object({
+    id: z.string(),
+    planName: z.string(),
+    strategy: z.string(),
+    context: z.string(),
+    namespace: z.string(),
+    /** `running`, `paused`, `succeeded`, `aborted`, `rolledBack`, `failed`, or `unreadable`. */
+    status: z.string(),
+    /** True when the release ran on the sandbox (a rehearsal). */
+    rehearsal: z.boolean(),
+    startedAtMs: z.number(),
+    savedAtMs: z.number(),
+    /** Why the journal could not be read, for an unreadable release. */
+    problem: z.string().optional(),
+  })
+  .strict();
+export type ReleaseListItem = z.infer<typeof ReleaseListItemSchema>;
+
+/** One audit-log line as History shows it (hashes omitted). */
+export const AuditLineSchema = z
+  .object({ seq: z.number(), at: z.string(), who: z.string(), what: z.string(), why: z.string() })
+  .strict();
+export type AuditLine = z.infer<typeof AuditLineSchema>;
+
+/** A point of the health timeline for one version. Rates are ratios 0..1, latencies milliseconds, null = no data. */
+export const HealthPointSchema = z
+  .object({
+    atMs: z.number(),
+    version: z.string(),
+    errorRate: z.number().nullable(),
+    p95Ms: z.number().nullable(),
+    p99Ms: z.number().nullable(),
+    /** Requests per second. */
+    rps: z.number().nullable(),
+  })
+  .strict();
+export type HealthPoint = z.infer<typeof HealthPointSchema>;
+
+/** A behaviour fault injected into the sandbox for one version of one service. */
+export const SandboxFaultSchema = z
+  .object({
+    namespace: NamespaceName.optional(),
+    service: z.string().min(1).max(253),
+    version: z.string().min(1).max(128),
+    /** Ratio 0..1 of requests answered 5xx. */
+    errorRate: z.number().min(0).max(1).optional(),
+    /** Milliseconds. */
+    p95Ms: z.number().min(0).max(600_000).optional(),
+    crashLoop: z.boolean().optional(),
+  })
+  .strict();
+export type SandboxFault = z.infer<typeof SandboxFaultSchema>;
+
 /**
  * Request channels: `domain:verb` → input and output schemas.
  * Every handler may instead fail with a `BridgeError`.
@@ -99,6 +183,164 @@ export const requests = {
     input: z.object({}).strict(),
     output: z.object({ watching: z.literal(false) }).strict(),
   },
+
+  /**
+   * Strategies ranked for a change kind or the decision-tree answers, in an environment.
+   * Errors: badRequest (neither or both of change and answers).
+   */
+  'decision:recommend': {
+    input: z
+      .object({
+        change: z.enum(CHANGE_KINDS).optional(),
+        answers: z
+          .object({
+            critical: z.boolean(),
+            realUserValidation: z.boolean(),
+            testsUxOrAlgorithm: z.boolean(),
+            touchesSchema: z.boolean(),
+            breaksApi: z.boolean(),
+          })
+          .strict()
+          .optional(),
+        environment: z
+          .object({
+            mesh: MeshSchema,
+            argoRollouts: z.boolean(),
+            spareCapacity: z.boolean(),
+            /** Requests per second. */
+            rps: z.number().positive().optional(),
+            replicas: z.number().int().positive().optional(),
+          })
+          .strict(),
+        target: z
+          .object({
+            namespace: NamespaceName,
+            name: z.string().min(1).max(253),
+            image: z.string().min(1).max(512),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict(),
+    output: z.object({ recommendations: z.array(RecommendationViewSchema) }).strict(),
+  },
+  /** A new plan with the runbook's defaults for a strategy, as YAML. */
+  'plan:new': {
+    input: z
+      .object({
+        strategy: StrategyNameSchema,
+        namespace: NamespaceName,
+        name: z.string().min(1).max(253),
+        image: z.string().min(1).max(512),
+        router: RouterNameSchema.optional(),
+      })
+      .strict(),
+    output: z.object({ text: z.string() }).strict(),
+  },
+  /** Validates plan text; every problem is listed with its field path. Never fails for a bad plan. */
+  'plan:validate': {
+    input: z.object({ text: PlanText }).strict(),
+    output: z
+      .object({
+        ok: z.boolean(),
+        problems: z.array(PlanProblemSchema),
+        /** Present when valid: what the plan will do, one line per step. */
+        summary: z
+          .object({ name: z.string(), strategy: z.string(), router: z.string(), steps: z.array(z.string()) })
+          .strict()
+          .optional(),
+      })
+      .strict(),
+  },
+  /** The plan as Argo Rollouts or Flagger YAML, with what that format cannot express. Errors: invalidPlan. */
+  'plan:export': {
+    input: z.object({ text: PlanText, to: z.enum(['argo', 'flagger']) }).strict(),
+    output: z.object({ yaml: z.string(), unsupported: z.array(z.string()) }).strict(),
+  },
+  /** Saved plans (in the user's Switchyard folder), newest first. */
+  'plan:list': {
+    input: z.object({}).strict(),
+    output: z
+      .object({ plans: z.array(z.object({ name: z.string(), savedAtMs: z.number() }).strict()) })
+      .strict(),
+  },
+  /** Saves plan text under a name (letters, digits, `-`, `_`, `.`). Errors: invalidPlan when the text is not a valid plan. */
+  'plan:save': {
+    input: z
+      .object({
+        name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'must be letters, digits, . _ or -'),
+        text: PlanText,
+      })
+      .strict(),
+    output: z.object({ name: z.string() }).strict(),
+  },
+  /** A saved plan's text. Errors: notFound. */
+  'plan:open': {
+    input: z
+      .object({
+        name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'must be letters, digits, . _ or -'),
+      })
+      .strict(),
+    output: z.object({ name: z.string(), text: z.string() }).strict(),
+  },
+  /**
+   * Preflight of a plan on a context: queries, RBAC, dry run, zero-downtime audit.
+   * Errors: invalidPlan, unreachable, unauthorized, timeout.
+   */
+  'preflight:run': {
+    input: z.object({ context: ContextName, text: PlanText }).strict(),
+    output: z.object({ report: z.unknown() }).strict(),
+  },
+  /**
+   * Starts a release of a plan. `rehearse` runs it on the built-in sandbox at `speed` (1..120 × real time)
+   * whatever the plan's context; `run` uses `context`. `stepThrough` pauses before every step.
+   * Errors: invalidPlan, unreachable, forbidden, conflict (a release of this workload is already running).
+   */
+  'release:start': {
+    input: z
+      .object({
+        mode: z.enum(['rehearse', 'run']),
+        context: ContextName,
+        text: PlanText,
+        speed: z.number().min(1).max(120).default(1),
+        stepThrough: z.boolean().default(false),
+      })
+      .strict(),
+    output: z.object({ id: z.string() }).strict(),
+  },
+  /** Sends an operator event to a running release. Errors: notFound; `accepted: false` with the reason when the state does not allow it. */
+  'release:control': {
+    input: z.object({ id: z.string().min(1).max(200), event: OperatorEventSchema }).strict(),
+    output: z.object({ accepted: z.boolean(), message: z.string() }).strict(),
+  },
+  /** Releases in the journal, newest first, including unreadable ones. */
+  'release:list': {
+    input: z.object({}).strict(),
+    output: z.object({ releases: z.array(ReleaseListItemSchema) }).strict(),
+  },
+  /** One release: its latest projection, health points and audit log. Errors: notFound. */
+  'release:get': {
+    input: z.object({ id: z.string().min(1).max(200) }).strict(),
+    output: z
+      .object({
+        snapshot: ReleaseSnapshotSchema.nullable(),
+        health: z.array(HealthPointSchema),
+        audit: z.array(AuditLineSchema),
+        /** Whether the audit log's hash chain is intact, in one sentence. */
+        integrity: z.string(),
+      })
+      .strict(),
+  },
+  /** A release as a Markdown or JSON report for a post-incident review (no credentials). Errors: notFound. */
+  'release:export': {
+    input: z.object({ id: z.string().min(1).max(200), format: z.enum(['markdown', 'json']) }).strict(),
+    output: z.object({ filename: z.string(), text: z.string() }).strict(),
+  },
+  /** Injects a behaviour fault into the built-in sandbox (Rehearse's fault panel). */
+  'sandbox:fault': {
+    input: SandboxFaultSchema,
+    output: z.object({ applied: z.literal(true) }).strict(),
+  },
 } as const;
 
 /** Events main sends to the renderer: name → payload schema. */
@@ -111,6 +353,20 @@ export const events = {
       workloads: z.array(WorkloadSummarySchema),
       /** Set when the last refresh failed; the list is then the last good one. */
       error: z.string().optional(),
+    })
+    .strict(),
+
+  /** A release's projection changed (step, traffic, decision, samples). */
+  'release:update': ReleaseSnapshotSchema,
+  /** New health-timeline points of a release, oldest first. */
+  'release:health': z.object({ id: z.string(), points: z.array(HealthPointSchema) }).strict(),
+  /** Something the operator should hear about: shown in-app and as an OS notification. */
+  'release:notice': z
+    .object({
+      id: z.string(),
+      kind: z.enum(['promoted', 'waiting', 'aborted', 'rolledBack', 'completed', 'failed']),
+      title: z.string(),
+      body: z.string(),
     })
     .strict(),
 } as const;

@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_MESSAGE_BYTES } from '../../../src-shared/bridge/contract.ts';
+import { MAX_MESSAGE_BYTES, requests } from '../../../src-shared/bridge/contract.ts';
 import { DomainError } from '../../../src-shared/bridge/errors.ts';
 import { createDispatcher, type Handlers } from '../../../src-main/bridge/dispatch.ts';
 
+const unused = Object.fromEntries(
+  Object.keys(requests).map((c) => [
+    c,
+    async () => Promise.reject(new Error(`${c} is not used by this test`)),
+  ]),
+) as unknown as Handlers;
+
 function handlers(overrides: Partial<Handlers> = {}): Handlers {
   return {
+    ...unused,
     'app:info': async () => ({ version: '1.2.3', shell: 'web' }),
     'cluster:listContexts': async () => ({ contexts: [], selected: null, problems: [] }),
     'cluster:listNamespaces': async ({ context }) => ({ namespaces: [`ns-of-${context}`] }),

@@ -1,0 +1,148 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { PlanProblem } from '../../../src-shared/bridge/contract.ts';
+import { DomainError } from '../../../src-shared/bridge/errors.ts';
+import { recommend } from '../../../src-shared/decision/recommend.ts';
+import { defaultPlan } from '../../../src-shared/plan/plan.defaults.ts';
+import { parsePlan } from '../../../src-shared/plan/plan.parse.ts';
+import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
+import type { Handlers } from '../../bridge/dispatch.ts';
+import { canaryStepLabel } from '../../engine/machines/canary.machine.ts';
+
+type PlanHandlers = Pick<
+  Handlers,
+  'decision:recommend' | 'plan:new' | 'plan:validate' | 'plan:list' | 'plan:save' | 'plan:open'
+>;
+
+/** Splits `path: message` problems from `parsePlan` into their field path and rule. */
+export function toProblems(errors: readonly string[]): PlanProblem[] {
+  return errors.map((e) => {
+    const m = /^((?:[A-Za-z_$][\w$-]*|\[\d+\])(?:\.[A-Za-z_$][\w$-]*|\[\d+\])*): (.*)$/s.exec(e);
+    return m ? { path: m[1] ?? '', message: m[2] ?? e } : { path: '', message: e };
+  });
+}
+
+/** The plan as YAML for the editor: stable key order, no anchors. */
+export function planToYaml(plan: ReleasePlan): string {
+  return stringify(plan, { aliasDuplicateObjects: false, lineWidth: 0 });
+}
+
+/** What a plan will do, one line per step, for the editor's summary. */
+export function describePlan(plan: ReleasePlan): string[] {
+  const s = plan.strategy;
+  switch (s.kind) {
+    case 'canary':
+      return s.steps.map(canaryStepLabel);
+    case 'blue-green':
+      return [
+        'deploy the idle colour',
+        `wait ready (≤ ${s.readyTimeout})`,
+        `warm up: ${s.warmup.requests} × ${s.warmup.path}`,
+        'smoke checks',
+        'switch traffic',
+        `validate for ${s.validation.duration}`,
+      ];
+    case 'rolling':
+      return [
+        `set image (maxSurge ${s.maxSurge}, maxUnavailable ${s.maxUnavailable})`,
+        'follow the rollout',
+        `validate for ${s.validation.duration}`,
+      ];
+    case 'ab-test':
+      return [
+        `route ${s.variants.map((v) => `${v.name} ${v.weight} %`).join(' / ')}`,
+        `run for ${s.duration}`,
+        'decide: deploy, reject or continue',
+      ];
+    case 'flag-rollout':
+      return s.percentages.map((p) => `flag ${s.flag} at ${p} % for ${s.stepDuration}`);
+  }
+}
+
+/** Decision guidance and plan files; plans are stored as `<name>.yaml` under `plansDir`. */
+export function planHandlers(plansDir: string): PlanHandlers {
+  const fileOf = (name: string) => join(plansDir, `${name}.yaml`);
+  return {
+    'decision:recommend': async ({ change, answers, environment, target }) => {
+      if ((change === undefined) === (answers === undefined)) {
+        throw new DomainError(
+          'badRequest',
+          'Give either a change kind or the decision-tree answers, not both or neither.',
+        );
+      }
+      const input = change !== undefined ? { change } : { answers: answers! };
+      const recs = recommend(input, environment, target);
+      return {
+        recommendations: recs.map((r) => ({
+          strategy: r.strategy,
+          companions: [...r.companions],
+          rationale: r.rationale,
+          risk: r.risk,
+          complexity: r.complexity,
+          cost: r.cost,
+          rollbackSpeed: r.rollbackSpeed,
+          missing: [...r.missing],
+          planText: planToYaml(r.plan),
+        })),
+      };
+    },
+
+    'plan:new': async ({ strategy, namespace, name, image, router }) => ({
+      text: planToYaml(defaultPlan(strategy, { namespace, name, image }, router ? { router } : {})),
+    }),
+
+    'plan:validate': async ({ text }) => {
+      const r = parsePlan(text);
+      if (!r.ok) return { ok: false, problems: toProblems(r.errors) };
+      return {
+        ok: true,
+        problems: [],
+        summary: {
+          name: r.plan.name,
+          strategy: r.plan.strategy.kind,
+          router: r.plan.router.kind,
+          steps: describePlan(r.plan),
+        },
+      };
+    },
+
+    'plan:list': async () => {
+      let names: string[] = [];
+      try {
+        names = readdirSync(plansDir).filter((f) => f.endsWith('.yaml'));
+      } catch {
+        return { plans: [] };
+      }
+      const plans = names.map((f) => ({
+        name: f.slice(0, -'.yaml'.length),
+        savedAtMs: statSync(join(plansDir, f)).mtimeMs,
+      }));
+      return { plans: plans.sort((a, b) => b.savedAtMs - a.savedAtMs) };
+    },
+
+    'plan:save': async ({ name, text }) => {
+      const r = parsePlan(text);
+      if (!r.ok)
+        throw new DomainError(
+          'invalidPlan',
+          `The plan was not saved: it has ${r.errors.length} problem(s).`,
+          r.errors,
+        );
+      mkdirSync(plansDir, { recursive: true });
+      // Write then rename, so a crash never leaves half a plan under the real name.
+      const tmp = `${fileOf(name)}.${process.pid}.tmp`;
+      writeFileSync(tmp, text);
+      renameSync(tmp, fileOf(name));
+      return { name };
+    },
+
+    'plan:open': async ({ name }) => {
+      try {
+        return { name, text: readFileSync(fileOf(name), 'utf8') };
+      } catch {
+        throw new DomainError('notFound', `There is no saved plan named "${name}".`);
+      }
+    },
+  };
+}
