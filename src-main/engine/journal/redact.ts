@@ -29,6 +29,7 @@ const STRING_RULES: [RegExp, string][] = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, REDACTED],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`],
   [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]*:[^\s/@]*@/gi, `$1${REDACTED}@`],
+  [/([?&](?:access_token|id_token|token|api_key|apikey|password)=)[^&\s#]+/gi, `$1${REDACTED}`],
   [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, REDACTED],
 ];
 
@@ -36,7 +37,7 @@ function isSecretKey(key: string): boolean {
   return SECRET_KEYS.has(key.toLowerCase().replace(/[-_]/g, ''));
 }
 
-/** Removes secrets from a string: bearer/basic credentials, URL user-info, private keys and JWTs. */
+/** Removes secrets from a string: bearer/basic credentials, URL user-info and token parameters, private keys, JWTs. */
 export function redactString(text: string): string {
   return STRING_RULES.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text);
 }

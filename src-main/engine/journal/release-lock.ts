@@ -62,7 +62,7 @@ export async function acquireReleaseLock(
     const since = new Date(owner.sinceMs).toISOString();
     throw new DomainError(
       'conflict',
-      `Release ${releaseId} is being run by ${owner.user} (process ${owner.pid} on ${owner.host}, since ${since}). Stop that run first, or act on it through it.`,
+      `Release ${releaseId} is being run by ${owner.user} (process ${owner.pid} on ${owner.host}, since ${since}). Stop that run first, or send it your commands (abort, promote) instead.`,
     );
   }
   await writeFileAtomic(path, JSON.stringify(me));
