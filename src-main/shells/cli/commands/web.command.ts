@@ -1,11 +1,11 @@
 import { createEngine } from '../../../app/engine.ts';
+import { createSandboxProvider } from '../../../app/sandbox-provider.ts';
 import { appVersion, projectRoot } from '../../../app/paths.ts';
 import { createDispatcher } from '../../../bridge/dispatch.ts';
 import { ensureRendererBuilt } from '../../web/renderer-build.ts';
 import { startWebShell } from '../../web/web-server.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import type { RegisterCommand } from './index.ts';
-import { createSandboxProvider } from '../../../app/sandbox-provider.ts';
 
 /** `switchyard web`: serves the console on 127.0.0.1 until interrupted. */
 export const registerWeb: RegisterCommand = (program, io) => {
