@@ -1,0 +1,238 @@
+import { durationMs } from '../../../src-shared/plan/duration.ts';
+import type { AnalysisMetric, ReleasePlan, RollbackTrigger } from '../../../src-shared/plan/plan.schema.ts';
+import type { Evidence, SampleRecord } from '../../../src-shared/release/release.schema.ts';
+import {
+  queryParams,
+  sampleOf,
+  type AnalysisCounter,
+  type AnalysisStatus,
+  type MetricReading,
+  type MetricRequest,
+} from './release-common.ts';
+
+/** One metric of an analysis run: its samples so far, the next measurement time and its verdict. */
+export interface MetricRun {
+  key: string;
+  template: string;
+  metric: AnalysisMetric;
+  samples: SampleRecord[];
+  /** Absolute time of the next measurement, milliseconds since the Unix epoch; null once it is decided. */
+  nextAtMs: number | null;
+  status: AnalysisStatus;
+  /** The counter arithmetic behind `status`. */
+  reason: string;
+}
+
+/** The analysis templates of one step, measured until every metric is decided. */
+export interface AnalysisRun {
+  stepIndex: number;
+  metrics: MetricRun[];
+  status: AnalysisStatus;
+}
+
+/** Starts measuring the named templates at `atMs` (the first measurement of every metric is due at once). */
+export function startAnalysis(
+  plan: ReleasePlan,
+  templates: readonly string[],
+  stepIndex: number,
+  atMs: number,
+): AnalysisRun {
+  const metrics = templates.flatMap((name) => {
+    const template = plan.analysis.templates.find((t) => t.name === name);
+    return (template?.metrics ?? []).map((metric): MetricRun => ({
+      key: `${name}/${metric.name}`,
+      template: name,
+      metric,
+      samples: [],
+      nextAtMs: atMs,
+      status: 'running',
+      reason: `0 of ${metric.count} measurements taken`,
+    }));
+  });
+  return { stepIndex, metrics, status: metrics.length === 0 ? 'successful' : 'running' };
+}
+
+/** The earliest next measurement time of a run, or null when nothing is left to measure. */
+export function nextMeasurementAt(run: AnalysisRun): number | null {
+  const times = run.metrics.flatMap((m) => (m.nextAtMs === null ? [] : [m.nextAtMs]));
+  return times.length === 0 ? null : Math.min(...times);
+}
+
+/** The reads due at `nowMs`, for `version`. */
+export function dueAnalysisReads(
+  plan: ReleasePlan,
+  run: AnalysisRun,
+  version: string,
+  nowMs: number,
+): MetricRequest[] {
+  return run.metrics
+    .filter((m) => m.nextAtMs !== null && m.nextAtMs <= nowMs)
+    .map((m) => ({
+      key: m.key,
+      source: {
+        kind: m.metric.kind,
+        ...(m.metric.query ? { query: m.metric.query } : {}),
+        window: m.metric.window,
+      },
+      params: queryParams(plan, version, m.metric.window),
+    }));
+}
+
+const ORDER: AnalysisStatus[] = ['failed', 'inconclusive', 'running', 'successful'];
+
+/**
+ * Counts the new readings into the run with `count` (Argo counting) and schedules each metric's next
+ * measurement `interval` after the one just due, so a restored run keeps its original cadence.
+ */
+export function applyAnalysisReadings(
+  run: AnalysisRun,
+  readings: readonly MetricReading[],
+  version: string,
+  count: AnalysisCounter,
+): { run: AnalysisRun; samples: SampleRecord[] } {
+  const added: SampleRecord[] = [];
+  const metrics = run.metrics.map((m) => {
+    const reading = readings.find((r) => r.key === m.key);
+    if (!reading || m.nextAtMs === null) return m;
+    const sample = sampleOf(
+      reading,
+      { source: 'analysis', stepIndex: run.stepIndex, group: m.template, metric: m.metric.name, version },
+      m.metric.successCondition,
+      'success',
+    );
+    added.push(sample);
+    const samples = [...m.samples, sample];
+    const verdict = count(
+      m.metric,
+      samples.map((s) => s.outcome),
+    );
+    const interval = durationMs(m.metric.interval);
+    const nextAtMs = verdict.status === 'running' ? Math.max(m.nextAtMs + interval, reading.atMs) : null;
+    return { ...m, samples, nextAtMs, status: verdict.status, reason: verdict.reason };
+  });
+  const status = ORDER.find((s) => metrics.some((m) => m.status === s)) ?? 'successful';
+  return { run: { ...run, metrics, status }, samples: added };
+}
+
+/** Evidence for a decision on `run`: the metrics with `status` (all when omitted). */
+export function analysisEvidence(run: AnalysisRun, status?: AnalysisStatus): Evidence[] {
+  return run.metrics
+    .filter((m) => status === undefined || m.status === status)
+    .map((m) => {
+      const errorOnly =
+        m.status === 'failed' && m.samples.length > 0 && m.samples.every((s) => s.outcome === 'error');
+      return {
+        metric: m.metric.name,
+        group: m.template,
+        query: m.samples.at(-1)?.query ?? '',
+        op: m.metric.successCondition.op,
+        threshold: m.metric.successCondition.threshold,
+        samples: m.samples,
+        arithmetic: m.reason,
+        result: errorOnly ? 'error' : m.status,
+      };
+    });
+}
+
+/** A plain sentence naming the metrics behind a verdict, e.g. `error-rate (initial-canary): failed 4 > failureLimit 3`. */
+export function evidenceSentence(evidence: readonly Evidence[]): string {
+  return evidence.map((e) => `${e.metric} (${e.group}): ${e.arithmetic}`).join('; ');
+}
+
+/** A rollback trigger being watched: the time a breach started and the samples behind it. */
+export interface TriggerWatch {
+  key: string;
+  trigger: RollbackTrigger;
+  nextAtMs: number;
+  /** When the current uninterrupted breach began; null when the last value did not breach. */
+  breachSinceMs: number | null;
+  /** The samples of the current breach (or the last sample), oldest first. */
+  samples: SampleRecord[];
+}
+
+/** Time between two reads of a trigger: an eighth of its `for`, between 5 s and 30 s. */
+export function triggerIntervalMs(trigger: RollbackTrigger): number {
+  return Math.min(30_000, Math.max(5_000, durationMs(trigger.for) / 8));
+}
+
+/** Starts watching the plan's rollback triggers at `atMs`. */
+export function startTriggers(plan: ReleasePlan, atMs: number): TriggerWatch[] {
+  return plan.rollbackTriggers.map((trigger, i) => ({
+    key: `trigger/${i}/${trigger.metric}`,
+    trigger,
+    nextAtMs: atMs,
+    breachSinceMs: null,
+    samples: [],
+  }));
+}
+
+/** The trigger reads due at `nowMs`; pod restarts are counted over the trigger's `for`. */
+export function dueTriggerReads(
+  plan: ReleasePlan,
+  watches: readonly TriggerWatch[],
+  version: string,
+  nowMs: number,
+): MetricRequest[] {
+  return watches
+    .filter((w) => w.nextAtMs <= nowMs)
+    .map((w) => ({
+      key: w.key,
+      source: { kind: w.trigger.metric, ...(w.trigger.query ? { query: w.trigger.query } : {}) },
+      params: queryParams(plan, version, w.trigger.metric === 'pod-restarts' ? w.trigger.for : '2m'),
+    }));
+}
+
+/**
+ * Updates the watches with new readings. A breach must hold on every read for the trigger's `for`
+ * (pod restarts: the count over `for` breaches once); no data neither confirms nor clears a breach.
+ * Returns the evidence of the first trigger that fired, if any.
+ */
+export function applyTriggerReadings(
+  watches: readonly TriggerWatch[],
+  readings: readonly MetricReading[],
+  version: string,
+): { watches: TriggerWatch[]; samples: SampleRecord[]; fired: Evidence | null } {
+  const added: SampleRecord[] = [];
+  let fired: Evidence | null = null;
+  const next = watches.map((w) => {
+    const reading = readings.find((r) => r.key === w.key);
+    if (!reading) return w;
+    const t = w.trigger;
+    const sample = sampleOf(
+      reading,
+      { source: 'trigger', stepIndex: null, group: 'rollbackTriggers', metric: t.metric, version },
+      { op: t.op, threshold: t.threshold },
+      'breach',
+    );
+    added.push(sample);
+    const forMs = durationMs(t.for);
+    const nextAtMs = Math.max(w.nextAtMs + triggerIntervalMs(t), reading.atMs);
+    let breachSinceMs = w.breachSinceMs;
+    let samples = [...w.samples, sample];
+    if (sample.outcome === 'success') {
+      breachSinceMs = null;
+      samples = [sample];
+    } else if (sample.outcome === 'failure' && breachSinceMs === null) {
+      breachSinceMs = sample.atMs;
+      samples = [sample];
+    }
+    const heldMs = breachSinceMs === null ? 0 : sample.atMs - breachSinceMs;
+    const instant = t.metric === 'pod-restarts';
+    if (!fired && sample.outcome === 'failure' && breachSinceMs !== null && (instant || heldMs >= forMs)) {
+      fired = {
+        metric: t.metric,
+        group: 'rollbackTriggers',
+        query: sample.query,
+        op: t.op,
+        threshold: t.threshold,
+        samples,
+        arithmetic: instant
+          ? `${sample.value} ${t.op} ${t.threshold} over ${t.for}`
+          : `${sample.value} ${t.op} ${t.threshold} held for ${Math.round(heldMs / 1000)} s ≥ ${t.for}`,
+        result: 'breached',
+      };
+    }
+    return { ...w, nextAtMs, breachSinceMs, samples: samples.slice(-50) };
+  });
+  return { watches: next, samples: added, fired };
+}

@@ -1,0 +1,772 @@
+import { and, assign, setup } from 'xstate';
+import { durationMs } from '../../../src-shared/plan/duration.ts';
+import type { CanaryStep, CanaryStrategy } from '../../../src-shared/plan/plan.schema.ts';
+import type { Decision, Evidence, OperatorEvent } from '../../../src-shared/release/release.schema.ts';
+import {
+  analysisEvidence,
+  applyAnalysisReadings,
+  applyTriggerReadings,
+  dueAnalysisReads,
+  dueTriggerReads,
+  evidenceSentence,
+  nextMeasurementAt,
+  startAnalysis,
+  startTriggers,
+  type AnalysisRun,
+  type TriggerWatch,
+} from './analysis-run.ts';
+import {
+  appendDecision,
+  appendSamples,
+  baseActors,
+  baseContext,
+  opActor,
+  pauseForError,
+  type AnalysisCounter,
+  type ReleaseContextBase,
+  type ReleaseInput,
+} from './release-common.ts';
+
+/** An operator event as the runner delivers it: stamped with the clock time and the operator's name. */
+export type StampedOperatorEvent = OperatorEvent & { atMs?: number; by?: string };
+
+/** What the canary machine remembers; all of it survives a persisted snapshot. */
+export interface CanaryContext extends ReleaseContextBase {
+  /** The plan's rollback triggers being watched; empty until the watch starts. */
+  triggers: TriggerWatch[];
+  /** The evidence of the trigger that fired, if one did. */
+  firedTrigger: Evidence | null;
+  /** 0-based index of the current plan step (equals the number of steps once all are done). */
+  stepIndex: number;
+  /** Steps an operator skipped with PROMOTE. */
+  skipped: number[];
+  /** Absolute end of the current timed pause step, milliseconds since the Unix epoch. */
+  pauseUntilMs: number | null;
+  analysis: AnalysisRun | null;
+  /** Step index of the analysis that failed or was inconclusive, shown as failed. */
+  failedStep: number | null;
+  /** The top-level state a failed operation should be retried in on RESUME. */
+  stuckAt: 'starting' | 'promoting' | 'aborting' | null;
+}
+
+function canarySteps(context: Pick<CanaryContext, 'plan'>): CanaryStep[] {
+  return (context.plan.strategy as CanaryStrategy).steps;
+}
+
+function currentStep(context: CanaryContext): CanaryStep | undefined {
+  return canarySteps(context)[context.stepIndex];
+}
+
+/** A short label of a canary step, e.g. `set weight 10 %`, `pause 10m`, `analysis initial-canary`. */
+export function canaryStepLabel(step: CanaryStep): string {
+  if ('setWeight' in step) return `set weight ${step.setWeight} %`;
+  if ('pause' in step) return step.pause.duration ? `pause ${step.pause.duration}` : 'pause until promoted';
+  return `analysis ${step.analysis.templates.join(', ')}`;
+}
+
+const byOf = (event: { by?: string }) => event.by ?? 'operator';
+const atOf = (context: CanaryContext, event: { atMs?: number }) => event.atMs ?? context.nowMs ?? 0;
+const reasonOf = (event: { reason?: string }) => (event.reason ? ` (${event.reason})` : '');
+
+function decide(context: CanaryContext, d: Omit<Decision, 'seq'>): Decision[] {
+  return appendDecision(context.decisions, d);
+}
+
+const advance = (context: CanaryContext) => ({
+  stepIndex: context.stepIndex + 1,
+  pauseUntilMs: null,
+  analysis: null,
+  waitUntilMs: null,
+  pause: null,
+});
+
+/**
+ * Builds the canary machine. `count` is the Argo-style counting of analysis measurements (pass
+ * `assessMeasurements` from src-shared/stats/threshold-analysis.ts). Cluster operations, metric reads and
+ * the clock are actors invoked by name; provide them with `machine.provide({ actors })`.
+ */
+export function createCanaryMachine(count: AnalysisCounter) {
+  const analysisDecision = (
+    context: CanaryContext,
+    kind: Decision['kind'],
+    status: 'failed' | 'inconclusive',
+  ): Partial<CanaryContext> => {
+    const run = context.analysis as AnalysisRun;
+    const evidence = analysisEvidence(run, status);
+    const what = status === 'failed' ? 'failed' : 'was inconclusive';
+    const then = kind === 'abort' ? 'aborting the canary' : 'pausing for an operator';
+    const summary = `Analysis of step ${run.stepIndex + 1} ${what}: ${evidenceSentence(evidence)}; ${then}.`;
+    const atMs = context.nowMs ?? 0;
+    const cause = status === 'failed' ? 'analysis-failed' : 'analysis-inconclusive';
+    return {
+      failedStep: run.stepIndex,
+      decisions: decide(context, {
+        kind,
+        cause,
+        atMs,
+        by: 'engine',
+        stepIndex: run.stepIndex,
+        summary,
+        evidence,
+      }),
+      pause: kind === 'pause' ? { cause, message: summary, sinceMs: atMs } : null,
+    };
+  };
+
+  return setup({
+    types: {
+      context: {} as CanaryContext,
+      events: {} as StampedOperatorEvent,
+      input: {} as ReleaseInput,
+    },
+    actors: {
+      ...baseActors,
+      ensureCanary: opActor('ensureCanary'),
+      setCanaryWeight: opActor('setCanaryWeight'),
+      promoteCanary: opActor('promoteCanary'),
+      abortCanary: opActor('abortCanary'),
+    },
+    guards: {
+      stepsDone: ({ context }) => context.stepIndex >= canarySteps(context).length,
+      isWeightStep: ({ context }) => {
+        const s = currentStep(context);
+        return s !== undefined && 'setWeight' in s;
+      },
+      isPauseStep: ({ context }) => {
+        const s = currentStep(context);
+        return s !== undefined && 'pause' in s;
+      },
+      pauseUntilPromoted: ({ context }) => {
+        const s = currentStep(context);
+        return s !== undefined && 'pause' in s && s.pause.duration === undefined;
+      },
+      pauseArmed: ({ context }) => context.pauseUntilMs !== null,
+      analysisUnderway: ({ context }) =>
+        context.analysis !== null &&
+        context.analysis.stepIndex === context.stepIndex &&
+        context.analysis.status === 'running',
+      analysisPassed: ({ context }) => context.analysis?.status === 'successful',
+      analysisFailed: ({ context }) => context.analysis?.status === 'failed',
+      analysisInconclusive: ({ context }) => context.analysis?.status === 'inconclusive',
+      abortOnFailure: ({ context }) => context.plan.onFailure === 'abort',
+      abortOnInconclusive: ({ context }) => context.plan.onInconclusive === 'abort',
+      stuckStarting: ({ context }) => context.stuckAt === 'starting',
+      stuckPromoting: ({ context }) => context.stuckAt === 'promoting',
+      noTriggers: ({ context }) => context.plan.rollbackTriggers.length === 0,
+      triggersArmed: ({ context }) => context.triggers.length > 0,
+      triggerFired: ({ context }) => context.firedTrigger !== null,
+    },
+  }).createMachine({
+    id: 'canary',
+    context: ({ input }) => ({
+      ...baseContext(input, { stable: 100, canary: 0 }),
+      stepIndex: 0,
+      skipped: [],
+      pauseUntilMs: null,
+      analysis: null,
+      failedStep: null,
+      stuckAt: null,
+      triggers: [] as TriggerWatch[],
+      firedTrigger: null,
+    }),
+    initial: 'starting',
+    states: {
+      starting: {
+        invoke: {
+          src: 'ensureCanary',
+          input: ({ context }) => ({
+            args: [context.plan.target.image, context.version],
+            why: `create the canary workload with ${context.plan.target.image} at weight 0`,
+          }),
+          onDone: {
+            target: 'running',
+            actions: assign(({ context, event }) => ({
+              nowMs: event.output.atMs,
+              startedAtMs: context.startedAtMs ?? event.output.atMs,
+              stuckAt: null,
+              pause: null,
+            })),
+          },
+          onError: {
+            target: 'stuck',
+            actions: assign(({ context, event }) => {
+              const pause = pauseForError(event.error, 'creating the canary workload', context.nowMs ?? 0);
+              return {
+                stuckAt: 'starting' as const,
+                pause,
+                decisions: decide(context, {
+                  kind: 'pause',
+                  cause: pause.cause,
+                  atMs: pause.sinceMs,
+                  by: 'engine',
+                  stepIndex: null,
+                  summary: pause.message,
+                  evidence: [],
+                }),
+              };
+            }),
+          },
+        },
+      },
+      running: {
+        type: 'parallel',
+        on: {
+          ABORT: {
+            target: 'aborting',
+            actions: assign(({ context, event }) => ({
+              decisions: decide(context, {
+                kind: 'abort',
+                cause: 'operator',
+                atMs: atOf(context, event),
+                by: byOf(event),
+                stepIndex: context.stepIndex,
+                summary: `${byOf(event)} aborted the release at step ${context.stepIndex + 1}${reasonOf(event)}.`,
+                evidence: [],
+              }),
+            })),
+          },
+          PROMOTE_FULL: {
+            target: 'promoting',
+            actions: assign(({ context, event }) => ({
+              decisions: decide(context, {
+                kind: 'promote',
+                cause: 'operator',
+                atMs: atOf(context, event),
+                by: byOf(event),
+                stepIndex: context.stepIndex,
+                summary: `${byOf(event)} promoted the canary fully from step ${context.stepIndex + 1}, skipping the remaining steps${reasonOf(event)}.`,
+                evidence: [],
+              }),
+              skipped: [
+                ...context.skipped,
+                ...canarySteps(context)
+                  .map((_s, i) => i)
+                  .filter((i) => i >= context.stepIndex),
+              ],
+            })),
+          },
+        },
+        states: {
+          steps: {
+            initial: 'next',
+            on: {
+              PAUSE: {
+                target: '.held',
+                actions: assign(({ context, event }) => {
+                  const atMs = atOf(context, event);
+                  const summary = `${byOf(event)} paused the release at step ${context.stepIndex + 1}${reasonOf(event)}.`;
+                  return {
+                    pause: { cause: 'operator' as const, message: summary, sinceMs: atMs },
+                    decisions: decide(context, {
+                      kind: 'pause',
+                      cause: 'operator',
+                      atMs,
+                      by: byOf(event),
+                      stepIndex: context.stepIndex,
+                      summary,
+                      evidence: [],
+                    }),
+                  };
+                }),
+              },
+              PROMOTE: {
+                target: '.next',
+                actions: assign(({ context, event }) => ({
+                  ...advance(context),
+                  skipped: [...context.skipped, context.stepIndex],
+                  decisions: decide(context, {
+                    kind: 'promote',
+                    cause: 'operator',
+                    atMs: atOf(context, event),
+                    by: byOf(event),
+                    stepIndex: context.stepIndex,
+                    summary: `${byOf(event)} promoted past step ${context.stepIndex + 1}${reasonOf(event)}.`,
+                    evidence: [],
+                  }),
+                })),
+              },
+            },
+            states: {
+              next: {
+                always: [
+                  {
+                    guard: 'stepsDone',
+                    target: '#canary.promoting',
+                    actions: assign(({ context }) => ({
+                      decisions: decide(context, {
+                        kind: 'promote',
+                        cause: 'completed',
+                        atMs: context.nowMs ?? 0,
+                        by: 'engine',
+                        stepIndex: null,
+                        summary: `All ${canarySteps(context).length} steps passed; promoting ${context.version} to all traffic.`,
+                        evidence: [],
+                      }),
+                    })),
+                  },
+                  { guard: 'isWeightStep', target: 'weight' },
+                  { guard: 'isPauseStep', target: 'pause' },
+                  { target: 'analysis' },
+                ],
+              },
+              weight: {
+                invoke: {
+                  src: 'setCanaryWeight',
+                  input: ({ context }) => {
+                    const s = currentStep(context) as { setWeight: number };
+                    return {
+                      args: [s.setWeight] as [number],
+                      why: `step ${context.stepIndex + 1}: send ${s.setWeight} % of traffic to the canary`,
+                    };
+                  },
+                  onDone: {
+                    target: 'next',
+                    actions: assign(({ context, event }) => {
+                      const weight = (currentStep(context) as { setWeight: number }).setWeight;
+                      return {
+                        ...advance(context),
+                        nowMs: event.output.atMs,
+                        split: event.output.result,
+                        intended: { stable: 100 - weight, canary: weight },
+                      };
+                    }),
+                  },
+                  onError: {
+                    target: 'held',
+                    actions: assign(({ context, event }) => {
+                      const weight = (currentStep(context) as { setWeight: number }).setWeight;
+                      const pause = pauseForError(
+                        event.error,
+                        `setting the canary weight to ${weight} %`,
+                        context.nowMs ?? 0,
+                      );
+                      return {
+                        pause,
+                        decisions: decide(context, {
+                          kind: 'pause',
+                          cause: pause.cause,
+                          atMs: pause.sinceMs,
+                          by: 'engine',
+                          stepIndex: context.stepIndex,
+                          summary: pause.message,
+                          evidence: [],
+                        }),
+                      };
+                    }),
+                  },
+                },
+              },
+              pause: {
+                initial: 'arming',
+                states: {
+                  arming: {
+                    always: [
+                      { guard: 'pauseUntilPromoted', target: 'untilPromoted' },
+                      { guard: 'pauseArmed', target: 'waiting' },
+                      { target: 'stamping' },
+                    ],
+                  },
+                  stamping: {
+                    invoke: {
+                      src: 'now',
+                      onDone: {
+                        target: 'waiting',
+                        actions: assign(({ context, event }) => {
+                          const s = currentStep(context) as { pause: { duration: string } };
+                          return {
+                            nowMs: event.output.atMs,
+                            pauseUntilMs: event.output.atMs + durationMs(s.pause.duration),
+                          };
+                        }),
+                      },
+                    },
+                  },
+                  waiting: {
+                    entry: assign(({ context }) => ({ waitUntilMs: context.pauseUntilMs })),
+                    invoke: {
+                      src: 'wait',
+                      input: ({ context }) => ({ untilMs: context.pauseUntilMs ?? 0 }),
+                      onDone: {
+                        target: '#canary.running.steps.next',
+                        actions: assign(({ context, event }) => ({
+                          ...advance(context),
+                          nowMs: event.output.atMs,
+                        })),
+                      },
+                    },
+                  },
+                  untilPromoted: {
+                    entry: assign(({ context }) => {
+                      const summary = `Step ${context.stepIndex + 1} waits until an operator promotes the canary.`;
+                      return {
+                        pause: {
+                          cause: 'step-pause' as const,
+                          message: summary,
+                          sinceMs: context.nowMs ?? 0,
+                        },
+                        decisions: decide(context, {
+                          kind: 'pause',
+                          cause: 'step-pause',
+                          atMs: context.nowMs ?? 0,
+                          by: 'engine',
+                          stepIndex: context.stepIndex,
+                          summary,
+                          evidence: [],
+                        }),
+                      };
+                    }),
+                    on: { PAUSE: {} },
+                  },
+                },
+              },
+              analysis: {
+                initial: 'arming',
+                states: {
+                  arming: {
+                    always: [{ guard: 'analysisUnderway', target: 'waiting' }, { target: 'stamping' }],
+                  },
+                  stamping: {
+                    invoke: {
+                      src: 'now',
+                      onDone: {
+                        target: 'evaluate',
+                        actions: assign(({ context, event }) => {
+                          const s = currentStep(context) as { analysis: { templates: string[] } };
+                          return {
+                            nowMs: event.output.atMs,
+                            analysis: startAnalysis(
+                              context.plan,
+                              s.analysis.templates,
+                              context.stepIndex,
+                              event.output.atMs,
+                            ),
+                          };
+                        }),
+                      },
+                    },
+                  },
+                  waiting: {
+                    entry: assign(({ context }) => ({
+                      waitUntilMs: context.analysis ? nextMeasurementAt(context.analysis) : null,
+                    })),
+                    invoke: {
+                      src: 'wait',
+                      input: ({ context }) => ({
+                        untilMs:
+                          (context.analysis && nextMeasurementAt(context.analysis)) ?? context.nowMs ?? 0,
+                      }),
+                      onDone: {
+                        target: 'reading',
+                        actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
+                      },
+                    },
+                  },
+                  reading: {
+                    invoke: {
+                      src: 'readMetrics',
+                      input: ({ context }) => ({
+                        requests: dueAnalysisReads(
+                          context.plan,
+                          context.analysis as AnalysisRun,
+                          context.version,
+                          context.nowMs ?? 0,
+                        ),
+                      }),
+                      onDone: {
+                        target: 'evaluate',
+                        actions: assign(({ context, event }) => {
+                          const applied = applyAnalysisReadings(
+                            context.analysis as AnalysisRun,
+                            event.output.readings,
+                            context.version,
+                            count,
+                          );
+                          return {
+                            nowMs: event.output.atMs,
+                            analysis: applied.run,
+                            samples: appendSamples(context.samples, applied.samples),
+                          };
+                        }),
+                      },
+                    },
+                  },
+                  evaluate: {
+                    always: [
+                      {
+                        guard: 'analysisPassed',
+                        target: '#canary.running.steps.next',
+                        actions: assign(({ context }) => {
+                          const run = context.analysis as AnalysisRun;
+                          const evidence = analysisEvidence(run);
+                          return {
+                            ...advance(context),
+                            decisions: decide(context, {
+                              kind: 'promote',
+                              cause: 'analysis-passed',
+                              atMs: context.nowMs ?? 0,
+                              by: 'engine',
+                              stepIndex: run.stepIndex,
+                              summary: `Analysis of step ${run.stepIndex + 1} passed: ${evidenceSentence(evidence)}.`,
+                              evidence,
+                            }),
+                          };
+                        }),
+                      },
+                      {
+                        guard: and(['analysisFailed', 'abortOnFailure']),
+                        target: '#canary.aborting',
+                        actions: assign(({ context }) => analysisDecision(context, 'abort', 'failed')),
+                      },
+                      {
+                        guard: 'analysisFailed',
+                        target: '#canary.running.steps.held',
+                        actions: assign(({ context }) => analysisDecision(context, 'pause', 'failed')),
+                      },
+                      {
+                        guard: and(['analysisInconclusive', 'abortOnInconclusive']),
+                        target: '#canary.aborting',
+                        actions: assign(({ context }) => analysisDecision(context, 'abort', 'inconclusive')),
+                      },
+                      {
+                        guard: 'analysisInconclusive',
+                        target: '#canary.running.steps.held',
+                        actions: assign(({ context }) => analysisDecision(context, 'pause', 'inconclusive')),
+                      },
+                      { target: 'waiting' },
+                    ],
+                  },
+                },
+              },
+              held: {
+                entry: assign({ waitUntilMs: null }),
+                on: {
+                  PAUSE: {},
+                  RESUME: {
+                    target: 'next',
+                    actions: assign(({ context, event }) => ({
+                      pause: null,
+                      failedStep: null,
+                      // A concluded analysis is measured afresh; one interrupted by PAUSE carries on.
+                      analysis: context.analysis?.status === 'running' ? context.analysis : null,
+                      decisions: decide(context, {
+                        kind: 'resume',
+                        cause: 'operator',
+                        atMs: atOf(context, event),
+                        by: byOf(event),
+                        stepIndex: context.stepIndex,
+                        summary: `${byOf(event)} resumed the release at step ${context.stepIndex + 1}${reasonOf(event)}.`,
+                        evidence: [],
+                      }),
+                    })),
+                  },
+                },
+              },
+            },
+          },
+          guard: {
+            initial: 'arming',
+            states: {
+              arming: {
+                always: [
+                  { guard: 'noTriggers', target: 'off' },
+                  { guard: 'triggersArmed', target: 'waiting' },
+                  { target: 'stamping' },
+                ],
+              },
+              stamping: {
+                invoke: {
+                  src: 'now',
+                  onDone: {
+                    target: 'waiting',
+                    actions: assign(({ context, event }) => ({
+                      triggers: startTriggers(context.plan, event.output.atMs),
+                    })),
+                  },
+                },
+              },
+              waiting: {
+                invoke: {
+                  src: 'wait',
+                  input: ({ context }) => ({ untilMs: Math.min(...context.triggers.map((t) => t.nextAtMs)) }),
+                  onDone: {
+                    target: 'reading',
+                    actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
+                  },
+                },
+              },
+              reading: {
+                invoke: {
+                  src: 'readMetrics',
+                  input: ({ context }) => ({
+                    requests: dueTriggerReads(
+                      context.plan,
+                      context.triggers,
+                      context.version,
+                      context.nowMs ?? 0,
+                    ),
+                  }),
+                  onDone: {
+                    target: 'evaluate',
+                    actions: assign(({ context, event }) => {
+                      const applied = applyTriggerReadings(
+                        context.triggers,
+                        event.output.readings,
+                        context.version,
+                      );
+                      return {
+                        nowMs: event.output.atMs,
+                        triggers: applied.watches,
+                        firedTrigger: applied.fired,
+                        samples: appendSamples(context.samples, applied.samples),
+                      };
+                    }),
+                  },
+                  onError: { target: 'waiting' },
+                },
+              },
+              evaluate: {
+                always: [
+                  {
+                    guard: 'triggerFired',
+                    target: '#canary.aborting',
+                    actions: assign(({ context }) => {
+                      const e = context.firedTrigger as Evidence;
+                      return {
+                        decisions: decide(context, {
+                          kind: 'abort',
+                          cause: 'rollback-trigger',
+                          atMs: context.nowMs ?? 0,
+                          by: 'engine',
+                          stepIndex: context.stepIndex,
+                          summary: `Rollback trigger ${e.metric} fired: ${e.arithmetic}; aborting the canary.`,
+                          evidence: [e],
+                        }),
+                      };
+                    }),
+                  },
+                  { target: 'waiting' },
+                ],
+              },
+              off: {},
+            },
+          },
+        },
+      },
+      promoting: {
+        entry: assign({ pause: null, waitUntilMs: null }),
+        invoke: {
+          src: 'promoteCanary',
+          input: ({ context }) => ({
+            args: [context.plan.target.image] as [string],
+            why: `promote ${context.plan.target.image} to the stable workload and send it all traffic`,
+          }),
+          onDone: {
+            target: 'completed',
+            actions: assign(({ event }) => ({
+              nowMs: event.output.atMs,
+              finishedAtMs: event.output.atMs,
+              split: event.output.result,
+              intended: { stable: 100, canary: 0 },
+              stuckAt: null,
+            })),
+          },
+          onError: {
+            target: 'stuck',
+            actions: assign(({ context, event }) => stuck(context, event.error, 'promoting')),
+          },
+        },
+      },
+      aborting: {
+        entry: assign({ intended: { stable: 100, canary: 0 }, waitUntilMs: null, pause: null }),
+        invoke: {
+          src: 'abortCanary',
+          input: () => ({ args: [] as [], why: 'send all traffic back to stable and scale the canary down' }),
+          onDone: {
+            target: 'aborted',
+            actions: assign(({ event }) => ({
+              nowMs: event.output.atMs,
+              finishedAtMs: event.output.atMs,
+              split: event.output.result,
+              stuckAt: null,
+            })),
+          },
+          onError: {
+            target: 'stuck',
+            actions: assign(({ context, event }) => stuck(context, event.error, 'aborting')),
+          },
+        },
+      },
+      aborted: {
+        on: {
+          RETRY: {
+            target: 'starting',
+            actions: assign(({ context, event }) => ({
+              stepIndex: 0,
+              skipped: [],
+              pauseUntilMs: null,
+              analysis: null,
+              failedStep: null,
+              triggers: [],
+              firedTrigger: null,
+              finishedAtMs: null,
+              decisions: decide(context, {
+                kind: 'retry',
+                cause: 'operator',
+                atMs: atOf(context, event),
+                by: byOf(event),
+                stepIndex: 0,
+                summary: `${byOf(event)} retried the release from step 1${reasonOf(event)}.`,
+                evidence: [],
+              }),
+            })),
+          },
+        },
+      },
+      stuck: {
+        on: {
+          RESUME: [
+            { guard: 'stuckStarting', target: 'starting' },
+            { guard: 'stuckPromoting', target: 'promoting' },
+            { target: 'aborting' },
+          ],
+          ABORT: {
+            target: 'aborting',
+            actions: assign(({ context, event }) => ({
+              decisions: decide(context, {
+                kind: 'abort',
+                cause: 'operator',
+                atMs: atOf(context, event),
+                by: byOf(event),
+                stepIndex: context.stepIndex,
+                summary: `${byOf(event)} aborted the release${reasonOf(event)}.`,
+                evidence: [],
+              }),
+            })),
+          },
+        },
+      },
+      completed: { type: 'final' },
+    },
+  });
+}
+
+function stuck(context: CanaryContext, error: unknown, at: 'promoting' | 'aborting'): Partial<CanaryContext> {
+  const doing = at === 'promoting' ? 'promoting the canary' : 'sending traffic back to stable';
+  const pause = pauseForError(error, doing, context.nowMs ?? 0);
+  return {
+    stuckAt: at,
+    pause,
+    decisions: decide(context, {
+      kind: 'pause',
+      cause: pause.cause,
+      atMs: pause.sinceMs,
+      by: 'engine',
+      stepIndex: null,
+      summary: pause.message,
+      evidence: [] as Evidence[],
+    }),
+  };
+}
+
+/** The canary machine type. */
+export type CanaryMachine = ReturnType<typeof createCanaryMachine>;

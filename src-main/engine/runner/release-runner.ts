@@ -1,0 +1,335 @@
+import { createActor, type AnyActor, type AnyStateMachine } from 'xstate';
+import { DomainError } from '../../../src-shared/bridge/errors.ts';
+import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
+import {
+  OperatorEventSchema,
+  type Decision,
+  type OperatorEvent,
+  type ReleaseOutcome,
+  type ReleaseRunStatus,
+  type ReleaseSnapshot,
+} from '../../../src-shared/release/release.schema.ts';
+import { assessMeasurements } from '../../../src-shared/stats/threshold-analysis.ts';
+import type { Clock } from '../../ports/clock.port.ts';
+import type {
+  AuditActor,
+  AuditEventInput,
+  Journal,
+  ReleaseJournal,
+  ReleaseStatus,
+} from '../../ports/journal.port.ts';
+import type { AnalysisSource, ReleaseOps } from '../../ports/release.port.ts';
+import { newReleaseId } from '../journal/file-journal.ts';
+import type { StateValueLike } from '../machines/projection.ts';
+import type { AnalysisCounter } from '../machines/release-common.ts';
+import { bindReleaseActors } from './release-actors.ts';
+import { strategyFor, type StrategyEntry } from './strategies.ts';
+
+/** The format tag and version of the machine snapshot the runner journals; another version is refused. */
+export const RELEASE_SNAPSHOT_FORMAT = 'switchyard.release-machine';
+export const RELEASE_SNAPSHOT_VERSION = 1;
+
+/** What the runner journals as a release's snapshot. */
+export interface PersistedRelease {
+  format: typeof RELEASE_SNAPSHOT_FORMAT;
+  version: number;
+  /** The strategy machine, e.g. `canary`. */
+  machine: string;
+  plan: ReleasePlan;
+  /** XState's persisted snapshot; null before the machine first ran. */
+  xstate: unknown;
+}
+
+/** The ports and settings a run needs. */
+export interface ReleaseRunDeps {
+  ops: ReleaseOps;
+  analysis: AnalysisSource;
+  clock: Clock;
+  journal: Journal;
+  /** Who runs the release: OS user and kubeconfig context, named in every audit entry. */
+  who: AuditActor;
+  /** Argo-style counting of analysis measurements; default `assessMeasurements` from src-shared/stats. */
+  count?: AnalysisCounter;
+  /**
+   * When true, `done` resolves (and the machine stops, resumable from the journal) as soon as the
+   * release pauses for an operator; for headless runs. Default false: a paused release waits for events.
+   */
+  stopWhenPaused?: boolean;
+}
+
+export interface StartReleaseOptions extends ReleaseRunDeps {
+  plan: ReleasePlan;
+  /** Default: a new id from the plan name and the clock (`newReleaseId`). */
+  releaseId?: string;
+}
+
+export interface ResumeReleaseOptions extends ReleaseRunDeps {
+  releaseId: string;
+}
+
+/** A running release. */
+export interface ReleaseHandle {
+  readonly id: string;
+  /**
+   * Sends an operator event (`PAUSE`, `RESUME`, `PROMOTE`, `PROMOTE_FULL`, `ABORT`, `RETRY`, `ROLLBACK`,
+   * `CONFIRM`). `by` defaults to the runner's OS user. Throws DomainError `badRequest` for an unknown event,
+   * `conflict` (a plain sentence naming the state) when the release does not accept it now.
+   */
+  send(event: OperatorEvent, by?: string): void;
+  /** Calls `listener` with the current projection now and after every change; returns the unsubscribe function. */
+  subscribe(listener: (snapshot: ReleaseSnapshot) => void): () => void;
+  /** The current projection. */
+  getSnapshot(): ReleaseSnapshot;
+  /**
+   * Resolves once the release settles: completed, aborted, rolled back, failed, or (with `stopWhenPaused`)
+   * paused; the journal holds that state when it resolves. Never rejects.
+   */
+  readonly done: Promise<ReleaseOutcome>;
+  /** Stops driving the release without changing it (it stays resumable); resolves when the journal is flushed. */
+  stop(): Promise<void>;
+  /** Resolves when every journal write queued so far is on disk. */
+  flushed(): Promise<void>;
+}
+
+const JOURNAL_STATUS: Record<ReleaseRunStatus, ReleaseStatus> = {
+  running: 'running',
+  paused: 'paused',
+  completed: 'succeeded',
+  aborted: 'aborted',
+  rolledBack: 'rolledBack',
+  failed: 'failed',
+};
+
+const SETTLED: ReadonlySet<ReleaseRunStatus> = new Set(['completed', 'aborted', 'rolledBack', 'failed']);
+
+/**
+ * Starts a release: creates its journal entry, then runs the plan's strategy machine against the ports.
+ * Every state change is journaled (snapshot + audit entry) and every cluster mutation waits until the
+ * journal holds the state that asked for it. Rejects with DomainError `invalidPlan` for a strategy the
+ * engine does not run, or the journal's errors (`conflict` when the id is taken).
+ */
+export async function startRelease(options: StartReleaseOptions): Promise<ReleaseHandle> {
+  const { plan, clock, journal, who } = options;
+  const count = options.count ?? assessMeasurements;
+  const entry = strategyFor(plan, count);
+  const releaseId = options.releaseId ?? newReleaseId(plan.name, clock.now());
+  const initial: PersistedRelease = {
+    format: RELEASE_SNAPSHOT_FORMAT,
+    version: RELEASE_SNAPSHOT_VERSION,
+    machine: entry.name,
+    plan,
+    xstate: null,
+  };
+  const rj = await journal.create(
+    {
+      releaseId,
+      context: who.context,
+      namespace: plan.target.namespace,
+      strategy: entry.name,
+      planName: plan.name,
+      startedAtMs: clock.now(),
+    },
+    initial,
+  );
+  return run(options, rj, entry, plan, releaseId, null, {
+    what: 'start',
+    why: `${who.user} started the ${entry.name} release of ${plan.target.image} (plan ${plan.name}).`,
+  });
+}
+
+/**
+ * Resumes an unfinished release from its journal: the machine is restored from the last snapshot and
+ * re-enters its current step. Waits continue to their absolute deadlines (only the remainder is waited);
+ * an operation that was journaled but maybe not applied is called again, and since operations are
+ * idempotent it changes the cluster only if it had not. Rejects with DomainError `notFound`, or
+ * `invalidConfig` when the snapshot was written in another format.
+ */
+export async function resumeRelease(options: ResumeReleaseOptions): Promise<ReleaseHandle> {
+  const rj = await options.journal.open(options.releaseId);
+  const loaded = await rj.load();
+  const persisted = loaded.record.snapshot as Partial<PersistedRelease> | null;
+  if (!persisted || persisted.format !== RELEASE_SNAPSHOT_FORMAT || !persisted.plan || !persisted.machine)
+    throw new DomainError(
+      'invalidConfig',
+      `Release ${options.releaseId} has no machine snapshot this build can read.`,
+    );
+  if (persisted.version !== RELEASE_SNAPSHOT_VERSION)
+    throw new DomainError(
+      'invalidConfig',
+      `Release ${options.releaseId} was saved by a build with machine snapshot version ${String(persisted.version)}; this build reads version ${RELEASE_SNAPSHOT_VERSION}.`,
+    );
+  const entry = strategyFor(persisted.plan, options.count ?? assessMeasurements, persisted.machine);
+  const notes = loaded.recovered.length > 0 ? ` ${loaded.recovered.join(' ')}` : '';
+  return run(options, rj, entry, persisted.plan, options.releaseId, persisted.xstate ?? null, {
+    what: 'resume',
+    why: `${options.who.user} resumed the release from its journal (status ${loaded.record.status}).${notes}`,
+  });
+}
+
+function run(
+  deps: ReleaseRunDeps,
+  rj: ReleaseJournal,
+  entry: StrategyEntry,
+  plan: ReleasePlan,
+  releaseId: string,
+  restored: unknown,
+  opening: AuditEventInput,
+): Promise<ReleaseHandle> {
+  const { clock } = deps;
+  let tail: Promise<unknown> = Promise.resolve();
+  let journalError: unknown = null;
+  let actor: AnyActor | null = null;
+  let stopped = false;
+  let lastWritten = '';
+  let lastDecisions = -1;
+  let lastPhase = '';
+  const listeners = new Set<(s: ReleaseSnapshot) => void>();
+
+  const persist = (): PersistedRelease => ({
+    format: RELEASE_SNAPSHOT_FORMAT,
+    version: RELEASE_SNAPSHOT_VERSION,
+    machine: entry.name,
+    plan,
+    xstate: actor ? actor.getPersistedSnapshot() : restored,
+  });
+  const project = (): ReleaseSnapshot => {
+    const snap = (actor as AnyActor).getSnapshot() as { value: StateValueLike; context: unknown };
+    return entry.project(snap.value, snap.context);
+  };
+  const enqueue = (write: () => Promise<unknown>): Promise<void> => {
+    const next = tail.then(write);
+    tail = next.catch((error: unknown) => {
+      journalError = error;
+    });
+    return next.then(() => undefined);
+  };
+  const statusNow = (): ReleaseStatus => JOURNAL_STATUS[project().status];
+
+  const gate = async (op: keyof ReleaseOps, why: string): Promise<void> => {
+    // The invoking transition has been applied once this microtask runs, so its snapshot is the one saved.
+    await Promise.resolve();
+    if (journalError) throw journalError;
+    const snapshot = persist();
+    lastWritten = JSON.stringify(snapshot.xstate);
+    await enqueue(() => rj.record({ status: statusNow(), snapshot, event: { what: op, why } }));
+  };
+
+  const actors = bindReleaseActors({ ops: deps.ops, analysis: deps.analysis, clock }, gate);
+  const machine = (entry.machine as AnyStateMachine).provide({ actors } as never);
+  const input = { releaseId, plan };
+  actor = restored
+    ? createActor(machine, { snapshot: restored as never, input })
+    : createActor(machine, { input });
+
+  let settle!: (o: ReleaseOutcome) => void;
+  const done = new Promise<ReleaseOutcome>((resolve) => (settle = resolve));
+  let settled = false;
+
+  const journalChange = (view: ReleaseSnapshot) => {
+    const snapshot = persist();
+    const text = JSON.stringify(snapshot.xstate);
+    const fresh: Decision[] = lastDecisions < 0 ? [] : view.decisions.slice(lastDecisions);
+    lastDecisions = view.decisions.length;
+    if (text === lastWritten && fresh.length === 0) return;
+    lastWritten = text;
+    const status = JOURNAL_STATUS[view.status];
+    const events: AuditEventInput[] = fresh.map((d) => ({
+      what: d.kind,
+      why: d.summary,
+      data: d,
+      ...(d.by !== 'engine' ? { who: { user: d.by } } : {}),
+    }));
+    const last = events.pop() ?? {
+      what: view.phase === lastPhase ? 'progress' : 'state',
+      why: view.phase === lastPhase ? `progress in ${view.phase}` : `entered ${view.phase}`,
+    };
+    lastPhase = view.phase;
+    void enqueue(async () => {
+      for (const e of events) await rj.append(e);
+      await rj.record({ status, snapshot, event: last });
+    });
+  };
+
+  const maybeSettle = (view: ReleaseSnapshot) => {
+    if (settled) return;
+    const pausedStop = deps.stopWhenPaused === true && view.status === 'paused';
+    if (!SETTLED.has(view.status) && !pausedStop) return;
+    settled = true;
+    const lastDecision = view.decisions.at(-1);
+    const reason =
+      view.status === 'paused'
+        ? (view.pause?.message ?? 'The release is paused.')
+        : (lastDecision?.summary ?? `The release ended ${view.status}.`);
+    const kind: ReleaseOutcome['kind'] = view.status === 'running' ? 'stopped' : view.status;
+    if (pausedStop) {
+      stopped = true;
+      queueMicrotask(() => actor?.stop());
+    }
+    void tail.then(() => settle({ kind, reason, snapshot: view }));
+  };
+
+  actor.subscribe({
+    next: () => {
+      if (stopped) return;
+      const view = project();
+      journalChange(view);
+      for (const l of listeners) l(view);
+      maybeSettle(view);
+    },
+    error: (error: unknown) => {
+      journalError = journalError ?? error;
+    },
+  });
+
+  const handle: ReleaseHandle = {
+    id: releaseId,
+    send(event, by) {
+      const parsed = OperatorEventSchema.safeParse(event);
+      if (!parsed.success)
+        throw new DomainError(
+          'badRequest',
+          `"${String((event as { type?: unknown }).type)}" is not an operator event.`,
+        );
+      if (stopped || !actor)
+        throw new DomainError('conflict', `Release ${releaseId} is no longer driven by this run.`);
+      const stamped = { ...parsed.data, atMs: clock.now(), by: by ?? deps.who.user };
+      const snap = actor.getSnapshot() as { can(e: unknown): boolean };
+      if (!snap.can(stamped)) {
+        const view = project();
+        throw new DomainError(
+          'conflict',
+          `Release ${releaseId} cannot take ${parsed.data.type} now: it is ${view.status} (${view.phase}).`,
+        );
+      }
+      actor.send(stamped);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      listener(project());
+      return () => listeners.delete(listener);
+    },
+    getSnapshot: project,
+    done,
+    async stop() {
+      if (!stopped) {
+        stopped = true;
+        actor?.stop();
+      }
+      await tail;
+      if (!settled) {
+        settled = true;
+        settle({
+          kind: 'stopped',
+          reason: 'The run was stopped; the release can be resumed.',
+          snapshot: project(),
+        });
+      }
+    },
+    flushed: () => tail.then(() => undefined),
+  };
+
+  return enqueue(() => rj.append(opening)).then(() => {
+    (actor as AnyActor).start();
+    return handle;
+  });
+}

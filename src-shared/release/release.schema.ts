@@ -1,0 +1,196 @@
+import { z } from 'zod';
+
+/** How one measurement came out. `inconclusive` (no data) and `error` (bad query) are never a pass. */
+export const MeasurementOutcomeSchema = z.enum(['success', 'failure', 'inconclusive', 'error']);
+export type MeasurementOutcome = z.infer<typeof MeasurementOutcomeSchema>;
+
+/** Which part of a release took a sample. */
+export const SampleSourceSchema = z.enum(['analysis', 'trigger', 'validation', 'guardrail', 'experiment']);
+export type SampleSource = z.infer<typeof SampleSourceSchema>;
+
+/**
+ * One reading of one metric for one version, as the engine used it. For analysis `failure` means the
+ * success condition did not hold; for triggers, validation and guardrails it means the threshold was breached.
+ */
+export const SampleRecordSchema = z.object({
+  /** When the value was read, milliseconds since the Unix epoch (on the release's clock). */
+  atMs: z.number(),
+  source: SampleSourceSchema,
+  /** 0-based plan step the sample belongs to; null for release-wide checks. */
+  stepIndex: z.number().int().nullable(),
+  /** Analysis template (or validation/trigger group) name. */
+  group: z.string(),
+  /** Metric name within its group, e.g. `error-rate`. */
+  metric: z.string(),
+  /** Version label value the query selected, e.g. `v1.25.0`. */
+  version: z.string(),
+  /** The PromQL (or sandbox query) with its arguments filled in. */
+  query: z.string(),
+  outcome: MeasurementOutcomeSchema,
+  /** The number read, in the metric's unit (ratio 0..1, milliseconds or a count); null when there was none. */
+  value: z.number().nullable(),
+  /** Why there was no value (inconclusive reason or error), one plain sentence. */
+  note: z.string().optional(),
+});
+export type SampleRecord = z.infer<typeof SampleRecordSchema>;
+
+/** What a decision rested on for one metric. */
+export const EvidenceSchema = z.object({
+  metric: z.string(),
+  group: z.string(),
+  query: z.string(),
+  /** The comparison that was checked: for analysis the success condition, for triggers the breach condition. */
+  op: z.enum(['<', '<=', '>', '>=']),
+  /** In the metric's unit (ratio 0..1, milliseconds or a count). */
+  threshold: z.number(),
+  /** The samples counted, oldest first. */
+  samples: z.array(SampleRecordSchema),
+  /** The counter arithmetic as a sentence, e.g. `failed 4 > failureLimit 3`. */
+  arithmetic: z.string(),
+  /** The verdict on this metric. `error` (the query failed) stays distinct from `failed` and `inconclusive`. */
+  result: z.enum(['successful', 'failed', 'inconclusive', 'error', 'breached', 'running']),
+});
+export type Evidence = z.infer<typeof EvidenceSchema>;
+
+/** What made the engine (or an operator) decide. */
+export const DecisionCauseSchema = z.enum([
+  'analysis-passed',
+  'analysis-failed',
+  'analysis-inconclusive',
+  'rollback-trigger',
+  'operator',
+  'step-pause',
+  'cluster-unreachable',
+  'cluster-error',
+  'ready-timeout',
+  'warmup-failed',
+  'smoke-failed',
+  'validation-passed',
+  'validation-failed',
+  'rollout-failed',
+  'guardrail',
+  'experiment-result',
+  'gate',
+  'completed',
+]);
+export type DecisionCause = z.infer<typeof DecisionCauseSchema>;
+
+/** One decision of a release with its evidence. */
+export const DecisionSchema = z.object({
+  /** 1-based position among the release's decisions. */
+  seq: z.number().int().min(1),
+  kind: z.enum(['promote', 'abort', 'rollback', 'pause', 'resume', 'retry', 'complete', 'continue']),
+  cause: DecisionCauseSchema,
+  /** Milliseconds since the Unix epoch, on the release's clock. */
+  atMs: z.number(),
+  /** `engine`, or the operator who sent the event (OS user). */
+  by: z.string(),
+  /** 0-based plan step; null when the decision is not about one step. */
+  stepIndex: z.number().int().nullable(),
+  /** One plain sentence naming the decision and its reason. */
+  summary: z.string(),
+  evidence: z.array(EvidenceSchema),
+});
+export type Decision = z.infer<typeof DecisionSchema>;
+
+/** Where a release stands. `paused` waits for an operator (or for a cluster that cannot be reached). */
+export const ReleaseRunStatusSchema = z.enum([
+  'running',
+  'paused',
+  'completed',
+  'aborted',
+  'rolledBack',
+  'failed',
+]);
+export type ReleaseRunStatus = z.infer<typeof ReleaseRunStatusSchema>;
+
+/** Why a release is paused. */
+export const PauseInfoSchema = z.object({
+  cause: DecisionCauseSchema,
+  /** One plain sentence, e.g. `The cluster could not be reached while setting the canary weight to 10 %.` */
+  message: z.string(),
+  /** Milliseconds since the Unix epoch. */
+  sinceMs: z.number(),
+});
+export type PauseInfo = z.infer<typeof PauseInfoSchema>;
+
+/** The state of one plan step as the renderer shows it. */
+export const StepViewSchema = z.object({
+  index: z.number().int(),
+  /** E.g. `set weight 10 %`, `pause 10m`, `pause until promoted`, `analysis initial-canary`. */
+  label: z.string(),
+  state: z.enum(['pending', 'active', 'done', 'failed', 'skipped']),
+});
+export type StepView = z.infer<typeof StepViewSchema>;
+
+/** Traffic per track (`stable`/`canary`, `blue`/`green`, or variant names), percent 0..100. */
+export const WeightsSchema = z.record(z.string(), z.number());
+
+export const TrafficViewSchema = z.object({
+  /** What the engine last asked for. */
+  intended: WeightsSchema,
+  /** What the router reported when last read back; null before the first read. */
+  actual: WeightsSchema.nullable(),
+  /** The router object that was read, e.g. `VirtualService ns/name route primary`. */
+  source: z.string().nullable(),
+  /** True when the read-back split differs from the intended one. */
+  mismatch: z.boolean(),
+});
+export type TrafficView = z.infer<typeof TrafficViewSchema>;
+
+/** The projection of a running release that the renderer and the CLI show. */
+export const ReleaseSnapshotSchema = z.object({
+  id: z.string(),
+  planName: z.string(),
+  strategy: z.string(),
+  /** The machine's state as a dotted path, e.g. `running.steps.analysis.waiting`. */
+  phase: z.string(),
+  status: ReleaseRunStatusSchema,
+  pause: PauseInfoSchema.nullable(),
+  /** 0-based index of the current step; null when the strategy has no numbered steps or is finished. */
+  currentStep: z.number().int().nullable(),
+  steps: z.array(StepViewSchema),
+  traffic: TrafficViewSchema,
+  decisions: z.array(DecisionSchema),
+  /** The most recent samples, oldest first (bounded). */
+  samples: z.array(SampleRecordSchema),
+  /** Milliseconds since the Unix epoch; null before the release first acted. */
+  startedAtMs: z.number().nullable(),
+  updatedAtMs: z.number().nullable(),
+  finishedAtMs: z.number().nullable(),
+  /** The absolute time the current wait ends (pause end, next measurement); null when not waiting on time. */
+  waitUntilMs: z.number().nullable(),
+});
+export type ReleaseSnapshot = z.infer<typeof ReleaseSnapshotSchema>;
+
+const operatorFields = {
+  /** Why the operator acted, shown in the audit log. */
+  reason: z.string().optional(),
+};
+
+/**
+ * Operator events a running release accepts. `PROMOTE` skips to the next step, `PROMOTE_FULL` to the end;
+ * `ABORT` sends traffic back to stable at once; `RETRY` restarts an aborted canary; `ROLLBACK` returns a
+ * blue-green or rolling release to the previous version; `CONFIRM` passes a migration gate.
+ */
+export const OperatorEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('PAUSE'), ...operatorFields }),
+  z.object({ type: z.literal('RESUME'), ...operatorFields }),
+  z.object({ type: z.literal('PROMOTE'), ...operatorFields }),
+  z.object({ type: z.literal('PROMOTE_FULL'), ...operatorFields }),
+  z.object({ type: z.literal('ABORT'), ...operatorFields }),
+  z.object({ type: z.literal('RETRY'), ...operatorFields }),
+  z.object({ type: z.literal('ROLLBACK'), ...operatorFields }),
+  z.object({ type: z.literal('CONFIRM'), ...operatorFields }),
+]);
+export type OperatorEvent = z.infer<typeof OperatorEventSchema>;
+export type OperatorEventType = OperatorEvent['type'];
+
+/** How a release run ended (or stopped for the operator). */
+export const ReleaseOutcomeSchema = z.object({
+  kind: z.enum(['completed', 'aborted', 'rolledBack', 'paused', 'failed', 'stopped']),
+  /** One plain sentence: the last decision's summary, or the pause reason. */
+  reason: z.string(),
+  snapshot: ReleaseSnapshotSchema,
+});
+export type ReleaseOutcome = z.infer<typeof ReleaseOutcomeSchema>;

@@ -1,0 +1,134 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFileJournal } from '../../../../src-main/engine/journal/file-journal.ts';
+import type { ReleaseHandle, ReleaseRunDeps } from '../../../../src-main/engine/runner/release-runner.ts';
+import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
+import type { ReleasePlan, ReleasePlanInput } from '../../../../src-shared/plan/plan.schema.ts';
+import type { ReleaseSnapshot } from '../../../../src-shared/release/release.schema.ts';
+import { FakeAnalysisSource, FakeManualClock, FakeReleaseOps } from '../../../support/fake-release-ops.ts';
+
+/** A plan parsed with the real schema (defaults applied); throws with every problem when invalid. */
+export function planFrom(input: ReleasePlanInput): ReleasePlan {
+  const parsed = parsePlan(input);
+  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+  return parsed.plan;
+}
+
+const TARGET = {
+  namespace: 'platform-production',
+  name: 'workflow-engine',
+  image: 'registry.platform.com/workflow-engine:v1.25.0',
+};
+
+/** A canary plan: 10 % → pause 10m → analysis → 50 % → analysis, with the runbook's rollback triggers. */
+export function canaryPlan(overrides: Partial<ReleasePlanInput> = {}): ReleasePlan {
+  return planFrom({
+    name: 'workflow-engine-canary',
+    target: TARGET,
+    router: { kind: 'istio', virtualService: 'workflow-engine', destinationRule: 'workflow-engine' },
+    strategy: {
+      kind: 'canary',
+      steps: [
+        { setWeight: 10 },
+        { pause: { duration: '10m' } },
+        { analysis: { templates: ['quick'] } },
+        { setWeight: 50 },
+        { analysis: { templates: ['quick'] } },
+      ],
+    },
+    analysis: {
+      templates: [
+        {
+          name: 'quick',
+          metrics: [
+            {
+              name: 'error-rate',
+              kind: 'error-rate',
+              interval: '1m',
+              count: 5,
+              failureLimit: 3,
+              inconclusiveLimit: 1,
+              successCondition: { op: '<', threshold: 0.01 },
+            },
+            {
+              name: 'latency-p95',
+              kind: 'latency-p95',
+              interval: '1m',
+              count: 5,
+              failureLimit: 3,
+              inconclusiveLimit: 1,
+              successCondition: { op: '<', threshold: 500 },
+            },
+          ],
+        },
+      ],
+    },
+    rollbackTriggers: [
+      { metric: 'error-rate', op: '>', threshold: 0.02, for: '2m' },
+      { metric: 'latency-p95', op: '>', threshold: 1000, for: '5m' },
+      { metric: 'pod-restarts', op: '>=', threshold: 3, for: '5m' },
+    ],
+    ...overrides,
+  });
+}
+
+/** Fakes, a real file journal in a temporary directory, and helpers to drive time. */
+export async function createHarness() {
+  const dir = await mkdtemp(join(tmpdir(), 'switchyard-runner-'));
+  const clock = new FakeManualClock();
+  const ops = new FakeReleaseOps();
+  const analysis = new FakeAnalysisSource(clock);
+  const journal = createFileJournal({ dir, user: 'alice', now: () => clock.now() });
+  const deps: ReleaseRunDeps = { ops, analysis, clock, journal, who: { user: 'alice', context: 'sandbox' } };
+  // Healthy numbers unless a test says otherwise.
+  analysis.set('error-rate', 0.001).set('latency-p95', 120).set('pod-restarts', 0).set('success-rate', 0.999);
+
+  /** Waits until the run has gone quiet: journal flushed and nothing touched the clock for a few turns. */
+  async function settle(handle: ReleaseHandle): Promise<void> {
+    let quiet = 0;
+    let last = -1;
+    while (quiet < 4) {
+      await handle.flushed();
+      await new Promise((r) => setImmediate(r));
+      if (clock.activity === last) quiet++;
+      else {
+        quiet = 0;
+        last = clock.activity;
+      }
+    }
+  }
+
+  /** Moves the clock from deadline to deadline until `done` holds; fails when time runs past `limitMs`. */
+  async function runUntil(
+    handle: ReleaseHandle,
+    done: (s: ReleaseSnapshot) => boolean,
+    limitMs = 6 * 3_600_000,
+  ): Promise<ReleaseSnapshot> {
+    await settle(handle);
+    const end = clock.now() + limitMs;
+    while (!done(handle.getSnapshot())) {
+      const due = clock.nextDue();
+      const s = handle.getSnapshot();
+      if (due === null || due > end)
+        throw new Error(`The release stopped moving in ${s.phase} (${s.status}): ${s.pause?.message ?? ''}`);
+      clock.set(due);
+      await settle(handle);
+    }
+    return handle.getSnapshot();
+  }
+
+  return {
+    dir,
+    clock,
+    ops,
+    analysis,
+    journal,
+    deps,
+    settle,
+    runUntil,
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof createHarness>>;
