@@ -1,0 +1,132 @@
+import {
+  AppsV1Api,
+  AuthorizationV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PolicyV1Api,
+} from '@kubernetes/client-node';
+import { ClusterError, toClusterError } from './kube-errors.ts';
+
+/** How calls to one context behave. */
+export interface KubeClientOptions {
+  /** Name used in messages; default the kubeconfig's current context. */
+  readonly context?: string;
+  /** Per-call deadline, milliseconds. Default 15 000. */
+  readonly timeoutMs?: number;
+  /** Attempts of an idempotent read on unreachable, timeout or 5xx (1 = no retry). Default 4. */
+  readonly readAttempts?: number;
+  /** First retry delay, milliseconds; doubles per attempt with full jitter. Default 200. */
+  readonly retryBaseMs?: number;
+}
+
+/** The typed API groups of one context plus a guarded call helper. */
+export interface KubeClient {
+  readonly kc: KubeConfig;
+  readonly context: string;
+  readonly core: CoreV1Api;
+  readonly apps: AppsV1Api;
+  readonly batch: BatchV1Api;
+  readonly custom: CustomObjectsApi;
+  readonly authz: AuthorizationV1Api;
+  readonly policy: PolicyV1Api;
+  /** Runs a read with the deadline and jittered retries; throws `ClusterError`. */
+  read<T>(what: string, fn: () => Promise<T>): Promise<T>;
+  /** Runs a write once with the deadline; throws `ClusterError`. */
+  write<T>(what: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** Parses `kubeconfigYaml` (its current-context is used) and builds the API clients. Throws `ClusterError` `invalidConfig`. */
+export function createKubeClient(kubeconfigYaml: string, options: KubeClientOptions = {}): KubeClient {
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromString(kubeconfigYaml);
+  } catch (error) {
+    throw new ClusterError(
+      'invalidConfig',
+      `The kubeconfig cannot be used: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const context = options.context ?? kc.getCurrentContext();
+  if (!kc.getCurrentCluster())
+    throw new ClusterError(
+      'invalidConfig',
+      `Context "${context}" names a cluster that is not in the kubeconfig.`,
+    );
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const attempts = Math.max(1, options.readAttempts ?? 4);
+  const baseMs = options.retryBaseMs ?? 200;
+
+  async function once<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(Object.assign(new Error('timeout'), { name: 'TimeoutError' })),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([fn(), deadline]);
+    } catch (error) {
+      throw toClusterError(error, context, what);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    kc,
+    context,
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+    batch: kc.makeApiClient(BatchV1Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
+    authz: kc.makeApiClient(AuthorizationV1Api),
+    policy: kc.makeApiClient(PolicyV1Api),
+    async read(what, fn) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await once(what, fn);
+        } catch (error) {
+          const e = error as ClusterError;
+          if (attempt >= attempts || !isTransient(e)) throw e;
+          await sleep(jitteredBackoff(attempt, baseMs));
+        }
+      }
+    },
+    write: once,
+  };
+}
+
+/** True for failures worth retrying on an idempotent call: unreachable, timeout, or a 5xx / 429 answer. */
+export function isTransient(error: ClusterError): boolean {
+  if (error.clusterKind === 'timeout') return true;
+  if (error.clusterKind !== 'unreachable') return false;
+  return error.status === undefined || error.status >= 500 || error.status === 429;
+}
+
+/** Full-jitter exponential backoff: a random delay in [0, base·2^(attempt-1)], capped at 10 s. Milliseconds. */
+export function jitteredBackoff(attempt: number, baseMs: number, capMs = 10_000): number {
+  return Math.random() * Math.min(capMs, baseMs * 2 ** (attempt - 1));
+}
+
+/** Resolves after `ms` milliseconds, or early (rejecting with AbortError) when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError());
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function abortError(): Error {
+  return Object.assign(new Error('aborted'), { name: 'AbortError' });
+}

@@ -1,0 +1,56 @@
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { startSandbox, type SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
+
+/** Writes a sandbox records for one object, counted by verb (dry runs included). */
+export function writesTo(
+  sb: SandboxHandle,
+  resource: string,
+  name: string,
+  namespace = 'platform-production',
+) {
+  return sb
+    .audit()
+    .filter((w) => w.resource === resource && w.name === name && w.namespace === namespace && w.code < 300);
+}
+
+/** Starts the reference sandbox fast (sandbox time runs `speed`× real time). */
+export function startFastSandbox(speed = 40): Promise<SandboxHandle> {
+  return startSandbox({ speed });
+}
+
+/** A client on the sandbox for test set-up (objects the reference scenario does not have). */
+export function customApi(sb: SandboxHandle): CustomObjectsApi {
+  const kc = new KubeConfig();
+  kc.loadFromString(sb.kubeconfigYaml());
+  return kc.makeApiClient(CustomObjectsApi);
+}
+
+/** Creates the Gateway API route and the stable Service a gateway-api router of `app` needs. */
+export async function addHttpRoute(sb: SandboxHandle, app: string): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromString(sb.kubeconfigYaml());
+  const core = kc.makeApiClient(CoreV1Api);
+  await core.createNamespacedService({
+    namespace: 'platform-production',
+    body: {
+      metadata: { name: `${app}-stable`, namespace: 'platform-production' },
+      spec: { selector: { app, version: 'stable' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+    },
+  });
+  await customApi(sb).createNamespacedCustomObject({
+    group: 'gateway.networking.k8s.io',
+    version: 'v1',
+    namespace: 'platform-production',
+    plural: 'httproutes',
+    body: {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: app, namespace: 'platform-production' },
+      spec: {
+        parentRefs: [{ name: 'platform-gateway' }],
+        hostnames: [app],
+        rules: [{ backendRefs: [{ name: `${app}-stable`, port: 80, weight: 100 }] }],
+      },
+    },
+  });
+}
