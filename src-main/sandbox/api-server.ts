@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import type { Clock } from '../ports/clock.port.ts';
 import type { SandboxWrite } from './audit.ts';
+import { openApiV3 } from './openapi.ts';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, unsupportedPatchType } from './patch.ts';
 import { apiVersionOf, findResource, resourceTypes, storageKey, type ResourceType } from './resources.ts';
 import { parseFieldSelector, parseLabelSelector, type KubeObject } from './selectors.ts';
@@ -210,6 +211,11 @@ export function createApiHandler(deps: ApiServerDeps): {
         platform: 'linux/amd64',
       });
       return;
+    }
+    if (path.startsWith('/openapi/v3')) {
+      const doc = openApiV3(path);
+      if (doc === undefined) throw notFoundPath();
+      return send(res, 200, doc);
     }
     if (path === '/api') {
       send(res, 200, {

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { stringify as toYaml } from 'yaml';
 import type { Clock } from '../ports/clock.port.ts';
@@ -15,6 +17,7 @@ import { resourceForKind, storageKey } from './resources.ts';
 import { generatedObjects, loadScenario } from './scenario.ts';
 import type { KubeObject } from './selectors.ts';
 import { ApiError, badRequest } from './status.ts';
+import { selfSignedCertificate } from './self-signed.ts';
 import { ObjectStore } from './store.ts';
 import { TrafficModel, type WindowStats } from './traffic.ts';
 
@@ -51,13 +54,16 @@ export interface SandboxFault {
 
 /** A running sandbox cluster. */
 export interface SandboxHandle {
-  /** `http://127.0.0.1:PORT`. */
+  /** `http://127.0.0.1:PORT` (the same port also answers HTTPS with a self-signed certificate). */
   readonly url: string;
   /** Bearer token; requests without it get 401. */
   readonly token: string;
   /** The sandbox's scaled clock (engine timers should use the same one). */
   readonly clock: Clock;
-  /** A kubeconfig for this sandbox (context default `sandbox`, bearer token, `insecure-skip-tls-verify: true`). */
+  /**
+   * A kubeconfig for this sandbox (context default `sandbox`, bearer token, `insecure-skip-tls-verify: true`).
+   * Its server is `https://` on the same port as `url`: kubectl sends a token only over TLS.
+   */
   kubeconfigYaml(contextName?: string): string;
   /** Writes `kubeconfigYaml(contextName)` to `path` with mode 0600. */
   writeKubeconfig(path: string, contextName?: string): void;
@@ -234,8 +240,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
   });
 
-  const server = createServer(api.handle);
-  server.keepAliveTimeout = 30_000;
+  const plain = createServer(api.handle);
+  const secure = createHttpsServer(selfSignedCertificate(), api.handle);
+  plain.keepAliveTimeout = 30_000;
+  secure.keepAliveTimeout = 30_000;
+  // One port speaks both: a TLS handshake starts with byte 0x16, plain HTTP with a method name.
+  const server = createNetServer((socket: Socket) => {
+    socket.once('readable', () => {
+      const first = socket.read(1) as Buffer | null;
+      if (!first) return socket.destroy();
+      socket.unshift(first);
+      (first[0] === 0x16 ? secure : plain).emit('connection', socket);
+    });
+    socket.on('error', () => socket.destroy());
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
@@ -256,7 +274,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     toYaml({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: contextName, cluster: { server: url, 'insecure-skip-tls-verify': true } }],
+      clusters: [
+        {
+          name: contextName,
+          cluster: { server: `https://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true },
+        },
+      ],
       users: [{ name: contextName, user: { token } }],
       contexts: [
         {
@@ -281,7 +304,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     close: async () => {
       clearInterval(timer);
       api.closeWatches();
-      server.closeAllConnections();
+      plain.closeAllConnections();
+      secure.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
