@@ -16,7 +16,7 @@ let browser: Browser;
 let page: Page;
 const frames: string[] = [];
 
-const CLIENT_KEY = 'LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tZmFrZS1rZXktZm9yLXRlc3Q=';
+const BEARER = 'prod-bearer-token-that-must-stay-in-main';
 
 beforeAll(async () => {
   sandbox = await startSandbox();
@@ -34,7 +34,7 @@ beforeAll(async () => {
       '  cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}',
       'users:',
       `- name: eu-admin`,
-      `  user: {client-certificate-data: ${CLIENT_KEY}, client-key-data: ${CLIENT_KEY}, username: admin, password: hunter2-secret}`,
+      `  user: {token: ${BEARER}, username: admin, password: hunter2-secret}`,
       'contexts:',
       '- name: prod-eu',
       '  context: {cluster: eu, user: eu-admin}',
@@ -77,7 +77,9 @@ describe('the console over the web shell', () => {
     await page.goto(url);
     const contexts = page.getByRole('listbox', { name: 'Contexts' });
     await expect.poll(() => contexts.getByRole('option').count()).toBe(3);
-    await expect.poll(() => page.getByRole('button', { name: 'Context laptop-sandbox' }).isVisible()).toBe(true);
+    await expect
+      .poll(() => page.getByRole('button', { name: 'Context laptop-sandbox' }).isVisible())
+      .toBe(true);
     await expect.poll(() => page.getByRole('button', { name: 'Context sandbox' }).isVisible()).toBe(true);
     const prod = page.getByRole('button', { name: 'Context prod-eu' });
     expect(await prod.textContent()).toMatch(/production/);
@@ -88,7 +90,9 @@ describe('the console over the web shell', () => {
     await page.getByRole('button', { name: 'Context laptop-sandbox' }).click();
     await page.getByRole('combobox').selectOption('platform-production');
     const table = page.getByRole('table', { name: 'Workloads' });
-    await expect.poll(() => table.getByRole('row', { name: /workflow-engine/ }).textContent(), { timeout: 15_000 }).toMatch(/v1\.24\.0.*20\/20/);
+    await expect
+      .poll(() => table.getByRole('row', { name: /workflow-engine/ }).textContent(), { timeout: 15_000 })
+      .toMatch(/v1\.24\.0.*20\/20/);
     await screenshot(page, 'connections');
 
     const kc = new KubeConfig();
@@ -96,22 +100,27 @@ describe('the console over the web shell', () => {
     await kc.makeApiClient(AppsV1Api).patchNamespacedDeploymentScale({
       name: 'agent-manager',
       namespace: 'platform-production',
-      body: { spec: { replicas: 5 } },
+      // client-node sends a JSON patch by default, as kubectl patch --type=json does.
+      body: [{ op: 'replace', path: '/spec/replicas', value: 5 }],
     });
-    await expect.poll(() => table.getByRole('row', { name: /agent-manager/ }).textContent(), { timeout: 15_000 }).toMatch(/\/5/);
+    await expect
+      .poll(() => table.getByRole('row', { name: /agent-manager/ }).textContent(), { timeout: 15_000 })
+      .toMatch(/\/5/);
   });
 
   it('explains an unreachable cluster in plain words', async () => {
     await page.getByRole('button', { name: 'Context prod-eu' }).click();
     await expect
       .poll(() => page.getByRole('alert').allTextContents(), { timeout: 20_000 })
-      .toContainEqual(expect.stringMatching(/Cannot reach the API server of "prod-eu"|API server of "prod-eu"/));
+      .toContainEqual(
+        expect.stringMatching(/Cannot reach the API server of "prod-eu"|API server of "prod-eu"/),
+      );
     await screenshot(page, 'connections-unreachable');
   });
 
   it('never sends a credential over the bridge', () => {
     const all = frames.join('\n');
     expect(frames.length).toBeGreaterThan(3);
-    for (const secret of [sandbox.token, CLIENT_KEY, 'hunter2-secret']) expect(all).not.toContain(secret);
+    for (const secret of [sandbox.token, BEARER, 'hunter2-secret']) expect(all).not.toContain(secret);
   });
 });

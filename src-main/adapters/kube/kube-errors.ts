@@ -72,6 +72,12 @@ export function toClusterError(error: unknown, context: string, what: string): C
     );
   }
   const message = typeof e.message === 'string' ? e.message : String(error);
+  if (/PEM|certificate|ERR_OSSL|DECODER/i.test(`${code} ${message}`)) {
+    return new ClusterError(
+      'invalidConfig',
+      `The client certificate, key or CA of context "${context}" cannot be used (${message}). Check the kubeconfig entries for this context.`,
+    );
+  }
   return new ClusterError('unreachable', `Context "${context}" failed while ${what}: ${message}`);
 }
 
