@@ -2,10 +2,11 @@ import type { Command } from 'commander';
 import type { ExitCodeValue } from '../exit-codes.ts';
 import type { CliIo } from '../output.ts';
 import { registerContexts } from './contexts.command.ts';
+import { registerSandbox } from './sandbox.command.ts';
 import { registerWeb } from './web.command.ts';
 
 /** Registers one subcommand (or a group) on the program. */
 export type RegisterCommand = (program: Command, io: CliIo, setExit: (code: ExitCodeValue) => void) => void;
 
 /** Every subcommand, in the order `--help` lists them. */
-export const commands: readonly RegisterCommand[] = [registerContexts, registerWeb];
+export const commands: readonly RegisterCommand[] = [registerContexts, registerWeb, registerSandbox];
