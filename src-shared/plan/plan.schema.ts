@@ -203,6 +203,10 @@ export const BlueGreenStrategySchema = z.strictObject({
       { metric: 'latency-p95', op: '>', threshold: 1000, severity: 'warn' },
     ],
   }),
+  /** Switch automatically once smoke checks pass; false waits for the operator to promote. */
+  autoPromote: z.boolean().default(true),
+  /** Service that reaches the idle colour for smoke checks, when the router needs one (Argo `previewService`). */
+  previewService: z.string().optional(),
   /** Keep the previous colour running for an instant rollback. */
   keepPrevious: z.boolean().default(true),
 });
