@@ -29,6 +29,28 @@ export const ANNOTATION = {
   targetKind: 'switchyard.dev/target-kind',
 } as const;
 
+/** The annotations that keep plan fields the foreign format has no place for. */
+export function planAnnotations(plan: ReleasePlan, withKind: boolean): Record<string, string> {
+  const t = plan.target;
+  const annotations: Record<string, string> = { [ANNOTATION.plan]: plan.name, [ANNOTATION.image]: t.image };
+  if (withKind) annotations[ANNOTATION.targetKind] = t.kind;
+  if (plan.description) annotations[ANNOTATION.description] = plan.description;
+  if (t.container) annotations[ANNOTATION.container] = t.container;
+  if (t.context) annotations[ANNOTATION.context] = t.context;
+  return annotations;
+}
+
+/** A foreign resource found among the documents, with its metadata, annotations and spec. */
+export function findResource(
+  docs: readonly unknown[],
+  kind: string,
+): { meta: Doc; ann: Doc; spec: Doc } | null {
+  const doc = docs.map(obj).find((d) => d.kind === kind);
+  if (!doc) return null;
+  const meta = obj(doc.metadata);
+  return { meta, ann: obj(meta.annotations), spec: obj(doc.spec) };
+}
+
 /** Name of the background AnalysisTemplate that carries the plan's rollback triggers. */
 export const TRIGGERS_TEMPLATE = 'switchyard-rollback-triggers';
 const VALIDATION_TEMPLATE = 'switchyard-validation';
@@ -148,14 +170,7 @@ function validationDocs(
 export function planToArgo(plan: ReleasePlan): { documents: Doc[]; unsupported: string[] } {
   const unsupported: string[] = [];
   const t = plan.target;
-  const annotations: Record<string, string> = {
-    [ANNOTATION.plan]: plan.name,
-    [ANNOTATION.image]: t.image,
-    [ANNOTATION.targetKind]: t.kind,
-  };
-  if (plan.description) annotations[ANNOTATION.description] = plan.description;
-  if (t.container) annotations[ANNOTATION.container] = t.container;
-  if (t.context) annotations[ANNOTATION.context] = t.context;
+  const annotations = planAnnotations(plan, true);
   unsupported.push(
     `target.image: a Rollout with workloadRef runs the Deployment's pod template; set ${t.image} on Deployment ${t.name} (kept in annotation ${ANNOTATION.image})`,
   );
@@ -402,12 +417,10 @@ function templateNames(refs: unknown): string[] {
 export function argoToPlan(
   docs: readonly unknown[],
 ): { plan: Record<string, unknown>; unsupported: string[] } | { errors: string[] } {
-  const rollout = docs.map(obj).find((d) => d.kind === 'Rollout');
+  const rollout = findResource(docs, 'Rollout');
   if (!rollout) return { errors: ['no Argo Rollouts Rollout found (kind: Rollout)'] };
   const unsupported: string[] = [];
-  const meta = obj(rollout.metadata);
-  const ann = obj(meta.annotations);
-  const spec = obj(rollout.spec);
+  const { meta, ann, spec } = rollout;
   const canary = spec.strategy !== undefined ? obj(obj(spec.strategy).canary) : {};
   const blueGreen = obj(obj(spec.strategy).blueGreen);
   const isBlueGreen = obj(spec.strategy).blueGreen !== undefined;

@@ -1,6 +1,6 @@
 import { durationMs, formatDuration } from '../plan/duration.ts';
 import type { AnalysisMetric, Condition, ReleasePlan } from '../plan/plan.schema.ts';
-import { ANNOTATION } from './argo.ts';
+import { ANNOTATION, findResource, planAnnotations } from './argo.ts';
 import { arr, foreignDuration, foreignQuery, num, obj, recogniseQuery, str } from './metric-mapping.ts';
 
 const FLAGGER_API = 'flagger.app/v1beta1';
@@ -46,10 +46,7 @@ export function planToFlagger(plan: ReleasePlan): { documents: Doc[]; unsupporte
   const t = plan.target;
   const s = plan.strategy;
   const r = plan.router;
-  const annotations: Record<string, string> = { [ANNOTATION.plan]: plan.name, [ANNOTATION.image]: t.image };
-  if (plan.description) annotations[ANNOTATION.description] = plan.description;
-  if (t.container) annotations[ANNOTATION.container] = t.container;
-  if (t.context) annotations[ANNOTATION.context] = t.context;
+  const annotations = planAnnotations(plan, false);
   unsupported.push(
     `target.image: Flagger starts when the Deployment's pod template changes; set ${t.image} on Deployment ${t.name} (kept in annotation ${ANNOTATION.image})`,
   );
@@ -247,12 +244,10 @@ export function planToFlagger(plan: ReleasePlan): { documents: Doc[]; unsupporte
 export function flaggerToPlan(
   docs: readonly unknown[],
 ): { plan: Record<string, unknown>; unsupported: string[] } | { errors: string[] } {
-  const canary = docs.map(obj).find((d) => d.kind === 'Canary');
+  const canary = findResource(docs, 'Canary');
   if (!canary) return { errors: ['no Flagger Canary found (kind: Canary)'] };
   const unsupported: string[] = [];
-  const meta = obj(canary.metadata);
-  const ann = obj(meta.annotations);
-  const spec = obj(canary.spec);
+  const { meta, ann, spec } = canary;
   const a = obj(spec.analysis);
   const name = str(obj(spec.targetRef).name) ?? str(meta.name) ?? '';
   const namespace = str(meta.namespace) ?? 'default';
