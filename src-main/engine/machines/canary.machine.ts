@@ -1,7 +1,12 @@
 import { and, assign, setup } from 'xstate';
 import { durationMs } from '../../../src-shared/plan/duration.ts';
 import type { CanaryStep, CanaryStrategy } from '../../../src-shared/plan/plan.schema.ts';
-import type { Decision, Evidence, OperatorEvent } from '../../../src-shared/release/release.schema.ts';
+import type {
+  Decision,
+  Evidence,
+  OperatorEvent,
+  PauseInfo,
+} from '../../../src-shared/release/release.schema.ts';
 import {
   analysisEvidence,
   applyAnalysisReadings,
@@ -70,6 +75,40 @@ const reasonOf = (event: { reason?: string }) => (event.reason ? ` (${event.reas
 
 function decide(context: CanaryContext, d: Omit<Decision, 'seq'>): Decision[] {
   return appendDecision(context.decisions, d);
+}
+
+function operatorDecision(
+  context: CanaryContext,
+  event: { atMs?: number; by?: string },
+  kind: Decision['kind'],
+  stepIndex: number,
+  summary: string,
+): Decision[] {
+  return decide(context, {
+    kind,
+    cause: 'operator',
+    atMs: atOf(context, event),
+    by: byOf(event),
+    stepIndex,
+    summary,
+    evidence: [],
+  });
+}
+
+/** The context change of an engine pause: the pause itself and its decision. */
+function pausedFor(context: CanaryContext, pause: PauseInfo, stepIndex: number | null) {
+  return {
+    pause,
+    decisions: decide(context, {
+      kind: 'pause',
+      cause: pause.cause,
+      atMs: pause.sinceMs,
+      by: 'engine',
+      stepIndex,
+      summary: pause.message,
+      evidence: [],
+    }),
+  };
 }
 
 const advance = (context: CanaryContext) => ({
@@ -193,16 +232,7 @@ export function createCanaryMachine(count: AnalysisCounter) {
               const pause = pauseForError(event.error, 'creating the canary workload', context.nowMs ?? 0);
               return {
                 stuckAt: 'starting' as const,
-                pause,
-                decisions: decide(context, {
-                  kind: 'pause',
-                  cause: pause.cause,
-                  atMs: pause.sinceMs,
-                  by: 'engine',
-                  stepIndex: null,
-                  summary: pause.message,
-                  evidence: [],
-                }),
+                ...pausedFor(context, pause, null),
               };
             }),
           },
@@ -214,29 +244,25 @@ export function createCanaryMachine(count: AnalysisCounter) {
           ABORT: {
             target: 'aborting',
             actions: assign(({ context, event }) => ({
-              decisions: decide(context, {
-                kind: 'abort',
-                cause: 'operator',
-                atMs: atOf(context, event),
-                by: byOf(event),
-                stepIndex: context.stepIndex,
-                summary: `${byOf(event)} aborted the release at step ${context.stepIndex + 1}${reasonOf(event)}.`,
-                evidence: [],
-              }),
+              decisions: operatorDecision(
+                context,
+                event,
+                'abort',
+                context.stepIndex,
+                `${byOf(event)} aborted the release at step ${context.stepIndex + 1}${reasonOf(event)}.`,
+              ),
             })),
           },
           PROMOTE_FULL: {
             target: 'promoting',
             actions: assign(({ context, event }) => ({
-              decisions: decide(context, {
-                kind: 'promote',
-                cause: 'operator',
-                atMs: atOf(context, event),
-                by: byOf(event),
-                stepIndex: context.stepIndex,
-                summary: `${byOf(event)} promoted the canary fully from step ${context.stepIndex + 1}, skipping the remaining steps${reasonOf(event)}.`,
-                evidence: [],
-              }),
+              decisions: operatorDecision(
+                context,
+                event,
+                'promote',
+                context.stepIndex,
+                `${byOf(event)} promoted the canary fully from step ${context.stepIndex + 1}, skipping the remaining steps${reasonOf(event)}.`,
+              ),
               skipped: [
                 ...context.skipped,
                 ...canarySteps(context)
@@ -274,15 +300,13 @@ export function createCanaryMachine(count: AnalysisCounter) {
                 actions: assign(({ context, event }) => ({
                   ...advance(context),
                   skipped: [...context.skipped, context.stepIndex],
-                  decisions: decide(context, {
-                    kind: 'promote',
-                    cause: 'operator',
-                    atMs: atOf(context, event),
-                    by: byOf(event),
-                    stepIndex: context.stepIndex,
-                    summary: `${byOf(event)} promoted past step ${context.stepIndex + 1}${reasonOf(event)}.`,
-                    evidence: [],
-                  }),
+                  decisions: operatorDecision(
+                    context,
+                    event,
+                    'promote',
+                    context.stepIndex,
+                    `${byOf(event)} promoted past step ${context.stepIndex + 1}${reasonOf(event)}.`,
+                  ),
                 })),
               },
             },
@@ -341,16 +365,7 @@ export function createCanaryMachine(count: AnalysisCounter) {
                         context.nowMs ?? 0,
                       );
                       return {
-                        pause,
-                        decisions: decide(context, {
-                          kind: 'pause',
-                          cause: pause.cause,
-                          atMs: pause.sinceMs,
-                          by: 'engine',
-                          stepIndex: context.stepIndex,
-                          summary: pause.message,
-                          evidence: [],
-                        }),
+                        ...pausedFor(context, pause, context.stepIndex),
                       };
                     }),
                   },
@@ -548,15 +563,13 @@ export function createCanaryMachine(count: AnalysisCounter) {
                       failedStep: null,
                       // A concluded analysis is measured afresh; one interrupted by PAUSE carries on.
                       analysis: context.analysis?.status === 'running' ? context.analysis : null,
-                      decisions: decide(context, {
-                        kind: 'resume',
-                        cause: 'operator',
-                        atMs: atOf(context, event),
-                        by: byOf(event),
-                        stepIndex: context.stepIndex,
-                        summary: `${byOf(event)} resumed the release at step ${context.stepIndex + 1}${reasonOf(event)}.`,
-                        evidence: [],
-                      }),
+                      decisions: operatorDecision(
+                        context,
+                        event,
+                        'resume',
+                        context.stepIndex,
+                        `${byOf(event)} resumed the release at step ${context.stepIndex + 1}${reasonOf(event)}.`,
+                      ),
                     })),
                   },
                 },
@@ -709,15 +722,13 @@ export function createCanaryMachine(count: AnalysisCounter) {
               triggers: [],
               firedTrigger: null,
               finishedAtMs: null,
-              decisions: decide(context, {
-                kind: 'retry',
-                cause: 'operator',
-                atMs: atOf(context, event),
-                by: byOf(event),
-                stepIndex: 0,
-                summary: `${byOf(event)} retried the release from step 1${reasonOf(event)}.`,
-                evidence: [],
-              }),
+              decisions: operatorDecision(
+                context,
+                event,
+                'retry',
+                0,
+                `${byOf(event)} retried the release from step 1${reasonOf(event)}.`,
+              ),
             })),
           },
         },
@@ -732,15 +743,13 @@ export function createCanaryMachine(count: AnalysisCounter) {
           ABORT: {
             target: 'aborting',
             actions: assign(({ context, event }) => ({
-              decisions: decide(context, {
-                kind: 'abort',
-                cause: 'operator',
-                atMs: atOf(context, event),
-                by: byOf(event),
-                stepIndex: context.stepIndex,
-                summary: `${byOf(event)} aborted the release${reasonOf(event)}.`,
-                evidence: [],
-              }),
+              decisions: operatorDecision(
+                context,
+                event,
+                'abort',
+                context.stepIndex,
+                `${byOf(event)} aborted the release${reasonOf(event)}.`,
+              ),
             })),
           },
         },
@@ -755,16 +764,7 @@ function stuck(context: CanaryContext, error: unknown, at: 'promoting' | 'aborti
   const pause = pauseForError(error, doing, context.nowMs ?? 0);
   return {
     stuckAt: at,
-    pause,
-    decisions: decide(context, {
-      kind: 'pause',
-      cause: pause.cause,
-      atMs: pause.sinceMs,
-      by: 'engine',
-      stepIndex: null,
-      summary: pause.message,
-      evidence: [] as Evidence[],
-    }),
+    ...pausedFor(context, pause, null),
   };
 }
 

@@ -85,7 +85,10 @@ export interface ReleaseHandle {
    * paused; the journal holds that state when it resolves. Never rejects.
    */
   readonly done: Promise<ReleaseOutcome>;
-  /** Stops driving the release without changing it (it stays resumable); resolves when the journal is flushed. */
+  /**
+   * Stops driving the release without changing it (it stays resumable); resolves when the journal is
+   * flushed and closed.
+   */
   stop(): Promise<void>;
   /** Resolves when every journal write queued so far is on disk. */
   flushed(): Promise<void>;
@@ -184,6 +187,9 @@ function run(
   let lastDecisions = -1;
   let lastPhase = '';
   const listeners = new Set<(s: ReleaseSnapshot) => void>();
+  let closing: Promise<void> | null = null;
+  // Releases the journal's lock so the release can be resumed, here or by another process.
+  const closeJournal = (): Promise<void> => (closing ??= tail.then(() => rj.close()).catch(() => undefined));
 
   const persist = (): PersistedRelease => ({
     format: RELEASE_SNAPSHOT_FORMAT,
@@ -261,11 +267,14 @@ function run(
         ? (view.pause?.message ?? 'The release is paused.')
         : (lastDecision?.summary ?? `The release ended ${view.status}.`);
     const kind: ReleaseOutcome['kind'] = view.status === 'running' ? 'stopped' : view.status;
+    const final = pausedStop || view.status === 'completed' || view.status === 'rolledBack';
     if (pausedStop) {
       stopped = true;
       queueMicrotask(() => actor?.stop());
     }
-    void tail.then(() => settle({ kind, reason, snapshot: view }));
+    void tail
+      .then(() => (final ? closeJournal() : undefined))
+      .then(() => settle({ kind, reason, snapshot: view }));
   };
 
   actor.subscribe({
@@ -316,6 +325,7 @@ function run(
         actor?.stop();
       }
       await tail;
+      await closeJournal();
       if (!settled) {
         settled = true;
         settle({

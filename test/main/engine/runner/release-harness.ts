@@ -6,6 +6,7 @@ import type { ReleaseHandle, ReleaseRunDeps } from '../../../../src-main/engine/
 import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
 import type { ReleasePlan, ReleasePlanInput } from '../../../../src-shared/plan/plan.schema.ts';
 import type { ReleaseSnapshot } from '../../../../src-shared/release/release.schema.ts';
+import { FakeMemoryJournal } from './fake-journal.ts';
 import { FakeAnalysisSource, FakeManualClock, FakeReleaseOps } from '../../../support/fake-release-ops.ts';
 
 /** A plan parsed with the real schema (defaults applied); throws with every problem when invalid. */
@@ -73,13 +74,19 @@ export function canaryPlan(overrides: Partial<ReleasePlanInput> = {}): ReleasePl
   });
 }
 
-/** Fakes, a real file journal in a temporary directory, and helpers to drive time. */
-export async function createHarness() {
+/**
+ * Fakes and helpers to drive time. The journal is the real file journal in a temporary directory
+ * (`journal: 'file'`) or, for speed where persistence is not the point, an in-memory double.
+ */
+export async function createHarness(options: { journal?: 'file' | 'memory' } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-runner-'));
   const clock = new FakeManualClock();
   const ops = new FakeReleaseOps();
   const analysis = new FakeAnalysisSource(clock);
-  const journal = createFileJournal({ dir, user: 'alice', now: () => clock.now() });
+  const journal =
+    options.journal === 'file'
+      ? createFileJournal({ dir, user: 'alice', now: () => clock.now() })
+      : new FakeMemoryJournal(() => clock.now());
   const deps: ReleaseRunDeps = { ops, analysis, clock, journal, who: { user: 'alice', context: 'sandbox' } };
   // Healthy numbers unless a test says otherwise.
   analysis.set('error-rate', 0.001).set('latency-p95', 120).set('pod-restarts', 0).set('success-rate', 0.999);
@@ -107,8 +114,16 @@ export async function createHarness() {
   ): Promise<ReleaseSnapshot> {
     await settle(handle);
     const end = clock.now() + limitMs;
+    let idle = 0;
     while (!done(handle.getSnapshot())) {
       const due = clock.nextDue();
+      // Work that does I/O without touching the clock (a real journal write) may still be finishing.
+      if (due === null && idle++ < 100) {
+        await new Promise((r) => setTimeout(r, 10));
+        await settle(handle);
+        continue;
+      }
+      idle = 0;
       const s = handle.getSnapshot();
       if (due === null || due > end)
         throw new Error(`The release stopped moving in ${s.phase} (${s.status}): ${s.pause?.message ?? ''}`);
