@@ -5,7 +5,7 @@ import type { ReleaseOps } from '../../../../src-main/ports/release.port.ts';
 import type { SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 import { defaultPlan } from '../../../../src-shared/plan/plan.defaults.ts';
 import type { RouterKind } from '../../../../src-shared/plan/plan.schema.ts';
-import { addHttpRoute, customApi, startFastSandbox, writesTo } from './sandbox-fixture.ts';
+import { addHttpRoute, closeSoon, customApi, startFastSandbox, writesTo } from './sandbox-fixture.ts';
 
 const NS = 'platform-production';
 const image = (app: string, tag: string) => `registry.platform.com/${app}:${tag}`;
@@ -15,7 +15,7 @@ beforeAll(async () => {
   sb = await startFastSandbox(40);
   await addHttpRoute(sb, 'agent-manager');
 });
-afterAll(() => sb?.close());
+afterAll(() => closeSoon(sb));
 
 async function until<T>(
   what: string,

@@ -54,3 +54,12 @@ export async function addHttpRoute(sb: SandboxHandle, app: string): Promise<void
     },
   });
 }
+
+/**
+ * Closes the sandbox, waiting at most 1 s: its `close()` can wait for keep-alive TLS sockets of the
+ * client for up to 30 s (reported to the sandbox's owner), which would only slow the suite down.
+ */
+export function closeSoon(sb: SandboxHandle | undefined): Promise<void> {
+  if (!sb) return Promise.resolve();
+  return Promise.race([sb.close(), new Promise<void>((r) => setTimeout(r, 1000))]);
+}
