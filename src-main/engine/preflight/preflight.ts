@@ -1,10 +1,6 @@
 import { durationMs } from '../../../src-shared/plan/duration.ts';
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
-import {
-  renderMetricQuery,
-  type MetricQueryParams,
-  type MetricQuerySource,
-} from '../../../src-shared/plan/promql.ts';
+import type { MetricQueryParams, MetricQuerySource } from '../../../src-shared/plan/promql.ts';
 import type {
   PlanStepRef,
   PreflightFinding,
