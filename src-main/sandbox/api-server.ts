@@ -320,7 +320,8 @@ export function createApiHandler(deps: ApiServerDeps): {
       code = err instanceof ApiError ? err.code : 500;
       throw err;
     } finally {
-      if (!route.type.virtual) audit(req, route, verb, raw, code);
+      if (!route.type.virtual)
+        audit(req, verb === 'create' ? { ...route, name: nameIn(raw) } : route, verb, raw, code);
     }
   }
 
@@ -684,6 +685,15 @@ export function createApiHandler(deps: ApiServerDeps): {
       watches.clear();
     },
   };
+}
+
+function nameIn(raw: Buffer): string | undefined {
+  try {
+    const name = (JSON.parse(raw.toString('utf8')) as { metadata?: { name?: unknown } }).metadata?.name;
+    return typeof name === 'string' ? name : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function keyOf(o: KubeObject): string {

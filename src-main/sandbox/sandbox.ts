@@ -35,6 +35,8 @@ export interface SandboxOptions {
   speed?: number;
   /** Bearer token clients must send; default a random one. */
   token?: string;
+  /** How many past changes a watch can resume from before it gets 410 Gone (default 100,000). */
+  watchHistory?: number;
 }
 
 /** A fault (or any behaviour change) for one service version; fields left out keep their value. */
@@ -122,7 +124,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const clock = createScaledClock(options.speed ?? 1);
   const token = options.token ?? randomBytes(24).toString('hex');
   const scenario = loadScenario(options.scenario ?? 'reference');
-  const store = new ObjectStore(clock);
+  const store = new ObjectStore(clock, options.watchHistory ?? 100_000);
   const profiles = new ProfileBook(scenario.profiles);
   const plane = new ControlPlane(store, clock, profiles);
   const traffic = new TrafficModel(store, clock, profiles, scenario.traffic);
@@ -245,7 +247,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   plain.keepAliveTimeout = 30_000;
   secure.keepAliveTimeout = 30_000;
   // One port speaks both: a TLS handshake starts with byte 0x16, plain HTTP with a method name.
+  const sockets = new Set<Socket>();
   const server = createNetServer((socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
     socket.once('readable', () => {
       const first = socket.read(1) as Buffer | null;
       if (!first) return socket.destroy();
@@ -304,9 +309,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     close: async () => {
       clearInterval(timer);
       api.closeWatches();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       plain.closeAllConnections();
       secure.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sockets) s.destroy();
+      await closed;
     },
   };
 }
