@@ -1,4 +1,4 @@
-import { homedir } from 'node:os';
+import { homedir, userInfo } from 'node:os';
 import type { ContextSummary, WorkloadSummary } from '../../src-shared/bridge/contract.ts';
 import { DomainError } from '../../src-shared/bridge/errors.ts';
 import { createKubeCluster } from '../adapters/kube/kube.adapter.ts';
@@ -13,6 +13,8 @@ import type { ClusterPort } from '../ports/cluster.port.ts';
 import { join } from 'node:path';
 import { planHandlers } from './handlers/plan.handlers.ts';
 import { releaseHandlers } from './handlers/release.handlers.ts';
+import { ReleaseService } from './release-service.ts';
+import type { EmbeddedSandbox } from './sandbox-provider.ts';
 
 /** The built-in sandbox as the engine sees it: started on first use. */
 export interface SandboxProvider {
@@ -34,7 +36,9 @@ export interface EngineOptions {
   readonly dataDir?: string;
   /** Contexts whose name matches are marked production (default /prod/i). */
   readonly productionPattern?: RegExp;
-  readonly sandbox?: SandboxProvider;
+  readonly sandbox?: EmbeddedSandbox;
+  /** Prometheus that judges releases on real clusters. */
+  readonly prometheusUrl?: string;
   /** How often the live workload feed refreshes, in milliseconds. */
   readonly workloadRefreshMs?: number;
 }
@@ -79,10 +83,23 @@ export function createEngine(options: EngineOptions): Engine {
   }
 
   const dataDir = options.dataDir ?? join(options.home ?? homedir(), '.switchyard');
+  const releases = new ReleaseService({
+    dataDir,
+    hub,
+    user: safeUser(),
+    ...(options.sandbox ? { sandbox: options.sandbox } : {}),
+    ...(options.prometheusUrl ? { prometheusUrl: options.prometheusUrl } : {}),
+    kubeconfigFor: async (context) => {
+      const yaml = kubeconfigForContext(merged ?? readKubeconfig(), context);
+      if (yaml === null)
+        throw new DomainError('notFound', `There is no context named "${context}" in the kubeconfig.`);
+      return yaml;
+    },
+  });
 
   const handlers: Handlers = {
     ...planHandlers(join(dataDir, 'plans')),
-    ...releaseHandlers(),
+    ...releaseHandlers(releases),
     'app:info': async () => ({ version: options.version, shell: options.shell }),
 
     'cluster:listContexts': async () => {
@@ -178,7 +195,16 @@ export function createEngine(options: EngineOptions): Engine {
     hub,
     async dispose() {
       feed?.stop();
+      await releases.dispose();
       await options.sandbox?.close();
     },
   };
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
 }

@@ -1,5 +1,6 @@
 import { DomainError } from '../../../src-shared/bridge/errors.ts';
 import type { Handlers } from '../../bridge/dispatch.ts';
+import type { ReleaseService } from '../release-service.ts';
 
 type ReleaseHandlers = Pick<
   Handlers,
@@ -17,16 +18,33 @@ const notYet = async (): Promise<never> => {
   throw new DomainError('internal', 'This part of the engine is not wired into the console yet.');
 };
 
-/** Release, preflight and export channels. */
-export function releaseHandlers(): ReleaseHandlers {
+/** Release, preflight and export channels over the release service. */
+export function releaseHandlers(service: ReleaseService): ReleaseHandlers {
   return {
     'plan:export': notYet,
     'preflight:run': notYet,
-    'release:start': notYet,
-    'release:control': notYet,
-    'release:list': notYet,
-    'release:get': notYet,
-    'release:export': notYet,
-    'sandbox:fault': notYet,
+    'release:start': async (input) => ({ id: await service.start(input) }),
+    'release:control': async ({ id, event }) => service.control(id, event),
+    'release:list': async () => ({ releases: await service.list() }),
+    'release:get': async ({ id }) => {
+      const r = await service.get(id);
+      return {
+        snapshot: r.snapshot,
+        health: r.health,
+        integrity: r.integrity,
+        audit: r.audit.map((a) => ({
+          seq: a.seq,
+          at: a.at,
+          who: `${a.who.user}@${a.who.context}`,
+          what: a.what,
+          why: a.why,
+        })),
+      };
+    },
+    'release:export': async ({ id, format }) => service.export(id, format),
+    'sandbox:fault': async (fault) => {
+      await service.fault(fault);
+      return { applied: true as const };
+    },
   };
 }

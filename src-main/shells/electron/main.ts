@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, session, shell } from 'electron';
+import { app, BrowserWindow, Notification, session, shell } from 'electron';
 import { createEngine } from '../../app/engine.ts';
 import { createSandboxProvider } from '../../app/sandbox-provider.ts';
 import { createDispatcher } from '../../bridge/dispatch.ts';
@@ -53,11 +53,18 @@ void app.whenReady().then(() => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });
 
+  const prometheusUrl = process.env.SWITCHYARD_PROMETHEUS_URL;
   const engine = createEngine({
     shell: 'electron',
     version: app.getVersion(),
     env: process.env,
     sandbox: createSandboxProvider(),
+    ...(prometheusUrl ? { prometheusUrl } : {}),
+  });
+  engine.hub.attach((event, payload) => {
+    if (event !== 'release:notice' || !Notification.isSupported()) return;
+    const { title, body } = payload as { title: string; body: string };
+    new Notification({ title: `Switchyard: ${title}`, body }).show();
   });
   const dispatcher = createDispatcher(engine.handlers, {
     onInternalError: (channel, error) => console.error(`internal error on ${channel}:`, error),

@@ -15,7 +15,12 @@ export const registerWeb: RegisterCommand = (program, io) => {
       'serve the console on 127.0.0.1 for a browser; the first line printed is its URL with the access token',
     )
     .option('--port <n>', 'port to listen on (default: a free one)')
-    .action(async (opts: { port?: string }) => {
+    .option(
+      '--prometheus <url>',
+      'Prometheus that judges releases on real clusters (default: $SWITCHYARD_PROMETHEUS_URL)',
+    )
+    .option('--data-dir <dir>', 'where plans and the release journal live (default: ~/.switchyard)')
+    .action(async (opts: { port?: string; prometheus?: string; dataDir?: string }) => {
       const port = opts.port === undefined ? 0 : Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
         throw new CliError(

@@ -1,0 +1,60 @@
+import type { HealthPoint } from '../../src-shared/bridge/contract.ts';
+import { escapeLabelValue, renderMetricQuery } from '../../src-shared/plan/promql.ts';
+import type { MetricsPort } from '../ports/metrics.port.ts';
+import type { SandboxHandle } from '../sandbox/sandbox.ts';
+
+/** Reads the health timeline's figures for one version at the current time. */
+export interface HealthSampler {
+  sample(version: string, atMs: number): Promise<HealthPoint>;
+}
+
+export interface SampledService {
+  namespace: string;
+  job: string;
+  /** Rate window, seconds. */
+  windowSeconds: number;
+}
+
+/** The sandbox's own numbers, read in-process. */
+export function sandboxHealthSampler(sandbox: SandboxHandle, svc: SampledService): HealthSampler {
+  return {
+    async sample(version, atMs) {
+      const s = sandbox.stats({
+        namespace: svc.namespace,
+        job: svc.job,
+        version,
+        windowSeconds: svc.windowSeconds,
+      });
+      return {
+        atMs,
+        version,
+        errorRate: s.errorRate,
+        p95Ms: s.p95Ms,
+        p99Ms: s.p99Ms,
+        rps: s.requests === null ? null : s.requests / svc.windowSeconds,
+      };
+    },
+  };
+}
+
+/** The runbook's queries through Prometheus; anything inconclusive is a gap (null), never a zero. */
+export function prometheusHealthSampler(metrics: MetricsPort, svc: SampledService): HealthSampler {
+  const window = `${svc.windowSeconds}s`;
+  const read = async (query: string): Promise<number | null> => {
+    const s = await metrics.instant(query);
+    return s.kind === 'value' && Number.isFinite(s.value) ? s.value : null;
+  };
+  return {
+    async sample(version, atMs) {
+      const params = { job: svc.job, namespace: svc.namespace, version, window };
+      const rpsQuery = `sum(rate(http_requests_total{job="${escapeLabelValue(svc.job)}",namespace="${escapeLabelValue(svc.namespace)}",version="${escapeLabelValue(version)}"}[${window}]))`;
+      const [errorRate, p95Ms, p99Ms, rps] = await Promise.all([
+        read(renderMetricQuery('error-rate', params)),
+        read(renderMetricQuery('latency-p95', params)),
+        read(renderMetricQuery('latency-p99', params)),
+        read(rpsQuery),
+      ]);
+      return { atMs, version, errorRate, p95Ms, p99Ms, rps };
+    },
+  };
+}

@@ -1,0 +1,382 @@
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HealthPoint, ReleaseListItem, SandboxFault } from '../../src-shared/bridge/contract.ts';
+import { DomainError } from '../../src-shared/bridge/errors.ts';
+import { parsePlan } from '../../src-shared/plan/plan.parse.ts';
+import type { ReleasePlan } from '../../src-shared/plan/plan.schema.ts';
+import type { Decision, OperatorEvent, ReleaseSnapshot } from '../../src-shared/release/release.schema.ts';
+import { assessMeasurements } from '../../src-shared/stats/threshold-analysis.ts';
+import { createKubeReleaseOps } from '../adapters/kube/release-ops.ts';
+import { createPromqlAnalysis } from '../adapters/prometheus/prometheus-analysis.ts';
+import { createPrometheusMetrics } from '../adapters/prometheus/prometheus.adapter.ts';
+import { createSandboxAnalysis } from '../adapters/sandbox-metrics/sandbox-analysis.ts';
+import type { EventHub } from '../bridge/dispatch.ts';
+import { JOURNAL_FILES, createFileJournal, verifyAudit } from '../engine/journal/file-journal.ts';
+import { parseAudit } from '../engine/journal/audit-chain.ts';
+import { redactSecrets } from '../engine/journal/redact.ts';
+import { imageVersion } from '../engine/machines/release-common.ts';
+import type { StateValueLike } from '../engine/machines/projection.ts';
+import { startRelease, type PersistedRelease, type ReleaseHandle } from '../engine/runner/release-runner.ts';
+import { strategyFor } from '../engine/runner/strategies.ts';
+import { createScaledClock } from '../engine/scaled-clock.ts';
+import type { AuditEntry, Journal } from '../ports/journal.port.ts';
+import type { AnalysisSource } from '../ports/release.port.ts';
+import type { Clock } from '../ports/clock.port.ts';
+import { startSandbox, type SandboxHandle } from '../sandbox/sandbox.ts';
+import { prometheusHealthSampler, sandboxHealthSampler, type HealthSampler } from './health-sampler.ts';
+import { renderReleaseMarkdown } from './release-report.ts';
+import type { EmbeddedSandbox } from './sandbox-provider.ts';
+
+/** The context name rehearsals are journaled under. */
+export const REHEARSAL_CONTEXT = 'rehearsal';
+/** Health points kept per release in memory (24 h at one point per second and version). */
+const MAX_HEALTH_POINTS = 2 * 86_400;
+
+export interface ReleaseServiceOptions {
+  readonly dataDir: string;
+  readonly hub: EventHub;
+  readonly user: string;
+  readonly sandbox?: EmbeddedSandbox;
+  /** A kubeconfig whose current context is `context`. Errors: notFound. */
+  readonly kubeconfigFor: (context: string) => Promise<string>;
+  /** Prometheus for real clusters; without one only the sandbox can be judged. */
+  readonly prometheusUrl?: string;
+  /** Real milliseconds between two health samples. */
+  readonly healthIntervalMs?: number;
+}
+
+export interface StartInput {
+  mode: 'rehearse' | 'run';
+  context: string;
+  text: string;
+  speed: number;
+  stepThrough: boolean;
+}
+
+interface LiveRelease {
+  readonly handle: ReleaseHandle;
+  readonly plan: ReleasePlan;
+  readonly context: string;
+  readonly health: HealthPoint[];
+  readonly stop: () => void;
+}
+
+/** Starts, drives and reports releases for the console; one per workload at a time. */
+export class ReleaseService {
+  readonly #o: ReleaseServiceOptions;
+  readonly #journal: Journal;
+  readonly #live = new Map<string, LiveRelease>();
+  #rehearsalSandbox: SandboxHandle | null = null;
+
+  constructor(options: ReleaseServiceOptions) {
+    this.#o = options;
+    this.#journal = createFileJournal({ dir: join(options.dataDir, 'journal'), user: options.user });
+  }
+
+  /** Starts a release (a rehearsal on a fresh sandbox at `speed`, or a run on `context`) and returns its id. */
+  async start(input: StartInput): Promise<string> {
+    const parsed = parsePlan(input.text);
+    if (!parsed.ok)
+      throw new DomainError('invalidPlan', `The plan has ${parsed.errors.length} problem(s).`, parsed.errors);
+    const plan = input.stepThrough ? withStepThrough(parsed.plan) : parsed.plan;
+    strategyFor(plan, assessMeasurements); // refuses a strategy the engine cannot run, before anything starts
+    for (const live of this.#live.values()) {
+      const s = live.handle.getSnapshot();
+      const sameTarget =
+        live.plan.target.name === plan.target.name && live.plan.target.namespace === plan.target.namespace;
+      if ((s.status === 'running' || s.status === 'paused') && live.context === input.context && sameTarget) {
+        throw new DomainError(
+          'conflict',
+          `Release ${live.handle.id} of ${plan.target.name} is still ${s.status}; finish or abort it first.`,
+        );
+      }
+    }
+
+    let kubeconfig: string;
+    let clock: Clock;
+    let analysis: AnalysisSource;
+    let sampler: HealthSampler;
+    let context = input.context;
+    const svc = {
+      namespace: plan.target.namespace,
+      job: plan.target.job ?? plan.target.name,
+      windowSeconds: 60,
+    };
+    if (input.mode === 'rehearse' || input.context === this.#o.sandbox?.contextName) {
+      const sandbox =
+        input.mode === 'rehearse'
+          ? await this.#freshRehearsalSandbox(input.speed)
+          : await this.#o.sandbox!.handle();
+      if (input.mode === 'rehearse') context = REHEARSAL_CONTEXT;
+      kubeconfig = sandbox.kubeconfigYaml();
+      clock = sandbox.clock;
+      analysis = createSandboxAnalysis({ url: sandbox.url, token: sandbox.token });
+      sampler = sandboxHealthSampler(sandbox, svc);
+    } else {
+      if (!this.#o.prometheusUrl) {
+        throw new DomainError(
+          'invalidConfig',
+          `No Prometheus is configured, so a release on "${input.context}" could not be judged. Start Switchyard with --prometheus URL (or SWITCHYARD_PROMETHEUS_URL).`,
+        );
+      }
+      kubeconfig = await this.#o.kubeconfigFor(input.context);
+      clock = createScaledClock(1);
+      const metrics = createPrometheusMetrics({ url: this.#o.prometheusUrl });
+      analysis = createPromqlAnalysis(metrics);
+      sampler = prometheusHealthSampler(metrics, svc);
+    }
+
+    const ops = createKubeReleaseOps(kubeconfig, plan);
+    const stableVersion = imageVersion((await ops.workloadState('stable')).image);
+    const newVersion = imageVersion(plan.target.image);
+    const handle = await startRelease({
+      plan,
+      ops,
+      analysis,
+      clock,
+      journal: this.#journal,
+      who: { user: this.#o.user, context },
+    });
+    this.#track(handle, plan, context, sampler, clock, [stableVersion, newVersion]);
+    return handle.id;
+  }
+
+  /** Sends an operator event; a state that does not take it answers `accepted: false` with the reason. */
+  control(id: string, event: OperatorEvent): { accepted: boolean; message: string } {
+    const live = this.#live.get(id);
+    if (!live) throw new DomainError('notFound', `Release ${id} is not running in this console.`);
+    try {
+      live.handle.send(event, this.#o.user);
+      return { accepted: true, message: `${event.type} sent to ${id}.` };
+    } catch (error) {
+      if (error instanceof DomainError && (error.kind === 'conflict' || error.kind === 'badRequest')) {
+        return { accepted: false, message: error.message };
+      }
+      throw error;
+    }
+  }
+
+  /** Every release in the journal, newest first. */
+  async list(): Promise<ReleaseListItem[]> {
+    const all = await this.#journal.listReleases();
+    const items = all.map((r): ReleaseListItem => {
+      if (!r.readable) {
+        return {
+          id: r.releaseId,
+          planName: '',
+          strategy: '',
+          context: '',
+          namespace: '',
+          status: 'unreadable',
+          rehearsal: false,
+          startedAtMs: 0,
+          savedAtMs: 0,
+          problem: r.problem,
+        };
+      }
+      const live = this.#live.get(r.releaseId)?.handle.getSnapshot();
+      return {
+        id: r.releaseId,
+        planName: r.header.planName,
+        strategy: r.header.strategy,
+        context: r.header.context,
+        namespace: r.header.namespace,
+        status: live ? live.status : r.status,
+        rehearsal: r.header.context === REHEARSAL_CONTEXT,
+        startedAtMs: r.header.startedAtMs,
+        savedAtMs: r.savedAtMs,
+      };
+    });
+    return items.sort((a, b) => b.startedAtMs - a.startedAtMs);
+  }
+
+  /** A release's latest projection, health points and audit log (verified). */
+  async get(
+    id: string,
+  ): Promise<{
+    snapshot: ReleaseSnapshot | null;
+    health: HealthPoint[];
+    audit: AuditEntry[];
+    integrity: string;
+  }> {
+    const dir = this.#releaseDir(id);
+    let auditText: string;
+    try {
+      auditText = readFileSync(join(dir, JOURNAL_FILES.audit), 'utf8');
+    } catch {
+      throw new DomainError('notFound', `There is no release ${id} in the journal.`);
+    }
+    const audit = parseAudit(auditText, id).entries;
+    const verification = await verifyAudit(dir);
+    const integrity = verification.ok
+      ? `The audit log's ${verification.entries} entries are intact.`
+      : `The audit log is broken at line ${verification.line}: ${verification.problem}`;
+    const live = this.#live.get(id);
+    return {
+      snapshot: live ? live.handle.getSnapshot() : this.#storedSnapshot(dir),
+      health: live ? [...live.health] : this.#storedHealth(id),
+      audit,
+      integrity,
+    };
+  }
+
+  /** A report for a post-incident review, with every secret-looking value redacted. */
+  async export(id: string, format: 'markdown' | 'json'): Promise<{ filename: string; text: string }> {
+    const r = await this.get(id);
+    if (format === 'json') {
+      const doc = redactSecrets({
+        id,
+        integrity: r.integrity,
+        release: r.snapshot,
+        audit: r.audit,
+        health: r.health,
+      });
+      return { filename: `${id}.json`, text: `${JSON.stringify(doc, null, 2)}\n` };
+    }
+    return { filename: `${id}.md`, text: renderReleaseMarkdown(id, r.snapshot, r.audit, r.integrity) };
+  }
+
+  /** Injects a fault into the running rehearsal's sandbox, else the built-in one. */
+  async fault(f: SandboxFault): Promise<void> {
+    const target = this.#rehearsalSandbox ?? (await this.#o.sandbox?.handle());
+    if (!target) throw new DomainError('notFound', 'There is no sandbox to inject a fault into.');
+    try {
+      target.setFault(f);
+    } catch (error) {
+      throw new DomainError('badRequest', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  async dispose(): Promise<void> {
+    for (const live of this.#live.values()) {
+      live.stop();
+      await live.handle.stop();
+    }
+    this.#live.clear();
+    await this.#rehearsalSandbox?.close();
+    this.#rehearsalSandbox = null;
+  }
+
+  async #freshRehearsalSandbox(speed: number): Promise<SandboxHandle> {
+    for (const [id, live] of this.#live) {
+      if (live.context === REHEARSAL_CONTEXT) {
+        live.stop();
+        await live.handle.stop();
+        this.#live.delete(id);
+      }
+    }
+    await this.#rehearsalSandbox?.close();
+    this.#rehearsalSandbox = await startSandbox({ speed });
+    return this.#rehearsalSandbox;
+  }
+
+  #track(
+    handle: ReleaseHandle,
+    plan: ReleasePlan,
+    context: string,
+    sampler: HealthSampler,
+    clock: Clock,
+    versions: string[],
+  ): void {
+    const { hub } = this.#o;
+    const health: HealthPoint[] = [];
+    const file = join(this.#o.dataDir, 'health', `${handle.id}.jsonl`);
+    mkdirSync(join(this.#o.dataDir, 'health'), { recursive: true });
+    let seen = handle.getSnapshot().decisions.length;
+    let settled = false;
+    const unsubscribe = handle.subscribe((s) => {
+      hub.emit('release:update', s);
+      for (const d of s.decisions.slice(seen)) {
+        const notice = noticeFor(d);
+        if (notice) hub.emit('release:notice', { id: s.id, ...notice });
+      }
+      seen = s.decisions.length;
+    });
+    const unique = [...new Set(versions)];
+    const tick = async () => {
+      if (settled) return;
+      try {
+        const now = clock.now();
+        const points = await Promise.all(unique.map((v) => sampler.sample(v, now)));
+        health.push(...points);
+        if (health.length > MAX_HEALTH_POINTS) health.splice(0, health.length - MAX_HEALTH_POINTS);
+        appendFileSync(file, points.map((p) => JSON.stringify(p)).join('\n') + '\n');
+        hub.emit('release:health', { id: handle.id, points });
+      } catch {
+        // A missed health sample is a gap in the timeline; the analysis itself never depends on it.
+      }
+    };
+    const timer = setInterval(() => void tick(), this.#o.healthIntervalMs ?? 1000);
+    void tick();
+    const stop = () => {
+      settled = true;
+      clearInterval(timer);
+      unsubscribe();
+    };
+    void handle.done.then(() => {
+      void tick().then(stop);
+    });
+    this.#live.set(handle.id, { handle, plan, context, health, stop });
+  }
+
+  #releaseDir(id: string): string {
+    if (!/^[A-Za-z0-9._-]+$/.test(id) || id.startsWith('.'))
+      throw new DomainError('badRequest', `"${id}" is not a release id.`);
+    return join(this.#o.dataDir, 'journal', id);
+  }
+
+  #storedSnapshot(dir: string): ReleaseSnapshot | null {
+    try {
+      const record = JSON.parse(readFileSync(join(dir, JOURNAL_FILES.record), 'utf8')) as {
+        snapshot: PersistedRelease | null;
+      };
+      const p = record.snapshot;
+      const x = p?.xstate as { value?: StateValueLike; context?: unknown } | null | undefined;
+      if (!p || !x?.value || !x.context) return null;
+      return strategyFor(p.plan, assessMeasurements, p.machine).project(x.value, x.context);
+    } catch {
+      return null;
+    }
+  }
+
+  #storedHealth(id: string): HealthPoint[] {
+    try {
+      return readFileSync(join(this.#o.dataDir, 'health', `${id}.jsonl`), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as HealthPoint);
+    } catch {
+      return [];
+    }
+  }
+}
+
+/** A pause before every canary step that is not a pause already, so the operator steps through it. */
+export function withStepThrough(plan: ReleasePlan): ReleasePlan {
+  if (plan.strategy.kind !== 'canary') return plan;
+  const steps = plan.strategy.steps.flatMap((s) => ('pause' in s ? [s] : [{ pause: {} }, s]));
+  return { ...plan, strategy: { ...plan.strategy, steps } };
+}
+
+function noticeFor(
+  d: Decision,
+): {
+  kind: 'promoted' | 'waiting' | 'aborted' | 'rolledBack' | 'completed' | 'failed';
+  title: string;
+  body: string;
+} | null {
+  switch (d.kind) {
+    case 'promote':
+      return { kind: 'promoted', title: 'Promoted', body: d.summary };
+    case 'pause':
+      return { kind: 'waiting', title: 'Waiting for you', body: d.summary };
+    case 'abort':
+      return { kind: 'aborted', title: 'Aborted', body: d.summary };
+    case 'rollback':
+      return { kind: 'rolledBack', title: 'Rolled back', body: d.summary };
+    case 'complete':
+      return { kind: 'completed', title: 'Release complete', body: d.summary };
+    default:
+      return null;
+  }
+}
