@@ -189,7 +189,7 @@ function step(ctx: ControllerContext, pod: KubeObject, sim: PodSim, now: number)
   }
   const wasRunning = prevState?.running !== undefined;
   const written = writeStatus(ctx, 'pods', target, status);
-  if ((ready && !profile.crashLoop && !profile.neverReady) || (isJob && sim.finishedMs !== undefined)) {
+  if (isJob ? sim.finishedMs !== undefined : ready && !profile.crashLoop && !profile.neverReady) {
     sim.settled = `${written.metadata.resourceVersion}|${ctx.profiles.version}`;
   }
   if (running && !wasRunning && !isJob)
