@@ -13,7 +13,7 @@ import type { ClusterPort } from '../ports/cluster.port.ts';
 import { join } from 'node:path';
 import { planHandlers } from './handlers/plan.handlers.ts';
 import { releaseHandlers } from './handlers/release.handlers.ts';
-import { ReleaseService } from './release-service.ts';
+import { ReleaseService, type ReleaseServiceOptions } from './release-service.ts';
 import type { EmbeddedSandbox } from './sandbox-provider.ts';
 
 /** The built-in sandbox as the engine sees it: started on first use. */
@@ -39,6 +39,8 @@ export interface EngineOptions {
   readonly sandbox?: EmbeddedSandbox;
   /** Prometheus that judges releases on real clusters. */
   readonly prometheusUrl?: string;
+  /** Options for the sandboxes rehearsals start (e.g. a fixed token in tests). */
+  readonly rehearsalSandbox?: ReleaseServiceOptions['rehearsalSandbox'];
   /** How often the live workload feed refreshes, in milliseconds. */
   readonly workloadRefreshMs?: number;
 }
@@ -89,6 +91,7 @@ export function createEngine(options: EngineOptions): Engine {
     user: safeUser(),
     ...(options.sandbox ? { sandbox: options.sandbox } : {}),
     ...(options.prometheusUrl ? { prometheusUrl: options.prometheusUrl } : {}),
+    ...(options.rehearsalSandbox ? { rehearsalSandbox: options.rehearsalSandbox } : {}),
     kubeconfigFor: async (context) => {
       const yaml = kubeconfigForContext(merged ?? readKubeconfig(), context);
       if (yaml === null)

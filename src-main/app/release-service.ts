@@ -22,7 +22,7 @@ import { createScaledClock } from '../engine/scaled-clock.ts';
 import type { AuditEntry, Journal } from '../ports/journal.port.ts';
 import type { AnalysisSource } from '../ports/release.port.ts';
 import type { Clock } from '../ports/clock.port.ts';
-import { startSandbox, type SandboxHandle } from '../sandbox/sandbox.ts';
+import { startSandbox, type SandboxHandle, type SandboxOptions } from '../sandbox/sandbox.ts';
 import { prometheusHealthSampler, sandboxHealthSampler, type HealthSampler } from './health-sampler.ts';
 import { renderReleaseMarkdown } from './release-report.ts';
 import type { EmbeddedSandbox } from './sandbox-provider.ts';
@@ -43,6 +43,8 @@ export interface ReleaseServiceOptions {
   readonly prometheusUrl?: string;
   /** Real milliseconds between two health samples. */
   readonly healthIntervalMs?: number;
+  /** Options for the sandboxes rehearsals start (e.g. a fixed token in tests). */
+  readonly rehearsalSandbox?: Omit<SandboxOptions, 'speed'>;
 }
 
 export interface StartInput {
@@ -191,9 +193,7 @@ export class ReleaseService {
   }
 
   /** A release's latest projection, health points and audit log (verified). */
-  async get(
-    id: string,
-  ): Promise<{
+  async get(id: string): Promise<{
     snapshot: ReleaseSnapshot | null;
     health: HealthPoint[];
     audit: AuditEntry[];
@@ -266,7 +266,7 @@ export class ReleaseService {
       }
     }
     await this.#rehearsalSandbox?.close();
-    this.#rehearsalSandbox = await startSandbox({ speed });
+    this.#rehearsalSandbox = await startSandbox({ ...this.#o.rehearsalSandbox, speed });
     return this.#rehearsalSandbox;
   }
 
@@ -283,6 +283,7 @@ export class ReleaseService {
     const file = join(this.#o.dataDir, 'health', `${handle.id}.jsonl`);
     mkdirSync(join(this.#o.dataDir, 'health'), { recursive: true });
     let seen = handle.getSnapshot().decisions.length;
+    let lastStatus = handle.getSnapshot().status;
     let settled = false;
     const unsubscribe = handle.subscribe((s) => {
       hub.emit('release:update', s);
@@ -291,6 +292,15 @@ export class ReleaseService {
         if (notice) hub.emit('release:notice', { id: s.id, ...notice });
       }
       seen = s.decisions.length;
+      if (s.status !== lastStatus && (s.status === 'completed' || s.status === 'failed')) {
+        const title = s.status === 'completed' ? 'Release complete' : 'Release failed';
+        const body =
+          s.status === 'completed'
+            ? `${s.planName}: all traffic is on the new version.`
+            : `${s.planName}: ${s.pause?.message ?? 'the release failed.'}`;
+        hub.emit('release:notice', { id: s.id, kind: s.status, title, body });
+      }
+      lastStatus = s.status;
     });
     const unique = [...new Set(versions)];
     const tick = async () => {
@@ -358,9 +368,7 @@ export function withStepThrough(plan: ReleasePlan): ReleasePlan {
   return { ...plan, strategy: { ...plan.strategy, steps } };
 }
 
-function noticeFor(
-  d: Decision,
-): {
+function noticeFor(d: Decision): {
   kind: 'promoted' | 'waiting' | 'aborted' | 'rolledBack' | 'completed' | 'failed';
   title: string;
   body: string;
@@ -374,8 +382,6 @@ function noticeFor(
       return { kind: 'aborted', title: 'Aborted', body: d.summary };
     case 'rollback':
       return { kind: 'rolledBack', title: 'Rolled back', body: d.summary };
-    case 'complete':
-      return { kind: 'completed', title: 'Release complete', body: d.summary };
     default:
       return null;
   }
