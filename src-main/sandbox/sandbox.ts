@@ -117,7 +117,8 @@ function faultRule(f: SandboxFault, current: { p50Ms: number }): ProfileRule {
 /**
  * Starts an embedded sandbox cluster: a Kubernetes API server on 127.0.0.1 with simulated
  * controllers, traffic and metrics, seeded from a scenario. `/metrics` needs no token (it serves
- * only numbers, so a Prometheus scrape config needs no credentials); everything else does.
+ * only numbers, so a Prometheus scrape config needs no credentials); everything else does. Its
+ * series carry their own `job` label, so a scrape config needs `honor_labels: true`.
  * Rejects when the scenario cannot be loaded or the port is taken.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
