@@ -5,6 +5,7 @@ import { registerAbTest } from './ab-test.command.ts';
 import { registerContexts } from './contexts.command.ts';
 import { registerPlan } from './plan.command.ts';
 import { registerRecommend } from './recommend.command.ts';
+import { registerRun } from './run.command.ts';
 import { registerSandbox } from './sandbox.command.ts';
 import { registerWeb } from './web.command.ts';
 
@@ -19,4 +20,5 @@ export const commands: readonly RegisterCommand[] = [
   registerRecommend,
   registerPlan,
   registerAbTest,
+  registerRun,
 ];
