@@ -5,12 +5,16 @@ import globals from 'globals';
 
 const transportBan = {
   paths: [
-    { name: 'electron', importNames: ['ipcMain', 'ipcRenderer'], message: 'Raw IPC belongs to the bridge wrapper and the preload only.' },
+    {
+      name: 'electron',
+      importNames: ['ipcMain', 'ipcRenderer'],
+      message: 'Raw IPC belongs to the bridge wrapper and the preload only.',
+    },
   ],
 };
 
 export default tseslint.config(
-  { ignores: ['out/**', 'node_modules/**', 'test-results/**', 'dist/**'] },
+  { ignores: ['out/**', 'node_modules/**', 'test-results/**', 'dist/**', '.scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -18,7 +22,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
-      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Named exports only.' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportDefaultDeclaration', message: 'Named exports only.' },
+      ],
     },
   },
   {
@@ -32,7 +39,20 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'electron', 'react', 'react-dom', '@kubernetes/*', '../src-main/*', '../../src-main/*', '**/src-main/**', '**/src-renderer/**'], message: 'Bad layering: src-shared is pure TypeScript.' },
+            {
+              group: [
+                'node:*',
+                'electron',
+                'react',
+                'react-dom',
+                '@kubernetes/*',
+                '../src-main/*',
+                '../../src-main/*',
+                '**/src-main/**',
+                '**/src-renderer/**',
+              ],
+              message: 'Bad layering: src-shared is pure TypeScript.',
+            },
           ],
         },
       ],
@@ -48,7 +68,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'electron', '@kubernetes/*', 'ws', '**/src-main/**'], message: 'Bad layering: the renderer imports only src-shared.' },
+            {
+              group: ['node:*', 'electron', '@kubernetes/*', 'ws', '**/src-main/**'],
+              message: 'Bad layering: the renderer imports only src-shared.',
+            },
           ],
         },
       ],
@@ -64,7 +87,10 @@ export default tseslint.config(
           ...transportBan,
           patterns: [
             { group: ['electron'], message: 'Only the Electron shell imports electron.' },
-            { group: ['@kubernetes/client-node'], message: 'Only the Kubernetes adapter imports @kubernetes/client-node.' },
+            {
+              group: ['@kubernetes/client-node'],
+              message: 'Only the Kubernetes adapter imports @kubernetes/client-node.',
+            },
             { group: ['**/src-renderer/**'], message: 'Bad layering: main never imports the renderer.' },
           ],
         },
@@ -81,7 +107,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/adapters/**', '**/sandbox/**', 'node:*'], message: 'Machines import no adapter and do no I/O.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/adapters/**', '**/sandbox/**', 'node:*'],
+              message: 'Machines import no adapter and do no I/O.',
+            },
+          ],
+        },
       ],
     },
   },

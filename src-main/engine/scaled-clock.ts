@@ -5,7 +5,8 @@ import type { Clock } from '../ports/clock.port.ts';
  * @param speed clock ms per real ms; must be > 0.
  */
 export function createScaledClock(speed = 1, startMs: number = Date.now()): Clock {
-  if (!(speed > 0) || !Number.isFinite(speed)) throw new RangeError(`speed must be a positive number, got ${speed}`);
+  if (!(speed > 0) || !Number.isFinite(speed))
+    throw new RangeError(`speed must be a positive number, got ${speed}`);
   const realStart = performance.now();
   return {
     speed,

@@ -4,7 +4,8 @@ import type { WorkloadSummary } from '../../src-shared/bridge/contract.ts';
  * Why a cluster call failed. Adapters throw `ClusterError` carrying one of these kinds,
  * never a library exception.
  */
-export type ClusterErrorKind = 'unauthorized' | 'forbidden' | 'notFound' | 'conflict' | 'unreachable' | 'timeout' | 'invalidConfig';
+export type ClusterErrorKind =
+  'unauthorized' | 'forbidden' | 'notFound' | 'conflict' | 'unreachable' | 'timeout' | 'invalidConfig';
 
 /** One connected kubeconfig context. */
 export interface ClusterPort {

@@ -35,7 +35,13 @@ export interface ReleaseOps {
   /** Sends all traffic to `colour` and returns the split read back. */
   switchTo(colour: Colour): Promise<TrafficSplit>;
   /** Sends `requests` GETs to `path` on `colour`'s pods, `intervalMs` apart. */
-  warmup(colour: Colour, path: string, requests: number, intervalMs: number, signal?: AbortSignal): Promise<ProbeTally>;
+  warmup(
+    colour: Colour,
+    path: string,
+    requests: number,
+    intervalMs: number,
+    signal?: AbortSignal,
+  ): Promise<ProbeTally>;
   /** Runs the plan's smoke checks against `colour`; a command runs as argv, never through a shell. */
   smoke(colour: Colour, checks: readonly SmokeCheck[], signal?: AbortSignal): Promise<SmokeResult[]>;
 
@@ -88,7 +94,8 @@ export interface ProbeTally {
   failed: number;
 }
 
-export type SmokeCheck = { kind: 'http'; path: string; expectStatus: number } | { kind: 'command'; argv: readonly string[] };
+export type SmokeCheck =
+  { kind: 'http'; path: string; expectStatus: number } | { kind: 'command'; argv: readonly string[] };
 
 export interface SmokeResult {
   check: SmokeCheck;
@@ -117,5 +124,9 @@ export interface JobResult {
  * carries the query text (with arguments filled in) so every decision can cite it.
  */
 export interface AnalysisSource {
-  read(metric: MetricQuerySource, params: MetricQueryParams, signal?: AbortSignal): Promise<{ query: string; sample: MetricSample }>;
+  read(
+    metric: MetricQuerySource,
+    params: MetricQueryParams,
+    signal?: AbortSignal,
+  ): Promise<{ query: string; sample: MetricSample }>;
 }
