@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { defaultPlan, type DefaultPlanTarget } from '../plan/plan.defaults.ts';
-import type { ReleasePlan, RouterKind } from '../plan/plan.schema.ts';
+import { ReleasePlanSchema, type ReleasePlan, type RouterKind } from '../plan/plan.schema.ts';
 import { sampleSize } from '../stats/proportions.ts';
 import {
   ANSWER_RULES,
+  CHANGE_KINDS,
+  RECOMMENDED_STRATEGIES,
   SCENARIOS,
   STRATEGY_PROFILES,
   type Candidate,
@@ -46,6 +48,39 @@ export const DecisionAnswersSchema = z.strictObject({
 
 /** Either a change kind from the scenario table or the decision-tree answers. */
 export type DecisionInput = { change: ChangeKind } | { answers: DecisionAnswers };
+
+/** `DecisionInput` as a zod schema (for the bridge contract). */
+export const DecisionInputSchema = z.union([
+  z.strictObject({ change: z.enum(CHANGE_KINDS) }),
+  z.strictObject({ answers: DecisionAnswersSchema }),
+]);
+
+/** `DecisionEnvironment` as a zod schema (for the bridge contract); rates in requests per second, days in days. */
+export const DecisionEnvironmentSchema = z.strictObject({
+  mesh: z.enum(['istio', 'gateway-api', 'none']),
+  argoRollouts: z.boolean(),
+  spareCapacity: z.boolean(),
+  featureFlags: z.boolean().optional(),
+  rps: z.number().min(0).optional(),
+  replicas: z.number().int().min(1).optional(),
+  maxAbDays: z.number().positive().optional(),
+  baselineRate: z.number().gt(0).lt(1).optional(),
+  mde: z.number().positive().optional(),
+});
+
+/** `Recommendation` as a zod schema (for the bridge contract). */
+export const RecommendationSchema = z.object({
+  strategy: z.enum(['blue-green', 'canary', 'rolling', 'ab-test', 'flag-rollout']),
+  companions: z.array(z.enum(RECOMMENDED_STRATEGIES)),
+  rationale: z.string(),
+  risk: z.enum(['very low', 'low', 'medium', 'high']),
+  complexity: z.enum(['low', 'medium', 'high']),
+  cost: z.string(),
+  rollbackSpeed: z.string(),
+  missing: z.array(z.string()),
+  score: z.number(),
+  plan: ReleasePlanSchema,
+});
 
 /** One ranked recommendation. */
 export interface Recommendation extends Pick<

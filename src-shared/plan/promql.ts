@@ -1,5 +1,5 @@
 import { isDuration } from './duration.ts';
-import type { MetricKind } from './plan.schema.ts';
+import type { MetricKind, Target } from './plan.schema.ts';
 
 /**
  * Escapes text for use inside a double-quoted PromQL label value: backslash, double quote and
@@ -115,4 +115,18 @@ export function renderMetricQuery(metric: MetricQuerySource | MetricKind, params
       );
     }
   }
+}
+
+/**
+ * The query parameters of a plan's target: job (`target.job`, else the workload name), namespace and
+ * container; pass `version` (the version label value, e.g. the canary subset's) to select one variant.
+ */
+export function queryParamsFor(target: Target, version?: string, window?: string): MetricQueryParams {
+  return {
+    job: target.job ?? target.name,
+    namespace: target.namespace,
+    ...(target.container ? { container: target.container } : {}),
+    ...(version === undefined ? {} : { version }),
+    ...(window === undefined ? {} : { window }),
+  };
 }

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CHANGE_KINDS, STRATEGY_PROFILES } from '../../../src-shared/decision/decision.rules.ts';
-import { recommend, type DecisionEnvironment } from '../../../src-shared/decision/recommend.ts';
+import {
+  DecisionEnvironmentSchema,
+  DecisionInputSchema,
+  RecommendationSchema,
+  recommend,
+  type DecisionEnvironment,
+} from '../../../src-shared/decision/recommend.ts';
 import { parsePlan } from '../../../src-shared/plan/plan.parse.ts';
 
 const full: DecisionEnvironment = { mesh: 'istio', argoRollouts: false, spareCapacity: true };
@@ -154,5 +160,14 @@ describe('decision-tree answers', () => {
     expect(recommend({ answers: { ...no, critical: true } }, full)[0]?.rationale).toBe(
       'Chosen because it is critical, and blue-green rolls back instantly.',
     );
+  });
+});
+
+describe('bridge schemas', () => {
+  it('describe what recommend takes and returns', () => {
+    const input = DecisionInputSchema.parse({ change: 'hotfix' });
+    const env = DecisionEnvironmentSchema.parse(full);
+    for (const r of recommend(input, env)) expect(RecommendationSchema.parse(r)).toEqual(r);
+    expect(DecisionInputSchema.safeParse({ change: 'big-bang' }).success).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { parser } from '@prometheus-io/lezer-promql';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { escapeLabelValue, renderMetricQuery } from '../../../src-shared/plan/promql.ts';
+import { escapeLabelValue, queryParamsFor, renderMetricQuery } from '../../../src-shared/plan/promql.ts';
 import { MetricKindSchema } from '../../../src-shared/plan/plan.schema.ts';
 
 function syntaxErrors(query: string): number {
@@ -120,5 +120,27 @@ describe('renderMetricQuery', () => {
 
   it('escapes backslashes, quotes and newlines', () => {
     expect(escapeLabelValue('a\\b"c\nd')).toBe('a\\\\b\\"c\\nd');
+  });
+});
+
+describe('queryParamsFor', () => {
+  it('takes the job from the target, falling back to its name, and selects one version', () => {
+    const target = {
+      namespace: 'prod',
+      kind: 'Deployment' as const,
+      name: 'api',
+      image: 'api:2',
+      container: 'app',
+    };
+    expect(queryParamsFor(target, 'canary')).toEqual({
+      job: 'api',
+      namespace: 'prod',
+      container: 'app',
+      version: 'canary',
+    });
+    expect(queryParamsFor({ ...target, job: 'api-http' }).job).toBe('api-http');
+    expect(renderMetricQuery('error-rate', queryParamsFor(target, 'stable', '1m'))).toBe(
+      'sum(rate(http_requests_total{job="api",namespace="prod",version="stable",status=~"5.."}[1m])) / sum(rate(http_requests_total{job="api",namespace="prod",version="stable"}[1m]))',
+    );
   });
 });
