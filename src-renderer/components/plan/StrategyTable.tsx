@@ -1,0 +1,63 @@
+import { usePlan } from '../../store/plan.store.ts';
+
+/** Strategies ranked side by side; choosing one loads its pre-filled plan into the editor. */
+export function StrategyTable() {
+  const { recommendations, chosen, choose } = usePlan();
+  if (recommendations.length === 0) return null;
+  return (
+    <section className="panel" aria-labelledby="ranked-heading">
+      <h2 id="ranked-heading">Strategies, best first</h2>
+      <table aria-label="Ranked strategies" className="ranked">
+        <thead>
+          <tr>
+            <th scope="col">#</th>
+            <th scope="col">Strategy</th>
+            <th scope="col">Risk</th>
+            <th scope="col">Complexity</th>
+            <th scope="col">Cost</th>
+            <th scope="col">Rollback</th>
+            <th scope="col">Environment lacks</th>
+            <th scope="col">Why</th>
+            <th scope="col">
+              <span className="sr-only">Choose</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {recommendations.map((r, i) => (
+            <tr key={r.strategy} className={r.strategy === chosen ? 'chosen' : ''}>
+              <td>{i + 1}</td>
+              <th scope="row">
+                {r.strategy}
+                {r.companions.length > 0 && <div className="muted small">with {r.companions.join(', ')}</div>}
+              </th>
+              <td>{r.risk}</td>
+              <td>{r.complexity}</td>
+              <td>{r.cost}</td>
+              <td>{r.rollbackSpeed}</td>
+              <td>
+                {r.missing.length === 0 ? (
+                  <span className="muted">nothing</span>
+                ) : (
+                  <ul className="plain">
+                    {r.missing.map((m) => (
+                      <li key={m} className="warn-text">
+                        {m}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </td>
+              <td className="rationale">{r.rationale}</td>
+              <td>
+                <button type="button" onClick={() => choose(r)} aria-pressed={r.strategy === chosen}>
+                  Use {r.strategy}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

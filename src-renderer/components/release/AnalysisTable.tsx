@@ -1,0 +1,54 @@
+import type { AnalysisRow } from '../../lib/release-view.ts';
+import { formatClock, formatValue, unitOfMetric } from '../../lib/format.ts';
+
+/** Every sample the release holds: value, condition, verdict and the query that produced it. */
+export function AnalysisTable({ rows }: { rows: readonly AnalysisRow[] }) {
+  return (
+    <section className="panel" aria-labelledby="analysis-heading">
+      <h2 id="analysis-heading">Analysis samples</h2>
+      {rows.length === 0 ? (
+        <p className="muted">No samples yet.</p>
+      ) : (
+        <div className="scroll">
+          <table aria-label="Analysis samples" className="dense">
+            <thead>
+              <tr>
+                <th scope="col">Time</th>
+                <th scope="col">Step</th>
+                <th scope="col">Metric</th>
+                <th scope="col">Version</th>
+                <th scope="col" className="num">
+                  Value
+                </th>
+                <th scope="col">Condition</th>
+                <th scope="col">Verdict</th>
+                <th scope="col">Query</th>
+              </tr>
+            </thead>
+            <tbody>
+              {[...rows].reverse().map((r) => (
+                <tr key={r.key} className={`verdict-${r.outcome}`}>
+                  <td>{formatClock(r.atMs)}</td>
+                  <td>{r.stepIndex === null ? '—' : r.stepIndex + 1}</td>
+                  <td>
+                    {r.group}/{r.metric}
+                  </td>
+                  <td>{r.version}</td>
+                  <td className="num">{formatValue(r.value, unitOfMetric(r.metric))}</td>
+                  <td>{r.condition ?? '—'}</td>
+                  <td>
+                    <span className={`verdict verdict-${r.outcome}`}>{r.outcome}</span>
+                    {r.note && <div className="muted small">{r.note}</div>}
+                  </td>
+                  <td>
+                    <code className="query">{r.query}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,76 @@
+import { useEffect, useRef, useState } from 'react';
+import { canConfirm, type ControlSpec } from '../../lib/controls.ts';
+
+export interface ConfirmDialogProps {
+  control: ControlSpec | null;
+  /** The context name to type (production), or null for a single confirming click. */
+  typeName: string | null;
+  onConfirm(reason: string): void;
+  onCancel(): void;
+}
+
+/** One-step confirmation of a destructive control; on production the context name must be typed. */
+export function ConfirmDialog({ control, typeName, onConfirm, onCancel }: ConfirmDialogProps) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const [typed, setTyped] = useState('');
+  const [reason, setReason] = useState('');
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (control && !d.open) {
+      setTyped('');
+      setReason('');
+      d.showModal();
+    }
+    if (!control && d.open) d.close();
+  }, [control]);
+  const ok = canConfirm(typeName, typed);
+  return (
+    <dialog
+      ref={ref}
+      className="dialog"
+      aria-label={control ? `Confirm ${control.label.toLowerCase()}` : 'Confirm'}
+      onClose={onCancel}
+    >
+      {control && (
+        <form
+          method="dialog"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (ok) onConfirm(reason.trim());
+          }}
+        >
+          <h2>{control.label} this release?</h2>
+          <p>
+            {control.event === 'ABORT'
+              ? 'All traffic goes back to the stable version at once.'
+              : 'The previous version takes all traffic again.'}
+          </p>
+          {typeName && (
+            <label className="field">
+              This is the production context. Type <strong>{typeName}</strong> to confirm
+              <input
+                autoFocus
+                value={typed}
+                onChange={(e) => setTyped(e.target.value)}
+                aria-label="Context name"
+              />
+            </label>
+          )}
+          <label className="field">
+            Reason (for the audit log, optional)
+            <input value={reason} onChange={(e) => setReason(e.target.value)} />
+          </label>
+          <div className="row">
+            <button type="submit" className="danger" disabled={!ok} autoFocus={!typeName}>
+              {control.label} now
+            </button>
+            <button type="button" onClick={onCancel}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
+    </dialog>
+  );
+}

@@ -1,0 +1,84 @@
+import { useMemo, useState } from 'react';
+import { readPlanFields } from '../../lib/plan-fields.ts';
+import { useRelease } from '../../store/release.store.ts';
+import { Busy } from '../Busy.tsx';
+import { ErrorNote } from '../ErrorNote.tsx';
+
+/** The image tag of an image reference (`registry/app:v1.25.0` → `v1.25.0`), or null. */
+function tagOf(image: string | null): string | null {
+  const m = image ? /:([^:/@]+)$/.exec(image) : null;
+  return m ? m[1]! : null;
+}
+
+/** Injects behaviour faults into the sandbox's new version at any moment of a rehearsal. */
+export function FaultPanel({ planText }: { planText: string }) {
+  const fields = useMemo(() => readPlanFields(planText), [planText]);
+  const { fault, injectFault } = useRelease();
+  const [errorPct, setErrorPct] = useState('10');
+  const [p95, setP95] = useState('');
+  const [crash, setCrash] = useState(false);
+  const service = fields?.targetName ?? '';
+  const version = tagOf(fields?.targetImage ?? null) ?? '';
+  const ready = service !== '' && version !== '';
+  return (
+    <section className="panel" aria-labelledby="fault-heading">
+      <h2 id="fault-heading">Fault injection</h2>
+      <p className="muted small">
+        New version:{' '}
+        <code>{ready ? `${service} ${version}` : 'needs a plan with a target and an image tag'}</code>
+      </p>
+      <form
+        className="row wrap"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const rate = Number(errorPct);
+          const ms = Number(p95);
+          void injectFault({
+            ...(fields?.targetNamespace ? { namespace: fields.targetNamespace } : {}),
+            service,
+            version,
+            ...(errorPct !== '' && rate >= 0 && rate <= 100 ? { errorRate: rate / 100 } : {}),
+            ...(p95 !== '' && ms >= 0 ? { p95Ms: ms } : {}),
+            crashLoop: crash,
+          });
+        }}
+      >
+        <label className="field">
+          Error rate (%)
+          <input
+            type="number"
+            min={0}
+            max={100}
+            step="0.1"
+            value={errorPct}
+            onChange={(e) => setErrorPct(e.target.value)}
+          />
+        </label>
+        <label className="field">
+          p95 latency (ms)
+          <input
+            type="number"
+            min={0}
+            step="10"
+            value={p95}
+            onChange={(e) => setP95(e.target.value)}
+            placeholder="unchanged"
+          />
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={crash} onChange={(e) => setCrash(e.target.checked)} /> Crash loop
+        </label>
+        <button type="submit" disabled={!ready || fault.busy}>
+          Inject fault
+        </button>
+      </form>
+      {fault.busy && <Busy label="Applying the fault…" />}
+      {fault.message && (
+        <p className="ok-text" role="status">
+          {fault.message}
+        </p>
+      )}
+      {fault.error && <ErrorNote error={fault.error} />}
+    </section>
+  );
+}

@@ -1,0 +1,333 @@
+import { memo, useMemo, useState } from 'react';
+import {
+  Brush,
+  CartesianGrid,
+  Line,
+  LineChart,
+  ReferenceArea,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import type { HealthPoint } from '../../../src-shared/bridge/contract.ts';
+import type { Decision, SampleRecord, StepView } from '../../../src-shared/release/release.schema.ts';
+import { formatClock, formatValue } from '../../lib/format.ts';
+import {
+  createSeriesCache,
+  decisionMarkers,
+  drawable,
+  HEALTH_METRICS,
+  nearestPoint,
+  nearestSample,
+  panWindow,
+  phaseBands,
+  seriesSpan,
+  zoomWindow,
+  type HealthMetric,
+  type ThresholdLine,
+  type XY,
+} from '../../lib/timeline.ts';
+
+export interface HealthTimelineProps {
+  points: readonly HealthPoint[];
+  decisions: readonly Decision[];
+  samples: readonly SampleRecord[];
+  steps: readonly StepView[];
+  thresholds: readonly ThresholdLine[];
+  /** The release clock's now (ms), where the last phase band ends. */
+  nowMs: number;
+  /** Points drawn per series at most (the full data stays for hover). */
+  maxPoints?: number;
+}
+
+const VERSION_COLOURS = ['var(--series-1)', 'var(--series-2)', 'var(--series-3)', 'var(--series-4)'];
+const MARKER_COLOURS = {
+  promote: 'var(--ok)',
+  pause: 'var(--warn)',
+  abort: 'var(--prod)',
+  rollback: 'var(--prod)',
+};
+
+type Win = { fromMs: number; toMs: number };
+
+interface ChartProps {
+  metric: (typeof HEALTH_METRICS)[number];
+  drawn: { version: string; colour: string; data: XY[] }[];
+  win: Win;
+  thresholds: readonly ThresholdLine[];
+  markers: ReturnType<typeof decisionMarkers>;
+  bands: ReturnType<typeof phaseBands>;
+  showLabels: boolean;
+  tooltip: (metric: HealthMetric, x: number) => React.ReactNode;
+}
+
+const MetricChart = memo(function MetricChart({
+  metric,
+  drawn,
+  win,
+  thresholds,
+  markers,
+  bands,
+  showLabels,
+  tooltip,
+}: ChartProps) {
+  return (
+    <figure className="chart" aria-label={`${metric.label} by version`}>
+      <figcaption>
+        {metric.label} <span className="muted small">({metric.unit})</span>
+      </figcaption>
+      <ResponsiveContainer width="100%" height={showLabels ? 150 : 120}>
+        <LineChart
+          syncId="health"
+          syncMethod="value"
+          margin={{ top: showLabels ? 18 : 6, right: 16, bottom: 0, left: 8 }}
+        >
+          <CartesianGrid stroke="var(--grid)" vertical={false} />
+          <XAxis
+            dataKey="x"
+            type="number"
+            domain={[win.fromMs, win.toMs]}
+            allowDataOverflow
+            tickFormatter={formatClock}
+            stroke="var(--muted)"
+            fontSize={11}
+            hide={!showLabels && metric.key !== 'rps'}
+          />
+          <YAxis
+            stroke="var(--muted)"
+            fontSize={11}
+            width={56}
+            tickFormatter={(v: number) =>
+              metric.unit === 'ratio' ? `${(v * 100).toFixed(1)}%` : String(Math.round(v))
+            }
+          />
+          {bands.map((b, i) => (
+            <ReferenceArea
+              key={`band-${b.stepIndex}`}
+              x1={Math.max(b.fromMs, win.fromMs)}
+              x2={Math.min(b.toMs, win.toMs)}
+              fill={i % 2 === 0 ? 'var(--band-a)' : 'var(--band-b)'}
+              fillOpacity={1}
+              ifOverflow="hidden"
+              label={
+                showLabels
+                  ? { value: b.label, position: 'insideTopLeft', fontSize: 10, fill: 'var(--muted)' }
+                  : undefined
+              }
+            />
+          ))}
+          {thresholds
+            .filter((t) => t.metric === metric.key)
+            .map((t) => (
+              <ReferenceLine
+                key={`t-${t.value}`}
+                y={t.value}
+                stroke="var(--prod)"
+                strokeDasharray="5 4"
+                ifOverflow="extendDomain"
+                label={{ value: t.label, position: 'insideBottomRight', fontSize: 10, fill: 'var(--prod)' }}
+              />
+            ))}
+          {markers.map((m) => (
+            <ReferenceLine
+              key={`m-${m.atMs}-${m.kind}`}
+              x={m.atMs}
+              stroke={MARKER_COLOURS[m.kind]}
+              strokeWidth={2}
+              ifOverflow="hidden"
+              label={
+                showLabels
+                  ? { value: m.label, position: 'top', fontSize: 11, fill: MARKER_COLOURS[m.kind] }
+                  : undefined
+              }
+            />
+          ))}
+          {drawn.map((d) => (
+            <Line
+              key={d.version}
+              data={d.data}
+              dataKey="y"
+              name={d.version}
+              stroke={d.colour}
+              dot={false}
+              strokeWidth={1.5}
+              isAnimationActive={false}
+              connectNulls={false}
+            />
+          ))}
+          <Tooltip
+            isAnimationActive={false}
+            content={({ active, label }) =>
+              active && typeof label === 'number' ? tooltip(metric.key, label) : null
+            }
+          />
+        </LineChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+});
+
+/**
+ * Error rate, p95, p99 and request rate per version, with the plan's thresholds, shaded steps and
+ * decision markers; zoom and pan redraw the window from the full data, hover reads the full data.
+ */
+export function HealthTimeline({
+  points,
+  decisions,
+  samples,
+  steps,
+  thresholds,
+  nowMs,
+  maxPoints = 400,
+}: HealthTimelineProps) {
+  const [cache] = useState(createSeriesCache);
+  const series = useMemo(() => cache.update(points), [cache, points]);
+  const span = useMemo(() => seriesSpan(series), [series]);
+  const [zoom, setZoom] = useState<Win | null>(null);
+  const win: Win = zoom ?? span ?? { fromMs: nowMs - 60_000, toMs: nowMs };
+  const versions = useMemo(() => [...series.keys()], [series]);
+  const markers = useMemo(() => decisionMarkers(decisions), [decisions]);
+  const bands = useMemo(
+    () => phaseBands(steps, decisions, samples, span?.toMs ?? nowMs),
+    [steps, decisions, samples, span, nowMs],
+  );
+
+  const drawnByMetric = useMemo(() => {
+    const out = {} as Record<HealthMetric, ChartProps['drawn']>;
+    for (const m of HEALTH_METRICS) {
+      out[m.key] = versions.map((v, i) => ({
+        version: v,
+        colour: VERSION_COLOURS[i % VERSION_COLOURS.length]!,
+        data: drawable(series.get(v)![m.key], win.fromMs, win.toMs, maxPoints),
+      }));
+    }
+    return out;
+  }, [series, versions, win.fromMs, win.toMs, maxPoints]);
+
+  const overview = useMemo(() => {
+    const first = versions[0] ? series.get(versions[0])!.rps : [];
+    return drawable(first, -Infinity, Infinity, 200);
+  }, [series, versions]);
+
+  const tooltip = (metric: HealthMetric, x: number) => {
+    const unit = HEALTH_METRICS.find((m) => m.key === metric)!.unit;
+    return (
+      <div className="tooltip">
+        <div className="muted">{formatClock(x)}</div>
+        {versions.map((v) => {
+          const p = nearestPoint(series.get(v)![metric], x);
+          const s = nearestSample(samples, metric, v, x);
+          return (
+            <div key={v}>
+              <strong>{v}</strong>: {formatValue(p?.y ?? null, unit)}
+              {p && p.x !== x && <span className="muted"> at {formatClock(p.x)}</span>}
+              {s && (
+                <div className="muted small">
+                  sample {s.metric} {formatValue(s.value, unit === 'req/s' ? 'count' : unit)} ({s.outcome}) ·{' '}
+                  <code>{s.query}</code>
+                </div>
+              )}
+            </div>
+          );
+        })}
+      </div>
+    );
+  };
+
+  const hasData = span !== null;
+  return (
+    <section className="panel timeline" aria-labelledby="timeline-heading">
+      <div className="panel-head">
+        <h2 id="timeline-heading">Health timeline</h2>
+        <div className="row legend" aria-label="Versions">
+          {versions.map((v, i) => (
+            <span key={v}>
+              <span className="swatch" style={{ background: VERSION_COLOURS[i % VERSION_COLOURS.length] }} />{' '}
+              {v}
+            </span>
+          ))}
+        </div>
+        <div className="row" role="group" aria-label="Zoom and pan">
+          <button type="button" disabled={!span} onClick={() => span && setZoom(zoomWindow(win, span, 0.5))}>
+            Zoom in
+          </button>
+          <button
+            type="button"
+            disabled={!span || !zoom}
+            onClick={() => span && setZoom(zoomWindow(win, span, 2))}
+          >
+            Zoom out
+          </button>
+          <button
+            type="button"
+            disabled={!span || !zoom}
+            onClick={() => span && setZoom(panWindow(win, span, -0.25))}
+          >
+            Earlier
+          </button>
+          <button
+            type="button"
+            disabled={!span || !zoom}
+            onClick={() => span && setZoom(panWindow(win, span, 0.25))}
+          >
+            Later
+          </button>
+          <button type="button" disabled={!zoom} onClick={() => setZoom(null)}>
+            Show all
+          </button>
+        </div>
+      </div>
+      {!hasData && <p className="muted">No health data yet.</p>}
+      {HEALTH_METRICS.map((m, i) => (
+        <MetricChart
+          key={m.key}
+          metric={m}
+          drawn={drawnByMetric[m.key]}
+          win={win}
+          thresholds={thresholds}
+          markers={markers}
+          bands={bands}
+          showLabels={i === 0}
+          tooltip={tooltip}
+        />
+      ))}
+      {overview.length > 2 && (
+        <ResponsiveContainer width="100%" height={50}>
+          <LineChart data={overview} margin={{ top: 0, right: 16, bottom: 0, left: 64 }}>
+            <XAxis dataKey="x" type="number" domain={['dataMin', 'dataMax']} hide />
+            <Line dataKey="y" stroke="var(--muted)" dot={false} isAnimationActive={false} />
+            <Brush
+              dataKey="x"
+              height={24}
+              stroke="var(--accent)"
+              fill="var(--panel)"
+              tickFormatter={formatClock}
+              aria-label="Zoom window"
+              onChange={(r) => {
+                const a = overview[r.startIndex ?? 0];
+                const b = overview[r.endIndex ?? overview.length - 1];
+                if (a && b)
+                  setZoom(
+                    r.startIndex === 0 && r.endIndex === overview.length - 1
+                      ? null
+                      : { fromMs: a.x, toMs: b.x },
+                  );
+              }}
+            />
+          </LineChart>
+        </ResponsiveContainer>
+      )}
+      {markers.length > 0 && (
+        <ol className="markers" aria-label="Timeline markers">
+          {markers.map((m) => (
+            <li key={`${m.atMs}-${m.kind}`} className={`marker marker-${m.kind}`}>
+              <span className="badge">{m.label}</span> {formatClock(m.atMs)} · {m.summary}
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,71 @@
+import { useMemo } from 'react';
+import type { ContextSummary, HealthPoint } from '../../../src-shared/bridge/contract.ts';
+import type { ReleaseSnapshot } from '../../../src-shared/release/release.schema.ts';
+import { planThresholds } from '../../lib/plan-thresholds.ts';
+import { analysisRows, lastDecision } from '../../lib/release-view.ts';
+import { AnalysisTable } from './AnalysisTable.tsx';
+import { ControlBar } from './ControlBar.tsx';
+import { DecisionList } from './DecisionList.tsx';
+import { HealthTimeline } from './HealthTimeline.tsx';
+import { StepList } from './StepList.tsx';
+import { TrafficSplit } from './TrafficSplit.tsx';
+
+const EMPTY: HealthPoint[] = [];
+
+export interface ReleaseLiveViewProps {
+  snapshot: ReleaseSnapshot;
+  health: readonly HealthPoint[] | undefined;
+  planText: string | null;
+  context: Pick<ContextSummary, 'name' | 'isProduction'> | null;
+  /** Hide the controls (History shows finished releases read-only). */
+  readOnly?: boolean;
+}
+
+/** A release as Rehearse, Run and History show it: controls, split, steps, timeline, decisions, samples. */
+export function ReleaseLiveView({ snapshot, health, planText, context, readOnly }: ReleaseLiveViewProps) {
+  const thresholds = useMemo(() => planThresholds(planText), [planText]);
+  const rows = useMemo(
+    () => analysisRows(snapshot.samples, snapshot.decisions, thresholds.conditions),
+    [snapshot.samples, snapshot.decisions, thresholds.conditions],
+  );
+  const last = lastDecision(snapshot.decisions);
+  const ended =
+    snapshot.status === 'aborted' || snapshot.status === 'rolledBack' || snapshot.status === 'failed';
+  return (
+    <div className="release-view">
+      <div className="release-head">
+        <h2>
+          {snapshot.planName} <span className="muted">· {snapshot.strategy}</span>{' '}
+          {context?.isProduction && <span className="badge badge-prod">production</span>}
+        </h2>
+        <span
+          className={`status status-${snapshot.status}`}
+          role="status"
+          aria-label={`Release status ${snapshot.status}`}
+        >
+          {snapshot.status}
+        </span>
+      </div>
+      {ended && last && (
+        <div className="note note-error" role="alert">
+          {last.summary}
+        </div>
+      )}
+      {!readOnly && <ControlBar id={snapshot.id} status={snapshot.status} context={context} />}
+      <div className="columns">
+        <TrafficSplit traffic={snapshot.traffic} />
+        <StepList snapshot={snapshot} />
+      </div>
+      <HealthTimeline
+        points={health ?? EMPTY}
+        decisions={snapshot.decisions}
+        samples={snapshot.samples}
+        steps={snapshot.steps}
+        thresholds={thresholds.lines}
+        nowMs={snapshot.updatedAtMs ?? snapshot.startedAtMs ?? 0}
+      />
+      <DecisionList decisions={snapshot.decisions} />
+      <AnalysisTable rows={rows} />
+    </div>
+  );
+}

@@ -1,0 +1,126 @@
+import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
+import type { PlanProblem } from '../../src-shared/bridge/contract.ts';
+
+/** A path into a plan document: keys and array indexes. */
+export type FieldPath = (string | number)[];
+
+/** The key fields the form edits, as read from the YAML; null where the YAML does not say. */
+export interface PlanFields {
+  name: string | null;
+  targetName: string | null;
+  targetNamespace: string | null;
+  targetImage: string | null;
+  strategy: string | null;
+  /** One short line per strategy step (canary steps), in order. */
+  steps: string[];
+}
+
+/**
+ * Parses a problem path as `plan:validate` writes it (`strategy.steps[2].setWeight`, `` for the whole plan).
+ * @returns the keys and indexes, outermost first.
+ */
+export function parseFieldPath(path: string): FieldPath {
+  const out: FieldPath = [];
+  for (const part of path.match(/[^.[\]]+|\[\d+\]/g) ?? []) {
+    const index = /^\[(\d+)\]$/.exec(part);
+    out.push(index ? Number(index[1]) : part);
+  }
+  return out;
+}
+
+/** Writes a field path back in the `a.b[2].c` form. */
+export function formatFieldPath(path: FieldPath): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+/**
+ * The problems that belong to a field: those whose path is the field's or lies inside it.
+ * `''` selects the problems about the whole plan only.
+ */
+export function problemsAt(problems: readonly PlanProblem[], field: string): PlanProblem[] {
+  if (field === '') return problems.filter((p) => p.path === '');
+  return problems.filter(
+    (p) => p.path === field || p.path.startsWith(`${field}.`) || p.path.startsWith(`${field}[`),
+  );
+}
+
+function stepLine(step: unknown): string {
+  if (step && typeof step === 'object') {
+    const s = step as Record<string, unknown>;
+    if (typeof s.setWeight === 'number' || typeof s.setWeight === 'string')
+      return `set weight ${s.setWeight} %`;
+    if ('pause' in s) {
+      const d = (s.pause as { duration?: unknown } | null)?.duration;
+      return d === undefined || d === null ? 'pause until promoted' : `pause ${String(d)}`;
+    }
+    if ('analysis' in s) {
+      const t = (s.analysis as { templates?: unknown } | null)?.templates;
+      return `analysis ${Array.isArray(t) ? t.join(', ') : ''}`.trim();
+    }
+  }
+  return 'unrecognised step';
+}
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : null;
+}
+
+/**
+ * Reads the form's fields from plan YAML.
+ * @returns the fields, or null when the text is not a YAML mapping.
+ */
+export function readPlanFields(text: string): PlanFields | null {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) return null;
+  const js: unknown = doc.toJS();
+  if (!js || typeof js !== 'object' || Array.isArray(js)) return null;
+  const plan = js as Record<string, Record<string, unknown> | undefined>;
+  const steps = plan.strategy?.steps;
+  return {
+    name: str((js as Record<string, unknown>).name),
+    targetName: str(plan.target?.name),
+    targetNamespace: str(plan.target?.namespace),
+    targetImage: str(plan.target?.image),
+    strategy: str(plan.strategy?.kind),
+    steps: Array.isArray(steps) ? steps.map(stepLine) : [],
+  };
+}
+
+/**
+ * Sets one field in plan YAML, keeping comments and the order of everything else.
+ * @returns the new text, or the text unchanged when it is not valid YAML.
+ */
+export function setPlanField(text: string, path: FieldPath, value: string | number): string {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) return text;
+  doc.setIn(path, value);
+  return doc.toString();
+}
+
+/**
+ * The 1-based line of a field in plan YAML, falling back to its nearest existing parent.
+ * @returns the line, or null when the text is not YAML or the path is empty.
+ */
+export function lineOfField(text: string, path: FieldPath): number | null {
+  if (path.length === 0) return null;
+  const doc = parseDocument(text, { keepSourceTokens: false });
+  if (doc.errors.length > 0) return null;
+  let node: unknown = doc.contents;
+  let offset: number | null = null;
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
+      if (!pair) break;
+      const k = pair.key as YamlNode;
+      offset = k.range?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof key === 'number') {
+      const item = node.items[key] as YamlNode | undefined;
+      if (!item) break;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else break;
+  }
+  if (offset === null) return null;
+  return text.slice(0, offset).split('\n').length;
+}

@@ -1,0 +1,79 @@
+import type { Decision, SampleRecord, TrafficView } from '../../src-shared/release/release.schema.ts';
+import type { PlanCondition } from './plan-thresholds.ts';
+
+/** One track of the traffic split: what the engine asked for and what the router holds. */
+export interface TrafficRow {
+  track: string;
+  intended: number;
+  /** null before the router was read or when the track is missing there. */
+  actual: number | null;
+  differs: boolean;
+}
+
+/** The traffic split per track, intended tracks first, then any the router alone reports. */
+export function trafficRows(view: TrafficView): TrafficRow[] {
+  const tracks = [...Object.keys(view.intended)];
+  for (const t of Object.keys(view.actual ?? {})) if (!tracks.includes(t)) tracks.push(t);
+  return tracks.map((track) => {
+    const intended = view.intended[track] ?? 0;
+    const actual = view.actual ? (view.actual[track] ?? null) : null;
+    return { track, intended, actual, differs: view.actual !== null && (actual ?? 0) !== intended };
+  });
+}
+
+/** One row of the analysis table. */
+export interface AnalysisRow {
+  key: string;
+  atMs: number;
+  stepIndex: number | null;
+  group: string;
+  metric: string;
+  version: string;
+  value: number | null;
+  /** `<= 500`, or null when neither the decisions nor the plan state one. */
+  condition: string | null;
+  outcome: SampleRecord['outcome'];
+  query: string;
+  note: string | null;
+}
+
+/**
+ * Every sample the release holds (its recent samples plus those cited as evidence), once each,
+ * oldest first, with the condition it was judged against from the evidence or, failing that, the plan.
+ */
+export function analysisRows(
+  samples: readonly SampleRecord[],
+  decisions: readonly Decision[],
+  planConditions: readonly PlanCondition[],
+): AnalysisRow[] {
+  const conditions = new Map<string, string>();
+  for (const c of planConditions) conditions.set(`${c.group}/${c.metric}`, `${c.op} ${c.threshold}`);
+  const all = new Map<string, SampleRecord>();
+  const keyOf = (s: SampleRecord) => `${s.atMs}/${s.group}/${s.metric}/${s.version}/${s.source}`;
+  for (const d of decisions)
+    for (const e of d.evidence) {
+      conditions.set(`${e.group}/${e.metric}`, `${e.op} ${e.threshold}`);
+      for (const s of e.samples) all.set(keyOf(s), s);
+    }
+  for (const s of samples) all.set(keyOf(s), s);
+  return [...all.entries()]
+    .map(([key, s]) => ({
+      key,
+      atMs: s.atMs,
+      stepIndex: s.stepIndex,
+      group: s.group,
+      metric: s.metric,
+      version: s.version,
+      value: s.value,
+      condition: conditions.get(`${s.group}/${s.metric}`) ?? null,
+      outcome: s.outcome,
+      query: s.query,
+      note: s.note ?? null,
+    }))
+    .sort((a, b) => a.atMs - b.atMs);
+}
+
+/** The decision that ended a release (abort, roll back), the latest one, or null. */
+export function lastDecision(decisions: readonly Decision[]): Decision | null {
+  return decisions.length === 0 ? null : decisions.reduce((a, b) => (b.seq > a.seq ? b : a));
+}

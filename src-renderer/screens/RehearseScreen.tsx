@@ -1,0 +1,80 @@
+import { useState } from 'react';
+import { ErrorNote } from '../components/ErrorNote.tsx';
+import { Busy } from '../components/Busy.tsx';
+import { CurrentRelease } from '../components/release/CurrentRelease.tsx';
+import { FaultPanel } from '../components/release/FaultPanel.tsx';
+import { useConnections } from '../store/connections.store.ts';
+import { usePlan } from '../store/plan.store.ts';
+import { askNotificationPermission, useRelease } from '../store/release.store.ts';
+import { useUi } from '../store/ui.store.ts';
+
+/** Runs the current plan on the built-in sandbox at a chosen speed, with faults and step-through. */
+export function RehearseScreen() {
+  const text = usePlan((s) => s.text);
+  const sandbox = useConnections((s) => s.contexts.find((c) => c.isSandbox) ?? null);
+  const selected = useConnections((s) => s.selectedContext);
+  const { start, starting, startError } = useRelease();
+  const go = useUi((s) => s.go);
+  const [speed, setSpeed] = useState(60);
+  const [stepThrough, setStepThrough] = useState(false);
+  const noPlan = text.trim() === '';
+  return (
+    <div className="screen">
+      <div className="columns">
+        <section className="panel grow" aria-labelledby="rehearse-heading">
+          <h2 id="rehearse-heading">Rehearsal on the sandbox</h2>
+          {noPlan && (
+            <p className="muted">
+              No plan yet.{' '}
+              <button type="button" className="link" onClick={() => go('Plan')}>
+                Write or pick one on the Plan screen
+              </button>
+              .
+            </p>
+          )}
+          <form
+            className="row wrap"
+            onSubmit={(e) => {
+              e.preventDefault();
+              askNotificationPermission();
+              void start('rehearse', {
+                context: sandbox?.name ?? selected ?? 'sandbox',
+                text,
+                speed,
+                stepThrough,
+              });
+            }}
+          >
+            <label className="field">
+              Speed: {speed}×
+              <input
+                type="range"
+                min={1}
+                max={120}
+                value={speed}
+                onChange={(e) => setSpeed(Number(e.target.value))}
+                aria-label="Speed"
+                aria-valuetext={`${speed} times real time`}
+              />
+            </label>
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={stepThrough}
+                onChange={(e) => setStepThrough(e.target.checked)}
+              />{' '}
+              Step through (pause before each step)
+            </label>
+            <button type="submit" className="primary" disabled={noPlan || starting.rehearse}>
+              Start rehearsal
+            </button>
+          </form>
+          {starting.rehearse && <Busy label="Starting the sandbox and the rehearsal…" />}
+          {startError.rehearse && <ErrorNote error={startError.rehearse} />}
+        </section>
+        <FaultPanel planText={text} />
+      </div>
+      <CurrentRelease mode="rehearse" />
+    </div>
+  );
+}

@@ -1,0 +1,77 @@
+import { create } from 'zustand';
+import type { ReleaseListItem, RequestOutput } from '../../src-shared/bridge/contract.ts';
+import type { BridgeError } from '../../src-shared/bridge/errors.ts';
+import { api } from '../bridge/api.ts';
+import type { HistoryFilter } from '../lib/history-filter.ts';
+
+export interface HistoryState {
+  releases: ReleaseListItem[];
+  loading: boolean;
+  error: BridgeError | null;
+  filter: HistoryFilter;
+  selected: string | null;
+  detail: RequestOutput<'release:get'> | null;
+  detailLoading: boolean;
+  detailError: BridgeError | null;
+  exportStatus: { busy: boolean; error: BridgeError | null; message: string | null };
+  load(): Promise<void>;
+  setFilter(patch: Partial<HistoryFilter>): void;
+  open(id: string): Promise<void>;
+  exportAs(format: 'markdown' | 'json'): Promise<void>;
+}
+
+/** Saves text as a file through the browser's download (works in both shells). */
+function download(filename: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** History: the journal's releases, the filters, and the opened release. */
+export const useHistory = create<HistoryState>((set, get) => ({
+  releases: [],
+  loading: false,
+  error: null,
+  filter: { status: '', strategy: '', text: '' },
+  selected: null,
+  detail: null,
+  detailLoading: false,
+  detailError: null,
+  exportStatus: { busy: false, error: null, message: null },
+
+  async load() {
+    set({ loading: true, error: null });
+    const r = await api.invoke('release:list', {});
+    if (!r.ok) return set({ loading: false, error: r.error });
+    set({ loading: false, releases: r.value.releases });
+  },
+
+  setFilter: (patch) => set((s) => ({ filter: { ...s.filter, ...patch } })),
+
+  async open(id) {
+    set({
+      selected: id,
+      detail: null,
+      detailLoading: true,
+      detailError: null,
+      exportStatus: { busy: false, error: null, message: null },
+    });
+    const r = await api.invoke('release:get', { id });
+    if (get().selected !== id) return;
+    if (!r.ok) return set({ detailLoading: false, detailError: r.error });
+    set({ detailLoading: false, detail: r.value });
+  },
+
+  async exportAs(format) {
+    const id = get().selected;
+    if (!id) return;
+    set({ exportStatus: { busy: true, error: null, message: null } });
+    const r = await api.invoke('release:export', { id, format });
+    if (!r.ok) return set({ exportStatus: { busy: false, error: r.error, message: null } });
+    download(r.value.filename, r.value.text, format === 'json' ? 'application/json' : 'text/markdown');
+    set({ exportStatus: { busy: false, error: null, message: `Downloaded ${r.value.filename}.` } });
+  },
+}));

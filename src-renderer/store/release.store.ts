@@ -1,0 +1,135 @@
+import { create } from 'zustand';
+import type { EventPayload, HealthPoint, SandboxFault } from '../../src-shared/bridge/contract.ts';
+import type { BridgeError } from '../../src-shared/bridge/errors.ts';
+import type { OperatorEventType, ReleaseSnapshot } from '../../src-shared/release/release.schema.ts';
+import { api } from '../bridge/api.ts';
+import { useUi, type Toast } from './ui.store.ts';
+
+export type Mode = 'rehearse' | 'run';
+
+/** What the release screens know about one release besides main's projection. */
+export interface ReleaseMeta {
+  mode: Mode;
+  context: string;
+  /** The plan text it was started with (threshold lines, analysis conditions). */
+  planText: string;
+}
+
+/** The answer to the last operator control, shown beside the controls. */
+export interface ControlOutcome {
+  event: OperatorEventType;
+  accepted: boolean;
+  message: string;
+}
+
+export interface ReleaseState {
+  snapshots: Record<string, ReleaseSnapshot>;
+  health: Record<string, HealthPoint[]>;
+  meta: Record<string, ReleaseMeta>;
+  /** The release each screen shows. */
+  current: Record<Mode, string | null>;
+  starting: Record<Mode, boolean>;
+  startError: Record<Mode, BridgeError | null>;
+  control: { busy: boolean; error: BridgeError | null; outcome: ControlOutcome | null };
+  fault: { busy: boolean; error: BridgeError | null; message: string | null };
+
+  start(
+    mode: Mode,
+    input: { context: string; text: string; speed: number; stepThrough: boolean },
+  ): Promise<void>;
+  send(id: string, event: OperatorEventType, reason?: string): Promise<void>;
+  injectFault(fault: SandboxFault): Promise<void>;
+  /** Puts a release from History into a screen's store (snapshot and health as main sent them). */
+  adopt(snapshot: ReleaseSnapshot, health: HealthPoint[]): void;
+}
+
+/** Asks for OS notifications; call only from a user gesture (browsers ignore it otherwise). */
+export function askNotificationPermission(): void {
+  if (typeof Notification !== 'undefined' && Notification.permission === 'default') {
+    void Notification.requestPermission();
+  }
+}
+
+/** Mirrors release projections and health points from main; sends operator events back. */
+export const useRelease = create<ReleaseState>((set) => ({
+  snapshots: {},
+  health: {},
+  meta: {},
+  current: { rehearse: null, run: null },
+  starting: { rehearse: false, run: false },
+  startError: { rehearse: null, run: null },
+  control: { busy: false, error: null, outcome: null },
+  fault: { busy: false, error: null, message: null },
+
+  async start(mode, input) {
+    set((s) => ({
+      starting: { ...s.starting, [mode]: true },
+      startError: { ...s.startError, [mode]: null },
+    }));
+    const r = await api.invoke('release:start', { mode, ...input });
+    if (!r.ok) {
+      set((s) => ({
+        starting: { ...s.starting, [mode]: false },
+        startError: { ...s.startError, [mode]: r.error },
+      }));
+      return;
+    }
+    const id = r.value.id;
+    set((s) => ({
+      starting: { ...s.starting, [mode]: false },
+      current: { ...s.current, [mode]: id },
+      meta: { ...s.meta, [id]: { mode, context: input.context, planText: input.text } },
+      control: { busy: false, error: null, outcome: null },
+    }));
+  },
+
+  async send(id, event, reason) {
+    set({ control: { busy: true, error: null, outcome: null } });
+    const r = await api.invoke('release:control', {
+      id,
+      event: reason ? { type: event, reason } : { type: event },
+    });
+    if (!r.ok) return set({ control: { busy: false, error: r.error, outcome: null } });
+    set({ control: { busy: false, error: null, outcome: { event, ...r.value } } });
+  },
+
+  async injectFault(fault) {
+    set({ fault: { busy: true, error: null, message: null } });
+    const r = await api.invoke('sandbox:fault', fault);
+    if (!r.ok) return set({ fault: { busy: false, error: r.error, message: null } });
+    set({
+      fault: { busy: false, error: null, message: `Fault applied to ${fault.service} ${fault.version}.` },
+    });
+  },
+
+  adopt(snapshot, health) {
+    set((s) => ({
+      snapshots: { ...s.snapshots, [snapshot.id]: snapshot },
+      health: { ...s.health, [snapshot.id]: health },
+    }));
+  },
+}));
+
+const TONE: Record<EventPayload<'release:notice'>['kind'], Toast['tone']> = {
+  promoted: 'ok',
+  completed: 'ok',
+  waiting: 'warn',
+  aborted: 'error',
+  rolledBack: 'error',
+  failed: 'error',
+};
+
+api.on('release:update', (snapshot) => {
+  useRelease.setState((s) => ({ snapshots: { ...s.snapshots, [snapshot.id]: snapshot } }));
+});
+
+api.on('release:health', ({ id, points }) => {
+  useRelease.setState((s) => ({ health: { ...s.health, [id]: [...(s.health[id] ?? []), ...points] } }));
+});
+
+api.on('release:notice', (notice) => {
+  useUi.getState().toast({ title: notice.title, body: notice.body, tone: TONE[notice.kind] });
+  if (typeof Notification !== 'undefined' && Notification.permission === 'granted') {
+    new Notification(notice.title, { body: notice.body, tag: `${notice.id}:${notice.kind}` });
+  }
+});
