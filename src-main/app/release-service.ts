@@ -21,6 +21,11 @@ import { strategyFor } from '../engine/runner/strategies.ts';
 import { createScaledClock } from '../engine/scaled-clock.ts';
 import type { AuditEntry, Journal } from '../ports/journal.port.ts';
 import type { AnalysisSource } from '../ports/release.port.ts';
+import type { MetricsPort } from '../ports/metrics.port.ts';
+import { createKubePreflightCluster } from '../adapters/kube/preflight-cluster.ts';
+import { runPreflight } from '../engine/preflight/preflight.ts';
+import type { PreflightResult } from '../../src-shared/preflight/preflight.schema.ts';
+import { renderMetricQuery } from '../../src-shared/plan/promql.ts';
 import type { Clock } from '../ports/clock.port.ts';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from '../sandbox/sandbox.ts';
 import { prometheusHealthSampler, sandboxHealthSampler, type HealthSampler } from './health-sampler.ts';
@@ -53,6 +58,16 @@ export interface StartInput {
   text: string;
   speed: number;
   stepThrough: boolean;
+}
+
+interface Connection {
+  /** The context the release is journaled under (`rehearsal` for rehearsals). */
+  context: string;
+  kubeconfig: string;
+  clock: Clock;
+  analysis: AnalysisSource;
+  sampler: HealthSampler;
+  metrics?: MetricsPort;
 }
 
 interface LiveRelease {
@@ -94,40 +109,21 @@ export class ReleaseService {
       }
     }
 
-    let kubeconfig: string;
-    let clock: Clock;
-    let analysis: AnalysisSource;
-    let sampler: HealthSampler;
-    let context = input.context;
-    const svc = {
-      namespace: plan.target.namespace,
-      job: plan.target.job ?? plan.target.name,
-      windowSeconds: 60,
-    };
-    if (input.mode === 'rehearse' || input.context === this.#o.sandbox?.contextName) {
-      const sandbox =
-        input.mode === 'rehearse'
-          ? await this.#freshRehearsalSandbox(input.speed)
-          : await this.#o.sandbox!.handle();
-      if (input.mode === 'rehearse') context = REHEARSAL_CONTEXT;
-      kubeconfig = sandbox.kubeconfigYaml();
-      clock = sandbox.clock;
-      analysis = createSandboxAnalysis({ url: sandbox.url, token: sandbox.token });
-      sampler = sandboxHealthSampler(sandbox, svc);
-    } else {
-      if (!this.#o.prometheusUrl) {
+    const conn = await this.#connect(input.mode, input.context, input.speed, plan);
+    const { kubeconfig, clock, analysis, sampler, context } = conn;
+    if (input.mode === 'run') {
+      const report = await this.#preflight(conn, plan);
+      if (!report.ok) {
+        const blockers = report.findings
+          .filter((f) => f.severity === 'blocker')
+          .map((f) => `${f.title}: ${f.explanation}`);
         throw new DomainError(
-          'invalidConfig',
-          `No Prometheus is configured, so a release on "${input.context}" could not be judged. Start Switchyard with --prometheus URL (or SWITCHYARD_PROMETHEUS_URL).`,
+          'invalidPlan',
+          `Preflight found ${blockers.length} blocker(s); the release was not started.`,
+          blockers,
         );
       }
-      kubeconfig = await this.#o.kubeconfigFor(input.context);
-      clock = createScaledClock(1);
-      const metrics = createPrometheusMetrics({ url: this.#o.prometheusUrl });
-      analysis = createPromqlAnalysis(metrics);
-      sampler = prometheusHealthSampler(metrics, svc);
     }
-
     const ops = createKubeReleaseOps(kubeconfig, plan);
     const stableVersion = imageVersion((await ops.workloadState('stable')).image);
     const newVersion = imageVersion(plan.target.image);
@@ -141,6 +137,81 @@ export class ReleaseService {
     });
     this.#track(handle, plan, context, sampler, clock, [stableVersion, newVersion]);
     return handle.id;
+  }
+
+  /** Preflight of a plan on a context: queries, RBAC, a server-side dry run and the zero-downtime audit. */
+  async preflight(context: string, text: string): Promise<PreflightResult> {
+    const parsed = parsePlan(text);
+    if (!parsed.ok)
+      throw new DomainError('invalidPlan', `The plan has ${parsed.errors.length} problem(s).`, parsed.errors);
+    return this.#preflight(
+      await this.#connect('run', context, 1, parsed.plan, { allowWithoutPrometheus: true }),
+      parsed.plan,
+    );
+  }
+
+  async #preflight(conn: Connection, plan: ReleasePlan): Promise<PreflightResult> {
+    return runPreflight({
+      plan,
+      cluster: createKubePreflightCluster(conn.kubeconfig, plan),
+      analysis: conn.analysis,
+      ...(conn.metrics ? { metrics: conn.metrics } : {}),
+      now: () => conn.clock.now(),
+    });
+  }
+
+  /** How to reach a context: kubeconfig, clock, how to judge it and how to sample its health. */
+  async #connect(
+    mode: 'rehearse' | 'run',
+    requested: string,
+    speed: number,
+    plan: ReleasePlan,
+    opts: { allowWithoutPrometheus?: boolean } = {},
+  ): Promise<Connection> {
+    const svc = {
+      namespace: plan.target.namespace,
+      job: plan.target.job ?? plan.target.name,
+      windowSeconds: 60,
+    };
+    if (mode === 'rehearse' || requested === this.#o.sandbox?.contextName) {
+      const sandbox =
+        mode === 'rehearse' ? await this.#freshRehearsalSandbox(speed) : await this.#o.sandbox!.handle();
+      return {
+        context: mode === 'rehearse' ? REHEARSAL_CONTEXT : requested,
+        kubeconfig: sandbox.kubeconfigYaml(),
+        clock: sandbox.clock,
+        analysis: createSandboxAnalysis({ url: sandbox.url, token: sandbox.token }),
+        sampler: sandboxHealthSampler(sandbox, svc),
+      };
+    }
+    const kubeconfig = await this.#o.kubeconfigFor(requested);
+    const clock = createScaledClock(1);
+    if (!this.#o.prometheusUrl) {
+      const message = `No Prometheus is configured, so a release on "${requested}" could not be judged. Start Switchyard with --prometheus URL (or SWITCHYARD_PROMETHEUS_URL).`;
+      if (!opts.allowWithoutPrometheus) throw new DomainError('invalidConfig', message);
+      const analysis: AnalysisSource = {
+        read: async (metric, params) => ({
+          query: renderMetricQuery(metric, params),
+          sample: { kind: 'inconclusive', reason: 'unreachable', message },
+        }),
+      };
+      return {
+        context: requested,
+        kubeconfig,
+        clock,
+        analysis,
+        sampler: { sample: async () => Promise.reject(new Error(message)) },
+      };
+    }
+    const metrics = createPrometheusMetrics({ url: this.#o.prometheusUrl });
+    return {
+      context: requested,
+      kubeconfig,
+      clock,
+      metrics,
+      analysis: createPromqlAnalysis(metrics),
+      sampler: prometheusHealthSampler(metrics, svc),
+    };
   }
 
   /** Sends an operator event; a state that does not take it answers `accepted: false` with the reason. */

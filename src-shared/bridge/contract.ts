@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CHANGE_KINDS } from '../decision/decision.rules.ts';
+import { PreflightResultSchema } from '../preflight/preflight.schema.ts';
 import { OperatorEventSchema, ReleaseSnapshotSchema } from '../release/release.schema.ts';
 
 /** The largest message the bridge accepts, in bytes of JSON. */
@@ -289,7 +290,7 @@ export const requests = {
    */
   'preflight:run': {
     input: z.object({ context: ContextName, text: PlanText }).strict(),
-    output: z.object({ report: z.unknown() }).strict(),
+    output: z.object({ report: PreflightResultSchema }).strict(),
   },
   /**
    * Starts a release of a plan. `rehearse` runs it on the built-in sandbox at `speed` (1..120 × real time)

@@ -1,4 +1,6 @@
 import { DomainError } from '../../../src-shared/bridge/errors.ts';
+import { exportPlan } from '../../../src-shared/interop/interop.ts';
+import { parsePlan } from '../../../src-shared/plan/plan.parse.ts';
 import type { Handlers } from '../../bridge/dispatch.ts';
 import type { ReleaseService } from '../release-service.ts';
 
@@ -14,15 +16,21 @@ type ReleaseHandlers = Pick<
   | 'sandbox:fault'
 >;
 
-const notYet = async (): Promise<never> => {
-  throw new DomainError('internal', 'This part of the engine is not wired into the console yet.');
-};
-
 /** Release, preflight and export channels over the release service. */
 export function releaseHandlers(service: ReleaseService): ReleaseHandlers {
   return {
-    'plan:export': notYet,
-    'preflight:run': notYet,
+    'plan:export': async ({ text, to }) => {
+      const parsed = parsePlan(text);
+      if (!parsed.ok)
+        throw new DomainError(
+          'invalidPlan',
+          `The plan has ${parsed.errors.length} problem(s); fix them before exporting.`,
+          parsed.errors,
+        );
+      const { yaml, unsupported } = exportPlan(parsed.plan, to);
+      return { yaml, unsupported };
+    },
+    'preflight:run': async ({ context, text }) => ({ report: await service.preflight(context, text) }),
     'release:start': async (input) => ({ id: await service.start(input) }),
     'release:control': async ({ id, event }) => service.control(id, event),
     'release:list': async () => ({ releases: await service.list() }),
