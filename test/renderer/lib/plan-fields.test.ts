@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import {
+  formatFieldPath,
+  lineOfField,
+  parseFieldPath,
+  problemsAt,
+  readPlanFields,
+  setPlanField,
+} from '../../../src-renderer/lib/plan-fields.ts';
+
+const PLAN = `# comment kept
+name: web-canary
+target:
+  namespace: shop
+  name: web
+  image: registry/web:v2
+strategy:
+  kind: canary
+  steps:
+    - setWeight: 10
+    - pause: { duration: 10m }
+    - analysis: { templates: [success-rate] }
+    - pause: {}
+`;
+
+describe('field paths', () => {
+  it.each([
+    ['strategy.steps[2].setWeight', ['strategy', 'steps', 2, 'setWeight']],
+    ['target.image', ['target', 'image']],
+    ['', []],
+    ['rollbackTriggers[0]', ['rollbackTriggers', 0]],
+  ])('%s parses and prints back', (text, path) => {
+    expect(parseFieldPath(text)).toEqual(path);
+    expect(formatFieldPath(path)).toBe(text);
+  });
+});
+
+describe('problemsAt', () => {
+  const problems = [
+    { path: 'target.name', message: 'a' },
+    { path: 'target.namespace', message: 'b' },
+    { path: 'strategy.steps[1]', message: 'c' },
+    { path: 'strategy.steps[10].setWeight', message: 'd' },
+    { path: '', message: 'e' },
+  ];
+  it.each([
+    ['target.name', ['a']],
+    ['target', ['a', 'b']],
+    ['strategy.steps[1]', ['c']],
+    ['strategy.steps', ['c', 'd']],
+    ['', ['e']],
+  ])('%s selects its own problems only', (field, messages) => {
+    expect(problemsAt(problems, field).map((p) => p.message)).toEqual(messages);
+  });
+});
+
+describe('readPlanFields', () => {
+  it('reads the key fields and one line per step', () => {
+    expect(readPlanFields(PLAN)).toEqual({
+      name: 'web-canary',
+      targetName: 'web',
+      targetNamespace: 'shop',
+      targetImage: 'registry/web:v2',
+      strategy: 'canary',
+      steps: ['set weight 10 %', 'pause 10m', 'analysis success-rate', 'pause until promoted'],
+    });
+  });
+  it.each([['- a list'], ['key: [unclosed'], ['just text']])('gives null for %j', (text) => {
+    expect(readPlanFields(text)).toBeNull();
+  });
+});
+
+describe('setPlanField', () => {
+  it('changes one field and keeps comments and the rest', () => {
+    const out = setPlanField(PLAN, ['target', 'image'], 'registry/web:v3');
+    expect(out).toContain('# comment kept');
+    expect(out).toContain('image: registry/web:v3');
+    expect(readPlanFields(out)?.targetNamespace).toBe('shop');
+  });
+  it('leaves broken YAML alone', () => {
+    expect(setPlanField('a: [', ['a'], 'x')).toBe('a: [');
+  });
+});
+
+describe('lineOfField', () => {
+  it.each([
+    [['name'], 2],
+    [['target', 'image'], 6],
+    [['strategy', 'steps', 2], 12],
+    [['strategy', 'steps', 2, 'analysis', 'templates'], 12],
+    [['target', 'missing'], 3],
+    [[], null],
+  ] as const)('%j is on line %s', (path, line) => {
+    expect(lineOfField(PLAN, [...path])).toBe(line);
+  });
+});

@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import type { HealthPoint } from '../../../src-shared/bridge/contract.ts';
+import type { Decision, SampleRecord } from '../../../src-shared/release/release.schema.ts';
+import {
+  createSeriesCache,
+  decisionMarkers,
+  drawable,
+  lowerBound,
+  nearestPoint,
+  nearestSample,
+  panWindow,
+  phaseBands,
+  splitSeries,
+  zoomWindow,
+} from '../../../src-renderer/lib/timeline.ts';
+
+function point(atMs: number, version: string, errorRate: number | null = 0.01): HealthPoint {
+  return { atMs, version, errorRate, p95Ms: 100, p99Ms: 200, rps: 50 };
+}
+
+function decision(seq: number, kind: Decision['kind'], atMs: number, stepIndex: number | null): Decision {
+  return {
+    seq,
+    kind,
+    cause: 'operator',
+    atMs,
+    by: 'engine',
+    stepIndex,
+    summary: `${kind} ${seq}`,
+    evidence: [],
+  };
+}
+
+function sample(atMs: number, metric: string, version: string, stepIndex: number | null = 0): SampleRecord {
+  return {
+    atMs,
+    source: 'analysis',
+    stepIndex,
+    group: 'g',
+    metric,
+    version,
+    query: `q-${metric}-${atMs}`,
+    outcome: 'success',
+    value: 1,
+  };
+}
+
+describe('splitSeries', () => {
+  it('splits per version, drops nulls and sorts out-of-order points', () => {
+    const s = splitSeries([point(3, 'v2'), point(1, 'v1'), point(2, 'v2', null), point(1, 'v2')]);
+    expect([...s.keys()]).toEqual(['v2', 'v1']);
+    expect(s.get('v2')!.errorRate.map((p) => p.x)).toEqual([1, 3]);
+    expect(s.get('v2')!.rps.map((p) => p.x)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('createSeriesCache', () => {
+  it('adds only appended points and starts over on a different list', () => {
+    const cache = createSeriesCache();
+    const a = [point(1, 'v1'), point(2, 'v1')];
+    expect(cache.update(a).get('v1')!.rps).toHaveLength(2);
+    expect(cache.update([...a, point(3, 'v1')]).get('v1')!.rps).toHaveLength(3);
+    expect(cache.update([point(9, 'v9')]).has('v1')).toBe(false);
+  });
+});
+
+describe('drawable', () => {
+  const pts = Array.from({ length: 10_000 }, (_, i) => ({
+    x: i * 1000,
+    y: Math.sin(i / 50) + (i === 5000 ? 10 : 0),
+  }));
+  it.each([
+    [0, 9_999_000, 500, 500],
+    [0, 99_000, 500, 100],
+    [1_000_000, 1_009_000, 5, 5],
+  ])('window %i..%i with at most %i points draws %i', (from, to, max, expected) => {
+    const d = drawable(pts, from, to, max);
+    expect(d).toHaveLength(expected);
+    expect(d[0]!.x).toBeGreaterThanOrEqual(from);
+    expect(d[d.length - 1]!.x).toBeLessThanOrEqual(to);
+  });
+  it('keeps a spike that a plain stride would drop', () => {
+    expect(drawable(pts, 0, Infinity, 200).some((p) => p.y > 5)).toBe(true);
+  });
+});
+
+describe('lowerBound and nearestPoint', () => {
+  const pts = [10, 20, 30].map((x) => ({ x, y: x }));
+  it.each([
+    [5, 0, 10],
+    [10, 0, 10],
+    [24, 2, 20],
+    [26, 2, 30],
+    [99, 3, 30],
+  ])('at %i: first index %i, nearest x %i', (x, index, nearest) => {
+    expect(lowerBound(pts, x)).toBe(index);
+    expect(nearestPoint(pts, x)?.x).toBe(nearest);
+  });
+  it('has no nearest point in an empty series', () => {
+    expect(nearestPoint([], 1)).toBeNull();
+  });
+});
+
+describe('nearestSample', () => {
+  const samples = [
+    sample(100, 'error-rate', 'v2'),
+    sample(200, 'p95-latency', 'v2'),
+    sample(300, 'error-rate', 'v1'),
+  ];
+  it.each([
+    ['errorRate', 'v2', 250, 'q-error-rate-100'],
+    ['p95Ms', 'v2', 0, 'q-p95-latency-200'],
+    ['errorRate', 'v1', 0, 'q-error-rate-300'],
+    ['p99Ms', 'v2', 0, null],
+  ] as const)('%s of %s near %i has query %s', (metric, version, x, query) => {
+    expect(nearestSample(samples, metric, version, x)?.query ?? null).toBe(query);
+  });
+});
+
+describe('decisionMarkers', () => {
+  it('marks promotions, pauses, aborts and roll-backs only, in time order', () => {
+    const m = decisionMarkers([
+      decision(1, 'promote', 300, 0),
+      decision(2, 'continue', 100, 0),
+      decision(3, 'abort', 200, 1),
+      decision(4, 'rollback', 400, null),
+      decision(5, 'pause', 50, 0),
+    ]);
+    expect(m.map((x) => x.label)).toEqual(['pause', 'abort', 'promote', 'roll back']);
+    expect(m[1]!.summary).toBe('abort 3');
+  });
+});
+
+describe('phaseBands', () => {
+  it('runs each step from its first event to the next step, the last to now', () => {
+    const steps = [
+      { index: 0, label: 'set weight 10 %', state: 'done' as const },
+      { index: 1, label: 'pause 10m', state: 'active' as const },
+    ];
+    const bands = phaseBands(
+      steps,
+      [decision(1, 'promote', 500, 1)],
+      [sample(100, 'x', 'v', 0), sample(700, 'x', 'v', 1)],
+      900,
+    );
+    expect(bands).toEqual([
+      { stepIndex: 0, label: 'set weight 10 %', fromMs: 100, toMs: 500 },
+      { stepIndex: 1, label: 'pause 10m', fromMs: 500, toMs: 900 },
+    ]);
+  });
+});
+
+describe('zoom and pan', () => {
+  const span = { fromMs: 0, toMs: 1_000_000 };
+  it.each([
+    [{ fromMs: 0, toMs: 1_000_000 }, 0.5, { fromMs: 250_000, toMs: 750_000 }],
+    [{ fromMs: 0, toMs: 100_000 }, 2, { fromMs: 0, toMs: 200_000 }],
+    [{ fromMs: 0, toMs: 1_000_000 }, 4, span],
+  ])('zooms %j by %d to %j (inside the data)', (win, factor, out) => {
+    expect(zoomWindow(win, span, factor)).toEqual(out);
+  });
+  it.each([
+    [{ fromMs: 100_000, toMs: 200_000 }, 0.5, { fromMs: 150_000, toMs: 250_000 }],
+    [{ fromMs: 0, toMs: 100_000 }, -1, { fromMs: 0, toMs: 100_000 }],
+    [{ fromMs: 900_000, toMs: 1_000_000 }, 1, { fromMs: 900_000, toMs: 1_000_000 }],
+  ])('pans %j by %d to %j (inside the data)', (win, fraction, out) => {
+    expect(panWindow(win, span, fraction)).toEqual(out);
+  });
+});
