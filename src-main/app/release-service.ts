@@ -184,11 +184,12 @@ export class ReleaseService {
         sampler: sandboxHealthSampler(sandbox, svc),
       };
     }
+    const message = `No Prometheus is configured, so a release on "${requested}" could not be judged. Start Switchyard with --prometheus URL (or SWITCHYARD_PROMETHEUS_URL).`;
+    if (!this.#o.prometheusUrl && !opts.allowWithoutPrometheus)
+      throw new DomainError('invalidConfig', message);
     const kubeconfig = await this.#o.kubeconfigFor(requested);
     const clock = createScaledClock(1);
     if (!this.#o.prometheusUrl) {
-      const message = `No Prometheus is configured, so a release on "${requested}" could not be judged. Start Switchyard with --prometheus URL (or SWITCHYARD_PROMETHEUS_URL).`;
-      if (!opts.allowWithoutPrometheus) throw new DomainError('invalidConfig', message);
       const analysis: AnalysisSource = {
         read: async (metric, params) => ({
           query: renderMetricQuery(metric, params),
