@@ -16,7 +16,12 @@ import { parseAudit } from '../engine/journal/audit-chain.ts';
 import { redactSecrets } from '../engine/journal/redact.ts';
 import { imageVersion } from '../engine/machines/release-common.ts';
 import type { StateValueLike } from '../engine/machines/projection.ts';
-import { startRelease, type PersistedRelease, type ReleaseHandle } from '../engine/runner/release-runner.ts';
+import {
+  resumeRelease,
+  startRelease,
+  type PersistedRelease,
+  type ReleaseHandle,
+} from '../engine/runner/release-runner.ts';
 import { strategyFor } from '../engine/runner/strategies.ts';
 import { createScaledClock } from '../engine/scaled-clock.ts';
 import type { AuditEntry, Journal } from '../ports/journal.port.ts';
@@ -137,6 +142,43 @@ export class ReleaseService {
     });
     this.#track(handle, plan, context, sampler, clock, [stableVersion, newVersion]);
     return handle.id;
+  }
+
+  /** Resumes an unfinished release from its journal; `abort` then sends traffic back to stable at once. */
+  async resume(id: string, then: 'continue' | 'abort'): Promise<string> {
+    if (this.#live.has(id))
+      throw new DomainError('conflict', `Release ${id} is already running in this console.`);
+    const summary = (await this.#journal.listReleases()).find((r) => r.releaseId === id);
+    if (!summary) throw new DomainError('notFound', `There is no release ${id} in the journal.`);
+    if (!summary.readable)
+      throw new DomainError('invalidConfig', `Release ${id} cannot be read: ${summary.problem}`);
+    if (!summary.unfinished)
+      throw new DomainError('conflict', `Release ${id} already ended (${summary.status}).`);
+    if (summary.header.context === REHEARSAL_CONTEXT) {
+      throw new DomainError(
+        'invalidConfig',
+        `Release ${id} was a rehearsal; its sandbox is gone, so start a new rehearsal instead.`,
+      );
+    }
+    const stored = this.#storedPlan(id);
+    if (!stored) throw new DomainError('invalidConfig', `Release ${id} has no plan in its journal.`);
+    const conn = await this.#connect('run', summary.header.context, 1, stored);
+    const ops = createKubeReleaseOps(conn.kubeconfig, stored, { releaseId: id });
+    const handle = await resumeRelease({
+      releaseId: id,
+      ops,
+      analysis: conn.analysis,
+      clock: conn.clock,
+      journal: this.#journal,
+      who: { user: this.#o.user, context: conn.context },
+    });
+    const versions = [
+      imageVersion((await ops.workloadState('stable')).image),
+      imageVersion(stored.target.image),
+    ];
+    this.#track(handle, stored, conn.context, conn.sampler, conn.clock, versions);
+    if (then === 'abort') handle.send({ type: 'ABORT', reason: 'Rolled back on resume.' }, this.#o.user);
+    return id;
   }
 
   /** Preflight of a plan on a context: queries, RBAC, a server-side dry run and the zero-downtime audit. */
@@ -416,6 +458,17 @@ export class ReleaseService {
       const x = p?.xstate as { value?: StateValueLike; context?: unknown } | null | undefined;
       if (!p || !x?.value || !x.context) return null;
       return strategyFor(p.plan, assessMeasurements, p.machine).project(x.value, x.context);
+    } catch {
+      return null;
+    }
+  }
+
+  #storedPlan(id: string): ReleasePlan | null {
+    try {
+      const record = JSON.parse(readFileSync(join(this.#releaseDir(id), JOURNAL_FILES.record), 'utf8')) as {
+        snapshot: PersistedRelease | null;
+      };
+      return record.snapshot?.plan ?? null;
     } catch {
       return null;
     }

@@ -314,6 +314,17 @@ export const requests = {
     input: z.object({ id: z.string().min(1).max(200), event: OperatorEventSchema }).strict(),
     output: z.object({ accepted: z.boolean(), message: z.string() }).strict(),
   },
+  /**
+   * Picks up an unfinished release from the journal (after a crash or restart): the machine is restored and
+   * reconciles with the cluster before acting. `abort` instead sends traffic back to stable at once.
+   * Errors: notFound, invalidConfig (a rehearsal, whose sandbox is gone, or an unreadable snapshot).
+   */
+  'release:resume': {
+    input: z
+      .object({ id: z.string().min(1).max(200), then: z.enum(['continue', 'abort']).default('continue') })
+      .strict(),
+    output: z.object({ id: z.string() }).strict(),
+  },
   /** Releases in the journal, newest first, including unreadable ones. */
   'release:list': {
     input: z.object({}).strict(),

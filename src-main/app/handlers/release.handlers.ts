@@ -9,6 +9,7 @@ type ReleaseHandlers = Pick<
   | 'plan:export'
   | 'preflight:run'
   | 'release:start'
+  | 'release:resume'
   | 'release:control'
   | 'release:list'
   | 'release:get'
@@ -32,6 +33,7 @@ export function releaseHandlers(service: ReleaseService): ReleaseHandlers {
     },
     'preflight:run': async ({ context, text }) => ({ report: await service.preflight(context, text) }),
     'release:start': async (input) => ({ id: await service.start(input) }),
+    'release:resume': async ({ id, then }) => ({ id: await service.resume(id, then) }),
     'release:control': async ({ id, event }) => service.control(id, event),
     'release:list': async () => ({ releases: await service.list() }),
     'release:get': async ({ id }) => {
