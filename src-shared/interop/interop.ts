@@ -27,7 +27,17 @@ export function readDocuments(text: string): { ok: true; docs: unknown[] } | { o
     }),
   );
   if (errors.length) return { ok: false, errors };
-  return { ok: true, docs: all.map((d) => d.toJS() as unknown).filter((d) => d !== null && d !== undefined) };
+  try {
+    return {
+      ok: true,
+      docs: all
+        .map((d) => d.toJS({ maxAliasCount: 100 }) as unknown)
+        .filter((d) => d !== null && d !== undefined),
+    };
+  } catch (err) {
+    // toJS rejects what the parser lets through: aliases without anchors, alias bombs.
+    return { ok: false, errors: [err instanceof Error ? err.message : String(err)] };
+  }
 }
 
 /** Target fields given on the command line that replace (or fill in) what the source says. */

@@ -20,7 +20,12 @@ export function parseYamlText(text: string): { ok: true; value: unknown } | { ok
       }),
     };
   }
-  return { ok: true, value: doc.toJS() };
+  try {
+    return { ok: true, value: doc.toJS({ maxAliasCount: 100 }) };
+  } catch (err) {
+    // toJS rejects what the parser lets through: aliases without anchors, alias bombs.
+    return { ok: false, errors: [err instanceof Error ? err.message : String(err)] };
+  }
 }
 
 /**

@@ -335,3 +335,28 @@ describe('bad input', () => {
     });
   });
 });
+
+describe('hostile YAML', () => {
+  it.each([['*unknown\n'], ['a: &a [1]\nb: [*a, *a, *a]\nc: &c [*b]\n']])(
+    '%j is refused or read without throwing',
+    (text) => {
+      expect(() => importPlan(text)).not.toThrow();
+      expect(() => parsePlan(text)).not.toThrow();
+    },
+  );
+  it('refuses an alias bomb with a sentence', () => {
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      ...Array.from(
+        { length: 8 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10)
+            .fill(`*${String.fromCharCode(97 + i)}`)
+            .join(', ')}]`,
+      ),
+    ].join('\n');
+    const r = parsePlan(bomb);
+    expect(r.ok).toBe(false);
+    expect(importPlan(bomb).ok).toBe(false);
+  });
+});

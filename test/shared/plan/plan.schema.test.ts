@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { STRATEGY_KINDS, ROUTER_KINDS } from '../../../src-shared/plan/plan.schema.ts';
 import { parsePlan } from '../../../src-shared/plan/plan.parse.ts';
@@ -267,5 +268,35 @@ describe('defaultPlan', () => {
         ]),
       );
     }
+  });
+});
+
+describe('parsePlan robustness', () => {
+  it('never throws, whatever it is given', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.anything(), fc.string(), fc.json()), (input) => {
+        const result = parsePlan(input);
+        if (!result.ok) {
+          expect(result.errors.length).toBeGreaterThan(0);
+          for (const e of result.errors) expect(typeof e).toBe('string');
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reports a wrong value anywhere in a valid plan without throwing', () => {
+    const plan = defaultPlan('canary', target) as unknown as Record<string, unknown>;
+    fc.assert(
+      fc.property(
+        fc.constantFrom('name', 'target', 'router', 'strategy', 'analysis', 'rollbackTriggers', 'onFailure'),
+        fc.anything(),
+        (key, value) => {
+          const result = parsePlan({ ...plan, [key]: value });
+          if (!result.ok) expect(result.errors.every((e) => e.length > 0)).toBe(true);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
