@@ -1,0 +1,97 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defaultPlan } from '../../../src-shared/plan/plan.defaults.ts';
+import { createEngine, type Engine } from '../../../src-main/app/engine.ts';
+import { createSandboxProvider, type EmbeddedSandbox } from '../../../src-main/app/sandbox-provider.ts';
+
+const sandbox = createSandboxProvider({ speed: 60 });
+/** The same sandbox for both engines: closing the first console must not take the cluster with it. */
+const shared: EmbeddedSandbox = { ...sandbox, close: async () => {} };
+const dataDir = mkdtempSync(join(tmpdir(), 'sy-resume-'));
+const engines: Engine[] = [];
+
+function engine(): Engine {
+  const e = createEngine({
+    shell: 'web',
+    version: 'test',
+    env: { KUBECONFIG: '/nonexistent' },
+    sandbox: shared,
+    dataDir,
+  });
+  engines.push(e);
+  return e;
+}
+
+afterAll(async () => {
+  for (const e of engines) await e.dispose();
+  await sandbox.close();
+});
+
+const plan = stringify({
+  ...defaultPlan('canary', {
+    namespace: 'platform-production',
+    name: 'workflow-engine',
+    image: 'registry.platform.com/workflow-engine:v1.25.0',
+  }),
+  strategy: { kind: 'canary', steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 100 }] },
+});
+
+describe('a release survives the console closing', () => {
+  it('is found unfinished, resumes where it was, and applies nothing twice', async () => {
+    const first = engine();
+    const { id } = await first.handlers['release:start']({
+      mode: 'run',
+      context: 'sandbox',
+      text: plan,
+      speed: 1,
+      stepThrough: false,
+    });
+    await expect
+      .poll(async () => (await first.handlers['release:get']({ id })).snapshot?.status, { timeout: 20_000 })
+      .toBe('paused');
+    await first.dispose();
+
+    const second = engine();
+    const listed = (await second.handlers['release:list']({})).releases.find((r) => r.id === id);
+    expect(listed?.status).toBe('paused');
+    await second.handlers['release:resume']({ id, then: 'continue' });
+    const resumed = await second.handlers['release:get']({ id });
+    expect(resumed.snapshot?.traffic.intended).toMatchObject({ canary: 20 });
+    expect(await second.handlers['release:control']({ id, event: { type: 'PROMOTE' } })).toMatchObject({
+      accepted: true,
+    });
+    await expect
+      .poll(async () => (await second.handlers['release:get']({ id })).snapshot?.status, { timeout: 30_000 })
+      .toBe('completed');
+
+    const writes = (await sandbox.handle())
+      .audit()
+      .filter((w) => w.resource === 'virtualservices' && w.name === 'workflow-engine');
+    const weights = writes.map((w) => w.digest);
+    expect(new Set(weights).size).toBe(weights.length);
+    const audit = (await second.handlers['release:get']({ id })).audit.map((a) => a.what);
+    expect(audit).toContain('resume');
+  }, 90_000);
+
+  it('says why a rehearsal cannot be resumed', async () => {
+    const e = engine();
+    const { id } = await e.handlers['release:start']({
+      mode: 'rehearse',
+      context: 'sandbox',
+      text: plan,
+      speed: 10,
+      stepThrough: false,
+    });
+    await expect
+      .poll(async () => (await e.handlers['release:get']({ id })).snapshot?.status, { timeout: 20_000 })
+      .toBe('paused');
+    await e.dispose();
+    await expect(engine().handlers['release:resume']({ id, then: 'continue' })).rejects.toMatchObject({
+      kind: 'invalidConfig',
+      message: expect.stringMatching(/rehearsal/),
+    });
+  }, 60_000);
+});
