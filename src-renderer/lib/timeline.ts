@@ -17,51 +17,59 @@ export interface XY {
   y: number;
 }
 
-/** The full points of one version, oldest first, split per metric; null values are left out. */
-export type VersionSeries = Record<HealthMetric, XY[]>;
+/**
+ * The full points of one version, column-wise (cheap to keep for 24 h of 1-second points):
+ * `xs` are times (ms since the epoch, ascending), `values[metric][i]` the value at `xs[i]`, NaN for no data.
+ */
+export interface VersionSeries {
+  xs: number[];
+  values: Record<HealthMetric, number[]>;
+}
 
 const lttb = createLTTB<XY>({ x: 'x', y: 'y' });
 
+function emptySeries(): VersionSeries {
+  return { xs: [], values: { errorRate: [], p95Ms: [], p99Ms: [], rps: [] } };
+}
+
+function insertAt(s: VersionSeries, i: number, p: HealthPoint): void {
+  s.xs.splice(i, 0, p.atMs);
+  for (const { key } of HEALTH_METRICS) s.values[key].splice(i, 0, p[key] ?? Number.NaN);
+}
+
 /**
- * Adds health points to per-version series in place (sorted by time; null values left out).
- * Used incrementally by the live timeline: only new points are visited.
+ * Adds health points to per-version series in place, keeping every point in time order.
+ * Used incrementally by the live timeline: only points from index `from` are visited.
  */
 export function appendSeries(
   into: Map<string, VersionSeries>,
   points: readonly HealthPoint[],
   from = 0,
 ): void {
-  const touched = new Set<VersionSeries>();
   for (let i = from; i < points.length; i++) {
     const p = points[i]!;
     let s = into.get(p.version);
     if (!s) {
-      s = { errorRate: [], p95Ms: [], p99Ms: [], rps: [] };
+      s = emptySeries();
       into.set(p.version, s);
     }
-    touched.add(s);
-    for (const { key } of HEALTH_METRICS) {
-      const v = p[key];
-      if (v !== null) s[key].push({ x: p.atMs, y: v });
+    const n = s.xs.length;
+    if (n > 0 && s.xs[n - 1]! > p.atMs) {
+      // Late points are rare; insert them where they belong.
+      insertAt(s, lowerBound(s.xs, p.atMs + 1), p);
+      continue;
     }
-  }
-  for (const s of touched) {
-    for (const { key } of HEALTH_METRICS) {
-      const arr = s[key];
-      // Points arrive in order; sort only when they did not.
-      for (let i = Math.max(1, arr.length - (points.length - from)); i < arr.length; i++) {
-        if (arr[i - 1]!.x > arr[i]!.x) {
-          arr.sort((a, b) => a.x - b.x);
-          break;
-        }
-      }
-    }
+    s.xs.push(p.atMs);
+    s.values.errorRate.push(p.errorRate ?? Number.NaN);
+    s.values.p95Ms.push(p.p95Ms ?? Number.NaN);
+    s.values.p99Ms.push(p.p99Ms ?? Number.NaN);
+    s.values.rps.push(p.rps ?? Number.NaN);
   }
 }
 
 /**
- * Splits health points into one series per version and metric, keeping every point.
- * @returns version → metric → points sorted by time.
+ * Splits health points into one series per version, keeping every point.
+ * @returns version → column-wise series sorted by time.
  */
 export function splitSeries(points: readonly HealthPoint[]): Map<string, VersionSeries> {
   const out = new Map<string, VersionSeries>();
@@ -73,13 +81,11 @@ export function splitSeries(points: readonly HealthPoint[]): Map<string, Version
 export function seriesSpan(series: Map<string, VersionSeries>): { fromMs: number; toMs: number } | null {
   let fromMs = Infinity;
   let toMs = -Infinity;
-  for (const s of series.values())
-    for (const { key } of HEALTH_METRICS) {
-      const arr = s[key];
-      if (arr.length === 0) continue;
-      fromMs = Math.min(fromMs, arr[0]!.x);
-      toMs = Math.max(toMs, arr[arr.length - 1]!.x);
-    }
+  for (const s of series.values()) {
+    if (s.xs.length === 0) continue;
+    fromMs = Math.min(fromMs, s.xs[0]!);
+    toMs = Math.max(toMs, s.xs[s.xs.length - 1]!);
+  }
   return fromMs === Infinity ? null : { fromMs, toMs };
 }
 
@@ -113,35 +119,74 @@ function clampWindow(
   return { fromMs, toMs: fromMs + width };
 }
 
-/** The index of the first point at or after `x` (binary search; `points.length` when none). */
-export function lowerBound(points: readonly XY[], x: number): number {
+/** The index of the first time at or after `x` in ascending `xs` (binary search; `xs.length` when none). */
+export function lowerBound(xs: readonly number[], x: number): number {
   let lo = 0;
-  let hi = points.length;
+  let hi = xs.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (points[mid]!.x < x) lo = mid + 1;
+    if (xs[mid]! < x) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
 /**
- * What is drawn of a series inside a time window: at most `maxPoints` points chosen by LTTB,
- * the full series is untouched (hover and export read it).
+ * What is drawn of one metric of a series inside a time window: at most `maxPoints` points.
+ * Long ranges first keep each bucket's minimum and maximum (so no spike is lost and LTTB gets a few
+ * thousand points instead of 86 400), then LTTB picks the drawn points. The full series is untouched.
  */
-export function drawable(points: readonly XY[], fromMs: number, toMs: number, maxPoints: number): XY[] {
-  const slice = points.slice(lowerBound(points, fromMs), lowerBound(points, toMs + 1));
-  if (slice.length <= maxPoints) return slice;
-  return lttb(slice, maxPoints) as XY[];
+export function drawable(
+  series: VersionSeries,
+  metric: HealthMetric,
+  fromMs: number,
+  toMs: number,
+  maxPoints: number,
+): XY[] {
+  const { xs } = series;
+  const ys = series.values[metric];
+  const i0 = lowerBound(xs, fromMs);
+  const i1 = lowerBound(xs, toMs + 1);
+  const out: XY[] = [];
+  if (i1 - i0 <= maxPoints) {
+    for (let i = i0; i < i1; i++) if (!Number.isNaN(ys[i]!)) out.push({ x: xs[i]!, y: ys[i]! });
+    return out;
+  }
+  const buckets = maxPoints * 2;
+  const size = (i1 - i0) / buckets;
+  for (let b = 0; b < buckets; b++) {
+    const start = i0 + Math.floor(b * size);
+    const end = Math.min(i1, i0 + Math.floor((b + 1) * size));
+    let lo = -1;
+    let hi = -1;
+    for (let i = start; i < end; i++) {
+      const y = ys[i]!;
+      if (Number.isNaN(y)) continue;
+      if (lo === -1 || y < ys[lo]!) lo = i;
+      if (hi === -1 || y > ys[hi]!) hi = i;
+    }
+    if (lo === -1) continue;
+    const first = Math.min(lo, hi);
+    const second = Math.max(lo, hi);
+    out.push({ x: xs[first]!, y: ys[first]! });
+    if (second !== first) out.push({ x: xs[second]!, y: ys[second]! });
+  }
+  return out.length <= maxPoints ? out : (lttb(out, maxPoints) as XY[]);
 }
 
-/** The point of the full series closest in time to `x`, or null when the series is empty. */
-export function nearestPoint(points: readonly XY[], x: number): XY | null {
-  if (points.length === 0) return null;
-  const i = lowerBound(points, x);
-  const after = points[Math.min(i, points.length - 1)]!;
-  const before = points[Math.max(i - 1, 0)]!;
-  return Math.abs(before.x - x) <= Math.abs(after.x - x) ? before : after;
+/** The point with data of one metric closest in time to `x`, or null when there is none. */
+export function nearestPoint(series: VersionSeries, metric: HealthMetric, x: number): XY | null {
+  const { xs } = series;
+  const ys = series.values[metric];
+  const i = lowerBound(xs, x);
+  let after = i;
+  while (after < xs.length && Number.isNaN(ys[after]!)) after++;
+  let before = i - 1;
+  while (before >= 0 && Number.isNaN(ys[before]!)) before--;
+  const candidates = [before, after].filter((j) => j >= 0 && j < xs.length);
+  if (candidates.length === 0) return null;
+  const best = candidates.reduce((a, b) => (Math.abs(xs[b]! - x) < Math.abs(xs[a]! - x) ? b : a));
+  return { x: xs[best]!, y: ys[best]! };
 }
 
 /** The metric names the engine's samples use for a timeline series (best effort, by name). */

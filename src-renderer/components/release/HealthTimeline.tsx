@@ -200,15 +200,15 @@ export function HealthTimeline({
       out[m.key] = versions.map((v, i) => ({
         version: v,
         colour: VERSION_COLOURS[i % VERSION_COLOURS.length]!,
-        data: drawable(series.get(v)![m.key], win.fromMs, win.toMs, maxPoints),
+        data: drawable(series.get(v)!, m.key, win.fromMs, win.toMs, maxPoints),
       }));
     }
     return out;
   }, [series, versions, win.fromMs, win.toMs, maxPoints]);
 
   const overview = useMemo(() => {
-    const first = versions[0] ? series.get(versions[0])!.rps : [];
-    return drawable(first, -Infinity, Infinity, 200);
+    const first = versions[0] ? series.get(versions[0]) : undefined;
+    return first ? drawable(first, 'rps', -Infinity, Infinity, 200) : [];
   }, [series, versions]);
 
   const tooltip = (metric: HealthMetric, x: number) => {
@@ -217,7 +217,7 @@ export function HealthTimeline({
       <div className="tooltip">
         <div className="muted">{formatClock(x)}</div>
         {versions.map((v) => {
-          const p = nearestPoint(series.get(v)![metric], x);
+          const p = nearestPoint(series.get(v)!, metric, x);
           const s = nearestSample(samples, metric, v, x);
           return (
             <div key={v}>

@@ -12,6 +12,7 @@ import {
   phaseBands,
   splitSeries,
   zoomWindow,
+  type VersionSeries,
 } from '../../../src-renderer/lib/timeline.ts';
 
 function point(atMs: number, version: string, errorRate: number | null = 0.01): HealthPoint {
@@ -46,11 +47,11 @@ function sample(atMs: number, metric: string, version: string, stepIndex: number
 }
 
 describe('splitSeries', () => {
-  it('splits per version, drops nulls and sorts out-of-order points', () => {
+  it('splits per version, keeps no-data as NaN and puts late points in time order', () => {
     const s = splitSeries([point(3, 'v2'), point(1, 'v1'), point(2, 'v2', null), point(1, 'v2')]);
     expect([...s.keys()]).toEqual(['v2', 'v1']);
-    expect(s.get('v2')!.errorRate.map((p) => p.x)).toEqual([1, 3]);
-    expect(s.get('v2')!.rps.map((p) => p.x)).toEqual([1, 2, 3]);
+    expect(s.get('v2')!.xs).toEqual([1, 2, 3]);
+    expect(s.get('v2')!.values.errorRate).toEqual([0.01, Number.NaN, 0.01]);
   });
 });
 
@@ -58,46 +59,58 @@ describe('createSeriesCache', () => {
   it('adds only appended points and starts over on a different list', () => {
     const cache = createSeriesCache();
     const a = [point(1, 'v1'), point(2, 'v1')];
-    expect(cache.update(a).get('v1')!.rps).toHaveLength(2);
-    expect(cache.update([...a, point(3, 'v1')]).get('v1')!.rps).toHaveLength(3);
+    expect(cache.update(a).get('v1')!.xs).toHaveLength(2);
+    expect(cache.update([...a, point(3, 'v1')]).get('v1')!.xs).toEqual([1, 2, 3]);
     expect(cache.update([point(9, 'v9')]).has('v1')).toBe(false);
   });
 });
 
+function series(ys: number[]): VersionSeries {
+  return {
+    xs: ys.map((_, i) => i * 1000),
+    values: { errorRate: ys, p95Ms: ys, p99Ms: ys, rps: ys },
+  };
+}
+
 describe('drawable', () => {
-  const pts = Array.from({ length: 10_000 }, (_, i) => ({
-    x: i * 1000,
-    y: Math.sin(i / 50) + (i === 5000 ? 10 : 0),
-  }));
+  const s = series(Array.from({ length: 10_000 }, (_, i) => Math.sin(i / 50) + (i === 5003 ? 10 : 0)));
   it.each([
     [0, 9_999_000, 500, 500],
     [0, 99_000, 500, 100],
     [1_000_000, 1_009_000, 5, 5],
   ])('window %i..%i with at most %i points draws %i', (from, to, max, expected) => {
-    const d = drawable(pts, from, to, max);
+    const d = drawable(s, 'errorRate', from, to, max);
     expect(d).toHaveLength(expected);
     expect(d[0]!.x).toBeGreaterThanOrEqual(from);
     expect(d[d.length - 1]!.x).toBeLessThanOrEqual(to);
+    expect(d.every((p, i) => i === 0 || p.x > d[i - 1]!.x)).toBe(true);
   });
-  it('keeps a spike that a plain stride would drop', () => {
-    expect(drawable(pts, 0, Infinity, 200).some((p) => p.y > 5)).toBe(true);
+  it('keeps a one-second spike in a day-long range', () => {
+    expect(drawable(s, 'errorRate', 0, Infinity, 200).some((p) => p.y > 5)).toBe(true);
+  });
+  it('leaves out no-data points', () => {
+    expect(drawable(series([1, Number.NaN, 3]), 'rps', 0, Infinity, 10).map((p) => p.y)).toEqual([1, 3]);
   });
 });
 
 describe('lowerBound and nearestPoint', () => {
-  const pts = [10, 20, 30].map((x) => ({ x, y: x }));
+  const s = {
+    xs: [10, 20, 30, 40],
+    values: { errorRate: [10, 20, 30, Number.NaN], p95Ms: [], p99Ms: [], rps: [] },
+  };
   it.each([
     [5, 0, 10],
     [10, 0, 10],
     [24, 2, 20],
     [26, 2, 30],
-    [99, 3, 30],
-  ])('at %i: first index %i, nearest x %i', (x, index, nearest) => {
-    expect(lowerBound(pts, x)).toBe(index);
-    expect(nearestPoint(pts, x)?.x).toBe(nearest);
+    [39, 3, 30],
+    [99, 4, 30],
+  ])('at %i: first index %i, nearest point with data at %i', (x, index, nearest) => {
+    expect(lowerBound(s.xs, x)).toBe(index);
+    expect(nearestPoint(s, 'errorRate', x)?.x).toBe(nearest);
   });
   it('has no nearest point in an empty series', () => {
-    expect(nearestPoint([], 1)).toBeNull();
+    expect(nearestPoint(series([]), 'rps', 1)).toBeNull();
   });
 });
 
