@@ -246,8 +246,8 @@ export function planToArgo(plan: ReleasePlan): { documents: Doc[]; unsupported: 
     );
     const steps = s.percentages.flatMap((p) => [
       { setWeight: p },
-      ...(s.analysisTemplates.length
-        ? [{ analysis: { templates: templateRefs(s.analysisTemplates), args } }]
+      ...(s.analysis.length
+        ? [{ analysis: { templates: templateRefs(s.analysis), args } }]
         : [{ pause: { duration: s.stepDuration } }]),
     ]);
     const bg = background([], 0);

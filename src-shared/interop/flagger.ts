@@ -122,7 +122,7 @@ export function planToFlagger(plan: ReleasePlan): { documents: Doc[]; unsupporte
     unsupported.push(
       `strategy: flag-rollout raises flag "${s.flag}"; Flagger shifts traffic instead (exported with the same percentages)`,
     );
-    collect(s.analysisTemplates);
+    collect(s.analysis);
     interval = s.stepDuration;
     analysis.stepWeights = s.percentages.filter((p) => p < 100);
   } else if (s.kind === 'blue-green') {

@@ -136,7 +136,7 @@ function strategyFor(kind: StrategyKind, target: DefaultPlanTarget): ReleasePlan
         flag: `${target.name}-release`,
         percentages: [5, 25, 50, 100],
         stepDuration: '10m',
-        analysisTemplates: ['initial-canary'],
+        analysis: ['initial-canary'],
       };
   }
 }

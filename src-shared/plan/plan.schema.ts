@@ -304,7 +304,7 @@ export const FlagRolloutStrategySchema = z.strictObject({
   /** Time spent at each percentage (a duration). */
   stepDuration: DurationSchema.default('10m'),
   /** Analysis templates run at each percentage. */
-  analysisTemplates: z.array(name).default([]),
+  analysis: z.array(name).default([]),
   /** Flag evaluation failures serve the old behaviour; always true. */
   failClosed: z.literal(true, { error: 'must be true: flag evaluation always fails closed' }).default(true),
 });
@@ -479,7 +479,7 @@ function checkPlan(plan: z.infer<typeof ReleasePlanSchema>, ctx: z.RefinementCtx
     }
   }
   if (s.kind === 'flag-rollout') {
-    known(s.analysisTemplates, ['strategy', 'analysisTemplates']);
+    known(s.analysis, ['strategy', 'analysis']);
     s.percentages.forEach((p, i) => {
       const prev = s.percentages[i - 1];
       if (prev !== undefined && p <= prev)
