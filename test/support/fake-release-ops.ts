@@ -41,8 +41,10 @@ export class FakeReleaseOps implements ReleaseOps {
   active: Colour = 'blue';
   colourImages: Record<Colour, string>;
   revisions: string[];
-  /** Pod state the rolling workload reports after `setImage` of a bad image. */
+  /** Overrides of what the stable workload reports (e.g. failing pods after a bad image). */
   rollout: Partial<WorkloadState> = {};
+  /** Overrides of what a colour's workload reports (e.g. never ready). */
+  colourState: Partial<Record<Colour, Partial<WorkloadState>>> = {};
   smokeFails = false;
   jobFails = new Set<string>();
   private broken: ClusterErrorKind | null = null;
@@ -184,7 +186,7 @@ export class FakeReleaseOps implements ReleaseOps {
       restarts: 0,
       failingPods: 0,
       progressDeadlineExceeded: false,
-      ...(which === 'stable' ? this.rollout : {}),
+      ...(which === 'stable' ? this.rollout : which === 'canary' ? {} : this.colourState[which]),
     };
   }
   async runJob(spec: JobSpec): Promise<JobResult> {

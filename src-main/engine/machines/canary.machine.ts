@@ -1,12 +1,7 @@
 import { and, assign, setup } from 'xstate';
 import { durationMs } from '../../../src-shared/plan/duration.ts';
 import type { CanaryStep, CanaryStrategy } from '../../../src-shared/plan/plan.schema.ts';
-import type {
-  Decision,
-  Evidence,
-  OperatorEvent,
-  PauseInfo,
-} from '../../../src-shared/release/release.schema.ts';
+import type { Decision, Evidence, OperatorEvent } from '../../../src-shared/release/release.schema.ts';
 import {
   analysisEvidence,
   applyAnalysisReadings,
@@ -26,7 +21,12 @@ import {
   baseActors,
   baseContext,
   opActor,
+  atOf,
+  byOf,
+  operatorDecision,
   pauseForError,
+  pausedFor,
+  reasonOf,
   type AnalysisCounter,
   type ReleaseContextBase,
   type ReleaseInput,
@@ -69,46 +69,8 @@ export function canaryStepLabel(step: CanaryStep): string {
   return `analysis ${step.analysis.templates.join(', ')}`;
 }
 
-const byOf = (event: { by?: string }) => event.by ?? 'operator';
-const atOf = (context: CanaryContext, event: { atMs?: number }) => event.atMs ?? context.nowMs ?? 0;
-const reasonOf = (event: { reason?: string }) => (event.reason ? ` (${event.reason})` : '');
-
 function decide(context: CanaryContext, d: Omit<Decision, 'seq'>): Decision[] {
   return appendDecision(context.decisions, d);
-}
-
-function operatorDecision(
-  context: CanaryContext,
-  event: { atMs?: number; by?: string },
-  kind: Decision['kind'],
-  stepIndex: number,
-  summary: string,
-): Decision[] {
-  return decide(context, {
-    kind,
-    cause: 'operator',
-    atMs: atOf(context, event),
-    by: byOf(event),
-    stepIndex,
-    summary,
-    evidence: [],
-  });
-}
-
-/** The context change of an engine pause: the pause itself and its decision. */
-function pausedFor(context: CanaryContext, pause: PauseInfo, stepIndex: number | null) {
-  return {
-    pause,
-    decisions: decide(context, {
-      kind: 'pause',
-      cause: pause.cause,
-      atMs: pause.sinceMs,
-      by: 'engine',
-      stepIndex,
-      summary: pause.message,
-      evidence: [],
-    }),
-  };
 }
 
 const advance = (context: CanaryContext) => ({

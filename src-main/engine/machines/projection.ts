@@ -5,8 +5,10 @@ import type {
   StepView,
   TrafficView,
 } from '../../../src-shared/release/release.schema.ts';
+import type { BlueGreenContext } from './blue-green.machine.ts';
 import { canaryStepLabel, type CanaryContext } from './canary.machine.ts';
 import type { ReleaseContextBase } from './release-common.ts';
+import type { RollingContext } from './rolling.machine.ts';
 
 /** A machine state value: a state name, or nested regions. */
 export type StateValueLike = string | { [key: string]: StateValueLike | undefined };
@@ -79,4 +81,63 @@ export function projectCanary(value: StateValueLike, context: CanaryContext): Re
     currentStep: context.stepIndex < steps.length && !finished ? context.stepIndex : null,
     steps: stepViews,
   };
+}
+
+/** A fixed sequence of stages, as `[state name, label]`, shown as the steps of a step-less strategy. */
+type Stages = readonly (readonly [string, string])[];
+
+function stageViews(
+  stages: Stages,
+  phase: string,
+  status: ReleaseRunStatus,
+): { steps: StepView[]; current: number | null } {
+  const segments = phase.split('.');
+  const at = stages.findIndex(([name]) => segments.includes(name));
+  const steps = stages.map(([, label], index): StepView => {
+    if (status === 'completed') return { index, label, state: 'done' };
+    if (at < 0) return { index, label, state: status === 'running' ? 'pending' : 'skipped' };
+    if (index < at) return { index, label, state: 'done' };
+    if (index === at) return { index, label, state: 'active' };
+    return { index, label, state: 'pending' };
+  });
+  return { steps, current: at < 0 || status === 'completed' ? null : at };
+}
+
+const BLUE_GREEN_STAGES: Stages = [
+  ['locating', 'find the active colour'],
+  ['deploying', 'deploy the idle colour'],
+  ['ready', 'wait until ready'],
+  ['warming', 'warm up'],
+  ['smoking', 'smoke checks'],
+  ['switching', 'switch traffic'],
+  ['settling', 'settle'],
+  ['validating', 'validate'],
+];
+
+const ROLLING_STAGES: Stages = [
+  ['setting', 'set the image'],
+  ['following', 'follow the rollout'],
+  ['validating', 'validate'],
+];
+
+function terminalStatus(phase: string): ReleaseRunStatus {
+  if (phase === 'completed') return 'completed';
+  if (phase === 'rolledBack') return 'rolledBack';
+  if (phase === 'abandoned') return 'aborted';
+  if (/(^|\.)held$/.test(phase)) return 'paused';
+  return 'running';
+}
+
+/** The renderer's view of a blue-green release. */
+export function projectBlueGreen(value: StateValueLike, context: BlueGreenContext): ReleaseSnapshot {
+  const status = terminalStatus(phaseOf(value));
+  const { steps, current } = stageViews(BLUE_GREEN_STAGES, phaseOf(value), status);
+  return { ...baseProjection('blue-green', value, context, status), currentStep: current, steps };
+}
+
+/** The renderer's view of a rolling release. */
+export function projectRolling(value: StateValueLike, context: RollingContext): ReleaseSnapshot {
+  const status = terminalStatus(phaseOf(value));
+  const { steps, current } = stageViews(ROLLING_STAGES, phaseOf(value), status);
+  return { ...baseProjection('rolling', value, context, status), currentStep: current, steps };
 }

@@ -4,6 +4,7 @@ import type { MetricQueryParams, MetricQuerySource } from '../../../src-shared/p
 import type {
   Decision,
   DecisionCause,
+  Evidence,
   MeasurementOutcome,
   PauseInfo,
   SampleRecord,
@@ -224,4 +225,77 @@ export function pauseForError(error: unknown, doing: string, atMs: number): Paus
     ? `The cluster could not be reached while ${doing} (${detail.replace(/\.$/, '')}). The release is paused and changes nothing until an operator resumes it.`
     : `${doing.charAt(0).toUpperCase()}${doing.slice(1)} failed (${detail.replace(/\.$/, '')}). The release is paused until an operator resumes or aborts it.`;
   return { cause, message, sinceMs: atMs };
+}
+
+/** The operator named on an event (the runner stamps it), or `operator`. */
+export const byOf = (event: { by?: string }) => event.by ?? 'operator';
+/** The clock time of an event, or the latest time the machine has seen. */
+export const atOf = (context: ReleaseContextBase, event: { atMs?: number }) =>
+  event.atMs ?? context.nowMs ?? 0;
+/** ` (reason)` when the operator gave one. */
+export const reasonOf = (event: { reason?: string }) => (event.reason ? ` (${event.reason})` : '');
+
+/** The decisions with an operator's decision appended. */
+export function operatorDecision(
+  context: ReleaseContextBase,
+  event: { atMs?: number; by?: string },
+  kind: Decision['kind'],
+  stepIndex: number | null,
+  summary: string,
+): Decision[] {
+  return appendDecision(context.decisions, {
+    kind,
+    cause: 'operator',
+    atMs: atOf(context, event),
+    by: byOf(event),
+    stepIndex,
+    summary,
+    evidence: [],
+  });
+}
+
+/** The context change of an engine pause: the pause itself and its decision. */
+export function pausedFor(context: ReleaseContextBase, pause: PauseInfo, stepIndex: number | null) {
+  return {
+    pause,
+    decisions: appendDecision(context.decisions, {
+      kind: 'pause',
+      cause: pause.cause,
+      atMs: pause.sinceMs,
+      by: 'engine',
+      stepIndex,
+      summary: pause.message,
+      evidence: [],
+    }),
+  };
+}
+
+/** The decisions with an engine decision appended, stamped with the latest clock time the machine saw. */
+export function engineDecision(
+  context: ReleaseContextBase,
+  kind: Decision['kind'],
+  cause: DecisionCause,
+  summary: string,
+  evidence: Evidence[] = [],
+  stepIndex: number | null = null,
+): Decision[] {
+  return appendDecision(context.decisions, {
+    kind,
+    cause,
+    atMs: context.nowMs ?? 0,
+    by: 'engine',
+    stepIndex,
+    summary,
+    evidence,
+  });
+}
+
+/** The context change when a cluster operation failed at `stage`: a pause naming it, retried there on RESUME. */
+export function stuckWith<S extends string>(
+  context: ReleaseContextBase,
+  error: unknown,
+  stage: S,
+  doing: string,
+) {
+  return { stuckAt: stage, ...pausedFor(context, pauseForError(error, doing, context.nowMs ?? 0), null) };
 }

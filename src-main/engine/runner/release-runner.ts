@@ -22,6 +22,7 @@ import type { AnalysisSource, ReleaseOps } from '../../ports/release.port.ts';
 import { newReleaseId } from '../journal/file-journal.ts';
 import type { StateValueLike } from '../machines/projection.ts';
 import type { AnalysisCounter } from '../machines/release-common.ts';
+import { validationMachine } from '../machines/validation.machine.ts';
 import { bindReleaseActors } from './release-actors.ts';
 import { strategyFor, type StrategyEntry } from './strategies.ts';
 
@@ -221,6 +222,8 @@ function run(
   };
 
   const actors = bindReleaseActors({ ops: deps.ops, analysis: deps.analysis, clock }, gate);
+  // Child machines get the same actors: implementations are not inherited from the parent.
+  actors.validation = validationMachine.provide({ actors } as never);
   const machine = (entry.machine as AnyStateMachine).provide({ actors } as never);
   const input = { releaseId, plan };
   actor = restored
@@ -267,7 +270,7 @@ function run(
         ? (view.pause?.message ?? 'The release is paused.')
         : (lastDecision?.summary ?? `The release ended ${view.status}.`);
     const kind: ReleaseOutcome['kind'] = view.status === 'running' ? 'stopped' : view.status;
-    const final = pausedStop || view.status === 'completed' || view.status === 'rolledBack';
+    const final = pausedStop || (actor as AnyActor).getSnapshot().status === 'done';
     if (pausedStop) {
       stopped = true;
       queueMicrotask(() => actor?.stop());

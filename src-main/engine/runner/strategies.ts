@@ -3,7 +3,14 @@ import { DomainError } from '../../../src-shared/bridge/errors.ts';
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
 import type { ReleaseSnapshot } from '../../../src-shared/release/release.schema.ts';
 import { createCanaryMachine, type CanaryContext } from '../machines/canary.machine.ts';
-import { projectCanary, type StateValueLike } from '../machines/projection.ts';
+import { blueGreenMachine, type BlueGreenContext } from '../machines/blue-green.machine.ts';
+import {
+  projectBlueGreen,
+  projectCanary,
+  projectRolling,
+  type StateValueLike,
+} from '../machines/projection.ts';
+import { rollingMachine, type RollingContext } from '../machines/rolling.machine.ts';
 import type { AnalysisCounter } from '../machines/release-common.ts';
 
 /** A strategy the runner can drive: its machine and how its state is projected for the renderer. */
@@ -15,7 +22,7 @@ export interface StrategyEntry {
 }
 
 /** Machine names the runner knows, for restoring a journaled release. */
-export type MachineName = 'canary';
+export type MachineName = 'canary' | 'blue-green' | 'rolling';
 
 /**
  * The machine that runs `plan`, or for a restored release the one named `name`.
@@ -29,6 +36,18 @@ export function strategyFor(plan: ReleasePlan, count: AnalysisCounter, name?: st
         name: 'canary',
         machine: createCanaryMachine(count),
         project: (value, context) => projectCanary(value, context as CanaryContext),
+      };
+    case 'blue-green':
+      return {
+        name: 'blue-green',
+        machine: blueGreenMachine,
+        project: (value, context) => projectBlueGreen(value, context as BlueGreenContext),
+      };
+    case 'rolling':
+      return {
+        name: 'rolling',
+        machine: rollingMachine,
+        project: (value, context) => projectRolling(value, context as RollingContext),
       };
     default:
       throw new DomainError('invalidPlan', `The engine cannot run a ${kind} release yet.`);

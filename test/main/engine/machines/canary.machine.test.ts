@@ -1,24 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startRelease, type ReleaseHandle } from '../../../../src-main/engine/runner/release-runner.ts';
-import type { ReleaseSnapshot } from '../../../../src-shared/release/release.schema.ts';
-import { canaryPlan, createHarness, type Harness } from '../runner/release-harness.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
+import { canaryPlan, statusIs as is, useHarness, type Harness } from '../runner/release-harness.ts';
 
+const harness = useHarness();
 let h: Harness;
-let handle: ReleaseHandle | undefined;
-beforeEach(async () => {
-  h = await createHarness();
+beforeEach(() => {
+  h = harness.h();
 });
-afterEach(async () => {
-  await handle?.stop();
-  handle = undefined;
-  await h.cleanup();
-});
-
-const is = (status: ReleaseSnapshot['status']) => (s: ReleaseSnapshot) => s.status === status;
 
 describe('canary machine', () => {
   it('walks every step on healthy numbers and ends with all traffic on the new version', async () => {
-    handle = await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'good' });
+    const handle = harness.track(await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'good' }));
     const end = await h.runUntil(handle, is('completed'));
     expect(h.ops.weights).toEqual({ stable: 100, canary: 0 });
     expect(h.ops.stableImage).toBe('registry.platform.com/workflow-engine:v1.25.0');
@@ -31,7 +23,7 @@ describe('canary machine', () => {
 
   it('aborts on a failing metric, citing the query, the samples and the counter arithmetic', async () => {
     h.analysis.set('latency-p95', 800, 'v1.25.0');
-    handle = await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'faulty' });
+    const handle = harness.track(await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'faulty' }));
     const end = await h.runUntil(handle, is('aborted'));
     expect(h.ops.weights).toEqual({ stable: 100, canary: 0 });
     expect(h.ops.canary?.replicas).toBe(0);
@@ -53,11 +45,13 @@ describe('canary machine', () => {
 
   it('pauses instead of aborting when the plan says onFailure: pause, and RESUME re-measures', async () => {
     h.analysis.set('error-rate', 0.05, 'v1.25.0');
-    handle = await startRelease({
-      ...h.deps,
-      plan: canaryPlan({ onFailure: 'pause', rollbackTriggers: [] }),
-      releaseId: 'fail-pause',
-    });
+    const handle = harness.track(
+      await startRelease({
+        ...h.deps,
+        plan: canaryPlan({ onFailure: 'pause', rollbackTriggers: [] }),
+        releaseId: 'fail-pause',
+      }),
+    );
     const paused = await h.runUntil(handle, is('paused'));
     expect(paused.pause?.cause).toBe('analysis-failed');
     expect(h.ops.weights).toEqual({ stable: 90, canary: 10 });
@@ -76,7 +70,7 @@ describe('canary machine', () => {
     ],
   ] as const)('pauses on missing data (%s) and never promotes', async (_label, sample) => {
     h.analysis.set('error-rate', sample, 'v1.25.0');
-    handle = await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'nodata' });
+    const handle = harness.track(await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'nodata' }));
     const paused = await h.runUntil(handle, is('paused'));
     expect(paused.pause?.cause).toBe('analysis-inconclusive');
     expect(paused.pause?.message).toContain('inconclusive 2 > inconclusiveLimit 1');
@@ -95,11 +89,13 @@ describe('canary machine', () => {
       { kind: 'inconclusive', reason: 'noData', message: 'No series.' },
       'v1.25.0',
     );
-    handle = await startRelease({
-      ...h.deps,
-      plan: canaryPlan({ onInconclusive: 'abort' }),
-      releaseId: 'inc-abort',
-    });
+    const handle = harness.track(
+      await startRelease({
+        ...h.deps,
+        plan: canaryPlan({ onInconclusive: 'abort' }),
+        releaseId: 'inc-abort',
+      }),
+    );
     const end = await h.runUntil(handle, is('aborted'));
     expect(end.decisions.find((d) => d.kind === 'abort')?.cause).toBe('analysis-inconclusive');
   });
@@ -110,7 +106,9 @@ describe('canary machine', () => {
       { kind: 'error', reason: 'badQuery', message: 'parse error at char 5' },
       'v1.25.0',
     );
-    handle = await startRelease({ ...h.deps, plan: canaryPlan({ rollbackTriggers: [] }), releaseId: 'err' });
+    const handle = harness.track(
+      await startRelease({ ...h.deps, plan: canaryPlan({ rollbackTriggers: [] }), releaseId: 'err' }),
+    );
     const end = await h.runUntil(handle, is('aborted'));
     const evidence = end.decisions.find((d) => d.kind === 'abort')?.evidence[0];
     expect(evidence?.result).toBe('error');
@@ -124,7 +122,7 @@ describe('canary machine', () => {
     const start = h.clock.now();
     // Healthy for the first 5 minutes (the pause step), then 3 % errors.
     h.analysis.set('error-rate', (t) => (t - start >= 5 * 60_000 ? 0.03 : 0.001), 'v1.25.0');
-    handle = await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'trigger' });
+    const handle = harness.track(await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'trigger' }));
     const end = await h.runUntil(handle, is('aborted'));
     const abort = end.decisions.find((d) => d.kind === 'abort');
     expect(abort?.cause).toBe('rollback-trigger');
@@ -135,7 +133,7 @@ describe('canary machine', () => {
 
   it('rolls back at once on 3 pod restarts in 5 minutes', async () => {
     h.analysis.set('pod-restarts', 3, 'v1.25.0');
-    handle = await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'crashes' });
+    const handle = harness.track(await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'crashes' }));
     const end = await h.runUntil(handle, is('aborted'));
     const abort = end.decisions.find((d) => d.kind === 'abort');
     expect(abort?.evidence[0]?.arithmetic).toBe('3 >= 3 over 5m');
@@ -145,7 +143,9 @@ describe('canary machine', () => {
 
 describe('canary operator events', () => {
   it('PAUSE holds the release, RESUME carries on from the same step', async () => {
-    handle = await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'op-pause' });
+    const handle = harness.track(
+      await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'op-pause' }),
+    );
     await h.runUntil(handle, (s) => s.currentStep === 1);
     handle.send({ type: 'PAUSE', reason: 'checking dashboards' });
     await h.settle(handle);
@@ -160,7 +160,9 @@ describe('canary operator events', () => {
   });
 
   it('PROMOTE skips the current step, PROMOTE_FULL goes straight to 100 %', async () => {
-    handle = await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'op-promote' });
+    const handle = harness.track(
+      await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'op-promote' }),
+    );
     await h.runUntil(handle, (s) => s.currentStep === 1);
     handle.send({ type: 'PROMOTE' });
     await h.settle(handle);
@@ -174,7 +176,9 @@ describe('canary operator events', () => {
   });
 
   it('ABORT sends traffic back to stable at once; RETRY starts over', async () => {
-    handle = await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'op-abort' });
+    const handle = harness.track(
+      await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'op-abort' }),
+    );
     await h.runUntil(handle, (s) => s.currentStep === 1);
     expect(h.ops.weights).toEqual({ stable: 90, canary: 10 });
     handle.send({ type: 'ABORT', reason: 'wrong image' });
@@ -182,7 +186,7 @@ describe('canary operator events', () => {
     expect(handle.getSnapshot().status).toBe('aborted');
     expect(h.ops.weights).toEqual({ stable: 100, canary: 0 });
     expect(h.ops.canary?.replicas).toBe(0);
-    expect(() => handle?.send({ type: 'RESUME' })).toThrow(/cannot take RESUME now: it is aborted/);
+    expect(() => handle.send({ type: 'RESUME' })).toThrow(/cannot take RESUME now: it is aborted/);
     handle.send({ type: 'RETRY' });
     await h.runUntil(handle, is('completed'));
     expect(h.ops.writesOf('ensureCanary')).toHaveLength(2);
@@ -190,7 +194,9 @@ describe('canary operator events', () => {
 
   it('pauses and says so when the cluster cannot be reached, and applies the step once it answers', async () => {
     h.ops.failNext('setCanaryWeight', 'unreachable');
-    handle = await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'unreachable' });
+    const handle = harness.track(
+      await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'unreachable' }),
+    );
     const paused = await h.runUntil(handle, is('paused'));
     expect(paused.pause?.cause).toBe('cluster-unreachable');
     expect(paused.pause?.message).toMatch(

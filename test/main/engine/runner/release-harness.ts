@@ -1,3 +1,4 @@
+import { afterEach, beforeEach } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +71,34 @@ export function canaryPlan(overrides: Partial<ReleasePlanInput> = {}): ReleasePl
       { metric: 'latency-p95', op: '>', threshold: 1000, for: '5m' },
       { metric: 'pod-restarts', op: '>=', threshold: 3, for: '5m' },
     ],
+    ...overrides,
+  });
+}
+
+/** A blue-green plan with the runbook's validation (5m, error rate > 1 % fails, p95 > 1000 ms warns). */
+export function blueGreenPlan(overrides: Partial<ReleasePlanInput> = {}): ReleasePlan {
+  return planFrom({
+    name: 'workflow-engine-blue-green',
+    target: TARGET,
+    router: {
+      kind: 'istio',
+      virtualService: 'workflow-engine',
+      destinationRule: 'workflow-engine',
+      stableSubset: 'blue',
+      canarySubset: 'green',
+    },
+    strategy: { kind: 'blue-green', smoke: { checks: [{ path: '/health/ready', expectStatus: 200 }] } },
+    ...overrides,
+  });
+}
+
+/** A rolling plan with the runbook's validation (300 s every 30 s, > 3 consecutive failures fail). */
+export function rollingPlan(overrides: Partial<ReleasePlanInput> = {}): ReleasePlan {
+  return planFrom({
+    name: 'workflow-engine-rolling',
+    target: TARGET,
+    router: { kind: 'service-selector', service: 'workflow-engine' },
+    strategy: { kind: 'rolling' },
     ...overrides,
   });
 }
@@ -147,3 +176,26 @@ export async function createHarness(options: { journal?: 'file' | 'memory' } = {
 }
 
 export type Harness = Awaited<ReturnType<typeof createHarness>>;
+
+/**
+ * Registers a fresh harness per test (and stops the test's release afterwards). Returns accessors:
+ * `h()` the harness, `track(handle)` to have a handle stopped after the test.
+ */
+export function useHarness(options: { journal?: 'file' | 'memory' } = {}) {
+  let current: Harness | undefined;
+  const handles: ReleaseHandle[] = [];
+  beforeEach(async () => {
+    current = await createHarness(options);
+  });
+  afterEach(async () => {
+    for (const x of handles.splice(0)) await x.stop();
+    await current?.cleanup();
+  });
+  return {
+    h: () => current as Harness,
+    track: (x: ReleaseHandle) => (handles.push(x), x),
+  };
+}
+
+/** A predicate on the release status, for `runUntil`. */
+export const statusIs = (status: ReleaseSnapshot['status']) => (s: ReleaseSnapshot) => s.status === status;

@@ -1,0 +1,483 @@
+import { assign, setup } from 'xstate';
+import { durationMs } from '../../../src-shared/plan/duration.ts';
+import type { BlueGreenStrategy } from '../../../src-shared/plan/plan.schema.ts';
+import type { Colour, SmokeCheck, WorkloadRole } from '../../ports/release.port.ts';
+import {
+  appendSamples,
+  baseActors,
+  baseContext,
+  operatorDecision,
+  opActor,
+  engineDecision,
+  pausedFor,
+  stuckWith,
+  reasonOf,
+  byOf,
+  type ReleaseContextBase,
+  type ReleaseInput,
+} from './release-common.ts';
+import type { StampedOperatorEvent } from './canary.machine.ts';
+import { validationMachine, type ValidationSamplesEvent } from './validation.machine.ts';
+
+/** Where a blue-green release stopped when an operation failed; RESUME retries it there. */
+type BlueGreenStage =
+  'locating' | 'deploying' | 'ready' | 'warming' | 'smoking' | 'switching' | 'rollingBack';
+
+/** What the blue-green machine remembers; all of it survives a persisted snapshot. */
+export interface BlueGreenContext extends ReleaseContextBase {
+  /** The colour that served production when the release started. */
+  active: Colour | null;
+  /** The colour the new version goes to. */
+  idle: Colour | null;
+  /** True once traffic moved to the new colour. */
+  switched: boolean;
+  /** Absolute deadline of the ready wait, milliseconds since the Unix epoch. */
+  readyDeadlineMs: number | null;
+  /** Absolute end of the settle wait after the switch. */
+  settleUntilMs: number | null;
+  stuckAt: BlueGreenStage | null;
+}
+
+type BlueGreenEvent = StampedOperatorEvent | ValidationSamplesEvent;
+
+const strategyOf = (c: BlueGreenContext) => c.plan.strategy as BlueGreenStrategy;
+const other = (c: Colour): Colour => (c === 'blue' ? 'green' : 'blue');
+const READY_POLL_MS = 5_000;
+
+/** Smoke checks of the plan as the port takes them. */
+function smokeChecks(s: BlueGreenStrategy): SmokeCheck[] {
+  const http = s.smoke.checks.map((c): SmokeCheck => ({
+    kind: 'http',
+    path: c.path,
+    expectStatus: c.expectStatus,
+  }));
+  return s.smoke.command ? [...http, { kind: 'command', argv: s.smoke.command }] : http;
+}
+
+/**
+ * The blue-green machine: find the active colour, deploy the new image on the idle one, wait until it
+ * is ready (up to `readyTimeout`), warm it up, smoke-test it, switch all traffic, settle, then validate
+ * with the child validation machine. The old colour keeps running, so `ROLLBACK` (at any point) switches
+ * straight back; a failed check before the switch abandons the release with traffic untouched.
+ */
+export const blueGreenMachine = setup({
+  types: {
+    context: {} as BlueGreenContext,
+    events: {} as BlueGreenEvent,
+    input: {} as ReleaseInput,
+  },
+  actors: {
+    ...baseActors,
+    activeColour: opActor('activeColour'),
+    deployColour: opActor('deployColour'),
+    workloadState: opActor('workloadState'),
+    warmup: opActor('warmup'),
+    smoke: opActor('smoke'),
+    switchTo: opActor('switchTo'),
+    validation: validationMachine,
+  },
+  guards: {
+    switched: ({ context }) => context.switched,
+    readyPassed: ({ context }) =>
+      context.readyDeadlineMs !== null && (context.nowMs ?? 0) >= context.readyDeadlineMs,
+  },
+}).createMachine({
+  id: 'blueGreen',
+  context: ({ input }) => ({
+    ...baseContext(input, {}),
+    active: null,
+    idle: null,
+    switched: false,
+    readyDeadlineMs: null,
+    settleUntilMs: null,
+    stuckAt: null,
+  }),
+  initial: 'live',
+  states: {
+    live: {
+      initial: 'locating',
+      on: {
+        ROLLBACK: [
+          {
+            guard: 'switched',
+            target: 'rollingBack',
+            actions: assign(({ context, event }) => ({
+              decisions: operatorDecision(
+                context,
+                event as StampedOperatorEvent,
+                'rollback',
+                null,
+                `${byOf(event as StampedOperatorEvent)} rolled traffic back to ${context.active}${reasonOf(event as StampedOperatorEvent)}.`,
+              ),
+            })),
+          },
+          {
+            target: 'abandoned',
+            actions: assign(({ context, event }) => ({
+              decisions: operatorDecision(
+                context,
+                event as StampedOperatorEvent,
+                'abort',
+                null,
+                `${byOf(event as StampedOperatorEvent)} abandoned the release before the switch; traffic stays on ${context.active ?? 'the active colour'}${reasonOf(event as StampedOperatorEvent)}.`,
+              ),
+            })),
+          },
+        ],
+        VALIDATION_SAMPLES: {
+          actions: assign(({ context, event }) => ({
+            samples: appendSamples(context.samples, (event as ValidationSamplesEvent).samples),
+          })),
+        },
+      },
+      states: {
+        locating: {
+          invoke: {
+            src: 'activeColour',
+            input: () => ({ args: [] as [], why: 'find the colour that serves production' }),
+            onDone: {
+              target: 'deploying',
+              actions: assign(({ context, event }) => ({
+                nowMs: event.output.atMs,
+                startedAtMs: context.startedAtMs ?? event.output.atMs,
+                active: context.active ?? event.output.result,
+                idle: context.idle ?? other(event.output.result),
+                intended: context.switched
+                  ? context.intended
+                  : { [event.output.result]: 100, [other(event.output.result)]: 0 },
+              })),
+            },
+            onError: {
+              target: 'held',
+              actions: assign(({ context, event }) =>
+                stuckWith(context, event.error, 'locating', 'finding the active colour'),
+              ),
+            },
+          },
+        },
+        deploying: {
+          invoke: {
+            src: 'deployColour',
+            input: ({ context }) => ({
+              args: [context.idle as Colour, context.plan.target.image] as [Colour, string],
+              why: `deploy ${context.plan.target.image} on the idle colour ${context.idle}`,
+            }),
+            onDone: { target: 'ready', actions: assign(({ event }) => ({ nowMs: event.output.atMs })) },
+            onError: {
+              target: 'held',
+              actions: assign(({ context, event }) =>
+                stuckWith(context, event.error, 'deploying', 'deploying the idle colour'),
+              ),
+            },
+          },
+        },
+        ready: {
+          initial: 'probe',
+          entry: assign(({ context }) => ({
+            readyDeadlineMs:
+              context.readyDeadlineMs ?? (context.nowMs ?? 0) + durationMs(strategyOf(context).readyTimeout),
+          })),
+          states: {
+            probe: {
+              invoke: {
+                src: 'workloadState',
+                input: ({ context }) => ({
+                  args: [context.idle as WorkloadRole] as [WorkloadRole],
+                  why: `check that ${context.idle} is ready`,
+                }),
+                onDone: [
+                  {
+                    guard: ({ event }) =>
+                      event.output.result.desired > 0 &&
+                      event.output.result.ready >= event.output.result.desired &&
+                      event.output.result.updated >= event.output.result.desired,
+                    target: '#blueGreen.live.warming',
+                    actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
+                  },
+                  { target: 'check', actions: assign(({ event }) => ({ nowMs: event.output.atMs })) },
+                ],
+                onError: {
+                  target: '#blueGreen.live.held',
+                  actions: assign(({ context, event }) =>
+                    stuckWith(context, event.error, 'ready', 'checking the idle colour'),
+                  ),
+                },
+              },
+            },
+            check: {
+              always: [
+                {
+                  guard: 'readyPassed',
+                  target: '#blueGreen.abandoned',
+                  actions: assign(({ context }) => ({
+                    decisions: engineDecision(
+                      context,
+                      'abort',
+                      'ready-timeout',
+                      `${context.idle} was not ready within ${strategyOf(context).readyTimeout}; traffic stays on ${context.active}.`,
+                    ),
+                  })),
+                },
+                { target: 'sleeping' },
+              ],
+            },
+            sleeping: {
+              entry: assign(({ context }) => ({
+                waitUntilMs: Math.min(
+                  (context.nowMs ?? 0) + READY_POLL_MS,
+                  context.readyDeadlineMs ?? Infinity,
+                ),
+              })),
+              invoke: {
+                src: 'wait',
+                input: ({ context }) => ({ untilMs: context.waitUntilMs ?? 0 }),
+                onDone: { target: 'probe', actions: assign(({ event }) => ({ nowMs: event.output.atMs })) },
+              },
+            },
+          },
+        },
+        warming: {
+          entry: assign({ waitUntilMs: null }),
+          invoke: {
+            src: 'warmup',
+            input: ({ context }) => {
+              const w = strategyOf(context).warmup;
+              return {
+                args: [context.idle as Colour, w.path, w.requests, w.intervalMs] as [
+                  Colour,
+                  string,
+                  number,
+                  number,
+                ],
+                why: `warm up ${context.idle} with ${w.requests} requests to ${w.path}`,
+              };
+            },
+            onDone: [
+              {
+                guard: ({ event }) => event.output.result.failed > 0 && event.output.result.ok === 0,
+                target: '#blueGreen.abandoned',
+                actions: assign(({ context, event }) => ({
+                  nowMs: event.output.atMs,
+                  decisions: engineDecision(
+                    context,
+                    'abort',
+                    'warmup-failed',
+                    `Every warm-up request to ${context.idle} failed (${event.output.result.failed} of ${event.output.result.failed}); traffic stays on ${context.active}.`,
+                  ),
+                })),
+              },
+              { target: 'smoking', actions: assign(({ event }) => ({ nowMs: event.output.atMs })) },
+            ],
+            onError: {
+              target: 'held',
+              actions: assign(({ context, event }) =>
+                stuckWith(context, event.error, 'warming', 'warming up the idle colour'),
+              ),
+            },
+          },
+        },
+        smoking: {
+          invoke: {
+            src: 'smoke',
+            input: ({ context }) => ({
+              args: [context.idle as Colour, smokeChecks(strategyOf(context))] as [Colour, SmokeCheck[]],
+              why: `run the smoke checks against ${context.idle}`,
+            }),
+            onDone: [
+              {
+                guard: ({ event }) => event.output.result.some((r) => !r.ok),
+                target: '#blueGreen.abandoned',
+                actions: assign(({ context, event }) => {
+                  const failed = event.output.result.filter((r) => !r.ok);
+                  const names = failed
+                    .map(
+                      (r) =>
+                        `${r.check.kind === 'http' ? r.check.path : r.check.argv.join(' ')}: ${r.detail}`,
+                    )
+                    .join('; ');
+                  return {
+                    nowMs: event.output.atMs,
+                    decisions: engineDecision(
+                      context,
+                      'abort',
+                      'smoke-failed',
+                      `${failed.length} smoke check(s) failed on ${context.idle} (${names}); traffic stays on ${context.active}.`,
+                    ),
+                  };
+                }),
+              },
+              { target: 'switching', actions: assign(({ event }) => ({ nowMs: event.output.atMs })) },
+            ],
+            onError: {
+              target: 'held',
+              actions: assign(({ context, event }) =>
+                stuckWith(context, event.error, 'smoking', 'running the smoke checks'),
+              ),
+            },
+          },
+        },
+        switching: {
+          invoke: {
+            src: 'switchTo',
+            input: ({ context }) => ({
+              args: [context.idle as Colour] as [Colour],
+              why: `switch all traffic from ${context.active} to ${context.idle}`,
+            }),
+            onDone: {
+              target: 'settling',
+              actions: assign(({ context, event }) => ({
+                nowMs: event.output.atMs,
+                switched: true,
+                split: event.output.result,
+                intended: { [context.idle as Colour]: 100, [context.active as Colour]: 0 },
+                settleUntilMs: event.output.atMs + durationMs(strategyOf(context).settle),
+              })),
+            },
+            onError: {
+              target: 'held',
+              actions: assign(({ context, event }) =>
+                stuckWith(context, event.error, 'switching', 'switching traffic'),
+              ),
+            },
+          },
+        },
+        settling: {
+          entry: assign(({ context }) => ({ waitUntilMs: context.settleUntilMs })),
+          invoke: {
+            src: 'wait',
+            input: ({ context }) => ({ untilMs: context.settleUntilMs ?? 0 }),
+            onDone: { target: 'validating', actions: assign(({ event }) => ({ nowMs: event.output.atMs })) },
+          },
+        },
+        validating: {
+          entry: assign({ waitUntilMs: null }),
+          invoke: {
+            src: 'validation',
+            input: ({ context }) => ({
+              plan: context.plan,
+              version: context.version,
+              image: context.plan.target.image,
+              workload: context.idle as WorkloadRole,
+              validation: strategyOf(context).validation,
+            }),
+            onDone: [
+              {
+                guard: ({ event }) => event.output.status === 'passed',
+                target: '#blueGreen.completed',
+                actions: assign(({ context, event }) => ({
+                  nowMs: event.output.atMs,
+                  finishedAtMs: event.output.atMs,
+                  decisions: engineDecision(
+                    { ...context, nowMs: event.output.atMs },
+                    'complete',
+                    'validation-passed',
+                    `${event.output.summary} ${context.active} keeps running for an instant rollback.`,
+                    event.output.evidence,
+                  ),
+                })),
+              },
+              {
+                guard: ({ event }) => event.output.status === 'failed',
+                target: '#blueGreen.rollingBack',
+                actions: assign(({ context, event }) => ({
+                  nowMs: event.output.atMs,
+                  decisions: engineDecision(
+                    { ...context, nowMs: event.output.atMs },
+                    'rollback',
+                    'validation-failed',
+                    `${event.output.summary} Rolling traffic back to ${context.active}.`,
+                    event.output.evidence,
+                  ),
+                })),
+              },
+              {
+                target: 'held',
+                actions: assign(({ context, event }) => ({
+                  stuckAt: 'switching' as const,
+                  ...pausedFor(
+                    context,
+                    { cause: 'cluster-error', message: event.output.summary, sinceMs: context.nowMs ?? 0 },
+                    null,
+                  ),
+                })),
+              },
+            ],
+          },
+        },
+        held: {
+          on: {
+            RESUME: [
+              { guard: ({ context }) => context.stuckAt === 'locating', target: 'locating' },
+              { guard: ({ context }) => context.stuckAt === 'deploying', target: 'deploying' },
+              { guard: ({ context }) => context.stuckAt === 'ready', target: 'ready' },
+              { guard: ({ context }) => context.stuckAt === 'warming', target: 'warming' },
+              { guard: ({ context }) => context.stuckAt === 'smoking', target: 'smoking' },
+              { guard: ({ context }) => context.stuckAt === 'rollingBack', target: '#blueGreen.rollingBack' },
+              { target: 'switching' },
+            ],
+          },
+          exit: assign(({ context, event }) => ({
+            pause: null,
+            stuckAt: null,
+            decisions:
+              event.type === 'RESUME'
+                ? operatorDecision(context, event, 'resume', null, `${byOf(event)} resumed the release.`)
+                : context.decisions,
+          })),
+        },
+      },
+    },
+    rollingBack: {
+      entry: assign(({ context }) => ({
+        intended: { [context.active as Colour]: 100, [context.idle as Colour]: 0 },
+        waitUntilMs: null,
+      })),
+      invoke: {
+        src: 'switchTo',
+        input: ({ context }) => ({
+          args: [context.active as Colour] as [Colour],
+          why: `roll all traffic back to ${context.active}`,
+        }),
+        onDone: {
+          target: 'rolledBack',
+          actions: assign(({ event }) => ({
+            nowMs: event.output.atMs,
+            finishedAtMs: event.output.atMs,
+            split: event.output.result,
+            switched: false,
+          })),
+        },
+        onError: {
+          target: '#blueGreen.live.held',
+          actions: assign(({ context, event }) =>
+            stuckWith(context, event.error, 'rollingBack', 'rolling traffic back'),
+          ),
+        },
+      },
+    },
+    completed: {
+      on: {
+        ROLLBACK: {
+          target: 'rollingBack',
+          actions: assign(({ context, event }) => ({
+            decisions: operatorDecision(
+              context,
+              event as StampedOperatorEvent,
+              'rollback',
+              null,
+              `${byOf(event as StampedOperatorEvent)} rolled traffic back to ${context.active}${reasonOf(event as StampedOperatorEvent)}.`,
+            ),
+          })),
+        },
+      },
+    },
+    abandoned: {
+      entry: assign(({ context }) => ({ finishedAtMs: context.nowMs, waitUntilMs: null })),
+      type: 'final',
+    },
+    rolledBack: { type: 'final' },
+  },
+});
+
+/** The blue-green machine type. */
+export type BlueGreenMachine = typeof blueGreenMachine;

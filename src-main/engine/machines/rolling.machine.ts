@@ -1,0 +1,295 @@
+import { assign, setup } from 'xstate';
+import type { RollingStrategy } from '../../../src-shared/plan/plan.schema.ts';
+import type { WorkloadRole, WorkloadState } from '../../ports/release.port.ts';
+import type { StampedOperatorEvent } from './canary.machine.ts';
+import {
+  appendSamples,
+  baseActors,
+  baseContext,
+  byOf,
+  operatorDecision,
+  opActor,
+  engineDecision,
+  pausedFor,
+  stuckWith,
+  reasonOf,
+  type ReleaseContextBase,
+  type ReleaseInput,
+} from './release-common.ts';
+import { validationMachine, type ValidationSamplesEvent } from './validation.machine.ts';
+
+type RollingStage = 'setting' | 'following' | 'undoing';
+
+/** What the rolling machine remembers; all of it survives a persisted snapshot. */
+export interface RollingContext extends ReleaseContextBase {
+  /** Revision before the new image (the one `undo` returns to); null until the image is set. */
+  previousRevision: number | null;
+  revision: number | null;
+  /** Absolute progress deadline, milliseconds since the Unix epoch. */
+  progressDeadlineMs: number | null;
+  /** The last workload counts read. */
+  workload: WorkloadState | null;
+  stuckAt: RollingStage | null;
+}
+
+type RollingEvent = StampedOperatorEvent | ValidationSamplesEvent;
+
+const strategyOf = (c: RollingContext) => c.plan.strategy as RollingStrategy;
+/** The runbook watches a rollout every 5 s. */
+const FOLLOW_POLL_MS = 5_000;
+
+/** Why a rollout counts as failed, or null while it may still progress. */
+export function rolloutProblem(w: WorkloadState, nowMs: number, deadlineMs: number | null): string | null {
+  if (w.failingPods > 0) return `${w.failingPods} pod(s) are failing or crash-looping`;
+  if (w.progressDeadlineExceeded) return 'the controller reports ProgressDeadlineExceeded';
+  if (deadlineMs !== null && nowMs >= deadlineMs)
+    return `the rollout made no full progress before its deadline (${w.updated} of ${w.desired} updated, ${w.ready} ready)`;
+  return null;
+}
+
+const rolledOut = (w: WorkloadState) =>
+  w.updated >= w.desired && w.ready >= w.desired && w.available >= w.desired && w.desired > 0;
+
+/**
+ * The rolling machine: set the image, follow the rollout every 5 s (failing or crash-looping pods and the
+ * progress deadline fail it), validate with the child validation machine, and `rollout undo` to the
+ * previous revision on any failure or on `ROLLBACK`.
+ */
+export const rollingMachine = setup({
+  types: {
+    context: {} as RollingContext,
+    events: {} as RollingEvent,
+    input: {} as ReleaseInput,
+  },
+  actors: {
+    ...baseActors,
+    setImage: opActor('setImage'),
+    workloadState: opActor('workloadState'),
+    undo: opActor('undo'),
+    validation: validationMachine,
+  },
+}).createMachine({
+  id: 'rolling',
+  context: ({ input }) => ({
+    ...baseContext(input, {}),
+    previousRevision: null,
+    revision: null,
+    progressDeadlineMs: null,
+    workload: null,
+    stuckAt: null,
+  }),
+  initial: 'live',
+  states: {
+    live: {
+      initial: 'setting',
+      on: {
+        ROLLBACK: {
+          target: 'undoing',
+          actions: assign(({ context, event }) => ({
+            decisions: operatorDecision(
+              context,
+              event as StampedOperatorEvent,
+              'rollback',
+              null,
+              `${byOf(event as StampedOperatorEvent)} rolled the workload back${reasonOf(event as StampedOperatorEvent)}.`,
+            ),
+          })),
+        },
+        VALIDATION_SAMPLES: {
+          actions: assign(({ context, event }) => ({
+            samples: appendSamples(context.samples, (event as ValidationSamplesEvent).samples),
+          })),
+        },
+      },
+      states: {
+        setting: {
+          invoke: {
+            src: 'setImage',
+            input: ({ context }) => ({
+              args: [context.plan.target.image] as [string],
+              why: `set the image of ${context.plan.target.name} to ${context.plan.target.image}`,
+            }),
+            onDone: {
+              target: 'following',
+              actions: assign(({ context, event }) => ({
+                nowMs: event.output.atMs,
+                startedAtMs: context.startedAtMs ?? event.output.atMs,
+                revision: event.output.result.revision,
+                previousRevision: context.previousRevision ?? Math.max(1, event.output.result.revision - 1),
+                progressDeadlineMs:
+                  context.progressDeadlineMs ??
+                  event.output.atMs + strategyOf(context).progressDeadlineSeconds * 1000,
+              })),
+            },
+            onError: {
+              target: 'held',
+              actions: assign(({ context, event }) =>
+                stuckWith(context, event.error, 'setting', 'setting the image'),
+              ),
+            },
+          },
+        },
+        following: {
+          initial: 'probe',
+          states: {
+            probe: {
+              invoke: {
+                src: 'workloadState',
+                input: () => ({ args: ['stable'] as [WorkloadRole], why: 'follow the rollout' }),
+                onDone: {
+                  target: 'check',
+                  actions: assign(({ event }) => ({
+                    nowMs: event.output.atMs,
+                    workload: event.output.result,
+                  })),
+                },
+                onError: {
+                  target: '#rolling.live.held',
+                  actions: assign(({ context, event }) =>
+                    stuckWith(context, event.error, 'following', 'following the rollout'),
+                  ),
+                },
+              },
+            },
+            check: {
+              always: [
+                {
+                  guard: ({ context }) =>
+                    rolloutProblem(
+                      context.workload as WorkloadState,
+                      context.nowMs ?? 0,
+                      context.progressDeadlineMs,
+                    ) !== null,
+                  target: '#rolling.undoing',
+                  actions: assign(({ context }) => ({
+                    decisions: engineDecision(
+                      context,
+                      'rollback',
+                      'rollout-failed',
+                      `The rollout of ${context.version} failed: ${rolloutProblem(context.workload as WorkloadState, context.nowMs ?? 0, context.progressDeadlineMs)}; undoing to revision ${context.previousRevision}.`,
+                    ),
+                  })),
+                },
+                {
+                  guard: ({ context }) => rolledOut(context.workload as WorkloadState),
+                  target: '#rolling.live.validating',
+                },
+                { target: 'sleeping' },
+              ],
+            },
+            sleeping: {
+              entry: assign(({ context }) => ({
+                waitUntilMs: Math.min(
+                  (context.nowMs ?? 0) + FOLLOW_POLL_MS,
+                  context.progressDeadlineMs ?? Infinity,
+                ),
+              })),
+              invoke: {
+                src: 'wait',
+                input: ({ context }) => ({ untilMs: context.waitUntilMs ?? 0 }),
+                onDone: { target: 'probe', actions: assign(({ event }) => ({ nowMs: event.output.atMs })) },
+              },
+            },
+          },
+        },
+        validating: {
+          entry: assign({ waitUntilMs: null }),
+          invoke: {
+            src: 'validation',
+            input: ({ context }) => ({
+              plan: context.plan,
+              version: context.version,
+              image: context.plan.target.image,
+              workload: 'stable' as WorkloadRole,
+              validation: strategyOf(context).validation,
+            }),
+            onDone: [
+              {
+                guard: ({ event }) => event.output.status === 'passed',
+                target: '#rolling.completed',
+                actions: assign(({ context, event }) => ({
+                  nowMs: event.output.atMs,
+                  finishedAtMs: event.output.atMs,
+                  decisions: engineDecision(
+                    { ...context, nowMs: event.output.atMs },
+                    'complete',
+                    'validation-passed',
+                    event.output.summary,
+                    event.output.evidence,
+                  ),
+                })),
+              },
+              {
+                guard: ({ event }) => event.output.status === 'failed',
+                target: '#rolling.undoing',
+                actions: assign(({ context, event }) => ({
+                  nowMs: event.output.atMs,
+                  decisions: engineDecision(
+                    { ...context, nowMs: event.output.atMs },
+                    'rollback',
+                    'validation-failed',
+                    `${event.output.summary} Undoing to revision ${context.previousRevision}.`,
+                    event.output.evidence,
+                  ),
+                })),
+              },
+              {
+                target: 'held',
+                actions: assign(({ context, event }) => ({
+                  stuckAt: 'following' as const,
+                  ...pausedFor(
+                    context,
+                    { cause: 'cluster-error', message: event.output.summary, sinceMs: context.nowMs ?? 0 },
+                    null,
+                  ),
+                })),
+              },
+            ],
+          },
+        },
+        held: {
+          on: {
+            RESUME: [
+              { guard: ({ context }) => context.stuckAt === 'setting', target: 'setting' },
+              { guard: ({ context }) => context.stuckAt === 'undoing', target: '#rolling.undoing' },
+              { target: 'following' },
+            ],
+          },
+          exit: assign(({ context, event }) => ({
+            pause: null,
+            stuckAt: null,
+            decisions:
+              event.type === 'RESUME'
+                ? operatorDecision(context, event, 'resume', null, `${byOf(event)} resumed the release.`)
+                : context.decisions,
+          })),
+        },
+      },
+    },
+    undoing: {
+      entry: assign({ waitUntilMs: null }),
+      invoke: {
+        src: 'undo',
+        input: ({ context }) => ({
+          args: (context.previousRevision === null ? [] : [context.previousRevision]) as [number?],
+          why: `undo the rollout to revision ${context.previousRevision ?? 'before'}`,
+        }),
+        onDone: {
+          target: 'rolledBack',
+          actions: assign(({ event }) => ({ nowMs: event.output.atMs, finishedAtMs: event.output.atMs })),
+        },
+        onError: {
+          target: '#rolling.live.held',
+          actions: assign(({ context, event }) =>
+            stuckWith(context, event.error, 'undoing', 'undoing the rollout'),
+          ),
+        },
+      },
+    },
+    completed: { type: 'final' },
+    rolledBack: { type: 'final' },
+  },
+});
+
+/** The rolling machine type. */
+export type RollingMachine = typeof rollingMachine;

@@ -1,0 +1,70 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
+import { rollingPlan, statusIs as is, useHarness, type Harness } from '../runner/release-harness.ts';
+
+const harness = useHarness();
+let h: Harness;
+beforeEach(() => {
+  h = harness.h();
+});
+
+const NEW = 'registry.platform.com/workflow-engine:v1.25.0';
+const OLD = 'registry.platform.com/workflow-engine:v1.24.0';
+
+describe('rolling machine', () => {
+  it('sets the image, follows the rollout and validates for 300 s', async () => {
+    const start = h.clock.now();
+    const handle = harness.track(
+      await startRelease({ ...h.deps, plan: rollingPlan(), releaseId: 'roll-good' }),
+    );
+    const end = await h.runUntil(handle, is('completed'));
+    expect(h.ops.revisions).toEqual([OLD, NEW]);
+    expect(end.finishedAtMs).toBe(start + 300_000);
+    expect(end.decisions.at(-1)?.summary).toMatch(/^Validation of v1.25.0 passed/);
+  });
+
+  it.each([
+    [{ failingPods: 2 }, /2 pod\(s\) are failing or crash-looping/],
+    [{ progressDeadlineExceeded: true }, /ProgressDeadlineExceeded/],
+    [{ updated: 1 }, /no full progress before its deadline \(1 of 3 updated, 3 ready\)/],
+  ])('undoes the rollout when it fails (%o)', async (state, reason) => {
+    h.ops.rollout = state;
+    const handle = harness.track(
+      await startRelease({ ...h.deps, plan: rollingPlan(), releaseId: 'roll-bad' }),
+    );
+    const end = await h.runUntil(handle, is('rolledBack'));
+    expect(h.ops.revisions.at(-1)).toBe(OLD);
+    const rollback = end.decisions.find((d) => d.kind === 'rollback');
+    expect(rollback?.cause).toBe('rollout-failed');
+    expect(rollback?.summary).toMatch(reason);
+    expect((await handle.done).kind).toBe('rolledBack');
+  });
+
+  it('undoes after more than 3 consecutive validation failures, not before', async () => {
+    const start = h.clock.now();
+    h.analysis.set('latency-p95', 700, 'v1.25.0');
+    const handle = harness.track(
+      await startRelease({ ...h.deps, plan: rollingPlan(), releaseId: 'roll-validate' }),
+    );
+    const end = await h.runUntil(handle, is('rolledBack'));
+    const rollback = end.decisions.find((d) => d.kind === 'rollback');
+    expect(rollback?.cause).toBe('validation-failed');
+    expect(rollback?.summary).toContain('4 consecutive failed checks > maxConsecutiveFailures 3');
+    expect(rollback?.evidence[0]?.samples.map((s) => s.value)).toEqual([700, 700, 700, 700]);
+    expect((end.finishedAtMs ?? 0) - start).toBe(90_000);
+    expect(h.ops.revisions.at(-1)).toBe(OLD);
+  });
+
+  it('never passes validation on missing data', async () => {
+    h.analysis.set(
+      'error-rate',
+      { kind: 'inconclusive', reason: 'noData', message: 'No series.' },
+      'v1.25.0',
+    );
+    const handle = harness.track(
+      await startRelease({ ...h.deps, plan: rollingPlan(), releaseId: 'roll-nodata' }),
+    );
+    const end = await h.runUntil(handle, is('rolledBack'));
+    expect(end.decisions.find((d) => d.kind === 'rollback')?.evidence[0]?.result).toBe('inconclusive');
+  });
+});
