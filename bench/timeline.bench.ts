@@ -6,6 +6,10 @@ import { build } from 'vite';
 import react from '@vitejs/plugin-react';
 import { launchBrowser } from '../test/support/browser.ts';
 
+/** What the bench page (src-renderer/bench/timeline-bench.tsx) leaves on its window. */
+type TimelineBenchResult = { points: number; firstRenderMs: number; updateMs: number[]; commitMs: number[] };
+type BenchGlobal = { __benchResult?: TimelineBenchResult | { error: string } };
+
 const TARGET_FIRST_RENDER_MS = 300;
 const TARGET_UPDATE_MS = 50;
 const root = join(import.meta.dirname, '..');
@@ -48,8 +52,10 @@ async function main(): Promise<void> {
     await page.goto(
       `http://127.0.0.1:${port}/bench/timeline.html${process.env.MAX ? `?max=${process.env.MAX}` : ''}`,
     );
-    await page.waitForFunction(() => window.__benchResult !== undefined, undefined, { timeout: 120_000 });
-    const result = await page.evaluate(() => window.__benchResult!);
+    await page.waitForFunction(() => (globalThis as BenchGlobal).__benchResult !== undefined, undefined, {
+      timeout: 120_000,
+    });
+    const result = await page.evaluate(() => (globalThis as BenchGlobal).__benchResult!);
     if ('error' in result) throw new Error(result.error);
     const first = Math.round(result.firstRenderMs);
     const median = Math.round(percentile(result.updateMs, 50));
