@@ -12,7 +12,10 @@ export default defineConfig({
         extends: true,
         test: { name: 'shared', include: ['test/shared/**/*.test.ts', 'test/renderer/**/*.test.ts'] },
       },
-      { extends: true, test: { name: 'main', include: ['test/main/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'main', include: ['test/main/**/*.test.ts', 'test/hardening/**/*.test.ts'] },
+      },
       // Browser flows share two cores with Chromium: one file at a time.
       {
         extends: true,
