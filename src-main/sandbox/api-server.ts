@@ -346,7 +346,10 @@ export function createApiHandler(deps: ApiServerDeps): {
   }
 
   function list(res: ServerResponse, route: Route, q: URLSearchParams): void {
-    const items = selected(route, q).sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+    const items = selected(route, q)
+      .map((o) => [keyOf(o), o] as const)
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .map(([, o]) => o);
     let start = 0;
     let rv = String(store.currentRv());
     const cont = q.get('continue');
@@ -386,8 +389,9 @@ export function createApiHandler(deps: ApiServerDeps): {
       (route.namespace === undefined || e.object.metadata.namespace === route.namespace) &&
       byLabel(e.object) &&
       byField(e.object);
+    // Watch lines are not cached: most events are seen once, and caching would pin every past version's text.
     const line = (type: string, o: KubeObject) =>
-      `{"type":"${type}","object":${ser(withVersion(o, route.type, route.version))}}\n`;
+      `{"type":"${type}","object":${serialized.get(o) ?? JSON.stringify(withVersion(o, route.type, route.version))}}\n`;
     const rvParam = q.get('resourceVersion');
     res.writeHead(200, {
       'content-type': 'application/json',

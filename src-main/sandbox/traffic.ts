@@ -142,6 +142,11 @@ export class TrafficModel {
     readonly sources: TrafficSource[],
   ) {
     this.last = clock.now();
+    store.subscribe((e) => {
+      if (e.key !== 'pods') return;
+      if (e.type === 'DELETED') this.podRestarts.delete(e.object.metadata.uid ?? '');
+      else this.countRestarts(e.object);
+    });
   }
 
   /** Where each source's traffic goes right now: series key → share of the source's requests (0..1). */
@@ -273,7 +278,6 @@ export class TrafficModel {
         void pods;
       }
     }
-    this.countRestarts();
     const lastSnap = this.history[this.history.length - 1];
     if (!lastSnap || now - lastSnap.t >= 1000) {
       const counters = new Map<string, SeriesCounters>();
@@ -314,18 +318,15 @@ export class TrafficModel {
     return s;
   }
 
-  private countRestarts(): void {
-    for (const p of this.store.list('pods')) {
-      const count = p.status?.containerStatuses?.[0]?.restartCount ?? 0;
-      const uid = p.metadata.uid ?? '';
-      const before = this.podRestarts.get(uid) ?? 0;
-      if (count > before) {
-        const id = podIdentity(p);
-        this.seriesFor(`${p.metadata.namespace}\u0000${id.service}\u0000${id.version}`).restarts +=
-          count - before;
-        this.podRestarts.set(uid, count);
-      }
-    }
+  private countRestarts(pod: KubeObject): void {
+    const count = pod.status?.containerStatuses?.[0]?.restartCount ?? 0;
+    const uid = pod.metadata.uid ?? '';
+    const before = this.podRestarts.get(uid) ?? 0;
+    if (count <= before) return;
+    const id = podIdentity(pod);
+    this.seriesFor(`${pod.metadata.namespace}\u0000${id.service}\u0000${id.version}`).restarts +=
+      count - before;
+    this.podRestarts.set(uid, count);
   }
 
   /**

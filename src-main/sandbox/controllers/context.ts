@@ -3,6 +3,7 @@ import type { Clock } from '../../ports/clock.port.ts';
 import { parseImage, type BehaviourProfile, type ProfileBook } from '../profiles.ts';
 import type { KubeObject } from '../selectors.ts';
 import { kubeTime, type ObjectStore } from '../store.ts';
+import type { WorkTracker } from './work-tracker.ts';
 
 /** What the kubelet simulation remembers about a pod between ticks (sandbox-clock ms). */
 export interface PodSim {
@@ -26,6 +27,10 @@ export interface ControllerContext {
   readonly progress: Map<string, number>;
   /** Last seen rollout counters of each Deployment, to notice progress. */
   readonly progressSig: Map<string, string>;
+  /** Pod-template hash of each Deployment, by `uid/generation`. */
+  readonly hashes: Map<string, string>;
+  /** What changed since the last tick, and who asked to be looked at again. */
+  readonly work: WorkTracker;
   /** True while a scenario is being laid down: pods start ready and no Events are recorded. */
   seeding: boolean;
 }
@@ -40,19 +45,6 @@ export function suffix(): string {
 /** True when `o` has a controller ownerReference to `owner`. */
 export function ownedBy(o: KubeObject, owner: KubeObject): boolean {
   return o.metadata.ownerReferences?.some((r) => r.uid === owner.metadata.uid && r.controller) ?? false;
-}
-
-/** Groups objects by the uid of their controlling owner. */
-export function byOwner(objects: readonly KubeObject[]): Map<string, KubeObject[]> {
-  const out = new Map<string, KubeObject[]>();
-  for (const o of objects) {
-    const ref = o.metadata.ownerReferences?.find((r) => r.controller);
-    if (!ref) continue;
-    let list = out.get(ref.uid);
-    if (!list) out.set(ref.uid, (list = []));
-    list.push(o);
-  }
-  return out;
 }
 
 /** The controlling ownerReference pointing at `owner`. */

@@ -7,11 +7,11 @@ import { runEndpoints } from './endpoints.controller.ts';
 import { runJobs } from './job.controller.ts';
 import { runKubelet } from './kubelet.controller.ts';
 import { runReplicaSets } from './replicaset.controller.ts';
+import { WorkTracker } from './work-tracker.ts';
 
 /** The simulated control plane: every controller, run together on each tick. */
 export class ControlPlane {
   readonly ctx: ControllerContext;
-  private endpointsSeenAt = -1;
 
   constructor(store: ObjectStore, clock: Clock, profiles: ProfileBook) {
     this.ctx = {
@@ -21,6 +21,8 @@ export class ControlPlane {
       pods: new Map(),
       progress: new Map(),
       progressSig: new Map(),
+      hashes: new Map(),
+      work: new WorkTracker(store),
       seeding: false,
     };
   }
@@ -31,10 +33,7 @@ export class ControlPlane {
     runReplicaSets(this.ctx);
     runDeployments(this.ctx);
     runJobs(this.ctx);
-    if (this.ctx.store.writes !== this.endpointsSeenAt) {
-      runEndpoints(this.ctx);
-      this.endpointsSeenAt = this.ctx.store.writes;
-    }
+    runEndpoints(this.ctx);
   }
 
   /** Runs passes with pods starting ready and no Events, until nothing changes (at most `maxPasses`). */

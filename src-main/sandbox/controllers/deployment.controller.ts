@@ -1,6 +1,6 @@
 import { kubeTime } from '../store.ts';
 import type { KubeObject } from '../selectors.ts';
-import { byOwner, ownerRef, recordEvent, writeStatus, type ControllerContext } from './context.ts';
+import { ownerRef, recordEvent, writeStatus, type ControllerContext } from './context.ts';
 
 const revisionKey = 'deployment.kubernetes.io/revision';
 
@@ -110,12 +110,16 @@ const specReplicas = (rs: KubeObject): number => rs.spec?.replicas ?? 0;
  */
 export function runDeployments(ctx: ControllerContext): void {
   const now = ctx.clock.now();
-  const rsByOwner = byOwner(ctx.store.list('replicasets.apps'));
-  for (const deploy of ctx.store.list('deployments.apps')) {
+  for (const deploy of ctx.work.take('deployments')) {
     if (deploy.metadata.deletionTimestamp) continue;
     const uid = deploy.metadata.uid ?? '';
-    let sets = [...(rsByOwner.get(uid) ?? [])];
-    const hash = templateHash(deploy.spec.template);
+    let sets = ctx.work.childrenOf(uid);
+    const hashKey = `${uid}/${deploy.metadata.generation}`;
+    let hash = ctx.hashes.get(hashKey);
+    if (hash === undefined) {
+      hash = templateHash(deploy.spec.template);
+      ctx.hashes.set(hashKey, hash);
+    }
     let newRs = sets.find((rs) => rs.metadata.labels?.['pod-template-hash'] === hash);
     const maxOld = Math.max(0, ...sets.filter((rs) => rs !== newRs).map(revision));
     const desired = deploy.spec.replicas ?? 1;
@@ -349,6 +353,8 @@ function reportStatus(
     ...(sum(specReplicas) - avail > 0 ? { unavailableReplicas: sum(specReplicas) - avail } : {}),
     conditions: [availableCond, progressing],
   };
+  // An unfinished rollout is looked at every tick, so its progress deadline can pass.
+  if (!complete && !deploy.spec.paused) ctx.work.wait('deployments', uid);
   writeStatus(
     ctx,
     'deployments.apps',

@@ -29,8 +29,14 @@ function targetPort(
 
 /** Keeps an Endpoints object per selector Service: ready pods as addresses, the others as notReadyAddresses. */
 export function runEndpoints(ctx: ControllerContext): void {
+  const namespaces = [...ctx.work.dirtyNamespaces];
+  ctx.work.dirtyNamespaces.clear();
+  for (const ns of namespaces) syncNamespace(ctx, ns);
+}
+
+function syncNamespace(ctx: ControllerContext, namespace: string): void {
   const index = new Map<string, KubeObject[]>();
-  for (const p of ctx.store.list('pods')) {
+  for (const p of ctx.store.list('pods', namespace)) {
     if (!isActive(p) || !p.status?.podIP) continue;
     for (const k of [
       `${p.metadata.namespace}`,
@@ -41,7 +47,7 @@ export function runEndpoints(ctx: ControllerContext): void {
       list.push(p);
     }
   }
-  const services = ctx.store.list('services');
+  const services = ctx.store.list('services', namespace);
   const wanted = new Set<string>();
   for (const svc of services) {
     if (!svc.spec?.selector || Object.keys(svc.spec.selector).length === 0) continue;
@@ -93,7 +99,7 @@ export function runEndpoints(ctx: ControllerContext): void {
       });
     }
   }
-  for (const ep of ctx.store.list('endpoints')) {
+  for (const ep of ctx.store.list('endpoints', namespace)) {
     if (ep.metadata.annotations?.[managedBy] && !wanted.has(`${ep.metadata.namespace}/${ep.metadata.name}`))
       ctx.store.delete('endpoints', ep.metadata.namespace, ep.metadata.name);
   }

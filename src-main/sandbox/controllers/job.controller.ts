@@ -1,13 +1,12 @@
 import { kubeTime } from '../store.ts';
-import { byOwner, isActive, isReady, writeStatus, type ControllerContext } from './context.ts';
+import { isActive, isReady, writeStatus, type ControllerContext } from './context.ts';
 import { createPodFrom } from './replicaset.controller.ts';
 
 /** Runs Jobs: keeps `parallelism` pods active until `completions` succeed or `backoffLimit` failures, then sets Complete or Failed. */
 export function runJobs(ctx: ControllerContext): void {
   const now = kubeTime(ctx.clock.now());
-  const podsByOwner = byOwner(ctx.store.list('pods'));
-  for (const job of ctx.store.list('jobs.batch')) {
-    const pods = podsByOwner.get(job.metadata.uid ?? '') ?? [];
+  for (const job of ctx.work.take('jobs')) {
+    const pods = ctx.work.childrenOf(job.metadata.uid);
     const succeeded = pods.filter((p) => p.status?.phase === 'Succeeded').length;
     const failed = pods.filter((p) => p.status?.phase === 'Failed').length;
     let active = pods.filter(isActive);

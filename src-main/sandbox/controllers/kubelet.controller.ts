@@ -31,10 +31,13 @@ function backoffSeconds(restarts: number): number {
  */
 export function runKubelet(ctx: ControllerContext): void {
   const now = ctx.clock.now();
-  const live = new Set<string>();
-  for (const pod of ctx.store.list('pods')) {
+  for (const uid of ctx.work.deletedPods.splice(0)) ctx.pods.delete(uid);
+  if (ctx.profiles.version !== profileVersions.get(ctx)) {
+    profileVersions.set(ctx, ctx.profiles.version);
+    ctx.work.touchAllPods();
+  }
+  for (const pod of ctx.work.take('pods')) {
     const uid = pod.metadata.uid ?? '';
-    live.add(uid);
     if (!isActive(pod) && ctx.pods.has(uid)) continue;
     let sim = ctx.pods.get(uid);
     if (!sim) {
@@ -44,13 +47,15 @@ export function runKubelet(ctx: ControllerContext): void {
       };
       ctx.pods.set(uid, sim);
     }
-    step(ctx, pod, sim, now);
+    if (!step(ctx, pod, sim, now)) ctx.work.wait('pods', uid);
   }
-  for (const uid of ctx.pods.keys()) if (!live.has(uid)) ctx.pods.delete(uid);
 }
 
-function step(ctx: ControllerContext, pod: KubeObject, sim: PodSim, now: number): void {
-  if (sim.settled === `${pod.metadata.resourceVersion}|${ctx.profiles.version}`) return;
+const profileVersions = new WeakMap<ControllerContext, number>();
+
+/** Advances one pod; returns true when it is settled (nothing will change without a new write or fault). */
+function step(ctx: ControllerContext, pod: KubeObject, sim: PodSim, now: number): boolean {
+  if (sim.settled === `${pod.metadata.resourceVersion}|${ctx.profiles.version}`) return true;
   const profile = podProfile(ctx, pod);
   const isJob = pod.metadata.ownerReferences?.some((r) => r.kind === 'Job') ?? false;
   const prevState = pod.status?.containerStatuses?.[0]?.state;
@@ -142,8 +147,8 @@ function step(ctx: ControllerContext, pod: KubeObject, sim: PodSim, now: number)
     phase = 'Pending';
     state = { waiting: { reason: 'ContainerCreating' } };
   }
-  const hostIP =
-    pod.status?.hostIP ?? `172.18.0.${2 + (nodes.indexOf(pod.spec.nodeName ?? nodes[0]) % nodes.length)}`;
+  const nodeName: string = pod.spec.nodeName ?? nodes[Math.abs(hashCode(pod.metadata.name)) % nodes.length]!;
+  const hostIP = pod.status?.hostIP ?? `172.18.0.${2 + nodes.indexOf(nodeName)}`;
   const podIP = pod.status?.podIP ?? (nextPodIp++, `10.244.${(nextPodIp >> 8) & 255}.${nextPodIp & 255}`);
   const status = {
     phase,
@@ -174,26 +179,28 @@ function step(ctx: ControllerContext, pod: KubeObject, sim: PodSim, now: number)
     ],
     qosClass: 'BestEffort',
   };
-  let target = pod;
+  const wasRunning = prevState?.running !== undefined;
+  let written: KubeObject;
   if (!pod.spec.nodeName) {
-    const nodeName = nodes[Math.abs(hashCode(pod.metadata.name)) % nodes.length]!;
-    target = ctx.store.replace('pods', { ...pod, spec: { ...pod.spec, nodeName } });
+    written = ctx.store.replace('pods', { ...pod, spec: { ...pod.spec, nodeName }, status });
+    const where = `${pod.metadata.namespace}/${pod.metadata.name}`;
     recordEvent(
       ctx,
-      target,
+      written,
       'Normal',
       'Scheduled',
-      `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${nodeName}`,
+      `Successfully assigned ${where} to ${nodeName}`,
       'default-scheduler',
     );
+  } else written = writeStatus(ctx, 'pods', pod, status);
+  if (running && !wasRunning && !isJob) {
+    recordEvent(ctx, written, 'Normal', 'Started', `Started container ${container.name}`, 'kubelet');
   }
-  const wasRunning = prevState?.running !== undefined;
-  const written = writeStatus(ctx, 'pods', target, status);
   if (isJob ? sim.finishedMs !== undefined : ready && !profile.crashLoop && !profile.neverReady) {
     sim.settled = `${written.metadata.resourceVersion}|${ctx.profiles.version}`;
+    return true;
   }
-  if (running && !wasRunning && !isJob)
-    recordEvent(ctx, target, 'Normal', 'Started', `Started container ${container.name}`, 'kubelet');
+  return profile.neverReady && running && !isJob;
 }
 
 function hashCode(s: string): number {

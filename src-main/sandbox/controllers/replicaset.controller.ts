@@ -1,6 +1,5 @@
 import type { KubeObject } from '../selectors.ts';
 import {
-  byOwner,
   isActive,
   isAvailable,
   isReady,
@@ -35,7 +34,8 @@ export function createPodFrom(ctx: ControllerContext, owner: KubeObject, templat
       ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
       ownerReferences: [ownerRef(owner)],
     },
-    spec: structuredClone(template.spec),
+    // Stored objects are never mutated in place, so pods can share their template's spec.
+    spec: template.spec,
     status: { phase: 'Pending', qosClass: 'BestEffort' },
   });
   recordEvent(
@@ -55,11 +55,10 @@ export function createPodFrom(ctx: ControllerContext, owner: KubeObject, templat
  */
 export function runReplicaSets(ctx: ControllerContext): void {
   const now = ctx.clock.now();
-  const podsByOwner = byOwner(ctx.store.list('pods'));
-  const sets = ctx.store.list('replicasets.apps');
+  const sets = ctx.work.take('replicasets');
   const creations: [KubeObject, number][] = [];
   for (const rs of sets) {
-    const pods = (podsByOwner.get(rs.metadata.uid ?? '') ?? []).filter(isActive);
+    const pods = ctx.work.childrenOf(rs.metadata.uid).filter(isActive);
     const diff = (rs.spec.replicas ?? 0) - pods.length;
     if (diff < 0) {
       for (const p of [...pods].sort(deletionRank).slice(0, -diff)) {
@@ -76,14 +75,15 @@ export function runReplicaSets(ctx: ControllerContext): void {
     } else if (diff > 0) creations.push([rs, diff]);
   }
   for (const [rs, n] of creations) for (let i = 0; i < n; i++) createPodFrom(ctx, rs, rs.spec.template);
-  const fresh = byOwner(ctx.store.list('pods'));
   for (const rs of sets) {
     const current = ctx.store.get('replicasets.apps', rs.metadata.namespace, rs.metadata.name);
     if (!current) continue;
-    const pods = (fresh.get(rs.metadata.uid ?? '') ?? []).filter(isActive);
+    const pods = ctx.work.childrenOf(rs.metadata.uid).filter(isActive);
     const minReady = current.spec.minReadySeconds ?? 0;
     const ready = pods.filter(isReady).length;
     const available = pods.filter((p) => isAvailable(ctx, p, minReady, now)).length;
+    // Pods that are ready but not yet available become available with time alone.
+    if (available < ready) ctx.work.wait('replicasets', current.metadata.uid);
     writeStatus(ctx, 'replicasets.apps', current, {
       replicas: pods.length,
       fullyLabeledReplicas: pods.length,
