@@ -66,8 +66,7 @@ describe('switchyard ab-test analyze', () => {
 
   it('needs both samples', async () => {
     const r = await cli(['ab-test', 'analyze', '--control', '1/10']);
-    expect(r.code).toBe(64);
-    expect(r.stderr).toMatch(/required option '--treatment <c\/n>' not specified/);
+    expect(r).toMatchObject({ code: 64, stderr: 'error: missing --treatment <c/n>\n' });
   });
 });
 
@@ -104,6 +103,14 @@ describe('switchyard ab-test size', () => {
     ]);
     // 3841 / (0.01 × 86400 = 864 per day) = 4.4 → 5 days.
     expect(JSON.parse(r.stdout)).toEqual({ perVariant: 3841, days: 5 });
+  });
+
+  it('names both missing flags', async () => {
+    const r = await cli(['ab-test', 'size']);
+    expect(r).toMatchObject({
+      code: 64,
+      stderr: 'error: missing --baseline <rate>\nerror: missing --mde <relative>\n',
+    });
   });
 
   it('refuses impossible rates', async () => {

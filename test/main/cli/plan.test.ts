@@ -238,3 +238,15 @@ describe('switchyard plan import / export', () => {
     expect((failed as { stderr: string }).stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('switchyard plan new without its required flags', () => {
+  it('names every missing flag at once', async () => {
+    const r = await cli(['plan', 'new', '--strategy', 'canary']);
+    expect(r.code).toBe(64);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'error: missing --namespace <ns>',
+      'error: missing --deployment <name>',
+      'error: missing --image <image>',
+    ]);
+  });
+});

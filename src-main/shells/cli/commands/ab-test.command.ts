@@ -7,9 +7,14 @@ import {
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { emit } from '../output.ts';
 import type { RegisterCommand } from './index.ts';
-import { numberFlag } from './recommend.command.ts';
+import { numberFlag, requireFlags } from './recommend.command.ts';
 
-function proportionFlag(flag: string, text: string, problems: string[]): ProportionSample | undefined {
+function proportionFlag(
+  flag: string,
+  text: string | undefined,
+  problems: string[],
+): ProportionSample | undefined {
+  if (text === undefined) return undefined;
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
   if (!m) {
     problems.push(`${flag} must be CONVERSIONS/TOTAL such as 120/1000, got "${text}"`);
@@ -35,15 +40,16 @@ export const registerAbTest: RegisterCommand = (program: Command, io) => {
     .description(
       'two-proportion z-test of treatment vs control, with the deploy / reject / continue rule (±5 % lift)',
     )
-    .requiredOption('--control <c/n>', 'control conversions/total, e.g. 1000/10000')
-    .requiredOption('--treatment <c/n>', 'treatment conversions/total, e.g. 1100/10000')
+    .option('--control <c/n>', 'control conversions/total, e.g. 1000/10000 (required)')
+    .option('--treatment <c/n>', 'treatment conversions/total, e.g. 1100/10000 (required)')
     .option('--confidence <level>', 'confidence level, e.g. 0.95 or 95%', '0.95')
     .option(
       '--json',
       'print JSON: pValue, ciLow/ciHigh (absolute difference, ratio), lift (relative, ratio), significant, recommendation',
     )
-    .action((opts: { control: string; treatment: string; confidence: string; json?: boolean }) => {
+    .action((opts: { control?: string; treatment?: string; confidence: string; json?: boolean }) => {
       const problems: string[] = [];
+      requireFlags(opts, { control: '--control <c/n>', treatment: '--treatment <c/n>' }, problems);
       const control = proportionFlag('--control', opts.control, problems);
       const treatment = proportionFlag('--treatment', opts.treatment, problems);
       const confidence = numberFlag('--confidence', opts.confidence, problems, {
@@ -75,22 +81,26 @@ export const registerAbTest: RegisterCommand = (program: Command, io) => {
   group
     .command('size')
     .description('samples per variant (and days) for a two-sided two-proportion test')
-    .requiredOption('--baseline <rate>', 'baseline conversion rate, e.g. 0.1 or 10%')
-    .requiredOption('--mde <relative>', 'minimum detectable effect relative to the baseline, e.g. 0.05 or 5%')
+    .option('--baseline <rate>', 'baseline conversion rate, e.g. 0.1 or 10% (required)')
+    .option(
+      '--mde <relative>',
+      'minimum detectable effect relative to the baseline, e.g. 0.05 or 5% (required)',
+    )
     .option('--confidence <level>', 'confidence level', '0.95')
     .option('--power <p>', 'statistical power', '0.8')
     .option('--rps-per-variant <n>', 'requests per second reaching each variant, to compute days')
     .option('--json', 'print JSON: perVariant, days (null without --rps-per-variant)')
     .action(
       (opts: {
-        baseline: string;
-        mde: string;
+        baseline?: string;
+        mde?: string;
         confidence: string;
         power: string;
         rpsPerVariant?: string;
         json?: boolean;
       }) => {
         const problems: string[] = [];
+        requireFlags(opts, { baseline: '--baseline <rate>', mde: '--mde <relative>' }, problems);
         const baseline = numberFlag('--baseline', opts.baseline, problems, {
           above: 0,
           below: 1,

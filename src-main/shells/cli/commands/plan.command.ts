@@ -23,6 +23,7 @@ import { DomainError } from '../../../../src-shared/bridge/errors.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { emit, type CliIo } from '../output.ts';
 import type { RegisterCommand } from './index.ts';
+import { requireFlags } from './recommend.command.ts';
 
 async function readText(io: CliIo, file: string): Promise<string> {
   try {
@@ -72,10 +73,10 @@ export const registerPlan: RegisterCommand = (program: Command, io, setExit) => 
   group
     .command('new')
     .description("write a plan with the runbook's defaults for a strategy")
-    .requiredOption('--strategy <name>', `strategy: ${STRATEGY_KINDS.join(', ')}`)
-    .requiredOption('--namespace <ns>', 'namespace of the workload')
-    .requiredOption('--deployment <name>', 'name of the Deployment (or Rollout with --rollout)')
-    .requiredOption('--image <image>', 'the new image')
+    .option('--strategy <name>', `strategy (required): ${STRATEGY_KINDS.join(', ')}`)
+    .option('--namespace <ns>', 'namespace of the workload (required)')
+    .option('--deployment <name>', 'name of the Deployment, or Rollout with --rollout (required)')
+    .option('--image <image>', 'the new image (required)')
     .option('--router <kind>', `traffic router: ${ROUTER_KINDS.join(', ')}`)
     .option('--container <name>', 'container whose image changes (default: the first)')
     .option('--context <name>', 'kubeconfig context (default: the current one)')
@@ -84,10 +85,10 @@ export const registerPlan: RegisterCommand = (program: Command, io, setExit) => 
     .option('--out <file>', 'write the plan to a file instead of standard output')
     .action(
       async (opts: {
-        strategy: string;
-        namespace: string;
-        deployment: string;
-        image: string;
+        strategy?: string;
+        namespace?: string;
+        deployment?: string;
+        image?: string;
         router?: string;
         container?: string;
         context?: string;
@@ -96,7 +97,17 @@ export const registerPlan: RegisterCommand = (program: Command, io, setExit) => 
         out?: string;
       }) => {
         const problems: string[] = [];
-        if (!STRATEGY_KINDS.includes(opts.strategy as StrategyKind))
+        requireFlags(
+          opts,
+          {
+            strategy: '--strategy <name>',
+            namespace: '--namespace <ns>',
+            deployment: '--deployment <name>',
+            image: '--image <image>',
+          },
+          problems,
+        );
+        if (opts.strategy !== undefined && !STRATEGY_KINDS.includes(opts.strategy as StrategyKind))
           problems.push(`--strategy must be one of ${STRATEGY_KINDS.join(', ')}, got "${opts.strategy}"`);
         if (opts.router !== undefined && !ROUTER_KINDS.includes(opts.router as RouterKind))
           problems.push(`--router must be one of ${ROUTER_KINDS.join(', ')}, got "${opts.router}"`);
@@ -106,9 +117,9 @@ export const registerPlan: RegisterCommand = (program: Command, io, setExit) => 
           plan = defaultPlan(
             opts.strategy as StrategyKind,
             {
-              namespace: opts.namespace,
-              name: opts.deployment,
-              image: opts.image,
+              namespace: opts.namespace ?? '',
+              name: opts.deployment ?? '',
+              image: opts.image ?? '',
               kind: opts.rollout ? 'Rollout' : 'Deployment',
               ...(opts.container === undefined ? {} : { container: opts.container }),
               ...(opts.context === undefined ? {} : { context: opts.context }),

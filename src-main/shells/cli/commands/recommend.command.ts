@@ -73,6 +73,16 @@ export function numberFlag(
   return value;
 }
 
+/** Pushes `missing --flag` for every required flag without a value, so all of them are reported at once. */
+export function requireFlags(
+  opts: Record<string, unknown>,
+  flags: Record<string, string>,
+  problems: string[],
+): void {
+  for (const [key, flag] of Object.entries(flags))
+    if (opts[key] === undefined) problems.push(`missing ${flag}`);
+}
+
 async function readAnswers(file: string, cwd: string): Promise<DecisionInput> {
   let text: string;
   try {
