@@ -6,6 +6,7 @@ import {
   appendSamples,
   baseActors,
   baseContext,
+  strategyOutput,
   operatorDecision,
   opActor,
   engineDecision,
@@ -83,6 +84,7 @@ export const blueGreenMachine = setup({
   },
 }).createMachine({
   id: 'blueGreen',
+  output: strategyOutput,
   context: ({ input }) => ({
     ...baseContext(input, {}),
     active: null,
@@ -474,8 +476,9 @@ export const blueGreenMachine = setup({
     abandoned: {
       entry: assign(({ context }) => ({ finishedAtMs: context.nowMs, waitUntilMs: null })),
       type: 'final',
+      output: { outcome: 'aborted' },
     },
-    rolledBack: { type: 'final' },
+    rolledBack: { type: 'final', output: { outcome: 'rolledBack' } },
   },
 });
 

@@ -20,6 +20,7 @@ import {
   appendSamples,
   baseActors,
   baseContext,
+  strategyOutput,
   opActor,
   atOf,
   byOf,
@@ -159,6 +160,7 @@ export function createCanaryMachine(count: AnalysisCounter) {
     },
   }).createMachine({
     id: 'canary',
+    output: strategyOutput,
     context: ({ input }) => ({
       ...baseContext(input, { stable: 100, canary: 0 }),
       stepIndex: 0,
@@ -716,7 +718,7 @@ export function createCanaryMachine(count: AnalysisCounter) {
           },
         },
       },
-      completed: { type: 'final' },
+      completed: { type: 'final', output: { outcome: 'completed' } },
     },
   });
 }

@@ -7,6 +7,7 @@ import type {
 } from '../../../src-shared/release/release.schema.ts';
 import type { BlueGreenContext } from './blue-green.machine.ts';
 import { canaryStepLabel, type CanaryContext } from './canary.machine.ts';
+import { mergeDecisions, type MigrationContext } from './migration.machine.ts';
 import type { ReleaseContextBase } from './release-common.ts';
 import type { RollingContext } from './rolling.machine.ts';
 
@@ -140,4 +141,77 @@ export function projectRolling(value: StateValueLike, context: RollingContext): 
   const status = terminalStatus(phaseOf(value));
   const { steps, current } = stageViews(ROLLING_STAGES, phaseOf(value), status);
   return { ...baseProjection('rolling', value, context, status), currentStep: current, steps };
+}
+
+/** A machine snapshot as the projections read it; `children` holds invoked child actors. */
+export interface SnapshotLike {
+  value: StateValueLike;
+  context: unknown;
+  children?: Record<string, { getSnapshot(): unknown } | undefined>;
+}
+
+/**
+ * The renderer's view of a release wrapped in migration gates: the expand gate, the strategy's own steps
+ * (from its child machine while it runs), and the contract gate.
+ */
+export function projectMigration(
+  snapshot: SnapshotLike,
+  strategy: string,
+  projectInner: (s: SnapshotLike) => ReleaseSnapshot,
+): ReleaseSnapshot {
+  const context = snapshot.context as MigrationContext;
+  const phase = phaseOf(snapshot.value);
+  const childSnap = snapshot.children?.strategy?.getSnapshot() as SnapshotLike | undefined;
+  const inner = phase === 'strategy' && childSnap ? projectInner(childSnap) : null;
+  let status: ReleaseRunStatus = 'running';
+  if (inner) status = inner.status === 'completed' ? 'running' : inner.status;
+  else if (phase === 'completed') status = 'completed';
+  else if (phase === 'stopped') status = context.strategyOutcome ?? 'aborted';
+  else if (/awaiting|held/.test(phase)) status = 'paused';
+  const base = baseProjection(`migration:${strategy}`, snapshot.value, context, status);
+  const innerSteps: StepView[] = inner?.steps ?? [
+    {
+      index: 0,
+      label: `${strategy} release`,
+      state:
+        context.strategyOutcome === 'completed' ? 'done' : context.strategyOutcome ? 'failed' : 'pending',
+    },
+  ];
+  const gate = (name: 'expand' | 'contract'): StepView['state'] => {
+    if (phase.startsWith(name)) return 'active';
+    if (status === 'completed') return 'done';
+    if (name === 'expand')
+      return phase === 'stopped' && !context.strategyOutcome
+        ? 'failed'
+        : phase.startsWith('expand')
+          ? 'active'
+          : 'done';
+    return 'pending';
+  };
+  const steps: StepView[] = [
+    { index: 0, label: 'expand migration', state: gate('expand') },
+    ...innerSteps.map((s, i) => ({ ...s, index: i + 1 })),
+    { index: innerSteps.length + 1, label: 'contract migration', state: gate('contract') },
+  ];
+  const current = phase.startsWith('expand')
+    ? 0
+    : inner
+      ? inner.currentStep === null
+        ? null
+        : inner.currentStep + 1
+      : phase.startsWith('contract')
+        ? innerSteps.length + 1
+        : null;
+  return {
+    ...base,
+    phase: inner ? `strategy.${inner.phase}` : phase,
+    pause: inner ? inner.pause : base.pause,
+    traffic: inner ? inner.traffic : base.traffic,
+    decisions: inner ? mergeDecisions(context.decisions, inner.decisions) : context.decisions,
+    samples: inner ? inner.samples : base.samples,
+    updatedAtMs: inner?.updatedAtMs ?? base.updatedAtMs,
+    waitUntilMs: inner ? inner.waitUntilMs : base.waitUntilMs,
+    currentStep: current,
+    steps,
+  };
 }

@@ -299,3 +299,22 @@ export function stuckWith<S extends string>(
 ) {
   return { stuckAt: stage, ...pausedFor(context, pauseForError(error, doing, context.nowMs ?? 0), null) };
 }
+
+/** What a strategy machine outputs when it reaches a final state: how it ended and its context. */
+export interface StrategyOutput {
+  outcome: 'completed' | 'aborted' | 'rolledBack';
+  context: ReleaseContextBase;
+}
+
+/** The machine-level output function of a strategy: the final state's `outcome` plus the context. */
+export function strategyOutput({
+  context,
+  event,
+}: {
+  context: ReleaseContextBase;
+  event: unknown;
+}): StrategyOutput {
+  const outcome =
+    (event as { output?: { outcome?: StrategyOutput['outcome'] } }).output?.outcome ?? 'completed';
+  return { outcome, context };
+}

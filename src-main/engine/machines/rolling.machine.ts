@@ -6,6 +6,7 @@ import {
   appendSamples,
   baseActors,
   baseContext,
+  strategyOutput,
   byOf,
   operatorDecision,
   opActor,
@@ -70,6 +71,7 @@ export const rollingMachine = setup({
   },
 }).createMachine({
   id: 'rolling',
+  output: strategyOutput,
   context: ({ input }) => ({
     ...baseContext(input, {}),
     previousRevision: null,
@@ -286,8 +288,8 @@ export const rollingMachine = setup({
         },
       },
     },
-    completed: { type: 'final' },
-    rolledBack: { type: 'final' },
+    completed: { type: 'final', output: { outcome: 'completed' } },
+    rolledBack: { type: 'final', output: { outcome: 'rolledBack' } },
   },
 });
 

@@ -20,7 +20,7 @@ import type {
 } from '../../ports/journal.port.ts';
 import type { AnalysisSource, ReleaseOps } from '../../ports/release.port.ts';
 import { newReleaseId } from '../journal/file-journal.ts';
-import type { StateValueLike } from '../machines/projection.ts';
+import type { SnapshotLike } from '../machines/projection.ts';
 import type { AnalysisCounter } from '../machines/release-common.ts';
 import { validationMachine } from '../machines/validation.machine.ts';
 import { bindReleaseActors } from './release-actors.ts';
@@ -200,8 +200,7 @@ function run(
     xstate: actor ? actor.getPersistedSnapshot() : restored,
   });
   const project = (): ReleaseSnapshot => {
-    const snap = (actor as AnyActor).getSnapshot() as { value: StateValueLike; context: unknown };
-    return entry.project(snap.value, snap.context);
+    return entry.project((actor as AnyActor).getSnapshot() as SnapshotLike);
   };
   const enqueue = (write: () => Promise<unknown>): Promise<void> => {
     const next = tail.then(write);
@@ -224,6 +223,7 @@ function run(
   const actors = bindReleaseActors({ ops: deps.ops, analysis: deps.analysis, clock }, gate);
   // Child machines get the same actors: implementations are not inherited from the parent.
   actors.validation = validationMachine.provide({ actors } as never);
+  if (entry.child) actors.strategy = entry.child.provide({ actors } as never);
   const machine = (entry.machine as AnyStateMachine).provide({ actors } as never);
   const input = { releaseId, plan };
   actor = restored

@@ -7,9 +7,11 @@ import { blueGreenMachine, type BlueGreenContext } from '../machines/blue-green.
 import {
   projectBlueGreen,
   projectCanary,
+  projectMigration,
   projectRolling,
-  type StateValueLike,
+  type SnapshotLike,
 } from '../machines/projection.ts';
+import { migrationMachine } from '../machines/migration.machine.ts';
 import { rollingMachine, type RollingContext } from '../machines/rolling.machine.ts';
 import type { AnalysisCounter } from '../machines/release-common.ts';
 
@@ -18,36 +20,49 @@ export interface StrategyEntry {
   /** The machine's name as journaled, e.g. `canary`. */
   name: string;
   machine: AnyStateMachine;
-  project(value: StateValueLike, context: unknown): ReleaseSnapshot;
+  /** The strategy machine the wrapper invokes as its `strategy` child (migration gates only). */
+  child?: AnyStateMachine;
+  project(snapshot: SnapshotLike): ReleaseSnapshot;
 }
 
 /** Machine names the runner knows, for restoring a journaled release. */
-export type MachineName = 'canary' | 'blue-green' | 'rolling';
+export type MachineName =
+  'canary' | 'blue-green' | 'rolling' | `migration:${'canary' | 'blue-green' | 'rolling'}`;
 
 /**
  * The machine that runs `plan`, or for a restored release the one named `name`.
  * Throws DomainError `invalidPlan` for a strategy the engine does not run yet.
  */
 export function strategyFor(plan: ReleasePlan, count: AnalysisCounter, name?: string): StrategyEntry {
+  const wrapped = name === undefined ? plan.migration !== undefined : name.startsWith('migration:');
+  if (wrapped) {
+    const inner = strategyFor(plan, count, name?.slice('migration:'.length) ?? plan.strategy.kind);
+    return {
+      name: `migration:${inner.name}`,
+      machine: migrationMachine,
+      child: inner.machine,
+      project: (s) => projectMigration(s, inner.name, inner.project),
+    };
+  }
   const kind = name ?? plan.strategy.kind;
   switch (kind) {
     case 'canary':
       return {
         name: 'canary',
         machine: createCanaryMachine(count),
-        project: (value, context) => projectCanary(value, context as CanaryContext),
+        project: (s) => projectCanary(s.value, s.context as CanaryContext),
       };
     case 'blue-green':
       return {
         name: 'blue-green',
         machine: blueGreenMachine,
-        project: (value, context) => projectBlueGreen(value, context as BlueGreenContext),
+        project: (s) => projectBlueGreen(s.value, s.context as BlueGreenContext),
       };
     case 'rolling':
       return {
         name: 'rolling',
         machine: rollingMachine,
-        project: (value, context) => projectRolling(value, context as RollingContext),
+        project: (s) => projectRolling(s.value, s.context as RollingContext),
       };
     default:
       throw new DomainError('invalidPlan', `The engine cannot run a ${kind} release yet.`);
