@@ -324,7 +324,7 @@ export const migrationMachine = setup({
               },
               {
                 target: 'held',
-                actions: assign(({ context, event }) => ({
+                actions: assign(({ event }) => ({
                   stuckAt: 'contract' as const,
                   pause: {
                     cause: 'gate' as const,
