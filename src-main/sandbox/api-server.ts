@@ -290,7 +290,7 @@ export function createApiHandler(deps: ApiServerDeps): {
       if (route.type.virtual) throw methodNotAllowed();
       if (route.name === undefined) {
         if (q.get('watch') === 'true' || q.get('watch') === '1') return watch(req, res, route, q);
-        return list(res, route, q);
+        return await list(res, route, q);
       }
       const obj = getOrThrow(route);
       if (route.sub === 'scale') return send(res, 200, scaleOf(obj));
@@ -345,7 +345,7 @@ export function createApiHandler(deps: ApiServerDeps): {
     return store.list(storageKey(route.type), route.namespace).filter((o) => byLabel(o) && byField(o));
   }
 
-  function list(res: ServerResponse, route: Route, q: URLSearchParams): void {
+  async function list(res: ServerResponse, route: Route, q: URLSearchParams): Promise<void> {
     const items = selected(route, q)
       .map((o) => [keyOf(o), o] as const)
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
@@ -374,10 +374,19 @@ export function createApiHandler(deps: ApiServerDeps): {
       metadata.remainingItemCount = items.length - end;
     }
     const apiVersion = apiVersionOf(route.type.group, route.version);
-    const body = `{"kind":"${route.type.kind}List","apiVersion":"${apiVersion}","metadata":${JSON.stringify(metadata)},"items":[${page
-      .map((o) => ser(withVersion(o, route.type, route.version)))
-      .join(',')}]}`;
-    send(res, 200, body);
+    const head = `{"kind":"${route.type.kind}List","apiVersion":"${apiVersion}","metadata":${JSON.stringify(metadata)},"items":[`;
+    if (page.length < 500) {
+      send(res, 200, `${head}${page.map((o) => ser(withVersion(o, route.type, route.version))).join(',')}]}`);
+      return;
+    }
+    // Large lists go out in chunks, so the whole text never sits in memory twice.
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private' });
+    res.write(head);
+    for (let i = 0; i < page.length && !res.destroyed; i += 500) {
+      const chunk = page.slice(i, i + 500).map((o) => ser(withVersion(o, route.type, route.version)));
+      if (!res.write(`${i === 0 ? '' : ','}${chunk.join(',')}`)) await drained(res);
+    }
+    res.end(']}');
   }
 
   function watch(req: IncomingMessage, res: ServerResponse, route: Route, q: URLSearchParams): void {
@@ -399,6 +408,7 @@ export function createApiHandler(deps: ApiServerDeps): {
       'transfer-encoding': 'chunked',
     });
     res.flushHeaders();
+    const queue: [StoreEvent['type'], KubeObject][] = [];
     if (rvParam && rvParam !== '0') {
       const from = Number(rvParam);
       if (!Number.isFinite(from) || from < store.oldestResumableRv()) {
@@ -410,26 +420,27 @@ export function createApiHandler(deps: ApiServerDeps): {
         res.end(`{"type":"ERROR","object":${JSON.stringify(e.toStatus())}}\n`);
         return;
       }
-      const replay = store.eventsAfter(from).filter(matches);
-      if (replay.length > 0) res.write(replay.map((e) => line(e.type, e.object)).join(''));
+      for (const e of store.eventsAfter(from)) if (matches(e)) queue.push([e.type, e.object]);
     } else {
-      const current = selected(route, q);
-      if (current.length > 0) res.write(current.map((o) => line('ADDED', o)).join(''));
+      for (const o of selected(route, q)) queue.push(['ADDED', o]);
     }
-    let pending: string[] = [];
-    let scheduled = false;
+    let pumping = false;
+    // Writes queued events in batches and waits for the socket to drain, so a long replay stays small in memory.
+    const pump = async () => {
+      if (pumping) return;
+      pumping = true;
+      while (queue.length > 0 && !res.writableEnded && !res.destroyed) {
+        const batch = queue.splice(0, 500);
+        if (!res.write(batch.map(([type, o]) => line(type, o)).join(''))) await drained(res);
+      }
+      pumping = false;
+    };
     const unsubscribe = store.subscribe((e) => {
       if (!matches(e)) return;
-      pending.push(line(e.type, e.object));
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(() => {
-          scheduled = false;
-          if (pending.length > 0 && !res.writableEnded) res.write(pending.join(''));
-          pending = [];
-        });
-      }
+      queue.push([e.type, e.object]);
+      if (queue.length === 1) setImmediate(() => void pump());
     });
+    void pump();
     watches.add(res);
     const timeoutSeconds = Number(q.get('timeoutSeconds') ?? 0);
     const timer = timeoutSeconds > 0 ? setTimeout(() => res.end(), timeoutSeconds * 1000) : undefined;
@@ -698,6 +709,18 @@ function nameIn(raw: Buffer): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
 }
 
 function keyOf(o: KubeObject): string {
