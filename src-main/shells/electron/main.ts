@@ -6,30 +6,16 @@ import { createSandboxProvider } from '../../app/sandbox-provider.ts';
 import { createDispatcher } from '../../bridge/dispatch.ts';
 import { registerIpcBridge } from './bridge-ipc.ts';
 import { isOpenableExternally } from './sender-guard.ts';
+import { CONTENT_SECURITY_POLICY, secureWebPreferences, WINDOW_BOUNDS } from './window-options.ts';
 
 const here = import.meta.dirname;
 const rendererFile = join(here, '..', 'renderer', 'index.html');
 const rendererUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(rendererFile).href;
 
-const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
-    width: 1440,
-    height: 900,
-    minWidth: 1280,
-    minHeight: 800,
-    title: 'Switchyard',
-    show: false,
-    webPreferences: {
-      preload: join(here, '..', 'preload', 'index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      spellcheck: false,
-    },
+    ...WINDOW_BOUNDS,
+    webPreferences: secureWebPreferences(join(here, '..', 'preload', 'index.cjs')),
   });
   win.once('ready-to-show', () => win.show());
   if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
@@ -50,7 +36,9 @@ void app.whenReady().then(() => {
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+    callback({
+      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
+    });
   });
 
   const prometheusUrl = process.env.SWITCHYARD_PROMETHEUS_URL;
