@@ -781,9 +781,28 @@ class KubeReleaseOps implements ReleaseOps {
   /** True when the colours live in the runbook's namespaces `<ns>-blue` / `<ns>-green` (same workload name). */
   private async colourNamespaces(): Promise<boolean> {
     if (this.colourLayout === undefined) {
-      const found = await Promise.all(
-        (['blue', 'green'] as const).map((c) => this.getDeployment(this.name, false, `${this.ns}-${c}`)),
-      );
+      // Only when the router itself points at hosts in those namespaces (the runbook's VirtualService).
+      const r = this.plan.router;
+      let routed = false;
+      if (r.kind === 'istio') {
+        const vs = await this.getCustom<VirtualService>('virtualService', r.virtualService);
+        const hosts = (vs ? (this.istioRoute(vs, false)?.route ?? []) : []).map(
+          (d) => d.destination?.host ?? '',
+        );
+        routed = hosts.some(
+          (h) => h.split('.')[1] === `${this.ns}-blue` || h.split('.')[1] === `${this.ns}-green`,
+        );
+      } else if (r.kind === 'gateway-api') {
+        const hr = await this.getCustom<HTTPRoute>('httpRoute', r.httpRoute);
+        routed = (hr ? (this.gatewayRule(hr, false)?.backendRefs ?? []) : []).some(
+          (b) => b.namespace === `${this.ns}-blue` || b.namespace === `${this.ns}-green`,
+        );
+      }
+      const found = routed
+        ? await Promise.all(
+            (['blue', 'green'] as const).map((c) => this.getDeployment(this.name, false, `${this.ns}-${c}`)),
+          )
+        : [];
       this.colourLayout = found.some(Boolean);
     }
     return this.colourLayout;
