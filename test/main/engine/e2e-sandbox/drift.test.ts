@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
+import { createSandboxAnalysis } from '../../../../src-main/adapters/sandbox-metrics/sandbox-analysis.ts';
+import { createFileJournal } from '../../../../src-main/engine/journal/file-journal.ts';
+import { startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
+import { startSandbox } from '../../../../src-main/sandbox/sandbox.ts';
+import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
+import { closeSoon, customApi } from '../../adapters/kube/sandbox-fixture.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-drift-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it('someone else moving traffic mid-release pauses the run with a sentence naming the object; their change stays', async () => {
+  const parsed = parsePlan(`
+name: drift
+target: { namespace: platform-production, name: workflow-engine, image: registry.platform.com/workflow-engine:v1.25.0 }
+router: { kind: istio, virtualService: workflow-engine, destinationRule: workflow-engine }
+strategy: { kind: canary, steps: [{ setWeight: 10 }, { pause: { duration: 2m } }, { setWeight: 50 }] }
+`);
+  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+  const plan = parsed.plan;
+  const sb = await startSandbox({ speed: 50 });
+  try {
+    const handle = await startRelease({
+      plan,
+      ops: createKubeReleaseOps(sb.kubeconfigYaml(), plan, { pollMs: 50 }),
+      analysis: createSandboxAnalysis({ url: sb.url, token: sb.token }),
+      clock: sb.clock,
+      journal: createFileJournal({ dir, user: 'test' }),
+      who: { user: 'test', context: 'sandbox' },
+      stopWhenPaused: true,
+    });
+    const key = {
+      group: 'networking.istio.io',
+      version: 'v1beta1',
+      namespace: 'platform-production',
+      plural: 'virtualservices',
+      name: 'workflow-engine',
+    };
+    let edited = false;
+    handle.subscribe((s) => {
+      if (edited || s.currentStep !== 1) return;
+      edited = true;
+      void (async () => {
+        const api = customApi(sb);
+        const vs = (await api.getNamespacedCustomObject(key)) as {
+          spec: { http: { route: { weight: number }[] }[] };
+        };
+        vs.spec.http[0]!.route[0]!.weight = 75;
+        vs.spec.http[0]!.route[1]!.weight = 25;
+        await api.replaceNamespacedCustomObject({ ...key, body: vs });
+      })();
+    });
+    const outcome = await handle.done;
+    expect(edited).toBe(true);
+    expect(outcome.kind, outcome.reason).toBe('paused');
+    expect(outcome.reason).toMatch(
+      /VirtualService platform-production\/workflow-engine was changed by someone else/,
+    );
+    expect(outcome.reason).toMatch(/weight of subset canary is 25 \(Switchyard left it at 10\)/);
+    expect((await createKubeReleaseOps(sb.kubeconfigYaml(), plan).readSplit()).weights).toEqual({
+      stable: 75,
+      canary: 25,
+    });
+  } finally {
+    await closeSoon(sb);
+  }
+}, 60_000);
