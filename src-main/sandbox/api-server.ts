@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { Clock } from '../ports/clock.port.ts';
 import type { SandboxWrite } from './audit.ts';
 import { openApiV3 } from './openapi.ts';
+import { toTable, wantsTable } from './tables.ts';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, unsupportedPatchType } from './patch.ts';
 import { apiVersionOf, findResource, resourceTypes, storageKey, type ResourceType } from './resources.ts';
 import { parseFieldSelector, parseLabelSelector, type KubeObject } from './selectors.ts';
@@ -290,7 +291,7 @@ export function createApiHandler(deps: ApiServerDeps): {
       if (route.type.virtual) throw methodNotAllowed();
       if (route.name === undefined) {
         if (q.get('watch') === 'true' || q.get('watch') === '1') return watch(req, res, route, q);
-        return await list(res, route, q);
+        return await list(res, route, q, wantsTable(req.headers.accept));
       }
       const obj = getOrThrow(route);
       if (route.sub === 'scale') return send(res, 200, scaleOf(obj));
@@ -345,7 +346,7 @@ export function createApiHandler(deps: ApiServerDeps): {
     return store.list(storageKey(route.type), route.namespace).filter((o) => byLabel(o) && byField(o));
   }
 
-  async function list(res: ServerResponse, route: Route, q: URLSearchParams): Promise<void> {
+  async function list(res: ServerResponse, route: Route, q: URLSearchParams, table = false): Promise<void> {
     const items = selected(route, q)
       .map((o) => [keyOf(o), o] as const)
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
@@ -374,6 +375,20 @@ export function createApiHandler(deps: ApiServerDeps): {
       metadata.remainingItemCount = items.length - end;
     }
     const apiVersion = apiVersionOf(route.type.group, route.version);
+    if (table) {
+      return send(
+        res,
+        200,
+        toTable(
+          route.type.kind,
+          page,
+          clock.now(),
+          rv,
+          q.get('includeObject'),
+          metadata.continue as string | undefined,
+        ),
+      );
+    }
     const head = `{"kind":"${route.type.kind}List","apiVersion":"${apiVersion}","metadata":${JSON.stringify(metadata)},"items":[`;
     if (page.length < 500) {
       send(res, 200, `${head}${page.map((o) => ser(withVersion(o, route.type, route.version))).join(',')}]}`);

@@ -85,6 +85,15 @@ describe('kubectl against the sandbox', () => {
     expect(out.filter((l) => l.startsWith('replicaset.apps/workflow-engine-'))).toHaveLength(3);
   });
 
+  it('prints the columns kubectl users expect', async () => {
+    expect(await kubectl(...prod, 'get', 'deployments')).toMatch(
+      /NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE[\s\S]*workflow-engine\s+20\/20\s+20\s+20\s/,
+    );
+    expect(await kubectl(...prod, 'get', 'pods', '-l', 'app=agent-manager')).toMatch(
+      /NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\n(agent-manager-\S+\s+1\/1\s+Running\s+0\s+\S+\n?){3}$/,
+    );
+  });
+
   it('sets an image, waits for the rollout, and undoes it', async () => {
     await kubectl(
       ...prod,
