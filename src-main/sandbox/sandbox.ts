@@ -73,7 +73,12 @@ export interface SandboxHandle {
   setFault(f: SandboxFault): void;
   /** Every mutating API request so far, oldest first. */
   audit(): SandboxWrite[];
-  /** Per-version figures over a window of sandbox time (see `GET /_sandbox/stats`). */
+  /**
+   * Per-version figures over the last `windowSeconds` (default 120) of sandbox time, the same
+   * numbers `GET /_sandbox/stats` serves: `job` is the pods' `app` label (the runbook's `job`
+   * label), `version` the image tag; namespace and version are optional filters. Rates are
+   * ratios, latencies milliseconds; request-derived values are null when there was no traffic.
+   */
   stats(q: { namespace?: string; job: string; version?: string; windowSeconds?: number }): WindowStats;
   /** Sets the request rate (per second of sandbox time) of a traffic source, adding it when new. */
   setTraffic(t: { namespace: string; host: string; rps: number }): void;
