@@ -1,3 +1,4 @@
+import type { HeaderMatch } from '../../src-shared/plan/plan.schema.ts';
 import type { MetricQueryParams, MetricQuerySource } from '../../src-shared/plan/promql.ts';
 import type { MetricSample } from './metrics.port.ts';
 
@@ -56,9 +57,27 @@ export interface ReleaseOps {
 
   /** Runs a migration Job (argv, no shell) to completion or failure. */
   runJob(spec: JobSpec, signal?: AbortSignal): Promise<JobResult>;
+
+  // A/B test: the treatment runs as the canary workload (`ensureCanary`); it ends with `promoteCanary` or `abortCanary`.
+  /**
+   * Routes requests matching `cohort` to the variants by weight (sticky on `stickyHeader` when given),
+   * requests matching a pin to its variant, and everyone else to `defaultVariant`, through the plan's
+   * router (Istio or Gateway API header matches). Returns the split read back (percent per variant).
+   * Optional: an adapter without it cannot run A/B tests (the release pauses and says so).
+   */
+  routeExperiment?(route: ExperimentRoute): Promise<TrafficSplit>;
 }
 
 export type Colour = 'blue' | 'green';
+
+/** How an A/B test splits traffic; variant versions are the `version` label values of their pods. */
+export interface ExperimentRoute {
+  variants: readonly { name: string; version: string; weight: number }[];
+  cohort: HeaderMatch;
+  pins: readonly { match: HeaderMatch; variant: string }[];
+  defaultVariant: string;
+  stickyHeader?: string;
+}
 export type WorkloadRole = 'stable' | 'canary' | Colour;
 
 /** Traffic as the router says it is. */

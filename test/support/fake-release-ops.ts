@@ -5,6 +5,7 @@ import type { MetricSample } from '../../src-main/ports/metrics.port.ts';
 import type {
   AnalysisSource,
   Colour,
+  ExperimentRoute,
   JobResult,
   JobSpec,
   ProbeTally,
@@ -46,6 +47,8 @@ export class FakeReleaseOps implements ReleaseOps {
   /** Overrides of what a colour's workload reports (e.g. never ready). */
   colourState: Partial<Record<Colour, Partial<WorkloadState>>> = {};
   smokeFails = false;
+  /** Variant weights of the A/B route, when one is set. */
+  experiment: Record<string, number> | null = null;
   jobFails = new Set<string>();
   private broken: ClusterErrorKind | null = null;
   private failOnce = new Map<keyof ReleaseOps, ClusterErrorKind>();
@@ -114,15 +117,17 @@ export class FakeReleaseOps implements ReleaseOps {
       this.write('promoteCanary', [image], () => {
         this.stableImage = image;
         this.weights = { stable: 100, canary: 0 };
+        this.experiment = null;
         if (this.canary) this.canary.replicas = 0;
       });
     return this.split();
   }
   async abortCanary(): Promise<TrafficSplit> {
     this.enter('abortCanary', []);
-    if (this.weights.stable !== 100 || (this.canary?.replicas ?? 0) > 0)
+    if (this.weights.stable !== 100 || (this.canary?.replicas ?? 0) > 0 || this.experiment)
       this.write('abortCanary', [], () => {
         this.weights = { stable: 100, canary: 0 };
+        this.experiment = null;
         if (this.canary) this.canary.replicas = 0;
       });
     return this.split();
@@ -189,6 +194,13 @@ export class FakeReleaseOps implements ReleaseOps {
       ...(which === 'stable' ? this.rollout : which === 'canary' ? {} : this.colourState[which]),
     };
   }
+  async routeExperiment(route: ExperimentRoute): Promise<TrafficSplit> {
+    this.enter('routeExperiment', [route]);
+    const weights = Object.fromEntries(route.variants.map((v) => [v.name, v.weight]));
+    if (JSON.stringify(this.experiment) !== JSON.stringify(weights))
+      this.write('routeExperiment', [route], () => (this.experiment = weights));
+    return { weights, source: 'fake router' };
+  }
   async runJob(spec: JobSpec): Promise<JobResult> {
     this.enter('runJob', [spec]);
     this.write('runJob', [spec], () => undefined);
@@ -210,8 +222,15 @@ export type FakeReading = number | MetricSample;
 export class FakeAnalysisSource implements AnalysisSource {
   readonly reads: { kind: string; version: string | undefined; query: string; atMs: number }[] = [];
   private rules = new Map<string, (atMs: number) => FakeReading>();
+  private queryRules: [string, (atMs: number) => FakeReading][] = [];
 
   constructor(private readonly clock: Clock) {}
+
+  /** Answers reads whose query contains `text` (checked before the kind rules) with `reading`. */
+  setQuery(text: string, reading: FakeReading | ((atMs: number) => FakeReading)): this {
+    this.queryRules.push([text, typeof reading === 'function' ? reading : () => reading]);
+    return this;
+  }
 
   /** Answers reads of `kind` (for `version` only, when given) with `reading`. */
   set(kind: string, reading: FakeReading | ((atMs: number) => FakeReading), version?: string): this {
@@ -229,7 +248,10 @@ export class FakeAnalysisSource implements AnalysisSource {
     const query = renderMetricQuery(metric, params);
     const atMs = this.clock.now();
     this.reads.push({ kind: metric.kind, version: params.version, query, atMs });
-    const rule = this.rules.get(`${metric.kind}@${params.version}`) ?? this.rules.get(metric.kind);
+    const rule =
+      this.queryRules.find(([text]) => query.includes(text))?.[1] ??
+      this.rules.get(`${metric.kind}@${params.version}`) ??
+      this.rules.get(metric.kind);
     const got = rule ? rule(atMs) : null;
     if (got === null)
       return {

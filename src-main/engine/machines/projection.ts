@@ -5,6 +5,7 @@ import type {
   StepView,
   TrafficView,
 } from '../../../src-shared/release/release.schema.ts';
+import type { AbContext } from './ab-test.machine.ts';
 import type { BlueGreenContext } from './blue-green.machine.ts';
 import { canaryStepLabel, type CanaryContext } from './canary.machine.ts';
 import { mergeDecisions, type MigrationContext } from './migration.machine.ts';
@@ -214,4 +215,20 @@ export function projectMigration(
     currentStep: current,
     steps,
   };
+}
+
+const AB_STAGES: Stages = [
+  ['starting', 'start the treatment'],
+  ['routing', 'route the cohort'],
+  ['running', 'collect and test'],
+  ['undecided', 'decide'],
+];
+
+/** The renderer's view of an A/B test. */
+export function projectAbTest(value: StateValueLike, context: AbContext): ReleaseSnapshot {
+  const phase = phaseOf(value);
+  const status: ReleaseRunStatus =
+    phase === 'rejected' ? 'aborted' : /undecided/.test(phase) ? 'paused' : terminalStatus(phase);
+  const { steps, current } = stageViews(AB_STAGES, phase, status);
+  return { ...baseProjection('ab-test', value, context, status), currentStep: current, steps };
 }

@@ -50,7 +50,7 @@ export interface MetricReading {
 
 /** Input of every cluster-operation actor: the method's arguments and why it is called (for the audit log). */
 export interface OpInput<K extends keyof ReleaseOps> {
-  args: Parameters<ReleaseOps[K]>;
+  args: Parameters<NonNullable<ReleaseOps[K]>>;
   /** One sentence, e.g. `step 1: send 10 % of traffic to the canary`. */
   why: string;
 }
@@ -58,7 +58,7 @@ export interface OpInput<K extends keyof ReleaseOps> {
 /** Output of every cluster-operation actor: the method's result and the clock time it returned. */
 export interface OpOutput<K extends keyof ReleaseOps> {
   atMs: number;
-  result: Awaited<ReturnType<ReleaseOps[K]>>;
+  result: Awaited<ReturnType<NonNullable<ReleaseOps[K]>>>;
 }
 
 /** The ReleaseOps methods that change the cluster; the runner journals before each of them. */
@@ -74,6 +74,7 @@ export const MUTATING_OPS = [
   'setImage',
   'undo',
   'runJob',
+  'routeExperiment',
 ] as const satisfies readonly (keyof ReleaseOps)[];
 
 const notProvided = (name: string) => () =>

@@ -34,6 +34,7 @@ const OP_NAMES = [
   'undo',
   'workloadState',
   'runJob',
+  'routeExperiment',
 ] as const satisfies readonly (keyof ReleaseOps)[];
 
 function failedRead(error: unknown): MetricSample {
@@ -87,7 +88,11 @@ export function bindReleaseActors(ports: ReleasePorts, gate: JournalGate): Recor
   for (const name of OP_NAMES) {
     actors[name] = fromPromise(async ({ input }: { input: OpInput<typeof name> }) => {
       if (mutating.has(name)) await gate(name, input.why);
-      const method = ops[name] as (...args: unknown[]) => Promise<unknown>;
+      const method = ops[name] as ((...args: unknown[]) => Promise<unknown>) | undefined;
+      if (!method)
+        throw new Error(
+          `this cluster adapter cannot ${name === 'routeExperiment' ? 'route an A/B test' : name}`,
+        );
       const result = await method.apply(ops, input.args as unknown[]);
       return { atMs: clock.now(), result };
     });

@@ -200,7 +200,8 @@ function run(
     xstate: actor ? actor.getPersistedSnapshot() : restored,
   });
   const project = (): ReleaseSnapshot => {
-    return entry.project((actor as AnyActor).getSnapshot() as SnapshotLike);
+    const snap = (actor as AnyActor).getSnapshot() as SnapshotLike;
+    return entry.project(snap.value, snap.context, snap.children);
   };
   const enqueue = (write: () => Promise<unknown>): Promise<void> => {
     const next = tail.then(write);

@@ -3,13 +3,16 @@ import { DomainError } from '../../../src-shared/bridge/errors.ts';
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
 import type { ReleaseSnapshot } from '../../../src-shared/release/release.schema.ts';
 import { createCanaryMachine, type CanaryContext } from '../machines/canary.machine.ts';
+import { abTestMachine, type AbContext } from '../machines/ab-test.machine.ts';
 import { blueGreenMachine, type BlueGreenContext } from '../machines/blue-green.machine.ts';
 import {
+  projectAbTest,
   projectBlueGreen,
   projectCanary,
   projectMigration,
   projectRolling,
   type SnapshotLike,
+  type StateValueLike,
 } from '../machines/projection.ts';
 import { migrationMachine } from '../machines/migration.machine.ts';
 import { rollingMachine, type RollingContext } from '../machines/rolling.machine.ts';
@@ -22,7 +25,8 @@ export interface StrategyEntry {
   machine: AnyStateMachine;
   /** The strategy machine the wrapper invokes as its `strategy` child (migration gates only). */
   child?: AnyStateMachine;
-  project(snapshot: SnapshotLike): ReleaseSnapshot;
+  /** The renderer's view from a machine snapshot's value and context (and, for wrappers, its children). */
+  project(value: StateValueLike, context: unknown, children?: SnapshotLike['children']): ReleaseSnapshot;
 }
 
 /** Machine names the runner knows, for restoring a journaled release. */
@@ -41,7 +45,10 @@ export function strategyFor(plan: ReleasePlan, count: AnalysisCounter, name?: st
       name: `migration:${inner.name}`,
       machine: migrationMachine,
       child: inner.machine,
-      project: (s) => projectMigration(s, inner.name, inner.project),
+      project: (value, context, children) =>
+        projectMigration({ value, context, ...(children ? { children } : {}) }, inner.name, (s) =>
+          inner.project(s.value, s.context, s.children),
+        ),
     };
   }
   const kind = name ?? plan.strategy.kind;
@@ -50,19 +57,25 @@ export function strategyFor(plan: ReleasePlan, count: AnalysisCounter, name?: st
       return {
         name: 'canary',
         machine: createCanaryMachine(count),
-        project: (s) => projectCanary(s.value, s.context as CanaryContext),
+        project: (value, context) => projectCanary(value, context as CanaryContext),
       };
     case 'blue-green':
       return {
         name: 'blue-green',
         machine: blueGreenMachine,
-        project: (s) => projectBlueGreen(s.value, s.context as BlueGreenContext),
+        project: (value, context) => projectBlueGreen(value, context as BlueGreenContext),
       };
     case 'rolling':
       return {
         name: 'rolling',
         machine: rollingMachine,
-        project: (s) => projectRolling(s.value, s.context as RollingContext),
+        project: (value, context) => projectRolling(value, context as RollingContext),
+      };
+    case 'ab-test':
+      return {
+        name: 'ab-test',
+        machine: abTestMachine,
+        project: (value, context) => projectAbTest(value, context as AbContext),
       };
     default:
       throw new DomainError('invalidPlan', `The engine cannot run a ${kind} release yet.`);

@@ -1,0 +1,523 @@
+import { assign, setup } from 'xstate';
+import { durationMs } from '../../../src-shared/plan/duration.ts';
+import type { AbTestStrategy, ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
+import { escapeLabelValue } from '../../../src-shared/plan/promql.ts';
+import type { Evidence, SampleRecord } from '../../../src-shared/release/release.schema.ts';
+import { twoProportionTest, type TwoProportionResult } from '../../../src-shared/stats/proportions.ts';
+import type { ExperimentRoute } from '../../ports/release.port.ts';
+import type { StampedOperatorEvent } from './canary.machine.ts';
+import {
+  appendSamples,
+  baseActors,
+  baseContext,
+  byOf,
+  engineDecision,
+  operatorDecision,
+  opActor,
+  queryParams,
+  reasonOf,
+  sampleOf,
+  strategyOutput,
+  stuckWith,
+  type MetricReading,
+  type MetricRequest,
+  type ReleaseContextBase,
+  type ReleaseInput,
+} from './release-common.ts';
+
+/** Guardrails are read every minute; the z-test runs every hour (and once more at the end). */
+export const GUARDRAIL_INTERVAL_MS = 60_000;
+export const TEST_INTERVAL_MS = 3_600_000;
+
+/** The latest z-test of one primary metric. */
+export interface AbTestResult {
+  metric: string;
+  atMs: number;
+  control: { successes: number; total: number } | null;
+  treatment: { successes: number; total: number } | null;
+  result: TwoProportionResult | null;
+  /** Why there is no result (no query, no data, no trials yet). */
+  note?: string;
+}
+
+/** What the A/B machine remembers; all of it survives a persisted snapshot. */
+export interface AbContext extends ReleaseContextBase {
+  endAtMs: number | null;
+  nextGuardAtMs: number | null;
+  nextTestAtMs: number | null;
+  tests: AbTestResult[];
+  guardBreach: Evidence | null;
+  stuckAt: 'starting' | 'routing' | 'deploying' | 'rejecting' | null;
+}
+
+const strategyOf = (c: { plan: ReleasePlan }) => c.plan.strategy as AbTestStrategy;
+
+/** The control (default) variant and the treatment (the first other variant). */
+export function abVariants(plan: ReleasePlan) {
+  const s = strategyOf({ plan });
+  const control = s.variants.find((v) => v.name === s.defaultVariant) ?? s.variants[0];
+  const treatment = s.variants.find((v) => v !== control) ?? s.variants[1];
+  if (!control || !treatment) throw new RangeError('an A/B test needs two variants');
+  return { control, treatment };
+}
+
+function route(plan: ReleasePlan): ExperimentRoute {
+  const s = strategyOf({ plan });
+  return {
+    variants: s.variants.map((v) => ({ name: v.name, version: v.version, weight: v.weight })),
+    cohort: s.cohort,
+    pins: s.pins,
+    defaultVariant: s.defaultVariant,
+    ...(s.stickyHeader ? { stickyHeader: s.stickyHeader } : {}),
+  };
+}
+
+/** The reads due at `nowMs`: guardrails per variant, and the primary metrics' counts when a test is due. */
+export function dueAbReads(context: AbContext, nowMs: number): MetricRequest[] {
+  const s = strategyOf(context);
+  const reads: MetricRequest[] = [];
+  const { control, treatment } = abVariants(context.plan);
+  if ((context.nextGuardAtMs ?? 0) <= nowMs)
+    s.guardrails.forEach((g, i) =>
+      [control, treatment].forEach((v) =>
+        reads.push({
+          key: `guard/${i}/${v.name}`,
+          source: { kind: g.metric, ...(g.query ? { query: g.query } : {}) },
+          params: queryParams(context.plan, v.version, '5m'),
+        }),
+      ),
+    );
+  const testDue = (context.nextTestAtMs ?? 0) <= nowMs || (context.endAtMs ?? Infinity) <= nowMs;
+  if (testDue)
+    s.primaryMetrics.forEach((m, i) => {
+      if (!m.successQuery || !m.totalQuery) return;
+      [control, treatment].forEach((v) => {
+        const fill = (q: string) => q.replace(/\{\{\s*variant\s*\}\}/g, escapeLabelValue(v.name));
+        const params = queryParams(context.plan, v.version);
+        reads.push({
+          key: `succ/${i}/${v.name}`,
+          source: { kind: 'custom', query: fill(m.successQuery as string) },
+          params,
+        });
+        reads.push({
+          key: `total/${i}/${v.name}`,
+          source: { kind: 'custom', query: fill(m.totalQuery as string) },
+          params,
+        });
+      });
+    });
+  return reads;
+}
+
+/** Applies readings: guardrail samples (a breach stops the test), and z-tests of the primary metrics. */
+export function applyAbReadings(
+  context: AbContext,
+  readings: readonly MetricReading[],
+  atMs: number,
+): Partial<AbContext> {
+  const s = strategyOf(context);
+  const { control, treatment } = abVariants(context.plan);
+  const samples: SampleRecord[] = [];
+  let guardBreach: Evidence | null = null;
+  s.guardrails.forEach((g, i) =>
+    [control, treatment].forEach((v) => {
+      const r = readings.find((x) => x.key === `guard/${i}/${v.name}`);
+      if (!r) return;
+      const sample = sampleOf(
+        r,
+        { source: 'guardrail', stepIndex: null, group: v.name, metric: g.metric, version: v.version },
+        { op: g.op, threshold: g.threshold },
+        'breach',
+      );
+      samples.push(sample);
+      if (!guardBreach && sample.outcome === 'failure' && g.severity === 'fail')
+        guardBreach = {
+          metric: g.metric,
+          group: `guardrail (${v.name})`,
+          query: sample.query,
+          op: g.op,
+          threshold: g.threshold,
+          samples: [sample],
+          arithmetic: `${sample.value} ${g.op} ${g.threshold} for variant ${v.name}`,
+          result: 'breached',
+        };
+    }),
+  );
+  const tests = [...context.tests];
+  s.primaryMetrics.forEach((m, i) => {
+    const count = (kind: string, variant: string) => {
+      const r = readings.find((x) => x.key === `${kind}/${i}/${variant}`);
+      return r && r.sample.kind === 'value' && Number.isFinite(r.sample.value)
+        ? Math.round(r.sample.value)
+        : null;
+    };
+    const testDue = readings.some((x) => x.key.startsWith(`total/${i}/`));
+    const c = { successes: count('succ', control.name), total: count('total', control.name) };
+    const t = { successes: count('succ', treatment.name), total: count('total', treatment.name) };
+    let entry: AbTestResult;
+    if (!m.successQuery || !m.totalQuery)
+      entry = {
+        metric: m.name,
+        atMs,
+        control: null,
+        treatment: null,
+        result: null,
+        note: 'no successQuery/totalQuery in the plan',
+      };
+    else if (!testDue) return;
+    else if (c.successes === null || c.total === null || t.successes === null || t.total === null)
+      entry = { metric: m.name, atMs, control: null, treatment: null, result: null, note: 'no data' };
+    else if (c.total <= 0 || t.total <= 0 || c.successes > c.total || t.successes > t.total)
+      entry = { metric: m.name, atMs, control: null, treatment: null, result: null, note: 'no trials yet' };
+    else {
+      const cs = { successes: c.successes, total: c.total };
+      const ts = { successes: t.successes, total: t.total };
+      entry = {
+        metric: m.name,
+        atMs,
+        control: cs,
+        treatment: ts,
+        result: twoProportionTest(cs, ts, s.confidenceLevel),
+      };
+    }
+    const at = tests.findIndex((x) => x.metric === m.name);
+    if (at >= 0) tests[at] = entry;
+    else tests.push(entry);
+  });
+  return { tests, guardBreach, samples: appendSamples(context.samples, samples) };
+}
+
+/** deploy when every primary metric recommends it, reject when any does, else continue. */
+export function abVerdict(context: AbContext): 'deploy' | 'reject' | 'continue' {
+  const goals = new Map(strategyOf(context).primaryMetrics.map((m) => [m.name, m.goal]));
+  const recs = context.tests.map((t) => {
+    const r = t.result?.recommendation ?? 'continue';
+    // A metric to minimise ships on a significant drop, not a rise.
+    if (goals.get(t.metric) === 'minimize') return r === 'deploy' ? 'reject' : r === 'reject' ? 'deploy' : r;
+    return r;
+  });
+  if (recs.includes('reject')) return 'reject';
+  if (recs.length > 0 && recs.every((r) => r === 'deploy')) return 'deploy';
+  return 'continue';
+}
+
+function testSentence(context: AbContext): string {
+  return context.tests
+    .map((t) =>
+      t.result
+        ? `${t.metric}: control ${t.control?.successes}/${t.control?.total}, treatment ${t.treatment?.successes}/${t.treatment?.total}, lift ${t.result.lift === null ? 'n/a' : `${(t.result.lift * 100).toFixed(1)} %`}, p = ${t.result.pValue.toPrecision(3)}`
+        : `${t.metric}: ${t.note ?? 'no result'}`,
+    )
+    .join('; ');
+}
+
+/**
+ * The A/B test machine: run the treatment as the canary workload, route the cohort by header and weight,
+ * read guardrails per variant every minute (a `fail` breach stops the test at once and sends everyone to
+ * stable), run the two-proportion z-test on the primary metrics every hour, and at the end of `duration`
+ * deploy (promote the treatment), reject (back to stable) or pause for the operator when undecided.
+ * Operator events: `PROMOTE_FULL` deploys, `ABORT` rejects, `PROMOTE` decides an undecided test for the
+ * treatment, `RESUME` runs an undecided test for another `duration`.
+ */
+export const abTestMachine = setup({
+  types: { context: {} as AbContext, events: {} as StampedOperatorEvent, input: {} as ReleaseInput },
+  actors: {
+    ...baseActors,
+    ensureCanary: opActor('ensureCanary'),
+    routeExperiment: opActor('routeExperiment'),
+    promoteCanary: opActor('promoteCanary'),
+    abortCanary: opActor('abortCanary'),
+  },
+}).createMachine({
+  id: 'abTest',
+  output: strategyOutput,
+  context: ({ input }) => ({
+    ...baseContext(input, {}),
+    endAtMs: null,
+    nextGuardAtMs: null,
+    nextTestAtMs: null,
+    tests: [],
+    guardBreach: null,
+    stuckAt: null,
+  }),
+  initial: 'live',
+  states: {
+    live: {
+      initial: 'starting',
+      on: {
+        ABORT: {
+          target: '.rejecting',
+          actions: assign(({ context, event }) => ({
+            decisions: operatorDecision(
+              context,
+              event,
+              'abort',
+              null,
+              `${byOf(event)} stopped the A/B test; everyone goes back to stable${reasonOf(event)}.`,
+            ),
+          })),
+        },
+        PROMOTE_FULL: {
+          target: '.deploying',
+          actions: assign(({ context, event }) => ({
+            decisions: operatorDecision(
+              context,
+              event,
+              'promote',
+              null,
+              `${byOf(event)} deployed the treatment to everyone${reasonOf(event)}.`,
+            ),
+          })),
+        },
+      },
+      states: {
+        starting: {
+          invoke: {
+            src: 'ensureCanary',
+            input: ({ context }) => {
+              const { treatment } = abVariants(context.plan);
+              const image = treatment.image ?? context.plan.target.image;
+              return {
+                args: [image, treatment.version] as [string, string],
+                why: `run the treatment ${treatment.name} (${image})`,
+              };
+            },
+            onDone: {
+              target: 'routing',
+              actions: assign(({ context, event }) => ({
+                nowMs: event.output.atMs,
+                startedAtMs: context.startedAtMs ?? event.output.atMs,
+              })),
+            },
+            onError: {
+              target: 'held',
+              actions: assign(({ context, event }) =>
+                stuckWith(context, event.error, 'starting' as const, 'starting the treatment'),
+              ),
+            },
+          },
+        },
+        routing: {
+          invoke: {
+            src: 'routeExperiment',
+            input: ({ context }) => ({
+              args: [route(context.plan)] as [ExperimentRoute],
+              why: 'route the cohort to the variants by header and weight',
+            }),
+            onDone: {
+              target: 'running',
+              actions: assign(({ context, event }) => ({
+                nowMs: event.output.atMs,
+                split: event.output.result,
+                intended: Object.fromEntries(strategyOf(context).variants.map((v) => [v.name, v.weight])),
+                endAtMs: context.endAtMs ?? event.output.atMs + durationMs(strategyOf(context).duration),
+                nextGuardAtMs: context.nextGuardAtMs ?? event.output.atMs,
+                nextTestAtMs: context.nextTestAtMs ?? event.output.atMs + TEST_INTERVAL_MS,
+              })),
+            },
+            onError: {
+              target: 'held',
+              actions: assign(({ context, event }) =>
+                stuckWith(context, event.error, 'routing' as const, 'routing the experiment'),
+              ),
+            },
+          },
+        },
+        running: {
+          initial: 'waiting',
+          states: {
+            waiting: {
+              entry: assign(({ context }) => ({
+                waitUntilMs: Math.min(
+                  context.nextGuardAtMs ?? Infinity,
+                  context.nextTestAtMs ?? Infinity,
+                  context.endAtMs ?? Infinity,
+                ),
+              })),
+              invoke: {
+                src: 'wait',
+                input: ({ context }) => ({ untilMs: context.waitUntilMs ?? 0 }),
+                onDone: { target: 'reading', actions: assign(({ event }) => ({ nowMs: event.output.atMs })) },
+              },
+            },
+            reading: {
+              invoke: {
+                src: 'readMetrics',
+                input: ({ context }) => ({ requests: dueAbReads(context, context.nowMs ?? 0) }),
+                onDone: {
+                  target: 'evaluate',
+                  actions: assign(({ context, event }) => {
+                    const now = event.output.atMs;
+                    const guardDue = (context.nextGuardAtMs ?? 0) <= (context.nowMs ?? 0);
+                    const testDue = (context.nextTestAtMs ?? 0) <= (context.nowMs ?? 0);
+                    return {
+                      ...applyAbReadings(context, event.output.readings, now),
+                      nowMs: now,
+                      nextGuardAtMs: guardDue
+                        ? (context.nextGuardAtMs ?? now) + GUARDRAIL_INTERVAL_MS
+                        : context.nextGuardAtMs,
+                      nextTestAtMs: testDue
+                        ? (context.nextTestAtMs ?? now) + TEST_INTERVAL_MS
+                        : context.nextTestAtMs,
+                    };
+                  }),
+                },
+              },
+            },
+            evaluate: {
+              always: [
+                {
+                  guard: ({ context }) => context.guardBreach !== null,
+                  target: '#abTest.live.rejecting',
+                  actions: assign(({ context }) => {
+                    const e = context.guardBreach as Evidence;
+                    return {
+                      decisions: engineDecision(
+                        context,
+                        'abort',
+                        'guardrail',
+                        `Guardrail ${e.metric} breached: ${e.arithmetic}; stopping the A/B test.`,
+                        [e],
+                      ),
+                    };
+                  }),
+                },
+                {
+                  guard: ({ context }) =>
+                    (context.nowMs ?? 0) >= (context.endAtMs ?? Infinity) && abVerdict(context) === 'deploy',
+                  target: '#abTest.live.deploying',
+                  actions: assign(({ context }) => ({
+                    decisions: engineDecision(
+                      context,
+                      'promote',
+                      'experiment-result',
+                      `The A/B test favours the treatment: ${testSentence(context)}; deploying it.`,
+                    ),
+                  })),
+                },
+                {
+                  guard: ({ context }) =>
+                    (context.nowMs ?? 0) >= (context.endAtMs ?? Infinity) && abVerdict(context) === 'reject',
+                  target: '#abTest.live.rejecting',
+                  actions: assign(({ context }) => ({
+                    decisions: engineDecision(
+                      context,
+                      'abort',
+                      'experiment-result',
+                      `The A/B test rejects the treatment: ${testSentence(context)}.`,
+                    ),
+                  })),
+                },
+                {
+                  guard: ({ context }) => (context.nowMs ?? 0) >= (context.endAtMs ?? Infinity),
+                  target: '#abTest.live.undecided',
+                },
+                { target: 'waiting' },
+              ],
+            },
+          },
+        },
+        undecided: {
+          entry: assign(({ context }) => {
+            const summary = `The A/B test is not conclusive after ${strategyOf(context).duration} (${testSentence(context)}); PROMOTE deploys the treatment, ABORT rejects it, RESUME runs it longer.`;
+            return {
+              waitUntilMs: null,
+              pause: { cause: 'experiment-result' as const, message: summary, sinceMs: context.nowMs ?? 0 },
+              decisions: engineDecision(context, 'pause', 'experiment-result', summary),
+            };
+          }),
+          on: {
+            PROMOTE: {
+              target: 'deploying',
+              actions: assign(({ context, event }) => ({
+                pause: null,
+                decisions: operatorDecision(
+                  context,
+                  event,
+                  'promote',
+                  null,
+                  `${byOf(event)} deployed the treatment${reasonOf(event)}.`,
+                ),
+              })),
+            },
+            RESUME: {
+              target: 'running',
+              actions: assign(({ context, event }) => ({
+                pause: null,
+                endAtMs: (context.nowMs ?? 0) + durationMs(strategyOf(context).duration),
+                decisions: operatorDecision(
+                  context,
+                  event,
+                  'continue',
+                  null,
+                  `${byOf(event)} extended the A/B test by ${strategyOf(context).duration}${reasonOf(event)}.`,
+                ),
+              })),
+            },
+          },
+        },
+        deploying: {
+          entry: assign({ waitUntilMs: null, pause: null }),
+          invoke: {
+            src: 'promoteCanary',
+            input: ({ context }) => {
+              const image = abVariants(context.plan).treatment.image ?? context.plan.target.image;
+              return { args: [image] as [string], why: `deploy the treatment ${image} to everyone` };
+            },
+            onDone: {
+              target: '#abTest.completed',
+              actions: assign(({ event }) => ({
+                nowMs: event.output.atMs,
+                finishedAtMs: event.output.atMs,
+                split: event.output.result,
+              })),
+            },
+            onError: {
+              target: 'held',
+              actions: assign(({ context, event }) =>
+                stuckWith(context, event.error, 'deploying' as const, 'deploying the treatment'),
+              ),
+            },
+          },
+        },
+        rejecting: {
+          entry: assign({ waitUntilMs: null, pause: null }),
+          invoke: {
+            src: 'abortCanary',
+            input: () => ({
+              args: [] as [],
+              why: 'send everyone back to stable and scale the treatment down',
+            }),
+            onDone: {
+              target: '#abTest.rejected',
+              actions: assign(({ event }) => ({
+                nowMs: event.output.atMs,
+                finishedAtMs: event.output.atMs,
+                split: event.output.result,
+              })),
+            },
+            onError: {
+              target: 'held',
+              actions: assign(({ context, event }) =>
+                stuckWith(context, event.error, 'rejecting' as const, 'stopping the A/B test'),
+              ),
+            },
+          },
+        },
+        held: {
+          on: {
+            RESUME: [
+              { guard: ({ context }) => context.stuckAt === 'starting', target: 'starting' },
+              { guard: ({ context }) => context.stuckAt === 'routing', target: 'routing' },
+              { guard: ({ context }) => context.stuckAt === 'deploying', target: 'deploying' },
+              { target: 'rejecting' },
+            ],
+          },
+          exit: assign({ pause: null, stuckAt: null }),
+        },
+      },
+    },
+    completed: { type: 'final', output: { outcome: 'completed' } },
+    rejected: { type: 'final', output: { outcome: 'aborted' } },
+  },
+});

@@ -1,0 +1,86 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
+import { planFrom, statusIs as is, useHarness, type Harness } from '../runner/release-harness.ts';
+
+const harness = useHarness();
+let h: Harness;
+beforeEach(() => {
+  h = harness.h();
+});
+
+const abPlan = () =>
+  planFrom({
+    name: 'workflow-engine-ab',
+    target: {
+      namespace: 'platform-production',
+      name: 'workflow-engine',
+      image: 'registry.platform.com/workflow-engine:v1.25.0',
+    },
+    router: { kind: 'istio', virtualService: 'workflow-engine', destinationRule: 'workflow-engine' },
+    strategy: {
+      kind: 'ab-test',
+      variants: [
+        { name: 'control', version: 'v1.24.0', weight: 50 },
+        { name: 'treatment', version: 'v1.25.0', weight: 50 },
+      ],
+      cohort: { header: 'x-user-segment', regex: 'free|basic' },
+      defaultVariant: 'control',
+      primaryMetrics: [
+        {
+          name: 'conversion_rate',
+          goal: 'maximize',
+          minEffect: 0.05,
+          successQuery: 'sum(increase(conversions_total{variant="{{variant}}"}[2h]))',
+          totalQuery: 'sum(increase(sessions_total{variant="{{variant}}"}[2h]))',
+        },
+      ],
+      guardrails: [{ metric: 'error-rate', op: '>', threshold: 0.02, severity: 'fail' }],
+      duration: '2h',
+    },
+  });
+
+function conversions(control: number, treatment: number): void {
+  h.analysis
+    .setQuery('conversions_total{variant="control"}', control)
+    .setQuery('conversions_total{variant="treatment"}', treatment)
+    .setQuery('sessions_total', 10_000);
+}
+
+describe('A/B test machine', () => {
+  it('deploys the treatment when it converts significantly better at the end of the test', async () => {
+    conversions(1000, 1300);
+    const start = h.clock.now();
+    const handle = harness.track(await startRelease({ ...h.deps, plan: abPlan(), releaseId: 'ab-deploy' }));
+    const end = await h.runUntil(handle, is('completed'));
+    expect(h.clock.now() - start).toBe(2 * 3_600_000);
+    expect(h.ops.writesOf('routeExperiment')).toHaveLength(1);
+    expect(h.ops.stableImage).toContain('v1.25.0');
+    const decision = end.decisions.find((d) => d.cause === 'experiment-result');
+    expect(decision?.summary).toMatch(/control 1000\/10000, treatment 1300\/10000, lift 30\.0 %, p = /);
+  });
+
+  it('stops at once when a guardrail breaches for a variant', async () => {
+    conversions(1000, 1300);
+    h.analysis.set('error-rate', 0.05, 'v1.25.0');
+    const handle = harness.track(await startRelease({ ...h.deps, plan: abPlan(), releaseId: 'ab-guard' }));
+    const end = await h.runUntil(handle, is('aborted'));
+    expect(end.decisions.at(-1)?.summary).toBe(
+      'Guardrail error-rate breached: 0.05 > 0.02 for variant treatment; stopping the A/B test.',
+    );
+    expect(h.ops.experiment).toBeNull();
+    expect(h.ops.writesOf('promoteCanary')).toHaveLength(0);
+  });
+
+  it('pauses for the operator when the test is not conclusive, and never decides on missing data', async () => {
+    h.analysis.setQuery('sessions_total', 10_000).setQuery('conversions_total', 1000);
+    const handle = harness.track(
+      await startRelease({ ...h.deps, plan: abPlan(), releaseId: 'ab-undecided' }),
+    );
+    const paused = await h.runUntil(handle, is('paused'));
+    expect(paused.pause?.cause).toBe('experiment-result');
+    expect(paused.pause?.message).toMatch(/lift 0\.0 %/);
+    handle.send({ type: 'PROMOTE', reason: 'product call' });
+    await h.runUntil(handle, is('completed'));
+    expect(h.ops.stableImage).toContain('v1.25.0');
+  });
+});
