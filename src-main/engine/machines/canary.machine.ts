@@ -42,6 +42,8 @@ export interface CanaryContext extends ReleaseContextBase {
   triggers: TriggerWatch[];
   /** The evidence of the trigger that fired, if one did. */
   firedTrigger: Evidence | null;
+  /** The plan's background analysis (`strategy.background`), measured from its starting step to the end. */
+  background: AnalysisRun | null;
   /** 0-based index of the current plan step (equals the number of steps once all are done). */
   stepIndex: number;
   /** Steps an operator skipped with PROMOTE. */
@@ -115,6 +117,31 @@ export function createCanaryMachine(count: AnalysisCounter) {
     };
   };
 
+  const backgroundDecision = (
+    context: CanaryContext,
+    kind: Decision['kind'],
+    status: 'failed' | 'inconclusive',
+  ): Partial<CanaryContext> => {
+    const evidence = analysisEvidence(context.background as AnalysisRun, status);
+    const what = status === 'failed' ? 'failed' : 'was inconclusive';
+    const then = kind === 'abort' ? 'aborting the canary' : 'pausing for an operator';
+    const summary = `Background analysis ${what}: ${evidenceSentence(evidence)}; ${then}.`;
+    const atMs = context.nowMs ?? 0;
+    const cause = status === 'failed' ? 'analysis-failed' : 'analysis-inconclusive';
+    return {
+      decisions: decide(context, {
+        kind,
+        cause,
+        atMs,
+        by: 'engine',
+        stepIndex: context.stepIndex,
+        summary,
+        evidence,
+      }),
+      pause: kind === 'pause' ? { cause, message: summary, sinceMs: atMs } : null,
+    };
+  };
+
   return setup({
     types: {
       context: {} as CanaryContext,
@@ -157,6 +184,10 @@ export function createCanaryMachine(count: AnalysisCounter) {
       noTriggers: ({ context }) => context.plan.rollbackTriggers.length === 0,
       triggersArmed: ({ context }) => context.triggers.length > 0,
       triggerFired: ({ context }) => context.firedTrigger !== null,
+      noBackground: ({ context }) => (context.plan.strategy as CanaryStrategy).background === undefined,
+      backgroundDue: ({ context }) =>
+        context.stepIndex >= ((context.plan.strategy as CanaryStrategy).background?.startingStep ?? Infinity),
+      backgroundUnderway: ({ context }) => context.background?.status === 'running',
     },
   }).createMachine({
     id: 'canary',
@@ -171,6 +202,7 @@ export function createCanaryMachine(count: AnalysisCounter) {
       stuckAt: null,
       triggers: [] as TriggerWatch[],
       firedTrigger: null,
+      background: null,
     }),
     initial: 'starting',
     states: {
@@ -540,6 +572,107 @@ export function createCanaryMachine(count: AnalysisCounter) {
               },
             },
           },
+          background: {
+            initial: 'idle',
+            states: {
+              idle: {
+                always: [
+                  { guard: 'noBackground', target: 'off' },
+                  { guard: 'backgroundDue', target: 'arming' },
+                ],
+              },
+              arming: {
+                always: [{ guard: 'backgroundUnderway', target: 'waiting' }, { target: 'stamping' }],
+              },
+              stamping: {
+                invoke: {
+                  src: 'now',
+                  onDone: {
+                    target: 'waiting',
+                    actions: assign(({ context, event }) => ({
+                      nowMs: event.output.atMs,
+                      background: startAnalysis(
+                        context.plan,
+                        (context.plan.strategy as CanaryStrategy).background?.templates ?? [],
+                        context.stepIndex,
+                        event.output.atMs,
+                      ),
+                    })),
+                  },
+                },
+              },
+              waiting: {
+                invoke: {
+                  src: 'wait',
+                  input: ({ context }) => ({
+                    untilMs:
+                      (context.background && nextMeasurementAt(context.background)) ?? context.nowMs ?? 0,
+                  }),
+                  onDone: {
+                    target: 'reading',
+                    actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
+                  },
+                },
+              },
+              reading: {
+                invoke: {
+                  src: 'readMetrics',
+                  input: ({ context }) => ({
+                    requests: dueAnalysisReads(
+                      context.plan,
+                      context.background as AnalysisRun,
+                      context.version,
+                      context.nowMs ?? 0,
+                    ),
+                  }),
+                  onDone: {
+                    target: 'evaluate',
+                    actions: assign(({ context, event }) => {
+                      const applied = applyAnalysisReadings(
+                        context.background as AnalysisRun,
+                        event.output.readings,
+                        context.version,
+                        count,
+                      );
+                      return {
+                        nowMs: event.output.atMs,
+                        background: applied.run,
+                        samples: appendSamples(context.samples, applied.samples),
+                      };
+                    }),
+                  },
+                },
+              },
+              evaluate: {
+                always: [
+                  {
+                    guard: ({ context }) => context.background?.status === 'failed',
+                    target: '#canary.aborting',
+                    actions: assign(({ context }) => backgroundDecision(context, 'abort', 'failed')),
+                  },
+                  {
+                    guard: ({ context }) =>
+                      context.background?.status === 'inconclusive' &&
+                      context.plan.onInconclusive === 'abort',
+                    target: '#canary.aborting',
+                    actions: assign(({ context }) => backgroundDecision(context, 'abort', 'inconclusive')),
+                  },
+                  {
+                    guard: ({ context }) => context.background?.status === 'inconclusive',
+                    target: '#canary.running.steps.held',
+                    actions: assign(({ context }) => ({
+                      ...backgroundDecision(context, 'pause', 'inconclusive'),
+                      background: null,
+                    })),
+                  },
+                  // A background run that passed its count starts over: it watches until the release ends.
+                  { guard: ({ context }) => context.background?.status === 'successful', target: 'stamping' },
+                  { target: 'waiting' },
+                ],
+              },
+              off: {},
+            },
+          },
           guard: {
             initial: 'arming',
             states: {
@@ -685,6 +818,7 @@ export function createCanaryMachine(count: AnalysisCounter) {
               failedStep: null,
               triggers: [],
               firedTrigger: null,
+              background: null,
               finishedAtMs: null,
               decisions: operatorDecision(
                 context,

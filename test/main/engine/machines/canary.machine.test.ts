@@ -141,6 +141,47 @@ describe('canary machine', () => {
   });
 });
 
+describe('canary background analysis', () => {
+  const withBackground = () =>
+    canaryPlan({
+      strategy: {
+        kind: 'canary',
+        steps: [
+          { setWeight: 10 },
+          { pause: { duration: '10m' } },
+          { setWeight: 50 },
+          { pause: { duration: '10m' } },
+        ],
+        background: { templates: ['quick'], startingStep: 1 },
+      },
+      rollbackTriggers: [],
+    });
+
+  it('watches from its starting step to the end and lets a healthy release complete', async () => {
+    const handle = harness.track(
+      await startRelease({ ...h.deps, plan: withBackground(), releaseId: 'bg-ok' }),
+    );
+    const end = await h.runUntil(handle, is('completed'));
+    const background = end.samples.filter((s) => s.source === 'analysis');
+    expect(background.length).toBeGreaterThanOrEqual(2 * 20);
+    expect(Math.min(...background.map((s) => s.stepIndex ?? 0))).toBe(1);
+  });
+
+  it('aborts during a pause step when the background analysis fails', async () => {
+    h.analysis.set('latency-p95', 800, 'v1.25.0');
+    const handle = harness.track(
+      await startRelease({ ...h.deps, plan: withBackground(), releaseId: 'bg-fail' }),
+    );
+    const end = await h.runUntil(handle, is('aborted'));
+    const abort = end.decisions.find((d) => d.kind === 'abort');
+    expect(abort?.summary).toBe(
+      'Background analysis failed: latency-p95 (quick): failed 4 > failureLimit 3; aborting the canary.',
+    );
+    expect(abort?.stepIndex).toBe(1);
+    expect(h.ops.writesOf('setCanaryWeight').map((w) => w.args[0])).toEqual([10]);
+  });
+});
+
 describe('canary operator events', () => {
   it('PAUSE holds the release, RESUME carries on from the same step', async () => {
     const handle = harness.track(
