@@ -9,8 +9,10 @@ import type {
   V1Service,
 } from '@kubernetes/client-node';
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
+import type { HeaderMatch } from '../../../src-shared/plan/plan.schema.ts';
 import type {
   Colour,
+  ExperimentRoute,
   JobResult,
   JobSpec,
   ProbeTally,
@@ -30,6 +32,7 @@ import {
   type DestinationRule,
   type HTTPRoute,
   type IstioDestination,
+  type IstioHttpRoute,
   type VirtualService,
 } from './router-objects.ts';
 
@@ -279,6 +282,69 @@ class KubeReleaseOps implements ReleaseOps {
     const split = await this.setSlotWeights({ stable: 100, canary: 0 });
     if (await this.getDeployment(this.canaryName())) await this.scale(this.canaryName(), 0);
     return split;
+  }
+
+  async routeExperiment(route: ExperimentRoute): Promise<TrafficSplit> {
+    const r = this.plan.router;
+    if (r.kind !== 'istio')
+      throw new ClusterError(
+        'invalidConfig',
+        `An A/B test routes by header, which this adapter does with an istio router, not ${r.kind}.`,
+      );
+    // One DestinationRule subset per variant, selecting its pods by version label.
+    for (const v of route.variants)
+      await this.ensureSubset(r.destinationRule, `variant-${v.name}`, { [VERSION_LABEL]: v.version });
+    const headerMatch = (m: HeaderMatch) => ({
+      [m.header.toLowerCase()]: m.exact !== undefined ? { exact: m.exact } : { regex: m.regex ?? '' },
+    });
+    const names = new Set([...route.pins.map((_p, i) => `${r.route}-pin-${i}`), `${r.route}-experiment`]);
+    await this.upsertCustom<VirtualService>('virtualService', r.virtualService, (vs) => {
+      const next = structuredClone(vs);
+      const http = next.spec?.http ?? [];
+      const primary = this.istioRoute(next);
+      const host = primary.route?.[0]?.destination?.host ?? this.name;
+      const base = (primary.match as { headers?: unknown }[] | undefined) ?? [{}];
+      const withHeaders = (m: HeaderMatch) =>
+        base.map((b) => ({ ...b, headers: { ...((b.headers as object) ?? {}), ...headerMatch(m) } }));
+      const dest = (variant: string, weight: number) => ({
+        destination: { host, subset: `variant-${variant}` },
+        weight,
+      });
+      const desired: IstioHttpRoute[] = [
+        ...route.pins.map((p, i) => ({
+          name: `${r.route}-pin-${i}`,
+          match: withHeaders(p.match),
+          route: [dest(p.variant, 100)],
+        })),
+        {
+          name: `${r.route}-experiment`,
+          match: withHeaders(route.cohort),
+          route: route.variants.map((v) => dest(v.name, v.weight)),
+        },
+      ];
+      const defaultRoute = [dest(route.defaultVariant, 100)];
+      const current = http.filter((h) => names.has(h.name ?? ''));
+      if (
+        JSON.stringify(current) === JSON.stringify(desired) &&
+        JSON.stringify(primary.route) === JSON.stringify(defaultRoute)
+      )
+        return undefined;
+      primary.route = defaultRoute;
+      next.spec = { ...next.spec, http: [...desired, ...http.filter((h) => !names.has(h.name ?? ''))] };
+      return next;
+    });
+    const vs = await this.getCustom<VirtualService>('virtualService', r.virtualService);
+    const experiment = vs?.spec?.http?.find((h) => h.name === `${r.route}-experiment`);
+    return {
+      weights: percentWeights(
+        experiment?.route ?? [],
+        (d) => d.destination?.subset?.replace(/^variant-/, ''),
+        (d) => d.weight,
+        0,
+      ),
+      source: `VirtualService ${this.ns}/${r.virtualService} route ${r.route}-experiment`,
+      resourceVersion: vs?.metadata?.resourceVersion,
+    };
   }
 
   // ---------- blue-green ----------
@@ -1055,10 +1121,23 @@ class KubeReleaseOps implements ReleaseOps {
     if (r.kind === 'istio') {
       await this.upsertCustom<VirtualService>('virtualService', r.virtualService, (vs) => {
         const next = structuredClone(vs);
+        // An A/B test's header routes end with the release: weights go back to the primary route alone.
+        const isExperiment = (h: IstioHttpRoute) =>
+          h.name === `${r.route}-experiment` || (h.name ?? '').startsWith(`${r.route}-pin-`);
+        const hadExperiment = (next.spec?.http ?? []).some(isExperiment);
+        if (next.spec?.http) next.spec.http = next.spec.http.filter((h) => !isExperiment(h));
         const route = this.istioRoute(next);
-        const dests = route.route ?? [];
-        const stable = dests.find((d) => this.istioSlot(d) === 'stable');
+        const dests = (route.route ?? []).filter(
+          (d) => !(d.destination?.subset ?? '').startsWith('variant-'),
+        );
+        let stable = dests.find((d) => this.istioSlot(d) === 'stable');
         let canary = dests.find((d) => this.istioSlot(d) === 'canary');
+        if (!stable && (hadExperiment || dests.length === 0)) {
+          stable = {
+            destination: { host: route.route?.[0]?.destination?.host ?? this.name, subset: r.stableSubset },
+          };
+          dests.unshift(stable);
+        }
         if (!stable)
           throw new ClusterError(
             'notFound',
@@ -1072,7 +1151,9 @@ class KubeReleaseOps implements ReleaseOps {
           };
           dests.push(canary);
         }
-        if (stable.weight === w.stable && canary.weight === w.canary && dests.length === 2) return undefined;
+        const unchanged =
+          stable.weight === w.stable && canary.weight === w.canary && route.route?.length === 2;
+        if (unchanged && !hadExperiment && dests.length === 2) return undefined;
         stable.weight = w.stable;
         canary.weight = w.canary;
         route.route = dests.filter((d) => d === stable || d === canary || (d.weight ?? 0) > 0);

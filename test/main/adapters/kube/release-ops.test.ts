@@ -253,3 +253,43 @@ describe('jobs', () => {
     ).toHaveLength(1);
   }, 20_000);
 });
+
+describe('A/B test routes under istio', () => {
+  it('splits the cohort by weight, pins premium to treatment, then hands traffic back to stable on abort', async () => {
+    const plan = defaultPlan('ab-test', {
+      namespace: NS,
+      name: 'workflow-engine',
+      image: image('workflow-engine', 'v1.27.0'),
+    });
+    const ops = createKubeReleaseOps(sb.kubeconfigYaml(), plan, { pollMs: 50 });
+    await ops.ensureCanary(image('workflow-engine', 'v1.27.0'), 'v1.27.0');
+    await until(
+      'treatment ready',
+      () => ops.workloadState('canary'),
+      (s) => s.ready >= 1,
+    );
+    const route = {
+      variants: [
+        { name: 'control', version: 'stable', weight: 50 },
+        { name: 'treatment', version: 'v1.27.0', weight: 50 },
+      ],
+      cohort: { header: 'x-user-segment', regex: 'free|basic' },
+      pins: [{ match: { header: 'x-user-segment', exact: 'premium' }, variant: 'treatment' }],
+      defaultVariant: 'control',
+    };
+    const split = await ops.routeExperiment!(route);
+    expect(split.weights).toEqual({ control: 50, treatment: 50 });
+    const writes = writesTo(sb, 'virtualservices', 'workflow-engine').length;
+    await ops.routeExperiment!(route);
+    expect(writesTo(sb, 'virtualservices', 'workflow-engine')).toHaveLength(writes);
+    // free 50 % and basic 30 % split 50/50, premium 20 % pinned: treatment gets 60 % of requests.
+    await new Promise((r) => setTimeout(r, 1500));
+    const served = (version: string) =>
+      sb.stats({ namespace: NS, job: 'workflow-engine', version, windowSeconds: 20 }).requests ?? 0;
+    const stableTag = (await ops.workloadState('stable')).image.split(':')[1]!;
+    const share = served('v1.27.0') / (served('v1.27.0') + served(stableTag));
+    expect(share).toBeGreaterThan(0.5);
+    expect(share).toBeLessThan(0.7);
+    expect((await ops.abortCanary()).weights).toEqual({ stable: 100, canary: 0 });
+  }, 20_000);
+});
