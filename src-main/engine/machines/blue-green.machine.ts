@@ -10,7 +10,6 @@ import {
   operatorDecision,
   opActor,
   engineDecision,
-  pausedFor,
   stuckWith,
   reasonOf,
   byOf,
@@ -18,7 +17,7 @@ import {
   type ReleaseInput,
 } from './release-common.ts';
 import type { StampedOperatorEvent } from './canary.machine.ts';
-import { validationMachine, type ValidationSamplesEvent } from './validation.machine.ts';
+import { afterValidation, validationMachine, type ValidationSamplesEvent } from './validation.machine.ts';
 
 /** Where a blue-green release stopped when an operation failed; RESUME retries it there. */
 type BlueGreenStage =
@@ -366,41 +365,29 @@ export const blueGreenMachine = setup({
               {
                 guard: ({ event }) => event.output.status === 'passed',
                 target: '#blueGreen.completed',
-                actions: assign(({ context, event }) => ({
-                  nowMs: event.output.atMs,
-                  finishedAtMs: event.output.atMs,
-                  decisions: engineDecision(
-                    { ...context, nowMs: event.output.atMs },
-                    'complete',
-                    'validation-passed',
-                    `${event.output.summary} ${context.active} keeps running for an instant rollback.`,
-                    event.output.evidence,
+                actions: assign(({ context, event }) =>
+                  afterValidation(
+                    context,
+                    {
+                      ...event.output,
+                      summary: `${event.output.summary} ${context.active} keeps running for an instant rollback.`,
+                    },
+                    '',
                   ),
-                })),
+                ),
               },
               {
                 guard: ({ event }) => event.output.status === 'failed',
                 target: '#blueGreen.rollingBack',
-                actions: assign(({ context, event }) => ({
-                  nowMs: event.output.atMs,
-                  decisions: engineDecision(
-                    { ...context, nowMs: event.output.atMs },
-                    'rollback',
-                    'validation-failed',
-                    `${event.output.summary} Rolling traffic back to ${context.active}.`,
-                    event.output.evidence,
-                  ),
-                })),
+                actions: assign(({ context, event }) =>
+                  afterValidation(context, event.output, `Rolling traffic back to ${context.active}.`),
+                ),
               },
               {
                 target: 'held',
                 actions: assign(({ context, event }) => ({
                   stuckAt: 'switching' as const,
-                  ...pausedFor(
-                    context,
-                    { cause: 'cluster-error', message: event.output.summary, sinceMs: context.nowMs ?? 0 },
-                    null,
-                  ),
+                  ...afterValidation(context, event.output, ''),
                 })),
               },
             ],

@@ -29,6 +29,7 @@ import {
   pausedFor,
   reasonOf,
   type AnalysisCounter,
+  type MetricReading,
   type ReleaseContextBase,
   type ReleaseInput,
 } from './release-common.ts';
@@ -76,6 +77,19 @@ function decide(context: CanaryContext, d: Omit<Decision, 'seq'>): Decision[] {
   return appendDecision(context.decisions, d);
 }
 
+type RunField = 'analysis' | 'background';
+
+/** When the run in `field` next measures (at once when it has nothing scheduled). */
+function nextReadAt(context: CanaryContext, field: RunField): number {
+  const run = context[field];
+  return (run && nextMeasurementAt(run)) ?? context.nowMs ?? 0;
+}
+
+/** The reads of the run in `field` that are due now. */
+function dueReads(context: CanaryContext, field: RunField) {
+  return dueAnalysisReads(context.plan, context[field] as AnalysisRun, context.version, context.nowMs ?? 0);
+}
+
 const advance = (context: CanaryContext) => ({
   stepIndex: context.stepIndex + 1,
   pauseUntilMs: null,
@@ -114,6 +128,24 @@ export function createCanaryMachine(count: AnalysisCounter) {
         evidence,
       }),
       pause: kind === 'pause' ? { cause, message: summary, sinceMs: atMs } : null,
+    };
+  };
+
+  const counted = (
+    context: CanaryContext,
+    field: RunField,
+    output: { atMs: number; readings: MetricReading[] },
+  ): Partial<CanaryContext> => {
+    const applied = applyAnalysisReadings(
+      context[field] as AnalysisRun,
+      output.readings,
+      context.version,
+      count,
+    );
+    return {
+      nowMs: output.atMs,
+      [field]: applied.run,
+      samples: appendSamples(context.samples, applied.samples),
     };
   };
 
@@ -462,10 +494,7 @@ export function createCanaryMachine(count: AnalysisCounter) {
                     })),
                     invoke: {
                       src: 'wait',
-                      input: ({ context }) => ({
-                        untilMs:
-                          (context.analysis && nextMeasurementAt(context.analysis)) ?? context.nowMs ?? 0,
-                      }),
+                      input: ({ context }) => ({ untilMs: nextReadAt(context, 'analysis') }),
                       onDone: {
                         target: 'reading',
                         actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
@@ -475,29 +504,10 @@ export function createCanaryMachine(count: AnalysisCounter) {
                   reading: {
                     invoke: {
                       src: 'readMetrics',
-                      input: ({ context }) => ({
-                        requests: dueAnalysisReads(
-                          context.plan,
-                          context.analysis as AnalysisRun,
-                          context.version,
-                          context.nowMs ?? 0,
-                        ),
-                      }),
+                      input: ({ context }) => ({ requests: dueReads(context, 'analysis') }),
                       onDone: {
                         target: 'evaluate',
-                        actions: assign(({ context, event }) => {
-                          const applied = applyAnalysisReadings(
-                            context.analysis as AnalysisRun,
-                            event.output.readings,
-                            context.version,
-                            count,
-                          );
-                          return {
-                            nowMs: event.output.atMs,
-                            analysis: applied.run,
-                            samples: appendSamples(context.samples, applied.samples),
-                          };
-                        }),
+                        actions: assign(({ context, event }) => counted(context, 'analysis', event.output)),
                       },
                     },
                   },
@@ -604,10 +614,7 @@ export function createCanaryMachine(count: AnalysisCounter) {
               waiting: {
                 invoke: {
                   src: 'wait',
-                  input: ({ context }) => ({
-                    untilMs:
-                      (context.background && nextMeasurementAt(context.background)) ?? context.nowMs ?? 0,
-                  }),
+                  input: ({ context }) => ({ untilMs: nextReadAt(context, 'background') }),
                   onDone: {
                     target: 'reading',
                     actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
@@ -617,29 +624,10 @@ export function createCanaryMachine(count: AnalysisCounter) {
               reading: {
                 invoke: {
                   src: 'readMetrics',
-                  input: ({ context }) => ({
-                    requests: dueAnalysisReads(
-                      context.plan,
-                      context.background as AnalysisRun,
-                      context.version,
-                      context.nowMs ?? 0,
-                    ),
-                  }),
+                  input: ({ context }) => ({ requests: dueReads(context, 'background') }),
                   onDone: {
                     target: 'evaluate',
-                    actions: assign(({ context, event }) => {
-                      const applied = applyAnalysisReadings(
-                        context.background as AnalysisRun,
-                        event.output.readings,
-                        context.version,
-                        count,
-                      );
-                      return {
-                        nowMs: event.output.atMs,
-                        background: applied.run,
-                        samples: appendSamples(context.samples, applied.samples),
-                      };
-                    }),
+                    actions: assign(({ context, event }) => counted(context, 'background', event.output)),
                   },
                 },
               },

@@ -11,13 +11,12 @@ import {
   operatorDecision,
   opActor,
   engineDecision,
-  pausedFor,
   stuckWith,
   reasonOf,
   type ReleaseContextBase,
   type ReleaseInput,
 } from './release-common.ts';
-import { validationMachine, type ValidationSamplesEvent } from './validation.machine.ts';
+import { afterValidation, validationMachine, type ValidationSamplesEvent } from './validation.machine.ts';
 
 type RollingStage = 'setting' | 'following' | 'undoing';
 
@@ -209,41 +208,20 @@ export const rollingMachine = setup({
               {
                 guard: ({ event }) => event.output.status === 'passed',
                 target: '#rolling.completed',
-                actions: assign(({ context, event }) => ({
-                  nowMs: event.output.atMs,
-                  finishedAtMs: event.output.atMs,
-                  decisions: engineDecision(
-                    { ...context, nowMs: event.output.atMs },
-                    'complete',
-                    'validation-passed',
-                    event.output.summary,
-                    event.output.evidence,
-                  ),
-                })),
+                actions: assign(({ context, event }) => afterValidation(context, event.output, '')),
               },
               {
                 guard: ({ event }) => event.output.status === 'failed',
                 target: '#rolling.undoing',
-                actions: assign(({ context, event }) => ({
-                  nowMs: event.output.atMs,
-                  decisions: engineDecision(
-                    { ...context, nowMs: event.output.atMs },
-                    'rollback',
-                    'validation-failed',
-                    `${event.output.summary} Undoing to revision ${context.previousRevision}.`,
-                    event.output.evidence,
-                  ),
-                })),
+                actions: assign(({ context, event }) =>
+                  afterValidation(context, event.output, `Undoing to revision ${context.previousRevision}.`),
+                ),
               },
               {
                 target: 'held',
                 actions: assign(({ context, event }) => ({
                   stuckAt: 'following' as const,
-                  ...pausedFor(
-                    context,
-                    { cause: 'cluster-error', message: event.output.summary, sinceMs: context.nowMs ?? 0 },
-                    null,
-                  ),
+                  ...afterValidation(context, event.output, ''),
                 })),
               },
             ],
