@@ -8,7 +8,7 @@ const SERIES_OF_KIND: Partial<Record<MetricKind, HealthMetric>> = {
   'latency-p99': 'p99Ms',
 };
 
-/** A plan's condition for one metric of one analysis template (or trigger group `rollback-triggers`). */
+/** A plan's condition for one metric of one analysis template (or `rollbackTriggers`, as the engine names that group). */
 export interface PlanCondition {
   group: string;
   metric: string;
@@ -42,7 +42,7 @@ export function planThresholds(text: string | null): PlanThresholds {
     }
   }
   for (const t of parsed.plan.rollbackTriggers) {
-    conditions.push({ group: 'rollback-triggers', metric: t.metric, op: t.op, threshold: t.threshold });
+    conditions.push({ group: 'rollbackTriggers', metric: t.metric, op: t.op, threshold: t.threshold });
     const series = SERIES_OF_KIND[t.metric];
     if (series)
       lines.push({

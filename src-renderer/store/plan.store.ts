@@ -12,6 +12,12 @@ import { api } from '../bridge/api.ts';
 type Environment = RequestInput<'decision:recommend'>['environment'];
 type Answers = NonNullable<RequestInput<'decision:recommend'>['answers']>;
 type Summary = RequestOutput<'plan:validate'>['summary'];
+/** The workload the pre-filled plans name; sent only when all three are filled in. */
+export interface GuidanceTarget {
+  namespace: string;
+  name: string;
+  image: string;
+}
 
 /** A request's progress and its last failure, shown where the user acted. */
 export interface Pending {
@@ -25,6 +31,7 @@ export interface PlanState {
   change: ChangeKind;
   answers: Answers;
   environment: Environment;
+  target: GuidanceTarget;
   recommendations: RecommendationView[];
   recommendStatus: Pending;
   chosen: string | null;
@@ -42,7 +49,7 @@ export interface PlanState {
   saved: RequestOutput<'plan:list'>['plans'];
   fileStatus: Pending & { message: string | null };
 
-  set(patch: Partial<Pick<PlanState, 'guidance' | 'change' | 'answers' | 'environment'>>): void;
+  set(patch: Partial<Pick<PlanState, 'guidance' | 'change' | 'answers' | 'environment' | 'target'>>): void;
   recommend(): Promise<void>;
   choose(r: RecommendationView): void;
   setText(text: string): void;
@@ -68,6 +75,7 @@ export const usePlan = create<PlanState>((set, get) => ({
     breaksApi: false,
   },
   environment: { mesh: 'istio', argoRollouts: false, spareCapacity: true, rps: 200 },
+  target: { namespace: '', name: '', image: '' },
   recommendations: [],
   recommendStatus: idle,
   chosen: null,
@@ -86,11 +94,15 @@ export const usePlan = create<PlanState>((set, get) => ({
   set: (patch) => set(patch),
 
   async recommend() {
-    const { guidance, change, answers, environment } = get();
+    const { guidance, change, answers, environment, target } = get();
     set({ recommendStatus: { busy: true, error: null } });
+    const t = { namespace: target.namespace.trim(), name: target.name.trim(), image: target.image.trim() };
+    const withTarget = t.namespace && t.name && t.image ? { target: t } : {};
     const r = await api.invoke(
       'decision:recommend',
-      guidance === 'scenario' ? { change, environment } : { answers, environment },
+      guidance === 'scenario'
+        ? { change, environment, ...withTarget }
+        : { answers, environment, ...withTarget },
     );
     if (!r.ok) return set({ recommendStatus: { busy: false, error: r.error }, recommendations: [] });
     set({ recommendStatus: idle, recommendations: r.value.recommendations, chosen: null });

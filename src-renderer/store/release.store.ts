@@ -119,12 +119,39 @@ const TONE: Record<EventPayload<'release:notice'>['kind'], Toast['tone']> = {
   failed: 'error',
 };
 
+// Rehearsals at 120× send many updates a second; apply them at most every FLUSH_MS so the window stays responsive.
+const FLUSH_MS = 250;
+const pendingSnapshots = new Map<string, ReleaseSnapshot>();
+const pendingHealth = new Map<string, HealthPoint[]>();
+let flushTimer: ReturnType<typeof setTimeout> | null = null;
+
+function flush(): void {
+  flushTimer = null;
+  const snaps = [...pendingSnapshots.values()];
+  const health = [...pendingHealth.entries()];
+  pendingSnapshots.clear();
+  pendingHealth.clear();
+  useRelease.setState((s) => {
+    const snapshots = { ...s.snapshots };
+    for (const snap of snaps) snapshots[snap.id] = snap;
+    const all = { ...s.health };
+    for (const [id, points] of health) all[id] = [...(all[id] ?? []), ...points];
+    return { snapshots, health: all };
+  });
+}
+
+function schedule(): void {
+  flushTimer ??= setTimeout(flush, FLUSH_MS);
+}
+
 api.on('release:update', (snapshot) => {
-  useRelease.setState((s) => ({ snapshots: { ...s.snapshots, [snapshot.id]: snapshot } }));
+  pendingSnapshots.set(snapshot.id, snapshot);
+  schedule();
 });
 
 api.on('release:health', ({ id, points }) => {
-  useRelease.setState((s) => ({ health: { ...s.health, [id]: [...(s.health[id] ?? []), ...points] } }));
+  pendingHealth.set(id, [...(pendingHealth.get(id) ?? []), ...points]);
+  schedule();
 });
 
 api.on('release:notice', (notice) => {

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { createSandboxProvider } from '../../src-main/app/sandbox-provider.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { startTestConsole, type TestConsole } from '../support/web-shell.ts';
@@ -51,14 +52,78 @@ export async function go(
   await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: screen }).click();
 }
 
-/** Loads the guidance's pre-filled plan for a scenario into the editor and waits until main validated it. */
-export async function planFromScenario(page: Page, scenario: string, strategy: string): Promise<void> {
+/** The workload of the sandbox's reference scenario that the release flows change. */
+export const WORKLOAD = {
+  namespace: 'platform-production',
+  name: 'workflow-engine',
+  image: 'registry.platform.com/workflow-engine:v1.25.0',
+};
+
+/**
+ * Loads the guidance's pre-filled plan for a scenario (naming WORKLOAD) into the editor, optionally
+ * rewrites its YAML, and waits until main says it is valid.
+ */
+export async function planFromScenario(
+  page: Page,
+  scenario: string,
+  strategy: string,
+  rewrite?: (yaml: string) => string,
+): Promise<void> {
   await go(page, 'Plan');
+  await page.getByLabel('Namespace', { exact: true }).fill(WORKLOAD.namespace);
+  await page.getByLabel('Workload name').fill(WORKLOAD.name);
+  await page.getByLabel('New image').fill(WORKLOAD.image);
   await page.getByLabel('Scenario', { exact: true }).selectOption({ label: scenario });
   await page.getByRole('button', { name: 'Recommend strategies' }).click();
   await page.getByRole('button', { name: `Use ${strategy}`, exact: true }).click();
-  await page
-    .getByRole('status')
-    .filter({ hasText: /valid plan|problem/ })
-    .waitFor();
+  const yaml = page.getByRole('textbox', { name: 'Plan YAML' });
+  await expect.poll(() => yaml.inputValue()).toContain('kind:');
+  if (rewrite) await yaml.fill(rewrite(await yaml.inputValue()));
+  const verdict = page.getByRole('region', { name: 'Plan YAML' }).getByRole('status');
+  await verdict.filter({ hasText: /valid plan|problem/ }).waitFor();
+  const text = await verdict.innerText();
+  if (!text.includes('valid plan')) {
+    throw new Error(
+      `the plan is not valid: ${await page.getByRole('list', { name: 'Plan problems' }).innerText()}`,
+    );
+  }
+}
+
+/** Replaces the canary steps of plan YAML (the `steps:` block under `strategy:`). */
+export function withCanarySteps(yaml: string, steps: string[]): string {
+  return yaml.replace(
+    /(\n {2}steps:\n)( {4,}.*\n)+/,
+    `$1${steps.map((s) => `    - ${s}\n`).join('')}`,
+  );
+}
+
+/** Starts a rehearsal of the editor's plan at a speed (1..120). */
+export async function rehearse(page: Page, speed: number): Promise<void> {
+  await go(page, 'Rehearse');
+  await page.getByRole('slider', { name: 'Speed' }).fill(String(speed));
+  await page.getByRole('button', { name: 'Start rehearsal' }).click();
+  await page.getByRole('status', { name: /^Release status / }).waitFor({ timeout: 60_000 });
+}
+
+/** Waits until the shown release reaches a status (`aborted`, `paused`, …), failing with the last one seen. */
+export async function waitForStatus(page: Page, status: string, timeoutMs = 120_000): Promise<void> {
+  try {
+    await page.getByRole('status', { name: `Release status ${status}` }).waitFor({ timeout: timeoutMs });
+  } catch {
+    const seen = await page.getByRole('status', { name: /^Release status / }).getAttribute('aria-label');
+    const decisions = await page
+      .getByRole('list', { name: 'Decisions' })
+      .innerText()
+      .catch(() => 'none');
+    throw new Error(`the release did not become ${status}; last seen "${seen}"; decisions: ${decisions}`);
+  }
+}
+
+/** Waits until a release step (by its label) is active or done. */
+export async function waitForStep(page: Page, label: string, timeoutMs = 120_000): Promise<void> {
+  const step = page
+    .getByRole('list', { name: 'Release steps' })
+    .getByRole('listitem')
+    .filter({ hasText: label });
+  await step.and(page.locator('.step-active, .step-done')).first().waitFor({ timeout: timeoutMs });
 }

@@ -26,7 +26,7 @@ const QUESTIONS = [
 
 /** Decision guidance inputs: a scenario or the decision-tree answers, and the environment. */
 export function GuidancePanel() {
-  const { guidance, change, answers, environment, set, recommend, recommendStatus } = usePlan();
+  const { guidance, change, answers, environment, target, set, recommend, recommendStatus } = usePlan();
   return (
     <section className="panel" aria-labelledby="guidance-heading">
       <h2 id="guidance-heading">Decision guidance</h2>
@@ -125,6 +125,33 @@ export function GuidancePanel() {
                 environment: { ...environment, rps: e.target.value === '' || !(rps > 0) ? undefined : rps },
               });
             }}
+          />
+        </label>
+      </fieldset>
+      <fieldset className="row wrap">
+        <legend>Workload (optional: names it in the pre-filled plans)</legend>
+        <label className="field">
+          Namespace
+          <input
+            value={target.namespace}
+            onChange={(e) => set({ target: { ...target, namespace: e.target.value } })}
+            placeholder="platform-production"
+          />
+        </label>
+        <label className="field">
+          Workload name
+          <input
+            value={target.name}
+            onChange={(e) => set({ target: { ...target, name: e.target.value } })}
+            placeholder="workflow-engine"
+          />
+        </label>
+        <label className="field grow">
+          New image
+          <input
+            value={target.image}
+            onChange={(e) => set({ target: { ...target, image: e.target.value } })}
+            placeholder="registry.platform.com/workflow-engine:v1.25.0"
           />
         </label>
       </fieldset>

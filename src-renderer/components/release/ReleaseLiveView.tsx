@@ -3,6 +3,7 @@ import type { ContextSummary, HealthPoint } from '../../../src-shared/bridge/con
 import type { ReleaseSnapshot } from '../../../src-shared/release/release.schema.ts';
 import { planThresholds } from '../../lib/plan-thresholds.ts';
 import { analysisRows, lastDecision } from '../../lib/release-view.ts';
+import { useThrottled } from '../use-throttled.ts';
 import { AnalysisTable } from './AnalysisTable.tsx';
 import { ControlBar } from './ControlBar.tsx';
 import { DecisionList } from './DecisionList.tsx';
@@ -29,6 +30,9 @@ export function ReleaseLiveView({ snapshot, health, planText, context, readOnly 
     [snapshot.samples, snapshot.decisions, thresholds.conditions],
   );
   const last = lastDecision(snapshot.decisions);
+  // The timeline is the heavy part: redraw it at most once a second; controls and text stay live.
+  const deferredHealth = useThrottled(health ?? EMPTY, 1000);
+  const deferred = useThrottled(snapshot, 1000);
   const ended =
     snapshot.status === 'aborted' || snapshot.status === 'rolledBack' || snapshot.status === 'failed';
   return (
@@ -57,12 +61,12 @@ export function ReleaseLiveView({ snapshot, health, planText, context, readOnly 
         <StepList snapshot={snapshot} />
       </div>
       <HealthTimeline
-        points={health ?? EMPTY}
-        decisions={snapshot.decisions}
-        samples={snapshot.samples}
-        steps={snapshot.steps}
+        points={deferredHealth}
+        decisions={deferred.decisions}
+        samples={deferred.samples}
+        steps={deferred.steps}
         thresholds={thresholds.lines}
-        nowMs={snapshot.updatedAtMs ?? snapshot.startedAtMs ?? 0}
+        nowMs={deferred.updatedAtMs ?? deferred.startedAtMs ?? 0}
       />
       <DecisionList decisions={snapshot.decisions} />
       <AnalysisTable rows={rows} />

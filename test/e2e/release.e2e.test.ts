@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { screenshot } from '../support/browser.ts';
+import {
+  go,
+  openConsole,
+  planFromScenario,
+  rehearse,
+  waitForStatus,
+  waitForStep,
+  withCanarySteps,
+  type ConsoleSession,
+} from './console-helpers.ts';
+
+let s: ConsoleSession;
+
+beforeAll(async () => {
+  s = await openConsole();
+}, 120_000);
+afterAll(async () => s?.close());
+beforeEach((ctx) => {
+  ctx.onTestFailed(async () => {
+    await screenshot(s.page, `failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`);
+  });
+});
+
+describe('rehearsing and running releases on the sandbox', () => {
+  it('aborts a canary when a fault is injected at the 25 % step, with the abort marker and reason on the timeline', async () => {
+    const { page } = s;
+    await planFromScenario(page, 'Performance optimisation', 'canary', (yaml) =>
+      withCanarySteps(yaml, [
+        'setWeight: 10',
+        'pause: { duration: 1m }',
+        'setWeight: 25',
+        'pause: { duration: 20m }',
+        'analysis: { templates: [initial-canary] }',
+        'setWeight: 100',
+      ]),
+    );
+    await rehearse(page, 120);
+    await waitForStep(page, 'set weight 25 %');
+    await screenshot(page, 'rehearse-canary-at-25');
+
+    await page.getByLabel('Error rate (%)').fill('30');
+    await page.getByRole('button', { name: 'Inject fault' }).click();
+    await page.getByRole('status').filter({ hasText: 'Fault applied' }).waitFor();
+
+    await waitForStatus(page, 'aborted');
+    const markers = page.getByRole('list', { name: 'Timeline markers' });
+    await expect.poll(() => markers.innerText()).toMatch(/abort/);
+    const reason = await page.getByRole('alert').filter({ hasText: /./ }).first().innerText();
+    expect(await markers.innerText()).toContain(reason.trim());
+    expect(await page.locator('svg .recharts-label', { hasText: /^abort$/ }).count()).toBeGreaterThan(0);
+    await page.getByRole('heading', { name: 'Health timeline' }).scrollIntoViewIfNeeded();
+    await screenshot(page, 'rehearse-canary-aborted');
+  }, 240_000);
+
+  it('opens the aborted rehearsal in History and exports it as Markdown and JSON', async () => {
+    const { page } = s;
+    await go(page, 'History');
+    await page.getByLabel('Status', { exact: true }).selectOption('aborted');
+    const open = page
+      .getByRole('table', { name: 'Releases' })
+      .getByRole('button', { name: /^Open / })
+      .first();
+    await open.click();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    await expect
+      .poll(() => page.getByRole('list', { name: 'Timeline markers' }).innerText())
+      .toMatch(/abort/);
+    await screenshot(page, 'history-release');
+
+    for (const [button, ext] of [
+      ['Export Markdown', '.md'],
+      ['Export JSON', '.json'],
+    ] as const) {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: button }).click(),
+      ]);
+      expect(download.suggestedFilename().endsWith(ext)).toBe(true);
+      const text = readFileSync((await download.path())!, 'utf8');
+      expect(text).toContain('workflow-engine');
+    }
+  }, 120_000);
+
+  it('promotes a canary paused for the operator with the keyboard', async () => {
+    const { page } = s;
+    await planFromScenario(page, 'Performance optimisation', 'canary', (yaml) =>
+      withCanarySteps(yaml, ['setWeight: 10', 'pause: {}', 'setWeight: 100']),
+    );
+    await rehearse(page, 120);
+    await waitForStep(page, 'pause until promoted');
+    await waitForStatus(page, 'paused');
+    await screenshot(page, 'rehearse-canary-paused');
+
+    await page.getByRole('heading', { name: 'Health timeline' }).click();
+    await page.keyboard.press('n');
+    await waitForStatus(page, 'completed');
+    await expect.poll(() => page.getByRole('list', { name: 'Decisions' }).innerText()).toMatch(/promote/);
+    await screenshot(page, 'rehearse-canary-promoted');
+  }, 240_000);
+
+  it('rolls back a blue-green release in one confirmed step', async () => {
+    const { page } = s;
+    await planFromScenario(page, 'Hotfix', 'blue-green');
+    await rehearse(page, 120);
+    await waitForStep(page, 'switch');
+    await page.getByRole('button', { name: /^Roll back/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Confirm roll back' });
+    await dialog.waitFor();
+    await screenshot(page, 'run-bluegreen-confirm-rollback');
+    await dialog.getByRole('button', { name: 'Roll back now' }).click();
+    await waitForStatus(page, 'rolledBack');
+    await screenshot(page, 'run-bluegreen-rolled-back');
+  }, 240_000);
+});
