@@ -414,8 +414,11 @@ export function createApiHandler(deps: ApiServerDeps): {
       byLabel(e.object) &&
       byField(e.object);
     // Watch lines are not cached: most events are seen once, and caching would pin every past version's text.
+    const table = wantsTable(req.headers.accept);
     const line = (type: string, o: KubeObject) =>
-      `{"type":"${type}","object":${serialized.get(o) ?? JSON.stringify(withVersion(o, route.type, route.version))}}\n`;
+      table
+        ? `{"type":"${type}","object":${JSON.stringify(toTable(route.type.kind, [o], clock.now(), o.metadata.resourceVersion ?? '', q.get('includeObject')))}}\n`
+        : `{"type":"${type}","object":${serialized.get(o) ?? JSON.stringify(withVersion(o, route.type, route.version))}}\n`;
     const rvParam = q.get('resourceVersion');
     res.writeHead(200, {
       'content-type': 'application/json',

@@ -35,6 +35,8 @@ export interface FaultRates {
   readonly conflict?: { readonly probability: number; readonly burst: number };
   /** A watch that resumes from a resourceVersion is told 410 Gone (as a watch ERROR event or as HTTP 410). */
   readonly goneOnResume?: number;
+  /** Only writes are faulted (reads pass untouched), e.g. to lose exactly the answer of one write. */
+  readonly writesOnly?: boolean;
 }
 
 export interface FaultProxyOptions {
@@ -85,6 +87,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const query = new URL(path, 'http://x').searchParams;
     const isWatch = query.get('watch') === 'true' || query.get('watch') === '1';
     const isWrite = WRITE_METHODS.has(req.method ?? 'GET');
+    if (rates.writesOnly && !isWrite) return forward(req, res, 'clean');
     const go = () => {
       if (isWrite && conflictsLeft > 0) {
         conflictsLeft -= 1;
