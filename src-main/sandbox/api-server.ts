@@ -408,11 +408,18 @@ export function createApiHandler(deps: ApiServerDeps): {
     const key = storageKey(route.type);
     const byLabel = parseLabelSelector(q.get('labelSelector'));
     const byField = parseFieldSelector(q.get('fieldSelector'), route.type.kind);
-    const matches = (e: StoreEvent) =>
-      e.key === key &&
-      (route.namespace === undefined || e.object.metadata.namespace === route.namespace) &&
-      byLabel(e.object) &&
-      byField(e.object);
+    const selects = (o: KubeObject) =>
+      (route.namespace === undefined || o.metadata.namespace === route.namespace) && byLabel(o) && byField(o);
+    // As the API server's watch cache does: a change that moves an object into the selection is
+    // ADDED, one that moves it out is DELETED.
+    const eventType = (e: StoreEvent): StoreEvent['type'] | undefined => {
+      if (e.key !== key) return undefined;
+      const now = selects(e.object);
+      if (e.type !== 'MODIFIED' || !e.previous) return now ? e.type : undefined;
+      const before = selects(e.previous);
+      if (now) return before ? 'MODIFIED' : 'ADDED';
+      return before ? 'DELETED' : undefined;
+    };
     // Watch lines are not cached: most events are seen once, and caching would pin every past version's text.
     const table = wantsTable(req.headers.accept);
     const line = (type: string, o: KubeObject) =>
@@ -438,7 +445,10 @@ export function createApiHandler(deps: ApiServerDeps): {
         res.end(`{"type":"ERROR","object":${JSON.stringify(e.toStatus())}}\n`);
         return;
       }
-      for (const e of store.eventsAfter(from)) if (matches(e)) queue.push([e.type, e.object]);
+      for (const e of store.eventsAfter(from)) {
+        const type = eventType(e);
+        if (type) queue.push([type, e.object]);
+      }
     } else {
       for (const o of selected(route, q)) queue.push(['ADDED', o]);
     }
@@ -454,8 +464,9 @@ export function createApiHandler(deps: ApiServerDeps): {
       pumping = false;
     };
     const unsubscribe = store.subscribe((e) => {
-      if (!matches(e)) return;
-      queue.push([e.type, e.object]);
+      const type = eventType(e);
+      if (!type) return;
+      queue.push([type, e.object]);
       if (queue.length === 1) setImmediate(() => void pump());
     });
     void pump();

@@ -9,6 +9,8 @@ export interface StoreEvent {
   /** Storage key of the type (`deployments.apps`). */
   readonly key: string;
   readonly object: KubeObject;
+  /** The object before a MODIFIED change (lets a filtered watch see objects enter or leave its selection). */
+  readonly previous?: KubeObject;
 }
 
 /** RFC 3339 timestamp with second precision, as Kubernetes writes `creationTimestamp`. */
@@ -122,7 +124,7 @@ export class ObjectStore {
       },
     };
     this.byKey(key).set(id(stored.metadata.namespace, stored.metadata.name), stored);
-    this.emit({ rv: this.rv, type: 'MODIFIED', key, object: stored });
+    this.emit({ rv: this.rv, type: 'MODIFIED', key, object: stored, ...(prev ? { previous: prev } : {}) });
     return stored;
   }
 

@@ -256,6 +256,25 @@ describe('watch', () => {
     await resumed.stop();
   });
 
+  it('reports objects entering and leaving a label-selected watch as ADDED and DELETED', async () => {
+    const w = collect(`/api/v1/namespaces/${ns}/configmaps`, { labelSelector: 'team=a' });
+    const relabel = (team: string) =>
+      c.core.patchNamespacedConfigMap(
+        { name: 'cm-team', namespace: ns, body: { metadata: { labels: { team } } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+    await c.core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'cm-team', labels: { team: 'a' } } },
+    });
+    await relabel('b');
+    await relabel('c');
+    await relabel('a');
+    await until(() => (w.events.length >= 3 ? true : undefined));
+    expect(w.events.map((e) => e.type)).toEqual(['ADDED', 'DELETED', 'ADDED']);
+    await w.stop();
+  });
+
   it('filters a watch by field selector, as kubectl rollout status does', async () => {
     const w = collect(`/apis/apps/v1/namespaces/${ns}/deployments`, { fieldSelector: 'metadata.name=alpha' });
     await until(() => (w.events.length >= 1 ? true : undefined));
