@@ -1,9 +1,3 @@
-import { createEngine } from '../../../app/engine.ts';
-import { createSandboxProvider } from '../../../app/sandbox-provider.ts';
-import { appVersion, projectRoot } from '../../../app/paths.ts';
-import { createDispatcher } from '../../../bridge/dispatch.ts';
-import { ensureRendererBuilt } from '../../web/renderer-build.ts';
-import { startWebShell } from '../../web/web-server.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -28,6 +22,22 @@ export const registerWeb: RegisterCommand = (program, io) => {
           ExitCode.usage,
         );
       }
+      // Loaded on use, so `switchyard --help` does not pay for the engine and the Kubernetes client.
+      const [
+        { createEngine },
+        { createSandboxProvider },
+        { appVersion, projectRoot },
+        { createDispatcher },
+        { ensureRendererBuilt },
+        { startWebShell },
+      ] = await Promise.all([
+        import('../../../app/engine.ts'),
+        import('../../../app/sandbox-provider.ts'),
+        import('../../../app/paths.ts'),
+        import('../../../bridge/dispatch.ts'),
+        import('../../web/renderer-build.ts'),
+        import('../../web/web-server.ts'),
+      ]);
       const rendererDir = await ensureRendererBuilt(projectRoot);
       const engine = createEngine({
         shell: 'web',
