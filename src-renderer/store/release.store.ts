@@ -120,7 +120,7 @@ const TONE: Record<EventPayload<'release:notice'>['kind'], Toast['tone']> = {
 };
 
 // Rehearsals at 120× send many updates a second; apply them at most every FLUSH_MS so the window stays responsive.
-const FLUSH_MS = 250;
+const FLUSH_MS = 400;
 const pendingSnapshots = new Map<string, ReleaseSnapshot>();
 const pendingHealth = new Map<string, HealthPoint[]>();
 let flushTimer: ReturnType<typeof setTimeout> | null = null;

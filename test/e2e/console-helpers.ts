@@ -91,10 +91,7 @@ export async function planFromScenario(
 
 /** Replaces the canary steps of plan YAML (the `steps:` block under `strategy:`). */
 export function withCanarySteps(yaml: string, steps: string[]): string {
-  return yaml.replace(
-    /(\n {2}steps:\n)( {4,}.*\n)+/,
-    `$1${steps.map((s) => `    - ${s}\n`).join('')}`,
-  );
+  return yaml.replace(/(\n {2}steps:\n)( {4,}.*\n)+/, `$1${steps.map((s) => `    - ${s}\n`).join('')}`);
 }
 
 /** Starts a rehearsal of the editor's plan at a speed (1..120). */
@@ -119,11 +116,25 @@ export async function waitForStatus(page: Page, status: string, timeoutMs = 120_
   }
 }
 
+/** What the shown release says about itself, for failure messages. */
+async function releaseState(page: Page): Promise<string> {
+  const seen = await page.getByRole('status', { name: /^Release status / }).getAttribute('aria-label');
+  const decisions = await page
+    .getByRole('list', { name: 'Decisions' })
+    .innerText()
+    .catch(() => 'none');
+  return `last seen "${seen}"; decisions: ${decisions}`;
+}
+
 /** Waits until a release step (by its label) is active or done. */
 export async function waitForStep(page: Page, label: string, timeoutMs = 120_000): Promise<void> {
   const step = page
     .getByRole('list', { name: 'Release steps' })
     .getByRole('listitem')
     .filter({ hasText: label });
-  await step.and(page.locator('.step-active, .step-done')).first().waitFor({ timeout: timeoutMs });
+  try {
+    await step.and(page.locator('.step-active, .step-done')).first().waitFor({ timeout: timeoutMs });
+  } catch {
+    throw new Error(`the release never reached the step "${label}"; ${await releaseState(page)}`);
+  }
 }

@@ -1,8 +1,14 @@
+import { useState } from 'react';
 import type { AnalysisRow } from '../../lib/release-view.ts';
 import { formatClock, formatValue, unitOfMetric } from '../../lib/format.ts';
 
+const LATEST = 100;
+
 /** Every sample the release holds: value, condition, verdict and the query that produced it. */
 export function AnalysisTable({ rows }: { rows: readonly AnalysisRow[] }) {
+  const [all, setAll] = useState(false);
+  // Long rehearsals hold thousands of samples; draw the latest ones unless asked for all.
+  const shown = all ? [...rows].reverse() : rows.slice(-LATEST).reverse();
   return (
     <section className="panel" aria-labelledby="analysis-heading">
       <h2 id="analysis-heading">Analysis samples</h2>
@@ -26,7 +32,7 @@ export function AnalysisTable({ rows }: { rows: readonly AnalysisRow[] }) {
               </tr>
             </thead>
             <tbody>
-              {[...rows].reverse().map((r) => (
+              {shown.map((r) => (
                 <tr key={r.key} className={`verdict-${r.outcome}`}>
                   <td>{formatClock(r.atMs)}</td>
                   <td>{r.stepIndex === null ? '—' : r.stepIndex + 1}</td>
@@ -47,6 +53,11 @@ export function AnalysisTable({ rows }: { rows: readonly AnalysisRow[] }) {
               ))}
             </tbody>
           </table>
+          {rows.length > LATEST && (
+            <button type="button" className="link" onClick={() => setAll(!all)}>
+              {all ? `Show the latest ${LATEST}` : `Show all ${rows.length} samples`}
+            </button>
+          )}
         </div>
       )}
     </section>

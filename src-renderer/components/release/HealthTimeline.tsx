@@ -42,6 +42,14 @@ export interface HealthTimelineProps {
   maxPoints?: number;
 }
 
+/** The charts drawn: p95 and p99 share one (same unit), each chart one unit. */
+const CHARTS = [
+  { id: 'errors', label: 'Error rate', unit: 'ratio', metrics: ['errorRate'] },
+  { id: 'latency', label: 'Latency p95 (solid) and p99 (dashed)', unit: 'ms', metrics: ['p95Ms', 'p99Ms'] },
+  { id: 'rps', label: 'Request rate', unit: 'req/s', metrics: ['rps'] },
+] as const satisfies readonly { id: string; label: string; unit: string; metrics: readonly HealthMetric[] }[];
+type ChartSpec = (typeof CHARTS)[number];
+
 const VERSION_COLOURS = ['var(--series-1)', 'var(--series-2)', 'var(--series-3)', 'var(--series-4)'];
 const MARKER_COLOURS = {
   promote: 'var(--ok)',
@@ -53,18 +61,18 @@ const MARKER_COLOURS = {
 type Win = { fromMs: number; toMs: number };
 
 interface ChartProps {
-  metric: (typeof HEALTH_METRICS)[number];
-  drawn: { version: string; colour: string; data: XY[] }[];
+  chart: ChartSpec;
+  drawn: { key: string; metric: HealthMetric; version: string; colour: string; data: XY[] }[];
   win: Win;
   thresholds: readonly ThresholdLine[];
   markers: ReturnType<typeof decisionMarkers>;
   bands: ReturnType<typeof phaseBands>;
   showLabels: boolean;
-  tooltip: (metric: HealthMetric, x: number) => React.ReactNode;
+  tooltip: (metrics: readonly HealthMetric[], x: number) => React.ReactNode;
 }
 
 const MetricChart = memo(function MetricChart({
-  metric,
+  chart,
   drawn,
   win,
   thresholds,
@@ -74,9 +82,9 @@ const MetricChart = memo(function MetricChart({
   tooltip,
 }: ChartProps) {
   return (
-    <figure className="chart" aria-label={`${metric.label} by version`}>
+    <figure className="chart" aria-label={`${chart.label} by version`}>
       <figcaption>
-        {metric.label} <span className="muted small">({metric.unit})</span>
+        {chart.label} <span className="muted small">({chart.unit})</span>
       </figcaption>
       <ResponsiveContainer width="100%" height={showLabels ? 150 : 120}>
         <LineChart
@@ -93,14 +101,14 @@ const MetricChart = memo(function MetricChart({
             tickFormatter={formatClock}
             stroke="var(--muted)"
             fontSize={11}
-            hide={!showLabels && metric.key !== 'rps'}
+            hide={!showLabels && chart.id !== 'rps'}
           />
           <YAxis
             stroke="var(--muted)"
             fontSize={11}
             width={56}
             tickFormatter={(v: number) =>
-              metric.unit === 'ratio' ? `${(v * 100).toFixed(1)}%` : String(Math.round(v))
+              chart.unit === 'ratio' ? `${(v * 100).toFixed(1)}%` : String(Math.round(v))
             }
           />
           {bands.map((b, i) => (
@@ -119,7 +127,7 @@ const MetricChart = memo(function MetricChart({
             />
           ))}
           {thresholds
-            .filter((t) => t.metric === metric.key)
+            .filter((t) => (chart.metrics as readonly HealthMetric[]).includes(t.metric))
             .map((t) => (
               <ReferenceLine
                 key={`t-${t.value}`}
@@ -146,11 +154,12 @@ const MetricChart = memo(function MetricChart({
           ))}
           {drawn.map((d) => (
             <Line
-              key={d.version}
+              key={d.key}
               data={d.data}
               dataKey="y"
-              name={d.version}
+              name={`${d.version} ${d.metric}`}
               stroke={d.colour}
+              strokeDasharray={d.metric === 'p99Ms' ? '4 3' : undefined}
               dot={false}
               strokeWidth={1.5}
               isAnimationActive={false}
@@ -160,7 +169,7 @@ const MetricChart = memo(function MetricChart({
           <Tooltip
             isAnimationActive={false}
             content={({ active, label }) =>
-              active && typeof label === 'number' ? tooltip(metric.key, label) : null
+              active && typeof label === 'number' ? tooltip(chart.metrics, label) : null
             }
           />
         </LineChart>
@@ -194,14 +203,18 @@ export function HealthTimeline({
     [steps, decisions, samples, span, nowMs],
   );
 
-  const drawnByMetric = useMemo(() => {
-    const out = {} as Record<HealthMetric, ChartProps['drawn']>;
-    for (const m of HEALTH_METRICS) {
-      out[m.key] = versions.map((v, i) => ({
-        version: v,
-        colour: VERSION_COLOURS[i % VERSION_COLOURS.length]!,
-        data: drawable(series.get(v)!, m.key, win.fromMs, win.toMs, maxPoints),
-      }));
+  const drawnByChart = useMemo(() => {
+    const out = {} as Record<ChartSpec['id'], ChartProps['drawn']>;
+    for (const c of CHARTS) {
+      out[c.id] = c.metrics.flatMap((metric) =>
+        versions.map((v, i) => ({
+          key: `${v}/${metric}`,
+          metric,
+          version: v,
+          colour: VERSION_COLOURS[i % VERSION_COLOURS.length]!,
+          data: drawable(series.get(v)!, metric, win.fromMs, win.toMs, maxPoints),
+        })),
+      );
     }
     return out;
   }, [series, versions, win.fromMs, win.toMs, maxPoints]);
@@ -211,17 +224,17 @@ export function HealthTimeline({
     return first ? drawable(first, 'rps', -Infinity, Infinity, 200) : [];
   }, [series, versions]);
 
-  const tooltip = (metric: HealthMetric, x: number) => {
-    const unit = HEALTH_METRICS.find((m) => m.key === metric)!.unit;
-    return (
-      <div className="tooltip">
-        <div className="muted">{formatClock(x)}</div>
-        {versions.map((v) => {
+  const tooltip = (metrics: readonly HealthMetric[], x: number) => (
+    <div className="tooltip">
+      <div className="muted">{formatClock(x)}</div>
+      {metrics.flatMap((metric) => {
+        const { label, unit } = HEALTH_METRICS.find((m) => m.key === metric)!;
+        return versions.map((v) => {
           const p = nearestPoint(series.get(v)!, metric, x);
           const s = nearestSample(samples, metric, v, x);
           return (
-            <div key={v}>
-              <strong>{v}</strong>: {formatValue(p?.y ?? null, unit)}
+            <div key={`${metric}/${v}`}>
+              <strong>{v}</strong> {label}: {formatValue(p?.y ?? null, unit)}
               {p && p.x !== x && <span className="muted"> at {formatClock(p.x)}</span>}
               {s && (
                 <div className="muted small">
@@ -231,10 +244,10 @@ export function HealthTimeline({
               )}
             </div>
           );
-        })}
-      </div>
-    );
-  };
+        });
+      })}
+    </div>
+  );
 
   const hasData = span !== null;
   return (
@@ -280,11 +293,11 @@ export function HealthTimeline({
         </div>
       </div>
       {!hasData && <p className="muted">No health data yet.</p>}
-      {HEALTH_METRICS.map((m, i) => (
+      {CHARTS.map((c, i) => (
         <MetricChart
-          key={m.key}
-          metric={m}
-          drawn={drawnByMetric[m.key]}
+          key={c.id}
+          chart={c}
+          drawn={drawnByChart[c.id]}
           win={win}
           thresholds={thresholds}
           markers={markers}

@@ -25,14 +25,14 @@ export interface ReleaseLiveViewProps {
 /** A release as Rehearse, Run and History show it: controls, split, steps, timeline, decisions, samples. */
 export function ReleaseLiveView({ snapshot, health, planText, context, readOnly }: ReleaseLiveViewProps) {
   const thresholds = useMemo(() => planThresholds(planText), [planText]);
-  const rows = useMemo(
-    () => analysisRows(snapshot.samples, snapshot.decisions, thresholds.conditions),
-    [snapshot.samples, snapshot.decisions, thresholds.conditions],
-  );
-  const last = lastDecision(snapshot.decisions);
-  // The timeline is the heavy part: redraw it at most once a second; controls and text stay live.
+  // The panels below the controls redraw at most once a second; the status and the controls stay live.
   const deferredHealth = useThrottled(health ?? EMPTY, 1000);
   const deferred = useThrottled(snapshot, 1000);
+  const rows = useMemo(
+    () => analysisRows(deferred.samples, deferred.decisions, thresholds.conditions),
+    [deferred.samples, deferred.decisions, thresholds.conditions],
+  );
+  const last = lastDecision(snapshot.decisions);
   const ended =
     snapshot.status === 'aborted' || snapshot.status === 'rolledBack' || snapshot.status === 'failed';
   return (
@@ -57,8 +57,8 @@ export function ReleaseLiveView({ snapshot, health, planText, context, readOnly 
       )}
       {!readOnly && <ControlBar id={snapshot.id} status={snapshot.status} context={context} />}
       <div className="columns">
-        <TrafficSplit traffic={snapshot.traffic} />
-        <StepList snapshot={snapshot} />
+        <TrafficSplit traffic={deferred.traffic} />
+        <StepList snapshot={deferred} />
       </div>
       <HealthTimeline
         points={deferredHealth}
@@ -68,7 +68,7 @@ export function ReleaseLiveView({ snapshot, health, planText, context, readOnly 
         thresholds={thresholds.lines}
         nowMs={deferred.updatedAtMs ?? deferred.startedAtMs ?? 0}
       />
-      <DecisionList decisions={snapshot.decisions} />
+      <DecisionList decisions={deferred.decisions} />
       <AnalysisTable rows={rows} />
     </div>
   );
