@@ -13,8 +13,10 @@ export type PreflightView =
 function asFinding(v: unknown): FindingView | null {
   if (!v || typeof v !== 'object') return null;
   const f = v as Record<string, unknown>;
-  const message = f.message ?? f.text ?? f.detail;
-  if (typeof message !== 'string') return null;
+  const title = typeof f.title === 'string' ? f.title : null;
+  const detail = f.message ?? f.explanation ?? f.text ?? f.detail;
+  const message = typeof detail === 'string' ? (title ? `${title}: ${detail}` : detail) : title;
+  if (message === null) return null;
   const severity = f.severity ?? f.level ?? f.status;
   const check = f.check ?? f.area ?? f.kind ?? f.name;
   return {
@@ -26,7 +28,8 @@ function asFinding(v: unknown): FindingView | null {
 
 /**
  * Reads a preflight report defensively (the contract leaves its shape open): an array of findings,
- * or an object with `findings`/`checks`/`results`; anything else is shown as JSON.
+ * or an object with `findings`/`checks`/`results` (plus `passed` checks, listed last); a finding
+ * needs a `message`/`explanation` or a `title`. Anything else is shown as JSON.
  */
 export function preflightView(report: unknown): PreflightView {
   const list = Array.isArray(report)
@@ -37,7 +40,12 @@ export function preflightView(report: unknown): PreflightView {
         (report as Record<string, unknown>).results)
       : undefined;
   if (Array.isArray(list)) {
-    const findings = list.map(asFinding);
+    const passed =
+      report && typeof report === 'object' ? (report as Record<string, unknown>).passed : undefined;
+    const findings = [
+      ...list.map(asFinding),
+      ...(Array.isArray(passed) ? passed.map(asFinding).map((f) => f && { ...f, severity: 'passed' }) : []),
+    ];
     if (findings.every((f): f is FindingView => f !== null)) {
       const ok =
         report && typeof report === 'object' && !Array.isArray(report)
@@ -49,7 +57,7 @@ export function preflightView(report: unknown): PreflightView {
   return { kind: 'raw', json: JSON.stringify(report, null, 2) ?? 'null' };
 }
 
-const ORDER = ['error', 'fail', 'failed', 'warning', 'warn', 'info', 'ok', 'pass', 'passed'];
+const ORDER = ['blocker', 'error', 'fail', 'failed', 'warning', 'warn', 'info', 'ok', 'pass', 'passed'];
 
 /** Findings sorted worst first (unknown severities after the known ones, stable otherwise). */
 export function sortFindings(findings: readonly FindingView[]): FindingView[] {

@@ -28,6 +28,15 @@ describe('preflightView', () => {
       1,
     ],
     [{ checks: [] }, 'findings', 0],
+    [
+      {
+        ok: false,
+        findings: [{ severity: 'blocker', title: 'Not allowed to patch', explanation: 'Ask for it.' }],
+        passed: [{ id: 'a', check: 'access', title: 'may get' }],
+      },
+      'findings',
+      2,
+    ],
     [{ weird: true }, 'raw', 0],
     [[{ nothing: 1 }], 'raw', 0],
     [null, 'raw', 0],
