@@ -80,6 +80,8 @@ export const useRelease = create<ReleaseState>((set) => ({
       current: { ...s.current, [mode]: id },
       meta: { ...s.meta, [id]: { mode, context: input.context, planText: input.text } },
       control: { busy: false, error: null, outcome: null },
+      // A new rehearsal runs on a fresh sandbox: earlier faults are gone.
+      ...(mode === 'rehearse' ? { fault: { busy: false, error: null, message: null } } : {}),
     }));
   },
 
