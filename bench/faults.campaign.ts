@@ -30,7 +30,9 @@ import { parsePlan } from '../src-shared/plan/plan.parse.ts';
 const ROOT = join(import.meta.dirname, '..');
 const SWITCHYARD = join(ROOT, 'bin/switchyard.mjs');
 const NS = 'platform-production';
-const SPEED = 100;
+// 100× leaves the sandbox's traffic too thin for a 30 s window on a busy 2-core machine (clean runs pause
+// inconclusive); 50× is still a 10-minute pause in 12 s.
+const SPEED = 50;
 
 interface Args {
   runs: number;
@@ -429,11 +431,20 @@ async function untilDone(
 ): Promise<RunnerExit> {
   let current = first;
   let resumesLeft = opts.resumes ?? 0;
-  let handling = false;
+  // idle → (pause) resume or abort → (pause again after the abort, e.g. the router drifted) stop the runner
+  const state: { phase: 'idle' | 'busy' | 'aborted' | 'stopped' } = { phase: 'idle' };
   const watch = (run: Runner) =>
     run.onProgress((p) => {
-      if (p.status !== 'paused' || handling) return;
-      handling = true;
+      if (p.status !== 'paused' || state.phase === 'busy' || state.phase === 'stopped') return;
+      if (state.phase === 'aborted') {
+        // The abort itself paused (it will not overwrite what someone else changed): leave the release
+        // paused in the journal for a person, and stop this runner.
+        state.phase = 'stopped';
+        r.notes.push('left paused for an operator after the abort could not proceed');
+        run.child.kill('SIGTERM');
+        return;
+      }
+      state.phase = 'busy';
       void (async () => {
         const id = await run.started;
         if (!id) return;
@@ -442,20 +453,21 @@ async function untilDone(
           resumesLeft -= 1;
           r.resumes += 1;
           if (await operator(s, 'resume', id)) {
-            handling = false;
+            state.phase = 'idle';
             return;
           }
         }
         s.proxy.setRates({});
+        state.phase = 'aborted';
         await operator(s, 'abort', id);
       })();
     });
   watch(current);
   let exit = await current.exited;
-  // A stopped run (exit 1, outcome "stopped"): resume it in a new runner, as the printed hint says.
-  for (let i = 0; i < 2 && exit.id && exit.outcome?.kind === 'stopped'; i++) {
+  // A run that stopped on its own (exit 1, outcome "stopped"): resume it in a new runner, as the printed hint says.
+  for (let i = 0; i < 2 && exit.id && exit.outcome?.kind === 'stopped' && state.phase !== 'stopped'; i++) {
     current = runner(s, exit.id);
-    handling = false;
+    state.phase = 'idle';
     watch(current);
     const next = await current.exited;
     next.pauses.unshift(...exit.pauses);
@@ -482,14 +494,23 @@ function tally(r: Row, exit: RunnerExit): void {
 // ---------------------------------------------------------------------------------------------------
 // Scenarios
 
+/** A clean run of the plan: its write audit is what a run without faults makes. Returns how long the release took from its start (ms), or 0 when it did not complete. */
 async function baselineRun(strategy: Strategy): Promise<number> {
+  const r = row(`clean baseline, ${strategy}`);
   const s = await stage(strategy);
-  const t0 = performance.now();
+  let t0 = performance.now();
   try {
-    const exit = await runner(s, undefined).exited;
+    const run = runner(s, undefined);
+    void run.started.then(() => (t0 = performance.now()));
+    const exit = await untilDone(s, run, r);
+    tally(r, exit);
+    if (crashed(exit, false)) r.crashes += 1;
+    const lost = await lostReleases(s, exit.id ? [exit.id] : []);
+    r.lost += lost.count;
+    r.notes.push(...lost.detail);
     if (exit.outcome?.kind !== 'completed') {
-      process.stderr.write(
-        `baseline ${strategy} did not complete (${exit.outcome?.kind ?? `exit ${exit.code}`}: ${exit.outcome?.reason ?? exit.stderr.slice(0, 400)})\n`,
+      r.notes.push(
+        `did not complete (${exit.outcome?.kind ?? `exit ${exit.code}`}: ${exit.outcome?.reason.slice(0, 160) ?? exit.stderr.slice(0, 300)}); its fault runs are skipped`,
       );
       return 0;
     }
@@ -536,11 +557,17 @@ async function apiFaultRuns(strategy: Strategy, n: number): Promise<void> {
   }
 }
 
-async function killRuns(strategy: Strategy, runs: number, kills: number, durationMs: number): Promise<void> {
+/** Releases killed (SIGKILL) at random moments and resumed, `perRun` kills at most per release, until `kills` kills landed. */
+async function killRuns(
+  strategy: Strategy,
+  perRunMax: number,
+  kills: number,
+  durationMs: number,
+): Promise<void> {
   const r = row(`SIGKILL + resume, ${strategy}`);
   let left = kills;
-  for (let i = 0; i < runs && left > 0; i++) {
-    const perRun = Math.ceil(left / (runs - i));
+  for (let i = 0; i < kills + 3 && left > 0; i++) {
+    const perRun = Math.min(left, perRunMax);
     const s = await stage(strategy);
     try {
       let exit: RunnerExit | undefined;
@@ -548,9 +575,10 @@ async function killRuns(strategy: Strategy, runs: number, kills: number, duratio
       let crashes = 0;
       for (let k = 0; k < perRun; k++) {
         const run = runner(s, id);
-        id ??= await run.started;
+        // Each kill lands at a random moment of the release (after the runner journaled or resumed it).
+        id = (await run.started) ?? id;
         if (!id) break;
-        const delay = between(0, Math.max(500, durationMs * 0.8));
+        const delay = between(20, Math.max(200, durationMs * 0.7));
         const timer = setTimeout(() => run.child.kill('SIGKILL'), delay);
         exit = await run.exited;
         clearTimeout(timer);
@@ -750,7 +778,7 @@ async function readVirtualService(sb: SandboxHandle): Promise<unknown> {
 
 /** The runner is frozen (SIGSTOP) for a while mid-release, as a laptop lid closing, then thawed. */
 async function sleepRun(): Promise<void> {
-  const r = row('sleep (runner frozen 5 s ≈ 8 min sandbox time), canary');
+  const r = row('sleep (runner frozen 5 s ≈ 4 min sandbox time), canary');
   const s = await stage('canary');
   try {
     const run = runner(s, undefined);
@@ -846,6 +874,7 @@ async function badInputs(n: number): Promise<{ fed: number; crashes: number; not
 function printTable(badIn: { fed: number; crashes: number; seconds: number }): void {
   const head = [
     'scenario',
+    's',
     'runs',
     'done',
     'paused',
@@ -911,9 +940,9 @@ async function main(): Promise<void> {
   const strategies: Strategy[] = args.quick ? ['canary'] : ['canary', 'blue-green'];
   const durations: Partial<Record<Strategy, number>> = {};
   for (const s of strategies) {
-    const ms = await baselineRun(s);
+    let ms = 0;
+    for (let attempt = 0; attempt < 2 && ms === 0; attempt++) ms = await baselineRun(s);
     if (ms > 0) durations[s] = ms;
-    else console.log(`${s}: the clean baseline run did not complete; its fault runs are skipped`);
   }
   const usable = strategies.filter((s) => durations[s]);
   for (const s of usable) await apiFaultRuns(s, args.runs);
@@ -921,7 +950,7 @@ async function main(): Promise<void> {
   for (const [i, s] of killStrategies.entries()) {
     const kills =
       Math.floor(args.kills / killStrategies.length) + (i < args.kills % killStrategies.length ? 1 : 0);
-    await killRuns(s, Math.max(1, Math.ceil(kills / 5)), kills, durations[s]!);
+    await killRuns(s, 4, kills, durations[s]!);
   }
   await prometheusRuns(args.quick ? ['empty', 'stopped'] : ['stopped', 'slow', 'empty', 'nan']);
   const drift = await driftRun();
