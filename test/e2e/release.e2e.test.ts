@@ -114,4 +114,28 @@ describe('rehearsing and running releases on the sandbox', () => {
     await waitForStatus(page, 'rolledBack');
     await screenshot(page, 'run-bluegreen-rolled-back');
   }, 240_000);
+
+  it('runs a canary on the sandbox context from the Run screen and aborts it by keyboard with one confirmation', async () => {
+    const { page } = s;
+    await planFromScenario(page, 'Performance optimisation', 'canary', (yaml) =>
+      withCanarySteps(yaml, ['setWeight: 10', 'pause: {}', 'setWeight: 100']),
+    );
+    await go(page, 'Run');
+    await page.getByRole('button', { name: 'Start release on sandbox' }).click();
+    await page.getByRole('status', { name: /^Release status / }).waitFor({ timeout: 90_000 });
+    await waitForStep(page, 'pause until promoted');
+    await screenshot(page, 'run-canary-paused');
+
+    await page.getByRole('heading', { name: 'Health timeline' }).click();
+    await page.keyboard.press('a');
+    const dialog = page.getByRole('dialog', { name: 'Confirm abort' });
+    await dialog.waitFor();
+    await screenshot(page, 'run-canary-confirm-abort');
+    await page.keyboard.press('Enter');
+    await waitForStatus(page, 'aborted');
+    await expect
+      .poll(() => page.getByRole('list', { name: 'Timeline markers' }).innerText())
+      .toMatch(/abort/);
+    await screenshot(page, 'run-canary-aborted');
+  }, 240_000);
 });
