@@ -172,6 +172,23 @@ export function createApiHandler(deps: ApiServerDeps): {
   const { store, clock } = deps;
   const watches = new Set<ServerResponse>();
 
+  /**
+   * The API server's pod proxy (`GET …/pods/NAME[:PORT]/proxy/PATH`), as warm-up and smoke checks use it:
+   * a ready pod answers 200 on any path, a pod that is not ready 503, as its readiness probe would.
+   */
+  function podProxy(req: IncomingMessage, res: ServerResponse, namespace: string, target: string): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      throw new ApiError(405, 'MethodNotAllowed', `${req.method} is not allowed on the pod proxy`);
+    const name = decodeURIComponent(target).split(':')[0]!;
+    const pod = store.get('pods', namespace, name);
+    if (!pod) throw notFound('', 'pods', name);
+    const conditions =
+      (pod as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions ?? [];
+    const ready = conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+    res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(ready ? 'ok\n' : 'not ready\n');
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const path = url.pathname.replace(/\/+$/, '') || '/';
@@ -231,6 +248,14 @@ export function createApiHandler(deps: ApiServerDeps): {
       return;
     }
     if (segments[0] !== 'api' && segments[0] !== 'apis') throw notFoundPath();
+    if (
+      segments[0] === 'api' &&
+      segments[2] === 'namespaces' &&
+      segments[4] === 'pods' &&
+      segments[6] === 'proxy'
+    ) {
+      return podProxy(req, res, segments[3]!, segments[5]!);
+    }
     const route = parseRoute(segments);
     if (route === 'discovery') {
       if (segments[0] === 'api' && segments[1] === 'v1' && segments.length === 2)
