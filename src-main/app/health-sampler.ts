@@ -9,7 +9,8 @@ export interface HealthSampler {
 }
 
 export interface SampledService {
-  namespace: string;
+  /** Absent: every namespace (a blue-green colour may live in its own). */
+  namespace?: string;
   job: string;
   /** Rate window, seconds. */
   windowSeconds: number;
@@ -46,8 +47,14 @@ export function prometheusHealthSampler(metrics: MetricsPort, svc: SampledServic
   };
   return {
     async sample(version, atMs) {
-      const params = { job: svc.job, namespace: svc.namespace, version, window };
-      const rpsQuery = `sum(rate(http_requests_total{job="${escapeLabelValue(svc.job)}",namespace="${escapeLabelValue(svc.namespace)}",version="${escapeLabelValue(version)}"}[${window}]))`;
+      const params = {
+        job: svc.job,
+        ...(svc.namespace ? { namespace: svc.namespace } : {}),
+        version,
+        window,
+      };
+      const ns = svc.namespace ? `,namespace="${escapeLabelValue(svc.namespace)}"` : '';
+      const rpsQuery = `sum(rate(http_requests_total{job="${escapeLabelValue(svc.job)}"${ns},version="${escapeLabelValue(version)}"}[${window}]))`;
       const [errorRate, p95Ms, p99Ms, rps] = await Promise.all([
         read(renderMetricQuery('error-rate', params)),
         read(renderMetricQuery('latency-p95', params)),

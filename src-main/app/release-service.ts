@@ -211,7 +211,7 @@ export class ReleaseService {
     opts: { allowWithoutPrometheus?: boolean } = {},
   ): Promise<Connection> {
     const svc = {
-      namespace: plan.target.namespace,
+      ...(plan.strategy.kind === 'blue-green' ? {} : { namespace: plan.target.namespace }),
       job: plan.target.job ?? plan.target.name,
       windowSeconds: 60,
     };

@@ -70,9 +70,11 @@ function routerFor(
       return strategy === 'blue-green'
         ? {
             kind,
-            virtualService: name,
+            // The runbook's switch route sends production traffic to the blue or the green namespace; it lives
+            // beside the canary VirtualService of the same service, so it carries its own name.
+            virtualService: `${name}-blue-green`,
             destinationRule: name,
-            route: 'primary',
+            route: 'production-traffic',
             stableSubset: 'blue',
             canarySubset: 'green',
           }

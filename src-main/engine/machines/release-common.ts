@@ -172,7 +172,9 @@ export function queryParams(
 ): MetricQueryParams {
   const params: MetricQueryParams = {
     job: plan.target.job ?? plan.target.name,
-    namespace: plan.target.namespace,
+    // A blue-green colour may live in its own namespace (the runbook's -blue/-green layout); job and version
+    // already pick its traffic, as the runbook's own queries do without a namespace.
+    ...(plan.strategy.kind === 'blue-green' ? {} : { namespace: plan.target.namespace }),
     versionLabel: plan.router.kind === 'service-selector' ? plan.router.versionLabel : 'version',
   };
   if (version !== undefined) params.version = version;
