@@ -227,12 +227,17 @@ export function applyTriggerReadings(
         threshold: t.threshold,
         samples,
         arithmetic: instant
-          ? `${sample.value} ${t.op} ${t.threshold} over ${t.for}`
-          : `${sample.value} ${t.op} ${t.threshold} held for ${Math.round(heldMs / 1000)} s ≥ ${t.for}`,
+          ? `${readable(sample.value)} ${t.op} ${t.threshold} over ${t.for}`
+          : `${readable(sample.value)} ${t.op} ${t.threshold} held for ${Math.round(heldMs / 1000)} s ≥ ${t.for}`,
         result: 'breached',
       };
     }
     return { ...w, nextAtMs, breachSinceMs, samples: samples.slice(-50) };
   });
   return { watches: next, samples: added, fired };
+}
+
+/** A value for a sentence: four significant digits (the samples keep the exact number). */
+function readable(value: number | null): string {
+  return value === null ? 'no value' : String(Number(value.toPrecision(4)));
 }
