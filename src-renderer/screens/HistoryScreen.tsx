@@ -1,15 +1,30 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
+import type { BridgeError } from '../../src-shared/bridge/errors.ts';
 import { Busy } from '../components/Busy.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { AuditLog } from '../components/history/AuditLog.tsx';
 import { ReleaseTable } from '../components/history/ReleaseTable.tsx';
 import { ReleaseLiveView } from '../components/release/ReleaseLiveView.tsx';
 import { useHistory } from '../store/history.store.ts';
+import { useRelease } from '../store/release.store.ts';
+import { useUi } from '../store/ui.store.ts';
 
 /** Releases from the journal; an opened one shows its timeline, decisions and audit log, and exports. */
 export function HistoryScreen() {
   const { load, loading, error, detail, detailLoading, detailError, exportAs, exportStatus, selected } =
     useHistory();
+  const releases = useHistory((s) => s.releases);
+  const resume = useRelease((s) => s.resume);
+  const go = useUi((s) => s.go);
+  const [resumeError, setResumeError] = useState<BridgeError | null>(null);
+  const item = releases.find((r) => r.id === selected);
+  const unfinished = item && !item.rehearsal && (item.status === 'running' || item.status === 'paused');
+  const pickUp = async (then: 'continue' | 'abort') => {
+    if (!item) return;
+    const error = await resume(item.id, then, item.context);
+    setResumeError(error);
+    if (!error) go('Run');
+  };
   useEffect(() => {
     void load();
   }, [load]);
@@ -27,6 +42,24 @@ export function HistoryScreen() {
       {detailError && <ErrorNote error={detailError} />}
       {selected && detail && (
         <>
+          {unfinished && (
+            <section className="panel" aria-labelledby="unfinished-heading">
+              <h2 id="unfinished-heading">Unfinished release</h2>
+              <p>
+                This release on {item.context} is {item.status} and no console is driving it. Resume it (it
+                reconciles with the cluster before acting) or roll it back now.
+              </p>
+              <div className="row">
+                <button type="button" onClick={() => void pickUp('continue')}>
+                  Resume release
+                </button>
+                <button type="button" className="danger" onClick={() => void pickUp('abort')}>
+                  Roll back release
+                </button>
+              </div>
+              {resumeError && <ErrorNote error={resumeError} />}
+            </section>
+          )}
           <section className="panel" aria-labelledby="export-release-heading">
             <h2 id="export-release-heading">Post-incident export</h2>
             <div className="row">

@@ -39,6 +39,8 @@ export interface ReleaseState {
   ): Promise<void>;
   send(id: string, event: OperatorEventType, reason?: string): Promise<void>;
   injectFault(fault: SandboxFault): Promise<void>;
+  /** Picks up an unfinished release from the journal and shows it on Run; `abort` rolls it back instead. */
+  resume(id: string, then: 'continue' | 'abort', context: string): Promise<BridgeError | null>;
   /** Puts a release from History into a screen's store (snapshot and health as main sent them). */
   adopt(snapshot: ReleaseSnapshot, health: HealthPoint[]): void;
 }
@@ -102,6 +104,17 @@ export const useRelease = create<ReleaseState>((set) => ({
     set({
       fault: { busy: false, error: null, message: `Fault applied to ${fault.service} ${fault.version}.` },
     });
+  },
+
+  async resume(id, then, context) {
+    const r = await api.invoke('release:resume', { id, then });
+    if (!r.ok) return r.error;
+    set((s) => ({
+      current: { ...s.current, run: id },
+      meta: { ...s.meta, [id]: { mode: 'run', context, planText: '' } },
+      control: { busy: false, error: null, outcome: null },
+    }));
+    return null;
   },
 
   adopt(snapshot, health) {
