@@ -46,8 +46,9 @@ export function HistoryScreen() {
             <section className="panel" aria-labelledby="unfinished-heading">
               <h2 id="unfinished-heading">Unfinished release</h2>
               <p>
-                This release on {item.context} is {item.status} and no console is driving it. Resume it (it
-                reconciles with the cluster before acting) or roll it back now.
+                This release on {item.context} is {item.status}. If nothing drives it any more (the console or
+                runner that started it was closed or killed), resume it: it reconciles with the cluster before
+                acting. Or roll it back now.
               </p>
               <div className="row">
                 <button type="button" onClick={() => void pickUp('continue')}>
