@@ -219,6 +219,7 @@ function runner(s: Stage, resumeId: string | undefined, extra: string[] = [], ti
   const started = new Promise<string | undefined>((r) => (resolveStarted = r));
   let pending = '';
   child.stdout!.on('data', (chunk: Buffer) => {
+    if (process.env.CAMPAIGN_DEBUG) process.stderr.write(chunk);
     pending += chunk.toString();
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
