@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import { createEngine, type EngineOptions } from '../../src-main/app/engine.ts';
 import { projectRoot } from '../../src-main/app/paths.ts';
-import { createDispatcher } from '../../src-main/bridge/dispatch.ts';
+import { createDispatcher, type Handlers } from '../../src-main/bridge/dispatch.ts';
 import { ensureRendererBuilt } from '../../src-main/shells/web/renderer-build.ts';
 import { startWebShell, type WebShell } from '../../src-main/shells/web/web-server.ts';
 
 export interface TestConsole {
   readonly shell: WebShell;
+  /** The engine's handlers, for a test to set up or check what the page cannot show. */
+  readonly handlers: Handlers;
   close(): Promise<void>;
 }
 
@@ -23,6 +25,7 @@ export async function startTestConsole(
   });
   return {
     shell,
+    handlers: engine.handlers,
     async close() {
       await shell.close();
       await engine.dispose();
