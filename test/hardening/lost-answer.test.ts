@@ -38,9 +38,8 @@ const repeatedWrites = () => {
 const writes = () => sb.audit().filter((w) => w.code < 300).length;
 
 describe('a write whose answer was lost', () => {
-  // Known bug (reported): DriftGuard takes the applied-but-unanswered write for someone else's change and
-  // the step pauses as drift. `it.fails` keeps the suite green until release-ops/drift-guard are fixed.
-  it.fails('is recognised as Switchyard’s own on retry: no drift pause, no second write', async () => {
+  // DriftGuard remembers a write whose answer was lost; the next read showing exactly it is our own change.
+  it('is recognised as Switchyard’s own on retry: no drift pause, no second write', async () => {
     const ops = createKubeReleaseOps(
       sb.kubeconfigYaml('sandbox').replace(/server: \S+/, `server: ${proxy.url}`),
       plan,

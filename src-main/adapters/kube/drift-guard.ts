@@ -16,6 +16,8 @@ interface Seen {
  */
 export class DriftGuard {
   private readonly seen = new Map<string, Seen>();
+  /** Writes whose answer was lost (unreachable, timeout): the server may have applied them. */
+  private readonly unconfirmed = new Map<string, ManagedFields>();
 
   /** Checks a fresh read of `object` (e.g. `VirtualService shop/web`) against the baseline. Throws `ClusterError` `conflict` on drift. */
   observe(object: string, resourceVersion: string | undefined, fields: ManagedFields): void {
@@ -27,6 +29,10 @@ export class DriftGuard {
       (k) => prev.fields[k] !== fields[k],
     );
     if (keys.length === 0) return;
+    const mine = this.unconfirmed.get(object);
+    this.unconfirmed.delete(object);
+    // Our own write whose answer was lost is not someone else's change.
+    if (mine && Object.entries(mine).every(([k, v]) => fields[k] === v)) return;
     const diffs = keys.map(
       (k) => `${k} is ${fields[k] ?? 'unset'} (Switchyard left it at ${prev.fields[k] ?? 'unset'})`,
     );
@@ -39,6 +45,12 @@ export class DriftGuard {
   /** Records what Switchyard itself just wrote. */
   wrote(object: string, resourceVersion: string | undefined, fields: ManagedFields): void {
     this.seen.set(object, { resourceVersion, fields });
+    this.unconfirmed.delete(object);
+  }
+
+  /** Records a write whose answer never came: the next read showing exactly these fields is our own change. */
+  mayHaveWritten(object: string, fields: ManagedFields): void {
+    this.unconfirmed.set(object, fields);
   }
 
   /** Forgets an object Switchyard deleted. */

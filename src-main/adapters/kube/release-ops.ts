@@ -1021,6 +1021,12 @@ class KubeReleaseOps implements ReleaseOps {
         this.drift.wrote(label, written.metadata?.resourceVersion, fields(written));
         return written;
       } catch (error) {
+        if (
+          error instanceof ClusterError &&
+          (error.clusterKind === 'unreachable' || error.clusterKind === 'timeout')
+        ) {
+          this.drift.mayHaveWritten(label, fields(desired));
+        }
         if (!(error instanceof ClusterError && error.clusterKind === 'conflict') || attempt >= 5) throw error;
       }
     }
