@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -39,11 +40,14 @@ export const registerWeb: RegisterCommand = (program, io) => {
         import('../../web/web-server.ts'),
       ]);
       const rendererDir = await ensureRendererBuilt(projectRoot);
+      const prometheusUrl = opts.prometheus ?? io.env.SWITCHYARD_PROMETHEUS_URL;
       const engine = createEngine({
         shell: 'web',
         version: appVersion(),
         env: io.env,
         sandbox: createSandboxProvider(),
+        ...(prometheusUrl ? { prometheusUrl } : {}),
+        ...(opts.dataDir ? { dataDir: resolve(io.cwd, opts.dataDir) } : {}),
       });
       const dispatcher = createDispatcher(engine.handlers, {
         onInternalError: (channel, error) =>
