@@ -1,7 +1,7 @@
-import { AppsV1Api, CoreV1Api, KubeConfig, type V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment } from '@kubernetes/client-node';
 import type { WorkloadSummary } from '../../../src-shared/bridge/contract.ts';
 import type { ClusterPort } from '../../ports/cluster.port.ts';
-import { ClusterError, toClusterError } from './kube-errors.ts';
+import { createKubeClient } from './kube-client.ts';
 
 export interface KubeAdapterOptions {
   /** Per-call deadline in milliseconds. */
@@ -17,54 +17,22 @@ export function createKubeCluster(
   kubeconfigYaml: string,
   options: KubeAdapterOptions = {},
 ): ClusterPort {
-  const kc = new KubeConfig();
-  try {
-    kc.loadFromString(kubeconfigYaml);
-  } catch (error) {
-    throw new ClusterError(
-      'invalidConfig',
-      `Context "${context}" cannot be used: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-  if (!kc.getCurrentCluster()) {
-    throw new ClusterError(
-      'invalidConfig',
-      `Context "${context}" names a cluster that is not in the kubeconfig.`,
-    );
-  }
-  const core = kc.makeApiClient(CoreV1Api);
-  const apps = kc.makeApiClient(AppsV1Api);
-  const timeoutMs = options.timeoutMs ?? 15_000;
-
-  async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(Object.assign(new Error('timeout'), { name: 'TimeoutError' })),
-        timeoutMs,
-      );
-    });
-    try {
-      return await Promise.race([fn(), deadline]);
-    } catch (error) {
-      throw toClusterError(error, context, what);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
+  const k = createKubeClient(kubeconfigYaml, {
+    context,
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+  });
   return {
     context,
     async listNamespaces() {
-      const list = await call('listing namespaces', () => core.listNamespace());
+      const list = await k.read('listing namespaces', () => k.core.listNamespace());
       return list.items
         .map((n) => n.metadata?.name ?? '')
         .filter(Boolean)
         .sort();
     },
     async listWorkloads(namespace) {
-      const list = await call(`listing Deployments in "${namespace}"`, () =>
-        apps.listNamespacedDeployment({ namespace }),
+      const list = await k.read(`listing Deployments in "${namespace}"`, () =>
+        k.apps.listNamespacedDeployment({ namespace }),
       );
       return list.items.map(summariseDeployment).sort((a, b) => a.name.localeCompare(b.name));
     },
