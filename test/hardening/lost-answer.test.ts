@@ -51,7 +51,8 @@ describe('a write whose answer was lost', () => {
     proxy.setRates({ dropAfterUpstream: 1, writesOnly: true });
     await expect(ops.setCanaryWeight(20)).rejects.toMatchObject({ clusterKind: 'unreachable' });
     proxy.setRates({});
-    expect(writes()).toBe(before + 1); // the server did apply the first write of the step
+    // The server did apply the first write of the step (its audit entry lands when its answer is finished).
+    await expect.poll(writes, { timeout: 5_000 }).toBe(before + 1);
     const split = await ops.setCanaryWeight(20);
     expect(split.weights).toMatchObject({ canary: 20 });
     expect(repeatedWrites()).toEqual([]);
