@@ -80,7 +80,10 @@ export function loadKubeconfig(
     try {
       doc = text.trim() === '' ? {} : parse(text);
     } catch (error) {
-      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      const reason = (error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)).replace(
+        /:$/,
+        '',
+      );
       problems.push({ file, message: `The file is not valid YAML: ${reason}` });
       continue;
     }
