@@ -1,9 +1,12 @@
+import { assign, type DoneActorEvent, type EventObject } from 'xstate';
 import { durationMs } from '../../../src-shared/plan/duration.ts';
 import type { AnalysisMetric, ReleasePlan, RollbackTrigger } from '../../../src-shared/plan/plan.schema.ts';
 import type { Evidence, SampleRecord } from '../../../src-shared/release/release.schema.ts';
 import {
+  appendSamples,
   queryParams,
   sampleOf,
+  type ReleaseContextBase,
   type AnalysisCounter,
   type AnalysisStatus,
   type MetricReading,
@@ -240,4 +243,108 @@ export function applyTriggerReadings(
 /** A value for a sentence: four significant digits (the samples keep the exact number). */
 function readable(value: number | null): string {
   return value === null ? 'no value' : String(Number(value.toPrecision(4)));
+}
+
+/** Context fields of a machine that watches the plan's rollback triggers for the whole release. */
+export interface TriggerWatchContext extends ReleaseContextBase {
+  /** The plan's rollback triggers being watched; empty until the watch starts. */
+  triggers: TriggerWatch[];
+  /** The evidence of the trigger that fired, if one did. */
+  firedTrigger: Evidence | null;
+}
+
+/** What a machine does when a rollback trigger fires: where it goes and the context change (its decision). */
+export interface TriggerFiredTransition<C extends TriggerWatchContext> {
+  guard?: (context: C) => boolean;
+  target: string;
+  decide: (context: C, evidence: Evidence) => Partial<C>;
+}
+
+/**
+ * The states of a parallel `guard` region that watches the plan's rollback triggers: it arms once the
+ * release has started (`startedAtMs` is set), reads every due trigger on the machine's `wait` and
+ * `readMetrics` actors, and takes the first of `fired` whose guard holds when one fires. The schedule lives in
+ * context (`triggers[].nextAtMs`), so a restored snapshot keeps it. The region stops when the machine leaves
+ * the state that holds it. With no triggers in the plan it goes straight to `off`.
+ */
+export function triggerWatchRegion<C extends TriggerWatchContext, E extends EventObject>(
+  fired: readonly TriggerFiredTransition<C>[],
+) {
+  type Ctx = { context: C };
+  const onDone = <T>(fn: (context: C, output: T) => Partial<C>) =>
+    assign<C, DoneActorEvent<T>, undefined, E, never>(({ context, event }) => fn(context, event.output));
+  return {
+    initial: 'arming' as const,
+    states: {
+      arming: {
+        always: [
+          { guard: ({ context }: Ctx) => context.plan.rollbackTriggers.length === 0, target: 'off' },
+          // One that fired already led to a rollback (perhaps paused on a cluster error): it does not fire twice.
+          { guard: ({ context }: Ctx) => context.firedTrigger !== null, target: 'off' },
+          { guard: ({ context }: Ctx) => context.triggers.length > 0, target: 'waiting' },
+          { guard: ({ context }: Ctx) => context.startedAtMs !== null, target: 'stamping' },
+        ],
+      },
+      stamping: {
+        invoke: {
+          src: 'now' as const,
+          onDone: {
+            target: 'waiting',
+            actions: onDone<{ atMs: number }>(
+              (context, output) => ({ triggers: startTriggers(context.plan, output.atMs) }) as Partial<C>,
+            ),
+          },
+        },
+      },
+      waiting: {
+        invoke: {
+          src: 'wait' as const,
+          input: ({ context }: Ctx) => ({ untilMs: Math.min(...context.triggers.map((t) => t.nextAtMs)) }),
+          onDone: {
+            target: 'reading',
+            actions: onDone<{ atMs: number }>((_c, output) => ({ nowMs: output.atMs }) as Partial<C>),
+          },
+        },
+      },
+      reading: {
+        invoke: {
+          src: 'readMetrics' as const,
+          input: ({ context }: Ctx) => ({
+            requests: dueTriggerReads(context.plan, context.triggers, context.version, context.nowMs ?? 0),
+          }),
+          onDone: {
+            target: 'evaluate',
+            actions: onDone<{ atMs: number; readings: MetricReading[] }>((context, output) => {
+              const applied = applyTriggerReadings(context.triggers, output.readings, context.version);
+              return {
+                nowMs: output.atMs,
+                triggers: applied.watches,
+                firedTrigger: applied.fired,
+                samples: appendSamples(context.samples, applied.samples),
+              } as Partial<C>;
+            }),
+          },
+          onError: { target: 'waiting' },
+        },
+      },
+      evaluate: {
+        always: [
+          ...fired.map((f) => ({
+            guard: ({ context }: Ctx) => context.firedTrigger !== null && (f.guard?.(context) ?? true),
+            target: f.target,
+            actions: assign<C, E, undefined, E, never>(({ context }) =>
+              f.decide(context, context.firedTrigger as Evidence),
+            ),
+          })),
+          { target: 'waiting' },
+        ],
+      },
+      off: {},
+    },
+  };
+}
+
+/** A decision summary for a fired trigger, e.g. `Rollback trigger error-rate fired: 0.03 > 0.02 held for 120 s ≥ 2m; rolling back.` */
+export function triggerSummary(e: Evidence, then: string): string {
+  return `Rollback trigger ${e.metric} fired: ${e.arithmetic}; ${then}.`;
 }

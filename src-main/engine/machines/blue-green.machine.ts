@@ -13,10 +13,10 @@ import {
   stuckWith,
   reasonOf,
   byOf,
-  type ReleaseContextBase,
   type ReleaseInput,
 } from './release-common.ts';
 import type { StampedOperatorEvent } from './canary.machine.ts';
+import { triggerSummary, triggerWatchRegion, type TriggerWatchContext } from './analysis-run.ts';
 import { afterValidation, validationMachine, type ValidationSamplesEvent } from './validation.machine.ts';
 
 /** Where a blue-green release stopped when an operation failed; RESUME retries it there. */
@@ -24,7 +24,7 @@ type BlueGreenStage =
   'locating' | 'deploying' | 'ready' | 'warming' | 'smoking' | 'switching' | 'rollingBack';
 
 /** What the blue-green machine remembers; all of it survives a persisted snapshot. */
-export interface BlueGreenContext extends ReleaseContextBase {
+export interface BlueGreenContext extends TriggerWatchContext {
   /** The colour that served production when the release started. */
   active: Colour | null;
   /** The colour the new version goes to. */
@@ -58,7 +58,9 @@ function smokeChecks(s: BlueGreenStrategy): SmokeCheck[] {
  * The blue-green machine: find the active colour, deploy the new image on the idle one, wait until it
  * is ready (up to `readyTimeout`), warm it up, smoke-test it, switch all traffic, settle, then validate
  * with the child validation machine. The old colour keeps running, so `ROLLBACK` (at any point) switches
- * straight back; a failed check before the switch abandons the release with traffic untouched.
+ * straight back; a failed check before the switch abandons the release with traffic untouched. From the
+ * deploy until completion a parallel `guard` region watches the plan's `rollbackTriggers`: one that fires
+ * switches traffic back to the old colour (or, before the switch, abandons the release).
  */
 export const blueGreenMachine = setup({
   types: {
@@ -92,11 +94,13 @@ export const blueGreenMachine = setup({
     readyDeadlineMs: null,
     settleUntilMs: null,
     stuckAt: null,
+    triggers: [],
+    firedTrigger: null,
   }),
   initial: 'live',
   states: {
     live: {
-      initial: 'locating',
+      type: 'parallel',
       on: {
         ROLLBACK: [
           {
@@ -132,288 +136,330 @@ export const blueGreenMachine = setup({
         },
       },
       states: {
-        locating: {
-          invoke: {
-            src: 'activeColour',
-            input: () => ({ args: [] as [], why: 'find the colour that serves production' }),
-            onDone: {
-              target: 'deploying',
-              actions: assign(({ context, event }) => ({
-                nowMs: event.output.atMs,
-                startedAtMs: context.startedAtMs ?? event.output.atMs,
-                active: context.active ?? event.output.result,
-                idle: context.idle ?? other(event.output.result),
-                intended: context.switched
-                  ? context.intended
-                  : { [event.output.result]: 100, [other(event.output.result)]: 0 },
-              })),
-            },
-            onError: {
-              target: 'held',
-              actions: assign(({ context, event }) =>
-                stuckWith(context, event.error, 'locating', 'finding the active colour'),
-              ),
-            },
-          },
-        },
-        deploying: {
-          invoke: {
-            src: 'deployColour',
-            input: ({ context }) => ({
-              args: [context.idle as Colour, context.plan.target.image] as [Colour, string],
-              why: `deploy ${context.plan.target.image} on the idle colour ${context.idle}`,
-            }),
-            onDone: { target: 'ready', actions: assign(({ event }) => ({ nowMs: event.output.atMs })) },
-            onError: {
-              target: 'held',
-              actions: assign(({ context, event }) =>
-                stuckWith(context, event.error, 'deploying', 'deploying the idle colour'),
-              ),
-            },
-          },
-        },
-        ready: {
-          initial: 'probe',
-          entry: assign(({ context }) => ({
-            readyDeadlineMs:
-              context.readyDeadlineMs ?? (context.nowMs ?? 0) + durationMs(strategyOf(context).readyTimeout),
-          })),
+        steps: {
+          initial: 'locating',
           states: {
-            probe: {
+            locating: {
               invoke: {
-                src: 'workloadState',
+                src: 'activeColour',
+                input: () => ({ args: [] as [], why: 'find the colour that serves production' }),
+                onDone: {
+                  target: 'deploying',
+                  actions: assign(({ context, event }) => ({
+                    nowMs: event.output.atMs,
+                    startedAtMs: context.startedAtMs ?? event.output.atMs,
+                    active: context.active ?? event.output.result,
+                    idle: context.idle ?? other(event.output.result),
+                    intended: context.switched
+                      ? context.intended
+                      : { [event.output.result]: 100, [other(event.output.result)]: 0 },
+                  })),
+                },
+                onError: {
+                  target: 'held',
+                  actions: assign(({ context, event }) =>
+                    stuckWith(context, event.error, 'locating', 'finding the active colour'),
+                  ),
+                },
+              },
+            },
+            deploying: {
+              invoke: {
+                src: 'deployColour',
                 input: ({ context }) => ({
-                  args: [context.idle as WorkloadRole] as [WorkloadRole],
-                  why: `check that ${context.idle} is ready`,
+                  args: [context.idle as Colour, context.plan.target.image] as [Colour, string],
+                  why: `deploy ${context.plan.target.image} on the idle colour ${context.idle}`,
+                }),
+                onDone: { target: 'ready', actions: assign(({ event }) => ({ nowMs: event.output.atMs })) },
+                onError: {
+                  target: 'held',
+                  actions: assign(({ context, event }) =>
+                    stuckWith(context, event.error, 'deploying', 'deploying the idle colour'),
+                  ),
+                },
+              },
+            },
+            ready: {
+              initial: 'probe',
+              entry: assign(({ context }) => ({
+                readyDeadlineMs:
+                  context.readyDeadlineMs ??
+                  (context.nowMs ?? 0) + durationMs(strategyOf(context).readyTimeout),
+              })),
+              states: {
+                probe: {
+                  invoke: {
+                    src: 'workloadState',
+                    input: ({ context }) => ({
+                      args: [context.idle as WorkloadRole] as [WorkloadRole],
+                      why: `check that ${context.idle} is ready`,
+                    }),
+                    onDone: [
+                      {
+                        guard: ({ event }) =>
+                          event.output.result.desired > 0 &&
+                          event.output.result.ready >= event.output.result.desired &&
+                          event.output.result.updated >= event.output.result.desired,
+                        target: '#blueGreen.live.steps.warming',
+                        actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
+                      },
+                      { target: 'check', actions: assign(({ event }) => ({ nowMs: event.output.atMs })) },
+                    ],
+                    onError: {
+                      target: '#blueGreen.live.steps.held',
+                      actions: assign(({ context, event }) =>
+                        stuckWith(context, event.error, 'ready', 'checking the idle colour'),
+                      ),
+                    },
+                  },
+                },
+                check: {
+                  always: [
+                    {
+                      guard: 'readyPassed',
+                      target: '#blueGreen.abandoned',
+                      actions: assign(({ context }) => ({
+                        decisions: engineDecision(
+                          context,
+                          'abort',
+                          'ready-timeout',
+                          `${context.idle} was not ready within ${strategyOf(context).readyTimeout}; traffic stays on ${context.active}.`,
+                        ),
+                      })),
+                    },
+                    { target: 'sleeping' },
+                  ],
+                },
+                sleeping: {
+                  entry: assign(({ context }) => ({
+                    waitUntilMs: Math.min(
+                      (context.nowMs ?? 0) + READY_POLL_MS,
+                      context.readyDeadlineMs ?? Infinity,
+                    ),
+                  })),
+                  invoke: {
+                    src: 'wait',
+                    input: ({ context }) => ({ untilMs: context.waitUntilMs ?? 0 }),
+                    onDone: {
+                      target: 'probe',
+                      actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
+                    },
+                  },
+                },
+              },
+            },
+            warming: {
+              entry: assign({ waitUntilMs: null }),
+              invoke: {
+                src: 'warmup',
+                input: ({ context }) => {
+                  const w = strategyOf(context).warmup;
+                  return {
+                    args: [context.idle as Colour, w.path, w.requests, w.intervalMs] as [
+                      Colour,
+                      string,
+                      number,
+                      number,
+                    ],
+                    why: `warm up ${context.idle} with ${w.requests} requests to ${w.path}`,
+                  };
+                },
+                onDone: [
+                  {
+                    guard: ({ event }) => event.output.result.failed > 0 && event.output.result.ok === 0,
+                    target: '#blueGreen.abandoned',
+                    actions: assign(({ context, event }) => ({
+                      nowMs: event.output.atMs,
+                      decisions: engineDecision(
+                        context,
+                        'abort',
+                        'warmup-failed',
+                        `Every warm-up request to ${context.idle} failed (${event.output.result.failed} of ${event.output.result.failed}); traffic stays on ${context.active}.`,
+                      ),
+                    })),
+                  },
+                  { target: 'smoking', actions: assign(({ event }) => ({ nowMs: event.output.atMs })) },
+                ],
+                onError: {
+                  target: 'held',
+                  actions: assign(({ context, event }) =>
+                    stuckWith(context, event.error, 'warming', 'warming up the idle colour'),
+                  ),
+                },
+              },
+            },
+            smoking: {
+              invoke: {
+                src: 'smoke',
+                input: ({ context }) => ({
+                  args: [context.idle as Colour, smokeChecks(strategyOf(context))] as [Colour, SmokeCheck[]],
+                  why: `run the smoke checks against ${context.idle}`,
                 }),
                 onDone: [
                   {
-                    guard: ({ event }) =>
-                      event.output.result.desired > 0 &&
-                      event.output.result.ready >= event.output.result.desired &&
-                      event.output.result.updated >= event.output.result.desired,
-                    target: '#blueGreen.live.warming',
-                    actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
+                    guard: ({ event }) => event.output.result.some((r) => !r.ok),
+                    target: '#blueGreen.abandoned',
+                    actions: assign(({ context, event }) => {
+                      const failed = event.output.result.filter((r) => !r.ok);
+                      const names = failed
+                        .map(
+                          (r) =>
+                            `${r.check.kind === 'http' ? r.check.path : r.check.argv.join(' ')}: ${r.detail}`,
+                        )
+                        .join('; ');
+                      return {
+                        nowMs: event.output.atMs,
+                        decisions: engineDecision(
+                          context,
+                          'abort',
+                          'smoke-failed',
+                          `${failed.length} smoke check(s) failed on ${context.idle} (${names}); traffic stays on ${context.active}.`,
+                        ),
+                      };
+                    }),
                   },
-                  { target: 'check', actions: assign(({ event }) => ({ nowMs: event.output.atMs })) },
+                  { target: 'switching', actions: assign(({ event }) => ({ nowMs: event.output.atMs })) },
                 ],
                 onError: {
-                  target: '#blueGreen.live.held',
+                  target: 'held',
                   actions: assign(({ context, event }) =>
-                    stuckWith(context, event.error, 'ready', 'checking the idle colour'),
+                    stuckWith(context, event.error, 'smoking', 'running the smoke checks'),
                   ),
                 },
               },
             },
-            check: {
-              always: [
-                {
-                  guard: 'readyPassed',
-                  target: '#blueGreen.abandoned',
-                  actions: assign(({ context }) => ({
-                    decisions: engineDecision(
-                      context,
-                      'abort',
-                      'ready-timeout',
-                      `${context.idle} was not ready within ${strategyOf(context).readyTimeout}; traffic stays on ${context.active}.`,
-                    ),
+            switching: {
+              invoke: {
+                src: 'switchTo',
+                input: ({ context }) => ({
+                  args: [context.idle as Colour] as [Colour],
+                  why: `switch all traffic from ${context.active} to ${context.idle}`,
+                }),
+                onDone: {
+                  target: 'settling',
+                  actions: assign(({ context, event }) => ({
+                    nowMs: event.output.atMs,
+                    switched: true,
+                    split: event.output.result,
+                    intended: { [context.idle as Colour]: 100, [context.active as Colour]: 0 },
+                    settleUntilMs: event.output.atMs + durationMs(strategyOf(context).settle),
                   })),
                 },
-                { target: 'sleeping' },
-              ],
+                onError: {
+                  target: 'held',
+                  actions: assign(({ context, event }) =>
+                    stuckWith(context, event.error, 'switching', 'switching traffic'),
+                  ),
+                },
+              },
             },
-            sleeping: {
-              entry: assign(({ context }) => ({
-                waitUntilMs: Math.min(
-                  (context.nowMs ?? 0) + READY_POLL_MS,
-                  context.readyDeadlineMs ?? Infinity,
-                ),
-              })),
+            settling: {
+              entry: assign(({ context }) => ({ waitUntilMs: context.settleUntilMs })),
               invoke: {
                 src: 'wait',
-                input: ({ context }) => ({ untilMs: context.waitUntilMs ?? 0 }),
-                onDone: { target: 'probe', actions: assign(({ event }) => ({ nowMs: event.output.atMs })) },
+                input: ({ context }) => ({ untilMs: context.settleUntilMs ?? 0 }),
+                onDone: {
+                  target: 'validating',
+                  actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
+                },
               },
             },
-          },
-        },
-        warming: {
-          entry: assign({ waitUntilMs: null }),
-          invoke: {
-            src: 'warmup',
-            input: ({ context }) => {
-              const w = strategyOf(context).warmup;
-              return {
-                args: [context.idle as Colour, w.path, w.requests, w.intervalMs] as [
-                  Colour,
-                  string,
-                  number,
-                  number,
-                ],
-                why: `warm up ${context.idle} with ${w.requests} requests to ${w.path}`,
-              };
-            },
-            onDone: [
-              {
-                guard: ({ event }) => event.output.result.failed > 0 && event.output.result.ok === 0,
-                target: '#blueGreen.abandoned',
-                actions: assign(({ context, event }) => ({
-                  nowMs: event.output.atMs,
-                  decisions: engineDecision(
-                    context,
-                    'abort',
-                    'warmup-failed',
-                    `Every warm-up request to ${context.idle} failed (${event.output.result.failed} of ${event.output.result.failed}); traffic stays on ${context.active}.`,
-                  ),
-                })),
-              },
-              { target: 'smoking', actions: assign(({ event }) => ({ nowMs: event.output.atMs })) },
-            ],
-            onError: {
-              target: 'held',
-              actions: assign(({ context, event }) =>
-                stuckWith(context, event.error, 'warming', 'warming up the idle colour'),
-              ),
-            },
-          },
-        },
-        smoking: {
-          invoke: {
-            src: 'smoke',
-            input: ({ context }) => ({
-              args: [context.idle as Colour, smokeChecks(strategyOf(context))] as [Colour, SmokeCheck[]],
-              why: `run the smoke checks against ${context.idle}`,
-            }),
-            onDone: [
-              {
-                guard: ({ event }) => event.output.result.some((r) => !r.ok),
-                target: '#blueGreen.abandoned',
-                actions: assign(({ context, event }) => {
-                  const failed = event.output.result.filter((r) => !r.ok);
-                  const names = failed
-                    .map(
-                      (r) =>
-                        `${r.check.kind === 'http' ? r.check.path : r.check.argv.join(' ')}: ${r.detail}`,
-                    )
-                    .join('; ');
-                  return {
-                    nowMs: event.output.atMs,
-                    decisions: engineDecision(
-                      context,
-                      'abort',
-                      'smoke-failed',
-                      `${failed.length} smoke check(s) failed on ${context.idle} (${names}); traffic stays on ${context.active}.`,
-                    ),
-                  };
+            validating: {
+              entry: assign({ waitUntilMs: null }),
+              invoke: {
+                src: 'validation',
+                input: ({ context }) => ({
+                  plan: context.plan,
+                  version: context.version,
+                  image: context.plan.target.image,
+                  workload: context.idle as WorkloadRole,
+                  validation: strategyOf(context).validation,
                 }),
+                onDone: [
+                  {
+                    guard: ({ event }) => event.output.status === 'passed',
+                    target: '#blueGreen.completed',
+                    actions: assign(({ context, event }) =>
+                      afterValidation(
+                        context,
+                        {
+                          ...event.output,
+                          summary: `${event.output.summary} ${context.active} keeps running for an instant rollback.`,
+                        },
+                        '',
+                      ),
+                    ),
+                  },
+                  {
+                    guard: ({ event }) => event.output.status === 'failed',
+                    target: '#blueGreen.rollingBack',
+                    actions: assign(({ context, event }) =>
+                      afterValidation(context, event.output, `Rolling traffic back to ${context.active}.`),
+                    ),
+                  },
+                  {
+                    target: 'held',
+                    actions: assign(({ context, event }) => ({
+                      stuckAt: 'switching' as const,
+                      ...afterValidation(context, event.output, ''),
+                    })),
+                  },
+                ],
               },
-              { target: 'switching', actions: assign(({ event }) => ({ nowMs: event.output.atMs })) },
-            ],
-            onError: {
-              target: 'held',
-              actions: assign(({ context, event }) =>
-                stuckWith(context, event.error, 'smoking', 'running the smoke checks'),
-              ),
             },
-          },
-        },
-        switching: {
-          invoke: {
-            src: 'switchTo',
-            input: ({ context }) => ({
-              args: [context.idle as Colour] as [Colour],
-              why: `switch all traffic from ${context.active} to ${context.idle}`,
-            }),
-            onDone: {
-              target: 'settling',
-              actions: assign(({ context, event }) => ({
-                nowMs: event.output.atMs,
-                switched: true,
-                split: event.output.result,
-                intended: { [context.idle as Colour]: 100, [context.active as Colour]: 0 },
-                settleUntilMs: event.output.atMs + durationMs(strategyOf(context).settle),
+            held: {
+              on: {
+                RESUME: [
+                  { guard: ({ context }) => context.stuckAt === 'locating', target: 'locating' },
+                  { guard: ({ context }) => context.stuckAt === 'deploying', target: 'deploying' },
+                  { guard: ({ context }) => context.stuckAt === 'ready', target: 'ready' },
+                  { guard: ({ context }) => context.stuckAt === 'warming', target: 'warming' },
+                  { guard: ({ context }) => context.stuckAt === 'smoking', target: 'smoking' },
+                  {
+                    guard: ({ context }) => context.stuckAt === 'rollingBack',
+                    target: '#blueGreen.rollingBack',
+                  },
+                  { target: 'switching' },
+                ],
+              },
+              exit: assign(({ context, event }) => ({
+                pause: null,
+                stuckAt: null,
+                decisions:
+                  event.type === 'RESUME'
+                    ? operatorDecision(context, event, 'resume', null, `${byOf(event)} resumed the release.`)
+                    : context.decisions,
               })),
             },
-            onError: {
-              target: 'held',
-              actions: assign(({ context, event }) =>
-                stuckWith(context, event.error, 'switching', 'switching traffic'),
+          },
+        },
+        guard: triggerWatchRegion<BlueGreenContext, BlueGreenEvent>([
+          {
+            guard: (context) => context.switched,
+            target: '#blueGreen.rollingBack',
+            decide: (context, e) => ({
+              decisions: engineDecision(
+                context,
+                'rollback',
+                'rollback-trigger',
+                triggerSummary(e, `rolling traffic back to ${context.active}`),
+                [e],
               ),
-            },
-          },
-        },
-        settling: {
-          entry: assign(({ context }) => ({ waitUntilMs: context.settleUntilMs })),
-          invoke: {
-            src: 'wait',
-            input: ({ context }) => ({ untilMs: context.settleUntilMs ?? 0 }),
-            onDone: { target: 'validating', actions: assign(({ event }) => ({ nowMs: event.output.atMs })) },
-          },
-        },
-        validating: {
-          entry: assign({ waitUntilMs: null }),
-          invoke: {
-            src: 'validation',
-            input: ({ context }) => ({
-              plan: context.plan,
-              version: context.version,
-              image: context.plan.target.image,
-              workload: context.idle as WorkloadRole,
-              validation: strategyOf(context).validation,
             }),
-            onDone: [
-              {
-                guard: ({ event }) => event.output.status === 'passed',
-                target: '#blueGreen.completed',
-                actions: assign(({ context, event }) =>
-                  afterValidation(
-                    context,
-                    {
-                      ...event.output,
-                      summary: `${event.output.summary} ${context.active} keeps running for an instant rollback.`,
-                    },
-                    '',
-                  ),
-                ),
-              },
-              {
-                guard: ({ event }) => event.output.status === 'failed',
-                target: '#blueGreen.rollingBack',
-                actions: assign(({ context, event }) =>
-                  afterValidation(context, event.output, `Rolling traffic back to ${context.active}.`),
-                ),
-              },
-              {
-                target: 'held',
-                actions: assign(({ context, event }) => ({
-                  stuckAt: 'switching' as const,
-                  ...afterValidation(context, event.output, ''),
-                })),
-              },
-            ],
           },
-        },
-        held: {
-          on: {
-            RESUME: [
-              { guard: ({ context }) => context.stuckAt === 'locating', target: 'locating' },
-              { guard: ({ context }) => context.stuckAt === 'deploying', target: 'deploying' },
-              { guard: ({ context }) => context.stuckAt === 'ready', target: 'ready' },
-              { guard: ({ context }) => context.stuckAt === 'warming', target: 'warming' },
-              { guard: ({ context }) => context.stuckAt === 'smoking', target: 'smoking' },
-              { guard: ({ context }) => context.stuckAt === 'rollingBack', target: '#blueGreen.rollingBack' },
-              { target: 'switching' },
-            ],
+          {
+            target: '#blueGreen.abandoned',
+            decide: (context, e) => ({
+              decisions: engineDecision(
+                context,
+                'abort',
+                'rollback-trigger',
+                triggerSummary(e, `abandoning the release; traffic stays on ${context.active}`),
+                [e],
+              ),
+            }),
           },
-          exit: assign(({ context, event }) => ({
-            pause: null,
-            stuckAt: null,
-            decisions:
-              event.type === 'RESUME'
-                ? operatorDecision(context, event, 'resume', null, `${byOf(event)} resumed the release.`)
-                : context.decisions,
-          })),
-        },
+        ]),
       },
     },
     rollingBack: {
@@ -437,7 +483,7 @@ export const blueGreenMachine = setup({
           })),
         },
         onError: {
-          target: '#blueGreen.live.held',
+          target: '#blueGreen.live.steps.held',
           actions: assign(({ context, event }) =>
             stuckWith(context, event.error, 'rollingBack', 'rolling traffic back'),
           ),

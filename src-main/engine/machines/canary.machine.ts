@@ -1,19 +1,19 @@
 import { and, assign, setup } from 'xstate';
 import { durationMs } from '../../../src-shared/plan/duration.ts';
 import type { CanaryStep, CanaryStrategy } from '../../../src-shared/plan/plan.schema.ts';
-import type { Decision, Evidence, OperatorEvent } from '../../../src-shared/release/release.schema.ts';
+import type { Decision, OperatorEvent } from '../../../src-shared/release/release.schema.ts';
 import {
   analysisEvidence,
   applyAnalysisReadings,
-  applyTriggerReadings,
   dueAnalysisReads,
-  dueTriggerReads,
   evidenceSentence,
   nextMeasurementAt,
   startAnalysis,
-  startTriggers,
+  triggerSummary,
+  triggerWatchRegion,
   type AnalysisRun,
   type TriggerWatch,
+  type TriggerWatchContext,
 } from './analysis-run.ts';
 import {
   appendDecision,
@@ -30,7 +30,6 @@ import {
   reasonOf,
   type AnalysisCounter,
   type MetricReading,
-  type ReleaseContextBase,
   type ReleaseInput,
 } from './release-common.ts';
 
@@ -38,11 +37,7 @@ import {
 export type StampedOperatorEvent = OperatorEvent & { atMs?: number; by?: string };
 
 /** What the canary machine remembers; all of it survives a persisted snapshot. */
-export interface CanaryContext extends ReleaseContextBase {
-  /** The plan's rollback triggers being watched; empty until the watch starts. */
-  triggers: TriggerWatch[];
-  /** The evidence of the trigger that fired, if one did. */
-  firedTrigger: Evidence | null;
+export interface CanaryContext extends TriggerWatchContext {
   /** The plan's background analysis (`strategy.background`), measured from its starting step to the end. */
   background: AnalysisRun | null;
   /** 0-based index of the current plan step (equals the number of steps once all are done). */
@@ -213,9 +208,6 @@ export function createCanaryMachine(count: AnalysisCounter) {
       abortOnInconclusive: ({ context }) => context.plan.onInconclusive === 'abort',
       stuckStarting: ({ context }) => context.stuckAt === 'starting',
       stuckPromoting: ({ context }) => context.stuckAt === 'promoting',
-      noTriggers: ({ context }) => context.plan.rollbackTriggers.length === 0,
-      triggersArmed: ({ context }) => context.triggers.length > 0,
-      triggerFired: ({ context }) => context.firedTrigger !== null,
       noBackground: ({ context }) => (context.plan.strategy as CanaryStrategy).background === undefined,
       backgroundDue: ({ context }) =>
         context.stepIndex >= ((context.plan.strategy as CanaryStrategy).background?.startingStep ?? Infinity),
@@ -661,93 +653,22 @@ export function createCanaryMachine(count: AnalysisCounter) {
               off: {},
             },
           },
-          guard: {
-            initial: 'arming',
-            states: {
-              arming: {
-                always: [
-                  { guard: 'noTriggers', target: 'off' },
-                  { guard: 'triggersArmed', target: 'waiting' },
-                  { target: 'stamping' },
-                ],
-              },
-              stamping: {
-                invoke: {
-                  src: 'now',
-                  onDone: {
-                    target: 'waiting',
-                    actions: assign(({ context, event }) => ({
-                      triggers: startTriggers(context.plan, event.output.atMs),
-                    })),
-                  },
-                },
-              },
-              waiting: {
-                invoke: {
-                  src: 'wait',
-                  input: ({ context }) => ({ untilMs: Math.min(...context.triggers.map((t) => t.nextAtMs)) }),
-                  onDone: {
-                    target: 'reading',
-                    actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
-                  },
-                },
-              },
-              reading: {
-                invoke: {
-                  src: 'readMetrics',
-                  input: ({ context }) => ({
-                    requests: dueTriggerReads(
-                      context.plan,
-                      context.triggers,
-                      context.version,
-                      context.nowMs ?? 0,
-                    ),
-                  }),
-                  onDone: {
-                    target: 'evaluate',
-                    actions: assign(({ context, event }) => {
-                      const applied = applyTriggerReadings(
-                        context.triggers,
-                        event.output.readings,
-                        context.version,
-                      );
-                      return {
-                        nowMs: event.output.atMs,
-                        triggers: applied.watches,
-                        firedTrigger: applied.fired,
-                        samples: appendSamples(context.samples, applied.samples),
-                      };
-                    }),
-                  },
-                  onError: { target: 'waiting' },
-                },
-              },
-              evaluate: {
-                always: [
-                  {
-                    guard: 'triggerFired',
-                    target: '#canary.aborting',
-                    actions: assign(({ context }) => {
-                      const e = context.firedTrigger as Evidence;
-                      return {
-                        decisions: decide(context, {
-                          kind: 'abort',
-                          cause: 'rollback-trigger',
-                          atMs: context.nowMs ?? 0,
-                          by: 'engine',
-                          stepIndex: context.stepIndex,
-                          summary: `Rollback trigger ${e.metric} fired: ${e.arithmetic}; aborting the canary.`,
-                          evidence: [e],
-                        }),
-                      };
-                    }),
-                  },
-                  { target: 'waiting' },
-                ],
-              },
-              off: {},
+          guard: triggerWatchRegion<CanaryContext, StampedOperatorEvent>([
+            {
+              target: '#canary.aborting',
+              decide: (context, e) => ({
+                decisions: decide(context, {
+                  kind: 'abort',
+                  cause: 'rollback-trigger',
+                  atMs: context.nowMs ?? 0,
+                  by: 'engine',
+                  stepIndex: context.stepIndex,
+                  summary: triggerSummary(e, 'aborting the canary'),
+                  evidence: [e],
+                }),
+              }),
             },
-          },
+          ]),
         },
       },
       promoting: {

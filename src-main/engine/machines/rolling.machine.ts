@@ -13,15 +13,15 @@ import {
   engineDecision,
   stuckWith,
   reasonOf,
-  type ReleaseContextBase,
   type ReleaseInput,
 } from './release-common.ts';
+import { triggerSummary, triggerWatchRegion, type TriggerWatchContext } from './analysis-run.ts';
 import { afterValidation, validationMachine, type ValidationSamplesEvent } from './validation.machine.ts';
 
 type RollingStage = 'setting' | 'following' | 'undoing';
 
 /** What the rolling machine remembers; all of it survives a persisted snapshot. */
-export interface RollingContext extends ReleaseContextBase {
+export interface RollingContext extends TriggerWatchContext {
   /** Revision before the new image (the one `undo` returns to); null until the image is set. */
   previousRevision: number | null;
   revision: number | null;
@@ -53,7 +53,8 @@ const rolledOut = (w: WorkloadState) =>
 /**
  * The rolling machine: set the image, follow the rollout every 5 s (failing or crash-looping pods and the
  * progress deadline fail it), validate with the child validation machine, and `rollout undo` to the
- * previous revision on any failure or on `ROLLBACK`.
+ * previous revision on any failure or on `ROLLBACK`. From the image change until completion a parallel
+ * `guard` region watches the plan's `rollbackTriggers` and undoes the rollout when one fires.
  */
 export const rollingMachine = setup({
   types: {
@@ -78,11 +79,13 @@ export const rollingMachine = setup({
     progressDeadlineMs: null,
     workload: null,
     stuckAt: null,
+    triggers: [],
+    firedTrigger: null,
   }),
   initial: 'live',
   states: {
     live: {
-      initial: 'setting',
+      type: 'parallel',
       on: {
         ROLLBACK: {
           target: 'undoing',
@@ -103,147 +106,174 @@ export const rollingMachine = setup({
         },
       },
       states: {
-        setting: {
-          invoke: {
-            src: 'setImage',
-            input: ({ context }) => ({
-              args: [context.plan.target.image] as [string],
-              why: `set the image of ${context.plan.target.name} to ${context.plan.target.image}`,
-            }),
-            onDone: {
-              target: 'following',
-              actions: assign(({ context, event }) => ({
-                nowMs: event.output.atMs,
-                startedAtMs: context.startedAtMs ?? event.output.atMs,
-                revision: event.output.result.revision,
-                previousRevision: context.previousRevision ?? Math.max(1, event.output.result.revision - 1),
-                progressDeadlineMs:
-                  context.progressDeadlineMs ??
-                  event.output.atMs + strategyOf(context).progressDeadlineSeconds * 1000,
-              })),
-            },
-            onError: {
-              target: 'held',
-              actions: assign(({ context, event }) =>
-                stuckWith(context, event.error, 'setting', 'setting the image'),
-              ),
-            },
-          },
-        },
-        following: {
-          initial: 'probe',
+        steps: {
+          initial: 'setting',
           states: {
-            probe: {
+            setting: {
               invoke: {
-                src: 'workloadState',
-                input: () => ({ args: ['stable'] as [WorkloadRole], why: 'follow the rollout' }),
+                src: 'setImage',
+                input: ({ context }) => ({
+                  args: [context.plan.target.image] as [string],
+                  why: `set the image of ${context.plan.target.name} to ${context.plan.target.image}`,
+                }),
                 onDone: {
-                  target: 'check',
-                  actions: assign(({ event }) => ({
+                  target: 'following',
+                  actions: assign(({ context, event }) => ({
                     nowMs: event.output.atMs,
-                    workload: event.output.result,
+                    startedAtMs: context.startedAtMs ?? event.output.atMs,
+                    revision: event.output.result.revision,
+                    previousRevision:
+                      context.previousRevision ?? Math.max(1, event.output.result.revision - 1),
+                    progressDeadlineMs:
+                      context.progressDeadlineMs ??
+                      event.output.atMs + strategyOf(context).progressDeadlineSeconds * 1000,
                   })),
                 },
                 onError: {
-                  target: '#rolling.live.held',
+                  target: 'held',
                   actions: assign(({ context, event }) =>
-                    stuckWith(context, event.error, 'following', 'following the rollout'),
+                    stuckWith(context, event.error, 'setting', 'setting the image'),
                   ),
                 },
               },
             },
-            check: {
-              always: [
-                {
-                  guard: ({ context }) =>
-                    rolloutProblem(
-                      context.workload as WorkloadState,
-                      context.nowMs ?? 0,
-                      context.progressDeadlineMs,
-                    ) !== null,
-                  target: '#rolling.undoing',
-                  actions: assign(({ context }) => ({
-                    decisions: engineDecision(
-                      context,
-                      'rollback',
-                      'rollout-failed',
-                      `The rollout of ${context.version} failed: ${rolloutProblem(context.workload as WorkloadState, context.nowMs ?? 0, context.progressDeadlineMs)}; undoing to revision ${context.previousRevision}.`,
+            following: {
+              initial: 'probe',
+              states: {
+                probe: {
+                  invoke: {
+                    src: 'workloadState',
+                    input: () => ({ args: ['stable'] as [WorkloadRole], why: 'follow the rollout' }),
+                    onDone: {
+                      target: 'check',
+                      actions: assign(({ event }) => ({
+                        nowMs: event.output.atMs,
+                        workload: event.output.result,
+                      })),
+                    },
+                    onError: {
+                      target: '#rolling.live.steps.held',
+                      actions: assign(({ context, event }) =>
+                        stuckWith(context, event.error, 'following', 'following the rollout'),
+                      ),
+                    },
+                  },
+                },
+                check: {
+                  always: [
+                    {
+                      guard: ({ context }) =>
+                        rolloutProblem(
+                          context.workload as WorkloadState,
+                          context.nowMs ?? 0,
+                          context.progressDeadlineMs,
+                        ) !== null,
+                      target: '#rolling.undoing',
+                      actions: assign(({ context }) => ({
+                        decisions: engineDecision(
+                          context,
+                          'rollback',
+                          'rollout-failed',
+                          `The rollout of ${context.version} failed: ${rolloutProblem(context.workload as WorkloadState, context.nowMs ?? 0, context.progressDeadlineMs)}; undoing to revision ${context.previousRevision}.`,
+                        ),
+                      })),
+                    },
+                    {
+                      guard: ({ context }) => rolledOut(context.workload as WorkloadState),
+                      target: '#rolling.live.steps.validating',
+                    },
+                    { target: 'sleeping' },
+                  ],
+                },
+                sleeping: {
+                  entry: assign(({ context }) => ({
+                    waitUntilMs: Math.min(
+                      (context.nowMs ?? 0) + FOLLOW_POLL_MS,
+                      context.progressDeadlineMs ?? Infinity,
                     ),
                   })),
+                  invoke: {
+                    src: 'wait',
+                    input: ({ context }) => ({ untilMs: context.waitUntilMs ?? 0 }),
+                    onDone: {
+                      target: 'probe',
+                      actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
+                    },
+                  },
                 },
-                {
-                  guard: ({ context }) => rolledOut(context.workload as WorkloadState),
-                  target: '#rolling.live.validating',
-                },
-                { target: 'sleeping' },
-              ],
+              },
             },
-            sleeping: {
-              entry: assign(({ context }) => ({
-                waitUntilMs: Math.min(
-                  (context.nowMs ?? 0) + FOLLOW_POLL_MS,
-                  context.progressDeadlineMs ?? Infinity,
-                ),
-              })),
+            validating: {
+              entry: assign({ waitUntilMs: null }),
               invoke: {
-                src: 'wait',
-                input: ({ context }) => ({ untilMs: context.waitUntilMs ?? 0 }),
-                onDone: { target: 'probe', actions: assign(({ event }) => ({ nowMs: event.output.atMs })) },
+                src: 'validation',
+                input: ({ context }) => ({
+                  plan: context.plan,
+                  version: context.version,
+                  image: context.plan.target.image,
+                  workload: 'stable' as WorkloadRole,
+                  validation: strategyOf(context).validation,
+                }),
+                onDone: [
+                  {
+                    guard: ({ event }) => event.output.status === 'passed',
+                    target: '#rolling.completed',
+                    actions: assign(({ context, event }) => afterValidation(context, event.output, '')),
+                  },
+                  {
+                    guard: ({ event }) => event.output.status === 'failed',
+                    target: '#rolling.undoing',
+                    actions: assign(({ context, event }) =>
+                      afterValidation(
+                        context,
+                        event.output,
+                        `Undoing to revision ${context.previousRevision}.`,
+                      ),
+                    ),
+                  },
+                  {
+                    target: 'held',
+                    actions: assign(({ context, event }) => ({
+                      stuckAt: 'following' as const,
+                      ...afterValidation(context, event.output, ''),
+                    })),
+                  },
+                ],
               },
+            },
+            held: {
+              on: {
+                RESUME: [
+                  { guard: ({ context }) => context.stuckAt === 'setting', target: 'setting' },
+                  { guard: ({ context }) => context.stuckAt === 'undoing', target: '#rolling.undoing' },
+                  { target: 'following' },
+                ],
+              },
+              exit: assign(({ context, event }) => ({
+                pause: null,
+                stuckAt: null,
+                decisions:
+                  event.type === 'RESUME'
+                    ? operatorDecision(context, event, 'resume', null, `${byOf(event)} resumed the release.`)
+                    : context.decisions,
+              })),
             },
           },
         },
-        validating: {
-          entry: assign({ waitUntilMs: null }),
-          invoke: {
-            src: 'validation',
-            input: ({ context }) => ({
-              plan: context.plan,
-              version: context.version,
-              image: context.plan.target.image,
-              workload: 'stable' as WorkloadRole,
-              validation: strategyOf(context).validation,
+        guard: triggerWatchRegion<RollingContext, RollingEvent>([
+          {
+            target: '#rolling.undoing',
+            decide: (context, e) => ({
+              decisions: engineDecision(
+                context,
+                'rollback',
+                'rollback-trigger',
+                triggerSummary(e, `undoing to revision ${context.previousRevision}`),
+                [e],
+              ),
             }),
-            onDone: [
-              {
-                guard: ({ event }) => event.output.status === 'passed',
-                target: '#rolling.completed',
-                actions: assign(({ context, event }) => afterValidation(context, event.output, '')),
-              },
-              {
-                guard: ({ event }) => event.output.status === 'failed',
-                target: '#rolling.undoing',
-                actions: assign(({ context, event }) =>
-                  afterValidation(context, event.output, `Undoing to revision ${context.previousRevision}.`),
-                ),
-              },
-              {
-                target: 'held',
-                actions: assign(({ context, event }) => ({
-                  stuckAt: 'following' as const,
-                  ...afterValidation(context, event.output, ''),
-                })),
-              },
-            ],
           },
-        },
-        held: {
-          on: {
-            RESUME: [
-              { guard: ({ context }) => context.stuckAt === 'setting', target: 'setting' },
-              { guard: ({ context }) => context.stuckAt === 'undoing', target: '#rolling.undoing' },
-              { target: 'following' },
-            ],
-          },
-          exit: assign(({ context, event }) => ({
-            pause: null,
-            stuckAt: null,
-            decisions:
-              event.type === 'RESUME'
-                ? operatorDecision(context, event, 'resume', null, `${byOf(event)} resumed the release.`)
-                : context.decisions,
-          })),
-        },
+        ]),
       },
     },
     undoing: {
@@ -259,7 +289,7 @@ export const rollingMachine = setup({
           actions: assign(({ event }) => ({ nowMs: event.output.atMs, finishedAtMs: event.output.atMs })),
         },
         onError: {
-          target: '#rolling.live.held',
+          target: '#rolling.live.steps.held',
           actions: assign(({ context, event }) =>
             stuckWith(context, event.error, 'undoing', 'undoing the rollout'),
           ),

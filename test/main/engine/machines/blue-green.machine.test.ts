@@ -87,7 +87,7 @@ describe('blue-green machine', () => {
     const handle = harness.track(
       await startRelease({ ...h.deps, plan: blueGreenPlan(), releaseId: 'bg-op' }),
     );
-    await h.runUntil(handle, (s) => s.phase === 'live.settling');
+    await h.runUntil(handle, (s) => s.phase === 'live.steps.settling');
     expect(h.ops.active).toBe('green');
     handle.send({ type: 'ROLLBACK' });
     await h.settle(handle);
@@ -105,5 +105,76 @@ describe('blue-green machine', () => {
     handle.send({ type: 'RESUME' });
     await h.runUntil(handle, is('completed'));
     expect(h.ops.writesOf('switchTo')).toHaveLength(1);
+  });
+});
+
+describe('blue-green rollback triggers', () => {
+  const triggers = [
+    { metric: 'latency-p95' as const, op: '>' as const, threshold: 1000, for: '5m' },
+    { metric: 'pod-restarts' as const, op: '>=' as const, threshold: 3, for: '5m' },
+  ];
+
+  it('switches back to the old colour when p95 stays above 1000 ms for 5 minutes after the switch', async () => {
+    const start = h.clock.now();
+    // Validation only warns on p95, so the trigger is what catches it.
+    h.analysis.set('latency-p95', 1500, 'v1.25.0');
+    const handle = harness.track(
+      await startRelease({
+        ...h.deps,
+        plan: blueGreenPlan({ rollbackTriggers: triggers }),
+        releaseId: 'bg-trigger',
+      }),
+    );
+    const end = await h.runUntil(handle, is('rolledBack'));
+    expect(h.ops.writesOf('switchTo').map((w) => w.args[0])).toEqual(['green', 'blue']);
+    const rollback = end.decisions.find((d) => d.kind === 'rollback');
+    expect(rollback?.cause).toBe('rollback-trigger');
+    expect(rollback?.summary).toBe(
+      'Rollback trigger latency-p95 fired: 1500 > 1000 held for 300 s ≥ 5m; rolling traffic back to blue.',
+    );
+    const e = rollback?.evidence[0];
+    expect(e).toMatchObject({ metric: 'latency-p95', op: '>', threshold: 1000, result: 'breached' });
+    expect(e?.query).toContain('histogram_quantile(0.95');
+    expect(e?.samples.map((s) => s.value)).toEqual(Array(11).fill(1500));
+    expect((end.finishedAtMs ?? 0) - start).toBe(300_000);
+    expect(end.traffic.intended).toEqual({ blue: 100, green: 0 });
+  });
+
+  it('abandons before the switch when the new pods crash, leaving traffic where it was', async () => {
+    h.analysis.set('pod-restarts', 4, 'v1.25.0');
+    const handle = harness.track(
+      await startRelease({
+        ...h.deps,
+        plan: blueGreenPlan({ rollbackTriggers: triggers }),
+        releaseId: 'bg-trigger-early',
+      }),
+    );
+    const end = await h.runUntil(handle, is('aborted'));
+    expect(h.ops.writesOf('switchTo')).toHaveLength(0);
+    expect(h.ops.active).toBe('blue');
+    const abort = end.decisions.find((d) => d.cause === 'rollback-trigger');
+    expect(abort?.kind).toBe('abort');
+    expect(abort?.summary).toBe(
+      'Rollback trigger pod-restarts fired: 4 >= 3 over 5m; abandoning the release; traffic stays on blue.',
+    );
+    expect(abort?.evidence[0]?.query).toContain('kube_pod_container_status_restarts_total');
+  });
+
+  it('watches quietly until completion, then stops reading', async () => {
+    const handle = harness.track(
+      await startRelease({
+        ...h.deps,
+        plan: blueGreenPlan({ rollbackTriggers: triggers }),
+        releaseId: 'bg-trigger-quiet',
+      }),
+    );
+    const end = await h.runUntil(handle, is('completed'));
+    const triggerSamples = end.samples.filter((s) => s.source === 'trigger');
+    expect(triggerSamples.length).toBeGreaterThan(10);
+    expect(triggerSamples.every((s) => s.outcome === 'success')).toBe(true);
+    expect(end.decisions.some((d) => d.cause === 'rollback-trigger')).toBe(false);
+    // Completed keeps the old colour for ROLLBACK, but nothing waits on the clock any more.
+    expect(h.clock.nextDue()).toBeNull();
+    expect(h.ops.active).toBe('green');
   });
 });

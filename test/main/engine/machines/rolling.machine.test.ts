@@ -68,3 +68,50 @@ describe('rolling machine', () => {
     expect(end.decisions.find((d) => d.kind === 'rollback')?.evidence[0]?.result).toBe('inconclusive');
   });
 });
+
+describe('rolling rollback triggers', () => {
+  const triggers = [
+    { metric: 'error-rate' as const, op: '>' as const, threshold: 0.02, for: '2m' },
+    { metric: 'pod-restarts' as const, op: '>=' as const, threshold: 3, for: '5m' },
+  ];
+
+  it('undoes the rollout when the new pods restart 3 times, citing the query and the count', async () => {
+    const start = h.clock.now();
+    // The rollout itself looks fine; the pods start crashing after 100 s, during validation.
+    h.analysis.set('pod-restarts', (t) => (t - start >= 100_000 ? 3 : 0), 'v1.25.0');
+    const handle = harness.track(
+      await startRelease({
+        ...h.deps,
+        plan: rollingPlan({ rollbackTriggers: triggers }),
+        releaseId: 'roll-trigger',
+      }),
+    );
+    const end = await h.runUntil(handle, is('rolledBack'));
+    expect(h.ops.revisions).toEqual([OLD, NEW, OLD]);
+    const rollback = end.decisions.find((d) => d.kind === 'rollback');
+    expect(rollback?.cause).toBe('rollback-trigger');
+    expect(rollback?.summary).toBe(
+      'Rollback trigger pod-restarts fired: 3 >= 3 over 5m; undoing to revision 1.',
+    );
+    expect(rollback?.evidence[0]).toMatchObject({ metric: 'pod-restarts', arithmetic: '3 >= 3 over 5m' });
+    expect(rollback?.evidence[0]?.query).toContain('kube_pod_container_status_restarts_total');
+    // Read every 30 s (an eighth of 5m, capped at 30 s): the first read at or after 100 s is at 120 s.
+    expect((end.finishedAtMs ?? 0) - start).toBe(120_000);
+    expect((await handle.done).kind).toBe('rolledBack');
+  });
+
+  it('lets a healthy rollout complete while the triggers watch it', async () => {
+    const handle = harness.track(
+      await startRelease({
+        ...h.deps,
+        plan: rollingPlan({ rollbackTriggers: triggers }),
+        releaseId: 'roll-trigger-quiet',
+      }),
+    );
+    const end = await h.runUntil(handle, is('completed'));
+    expect(h.ops.revisions).toEqual([OLD, NEW]);
+    const samples = end.samples.filter((s) => s.source === 'trigger');
+    expect(new Set(samples.map((s) => s.metric))).toEqual(new Set(['error-rate', 'pod-restarts']));
+    expect(samples.every((s) => s.outcome === 'success')).toBe(true);
+  });
+});
