@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { HealthPoint, ReleaseListItem, SandboxFault } from '../../src-shared/bridge/contract.ts';
 import { DomainError } from '../../src-shared/bridge/errors.ts';
 import { parsePlan } from '../../src-shared/plan/plan.parse.ts';
+import { assertCommandsConfirmed } from '../../src-shared/plan/plan-commands.ts';
 import type { ReleasePlan } from '../../src-shared/plan/plan.schema.ts';
 import type { Decision, OperatorEvent, ReleaseSnapshot } from '../../src-shared/release/release.schema.ts';
 import { assessMeasurements } from '../../src-shared/stats/threshold-analysis.ts';
@@ -63,6 +64,8 @@ export interface StartInput {
   text: string;
   speed: number;
   stepThrough: boolean;
+  /** The digest of the plan's commands the user confirmed (`planCommands(plan).digest`). */
+  confirmedCommands?: string;
 }
 
 interface Connection {
@@ -102,6 +105,7 @@ export class ReleaseService {
       throw new DomainError('invalidPlan', `The plan has ${parsed.errors.length} problem(s).`, parsed.errors);
     const plan = input.stepThrough ? withStepThrough(parsed.plan) : parsed.plan;
     strategyFor(plan, assessMeasurements); // refuses a strategy the engine cannot run, before anything starts
+    assertCommandsConfirmed(plan, input.confirmedCommands);
     for (const live of this.#live.values()) {
       const s = live.handle.getSnapshot();
       const sameTarget =
@@ -139,6 +143,7 @@ export class ReleaseService {
       clock,
       journal: this.#journal,
       who: { user: this.#o.user, context },
+      ...(input.confirmedCommands ? { confirmedCommands: input.confirmedCommands } : {}),
     });
     this.#track(handle, plan, context, sampler, clock, [stableVersion, newVersion]);
     return handle.id;

@@ -132,6 +132,7 @@ const TONE: Record<EventPayload<'release:notice'>['kind'], Toast['tone']> = {
   aborted: 'error',
   rolledBack: 'error',
   failed: 'error',
+  slept: 'warn',
 };
 
 // Rehearsals at 120× send many updates a second; apply them at most every FLUSH_MS so the window stays responsive.

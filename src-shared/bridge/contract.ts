@@ -295,7 +295,10 @@ export const requests = {
   /**
    * Starts a release of a plan. `rehearse` runs it on the built-in sandbox at `speed` (1..120 × real time)
    * whatever the plan's context; `run` uses `context`. `stepThrough` pauses before every step.
-   * Errors: invalidPlan, unreachable, forbidden, conflict (a release of this workload is already running).
+   * A plan that runs commands (smoke command, migration Jobs) starts only when `confirmedCommands` is the
+   * digest of those commands (`planCommands(plan).digest` from src-shared/plan/plan-commands.ts).
+   * Errors: invalidPlan, unreachable, forbidden, conflict (a release of this workload is already running,
+   * or the plan's commands were not confirmed; `details` lists them).
    */
   'release:start': {
     input: z
@@ -305,6 +308,8 @@ export const requests = {
         text: PlanText,
         speed: z.number().min(1).max(120).default(1),
         stepThrough: z.boolean().default(false),
+        /** The digest of the plan's commands the user confirmed, `sha256:<hex>`. */
+        confirmedCommands: z.string().max(100).optional(),
       })
       .strict(),
     output: z.object({ id: z.string() }).strict(),
@@ -376,7 +381,8 @@ export const events = {
   'release:notice': z
     .object({
       id: z.string(),
-      kind: z.enum(['promoted', 'waiting', 'aborted', 'rolledBack', 'completed', 'failed']),
+      /** `slept`: the computer slept while the release ran; the body says what the release did on waking. */
+      kind: z.enum(['promoted', 'waiting', 'aborted', 'rolledBack', 'completed', 'failed', 'slept']),
       title: z.string(),
       body: z.string(),
     })

@@ -1,5 +1,6 @@
 import { createActor, type AnyActor, type AnyStateMachine } from 'xstate';
 import { DomainError } from '../../../src-shared/bridge/errors.ts';
+import { assertCommandsConfirmed, planCommands } from '../../../src-shared/plan/plan-commands.ts';
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
 import {
   OperatorEventSchema,
@@ -39,6 +40,8 @@ export interface PersistedRelease {
   plan: ReleasePlan;
   /** XState's persisted snapshot; null before the machine first ran. */
   xstate: unknown;
+  /** The digest of the plan's commands the user confirmed at start (`planCommands`); absent when it runs none. */
+  confirmedCommands?: string;
 }
 
 /** The ports and settings a run needs. */
@@ -62,10 +65,20 @@ export interface StartReleaseOptions extends ReleaseRunDeps {
   plan: ReleasePlan;
   /** Default: a new id from the plan name and the clock (`newReleaseId`). */
   releaseId?: string;
+  /**
+   * The digest of the plan's commands (smoke command, migration Jobs) the user confirmed,
+   * `planCommands(plan).digest`; required when the plan runs any command.
+   */
+  confirmedCommands?: string;
 }
 
 export interface ResumeReleaseOptions extends ReleaseRunDeps {
   releaseId: string;
+  /**
+   * Only needed when the journal holds no confirmation of the plan's commands (a release started by an
+   * older build): the digest the user confirmed now.
+   */
+  confirmedCommands?: string;
 }
 
 /** A running release. */
@@ -110,12 +123,16 @@ const SETTLED: ReadonlySet<ReleaseRunStatus> = new Set(['completed', 'aborted', 
  * Starts a release: creates its journal entry, then runs the plan's strategy machine against the ports.
  * Every state change is journaled (snapshot + audit entry) and every cluster mutation waits until the
  * journal holds the state that asked for it. Rejects with DomainError `invalidPlan` for a strategy the
- * engine does not run, or the journal's errors (`conflict` when the id is taken).
+ * engine does not run, `conflict` when the plan runs commands that `confirmedCommands` does not confirm
+ * (nothing is written then), or the journal's errors (`conflict` when the id is taken). The confirmed
+ * digest is journaled, so a resume does not ask again.
  */
 export async function startRelease(options: StartReleaseOptions): Promise<ReleaseHandle> {
   const { plan, clock, journal, who } = options;
   const count = options.count ?? assessMeasurements;
   const entry = strategyFor(plan, count);
+  assertCommandsConfirmed(plan, options.confirmedCommands);
+  const { commands, digest } = planCommands(plan);
   const releaseId = options.releaseId ?? newReleaseId(plan.name, clock.now());
   const initial: PersistedRelease = {
     format: RELEASE_SNAPSHOT_FORMAT,
@@ -123,6 +140,7 @@ export async function startRelease(options: StartReleaseOptions): Promise<Releas
     machine: entry.name,
     plan,
     xstate: null,
+    ...(digest ? { confirmedCommands: digest } : {}),
   };
   const rj = await journal.create(
     {
@@ -135,9 +153,12 @@ export async function startRelease(options: StartReleaseOptions): Promise<Releas
     },
     initial,
   );
-  return run(options, rj, entry, plan, releaseId, null, {
+  const confirmed =
+    commands.length === 0 ? '' : ` ${who.user} confirmed its ${commands.length} command(s) (${digest}).`;
+  return run(options, rj, entry, plan, releaseId, null, digest || null, {
     what: 'start',
-    why: `${who.user} started the ${entry.name} release of ${plan.target.image} (plan ${plan.name}).`,
+    why: `${who.user} started the ${entry.name} release of ${plan.target.image} (plan ${plan.name}).${confirmed}`,
+    ...(commands.length > 0 ? { data: { commands, confirmedCommands: digest } } : {}),
   });
 }
 
@@ -163,11 +184,30 @@ export async function resumeRelease(options: ResumeReleaseOptions): Promise<Rele
       `Release ${options.releaseId} was saved by a build with machine snapshot version ${String(persisted.version)}; this build reads version ${RELEASE_SNAPSHOT_VERSION}.`,
     );
   const entry = strategyFor(persisted.plan, options.count ?? assessMeasurements, persisted.machine);
+  const digest = planCommands(persisted.plan).digest;
+  // The journal's own confirmation counts; a release from a build that did not record one must be confirmed now.
+  if (persisted.confirmedCommands !== digest) {
+    try {
+      assertCommandsConfirmed(persisted.plan, options.confirmedCommands);
+    } catch (error) {
+      await rj.close();
+      throw error;
+    }
+  }
   const notes = loaded.recovered.length > 0 ? ` ${loaded.recovered.join(' ')}` : '';
-  return run(options, rj, entry, persisted.plan, options.releaseId, persisted.xstate ?? null, {
-    what: 'resume',
-    why: `${options.who.user} resumed the release from its journal (status ${loaded.record.status}).${notes}`,
-  });
+  return run(
+    options,
+    rj,
+    entry,
+    persisted.plan,
+    options.releaseId,
+    persisted.xstate ?? null,
+    digest || null,
+    {
+      what: 'resume',
+      why: `${options.who.user} resumed the release from its journal (status ${loaded.record.status}).${notes}`,
+    },
+  );
 }
 
 function run(
@@ -177,6 +217,7 @@ function run(
   plan: ReleasePlan,
   releaseId: string,
   restored: unknown,
+  confirmedCommands: string | null,
   opening: AuditEventInput,
 ): Promise<ReleaseHandle> {
   const { clock } = deps;
@@ -198,6 +239,7 @@ function run(
     machine: entry.name,
     plan,
     xstate: actor ? actor.getPersistedSnapshot() : restored,
+    ...(confirmedCommands ? { confirmedCommands } : {}),
   });
   const project = (): ReleaseSnapshot => {
     const snap = (actor as AnyActor).getSnapshot() as SnapshotLike;

@@ -4,6 +4,11 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parse as parseYaml } from 'yaml';
 import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
+import {
+  describePlanCommand,
+  planCommands,
+  type PlanCommand,
+} from '../../../../src-shared/plan/plan-commands.ts';
 import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
 import type { PreflightResult } from '../../../../src-shared/preflight/preflight.schema.ts';
 import type { ReleaseOutcome, ReleaseSnapshot } from '../../../../src-shared/release/release.schema.ts';
@@ -59,12 +64,15 @@ export async function runCommand(
   const journal = createFileJournal({ dir: journalDir });
   let plan: ReleasePlan;
   let context = opts.context;
+  // The journal's confirmation of the plan's commands, when the release recorded one at its start.
+  let journaledConfirmation: string | undefined;
   if (opts.resume) {
     const rj = await journal.open(opts.resume);
     const loaded = await rj.load().finally(() => rj.close());
-    const snap = loaded.record.snapshot as { plan?: ReleasePlan } | null;
+    const snap = loaded.record.snapshot as { plan?: ReleasePlan; confirmedCommands?: string } | null;
     if (!snap?.plan) throw new CliError([`Release ${opts.resume} has no plan in its journal.`]);
     plan = snap.plan;
+    journaledConfirmation = snap.confirmedCommands;
     context ??= loaded.record.header.context;
   } else {
     if (!planFile)
@@ -85,9 +93,17 @@ export async function runCommand(
     const who = { user: userInfo().username, context: conn.context };
     const print = printer(io, Boolean(opts.json));
 
+    const { commands, digest } = planCommands(plan);
+    // --yes confirms the commands too; they are listed so the log shows what was confirmed.
+    const confirmedCommands = digest ? { confirmedCommands: digest } : {};
     let handle: ReleaseHandle;
     if (opts.resume) {
+      if (digest && journaledConfirmation !== digest) {
+        if (opts.yes) printCommands(io, commands, opts.json);
+        else await confirm(io, `Continue release ${opts.resume}`, commands);
+      }
       handle = await resumeRelease({
+        ...confirmedCommands,
         releaseId: opts.resume,
         ops,
         analysis,
@@ -104,8 +120,17 @@ export async function runCommand(
       });
       print.preflight(preflight);
       if (!preflight.ok) throw new CliError(['Preflight found blockers; the release was not started.']);
-      if (!opts.yes) await confirm(io, plan);
-      handle = await startRelease({ plan, ops, analysis, clock: conn.clock, journal, who });
+      if (opts.yes) printCommands(io, commands, opts.json);
+      else await confirm(io, `Start the ${plan.strategy.kind} release of ${plan.target.image}`, commands);
+      handle = await startRelease({
+        ...confirmedCommands,
+        plan,
+        ops,
+        analysis,
+        clock: conn.clock,
+        journal,
+        who,
+      });
     }
     io.stdout.write(
       opts.json ? `${JSON.stringify({ event: 'release', id: handle.id })}\n` : `release ${handle.id}\n`,
@@ -233,14 +258,32 @@ function analysisFor(conn: RunConnection, metrics: MetricsPort | undefined): Ana
   );
 }
 
-async function confirm(io: CliIo, plan: ReleasePlan): Promise<void> {
+/** Lists the commands a plan runs, each argv exactly as it will be executed (no shell), on stdout. */
+function printCommands(io: CliIo, commands: readonly PlanCommand[], json = false): void {
+  if (commands.length === 0) return;
+  if (json) return void io.stdout.write(`${JSON.stringify({ event: 'commands', commands })}\n`);
+  io.stdout.write(
+    `This plan runs ${commands.length} command(s), each exactly as listed (argv, no shell):\n${commands
+      .map((c) => `  ${describePlanCommand(c)}\n`)
+      .join('')}`,
+  );
+}
+
+/** Asks `question` on the terminal, after listing the plan's commands; anything but y/yes stops. */
+async function confirm(io: CliIo, question: string, commands: readonly PlanCommand[]): Promise<void> {
+  printCommands(io, commands);
   if (!process.stdin.isTTY)
     throw new CliError(
-      ['Nobody can confirm the start here: pass --yes to start without asking.'],
+      [
+        commands.length > 0
+          ? 'Nobody can confirm the start and the commands above here: pass --yes to start and run them without asking.'
+          : 'Nobody can confirm the start here: pass --yes to start without asking.',
+      ],
       ExitCode.usage,
     );
   const rl = createInterface({ input: process.stdin, output: io.stdout });
-  const answer = await rl.question(`Start the ${plan.strategy.kind} release of ${plan.target.image}? [y/N] `);
+  const also = commands.length > 0 ? ' and run these commands' : '';
+  const answer = await rl.question(`${question}${also}? [y/N] `);
   rl.close();
   if (!/^y(es)?$/i.test(answer.trim())) throw new CliError(['Not started.']);
 }

@@ -33,7 +33,10 @@ const registerRunOnly: RegisterCommand = (program: Command, io: CliIo, setExit) 
       'Prometheus that judges the release (default against the sandbox: its own numbers)',
     )
     .option('--journal <dir>', 'journal directory (default: the per-user state directory)')
-    .option('--yes', 'start without asking after preflight')
+    .option(
+      '--yes',
+      "start without asking after preflight; also confirms the plan's commands (smoke command, migration Jobs), which are printed",
+    )
     .option(
       '--speed <x>',
       'sandbox clock speed (only against the sandbox), e.g. 60 makes a 10m pause take 10 s',

@@ -7,6 +7,7 @@ import { createSandboxAnalysis } from '../../../../src-main/adapters/sandbox-met
 import { createFileJournal } from '../../../../src-main/engine/journal/file-journal.ts';
 import { startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
 import { startSandbox } from '../../../../src-main/sandbox/sandbox.ts';
+import { planCommands } from '../../../../src-shared/plan/plan-commands.ts';
 import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
 import { closeSoon } from '../../adapters/kube/sandbox-fixture.ts';
 
@@ -73,6 +74,7 @@ describe('each strategy against the sandbox, through the release runner', () => 
       try {
         const handle = await startRelease({
           plan,
+          confirmedCommands: planCommands(plan).digest,
           ops: createKubeReleaseOps(sb.kubeconfigYaml(), plan, { pollMs: 50 }),
           analysis: createSandboxAnalysis({ url: sb.url, token: sb.token }),
           clock: sb.clock,

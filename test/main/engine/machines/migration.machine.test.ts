@@ -1,6 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
 import { rollingPlan, statusIs as is, useHarness, type Harness } from '../runner/release-harness.ts';
+import { planCommands } from '../../../../src-shared/plan/plan-commands.ts';
+import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
 
 const harness = useHarness();
 let h: Harness;
@@ -13,10 +15,13 @@ const migration = {
   contract: { action: { kind: 'job' as const, command: ['migrate', 'contract'] } },
 };
 
+/** The plan with the confirmation of its Jobs the user gave (the runner refuses unconfirmed commands). */
+const confirmed = (plan: ReleasePlan) => ({ plan, confirmedCommands: planCommands(plan).digest });
+
 describe('migration gates', () => {
   it('runs expand, then the strategy, then waits for CONFIRM before the contract Job', async () => {
     const handle = harness.track(
-      await startRelease({ ...h.deps, plan: rollingPlan({ migration }), releaseId: 'mig-good' }),
+      await startRelease({ ...h.deps, ...confirmed(rollingPlan({ migration })), releaseId: 'mig-good' }),
     );
     const waiting = await h.runUntil(handle, is('paused'));
     expect(waiting.phase).toBe('contract.awaiting');
@@ -42,7 +47,7 @@ describe('migration gates', () => {
   it('stops before deploying anything when the expand Job fails', async () => {
     h.ops.jobFails.add('workflow-engine-expand');
     const handle = harness.track(
-      await startRelease({ ...h.deps, plan: rollingPlan({ migration }), releaseId: 'mig-expand' }),
+      await startRelease({ ...h.deps, ...confirmed(rollingPlan({ migration })), releaseId: 'mig-expand' }),
     );
     const end = await h.runUntil(handle, is('aborted'));
     expect(end.decisions.at(-1)?.summary).toBe(
@@ -54,7 +59,7 @@ describe('migration gates', () => {
   it('never contracts when the strategy rolls back, and keeps its evidence', async () => {
     h.ops.rollout = { failingPods: 1 };
     const handle = harness.track(
-      await startRelease({ ...h.deps, plan: rollingPlan({ migration }), releaseId: 'mig-rollback' }),
+      await startRelease({ ...h.deps, ...confirmed(rollingPlan({ migration })), releaseId: 'mig-rollback' }),
     );
     const end = await h.runUntil(handle, is('rolledBack'));
     expect(end.phase).toBe('stopped');
@@ -64,7 +69,7 @@ describe('migration gates', () => {
 
   it('forwards operator events to the strategy while it runs', async () => {
     const handle = harness.track(
-      await startRelease({ ...h.deps, plan: rollingPlan({ migration }), releaseId: 'mig-forward' }),
+      await startRelease({ ...h.deps, ...confirmed(rollingPlan({ migration })), releaseId: 'mig-forward' }),
     );
     await h.runUntil(handle, (s) => s.phase.startsWith('strategy.live.validating'));
     handle.send({ type: 'ROLLBACK' });
