@@ -60,9 +60,13 @@ export interface ReleaseOps {
 
   // A/B test: the treatment runs as the canary workload (`ensureCanary`); it ends with `promoteCanary` or `abortCanary`.
   /**
-   * Routes requests matching `cohort` to the variants by weight (sticky on `stickyHeader` when given),
-   * requests matching a pin to its variant, and everyone else to `defaultVariant`, through the plan's
-   * router (Istio or Gateway API header matches). Returns the split read back (percent per variant).
+   * Routes requests matching `cohort` to the variants by weight, requests matching a pin to its variant,
+   * and everyone else to `defaultVariant`, through the plan's router: Istio (VirtualService header routes
+   * over one DestinationRule subset per variant) or Gateway API (HTTPRoute rules with header matches over
+   * one Service per variant, `<target>-variant-<name>`). Other routes and rules stay untouched. With
+   * `stickyHeader`, Istio hashes that header to a pod in each variant subset (consistentHash); Gateway API
+   * has no standard equivalent, so the split carries a note saying stickiness is not enforced.
+   * Returns the split read back (percent per variant of the cohort).
    * Optional: an adapter without it cannot run A/B tests (the release pauses and says so).
    */
   routeExperiment?(route: ExperimentRoute): Promise<TrafficSplit>;
@@ -88,6 +92,11 @@ export interface TrafficSplit {
   source: string;
   /** The router object's resourceVersion when read, for drift detection. */
   resourceVersion?: string;
+  /**
+   * Plain sentences about what the router does not do as asked, e.g. that stickiness on a header is not
+   * enforced by this router kind. The machine records them in a decision so the user is told.
+   */
+  notes?: string[];
 }
 
 export interface WorkloadState {

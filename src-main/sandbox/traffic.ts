@@ -107,18 +107,63 @@ function hostMatches(hosts: readonly string[] | undefined, host: string, ns: str
   });
 }
 
+/** A header regex as Istio and Envoy-based gateways apply it: the whole value must match. */
+function fullMatch(pattern: string, value: string): boolean {
+  try {
+    return new RegExp(`^(?:${pattern})$`).test(value);
+  } catch {
+    // An invalid pattern (the API server would refuse it) matches nothing.
+    return false;
+  }
+}
+
+/** Request headers with lower-case names: HTTP compares header names case-insensitively. */
+function lowerKeys(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
 function headersMatch(
   conds: Record<string, Record<string, string>> | undefined,
   headers: Record<string, string>,
 ): boolean {
   for (const [name, cond] of Object.entries(conds ?? {})) {
-    const v = headers[name.toLowerCase()] ?? headers[name];
+    const v = headers[name.toLowerCase()];
     if (v === undefined) return false;
     if (cond.exact !== undefined && v !== cond.exact) return false;
     if (cond.prefix !== undefined && !v.startsWith(cond.prefix)) return false;
-    if (cond.regex !== undefined && !new RegExp(`^(?:${cond.regex})$`).test(v)) return false;
+    if (cond.regex !== undefined && !fullMatch(cond.regex, v)) return false;
   }
   return true;
+}
+
+type GatewayRule = {
+  matches?: { headers?: { name: string; value: string; type?: string }[] }[];
+  backendRefs?: { name: string; namespace?: string; weight?: number }[];
+};
+
+/**
+ * The HTTPRoute rule a request takes, by Gateway API precedence as far as the sandbox models requests (by
+ * headers only): among rules with a matching `matches[]` entry (none means match all), the one whose
+ * matching entry has the most header matches wins; a tie goes to the earlier rule.
+ */
+export function gatewayRuleFor<R extends GatewayRule>(
+  rules: readonly R[],
+  headers: Record<string, string>,
+): R | undefined {
+  let best: { rule: R; score: number } | undefined;
+  for (const rule of rules) {
+    const matches = rule.matches?.length ? rule.matches : [{ headers: [] }];
+    for (const m of matches) {
+      const conds = m.headers ?? [];
+      const ok = conds.every((h) => {
+        const v = headers[h.name.toLowerCase()];
+        if (v === undefined) return false;
+        return h.type === 'RegularExpression' ? fullMatch(h.value, v) : v === h.value;
+      });
+      if (ok && (!best || conds.length > best.score)) best = { rule, score: conds.length };
+    }
+  }
+  return best?.rule;
 }
 
 type Split = Map<string, { share: number; pods: KubeObject[] }>;
@@ -170,8 +215,9 @@ export class TrafficModel {
     return out;
   }
 
-  private route(source: TrafficSource, headers: Record<string, string>): [KubeObject[], number][] {
+  private route(source: TrafficSource, requestHeaders: Record<string, string>): [KubeObject[], number][] {
     const ns = source.namespace;
+    const headers = lowerKeys(requestHeaders);
     const vs = this.store
       .list('virtualservices.networking.istio.io', ns)
       .find((v) => hostMatches(v.spec?.hosts, source.host, ns));
@@ -204,22 +250,7 @@ export class TrafficModel {
           ),
       );
     if (hr) {
-      type Rule = {
-        matches?: { headers?: { name: string; value: string; type?: string }[] }[];
-        backendRefs?: { name: string; namespace?: string; weight?: number }[];
-      };
-      const rule = (hr.spec?.rules ?? ([] as Rule[])).find(
-        (r: Rule) =>
-          !r.matches?.length ||
-          r.matches.some((m) =>
-            (m.headers ?? []).every((h) =>
-              h.type === 'RegularExpression'
-                ? new RegExp(h.value).test(headers[h.name.toLowerCase()] ?? '')
-                : headers[h.name.toLowerCase()] === h.value,
-            ),
-          ),
-      ) as Rule | undefined;
-      const refs = rule?.backendRefs ?? [];
+      const refs = gatewayRuleFor((hr.spec?.rules ?? []) as GatewayRule[], headers)?.backendRefs ?? [];
       const weights = refs.map((b) => b.weight ?? 1);
       const sum = weights.reduce((a, b) => a + b, 0) || 1;
       return refs.map((b, i) => [this.servicePods(b.namespace ?? ns, b.name), weights[i]! / sum]);

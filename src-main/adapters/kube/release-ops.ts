@@ -29,7 +29,12 @@ import { ClusterError } from './kube-errors.ts';
 import {
   ROUTER_RESOURCES,
   percentWeights,
+  sameRefs,
+  sameRules,
+  subsetHashHeader,
   type DestinationRule,
+  type GatewayBackendRef,
+  type GatewayMatch,
   type HTTPRoute,
   type IstioDestination,
   type IstioHttpRoute,
@@ -59,6 +64,9 @@ export const TOTAL_REPLICAS_ANNOTATION = 'switchyard.dev/total-replicas';
 const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 
 type Slot = 'stable' | 'canary';
+type IstioRouter = Extract<ReleasePlan['router'], { kind: 'istio' }>;
+type GatewayRouter = Extract<ReleasePlan['router'], { kind: 'gateway-api' }>;
+type GatewayRule = NonNullable<NonNullable<HTTPRoute['spec']>['rules']>[number];
 
 /**
  * `ReleaseOps` over `@kubernetes/client-node` for `plan` (its target, router and strategy), connected with
@@ -286,14 +294,23 @@ class KubeReleaseOps implements ReleaseOps {
 
   async routeExperiment(route: ExperimentRoute): Promise<TrafficSplit> {
     const r = this.plan.router;
-    if (r.kind !== 'istio')
-      throw new ClusterError(
-        'invalidConfig',
-        `An A/B test routes by header, which this adapter does with an istio router, not ${r.kind}.`,
-      );
-    // One DestinationRule subset per variant, selecting its pods by version label.
+    if (r.kind === 'istio') return this.routeExperimentIstio(r, route);
+    if (r.kind === 'gateway-api') return this.routeExperimentGateway(r, route);
+    throw new ClusterError(
+      'invalidConfig',
+      `An A/B test routes by header, which needs an istio or gateway-api router, not ${r.kind}.`,
+    );
+  }
+
+  private async routeExperimentIstio(r: IstioRouter, route: ExperimentRoute): Promise<TrafficSplit> {
+    // One DestinationRule subset per variant, selecting its pods by version label; sticky by consistent hash.
     for (const v of route.variants)
-      await this.ensureSubset(r.destinationRule, `variant-${v.name}`, { [VERSION_LABEL]: v.version });
+      await this.ensureSubset(
+        r.destinationRule,
+        `variant-${v.name}`,
+        { [VERSION_LABEL]: v.version },
+        route.stickyHeader,
+      );
     const headerMatch = (m: HeaderMatch) => ({
       [m.header.toLowerCase()]: m.exact !== undefined ? { exact: m.exact } : { regex: m.regex ?? '' },
     });
@@ -335,7 +352,7 @@ class KubeReleaseOps implements ReleaseOps {
     });
     const vs = await this.getCustom<VirtualService>('virtualService', r.virtualService);
     const experiment = vs?.spec?.http?.find((h) => h.name === `${r.route}-experiment`);
-    return {
+    const split: TrafficSplit = {
       weights: percentWeights(
         experiment?.route ?? [],
         (d) => d.destination?.subset?.replace(/^variant-/, ''),
@@ -345,6 +362,90 @@ class KubeReleaseOps implements ReleaseOps {
       source: `VirtualService ${this.ns}/${r.virtualService} route ${r.route}-experiment`,
       resourceVersion: vs?.metadata?.resourceVersion,
     };
+    if (route.stickyHeader) {
+      const dr = await this.getCustom<DestinationRule>('destinationRule', r.destinationRule);
+      const hashed = route.variants.every(
+        (v) =>
+          subsetHashHeader(dr?.spec?.subsets?.find((s) => s.name === `variant-${v.name}`)) ===
+          route.stickyHeader,
+      );
+      split.notes = [
+        hashed
+          ? `Sticky on ${route.stickyHeader}: DestinationRule ${this.ns}/${r.destinationRule} hashes it (consistentHash.httpHeaderName) in every variant subset, so a user stays on one pod of a variant; Istio draws the weighted choice between variants per request, so a cohort user is not held to one variant.`
+          : `Stickiness on ${route.stickyHeader} is not in effect: DestinationRule ${this.ns}/${r.destinationRule} does not hash it in every variant subset.`,
+      ];
+    }
+    return split;
+  }
+
+  private async routeExperimentGateway(r: GatewayRouter, route: ExperimentRoute): Promise<TrafficSplit> {
+    // One Service per variant, made from the stable backend's Service and selecting its pods by version label.
+    for (const v of route.variants)
+      await this.ensureBackendService(this.variantService(v.name), r.backendRefs.stable, {
+        [VERSION_LABEL]: v.version,
+      });
+    await this.upsertCustom<HTTPRoute>('httpRoute', r.httpRoute, (hr) => {
+      const next = structuredClone(hr);
+      const rules = next.spec?.rules ?? [];
+      const primary = this.gatewayRule(next);
+      const template =
+        primary.backendRefs?.find((b) => b.name === r.backendRefs.stable) ?? primary.backendRefs?.[0] ?? {};
+      const ref = (variant: string, weight: number): GatewayBackendRef => {
+        const { name: _n, weight: _w, ...rest } = structuredClone(template);
+        return {
+          ...rest,
+          name: this.variantService(variant),
+          ...(r.backendRefs.port ? { port: r.backendRefs.port } : {}),
+          weight,
+        };
+      };
+      const base: GatewayMatch[] = (primary.matches as GatewayMatch[] | undefined)?.length
+        ? (primary.matches as GatewayMatch[])
+        : [{ path: { type: 'PathPrefix', value: '/' } }];
+      const withHeaders = (m: HeaderMatch): GatewayMatch[] =>
+        base.map((b) => ({
+          ...structuredClone(b),
+          headers: [
+            ...(b.headers ?? []).filter((h) => h.name.toLowerCase() !== m.header.toLowerCase()),
+            m.exact !== undefined
+              ? { type: 'Exact', name: m.header, value: m.exact }
+              : { type: 'RegularExpression', name: m.header, value: m.regex ?? '' },
+          ],
+        }));
+      const desired: GatewayRule[] = [
+        ...route.pins.map((p) => ({ matches: withHeaders(p.match), backendRefs: [ref(p.variant, 100)] })),
+        {
+          matches: withHeaders(route.cohort),
+          backendRefs: route.variants.map((v) => ref(v.name, v.weight)),
+        },
+      ];
+      const defaultRefs = [ref(route.defaultVariant, 100)];
+      const current = rules.filter((x) => this.isExperimentRule(x));
+      if (sameRules(current, desired) && sameRefs(primary.backendRefs ?? [], defaultRefs)) return undefined;
+      primary.backendRefs = defaultRefs;
+      next.spec = { ...next.spec, rules: [...desired, ...rules.filter((x) => !this.isExperimentRule(x))] };
+      return next;
+    });
+    const hr = await this.getCustom<HTTPRoute>('httpRoute', r.httpRoute);
+    const cohort = (hr?.spec?.rules ?? []).find(
+      (x) => this.isExperimentRule(x) && (x.backendRefs?.length ?? 0) === route.variants.length,
+    );
+    const byService = new Map(route.variants.map((v) => [this.variantService(v.name), v.name]));
+    const split: TrafficSplit = {
+      weights: percentWeights(
+        cohort?.backendRefs ?? [],
+        (b) => byService.get(b.name ?? ''),
+        (b) => b.weight,
+        1,
+      ),
+      source: `HTTPRoute ${this.ns}/${r.httpRoute} rule matching ${route.cohort.header}`,
+      resourceVersion: hr?.metadata?.resourceVersion,
+    };
+    if (route.stickyHeader)
+      split.notes = [
+        `Stickiness on ${route.stickyHeader} is not enforced by the gateway-api router: HTTPRoute ${ROUTER_RESOURCES.httpRoute.version} has no standard way to hash a header to a backend (sessionPersistence is experimental and keeps a gateway-issued session, not a user's header), so a cohort user may see both variants.`,
+      ];
+    return split;
   }
 
   // ---------- blue-green ----------
@@ -805,9 +906,16 @@ class KubeReleaseOps implements ReleaseOps {
   private gatewayRule(hr: HTTPRoute, strict = true) {
     const r = this.plan.router;
     const names = r.kind === 'gateway-api' ? [r.backendRefs.stable, r.backendRefs.canary] : [];
-    const rule = (hr.spec?.rules ?? []).find((x) =>
-      (x.backendRefs ?? []).some((b) => names.includes(b.name ?? '')),
-    );
+    const rules = hr.spec?.rules ?? [];
+    // During an A/B test the primary rule sends everyone else to the default variant's Service.
+    const rule =
+      rules.find((x) => (x.backendRefs ?? []).some((b) => names.includes(b.name ?? ''))) ??
+      rules.find(
+        (x) =>
+          !this.isExperimentRule(x) &&
+          (x.backendRefs?.length ?? 0) > 0 &&
+          (x.backendRefs ?? []).every((b) => this.isVariantService(b.name)),
+      );
     if (!rule && strict)
       throw new ClusterError(
         'notFound',
@@ -815,6 +923,28 @@ class KubeReleaseOps implements ReleaseOps {
         404,
       );
     return rule;
+  }
+
+  /** The Service of an A/B variant under a gateway-api router (at most 63 characters, as Service names must be). */
+  private variantService(variant: string): string {
+    const full = `${this.name}-variant-${variant}`;
+    if (full.length <= 63) return full;
+    const hash = createHash('sha256').update(full).digest('hex').slice(0, 8);
+    return `${full.slice(0, 54).replace(/-+$/, '')}-${hash}`;
+  }
+
+  private isVariantService(name: string | undefined): boolean {
+    return (name ?? '').startsWith(`${this.name}-variant-`);
+  }
+
+  /** A rule an A/B test added: header matches, and only variant Services as backends. */
+  private isExperimentRule(rule: GatewayRule): boolean {
+    const refs = rule.backendRefs ?? [];
+    return (
+      refs.length > 0 &&
+      refs.every((b) => this.isVariantService(b.name)) &&
+      (rule.matches ?? []).some((m) => (m.headers?.length ?? 0) > 0)
+    );
   }
 
   private async ownedReplicaSets(dep: V1Deployment): Promise<V1ReplicaSet[]> {
@@ -1168,9 +1298,21 @@ class KubeReleaseOps implements ReleaseOps {
     } else if (r.kind === 'gateway-api') {
       await this.upsertCustom<HTTPRoute>('httpRoute', r.httpRoute, (hr) => {
         const next = structuredClone(hr);
+        // An A/B test's header rules end with the release: weights go back to the primary rule alone.
+        const before = next.spec?.rules ?? [];
+        const hadExperiment = before.some((x) => this.isExperimentRule(x));
+        if (next.spec?.rules) next.spec.rules = before.filter((x) => !this.isExperimentRule(x));
         const rule = this.gatewayRule(next);
-        const refs = (rule.backendRefs ??= []);
-        const stable = refs.find((b) => b.name === r.backendRefs.stable);
+        const variantRefs = (rule.backendRefs ?? []).filter((b) => this.isVariantService(b.name));
+        const refs = (rule.backendRefs = (rule.backendRefs ?? []).filter(
+          (b) => !this.isVariantService(b.name),
+        ));
+        let stable = refs.find((b) => b.name === r.backendRefs.stable);
+        if (!stable && variantRefs[0]) {
+          const { name: _n, weight: _w, ...rest } = structuredClone(variantRefs[0]);
+          stable = { ...rest, name: r.backendRefs.stable };
+          refs.unshift(stable);
+        }
         let canary = refs.find((b) => b.name === r.backendRefs.canary);
         if (!stable)
           throw new ClusterError(
@@ -1186,7 +1328,8 @@ class KubeReleaseOps implements ReleaseOps {
           };
           refs.push(canary);
         }
-        if (stable.weight === w.stable && canary.weight === w.canary) return undefined;
+        const unchanged = stable.weight === w.stable && canary.weight === w.canary;
+        if (unchanged && !hadExperiment && variantRefs.length === 0) return undefined;
         stable.weight = w.stable;
         canary.weight = w.canary;
         return next;
@@ -1204,15 +1347,23 @@ class KubeReleaseOps implements ReleaseOps {
     destinationRule: string,
     subset: string,
     labels: Record<string, string>,
+    stickyHeader?: string,
   ): Promise<void> {
     await this.upsertCustom<DestinationRule>('destinationRule', destinationRule, (dr) => {
       const next = structuredClone(dr);
       next.spec = next.spec ?? {};
       const subsets = (next.spec.subsets ??= []);
       const found = subsets.find((s) => s.name === subset);
-      if (found && sameMap(found.labels, labels)) return undefined;
-      if (found) found.labels = labels;
-      else subsets.push({ name: subset, labels });
+      const hashOk = stickyHeader === undefined || subsetHashHeader(found) === stickyHeader;
+      if (found && sameMap(found.labels, labels) && hashOk) return undefined;
+      const target = found ?? { name: subset };
+      if (!found) subsets.push(target);
+      target.labels = labels;
+      if (!hashOk) {
+        // Only the load balancer of this subset changes; its other traffic policy stays as it was.
+        const policy = (target.trafficPolicy ??= {});
+        policy.loadBalancer = { consistentHash: { httpHeaderName: stickyHeader } };
+      }
       return next;
     });
   }

@@ -29,13 +29,27 @@ export interface VirtualService {
   [key: string]: unknown;
 }
 
+/** Istio load-balancer settings; `consistentHash.httpHeaderName` keeps requests with one header value on one pod. */
+export interface IstioLoadBalancer {
+  simple?: string;
+  consistentHash?: { httpHeaderName?: string; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+export interface IstioSubset {
+  name: string;
+  labels?: Record<string, string>;
+  trafficPolicy?: { loadBalancer?: IstioLoadBalancer; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
 export interface DestinationRule {
   apiVersion?: string;
   kind?: string;
   metadata?: ObjectMetaLite;
   spec?: {
     host?: string;
-    subsets?: { name: string; labels?: Record<string, string> }[];
+    subsets?: IstioSubset[];
     [key: string]: unknown;
   };
   [key: string]: unknown;
@@ -49,11 +63,21 @@ export interface GatewayBackendRef {
   [key: string]: unknown;
 }
 
+/** One `matches[]` entry of an HTTPRoute rule; header `type` defaults to `Exact`, a missing path to PathPrefix `/`. */
+export interface GatewayMatch {
+  path?: { type?: string; value?: string };
+  headers?: { type?: 'Exact' | 'RegularExpression'; name: string; value: string }[];
+  [key: string]: unknown;
+}
+
 export interface HTTPRoute {
   apiVersion?: string;
   kind?: string;
   metadata?: ObjectMetaLite;
-  spec?: { rules?: { backendRefs?: GatewayBackendRef[]; [key: string]: unknown }[]; [key: string]: unknown };
+  spec?: {
+    rules?: { matches?: GatewayMatch[]; backendRefs?: GatewayBackendRef[]; [key: string]: unknown }[];
+    [key: string]: unknown;
+  };
   [key: string]: unknown;
 }
 
@@ -89,4 +113,47 @@ export function percentWeights<T>(
   for (const r of raw) out[r.key] = (out[r.key] ?? 0) + (total === 0 ? 0 : (r.weight / total) * 100);
   for (const k of Object.keys(out)) out[k] = Math.round((out[k] ?? 0) * 100) / 100;
   return out;
+}
+
+/** The header an Istio subset hashes requests on (`trafficPolicy.loadBalancer.consistentHash.httpHeaderName`), if any. */
+export function subsetHashHeader(subset: IstioSubset | undefined): string | undefined {
+  return subset?.trafficPolicy?.loadBalancer?.consistentHash?.httpHeaderName;
+}
+
+/**
+ * The parts of HTTPRoute matches Switchyard writes, with the API server's defaults filled in (path PathPrefix `/`,
+ * header type Exact, names lower-cased as HTTP compares them), so a defaulted read-back compares equal to what was written.
+ */
+function matchKey(matches: readonly GatewayMatch[] | undefined): string {
+  const list = matches?.length ? matches : [{}];
+  return JSON.stringify(
+    list.map((m) => ({
+      path: { type: m.path?.type ?? 'PathPrefix', value: m.path?.value ?? '/' },
+      headers: (m.headers ?? [])
+        .map((h) => ({ type: h.type ?? 'Exact', name: h.name.toLowerCase(), value: h.value }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+    })),
+  );
+}
+
+/** True when two backendRef lists send the same weights to the same Services and ports (unset weight = 1). */
+export function sameRefs(a: readonly GatewayBackendRef[], b: readonly GatewayBackendRef[]): boolean {
+  const key = (refs: readonly GatewayBackendRef[]) =>
+    JSON.stringify(refs.map((r) => [r.name, r.namespace ?? null, r.port ?? null, r.weight ?? 1]));
+  return key(a) === key(b);
+}
+
+/** True when two rule lists match the same requests and send them to the same backends, in order. */
+export function sameRules(
+  a: readonly { matches?: GatewayMatch[]; backendRefs?: GatewayBackendRef[] }[],
+  b: readonly { matches?: GatewayMatch[]; backendRefs?: GatewayBackendRef[] }[],
+): boolean {
+  return (
+    a.length === b.length &&
+    a.every(
+      (x, i) =>
+        matchKey(x.matches) === matchKey(b[i]?.matches) &&
+        sameRefs(x.backendRefs ?? [], b[i]?.backendRefs ?? []),
+    )
+  );
 }

@@ -72,6 +72,24 @@ function route(plan: ReleasePlan): ExperimentRoute {
   };
 }
 
+/**
+ * Warnings about how the plan's router will route the experiment, for plan validation and preflight to show
+ * before the run starts (the run itself records what the router reports). Empty when there is nothing to say.
+ */
+export function abRoutingWarnings(plan: ReleasePlan): string[] {
+  if (plan.strategy.kind !== 'ab-test' || !plan.strategy.stickyHeader) return [];
+  const header = plan.strategy.stickyHeader;
+  if (plan.router.kind === 'gateway-api')
+    return [
+      `stickyHeader ${header} is not enforced by a gateway-api router: HTTPRoute has no standard way to keep a user on one variant, so a cohort user may see both variants.`,
+    ];
+  if (plan.router.kind === 'istio')
+    return [
+      `stickyHeader ${header} keeps a user on one pod of a variant (DestinationRule consistent hash), but Istio draws the weighted choice between variants per request; pin users with a header match for a strict assignment.`,
+    ];
+  return [];
+}
+
 /** The reads due at `nowMs`: guardrails per variant, and the primary metrics' counts when a test is due. */
 export function dueAbReads(context: AbContext, nowMs: number): MetricRequest[] {
   const s = strategyOf(context);
@@ -309,6 +327,15 @@ export const abTestMachine = setup({
               actions: assign(({ context, event }) => ({
                 nowMs: event.output.atMs,
                 split: event.output.result,
+                // What the router does not do as asked (e.g. stickiness) is told, not silently dropped.
+                decisions: event.output.result.notes?.length
+                  ? engineDecision(
+                      { ...context, nowMs: event.output.atMs },
+                      'continue',
+                      'experiment-result',
+                      `Routing the A/B test: ${event.output.result.notes.join(' ')}`,
+                    )
+                  : context.decisions,
                 intended: Object.fromEntries(strategyOf(context).variants.map((v) => [v.name, v.weight])),
                 endAtMs: context.endAtMs ?? event.output.atMs + durationMs(strategyOf(context).duration),
                 nextGuardAtMs: context.nextGuardAtMs ?? event.output.atMs,
