@@ -1,0 +1,233 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
+import type { DestinationRule, HTTPRoute } from '../../../../src-main/adapters/kube/router-objects.ts';
+import { createSandboxAnalysis } from '../../../../src-main/adapters/sandbox-metrics/sandbox-analysis.ts';
+import { createFileJournal } from '../../../../src-main/engine/journal/file-journal.ts';
+import { startRelease, type ReleaseHandle } from '../../../../src-main/engine/runner/release-runner.ts';
+import { startSandbox, type SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
+import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
+import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
+import type { ReleaseSnapshot } from '../../../../src-shared/release/release.schema.ts';
+import { addHttpRoute, closeSoon, customApi, writesTo } from '../../adapters/kube/sandbox-fixture.ts';
+
+const NS = 'platform-production';
+const APP = 'workflow-engine';
+const SPEED = 50;
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-ab-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const ROUTERS = {
+  'gateway-api': `{ kind: gateway-api, httpRoute: ${APP}, backendRefs: { stable: ${APP}-stable, canary: ${APP}-canary } }`,
+  istio: `{ kind: istio, virtualService: ${APP}, destinationRule: ${APP} }`,
+};
+
+/** The runbook's A/B test (free|basic split 50/50, premium pinned to treatment), shortened to 2 minutes. */
+function abPlan(router: keyof typeof ROUTERS, tag: string): ReleasePlan {
+  const parsed = parsePlan(`
+name: e2e-ab-${router}
+target: { namespace: ${NS}, name: ${APP}, image: registry.platform.com/${APP}:${tag} }
+router: ${ROUTERS[router]}
+strategy:
+  kind: ab-test
+  variants: [{ name: control, version: stable, weight: 50 }, { name: treatment, version: ${tag}, weight: 50 }]
+  cohort: { header: x-user-segment, regex: 'free|basic' }
+  pins: [{ match: { header: x-user-segment, exact: premium }, variant: treatment }]
+  defaultVariant: control
+  stickyHeader: x-user-id
+  primaryMetrics: [{ name: conversion_rate, goal: maximize, minEffect: 0.05 }]
+  guardrails: [{ metric: error-rate, op: '>', threshold: 0.02, severity: fail }]
+  duration: 2m
+`);
+  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+  return parsed.plan;
+}
+
+const api = (sb: SandboxHandle) => customApi(sb);
+
+/** This cluster sends workflow-engine's requests through a Gateway: no VirtualService, an HTTPRoute instead. */
+async function routeThroughGateway(sb: SandboxHandle): Promise<void> {
+  await api(sb).deleteNamespacedCustomObject({
+    group: 'networking.istio.io',
+    version: 'v1beta1',
+    namespace: NS,
+    plural: 'virtualservices',
+    name: APP,
+  });
+  await addHttpRoute(sb, APP);
+}
+
+const readHttpRoute = async (sb: SandboxHandle) =>
+  (await api(sb).getNamespacedCustomObject({
+    group: 'gateway.networking.k8s.io',
+    version: 'v1',
+    namespace: NS,
+    plural: 'httproutes',
+    name: APP,
+  })) as HTTPRoute;
+
+function run(sb: SandboxHandle, plan: ReleasePlan, name: string): Promise<ReleaseHandle> {
+  return startRelease({
+    plan,
+    ops: createKubeReleaseOps(sb.kubeconfigYaml(), plan, { pollMs: 50 }),
+    analysis: createSandboxAnalysis({ url: sb.url, token: sb.token }),
+    clock: sb.clock,
+    journal: createFileJournal({ dir: join(dir, name), user: 'test' }),
+    who: { user: 'test', context: 'sandbox' },
+  });
+}
+
+async function until(
+  handle: ReleaseHandle,
+  ok: (s: ReleaseSnapshot) => boolean,
+  timeoutMs = 20_000,
+): Promise<ReleaseSnapshot> {
+  const end = Date.now() + timeoutMs;
+  while (!ok(handle.getSnapshot())) {
+    if (Date.now() > end) throw new Error(`timed out in ${handle.getSnapshot().phase}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return handle.getSnapshot();
+}
+
+/** Requests a version served over the last `seconds` of sandbox time. */
+const served = (sb: SandboxHandle, version: string, seconds = 10) =>
+  sb.stats({ namespace: NS, job: APP, version, windowSeconds: seconds }).requests ?? 0;
+
+/** Polls until only `wanted` serves (a rollback or promotion may still be replacing pods). */
+async function trafficEndsOn(sb: SandboxHandle, wanted: string, gone: string): Promise<void> {
+  const end = Date.now() + 15_000;
+  while (Date.now() < end && !(served(sb, wanted) > 0 && served(sb, gone) === 0))
+    await new Promise((r) => setTimeout(r, 100));
+  expect(served(sb, wanted)).toBeGreaterThan(0);
+  expect(served(sb, gone)).toBe(0);
+}
+
+describe('A/B test under a gateway-api router, against the sandbox', () => {
+  it('routes the cohort by header through HTTPRoute rules, measures each variant, and deploys the treatment when told', async () => {
+    const sb = await startSandbox({ speed: SPEED });
+    try {
+      await routeThroughGateway(sb);
+      const handle = await run(sb, abPlan('gateway-api', 'v1.25.0'), 'gw-good');
+      await until(handle, (s) => s.phase.includes('running'));
+
+      const hr = await readHttpRoute(sb);
+      const rules = hr.spec?.rules ?? [];
+      const headersOf = (i: number) => rules[i]?.matches?.[0]?.headers;
+      expect(headersOf(0)).toEqual([{ type: 'Exact', name: 'x-user-segment', value: 'premium' }]);
+      expect(rules[0]?.backendRefs?.map((b) => [b.name, b.weight])).toEqual([
+        [`${APP}-variant-treatment`, 100],
+      ]);
+      expect(headersOf(1)).toEqual([
+        { type: 'RegularExpression', name: 'x-user-segment', value: 'free|basic' },
+      ]);
+      expect(rules[1]?.backendRefs?.map((b) => [b.name, b.weight])).toEqual([
+        [`${APP}-variant-control`, 50],
+        [`${APP}-variant-treatment`, 50],
+      ]);
+      expect(rules[2]?.matches).toBeUndefined();
+      expect(rules[2]?.backendRefs?.map((b) => b.name)).toEqual([`${APP}-variant-control`]);
+      // Routing again changes nothing: no write to the HTTPRoute or the variant Services.
+      const plan = abPlan('gateway-api', 'v1.25.0');
+      const before = sb.audit().filter((w) => w.code < 300).length;
+      const again = await createKubeReleaseOps(sb.kubeconfigYaml(), plan, { pollMs: 50 }).routeExperiment!({
+        variants: [
+          { name: 'control', version: 'stable', weight: 50 },
+          { name: 'treatment', version: 'v1.25.0', weight: 50 },
+        ],
+        cohort: { header: 'x-user-segment', regex: 'free|basic' },
+        pins: [{ match: { header: 'x-user-segment', exact: 'premium' }, variant: 'treatment' }],
+        defaultVariant: 'control',
+        stickyHeader: 'x-user-id',
+      });
+      expect(sb.audit().filter((w) => w.code < 300)).toHaveLength(before);
+      expect(again.weights).toEqual({ control: 50, treatment: 50 });
+      expect(writesTo(sb, 'services', `${APP}-variant-treatment`).map((w) => w.verb)).toEqual(['create']);
+      expect(handle.getSnapshot().traffic.source).toMatch(/^HTTPRoute platform-production\/workflow-engine/);
+      expect(handle.getSnapshot().traffic.actual).toEqual({ control: 50, treatment: 50 });
+      // The user is told the gateway does not keep x-user-id on one variant.
+      const note = handle.getSnapshot().decisions.find((d) => d.summary.startsWith('Routing the A/B test'));
+      expect(note?.summary).toMatch(/Stickiness on x-user-id is not enforced by the gateway-api router/);
+
+      // free 50 % and basic 30 % split 50/50, premium 20 % pinned: the treatment serves 60 % of requests.
+      const end = Date.now() + 10_000;
+      while (Date.now() < end && !(served(sb, 'v1.25.0', 20) > 0 && served(sb, 'v1.24.0', 20) > 0))
+        await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 600));
+      const share = served(sb, 'v1.25.0', 20) / (served(sb, 'v1.25.0', 20) + served(sb, 'v1.24.0', 20));
+      expect(share).toBeGreaterThan(0.5);
+      expect(share).toBeLessThan(0.7);
+
+      // The sandbox evaluates no conversion PromQL, so the test is undecided at its end and waits for a person.
+      const paused = await until(handle, (s) => s.status === 'paused');
+      expect(paused.pause?.cause).toBe('experiment-result');
+      const guardSamples = paused.samples.filter((s) => s.source === 'guardrail' && s.group === 'treatment');
+      expect(guardSamples.some((s) => s.outcome === 'success')).toBe(true);
+      handle.send({ type: 'PROMOTE', reason: 'looks good' });
+      const outcome = await handle.done;
+      expect(outcome.kind, outcome.reason).toBe('completed');
+
+      const after = (await readHttpRoute(sb)).spec?.rules ?? [];
+      expect(after).toHaveLength(1);
+      expect(after[0]?.backendRefs?.map((b) => [b.name, b.weight])).toEqual([
+        [`${APP}-stable`, 100],
+        [`${APP}-canary`, 0],
+      ]);
+      await trafficEndsOn(sb, 'v1.25.0', 'v1.24.0');
+    } finally {
+      await closeSoon(sb);
+    }
+  }, 60_000);
+
+  it('stops at once when the treatment breaches its guardrail, and hands everyone back to stable', async () => {
+    const sb = await startSandbox({ speed: SPEED });
+    try {
+      await routeThroughGateway(sb);
+      const handle = await run(sb, abPlan('gateway-api', 'v1.25.1-bad'), 'gw-bad');
+      const outcome = await handle.done;
+      expect(outcome.kind, outcome.reason).toBe('aborted');
+      expect(outcome.reason).toMatch(/^Guardrail error-rate breached: 0\.0\d+ > 0\.02 for variant treatment/);
+      const evidence = outcome.snapshot.decisions.find((d) => d.cause === 'guardrail')?.evidence[0];
+      expect(evidence?.query).toContain('version="v1.25.1-bad"');
+      const rules = (await readHttpRoute(sb)).spec?.rules ?? [];
+      expect(rules.some((r) => r.matches?.some((m) => m.headers?.length))).toBe(false);
+      expect(rules[0]?.backendRefs?.find((b) => b.name === `${APP}-stable`)?.weight).toBe(100);
+      await trafficEndsOn(sb, 'v1.24.0', 'v1.25.1-bad');
+    } finally {
+      await closeSoon(sb);
+    }
+  }, 60_000);
+});
+
+describe('A/B stickiness under istio, against the sandbox', () => {
+  it('hashes x-user-id to a pod in each variant subset and leaves the other subsets alone', async () => {
+    const sb = await startSandbox({ speed: SPEED });
+    try {
+      const handle = await run(sb, abPlan('istio', 'v1.25.0'), 'istio-sticky');
+      await until(handle, (s) => s.phase.includes('running'));
+      const dr = (await api(sb).getNamespacedCustomObject({
+        group: 'networking.istio.io',
+        version: 'v1beta1',
+        namespace: NS,
+        plural: 'destinationrules',
+        name: APP,
+      })) as DestinationRule & { spec: { trafficPolicy?: { loadBalancer?: unknown } } };
+      const subset = (name: string) => dr.spec?.subsets?.find((s) => s.name === name);
+      for (const variant of ['variant-control', 'variant-treatment'])
+        expect(subset(variant)?.trafficPolicy?.loadBalancer).toEqual({
+          consistentHash: { httpHeaderName: 'x-user-id' },
+        });
+      expect(subset('stable')?.trafficPolicy).toEqual({ connectionPool: { tcp: { maxConnections: 100 } } });
+      expect(dr.spec.trafficPolicy?.loadBalancer).toEqual({ simple: 'LEAST_REQUEST' });
+      const note = handle.getSnapshot().decisions.find((d) => d.summary.startsWith('Routing the A/B test'));
+      expect(note?.summary).toMatch(/Sticky on x-user-id: DestinationRule .* hashes it/);
+      expect(note?.summary).toMatch(/not held to one variant/);
+      handle.send({ type: 'ABORT', reason: 'enough' });
+      expect((await handle.done).kind).toBe('aborted');
+    } finally {
+      await closeSoon(sb);
+    }
+  }, 60_000);
+});
