@@ -1,8 +1,10 @@
 import { useState } from 'react';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { Busy } from '../components/Busy.tsx';
+import { CommandsDialog } from '../components/release/CommandsDialog.tsx';
 import { CurrentRelease } from '../components/release/CurrentRelease.tsx';
 import { FaultPanel } from '../components/release/FaultPanel.tsx';
+import { SleepNotices } from '../components/release/SleepNotices.tsx';
 import { useConnections } from '../store/connections.store.ts';
 import { usePlan } from '../store/plan.store.ts';
 import { askNotificationPermission, useRelease } from '../store/release.store.ts';
@@ -74,7 +76,9 @@ export function RehearseScreen() {
         </section>
         <FaultPanel planText={text} />
       </div>
+      <SleepNotices mode="rehearse" />
       <CurrentRelease mode="rehearse" />
+      <CommandsDialog mode="rehearse" />
     </div>
   );
 }

@@ -1,6 +1,8 @@
 import { Busy } from '../components/Busy.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
+import { CommandsDialog } from '../components/release/CommandsDialog.tsx';
 import { CurrentRelease } from '../components/release/CurrentRelease.tsx';
+import { SleepNotices } from '../components/release/SleepNotices.tsx';
 import { useConnections } from '../store/connections.store.ts';
 import { usePlan } from '../store/plan.store.ts';
 import { askNotificationPermission, useRelease } from '../store/release.store.ts';
@@ -46,7 +48,9 @@ export function RunScreen() {
         {starting.run && <Busy label="Connecting and starting the release…" />}
         {startError.run && <ErrorNote error={startError.run} />}
       </section>
+      <SleepNotices mode="run" />
       <CurrentRelease mode="run" />
+      <CommandsDialog mode="run" />
     </div>
   );
 }

@@ -1,6 +1,8 @@
 import { create } from 'zustand';
 import type { EventPayload, HealthPoint, SandboxFault } from '../../src-shared/bridge/contract.ts';
 import type { BridgeError } from '../../src-shared/bridge/errors.ts';
+import { parsePlan } from '../../src-shared/plan/plan.parse.ts';
+import { planCommands, type PlanCommand } from '../../src-shared/plan/plan-commands.ts';
 import type { OperatorEventType, ReleaseSnapshot } from '../../src-shared/release/release.schema.ts';
 import { api } from '../bridge/api.ts';
 import { useUi, type Toast } from './ui.store.ts';
@@ -14,6 +16,19 @@ export interface ReleaseMeta {
   /** The plan text it was started with (threshold lines, analysis conditions). */
   planText: string;
 }
+
+export type StartInput = { context: string; text: string; speed: number; stepThrough: boolean };
+
+/** A start held back until the user confirms the commands the plan runs. */
+export interface PendingCommands {
+  mode: Mode;
+  input: StartInput;
+  commands: PlanCommand[];
+  digest: string;
+}
+
+/** A notice main sent about one release (e.g. what happened while the computer slept). */
+export type ReleaseNotice = EventPayload<'release:notice'> & { receivedAtMs: number };
 
 /** The answer to the last operator control, shown beside the controls. */
 export interface ControlOutcome {
@@ -32,11 +47,22 @@ export interface ReleaseState {
   startError: Record<Mode, BridgeError | null>;
   control: { busy: boolean; error: BridgeError | null; outcome: ControlOutcome | null };
   fault: { busy: boolean; error: BridgeError | null; message: string | null };
+  /** A start waiting for the user to confirm the plan's commands; null when none is. */
+  pendingCommands: PendingCommands | null;
+  /** Digests of command lists the user confirmed in this session (never stored). */
+  confirmedDigests: string[];
+  /** Notices per release id, oldest first. */
+  notices: Record<string, ReleaseNotice[]>;
 
-  start(
-    mode: Mode,
-    input: { context: string; text: string; speed: number; stepThrough: boolean },
-  ): Promise<void>;
+  /**
+   * Starts a release. When the plan runs commands the user has not confirmed in this session, nothing is
+   * sent: `pendingCommands` is set and the screen asks first.
+   */
+  start(mode: Mode, input: StartInput): Promise<void>;
+  /** The user confirmed the pending commands: remembers their digest for the session and starts. */
+  confirmCommands(): Promise<void>;
+  /** The user declined the pending commands: nothing starts. */
+  cancelCommands(): void;
   send(id: string, event: OperatorEventType, reason?: string): Promise<void>;
   injectFault(fault: SandboxFault): Promise<void>;
   /** Picks up an unfinished release from the journal and shows it on Run; `abort` rolls it back instead. */
@@ -53,7 +79,7 @@ export function askNotificationPermission(): void {
 }
 
 /** Mirrors release projections and health points from main; sends operator events back. */
-export const useRelease = create<ReleaseState>((set) => ({
+export const useRelease = create<ReleaseState>((set, get) => ({
   snapshots: {},
   health: {},
   meta: {},
@@ -62,13 +88,27 @@ export const useRelease = create<ReleaseState>((set) => ({
   startError: { rehearse: null, run: null },
   control: { busy: false, error: null, outcome: null },
   fault: { busy: false, error: null, message: null },
+  pendingCommands: null,
+  confirmedDigests: [],
+  notices: {},
 
   async start(mode, input) {
+    const parsed = parsePlan(input.text);
+    // An invalid plan goes to main as it is, which names its problems.
+    const { commands, digest } = parsed.ok ? planCommands(parsed.plan) : { commands: [], digest: '' };
+    if (commands.length > 0 && !get().confirmedDigests.includes(digest)) {
+      set({ pendingCommands: { mode, input, commands, digest } });
+      return;
+    }
     set((s) => ({
       starting: { ...s.starting, [mode]: true },
       startError: { ...s.startError, [mode]: null },
     }));
-    const r = await api.invoke('release:start', { mode, ...input });
+    const r = await api.invoke('release:start', {
+      mode,
+      ...input,
+      ...(digest ? { confirmedCommands: digest } : {}),
+    });
     if (!r.ok) {
       set((s) => ({
         starting: { ...s.starting, [mode]: false },
@@ -85,6 +125,20 @@ export const useRelease = create<ReleaseState>((set) => ({
       // A new rehearsal runs on a fresh sandbox: earlier faults are gone.
       ...(mode === 'rehearse' ? { fault: { busy: false, error: null, message: null } } : {}),
     }));
+  },
+
+  async confirmCommands() {
+    const pending = get().pendingCommands;
+    if (!pending) return;
+    set((s) => ({
+      pendingCommands: null,
+      confirmedDigests: [...s.confirmedDigests, pending.digest],
+    }));
+    await get().start(pending.mode, pending.input);
+  },
+
+  cancelCommands() {
+    set({ pendingCommands: null });
   },
 
   async send(id, event, reason) {
@@ -171,6 +225,12 @@ api.on('release:health', ({ id, points }) => {
 });
 
 api.on('release:notice', (notice) => {
+  useRelease.setState((s) => ({
+    notices: {
+      ...s.notices,
+      [notice.id]: [...(s.notices[notice.id] ?? []), { ...notice, receivedAtMs: Date.now() }].slice(-50),
+    },
+  }));
   useUi.getState().toast({ title: notice.title, body: notice.body, tone: TONE[notice.kind] });
   if (typeof Notification !== 'undefined' && Notification.permission === 'granted') {
     new Notification(notice.title, { body: notice.body, tag: `${notice.id}:${notice.kind}` });
