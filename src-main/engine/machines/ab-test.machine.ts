@@ -5,6 +5,7 @@ import { escapeLabelValue } from '../../../src-shared/plan/promql.ts';
 import type { Evidence, SampleRecord } from '../../../src-shared/release/release.schema.ts';
 import { twoProportionTest, type TwoProportionResult } from '../../../src-shared/stats/proportions.ts';
 import type { ExperimentRoute } from '../../ports/release.port.ts';
+import { triggerSummary, triggerWatchRegion, type TriggerWatchContext } from './analysis-run.ts';
 import type { StampedOperatorEvent } from './canary.machine.ts';
 import {
   appendSamples,
@@ -21,7 +22,6 @@ import {
   stuckWith,
   type MetricReading,
   type MetricRequest,
-  type ReleaseContextBase,
   type ReleaseInput,
 } from './release-common.ts';
 
@@ -41,7 +41,7 @@ export interface AbTestResult {
 }
 
 /** What the A/B machine remembers; all of it survives a persisted snapshot. */
-export interface AbContext extends ReleaseContextBase {
+export interface AbContext extends TriggerWatchContext {
   endAtMs: number | null;
   nextGuardAtMs: number | null;
   nextTestAtMs: number | null;
@@ -235,7 +235,8 @@ function testSentence(context: AbContext): string {
  * stable), run the two-proportion z-test on the primary metrics every hour, and at the end of `duration`
  * deploy (promote the treatment), reject (back to stable) or pause for the operator when undecided.
  * Operator events: `PROMOTE_FULL` deploys, `ABORT` rejects, `PROMOTE` decides an undecided test for the
- * treatment, `RESUME` runs an undecided test for another `duration`.
+ * treatment, `RESUME` runs an undecided test for another `duration`. The plan's `rollbackTriggers`, read for
+ * the target image's version (the treatment), are watched from the treatment's start to the end and stop the test when one fires.
  */
 export const abTestMachine = setup({
   types: { context: {} as AbContext, events: {} as StampedOperatorEvent, input: {} as ReleaseInput },
@@ -257,14 +258,16 @@ export const abTestMachine = setup({
     tests: [],
     guardBreach: null,
     stuckAt: null,
+    triggers: [],
+    firedTrigger: null,
   }),
   initial: 'live',
   states: {
     live: {
-      initial: 'starting',
+      type: 'parallel',
       on: {
         ABORT: {
-          target: '.rejecting',
+          target: '.steps.rejecting',
           actions: assign(({ context, event }) => ({
             decisions: operatorDecision(
               context,
@@ -276,7 +279,7 @@ export const abTestMachine = setup({
           })),
         },
         PROMOTE_FULL: {
-          target: '.deploying',
+          target: '.steps.deploying',
           actions: assign(({ context, event }) => ({
             decisions: operatorDecision(
               context,
@@ -289,259 +292,287 @@ export const abTestMachine = setup({
         },
       },
       states: {
-        starting: {
-          invoke: {
-            src: 'ensureCanary',
-            input: ({ context }) => {
-              const { treatment } = abVariants(context.plan);
-              const image = treatment.image ?? context.plan.target.image;
-              return {
-                args: [image, treatment.version] as [string, string],
-                why: `run the treatment ${treatment.name} (${image})`,
-              };
-            },
-            onDone: {
-              target: 'routing',
-              actions: assign(({ context, event }) => ({
-                nowMs: event.output.atMs,
-                startedAtMs: context.startedAtMs ?? event.output.atMs,
-              })),
-            },
-            onError: {
-              target: 'held',
-              actions: assign(({ context, event }) =>
-                stuckWith(context, event.error, 'starting' as const, 'starting the treatment'),
-              ),
-            },
-          },
-        },
-        routing: {
-          invoke: {
-            src: 'routeExperiment',
-            input: ({ context }) => ({
-              args: [route(context.plan)] as [ExperimentRoute],
-              why: 'route the cohort to the variants by header and weight',
-            }),
-            onDone: {
-              target: 'running',
-              actions: assign(({ context, event }) => ({
-                nowMs: event.output.atMs,
-                split: event.output.result,
-                // What the router does not do as asked (e.g. stickiness) is told, not silently dropped.
-                decisions: event.output.result.notes?.length
-                  ? engineDecision(
-                      { ...context, nowMs: event.output.atMs },
-                      'continue',
-                      'experiment-result',
-                      `Routing the A/B test: ${event.output.result.notes.join(' ')}`,
-                    )
-                  : context.decisions,
-                intended: Object.fromEntries(strategyOf(context).variants.map((v) => [v.name, v.weight])),
-                endAtMs: context.endAtMs ?? event.output.atMs + durationMs(strategyOf(context).duration),
-                nextGuardAtMs: context.nextGuardAtMs ?? event.output.atMs,
-                nextTestAtMs: context.nextTestAtMs ?? event.output.atMs + TEST_INTERVAL_MS,
-              })),
-            },
-            onError: {
-              target: 'held',
-              actions: assign(({ context, event }) =>
-                stuckWith(context, event.error, 'routing' as const, 'routing the experiment'),
-              ),
-            },
-          },
-        },
-        running: {
-          initial: 'waiting',
+        steps: {
+          initial: 'starting',
           states: {
-            waiting: {
-              entry: assign(({ context }) => ({
-                waitUntilMs: Math.min(
-                  context.nextGuardAtMs ?? Infinity,
-                  context.nextTestAtMs ?? Infinity,
-                  context.endAtMs ?? Infinity,
-                ),
-              })),
+            starting: {
               invoke: {
-                src: 'wait',
-                input: ({ context }) => ({ untilMs: context.waitUntilMs ?? 0 }),
-                onDone: { target: 'reading', actions: assign(({ event }) => ({ nowMs: event.output.atMs })) },
-              },
-            },
-            reading: {
-              invoke: {
-                src: 'readMetrics',
-                input: ({ context }) => ({ requests: dueAbReads(context, context.nowMs ?? 0) }),
+                src: 'ensureCanary',
+                input: ({ context }) => {
+                  const { treatment } = abVariants(context.plan);
+                  const image = treatment.image ?? context.plan.target.image;
+                  return {
+                    args: [image, treatment.version] as [string, string],
+                    why: `run the treatment ${treatment.name} (${image})`,
+                  };
+                },
                 onDone: {
-                  target: 'evaluate',
-                  actions: assign(({ context, event }) => {
-                    const now = event.output.atMs;
-                    const guardDue = (context.nextGuardAtMs ?? 0) <= (context.nowMs ?? 0);
-                    const testDue = (context.nextTestAtMs ?? 0) <= (context.nowMs ?? 0);
-                    return {
-                      ...applyAbReadings(context, event.output.readings, now),
-                      nowMs: now,
-                      nextGuardAtMs: guardDue
-                        ? (context.nextGuardAtMs ?? now) + GUARDRAIL_INTERVAL_MS
-                        : context.nextGuardAtMs,
-                      nextTestAtMs: testDue
-                        ? (context.nextTestAtMs ?? now) + TEST_INTERVAL_MS
-                        : context.nextTestAtMs,
-                    };
-                  }),
+                  target: 'routing',
+                  actions: assign(({ context, event }) => ({
+                    nowMs: event.output.atMs,
+                    startedAtMs: context.startedAtMs ?? event.output.atMs,
+                  })),
+                },
+                onError: {
+                  target: 'held',
+                  actions: assign(({ context, event }) =>
+                    stuckWith(context, event.error, 'starting' as const, 'starting the treatment'),
+                  ),
                 },
               },
             },
-            evaluate: {
-              always: [
-                {
-                  guard: ({ context }) => context.guardBreach !== null,
-                  target: '#abTest.live.rejecting',
-                  actions: assign(({ context }) => {
-                    const e = context.guardBreach as Evidence;
-                    return {
-                      decisions: engineDecision(
-                        context,
-                        'abort',
-                        'guardrail',
-                        `Guardrail ${e.metric} breached: ${e.arithmetic}; stopping the A/B test.`,
-                        [e],
-                      ),
-                    };
-                  }),
+            routing: {
+              invoke: {
+                src: 'routeExperiment',
+                input: ({ context }) => ({
+                  args: [route(context.plan)] as [ExperimentRoute],
+                  why: 'route the cohort to the variants by header and weight',
+                }),
+                onDone: {
+                  target: 'running',
+                  actions: assign(({ context, event }) => ({
+                    nowMs: event.output.atMs,
+                    split: event.output.result,
+                    // What the router does not do as asked (e.g. stickiness) is told, not silently dropped.
+                    decisions: event.output.result.notes?.length
+                      ? engineDecision(
+                          { ...context, nowMs: event.output.atMs },
+                          'continue',
+                          'experiment-result',
+                          `Routing the A/B test: ${event.output.result.notes.join(' ')}`,
+                        )
+                      : context.decisions,
+                    intended: Object.fromEntries(strategyOf(context).variants.map((v) => [v.name, v.weight])),
+                    endAtMs: context.endAtMs ?? event.output.atMs + durationMs(strategyOf(context).duration),
+                    nextGuardAtMs: context.nextGuardAtMs ?? event.output.atMs,
+                    nextTestAtMs: context.nextTestAtMs ?? event.output.atMs + TEST_INTERVAL_MS,
+                  })),
                 },
-                {
-                  guard: ({ context }) =>
-                    (context.nowMs ?? 0) >= (context.endAtMs ?? Infinity) && abVerdict(context) === 'deploy',
-                  target: '#abTest.live.deploying',
-                  actions: assign(({ context }) => ({
-                    decisions: engineDecision(
+                onError: {
+                  target: 'held',
+                  actions: assign(({ context, event }) =>
+                    stuckWith(context, event.error, 'routing' as const, 'routing the experiment'),
+                  ),
+                },
+              },
+            },
+            running: {
+              initial: 'waiting',
+              states: {
+                waiting: {
+                  entry: assign(({ context }) => ({
+                    waitUntilMs: Math.min(
+                      context.nextGuardAtMs ?? Infinity,
+                      context.nextTestAtMs ?? Infinity,
+                      context.endAtMs ?? Infinity,
+                    ),
+                  })),
+                  invoke: {
+                    src: 'wait',
+                    input: ({ context }) => ({ untilMs: context.waitUntilMs ?? 0 }),
+                    onDone: {
+                      target: 'reading',
+                      actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
+                    },
+                  },
+                },
+                reading: {
+                  invoke: {
+                    src: 'readMetrics',
+                    input: ({ context }) => ({ requests: dueAbReads(context, context.nowMs ?? 0) }),
+                    onDone: {
+                      target: 'evaluate',
+                      actions: assign(({ context, event }) => {
+                        const now = event.output.atMs;
+                        const guardDue = (context.nextGuardAtMs ?? 0) <= (context.nowMs ?? 0);
+                        const testDue = (context.nextTestAtMs ?? 0) <= (context.nowMs ?? 0);
+                        return {
+                          ...applyAbReadings(context, event.output.readings, now),
+                          nowMs: now,
+                          nextGuardAtMs: guardDue
+                            ? (context.nextGuardAtMs ?? now) + GUARDRAIL_INTERVAL_MS
+                            : context.nextGuardAtMs,
+                          nextTestAtMs: testDue
+                            ? (context.nextTestAtMs ?? now) + TEST_INTERVAL_MS
+                            : context.nextTestAtMs,
+                        };
+                      }),
+                    },
+                  },
+                },
+                evaluate: {
+                  always: [
+                    {
+                      guard: ({ context }) => context.guardBreach !== null,
+                      target: '#abTest.live.steps.rejecting',
+                      actions: assign(({ context }) => {
+                        const e = context.guardBreach as Evidence;
+                        return {
+                          decisions: engineDecision(
+                            context,
+                            'abort',
+                            'guardrail',
+                            `Guardrail ${e.metric} breached: ${e.arithmetic}; stopping the A/B test.`,
+                            [e],
+                          ),
+                        };
+                      }),
+                    },
+                    {
+                      guard: ({ context }) =>
+                        (context.nowMs ?? 0) >= (context.endAtMs ?? Infinity) &&
+                        abVerdict(context) === 'deploy',
+                      target: '#abTest.live.steps.deploying',
+                      actions: assign(({ context }) => ({
+                        decisions: engineDecision(
+                          context,
+                          'promote',
+                          'experiment-result',
+                          `The A/B test favours the treatment: ${testSentence(context)}; deploying it.`,
+                        ),
+                      })),
+                    },
+                    {
+                      guard: ({ context }) =>
+                        (context.nowMs ?? 0) >= (context.endAtMs ?? Infinity) &&
+                        abVerdict(context) === 'reject',
+                      target: '#abTest.live.steps.rejecting',
+                      actions: assign(({ context }) => ({
+                        decisions: engineDecision(
+                          context,
+                          'abort',
+                          'experiment-result',
+                          `The A/B test rejects the treatment: ${testSentence(context)}.`,
+                        ),
+                      })),
+                    },
+                    {
+                      guard: ({ context }) => (context.nowMs ?? 0) >= (context.endAtMs ?? Infinity),
+                      target: '#abTest.live.steps.undecided',
+                    },
+                    { target: 'waiting' },
+                  ],
+                },
+              },
+            },
+            undecided: {
+              entry: assign(({ context }) => {
+                const summary = `The A/B test is not conclusive after ${strategyOf(context).duration} (${testSentence(context)}); PROMOTE deploys the treatment, ABORT rejects it, RESUME runs it longer.`;
+                return {
+                  waitUntilMs: null,
+                  pause: {
+                    cause: 'experiment-result' as const,
+                    message: summary,
+                    sinceMs: context.nowMs ?? 0,
+                  },
+                  decisions: engineDecision(context, 'pause', 'experiment-result', summary),
+                };
+              }),
+              on: {
+                PROMOTE: {
+                  target: 'deploying',
+                  actions: assign(({ context, event }) => ({
+                    pause: null,
+                    decisions: operatorDecision(
                       context,
+                      event,
                       'promote',
-                      'experiment-result',
-                      `The A/B test favours the treatment: ${testSentence(context)}; deploying it.`,
+                      null,
+                      `${byOf(event)} deployed the treatment${reasonOf(event)}.`,
                     ),
                   })),
                 },
-                {
-                  guard: ({ context }) =>
-                    (context.nowMs ?? 0) >= (context.endAtMs ?? Infinity) && abVerdict(context) === 'reject',
-                  target: '#abTest.live.rejecting',
-                  actions: assign(({ context }) => ({
-                    decisions: engineDecision(
+                RESUME: {
+                  target: 'running',
+                  actions: assign(({ context, event }) => ({
+                    pause: null,
+                    endAtMs: (context.nowMs ?? 0) + durationMs(strategyOf(context).duration),
+                    decisions: operatorDecision(
                       context,
-                      'abort',
-                      'experiment-result',
-                      `The A/B test rejects the treatment: ${testSentence(context)}.`,
+                      event,
+                      'continue',
+                      null,
+                      `${byOf(event)} extended the A/B test by ${strategyOf(context).duration}${reasonOf(event)}.`,
                     ),
                   })),
                 },
-                {
-                  guard: ({ context }) => (context.nowMs ?? 0) >= (context.endAtMs ?? Infinity),
-                  target: '#abTest.live.undecided',
+              },
+            },
+            deploying: {
+              entry: assign({ waitUntilMs: null, pause: null }),
+              invoke: {
+                src: 'promoteCanary',
+                input: ({ context }) => {
+                  const image = abVariants(context.plan).treatment.image ?? context.plan.target.image;
+                  return { args: [image] as [string], why: `deploy the treatment ${image} to everyone` };
                 },
-                { target: 'waiting' },
-              ],
+                onDone: {
+                  target: '#abTest.completed',
+                  actions: assign(({ event }) => ({
+                    nowMs: event.output.atMs,
+                    finishedAtMs: event.output.atMs,
+                    split: event.output.result,
+                  })),
+                },
+                onError: {
+                  target: 'held',
+                  actions: assign(({ context, event }) =>
+                    stuckWith(context, event.error, 'deploying' as const, 'deploying the treatment'),
+                  ),
+                },
+              },
+            },
+            rejecting: {
+              entry: assign({ waitUntilMs: null, pause: null }),
+              invoke: {
+                src: 'abortCanary',
+                input: () => ({
+                  args: [] as [],
+                  why: 'send everyone back to stable and scale the treatment down',
+                }),
+                onDone: {
+                  target: '#abTest.rejected',
+                  actions: assign(({ event }) => ({
+                    nowMs: event.output.atMs,
+                    finishedAtMs: event.output.atMs,
+                    split: event.output.result,
+                  })),
+                },
+                onError: {
+                  target: 'held',
+                  actions: assign(({ context, event }) =>
+                    stuckWith(context, event.error, 'rejecting' as const, 'stopping the A/B test'),
+                  ),
+                },
+              },
+            },
+            held: {
+              on: {
+                RESUME: [
+                  { guard: ({ context }) => context.stuckAt === 'starting', target: 'starting' },
+                  { guard: ({ context }) => context.stuckAt === 'routing', target: 'routing' },
+                  { guard: ({ context }) => context.stuckAt === 'deploying', target: 'deploying' },
+                  { target: 'rejecting' },
+                ],
+              },
+              exit: assign({ pause: null, stuckAt: null }),
             },
           },
         },
-        undecided: {
-          entry: assign(({ context }) => {
-            const summary = `The A/B test is not conclusive after ${strategyOf(context).duration} (${testSentence(context)}); PROMOTE deploys the treatment, ABORT rejects it, RESUME runs it longer.`;
-            return {
-              waitUntilMs: null,
-              pause: { cause: 'experiment-result' as const, message: summary, sinceMs: context.nowMs ?? 0 },
-              decisions: engineDecision(context, 'pause', 'experiment-result', summary),
-            };
-          }),
-          on: {
-            PROMOTE: {
-              target: 'deploying',
-              actions: assign(({ context, event }) => ({
-                pause: null,
-                decisions: operatorDecision(
-                  context,
-                  event,
-                  'promote',
-                  null,
-                  `${byOf(event)} deployed the treatment${reasonOf(event)}.`,
-                ),
-              })),
-            },
-            RESUME: {
-              target: 'running',
-              actions: assign(({ context, event }) => ({
-                pause: null,
-                endAtMs: (context.nowMs ?? 0) + durationMs(strategyOf(context).duration),
-                decisions: operatorDecision(
-                  context,
-                  event,
-                  'continue',
-                  null,
-                  `${byOf(event)} extended the A/B test by ${strategyOf(context).duration}${reasonOf(event)}.`,
-                ),
-              })),
-            },
-          },
-        },
-        deploying: {
-          entry: assign({ waitUntilMs: null, pause: null }),
-          invoke: {
-            src: 'promoteCanary',
-            input: ({ context }) => {
-              const image = abVariants(context.plan).treatment.image ?? context.plan.target.image;
-              return { args: [image] as [string], why: `deploy the treatment ${image} to everyone` };
-            },
-            onDone: {
-              target: '#abTest.completed',
-              actions: assign(({ event }) => ({
-                nowMs: event.output.atMs,
-                finishedAtMs: event.output.atMs,
-                split: event.output.result,
-              })),
-            },
-            onError: {
-              target: 'held',
-              actions: assign(({ context, event }) =>
-                stuckWith(context, event.error, 'deploying' as const, 'deploying the treatment'),
+        guard: triggerWatchRegion<AbContext, StampedOperatorEvent>([
+          {
+            target: '#abTest.live.steps.rejecting',
+            decide: (context, e) => ({
+              decisions: engineDecision(
+                context,
+                'abort',
+                'rollback-trigger',
+                triggerSummary(e, 'stopping the A/B test'),
+                [e],
               ),
-            },
-          },
-        },
-        rejecting: {
-          entry: assign({ waitUntilMs: null, pause: null }),
-          invoke: {
-            src: 'abortCanary',
-            input: () => ({
-              args: [] as [],
-              why: 'send everyone back to stable and scale the treatment down',
             }),
-            onDone: {
-              target: '#abTest.rejected',
-              actions: assign(({ event }) => ({
-                nowMs: event.output.atMs,
-                finishedAtMs: event.output.atMs,
-                split: event.output.result,
-              })),
-            },
-            onError: {
-              target: 'held',
-              actions: assign(({ context, event }) =>
-                stuckWith(context, event.error, 'rejecting' as const, 'stopping the A/B test'),
-              ),
-            },
           },
-        },
-        held: {
-          on: {
-            RESUME: [
-              { guard: ({ context }) => context.stuckAt === 'starting', target: 'starting' },
-              { guard: ({ context }) => context.stuckAt === 'routing', target: 'routing' },
-              { guard: ({ context }) => context.stuckAt === 'deploying', target: 'deploying' },
-              { target: 'rejecting' },
-            ],
-          },
-          exit: assign({ pause: null, stuckAt: null }),
-        },
+        ]),
       },
     },
     completed: { type: 'final', output: { outcome: 'completed' } },

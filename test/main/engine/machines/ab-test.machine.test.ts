@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
+import type { ReleasePlanInput } from '../../../../src-shared/plan/plan.schema.ts';
 import { planFrom, statusIs as is, useHarness, type Harness } from '../runner/release-harness.ts';
 
 const harness = useHarness();
@@ -8,7 +9,7 @@ beforeEach(() => {
   h = harness.h();
 });
 
-const abPlan = () =>
+const abPlan = (overrides: Partial<ReleasePlanInput> = {}) =>
   planFrom({
     name: 'workflow-engine-ab',
     target: {
@@ -37,6 +38,7 @@ const abPlan = () =>
       guardrails: [{ metric: 'error-rate', op: '>', threshold: 0.02, severity: 'fail' }],
       duration: '2h',
     },
+    ...overrides,
   });
 
 function conversions(control: number, treatment: number): void {
@@ -82,5 +84,27 @@ describe('A/B test machine', () => {
     handle.send({ type: 'PROMOTE', reason: 'product call' });
     await h.runUntil(handle, is('completed'));
     expect(h.ops.stableImage).toContain('v1.25.0');
+  });
+});
+
+describe('A/B test rollback triggers', () => {
+  it('stops the test when the treatment crash-loops, citing the trigger', async () => {
+    conversions(1000, 1300);
+    const start = h.clock.now();
+    h.analysis.set('pod-restarts', (t) => (t - start >= 10 * 60_000 ? 5 : 0), 'v1.25.0');
+    const plan = abPlan({
+      rollbackTriggers: [{ metric: 'pod-restarts', op: '>=', threshold: 3, for: '5m' }],
+    });
+    const handle = harness.track(await startRelease({ ...h.deps, plan, releaseId: 'ab-trigger' }));
+    const end = await h.runUntil(handle, is('aborted'));
+    const abort = end.decisions.at(-1);
+    expect(abort?.cause).toBe('rollback-trigger');
+    expect(abort?.summary).toBe(
+      'Rollback trigger pod-restarts fired: 5 >= 3 over 5m; stopping the A/B test.',
+    );
+    expect(abort?.evidence[0]?.query).toContain('kube_pod_container_status_restarts_total');
+    expect((end.finishedAtMs ?? 0) - start).toBe(10 * 60_000);
+    expect(h.ops.experiment).toBeNull();
+    expect(h.ops.writesOf('promoteCanary')).toHaveLength(0);
   });
 });

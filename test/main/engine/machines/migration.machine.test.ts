@@ -71,7 +71,7 @@ describe('migration gates', () => {
     const handle = harness.track(
       await startRelease({ ...h.deps, ...confirmed(rollingPlan({ migration })), releaseId: 'mig-forward' }),
     );
-    await h.runUntil(handle, (s) => s.phase.startsWith('strategy.live.validating'));
+    await h.runUntil(handle, (s) => s.phase.startsWith('strategy.live.steps.validating'));
     handle.send({ type: 'ROLLBACK' });
     const end = await h.runUntil(handle, is('rolledBack'));
     expect(end.decisions.at(-1)?.summary).toBe('alice rolled the workload back.');
