@@ -1,6 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
-import { rollingPlan, statusIs as is, useHarness, type Harness } from '../runner/release-harness.ts';
+import { resumeRelease, startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
+import {
+  createHarness,
+  rollingPlan,
+  statusIs as is,
+  useHarness,
+  type Harness,
+} from '../runner/release-harness.ts';
 
 const harness = useHarness();
 let h: Harness;
@@ -113,5 +119,39 @@ describe('rolling rollback triggers', () => {
     const samples = end.samples.filter((s) => s.source === 'trigger');
     expect(new Set(samples.map((s) => s.metric))).toEqual(new Set(['error-rate', 'pod-restarts']));
     expect(samples.every((s) => s.outcome === 'success')).toBe(true);
+  });
+});
+
+describe('rolling rollback triggers across a restart', () => {
+  it('keeps a breach that began before the app stopped and fires on schedule after the restore', async () => {
+    const fh = await createHarness({ journal: 'file' });
+    try {
+      const start = fh.clock.now();
+      fh.analysis.set('latency-p99', 1500, 'v1.25.0');
+      const plan = rollingPlan({
+        rollbackTriggers: [{ metric: 'latency-p99', op: '>', threshold: 1000, for: '2m' }],
+      });
+      const first = await startRelease({ ...fh.deps, plan, releaseId: 'roll-restart' });
+      await fh.runUntil(first, () => fh.clock.now() >= start + 60_000);
+      await first.stop();
+
+      const resumed = await resumeRelease({ ...fh.deps, releaseId: 'roll-restart' });
+      try {
+        const end = await fh.runUntil(resumed, is('rolledBack'));
+        const rollback = end.decisions.find((d) => d.kind === 'rollback');
+        expect(rollback?.summary).toBe(
+          'Rollback trigger latency-p99 fired: 1500 > 1000 held for 120 s ≥ 2m; undoing to revision 1.',
+        );
+        // Read every 15 s from the image change: 0 s … 120 s, before and after the restart.
+        expect(rollback?.evidence[0]?.samples.map((x) => x.atMs - start)).toEqual(
+          [0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => i * 15_000),
+        );
+        expect((end.finishedAtMs ?? 0) - start).toBe(120_000);
+      } finally {
+        await resumed.stop();
+      }
+    } finally {
+      await fh.cleanup();
+    }
   });
 });
