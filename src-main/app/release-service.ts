@@ -32,10 +32,17 @@ import { createKubePreflightCluster } from '../adapters/kube/preflight-cluster.t
 import { runPreflight } from '../engine/preflight/preflight.ts';
 import type { PreflightResult } from '../../src-shared/preflight/preflight.schema.ts';
 import { renderMetricQuery } from '../../src-shared/plan/promql.ts';
-import type { Clock } from '../ports/clock.port.ts';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from '../sandbox/sandbox.ts';
 import { prometheusHealthSampler, sandboxHealthSampler, type HealthSampler } from './health-sampler.ts';
 import { renderReleaseMarkdown } from './release-report.ts';
+import {
+  createSleepAwareClock,
+  createSleepDetector,
+  type SleepAwareClock,
+  type SleepDetector,
+  type SleepGap,
+} from './sleep-detector.ts';
+import { sleepReport } from './sleep-report.ts';
 import type { EmbeddedSandbox } from './sandbox-provider.ts';
 
 /** The context name rehearsals are journaled under. */
@@ -56,6 +63,10 @@ export interface ReleaseServiceOptions {
   readonly healthIntervalMs?: number;
   /** Options for the sandboxes rehearsals start (e.g. a fixed token in tests). */
   readonly rehearsalSandbox?: Omit<SandboxOptions, 'speed'>;
+  /** Notices when the computer slept; default a detector over Date.now and performance.now, checking every 5 s. */
+  readonly sleepDetector?: SleepDetector;
+  /** Real milliseconds a release gets to act on waking before the sleep notice describes it; default 2 000. */
+  readonly wakeSettleMs?: number;
 }
 
 export interface StartInput {
@@ -72,7 +83,8 @@ interface Connection {
   /** The context the release is journaled under (`rehearsal` for rehearsals). */
   context: string;
   kubeconfig: string;
-  clock: Clock;
+  /** Counts the time the computer slept as elapsed (see `#onSleep`). */
+  clock: SleepAwareClock;
   analysis: AnalysisSource;
   sampler: HealthSampler;
   metrics?: MetricsPort;
@@ -83,6 +95,7 @@ interface LiveRelease {
   readonly plan: ReleasePlan;
   readonly context: string;
   readonly health: HealthPoint[];
+  readonly clock: SleepAwareClock;
   readonly stop: () => void;
 }
 
@@ -92,10 +105,54 @@ export class ReleaseService {
   readonly #journal: Journal;
   readonly #live = new Map<string, LiveRelease>();
   #rehearsalSandbox: SandboxHandle | null = null;
+  readonly #sleep: SleepDetector;
+  readonly #stopSleepWatch: () => void;
 
   constructor(options: ReleaseServiceOptions) {
     this.#o = options;
     this.#journal = createFileJournal({ dir: join(options.dataDir, 'journal'), user: options.user });
+    this.#sleep = options.sleepDetector ?? createSleepDetector();
+    this.#stopSleepWatch = this.#sleep.onSleep((gap) => void this.#onSleep(gap));
+    this.#sleep.start();
+  }
+
+  /**
+   * After the computer slept: each unfinished release's clock moves on by the time slept (a pause that ended
+   * meanwhile is over), then, once the release has acted on that, a `slept` notice and an audit entry say
+   * what it did.
+   */
+  async #onSleep(gap: SleepGap): Promise<void> {
+    const lives = [...this.#live.values()].filter((l) => {
+      const status = l.handle.getSnapshot().status;
+      return status === 'running' || status === 'paused';
+    });
+    const befores = lives.map((l) => l.handle.getSnapshot());
+    for (const l of lives) l.clock.credit(gap.sleptMs);
+    const wokeAt = lives.map((l) => l.clock.now());
+    await new Promise((r) => setTimeout(r, this.#o.wakeSettleMs ?? 2_000));
+    await Promise.all(
+      lives.map(async (l, i) => {
+        await l.handle.flushed().catch(() => undefined);
+        const report = sleepReport({
+          gap,
+          plan: l.plan,
+          before: befores[i] as ReleaseSnapshot,
+          after: l.handle.getSnapshot(),
+          wokeAtMs: wokeAt[i] as number,
+          rehearsal: l.context === REHEARSAL_CONTEXT,
+        });
+        this.#o.hub.emit('release:notice', {
+          id: l.handle.id,
+          kind: 'slept',
+          title: report.title,
+          body: report.body,
+        });
+        // A release that ended meanwhile has closed its journal; the notice still went out.
+        await l.handle
+          .note({ what: 'slept', why: report.body, data: report.data, who: { user: 'engine' } })
+          .catch(() => undefined);
+      }),
+    );
   }
 
   /** Starts a release (a rehearsal on a fresh sandbox at `speed`, or a run on `context`) and returns its id. */
@@ -226,7 +283,7 @@ export class ReleaseService {
       return {
         context: mode === 'rehearse' ? REHEARSAL_CONTEXT : requested,
         kubeconfig: sandbox.kubeconfigYaml(),
-        clock: sandbox.clock,
+        clock: createSleepAwareClock(sandbox.clock),
         analysis: createSandboxAnalysis({ url: sandbox.url, token: sandbox.token }),
         sampler: sandboxHealthSampler(sandbox, svc),
       };
@@ -235,7 +292,7 @@ export class ReleaseService {
     if (!this.#o.prometheusUrl && !opts.allowWithoutPrometheus)
       throw new DomainError('invalidConfig', message);
     const kubeconfig = await this.#o.kubeconfigFor(requested);
-    const clock = createScaledClock(1);
+    const clock = createSleepAwareClock(createScaledClock(1));
     if (!this.#o.prometheusUrl) {
       const analysis: AnalysisSource = {
         read: async (metric, params) => ({
@@ -367,6 +424,8 @@ export class ReleaseService {
   }
 
   async dispose(): Promise<void> {
+    this.#stopSleepWatch();
+    if (!this.#o.sleepDetector) this.#sleep.stop();
     for (const live of this.#live.values()) {
       live.stop();
       await live.handle.stop();
@@ -394,7 +453,7 @@ export class ReleaseService {
     plan: ReleasePlan,
     context: string,
     sampler: HealthSampler,
-    clock: Clock,
+    clock: SleepAwareClock,
     versions: string[],
   ): void {
     const { hub } = this.#o;
@@ -445,7 +504,7 @@ export class ReleaseService {
     void handle.done.then(() => {
       void tick().then(stop);
     });
-    this.#live.set(handle.id, { handle, plan, context, health, stop });
+    this.#live.set(handle.id, { handle, plan, context, health, clock, stop });
   }
 
   #releaseDir(id: string): string {

@@ -106,6 +106,12 @@ export interface ReleaseHandle {
   stop(): Promise<void>;
   /** Resolves when every journal write queued so far is on disk. */
   flushed(): Promise<void>;
+  /**
+   * Appends an audit entry that is not a state change (e.g. what happened while the computer slept), in
+   * order with the release's other entries. Rejects with the journal's DomainError, or `conflict` once the
+   * journal is closed.
+   */
+  note(event: AuditEventInput): Promise<void>;
 }
 
 const JOURNAL_STATUS: Record<ReleaseRunStatus, ReleaseStatus> = {
@@ -382,6 +388,13 @@ function run(
       }
     },
     flushed: () => tail.then(() => undefined),
+    note(event) {
+      if (closing)
+        return Promise.reject(
+          new DomainError('conflict', `Release ${releaseId} is no longer journaled by this run.`),
+        );
+      return enqueue(() => rj.append(event));
+    },
   };
 
   return enqueue(() => rj.append(opening)).then(() => {

@@ -1,0 +1,129 @@
+import { durationMs } from '../../src-shared/plan/duration.ts';
+import type { ReleasePlan } from '../../src-shared/plan/plan.schema.ts';
+import type { ReleaseSnapshot } from '../../src-shared/release/release.schema.ts';
+import type { SleepGap } from './sleep-detector.ts';
+
+/** What the operator is told about one release after the computer slept. */
+export interface SleepReport {
+  title: string;
+  /** Plain sentences: how long, what the release did on waking, what to check. */
+  body: string;
+  /** The facts behind the sentences, for the audit entry. */
+  data: {
+    fromMs: number;
+    toMs: number;
+    sleptMs: number;
+    before: { status: string; step: number | null; waitUntilMs: number | null };
+    after: { status: string; step: number | null };
+    /** Analysis measurements per metric that fell due during the sleep and were not taken. */
+    missedMeasurements: Record<string, number>;
+  };
+}
+
+export interface SleepReportInput {
+  gap: SleepGap;
+  plan: ReleasePlan;
+  /** The release as it was when the sleep was noticed, before its clock was moved on. */
+  before: ReleaseSnapshot;
+  /** The release a moment after its clock was moved on. */
+  after: ReleaseSnapshot;
+  /** The release clock's time once the sleep was counted, milliseconds since the Unix epoch. */
+  wokeAtMs: number;
+  /** True for a rehearsal, whose sandbox slept too. */
+  rehearsal: boolean;
+}
+
+/** A duration for a sentence: `45 s`, `30 min`, `2 h 5 min`. */
+export function spokenDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 90) return `${s} s`;
+  const min = Math.round(s / 60);
+  if (min < 90) return `${min} min`;
+  return `${Math.floor(min / 60)} h${min % 60 ? ` ${min % 60} min` : ''}`;
+}
+
+const clock = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
+
+function stepName(s: ReleaseSnapshot, index: number | null): string {
+  if (index === null) return `phase ${s.phase}`;
+  const label = s.steps[index]?.label;
+  return `step ${index + 1}${label ? ` (${label})` : ''}`;
+}
+
+/** Measurements of the current analysis step that were scheduled inside the sleep, per metric. */
+function missedMeasurements(input: SleepReportInput): Record<string, number> {
+  const { plan, before, wokeAtMs } = input;
+  if (plan.strategy.kind !== 'canary' || before.currentStep === null || before.waitUntilMs === null)
+    return {};
+  const step = plan.strategy.steps[before.currentStep];
+  if (!step || !('analysis' in step) || before.waitUntilMs > wokeAtMs) return {};
+  const out: Record<string, number> = {};
+  for (const name of step.analysis.templates) {
+    for (const m of plan.analysis.templates.find((t) => t.name === name)?.metrics ?? []) {
+      const interval = durationMs(m.interval);
+      // The next measurement was due at waitUntilMs; one more fell due every interval until waking.
+      out[`${name}/${m.name}`] = Math.floor((wokeAtMs - before.waitUntilMs) / interval) + 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * The notice and audit entry for a release after a sleep, from what the release reported before and after
+ * its clock was moved on; it states only what the snapshots and the plan show.
+ */
+export function sleepReport(input: SleepReportInput): SleepReport {
+  const { gap, before, after, wokeAtMs } = input;
+  const duration = spokenDuration(gap.sleptMs);
+  const lines: string[] = [
+    `The computer slept for ${duration}, from ${clock(gap.fromMs)} to ${clock(gap.toMs)}. ${before.planName} was ${before.status} at ${stepName(before, before.currentStep)}.`,
+  ];
+  const moved = after.currentStep !== before.currentStep || after.status !== before.status;
+  const where = `${stepName(after, after.currentStep)}${after.status !== 'running' ? `, ${after.status}` : ''}`;
+  if (before.waitUntilMs !== null && before.waitUntilMs <= wokeAtMs) {
+    const label = before.currentStep === null ? '' : (before.steps[before.currentStep]?.label ?? '');
+    const what = label.startsWith('pause') ? `The ${label.replace(/^pause /, '')} pause` : 'The wait';
+    lines.push(
+      `${what} at ${stepName(before, before.currentStep)} was due to end at ${clock(before.waitUntilMs)}, during the sleep; the sleep counts as elapsed time, so ${moved ? `the release moved on to ${where}` : `the release went on from there and is at ${where}`}.`,
+    );
+  } else if (before.waitUntilMs !== null) {
+    lines.push(
+      `The sleep counted toward the wait at ${stepName(before, before.currentStep)}, which now ends at ${clock(before.waitUntilMs)}.`,
+    );
+  } else if (moved) {
+    lines.push(`On waking the release moved on to ${where}.`);
+  }
+  const missed = missedMeasurements(input);
+  const counts = Object.entries(missed);
+  if (counts.length > 0) {
+    lines.push(
+      `Analysis measurements fell due during the sleep and were not taken (${counts.map(([k, n]) => `${k}: ${n}`).join(', ')}); nothing is filled in for them: a missing measurement counts as neither a pass nor a failure, and the analysis counts only the measurements it takes from waking on.`,
+    );
+  }
+  if (input.plan.rollbackTriggers.length > 0 && before.status === 'running')
+    lines.push(
+      'The rollback triggers were not read during the sleep, so a breach that began and ended while asleep was not seen.',
+    );
+  if (after.status === 'paused' && after.pause && after.pause.message !== before.pause?.message)
+    lines.push(`It is now paused: ${after.pause.message}`);
+  lines.push(
+    'The release engine reads the cluster afresh for each step and keeps no watch stream open, so no watch had to be restarted; Switchyard took no health samples while asleep, so the timeline has a gap there.',
+  );
+  lines.push(
+    input.rehearsal
+      ? 'This is a rehearsal: the sandbox slept too, so it served no traffic during the gap.'
+      : `Check the service's dashboards for ${clock(gap.fromMs)}–${clock(gap.toMs)}, the traffic split now, and whether anyone changed the release's objects meanwhile.`,
+  );
+  return {
+    title: `The computer slept for ${duration}`,
+    body: lines.join(' '),
+    data: {
+      fromMs: gap.fromMs,
+      toMs: gap.toMs,
+      sleptMs: gap.sleptMs,
+      before: { status: before.status, step: before.currentStep, waitUntilMs: before.waitUntilMs },
+      after: { status: after.status, step: after.currentStep },
+      missedMeasurements: missed,
+    },
+  };
+}
