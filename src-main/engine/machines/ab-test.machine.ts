@@ -20,6 +20,7 @@ import {
   sampleOf,
   strategyOutput,
   stuckWith,
+  waitInvoke,
   type MetricReading,
   type MetricRequest,
   type ReleaseInput,
@@ -367,14 +368,7 @@ export const abTestMachine = setup({
                       context.endAtMs ?? Infinity,
                     ),
                   })),
-                  invoke: {
-                    src: 'wait',
-                    input: ({ context }) => ({ untilMs: context.waitUntilMs ?? 0 }),
-                    onDone: {
-                      target: 'reading',
-                      actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
-                    },
-                  },
+                  invoke: waitInvoke<AbContext, StampedOperatorEvent>((c) => c.waitUntilMs ?? 0, 'reading'),
                 },
                 reading: {
                   invoke: {

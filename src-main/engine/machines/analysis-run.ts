@@ -5,6 +5,7 @@ import type { Evidence, SampleRecord } from '../../../src-shared/release/release
 import {
   appendSamples,
   queryParams,
+  waitInvoke,
   sampleOf,
   type ReleaseContextBase,
   type AnalysisCounter,
@@ -297,14 +298,10 @@ export function triggerWatchRegion<C extends TriggerWatchContext, E extends Even
         },
       },
       waiting: {
-        invoke: {
-          src: 'wait' as const,
-          input: ({ context }: Ctx) => ({ untilMs: Math.min(...context.triggers.map((t) => t.nextAtMs)) }),
-          onDone: {
-            target: 'reading',
-            actions: onDone<{ atMs: number }>((_c, output) => ({ nowMs: output.atMs }) as Partial<C>),
-          },
-        },
+        invoke: waitInvoke<C, E>(
+          (context) => Math.min(...context.triggers.map((t) => t.nextAtMs)),
+          'reading',
+        ),
       },
       reading: {
         invoke: {

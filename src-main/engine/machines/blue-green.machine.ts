@@ -10,6 +10,8 @@ import {
   operatorDecision,
   opActor,
   engineDecision,
+  pollState,
+  waitInvoke,
   stuckWith,
   reasonOf,
   byOf,
@@ -230,22 +232,10 @@ export const blueGreenMachine = setup({
                     { target: 'sleeping' },
                   ],
                 },
-                sleeping: {
-                  entry: assign(({ context }) => ({
-                    waitUntilMs: Math.min(
-                      (context.nowMs ?? 0) + READY_POLL_MS,
-                      context.readyDeadlineMs ?? Infinity,
-                    ),
-                  })),
-                  invoke: {
-                    src: 'wait',
-                    input: ({ context }) => ({ untilMs: context.waitUntilMs ?? 0 }),
-                    onDone: {
-                      target: 'probe',
-                      actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
-                    },
-                  },
-                },
+                sleeping: pollState<BlueGreenContext, BlueGreenEvent>(
+                  READY_POLL_MS,
+                  (context) => context.readyDeadlineMs,
+                ),
               },
             },
             warming: {
@@ -355,14 +345,7 @@ export const blueGreenMachine = setup({
             },
             settling: {
               entry: assign(({ context }) => ({ waitUntilMs: context.settleUntilMs })),
-              invoke: {
-                src: 'wait',
-                input: ({ context }) => ({ untilMs: context.settleUntilMs ?? 0 }),
-                onDone: {
-                  target: 'validating',
-                  actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
-                },
-              },
+              invoke: waitInvoke<BlueGreenContext, BlueGreenEvent>((c) => c.settleUntilMs ?? 0, 'validating'),
             },
             validating: {
               entry: assign({ waitUntilMs: null }),

@@ -28,6 +28,7 @@ import {
   pauseForError,
   pausedFor,
   reasonOf,
+  waitInvoke,
   type AnalysisCounter,
   type MetricReading,
   type ReleaseInput,
@@ -484,14 +485,10 @@ export function createCanaryMachine(count: AnalysisCounter) {
                     entry: assign(({ context }) => ({
                       waitUntilMs: context.analysis ? nextMeasurementAt(context.analysis) : null,
                     })),
-                    invoke: {
-                      src: 'wait',
-                      input: ({ context }) => ({ untilMs: nextReadAt(context, 'analysis') }),
-                      onDone: {
-                        target: 'reading',
-                        actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
-                      },
-                    },
+                    invoke: waitInvoke<CanaryContext, StampedOperatorEvent>(
+                      (c) => nextReadAt(c, 'analysis'),
+                      'reading',
+                    ),
                   },
                   reading: {
                     invoke: {
@@ -604,14 +601,10 @@ export function createCanaryMachine(count: AnalysisCounter) {
                 },
               },
               waiting: {
-                invoke: {
-                  src: 'wait',
-                  input: ({ context }) => ({ untilMs: nextReadAt(context, 'background') }),
-                  onDone: {
-                    target: 'reading',
-                    actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
-                  },
-                },
+                invoke: waitInvoke<CanaryContext, StampedOperatorEvent>(
+                  (c) => nextReadAt(c, 'background'),
+                  'reading',
+                ),
               },
               reading: {
                 invoke: {

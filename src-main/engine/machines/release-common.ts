@@ -1,4 +1,4 @@
-import { fromPromise } from 'xstate';
+import { assign, fromPromise, type DoneActorEvent, type EventObject } from 'xstate';
 import type { ComparisonOp, ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
 import type { MetricQueryParams, MetricQuerySource } from '../../../src-shared/plan/promql.ts';
 import type {
@@ -320,4 +320,45 @@ export function strategyOutput({
   const outcome =
     (event as { output?: { outcome?: StrategyOutput['outcome'] } }).output?.outcome ?? 'completed';
   return { outcome, context };
+}
+
+/**
+ * An `invoke` of the clock's `wait` actor until the time `untilOf` reads from context (milliseconds since the
+ * Unix epoch), then a transition to `target` that records the clock time in `nowMs`. The time comes from
+ * context, so a restored snapshot waits for the same moment (XState does not restore `after:` timers).
+ */
+export function waitInvoke<C extends ReleaseContextBase, E extends EventObject>(
+  untilOf: (context: C) => number,
+  target: string,
+) {
+  return {
+    src: 'wait' as const,
+    input: ({ context }: { context: C }) => ({ untilMs: untilOf(context) }),
+    onDone: {
+      target,
+      actions: assign<C, DoneActorEvent<{ atMs: number }>, undefined, E, never>(
+        ({ event }) => ({ nowMs: event.output.atMs }) as Partial<C>,
+      ),
+    },
+  };
+}
+
+/**
+ * A poll-until-deadline sleep: waits `pollMs`, or until the deadline `deadlineOf` reads from context when that
+ * comes sooner, then goes to `target`. The wake-up time is kept in `waitUntilMs`.
+ */
+export function pollState<C extends ReleaseContextBase, E extends EventObject>(
+  pollMs: number,
+  deadlineOf: (context: C) => number | null,
+  target = 'probe',
+) {
+  return {
+    entry: assign<C, E, undefined, E, never>(
+      ({ context }) =>
+        ({
+          waitUntilMs: Math.min((context.nowMs ?? 0) + pollMs, deadlineOf(context) ?? Infinity),
+        }) as Partial<C>,
+    ),
+    invoke: waitInvoke<C, E>((context) => context.waitUntilMs ?? 0, target),
+  };
 }

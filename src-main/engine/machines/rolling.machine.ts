@@ -11,6 +11,7 @@ import {
   operatorDecision,
   opActor,
   engineDecision,
+  pollState,
   stuckWith,
   reasonOf,
   type ReleaseInput,
@@ -185,22 +186,10 @@ export const rollingMachine = setup({
                     { target: 'sleeping' },
                   ],
                 },
-                sleeping: {
-                  entry: assign(({ context }) => ({
-                    waitUntilMs: Math.min(
-                      (context.nowMs ?? 0) + FOLLOW_POLL_MS,
-                      context.progressDeadlineMs ?? Infinity,
-                    ),
-                  })),
-                  invoke: {
-                    src: 'wait',
-                    input: ({ context }) => ({ untilMs: context.waitUntilMs ?? 0 }),
-                    onDone: {
-                      target: 'probe',
-                      actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
-                    },
-                  },
-                },
+                sleeping: pollState<RollingContext, RollingEvent>(
+                  FOLLOW_POLL_MS,
+                  (context) => context.progressDeadlineMs,
+                ),
               },
             },
             validating: {
