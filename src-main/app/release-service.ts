@@ -42,7 +42,7 @@ import {
   type SleepDetector,
   type SleepGap,
 } from './sleep-detector.ts';
-import { sleepReport } from './sleep-report.ts';
+import { actOnSleep } from './sleep-report.ts';
 import type { EmbeddedSandbox } from './sandbox-provider.ts';
 
 /** The context name rehearsals are journaled under. */
@@ -126,20 +126,15 @@ export class ReleaseService {
       const status = l.handle.getSnapshot().status;
       return status === 'running' || status === 'paused';
     });
-    const befores = lives.map((l) => l.handle.getSnapshot());
-    for (const l of lives) l.clock.credit(gap.sleptMs);
-    const wokeAt = lives.map((l) => l.clock.now());
-    await new Promise((r) => setTimeout(r, this.#o.wakeSettleMs ?? 2_000));
     await Promise.all(
-      lives.map(async (l, i) => {
-        await l.handle.flushed().catch(() => undefined);
-        const report = sleepReport({
+      lives.map(async (l) => {
+        const report = await actOnSleep({
           gap,
           plan: l.plan,
-          before: befores[i] as ReleaseSnapshot,
-          after: l.handle.getSnapshot(),
-          wokeAtMs: wokeAt[i] as number,
+          handle: l.handle,
+          clock: l.clock,
           rehearsal: l.context === REHEARSAL_CONTEXT,
+          settleMs: this.#o.wakeSettleMs ?? 2_000,
         });
         this.#o.hub.emit('release:notice', {
           id: l.handle.id,
@@ -147,10 +142,6 @@ export class ReleaseService {
           title: report.title,
           body: report.body,
         });
-        // A release that ended meanwhile has closed its journal; the notice still went out.
-        await l.handle
-          .note({ what: 'slept', why: report.body, data: report.data, who: { user: 'engine' } })
-          .catch(() => undefined);
       }),
     );
   }

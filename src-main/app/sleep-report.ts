@@ -1,7 +1,8 @@
 import { durationMs } from '../../src-shared/plan/duration.ts';
 import type { ReleasePlan } from '../../src-shared/plan/plan.schema.ts';
 import type { ReleaseSnapshot } from '../../src-shared/release/release.schema.ts';
-import type { SleepGap } from './sleep-detector.ts';
+import type { ReleaseHandle } from '../engine/runner/release-runner.ts';
+import type { SleepAwareClock, SleepGap } from './sleep-detector.ts';
 
 /** What the operator is told about one release after the computer slept. */
 export interface SleepReport {
@@ -126,4 +127,31 @@ export function sleepReport(input: SleepReportInput): SleepReport {
       missedMeasurements: missed,
     },
   };
+}
+
+/**
+ * What a shell does for one unfinished release after a sleep: moves its clock on by the time slept, gives it
+ * `settleMs` real milliseconds to act on that, then writes the `slept` audit entry and returns the report
+ * for the operator. Never rejects (a release whose journal closed meanwhile only misses the entry).
+ */
+export async function actOnSleep(input: {
+  gap: SleepGap;
+  plan: ReleasePlan;
+  handle: ReleaseHandle;
+  clock: SleepAwareClock;
+  rehearsal: boolean;
+  settleMs: number;
+}): Promise<SleepReport> {
+  const { handle, clock, gap } = input;
+  const before = handle.getSnapshot();
+  clock.credit(gap.sleptMs);
+  const wokeAtMs = clock.now();
+  await new Promise((r) => setTimeout(r, input.settleMs));
+  await handle.flushed().catch(() => undefined);
+  const after = handle.getSnapshot();
+  const report = sleepReport({ gap, plan: input.plan, before, after, wokeAtMs, rehearsal: input.rehearsal });
+  await handle
+    .note({ what: 'slept', why: report.body, data: report.data, who: { user: 'engine' } })
+    .catch(() => undefined);
+  return report;
 }

@@ -22,6 +22,8 @@ import { createFileJournal, defaultJournalDir } from '../../../engine/journal/fi
 import { runPreflight } from '../../../engine/preflight/preflight.ts';
 import { resumeRelease, startRelease, type ReleaseHandle } from '../../../engine/runner/release-runner.ts';
 import { createScaledClock } from '../../../engine/scaled-clock.ts';
+import { createSleepAwareClock, createSleepDetector } from '../../../app/sleep-detector.ts';
+import { actOnSleep } from '../../../app/sleep-report.ts';
 import type { Clock } from '../../../ports/clock.port.ts';
 import type { MetricsPort } from '../../../ports/metrics.port.ts';
 import type { AnalysisSource } from '../../../ports/release.port.ts';
@@ -92,6 +94,8 @@ export async function runCommand(
     });
     const who = { user: userInfo().username, context: conn.context };
     const print = printer(io, Boolean(opts.json));
+    // Time the laptop sleeps counts as elapsed: a pause that ended meanwhile is over on waking.
+    const clock = createSleepAwareClock(conn.clock);
 
     const { commands, digest } = planCommands(plan);
     // --yes confirms the commands too; they are listed so the log shows what was confirmed.
@@ -107,7 +111,7 @@ export async function runCommand(
         releaseId: opts.resume,
         ops,
         analysis,
-        clock: conn.clock,
+        clock,
         journal,
         who,
       });
@@ -127,7 +131,7 @@ export async function runCommand(
         plan,
         ops,
         analysis,
-        clock: conn.clock,
+        clock,
         journal,
         who,
       });
@@ -139,6 +143,14 @@ export async function runCommand(
       handle.send(event, event.by);
       return `${event.type} sent to release ${handle.id}.`;
     });
+    const sleep = createSleepDetector();
+    sleep.onSleep((gap) => {
+      const rehearsal = conn.sandbox !== undefined;
+      void actOnSleep({ gap, plan, handle, clock, rehearsal, settleMs: 2_000 }).then((r) =>
+        io.stdout.write(opts.json ? `${JSON.stringify({ event: 'slept', ...r })}\n` : `${r.body}\n`),
+      );
+    });
+    sleep.start();
     const onSignal = () => void handle.stop();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
@@ -148,6 +160,7 @@ export async function runCommand(
       outcome = await handle.done;
     } finally {
       unsubscribe();
+      sleep.stop();
       stopControl();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
