@@ -11,6 +11,7 @@ import {
   opActor,
   engineDecision,
   pollState,
+  leaveHeld,
   waitInvoke,
   stuckWith,
   reasonOf,
@@ -405,14 +406,7 @@ export const blueGreenMachine = setup({
                   { target: 'switching' },
                 ],
               },
-              exit: assign(({ context, event }) => ({
-                pause: null,
-                stuckAt: null,
-                decisions:
-                  event.type === 'RESUME'
-                    ? operatorDecision(context, event, 'resume', null, `${byOf(event)} resumed the release.`)
-                    : context.decisions,
-              })),
+              exit: leaveHeld<BlueGreenContext, BlueGreenEvent>(),
             },
           },
         },

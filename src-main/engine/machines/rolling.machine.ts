@@ -12,6 +12,7 @@ import {
   opActor,
   engineDecision,
   pollState,
+  leaveHeld,
   stuckWith,
   reasonOf,
   type ReleaseInput,
@@ -238,14 +239,7 @@ export const rollingMachine = setup({
                   { target: 'following' },
                 ],
               },
-              exit: assign(({ context, event }) => ({
-                pause: null,
-                stuckAt: null,
-                decisions:
-                  event.type === 'RESUME'
-                    ? operatorDecision(context, event, 'resume', null, `${byOf(event)} resumed the release.`)
-                    : context.decisions,
-              })),
+              exit: leaveHeld<RollingContext, RollingEvent>(),
             },
           },
         },
