@@ -103,8 +103,9 @@ describe('blue-green machine', () => {
     const paused = await h.runUntil(handle, is('paused'));
     expect(paused.pause?.message).toMatch(/^The cluster could not be reached while switching traffic/);
     handle.send({ type: 'RESUME' });
-    await h.runUntil(handle, is('completed'));
+    const end = await h.runUntil(handle, is('completed'));
     expect(h.ops.writesOf('switchTo')).toHaveLength(1);
+    expect(end.decisions.find((d) => d.kind === 'resume')?.summary).toBe('alice resumed the release.');
   });
 });
 
