@@ -37,7 +37,7 @@ export interface SleepDetector {
 
 /** A detector over injectable clocks; call `start()` to check on a timer, or `check()` yourself. */
 export function createSleepDetector(options: SleepDetectorOptions = {}): SleepDetector {
-  const wallNow = options.wallNow ?? Date.now;
+  const wallNow = options.wallNow ?? (() => Date.now());
   const monoNow = options.monoNow ?? (() => performance.now());
   const threshold = options.thresholdMs ?? 30_000;
   const listeners = new Set<(gap: SleepGap) => void>();

@@ -7,7 +7,7 @@ import type { SleepAwareClock, SleepGap } from './sleep-detector.ts';
 /** What the operator is told about one release after the computer slept. */
 export interface SleepReport {
   title: string;
-  /** Plain sentences: how long, what the release did on waking, what to check. */
+  /** Plain sentences, one topic a line: how long, what the release did on waking, what to check. */
   body: string;
   /** The facts behind the sentences, for the audit entry. */
   data: {
@@ -117,7 +117,7 @@ export function sleepReport(input: SleepReportInput): SleepReport {
   );
   return {
     title: `The computer slept for ${duration}`,
-    body: lines.join(' '),
+    body: lines.join('\n'),
     data: {
       fromMs: gap.fromMs,
       toMs: gap.toMs,
