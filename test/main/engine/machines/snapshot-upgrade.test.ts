@@ -1,0 +1,106 @@
+import { createActor, fromPromise } from 'xstate';
+import { describe, expect, it } from 'vitest';
+import { blueGreenMachine } from '../../../../src-main/engine/machines/blue-green.machine.ts';
+import { rollingMachine } from '../../../../src-main/engine/machines/rolling.machine.ts';
+import { upgradePersistedSnapshot } from '../../../../src-main/engine/machines/snapshot-upgrade.ts';
+import { blueGreenPlan, rollingPlan } from '../runner/release-harness.ts';
+
+type Persisted = {
+  value: unknown;
+  context: Record<string, unknown>;
+  children: Record<string, unknown>;
+};
+
+const pending = fromPromise(() => new Promise<never>(() => undefined));
+const triggers = [{ metric: 'pod-restarts' as const, op: '>=' as const, threshold: 3, for: '5m' }];
+
+/** A snapshot as the build before the trigger regions wrote it: `live.<stage>`, no trigger fields. */
+function asSavedBefore(p: Persisted, machineId: string): Persisted {
+  const old = structuredClone(p);
+  old.value = { live: (p.value as { live: { steps: unknown } }).live.steps };
+  delete old.context.triggers;
+  delete old.context.firedTrigger;
+  old.children = Object.fromEntries(
+    Object.entries(p.children).map(([id, c]) => [
+      id.replace(`${machineId}.live.steps.`, `${machineId}.live.`),
+      c,
+    ]),
+  );
+  return old;
+}
+
+const cases = [
+  {
+    name: 'rolling',
+    id: 'rolling',
+    machine: rollingMachine.provide({ actors: { setImage: pending } } as never),
+    input: { releaseId: 'r', plan: rollingPlan({ rollbackTriggers: triggers }) },
+    stage: 'setting',
+  },
+  {
+    name: 'blue-green',
+    id: 'blueGreen',
+    machine: blueGreenMachine.provide({ actors: { activeColour: pending } } as never),
+    input: { releaseId: 'b', plan: blueGreenPlan({ rollbackTriggers: triggers }) },
+    stage: 'locating',
+  },
+];
+
+describe('upgradePersistedSnapshot', () => {
+  it.each(cases)(
+    'restores a $name release saved before the trigger watch at its stage',
+    ({ id, machine, input, stage }) => {
+      const actor = createActor(machine, { input });
+      actor.start();
+      const current = actor.getPersistedSnapshot() as unknown as Persisted;
+      actor.stop();
+      const old = asSavedBefore(current, id);
+      // Not started: a started actor would report the error asynchronously.
+      const before = createActor(machine, { snapshot: old as never, input }).getSnapshot();
+      expect(before.status).toBe('error');
+      expect(String(before.error)).toMatch(/does not exist/);
+
+      const upgraded = upgradePersistedSnapshot(old);
+      expect(upgraded).toEqual(current);
+      const restored = createActor(machine, { snapshot: upgraded as never, input });
+      restored.start();
+      expect(restored.getSnapshot().value).toEqual({ live: { steps: stage, guard: 'arming' } });
+      restored.stop();
+    },
+  );
+
+  it('leaves a current snapshot, and one of another strategy, as they are', () => {
+    const actor = createActor(cases[0]!.machine, { input: cases[0]!.input });
+    actor.start();
+    const current = actor.getPersistedSnapshot();
+    actor.stop();
+    expect(upgradePersistedSnapshot(current)).toEqual(current);
+    const canaryLike = {
+      value: { running: { steps: 'next' } },
+      context: { plan: { strategy: { kind: 'canary' } } },
+    };
+    expect(upgradePersistedSnapshot(canaryLike)).toEqual(canaryLike);
+  });
+
+  it('upgrades the strategy child of a migration wrapper', () => {
+    const wrapped = {
+      value: 'strategy',
+      context: { plan: { strategy: { kind: 'rolling' } } },
+      children: {
+        strategy: {
+          src: 'strategy',
+          snapshot: {
+            value: { live: { following: 'sleeping' } },
+            context: { plan: { strategy: { kind: 'rolling' } } },
+            children: { '0.rolling.live.following.sleeping': { src: 'wait' } },
+          },
+        },
+      },
+    };
+    const inner = upgradePersistedSnapshot(wrapped).children.strategy.snapshot;
+    expect(inner.value).toEqual({ live: { steps: { following: 'sleeping' }, guard: 'arming' } });
+    expect(Object.keys(inner.children)).toEqual(['0.rolling.live.steps.following.sleeping']);
+    expect(inner.context).toMatchObject({ triggers: [], firedTrigger: null });
+    expect(wrapped.children.strategy.snapshot.value).toEqual({ live: { following: 'sleeping' } });
+  });
+});
