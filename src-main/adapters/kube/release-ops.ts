@@ -420,15 +420,18 @@ class KubeReleaseOps implements ReleaseOps {
         },
       ];
       const defaultRefs = [ref(route.defaultVariant, 100)];
-      const current = rules.filter((x) => this.isExperimentRule(x));
+      const experiment = this.experimentRules(rules);
+      const current = rules.filter((x) => experiment.has(x));
       if (sameRules(current, desired) && sameRefs(primary.backendRefs ?? [], defaultRefs)) return undefined;
       primary.backendRefs = defaultRefs;
-      next.spec = { ...next.spec, rules: [...desired, ...rules.filter((x) => !this.isExperimentRule(x))] };
+      next.spec = { ...next.spec, rules: [...desired, ...rules.filter((x) => !experiment.has(x))] };
       return next;
     });
     const hr = await this.getCustom<HTTPRoute>('httpRoute', r.httpRoute);
     const cohort = (hr?.spec?.rules ?? []).find(
-      (x) => this.isExperimentRule(x) && (x.backendRefs?.length ?? 0) === route.variants.length,
+      (x) =>
+        this.experimentRules(hr?.spec?.rules ?? []).has(x) &&
+        (x.backendRefs?.length ?? 0) === route.variants.length,
     );
     const byService = new Map(route.variants.map((v) => [this.variantService(v.name), v.name]));
     const split: TrafficSplit = {
@@ -908,11 +911,12 @@ class KubeReleaseOps implements ReleaseOps {
     const names = r.kind === 'gateway-api' ? [r.backendRefs.stable, r.backendRefs.canary] : [];
     const rules = hr.spec?.rules ?? [];
     // During an A/B test the primary rule sends everyone else to the default variant's Service.
+    const experiment = this.experimentRules(rules);
     const rule =
       rules.find((x) => (x.backendRefs ?? []).some((b) => names.includes(b.name ?? ''))) ??
       rules.find(
         (x) =>
-          !this.isExperimentRule(x) &&
+          !experiment.has(x) &&
           (x.backendRefs?.length ?? 0) > 0 &&
           (x.backendRefs ?? []).every((b) => this.isVariantService(b.name)),
       );
@@ -937,14 +941,22 @@ class KubeReleaseOps implements ReleaseOps {
     return (name ?? '').startsWith(`${this.name}-variant-`);
   }
 
-  /** A rule an A/B test added: header matches, and only variant Services as backends. */
-  private isExperimentRule(rule: GatewayRule): boolean {
-    const refs = rule.backendRefs ?? [];
-    return (
-      refs.length > 0 &&
-      refs.every((b) => this.isVariantService(b.name)) &&
-      (rule.matches ?? []).some((m) => (m.headers?.length ?? 0) > 0)
+  /**
+   * The rules an A/B test added to `rules`. Every rule whose backends are all variant Services belongs to the
+   * experiment except the primary one (everyone else → the default variant): the experiment's rules each add
+   * one header condition to the primary rule's matches, so the primary is the one with the fewest (the last of
+   * equals, as the experiment's rules are written before it).
+   */
+  private experimentRules(rules: readonly GatewayRule[]): Set<GatewayRule> {
+    const conditions = (x: GatewayRule) =>
+      Math.min(...(x.matches?.length ? x.matches : [{}]).map((m) => m.headers?.length ?? 0));
+    const variantOnly = rules.filter(
+      (x) =>
+        (x.backendRefs?.length ?? 0) > 0 && (x.backendRefs ?? []).every((b) => this.isVariantService(b.name)),
     );
+    const fewest = Math.min(...variantOnly.map(conditions));
+    const primary = variantOnly.findLast((x) => conditions(x) === fewest);
+    return new Set(variantOnly.filter((x) => x !== primary));
   }
 
   private async ownedReplicaSets(dep: V1Deployment): Promise<V1ReplicaSet[]> {
@@ -1300,8 +1312,9 @@ class KubeReleaseOps implements ReleaseOps {
         const next = structuredClone(hr);
         // An A/B test's header rules end with the release: weights go back to the primary rule alone.
         const before = next.spec?.rules ?? [];
-        const hadExperiment = before.some((x) => this.isExperimentRule(x));
-        if (next.spec?.rules) next.spec.rules = before.filter((x) => !this.isExperimentRule(x));
+        const experiment = this.experimentRules(before);
+        const hadExperiment = experiment.size > 0;
+        if (next.spec?.rules) next.spec.rules = before.filter((x) => !experiment.has(x));
         const rule = this.gatewayRule(next);
         const variantRefs = (rule.backendRefs ?? []).filter((b) => this.isVariantService(b.name));
         const refs = (rule.backendRefs = (rule.backendRefs ?? []).filter(

@@ -24,9 +24,15 @@ const ROUTERS = {
   istio: `{ kind: istio, virtualService: ${APP}, destinationRule: ${APP} }`,
 };
 
+function planOf(yaml: string): ReleasePlan {
+  const parsed = parsePlan(yaml);
+  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+  return parsed.plan;
+}
+
 /** The runbook's A/B test (free|basic split 50/50, premium pinned to treatment), shortened to 2 minutes. */
 function abPlan(router: keyof typeof ROUTERS, tag: string): ReleasePlan {
-  const parsed = parsePlan(`
+  return planOf(`
 name: e2e-ab-${router}
 target: { namespace: ${NS}, name: ${APP}, image: registry.platform.com/${APP}:${tag} }
 router: ${ROUTERS[router]}
@@ -41,8 +47,6 @@ strategy:
   guardrails: [{ metric: error-rate, op: '>', threshold: 0.02, severity: fail }]
   duration: 2m
 `);
-  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-  return parsed.plan;
 }
 
 const api = (sb: SandboxHandle) => customApi(sb);
@@ -230,4 +234,83 @@ describe('A/B stickiness under istio, against the sandbox', () => {
       await closeSoon(sb);
     }
   }, 60_000);
+});
+
+describe('A/B routes on an HTTPRoute whose rule already matches a header', () => {
+  it('keeps that condition in every rule, routes twice with one write, and restores the rule on abort', async () => {
+    const sb = await startSandbox({ speed: SPEED });
+    try {
+      const app = 'agent-manager';
+      await addHttpRoute(sb, app);
+      const route = await api(sb).getNamespacedCustomObject({
+        group: 'gateway.networking.k8s.io',
+        version: 'v1',
+        namespace: NS,
+        plural: 'httproutes',
+        name: app,
+      });
+      const body = route as HTTPRoute;
+      body.spec!.rules![0]!.matches = [{ headers: [{ name: 'x-env', value: 'prod' }] }];
+      await api(sb).replaceNamespacedCustomObject({
+        group: 'gateway.networking.k8s.io',
+        version: 'v1',
+        namespace: NS,
+        plural: 'httproutes',
+        name: app,
+        body,
+      });
+      const plan = planOf(`
+name: ab-${app}
+target: { namespace: ${NS}, name: ${app}, image: registry.platform.com/${app}:v1.25.0 }
+router: { kind: gateway-api, httpRoute: ${app}, backendRefs: { stable: ${app}-stable, canary: ${app}-canary } }
+strategy:
+  kind: ab-test
+  variants: [{ name: control, version: stable, weight: 70 }, { name: treatment, version: v1.25.0, weight: 30 }]
+  cohort: { header: x-user-segment, exact: free }
+  defaultVariant: control
+  primaryMetrics: [{ name: conversion_rate, goal: maximize, minEffect: 0.05 }]
+  duration: 1h
+`);
+      const ops = createKubeReleaseOps(sb.kubeconfigYaml(), plan, { pollMs: 50 });
+      const experiment = {
+        variants: [
+          { name: 'control', version: 'stable', weight: 70 },
+          { name: 'treatment', version: 'v1.25.0', weight: 30 },
+        ],
+        cohort: { header: 'x-user-segment', exact: 'free' },
+        pins: [],
+        defaultVariant: 'control',
+      };
+      expect((await ops.routeExperiment!(experiment)).weights).toEqual({ control: 70, treatment: 30 });
+      const read = async () =>
+        (
+          (await api(sb).getNamespacedCustomObject({
+            group: 'gateway.networking.k8s.io',
+            version: 'v1',
+            namespace: NS,
+            plural: 'httproutes',
+            name: app,
+          })) as HTTPRoute
+        ).spec?.rules ?? [];
+      const rules = await read();
+      expect(rules.map((r) => r.matches?.[0]?.headers?.map((h) => h.name))).toEqual([
+        ['x-env', 'x-user-segment'],
+        ['x-env'],
+      ]);
+      const writes = writesTo(sb, 'httproutes', app).length;
+      await ops.routeExperiment!(experiment);
+      expect(writesTo(sb, 'httproutes', app)).toHaveLength(writes);
+
+      expect((await ops.abortCanary()).weights).toEqual({ stable: 100, canary: 0 });
+      const after = await read();
+      expect(after).toHaveLength(1);
+      expect(after[0]?.matches).toEqual([{ headers: [{ name: 'x-env', value: 'prod' }] }]);
+      expect(after[0]?.backendRefs?.map((b) => [b.name, b.weight])).toEqual([
+        [`${app}-stable`, 100],
+        [`${app}-canary`, 0],
+      ]);
+    } finally {
+      await closeSoon(sb);
+    }
+  }, 30_000);
 });
