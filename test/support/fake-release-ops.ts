@@ -49,6 +49,8 @@ export class FakeReleaseOps implements ReleaseOps {
   smokeFails = false;
   /** Variant weights of the A/B route, when one is set. */
   experiment: Record<string, number> | null = null;
+  /** What the fake router reports it does not do as asked when a route has a sticky header (as gateway-api does). */
+  stickyNotes: string[] = [];
   jobFails = new Set<string>();
   private broken: ClusterErrorKind | null = null;
   private failOnce = new Map<keyof ReleaseOps, ClusterErrorKind>();
@@ -199,7 +201,8 @@ export class FakeReleaseOps implements ReleaseOps {
     const weights = Object.fromEntries(route.variants.map((v) => [v.name, v.weight]));
     if (JSON.stringify(this.experiment) !== JSON.stringify(weights))
       this.write('routeExperiment', [route], () => (this.experiment = weights));
-    return { weights, source: 'fake router' };
+    const notes = route.stickyHeader ? this.stickyNotes : [];
+    return { weights, source: 'fake router', ...(notes.length ? { notes } : {}) };
   }
   async runJob(spec: JobSpec): Promise<JobResult> {
     this.enter('runJob', [spec]);

@@ -88,6 +88,30 @@ describe('A/B test machine', () => {
   });
 });
 
+describe('A/B routing notes', () => {
+  it('tells the user what the router does not enforce, and only then', async () => {
+    conversions(1000, 1300);
+    h.ops.stickyNotes = ['Stickiness on x-user-id is not enforced by this router.'];
+    const sticky = abPlan();
+    const strategy = { ...sticky.strategy, stickyHeader: 'x-user-id' } as ReleasePlanInput['strategy'];
+    const handle = harness.track(
+      await startRelease({ ...h.deps, plan: abPlan({ strategy }), releaseId: 'ab-note' }),
+    );
+    const end = await h.runUntil(handle, is('completed'));
+    const notes = end.decisions.filter((d) => d.summary.startsWith('Routing the A/B test'));
+    expect(notes.map((d) => [d.kind, d.summary])).toEqual([
+      ['continue', 'Routing the A/B test: Stickiness on x-user-id is not enforced by this router.'],
+    ]);
+  });
+
+  it('records no note when the router does everything asked', async () => {
+    conversions(1000, 1300);
+    const handle = harness.track(await startRelease({ ...h.deps, plan: abPlan(), releaseId: 'ab-no-note' }));
+    const end = await h.runUntil(handle, is('completed'));
+    expect(end.decisions.some((d) => d.summary.startsWith('Routing the A/B test'))).toBe(false);
+  });
+});
+
 describe('A/B test rollback triggers', () => {
   it('stops the test when the treatment crash-loops, citing the trigger', async () => {
     conversions(1000, 1300);
