@@ -7,7 +7,15 @@ import {
   KubeConfig,
   PolicyV1Api,
 } from '@kubernetes/client-node';
+import {
+  ExecCredentialError,
+  installExecCredentials,
+  trackCredentialUse,
+  type CredentialUse,
+  type ExecCredentialProvider,
+} from './exec-credentials.ts';
 import { ClusterError, toClusterError } from './kube-errors.ts';
+import { applyProxyEnv } from './proxy-env.ts';
 
 /** How calls to one context behave. */
 export interface KubeClientOptions {
@@ -19,6 +27,17 @@ export interface KubeClientOptions {
   readonly readAttempts?: number;
   /** First retry delay, milliseconds; doubles per attempt with full jitter. Default 200. */
   readonly retryBaseMs?: number;
+  /**
+   * Gets each stderr line of the context's credential plugin (device codes, "opening a browser…") as it arrives,
+   * secrets removed. Every plugin line of the process also goes to `onCredentialMessages` listeners.
+   */
+  onCredentialMessage?(context: string, line: string): void;
+  /** How long a credential plugin may run before it is stopped, milliseconds. Default 60 000. */
+  readonly execTimeoutMs?: number;
+  /** Where exec credentials are cached; default the process-wide `sharedExecCredentials`. */
+  readonly execCredentials?: ExecCredentialProvider;
+  /** Environment read for HTTPS_PROXY, HTTP_PROXY and NO_PROXY. Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** The typed API groups of one context plus a guarded call helper. */
@@ -31,9 +50,15 @@ export interface KubeClient {
   readonly custom: CustomObjectsApi;
   readonly authz: AuthorizationV1Api;
   readonly policy: PolicyV1Api;
-  /** Runs a read with the deadline and jittered retries; throws `ClusterError`. */
+  /**
+   * Runs a read with the deadline and jittered retries; on a 401 to exec-plugin credentials, runs the plugin again
+   * and retries once. Throws `ClusterError`.
+   */
   read<T>(what: string, fn: () => Promise<T>): Promise<T>;
-  /** Runs a write once with the deadline; throws `ClusterError`. */
+  /**
+   * Runs a write once with the deadline (again once after a 401 to exec-plugin credentials: the server refused it
+   * before acting). Throws `ClusterError`.
+   */
   write<T>(what: string, fn: () => Promise<T>): Promise<T>;
 }
 
@@ -54,6 +79,13 @@ export function createKubeClient(kubeconfigYaml: string, options: KubeClientOpti
       'invalidConfig',
       `Context "${context}" names a cluster that is not in the kubeconfig.`,
     );
+  applyProxyEnv(kc, options.env ?? process.env);
+  const auth = installExecCredentials(kc, {
+    context,
+    ...(options.execCredentials ? { provider: options.execCredentials } : {}),
+    ...(options.execTimeoutMs !== undefined ? { timeoutMs: options.execTimeoutMs } : {}),
+    ...(options.onCredentialMessage ? { onMessage: options.onCredentialMessage.bind(options) } : {}),
+  });
   const timeoutMs = options.timeoutMs ?? 15_000;
   const attempts = Math.max(1, options.readAttempts ?? 4);
   const baseMs = options.retryBaseMs ?? 200;
@@ -75,6 +107,20 @@ export function createKubeClient(kubeconfigYaml: string, options: KubeClientOpti
     }
   }
 
+  // The plugin runs before the call's deadline starts: a sign-in may wait for the human far longer.
+  async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    await auth.prepare();
+    const use: CredentialUse = {};
+    try {
+      return await trackCredentialUse(use, () => once(what, fn));
+    } catch (error) {
+      if (!(error instanceof ClusterError && error.status === 401 && use.seq !== undefined)) throw error;
+      auth.invalidate(use.seq);
+      await auth.prepare();
+      return await once(what, fn);
+    }
+  }
+
   return {
     kc,
     context,
@@ -87,7 +133,7 @@ export function createKubeClient(kubeconfigYaml: string, options: KubeClientOpti
     async read(what, fn) {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await once(what, fn);
+          return await call(what, fn);
         } catch (error) {
           const e = error as ClusterError;
           if (attempt >= attempts || !isTransient(e)) throw e;
@@ -95,12 +141,13 @@ export function createKubeClient(kubeconfigYaml: string, options: KubeClientOpti
         }
       }
     },
-    write: once,
+    write: call,
   };
 }
 
-/** True for failures worth retrying on an idempotent call: unreachable, timeout, or a 5xx / 429 answer. */
+/** True for failures worth retrying on an idempotent call: unreachable, timeout, or a 5xx / 429 answer (never a credential plugin's failure). */
 export function isTransient(error: ClusterError): boolean {
+  if (error instanceof ExecCredentialError) return false;
   if (error.clusterKind === 'timeout') return true;
   if (error.clusterKind !== 'unreachable') return false;
   return error.status === undefined || error.status >= 500 || error.status === 429;
