@@ -237,7 +237,7 @@ describe('A/B stickiness under istio, against the sandbox', () => {
 });
 
 describe('A/B routes on an HTTPRoute whose rule already matches a header', () => {
-  it('keeps that condition in every rule, routes twice with one write, and restores the rule on abort', async () => {
+  it('keeps that condition in every rule and other rules untouched, routes twice with one write, and restores on abort', async () => {
     const sb = await startSandbox({ speed: SPEED });
     try {
       const app = 'agent-manager';
@@ -251,6 +251,12 @@ describe('A/B routes on an HTTPRoute whose rule already matches a header', () =>
       });
       const body = route as HTTPRoute;
       body.spec!.rules![0]!.matches = [{ headers: [{ name: 'x-env', value: 'prod' }] }];
+      // Someone else's rule on the same route: the release leaves it alone.
+      const admin = {
+        matches: [{ path: { type: 'PathPrefix', value: '/admin' } }],
+        backendRefs: [{ name: 'admin-console', port: 80 }],
+      };
+      body.spec!.rules!.push(admin);
       await api(sb).replaceNamespacedCustomObject({
         group: 'gateway.networking.k8s.io',
         version: 'v1',
@@ -296,14 +302,17 @@ strategy:
       expect(rules.map((r) => r.matches?.[0]?.headers?.map((h) => h.name))).toEqual([
         ['x-env', 'x-user-segment'],
         ['x-env'],
+        undefined,
       ]);
+      expect(rules[2]).toEqual(admin);
       const writes = writesTo(sb, 'httproutes', app).length;
       await ops.routeExperiment!(experiment);
       expect(writesTo(sb, 'httproutes', app)).toHaveLength(writes);
 
       expect((await ops.abortCanary()).weights).toEqual({ stable: 100, canary: 0 });
       const after = await read();
-      expect(after).toHaveLength(1);
+      expect(after).toHaveLength(2);
+      expect(after[1]).toEqual(admin);
       expect(after[0]?.matches).toEqual([{ headers: [{ name: 'x-env', value: 'prod' }] }]);
       expect(after[0]?.backendRefs?.map((b) => [b.name, b.weight])).toEqual([
         [`${app}-stable`, 100],
