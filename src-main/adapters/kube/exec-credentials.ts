@@ -54,6 +54,8 @@ export interface ExecCredential {
   readonly expiresAtMs?: number;
   /** Increases with every credential the provider obtains; pass it to `invalidate`. */
   readonly seq: number;
+  /** When the plugin printed it, epoch milliseconds. */
+  readonly obtainedAtMs: number;
 }
 
 /** One request for the credentials of a kubeconfig user. */
@@ -144,8 +146,7 @@ export class ExecCredentialProvider {
     const entry = this.entries.get(key) ?? {};
     this.entries.set(key, entry);
     const cached = entry.credential;
-    if (cached && (cached.expiresAtMs === undefined || cached.expiresAtMs - this.skewMs > this.now()))
-      return cached;
+    if (cached && this.usable(cached)) return cached;
     entry.credential = undefined;
     if (!entry.flight) {
       const flight: Flight = {
@@ -181,6 +182,14 @@ export class ExecCredentialProvider {
     } finally {
       if (request.onMessage) flight.listeners.delete(request.onMessage);
     }
+  }
+
+  // Renewed `skewMs` before expiry; but a credential that came out of the plugin that short-lived (kubelogin hands
+  // out its own cached token) is used until it expires rather than asking the plugin again for every request.
+  private usable(c: ExecCredential): boolean {
+    if (c.expiresAtMs === undefined) return true;
+    const now = this.now();
+    return now < c.expiresAtMs - this.skewMs || (now < c.expiresAtMs && now - c.obtainedAtMs < this.skewMs);
   }
 
   /**
@@ -296,7 +305,7 @@ export class ExecCredentialProvider {
         if (timedOut)
           return fail(
             'timeout',
-            `The credential plugin "${command}" of context "${request.context}" did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped.${said} If it waits for a sign-in, complete it and try again.`,
+            `The credential plugin "${command}" of context "${request.context}" did not finish within ${timeoutMs % 1000 === 0 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`} and was stopped.${said} If it waits for a sign-in, complete it and try again.`,
           );
         if (code !== 0)
           return fail(
@@ -323,6 +332,7 @@ export class ExecCredentialProvider {
           if (secret && secret.length >= 8) this.knownSecrets.add(secret);
         resolve({
           seq: ++this.seq,
+          obtainedAtMs: this.now(),
           ...(status.token ? { token: status.token } : {}),
           ...(status.clientCertificateData ? { clientCertificateData: status.clientCertificateData } : {}),
           ...(status.clientKeyData ? { clientKeyData: status.clientKeyData } : {}),
@@ -392,7 +402,7 @@ export function loginShellPath(
   if (process.platform === 'win32' || !shell) return Promise.reject(new Error('no login shell'));
   return new Promise((resolve, reject) => {
     let out = '';
-    const child = spawn(shell, ['-ilc', `printf '%s' "${START}$PATH${END}"`], {
+    const child = spawn(shell, ['-ilc', `printf '%s' "${START}\${PATH}${END}"`], {
       env,
       stdio: ['ignore', 'pipe', 'ignore'],
       detached: true,
