@@ -1,7 +1,7 @@
 import { durationMs } from '../../src-shared/plan/duration.ts';
 import type { ReleasePlan } from '../../src-shared/plan/plan.schema.ts';
 import type { ReleaseSnapshot } from '../../src-shared/release/release.schema.ts';
-import type { ReleaseHandle } from '../engine/runner/release-runner.ts';
+import type { PendingMeasurement, ReleaseHandle } from '../engine/runner/release-runner.ts';
 import type { SleepAwareClock, SleepGap } from './sleep-detector.ts';
 
 /** What the operator is told about one release after the computer slept. */
@@ -26,6 +26,8 @@ export interface SleepReportInput {
   plan: ReleasePlan;
   /** The release as it was when the sleep was noticed, before its clock was moved on. */
   before: ReleaseSnapshot;
+  /** Its analysis schedule at that moment (`ReleaseHandle.pendingMeasurements`). */
+  pending: readonly PendingMeasurement[];
   /** The release a moment after its clock was moved on. */
   after: ReleaseSnapshot;
   /** The release clock's time once the sleep was counted, milliseconds since the Unix epoch. */
@@ -51,20 +53,12 @@ function stepName(s: ReleaseSnapshot, index: number | null): string {
   return `step ${index + 1}${label ? ` (${label})` : ''}`;
 }
 
-/** Measurements of the current analysis step that were scheduled inside the sleep, per metric. */
+/** Per metric, the measurements its schedule put inside the sleep: the one due next, then one every interval until waking. */
 function missedMeasurements(input: SleepReportInput): Record<string, number> {
-  const { plan, before, wokeAtMs } = input;
-  if (plan.strategy.kind !== 'canary' || before.currentStep === null || before.waitUntilMs === null)
-    return {};
-  const step = plan.strategy.steps[before.currentStep];
-  if (!step || !('analysis' in step) || before.waitUntilMs > wokeAtMs) return {};
   const out: Record<string, number> = {};
-  for (const name of step.analysis.templates) {
-    for (const m of plan.analysis.templates.find((t) => t.name === name)?.metrics ?? []) {
-      const interval = durationMs(m.interval);
-      // The next measurement was due at waitUntilMs; one more fell due every interval until waking.
-      out[`${name}/${m.name}`] = Math.floor((wokeAtMs - before.waitUntilMs) / interval) + 1;
-    }
+  for (const m of input.pending) {
+    if (m.nextAtMs <= input.wokeAtMs)
+      out[m.key] = Math.floor((input.wokeAtMs - m.nextAtMs) / Math.max(1, m.intervalMs)) + 1;
   }
   return out;
 }
@@ -144,12 +138,21 @@ export async function actOnSleep(input: {
 }): Promise<SleepReport> {
   const { handle, clock, gap } = input;
   const before = handle.getSnapshot();
+  const pending = handle.pendingMeasurements();
   clock.credit(gap.sleptMs);
   const wokeAtMs = clock.now();
   await new Promise((r) => setTimeout(r, input.settleMs));
   await handle.flushed().catch(() => undefined);
   const after = handle.getSnapshot();
-  const report = sleepReport({ gap, plan: input.plan, before, after, wokeAtMs, rehearsal: input.rehearsal });
+  const report = sleepReport({
+    gap,
+    plan: input.plan,
+    before,
+    pending,
+    after,
+    wokeAtMs,
+    rehearsal: input.rehearsal,
+  });
   await handle
     .note({ what: 'slept', why: report.body, data: report.data, who: { user: 'engine' } })
     .catch(() => undefined);

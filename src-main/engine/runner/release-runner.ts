@@ -11,6 +11,8 @@ import {
   type ReleaseSnapshot,
 } from '../../../src-shared/release/release.schema.ts';
 import { assessMeasurements } from '../../../src-shared/stats/threshold-analysis.ts';
+import { durationMs } from '../../../src-shared/plan/duration.ts';
+import type { AnalysisRun } from '../machines/analysis-run.ts';
 import type { Clock } from '../../ports/clock.port.ts';
 import type {
   AuditActor,
@@ -81,6 +83,16 @@ export interface ResumeReleaseOptions extends ReleaseRunDeps {
   confirmedCommands?: string;
 }
 
+/** One analysis metric still being measured, and when (on the release clock) its next measurement is due. */
+export interface PendingMeasurement {
+  /** `template/metric`, e.g. `initial-canary/error-rate`. */
+  key: string;
+  /** Milliseconds since the Unix epoch on the release's clock. */
+  nextAtMs: number;
+  /** Milliseconds between two measurements of this metric. */
+  intervalMs: number;
+}
+
 /** A running release. */
 export interface ReleaseHandle {
   readonly id: string;
@@ -112,6 +124,8 @@ export interface ReleaseHandle {
    * journal is closed.
    */
   note(event: AuditEventInput): Promise<void>;
+  /** The analysis metrics (step and background analysis) waiting for their next measurement; empty when none is. */
+  pendingMeasurements(): PendingMeasurement[];
 }
 
 const JOURNAL_STATUS: Record<ReleaseRunStatus, ReleaseStatus> = {
@@ -388,6 +402,17 @@ function run(
       }
     },
     flushed: () => tail.then(() => undefined),
+    pendingMeasurements() {
+      const context = (actor as AnyActor).getSnapshot().context as
+        { analysis?: AnalysisRun | null; background?: AnalysisRun | null } | undefined;
+      return [context?.analysis, context?.background].flatMap((run) =>
+        (run?.status === 'running' ? run.metrics : []).flatMap((m) =>
+          m.nextAtMs === null
+            ? []
+            : [{ key: m.key, nextAtMs: m.nextAtMs, intervalMs: durationMs(m.metric.interval) }],
+        ),
+      );
+    },
     note(event) {
       if (closing)
         return Promise.reject(
