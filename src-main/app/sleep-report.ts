@@ -1,4 +1,3 @@
-import { durationMs } from '../../src-shared/plan/duration.ts';
 import type { ReleasePlan } from '../../src-shared/plan/plan.schema.ts';
 import type { ReleaseSnapshot } from '../../src-shared/release/release.schema.ts';
 import type { PendingMeasurement, ReleaseHandle } from '../engine/runner/release-runner.ts';
