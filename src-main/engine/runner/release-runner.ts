@@ -204,9 +204,10 @@ export async function resumeRelease(options: ResumeReleaseOptions): Promise<Rele
       `Release ${options.releaseId} was saved by a build with machine snapshot version ${String(persisted.version)}; this build reads version ${RELEASE_SNAPSHOT_VERSION}.`,
     );
   const entry = strategyFor(persisted.plan, options.count ?? assessMeasurements, persisted.machine);
-  const digest = planCommands(persisted.plan).digest;
+  const { commands, digest } = planCommands(persisted.plan);
   // The journal's own confirmation counts; a release from a build that did not record one must be confirmed now.
-  if (persisted.confirmedCommands !== digest) {
+  const confirmingNow = persisted.confirmedCommands !== digest && commands.length > 0;
+  if (confirmingNow) {
     try {
       assertCommandsConfirmed(persisted.plan, options.confirmedCommands);
     } catch (error) {
@@ -214,7 +215,10 @@ export async function resumeRelease(options: ResumeReleaseOptions): Promise<Rele
       throw error;
     }
   }
-  const notes = loaded.recovered.length > 0 ? ` ${loaded.recovered.join(' ')}` : '';
+  const confirmed = confirmingNow
+    ? ` ${options.who.user} confirmed its ${commands.length} command(s) (${digest}).`
+    : '';
+  const notes = `${loaded.recovered.length > 0 ? ` ${loaded.recovered.join(' ')}` : ''}${confirmed}`;
   return run(
     options,
     rj,

@@ -71,6 +71,14 @@ describe('commands in a plan run only after the user confirmed them', () => {
     await expect(resumeRelease({ ...h.deps, releaseId: 'bg-old' })).rejects.toMatchObject({
       kind: 'conflict',
     });
-    harness.track(await resumeRelease({ ...h.deps, releaseId: 'bg-old', confirmedCommands: digest }));
+    const resumed = harness.track(
+      await resumeRelease({ ...h.deps, releaseId: 'bg-old', confirmedCommands: digest }),
+    );
+    await resumed.flushed();
+    const audit = (await readFile(join(h.dir, 'bg-old', 'audit.jsonl'), 'utf8')).trim().split('\n');
+    const resume = audit
+      .map((l) => JSON.parse(l) as { what: string; why: string })
+      .find((e) => e.what === 'resume');
+    expect(resume?.why).toContain(`alice confirmed its 1 command(s) (${digest}).`);
   });
 });
