@@ -1,6 +1,7 @@
 import { homedir, userInfo } from 'node:os';
 import type { ContextSummary, WorkloadSummary } from '../../src-shared/bridge/contract.ts';
 import { DomainError } from '../../src-shared/bridge/errors.ts';
+import { onCredentialMessages } from '../adapters/kube/exec-credentials.ts';
 import { createKubeCluster } from '../adapters/kube/kube.adapter.ts';
 import {
   kubeconfigForContext,
@@ -54,6 +55,10 @@ export interface Engine {
 /** The composition root: wires adapters into the bridge handlers for any shell. */
 export function createEngine(options: EngineOptions): Engine {
   const hub = new EventHub();
+  // Sign-in prompts of credential plugins (device codes) from every client this process makes reach the console.
+  const stopCredentialMessages = onCredentialMessages((context, line) =>
+    hub.emit('cluster:credentialMessage', { context, line: line.slice(0, 2000) }),
+  );
   const production = options.productionPattern ?? /prod/i;
   const connections = new Map<string, Promise<ClusterPort>>();
   let merged: MergedKubeconfig | null = null;
@@ -199,6 +204,7 @@ export function createEngine(options: EngineOptions): Engine {
     async dispose() {
       feed?.stop();
       await releases.dispose();
+      stopCredentialMessages();
       await options.sandbox?.close();
     },
   };

@@ -2,6 +2,7 @@ import { ErrorNote } from '../components/ErrorNote.tsx';
 import { ContextList } from '../components/ContextList.tsx';
 import { WorkloadTable } from '../components/WorkloadTable.tsx';
 import { useConnections } from '../store/connections.store.ts';
+import { useCredentialMessages } from '../store/credential.store.ts';
 
 /** Contexts on the left, the selected context's workloads on the right. */
 export function ConnectionsScreen() {
@@ -9,10 +10,25 @@ export function ConnectionsScreen() {
   return (
     <div className="screen">
       {error && <ErrorNote error={error} />}
+      <SignInNotes />
       <div className="columns">
         <ContextList />
         <WorkloadTable />
       </div>
     </div>
   );
+}
+
+/** What credential plugins asked of the user while signing in (e.g. a device code to enter in a browser). */
+function SignInNotes() {
+  const messages = useCredentialMessages((s) => s.messages);
+  const dismiss = useCredentialMessages((s) => s.dismiss);
+  return messages.map((m) => (
+    <div key={m.context} className="note note-warn" role="status">
+      Sign-in for {m.context}: <code>{m.line}</code>{' '}
+      <button type="button" onClick={() => dismiss(m.context)}>
+        Dismiss
+      </button>
+    </div>
+  ));
 }

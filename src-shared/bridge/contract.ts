@@ -372,6 +372,8 @@ export const events = {
       error: z.string().optional(),
     })
     .strict(),
+  /** A line a context's credential plugin wrote while signing in (a device code, "opening a browser…"), secrets removed. */
+  'cluster:credentialMessage': z.object({ context: z.string(), line: z.string().max(2000) }).strict(),
 
   /** A release's projection changed (step, traffic, decision, samples). */
   'release:update': ReleaseSnapshotSchema,

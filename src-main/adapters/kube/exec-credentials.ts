@@ -211,7 +211,18 @@ export class ExecCredentialProvider {
       `$1$2${REDACTED}`,
     );
     for (const secret of this.knownSecrets) out = out.split(secret).join(REDACTED);
-    return out;
+    // A plugin may echo its token before we have seen it: mask long runs of letters and digits, except inside
+    // URLs (a sign-in link must stay usable; device codes are short).
+    return out
+      .split(/(\s+)/)
+      .map((word) =>
+        word.includes('://')
+          ? word
+          : word.replace(/[A-Za-z0-9._~+/=-]{20,}/g, (run) =>
+              /\d/.test(run) && /[A-Za-z]/.test(run) ? REDACTED : run,
+            ),
+      )
+      .join('');
   }
 
   private path(): Promise<string> {

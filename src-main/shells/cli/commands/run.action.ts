@@ -87,10 +87,13 @@ export async function runCommand(
   const conn = await connect(context as string, opts, io);
   try {
     const metrics = opts.prometheus ? createPrometheusMetrics({ url: opts.prometheus }) : undefined;
+    // A credential plugin's sign-in prompt (a device code) goes to stderr, as kubectl shows it.
+    const onCredentialMessage = (ctx: string, line: string) => io.stderr.write(`${ctx}: ${line}\n`);
     const analysis = analysisFor(conn, metrics);
     const ops = createKubeReleaseOps(conn.kubeconfigYaml, plan, {
       releaseId: opts.resume ?? plan.name,
       pollMs: 200,
+      onCredentialMessage,
     });
     const who = { user: userInfo().username, context: conn.context };
     const print = printer(io, Boolean(opts.json));
@@ -118,7 +121,7 @@ export async function runCommand(
     } else {
       const preflight = await runPreflight({
         plan,
-        cluster: createKubePreflightCluster(conn.kubeconfigYaml, plan),
+        cluster: createKubePreflightCluster(conn.kubeconfigYaml, plan, { onCredentialMessage }),
         analysis,
         ...(metrics ? { metrics } : {}),
       });

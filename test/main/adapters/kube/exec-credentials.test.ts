@@ -201,8 +201,16 @@ describe('exec credential plugins', () => {
     const api = await fakeApi();
     const deviceCode =
       'To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code ABCD1234 to authenticate.';
+    const signInLink =
+      'Open https://accounts.google.com/o/oauth2/auth?client_id=32555940559.apps.googleusercontent.com&code_challenge=Xk2mQ9vT4rL8wZ1pA7sD3fG6hJ0kN5bV in a browser';
     const kc = kubeconfig(api.url, {
-      STDERR: `${deviceCode}|debug: sending Authorization: Bearer s3cr3t-value-123|id token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl`,
+      STDERR: [
+        deviceCode,
+        'debug: sending Authorization: Bearer s3cr3t-value-123',
+        'id token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl',
+        'using cached exec-plugin-token-8f3a6c2e1d90',
+        signInLink,
+      ].join('|'),
       DELAY_MS: '300',
     });
     const lines: { context: string; line: string; at: number }[] = [];
@@ -220,6 +228,8 @@ describe('exec credential plugins', () => {
       deviceCode,
       'debug: sending Authorization: Bearer [redacted]',
       'id token [redacted]',
+      'using cached [redacted]',
+      signInLink,
     ]);
     expect(lines[0]!.context).toBe('aks-dev');
     expect(lines[0]!.at).toBeLessThan(api.state.firstAt - 200);
