@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Which preflight check produced a finding. */
-export const PreflightCheckSchema = z.enum(['query', 'access', 'dryRun', 'zeroDowntime']);
+export const PreflightCheckSchema = z.enum(['query', 'access', 'dryRun', 'zeroDowntime', 'routing']);
 export type PreflightCheck = z.infer<typeof PreflightCheckSchema>;
 
 /** `blocker`: the release must not start; `warning`: it may, at the stated risk; `info`: nothing to fix. */

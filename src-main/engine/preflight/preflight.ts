@@ -11,6 +11,7 @@ import { validatePromql } from '../../adapters/prometheus/promql-syntax.ts';
 import type { MetricsPort } from '../../ports/metrics.port.ts';
 import type { AnalysisSource } from '../../ports/release.port.ts';
 import type { AccessNeed, BudgetFacts, PreflightCluster, WorkloadFacts } from './preflight-cluster.port.ts';
+import { abRoutingWarnings } from '../machines/ab-test.machine.ts';
 
 /** What preflight runs against. */
 export interface PreflightDeps {
@@ -51,6 +52,17 @@ export async function runPreflight(deps: PreflightDeps): Promise<PreflightResult
   const passed: PreflightPass[] = [];
 
   await checkQueries(deps, findings, passed);
+
+  abRoutingWarnings(plan).forEach((warning, i) =>
+    findings.push({
+      id: `routing:ab-${i}`,
+      check: 'routing',
+      severity: 'warning',
+      title: 'Stickiness is weaker than the plan may expect',
+      explanation: warning,
+      steps: [{ index: null, label: 'route the cohort' }],
+    }),
+  );
 
   const needs = accessNeeds(plan);
   const answers = await deps.cluster.canI(needs.map((n) => n.need));

@@ -1,4 +1,5 @@
 import { createActor, type AnyActor, type AnyStateMachine } from 'xstate';
+import { upgradePersistedSnapshot } from '../machines/snapshot-upgrade.ts';
 import { DomainError } from '../../../src-shared/bridge/errors.ts';
 import { assertCommandsConfirmed, planCommands } from '../../../src-shared/plan/plan-commands.ts';
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
@@ -225,7 +226,8 @@ export async function resumeRelease(options: ResumeReleaseOptions): Promise<Rele
     entry,
     persisted.plan,
     options.releaseId,
-    persisted.xstate ?? null,
+    // Snapshots saved before blue-green, rolling and A/B watched rollback triggers have another state shape.
+    persisted.xstate ? upgradePersistedSnapshot(persisted.xstate) : null,
     digest || null,
     {
       what: 'resume',

@@ -63,6 +63,21 @@ describe('preflight on the reference scenario', () => {
     expect(f?.steps).toEqual([{ index: 3, label: 'step 4: analysis extended-canary' }]);
   });
 
+  it.each([
+    { router: 'gateway-api' as const, says: /not enforced by a gateway-api router/ },
+    { router: 'istio' as const, says: /Istio draws the weighted choice between variants per request/ },
+  ])('warns before an A/B test how far $router keeps a user on one variant', async ({ router, says }) => {
+    const plan = defaultPlan(
+      'ab-test',
+      { namespace: NS, name: 'workflow-engine', image: 'registry.platform.com/workflow-engine:v1.25.0' },
+      { router },
+    );
+    const f = (await preflight(plan)).findings.find((x) => x.check === 'routing');
+    expect(f?.severity).toBe('warning');
+    expect(f?.explanation).toMatch(says);
+    expect(f?.explanation).toContain('x-user-id');
+  });
+
   it('rejects an invalid custom query with the parser message before reading it', async () => {
     const plan = canary();
     plan.analysis.templates[0]!.metrics.push({
