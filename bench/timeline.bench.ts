@@ -9,6 +9,9 @@ import { launchBrowser } from '../test/support/browser.ts';
 /** What the bench page (src-renderer/bench/timeline-bench.tsx) leaves on its window. */
 type TimelineBenchResult = {
   points: number;
+  values: number;
+  drawnPoints: number;
+  unchanged: number;
   firstRenderMs: number;
   updateMs: number[];
   commitMs: number[];
@@ -28,6 +31,24 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+type CpuProfile = {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples?: number[];
+  timeDeltas?: number[];
+};
+
+function printProfile(profile: CpuProfile): void {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const self = new Map<string, number>();
+  (profile.samples ?? []).forEach((id, i) => {
+    const f = byId.get(id)!;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas?.[i] ?? 0) / 1000);
+  });
+  for (const [key, ms] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25))
+    console.log(`${ms.toFixed(0).padStart(7)} ms  ${key}`);
+}
+
 async function main(): Promise<void> {
   console.log('building the timeline bench page…');
   await build({
@@ -38,6 +59,7 @@ async function main(): Promise<void> {
     build: {
       outDir: out,
       emptyOutDir: true,
+      minify: !process.env.PROFILE,
       rollupOptions: { input: join(root, 'src-renderer', 'bench', 'timeline.html') },
     },
   });
@@ -55,6 +77,10 @@ async function main(): Promise<void> {
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // PROFILE=1 prints where the page's main thread spent its time (self time by function).
+    const cdp = process.env.PROFILE ? await page.context().newCDPSession(page) : null;
+    await cdp?.send('Profiler.enable');
+    await cdp?.send('Profiler.start');
     await page.goto(
       `http://127.0.0.1:${port}/bench/timeline.html${process.env.MAX ? `?max=${process.env.MAX}` : ''}`,
     );
@@ -62,23 +88,30 @@ async function main(): Promise<void> {
       timeout: 120_000,
     });
     const result = await page.evaluate(() => (globalThis as BenchGlobal).__benchResult!);
+    if (cdp) printProfile((await cdp.send('Profiler.stop')).profile);
     if ('error' in result) throw new Error(result.error);
     const first = Math.round(result.firstRenderMs);
     const median = Math.round(percentile(result.updateMs, 50));
     const p95 = Math.round(percentile(result.updateMs, 95));
-    console.log(`health points: ${result.points} (24 h × 1 s × 2 versions, 4 series each)`);
+    console.log(
+      `full data: ${result.values} values at first render (24 h × 1 s × 4 series × 2 versions), ${result.points} health points after the updates`,
+    );
+    console.log(`drawn: ${result.drawnPoints} points over all lines`);
+    if (result.unchanged > 0) throw new Error(`${result.unchanged} updates did not redraw every line`);
     console.log(`first render: ${first} ms (target ≤ ${TARGET_FIRST_RENDER_MS} ms)`);
     console.log(
       `live update: median ${median} ms, p95 ${p95} ms over ${result.updateMs.length} updates (target ≤ ${TARGET_UPDATE_MS} ms)`,
     );
-    console.log(`split and downsample of the full data alone: ${Math.round(result.computeMs)} ms`);
+    console.log(`ingest and downsample of the full data alone: ${Math.round(result.computeMs)} ms`);
     console.log(
-      `  of which React render and commit: median ${Math.round(percentile(result.commitMs, 50))} ms`,
+      `  of which the synchronous React render and commit: median ${Math.round(percentile(result.commitMs, 50))} ms`,
     );
     console.log(
       JSON.stringify({
         bench: 'timeline',
         points: result.points,
+        values: result.values,
+        drawn_points: result.drawnPoints,
         first_render_ms: first,
         update_median_ms: median,
         update_p95_ms: p95,

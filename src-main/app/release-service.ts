@@ -363,6 +363,8 @@ export class ReleaseService {
   async get(id: string): Promise<{
     snapshot: ReleaseSnapshot | null;
     health: HealthPoint[];
+    /** The plan as JSON text (which the plan parser reads as YAML), secrets redacted; null when none is stored. */
+    planText: string | null;
     audit: AuditEntry[];
     integrity: string;
   }> {
@@ -379,9 +381,11 @@ export class ReleaseService {
       ? `The audit log's ${verification.entries} entries are intact.`
       : `The audit log is broken at line ${verification.line}: ${verification.problem}`;
     const live = this.#live.get(id);
+    const plan = live ? live.plan : this.#storedPlan(id);
     return {
       snapshot: live ? live.handle.getSnapshot() : this.#storedSnapshot(dir),
       health: live ? [...live.health] : this.#storedHealth(id),
+      planText: plan ? JSON.stringify(redactSecrets(plan), null, 2) : null,
       audit,
       integrity,
     };

@@ -8,17 +8,25 @@ import '../styles.css';
 
 /** Figures the bench page leaves on `window.__benchResult` for bench/timeline.bench.ts. */
 export interface TimelineBenchResult {
+  /** Health points fed (one per version per second), each with the 4 series' values. */
   points: number;
+  /** Values in the full data at first render (points × 4 series). */
+  values: number;
+  /** Points drawn over all lines at first render (from the SVG paths). */
+  drawnPoints: number;
+  /** Updates after which some line's path had not changed (should be 0). */
+  unchanged: number;
   firstRenderMs: number;
   updateMs: number[];
   /** The synchronous React render and commit part of each update (ms). */
   commitMs: number[];
-  /** Splitting and downsampling the full data once, outside React (ms). */
+  /** Ingesting and downsampling the full data once, outside React (ms). */
   computeMs: number;
 }
 
 const SECONDS = 24 * 3600;
 const START = Date.UTC(2026, 0, 1);
+const UPDATES = 30;
 
 function makePoints(): HealthPoint[] {
   const out: HealthPoint[] = [];
@@ -71,18 +79,46 @@ function frame(): Promise<void> {
   return new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
 }
 
-/** Waits until every line of the four charts is drawn. */
+const LINES = 8; // 2 versions × (error rate, p95, p99, request rate)
+
+function paths(): string[] {
+  return [...document.querySelectorAll('.timeline figure.chart .recharts-line-curve')].map(
+    (p) => p.getAttribute('d') ?? '',
+  );
+}
+
+/** Waits until every line of the charts is drawn and painted (the task after the next animation frame). */
 async function drawn(): Promise<void> {
-  for (;;) {
-    const lines = document.querySelectorAll('.recharts-line-curve[d]');
-    if (lines.length >= 8) return; // 2 versions × (error rate, p95, p99, request rate)
+  while (paths().filter((d) => d !== '').length < LINES) await frame();
+  await frame();
+}
+
+/**
+ * Waits until the timeline has committed the sample at `atMs` and every line's path was redrawn (the x axis
+ * grows with each sample, so each path changes), then until the browser painted it.
+ * @returns whether every path changed within 20 frames.
+ */
+async function redrawn(atMs: number, before: string[]): Promise<boolean> {
+  const section = document.querySelector('.timeline')!;
+  for (let i = 0; i < 20; i++) {
+    const now = paths();
+    if (
+      section.getAttribute('data-drawn-to') === String(atMs) &&
+      now.length >= LINES &&
+      now.every((d, j) => d !== before[j])
+    )
+      break;
     await frame();
   }
+  const now = paths();
+  await frame();
+  return now.every((d, j) => d !== before[j]);
 }
 
 async function run(): Promise<TimelineBenchResult> {
   const root = createRoot(document.getElementById('root')!);
   let points = makePoints();
+  const maxPoints = Number(new URLSearchParams(location.search).get('max') ?? 800);
   const view = (p: HealthPoint[]) => (
     <HealthTimeline
       points={p}
@@ -94,30 +130,45 @@ async function run(): Promise<TimelineBenchResult> {
         { metric: 'errorRate', value: 0.02, label: 'roll back if > 0.02' },
       ]}
       nowMs={START + SECONDS * 1000}
-      maxPoints={Number(new URLSearchParams(location.search).get('max') ?? 400)}
+      maxPoints={maxPoints}
     />
   );
   const c0 = performance.now();
   const probe = createSeriesCache().update(points);
   for (const v of probe.values())
-    for (const m of HEALTH_METRICS) drawable(v, m.key, -Infinity, Infinity, 400);
+    for (const m of HEALTH_METRICS) drawable(v, m.key, -Infinity, Infinity, maxPoints);
   const computeMs = performance.now() - c0;
+  const values = [...probe.values()].reduce((n, v) => n + v.length * HEALTH_METRICS.length, 0);
   await frame();
   const t0 = performance.now();
   flushSync(() => root.render(view(points)));
   await drawn();
   const firstRenderMs = performance.now() - t0;
+  const drawnPoints = paths().reduce((n, d) => n + (d.match(/L/g)?.length ?? 0) + 1, 0);
   const updateMs: number[] = [];
   const commitMs: number[] = [];
-  for (let i = 0; i < 30; i++) {
-    points = [...points, ...pointsAt(SECONDS + i)];
+  let unchanged = 0;
+  for (let i = 0; i < UPDATES; i++) {
+    // One new live sample per series: each version's point carries its 4 series' values.
+    const next = pointsAt(SECONDS + i);
+    points = [...points, ...next];
+    const before = paths();
     const t = performance.now();
     flushSync(() => root.render(view(points)));
     commitMs.push(performance.now() - t);
-    await frame();
+    if (!(await redrawn(next[0]!.atMs, before))) unchanged++;
     updateMs.push(performance.now() - t);
   }
-  return { points: points.length, firstRenderMs, updateMs, commitMs, computeMs };
+  return {
+    points: points.length,
+    values,
+    drawnPoints,
+    firstRenderMs,
+    updateMs,
+    commitMs,
+    computeMs,
+    unchanged,
+  };
 }
 
 declare global {

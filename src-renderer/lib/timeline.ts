@@ -1,4 +1,3 @@
-import { createLTTB } from 'downsample';
 import type { HealthPoint } from '../../src-shared/bridge/contract.ts';
 import type { Decision, SampleRecord, StepView } from '../../src-shared/release/release.schema.ts';
 
@@ -18,23 +17,94 @@ export interface XY {
 }
 
 /**
- * The full points of one version, column-wise (cheap to keep for 24 h of 1-second points):
+ * The full points of one version, column-wise in typed arrays that grow by doubling (appending is
+ * amortised O(1), 24 h of 1-second points is ~3.5 MB per version). Only indices below `length` are valid:
  * `xs` are times (ms since the epoch, ascending), `values[metric][i]` the value at `xs[i]`, NaN for no data.
  */
 export interface VersionSeries {
-  xs: number[];
-  values: Record<HealthMetric, number[]>;
+  length: number;
+  xs: Float64Array;
+  values: Record<HealthMetric, Float64Array>;
+  /** Bumped when a point is inserted before the end (a late point), which invalidates the bucket caches. */
+  revision: number;
+  /** Min-max buckets per bucket width (ms), kept up to date incrementally; see `drawable`. */
+  buckets: Map<number, Buckets>;
 }
 
-const lttb = createLTTB<XY>({ x: 'x', y: 'y' });
-
-function emptySeries(): VersionSeries {
-  return { xs: [], values: { errorRate: [], p95Ms: [], p99Ms: [], rps: [] } };
+/** Per fixed time bucket (`floor(x / widthMs)`) the first sample index and, per metric, where its minimum and maximum are. */
+interface Buckets {
+  widthMs: number;
+  revision: number;
+  /** Samples folded in so far. */
+  upTo: number;
+  count: number;
+  keys: Float64Array;
+  first: Int32Array;
+  lo: Record<HealthMetric, Int32Array>;
+  hi: Record<HealthMetric, Int32Array>;
 }
 
-function insertAt(s: VersionSeries, i: number, p: HealthPoint): void {
-  s.xs.splice(i, 0, p.atMs);
-  for (const { key } of HEALTH_METRICS) s.values[key].splice(i, 0, p[key] ?? Number.NaN);
+// One formatter for every tick and tooltip: toLocaleTimeString builds a new one per call, which costs
+// more than drawing the chart when recharts formats dozens of tick candidates per render.
+const clock = new Intl.DateTimeFormat([], {
+  hour: 'numeric',
+  minute: 'numeric',
+  second: 'numeric',
+  hour12: false,
+});
+
+/** A clock time `HH:MM:SS` (local), as `formatClock` writes it, from a cached formatter. */
+export function formatTimeOfDay(ms: number): string {
+  return clock.format(ms);
+}
+
+/** Creates an empty series with room for `capacity` points. */
+export function emptySeries(capacity = 1024): VersionSeries {
+  return {
+    length: 0,
+    xs: new Float64Array(capacity),
+    values: {
+      errorRate: new Float64Array(capacity),
+      p95Ms: new Float64Array(capacity),
+      p99Ms: new Float64Array(capacity),
+      rps: new Float64Array(capacity),
+    },
+    revision: 0,
+    buckets: new Map(),
+  };
+}
+
+function grown<T extends Float64Array | Int32Array>(a: T, need: number): T {
+  if (need <= a.length) return a;
+  const b = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+function reserve(s: VersionSeries, need: number): void {
+  if (need <= s.xs.length) return;
+  s.xs = grown(s.xs, need);
+  for (const { key } of HEALTH_METRICS) s.values[key] = grown(s.values[key], need);
+}
+
+/** Appends one point to a series, or inserts it in time order when it is late. */
+export function appendPoint(s: VersionSeries, p: HealthPoint): void {
+  reserve(s, s.length + 1);
+  const n = s.length;
+  let at = n;
+  if (n > 0 && s.xs[n - 1]! > p.atMs) {
+    // Late points are rare; shift the tail to insert them where they belong.
+    at = lowerBound(s.xs, p.atMs + 1, n);
+    s.xs.copyWithin(at + 1, at, n);
+    for (const { key } of HEALTH_METRICS) s.values[key].copyWithin(at + 1, at, n);
+    s.revision++;
+  }
+  s.xs[at] = p.atMs;
+  s.values.errorRate[at] = p.errorRate ?? Number.NaN;
+  s.values.p95Ms[at] = p.p95Ms ?? Number.NaN;
+  s.values.p99Ms[at] = p.p99Ms ?? Number.NaN;
+  s.values.rps[at] = p.rps ?? Number.NaN;
+  s.length = n + 1;
 }
 
 /**
@@ -46,24 +116,31 @@ export function appendSeries(
   points: readonly HealthPoint[],
   from = 0,
 ): void {
+  if (points.length - from > 4096) {
+    // A large batch (a release opened with hours of data): size each version's columns once.
+    const counts = new Map<string, number>();
+    for (let i = from; i < points.length; i++) {
+      const v = points[i]!.version;
+      counts.set(v, (counts.get(v) ?? 0) + 1);
+    }
+    for (const [v, n] of counts) {
+      const s = into.get(v);
+      if (s) reserve(s, s.length + n);
+      else into.set(v, emptySeries(n + 1024));
+    }
+  }
+  let last: VersionSeries | undefined;
+  let lastVersion = '';
   for (let i = from; i < points.length; i++) {
     const p = points[i]!;
-    let s = into.get(p.version);
+    let s = p.version === lastVersion ? last : into.get(p.version);
     if (!s) {
       s = emptySeries();
       into.set(p.version, s);
     }
-    const n = s.xs.length;
-    if (n > 0 && s.xs[n - 1]! > p.atMs) {
-      // Late points are rare; insert them where they belong.
-      insertAt(s, lowerBound(s.xs, p.atMs + 1), p);
-      continue;
-    }
-    s.xs.push(p.atMs);
-    s.values.errorRate.push(p.errorRate ?? Number.NaN);
-    s.values.p95Ms.push(p.p95Ms ?? Number.NaN);
-    s.values.p99Ms.push(p.p99Ms ?? Number.NaN);
-    s.values.rps.push(p.rps ?? Number.NaN);
+    last = s;
+    lastVersion = p.version;
+    appendPoint(s, p);
   }
 }
 
@@ -82,9 +159,9 @@ export function seriesSpan(series: Map<string, VersionSeries>): { fromMs: number
   let fromMs = Infinity;
   let toMs = -Infinity;
   for (const s of series.values()) {
-    if (s.xs.length === 0) continue;
+    if (s.length === 0) continue;
     fromMs = Math.min(fromMs, s.xs[0]!);
-    toMs = Math.max(toMs, s.xs[s.xs.length - 1]!);
+    toMs = Math.max(toMs, s.xs[s.length - 1]!);
   }
   return fromMs === Infinity ? null : { fromMs, toMs };
 }
@@ -119,10 +196,13 @@ function clampWindow(
   return { fromMs, toMs: fromMs + width };
 }
 
-/** The index of the first time at or after `x` in ascending `xs` (binary search; `xs.length` when none). */
-export function lowerBound(xs: readonly number[], x: number): number {
+/**
+ * The index of the first time at or after `x` among the first `length` ascending times `xs`
+ * (binary search; `length` when none).
+ */
+export function lowerBound(xs: ArrayLike<number>, x: number, length = xs.length): number {
   let lo = 0;
-  let hi = xs.length;
+  let hi = length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (xs[mid]! < x) lo = mid + 1;
@@ -131,10 +211,108 @@ export function lowerBound(xs: readonly number[], x: number): number {
   return lo;
 }
 
+function emptyBuckets(widthMs: number, revision: number): Buckets {
+  const n = 64;
+  const ints = () => ({
+    errorRate: new Int32Array(n),
+    p95Ms: new Int32Array(n),
+    p99Ms: new Int32Array(n),
+    rps: new Int32Array(n),
+  });
+  return {
+    widthMs,
+    revision,
+    upTo: 0,
+    count: 0,
+    keys: new Float64Array(n),
+    first: new Int32Array(n),
+    lo: ints(),
+    hi: ints(),
+  };
+}
+
+/** Folds the samples appended since the last call into the buckets: only the last bucket changes or a new one starts. */
+function syncBuckets(s: VersionSeries, widthMs: number): Buckets {
+  let b = s.buckets.get(widthMs);
+  if (!b || b.revision !== s.revision) {
+    b = emptyBuckets(widthMs, s.revision);
+    s.buckets.set(widthMs, b);
+  }
+  const { xs, length } = s;
+  const from = b.upTo;
+  if (from === length) return b;
+  // The last bucket is folded again from its first sample, so its extremes stay right.
+  const firstNew = b.count;
+  let k = b.count - 1;
+  let lastKey = k >= 0 ? b.keys[k]! : Number.NaN;
+  for (let i = from; i < length; i++) {
+    const key = Math.floor(xs[i]! / widthMs);
+    if (key === lastKey) continue;
+    k++;
+    if (k >= b.keys.length) {
+      b.keys = grown(b.keys, k + 1);
+      b.first = grown(b.first, k + 1);
+      for (const { key: m } of HEALTH_METRICS) {
+        b.lo[m] = grown(b.lo[m], k + 1);
+        b.hi[m] = grown(b.hi[m], k + 1);
+      }
+    }
+    b.keys[k] = key;
+    b.first[k] = i;
+    lastKey = key;
+  }
+  b.count = k + 1;
+  const keys = b.keys;
+  for (const { key: m } of HEALTH_METRICS) {
+    const ys = s.values[m];
+    const lo = b.lo[m];
+    const hi = b.hi[m];
+    // Resume inside the last old bucket (its extremes so far are kept) or start the new ones afresh.
+    let bucket = firstNew > 0 ? firstNew - 1 : 0;
+    let bucketKey = keys[bucket]!;
+    let l = firstNew > 0 ? lo[bucket]! : -1;
+    let h = firstNew > 0 ? hi[bucket]! : -1;
+    for (let i = from; i < length; i++) {
+      const key = Math.floor(xs[i]! / widthMs);
+      if (key !== bucketKey) {
+        lo[bucket] = l;
+        hi[bucket] = h;
+        bucket++;
+        bucketKey = key;
+        l = -1;
+        h = -1;
+      }
+      const y = ys[i]!;
+      if (y !== y) continue; // NaN: no data
+      if (l === -1 || y < ys[l]!) l = i;
+      if (h === -1 || y > ys[h]!) h = i;
+    }
+    lo[bucket] = l;
+    hi[bucket] = h;
+  }
+  b.upTo = length;
+  return b;
+}
+
+/** The bucket width (ms, a power of two of seconds) that gives at most `maxBuckets` buckets over `spanMs`. */
+export function bucketWidthMs(spanMs: number, maxBuckets: number): number {
+  const seconds = Math.max(1, spanMs / 1000 / Math.max(1, maxBuckets));
+  return 1000 * 2 ** Math.ceil(Math.log2(seconds));
+}
+
+function pushMinMax(out: XY[], xs: Float64Array, ys: Float64Array, a: number, b: number): void {
+  if (a === -1) return;
+  const first = Math.min(a, b);
+  const second = Math.max(a, b);
+  out.push({ x: xs[first]!, y: ys[first]! });
+  if (second !== first) out.push({ x: xs[second]!, y: ys[second]! });
+}
+
 /**
  * What is drawn of one metric of a series inside a time window: at most `maxPoints` points.
- * Long ranges first keep each bucket's minimum and maximum (so no spike is lost and LTTB gets a few
- * thousand points instead of 86 400), then LTTB picks the drawn points. The full series is untouched.
+ * A window with more samples is cut into fixed time buckets (aligned to the epoch, so appending a sample
+ * changes only the last one) and each bucket draws its minimum and maximum, so no spike is lost.
+ * The buckets are cached on the series per width and updated incrementally; the full series is untouched.
  */
 export function drawable(
   series: VersionSeries,
@@ -143,47 +321,66 @@ export function drawable(
   toMs: number,
   maxPoints: number,
 ): XY[] {
-  const { xs } = series;
+  const { xs, length } = series;
   const ys = series.values[metric];
-  const i0 = lowerBound(xs, fromMs);
-  const i1 = lowerBound(xs, toMs + 1);
+  const i0 = lowerBound(xs, fromMs, length);
+  const i1 = lowerBound(xs, toMs + 1, length);
   const out: XY[] = [];
   if (i1 - i0 <= maxPoints) {
     for (let i = i0; i < i1; i++) if (!Number.isNaN(ys[i]!)) out.push({ x: xs[i]!, y: ys[i]! });
     return out;
   }
-  const buckets = maxPoints * 2;
-  const size = (i1 - i0) / buckets;
-  for (let b = 0; b < buckets; b++) {
-    const start = i0 + Math.floor(b * size);
-    const end = Math.min(i1, i0 + Math.floor((b + 1) * size));
+  const spanMs = xs[i1 - 1]! - xs[i0]!;
+  const b = syncBuckets(series, bucketWidthMs(spanMs, Math.floor(maxPoints / 2)));
+  const k0 = lowerBound(b.keys, Math.floor(xs[i0]! / b.widthMs), b.count);
+  const k1 = lowerBound(b.keys, Math.floor(xs[i1 - 1]! / b.widthMs) + 1, b.count);
+  for (let k = k0; k < k1; k++) {
+    const start = b.first[k]!;
+    const end = k + 1 < b.count ? b.first[k + 1]! : length;
+    if (start >= i0 && end <= i1) {
+      pushMinMax(out, xs, ys, b.lo[metric][k]!, b.hi[metric][k]!);
+      continue;
+    }
+    // A bucket cut by the window's edge: its extremes inside the window only.
     let lo = -1;
     let hi = -1;
-    for (let i = start; i < end; i++) {
+    for (let i = Math.max(start, i0); i < Math.min(end, i1); i++) {
       const y = ys[i]!;
       if (Number.isNaN(y)) continue;
       if (lo === -1 || y < ys[lo]!) lo = i;
       if (hi === -1 || y > ys[hi]!) hi = i;
     }
-    if (lo === -1) continue;
-    const first = Math.min(lo, hi);
-    const second = Math.max(lo, hi);
-    out.push({ x: xs[first]!, y: ys[first]! });
-    if (second !== first) out.push({ x: xs[second]!, y: ys[second]! });
+    pushMinMax(out, xs, ys, lo, hi);
   }
-  return out.length <= maxPoints ? out : (lttb(out, maxPoints) as XY[]);
+  return out;
 }
 
-/** The point with data of one metric closest in time to `x`, or null when there is none. */
+/**
+ * `next`, reusing the point objects of `prev` that are unchanged, or `prev` itself when nothing changed,
+ * so a chart gets a new array only for a series whose drawn points changed.
+ */
+export function keepUnchanged(prev: readonly XY[] | undefined, next: XY[]): XY[] {
+  if (!prev) return next;
+  let same = prev.length === next.length;
+  for (let i = 0; i < next.length && i < prev.length; i++) {
+    const p = prev[i]!;
+    const n = next[i]!;
+    if (p.x === n.x && p.y === n.y) next[i] = p;
+    else same = false;
+  }
+  return same ? (prev as XY[]) : next;
+}
+
+/** The point with data of one metric closest in time to `x` (binary search), or null when there is none. */
 export function nearestPoint(series: VersionSeries, metric: HealthMetric, x: number): XY | null {
-  const { xs } = series;
+  const { xs, length } = series;
   const ys = series.values[metric];
-  const i = lowerBound(xs, x);
+  const i = lowerBound(xs, x, length);
   let after = i;
-  while (after < xs.length && Number.isNaN(ys[after]!)) after++;
+  while (after < length && Number.isNaN(ys[after]!)) after++;
   let before = i - 1;
   while (before >= 0 && Number.isNaN(ys[before]!)) before--;
-  const candidates = [before, after].filter((j) => j >= 0 && j < xs.length);
+  const candidates = [before, after].filter((j) => j >= 0 && j < length);
   if (candidates.length === 0) return null;
   const best = candidates.reduce((a, b) => (Math.abs(xs[b]! - x) < Math.abs(xs[a]! - x) ? b : a));
   return { x: xs[best]!, y: ys[best]! };

@@ -82,7 +82,7 @@ export function HistoryScreen() {
             <ReleaseLiveView
               snapshot={detail.snapshot}
               health={detail.health}
-              planText={null}
+              planText={detail.planText}
               context={null}
               readOnly
             />

@@ -342,6 +342,8 @@ export const requests = {
       .object({
         snapshot: ReleaseSnapshotSchema.nullable(),
         health: z.array(HealthPointSchema),
+        /** The plan the release ran, as plan text (JSON, which the YAML plan parser reads), secrets redacted; null when the journal holds none. */
+        planText: z.string().nullable(),
         audit: z.array(AuditLineSchema),
         /** Whether the audit log's hash chain is intact, in one sentence. */
         integrity: z.string(),

@@ -68,6 +68,12 @@ describe('rehearsing and running releases on the sandbox', () => {
     await expect
       .poll(() => page.getByRole('list', { name: 'Timeline markers' }).innerText())
       .toMatch(/abort/);
+    // The plan comes back from the journal, so History draws its thresholds like the Run screen.
+    const thresholdLabels = page.locator('.timeline svg .recharts-reference-line .recharts-label', {
+      hasText: /(<|>|<=|>=) [\d.]+/,
+    });
+    await expect.poll(() => thresholdLabels.count()).toBeGreaterThan(0);
+    await page.getByRole('heading', { name: 'Health timeline' }).scrollIntoViewIfNeeded();
     await screenshot(page, 'history-release');
 
     for (const [button, ext] of [

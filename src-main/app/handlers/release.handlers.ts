@@ -41,6 +41,7 @@ export function releaseHandlers(service: ReleaseService): ReleaseHandlers {
       return {
         snapshot: r.snapshot,
         health: r.health,
+        planText: r.planText,
         integrity: r.integrity,
         audit: r.audit.map((a) => ({
           seq: a.seq,

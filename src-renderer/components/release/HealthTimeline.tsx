@@ -13,12 +13,14 @@ import {
 } from 'recharts';
 import type { HealthPoint } from '../../../src-shared/bridge/contract.ts';
 import type { Decision, SampleRecord, StepView } from '../../../src-shared/release/release.schema.ts';
-import { formatClock, formatValue } from '../../lib/format.ts';
+import { formatValue } from '../../lib/format.ts';
 import {
   createSeriesCache,
   decisionMarkers,
   drawable,
+  formatTimeOfDay,
   HEALTH_METRICS,
+  keepUnchanged,
   nearestPoint,
   nearestSample,
   panWindow,
@@ -98,7 +100,7 @@ const MetricChart = memo(function MetricChart({
             type="number"
             domain={[win.fromMs, win.toMs]}
             allowDataOverflow
-            tickFormatter={formatClock}
+            tickFormatter={formatTimeOfDay}
             stroke="var(--muted)"
             fontSize={11}
             hide={!showLabels && chart.id !== 'rps'}
@@ -189,7 +191,7 @@ export function HealthTimeline({
   steps,
   thresholds,
   nowMs,
-  maxPoints = 400,
+  maxPoints = 800,
 }: HealthTimelineProps) {
   const [cache] = useState(createSeriesCache);
   const series = useMemo(() => cache.update(points), [cache, points]);
@@ -203,21 +205,26 @@ export function HealthTimeline({
     [steps, decisions, samples, span, nowMs],
   );
 
+  // The last drawn points per series: a series whose points did not change keeps its array (and a
+  // changed one its unchanged point objects), so recharts recomputes only what changed.
+  const [lastDrawn] = useState(() => new Map<string, XY[]>());
   const drawnByChart = useMemo(() => {
     const out = {} as Record<ChartSpec['id'], ChartProps['drawn']>;
     for (const c of CHARTS) {
       out[c.id] = c.metrics.flatMap((metric) =>
-        versions.map((v, i) => ({
-          key: `${v}/${metric}`,
-          metric,
-          version: v,
-          colour: VERSION_COLOURS[i % VERSION_COLOURS.length]!,
-          data: drawable(series.get(v)!, metric, win.fromMs, win.toMs, maxPoints),
-        })),
+        versions.map((v, i) => {
+          const key = `${v}/${metric}`;
+          const data = keepUnchanged(
+            lastDrawn.get(key),
+            drawable(series.get(v)!, metric, win.fromMs, win.toMs, maxPoints),
+          );
+          lastDrawn.set(key, data);
+          return { key, metric, version: v, colour: VERSION_COLOURS[i % VERSION_COLOURS.length]!, data };
+        }),
       );
     }
     return out;
-  }, [series, versions, win.fromMs, win.toMs, maxPoints]);
+  }, [series, versions, win.fromMs, win.toMs, maxPoints, lastDrawn]);
 
   const overview = useMemo(() => {
     const first = versions[0] ? series.get(versions[0]) : undefined;
@@ -226,7 +233,7 @@ export function HealthTimeline({
 
   const tooltip = (metrics: readonly HealthMetric[], x: number) => (
     <div className="tooltip">
-      <div className="muted">{formatClock(x)}</div>
+      <div className="muted">{formatTimeOfDay(x)}</div>
       {metrics.flatMap((metric) => {
         const { label, unit } = HEALTH_METRICS.find((m) => m.key === metric)!;
         return versions.map((v) => {
@@ -235,7 +242,7 @@ export function HealthTimeline({
           return (
             <div key={`${metric}/${v}`}>
               <strong>{v}</strong> {label}: {formatValue(p?.y ?? null, unit)}
-              {p && p.x !== x && <span className="muted"> at {formatClock(p.x)}</span>}
+              {p && p.x !== x && <span className="muted"> at {formatTimeOfDay(p.x)}</span>}
               {s && (
                 <div className="muted small">
                   sample {s.metric} {formatValue(s.value, unit === 'req/s' ? 'count' : unit)} ({s.outcome}) ·{' '}
@@ -251,7 +258,7 @@ export function HealthTimeline({
 
   const hasData = span !== null;
   return (
-    <section className="panel timeline" aria-labelledby="timeline-heading">
+    <section className="panel timeline" aria-labelledby="timeline-heading" data-drawn-to={span?.toMs}>
       <div className="panel-head">
         <h2 id="timeline-heading">Health timeline</h2>
         <div className="row legend" aria-label="Versions">
@@ -316,7 +323,7 @@ export function HealthTimeline({
               height={24}
               stroke="var(--accent)"
               fill="var(--panel)"
-              tickFormatter={formatClock}
+              tickFormatter={formatTimeOfDay}
               aria-label="Zoom window"
               onChange={(r) => {
                 const a = overview[r.startIndex ?? 0];
@@ -336,7 +343,7 @@ export function HealthTimeline({
         <ol className="markers" aria-label="Timeline markers">
           {markers.map((m) => (
             <li key={`${m.atMs}-${m.kind}`} className={`marker marker-${m.kind}`}>
-              <span className="badge">{m.label}</span> {formatClock(m.atMs)} · {m.summary}
+              <span className="badge">{m.label}</span> {formatTimeOfDay(m.atMs)} · {m.summary}
             </li>
           ))}
         </ol>

@@ -2,9 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { HealthPoint } from '../../../src-shared/bridge/contract.ts';
 import type { Decision, SampleRecord } from '../../../src-shared/release/release.schema.ts';
 import {
+  appendPoint,
+  bucketWidthMs,
   createSeriesCache,
   decisionMarkers,
   drawable,
+  emptySeries,
+  formatTimeOfDay,
+  keepUnchanged,
   lowerBound,
   nearestPoint,
   nearestSample,
@@ -50,8 +55,8 @@ describe('splitSeries', () => {
   it('splits per version, keeps no-data as NaN and puts late points in time order', () => {
     const s = splitSeries([point(3, 'v2'), point(1, 'v1'), point(2, 'v2', null), point(1, 'v2')]);
     expect([...s.keys()]).toEqual(['v2', 'v1']);
-    expect(s.get('v2')!.xs).toEqual([1, 2, 3]);
-    expect(s.get('v2')!.values.errorRate).toEqual([0.01, Number.NaN, 0.01]);
+    expect(cols(s.get('v2')!).xs).toEqual([1, 2, 3]);
+    expect(cols(s.get('v2')!).errorRate).toEqual([0.01, Number.NaN, 0.01]);
   });
 });
 
@@ -59,28 +64,45 @@ describe('createSeriesCache', () => {
   it('adds only appended points and starts over on a different list', () => {
     const cache = createSeriesCache();
     const a = [point(1, 'v1'), point(2, 'v1')];
-    expect(cache.update(a).get('v1')!.xs).toHaveLength(2);
-    expect(cache.update([...a, point(3, 'v1')]).get('v1')!.xs).toEqual([1, 2, 3]);
+    expect(cache.update(a).get('v1')!.length).toBe(2);
+    expect(cols(cache.update([...a, point(3, 'v1')]).get('v1')!).xs).toEqual([1, 2, 3]);
     expect(cache.update([point(9, 'v9')]).has('v1')).toBe(false);
   });
 });
 
-function series(ys: number[]): VersionSeries {
+/** The valid part of a series' columns as plain arrays. */
+function cols(s: VersionSeries): { xs: number[]; errorRate: number[] } {
   return {
-    xs: ys.map((_, i) => i * 1000),
-    values: { errorRate: ys, p95Ms: ys, p99Ms: ys, rps: ys },
+    xs: Array.from(s.xs.subarray(0, s.length)),
+    errorRate: Array.from(s.values.errorRate.subarray(0, s.length)),
   };
+}
+
+function seriesAt(xs: number[], ys: number[]): VersionSeries {
+  const s = emptySeries(4);
+  xs.forEach((x, i) =>
+    appendPoint(s, { atMs: x, version: 'v', errorRate: ys[i]!, p95Ms: ys[i]!, p99Ms: ys[i]!, rps: ys[i]! }),
+  );
+  return s;
+}
+
+function series(ys: number[]): VersionSeries {
+  return seriesAt(
+    ys.map((_, i) => i * 1000),
+    ys,
+  );
 }
 
 describe('drawable', () => {
   const s = series(Array.from({ length: 10_000 }, (_, i) => Math.sin(i / 50) + (i === 5003 ? 10 : 0)));
   it.each([
-    [0, 9_999_000, 500, 500],
-    [0, 99_000, 500, 100],
-    [1_000_000, 1_009_000, 5, 5],
-  ])('window %i..%i with at most %i points draws %i', (from, to, max, expected) => {
+    [0, 9_999_000, 500, 125, 500],
+    [0, 99_000, 500, 100, 100],
+    [1_000_000, 1_009_000, 5, 2, 5],
+  ])('window %i..%i with at most %i points draws %i to %i', (from, to, max, least, most) => {
     const d = drawable(s, 'errorRate', from, to, max);
-    expect(d).toHaveLength(expected);
+    expect(d.length).toBeGreaterThanOrEqual(least);
+    expect(d.length).toBeLessThanOrEqual(most);
     expect(d[0]!.x).toBeGreaterThanOrEqual(from);
     expect(d[d.length - 1]!.x).toBeLessThanOrEqual(to);
     expect(d.every((p, i) => i === 0 || p.x > d[i - 1]!.x)).toBe(true);
@@ -88,16 +110,73 @@ describe('drawable', () => {
   it('keeps a one-second spike in a day-long range', () => {
     expect(drawable(s, 'errorRate', 0, Infinity, 200).some((p) => p.y > 5)).toBe(true);
   });
+  it('keeps the full data: every bucket draws its real minimum and maximum samples', () => {
+    const d = drawable(s, 'errorRate', 0, Infinity, 200);
+    const ys = s.values.errorRate;
+    for (const p of d) expect(ys[p.x / 1000]).toBe(p.y);
+  });
+  it('after appending live samples draws what a fresh series with the same data draws', () => {
+    const ys = Array.from({ length: 5_000 }, (_, i) => Math.cos(i / 30) * (i % 97 === 0 ? 3 : 1));
+    const live = series(ys.slice(0, 3_000));
+    drawable(live, 'rps', 0, Infinity, 300); // builds the buckets
+    for (let i = 3_000; i < ys.length; i++) {
+      appendPoint(live, { atMs: i * 1000, version: 'v', errorRate: 0, p95Ms: 0, p99Ms: 0, rps: ys[i]! });
+      if (i % 250 === 0) drawable(live, 'rps', 0, Infinity, 300);
+    }
+    expect(drawable(live, 'rps', 0, Infinity, 300)).toEqual(drawable(series(ys), 'rps', 0, Infinity, 300));
+    expect(drawable(live, 'rps', 1_234_567, 2_345_678, 300)).toEqual(
+      drawable(series(ys), 'rps', 1_234_567, 2_345_678, 300),
+    );
+  });
+  it('redraws correctly after a late sample is inserted', () => {
+    const live = series([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    drawable(live, 'rps', 0, Infinity, 4);
+    appendPoint(live, { atMs: 4_500, version: 'v', errorRate: 0, p95Ms: 0, p99Ms: 0, rps: 99 });
+    expect(drawable(live, 'rps', 0, Infinity, 4).some((p) => p.x === 4_500 && p.y === 99)).toBe(true);
+  });
+  it.each([
+    [86_400_000, 400, 256_000],
+    [60_000, 400, 1_000],
+    [3_600_000, 300, 16_000],
+  ])('a %i ms window in at most %i buckets uses %i ms buckets', (span, max, width) => {
+    expect(bucketWidthMs(span, max)).toBe(width);
+  });
   it('leaves out no-data points', () => {
     expect(drawable(series([1, Number.NaN, 3]), 'rps', 0, Infinity, 10).map((p) => p.y)).toEqual([1, 3]);
   });
 });
 
+describe('keepUnchanged', () => {
+  it('returns the previous array when nothing changed and reuses unchanged points otherwise', () => {
+    const prev = [
+      { x: 1, y: 1 },
+      { x: 2, y: 2 },
+    ];
+    expect(
+      keepUnchanged(prev, [
+        { x: 1, y: 1 },
+        { x: 2, y: 2 },
+      ]),
+    ).toBe(prev);
+    const next = keepUnchanged(prev, [
+      { x: 1, y: 1 },
+      { x: 2, y: 3 },
+    ]);
+    expect(next).not.toBe(prev);
+    expect(next[0]).toBe(prev[0]);
+    expect(next[1]).toEqual({ x: 2, y: 3 });
+  });
+});
+
+describe('formatTimeOfDay', () => {
+  it('writes the same clock time as toLocaleTimeString', () => {
+    const at = Date.UTC(2026, 0, 1, 13, 4, 5);
+    expect(formatTimeOfDay(at)).toBe(new Date(at).toLocaleTimeString([], { hour12: false }));
+  });
+});
+
 describe('lowerBound and nearestPoint', () => {
-  const s = {
-    xs: [10, 20, 30, 40],
-    values: { errorRate: [10, 20, 30, Number.NaN], p95Ms: [], p99Ms: [], rps: [] },
-  };
+  const s = seriesAt([10, 20, 30, 40], [10, 20, 30, Number.NaN]);
   it.each([
     [5, 0, 10],
     [10, 0, 10],
