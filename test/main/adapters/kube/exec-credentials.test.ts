@@ -11,6 +11,8 @@ import {
 } from '../../../../src-main/adapters/kube/exec-credentials.ts';
 import { createKubeClient, type KubeClientOptions } from '../../../../src-main/adapters/kube/kube-client.ts';
 import { ClusterError } from '../../../../src-main/adapters/kube/kube-errors.ts';
+import { createEngine } from '../../../../src-main/app/engine.ts';
+import { createDispatcher } from '../../../../src-main/bridge/dispatch.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-exec-'));
 const plugin = join(dir, 'fake-exec-plugin.mjs');
@@ -315,6 +317,44 @@ describe('exec credential plugins', () => {
     const provider = new ExecCredentialProvider({ loginPath: async () => binDir });
     await list(createKubeClient(kc.yaml, { execCredentials: provider }));
     expect(api.state.seen).toEqual(['Bearer tok-1']);
+  });
+});
+
+describe('the console', () => {
+  it('gets the sign-in lines as cluster:credentialMessage events, never the token', async () => {
+    const api = await fakeApi();
+    const kc = kubeconfig(api.url, {
+      STDERR:
+        'Enter the code WXYZ-9876 at https://login.example/device|reusing tok-1 tok-1-abcdefghij0123456789',
+      DELAY_MS: '100',
+    });
+    const file = join(dir, 'engine-kubeconfig');
+    writeFileSync(file, kc.yaml);
+    const engine = createEngine({
+      shell: 'web',
+      version: 'test',
+      env: { KUBECONFIG: file },
+      home: dir,
+      dataDir: join(dir, 'data'),
+    });
+    const frames: string[] = [];
+    engine.hub.attach((event, payload) => frames.push(JSON.stringify({ event, payload })));
+    try {
+      const answer = await createDispatcher(engine.handlers).dispatch('cluster:listNamespaces', {
+        context: 'aks-dev',
+      });
+      frames.push(JSON.stringify(answer));
+      expect(answer).toEqual({ ok: true, value: { namespaces: ['default'] } });
+    } finally {
+      await engine.dispose();
+    }
+    expect(frames).toContain(
+      JSON.stringify({
+        event: 'cluster:credentialMessage',
+        payload: { context: 'aks-dev', line: 'Enter the code WXYZ-9876 at https://login.example/device' },
+      }),
+    );
+    expect(frames.join('\n')).not.toContain('abcdefghij0123456789');
   });
 });
 
