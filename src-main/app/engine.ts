@@ -1,5 +1,5 @@
 import { homedir, userInfo } from 'node:os';
-import type { ContextSummary, WorkloadSummary } from '../../src-shared/bridge/contract.ts';
+import type { ContextSummary } from '../../src-shared/bridge/contract.ts';
 import { DomainError } from '../../src-shared/bridge/errors.ts';
 import { onCredentialMessages } from '../adapters/kube/exec-credentials.ts';
 import { createKubeCluster } from '../adapters/kube/kube.adapter.ts';
@@ -12,10 +12,12 @@ import {
 import { EventHub, type Handlers } from '../bridge/dispatch.ts';
 import type { ClusterPort } from '../ports/cluster.port.ts';
 import { join } from 'node:path';
+import { probeContext } from './context-probe.ts';
 import { planHandlers } from './handlers/plan.handlers.ts';
 import { releaseHandlers } from './handlers/release.handlers.ts';
 import { ReleaseService, type ReleaseServiceOptions } from './release-service.ts';
 import type { EmbeddedSandbox } from './sandbox-provider.ts';
+import { startWorkloadFeed } from './workload-feed.ts';
 
 /** The built-in sandbox as the engine sees it: started on first use. */
 export interface SandboxProvider {
@@ -42,8 +44,6 @@ export interface EngineOptions {
   readonly prometheusUrl?: string;
   /** Options for the sandboxes rehearsals start (e.g. a fixed token in tests). */
   readonly rehearsalSandbox?: ReleaseServiceOptions['rehearsalSandbox'];
-  /** How often the live workload feed refreshes, in milliseconds. */
-  readonly workloadRefreshMs?: number;
 }
 
 export interface Engine {
@@ -147,13 +147,17 @@ export function createEngine(options: EngineOptions): Engine {
       namespaces: await (await connect(context)).listNamespaces(),
     }),
 
+    'cluster:probeContext': ({ context }) => probeContext(context, () => connect(context)),
+
     'cluster:listWorkloads': async ({ context, namespace }) => ({
       workloads: await (await connect(context)).listWorkloads(namespace),
     }),
 
     'cluster:watchWorkloads': async ({ context, namespace }) => {
       feed?.stop();
-      feed = startWorkloadFeed(context, namespace);
+      feed = startWorkloadFeed(connect(context), { context, namespace }, (e) =>
+        hub.emit('cluster:workloads', e),
+      );
       return { watching: true as const };
     },
 
@@ -163,40 +167,6 @@ export function createEngine(options: EngineOptions): Engine {
       return { watching: false as const };
     },
   };
-
-  function startWorkloadFeed(context: string, namespace: string): { stop(): void } {
-    let stopped = false;
-    let last = '';
-    let lastGood: WorkloadSummary[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    const tick = async () => {
-      if (stopped) return;
-      try {
-        const workloads = await (await connect(context)).listWorkloads(namespace);
-        lastGood = workloads;
-        const key = JSON.stringify(workloads);
-        if (key !== last && !stopped) {
-          last = key;
-          hub.emit('cluster:workloads', { context, namespace, workloads });
-        }
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        const key = `error:${message}`;
-        if (key !== last && !stopped) {
-          last = key;
-          hub.emit('cluster:workloads', { context, namespace, workloads: lastGood, error: message });
-        }
-      }
-      if (!stopped) timer = setTimeout(tick, options.workloadRefreshMs ?? 2000);
-    };
-    void tick();
-    return {
-      stop() {
-        stopped = true;
-        clearTimeout(timer);
-      },
-    };
-  }
 
   return {
     handlers,

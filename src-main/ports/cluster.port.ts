@@ -7,12 +7,48 @@ import type { WorkloadSummary } from '../../src-shared/bridge/contract.ts';
 export type ClusterErrorKind =
   'unauthorized' | 'forbidden' | 'notFound' | 'conflict' | 'unreachable' | 'timeout' | 'invalidConfig';
 
+/** What a watch reports about itself. `inMs` is the delay before the next attempt, milliseconds. */
+export type WatchState =
+  | { state: 'listing' }
+  | { state: 'watching' }
+  | { state: 'reconnecting'; attempt: number; inMs: number; reason: string }
+  | { state: 'stopped'; reason: string };
+
+/** The signed-in user as the cluster itself reports it (SelfSubjectReview). */
+export interface ClusterIdentity {
+  username: string;
+  groups: string[];
+}
+
+/** A running watch; `stop()` ends it without a further `onChange`. */
+export interface WatchSubscription {
+  stop(): void;
+}
+
 /** One connected kubeconfig context. */
 export interface ClusterPort {
   /** The context's name. */
   readonly context: string;
   /** Namespace names, sorted. Errors: unreachable, timeout, unauthorized, forbidden. */
   listNamespaces(): Promise<string[]>;
-  /** Deployments of a namespace as summaries, sorted by name. Errors as `listNamespaces`. */
+  /**
+   * Deployments and, where the cluster serves them, Argo Rollouts of a namespace as summaries, sorted by
+   * name then kind. Errors as `listNamespaces`.
+   */
   listWorkloads(namespace: string): Promise<WorkloadSummary[]>;
+  /**
+   * Watches the workloads `listWorkloads` returns: `onChange` gets the whole sorted list after the first
+   * list and after each batch of changes; `onState` gets the watches' health (reconnecting with the
+   * delay, or stopped with the reason, e.g. a 403). Never throws; failures arrive through `onState`.
+   */
+  watchWorkloads(
+    namespace: string,
+    onChange: (workloads: WorkloadSummary[]) => void,
+    onState: (state: WatchState) => void,
+  ): WatchSubscription;
+  /**
+   * Who the cluster says we are. Resolves null when the cluster does not report it (no SelfSubjectReview
+   * API, or not allowed). Errors: unreachable, timeout, unauthorized, invalidConfig.
+   */
+  whoAmI(): Promise<ClusterIdentity | null>;
 }

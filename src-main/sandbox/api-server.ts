@@ -91,8 +91,31 @@ function parseJson(raw: Buffer): unknown {
   }
 }
 
+/**
+ * SelfSubjectReview (`kubectl auth whoami`): answered here, not stored, so it lives beside the stored types
+ * and is added to discovery only.
+ */
+const selfSubjectReview: ResourceType = {
+  group: 'authentication.k8s.io',
+  versions: ['v1'],
+  plural: 'selfsubjectreviews',
+  singular: 'selfsubjectreview',
+  kind: 'SelfSubjectReview',
+  namespaced: false,
+  verbs: ['create'],
+  virtual: true,
+};
+const discoverable: readonly ResourceType[] = [...resourceTypes, selfSubjectReview];
+const selfSubjectReviewPath = '/apis/authentication.k8s.io/v1/selfsubjectreviews';
+
+/** Who every holder of the sandbox's token is. */
+export const SANDBOX_USER = {
+  username: 'sandbox-admin',
+  groups: ['system:masters', 'system:authenticated'],
+} as const;
+
 function resourceList(group: string, version: string): unknown {
-  const resources = resourceTypes
+  const resources = discoverable
     .filter((r) => r.group === group && r.versions.includes(version))
     .flatMap((r) => [
       {
@@ -117,13 +140,13 @@ function resourceList(group: string, version: string): unknown {
 }
 
 function groupInfo(group: string): unknown {
-  const versions = resourceTypes.find((r) => r.group === group)!.versions;
+  const versions = discoverable.find((r) => r.group === group)!.versions;
   const gv = versions.map((v) => ({ groupVersion: `${group}/${v}`, version: v }));
   return { name: group, versions: gv, preferredVersion: gv[0] };
 }
 
 function groups(): string[] {
-  return [...new Set(resourceTypes.map((r) => r.group).filter((g) => g !== ''))];
+  return [...new Set(discoverable.map((r) => r.group).filter((g) => g !== ''))];
 }
 
 function parseRoute(segments: string[]): Route | 'discovery' | undefined {
@@ -256,6 +279,7 @@ export function createApiHandler(deps: ApiServerDeps): {
     ) {
       return podProxy(req, res, segments[3]!, segments[5]!);
     }
+    if (path === selfSubjectReviewPath) return selfReview(req, res);
     const route = parseRoute(segments);
     if (route === 'discovery') {
       if (segments[0] === 'api' && segments[1] === 'v1' && segments.length === 2)
@@ -266,7 +290,7 @@ export function createApiHandler(deps: ApiServerDeps): {
       if (
         segments[0] === 'apis' &&
         segments.length === 3 &&
-        resourceTypes.some((r) => r.group === segments[1] && r.versions.includes(segments[2]!))
+        discoverable.some((r) => r.group === segments[1] && r.versions.includes(segments[2]!))
       ) {
         return send(res, 200, resourceList(segments[1]!, segments[2]!));
       }
@@ -274,6 +298,21 @@ export function createApiHandler(deps: ApiServerDeps): {
     }
     if (!route) throw notFoundPath();
     await serveResource(req, res, route, url.searchParams);
+  }
+
+  async function selfReview(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'POST') throw methodNotAllowed();
+    const body = asObject(decodeBody(await readBody(req), req.headers['content-type'] ?? ''), {
+      type: selfSubjectReview,
+      version: 'v1',
+    });
+    send(res, 201, {
+      ...body,
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'SelfSubjectReview',
+      metadata: { creationTimestamp: kubeTime(clock.now()) },
+      status: { userInfo: { username: SANDBOX_USER.username, groups: [...SANDBOX_USER.groups] } },
+    });
   }
 
   function notFoundPath(): ApiError {

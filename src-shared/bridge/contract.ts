@@ -54,6 +54,23 @@ export const WorkloadSummarySchema = z
   .strict();
 export type WorkloadSummary = z.infer<typeof WorkloadSummarySchema>;
 
+/** A picked context's reachability and who it says we are signed in as. */
+export const ContextStatusSchema = z
+  .object({
+    context: z.string(),
+    /** True when the API server answered (a refusal counts: it was reached). */
+    reachable: z.boolean(),
+    /** The signed-in user as the cluster reports it; absent when unreachable or not reported. */
+    identity: z
+      .object({ username: z.string(), groups: z.array(z.string()) })
+      .strict()
+      .optional(),
+    /** Why it is unreachable or the identity is missing, in plain words. */
+    note: z.string().optional(),
+  })
+  .strict();
+export type ContextStatus = z.infer<typeof ContextStatusSchema>;
+
 const MeshSchema = z.enum(['istio', 'gateway-api', 'none']);
 const StrategyNameSchema = z.enum(['blue-green', 'canary', 'rolling', 'ab-test', 'flag-rollout']);
 const RouterNameSchema = z.enum(['service-selector', 'istio', 'gateway-api', 'replica-ratio']);
@@ -165,6 +182,11 @@ export const requests = {
   'cluster:listNamespaces': {
     input: z.object({ context: ContextName }).strict(),
     output: z.object({ namespaces: z.array(z.string()) }).strict(),
+  },
+  /** Whether a context's API server answers and who it says we are (SelfSubjectReview). Never fails: problems go in `note`. */
+  'cluster:probeContext': {
+    input: z.object({ context: ContextName }).strict(),
+    output: ContextStatusSchema,
   },
   /** Deployments (and Argo Rollouts where installed) of a namespace with their replica counts. */
   'cluster:listWorkloads': {
@@ -370,7 +392,7 @@ export const events = {
       context: z.string(),
       namespace: z.string(),
       workloads: z.array(WorkloadSummarySchema),
-      /** Set when the last refresh failed; the list is then the last good one. */
+      /** Set while live updates are lost or stopped, in plain words; the list is then the last good one. */
       error: z.string().optional(),
     })
     .strict(),

@@ -22,7 +22,6 @@ beforeAll(() => {
     env: { KUBECONFIG: '/nonexistent' },
     home,
     dataDir,
-    workloadRefreshMs: 60_000,
   });
   dispatcher = createDispatcher(engine.handlers, {
     onInternalError: (channel, error) => internalErrors.push(`${channel}: ${String(error)}`),

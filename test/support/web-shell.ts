@@ -17,7 +17,7 @@ export async function startTestConsole(
   engineOptions: Partial<EngineOptions> & { env: NodeJS.ProcessEnv },
 ): Promise<TestConsole> {
   const rendererDir = await ensureRendererBuilt(projectRoot);
-  const engine = createEngine({ shell: 'web', version: 'test', workloadRefreshMs: 300, ...engineOptions });
+  const engine = createEngine({ shell: 'web', version: 'test', ...engineOptions });
   const shell = await startWebShell({
     dispatcher: createDispatcher(engine.handlers),
     hub: engine.hub,

@@ -1,15 +1,17 @@
 import { Watch, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import type { WorkloadSummary } from '../../../src-shared/bridge/contract.ts';
-import { summariseDeployment } from './kube.adapter.ts';
+import type { WatchState, WatchSubscription } from '../../ports/cluster.port.ts';
 import { createKubeClient, jitteredBackoff, type KubeClient } from './kube-client.ts';
-import { toClusterError } from './kube-errors.ts';
+import { ClusterError, toClusterError } from './kube-errors.ts';
+import {
+  ROLLOUTS,
+  sortWorkloads,
+  summariseDeployment,
+  summariseRollout,
+  type RolloutObject,
+} from './workload-summary.ts';
 
-/** What a watch reports about itself (shown on the run screen next to the data). */
-export type WatchState =
-  | { state: 'listing' }
-  | { state: 'watching' }
-  | { state: 'reconnecting'; attempt: number; inMs: number; reason: string }
-  | { state: 'stopped'; reason: string };
+export type { WatchState } from '../../ports/cluster.port.ts';
 
 /** A batch of changes to the keyed store; `resync` means the store was rebuilt by a (re)list and `items` is all of it. */
 export interface WatchBatch<P> {
@@ -79,7 +81,7 @@ export function watchPods(
   const k = createKubeClient(kubeconfigYaml);
   const ns = options.namespace;
   return runWatch(k, options, {
-    what: `pods in ${ns}`,
+    what: `pods in "${ns}"`,
     path: `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`,
     list: (page) =>
       k.core.listNamespacedPod({ namespace: ns, labelSelector: options.labelSelector, ...page }),
@@ -93,14 +95,168 @@ export function watchDeployments(
   options: WatchOptions<WorkloadSummary>,
 ): WatchHandle<WorkloadSummary> {
   const k = createKubeClient(kubeconfigYaml);
-  const ns = options.namespace;
-  return runWatch(k, options, {
-    what: `Deployments in ${ns}`,
-    path: `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments`,
+  return runWatch(k, options, deploymentSpec(k, options));
+}
+
+function deploymentSpec(
+  k: KubeClient,
+  o: { namespace: string; labelSelector?: string },
+): WatchSpec<V1Deployment, WorkloadSummary> {
+  return {
+    what: `Deployments in "${o.namespace}"`,
+    path: `/apis/apps/v1/namespaces/${encodeURIComponent(o.namespace)}/deployments`,
     list: (page) =>
-      k.apps.listNamespacedDeployment({ namespace: ns, labelSelector: options.labelSelector, ...page }),
-    project: (d: V1Deployment) => summariseDeployment(d),
-  });
+      k.apps.listNamespacedDeployment({ namespace: o.namespace, labelSelector: o.labelSelector, ...page }),
+    project: summariseDeployment,
+  };
+}
+
+function rolloutSpec(
+  k: KubeClient,
+  o: { namespace: string; labelSelector?: string },
+): WatchSpec<RolloutObject, WorkloadSummary> {
+  return {
+    what: `Argo Rollouts in "${o.namespace}"`,
+    path: `/apis/${ROLLOUTS.group}/${ROLLOUTS.version}/namespaces/${encodeURIComponent(o.namespace)}/${ROLLOUTS.plural}`,
+    list: async (page) => {
+      // Custom objects come back as plain JSON: the continue token is `continue`, not the typed `_continue`.
+      const raw = (await k.custom.listNamespacedCustomObject({
+        ...ROLLOUTS,
+        namespace: o.namespace,
+        labelSelector: o.labelSelector,
+        ...page,
+      })) as { items?: RolloutObject[]; metadata?: { resourceVersion?: string; continue?: string } };
+      return {
+        items: raw.items ?? [],
+        metadata: { resourceVersion: raw.metadata?.resourceVersion, _continue: raw.metadata?.continue },
+      };
+    },
+    project: summariseRollout,
+  };
+}
+
+/**
+ * True when the cluster serves Argo Rollouts (`argoproj.io/v1alpha1` lists `rollouts` in discovery). A 404 (or a
+ * refused discovery) means not installed: false, no error. Throws `ClusterError` when the cluster cannot be asked.
+ */
+export async function rolloutsServed(k: KubeClient): Promise<boolean> {
+  try {
+    const list = await k.read('discovering Argo Rollouts', () =>
+      k.custom.getAPIResources({ group: ROLLOUTS.group, version: ROLLOUTS.version }),
+    );
+    return list.resources.some((r) => r.name === ROLLOUTS.plural);
+  } catch (error) {
+    if (error instanceof ClusterError && (error.status === 404 || error.status === 403)) return false;
+    throw error;
+  }
+}
+
+/** Lists the Argo Rollouts of a namespace as summaries; [] when the cluster does not serve them. Throws `ClusterError`. */
+export async function listRollouts(k: KubeClient, namespace: string): Promise<WorkloadSummary[]> {
+  if (!(await rolloutsServed(k))) return [];
+  const { items } = await listPages(k, rolloutSpec(k, { namespace }), 500, () => false);
+  return items.map(summariseRollout);
+}
+
+/** How `watchWorkloads` runs; timings as in `WatchOptions`. */
+export interface WorkloadWatchOptions extends Pick<
+  WatchOptions<WorkloadSummary>,
+  'pageSize' | 'stallMs' | 'backoffMs' | 'batchMs'
+> {
+  namespace: string;
+  /** The whole list, sorted by name then kind, after the first lists and after each batch of changes. */
+  onChange(workloads: WorkloadSummary[]): void;
+  /** The least healthy state of the watches (stopped, then reconnecting, then listing), on each change. */
+  onState(state: WatchState): void;
+  /** Delay before discovery of Argo Rollouts is tried again after it failed, milliseconds. Default 10 000. */
+  discoveryRetryMs?: number;
+}
+
+/**
+ * Watches the workloads of a namespace: Deployments always, Argo Rollouts when the cluster serves them.
+ * Nothing is reported until every started watch has listed once (the first `onChange` is complete).
+ */
+export function watchWorkloads(k: KubeClient, options: WorkloadWatchOptions): WatchSubscription {
+  interface Part {
+    handle?: WatchHandle<WorkloadSummary>;
+    state: WatchState;
+    synced: boolean;
+  }
+  const parts: Part[] = [];
+  const timings = {
+    namespace: options.namespace,
+    ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
+    ...(options.stallMs !== undefined ? { stallMs: options.stallMs } : {}),
+    ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
+    ...(options.batchMs !== undefined ? { batchMs: options.batchMs } : {}),
+  };
+  let stopped = false;
+  let discovering = true;
+  let reported = '';
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  const emit = () => {
+    // A stopped watch will never list: the others are shown without it.
+    if (stopped || discovering || parts.some((p) => !p.synced && p.state.state !== 'stopped')) return;
+    options.onChange(sortWorkloads(parts.flatMap((p) => p.handle?.items() ?? [])));
+  };
+  const rank = { stopped: 0, reconnecting: 1, listing: 2, watching: 3 } as const;
+  const report = () => {
+    if (stopped) return;
+    const worst = parts.reduce<WatchState>((w, p) => (rank[p.state.state] < rank[w.state] ? p.state : w), {
+      state: 'watching',
+    });
+    const key = JSON.stringify(worst);
+    if (key === reported) return;
+    reported = key;
+    options.onState(worst);
+  };
+  const start = <T extends WatchedObject>(spec: WatchSpec<T, WorkloadSummary>) => {
+    const part: Part = { state: { state: 'listing' }, synced: false };
+    parts.push(part);
+    part.handle = runWatch(
+      k,
+      {
+        ...timings,
+        onChange: (batch) => {
+          if (batch.resync) part.synced = true;
+          emit();
+        },
+        onState: (s) => {
+          part.state = s;
+          report();
+          if (s.state === 'stopped') emit();
+        },
+      },
+      spec,
+    );
+  };
+  const discover = async () => {
+    try {
+      const served = await rolloutsServed(k);
+      if (stopped) return;
+      discovering = false;
+      if (served) start(rolloutSpec(k, options));
+      else emit();
+    } catch {
+      if (stopped) return;
+      // Deployments are shown meanwhile; the Deployment watch reports why the cluster cannot be reached.
+      discovering = false;
+      emit();
+      retryTimer = setTimeout(() => void discover(), options.discoveryRetryMs ?? 10_000);
+      retryTimer.unref();
+    }
+  };
+
+  start(deploymentSpec(k, options));
+  void discover();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(retryTimer);
+      for (const p of parts) p.handle?.stop();
+    },
+  };
 }
 
 /** The trimmed view of one pod. */
@@ -127,10 +283,54 @@ function keyOf(o: { metadata?: { namespace?: string; name?: string } }): string 
   return `${o.metadata?.namespace}/${o.metadata?.name}`;
 }
 
-function runWatch<
-  T extends { metadata?: { namespace?: string; name?: string; resourceVersion?: string } },
-  P,
->(k: KubeClient, options: WatchOptions<P>, spec: WatchSpec<T, P>): WatchHandle<P> {
+const NETWORK_WORDS: Record<string, string> = {
+  ECONNRESET: 'connection reset',
+  ECONNREFUSED: 'connection refused',
+  ETIMEDOUT: 'connection timed out',
+  EPIPE: 'connection broken',
+  ENOTFOUND: 'server name not found',
+  EHOSTUNREACH: 'server unreachable',
+  ENETUNREACH: 'network unreachable',
+  ERR_STREAM_PREMATURE_CLOSE: 'connection closed mid-stream',
+};
+
+/** Why a watch stream failed, in a few plain words (`connection reset`), else the library's message. */
+export function streamFailure(err: unknown): string {
+  const e = err as { code?: unknown; errno?: unknown; statusCode?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : typeof e?.errno === 'string' ? e.errno : '';
+  if (NETWORK_WORDS[code]) return NETWORK_WORDS[code];
+  if (typeof e?.statusCode === 'number') return `the server answered ${e.statusCode}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Every page of a list, and the resourceVersion to watch from. Throws `ClusterError`. */
+async function listPages<T, P>(
+  k: KubeClient,
+  spec: WatchSpec<T, P>,
+  pageSize: number,
+  cancelled: () => boolean,
+): Promise<{ items: T[]; rv: string }> {
+  const items: T[] = [];
+  let cont: string | undefined;
+  let rv = '';
+  do {
+    const page: ListPage<T> = await k.read(`listing ${spec.what}`, () =>
+      spec.list({ limit: pageSize, ...(cont ? { _continue: cont } : {}) }),
+    );
+    items.push(...page.items);
+    cont = page.metadata?._continue || undefined;
+    rv = page.metadata?.resourceVersion ?? rv;
+  } while (cont && !cancelled());
+  return { items, rv };
+}
+
+type WatchedObject = { metadata?: { namespace?: string; name?: string; resourceVersion?: string } };
+
+function runWatch<T extends WatchedObject, P>(
+  k: KubeClient,
+  options: WatchOptions<P>,
+  spec: WatchSpec<T, P>,
+): WatchHandle<P> {
   const store = new Map<string, P>();
   const pageSize = options.pageSize ?? 500;
   const stallMs = options.stallMs ?? 60_000;
@@ -193,17 +393,7 @@ function runWatch<
     if (stopped) return;
     state({ state: 'listing' });
     try {
-      const items: T[] = [];
-      let cont: string | undefined;
-      let rv = '';
-      do {
-        const page: ListPage<T> = await k.read(`listing ${spec.what}`, () =>
-          spec.list({ limit: pageSize, ...(cont ? { _continue: cont } : {}) }),
-        );
-        items.push(...page.items);
-        cont = page.metadata?._continue || undefined;
-        rv = page.metadata?.resourceVersion ?? rv;
-      } while (cont && !stopped);
+      const { items, rv } = await listPages(k, spec, pageSize, () => stopped);
       store.clear();
       for (const item of items) store.set(keyOf(item), spec.project(item));
       resourceVersion = rv;
@@ -259,10 +449,9 @@ function runWatch<
       (err: unknown) => {
         if (stopped || mine !== generation) return;
         const status = (err as { statusCode?: number } | null)?.statusCode;
-        if (status === 403 || status === 401)
-          return stop(
-            `Watching ${spec.what} on "${k.context}" is not allowed (${status}); the view stops updating.`,
-          );
+        if (status === 403) return stop(`you may not watch ${spec.what} (403)`);
+        if (status === 401)
+          return stop(`"${k.context}" rejected our credentials while watching ${spec.what} (401)`);
         if (status === 410) {
           resourceVersion = '';
           void list();
@@ -270,7 +459,7 @@ function runWatch<
         }
         // A normal server-side close (timeoutSeconds) reconnects at once from where it was.
         if (!err) return void watchFrom();
-        retry(err instanceof Error ? err.message : String(err));
+        retry(streamFailure(err));
       },
     );
     if (mine !== generation) return void started.abort();

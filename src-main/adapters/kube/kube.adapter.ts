@@ -1,11 +1,15 @@
-import type { V1Deployment } from '@kubernetes/client-node';
-import type { WorkloadSummary } from '../../../src-shared/bridge/contract.ts';
+import { AuthenticationV1Api } from '@kubernetes/client-node';
 import type { ClusterPort } from '../../ports/cluster.port.ts';
 import { createKubeClient } from './kube-client.ts';
+import { ClusterError } from './kube-errors.ts';
+import { listRollouts, watchWorkloads, type WorkloadWatchOptions } from './kube-watch.ts';
+import { sortWorkloads, summariseDeployment } from './workload-summary.ts';
 
 export interface KubeAdapterOptions {
   /** Per-call deadline in milliseconds. */
   readonly timeoutMs?: number;
+  /** Timings of the workload watches (tests shorten them). */
+  readonly watch?: Pick<WorkloadWatchOptions, 'stallMs' | 'backoffMs' | 'batchMs' | 'discoveryRetryMs'>;
 }
 
 /**
@@ -21,6 +25,7 @@ export function createKubeCluster(
     context,
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
   });
+  const authn = k.kc.makeApiClient(AuthenticationV1Api);
   return {
     context,
     async listNamespaces() {
@@ -31,35 +36,31 @@ export function createKubeCluster(
         .sort();
     },
     async listWorkloads(namespace) {
-      const list = await k.read(`listing Deployments in "${namespace}"`, () =>
-        k.apps.listNamespacedDeployment({ namespace }),
-      );
-      return list.items.map(summariseDeployment).sort((a, b) => a.name.localeCompare(b.name));
+      const [deployments, rollouts] = await Promise.all([
+        k.read(`listing Deployments in "${namespace}"`, () => k.apps.listNamespacedDeployment({ namespace })),
+        listRollouts(k, namespace),
+      ]);
+      return sortWorkloads([...deployments.items.map(summariseDeployment), ...rollouts]);
+    },
+    watchWorkloads(namespace, onChange, onState) {
+      return watchWorkloads(k, { ...options.watch, namespace, onChange, onState });
+    },
+    async whoAmI() {
+      try {
+        // A SelfSubjectReview is never stored: the server fills in who sent it and answers at once.
+        const review = await k.read('asking who we are signed in as', () =>
+          authn.createSelfSubjectReview({
+            body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+          }),
+        );
+        const user = review.status?.userInfo;
+        if (!user?.username) return null;
+        return { username: user.username, groups: user.groups ?? [] };
+      } catch (error) {
+        // 404: a cluster older than 1.28 (or with the API off) does not report it; 403: we may not ask.
+        if (error instanceof ClusterError && (error.status === 404 || error.status === 403)) return null;
+        throw error;
+      }
     },
   };
-}
-
-/** The renderer's view of a Deployment: counts and images, nothing else. */
-export function summariseDeployment(d: V1Deployment): WorkloadSummary {
-  const images = (d.spec?.template?.spec?.containers ?? []).map((c) => c.image ?? '');
-  return {
-    kind: 'Deployment',
-    name: d.metadata?.name ?? '',
-    namespace: d.metadata?.namespace ?? '',
-    replicas: d.spec?.replicas ?? 1,
-    readyReplicas: d.status?.readyReplicas ?? 0,
-    updatedReplicas: d.status?.updatedReplicas ?? 0,
-    availableReplicas: d.status?.availableReplicas ?? 0,
-    images,
-    version: imageTag(images[0] ?? ''),
-  };
-}
-
-/** The tag (or digest) of an image reference; `latest` when it has none. */
-export function imageTag(image: string): string {
-  const at = image.indexOf('@');
-  if (at >= 0) return image.slice(at + 1);
-  const slash = image.lastIndexOf('/');
-  const colon = image.lastIndexOf(':');
-  return colon > slash ? image.slice(colon + 1) : 'latest';
 }

@@ -150,7 +150,10 @@ describe('pod watch failure paths', () => {
     await until('stopped', () => states.some((s) => s.state === 'stopped'));
     await new Promise((r) => setTimeout(r, 300));
     expect(api.watches()).toBe(1);
-    expect(states.at(-1)).toEqual({ state: 'stopped', reason: expect.stringMatching(/not allowed \(403\)/) });
+    expect(states.at(-1)).toEqual({
+      state: 'stopped',
+      reason: expect.stringMatching(/you may not watch pods in "ns" \(403\)/),
+    });
   });
 
   it('restarts a stalled watch that sends neither events nor bookmarks', async () => {

@@ -1,0 +1,71 @@
+import type { WorkloadSummary } from '../../src-shared/bridge/contract.ts';
+import type { ClusterPort, WatchState } from '../ports/cluster.port.ts';
+
+/** One `cluster:workloads` event: the whole list, with `error` while live updates are lost or stopped. */
+export interface WorkloadFeedEvent {
+  context: string;
+  namespace: string;
+  workloads: WorkloadSummary[];
+  error?: string;
+}
+
+/**
+ * Follows a namespace's workloads through the cluster's watch and sends the whole sorted list on each
+ * batch. While the watch reconnects or after it stopped (a 403), it sends the last good list with the
+ * problem in plain words; when the watch is healthy again it sends the list without it. `stop()` ends it
+ * without a further event. A cluster that cannot be connected is reported as an event, never thrown.
+ */
+export function startWorkloadFeed(
+  cluster: Promise<ClusterPort>,
+  where: { context: string; namespace: string },
+  emit: (event: WorkloadFeedEvent) => void,
+): { stop(): void } {
+  let stopped = false;
+  let watch: { stop(): void } | null = null;
+  let workloads: WorkloadSummary[] = [];
+  let listed = false;
+  let error: string | undefined;
+  const send = () => {
+    if (!stopped) emit({ ...where, workloads, ...(error ? { error } : {}) });
+  };
+  cluster.then(
+    (c) => {
+      if (stopped) return;
+      watch = c.watchWorkloads(
+        where.namespace,
+        (list) => {
+          workloads = list;
+          listed = true;
+          send();
+        },
+        (state) => {
+          const problem = feedProblem(state);
+          if (problem === error) return;
+          error = problem;
+          // Before the first list a healthy state has nothing to show yet.
+          if (problem !== undefined || listed) send();
+        },
+      );
+    },
+    (e: unknown) => {
+      error = e instanceof Error ? e.message : String(e);
+      send();
+    },
+  );
+  return {
+    stop() {
+      stopped = true;
+      watch?.stop();
+    },
+  };
+}
+
+/** What a watch state means for the live feed, in plain words; undefined when updates flow. Delays in whole seconds. */
+export function feedProblem(state: WatchState): string | undefined {
+  if (state.state === 'reconnecting') {
+    const when = state.inMs < 1000 ? 'now' : `in ${Math.round(state.inMs / 1000)} s`;
+    return `Live updates lost: reconnecting ${when} (${state.reason})`;
+  }
+  if (state.state === 'stopped') return `Live updates stopped: ${state.reason}`;
+  return undefined;
+}
