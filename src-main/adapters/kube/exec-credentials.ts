@@ -90,7 +90,8 @@ export interface ExecCredentialProviderOptions {
 
 interface Flight {
   readonly promise: Promise<ExecCredential>;
-  readonly listeners: Set<CredentialMessageListener>;
+  /** Listener → how many waiting requests brought it. */
+  readonly listeners: Map<CredentialMessageListener, number>;
   readonly lines: string[];
 }
 
@@ -149,38 +150,46 @@ export class ExecCredentialProvider {
     if (cached && this.usable(cached)) return cached;
     entry.credential = undefined;
     if (!entry.flight) {
-      const flight: Flight = {
-        listeners: new Set(),
-        lines: [],
-        promise: undefined as unknown as Promise<ExecCredential>,
-      };
-      const run = this.run(exec, request, (line) => {
-        flight.lines.push(line);
+      const lines: string[] = [];
+      const listeners = new Map<CredentialMessageListener, number>();
+      const started = this.run(exec, request, (line) => {
+        lines.push(line);
         for (const l of globalListeners) safely(() => l(request.context, line));
-        for (const l of flight.listeners) safely(() => l(request.context, line));
+        for (const l of listeners.keys()) safely(() => l(request.context, line));
       });
-      (flight as { promise: Promise<ExecCredential> }).promise = run.then(
-        (credential) => {
-          if (entry.flight === flight) entry.flight = undefined;
-          entry.credential = credential;
-          return credential;
-        },
-        (error: unknown) => {
-          if (entry.flight === flight) entry.flight = undefined;
-          throw error;
-        },
-      );
+      const flight: Flight = {
+        lines,
+        listeners,
+        promise: started.then(
+          (credential) => {
+            if (entry.flight === flight) entry.flight = undefined;
+            entry.credential = credential;
+            return credential;
+          },
+          (error: unknown) => {
+            if (entry.flight === flight) entry.flight = undefined;
+            throw error;
+          },
+        ),
+      };
       entry.flight = flight;
-    } else {
-      // A caller joining a run already under way still sees what the plugin said so far.
-      for (const line of entry.flight.lines) safely(() => request.onMessage?.(request.context, line));
     }
     const flight = entry.flight;
-    if (request.onMessage) flight.listeners.add(request.onMessage);
+    const listen = request.onMessage;
+    if (listen) {
+      const count = flight.listeners.get(listen) ?? 0;
+      // A listener joining a run already under way still sees what the plugin said so far (once).
+      if (count === 0) for (const line of flight.lines) safely(() => listen(request.context, line));
+      flight.listeners.set(listen, count + 1);
+    }
     try {
       return await flight.promise;
     } finally {
-      if (request.onMessage) flight.listeners.delete(request.onMessage);
+      if (listen) {
+        const count = flight.listeners.get(listen) ?? 1;
+        if (count <= 1) flight.listeners.delete(listen);
+        else flight.listeners.set(listen, count - 1);
+      }
     }
   }
 

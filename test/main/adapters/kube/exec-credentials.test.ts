@@ -222,7 +222,8 @@ describe('exec credential plugins', () => {
       const k = client(kc.yaml, {
         onCredentialMessage: (context, line) => lines.push({ context, line, at: performance.now() }),
       });
-      await list(k);
+      // Concurrent calls share the run; each line still arrives once.
+      await Promise.all([list(k), list(k), list(k)]);
     } finally {
       stop();
     }
