@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,8 @@ interface Args {
   runs: number;
   kills: number;
   quick: boolean;
+  /** Only the baselines and the SIGKILL series (to work on them). */
+  killsOnly: boolean;
   seed: number;
 }
 
@@ -55,8 +57,9 @@ function parseArgs(argv: string[]): Args {
   };
   return {
     quick,
+    killsOnly: argv.includes('--kills-only'),
     runs: num('--runs', quick ? 1 : 4),
-    kills: num('--kills', quick ? 3 : 20),
+    kills: num('--kills', quick ? 2 : 50),
     seed: num('--seed', Math.floor(Math.random() * 1e9)),
   };
 }
@@ -382,6 +385,14 @@ interface Row {
   faults: number;
   kills: number;
   resumes: number;
+  /** Killed releases rolled back on the operator's request after the restart. */
+  rollbacksOnRequest: number;
+  /** Of those, how many did not end with all traffic on stable. */
+  offStable: number;
+  /** Journal writes torn by a kill: found after the kill, or simulated (a cut audit line or a cut saved state). */
+  torn: number;
+  /** Torn writes the restarted runner reported it recovered from (dropped the line, used the previous state). */
+  tornDetected: number;
   doubles: number;
   lost: number;
   promotionsOnMissingData: number;
@@ -390,6 +401,7 @@ interface Row {
   notes: string[];
 }
 
+const campaignStart = performance.now();
 const rows: Row[] = [];
 const starts: number[] = [];
 function row(scenario: string): Row {
@@ -402,6 +414,10 @@ function row(scenario: string): Row {
     faults: 0,
     kills: 0,
     resumes: 0,
+    rollbacksOnRequest: 0,
+    offStable: 0,
+    torn: 0,
+    tornDetected: 0,
     doubles: 0,
     lost: 0,
     promotionsOnMissingData: 0,
@@ -411,6 +427,8 @@ function row(scenario: string): Row {
   };
   rows.push(r);
   starts.push(performance.now());
+  // Progress on stderr: stdout stays the table and its JSON line.
+  process.stderr.write(`[${Math.round((performance.now() - campaignStart) / 1000)} s] ${scenario}\n`);
   return r;
 }
 
@@ -567,22 +585,116 @@ async function apiFaultRuns(strategy: Strategy, n: number): Promise<void> {
   }
 }
 
-/** Releases killed (SIGKILL) at random moments and resumed, `perRun` kills at most per release, until `kills` kills landed. */
+type Tear = 'none' | 'audit' | 'record';
+
+/**
+ * What a kill left in the release's journal directory, and, for `tear`, the damage a kill inside a write
+ * would leave, made by hand (a kill rarely lands inside a write by chance): an audit line cut in half, or
+ * the latest saved state cut in half (as if it were not written atomically). Returns the tears present.
+ */
+async function tearJournal(s: Stage, id: string, tear: Tear): Promise<Tear[]> {
+  const dir = join(s.journal, id);
+  const audit = join(dir, 'audit.jsonl');
+  const record = join(dir, 'release.json');
+  const found: Tear[] = [];
+  const text = await readFile(audit, 'utf8').catch(() => '');
+  if (text.length > 0 && !text.endsWith('\n')) found.push('audit');
+  else if (tear === 'audit') {
+    const last = text.trimEnd().split('\n').at(-1) ?? '{"seq":1}';
+    await appendFile(audit, last.slice(0, Math.max(1, Math.floor(last.length / 2))));
+    found.push('audit');
+  }
+  const saved = await readFile(record, 'utf8').catch(() => '');
+  let intact = true;
+  try {
+    JSON.parse(saved);
+  } catch {
+    intact = false;
+  }
+  if (!intact) found.push('record');
+  else if (tear === 'record' && (await stat(join(dir, 'release.prev.json')).catch(() => undefined))) {
+    await truncate(record, Math.floor(Buffer.byteLength(saved) / 2));
+    found.push('record');
+  }
+  return found;
+}
+
+/** How many recoveries from a torn write the release's audit log records (the resumed runner's notes). */
+async function tornRecoveries(s: Stage, id: string): Promise<number> {
+  const text = await readFile(join(s.journal, id, 'audit.jsonl'), 'utf8').catch(() => '');
+  return (text.match(/cut off mid-write and was dropped|the one before it was used/g) ?? []).length;
+}
+
+/** Where the router sends traffic: true when all of it goes to the stable version. */
+async function trafficOnStable(strategy: Strategy, sb: SandboxHandle): Promise<boolean> {
+  const auth = { authorization: `Bearer ${sb.token}` };
+  if (strategy === 'canary') {
+    const vs = (await readVirtualService(sb)) as {
+      spec: { http: { route: { destination: { subset?: string }; weight?: number }[] }[] };
+    };
+    return vs.spec.http.every((h) =>
+      h.route.every((r) => (r.destination.subset === 'stable' ? r.weight === 100 : !r.weight)),
+    );
+  }
+  const svc = (await (
+    await fetch(`${sb.url}/api/v1/namespaces/${NS}/services/workflow-engine`, { headers: auth })
+  ).json()) as { spec: { selector: Record<string, string> } };
+  const selector = Object.entries(svc.spec.selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  const pods = (await (
+    await fetch(`${sb.url}/api/v1/namespaces/${NS}/pods?labelSelector=${encodeURIComponent(selector)}`, {
+      headers: auth,
+    })
+  ).json()) as { items: { spec: { containers: { image: string }[] } }[] };
+  return (
+    pods.items.length > 0 &&
+    pods.items.every((p) => p.spec.containers.every((c) => !c.image.endsWith(':v1.25.0')))
+  );
+}
+
+/**
+ * Restarts a killed release and, as soon as the new runner answers, asks it to abort (roll back).
+ * Returns the runner's exit and whether the abort was taken.
+ */
+async function resumeThenAbort(s: Stage, id: string, r: Row): Promise<{ exit: RunnerExit; taken: boolean }> {
+  const run = runner(s, id);
+  let taken = false;
+  void run.started.then(async () => {
+    // The runner serves operator events a moment after it prints the release line.
+    for (let i = 0; i < 40 && !taken && run.child.exitCode === null; i++) {
+      taken = await operator(s, 'abort', id);
+      if (!taken) await new Promise((res) => setTimeout(res, 250));
+    }
+  });
+  const exit = await untilDone(s, run, r);
+  return { exit, taken };
+}
+
+/**
+ * Releases killed (SIGKILL) at random moments, `perRunMax` kills at most per release, until `kills` kills
+ * landed. After the last kill, two releases in three are resumed to their end and one in three is
+ * resumed then rolled back on the operator's request (traffic must end on stable). Between kills, one
+ * restart in three finds a torn audit line and one in three a torn saved state.
+ */
 async function killRuns(
   strategy: Strategy,
   perRunMax: number,
   kills: number,
   durationMs: number,
 ): Promise<void> {
-  const r = row(`SIGKILL + resume, ${strategy}`);
+  const r = row(`SIGKILL + resume/rollback, ${strategy}`);
   let left = kills;
+  let killNo = 0;
   for (let i = 0; i < kills + 3 && left > 0; i++) {
     const perRun = Math.min(left, perRunMax);
+    const rollBack = i % 3 === 1;
     const s = await stage(strategy);
     try {
       let exit: RunnerExit | undefined;
       let id: string | undefined;
       let crashes = 0;
+      let torn = 0;
       for (let k = 0; k < perRun; k++) {
         const run = runner(s, id);
         // Each kill lands at a random moment of the release (after the runner journaled or resumed it).
@@ -595,13 +707,31 @@ async function killRuns(
         if (exit.signal === 'SIGKILL' && !exit.hung) {
           r.kills += 1;
           left -= 1;
+          killNo += 1;
+          const tear: Tear = killNo % 3 === 1 ? 'audit' : killNo % 3 === 2 ? 'record' : 'none';
+          torn += (await tearJournal(s, id, tear)).length;
         } else {
           if (crashed(exit, true)) crashes += 1;
           break; // finished before the kill
         }
       }
-      if (id && exit?.signal === 'SIGKILL') exit = await untilDone(s, runner(s, id), r);
+      if (id && exit?.signal === 'SIGKILL') {
+        if (rollBack) {
+          const res = await resumeThenAbort(s, id, r);
+          exit = res.exit;
+          if (res.taken) {
+            r.rollbacksOnRequest += 1;
+            if (!(await trafficOnStable(strategy, s.sb))) {
+              r.offStable += 1;
+              r.notes.push(`${id}: rolled back on request but traffic is not all on stable`);
+            }
+          } else
+            r.notes.push(`${id}: the rollback request was not taken (${exit.outcome?.kind ?? 'no outcome'})`);
+        } else exit = await untilDone(s, runner(s, id), r);
+      }
       if (!exit) continue;
+      r.torn += torn;
+      if (id) r.tornDetected += Math.min(torn, await tornRecoveries(s, id));
       r.crashes += crashes + (crashed(exit, true) ? 1 : 0);
       tally(r, exit);
       const d = doubleMutations(strategy, s.sb, exit.outcome?.kind === 'completed');
@@ -881,7 +1011,7 @@ async function badInputs(n: number): Promise<{ fed: number; crashes: number; not
 
 // ---------------------------------------------------------------------------------------------------
 
-function printTable(badIn: { fed: number; crashes: number; seconds: number }): void {
+function printTable(badIn: { fed: number; crashes: number; seconds: number }, wallSeconds: number): void {
   const head = [
     'scenario',
     's',
@@ -892,6 +1022,10 @@ function printTable(badIn: { fed: number; crashes: number; seconds: number }): v
     'faults',
     'kills',
     'resumes',
+    'rollback asked',
+    'off stable',
+    'torn',
+    'torn detected',
     'double',
     'lost',
     'promoted on missing',
@@ -908,6 +1042,10 @@ function printTable(badIn: { fed: number; crashes: number; seconds: number }): v
       r.faults,
       r.kills,
       r.resumes,
+      r.rollbacksOnRequest,
+      r.offStable,
+      r.torn,
+      r.tornDetected,
       r.doubles,
       r.lost,
       r.promotionsOnMissingData,
@@ -918,15 +1056,7 @@ function printTable(badIn: { fed: number; crashes: number; seconds: number }): v
     'bad inputs (plans, imports, bridge)',
     String(badIn.seconds),
     String(badIn.fed),
-    '',
-    '',
-    '',
-    '',
-    '',
-    '',
-    '',
-    '',
-    '',
+    ...Array<string>(13).fill(''),
     String(badIn.crashes),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
@@ -935,6 +1065,9 @@ function printTable(badIn: { fed: number; crashes: number; seconds: number }): v
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const b of body) console.log(line(b));
+  console.log(
+    line(['wall time, whole campaign', String(wallSeconds), ...Array<string>(head.length - 2).fill('')]),
+  );
   console.log('');
   for (const r of rows) {
     const notes = [...new Set(r.notes)];
@@ -943,7 +1076,7 @@ function printTable(badIn: { fed: number; crashes: number; seconds: number }): v
 }
 
 async function main(): Promise<void> {
-  const t0 = performance.now();
+  const t0 = campaignStart;
   console.log(
     `fault campaign: seed ${args.seed}, ${args.runs} API-fault runs per strategy, ${args.kills} kills, sandbox speed ${SPEED}${args.quick ? ', quick' : ''}`,
   );
@@ -959,21 +1092,26 @@ async function main(): Promise<void> {
     if (ms > 0) durations[s] = ms;
   }
   const usable = strategies.filter((s) => durations[s]);
-  for (const s of usable) await apiFaultRuns(s, args.runs);
+  if (!args.killsOnly) for (const s of usable) await apiFaultRuns(s, args.runs);
   const killStrategies = usable;
   for (const [i, s] of killStrategies.entries()) {
     const kills =
       Math.floor(args.kills / killStrategies.length) + (i < args.kills % killStrategies.length ? 1 : 0);
-    await killRuns(s, 4, kills, durations[s]!);
+    // Quick: one kill per release, so one release resumes to its end and the next is rolled back on request.
+    await killRuns(s, args.quick ? 1 : 6, kills, durations[s]!);
   }
-  await prometheusRuns(args.quick ? ['empty', 'stopped'] : ['stopped', 'slow', 'empty', 'nan']);
-  const drift = await driftRun();
-  if (!args.quick) await sleepRun();
+  let drift = { overwritten: 0 };
+  if (!args.killsOnly) {
+    await prometheusRuns(args.quick ? ['empty', 'stopped'] : ['stopped', 'slow', 'empty', 'nan']);
+    drift = await driftRun();
+    if (!args.quick) await sleepRun();
+  }
   finishRows();
   const badStart = performance.now();
-  const bad = { ...(await badInputs(args.quick ? 40 : 200)), seconds: 0 };
+  const bad = { ...(await badInputs(args.killsOnly ? 0 : args.quick ? 40 : 200)), seconds: 0 };
   bad.seconds = Math.round((performance.now() - badStart) / 1000);
-  printTable(bad);
+  const wallSeconds = Math.round((performance.now() - t0) / 1000);
+  printTable(bad, wallSeconds);
   if (bad.notes.length) console.log(`bad inputs:\n  ${bad.notes.slice(0, 5).join('\n  ')}`);
   if (drift.overwritten) console.log('DRIFT: a VirtualService edited by someone else was overwritten.');
 
@@ -989,14 +1127,23 @@ async function main(): Promise<void> {
     promotionsOnMissingData: sum('promotionsOnMissingData'),
     badInputs: bad.fed,
     crashes: sum('crashes') + bad.crashes,
+    kills: sum('kills'),
+    rollbacksOnRequest: sum('rollbacksOnRequest'),
+    trafficLeftOffStable: sum('offStable'),
+    tornWrites: sum('torn'),
+    tornWritesDetected: sum('tornDetected'),
+    seed: args.seed,
+    wallSeconds,
   };
-  console.log(`campaign took ${Math.round((performance.now() - t0) / 1000)} s`);
+  console.log(`campaign took ${wallSeconds} s (seed ${args.seed})`);
   console.log(JSON.stringify(totals));
   const failed =
     totals.lostReleases > 0 ||
     totals.doubleMutations > 0 ||
     totals.promotionsOnMissingData > 0 ||
-    totals.crashes > 0;
+    totals.crashes > 0 ||
+    totals.trafficLeftOffStable > 0 ||
+    totals.tornWritesDetected < totals.tornWrites;
   process.exit(failed ? 1 : 0);
 }
 

@@ -48,6 +48,8 @@ export interface ParsedAudit {
 export function parseAudit(text: string, releaseId: string): ParsedAudit {
   const entries: AuditEntry[] = [];
   let offset = 0;
+  // UTF-8 bytes of the verified prefix: `offset` counts UTF-16 units, and a `why` may hold non-ASCII text.
+  let bytes = 0;
   let previous = genesisHash(releaseId);
   let line = 0;
   while (offset < text.length) {
@@ -56,22 +58,23 @@ export function parseAudit(text: string, releaseId: string): ParsedAudit {
     const isLast = newline < 0 || newline === text.length - 1;
     const raw = text.slice(offset, newline < 0 ? text.length : newline);
     const entry = parseLine(raw);
-    if (newline < 0 || (!entry && isLast)) return { entries, goodBytes: offset, tornTail: true };
+    if (newline < 0 || (!entry && isLast)) return { entries, goodBytes: bytes, tornTail: true };
     const problem = entry
       ? linkProblem(entry, entries.length + 1, previous)
       : 'it is not a valid audit entry';
     if (problem)
       return {
         entries,
-        goodBytes: offset,
+        goodBytes: bytes,
         tornTail: false,
         broken: { line, problem: describe(line, problem) },
       };
     entries.push(entry as AuditEntry);
     previous = (entry as AuditEntry).hash;
+    bytes += utf8Length(raw) + 1;
     offset = newline + 1;
   }
-  return { entries, goodBytes: offset, tornTail: false };
+  return { entries, goodBytes: bytes, tornTail: false };
 }
 
 function describe(line: number, problem: string): string {
@@ -108,4 +111,10 @@ function linkProblem(entry: AuditEntry, expectedSeq: number, previousHash: strin
   if (entryHash(entry) !== entry.hash)
     return `entry ${entry.seq} was changed after it was written (its hash does not match its content)`;
   return undefined;
+}
+
+const utf8 = new TextEncoder();
+
+function utf8Length(text: string): number {
+  return utf8.encode(text).length;
 }
