@@ -166,6 +166,14 @@ export function seriesSpan(series: Map<string, VersionSeries>): { fromMs: number
   return fromMs === Infinity ? null : { fromMs, toMs };
 }
 
+/** The smallest of 1, 2, 2.5, 5 × 10^k at or above `v` (an axis top that reads well); 1 for `v` ≤ 0. */
+export function niceCeil(v: number): number {
+  if (!(v > 0) || !Number.isFinite(v)) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v * (1 - 1e-12)) return m * p;
+  return 10 * p;
+}
+
 /** A zoom window scaled around its centre by `factor` (<1 zooms in) and kept inside `span`. */
 export function zoomWindow(
   win: { fromMs: number; toMs: number },

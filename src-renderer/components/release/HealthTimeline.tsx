@@ -1,4 +1,4 @@
-import { memo, useMemo, useState } from 'react';
+import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import {
   Brush,
   CartesianGrid,
@@ -7,7 +7,9 @@ import {
   ReferenceArea,
   ReferenceLine,
   ResponsiveContainer,
-  Tooltip,
+  usePlotArea,
+  useXAxisScale,
+  useYAxisScale,
   XAxis,
   YAxis,
 } from 'recharts';
@@ -17,17 +19,20 @@ import { formatValue } from '../../lib/format.ts';
 import {
   createSeriesCache,
   decisionMarkers,
+  bucketWidthMs,
   drawable,
   formatTimeOfDay,
   HEALTH_METRICS,
   keepUnchanged,
   nearestPoint,
   nearestSample,
+  niceCeil,
   panWindow,
   phaseBands,
   seriesSpan,
   zoomWindow,
   type HealthMetric,
+  type PhaseBand,
   type ThresholdLine,
   type XY,
 } from '../../lib/timeline.ts';
@@ -61,37 +66,193 @@ const MARKER_COLOURS = {
 };
 
 type Win = { fromMs: number; toMs: number };
+type Drawn = { key: string; metric: HealthMetric; version: string; colour: string; data: XY[] };
+/** The hovered time (a real sample's, ms) and the chart the pointer or keyboard is on. */
+type Hover = { chart: ChartSpec['id']; x: number };
+type Scale = NonNullable<ReturnType<typeof useXAxisScale>>;
+
+/**
+ * The drawn points of every chart, outside React props: the charts' axes and reference lines do not
+ * re-render when only the lines change; each chart's line layer subscribes to its own entry.
+ */
+interface LineStore {
+  get(chart: ChartSpec['id']): { drawn: Drawn[]; toMs: number | null };
+  set(drawn: Record<ChartSpec['id'], Drawn[]>, toMs: number | null): void;
+  subscribe(listener: () => void): () => void;
+}
+
+const NOTHING: { drawn: Drawn[]; toMs: number | null } = { drawn: [], toMs: null };
+
+function createLineStore(): LineStore {
+  let state: Partial<Record<ChartSpec['id'], { drawn: Drawn[]; toMs: number | null }>> = {};
+  const listeners = new Set<() => void>();
+  return {
+    get: (chart) => state[chart] ?? NOTHING,
+    set(drawn, toMs) {
+      const next: typeof state = {};
+      for (const c of CHARTS) {
+        const prev = state[c.id];
+        const same =
+          prev?.toMs === toMs &&
+          prev.drawn.length === drawn[c.id].length &&
+          prev.drawn.every((d, i) => d.data === drawn[c.id][i]!.data && d.colour === drawn[c.id][i]!.colour);
+        next[c.id] = same ? prev : { drawn: drawn[c.id], toMs };
+      }
+      state = next;
+      for (const l of listeners) l();
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
 
 interface ChartProps {
   chart: ChartSpec;
-  drawn: { key: string; metric: HealthMetric; version: string; colour: string; data: XY[] }[];
+  lineStore: LineStore;
+  /** Top of the y axis (drawn points and thresholds fit under it). */
+  yMax: number;
   win: Win;
   thresholds: readonly ThresholdLine[];
   markers: ReturnType<typeof decisionMarkers>;
   bands: ReturnType<typeof phaseBands>;
   showLabels: boolean;
-  tooltip: (metrics: readonly HealthMetric[], x: number) => React.ReactNode;
+  hoverX: number | null;
+  onHover: (chart: ChartSpec['id'], x: number | null) => void;
+  /** Set on the chart the pointer or keyboard is on: the hovered samples of its series, with their queries. */
+  tooltip: ((metrics: readonly HealthMetric[], x: number) => React.ReactNode) | undefined;
+}
+
+/** One series as a single SVG path; recomputed only when its points or the axes change. */
+const SeriesPath = memo(function SeriesPath({
+  d,
+  xScale,
+  yScale,
+}: {
+  d: Drawn;
+  xScale: Scale;
+  yScale: Scale;
+}) {
+  const path = useMemo(() => {
+    let out = '';
+    for (const p of d.data) {
+      const x = xScale(p.x);
+      const y = yScale(p.y);
+      if (x === undefined || y === undefined) continue;
+      out += `${out === '' ? 'M' : 'L'}${x.toFixed(1)},${y.toFixed(1)}`;
+    }
+    return out;
+  }, [d.data, xScale, yScale]);
+  return (
+    <path
+      className="recharts-curve recharts-line-curve"
+      d={path}
+      fill="none"
+      stroke={d.colour}
+      strokeWidth={1.5}
+      strokeDasharray={d.metric === 'p99Ms' ? '4 3' : undefined}
+      data-series={d.key}
+    />
+  );
+});
+
+/**
+ * The lines of a chart, drawn directly from the downsampled points with the chart's scales (recharts'
+ * own Line builds several objects per point on every update), the hover cursor, and the pointer area.
+ */
+function SeriesLayer({
+  chart,
+  lineStore,
+  win,
+  hoverX,
+  onMove,
+  onLeave,
+}: {
+  chart: ChartSpec['id'];
+  lineStore: LineStore;
+  win: Win;
+  hoverX: number | null;
+  onMove: (x: number) => void;
+  onLeave: () => void;
+}) {
+  const { drawn, toMs } = useSyncExternalStore(lineStore.subscribe, () => lineStore.get(chart));
+  const xScale = useXAxisScale();
+  const yScale = useYAxisScale();
+  const plot = usePlotArea();
+  if (!xScale || !yScale || !plot) return null;
+  const cursor = hoverX !== null && hoverX >= win.fromMs && hoverX <= win.toMs ? xScale(hoverX) : undefined;
+  return (
+    <g className="recharts-layer health-lines" data-drawn-to={toMs ?? undefined}>
+      {drawn.map((d) => (
+        <SeriesPath key={d.key} d={d} xScale={xScale} yScale={yScale} />
+      ))}
+      {cursor !== undefined && (
+        <line
+          className="recharts-tooltip-cursor"
+          x1={cursor}
+          x2={cursor}
+          y1={plot.y}
+          y2={plot.y + plot.height}
+          stroke="var(--muted)"
+        />
+      )}
+      <rect
+        x={plot.x}
+        y={plot.y}
+        width={plot.width}
+        height={plot.height}
+        fill="transparent"
+        onMouseMove={(e) => {
+          const box = e.currentTarget.getBoundingClientRect();
+          const f = Math.min(1, Math.max(0, (e.clientX - box.left) / box.width));
+          onMove(win.fromMs + f * (win.toMs - win.fromMs));
+        }}
+        onMouseLeave={onLeave}
+      />
+    </g>
+  );
 }
 
 const MetricChart = memo(function MetricChart({
   chart,
-  drawn,
+  lineStore,
+  yMax,
   win,
   thresholds,
   markers,
   bands,
   showLabels,
+  hoverX,
+  onHover,
   tooltip,
 }: ChartProps) {
+  const lines = thresholds.filter((t) => (chart.metrics as readonly HealthMetric[]).includes(t.metric));
+  const left = hoverX !== null && hoverX > (win.fromMs + win.toMs) / 2;
   return (
-    <figure className="chart" aria-label={`${chart.label} by version`}>
+    <figure
+      className="chart"
+      aria-label={`${chart.label} by version`}
+      tabIndex={0}
+      style={{ position: 'relative' }}
+      onKeyDown={(e) => {
+        if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+        e.preventDefault();
+        const step = (win.toMs - win.fromMs) / 100;
+        const from = hoverX ?? (e.key === 'ArrowLeft' ? win.toMs + step : win.fromMs - step);
+        onHover(
+          chart.id,
+          Math.min(win.toMs, Math.max(win.fromMs, from + (e.key === 'ArrowLeft' ? -step : step))),
+        );
+      }}
+      onBlur={() => onHover(chart.id, null)}
+    >
       <figcaption>
         {chart.label} <span className="muted small">({chart.unit})</span>
       </figcaption>
       <ResponsiveContainer width="100%" height={showLabels ? 150 : 120}>
         <LineChart
-          syncId="health"
-          syncMethod="value"
+          accessibilityLayer={false}
           margin={{ top: showLabels ? 18 : 6, right: 16, bottom: 0, left: 8 }}
         >
           <CartesianGrid stroke="var(--grid)" vertical={false} />
@@ -106,6 +267,9 @@ const MetricChart = memo(function MetricChart({
             hide={!showLabels && chart.id !== 'rps'}
           />
           <YAxis
+            type="number"
+            domain={[0, yMax]}
+            allowDataOverflow
             stroke="var(--muted)"
             fontSize={11}
             width={56}
@@ -128,18 +292,16 @@ const MetricChart = memo(function MetricChart({
               }
             />
           ))}
-          {thresholds
-            .filter((t) => (chart.metrics as readonly HealthMetric[]).includes(t.metric))
-            .map((t) => (
-              <ReferenceLine
-                key={`t-${t.value}`}
-                y={t.value}
-                stroke="var(--prod)"
-                strokeDasharray="5 4"
-                ifOverflow="extendDomain"
-                label={{ value: t.label, position: 'insideBottomRight', fontSize: 10, fill: 'var(--prod)' }}
-              />
-            ))}
+          {lines.map((t) => (
+            <ReferenceLine
+              key={`t-${t.value}`}
+              y={t.value}
+              stroke="var(--prod)"
+              strokeDasharray="5 4"
+              ifOverflow="extendDomain"
+              label={{ value: t.label, position: 'insideBottomRight', fontSize: 10, fill: 'var(--prod)' }}
+            />
+          ))}
           {markers.map((m) => (
             <ReferenceLine
               key={`m-${m.atMs}-${m.kind}`}
@@ -154,28 +316,30 @@ const MetricChart = memo(function MetricChart({
               }
             />
           ))}
-          {drawn.map((d) => (
-            <Line
-              key={d.key}
-              data={d.data}
-              dataKey="y"
-              name={`${d.version} ${d.metric}`}
-              stroke={d.colour}
-              strokeDasharray={d.metric === 'p99Ms' ? '4 3' : undefined}
-              dot={false}
-              strokeWidth={1.5}
-              isAnimationActive={false}
-              connectNulls={false}
-            />
-          ))}
-          <Tooltip
-            isAnimationActive={false}
-            content={({ active, label }) =>
-              active && typeof label === 'number' ? tooltip(chart.metrics, label) : null
-            }
+          <SeriesLayer
+            chart={chart.id}
+            lineStore={lineStore}
+            win={win}
+            hoverX={hoverX}
+            onMove={(x) => onHover(chart.id, x)}
+            onLeave={() => onHover(chart.id, null)}
           />
         </LineChart>
       </ResponsiveContainer>
+      {tooltip && hoverX !== null && (
+        <div
+          role="tooltip"
+          style={{
+            position: 'absolute',
+            top: 24,
+            zIndex: 2,
+            pointerEvents: 'none',
+            ...(left ? { right: '52%' } : { left: '52%' }),
+          }}
+        >
+          {tooltip(chart.metrics, hoverX)}
+        </div>
+      )}
     </figure>
   );
 });
@@ -197,19 +361,33 @@ export function HealthTimeline({
   const series = useMemo(() => cache.update(points), [cache, points]);
   const span = useMemo(() => seriesSpan(series), [series]);
   const [zoom, setZoom] = useState<Win | null>(null);
-  const win: Win = zoom ?? span ?? { fromMs: nowMs - 60_000, toMs: nowMs };
+  // Following live, the window ends a little past the last sample, on a step of a few buckets, so the
+  // axes and reference lines stay put for most updates and only the lines' last points move.
+  const liveEnd = useMemo(() => {
+    if (!span) return null;
+    const step = bucketWidthMs(span.toMs - span.fromMs, maxPoints / 2) * 8;
+    return Math.ceil((span.toMs + 1) / step) * step;
+  }, [span, maxPoints]);
+  const winFrom = zoom?.fromMs ?? span?.fromMs ?? nowMs - 60_000;
+  const winTo = zoom?.toMs ?? liveEnd ?? nowMs;
+  const win: Win = useMemo(() => ({ fromMs: winFrom, toMs: winTo }), [winFrom, winTo]);
   const versions = useMemo(() => [...series.keys()], [series]);
   const markers = useMemo(() => decisionMarkers(decisions), [decisions]);
-  const bands = useMemo(
-    () => phaseBands(steps, decisions, samples, span?.toMs ?? nowMs),
-    [steps, decisions, samples, span, nowMs],
-  );
+  // New samples and snapshots arrive every second; the charts re-render only when a band really moved.
+  const [lastBands] = useState(() => new Map<'bands', PhaseBand[]>());
+  const bands = useMemo(() => {
+    const next = phaseBands(steps, decisions, samples, liveEnd ?? nowMs);
+    const prev = lastBands.get('bands');
+    if (prev && JSON.stringify(next) === JSON.stringify(prev)) return prev;
+    lastBands.set('bands', next);
+    return next;
+  }, [steps, decisions, samples, liveEnd, nowMs, lastBands]);
 
   // The last drawn points per series: a series whose points did not change keeps its array (and a
-  // changed one its unchanged point objects), so recharts recomputes only what changed.
+  // changed one its unchanged point objects), so only the paths that changed are rebuilt.
   const [lastDrawn] = useState(() => new Map<string, XY[]>());
   const drawnByChart = useMemo(() => {
-    const out = {} as Record<ChartSpec['id'], ChartProps['drawn']>;
+    const out = {} as Record<ChartSpec['id'], Drawn[]>;
     for (const c of CHARTS) {
       out[c.id] = c.metrics.flatMap((metric) =>
         versions.map((v, i) => {
@@ -228,8 +406,43 @@ export function HealthTimeline({
 
   const overview = useMemo(() => {
     const first = versions[0] ? series.get(versions[0]) : undefined;
-    return first ? drawable(first, 'rps', -Infinity, Infinity, 200) : [];
-  }, [series, versions]);
+    const next = first ? drawable(first, 'rps', -Infinity, Infinity, 200) : [];
+    const kept = keepUnchanged(lastDrawn.get('overview'), next);
+    lastDrawn.set('overview', kept);
+    return kept;
+  }, [series, versions, lastDrawn]);
+
+  const [lineStore] = useState(createLineStore);
+  const drawnTo = span?.toMs ?? null;
+  useLayoutEffect(() => lineStore.set(drawnByChart, drawnTo), [lineStore, drawnByChart, drawnTo]);
+  const yMax = useMemo(() => {
+    const out = {} as Record<ChartSpec['id'], number>;
+    for (const c of CHARTS) {
+      let max = 0;
+      for (const d of drawnByChart[c.id]) for (const p of d.data) if (p.y > max) max = p.y;
+      for (const t of thresholds)
+        if ((c.metrics as readonly HealthMetric[]).includes(t.metric) && t.value > max) max = t.value;
+      out[c.id] = niceCeil(max * 1.05);
+    }
+    return out;
+  }, [drawnByChart, thresholds]);
+
+  const [hover, setHover] = useState<Hover | null>(null);
+  const latest = useRef(series);
+  useLayoutEffect(() => {
+    latest.current = series;
+  }, [series]);
+  // Hover snaps to the nearest real sample (binary search in the full data), never to a drawn point.
+  const onHover = useCallback((chart: ChartSpec['id'], x: number | null) => {
+    if (x === null) return setHover((h) => (h?.chart === chart ? null : h));
+    const metric = CHARTS.find((c) => c.id === chart)!.metrics[0];
+    let best: number | null = null;
+    for (const s of latest.current.values()) {
+      const p = nearestPoint(s, metric, x);
+      if (p && (best === null || Math.abs(p.x - x) < Math.abs(best - x))) best = p.x;
+    }
+    setHover(best === null ? null : { chart, x: best });
+  }, []);
 
   const tooltip = (metrics: readonly HealthMetric[], x: number) => (
     <div className="tooltip">
@@ -258,7 +471,7 @@ export function HealthTimeline({
 
   const hasData = span !== null;
   return (
-    <section className="panel timeline" aria-labelledby="timeline-heading" data-drawn-to={span?.toMs}>
+    <section className="panel timeline" aria-labelledby="timeline-heading">
       <div className="panel-head">
         <h2 id="timeline-heading">Health timeline</h2>
         <div className="row legend" aria-label="Versions">
@@ -304,13 +517,16 @@ export function HealthTimeline({
         <MetricChart
           key={c.id}
           chart={c}
-          drawn={drawnByChart[c.id]}
+          lineStore={lineStore}
+          yMax={yMax[c.id]}
           win={win}
           thresholds={thresholds}
           markers={markers}
           bands={bands}
           showLabels={i === 0}
-          tooltip={tooltip}
+          hoverX={hover?.x ?? null}
+          onHover={onHover}
+          tooltip={hover?.chart === c.id ? tooltip : undefined}
         />
       ))}
       {overview.length > 2 && (
