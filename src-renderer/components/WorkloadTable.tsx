@@ -1,6 +1,6 @@
 import { useConnections } from '../store/connections.store.ts';
 
-/** Deployments of the selected namespace, live. */
+/** Deployments and Argo Rollouts of the selected namespace, live, with the feed's state. */
 export function WorkloadTable() {
   const {
     namespaces,
@@ -15,6 +15,7 @@ export function WorkloadTable() {
     <section className="panel grow" aria-labelledby="workloads-heading">
       <div className="panel-head">
         <h2 id="workloads-heading">Workloads</h2>
+        <FeedState connecting={namespacesStatus === 'loading' || workloadsStatus === 'loading'} />
         <label>
           Namespace{' '}
           <select
@@ -30,18 +31,13 @@ export function WorkloadTable() {
           </select>
         </label>
       </div>
-      {(namespacesStatus === 'loading' || workloadsStatus === 'loading') && (
-        <p className="muted" role="status">
-          Connecting…
-        </p>
-      )}
       {feedError && (
         <div className="note note-warn" role="alert">
-          Live refresh failed: {feedError}
+          {feedError}
         </div>
       )}
       {workloadsStatus === 'ready' && workloads.length === 0 && (
-        <p className="muted">No Deployments in this namespace.</p>
+        <p className="muted">No Deployments or Argo Rollouts in this namespace.</p>
       )}
       {workloads.length > 0 && (
         <table aria-label="Workloads">
@@ -65,7 +61,9 @@ export function WorkloadTable() {
             {workloads.map((w) => (
               <tr key={`${w.kind}/${w.name}`}>
                 <td>{w.name}</td>
-                <td>{w.kind}</td>
+                <td>
+                  <span className={w.kind === 'Rollout' ? 'badge badge-sandbox' : 'badge'}>{w.kind}</span>
+                </td>
                 <td>
                   <code>{w.version}</code>
                 </td>
@@ -80,5 +78,23 @@ export function WorkloadTable() {
         </table>
       )}
     </section>
+  );
+}
+
+/** Whether the table follows the cluster right now: live, connecting, or interrupted (the note says why). */
+function FeedState({ connecting }: { connecting: boolean }) {
+  const { feedError, workloadsStatus, selectedNamespace } = useConnections();
+  if (!connecting && !selectedNamespace) return null;
+  const [text, cls] = connecting
+    ? ['Connecting…', 'muted']
+    : feedError
+      ? ['Live updates interrupted', 'warn-text']
+      : workloadsStatus === 'ready'
+        ? ['● Live', 'ok-text']
+        : ['Not live', 'muted'];
+  return (
+    <span role="status" aria-label="Live feed" className={cls}>
+      {text}
+    </span>
   );
 }

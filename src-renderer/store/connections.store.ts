@@ -1,5 +1,10 @@
 import { create } from 'zustand';
-import type { ContextSummary, KubeconfigProblem, WorkloadSummary } from '../../src-shared/bridge/contract.ts';
+import type {
+  ContextStatus,
+  ContextSummary,
+  KubeconfigProblem,
+  WorkloadSummary,
+} from '../../src-shared/bridge/contract.ts';
 import type { BridgeError } from '../../src-shared/bridge/errors.ts';
 import { api } from '../bridge/api.ts';
 
@@ -17,8 +22,10 @@ export interface ConnectionsState {
   workloadsStatus: Loadable;
   /** The last failure, shown where the user acted. */
   error: BridgeError | null;
-  /** Set when the live feed's last refresh failed. */
+  /** Set while the live feed's updates are lost or stopped (main's words); the list is then the last good one. */
   feedError: string | null;
+  /** Reachability and signed-in identity of each context picked so far; 'probing' while main asks. */
+  statuses: Record<string, ContextStatus | 'probing'>;
   loadContexts(): Promise<void>;
   selectContext(name: string): Promise<void>;
   selectNamespace(name: string): Promise<void>;
@@ -37,6 +44,7 @@ export const useConnections = create<ConnectionsState>((set, get) => ({
   workloadsStatus: 'idle',
   error: null,
   feedError: null,
+  statuses: {},
 
   async loadContexts() {
     set({ contextsStatus: 'loading', error: null });
@@ -56,7 +64,16 @@ export const useConnections = create<ConnectionsState>((set, get) => ({
       workloadsStatus: 'idle',
       error: null,
       feedError: null,
+      statuses: { ...get().statuses, [name]: 'probing' },
     });
+    void api.invoke('cluster:probeContext', { context: name }).then((p) =>
+      set({
+        statuses: {
+          ...get().statuses,
+          [name]: p.ok ? p.value : { context: name, reachable: false, note: p.error.message },
+        },
+      }),
+    );
     const r = await api.invoke('cluster:listNamespaces', { context: name });
     if (get().selectedContext !== name) return;
     if (!r.ok) return set({ namespacesStatus: 'error', error: r.error });
