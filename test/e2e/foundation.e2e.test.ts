@@ -115,6 +115,9 @@ describe('the console over the web shell', () => {
       .toContainEqual(
         expect.stringMatching(/Cannot reach the API server of "prod-eu"|API server of "prod-eu"/),
       );
+    await expect
+      .poll(() => page.getByRole('button', { name: 'Context prod-eu' }).textContent(), { timeout: 20_000 })
+      .toMatch(/Unreachable: .*"prod-eu"/);
     await screenshot(page, 'connections-unreachable');
   });
 
