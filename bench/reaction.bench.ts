@@ -8,7 +8,7 @@ import { createFileJournal } from '../src-main/engine/journal/file-journal.ts';
 import { startRelease } from '../src-main/engine/runner/release-runner.ts';
 import type { AnalysisSource } from '../src-main/ports/release.port.ts';
 import { startSandbox } from '../src-main/sandbox/sandbox.ts';
-import { parsePlan } from '../src-shared/plan/plan.parse.ts';
+import { shortCanaryPlan } from '../test/fixtures/plans/short-canary.ts';
 
 // Reaction time: from the moment the engine has read the first breaching sample to the moment the
 // VirtualService sends all traffic back to stable, through the real runner, journal (fsync), client
@@ -18,26 +18,14 @@ const SPEED = 50;
 const TARGET_MS = 1000;
 const NS = 'platform-production';
 
-const planText = `
-name: reaction-bench
-target: { namespace: ${NS}, name: workflow-engine, container: workflow-engine, image: registry.platform.com/workflow-engine:v1.25.1-bad }
-router: { kind: istio, virtualService: workflow-engine, destinationRule: workflow-engine }
-strategy:
-  kind: canary
-  steps:
-    - setWeight: 20
-    - pause: { duration: 30s }
-    - analysis: { templates: [errors] }
-    - setWeight: 100
-analysis:
-  templates:
-    - name: errors
-      metrics:
-        - { name: error-rate, kind: error-rate, interval: 5s, count: 3, window: 30s, failureLimit: 0, successCondition: { op: '<', threshold: 0.02 } }
-`;
-const parsed = parsePlan(planText);
-if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-const plan = parsed.plan;
+const plan = shortCanaryPlan({
+  name: 'reaction-bench',
+  tag: 'v1.25.1-bad',
+  pauseSeconds: 30,
+  intervalSeconds: 5,
+  count: 3,
+  failureLimit: 0,
+});
 
 const sb = await startSandbox({ speed: SPEED });
 const root = await mkdtemp(join(tmpdir(), 'switchyard-reaction-'));

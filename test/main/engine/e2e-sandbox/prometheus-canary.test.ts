@@ -8,8 +8,8 @@ import { createPrometheusMetrics } from '../../../../src-main/adapters/prometheu
 import { createFileJournal } from '../../../../src-main/engine/journal/file-journal.ts';
 import { startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
 import { startSandbox, type SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
-import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
 import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
+import { shortCanaryPlan } from '../../../fixtures/plans/short-canary.ts';
 import { startPrometheus, type PrometheusTestServer } from '../../../support/prometheus.ts';
 import { closeSoon } from '../../adapters/kube/sandbox-fixture.ts';
 
@@ -32,25 +32,14 @@ afterAll(async () => {
 });
 
 function plan(tag = 'v1.25.0'): ReleasePlan {
-  const parsed = parsePlan(`
-name: prometheus-canary
-target: { namespace: ${NS}, name: workflow-engine, container: workflow-engine, image: registry.platform.com/workflow-engine:${tag} }
-router: { kind: istio, virtualService: workflow-engine, destinationRule: workflow-engine }
-strategy:
-  kind: canary
-  steps:
-    - setWeight: 20
-    - pause: { duration: 60s }
-    - analysis: { templates: [errors] }
-    - setWeight: 100
-analysis:
-  templates:
-    - name: errors
-      metrics:
-        - { name: error-rate, kind: error-rate, interval: 10s, count: 4, window: 30s, failureLimit: 1, successCondition: { op: '<', threshold: 0.02 } }
-`);
-  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-  return parsed.plan;
+  return shortCanaryPlan({
+    name: 'prometheus-canary',
+    tag,
+    pauseSeconds: 60,
+    intervalSeconds: 10,
+    count: 4,
+    failureLimit: 1,
+  });
 }
 
 async function start(id: string, tag?: string) {
