@@ -99,12 +99,16 @@ export function appendPoint(s: VersionSeries, p: HealthPoint): void {
     for (const { key } of HEALTH_METRICS) s.values[key].copyWithin(at + 1, at, n);
     s.revision++;
   }
+  writeAt(s, at, p);
+  s.length = n + 1;
+}
+
+function writeAt(s: VersionSeries, at: number, p: HealthPoint): void {
   s.xs[at] = p.atMs;
   s.values.errorRate[at] = p.errorRate ?? Number.NaN;
   s.values.p95Ms[at] = p.p95Ms ?? Number.NaN;
   s.values.p99Ms[at] = p.p99Ms ?? Number.NaN;
   s.values.rps[at] = p.rps ?? Number.NaN;
-  s.length = n + 1;
 }
 
 /**
@@ -129,18 +133,20 @@ export function appendSeries(
       else into.set(v, emptySeries(n + 1024));
     }
   }
-  let last: VersionSeries | undefined;
-  let lastVersion = '';
   for (let i = from; i < points.length; i++) {
     const p = points[i]!;
-    let s = p.version === lastVersion ? last : into.get(p.version);
+    let s = into.get(p.version);
     if (!s) {
       s = emptySeries();
       into.set(p.version, s);
     }
-    last = s;
-    lastVersion = p.version;
-    appendPoint(s, p);
+    const n = s.length;
+    if (n === s.xs.length || (n > 0 && s.xs[n - 1]! > p.atMs)) {
+      appendPoint(s, p); // grows the columns or inserts a late point
+      continue;
+    }
+    writeAt(s, n, p);
+    s.length = n + 1;
   }
 }
 
@@ -249,7 +255,6 @@ function syncBuckets(s: VersionSeries, widthMs: number): Buckets {
   const { xs, length } = s;
   const from = b.upTo;
   if (from === length) return b;
-  // The last bucket is folded again from its first sample, so its extremes stay right.
   const firstNew = b.count;
   let k = b.count - 1;
   let lastKey = k >= 0 ? b.keys[k]! : Number.NaN;
@@ -270,33 +275,33 @@ function syncBuckets(s: VersionSeries, widthMs: number): Buckets {
     lastKey = key;
   }
   b.count = k + 1;
-  const keys = b.keys;
+  const first = b.first;
+  // Refold the last old bucket (it may have grown) and every new one, bucket by bucket without divisions.
+  const k0 = Math.max(0, firstNew - 1);
   for (const { key: m } of HEALTH_METRICS) {
     const ys = s.values[m];
     const lo = b.lo[m];
     const hi = b.hi[m];
-    // Resume inside the last old bucket (its extremes so far are kept) or start the new ones afresh.
-    let bucket = firstNew > 0 ? firstNew - 1 : 0;
-    let bucketKey = keys[bucket]!;
-    let l = firstNew > 0 ? lo[bucket]! : -1;
-    let h = firstNew > 0 ? hi[bucket]! : -1;
-    for (let i = from; i < length; i++) {
-      const key = Math.floor(xs[i]! / widthMs);
-      if (key !== bucketKey) {
-        lo[bucket] = l;
-        hi[bucket] = h;
-        bucket++;
-        bucketKey = key;
-        l = -1;
-        h = -1;
+    for (let bk = k0; bk < b.count; bk++) {
+      const end = bk + 1 < b.count ? first[bk + 1]! : length;
+      let l = -1;
+      let h = -1;
+      let lv = Infinity;
+      let hv = -Infinity;
+      for (let i = first[bk]!; i < end; i++) {
+        const y = ys[i]!; // NaN (no data) fails both comparisons
+        if (y < lv) {
+          lv = y;
+          l = i;
+        }
+        if (y > hv) {
+          hv = y;
+          h = i;
+        }
       }
-      const y = ys[i]!;
-      if (y !== y) continue; // NaN: no data
-      if (l === -1 || y < ys[l]!) l = i;
-      if (h === -1 || y > ys[h]!) h = i;
+      lo[bk] = l;
+      hi[bk] = h;
     }
-    lo[bucket] = l;
-    hi[bucket] = h;
   }
   b.upTo = length;
   return b;
