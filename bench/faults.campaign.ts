@@ -592,10 +592,20 @@ type Tear = 'none' | 'audit' | 'record';
  * would leave, made by hand (a kill rarely lands inside a write by chance): an audit line cut in half, or
  * the latest saved state cut in half (as if it were not written atomically). Returns the tears present.
  */
-async function tearJournal(s: Stage, id: string, tear: Tear): Promise<Tear[]> {
+async function tearJournal(s: Stage, id: string, tear: Tear, recordTornBefore: boolean): Promise<Tear[]> {
   const dir = join(s.journal, id);
   const audit = join(dir, 'audit.jsonl');
   const record = join(dir, 'release.json');
+  const saved = await readFile(record, 'utf8').catch(() => '');
+  let status: string | undefined;
+  try {
+    status = (JSON.parse(saved) as { status?: string }).status;
+  } catch {
+    // A saved state still torn from an earlier tear is not a new one; a new one is a real finding.
+    return recordTornBefore ? [] : ['record'];
+  }
+  // A release that had already ended is not reopened by a restart: nothing would look at the tear.
+  if (status !== 'running' && status !== 'paused') return [];
   const found: Tear[] = [];
   const text = await readFile(audit, 'utf8').catch(() => '');
   if (text.length > 0 && !text.endsWith('\n')) found.push('audit');
@@ -604,15 +614,7 @@ async function tearJournal(s: Stage, id: string, tear: Tear): Promise<Tear[]> {
     await appendFile(audit, last.slice(0, Math.max(1, Math.floor(last.length / 2))));
     found.push('audit');
   }
-  const saved = await readFile(record, 'utf8').catch(() => '');
-  let intact = true;
-  try {
-    JSON.parse(saved);
-  } catch {
-    intact = false;
-  }
-  if (!intact) found.push('record');
-  else if (tear === 'record' && (await stat(join(dir, 'release.prev.json')).catch(() => undefined))) {
+  if (tear === 'record' && (await stat(join(dir, 'release.prev.json')).catch(() => undefined))) {
     await truncate(record, Math.floor(Buffer.byteLength(saved) / 2));
     found.push('record');
   }
@@ -695,12 +697,14 @@ async function killRuns(
       let id: string | undefined;
       let crashes = 0;
       let torn = 0;
+      const tears: Tear[] = [];
       for (let k = 0; k < perRun; k++) {
         const run = runner(s, id);
         // Each kill lands at a random moment of the release (after the runner journaled or resumed it).
         id = (await run.started) ?? id;
         if (!id) break;
-        const delay = between(20, Math.max(200, durationMs * 0.7));
+        // Spread over the release: each restart continues where the last runner was killed.
+        const delay = between(20, Math.max(200, (durationMs * 1.2) / perRun));
         const timer = setTimeout(() => run.child.kill('SIGKILL'), delay);
         exit = await run.exited;
         clearTimeout(timer);
@@ -709,7 +713,9 @@ async function killRuns(
           left -= 1;
           killNo += 1;
           const tear: Tear = killNo % 3 === 1 ? 'audit' : killNo % 3 === 2 ? 'record' : 'none';
-          torn += (await tearJournal(s, id, tear)).length;
+          const found = await tearJournal(s, id, tear, tears.at(-1) === 'record');
+          torn += found.length;
+          tears.push(...found);
         } else {
           if (crashed(exit, true)) crashes += 1;
           break; // finished before the kill
@@ -731,7 +737,14 @@ async function killRuns(
       }
       if (!exit) continue;
       r.torn += torn;
-      if (id) r.tornDetected += Math.min(torn, await tornRecoveries(s, id));
+      if (id) {
+        const detected = Math.min(torn, await tornRecoveries(s, id));
+        r.tornDetected += detected;
+        if (detected < torn)
+          r.notes.push(
+            `${id}: ${torn - detected} of ${torn} torn writes not reported on resume (${tears.join(', ')})`,
+          );
+      }
       r.crashes += crashes + (crashed(exit, true) ? 1 : 0);
       tally(r, exit);
       const d = doubleMutations(strategy, s.sb, exit.outcome?.kind === 'completed');
@@ -1102,7 +1115,7 @@ async function main(): Promise<void> {
   }
   let drift = { overwritten: 0 };
   if (!args.killsOnly) {
-    await prometheusRuns(args.quick ? ['empty', 'stopped'] : ['stopped', 'slow', 'empty', 'nan']);
+    await prometheusRuns(args.quick ? ['empty'] : ['stopped', 'slow', 'empty', 'nan']);
     drift = await driftRun();
     if (!args.quick) await sleepRun();
   }

@@ -92,22 +92,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       if (isWrite && conflictsLeft > 0) {
         conflictsLeft -= 1;
         counts.conflict += 1;
-        return status(
-          res,
-          409,
-          'Conflict',
-          'the object has been modified; please apply your changes to the latest version and try again (injected)',
-        );
+        return conflict(res);
       }
       if (isWrite && rates.conflict && hit(rates.conflict.probability)) {
         conflictsLeft = Math.max(0, rates.conflict.burst - 1);
         counts.conflict += 1;
-        return status(
-          res,
-          409,
-          'Conflict',
-          'the object has been modified; please apply your changes to the latest version and try again (injected)',
-        );
+        return conflict(res);
       }
       if (hit(rates.serverError)) {
         counts.serverError += 1;
@@ -216,6 +206,16 @@ function status(res: ServerResponse, code: number, reason: string, message: stri
   });
   res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
+}
+
+/** The API server's 409 for a write based on an outdated resourceVersion. */
+function conflict(res: ServerResponse): void {
+  status(
+    res,
+    409,
+    'Conflict',
+    'the object has been modified; please apply your changes to the latest version and try again (injected)',
+  );
 }
 
 /** 410 Gone for a watch resume, either as the API server does it (an ERROR event in a 200 stream) or as HTTP 410. */
