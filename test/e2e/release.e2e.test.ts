@@ -69,11 +69,16 @@ describe('rehearsing and running releases on the sandbox', () => {
       .poll(() => page.getByRole('list', { name: 'Timeline markers' }).innerText())
       .toMatch(/abort/);
     // The plan comes back from the journal, so History draws its thresholds like the Run screen.
-    const thresholdLabels = page.locator('.timeline svg .recharts-reference-line .recharts-label', {
-      hasText: /(<|>|<=|>=) [\d.]+/,
-    });
+    const thresholdLabels = page.locator('.timeline svg .recharts-label', { hasText: / (<|>|<=|>=) [\d.]+/ });
     await expect.poll(() => thresholdLabels.count()).toBeGreaterThan(0);
     await page.getByRole('heading', { name: 'Health timeline' }).scrollIntoViewIfNeeded();
+    // Hovering the error rate near the abort shows the sample behind it and its query.
+    const plot = (await page
+      .getByRole('figure', { name: 'Error rate by version' })
+      .locator('svg.recharts-surface')
+      .boundingBox())!;
+    await page.mouse.move(plot.x + plot.width * 0.9, plot.y + plot.height / 2);
+    await expect.poll(() => page.getByRole('tooltip').innerText()).toContain('sum(rate(');
     await screenshot(page, 'history-release');
 
     for (const [button, ext] of [
@@ -110,7 +115,9 @@ describe('rehearsing and running releases on the sandbox', () => {
   it('rolls back a blue-green release in one confirmed step', async () => {
     const { page } = s;
     await planFromScenario(page, 'Hotfix', 'blue-green');
-    await rehearse(page, 120);
+    // At 30× the 5 min validation window after the switch lasts 10 s: time to click under load (2.5 s at 120×
+    // was not, and the release completed first).
+    await rehearse(page, 30);
     await waitForStep(page, 'switch');
     await page.getByRole('button', { name: /^Roll back/ }).click();
     const dialog = page.getByRole('dialog', { name: 'Confirm roll back' });

@@ -159,22 +159,18 @@ const SeriesPath = memo(function SeriesPath({
 
 /**
  * The lines of a chart, drawn directly from the downsampled points with the chart's scales (recharts'
- * own Line builds several objects per point on every update), the hover cursor, and the pointer area.
+ * own Line builds several objects per point on every update), the hover cursor, and the plot's outline.
  */
 function SeriesLayer({
   chart,
   lineStore,
   win,
   hoverX,
-  onMove,
-  onLeave,
 }: {
   chart: ChartSpec['id'];
   lineStore: LineStore;
   win: Win;
   hoverX: number | null;
-  onMove: (x: number) => void;
-  onLeave: () => void;
 }) {
   const { drawn, toMs } = useSyncExternalStore(lineStore.subscribe, () => lineStore.get(chart));
   const xScale = useXAxisScale();
@@ -197,18 +193,15 @@ function SeriesLayer({
           stroke="var(--muted)"
         />
       )}
+      {/* Where the plot is on screen, for the figure's pointer handler (bands drawn above would catch events). */}
       <rect
+        className="health-plot-area"
         x={plot.x}
         y={plot.y}
         width={plot.width}
         height={plot.height}
-        fill="transparent"
-        onMouseMove={(e) => {
-          const box = e.currentTarget.getBoundingClientRect();
-          const f = Math.min(1, Math.max(0, (e.clientX - box.left) / box.width));
-          onMove(win.fromMs + f * (win.toMs - win.fromMs));
-        }}
-        onMouseLeave={onLeave}
+        fill="none"
+        pointerEvents="none"
       />
     </g>
   );
@@ -246,6 +239,14 @@ const MetricChart = memo(function MetricChart({
         );
       }}
       onBlur={() => onHover(chart.id, null)}
+      onMouseMove={(e) => {
+        const area = e.currentTarget.querySelector('.health-plot-area')?.getBoundingClientRect();
+        if (!area || area.width <= 0 || e.clientY < area.top || e.clientY > area.bottom)
+          return onHover(chart.id, null);
+        const f = Math.min(1, Math.max(0, (e.clientX - area.left) / area.width));
+        onHover(chart.id, win.fromMs + f * (win.toMs - win.fromMs));
+      }}
+      onMouseLeave={() => onHover(chart.id, null)}
     >
       <figcaption>
         {chart.label} <span className="muted small">({chart.unit})</span>
@@ -316,14 +317,7 @@ const MetricChart = memo(function MetricChart({
               }
             />
           ))}
-          <SeriesLayer
-            chart={chart.id}
-            lineStore={lineStore}
-            win={win}
-            hoverX={hoverX}
-            onMove={(x) => onHover(chart.id, x)}
-            onLeave={() => onHover(chart.id, null)}
-          />
+          <SeriesLayer chart={chart.id} lineStore={lineStore} win={win} hoverX={hoverX} />
         </LineChart>
       </ResponsiveContainer>
       {tooltip && hoverX !== null && (
