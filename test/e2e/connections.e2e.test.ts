@@ -1,12 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppsV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxProvider } from '../../src-main/app/sandbox-provider.ts';
 import type { SandboxHandle } from '../../src-main/sandbox/sandbox.ts';
 import { launchBrowser, screenshot } from '../support/browser.ts';
+import { createRollout, scaleDeployment, setRolloutStatus } from '../support/sandbox-workloads.ts';
 import { startTestConsole, type TestConsole } from '../support/web-shell.ts';
 
 const NS = 'platform-production';
@@ -19,7 +19,13 @@ beforeAll(async () => {
   const home = mkdtempSync(join(tmpdir(), 'sy-connections-'));
   const sandbox = createSandboxProvider();
   sb = await sandbox.handle();
-  await addRollout();
+  await createRollout(sb, 'checkout', 'v3.1.0', 4);
+  await setRolloutStatus(sb, 'checkout', {
+    replicas: 4,
+    readyReplicas: 4,
+    updatedReplicas: 4,
+    availableReplicas: 4,
+  });
   app = await startTestConsole({
     env: { KUBECONFIG: join(home, 'none.yaml') },
     home,
@@ -35,45 +41,6 @@ afterAll(async () => {
   await browser?.close();
   await app?.close();
 });
-
-function kubeconfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromString(sb.kubeconfigYaml());
-  return kc;
-}
-
-/** An Argo Rollout with the status its controller would write (the sandbox runs none). */
-async function addRollout(): Promise<void> {
-  await kubeconfig()
-    .makeApiClient(CustomObjectsApi)
-    .createNamespacedCustomObject({
-      group: 'argoproj.io',
-      version: 'v1alpha1',
-      namespace: NS,
-      plural: 'rollouts',
-      body: {
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'Rollout',
-        metadata: { name: 'checkout', namespace: NS },
-        spec: {
-          replicas: 4,
-          selector: { matchLabels: { app: 'checkout' } },
-          template: {
-            metadata: { labels: { app: 'checkout' } },
-            spec: { containers: [{ name: 'checkout', image: 'registry.platform.com/checkout:v3.1.0' }] },
-          },
-        },
-      },
-    });
-  const res = await fetch(`${sb.url}/apis/argoproj.io/v1alpha1/namespaces/${NS}/rollouts/checkout/status`, {
-    method: 'PATCH',
-    headers: { authorization: `Bearer ${sb.token}`, 'content-type': 'application/merge-patch+json' },
-    body: JSON.stringify({
-      status: { replicas: 4, readyReplicas: 4, updatedReplicas: 4, availableReplicas: 4 },
-    }),
-  });
-  expect(res.status).toBe(200);
-}
 
 describe('the Connections screen', () => {
   it('shows the picked context as reachable with the signed-in identity', async () => {
@@ -102,13 +69,7 @@ describe('the Connections screen', () => {
     await expect.poll(ready).toMatch(/^\d+\/\d+$/);
     const desired = Number((await ready())!.split('/')[1]) + 4;
     const sent = performance.now();
-    await kubeconfig()
-      .makeApiClient(AppsV1Api)
-      .patchNamespacedDeploymentScale({
-        name: 'agent-manager',
-        namespace: NS,
-        body: [{ op: 'replace', path: '/spec/replicas', value: desired }],
-      });
+    await scaleDeployment(sb, 'agent-manager', desired);
     await expect.poll(ready, { timeout: 2_000, interval: 50 }).toMatch(new RegExp(`/${desired}$`));
     expect(performance.now() - sent).toBeLessThan(2_000);
     await expect.poll(ready, { timeout: 15_000 }).toBe(`${desired}/${desired}`);

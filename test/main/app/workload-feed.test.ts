@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src-main/app/engine.ts';
 import { createSandboxProvider } from '../../../src-main/app/sandbox-provider.ts';
@@ -9,6 +8,7 @@ import { feedProblem } from '../../../src-main/app/workload-feed.ts';
 import type { SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
 import type { WatchState } from '../../../src-main/ports/cluster.port.ts';
 import type { EventPayload } from '../../../src-shared/bridge/contract.ts';
+import { scaleDeployment } from '../../support/sandbox-workloads.ts';
 import { startGateProxy, type GateProxy } from '../adapters/kube/gate-proxy.ts';
 
 const NS = 'platform-production';
@@ -69,7 +69,7 @@ describe('the live workload feed through the engine', () => {
     expect(first.workloads.find((w) => w.name === 'agent-manager')?.replicas).toBe(3);
 
     const sent = performance.now();
-    await scale('agent-manager', 6);
+    await scaleDeployment(sb, 'agent-manager', 6);
     await nextFeed((f) => f.workloads.find((w) => w.name === 'agent-manager')?.replicas === 6, 1_000);
     expect(performance.now() - sent).toBeLessThan(1_000);
   });
@@ -91,7 +91,7 @@ describe('the live workload feed through the engine', () => {
     await nextFeed((f) => f.context === 'sandbox', 10_000);
     await engine.handlers['cluster:unwatchWorkloads']({});
     feeds.length = 0;
-    await scale('agent-manager', 2);
+    await scaleDeployment(sb, 'agent-manager', 2);
     await new Promise((r) => setTimeout(r, 500));
     expect(feeds).toEqual([]);
   });
@@ -110,17 +110,6 @@ describe('the live workload feed through the engine', () => {
     expect(await engine.handlers['cluster:probeContext']({ context })).toEqual({ context, ...expected });
   });
 });
-
-/** Scales a Deployment through the sandbox's API, as kubectl scale would. */
-async function scale(name: string, replicas: number): Promise<void> {
-  const kc = new KubeConfig();
-  kc.loadFromString(sb.kubeconfigYaml());
-  await kc.makeApiClient(AppsV1Api).patchNamespacedDeploymentScale({
-    name,
-    namespace: NS,
-    body: [{ op: 'replace', path: '/spec/replicas', value: replicas }],
-  });
-}
 
 describe('feed messages', () => {
   it.each<[WatchState, string | undefined]>([

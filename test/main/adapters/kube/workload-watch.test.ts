@@ -1,4 +1,3 @@
-import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeCluster } from '../../../../src-main/adapters/kube/kube.adapter.ts';
 import { streamFailure } from '../../../../src-main/adapters/kube/kube-watch.ts';
@@ -7,7 +6,8 @@ import type { WatchState, WatchSubscription } from '../../../../src-main/ports/c
 import type { SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 import type { WorkloadSummary } from '../../../../src-shared/bridge/contract.ts';
 import { startGateProxy, type GateProxy, type GateRule } from './gate-proxy.ts';
-import { closeSoon, customApi, startFastSandbox } from './sandbox-fixture.ts';
+import { createRollout, scaleDeployment, setRolloutStatus } from '../../../support/sandbox-workloads.ts';
+import { closeSoon, startFastSandbox } from './sandbox-fixture.ts';
 
 const NS = 'platform-production';
 const FAST = { batchMs: 50, backoffMs: 50, discoveryRetryMs: 200 };
@@ -26,53 +26,19 @@ const watches: WatchSubscription[] = [];
 
 beforeAll(async () => {
   sb = await startFastSandbox(40);
-  await customApi(sb).createNamespacedCustomObject({
-    group: 'argoproj.io',
-    version: 'v1alpha1',
-    namespace: NS,
-    plural: 'rollouts',
-    body: {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Rollout',
-      metadata: { name: 'checkout', namespace: NS },
-      spec: {
-        replicas: 4,
-        selector: { matchLabels: { app: 'checkout' } },
-        template: {
-          metadata: { labels: { app: 'checkout' } },
-          spec: { containers: [{ name: 'checkout', image: 'registry.platform.com/checkout:v3.1.0' }] },
-        },
-        strategy: { canary: { steps: [{ setWeight: 20 }] } },
-      },
-    },
+  await createRollout(sb, 'checkout', 'v3.1.0', 4);
+  await setRolloutStatus(sb, 'checkout', {
+    replicas: 4,
+    readyReplicas: 3,
+    updatedReplicas: 1,
+    availableReplicas: 3,
   });
-  await setRolloutStatus({ replicas: 4, readyReplicas: 3, updatedReplicas: 1, availableReplicas: 3 });
 });
 afterEach(() => watches.splice(0).forEach((w) => w.stop()));
 afterAll(async () => {
   await Promise.all(proxies.map((p) => p.close()));
   await closeSoon(sb);
 });
-
-/** Writes the Rollout's status as the Argo controller would (the sandbox runs no Rollouts controller). */
-async function setRolloutStatus(status: Record<string, number>): Promise<void> {
-  const res = await fetch(`${sb.url}/apis/argoproj.io/v1alpha1/namespaces/${NS}/rollouts/checkout/status`, {
-    method: 'PATCH',
-    headers: { authorization: `Bearer ${sb.token}`, 'content-type': 'application/merge-patch+json' },
-    body: JSON.stringify({ status }),
-  });
-  expect(res.status).toBe(200);
-}
-
-async function scale(name: string, replicas: number): Promise<void> {
-  const kc = new KubeConfig();
-  kc.loadFromString(sb.kubeconfigYaml());
-  await kc.makeApiClient(AppsV1Api).patchNamespacedDeploymentScale({
-    name,
-    namespace: NS,
-    body: [{ op: 'replace', path: '/spec/replicas', value: replicas }],
-  });
-}
 
 async function gate(rules: GateRule[]): Promise<GateProxy> {
   const p = await startGateProxy(sb.url, rules);
@@ -113,7 +79,7 @@ describe('workloads fed by watches against the sandbox', () => {
     await until('watching', () => w.states.at(-1)?.state === 'watching');
 
     const sent = performance.now();
-    await scale('agent-manager', 5);
+    await scaleDeployment(sb, 'agent-manager', 5);
     await until('the new replica count', () => w.find('Deployment', 'agent-manager')?.replicas === 5, 2_000);
     expect(performance.now() - sent).toBeLessThan(1_000);
     expect(deploymentLists(p)).toBe(1);
@@ -134,7 +100,7 @@ describe('workloads fed by watches against the sandbox', () => {
       version: 'v3.1.0',
     });
     expect(w.find('Deployment', 'workflow-engine')).toBeDefined();
-    await setRolloutStatus({ readyReplicas: 4, updatedReplicas: 4, availableReplicas: 4 });
+    await setRolloutStatus(sb, 'checkout', { readyReplicas: 4, updatedReplicas: 4, availableReplicas: 4 });
     await until('the Rollout ready', () => w.find('Rollout', 'checkout')?.readyReplicas === 4);
     const listed = await createKubeCluster('sandbox', sb.kubeconfigYaml()).listWorkloads(NS);
     expect(listed.filter((x) => x.kind === 'Rollout').map((x) => x.name)).toEqual(['checkout']);
@@ -180,7 +146,7 @@ describe('workloads fed by watches against the sandbox', () => {
     const back = await startGateProxy(sb.url, [], Number(new URL(p.url).port));
     proxies.push(back);
     await until('watching again', () => w.states.at(-1)?.state === 'watching', 15_000);
-    await scale('notification-service', 3);
+    await scaleDeployment(sb, 'notification-service', 3);
     await until(
       'the change after the gap',
       () => w.find('Deployment', 'notification-service')?.replicas === 3,
