@@ -73,11 +73,9 @@ describe('rehearsing and running releases on the sandbox', () => {
     await expect.poll(() => thresholdLabels.count()).toBeGreaterThan(0);
     await page.getByRole('heading', { name: 'Health timeline' }).scrollIntoViewIfNeeded();
     // Hovering the error rate near the abort shows the sample behind it and its query.
-    const plot = (await page
-      .getByRole('figure', { name: 'Error rate by version' })
-      .locator('svg.recharts-surface')
-      .boundingBox())!;
-    await page.mouse.move(plot.x + plot.width * 0.9, plot.y + plot.height / 2);
+    const plot = page.getByRole('figure', { name: 'Error rate by version' }).locator('svg.recharts-surface');
+    const size = (await plot.boundingBox())!;
+    await plot.hover({ position: { x: size.width * 0.9, y: size.height / 2 } });
     await expect.poll(() => page.getByRole('tooltip').innerText()).toContain('sum(rate(');
     await screenshot(page, 'history-release');
 
