@@ -218,11 +218,15 @@ export function createFileJournal(options: FileJournalOptions): Journal {
     start: ReleaseRecord,
     auditBytes: number,
     repaired: string[] = [],
+    tornTail = false,
   ): ReleaseJournal {
     const releaseId = start.header.releaseId;
     const auditPath = join(dir, JOURNAL_FILES.audit);
     let record = start;
     let bytes = auditBytes;
+    // A torn last line is cut off just before the first append, not at open: every open until then (a
+    // process may open, read and close before the runner opens again) still finds it and says so.
+    let tornPending = tornTail;
     let tail: Promise<unknown> = Promise.resolve();
     let closed = false;
     let closing: Promise<void> | undefined;
@@ -252,6 +256,10 @@ export function createFileJournal(options: FileJournalOptions): Journal {
       const entry: AuditEntry = { ...draft, hash: entryHash(draft) };
       const line = `${JSON.stringify(entry)}\n`;
       try {
+        if (tornPending) {
+          await truncate(auditPath, bytes);
+          tornPending = false;
+        }
         await appendDurably(auditPath, line);
       } catch (error) {
         // Leave no partial line behind for the next append to run into.
@@ -381,12 +389,12 @@ export function createFileJournal(options: FileJournalOptions): Journal {
           await releaseReleaseLock(join(dir, JOURNAL_FILES.lock));
           throw error;
         }
-        if (loaded.tornTail) await truncate(join(dir, JOURNAL_FILES.audit), loaded.auditBytes);
         return bind(
           dir,
           { ...loaded.release.record, auditHead: loaded.head },
           loaded.auditBytes,
           loaded.release.recovered,
+          loaded.tornTail,
         );
       })();
       opened.set(releaseId, pending);

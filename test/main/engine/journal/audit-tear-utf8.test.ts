@@ -45,12 +45,18 @@ describe('a torn audit line after entries holding non-ASCII text', () => {
     // A kill half-way through a third append.
     await writeFile(path, `${text}{"seq":3,"at":"2026-11-26T15:0`);
 
+    // `switchyard run --resume` opens, reads and closes the release before the runner opens it again:
+    // both must hear of the tear.
+    for (let open = 0; open < 2; open++) {
+      const reopened = await journal().open('utf8-1');
+      const loaded = await reopened.load();
+      expect(loaded.entries.map((e) => e.why)).toEqual([why, why]);
+      expect(loaded.recovered).toEqual(['The last audit line was cut off mid-write and was dropped.']);
+      await reopened.close();
+    }
     const reopened = await journal().open('utf8-1');
-    const loaded = await reopened.load();
-    expect(loaded.entries.map((e) => e.why)).toEqual([why, why]);
-    expect(loaded.recovered).toEqual(['The last audit line was cut off mid-write and was dropped.']);
-    expect(await readFile(path)).toEqual(full);
     await reopened.append({ what: 'note', why: 'after the repair' });
+    expect((await readFile(path)).subarray(0, full.length)).toEqual(full);
     expect(await verifyAudit(join(root, 'utf8-1'))).toEqual({ ok: true, entries: 3, tornTail: false });
     await reopened.close();
   });
