@@ -112,17 +112,32 @@ describe('rehearsing and running releases on the sandbox', () => {
 
   it('rolls back a blue-green release in one confirmed step', async () => {
     const { page } = s;
-    await planFromScenario(page, 'Hotfix', 'blue-green');
-    // At 30× the 5 min validation window after the switch lasts 10 s: time to click under load (2.5 s at 120×
-    // was not, and the release completed first).
-    await rehearse(page, 30);
-    await waitForStep(page, 'switch');
+    // A 60 min validation window (30 s at 120×) leaves time to click under load; the default 5 min did not.
+    await planFromScenario(page, 'Hotfix', 'blue-green', (yaml) =>
+      yaml.replace(/(\n {2}validation:\n {4}duration:) 5m/, '$1 60m'),
+    );
+    await rehearse(page, 120);
+    // Once validating, traffic is on the new colour (a roll back before the switch would abandon instead).
+    await waitForStep(page, 'validate');
     await page.getByRole('button', { name: /^Roll back/ }).click();
     const dialog = page.getByRole('dialog', { name: 'Confirm roll back' });
     await dialog.waitFor();
     await screenshot(page, 'run-bluegreen-confirm-rollback');
     await dialog.getByRole('button', { name: 'Roll back now' }).click();
     await waitForStatus(page, 'rolledBack');
+    // The split shown is read back from the router: all traffic on the old colour again.
+    await expect
+      .poll(() => page.getByRole('img', { name: /^Actual split:/ }).getAttribute('aria-label'), {
+        timeout: 10_000,
+      })
+      .toMatch(/blue 100 %/);
+    // The steps still say how far it got: the switch was done before the roll back.
+    await page
+      .getByRole('list', { name: 'Release steps' })
+      .getByRole('listitem')
+      .filter({ hasText: 'switch traffic' })
+      .and(page.locator('.step-done'))
+      .waitFor({ timeout: 10_000 });
     await screenshot(page, 'run-bluegreen-rolled-back');
   }, 240_000);
 

@@ -92,11 +92,14 @@ function stageViews(
   stages: Stages,
   phase: string,
   status: ReleaseRunStatus,
+  /** For an ended release: the last stage known to have finished (-1 when none is known). */
+  doneThrough = -1,
 ): { steps: StepView[]; current: number | null } {
   const segments = phase.split('.');
   const at = stages.findIndex(([name]) => segments.includes(name));
   const steps = stages.map(([, label], index): StepView => {
     if (status === 'completed') return { index, label, state: 'done' };
+    if (at < 0 && index <= doneThrough) return { index, label, state: 'done' };
     if (at < 0) return { index, label, state: status === 'running' ? 'pending' : 'skipped' };
     if (index < at) return { index, label, state: 'done' };
     if (index === at) return { index, label, state: 'active' };
@@ -133,7 +136,16 @@ function terminalStatus(phase: string): ReleaseRunStatus {
 /** The renderer's view of a blue-green release. */
 export function projectBlueGreen(value: StateValueLike, context: BlueGreenContext): ReleaseSnapshot {
   const status = terminalStatus(phaseOf(value));
-  const { steps, current } = stageViews(BLUE_GREEN_STAGES, phaseOf(value), status);
+  // Only a switched release rolls back (one stopped before the switch is abandoned), so a rolled-back one did
+  // every stage up to the switch.
+  const switchedAt = BLUE_GREEN_STAGES.findIndex(([name]) => name === 'switching');
+  const wasSwitched = context.switched || status === 'rolledBack';
+  const { steps, current } = stageViews(
+    BLUE_GREEN_STAGES,
+    phaseOf(value),
+    status,
+    wasSwitched ? switchedAt : -1,
+  );
   return { ...baseProjection('blue-green', value, context, status), currentStep: current, steps };
 }
 

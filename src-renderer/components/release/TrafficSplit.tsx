@@ -17,11 +17,15 @@ export function TrafficSplit({ traffic }: { traffic: TrafficView }) {
         role="img"
         aria-label={`Actual split: ${rows.map((r) => `${r.track} ${r.actual ?? 'unknown'} %`).join(', ')}`}
       >
-        {rows.map((r, i) => (
-          <div key={r.track} className={`split-seg seg-${i % 4}`} style={{ width: `${r.actual ?? 0}%` }}>
-            {(r.actual ?? 0) >= 8 ? `${r.track} ${r.actual} %` : ''}
-          </div>
-        ))}
+        {rows.map(
+          (r, i) =>
+            // A track at 0 % draws nothing (its padding would otherwise show as a sliver).
+            (r.actual ?? 0) > 0 && (
+              <div key={r.track} className={`split-seg seg-${i % 4}`} style={{ width: `${r.actual ?? 0}%` }}>
+                {(r.actual ?? 0) >= 8 ? `${r.track} ${r.actual} %` : ''}
+              </div>
+            ),
+        )}
       </div>
       <table aria-label="Traffic per track">
         <thead>
