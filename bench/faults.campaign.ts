@@ -95,7 +95,7 @@ analysis:
 const BLUE_GREEN = `
 name: campaign-blue-green
 target: { namespace: ${NS}, name: workflow-engine, image: registry.platform.com/workflow-engine:v1.25.0 }
-router: { kind: service-selector, service: workflow-engine, versionLabel: version }
+router: { kind: istio, virtualService: workflow-engine, destinationRule: workflow-engine, stableSubset: stable, canarySubset: canary }
 strategy:
   kind: blue-green
   readyTimeout: 600s
