@@ -1,44 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePlan } from '../../../src-shared/plan/plan.parse.ts';
 import { planCommands } from '../../../src-shared/plan/plan-commands.ts';
 import { createEngine, type Engine } from '../../../src-main/app/engine.ts';
 import { createSandboxProvider } from '../../../src-main/app/sandbox-provider.ts';
+import { blueGreenSmokePlanText } from '../../fixtures/plans/blue-green-smoke.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'sy-release-commands-'));
 let engine: Engine;
 
 function blueGreen(smoke: string[]): string {
-  return stringify({
-    name: 'commands-blue-green',
-    target: {
-      namespace: 'platform-production',
-      name: 'workflow-engine',
-      image: 'registry.platform.com/workflow-engine:v1.25.0',
-    },
-    router: {
-      kind: 'istio',
-      virtualService: 'workflow-engine',
-      destinationRule: 'workflow-engine',
-      stableSubset: 'stable',
-      canarySubset: 'canary',
-    },
-    strategy: {
-      kind: 'blue-green',
-      warmup: { requests: 0 },
-      smoke: { checks: [], command: smoke },
-      settle: '10s',
-      validation: {
-        duration: '20s',
-        interval: '10s',
-        window: '20s',
-        checks: [{ metric: 'error-rate', op: '>', threshold: 0.02, severity: 'fail' }],
-      },
-    },
-  });
+  return blueGreenSmokePlanText('commands-blue-green', smoke);
 }
 
 function digestOf(text: string): string {

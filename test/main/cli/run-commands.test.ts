@@ -1,16 +1,15 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parsePlan } from '../../../src-shared/plan/plan.parse.ts';
 import { planCommands } from '../../../src-shared/plan/plan-commands.ts';
+import { blueGreenSmokePlanText } from '../../fixtures/plans/blue-green-smoke.ts';
 import { cli } from '../../support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-run-commands-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const NS = 'platform-production';
 const marker = join(dir, 'smoke-argv.json');
 // Words a shell would act on; run as argv they must arrive untouched.
 const hostile = `$(touch ${join(dir, 'pwned')}); echo "x" | cat > ${join(dir, 'pwned2')}`;
@@ -22,31 +21,9 @@ const smokeArgv = [
   hostile,
 ];
 
-const plan = {
-  name: 'cli-blue-green',
-  target: { namespace: NS, name: 'workflow-engine', image: 'registry.platform.com/workflow-engine:v1.25.0' },
-  router: {
-    kind: 'istio',
-    virtualService: 'workflow-engine',
-    destinationRule: 'workflow-engine',
-    stableSubset: 'stable',
-    canarySubset: 'canary',
-  },
-  strategy: {
-    kind: 'blue-green',
-    warmup: { requests: 0 },
-    smoke: { checks: [], command: smokeArgv },
-    settle: '10s',
-    validation: {
-      duration: '20s',
-      interval: '10s',
-      window: '20s',
-      checks: [{ metric: 'error-rate', op: '>', threshold: 0.02, severity: 'fail' }],
-    },
-  },
-};
 const planFile = join(dir, 'plan.yaml');
-writeFileSync(planFile, stringify(plan));
+const planText = blueGreenSmokePlanText('cli-blue-green', smokeArgv);
+writeFileSync(planFile, planText);
 
 describe('switchyard run with a plan that runs a command', () => {
   it('without --yes and nobody at a terminal, lists the command, refuses and starts nothing', async () => {
@@ -74,7 +51,7 @@ describe('switchyard run with a plan that runs a command', () => {
     expect(existsSync(join(dir, 'pwned'))).toBe(false);
     expect(existsSync(join(dir, 'pwned2'))).toBe(false);
 
-    const parsed = parsePlan(stringify(plan));
+    const parsed = parsePlan(planText);
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));
     const { digest } = planCommands(parsed.plan);
     const [release] = readdirSync(journal);
