@@ -17,13 +17,13 @@ const ARGS = [
 ];
 
 /** Launches headless Chromium, failing with the install command when it is missing. */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `Chromium is not installed at ${CHROMIUM}: run "apt-get install -y chromium" (the README's test command does).`,
     );
   }
-  return chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  return chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, ...extraArgs], headless: true });
 }
 
 /** Where the browser tests save screenshots for people to look at (not committed). */

@@ -122,6 +122,8 @@ interface ChartProps {
   onHover: (chart: ChartSpec['id'], x: number | null) => void;
   /** Set on the chart the pointer or keyboard is on: the hovered samples of its series, with their queries. */
   tooltip: ((metrics: readonly HealthMetric[], x: number) => React.ReactNode) | undefined;
+  /** The panel's content width measured before the first paint, px: the charts draw at once at this size. */
+  width: number;
 }
 
 /** One series as a single SVG path; recomputed only when its points or the axes change. */
@@ -219,6 +221,7 @@ const MetricChart = memo(function MetricChart({
   hoverX,
   onHover,
   tooltip,
+  width,
 }: ChartProps) {
   const lines = thresholds.filter((t) => (chart.metrics as readonly HealthMetric[]).includes(t.metric));
   const left = hoverX !== null && hoverX > (win.fromMs + win.toMs) / 2;
@@ -251,7 +254,11 @@ const MetricChart = memo(function MetricChart({
       <figcaption>
         {chart.label} <span className="muted small">({chart.unit})</span>
       </figcaption>
-      <ResponsiveContainer width="100%" height={showLabels ? 150 : 120}>
+      <ResponsiveContainer
+        width="100%"
+        height={showLabels ? 150 : 120}
+        initialDimension={{ width, height: showLabels ? 150 : 120 }}
+      >
         <LineChart
           accessibilityLayer={false}
           margin={{ top: showLabels ? 18 : 6, right: 16, bottom: 0, left: 8 }}
@@ -464,8 +471,19 @@ export function HealthTimeline({
   );
 
   const hasData = span !== null;
+  // Measured before the first paint so the charts draw at their size at once, not after a resize pass.
+  const panelRef = useRef<HTMLElement>(null);
+  const [width, setWidth] = useState(0);
+  useLayoutEffect(() => {
+    const el = panelRef.current;
+    if (!el) return;
+    const style = getComputedStyle(el);
+    const inner = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    // A panel not laid out yet (hidden) measures 0: start at a guess, ResponsiveContainer corrects it.
+    setWidth(inner > 0 ? inner : 800);
+  }, []);
   return (
-    <section className="panel timeline" aria-labelledby="timeline-heading">
+    <section ref={panelRef} className="panel timeline" aria-labelledby="timeline-heading">
       <div className="panel-head">
         <h2 id="timeline-heading">Health timeline</h2>
         <div className="row legend" aria-label="Versions">
@@ -507,24 +525,26 @@ export function HealthTimeline({
         </div>
       </div>
       {!hasData && <p className="muted">No health data yet.</p>}
-      {CHARTS.map((c, i) => (
-        <MetricChart
-          key={c.id}
-          chart={c}
-          lineStore={lineStore}
-          yMax={yMax[c.id]}
-          win={win}
-          thresholds={thresholds}
-          markers={markers}
-          bands={bands}
-          showLabels={i === 0}
-          hoverX={hover?.x ?? null}
-          onHover={onHover}
-          tooltip={hover?.chart === c.id ? tooltip : undefined}
-        />
-      ))}
-      {overview.length > 2 && (
-        <ResponsiveContainer width="100%" height={50}>
+      {width > 0 &&
+        CHARTS.map((c, i) => (
+          <MetricChart
+            width={width}
+            key={c.id}
+            chart={c}
+            lineStore={lineStore}
+            yMax={yMax[c.id]}
+            win={win}
+            thresholds={thresholds}
+            markers={markers}
+            bands={bands}
+            showLabels={i === 0}
+            hoverX={hover?.x ?? null}
+            onHover={onHover}
+            tooltip={hover?.chart === c.id ? tooltip : undefined}
+          />
+        ))}
+      {width > 0 && overview.length > 2 && (
+        <ResponsiveContainer width="100%" height={50} initialDimension={{ width, height: 50 }}>
           <LineChart data={overview} margin={{ top: 0, right: 16, bottom: 0, left: 64 }}>
             <XAxis dataKey="x" type="number" domain={['dataMin', 'dataMax']} hide />
             <Line dataKey="y" stroke="var(--muted)" dot={false} isAnimationActive={false} />
