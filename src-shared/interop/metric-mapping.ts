@@ -1,4 +1,5 @@
 import type { ComparisonOp, Condition, MetricKind } from '../plan/plan.schema.ts';
+import { formatDuration, isDuration } from '../plan/duration.ts';
 import { renderMetricQuery } from '../plan/promql.ts';
 
 const BUILT_IN: MetricKind[] = [
@@ -88,7 +89,12 @@ export function parseArgoCondition(expr: string): Condition | null {
 
 /** Reads a Go-style duration or a number of seconds (Argo and Flagger accept both) as a plan duration; null when neither. */
 export function foreignDuration(value: unknown): string | null {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return `${value}s`;
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) {
+    if (isDuration(`${value}s`)) return `${value}s`;
+    // `${1e-7}s` and `${1e21}s` are not durations: go through whole milliseconds instead.
+    const ms = Math.round(value * 1000);
+    return Number.isSafeInteger(ms) ? formatDuration(ms) : null;
+  }
   if (typeof value === 'string') {
     if (/^\d+$/.test(value)) return `${value}s`;
     if (/^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/.test(value)) return value;
