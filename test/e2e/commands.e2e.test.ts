@@ -2,11 +2,11 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { screenshot } from '../support/browser.ts';
-import { go, openConsole, planFromScenario, type ConsoleSession } from './console-helpers.ts';
+import { go, useConsoleSession, planFromScenario } from './console-helpers.ts';
 
-let s: ConsoleSession;
+const s = useConsoleSession();
 const dir = mkdtempSync(join(tmpdir(), 'sy-ui-commands-'));
 const marker = join(dir, 'smoke-ran.json');
 const argv = [
@@ -16,16 +16,6 @@ const argv = [
   marker,
   'it is; not a shell',
 ];
-
-beforeAll(async () => {
-  s = await openConsole();
-}, 120_000);
-afterAll(async () => s?.close());
-beforeEach((ctx) => {
-  ctx.onTestFailed(async () => {
-    await screenshot(s.page, `failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`);
-  });
-});
 
 describe('a plan that runs a command asks before it starts', () => {
   it('shows each argv exactly; Cancel and Escape start nothing; confirming starts and runs it once per session', async () => {

@@ -2,9 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { createSandboxProvider } from '../../src-main/app/sandbox-provider.ts';
-import { launchBrowser } from '../support/browser.ts';
+import { launchBrowser, screenshot } from '../support/browser.ts';
 import { startTestConsole, type TestConsole } from '../support/web-shell.ts';
 
 /** The real console (engine, built-in sandbox, web shell) and a Chromium page on it, at 1280×800. */
@@ -13,6 +13,40 @@ export interface ConsoleSession {
   browser: Browser;
   page: Page;
   close(): Promise<void>;
+}
+
+/**
+ * One console for a test file: opened before all its tests, closed after them, and a screenshot of the page
+ * saved (`failed-<test name>`) when a test fails. The returned session reads through to the open one, so use
+ * it inside tests and hooks only.
+ */
+export function useConsoleSession(): ConsoleSession {
+  let open: ConsoleSession | undefined;
+  const current = (): ConsoleSession => {
+    if (!open) throw new Error('the console is not open yet (use the session inside a test)');
+    return open;
+  };
+  beforeAll(async () => {
+    open = await openConsole();
+  }, 120_000);
+  afterAll(async () => open?.close());
+  beforeEach((ctx) => {
+    ctx.onTestFailed(async () => {
+      if (open) await screenshot(open.page, `failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`);
+    });
+  });
+  return {
+    get app() {
+      return current().app;
+    },
+    get browser() {
+      return current().browser;
+    },
+    get page() {
+      return current().page;
+    },
+    close: async () => current().close(),
+  };
 }
 
 /** Starts the console with no kubeconfig (the sandbox is the only context) and opens it. */

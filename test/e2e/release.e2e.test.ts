@@ -1,28 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { screenshot } from '../support/browser.ts';
 import {
   go,
-  openConsole,
+  useConsoleSession,
   planFromScenario,
   rehearse,
   waitForStatus,
   waitForStep,
   withCanarySteps,
-  type ConsoleSession,
 } from './console-helpers.ts';
 
-let s: ConsoleSession;
-
-beforeAll(async () => {
-  s = await openConsole();
-}, 120_000);
-afterAll(async () => s?.close());
-beforeEach((ctx) => {
-  ctx.onTestFailed(async () => {
-    await screenshot(s.page, `failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`);
-  });
-});
+const s = useConsoleSession();
 
 describe('rehearsing and running releases on the sandbox', () => {
   it('aborts a canary when a fault is injected at the 25 % step, with the abort marker and reason on the timeline', async () => {

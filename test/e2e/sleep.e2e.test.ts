@@ -1,27 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { screenshot } from '../support/browser.ts';
 import {
-  openConsole,
+  useConsoleSession,
   planFromScenario,
   rehearse,
   waitForStep,
   withCanarySteps,
-  type ConsoleSession,
 } from './console-helpers.ts';
 
-let s: ConsoleSession;
+const s = useConsoleSession();
 
-beforeAll(async () => {
-  s = await openConsole();
-}, 120_000);
-afterAll(async () => {
+afterAll(() => {
   vi.restoreAllMocks();
-  await s?.close();
-});
-beforeEach((ctx) => {
-  ctx.onTestFailed(async () => {
-    await screenshot(s.page, `failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`);
-  });
 });
 
 describe('the laptop sleeps during a rehearsal', () => {
