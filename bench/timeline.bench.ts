@@ -4,20 +4,9 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { build } from 'vite';
 import react from '@vitejs/plugin-react';
+import type { TimelineBenchResult } from '../src-renderer/bench/timeline-bench.result.ts';
 import { launchBrowser } from '../test/support/browser.ts';
 
-/** What the bench page (src-renderer/bench/timeline-bench.tsx) leaves on its window. */
-type TimelineBenchResult = {
-  points: number;
-  values: number;
-  drawnPoints: number;
-  unchanged: number;
-  firstRenderMs: number;
-  firstCommitMs: number;
-  updateMs: number[];
-  commitMs: number[];
-  computeMs: number;
-};
 type BenchGlobal = { __benchResult?: TimelineBenchResult | { error: string }; __firstRenderDone?: boolean };
 
 const TARGET_FIRST_RENDER_MS = 300;
