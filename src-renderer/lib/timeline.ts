@@ -133,35 +133,60 @@ export function appendSeries(
       else into.set(v, emptySeries(n + 1024));
     }
   }
+  // The hot loop of opening a long release: the last two versions' columns are kept at hand (points of
+  // two versions usually alternate), so most points cost no map lookup and no property chain.
+  let wa: Writer | null = null;
+  let wb: Writer | null = null;
   for (let i = from; i < points.length; i++) {
     const p = points[i]!;
-    let s = into.get(p.version);
-    if (!s) {
-      s = emptySeries();
-      into.set(p.version, s);
+    let w: Writer;
+    if (wa !== null && wa.version === p.version) w = wa;
+    else if (wb !== null && wb.version === p.version) w = wb;
+    else {
+      let s = into.get(p.version);
+      if (!s) {
+        s = emptySeries();
+        into.set(p.version, s);
+      }
+      w = writer(p.version, s);
+      wb = wa;
+      wa = w;
     }
+    const s = w.series;
     const n = s.length;
-    if (n === s.xs.length || (n > 0 && s.xs[n - 1]! > p.atMs)) {
+    if (n === w.xs.length || (n > 0 && w.xs[n - 1]! > p.atMs)) {
       appendPoint(s, p); // grows the columns or inserts a late point
+      Object.assign(w, writer(w.version, s)); // the columns may be new arrays now
       continue;
     }
-    writeAt(s, n, p);
+    w.xs[n] = p.atMs;
+    w.errorRate[n] = p.errorRate ?? Number.NaN;
+    w.p95Ms[n] = p.p95Ms ?? Number.NaN;
+    w.p99Ms[n] = p.p99Ms ?? Number.NaN;
+    w.rps[n] = p.rps ?? Number.NaN;
     s.length = n + 1;
   }
 }
 
-/**
- * Splits health points into one series per version, keeping every point.
- * @returns version → column-wise series sorted by time.
- */
-export function splitSeries(points: readonly HealthPoint[]): Map<string, VersionSeries> {
-  const out = new Map<string, VersionSeries>();
-  appendSeries(out, points);
-  return out;
+/** One version's columns, unpacked for the append loop. */
+interface Writer {
+  version: string;
+  series: VersionSeries;
+  xs: Float64Array;
+  errorRate: Float64Array;
+  p95Ms: Float64Array;
+  p99Ms: Float64Array;
+  rps: Float64Array;
+}
+
+function writer(version: string, s: VersionSeries): Writer {
+  return { version, series: s, xs: s.xs, ...s.values };
 }
 
 /** The time span of all series, or null when they hold no point. */
-export function seriesSpan(series: Map<string, VersionSeries>): { fromMs: number; toMs: number } | null {
+export function seriesSpan(
+  series: ReadonlyMap<string, VersionSeries>,
+): { fromMs: number; toMs: number } | null {
   let fromMs = Infinity;
   let toMs = -Infinity;
   for (const s of series.values()) {
@@ -178,6 +203,41 @@ export function niceCeil(v: number): number {
   const p = 10 ** Math.floor(Math.log10(v));
   for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v * (1 - 1e-12)) return m * p;
   return 10 * p;
+}
+
+/**
+ * Ticks for a value axis from 0: a step of 1, 2, 2.5 or 5 × 10^k giving at most `count` intervals, up to
+ * the first tick at or above `max` (the axis top).
+ */
+export function valueTicks(max: number, count = 4): number[] {
+  const step = niceCeil(max / count);
+  const n = Math.max(1, Math.ceil(max / step - 1e-9));
+  return Array.from({ length: n + 1 }, (_, i) => Number((i * step).toPrecision(12)));
+}
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const TIME_STEPS = [
+  ...[1, 2, 5, 10, 15, 30].map((n) => n * SECOND),
+  ...[1, 2, 5, 10, 15, 30].map((n) => n * MINUTE),
+  ...[1, 2, 3, 6, 12, 24, 48, 168].map((n) => n * HOUR),
+];
+
+/**
+ * Ticks for a time axis: the smallest step of the usual clock steps (1 s … 30 min, 1 h … 1 week) giving at
+ * most `maxTicks` ticks inside the window, placed on round local clock times (on the hour, every 15 min…).
+ */
+export function timeTicks(fromMs: number, toMs: number, maxTicks = 6): number[] {
+  if (!(toMs > fromMs)) return [fromMs];
+  const step =
+    TIME_STEPS.find((s) => (toMs - fromMs) / s < maxTicks) ??
+    niceCeil((toMs - fromMs) / maxTicks / HOUR) * HOUR;
+  // Local clock alignment: the offset at the window's start (a DST change inside it shifts later ticks).
+  const offset = new Date(fromMs).getTimezoneOffset() * MINUTE;
+  const out: number[] = [];
+  for (let t = Math.ceil((fromMs - offset) / step) * step + offset; t <= toMs; t += step) out.push(t);
+  return out;
 }
 
 /** A zoom window scaled around its centre by `factor` (<1 zooms in) and kept inside `span`. */
@@ -245,6 +305,47 @@ function emptyBuckets(widthMs: number, revision: number): Buckets {
   };
 }
 
+/**
+ * Writes where the minimum and maximum of `ys[start..end)` are (first ones, -1 when all are NaN) into
+ * `lo[k]` and `hi[k]`. Small and called per bucket and metric, so the JIT optimises it early: opening a
+ * day of samples runs it cold.
+ */
+function foldExtremes(
+  ys: Float64Array,
+  start: number,
+  end: number,
+  lo: Int32Array,
+  hi: Int32Array,
+  k: number,
+): void {
+  let l = -1;
+  let h = -1;
+  let lv = Infinity;
+  let hv = -Infinity;
+  for (let i = start; i < end; i++) {
+    const y = ys[i]!; // NaN (no data) fails both comparisons
+    if (y < lv) {
+      lv = y;
+      l = i;
+    }
+    if (y > hv) {
+      hv = y;
+      h = i;
+    }
+  }
+  lo[k] = l;
+  hi[k] = h;
+}
+
+function growBuckets(b: Buckets, need: number): void {
+  b.keys = grown(b.keys, need);
+  b.first = grown(b.first, need);
+  for (const { key: m } of HEALTH_METRICS) {
+    b.lo[m] = grown(b.lo[m], need);
+    b.hi[m] = grown(b.hi[m], need);
+  }
+}
+
 /** Folds the samples appended since the last call into the buckets: only the last bucket changes or a new one starts. */
 function syncBuckets(s: VersionSeries, widthMs: number): Buckets {
   let b = s.buckets.get(widthMs);
@@ -255,54 +356,22 @@ function syncBuckets(s: VersionSeries, widthMs: number): Buckets {
   const { xs, length } = s;
   const from = b.upTo;
   if (from === length) return b;
-  const firstNew = b.count;
-  let k = b.count - 1;
-  let lastKey = k >= 0 ? b.keys[k]! : Number.NaN;
-  for (let i = from; i < length; i++) {
+  // The last old bucket may have grown: fold it again with the new samples.
+  let k = Math.max(0, b.count - 1);
+  let i = b.count > 0 ? b.first[k]! : from;
+  // Bucket by bucket, comparing times against the bucket's end rather than dividing per sample.
+  while (i < length) {
     const key = Math.floor(xs[i]! / widthMs);
-    if (key === lastKey) continue;
-    k++;
-    if (k >= b.keys.length) {
-      b.keys = grown(b.keys, k + 1);
-      b.first = grown(b.first, k + 1);
-      for (const { key: m } of HEALTH_METRICS) {
-        b.lo[m] = grown(b.lo[m], k + 1);
-        b.hi[m] = grown(b.hi[m], k + 1);
-      }
-    }
+    const end = (key + 1) * widthMs;
+    const start = i;
+    while (i < length && xs[i]! < end) i++;
+    if (k >= b.keys.length) growBuckets(b, k + 1);
     b.keys[k] = key;
-    b.first[k] = i;
-    lastKey = key;
+    b.first[k] = start;
+    for (const { key: m } of HEALTH_METRICS) foldExtremes(s.values[m], start, i, b.lo[m], b.hi[m], k);
+    k++;
   }
-  b.count = k + 1;
-  const first = b.first;
-  // Refold the last old bucket (it may have grown) and every new one, bucket by bucket without divisions.
-  const k0 = Math.max(0, firstNew - 1);
-  for (const { key: m } of HEALTH_METRICS) {
-    const ys = s.values[m];
-    const lo = b.lo[m];
-    const hi = b.hi[m];
-    for (let bk = k0; bk < b.count; bk++) {
-      const end = bk + 1 < b.count ? first[bk + 1]! : length;
-      let l = -1;
-      let h = -1;
-      let lv = Infinity;
-      let hv = -Infinity;
-      for (let i = first[bk]!; i < end; i++) {
-        const y = ys[i]!; // NaN (no data) fails both comparisons
-        if (y < lv) {
-          lv = y;
-          l = i;
-        }
-        if (y > hv) {
-          hv = y;
-          h = i;
-        }
-      }
-      lo[bk] = l;
-      hi[bk] = h;
-    }
-  }
+  b.count = k;
   b.upTo = length;
   return b;
 }
@@ -364,6 +433,29 @@ export function drawable(
       if (hi === -1 || y > ys[hi]!) hi = i;
     }
     pushMinMax(out, xs, ys, lo, hi);
+  }
+  return out;
+}
+
+/**
+ * At most `maxPoints` of `points` (in time order): consecutive runs of points each keep their lowest and
+ * highest, in time order, so spikes stay visible. Cheap on drawn points; `drawable` does this for the data.
+ */
+export function thinMinMax(points: readonly XY[], maxPoints: number): XY[] {
+  const groups = Math.max(1, Math.floor(maxPoints / 2));
+  if (points.length <= maxPoints) return [...points];
+  const out: XY[] = [];
+  for (let g = 0; g < groups; g++) {
+    const a = Math.floor((g * points.length) / groups);
+    const b = Math.floor(((g + 1) * points.length) / groups);
+    let lo = a;
+    let hi = a;
+    for (let i = a + 1; i < b; i++) {
+      if (points[i]!.y < points[lo]!.y) lo = i;
+      if (points[i]!.y > points[hi]!.y) hi = i;
+    }
+    out.push(points[Math.min(lo, hi)]!);
+    if (lo !== hi) out.push(points[Math.max(lo, hi)]!);
   }
   return out;
 }
@@ -482,6 +574,22 @@ export function phaseBands(
   }));
 }
 
+/**
+ * Label positions (SVG y, down is larger) moved apart so no two are closer than `gap`: each label keeps
+ * its place unless the one below it is too close, then it moves up. Returned in the input's order.
+ */
+export function spreadLabels(ys: readonly number[], gap: number): number[] {
+  const order = ys.map((y, i) => ({ y, i })).sort((a, b) => b.y - a.y);
+  const out = new Array<number>(ys.length);
+  let below = Infinity;
+  for (const { y, i } of order) {
+    const placed = Math.min(y, below - gap);
+    out[i] = placed;
+    below = placed;
+  }
+  return out;
+}
+
 /** A horizontal threshold line from the plan. */
 export interface ThresholdLine {
   metric: HealthMetric;
@@ -489,27 +597,26 @@ export interface ThresholdLine {
   label: string;
 }
 
-/** Per-version series kept across live updates; `update` visits only points appended since the last call. */
-export interface SeriesCache {
-  /** @returns a new Map (new identity) holding every point of `points`. */
-  update(points: readonly HealthPoint[]): Map<string, VersionSeries>;
+/**
+ * A release's health as the console keeps it: one column-wise series per version. The store takes points
+ * in as they arrive (`appendHealth`), so opening or redrawing a timeline never walks the raw points.
+ */
+export interface HealthHistory {
+  /** Version → its series. The series only grow: an older history's map may see points added later. */
+  readonly series: ReadonlyMap<string, VersionSeries>;
+  /** Points taken in so far. */
+  readonly count: number;
 }
 
-/** A cache for `appendSeries`; a different first point or a shorter list starts over. */
-export function createSeriesCache(): SeriesCache {
-  let first: HealthPoint | undefined;
-  let seen = 0;
-  let series = new Map<string, VersionSeries>();
-  return {
-    update(points) {
-      if (first !== points[0] || points.length < seen) {
-        first = points[0];
-        seen = 0;
-        series = new Map();
-      }
-      appendSeries(series, points, seen);
-      seen = points.length;
-      return new Map(series);
-    },
-  };
+export const NO_HEALTH: HealthHistory = { series: new Map(), count: 0 };
+
+/**
+ * `prev` with `points` added (in time order per version, late points inserted where they belong).
+ * @returns a new history (new identity, for React and zustand) sharing and extending `prev`'s columns.
+ */
+export function appendHealth(prev: HealthHistory | undefined, points: readonly HealthPoint[]): HealthHistory {
+  if (points.length === 0 && prev) return prev;
+  const series = new Map(prev?.series);
+  appendSeries(series, points);
+  return { series, count: (prev?.count ?? 0) + points.length };
 }

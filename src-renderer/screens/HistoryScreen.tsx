@@ -11,8 +11,18 @@ import { useUi } from '../store/ui.store.ts';
 
 /** Releases from the journal; an opened one shows its timeline, decisions and audit log, and exports. */
 export function HistoryScreen() {
-  const { load, loading, error, detail, detailLoading, detailError, exportAs, exportStatus, selected } =
-    useHistory();
+  const {
+    load,
+    loading,
+    error,
+    detail,
+    detailHealth,
+    detailLoading,
+    detailError,
+    exportAs,
+    exportStatus,
+    selected,
+  } = useHistory();
   const releases = useHistory((s) => s.releases);
   const resume = useRelease((s) => s.resume);
   const go = useUi((s) => s.go);
@@ -81,7 +91,7 @@ export function HistoryScreen() {
           {detail.snapshot ? (
             <ReleaseLiveView
               snapshot={detail.snapshot}
-              health={detail.health}
+              health={detailHealth}
               planText={detail.planText}
               context={null}
               readOnly

@@ -3,6 +3,7 @@ import type { ReleaseListItem, RequestOutput } from '../../src-shared/bridge/con
 import type { BridgeError } from '../../src-shared/bridge/errors.ts';
 import { api } from '../bridge/api.ts';
 import type { HistoryFilter } from '../lib/history-filter.ts';
+import { appendHealth, NO_HEALTH, type HealthHistory } from '../lib/timeline.ts';
 
 export interface HistoryState {
   releases: ReleaseListItem[];
@@ -11,6 +12,8 @@ export interface HistoryState {
   filter: HistoryFilter;
   selected: string | null;
   detail: RequestOutput<'release:get'> | null;
+  /** The opened release's health, taken in when it arrived. */
+  detailHealth: HealthHistory;
   detailLoading: boolean;
   detailError: BridgeError | null;
   exportStatus: { busy: boolean; error: BridgeError | null; message: string | null };
@@ -38,6 +41,7 @@ export const useHistory = create<HistoryState>((set, get) => ({
   filter: { status: '', strategy: '', text: '' },
   selected: null,
   detail: null,
+  detailHealth: NO_HEALTH,
   detailLoading: false,
   detailError: null,
   exportStatus: { busy: false, error: null, message: null },
@@ -55,6 +59,7 @@ export const useHistory = create<HistoryState>((set, get) => ({
     set({
       selected: id,
       detail: null,
+      detailHealth: NO_HEALTH,
       detailLoading: true,
       detailError: null,
       exportStatus: { busy: false, error: null, message: null },
@@ -62,7 +67,7 @@ export const useHistory = create<HistoryState>((set, get) => ({
     const r = await api.invoke('release:get', { id });
     if (get().selected !== id) return;
     if (!r.ok) return set({ detailLoading: false, detailError: r.error });
-    set({ detailLoading: false, detail: r.value });
+    set({ detailLoading: false, detail: r.value, detailHealth: appendHealth(undefined, r.value.health) });
   },
 
   async exportAs(format) {

@@ -5,6 +5,7 @@ import { parsePlan } from '../../src-shared/plan/plan.parse.ts';
 import { planCommands, type PlanCommand } from '../../src-shared/plan/plan-commands.ts';
 import type { OperatorEventType, ReleaseSnapshot } from '../../src-shared/release/release.schema.ts';
 import { api } from '../bridge/api.ts';
+import { appendHealth, type HealthHistory } from '../lib/timeline.ts';
 import { useUi, type Toast } from './ui.store.ts';
 
 export type Mode = 'rehearse' | 'run';
@@ -39,7 +40,8 @@ export interface ControlOutcome {
 
 export interface ReleaseState {
   snapshots: Record<string, ReleaseSnapshot>;
-  health: Record<string, HealthPoint[]>;
+  /** Each release's health, taken in as the points arrive. */
+  health: Record<string, HealthHistory>;
   meta: Record<string, ReleaseMeta>;
   /** The release each screen shows. */
   current: Record<Mode, string | null>;
@@ -67,8 +69,6 @@ export interface ReleaseState {
   injectFault(fault: SandboxFault): Promise<void>;
   /** Picks up an unfinished release from the journal and shows it on Run; `abort` rolls it back instead. */
   resume(id: string, then: 'continue' | 'abort', context: string): Promise<BridgeError | null>;
-  /** Puts a release from History into a screen's store (snapshot and health as main sent them). */
-  adopt(snapshot: ReleaseSnapshot, health: HealthPoint[]): void;
 }
 
 /** Asks for OS notifications; call only from a user gesture (browsers ignore it otherwise). */
@@ -170,13 +170,6 @@ export const useRelease = create<ReleaseState>((set, get) => ({
     }));
     return null;
   },
-
-  adopt(snapshot, health) {
-    set((s) => ({
-      snapshots: { ...s.snapshots, [snapshot.id]: snapshot },
-      health: { ...s.health, [snapshot.id]: health },
-    }));
-  },
 }));
 
 const TONE: Record<EventPayload<'release:notice'>['kind'], Toast['tone']> = {
@@ -205,7 +198,7 @@ function flush(): void {
     const snapshots = { ...s.snapshots };
     for (const snap of snaps) snapshots[snap.id] = snap;
     const all = { ...s.health };
-    for (const [id, points] of health) all[id] = [...(all[id] ?? []), ...points];
+    for (const [id, points] of health) all[id] = appendHealth(all[id], points);
     return { snapshots, health: all };
   });
 }

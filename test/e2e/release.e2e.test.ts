@@ -39,7 +39,7 @@ describe('rehearsing and running releases on the sandbox', () => {
     await expect.poll(() => markers.innerText()).toMatch(/abort/);
     const reason = await page.getByRole('alert').filter({ hasText: /./ }).first().innerText();
     expect(await markers.innerText()).toContain(reason.trim());
-    expect(await page.locator('svg .recharts-label', { hasText: /^abort$/ }).count()).toBeGreaterThan(0);
+    expect(await page.locator('.timeline svg text', { hasText: /^abort$/ }).count()).toBeGreaterThan(0);
     await page.getByRole('heading', { name: 'Health timeline' }).scrollIntoViewIfNeeded();
     await screenshot(page, 'rehearse-canary-aborted');
   }, 240_000);
@@ -58,15 +58,42 @@ describe('rehearsing and running releases on the sandbox', () => {
       .poll(() => page.getByRole('list', { name: 'Timeline markers' }).innerText())
       .toMatch(/abort/);
     // The plan comes back from the journal, so History draws its thresholds like the Run screen.
-    const thresholdLabels = page.locator('.timeline svg .recharts-label', { hasText: / (<|>|<=|>=) [\d.]+/ });
+    const thresholdLabels = page.locator('.timeline svg text', { hasText: / (<|>|<=|>=) [\d.]+/ });
     await expect.poll(() => thresholdLabels.count()).toBeGreaterThan(0);
     await page.getByRole('heading', { name: 'Health timeline' }).scrollIntoViewIfNeeded();
     // Hovering the error rate near the abort shows the sample behind it and its query.
-    const plot = page.getByRole('figure', { name: 'Error rate by version' }).locator('svg.recharts-surface');
+    const plot = page.getByRole('figure', { name: 'Error rate by version' }).locator('svg.health-chart');
     const size = (await plot.boundingBox())!;
     await plot.hover({ position: { x: size.width * 0.9, y: size.height / 2 } });
     await expect.poll(() => page.getByRole('tooltip').innerText()).toContain('sum(rate(');
     await screenshot(page, 'history-release');
+
+    // Zoom and pan: the buttons and the overview's window (by keyboard) change the time the charts show.
+    const times = async () => {
+      const texts = await page
+        .getByRole('figure', { name: 'Error rate by version' })
+        .locator('svg.health-chart .health-axis text')
+        .allTextContents();
+      return texts.filter((t) => /^\d\d:\d\d:\d\d$/.test(t)).map(seconds);
+    };
+    const all = await times();
+    const zoom = page.getByRole('group', { name: 'Zoom and pan' });
+    await zoom.getByRole('button', { name: 'Zoom in' }).click();
+    await expect.poll(async () => spacing(await times())).toBeLessThan(spacing(all));
+    const zoomed = await times();
+    await zoom.getByRole('button', { name: 'Earlier' }).click();
+    await expect.poll(async () => (await times())[0]).toBeLessThan(zoomed[0]!);
+    await zoom.getByRole('button', { name: 'Show all' }).click();
+    await expect.poll(times).toEqual(all);
+    const edge = page.getByRole('slider', { name: 'Zoom window edge' }).first();
+    await edge.focus();
+    // Moved right far enough, the window starts after the whole release's first tick.
+    for (let i = 0; i < 400 && ((await times())[0] ?? 0) <= all[0]!; i += 10)
+      for (let k = 0; k < 10; k++) await edge.press('ArrowRight');
+    expect((await times())[0]).toBeGreaterThan(all[0]!);
+    expect(await zoom.getByRole('button', { name: 'Show all' }).isEnabled()).toBe(true);
+    await zoom.getByRole('button', { name: 'Show all' }).click();
+    await expect.poll(times).toEqual(all);
 
     for (const [button, ext] of [
       ['Export Markdown', '.md'],
@@ -154,3 +181,14 @@ describe('rehearsing and running releases on the sandbox', () => {
     await screenshot(page, 'run-canary-aborted');
   }, 240_000);
 });
+
+/** Seconds since midnight of a `HH:MM:SS` axis label. */
+function seconds(label: string): number {
+  const [h, m, sec] = label.split(':').map(Number);
+  return h! * 3600 + m! * 60 + sec!;
+}
+
+/** The time between the first two axis labels, s (Infinity with fewer than two). */
+function spacing(labels: number[]): number {
+  return labels.length < 2 ? Infinity : labels[1]! - labels[0]!;
+}

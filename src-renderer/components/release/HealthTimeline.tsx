@@ -1,36 +1,35 @@
-import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import {
-  Brush,
-  CartesianGrid,
-  Line,
-  LineChart,
-  ReferenceArea,
-  ReferenceLine,
-  ResponsiveContainer,
-  usePlotArea,
-  useXAxisScale,
-  useYAxisScale,
-  XAxis,
-  YAxis,
-} from 'recharts';
-import type { HealthPoint } from '../../../src-shared/bridge/contract.ts';
+  memo,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+} from 'react';
+import { Brush, LineChart, usePlotArea, useXAxisScale, XAxis } from 'recharts';
 import type { Decision, SampleRecord, StepView } from '../../../src-shared/release/release.schema.ts';
 import { formatValue } from '../../lib/format.ts';
 import {
-  createSeriesCache,
   decisionMarkers,
   bucketWidthMs,
   drawable,
   formatTimeOfDay,
   HEALTH_METRICS,
   keepUnchanged,
+  lowerBound,
   nearestPoint,
   nearestSample,
-  niceCeil,
   panWindow,
   phaseBands,
   seriesSpan,
+  spreadLabels,
+  thinMinMax,
+  timeTicks,
+  valueTicks,
   zoomWindow,
+  type HealthHistory,
   type HealthMetric,
   type PhaseBand,
   type ThresholdLine,
@@ -38,7 +37,8 @@ import {
 } from '../../lib/timeline.ts';
 
 export interface HealthTimelineProps {
-  points: readonly HealthPoint[];
+  /** The release's health as the store keeps it (per-version columns, all the samples). */
+  health: HealthHistory;
   decisions: readonly Decision[];
   samples: readonly SampleRecord[];
   steps: readonly StepView[];
@@ -65,11 +65,32 @@ const MARKER_COLOURS = {
   rollback: 'var(--prod)',
 };
 
+/** Labels over lines and bands get a halo in the panel's colour, so crossing lines do not garble them. */
+const HALO = { stroke: 'var(--panel)', strokeWidth: 3, paintOrder: 'stroke' } as const;
+
+/** The width of a 10 px label's character, about (the UI font), px: sizes the tags behind labels. */
+const LABEL_CHAR_PX = 5.6;
+
 type Win = { fromMs: number; toMs: number };
 type Drawn = { key: string; metric: HealthMetric; version: string; colour: string; data: XY[] };
 /** The hovered time (a real sample's, ms) and the chart the pointer or keyboard is on. */
 type Hover = { chart: ChartSpec['id']; x: number };
-type Scale = NonNullable<ReturnType<typeof useXAxisScale>>;
+type Scale = (v: number) => number;
+/** Where a chart draws: its plot rectangle (px inside the chart's SVG) and the scales onto it. */
+interface Plot {
+  x: Scale;
+  y: Scale;
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** The linear map of `[d0, d1]` onto `[r0, r1]`. */
+function linear(d0: number, d1: number, r0: number, r1: number): Scale {
+  const k = d1 === d0 ? 0 : (r1 - r0) / (d1 - d0);
+  return (v) => r0 + (v - d0) * k;
+}
 
 /**
  * The drawn points of every chart, outside React props: the charts' axes and reference lines do not
@@ -111,8 +132,8 @@ function createLineStore(): LineStore {
 interface ChartProps {
   chart: ChartSpec;
   lineStore: LineStore;
-  /** Top of the y axis (drawn points and thresholds fit under it). */
-  yMax: number;
+  /** The y axis ticks from 0; the last is the axis top (drawn points and thresholds fit under it). */
+  yTicks: number[];
   win: Win;
   thresholds: readonly ThresholdLine[];
   markers: ReturnType<typeof decisionMarkers>;
@@ -139,16 +160,13 @@ const SeriesPath = memo(function SeriesPath({
   const path = useMemo(() => {
     let out = '';
     for (const p of d.data) {
-      const x = xScale(p.x);
-      const y = yScale(p.y);
-      if (x === undefined || y === undefined) continue;
-      out += `${out === '' ? 'M' : 'L'}${x.toFixed(1)},${y.toFixed(1)}`;
+      out += `${out === '' ? 'M' : 'L'}${xScale(p.x).toFixed(1)},${yScale(p.y).toFixed(1)}`;
     }
     return out;
   }, [d.data, xScale, yScale]);
   return (
     <path
-      className="recharts-curve recharts-line-curve"
+      className="health-line"
       d={path}
       fill="none"
       stroke={d.colour}
@@ -160,59 +178,190 @@ const SeriesPath = memo(function SeriesPath({
 });
 
 /**
- * The lines of a chart, drawn directly from the downsampled points with the chart's scales (recharts'
- * own Line builds several objects per point on every update), the hover cursor, and the plot's outline.
+ * The lines of a chart, drawn directly from the downsampled points (one path per series), and the hover
+ * cursor; subscribed to the line store, so a live update re-renders only this layer.
  */
 function SeriesLayer({
   chart,
   lineStore,
   win,
   hoverX,
+  at,
 }: {
   chart: ChartSpec['id'];
   lineStore: LineStore;
   win: Win;
   hoverX: number | null;
+  at: Plot;
 }) {
   const { drawn, toMs } = useSyncExternalStore(lineStore.subscribe, () => lineStore.get(chart));
-  const xScale = useXAxisScale();
-  const yScale = useYAxisScale();
-  const plot = usePlotArea();
-  if (!xScale || !yScale || !plot) return null;
-  const cursor = hoverX !== null && hoverX >= win.fromMs && hoverX <= win.toMs ? xScale(hoverX) : undefined;
+  const cursor = hoverX !== null && hoverX >= win.fromMs && hoverX <= win.toMs ? at.x(hoverX) : undefined;
   return (
-    <g className="recharts-layer health-lines" data-drawn-to={toMs ?? undefined}>
+    <g className="health-lines" data-drawn-to={toMs ?? undefined}>
       {drawn.map((d) => (
-        <SeriesPath key={d.key} d={d} xScale={xScale} yScale={yScale} />
+        <SeriesPath key={d.key} d={d} xScale={at.x} yScale={at.y} />
       ))}
       {cursor !== undefined && (
         <line
-          className="recharts-tooltip-cursor"
+          className="health-cursor"
           x1={cursor}
           x2={cursor}
-          y1={plot.y}
-          y2={plot.y + plot.height}
+          y1={at.top}
+          y2={at.top + at.height}
           stroke="var(--muted)"
         />
       )}
-      {/* Where the plot is on screen, for the figure's pointer handler (bands drawn above would catch events). */}
-      <rect
-        className="health-plot-area"
-        x={plot.x}
-        y={plot.y}
-        width={plot.width}
-        height={plot.height}
-        fill="none"
-        pointerEvents="none"
-      />
     </g>
   );
 }
 
+/**
+ * What the chart marks on its plot: the plan's steps as shaded bands, its thresholds as dashed lines
+ * (labels moved apart so close thresholds stay readable), and the decision markers.
+ */
+const PlotMarks = memo(function PlotMarks({
+  win,
+  thresholds,
+  markers,
+  bands,
+  showLabels,
+  at,
+  layer,
+}: Pick<ChartProps, 'win' | 'thresholds' | 'markers' | 'bands' | 'showLabels'> & {
+  at: Plot;
+  /** `under` the series: the plot area, bands and lines; `over` them: the labels, so nothing crosses them. */
+  layer: 'under' | 'over';
+}) {
+  const right = at.left + at.width;
+  const bottom = at.top + at.height;
+  const lineYs = thresholds.map((t) => at.y(t.value));
+  // Labels sit just above their line; close ones are spread upwards 11 px apart.
+  const labelYs = spreadLabels(
+    lineYs.map((y) => y - 4),
+    11,
+  );
+  const shown = markers.filter((m) => m.atMs >= win.fromMs && m.atMs <= win.toMs);
+  const over = layer === 'over';
+  return (
+    <g className={over ? 'health-labels' : 'health-marks'}>
+      {!over && (
+        // Where the plot is on screen, for the figure's pointer handler.
+        <rect
+          className="health-plot-area"
+          x={at.left}
+          y={at.top}
+          width={at.width}
+          height={at.height}
+          fill="none"
+          pointerEvents="none"
+        />
+      )}
+      {(!over || showLabels) &&
+        bands.map((b, i) => {
+          const from = Math.max(b.fromMs, win.fromMs);
+          const to = Math.min(b.toMs, win.toMs);
+          if (to <= from) return null;
+          const x1 = at.x(from);
+          return (
+            // A nested svg clips the step's label to its band.
+            <svg
+              key={`band-${b.stepIndex}`}
+              x={x1}
+              y={at.top}
+              width={Math.max(0, at.x(to) - x1)}
+              height={at.height}
+            >
+              {over ? (
+                <text className="health-label" {...HALO} x={4} y={12} fontSize={10} fill="var(--muted)">
+                  {b.label}
+                </text>
+              ) : (
+                <rect width="100%" height="100%" fill={i % 2 === 0 ? 'var(--band-a)' : 'var(--band-b)'} />
+              )}
+            </svg>
+          );
+        })}
+      {thresholds.map((t, i) =>
+        over ? (
+          // On a tag in the panel's colour: several thresholds' lines often run close under the labels.
+          <g key={`t-${t.metric}-${t.value}`}>
+            <rect
+              x={right - 6 - t.label.length * LABEL_CHAR_PX}
+              y={labelYs[i]! - 9}
+              width={t.label.length * LABEL_CHAR_PX + 4}
+              height={12}
+              rx={2}
+              fill="var(--panel)"
+              opacity={0.85}
+            />
+            <text
+              className="health-label"
+              x={right - 4}
+              y={labelYs[i]}
+              textAnchor="end"
+              fontSize={10}
+              fill="var(--prod)"
+            >
+              {t.label}
+            </text>
+          </g>
+        ) : (
+          <line
+            key={`t-${t.metric}-${t.value}`}
+            className="health-threshold"
+            x1={at.left}
+            x2={right}
+            y1={lineYs[i]}
+            y2={lineYs[i]}
+            stroke="var(--prod)"
+            strokeDasharray="5 4"
+          />
+        ),
+      )}
+      {(!over || showLabels) &&
+        shown.map((m) =>
+          over ? (
+            <text
+              key={`m-${m.atMs}-${m.kind}`}
+              className="health-label"
+              {...HALO}
+              x={at.x(m.atMs)}
+              y={at.top - 4}
+              textAnchor="middle"
+              fontSize={11}
+              fill={MARKER_COLOURS[m.kind]}
+            >
+              {m.label}
+            </text>
+          ) : (
+            <line
+              key={`m-${m.atMs}-${m.kind}`}
+              className={`health-marker health-marker-${m.kind}`}
+              x1={at.x(m.atMs)}
+              x2={at.x(m.atMs)}
+              y1={at.top}
+              y2={bottom}
+              stroke={MARKER_COLOURS[m.kind]}
+              strokeWidth={2}
+            />
+          ),
+        )}
+    </g>
+  );
+});
+
+/** Room left of each plot for the value axis labels, px. */
+const Y_AXIS_WIDTH = 64;
+
+/**
+ * One metric's chart, drawn as plain SVG: a chart here is a few dozen elements, and three recharts
+ * charts cost about 0.3 s to set up (their store and selectors), which alone broke the first-render
+ * budget of a release with a day of samples. recharts draws the zoom overview below them.
+ */
 const MetricChart = memo(function MetricChart({
   chart,
   lineStore,
-  yMax,
+  yTicks,
   win,
   thresholds,
   markers,
@@ -223,7 +372,31 @@ const MetricChart = memo(function MetricChart({
   tooltip,
   width,
 }: ChartProps) {
-  const lines = thresholds.filter((t) => (chart.metrics as readonly HealthMetric[]).includes(t.metric));
+  const lines = useMemo(
+    () => thresholds.filter((t) => (chart.metrics as readonly HealthMetric[]).includes(t.metric)),
+    [thresholds, chart],
+  );
+  const xTicks = useMemo(() => timeTicks(win.fromMs, win.toMs), [win]);
+  // The first chart carries the step and marker labels above its plot and the time axis; the last one
+  // the time axis again, under the stack.
+  const showTime = showLabels || chart.id === 'rps';
+  const height = (showLabels ? 150 : 120) + (showTime ? 0 : -16);
+  const top = showLabels ? 18 : 6;
+  const bottom = height - (showTime ? 22 : 6);
+  const right = width - 16;
+  const yTop = yTicks.at(-1)!;
+  const at: Plot = useMemo(
+    () => ({
+      left: Y_AXIS_WIDTH,
+      top,
+      width: Math.max(0, right - Y_AXIS_WIDTH),
+      height: bottom - top,
+      x: linear(win.fromMs, win.toMs, Y_AXIS_WIDTH, right),
+      y: linear(0, yTop, bottom, top),
+    }),
+    [top, bottom, right, win, yTop],
+  );
+  const marks = { win, thresholds: lines, markers, bands, showLabels, at };
   const left = hoverX !== null && hoverX > (win.fromMs + win.toMs) / 2;
   return (
     <figure
@@ -254,79 +427,41 @@ const MetricChart = memo(function MetricChart({
       <figcaption>
         {chart.label} <span className="muted small">({chart.unit})</span>
       </figcaption>
-      <ResponsiveContainer
-        width="100%"
-        height={showLabels ? 150 : 120}
-        initialDimension={{ width, height: showLabels ? 150 : 120 }}
+      <svg
+        className="health-chart"
+        width={width}
+        height={height}
+        style={{ overflow: 'visible' }}
+        aria-hidden="true"
       >
-        <LineChart
-          accessibilityLayer={false}
-          margin={{ top: showLabels ? 18 : 6, right: 16, bottom: 0, left: 8 }}
-        >
-          <CartesianGrid stroke="var(--grid)" vertical={false} />
-          <XAxis
-            dataKey="x"
-            type="number"
-            domain={[win.fromMs, win.toMs]}
-            allowDataOverflow
-            tickFormatter={formatTimeOfDay}
-            stroke="var(--muted)"
-            fontSize={11}
-            hide={!showLabels && chart.id !== 'rps'}
-          />
-          <YAxis
-            type="number"
-            domain={[0, yMax]}
-            allowDataOverflow
-            stroke="var(--muted)"
-            fontSize={11}
-            width={56}
-            tickFormatter={(v: number) =>
-              chart.unit === 'ratio' ? `${(v * 100).toFixed(1)}%` : String(Math.round(v))
-            }
-          />
-          {bands.map((b, i) => (
-            <ReferenceArea
-              key={`band-${b.stepIndex}`}
-              x1={Math.max(b.fromMs, win.fromMs)}
-              x2={Math.min(b.toMs, win.toMs)}
-              fill={i % 2 === 0 ? 'var(--band-a)' : 'var(--band-b)'}
-              fillOpacity={1}
-              ifOverflow="hidden"
-              label={
-                showLabels
-                  ? { value: b.label, position: 'insideTopLeft', fontSize: 10, fill: 'var(--muted)' }
-                  : undefined
-              }
-            />
+        {yTicks.map((v) => (
+          <line key={v} x1={at.left} x2={right} y1={at.y(v)} y2={at.y(v)} stroke="var(--grid)" />
+        ))}
+        <PlotMarks {...marks} layer="under" />
+        <SeriesLayer chart={chart.id} lineStore={lineStore} win={win} hoverX={hoverX} at={at} />
+        <PlotMarks {...marks} layer="over" />
+        <g className="health-axis" fontSize={11} fill="var(--muted)" stroke="none">
+          <line x1={at.left} x2={at.left} y1={at.top} y2={bottom} stroke="var(--muted)" />
+          {yTicks.map((v) => (
+            <text key={v} x={at.left - 6} y={at.y(v) + 4} textAnchor="end">
+              {chart.unit === 'ratio' ? `${(v * 100).toFixed(1)}%` : String(Math.round(v))}
+            </text>
           ))}
-          {lines.map((t) => (
-            <ReferenceLine
-              key={`t-${t.value}`}
-              y={t.value}
-              stroke="var(--prod)"
-              strokeDasharray="5 4"
-              ifOverflow="extendDomain"
-              label={{ value: t.label, position: 'insideBottomRight', fontSize: 10, fill: 'var(--prod)' }}
-            />
-          ))}
-          {markers.map((m) => (
-            <ReferenceLine
-              key={`m-${m.atMs}-${m.kind}`}
-              x={m.atMs}
-              stroke={MARKER_COLOURS[m.kind]}
-              strokeWidth={2}
-              ifOverflow="hidden"
-              label={
-                showLabels
-                  ? { value: m.label, position: 'top', fontSize: 11, fill: MARKER_COLOURS[m.kind] }
-                  : undefined
-              }
-            />
-          ))}
-          <SeriesLayer chart={chart.id} lineStore={lineStore} win={win} hoverX={hoverX} />
-        </LineChart>
-      </ResponsiveContainer>
+          {showTime && (
+            <>
+              <line x1={at.left} x2={right} y1={bottom} y2={bottom} stroke="var(--muted)" />
+              {xTicks.map((t) => (
+                <g key={t}>
+                  <line x1={at.x(t)} x2={at.x(t)} y1={bottom} y2={bottom + 4} stroke="var(--muted)" />
+                  <text x={at.x(t)} y={bottom + 15} textAnchor="middle">
+                    {formatTimeOfDay(t)}
+                  </text>
+                </g>
+              ))}
+            </>
+          )}
+        </g>
+      </svg>
       {tooltip && hoverX !== null && (
         <div
           role="tooltip"
@@ -345,12 +480,86 @@ const MetricChart = memo(function MetricChart({
   );
 });
 
+/** The overview's line, drawn over the overview chart's x scale (recharts' Line costs more than the chart). */
+function OverviewLine({ overview }: { overview: XY[] }) {
+  const x = useXAxisScale();
+  const plot = usePlotArea();
+  if (!x || !plot) return null;
+  let max = 0;
+  for (const p of overview) if (p.y > max) max = p.y;
+  const y = linear(0, max || 1, plot.y + plot.height, plot.y);
+  let d = '';
+  for (const p of overview) d += `${d === '' ? 'M' : 'L'}${(x(p.x) ?? 0).toFixed(1)},${y(p.y).toFixed(1)}`;
+  return <path d={d} fill="none" stroke="var(--muted)" strokeWidth={1} />;
+}
+
+/**
+ * The whole release's request rate under a recharts Brush: dragging its ends or the window (or moving a
+ * focused end with the arrow keys) zooms and pans the charts above; dragged to both ends, they follow
+ * the live data again. The Brush follows the zoom buttons too.
+ */
+const ZoomOverview = memo(function ZoomOverview({
+  overview,
+  zoom,
+  width,
+  onZoom,
+}: {
+  overview: XY[];
+  zoom: Win | null;
+  width: number;
+  onZoom: (win: Win | null) => void;
+}) {
+  const last = overview.length - 1;
+  const startIndex = zoom
+    ? Math.min(
+        last - 1,
+        lowerBound(
+          overview.map((p) => p.x),
+          zoom.fromMs,
+        ),
+      )
+    : 0;
+  const endIndex = zoom
+    ? Math.max(
+        startIndex + 1,
+        lowerBound(
+          overview.map((p) => p.x),
+          zoom.toMs + 1,
+        ) - 1,
+      )
+    : last;
+  return (
+    <LineChart width={width} height={50} data={overview} margin={{ top: 0, right: 16, bottom: 0, left: 64 }}>
+      <XAxis dataKey="x" type="number" domain={['dataMin', 'dataMax']} hide />
+      <OverviewLine overview={overview} />
+      <Brush
+        dataKey="x"
+        height={24}
+        stroke="var(--accent)"
+        fill="var(--panel)"
+        tickFormatter={formatTimeOfDay}
+        ariaLabel="Zoom window edge"
+        startIndex={startIndex}
+        endIndex={endIndex}
+        onChange={(r) => {
+          const a = overview[r.startIndex ?? 0];
+          const b = overview[r.endIndex ?? overview.length - 1];
+          if (a && b)
+            onZoom(
+              r.startIndex === 0 && r.endIndex === overview.length - 1 ? null : { fromMs: a.x, toMs: b.x },
+            );
+        }}
+      />
+    </LineChart>
+  );
+});
+
 /**
  * Error rate, p95, p99 and request rate per version, with the plan's thresholds, shaded steps and
  * decision markers; zoom and pan redraw the window from the full data, hover reads the full data.
  */
 export function HealthTimeline({
-  points,
+  health,
   decisions,
   samples,
   steps,
@@ -358,22 +567,23 @@ export function HealthTimeline({
   nowMs,
   maxPoints = 800,
 }: HealthTimelineProps) {
-  const [cache] = useState(createSeriesCache);
-  const series = useMemo(() => cache.update(points), [cache, points]);
+  const series = health.series;
   const span = useMemo(() => seriesSpan(series), [series]);
   const [zoom, setZoom] = useState<Win | null>(null);
-  // Following live, the window ends a little past the last sample, on a step of a few buckets, so the
-  // axes and reference lines stay put for most updates and only the lines' last points move.
+  const markers = useMemo(() => decisionMarkers(decisions), [decisions]);
+  // Following live, the window ends a little past the last sample (or the last decision, which can come
+  // after it: an abort's marker must show), on a step of a few buckets, so the axes and reference lines
+  // stay put for most updates and only the lines' last points move.
+  const lastMarkerMs = markers.at(-1)?.atMs ?? -Infinity;
   const liveEnd = useMemo(() => {
     if (!span) return null;
     const step = bucketWidthMs(span.toMs - span.fromMs, maxPoints / 2) * 8;
-    return Math.ceil((span.toMs + 1) / step) * step;
-  }, [span, maxPoints]);
+    return Math.ceil((Math.max(span.toMs, lastMarkerMs) + 1) / step) * step;
+  }, [span, maxPoints, lastMarkerMs]);
   const winFrom = zoom?.fromMs ?? span?.fromMs ?? nowMs - 60_000;
   const winTo = zoom?.toMs ?? liveEnd ?? nowMs;
   const win: Win = useMemo(() => ({ fromMs: winFrom, toMs: winTo }), [winFrom, winTo]);
   const versions = useMemo(() => [...series.keys()], [series]);
-  const markers = useMemo(() => decisionMarkers(decisions), [decisions]);
   // New samples and snapshots arrive every second; the charts re-render only when a band really moved.
   const [lastBands] = useState(() => new Map<'bands', PhaseBand[]>());
   const bands = useMemo(() => {
@@ -407,26 +617,33 @@ export function HealthTimeline({
 
   const overview = useMemo(() => {
     const first = versions[0] ? series.get(versions[0]) : undefined;
-    const next = first ? drawable(first, 'rps', -Infinity, Infinity, 200) : [];
+    // From the buckets the unzoomed charts use (no second pass over the data), thinned for the overview.
+    const next = first ? thinMinMax(drawable(first, 'rps', -Infinity, Infinity, maxPoints), 200) : [];
     const kept = keepUnchanged(lastDrawn.get('overview'), next);
     lastDrawn.set('overview', kept);
     return kept;
-  }, [series, versions, lastDrawn]);
+  }, [series, versions, lastDrawn, maxPoints]);
 
   const [lineStore] = useState(createLineStore);
   const drawnTo = span?.toMs ?? null;
   useLayoutEffect(() => lineStore.set(drawnByChart, drawnTo), [lineStore, drawnByChart, drawnTo]);
-  const yMax = useMemo(() => {
-    const out = {} as Record<ChartSpec['id'], number>;
+  // Each chart's y ticks (the last is the axis top): drawn points and thresholds fit under it. The same
+  // ticks keep their array, so a live update that does not change the axis does not redraw it.
+  const [lastTicks] = useState(() => new Map<ChartSpec['id'], number[]>());
+  const yTicks = useMemo(() => {
+    const out = {} as Record<ChartSpec['id'], number[]>;
     for (const c of CHARTS) {
       let max = 0;
       for (const d of drawnByChart[c.id]) for (const p of d.data) if (p.y > max) max = p.y;
       for (const t of thresholds)
         if ((c.metrics as readonly HealthMetric[]).includes(t.metric) && t.value > max) max = t.value;
-      out[c.id] = niceCeil(max * 1.05);
+      const next = valueTicks(max * 1.05);
+      const prev = lastTicks.get(c.id);
+      out[c.id] = prev && prev.length === next.length && prev.every((v, i) => v === next[i]) ? prev : next;
+      lastTicks.set(c.id, out[c.id]);
     }
     return out;
-  }, [drawnByChart, thresholds]);
+  }, [drawnByChart, thresholds, lastTicks]);
 
   const [hover, setHover] = useState<Hover | null>(null);
   const latest = useRef(series);
@@ -471,16 +688,33 @@ export function HealthTimeline({
   );
 
   const hasData = span !== null;
-  // Measured before the first paint so the charts draw at their size at once, not after a resize pass.
+  // The zoom overview (a recharts chart, about 0.1 s to set up) mounts once the charts above have been
+  // painted, so opening a release shows its health first.
+  const [overviewShown, setOverviewShown] = useState(false);
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => (timer = setTimeout(() => setOverviewShown(true), 0)));
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, []);
+  // Measured before the first paint so the charts draw at their size at once, then followed on resize.
   const panelRef = useRef<HTMLElement>(null);
   const [width, setWidth] = useState(0);
   useLayoutEffect(() => {
     const el = panelRef.current;
     if (!el) return;
-    const style = getComputedStyle(el);
-    const inner = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-    // A panel not laid out yet (hidden) measures 0: start at a guess, ResponsiveContainer corrects it.
-    setWidth(inner > 0 ? inner : 800);
+    const measure = () => {
+      const style = getComputedStyle(el);
+      const inner = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      // A panel not laid out yet (hidden) measures 0: draw at a guess until it is.
+      setWidth(inner > 0 ? Math.floor(inner) : 800);
+    };
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
   }, []);
   return (
     <section ref={panelRef} className="panel timeline" aria-labelledby="timeline-heading">
@@ -532,7 +766,7 @@ export function HealthTimeline({
             key={c.id}
             chart={c}
             lineStore={lineStore}
-            yMax={yMax[c.id]}
+            yTicks={yTicks[c.id]}
             win={win}
             thresholds={thresholds}
             markers={markers}
@@ -543,31 +777,8 @@ export function HealthTimeline({
             tooltip={hover?.chart === c.id ? tooltip : undefined}
           />
         ))}
-      {width > 0 && overview.length > 2 && (
-        <ResponsiveContainer width="100%" height={50} initialDimension={{ width, height: 50 }}>
-          <LineChart data={overview} margin={{ top: 0, right: 16, bottom: 0, left: 64 }}>
-            <XAxis dataKey="x" type="number" domain={['dataMin', 'dataMax']} hide />
-            <Line dataKey="y" stroke="var(--muted)" dot={false} isAnimationActive={false} />
-            <Brush
-              dataKey="x"
-              height={24}
-              stroke="var(--accent)"
-              fill="var(--panel)"
-              tickFormatter={formatTimeOfDay}
-              aria-label="Zoom window"
-              onChange={(r) => {
-                const a = overview[r.startIndex ?? 0];
-                const b = overview[r.endIndex ?? overview.length - 1];
-                if (a && b)
-                  setZoom(
-                    r.startIndex === 0 && r.endIndex === overview.length - 1
-                      ? null
-                      : { fromMs: a.x, toMs: b.x },
-                  );
-              }}
-            />
-          </LineChart>
-        </ResponsiveContainer>
+      {overviewShown && width > 0 && overview.length > 2 && (
+        <ZoomOverview overview={overview} zoom={zoom} width={width} onZoom={setZoom} />
       )}
       {markers.length > 0 && (
         <ol className="markers" aria-label="Timeline markers">

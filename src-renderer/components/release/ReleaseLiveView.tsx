@@ -1,7 +1,8 @@
 import { useMemo } from 'react';
-import type { ContextSummary, HealthPoint } from '../../../src-shared/bridge/contract.ts';
+import type { ContextSummary } from '../../../src-shared/bridge/contract.ts';
 import type { ReleaseSnapshot } from '../../../src-shared/release/release.schema.ts';
 import { planThresholds } from '../../lib/plan-thresholds.ts';
+import { NO_HEALTH, type HealthHistory } from '../../lib/timeline.ts';
 import { analysisRows, lastDecision } from '../../lib/release-view.ts';
 import { useThrottled } from '../use-throttled.ts';
 import { AnalysisTable } from './AnalysisTable.tsx';
@@ -11,11 +12,9 @@ import { HealthTimeline } from './HealthTimeline.tsx';
 import { StepList } from './StepList.tsx';
 import { TrafficSplit } from './TrafficSplit.tsx';
 
-const EMPTY: HealthPoint[] = [];
-
 export interface ReleaseLiveViewProps {
   snapshot: ReleaseSnapshot;
-  health: readonly HealthPoint[] | undefined;
+  health: HealthHistory | undefined;
   planText: string | null;
   context: Pick<ContextSummary, 'name' | 'isProduction'> | null;
   /** Hide the controls (History shows finished releases read-only). */
@@ -26,7 +25,7 @@ export interface ReleaseLiveViewProps {
 export function ReleaseLiveView({ snapshot, health, planText, context, readOnly }: ReleaseLiveViewProps) {
   const thresholds = useMemo(() => planThresholds(planText), [planText]);
   // The panels below the controls redraw at most once a second; the status and the controls stay live.
-  const deferredHealth = useThrottled(health ?? EMPTY, 1000);
+  const deferredHealth = useThrottled(health ?? NO_HEALTH, 1000);
   const deferred = useThrottled(snapshot, 1000);
   const rows = useMemo(
     () => analysisRows(deferred.samples, deferred.decisions, thresholds.conditions),
@@ -61,7 +60,7 @@ export function ReleaseLiveView({ snapshot, health, planText, context, readOnly 
         <StepList snapshot={deferred} />
       </div>
       <HealthTimeline
-        points={deferredHealth}
+        health={deferredHealth}
         decisions={deferred.decisions}
         samples={deferred.samples}
         steps={deferred.steps}

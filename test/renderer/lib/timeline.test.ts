@@ -1,10 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HealthPoint } from '../../../src-shared/bridge/contract.ts';
 import type { Decision, SampleRecord } from '../../../src-shared/release/release.schema.ts';
 import {
+  appendHealth,
   appendPoint,
   bucketWidthMs,
-  createSeriesCache,
   decisionMarkers,
   drawable,
   emptySeries,
@@ -15,9 +16,13 @@ import {
   nearestSample,
   panWindow,
   phaseBands,
-  splitSeries,
+  spreadLabels,
+  thinMinMax,
+  timeTicks,
+  valueTicks,
   zoomWindow,
   type VersionSeries,
+  type XY,
 } from '../../../src-renderer/lib/timeline.ts';
 
 function point(atMs: number, version: string, errorRate: number | null = 0.01): HealthPoint {
@@ -51,22 +56,36 @@ function sample(atMs: number, metric: string, version: string, stepIndex: number
   };
 }
 
-describe('splitSeries', () => {
+describe('appendHealth', () => {
   it('splits per version, keeps no-data as NaN and puts late points in time order', () => {
-    const s = splitSeries([point(3, 'v2'), point(1, 'v1'), point(2, 'v2', null), point(1, 'v2')]);
+    const s = appendHealth(undefined, [
+      point(3, 'v2'),
+      point(1, 'v1'),
+      point(2, 'v2', null),
+      point(1, 'v2'),
+    ]).series;
     expect([...s.keys()]).toEqual(['v2', 'v1']);
     expect(cols(s.get('v2')!).xs).toEqual([1, 2, 3]);
     expect(cols(s.get('v2')!).errorRate).toEqual([0.01, Number.NaN, 0.01]);
   });
 });
 
-describe('createSeriesCache', () => {
-  it('adds only appended points and starts over on a different list', () => {
-    const cache = createSeriesCache();
-    const a = [point(1, 'v1'), point(2, 'v1')];
-    expect(cache.update(a).get('v1')!.length).toBe(2);
-    expect(cols(cache.update([...a, point(3, 'v1')]).get('v1')!).xs).toEqual([1, 2, 3]);
-    expect(cache.update([point(9, 'v9')]).has('v1')).toBe(false);
+describe('appendHealth over time', () => {
+  it('extends the columns, counts the points and gives a new history only when points arrived', () => {
+    const a = appendHealth(undefined, [point(1, 'v1'), point(2, 'v1')]);
+    const b = appendHealth(a, [point(3, 'v1'), point(3, 'v2')]);
+    expect(b).not.toBe(a);
+    expect(b.count).toBe(4);
+    expect(cols(b.series.get('v1')!).xs).toEqual([1, 2, 3]);
+    expect(cols(b.series.get('v2')!).xs).toEqual([3]);
+    expect(appendHealth(b, [])).toBe(b);
+  });
+  it('takes in interleaved versions in any batch sizes as one batch would', () => {
+    const points = Array.from({ length: 9_000 }, (_, i) => point(Math.floor(i / 3) * 1000, `v${i % 3}`, i));
+    let live = appendHealth(undefined, []);
+    for (let i = 0; i < points.length; i += 700) live = appendHealth(live, points.slice(i, i + 700));
+    const once = appendHealth(undefined, points);
+    for (const v of ['v0', 'v1', 'v2']) expect(cols(live.series.get(v)!)).toEqual(cols(once.series.get(v)!));
   });
 });
 
@@ -143,6 +162,129 @@ describe('drawable', () => {
   });
   it('leaves out no-data points', () => {
     expect(drawable(series([1, Number.NaN, 3]), 'rps', 0, Infinity, 10).map((p) => p.y)).toEqual([1, 3]);
+  });
+});
+
+/** What `drawable` must draw, computed the plain way: every bucket's first minimum and first maximum. */
+function reference(xs: number[], ys: number[], from: number, to: number, max: number): XY[] {
+  const inside = xs.map((x, i) => i).filter((i) => xs[i]! >= from && xs[i]! <= to);
+  if (inside.length <= max)
+    return inside.filter((i) => !Number.isNaN(ys[i]!)).map((i) => ({ x: xs[i]!, y: ys[i]! }));
+  const width = bucketWidthMs(xs[inside.at(-1)!]! - xs[inside[0]!]!, Math.floor(max / 2));
+  const out: XY[] = [];
+  let at = 0;
+  while (at < inside.length) {
+    const key = Math.floor(xs[inside[at]!]! / width);
+    let lo = -1;
+    let hi = -1;
+    for (; at < inside.length && Math.floor(xs[inside[at]!]! / width) === key; at++) {
+      const i = inside[at]!;
+      if (Number.isNaN(ys[i]!)) continue;
+      if (lo === -1 || ys[i]! < ys[lo]!) lo = i;
+      if (hi === -1 || ys[i]! > ys[hi]!) hi = i;
+    }
+    if (lo === -1) continue;
+    for (const i of lo === hi ? [lo] : [Math.min(lo, hi), Math.max(lo, hi)])
+      out.push({ x: xs[i]!, y: ys[i]! });
+  }
+  return out;
+}
+
+describe('drawable against the plain computation', () => {
+  it('draws what the plain computation draws, whatever the data, the window and the arrival in pieces', () => {
+    const value = fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constant(Number.NaN));
+    fc.assert(
+      fc.property(
+        // size 'max': long series (fast-check's default keeps arrays short), so buckets hold many samples.
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 3_000 }), value), { maxLength: 2_000, size: 'max' }),
+        fc.array(fc.integer({ min: 20, max: 400 }), { minLength: 1, maxLength: 6 }),
+        fc.constantFrom(1_000, 2_000, 8_000, 32_000),
+        fc.integer({ min: 0, max: 3_000_000 }),
+        fc.integer({ min: 0, max: 3_000_000 }),
+        (gaps, pieces, widthMs, a, b) => {
+          // Samples at increasing times (gaps in ms, so many share a bucket), arriving in pieces.
+          const xs = gaps.reduce<number[]>((acc, [gap]) => [...acc, (acc.at(-1) ?? 0) + gap], []);
+          const ys = gaps.map(([, y]) => y);
+          // The most points that keep the whole data in buckets of `widthMs`, as the span grows, so the
+          // cached buckets are extended piece after piece (the live case) rather than rebuilt.
+          const maxFor = (spanMs: number) => 2 * Math.max(1, Math.ceil(spanMs / widthMs));
+          const live = emptySeries(4);
+          let next = 0;
+          for (let p = 0; next < xs.length; p++) {
+            const end = Math.min(xs.length, next + pieces[p % pieces.length]!);
+            for (; next < end; next++)
+              appendPoint(live, {
+                atMs: xs[next]!,
+                version: 'v',
+                errorRate: 0,
+                p95Ms: ys[next]!,
+                p99Ms: 0,
+                rps: 0,
+              });
+            const max = maxFor(xs[next - 1]! - xs[0]!);
+            expect(drawable(live, 'p95Ms', -Infinity, Infinity, max)).toEqual(
+              reference(xs.slice(0, next), ys, -Infinity, Infinity, max),
+            );
+          }
+          const [from, to] = a <= b ? [a, b] : [b, a];
+          const max = maxFor((xs.at(-1) ?? 0) - (xs[0] ?? 0));
+          expect(drawable(live, 'p95Ms', from, to, max)).toEqual(reference(xs, ys, from, to, max));
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('thinMinMax', () => {
+  it('keeps at most the asked points, in time order, with the lowest and highest of the data', () => {
+    const points = Array.from({ length: 1_000 }, (_, i) => ({
+      x: i,
+      y: i === 321 ? 99 : i === 654 ? -5 : i % 7,
+    }));
+    const thin = thinMinMax(points, 100);
+    expect(thin.length).toBeLessThanOrEqual(100);
+    expect(thin.every((p, i) => i === 0 || p.x > thin[i - 1]!.x)).toBe(true);
+    expect(thin.some((p) => p.y === 99)).toBe(true);
+    expect(thin.some((p) => p.y === -5)).toBe(true);
+    expect(thinMinMax(points.slice(0, 10), 100)).toEqual(points.slice(0, 10));
+  });
+});
+
+describe('axis ticks', () => {
+  it.each([
+    [0.021, [0, 0.01, 0.02, 0.03]],
+    [0.5, [0, 0.2, 0.4, 0.6]],
+    [1_000, [0, 250, 500, 750, 1_000]],
+    [4.9, [0, 2, 4, 6]],
+    [0, [0, 1]],
+  ])('value ticks up to %d are %j', (max, ticks) => {
+    expect(valueTicks(max)).toEqual(ticks);
+  });
+  it('time ticks fall on round clock times inside the window, at most the asked number', () => {
+    const from = Date.UTC(2026, 0, 1, 10, 7, 13);
+    for (const [span, step] of [
+      [24 * 3_600_000, 6 * 3_600_000],
+      [3_600_000, 15 * 60_000],
+      [90_000, 30_000],
+    ] as const) {
+      const ticks = timeTicks(from, from + span);
+      expect(ticks.length).toBeLessThanOrEqual(6);
+      expect(ticks.length).toBeGreaterThanOrEqual(2);
+      for (const t of ticks) {
+        expect(t).toBeGreaterThanOrEqual(from);
+        expect(t).toBeLessThanOrEqual(from + span);
+        // On the step in local clock time.
+        expect((t - new Date(t).getTimezoneOffset() * 60_000) % step).toBe(0);
+      }
+    }
+  });
+});
+
+describe('spreadLabels', () => {
+  it('keeps labels that are apart where they are and moves close ones up, keeping their order', () => {
+    expect(spreadLabels([100, 50], 11)).toEqual([100, 50]);
+    expect(spreadLabels([100, 98, 101], 11)).toEqual([90, 79, 101]);
   });
 });
 
