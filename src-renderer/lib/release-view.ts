@@ -1,4 +1,9 @@
-import type { Decision, SampleRecord, TrafficView } from '../../src-shared/release/release.schema.ts';
+import type {
+  Decision,
+  ReleaseSnapshot,
+  SampleRecord,
+  TrafficView,
+} from '../../src-shared/release/release.schema.ts';
 import type { PlanCondition } from './plan-thresholds.ts';
 
 /** One track of the traffic split: what the engine asked for and what the router holds. */
@@ -76,4 +81,48 @@ export function analysisRows(
 /** The decision that ended a release (abort, roll back), the latest one, or null. */
 export function lastDecision(decisions: readonly Decision[]): Decision | null {
   return decisions.length === 0 ? null : decisions.reduce((a, b) => (b.seq > a.seq ? b : a));
+}
+
+/** A step as the step list shows it: its state word and the class that colours it. */
+export interface StepRow {
+  index: number;
+  label: string;
+  state: string;
+  className: string;
+  current: boolean;
+}
+
+const ENDED_WORDS: Partial<Record<ReleaseSnapshot['status'], string>> = {
+  aborted: 'aborted',
+  rolledBack: 'rolled back',
+  failed: 'failed',
+};
+
+/**
+ * The steps of a release for the step list, and what it does next. A release that was aborted, rolled
+ * back or failed stopped in its current step: the engine keeps that step pending (a retry could run it),
+ * but the list says it stopped there and that nothing comes next.
+ */
+export function stepRows(snapshot: ReleaseSnapshot): { rows: StepRow[]; next: string } {
+  const ended = ENDED_WORDS[snapshot.status];
+  const rows = snapshot.steps.map((s) => {
+    const current = s.index === snapshot.currentStep;
+    const stopped = ended !== undefined && current && (s.state === 'pending' || s.state === 'active');
+    return {
+      index: s.index,
+      label: s.label,
+      state: stopped ? 'stopped' : s.state,
+      className: `step step-${stopped ? 'stopped' : s.state}`,
+      current,
+    };
+  });
+  const next = snapshot.steps.find((s) => s.state === 'pending');
+  return {
+    rows,
+    next: ended
+      ? `nothing: the release ${ended === 'failed' ? 'failed' : `was ${ended}`}`
+      : next
+        ? next.label
+        : 'nothing: last step',
+  };
 }

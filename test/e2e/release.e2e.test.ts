@@ -40,6 +40,13 @@ describe('rehearsing and running releases on the sandbox', () => {
     const reason = await page.getByRole('alert').filter({ hasText: /./ }).first().innerText();
     expect(await markers.innerText()).toContain(reason.trim());
     expect(await page.locator('.timeline svg text', { hasText: /^abort$/ }).count()).toBeGreaterThan(0);
+    // The step list says where it stopped and that nothing comes next.
+    await page
+      .getByRole('list', { name: 'Release steps' })
+      .getByRole('listitem')
+      .filter({ hasText: /^stopped / })
+      .waitFor({ timeout: 10_000 });
+    expect(await page.getByText('nothing: the release was aborted').count()).toBe(1);
     await page.getByRole('heading', { name: 'Health timeline' }).scrollIntoViewIfNeeded();
     await screenshot(page, 'rehearse-canary-aborted');
   }, 240_000);

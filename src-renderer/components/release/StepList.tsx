@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ReleaseSnapshot } from '../../../src-shared/release/release.schema.ts';
 import { elapsedMs, formatDuration, remainingMs } from '../../lib/format.ts';
+import { stepRows } from '../../lib/release-view.ts';
 
 /** Re-renders every second while the release is live (for elapsed and remaining time). */
 function useNow(live: boolean): number {
@@ -21,7 +22,7 @@ export function StepList({ snapshot }: { snapshot: ReleaseSnapshot }) {
   const clockNow = live ? Math.max(now, snapshot.updatedAtMs ?? 0) : (snapshot.finishedAtMs ?? now);
   const elapsed = elapsedMs(snapshot.startedAtMs, snapshot.finishedAtMs, clockNow);
   const remaining = remainingMs(snapshot.waitUntilMs, snapshot.updatedAtMs ?? clockNow);
-  const next = snapshot.steps.find((s) => s.state === 'pending');
+  const { rows, next } = stepRows(snapshot);
   return (
     <section className="panel" aria-labelledby="steps-heading">
       <h2 id="steps-heading">Steps</h2>
@@ -35,7 +36,7 @@ export function StepList({ snapshot }: { snapshot: ReleaseSnapshot }) {
         <dt>Remaining in this wait</dt>
         <dd>{remaining === null ? '—' : formatDuration(remaining)}</dd>
         <dt>Next</dt>
-        <dd>{next ? next.label : 'nothing: last step'}</dd>
+        <dd>{next}</dd>
       </dl>
       {snapshot.pause && (
         <div className="note note-warn" role="status">
@@ -43,12 +44,8 @@ export function StepList({ snapshot }: { snapshot: ReleaseSnapshot }) {
         </div>
       )}
       <ol className="step-list" aria-label="Release steps">
-        {snapshot.steps.map((s) => (
-          <li
-            key={s.index}
-            className={`step step-${s.state}`}
-            aria-current={s.index === snapshot.currentStep ? 'step' : undefined}
-          >
+        {rows.map((s) => (
+          <li key={s.index} className={s.className} aria-current={s.current ? 'step' : undefined}>
             <span className="step-state">{s.state}</span> {s.label}
           </li>
         ))}

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ReleaseListItem } from '../../../src-shared/bridge/contract.ts';
-import type { Decision, SampleRecord } from '../../../src-shared/release/release.schema.ts';
+import type { Decision, ReleaseSnapshot, SampleRecord } from '../../../src-shared/release/release.schema.ts';
 import { distinct, filterReleases } from '../../../src-renderer/lib/history-filter.ts';
 import { planThresholds } from '../../../src-renderer/lib/plan-thresholds.ts';
 import { preflightView, sortFindings } from '../../../src-renderer/lib/preflight-view.ts';
-import { analysisRows, lastDecision, trafficRows } from '../../../src-renderer/lib/release-view.ts';
+import { analysisRows, lastDecision, stepRows, trafficRows } from '../../../src-renderer/lib/release-view.ts';
 
 describe('trafficRows', () => {
   it.each([
@@ -176,5 +176,41 @@ rollbackTriggers:
   });
   it.each([[null], [''], ['name: [']])('is empty for %j', (text) => {
     expect(planThresholds(text)).toEqual({ lines: [], conditions: [] });
+  });
+});
+
+describe('stepRows', () => {
+  const snapshot = (status: ReleaseSnapshot['status'], current: number | null): ReleaseSnapshot => ({
+    id: 'r',
+    planName: 'p',
+    strategy: 'canary',
+    phase: 'x',
+    status,
+    pause: null,
+    currentStep: current,
+    steps: [
+      { index: 0, label: 'set weight 10 %', state: 'done' },
+      { index: 1, label: 'pause 10m', state: 'pending' },
+      { index: 2, label: 'set weight 100 %', state: 'pending' },
+    ],
+    traffic: { intended: {}, actual: null, source: null, mismatch: false },
+    decisions: [],
+    samples: [],
+    startedAtMs: 1,
+    updatedAtMs: 2,
+    finishedAtMs: null,
+    waitUntilMs: null,
+  });
+  it.each([
+    ['running', ['done', 'pending', 'pending'], 'pause 10m'],
+    ['paused', ['done', 'pending', 'pending'], 'pause 10m'],
+    ['aborted', ['done', 'stopped', 'pending'], 'nothing: the release was aborted'],
+    ['rolledBack', ['done', 'stopped', 'pending'], 'nothing: the release was rolled back'],
+    ['failed', ['done', 'stopped', 'pending'], 'nothing: the release failed'],
+  ] as const)('a %s release shows its steps as %j and next %j', (status, states, next) => {
+    const view = stepRows(snapshot(status, 1));
+    expect(view.rows.map((r) => r.state)).toEqual(states);
+    expect(view.rows.map((r) => r.current)).toEqual([false, true, false]);
+    expect(view.next).toBe(next);
   });
 });
