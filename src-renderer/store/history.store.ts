@@ -11,8 +11,9 @@ export interface HistoryState {
   error: BridgeError | null;
   filter: HistoryFilter;
   selected: string | null;
-  detail: RequestOutput<'release:get'> | null;
-  /** The opened release's health, taken in when it arrived. */
+  /** The opened release, without its health points: those are kept once, in `detailHealth`. */
+  detail: Omit<RequestOutput<'release:get'>, 'health'> | null;
+  /** The opened release's health, taken in (per-version columns) when it arrived. */
   detailHealth: HealthHistory;
   detailLoading: boolean;
   detailError: BridgeError | null;
@@ -67,7 +68,9 @@ export const useHistory = create<HistoryState>((set, get) => ({
     const r = await api.invoke('release:get', { id });
     if (get().selected !== id) return;
     if (!r.ok) return set({ detailLoading: false, detailError: r.error });
-    set({ detailLoading: false, detail: r.value, detailHealth: appendHealth(undefined, r.value.health) });
+    // The raw points (a day of 1 s samples is ~350,000 objects) are dropped once taken in.
+    const { health, ...detail } = r.value;
+    set({ detailLoading: false, detail, detailHealth: appendHealth(undefined, health) });
   },
 
   async exportAs(format) {
