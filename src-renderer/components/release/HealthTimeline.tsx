@@ -2,6 +2,7 @@ import {
   memo,
   useCallback,
   useEffect,
+  useId,
   useLayoutEffect,
   useMemo,
   useRef,
@@ -67,9 +68,6 @@ const MARKER_COLOURS = {
 
 /** Labels over lines and bands get a halo in the panel's colour, so crossing lines do not garble them. */
 const HALO = { stroke: 'var(--panel)', strokeWidth: 3, paintOrder: 'stroke' } as const;
-
-/** The width of a 10 px label's character, about (the UI font), px: sizes the tags behind labels. */
-const LABEL_CHAR_PX = 5.6;
 
 type Win = { fromMs: number; toMs: number };
 type Drawn = { key: string; metric: HealthMetric; version: string; colour: string; data: XY[] };
@@ -164,6 +162,18 @@ const SeriesPath = memo(function SeriesPath({
     }
     return out;
   }, [d.data, xScale, yScale]);
+  // A single sample draws no line: a dot shows it is there.
+  if (d.data.length === 1)
+    return (
+      <circle
+        className="health-point"
+        cx={xScale(d.data[0]!.x)}
+        cy={yScale(d.data[0]!.y)}
+        r={2.5}
+        fill={d.colour}
+        data-series={d.key}
+      />
+    );
   return (
     <path
       className="health-line"
@@ -226,9 +236,12 @@ const PlotMarks = memo(function PlotMarks({
   bands,
   showLabels,
   at,
+  labelBackground,
   layer,
 }: Pick<ChartProps, 'win' | 'thresholds' | 'markers' | 'bands' | 'showLabels'> & {
   at: Plot;
+  /** The id of the chart's SVG filter that paints a label's box in the panel's colour behind it. */
+  labelBackground: string;
   /** `under` the series: the plot area, bands and lines; `over` them: the labels, so nothing crosses them. */
   layer: 'under' | 'over';
 }) {
@@ -283,28 +296,20 @@ const PlotMarks = memo(function PlotMarks({
         })}
       {thresholds.map((t, i) =>
         over ? (
-          // On a tag in the panel's colour: several thresholds' lines often run close under the labels.
-          <g key={`t-${t.metric}-${t.value}`}>
-            <rect
-              x={right - 6 - t.label.length * LABEL_CHAR_PX}
-              y={labelYs[i]! - 9}
-              width={t.label.length * LABEL_CHAR_PX + 4}
-              height={12}
-              rx={2}
-              fill="var(--panel)"
-              opacity={0.85}
-            />
-            <text
-              className="health-label"
-              x={right - 4}
-              y={labelYs[i]}
-              textAnchor="end"
-              fontSize={10}
-              fill="var(--prod)"
-            >
-              {t.label}
-            </text>
-          </g>
+          // On the panel's colour, exactly behind the text: several thresholds' lines often run close
+          // under the labels.
+          <text
+            key={`t-${t.metric}-${t.value}`}
+            className="health-label"
+            filter={`url(#${labelBackground})`}
+            x={right - 4}
+            y={labelYs[i]}
+            textAnchor="end"
+            fontSize={10}
+            fill="var(--prod)"
+          >
+            {t.label}
+          </text>
         ) : (
           <line
             key={`t-${t.metric}-${t.value}`}
@@ -396,7 +401,9 @@ const MetricChart = memo(function MetricChart({
     }),
     [top, bottom, right, win, yTop],
   );
-  const marks = { win, thresholds: lines, markers, bands, showLabels, at };
+  // An id usable in url(#…): React's ids carry characters CSS would need escaped.
+  const labelBackground = `label-bg-${useId().replace(/[^\w-]/g, '')}`;
+  const marks = { win, thresholds: lines, markers, bands, showLabels, at, labelBackground };
   const left = hoverX !== null && hoverX > (win.fromMs + win.toMs) / 2;
   return (
     <figure
@@ -434,6 +441,15 @@ const MetricChart = memo(function MetricChart({
         style={{ overflow: 'visible' }}
         aria-hidden="true"
       >
+        <defs>
+          <filter id={labelBackground} x="-0.02" y="0" width="1.04" height="1">
+            <feFlood style={{ floodColor: 'var(--panel)' }} floodOpacity={0.85} />
+            <feMerge>
+              <feMergeNode />
+              <feMergeNode in="SourceGraphic" />
+            </feMerge>
+          </filter>
+        </defs>
         {yTicks.map((v) => (
           <line key={v} x1={at.left} x2={right} y1={at.y(v)} y2={at.y(v)} stroke="var(--grid)" />
         ))}
