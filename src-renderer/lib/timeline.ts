@@ -382,12 +382,36 @@ export function bucketWidthMs(spanMs: number, maxBuckets: number): number {
   return 1000 * 2 ** Math.ceil(Math.log2(seconds));
 }
 
-function pushMinMax(out: XY[], xs: Float64Array, ys: Float64Array, a: number, b: number): void {
+/**
+ * Collects drawn points, reusing the previous drawing's point objects where they are unchanged: a live
+ * update changes the last bucket or two, and the rest of the line should cost no allocation.
+ */
+class PointSink {
+  readonly out: XY[] = [];
+  same: boolean;
+  constructor(private readonly prev: readonly XY[] | undefined) {
+    this.same = prev !== undefined;
+  }
+  add(x: number, y: number): void {
+    const p = this.prev?.[this.out.length];
+    if (p !== undefined && p.x === x && p.y === y) this.out.push(p);
+    else {
+      this.out.push({ x, y });
+      this.same = false;
+    }
+  }
+  /** The previous drawing itself when nothing changed, so React sees the same array. */
+  result(): XY[] {
+    return this.same && this.prev!.length === this.out.length ? (this.prev as XY[]) : this.out;
+  }
+}
+
+function addMinMax(sink: PointSink, xs: Float64Array, ys: Float64Array, a: number, b: number): void {
   if (a === -1) return;
   const first = Math.min(a, b);
   const second = Math.max(a, b);
-  out.push({ x: xs[first]!, y: ys[first]! });
-  if (second !== first) out.push({ x: xs[second]!, y: ys[second]! });
+  sink.add(xs[first]!, ys[first]!);
+  if (second !== first) sink.add(xs[second]!, ys[second]!);
 }
 
 /**
@@ -395,6 +419,8 @@ function pushMinMax(out: XY[], xs: Float64Array, ys: Float64Array, a: number, b:
  * A window with more samples is cut into fixed time buckets (aligned to the epoch, so appending a sample
  * changes only the last one) and each bucket draws its minimum and maximum, so no spike is lost.
  * The buckets are cached on the series per width and updated incrementally; the full series is untouched.
+ * Given the previous drawing (`prev`), unchanged points keep their objects, and an unchanged drawing is
+ * returned as `prev` itself.
  */
 export function drawable(
   series: VersionSeries,
@@ -402,15 +428,16 @@ export function drawable(
   fromMs: number,
   toMs: number,
   maxPoints: number,
+  prev?: readonly XY[],
 ): XY[] {
   const { xs, length } = series;
   const ys = series.values[metric];
   const i0 = lowerBound(xs, fromMs, length);
   const i1 = lowerBound(xs, toMs + 1, length);
-  const out: XY[] = [];
+  const sink = new PointSink(prev);
   if (i1 - i0 <= maxPoints) {
-    for (let i = i0; i < i1; i++) if (!Number.isNaN(ys[i]!)) out.push({ x: xs[i]!, y: ys[i]! });
-    return out;
+    for (let i = i0; i < i1; i++) if (!Number.isNaN(ys[i]!)) sink.add(xs[i]!, ys[i]!);
+    return sink.result();
   }
   const spanMs = xs[i1 - 1]! - xs[i0]!;
   const b = syncBuckets(series, bucketWidthMs(spanMs, Math.floor(maxPoints / 2)));
@@ -420,7 +447,7 @@ export function drawable(
     const start = b.first[k]!;
     const end = k + 1 < b.count ? b.first[k + 1]! : length;
     if (start >= i0 && end <= i1) {
-      pushMinMax(out, xs, ys, b.lo[metric][k]!, b.hi[metric][k]!);
+      addMinMax(sink, xs, ys, b.lo[metric][k]!, b.hi[metric][k]!);
       continue;
     }
     // A bucket cut by the window's edge: its extremes inside the window only.
@@ -432,9 +459,9 @@ export function drawable(
       if (lo === -1 || y < ys[lo]!) lo = i;
       if (hi === -1 || y > ys[hi]!) hi = i;
     }
-    pushMinMax(out, xs, ys, lo, hi);
+    addMinMax(sink, xs, ys, lo, hi);
   }
-  return out;
+  return sink.result();
 }
 
 /**

@@ -619,10 +619,7 @@ export function HealthTimeline({
       out[c.id] = c.metrics.flatMap((metric) =>
         versions.map((v, i) => {
           const key = `${v}/${metric}`;
-          const data = keepUnchanged(
-            lastDrawn.get(key),
-            drawable(series.get(v)!, metric, win.fromMs, win.toMs, maxPoints),
-          );
+          const data = drawable(series.get(v)!, metric, win.fromMs, win.toMs, maxPoints, lastDrawn.get(key));
           lastDrawn.set(key, data);
           return { key, metric, version: v, colour: VERSION_COLOURS[i % VERSION_COLOURS.length]!, data };
         }),

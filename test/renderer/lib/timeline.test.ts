@@ -160,6 +160,18 @@ describe('drawable', () => {
   ])('a %i ms window in at most %i buckets uses %i ms buckets', (span, max, width) => {
     expect(bucketWidthMs(span, max)).toBe(width);
   });
+  it('given the previous drawing, returns it when nothing changed and keeps its unchanged points', () => {
+    const live = series(Array.from({ length: 3_000 }, (_, i) => Math.sin(i / 40)));
+    const before = drawable(live, 'rps', 0, 4_000_000, 300);
+    expect(drawable(live, 'rps', 0, 4_000_000, 300, before)).toBe(before);
+    appendPoint(live, { atMs: 3_000_000, version: 'v', errorRate: 0, p95Ms: 0, p99Ms: 0, rps: 5 });
+    const after = drawable(live, 'rps', 0, 4_000_000, 300, before);
+    expect(after).not.toBe(before);
+    expect(after).toEqual(drawable(live, 'rps', 0, 4_000_000, 300));
+    expect(after.at(-1)).toEqual({ x: 3_000_000, y: 5 });
+    // Every point but the changed last bucket's is the same object as before.
+    expect(after.filter((p, i) => p === before[i]).length).toBeGreaterThanOrEqual(before.length - 2);
+  });
   it('leaves out no-data points', () => {
     expect(drawable(series([1, Number.NaN, 3]), 'rps', 0, Infinity, 10).map((p) => p.y)).toEqual([1, 3]);
   });
