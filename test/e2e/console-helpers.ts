@@ -172,3 +172,9 @@ export async function waitForStep(page: Page, label: string, timeoutMs = 120_000
     throw new Error(`the release never reached the step "${label}"; ${await releaseState(page)}`);
   }
 }
+
+/** Dismisses every notification toast on screen (they sit over the lower right of the page). */
+export async function dismissToasts(page: Page): Promise<void> {
+  for (const dismiss of await page.getByRole('log', { name: 'Notifications' }).getByRole('button').all())
+    await dismiss.click();
+}

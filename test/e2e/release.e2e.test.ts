@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { screenshot } from '../support/browser.ts';
 import {
+  dismissToasts,
   go,
   useConsoleSession,
   planFromScenario,
@@ -47,6 +48,7 @@ describe('rehearsing and running releases on the sandbox', () => {
       .filter({ hasText: /^stopped / })
       .waitFor({ timeout: 10_000 });
     expect(await page.getByText('nothing: the release was aborted').count()).toBe(1);
+    await dismissToasts(page); // they would cover the timeline's abort marker in the picture
     await page.getByRole('heading', { name: 'Health timeline' }).scrollIntoViewIfNeeded();
     await screenshot(page, 'rehearse-canary-aborted');
   }, 240_000);
@@ -68,6 +70,7 @@ describe('rehearsing and running releases on the sandbox', () => {
     const thresholdLabels = page.locator('.timeline svg text', { hasText: / (<|>|<=|>=) [\d.]+/ });
     await expect.poll(() => thresholdLabels.count()).toBeGreaterThan(0);
     await page.getByRole('heading', { name: 'Health timeline' }).scrollIntoViewIfNeeded();
+    await dismissToasts(page);
     // Hovering the error rate near the abort shows the sample behind it and its query.
     const plot = page.getByRole('figure', { name: 'Error rate by version' }).locator('svg.health-chart');
     const size = (await plot.boundingBox())!;
