@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { ErrorNote } from '../components/ErrorNote.tsx';
+import { NoPlanNote } from '../components/NoPlanNote.tsx';
 import { Busy } from '../components/Busy.tsx';
 import { CommandsDialog } from '../components/release/CommandsDialog.tsx';
 import { CurrentRelease } from '../components/release/CurrentRelease.tsx';
@@ -8,7 +9,6 @@ import { SleepNotices } from '../components/release/SleepNotices.tsx';
 import { useConnections } from '../store/connections.store.ts';
 import { usePlan } from '../store/plan.store.ts';
 import { askNotificationPermission, useRelease } from '../store/release.store.ts';
-import { useUi } from '../store/ui.store.ts';
 
 /** Runs the current plan on the built-in sandbox at a chosen speed, with faults and step-through. */
 export function RehearseScreen() {
@@ -16,7 +16,6 @@ export function RehearseScreen() {
   const sandbox = useConnections((s) => s.contexts.find((c) => c.isSandbox) ?? null);
   const selected = useConnections((s) => s.selectedContext);
   const { start, starting, startError } = useRelease();
-  const go = useUi((s) => s.go);
   const [speed, setSpeed] = useState(60);
   const [stepThrough, setStepThrough] = useState(false);
   const noPlan = text.trim() === '';
@@ -25,15 +24,7 @@ export function RehearseScreen() {
       <div className="columns">
         <section className="panel grow" aria-labelledby="rehearse-heading">
           <h2 id="rehearse-heading">Rehearsal on the sandbox</h2>
-          {noPlan && (
-            <p className="muted">
-              No plan yet.{' '}
-              <button type="button" className="link" onClick={() => go('Plan')}>
-                Write or pick one on the Plan screen
-              </button>
-              .
-            </p>
-          )}
+          {noPlan && <NoPlanNote />}
           <form
             className="row wrap"
             onSubmit={(e) => {

@@ -1,19 +1,18 @@
 import { Busy } from '../components/Busy.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
+import { NoPlanNote } from '../components/NoPlanNote.tsx';
 import { CommandsDialog } from '../components/release/CommandsDialog.tsx';
 import { CurrentRelease } from '../components/release/CurrentRelease.tsx';
 import { SleepNotices } from '../components/release/SleepNotices.tsx';
 import { useConnections } from '../store/connections.store.ts';
 import { usePlan } from '../store/plan.store.ts';
 import { askNotificationPermission, useRelease } from '../store/release.store.ts';
-import { useUi } from '../store/ui.store.ts';
 
 /** Starts the current plan on the selected context and shows the live release. */
 export function RunScreen() {
   const text = usePlan((s) => s.text);
   const context = useConnections((s) => s.contexts.find((c) => c.name === s.selectedContext) ?? null);
   const { start, starting, startError } = useRelease();
-  const go = useUi((s) => s.go);
   const noPlan = text.trim() === '';
   return (
     <div className="screen">
@@ -24,15 +23,7 @@ export function RunScreen() {
             <strong>{context.name}</strong> is a production context.
           </p>
         )}
-        {noPlan && (
-          <p className="muted">
-            No plan yet.{' '}
-            <button type="button" className="link" onClick={() => go('Plan')}>
-              Write or pick one on the Plan screen
-            </button>
-            .
-          </p>
-        )}
+        {noPlan && <NoPlanNote />}
         {!context && <p className="muted">Pick a context on the Connections screen.</p>}
         <button
           type="button"

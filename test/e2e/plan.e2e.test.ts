@@ -10,6 +10,15 @@ beforeAll(async () => {
 afterAll(async () => s?.close());
 
 describe('the Plan screen', () => {
+  it('is where Rehearse and Run send you while there is no plan yet', async () => {
+    const { page } = s;
+    for (const screen of ['Rehearse', 'Run'] as const) {
+      await go(page, screen);
+      await page.getByText('No plan yet.').waitFor();
+      await page.getByRole('button', { name: 'Write or pick one on the Plan screen' }).click();
+      await page.getByRole('button', { name: 'Recommend strategies' }).waitFor();
+    }
+  });
   it.each([
     {
       scenario: 'Performance optimisation',
