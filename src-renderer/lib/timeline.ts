@@ -133,54 +133,21 @@ export function appendSeries(
       else into.set(v, emptySeries(n + 1024));
     }
   }
-  // The hot loop of opening a long release: the last two versions' columns are kept at hand (points of
-  // two versions usually alternate), so most points cost no map lookup and no property chain.
-  let wa: Writer | null = null;
-  let wb: Writer | null = null;
   for (let i = from; i < points.length; i++) {
     const p = points[i]!;
-    let w: Writer;
-    if (wa !== null && wa.version === p.version) w = wa;
-    else if (wb !== null && wb.version === p.version) w = wb;
-    else {
-      let s = into.get(p.version);
-      if (!s) {
-        s = emptySeries();
-        into.set(p.version, s);
-      }
-      w = writer(p.version, s);
-      wb = wa;
-      wa = w;
+    let s = into.get(p.version);
+    if (!s) {
+      s = emptySeries();
+      into.set(p.version, s);
     }
-    const s = w.series;
     const n = s.length;
-    if (n === w.xs.length || (n > 0 && w.xs[n - 1]! > p.atMs)) {
+    if (n === s.xs.length || (n > 0 && s.xs[n - 1]! > p.atMs)) {
       appendPoint(s, p); // grows the columns or inserts a late point
-      Object.assign(w, writer(w.version, s)); // the columns may be new arrays now
       continue;
     }
-    w.xs[n] = p.atMs;
-    w.errorRate[n] = p.errorRate ?? Number.NaN;
-    w.p95Ms[n] = p.p95Ms ?? Number.NaN;
-    w.p99Ms[n] = p.p99Ms ?? Number.NaN;
-    w.rps[n] = p.rps ?? Number.NaN;
+    writeAt(s, n, p);
     s.length = n + 1;
   }
-}
-
-/** One version's columns, unpacked for the append loop. */
-interface Writer {
-  version: string;
-  series: VersionSeries;
-  xs: Float64Array;
-  errorRate: Float64Array;
-  p95Ms: Float64Array;
-  p99Ms: Float64Array;
-  rps: Float64Array;
-}
-
-function writer(version: string, s: VersionSeries): Writer {
-  return { version, series: s, xs: s.xs, ...s.values };
 }
 
 /** The time span of all series, or null when they hold no point. */

@@ -526,24 +526,9 @@ const ZoomOverview = memo(function ZoomOverview({
   onZoom: (win: Win | null) => void;
 }) {
   const last = overview.length - 1;
-  const startIndex = zoom
-    ? Math.min(
-        last - 1,
-        lowerBound(
-          overview.map((p) => p.x),
-          zoom.fromMs,
-        ),
-      )
-    : 0;
-  const endIndex = zoom
-    ? Math.max(
-        startIndex + 1,
-        lowerBound(
-          overview.map((p) => p.x),
-          zoom.toMs + 1,
-        ) - 1,
-      )
-    : last;
+  const xs = overview.map((p) => p.x);
+  const startIndex = zoom ? Math.min(last - 1, lowerBound(xs, zoom.fromMs)) : 0;
+  const endIndex = zoom ? Math.max(startIndex + 1, lowerBound(xs, zoom.toMs + 1) - 1) : last;
   return (
     <LineChart width={width} height={50} data={overview} margin={{ top: 0, right: 16, bottom: 0, left: 64 }}>
       <XAxis dataKey="x" type="number" domain={['dataMin', 'dataMax']} hide />
