@@ -90,6 +90,7 @@ export function HistoryScreen() {
           </section>
           {detail.snapshot ? (
             <ReleaseLiveView
+              key={detail.snapshot.id}
               snapshot={detail.snapshot}
               health={detailHealth}
               planText={detail.planText}

@@ -13,7 +13,9 @@ export function CurrentRelease({ mode }: { mode: Mode }) {
   if (!id) return null;
   if (!snapshot) return <Busy label="Waiting for the release's first update…" />;
   return (
+    // Keyed by release: zoom, hover and throttled views never carry over from the previous release.
     <ReleaseLiveView
+      key={id}
       snapshot={snapshot}
       health={health}
       planText={meta?.planText ?? null}
