@@ -92,9 +92,10 @@ export interface StepRow {
   current: boolean;
 }
 
+/** How the step list ends the sentence "nothing: the release …" for a release that stopped early. */
 const ENDED_WORDS: Partial<Record<ReleaseSnapshot['status'], string>> = {
-  aborted: 'aborted',
-  rolledBack: 'rolled back',
+  aborted: 'was aborted',
+  rolledBack: 'was rolled back',
   failed: 'failed',
 };
 
@@ -119,10 +120,6 @@ export function stepRows(snapshot: ReleaseSnapshot): { rows: StepRow[]; next: st
   const next = snapshot.steps.find((s) => s.state === 'pending');
   return {
     rows,
-    next: ended
-      ? `nothing: the release ${ended === 'failed' ? 'failed' : `was ${ended}`}`
-      : next
-        ? next.label
-        : 'nothing: last step',
+    next: ended ? `nothing: the release ${ended}` : next ? next.label : 'nothing: last step',
   };
 }
