@@ -361,10 +361,13 @@ export class TrafficModel {
   }
 
   /**
-   * Figures for (namespace?, job, version?) over the last `windowSeconds` of sandbox time.
+   * Figures for (namespace?, job, version?) over the last `windowSeconds` of sandbox time, up to now.
    * Rates are ratios, latencies milliseconds; request-derived values are null without traffic.
    */
   stats(q: { namespace?: string; job: string; version?: string; windowSeconds: number }): WindowStats {
+    // Counters end at the last tick, up to a tick interval (more on a busy machine) behind the clock:
+    // bring them to now, or the window would end in the past and miss the latest requests.
+    this.tick();
     const now = this.clock.now();
     const from = now - q.windowSeconds * 1000;
     const matches = (key: string) => {

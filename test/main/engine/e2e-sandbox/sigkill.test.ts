@@ -9,6 +9,8 @@ import { closeSoon } from '../../adapters/kube/sandbox-fixture.ts';
 const ROOT = join(import.meta.dirname, '../../../..');
 const PLAN = join(ROOT, 'test/fixtures/plans/canary-sandbox-fast.yaml');
 const SPEED = 100;
+/** A stats window that reaches back to the sandbox's start: cumulative counts. */
+const ALL_TIME = 1e9;
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-kill-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -43,6 +45,10 @@ function runner(args: string[], killWhen?: (line: string) => boolean): Promise<R
       resolve({ code, signal, stdout, releaseId: /^release (\S+)$/m.exec(stdout)?.[1] });
     });
   });
+}
+
+async function until(ok: () => boolean): Promise<void> {
+  while (!ok()) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** Successful API writes per object and verb, e.g. `update virtualservices platform-production/workflow-engine` → 3. */
@@ -108,19 +114,16 @@ describe('SIGKILL at every step of a canary in turn', () => {
     expect(last?.stdout).toMatch(/^completed: /m);
     expect(killed.length).toBeGreaterThanOrEqual(5);
     expect(mutations(sb)).toEqual(EXPECTED_WRITES);
-    const onNew = sb.stats({
-      namespace: 'platform-production',
-      job: 'workflow-engine',
-      version: 'v1.25.0',
-      windowSeconds: 30,
-    });
-    const onOld = sb.stats({
-      namespace: 'platform-production',
-      job: 'workflow-engine',
-      version: 'v1.24.0',
-      windowSeconds: 30,
-    });
-    expect(onNew.requests ?? 0).toBeGreaterThan(0);
-    expect(onOld.requests ?? 0).toBe(0);
+    // Counted from the runner's exit after "completed": a window reaching back before then would also count
+    // the requests the old pods served while the promotion was still rolling out.
+    const served = (version: string) =>
+      sb.stats({ namespace: 'platform-production', job: 'workflow-engine', version, windowSeconds: ALL_TIME })
+        .requests ?? 0;
+    const oldAtCompletion = served('v1.24.0');
+    const newAtCompletion = served('v1.25.0');
+    const since = sb.clock.now();
+    await until(() => sb.clock.now() - since >= 60_000);
+    expect(served('v1.25.0')).toBeGreaterThan(newAtCompletion);
+    expect(served('v1.24.0') - oldAtCompletion).toBe(0);
   }, 240_000);
 });
