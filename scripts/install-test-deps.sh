@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system programs the test suites drive: Debian's Chromium and Prometheus, and kubectl
+# Installs the system programs the test suites drive: Debian's Chromium and Prometheus, the Kubernetes
+# clients of other languages the sandbox is tested with (python3-kubernetes, ruby-kubeclient), and kubectl
 # only when none is on PATH (an existing kubectl is never replaced).
 set -euo pipefail
 
@@ -7,9 +8,11 @@ missing=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v prometheus >/dev/null 2>&1 || [ -x /usr/bin/prometheus ] || missing+=(prometheus)
 command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
+/usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1 || missing+=(python3-kubernetes)
+ruby -e 'require "kubeclient"' >/dev/null 2>&1 || missing+=(ruby-kubeclient)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "system packages: chromium, prometheus and kubectl are present"
+  echo "system packages: chromium, prometheus, kubectl, python3-kubernetes and ruby-kubeclient are present"
   exit 0
 fi
 
@@ -27,6 +30,8 @@ for p in "${missing[@]}"; do
     chromium) echo "  - Chromium at /usr/bin/chromium (Debian: apt-get install chromium)" >&2 ;;
     prometheus) echo "  - Prometheus on PATH (Debian: apt-get install --no-install-recommends prometheus)" >&2 ;;
     kubernetes-client) echo "  - kubectl on PATH (Debian: apt-get install kubernetes-client)" >&2 ;;
+    python3-kubernetes) echo "  - the Kubernetes client for /usr/bin/python3 (Debian: apt-get install python3-kubernetes)" >&2 ;;
+    ruby-kubeclient) echo "  - Ruby's kubeclient (Debian: apt-get install ruby-kubeclient)" >&2 ;;
   esac
 done
 exit 1

@@ -26,6 +26,8 @@ export interface ApiServerDeps {
   readonly control: (method: string, path: string, query: URLSearchParams, body: unknown) => Promise<unknown>;
   /** Prometheus exposition text for `/metrics`. */
   readonly metrics: () => string;
+  /** Real milliseconds between watch bookmarks (default about a minute, as the API server sends them). */
+  readonly bookmarkIntervalMs?: number;
 }
 
 interface Route {
@@ -34,7 +36,21 @@ interface Route {
   namespace?: string;
   name?: string;
   sub?: string;
+  /** Reached through the legacy `/watch/` path (`/api/v1/watch/namespaces/ns/pods`), which always watches. */
+  watchPath?: boolean;
 }
+
+/** Go's strconv.ParseBool, which the API server uses for `watch` and other boolean query parameters. */
+function queryBool(q: URLSearchParams, name: string): boolean {
+  const v = q.get(name);
+  if (v === null || v === '') return false;
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(v)) return false;
+  throw badRequest(`invalid value for ${name}: strconv.ParseBool: parsing "${v}": invalid syntax`);
+}
+
+/** How often an idle watch that allows bookmarks gets one (the API server sends them about once a minute). */
+const BOOKMARK_INTERVAL_MS = 60_000;
 
 const serialized = new WeakMap<KubeObject, string>();
 function ser(o: KubeObject): string {
@@ -164,6 +180,9 @@ function parseRoute(segments: string[]): Route | 'discovery' | undefined {
     rest = segments.slice(3);
   }
   if (rest.length === 0) return 'discovery';
+  const watchPath = rest[0] === 'watch';
+  if (watchPath) rest = rest.slice(1);
+  if (rest.length === 0) return undefined;
   let namespace: string | undefined;
   if (
     rest[0] === 'namespaces' &&
@@ -178,7 +197,8 @@ function parseRoute(segments: string[]): Route | 'discovery' | undefined {
   if (namespace !== undefined && !type.namespaced) return undefined;
   const sub = rest[2];
   if (sub !== undefined && !(type.subresources ?? []).includes(sub as 'status')) return undefined;
-  return { type, version, namespace, name: rest[1], sub };
+  if (watchPath && sub !== undefined) return undefined;
+  return { type, version, namespace, name: rest[1], sub, ...(watchPath ? { watchPath } : {}) };
 }
 
 function withVersion(o: KubeObject, type: ResourceType, version: string): KubeObject {
@@ -353,10 +373,9 @@ export function createApiHandler(deps: ApiServerDeps): {
     const method = req.method ?? 'GET';
     if (method === 'GET') {
       if (route.type.virtual) throw methodNotAllowed();
-      if (route.name === undefined) {
-        if (q.get('watch') === 'true' || q.get('watch') === '1') return watch(req, res, route, q);
-        return await list(res, route, q, wantsTable(req.headers.accept));
-      }
+      if (route.watchPath || (route.name === undefined && queryBool(q, 'watch')))
+        return watch(req, res, route, q);
+      if (route.name === undefined) return await list(res, route, q, wantsTable(req.headers.accept));
       const obj = getOrThrow(route);
       if (route.sub === 'scale') return send(res, 200, scaleOf(obj));
       return send(res, 200, ser(withVersion(obj, route.type, route.version)));
@@ -410,7 +429,27 @@ export function createApiHandler(deps: ApiServerDeps): {
     return store.list(storageKey(route.type), route.namespace).filter((o) => byLabel(o) && byField(o));
   }
 
+  /** The resourceVersion rules of a list: NotOlderThan (the default) and Exact, as far as a store without past states can. */
+  function checkListVersion(q: URLSearchParams): void {
+    const rvParam = q.get('resourceVersion');
+    const match = q.get('resourceVersionMatch');
+    if (match && !rvParam)
+      throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+    if (match && match !== 'Exact' && match !== 'NotOlderThan')
+      throw badRequest(
+        `resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`,
+      );
+    if (!rvParam || rvParam === '0') return;
+    if (!/^\d+$/.test(rvParam)) throw invalidResourceVersion(rvParam);
+    const want = Number(rvParam);
+    if (want > store.currentRv()) throw tooLargeResourceVersion(want);
+    // The sandbox keeps no past states of a list, so an exact older version is gone, as after a compaction.
+    if (match === 'Exact' && want !== store.currentRv())
+      throw new ApiError(410, 'Expired', `The resourceVersion for the provided list is too old.`);
+  }
+
   async function list(res: ServerResponse, route: Route, q: URLSearchParams, table = false): Promise<void> {
+    if (!q.get('continue')) checkListVersion(q);
     const items = selected(route, q)
       .map((o) => [keyOf(o), o] as const)
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
@@ -468,12 +507,46 @@ export function createApiHandler(deps: ApiServerDeps): {
     res.end(']}');
   }
 
+  function invalidResourceVersion(rv: string): ApiError {
+    return badRequest(`invalid resource version: ${rv}`);
+  }
+
+  /** What the API server answers (after a short wait) when asked for a resourceVersion it has not reached. */
+  function tooLargeResourceVersion(rv: number): ApiError {
+    return new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${store.currentRv()}`, {
+      causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+      retryAfterSeconds: 1,
+    });
+  }
+
   function watch(req: IncomingMessage, res: ServerResponse, route: Route, q: URLSearchParams): void {
     const key = storageKey(route.type);
     const byLabel = parseLabelSelector(q.get('labelSelector'));
     const byField = parseFieldSelector(q.get('fieldSelector'), route.type.kind);
     const selects = (o: KubeObject) =>
-      (route.namespace === undefined || o.metadata.namespace === route.namespace) && byLabel(o) && byField(o);
+      (route.namespace === undefined || o.metadata.namespace === route.namespace) &&
+      (route.name === undefined || o.metadata.name === route.name) &&
+      byLabel(o) &&
+      byField(o);
+    const bookmarks = queryBool(q, 'allowWatchBookmarks');
+    const initialEvents = queryBool(q, 'sendInitialEvents');
+    const match = q.get('resourceVersionMatch');
+    if (initialEvents && match !== 'NotOlderThan')
+      throw badRequest(
+        'resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+      );
+    if (initialEvents && !bookmarks)
+      throw badRequest(
+        'allowWatchBookmarks: Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true',
+      );
+    if (match && !initialEvents)
+      throw badRequest(
+        'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
+      );
+    const rvParam = q.get('resourceVersion');
+    const from = rvParam ? Number(rvParam) : 0;
+    if (rvParam && !/^\d+$/.test(rvParam)) throw invalidResourceVersion(rvParam);
+    if (from > store.currentRv()) throw tooLargeResourceVersion(from);
     // As the API server's watch cache does: a change that moves an object into the selection is
     // ADDED, one that moves it out is DELETED.
     const eventType = (e: StoreEvent): StoreEvent['type'] | undefined => {
@@ -490,17 +563,17 @@ export function createApiHandler(deps: ApiServerDeps): {
       table
         ? `{"type":"${type}","object":${JSON.stringify(toTable(route.type.kind, [o], clock.now(), o.metadata.resourceVersion ?? '', q.get('includeObject')))}}\n`
         : `{"type":"${type}","object":${serialized.get(o) ?? JSON.stringify(withVersion(o, route.type, route.version))}}\n`;
-    const rvParam = q.get('resourceVersion');
     res.writeHead(200, {
       'content-type': 'application/json',
       'cache-control': 'no-cache, private',
       'transfer-encoding': 'chunked',
     });
     res.flushHeaders();
-    const queue: [StoreEvent['type'], KubeObject][] = [];
-    if (rvParam && rvParam !== '0') {
-      const from = Number(rvParam);
-      if (!Number.isFinite(from) || from < store.oldestResumableRv()) {
+    const queue: [StoreEvent['type'] | 'BOOKMARK', KubeObject][] = [];
+    const selectedNow = () =>
+      selected(route, q).filter((o) => route.name === undefined || o.metadata.name === route.name);
+    if (rvParam && rvParam !== '0' && !initialEvents) {
+      if (from < store.oldestResumableRv()) {
         const e = new ApiError(
           410,
           'Expired',
@@ -514,8 +587,19 @@ export function createApiHandler(deps: ApiServerDeps): {
         if (type) queue.push([type, e.object]);
       }
     } else {
-      for (const o of selected(route, q)) queue.push(['ADDED', o]);
+      for (const o of selectedNow()) queue.push(['ADDED', o]);
     }
+    const bookmark = (initialEventsEnd: boolean): KubeObject => ({
+      apiVersion: apiVersionOf(route.type.group, route.version),
+      kind: route.type.kind,
+      metadata: {
+        name: '',
+        resourceVersion: String(store.currentRv()),
+        ...(initialEventsEnd ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}),
+      },
+    });
+    // A streaming list (sendInitialEvents) ends its initial events with a bookmark, as client-go's WatchList expects.
+    if (initialEvents) queue.push(['BOOKMARK', bookmark(true)]);
     let pumping = false;
     // Writes queued events in batches and waits for the socket to drain, so a long replay stays small in memory.
     const pump = async () => {
@@ -537,10 +621,17 @@ export function createApiHandler(deps: ApiServerDeps): {
     watches.add(res);
     const timeoutSeconds = Number(q.get('timeoutSeconds') ?? 0);
     const timer = timeoutSeconds > 0 ? setTimeout(() => res.end(), timeoutSeconds * 1000) : undefined;
+    const ticker = bookmarks
+      ? setInterval(() => {
+          queue.push(['BOOKMARK', bookmark(false)]);
+          if (queue.length === 1) void pump();
+        }, deps.bookmarkIntervalMs ?? BOOKMARK_INTERVAL_MS)
+      : undefined;
     const done = () => {
       unsubscribe();
       watches.delete(res);
       if (timer) clearTimeout(timer);
+      if (ticker) clearInterval(ticker);
     };
     req.on('close', done);
     res.on('close', done);

@@ -37,6 +37,8 @@ export interface SandboxOptions {
   token?: string;
   /** How many past changes a watch can resume from before it gets 410 Gone (default 100,000). */
   watchHistory?: number;
+  /** Real milliseconds between bookmarks on watches that allow them (default 60,000, as the API server). */
+  bookmarkIntervalMs?: number;
 }
 
 /** A fault (or any behaviour change) for one service version; fields left out keep their value. */
@@ -212,6 +214,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     token,
     recordWrite: (w) => writes.push(w),
     admit,
+    ...(options.bookmarkIntervalMs ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
     metrics: () => renderMetrics(store, traffic),
     control: async (method, path, query, body) => {
       try {

@@ -11,6 +11,8 @@ export interface StatusBody {
     group?: string;
     kind?: string;
     causes?: { reason?: string; message: string; field?: string }[];
+    /** Seconds a client should wait before retrying (504 and 429 answers). */
+    retryAfterSeconds?: number;
   };
   code: number;
 }

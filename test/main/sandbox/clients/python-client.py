@@ -1,0 +1,49 @@
+"""Debian's python3-kubernetes against the sandbox: list, watch, create from YAML, patch, delete.
+
+Prints one line per check ("ok <what>") and exits non-zero on the first surprise.
+Usage: python3 python-client.py KUBECONFIG NAMESPACE
+"""
+import sys
+import tempfile
+import warnings
+
+from kubernetes import client, config, utils, watch
+
+warnings.filterwarnings("ignore")
+kubeconfig, ns = sys.argv[1], sys.argv[2]
+config.load_kube_config(config_file=kubeconfig, context="sandbox")
+api = client.ApiClient()
+apps = client.AppsV1Api(api)
+core = client.CoreV1Api(api)
+
+deployments = apps.list_namespaced_deployment(ns)
+assert len(deployments.items) >= 3, deployments.items
+print(f"ok list {len(deployments.items)} deployments")
+
+seen = 0
+w = watch.Watch()
+for event in w.stream(apps.list_namespaced_deployment, ns, timeout_seconds=5):
+    assert event["type"] == "ADDED", event["type"]
+    seen += 1
+    if seen == len(deployments.items):
+        w.stop()
+assert seen == len(deployments.items), seen
+print(f"ok watch {seen} events")
+
+with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
+    f.write(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-python\n"
+        "data:\n  release: v1.25.0\n"
+    )
+    f.flush()
+    utils.create_from_yaml(api, f.name, namespace=ns)
+print("ok create from yaml")
+
+core.patch_namespaced_config_map("from-python", ns, {"data": {"release": "v1.25.1"}})
+assert core.read_namespaced_config_map("from-python", ns).data["release"] == "v1.25.1"
+print("ok patch")
+
+core.delete_namespaced_config_map("from-python", ns)
+names = [c.metadata.name for c in core.list_namespaced_config_map(ns).items]
+assert "from-python" not in names, names
+print("ok delete")

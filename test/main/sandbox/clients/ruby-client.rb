@@ -1,0 +1,38 @@
+# Debian's ruby-kubeclient against the sandbox: list, watch (the legacy /watch/ paths), create, patch, delete.
+# Prints one line per check ("ok <what>") and exits non-zero on the first surprise.
+# Usage: ruby ruby-client.rb KUBECONFIG NAMESPACE
+require 'kubeclient'
+
+kubeconfig, ns = ARGV
+ctx = Kubeclient::Config.read(kubeconfig).context('sandbox')
+opts = { ssl_options: ctx.ssl_options, auth_options: ctx.auth_options }
+apps = Kubeclient::Client.new("#{ctx.api_endpoint}/apis/apps", 'v1', **opts)
+core = Kubeclient::Client.new("#{ctx.api_endpoint}/api", 'v1', **opts)
+
+def check(ok, what)
+  raise "failed: #{what}" unless ok
+  puts "ok #{what}"
+end
+
+deployments = apps.get_deployments(namespace: ns)
+check(deployments.size >= 3, "list #{deployments.size} deployments")
+
+seen = 0
+watcher = apps.watch_deployments(namespace: ns)
+watcher.each do |event|
+  raise "unexpected #{event.type}" unless event.type == 'ADDED'
+  seen += 1
+  watcher.finish if seen == deployments.size
+end
+check(seen == deployments.size, "watch #{seen} events")
+
+core.create_config_map(Kubeclient::Resource.new(
+  metadata: { name: 'from-ruby', namespace: ns }, data: { release: 'v1.25.0' }
+))
+check(core.get_config_map('from-ruby', ns).data.release == 'v1.25.0', 'create')
+
+core.patch_config_map('from-ruby', { data: { release: 'v1.25.1' } }, ns)
+check(core.get_config_map('from-ruby', ns).data.release == 'v1.25.1', 'patch')
+
+core.delete_config_map('from-ruby', ns)
+check(core.get_config_maps(namespace: ns).none? { |c| c.metadata.name == 'from-ruby' }, 'delete')

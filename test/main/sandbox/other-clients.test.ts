@@ -1,0 +1,53 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
+
+/*
+ * Clients nobody here wrote, from Debian (scripts/install-test-deps.sh installs them): each script lists,
+ * watches, creates, patches and deletes through its own library and prints "ok <what>" per check.
+ */
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-clients-'));
+const kubeconfig = join(dir, 'sandbox.kubeconfig');
+let sb: SandboxHandle;
+
+beforeAll(async () => {
+  sb = await startSandbox({ speed: 60 });
+  sb.writeKubeconfig(kubeconfig, 'sandbox');
+});
+afterAll(async () => {
+  await sb.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe.each([
+  // Debian's python3 (a python3 earlier on PATH, such as pyenv's, does not see Debian's modules).
+  {
+    client: 'python3-kubernetes',
+    argv: ['/usr/bin/python3', join(import.meta.dirname, 'clients/python-client.py')],
+  },
+  { client: 'ruby-kubeclient', argv: ['ruby', join(import.meta.dirname, 'clients/ruby-client.rb')] },
+])('$client against the sandbox', ({ argv }) => {
+  it('lists, watches, creates, patches and deletes', async () => {
+    const { stdout } = await run(argv[0]!, [...argv.slice(1), kubeconfig, 'platform-production'], {
+      timeout: 60_000,
+    });
+    expect(
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(/ \d+ /, ' N ')),
+    ).toEqual([
+      'ok list N deployments',
+      'ok watch N events',
+      expect.stringMatching(/^ok create/),
+      'ok patch',
+      'ok delete',
+    ]);
+  }, 90_000);
+});
