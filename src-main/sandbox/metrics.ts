@@ -1,3 +1,5 @@
+import { stringify as toYaml } from 'yaml';
+import type { Clock } from '../ports/clock.port.ts';
 import { latencyBuckets, type TrafficModel } from './traffic.ts';
 import type { ObjectStore } from './store.ts';
 
@@ -14,10 +16,17 @@ function labels(l: Record<string, string>): string {
 /**
  * Prometheus text exposition (format 0.0.4) of the sandbox: request counters and latency
  * histograms per (job, namespace, version, status), the kube-state-metrics series the runbook's
- * dashboards use, and a saturation gauge. Counters are floored to whole requests.
+ * dashboards use, a saturation gauge, and the sandbox clock's speed and time. Counters are floored to whole requests.
  */
-export function renderMetrics(store: ObjectStore, traffic: TrafficModel): string {
-  const out: string[] = [];
+export function renderMetrics(store: ObjectStore, traffic: TrafficModel, clock: Clock): string {
+  const out: string[] = [
+    '# HELP switchyard_sandbox_clock_speed Sandbox seconds per real second: counters grow this many times faster than in real time, and a PromQL range such as [5m] covers this many times more sandbox time.',
+    '# TYPE switchyard_sandbox_clock_speed gauge',
+    `switchyard_sandbox_clock_speed ${clock.speed}`,
+    '# HELP switchyard_sandbox_clock_seconds The sandbox clock (Unix seconds), which runs ahead of the real one when compressed.',
+    '# TYPE switchyard_sandbox_clock_seconds gauge',
+    `switchyard_sandbox_clock_seconds ${(clock.now() / 1000).toFixed(3)}`,
+  ];
   const series = [...traffic.series.values()].sort((a, b) =>
     `${a.namespace}/${a.job}/${a.version}`.localeCompare(`${b.namespace}/${b.job}/${b.version}`),
   );
@@ -84,4 +93,37 @@ export function renderMetrics(store: ObjectStore, traffic: TrafficModel): string
       `kube_deployment_spec_replicas${labels({ namespace: d.metadata.namespace ?? '', deployment: d.metadata.name })} ${d.spec?.replicas ?? 0}`,
     );
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * A Prometheus configuration that scrapes the sandbox at `url` (its `/metrics` needs no token). `honor_labels`
+ * keeps the sandbox's own `job` label (the service, as the runbook's queries expect) instead of the scrape job's.
+ */
+export function prometheusScrapeConfig(url: string, speed: number): string {
+  const target = new URL(url);
+  const config = {
+    global: { scrape_interval: '15s', evaluation_interval: '15s' },
+    scrape_configs: [
+      {
+        job_name: 'switchyard-sandbox',
+        honor_labels: true,
+        scheme: target.protocol.replace(':', ''),
+        metrics_path: '/metrics',
+        ...(target.protocol === 'https:' ? { tls_config: { insecure_skip_verify: true } } : {}),
+        static_configs: [{ targets: [target.host] }],
+      },
+    ],
+  };
+  const notes = [
+    `Prometheus scrape configuration for the Switchyard sandbox at ${url}.`,
+    'honor_labels: the sandbox labels its series job="<service>" (the runbook\'s queries filter on it).',
+    ...(speed === 1
+      ? []
+      : [
+          `The sandbox clock runs ${speed}x real time: counters grow ${speed} times faster, so rate() reads ${speed}x`,
+          `the sandbox's rates and a range such as [5m] covers ${speed * 5} sandbox minutes. The series`,
+          'switchyard_sandbox_clock_speed says the speed.',
+        ]),
+  ];
+  return `${notes.map((n) => `# ${n}`).join('\n')}\n${toYaml(config)}`;
 }

@@ -88,6 +88,9 @@ export interface SandboxHandle {
   close(): Promise<void>;
 }
 
+/** How long before the sandbox starts its scenario's objects were created (sandbox-clock ms). */
+const SEED_AGE_MS = 3_600_000;
+
 /** Real milliseconds between controller and traffic ticks. */
 const tickMs = 100;
 
@@ -129,7 +132,11 @@ function faultRule(f: SandboxFault, current: { p50Ms: number }): ProfileRule {
  * Rejects when the scenario cannot be loaded or the port is taken.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
-  const clock = createScaledClock(options.speed ?? 1);
+  const scaled = createScaledClock(options.speed ?? 1);
+  // The scenario is laid down an hour in the past, so its objects and pods are an hour old, each started after
+  // it was created; the clock then steps to now.
+  let seedOffsetMs = -SEED_AGE_MS;
+  const clock: Clock = { speed: scaled.speed, now: () => scaled.now() + seedOffsetMs, sleep: scaled.sleep };
   const token = options.token ?? randomBytes(24).toString('hex');
   const scenario = loadScenario(options.scenario ?? 'reference');
   const store = new ObjectStore(clock, options.watchHistory ?? 100_000);
@@ -188,6 +195,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   ])
     seed(o);
   plane.settle();
+  seedOffsetMs = 0;
+  // An hour on, what depends on time alone (availability after minReadySeconds) has come true.
+  plane.settle();
+  traffic.restart();
 
   const stats = (q: {
     namespace?: string;
@@ -215,7 +226,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     recordWrite: (w) => writes.push(w),
     admit,
     ...(options.bookmarkIntervalMs ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
-    metrics: () => renderMetrics(store, traffic),
+    metrics: () => renderMetrics(store, traffic, clock),
     control: async (method, path, query, body) => {
       try {
         if (method === 'GET' && path === 'clock') return { nowMs: clock.now(), speed: clock.speed };

@@ -194,6 +194,11 @@ export class TrafficModel {
     });
   }
 
+  /** Counts traffic from the clock's now on (after the clock stepped, as at the end of seeding). */
+  restart(): void {
+    this.last = this.clock.now();
+  }
+
   /** Where each source's traffic goes right now: series key → share of the source's requests (0..1). */
   split(source: TrafficSource): Split {
     const out: Split = new Map();

@@ -42,7 +42,7 @@ export function runKubelet(ctx: ControllerContext): void {
     let sim = ctx.pods.get(uid);
     if (!sim) {
       sim = {
-        createdMs: ctx.seeding ? now - 3_600_000 : Date.parse(pod.metadata.creationTimestamp ?? '') || now,
+        createdMs: Date.parse(pod.metadata.creationTimestamp ?? '') || now,
         restarts: pod.status?.containerStatuses?.[0]?.restartCount ?? 0,
       };
       ctx.pods.set(uid, sim);

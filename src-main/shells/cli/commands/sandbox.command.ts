@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
+import { prometheusScrapeConfig } from '../../../sandbox/metrics.ts';
 import { startSandbox, type SandboxFault, type SandboxWrite } from '../../../sandbox/sandbox.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { emit, type CliIo } from '../output.ts';
@@ -107,39 +108,57 @@ export const registerSandbox: RegisterCommand = (program, io) => {
       '--kubeconfig-out <file>',
       'where to write the kubeconfig (default ~/.switchyard/sandbox.kubeconfig)',
     )
-    .option('--scenario <name>', 'reference (default), large, or a scenario file', 'reference')
+    .option('--scenario <name>', 'reference (default), large, huge, or a scenario file', 'reference')
     .option('--speed <x>', 'clock speed: 60 makes a 10-minute pause take 10 s', '1')
-    .action(async (opts: { port?: string; kubeconfigOut?: string; scenario: string; speed: string }) => {
-      const port = opts.port === undefined ? 0 : Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535)
-        throw new CliError(
-          [`--port must be a whole number from 0 to 65535, got "${opts.port}"`],
-          ExitCode.usage,
+    .option(
+      '--prometheus-config <file>',
+      "write a Prometheus configuration that scrapes this sandbox (with honor_labels, and the clock's speed noted)",
+    )
+    .action(
+      async (opts: {
+        port?: string;
+        kubeconfigOut?: string;
+        scenario: string;
+        speed: string;
+        prometheusConfig?: string;
+      }) => {
+        const port = opts.port === undefined ? 0 : Number(opts.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535)
+          throw new CliError(
+            [`--port must be a whole number from 0 to 65535, got "${opts.port}"`],
+            ExitCode.usage,
+          );
+        const speed = Number(opts.speed);
+        if (!(speed > 0) || !Number.isFinite(speed))
+          throw new CliError([`--speed must be a positive number, got "${opts.speed}"`], ExitCode.usage);
+        let handle;
+        try {
+          handle = await startSandbox({ port, scenario: opts.scenario, speed });
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+            throw new CliError([`Port ${port} on 127.0.0.1 is already in use; pick another with --port.`]);
+          throw new CliError([error instanceof Error ? error.message : String(error)]);
+        }
+        const file = resolve(io.cwd, opts.kubeconfigOut ?? defaultSandboxKubeconfig(io.env));
+        mkdirSync(dirname(file), { recursive: true });
+        handle.writeKubeconfig(file);
+        if (opts.prometheusConfig) {
+          const promFile = resolve(io.cwd, opts.prometheusConfig);
+          mkdirSync(dirname(promFile), { recursive: true });
+          writeFileSync(promFile, prometheusScrapeConfig(handle.url, speed));
+          io.stderr.write(`Prometheus scrape configuration written to ${promFile}.\n`);
+        }
+        io.stdout.write(`${file}\n`);
+        io.stderr.write(
+          `Sandbox cluster serving ${handle.url} (scenario ${opts.scenario}, speed ${speed}). Press Ctrl+C to stop.\n`,
         );
-      const speed = Number(opts.speed);
-      if (!(speed > 0) || !Number.isFinite(speed))
-        throw new CliError([`--speed must be a positive number, got "${opts.speed}"`], ExitCode.usage);
-      let handle;
-      try {
-        handle = await startSandbox({ port, scenario: opts.scenario, speed });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
-          throw new CliError([`Port ${port} on 127.0.0.1 is already in use; pick another with --port.`]);
-        throw new CliError([error instanceof Error ? error.message : String(error)]);
-      }
-      const file = resolve(io.cwd, opts.kubeconfigOut ?? defaultSandboxKubeconfig(io.env));
-      mkdirSync(dirname(file), { recursive: true });
-      handle.writeKubeconfig(file);
-      io.stdout.write(`${file}\n`);
-      io.stderr.write(
-        `Sandbox cluster serving ${handle.url} (scenario ${opts.scenario}, speed ${speed}). Press Ctrl+C to stop.\n`,
-      );
-      await new Promise<void>((done) => {
-        process.once('SIGINT', () => done());
-        process.once('SIGTERM', () => done());
-      });
-      await handle.close();
-    });
+        await new Promise<void>((done) => {
+          process.once('SIGINT', () => done());
+          process.once('SIGTERM', () => done());
+        });
+        await handle.close();
+      },
+    );
 
   connectionOptions(
     sandbox
