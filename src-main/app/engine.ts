@@ -94,6 +94,7 @@ export function createEngine(options: EngineOptions): Engine {
     dataDir,
     hub,
     user: safeUser(),
+    shell: options.shell,
     ...(options.sandbox ? { sandbox: options.sandbox } : {}),
     ...(options.prometheusUrl ? { prometheusUrl: options.prometheusUrl } : {}),
     ...(options.rehearsalSandbox ? { rehearsalSandbox: options.rehearsalSandbox } : {}),

@@ -1,24 +1,29 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { describeDriver, liveDriver } from '../../../app/control-channel.ts';
 import { createFileJournal, defaultJournalDir } from '../../../engine/journal/file-journal.ts';
+import { CliError } from '../exit-codes.ts';
 import { emit, type CliIo } from '../output.ts';
 import type { RegisterCommand } from './index.ts';
-import { liveRunner } from './release-control.command.ts';
 
-/** `switchyard status`: the releases in the journal, newest first, with whether a runner drives them now. */
+/** `switchyard status [ID]`: the releases in the journal, newest first, with which live process drives each. */
 export const registerStatus: RegisterCommand = (program: Command, io: CliIo) => {
   program
-    .command('status')
-    .description('list releases in the journal (status, strategy, context, whether a run drives them)')
+    .command('status [id]')
+    .description('list releases in the journal (status, strategy, context, which console or run drives them)')
     .option('--journal <dir>', 'journal directory (default: the per-user state directory)')
     .option('--unfinished', 'only running or paused releases')
     .option('--json', 'print JSON')
-    .action(async (opts: { journal?: string; unfinished?: boolean; json?: boolean }) => {
+    .action(async (id: string | undefined, opts: { journal?: string; unfinished?: boolean; json?: boolean }) => {
       const dir = resolve(io.cwd, opts.journal ?? defaultJournalDir(io.env));
       const journal = createFileJournal({ dir });
-      const list = await journal.listReleases({ unfinishedOnly: Boolean(opts.unfinished) });
-      const rows = list.map((r) =>
-        r.readable
+      const list = (await journal.listReleases({ unfinishedOnly: Boolean(opts.unfinished) })).filter(
+        (r) => id === undefined || r.releaseId === id,
+      );
+      if (id !== undefined && list.length === 0) throw new CliError([`No release ${id} in ${dir}.`]);
+      const rows = list.map((r) => {
+        const driver = r.readable ? liveDriver(dir, r.releaseId) : undefined;
+        return r.readable
           ? {
               id: r.releaseId,
               status: r.status,
@@ -27,10 +32,21 @@ export const registerStatus: RegisterCommand = (program: Command, io: CliIo) => 
               context: r.header.context,
               namespace: r.header.namespace,
               startedAt: new Date(r.header.startedAtMs).toISOString(),
-              driven: liveRunner(dir, r.releaseId) !== undefined,
+              driven: driver !== undefined,
+              ...(driver
+                ? {
+                    driver: {
+                      kind: driver.kind,
+                      ...(driver.shell ? { shell: driver.shell } : {}),
+                      pid: driver.pid,
+                      since: new Date(driver.startedAtMs).toISOString(),
+                    },
+                  }
+                : {}),
+              drivenBy: driver ? describeDriver(driver) : undefined,
             }
-          : { id: r.releaseId, status: 'unreadable', problem: r.problem, driven: false },
-      );
+          : { id: r.releaseId, status: 'unreadable', problem: r.problem, driven: false };
+      });
       rows.sort((a, b) => b.id.localeCompare(a.id));
       emit(io, Boolean(opts.json), { journal: dir, releases: rows }, () =>
         rows.length === 0
@@ -39,7 +55,7 @@ export const registerStatus: RegisterCommand = (program: Command, io: CliIo) => 
               .map((r) =>
                 'problem' in r
                   ? `${r.id}\tunreadable: ${r.problem}`
-                  : `${r.id}\t${r.status}${r.driven ? ' (running here)' : r.status === 'running' || r.status === 'paused' ? ' (no runner: switchyard run --resume ID)' : ''}\t${r.strategy}\t${r.context}/${r.namespace}\t${r.startedAt}`,
+                  : `${r.id}\t${r.status}${r.drivenBy ? ` (driven by ${r.drivenBy})` : r.status === 'running' || r.status === 'paused' ? ' (nothing drives it: switchyard run --resume ID)' : ''}\t${r.strategy}\t${r.context}/${r.namespace}\t${r.startedAt}`,
               )
               .join('\n'),
       );
