@@ -17,9 +17,9 @@ import { OperatorEventSchema, type OperatorEvent } from '../../src-shared/releas
  * The local control channel between the process that drives a release (the console's release service, or
  * `switchyard run`) and every other console or CLI of the same user on this computer. It goes through the
  * journal directory only (no socket, nothing on the network, the same on every OS):
- *   <journal>/.drivers/<driverId>.token  the driver's random token, mode 0600 in a 0700 folder; removed on close.
- *   <journal>/<ID>/runner.json           the marker of the driver of release ID (DriverMarker); removed when it
- *                                        stops driving it.
+ *   <journal>/<ID>/runner.json           the marker of the driver of release ID (DriverMarker) with the driver's
+ *                                        random token, mode 0600 (only the user reads it); removed when the
+ *                                        driver stops driving the release.
  *   <journal>/<ID>/control/<n>.json      one request { token, event }, written atomically (temp file + rename).
  *   <journal>/<ID>/control/<n>.ack.json  the driver's answer { ok, message }.
  * A request without the driver's token is refused. The driver polls every 200 ms; a sender waits up to 5 s.
@@ -27,7 +27,6 @@ import { OperatorEventSchema, type OperatorEvent } from '../../src-shared/releas
 
 const CONTROL_DIR = 'control';
 const RUNNER_FILE = 'runner.json';
-const DRIVERS_DIR = '.drivers';
 const POLL_MS = 200;
 
 /** What drives a release: the console (web shell or Electron) or `switchyard run`. */
@@ -38,7 +37,7 @@ export interface DriverMarker {
   readonly pid: number;
   /** When this driver started driving the release (epoch milliseconds). */
   readonly startedAtMs: number;
-  /** The driver's random id; its token file is `.drivers/<driverId>.token`. */
+  /** The driver's random id. */
   readonly driverId: string;
   readonly kind: DriverKind;
   /** `web` or `electron` for a console. */
@@ -58,21 +57,17 @@ export interface ControlDriver {
    * Returns the function that stops answering and removes the marker.
    */
   serve(releaseId: string, onEvent: (event: ControlEvent) => string): () => void;
-  /** Stops answering for every release and removes the token file. */
+  /** Stops answering for every release and removes their markers. */
   close(): void;
 }
 
-/** Creates the control driver of this process for the journal in `journalDir`; its token file is written now. */
+/** Creates a control driver (one per console or run) for the journal in `journalDir`, with its random token. */
 export function createControlDriver(
   journalDir: string,
   who: { kind: DriverKind; shell?: string },
 ): ControlDriver {
   const id = randomBytes(8).toString('hex');
   const token = randomBytes(32).toString('hex');
-  const tokenFile = tokenPath(journalDir, id);
-  mkdirSync(join(journalDir, DRIVERS_DIR), { recursive: true, mode: 0o700 });
-  writeFileSync(tokenFile, token, { mode: 0o600 });
-  chmodSync(tokenFile, 0o600); // in case the umask or an existing file left it wider
   const served = new Map<string, () => void>();
   return {
     id,
@@ -89,7 +84,9 @@ export function createControlDriver(
         ...(who.shell ? { shell: who.shell } : {}),
       };
       const markerFile = join(releaseDir, RUNNER_FILE);
-      writeFileSync(markerFile, JSON.stringify(marker));
+      rmSync(markerFile, { force: true }); // a stale marker may be wider than 0600; this one is new
+      writeFileSync(markerFile, JSON.stringify({ ...marker, token }), { mode: 0o600 });
+      chmodSync(markerFile, 0o600);
       const timer = setInterval(() => answerRequests(dir, token, onEvent), POLL_MS);
       const stop = () => {
         clearInterval(timer);
@@ -102,21 +99,21 @@ export function createControlDriver(
     },
     close() {
       for (const stop of [...served.values()]) stop();
-      rmSync(tokenFile, { force: true });
     },
   };
 }
 
 /**
  * The driver of `releaseId` when a live process drives it, else undefined: a marker whose process is gone
- * or whose driver closed (no token file) is stale, not "driven".
+ * is stale, not "driven".
  */
 export function liveDriver(journalDir: string, releaseId: string): DriverMarker | undefined {
   const marker = readMarker(journalDir, releaseId);
-  if (!marker || !existsSync(tokenPath(journalDir, marker.driverId))) return undefined;
+  if (!marker) return undefined;
   try {
     process.kill(marker.pid, 0);
-    return marker;
+    const { pid, startedAtMs, driverId, kind, shell } = marker;
+    return { pid, startedAtMs, driverId, kind, ...(shell ? { shell } : {}) };
   } catch {
     // EPERM: the process exists but belongs to someone else, so it is not this user's driver.
     return undefined;
@@ -139,18 +136,12 @@ export async function sendControl(
     throw new DomainError('badRequest', `"${releaseId}" is not a release id.`);
   if (!existsSync(join(journalDir, releaseId)))
     throw new DomainError('notFound', `No release ${releaseId} in ${journalDir}.`);
-  const driver = liveDriver(journalDir, releaseId);
-  if (!driver)
+  const token = liveDriver(journalDir, releaseId) && readMarker(journalDir, releaseId)?.token;
+  if (!token)
     throw new DomainError(
       'notFound',
       `Nothing drives release ${releaseId} now (no console or switchyard run has it open); continue it with: switchyard run --resume ${releaseId} ...`,
     );
-  let token: string;
-  try {
-    token = readFileSync(tokenPath(journalDir, driver.driverId), 'utf8');
-  } catch {
-    throw new DomainError('notFound', `The driver of release ${releaseId} closed meanwhile.`);
-  }
   const answer = await request(journalDir, releaseId, { token, event }, waitMs);
   if (!answer.ok) throw new DomainError('conflict', answer.message);
   return answer.message;
@@ -225,18 +216,18 @@ function readRequest(path: string, token: string): ControlEvent {
   return { ...parsed.data, ...(typeof by === 'string' ? { by } : {}) };
 }
 
-function readMarker(journalDir: string, releaseId: string): DriverMarker | undefined {
+function readMarker(
+  journalDir: string,
+  releaseId: string,
+): (DriverMarker & { token?: string }) | undefined {
   try {
-    const m = JSON.parse(readFileSync(join(journalDir, releaseId, RUNNER_FILE), 'utf8')) as DriverMarker;
+    const m = JSON.parse(readFileSync(join(journalDir, releaseId, RUNNER_FILE), 'utf8')) as DriverMarker & {
+      token?: string;
+    };
     return typeof m.pid === 'number' && typeof m.driverId === 'string' ? m : undefined;
   } catch {
     return undefined;
   }
-}
-
-function tokenPath(journalDir: string, driverId: string): string {
-  if (!/^[0-9a-f]+$/.test(driverId)) return join(journalDir, DRIVERS_DIR, 'invalid');
-  return join(journalDir, DRIVERS_DIR, `${driverId}.token`);
 }
 
 /** "the console (web shell, pid 123) since 10:02:03" — who drives a release, for people. */

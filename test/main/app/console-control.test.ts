@@ -1,0 +1,139 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultPlan } from '../../../src-shared/plan/plan.defaults.ts';
+import { createEngine, type Engine } from '../../../src-main/app/engine.ts';
+import { createSandboxProvider } from '../../../src-main/app/sandbox-provider.ts';
+import { cli } from '../../support/cli.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'sy-console-control-'));
+const journal = join(dataDir, 'journal');
+let consoleA: Engine;
+let consoleB: Engine;
+
+/** A canary 50 % → analysis → 100 %, stepped through so it waits for the operator before each step. */
+function planText(): string {
+  const plan = defaultPlan('canary', {
+    namespace: 'platform-production',
+    name: 'workflow-engine',
+    image: 'registry.platform.com/workflow-engine:v1.25.0',
+  });
+  const template = plan.analysis.templates[0]!;
+  const metrics = template.metrics
+    .filter((m) => m.kind === 'error-rate')
+    .map((m) => ({ ...m, interval: '30s', count: 2, failureLimit: 0 }));
+  return stringify({
+    ...plan,
+    analysis: { templates: [{ ...template, metrics }] },
+    strategy: {
+      kind: 'canary',
+      steps: [{ setWeight: 50 }, { analysis: { templates: [template.name] } }, { setWeight: 100 }],
+    },
+  });
+}
+
+function engine(): Engine {
+  return createEngine({
+    shell: 'web',
+    version: 'test',
+    env: { KUBECONFIG: '/nonexistent' },
+    sandbox: createSandboxProvider(),
+    dataDir,
+  });
+}
+
+interface StatusRow {
+  id: string;
+  status: string;
+  driven: boolean;
+  driver?: { kind: string; shell?: string; pid: number; since: string };
+}
+
+async function status(id: string): Promise<StatusRow> {
+  const r = await cli(['status', id, '--journal', journal, '--json']);
+  expect(r.stderr).toBe('');
+  return (JSON.parse(r.stdout) as { releases: StatusRow[] }).releases[0]!;
+}
+
+const snapshot = async (id: string) => (await consoleA.handlers['release:get']({ id })).snapshot;
+
+beforeAll(() => {
+  consoleA = engine();
+  consoleB = engine();
+});
+afterAll(async () => {
+  await consoleA?.dispose();
+  await consoleB?.dispose();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('a release the web console drives, controlled from the CLI and another console', () => {
+  it('is found by switchyard status, promoted and aborted by the CLI, and ends on stable', async () => {
+    const { id } = await consoleA.handlers['release:start']({
+      mode: 'rehearse',
+      context: 'sandbox',
+      text: planText(),
+      speed: 60,
+      stepThrough: true,
+    });
+    await expect.poll(async () => (await snapshot(id))?.status, { timeout: 30_000 }).toBe('paused');
+
+    // The journal the CLI reads is written just after the console's own view changes.
+    await expect.poll(async () => (await status(id)).status, { timeout: 10_000 }).toBe('paused');
+    expect(await status(id)).toMatchObject({
+      status: 'paused',
+      driven: true,
+      driver: { kind: 'console', shell: 'web', pid: process.pid },
+    });
+    const text = await cli(['status', id, '--journal', journal]);
+    expect(text.stdout).toMatch(/driven by the console \(web shell, pid \d+\) since 20\d\d-/);
+
+    const promote = await cli(['promote', id, '--journal', journal, '--reason', 'looks fine']);
+    expect(promote.stderr).toBe('');
+    expect(promote.code).toBe(0);
+    await expect
+      .poll(async () => (await snapshot(id))?.traffic.actual?.canary, { timeout: 30_000 })
+      .toBe(50);
+
+    // Another console on the same journal sees who drives it and does not take it over.
+    const seen = (await consoleB.handlers['release:list']({})).releases.find((r) => r.id === id);
+    expect(seen?.driver).toMatchObject({ kind: 'console', here: false });
+    const mine = (await consoleA.handlers['release:list']({})).releases.find((r) => r.id === id);
+    expect(mine?.driver).toMatchObject({ kind: 'console', here: true });
+
+    const abort = await cli(['abort', id, '--journal', journal, '--reason', 'from the terminal']);
+    expect(abort.stderr).toBe('');
+    expect(abort.code).toBe(0);
+    expect(abort.stdout).toMatch(/ABORT sent to release/);
+    await expect.poll(async () => (await snapshot(id))?.status, { timeout: 30_000 }).toBe('aborted');
+    const end = await snapshot(id);
+    expect(end?.traffic.actual).toMatchObject({ stable: 100, canary: 0 });
+    const audit = (await consoleA.handlers['release:get']({ id })).audit;
+    expect(audit.some((a) => /from the terminal/.test(a.why))).toBe(true);
+
+    await expect.poll(async () => (await status(id)).driven, { timeout: 10_000 }).toBe(false);
+    const late = await cli(['abort', id, '--journal', journal]);
+    expect(late.code).toBe(1);
+    expect(late.stderr).toMatch(/Nothing drives release/);
+  }, 120_000);
+
+  it('lets another console abort a release this one drives, and refuses to resume it there', async () => {
+    const { id } = await consoleA.handlers['release:start']({
+      mode: 'rehearse',
+      context: 'sandbox',
+      text: planText(),
+      speed: 60,
+      stepThrough: true,
+    });
+    await expect.poll(async () => (await snapshot(id))?.status, { timeout: 30_000 }).toBe('paused');
+    await expect(consoleB.handlers['release:resume']({ id, then: 'continue' })).rejects.toThrow(
+      /driven by the console \(web shell/,
+    );
+    expect(await consoleB.handlers['release:control']({ id, event: { type: 'ABORT' } })).toMatchObject({
+      accepted: true,
+    });
+    await expect.poll(async () => (await snapshot(id))?.status, { timeout: 30_000 }).toBe('aborted');
+  }, 120_000);
+});
