@@ -216,10 +216,7 @@ function readRequest(path: string, token: string): ControlEvent {
   return { ...parsed.data, ...(typeof by === 'string' ? { by } : {}) };
 }
 
-function readMarker(
-  journalDir: string,
-  releaseId: string,
-): (DriverMarker & { token?: string }) | undefined {
+function readMarker(journalDir: string, releaseId: string): (DriverMarker & { token?: string }) | undefined {
   try {
     const m = JSON.parse(readFileSync(join(journalDir, releaseId, RUNNER_FILE), 'utf8')) as DriverMarker & {
       token?: string;
@@ -230,7 +227,26 @@ function readMarker(
   }
 }
 
-/** "the console (web shell, pid 123) since 10:02:03" — who drives a release, for people. */
+/** Who drives a release, without the driver's id: what consoles and `switchyard status` show. */
+export function driverSummary(d: DriverMarker): {
+  kind: DriverKind;
+  shell?: string;
+  pid: number;
+  /** When it started driving the release (epoch milliseconds). */
+  sinceMs: number;
+  /** "the console (web shell, pid 123) since 2026-12-06T10:02:03.000Z" */
+  description: string;
+} {
+  return {
+    kind: d.kind,
+    ...(d.shell ? { shell: d.shell } : {}),
+    pid: d.pid,
+    sinceMs: d.startedAtMs,
+    description: describeDriver(d),
+  };
+}
+
+/** "the console (web shell, pid 123) since 2026-12-06T10:02:03.000Z" — who drives a release, for people. */
 export function describeDriver(d: DriverMarker): string {
   const who =
     d.kind === 'console'

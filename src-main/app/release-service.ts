@@ -46,6 +46,7 @@ import { actOnSleep } from './sleep-report.ts';
 import {
   createControlDriver,
   describeDriver,
+  driverSummary,
   liveDriver,
   sendControl,
   type ControlDriver,
@@ -354,9 +355,13 @@ export class ReleaseService {
     if (!liveDriver(this.#journalDir(), id))
       throw new DomainError('notFound', `Release ${id} is not driven by any console or run now.`);
     try {
-      return { accepted: true, message: await sendControl(this.#journalDir(), id, { ...event, by: this.#o.user }) };
+      return {
+        accepted: true,
+        message: await sendControl(this.#journalDir(), id, { ...event, by: this.#o.user }),
+      };
     } catch (error) {
-      if (error instanceof DomainError && error.kind === 'conflict') return { accepted: false, message: error.message };
+      if (error instanceof DomainError && error.kind === 'conflict')
+        return { accepted: false, message: error.message };
       throw error;
     }
   }
@@ -397,14 +402,7 @@ export class ReleaseService {
         savedAtMs: r.savedAtMs,
         ...(driver
           ? {
-              driver: {
-                kind: driver.kind,
-                ...(driver.shell ? { shell: driver.shell } : {}),
-                pid: driver.pid,
-                sinceMs: driver.startedAtMs,
-                here: driver.driverId === this.#control.id,
-                description: describeDriver(driver),
-              },
+              driver: { ...driverSummary(driver), here: driver.driverId === this.#control.id },
             }
           : {}),
       };

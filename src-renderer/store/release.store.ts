@@ -206,7 +206,11 @@ export const useRelease = create<ReleaseState>((set, get) => ({
     // Points that arrived while the answer was on its way are already in it; later ones are appended.
     const lastAtMs = health.reduce((m, p) => Math.max(m, p.atMs), -Infinity);
     const pending = pendingHealth.get(item.id);
-    if (pending) pendingHealth.set(item.id, pending.filter((p) => p.atMs > lastAtMs));
+    if (pending)
+      pendingHealth.set(
+        item.id,
+        pending.filter((p) => p.atMs > lastAtMs),
+      );
     set((s) => ({
       current: { ...s.current, [mode]: item.id },
       meta: { ...s.meta, [item.id]: { mode, context: item.context, planText: planText ?? '' } },

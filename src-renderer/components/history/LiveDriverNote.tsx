@@ -38,8 +38,8 @@ export function LiveDriverNote({ item }: { item: Driven }) {
       ) : (
         <>
           <p>
-            This release is {item.status}, driven by {item.driver.description}. Control it there, or abort
-            it from here (switchyard abort {item.id} does the same).
+            This release is {item.status}, driven by {item.driver.description}. Control it there, or abort it
+            from here (switchyard abort {item.id} does the same).
           </p>
           <div className="row">
             <button

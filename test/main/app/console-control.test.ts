@@ -93,9 +93,7 @@ describe('a release the web console drives, controlled from the CLI and another 
     const promote = await cli(['promote', id, '--journal', journal, '--reason', 'looks fine']);
     expect(promote.stderr).toBe('');
     expect(promote.code).toBe(0);
-    await expect
-      .poll(async () => (await snapshot(id))?.traffic.actual?.canary, { timeout: 30_000 })
-      .toBe(50);
+    await expect.poll(async () => (await snapshot(id))?.traffic.actual?.canary, { timeout: 30_000 }).toBe(50);
 
     // Another console on the same journal sees who drives it and does not take it over.
     const seen = (await consoleB.handlers['release:list']({})).releases.find((r) => r.id === id);

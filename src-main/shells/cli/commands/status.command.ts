@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { describeDriver, liveDriver } from '../../../app/control-channel.ts';
+import { driverSummary, liveDriver } from '../../../app/control-channel.ts';
 import { createFileJournal, defaultJournalDir } from '../../../engine/journal/file-journal.ts';
 import { CliError } from '../exit-codes.ts';
 import { emit, type CliIo } from '../output.ts';
@@ -14,50 +14,49 @@ export const registerStatus: RegisterCommand = (program: Command, io: CliIo) => 
     .option('--journal <dir>', 'journal directory (default: the per-user state directory)')
     .option('--unfinished', 'only running or paused releases')
     .option('--json', 'print JSON')
-    .action(async (id: string | undefined, opts: { journal?: string; unfinished?: boolean; json?: boolean }) => {
-      const dir = resolve(io.cwd, opts.journal ?? defaultJournalDir(io.env));
-      const journal = createFileJournal({ dir });
-      const list = (await journal.listReleases({ unfinishedOnly: Boolean(opts.unfinished) })).filter(
-        (r) => id === undefined || r.releaseId === id,
-      );
-      if (id !== undefined && list.length === 0) throw new CliError([`No release ${id} in ${dir}.`]);
-      const rows = list.map((r) => {
-        const driver = r.readable ? liveDriver(dir, r.releaseId) : undefined;
-        return r.readable
-          ? {
-              id: r.releaseId,
-              status: r.status,
-              strategy: r.header.strategy,
-              plan: r.header.planName,
-              context: r.header.context,
-              namespace: r.header.namespace,
-              startedAt: new Date(r.header.startedAtMs).toISOString(),
-              driven: driver !== undefined,
-              ...(driver
-                ? {
-                    driver: {
-                      kind: driver.kind,
-                      ...(driver.shell ? { shell: driver.shell } : {}),
-                      pid: driver.pid,
-                      since: new Date(driver.startedAtMs).toISOString(),
-                    },
-                  }
-                : {}),
-              drivenBy: driver ? describeDriver(driver) : undefined,
-            }
-          : { id: r.releaseId, status: 'unreadable', problem: r.problem, driven: false };
-      });
-      rows.sort((a, b) => b.id.localeCompare(a.id));
-      emit(io, Boolean(opts.json), { journal: dir, releases: rows }, () =>
-        rows.length === 0
-          ? `No releases in ${dir}.`
-          : rows
-              .map((r) =>
-                'problem' in r
-                  ? `${r.id}\tunreadable: ${r.problem}`
-                  : `${r.id}\t${r.status}${r.drivenBy ? ` (driven by ${r.drivenBy})` : r.status === 'running' || r.status === 'paused' ? ' (nothing drives it: switchyard run --resume ID)' : ''}\t${r.strategy}\t${r.context}/${r.namespace}\t${r.startedAt}`,
-              )
-              .join('\n'),
-      );
-    });
+    .action(
+      async (id: string | undefined, opts: { journal?: string; unfinished?: boolean; json?: boolean }) => {
+        const dir = resolve(io.cwd, opts.journal ?? defaultJournalDir(io.env));
+        const journal = createFileJournal({ dir });
+        const list = (await journal.listReleases({ unfinishedOnly: Boolean(opts.unfinished) })).filter(
+          (r) => id === undefined || r.releaseId === id,
+        );
+        if (id !== undefined && list.length === 0) throw new CliError([`No release ${id} in ${dir}.`]);
+        const rows = list.map((r) => {
+          const driver = r.readable ? liveDriver(dir, r.releaseId) : undefined;
+          return r.readable
+            ? {
+                id: r.releaseId,
+                status: r.status,
+                strategy: r.header.strategy,
+                plan: r.header.planName,
+                context: r.header.context,
+                namespace: r.header.namespace,
+                startedAt: new Date(r.header.startedAtMs).toISOString(),
+                driven: driver !== undefined,
+                ...(driver
+                  ? {
+                      driver: {
+                        ...driverSummary(driver),
+                        since: new Date(driver.startedAtMs).toISOString(),
+                      },
+                    }
+                  : {}),
+              }
+            : { id: r.releaseId, status: 'unreadable', problem: r.problem, driven: false };
+        });
+        rows.sort((a, b) => b.id.localeCompare(a.id));
+        emit(io, Boolean(opts.json), { journal: dir, releases: rows }, () =>
+          rows.length === 0
+            ? `No releases in ${dir}.`
+            : rows
+                .map((r) =>
+                  'problem' in r
+                    ? `${r.id}\tunreadable: ${r.problem}`
+                    : `${r.id}\t${r.status}${'driver' in r && r.driver ? ` (driven by ${r.driver.description})` : r.status === 'running' || r.status === 'paused' ? ' (nothing drives it: switchyard run --resume ID)' : ''}\t${r.strategy}\t${r.context}/${r.namespace}\t${r.startedAt}`,
+                )
+                .join('\n'),
+        );
+      },
+    );
 };
