@@ -7,6 +7,8 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -22,12 +24,17 @@ import { OperatorEventSchema, type OperatorEvent } from '../../src-shared/releas
  *                                        driver stops driving the release.
  *   <journal>/<ID>/control/<n>.json      one request { token, event }, written atomically (temp file + rename).
  *   <journal>/<ID>/control/<n>.ack.json  the driver's answer { ok, message }.
- * A request without the driver's token is refused. The driver polls every 200 ms; a sender waits up to 5 s.
+ * A request without the driver's token is refused. The driver polls every 200 ms and touches its marker every
+ * 5 s; a marker whose process is gone, or untouched for 30 s (a reused pid, a hung process), is stale. A sender
+ * waits up to 5 s for the answer.
  */
 
 const CONTROL_DIR = 'control';
 const RUNNER_FILE = 'runner.json';
 const POLL_MS = 200;
+/** How often a driver touches its marker, and how old a marker may be before it counts as stale. */
+const HEARTBEAT_MS = 5_000;
+const STALE_MS = 30_000;
 
 /** What drives a release: the console (web shell or Electron) or `switchyard run`. */
 export type DriverKind = 'console' | 'run';
@@ -87,7 +94,18 @@ export function createControlDriver(
       rmSync(markerFile, { force: true }); // a stale marker may be wider than 0600; this one is new
       writeFileSync(markerFile, JSON.stringify({ ...marker, token }), { mode: 0o600 });
       chmodSync(markerFile, 0o600);
-      const timer = setInterval(() => answerRequests(dir, token, onEvent), POLL_MS);
+      let touchedAtMs = Date.now();
+      const timer = setInterval(() => {
+        answerRequests(dir, token, onEvent);
+        if (Date.now() - touchedAtMs < HEARTBEAT_MS) return;
+        touchedAtMs = Date.now();
+        try {
+          const now = new Date();
+          utimesSync(markerFile, now, now);
+        } catch {
+          // The release folder is gone (deleted by hand): nothing to keep alive.
+        }
+      }, POLL_MS);
       const stop = () => {
         clearInterval(timer);
         served.delete(releaseId);
@@ -104,13 +122,14 @@ export function createControlDriver(
 }
 
 /**
- * The driver of `releaseId` when a live process drives it, else undefined: a marker whose process is gone
- * is stale, not "driven".
+ * The driver of `releaseId` when a live process drives it, else undefined: a marker whose process is gone,
+ * or that its driver stopped touching, is stale, not "driven".
  */
 export function liveDriver(journalDir: string, releaseId: string): DriverMarker | undefined {
   const marker = readMarker(journalDir, releaseId);
   if (!marker) return undefined;
   try {
+    if (Date.now() - statSync(join(journalDir, releaseId, RUNNER_FILE)).mtimeMs > STALE_MS) return undefined;
     process.kill(marker.pid, 0);
     const { pid, startedAtMs, driverId, kind, shell } = marker;
     return { pid, startedAtMs, driverId, kind, ...(shell ? { shell } : {}) };

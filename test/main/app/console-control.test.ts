@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -13,8 +13,8 @@ const journal = join(dataDir, 'journal');
 let consoleA: Engine;
 let consoleB: Engine;
 
-/** A canary 50 % → analysis → 100 %, stepped through so it waits for the operator before each step. */
-function planText(): string {
+/** A canary 50 % → analysis → 100 % (stepped through, it waits for the operator before each step). */
+function planText(pauseAt50 = false): string {
   const plan = defaultPlan('canary', {
     namespace: 'platform-production',
     name: 'workflow-engine',
@@ -29,7 +29,12 @@ function planText(): string {
     analysis: { templates: [{ ...template, metrics }] },
     strategy: {
       kind: 'canary',
-      steps: [{ setWeight: 50 }, { analysis: { templates: [template.name] } }, { setWeight: 100 }],
+      steps: [
+        { setWeight: 50 },
+        ...(pauseAt50 ? [{ pause: {} }] : []),
+        { analysis: { templates: [template.name] } },
+        { setWeight: 100 },
+      ],
     },
   });
 }
@@ -133,5 +138,50 @@ describe('a release the web console drives, controlled from the CLI and another 
       accepted: true,
     });
     await expect.poll(async () => (await snapshot(id))?.status, { timeout: 30_000 }).toBe('aborted');
+  }, 120_000);
+
+  it('finds a release driven by switchyard run, refuses to resume it, and aborts it from the console', async () => {
+    const planFile = join(dataDir, 'paused-canary.yaml');
+    writeFileSync(planFile, planText(true));
+    const before = new Set((await consoleA.handlers['release:list']({})).releases.map((r) => r.id));
+    let exited: string | null = null;
+    const run = cli(
+      ['run', planFile, '--context', 'sandbox', '--speed', '60', '--yes', '--journal', journal],
+      { HOME: dataDir },
+    ).then((r) => {
+      exited = `exit ${r.code}: ${r.stderr}`;
+      return r;
+    });
+    const fresh = async () =>
+      (await consoleA.handlers['release:list']({})).releases.find((r) => !before.has(r.id));
+    await expect.poll(async () => exited ?? (await fresh())?.status, { timeout: 60_000 }).toBe('paused');
+    const item = (await fresh())!;
+    expect(item.driver).toMatchObject({
+      kind: 'run',
+      here: false,
+      description: /^switchyard run \(pid \d+\)/,
+    });
+    expect(await status(item.id)).toMatchObject({ driven: true, driver: { kind: 'run' } });
+
+    const again = await cli(['run', '--resume', item.id, '--yes', '--journal', journal], { HOME: dataDir });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/is driven by switchyard run \(pid \d+\)/);
+    await expect(consoleA.handlers['release:resume']({ id: item.id, then: 'abort' })).rejects.toThrow(
+      /driven by switchyard run/,
+    );
+
+    expect(
+      await consoleA.handlers['release:control']({
+        id: item.id,
+        event: { type: 'ABORT', reason: 'from the console' },
+      }),
+    ).toMatchObject({ accepted: true });
+    const ended = await run;
+    expect(ended.code).toBe(2);
+    expect((await consoleA.handlers['release:get']({ id: item.id })).snapshot?.traffic.actual).toMatchObject({
+      stable: 100,
+      canary: 0,
+    });
+    expect((await status(item.id)).driven).toBe(false);
   }, 120_000);
 });

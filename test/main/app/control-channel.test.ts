@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createControlDriver,
   liveDriver,
@@ -75,5 +75,23 @@ describe('the local control channel', () => {
     );
     expect(liveDriver(dir, ID)).toBeUndefined();
     await expect(sendControl(dir, ID, { type: 'ABORT' })).rejects.toThrow(/Nothing drives release/);
+  });
+
+  it('counts a marker its driver stopped touching as stale (a reused pid), and a driver that runs on as live', () => {
+    const marker = join(dir, ID, 'runner.json');
+    const longAgo = new Date(Date.now() - 60_000);
+    utimesSync(marker, longAgo, longAgo);
+    expect(liveDriver(dir, ID)).toBeUndefined();
+
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+    try {
+      const other = createControlDriver(dir, { kind: 'run' });
+      other.serve(ID, () => 'ok');
+      vi.advanceTimersByTime(120_000);
+      expect(liveDriver(dir, ID)).toMatchObject({ kind: 'run', driverId: other.id });
+      other.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
