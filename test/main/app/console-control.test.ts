@@ -8,8 +8,12 @@ import { createEngine, type Engine } from '../../../src-main/app/engine.ts';
 import { createSandboxProvider } from '../../../src-main/app/sandbox-provider.ts';
 import { cli } from '../../support/cli.ts';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'sy-console-control-'));
+const home = mkdtempSync(join(tmpdir(), 'sy-console-control-'));
+/** The console's default data directory under `home`, where the CLI looks too when no --journal is given. */
+const dataDir = join(home, '.switchyard');
 const journal = join(dataDir, 'journal');
+/** The CLI's environment: the same home, its own state directory elsewhere. */
+const env = { HOME: home, XDG_STATE_HOME: join(home, 'state') };
 let consoleA: Engine;
 let consoleB: Engine;
 
@@ -71,7 +75,7 @@ beforeAll(() => {
 afterAll(async () => {
   await consoleA?.dispose();
   await consoleB?.dispose();
-  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(home, { recursive: true, force: true });
 });
 
 describe('a release the web console drives, controlled from the CLI and another console', () => {
@@ -95,7 +99,10 @@ describe('a release the web console drives, controlled from the CLI and another 
     const text = await cli(['status', id, '--journal', journal]);
     expect(text.stdout).toMatch(/driven by the console \(web shell, pid \d+\) since 20\d\d-/);
 
-    const promote = await cli(['promote', id, '--journal', journal, '--reason', 'looks fine']);
+    // No --journal: the CLI looks in its own journal and in the console's.
+    const listed = await cli(['status', '--unfinished'], env);
+    expect(listed.stdout).toContain(`${id}\tpaused (driven by the console (web shell, pid ${process.pid})`);
+    const promote = await cli(['promote', id, '--reason', 'looks fine'], env);
     expect(promote.stderr).toBe('');
     expect(promote.code).toBe(0);
     await expect.poll(async () => (await snapshot(id))?.traffic.actual?.canary, { timeout: 30_000 }).toBe(50);
@@ -106,7 +113,7 @@ describe('a release the web console drives, controlled from the CLI and another 
     const mine = (await consoleA.handlers['release:list']({})).releases.find((r) => r.id === id);
     expect(mine?.driver).toMatchObject({ kind: 'console', here: true });
 
-    const abort = await cli(['abort', id, '--journal', journal, '--reason', 'from the terminal']);
+    const abort = await cli(['abort', id, '--reason', 'from the terminal'], env);
     expect(abort.stderr).toBe('');
     expect(abort.code).toBe(0);
     expect(abort.stdout).toMatch(/ABORT sent to release/);
@@ -147,7 +154,7 @@ describe('a release the web console drives, controlled from the CLI and another 
     let exited: string | null = null;
     const run = cli(
       ['run', planFile, '--context', 'sandbox', '--speed', '60', '--yes', '--journal', journal],
-      { HOME: dataDir },
+      env,
     ).then((r) => {
       exited = `exit ${r.code}: ${r.stderr}`;
       return r;
@@ -163,7 +170,7 @@ describe('a release the web console drives, controlled from the CLI and another 
     });
     expect(await status(item.id)).toMatchObject({ driven: true, driver: { kind: 'run' } });
 
-    const again = await cli(['run', '--resume', item.id, '--yes', '--journal', journal], { HOME: dataDir });
+    const again = await cli(['run', '--resume', item.id, '--yes', '--journal', journal], env);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/is driven by switchyard run \(pid \d+\)/);
     await expect(consoleA.handlers['release:resume']({ id: item.id, then: 'abort' })).rejects.toThrow(

@@ -1,8 +1,7 @@
 import { userInfo } from 'node:os';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { sendControl } from '../../../app/control-channel.ts';
-import { defaultJournalDir } from '../../../engine/journal/file-journal.ts';
+import { journalOf } from '../journals.ts';
 import { emit, type CliIo } from '../output.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -17,13 +16,16 @@ export const registerReleaseControl: RegisterCommand = (program: Command, io: Cl
     const cmd = program
       .command(`${verb} <id>`)
       .description(`${description} (driven by a console or a running \`switchyard run\`)`)
-      .option('--journal <dir>', 'journal directory (default: the per-user state directory)')
+      .option(
+        '--journal <dir>',
+        "journal directory (default: the per-user state directory, then the console's ~/.switchyard/journal)",
+      )
       .option('--reason <text>', 'why, recorded in the audit log')
       .option('--json', 'print JSON');
     if (verb === 'promote') cmd.option('--full', 'promote to the end (all remaining steps)');
     cmd.action(
       async (id: string, opts: { journal?: string; reason?: string; json?: boolean; full?: boolean }) => {
-        const journalDir = resolve(io.cwd, opts.journal ?? defaultJournalDir(io.env));
+        const journalDir = journalOf(io, opts.journal, id);
         const event = {
           type: verb === 'promote' && opts.full ? ('PROMOTE_FULL' as const) : type,
           ...(opts.reason ? { reason: opts.reason } : {}),

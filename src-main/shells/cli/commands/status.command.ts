@@ -1,28 +1,38 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { driverSummary, liveDriver } from '../../../app/control-channel.ts';
-import { createFileJournal, defaultJournalDir } from '../../../engine/journal/file-journal.ts';
+import { createFileJournal } from '../../../engine/journal/file-journal.ts';
 import { CliError } from '../exit-codes.ts';
+import { journalDirs } from '../journals.ts';
 import { emit, type CliIo } from '../output.ts';
 import type { RegisterCommand } from './index.ts';
 
-/** `switchyard status [ID]`: the releases in the journal, newest first, with which live process drives each. */
+/** `switchyard status [ID]`: the releases in the journals, newest first, with which live process drives each. */
 export const registerStatus: RegisterCommand = (program: Command, io: CliIo) => {
   program
     .command('status [id]')
-    .description('list releases in the journal (status, strategy, context, which console or run drives them)')
-    .option('--journal <dir>', 'journal directory (default: the per-user state directory)')
+    .description(
+      'list releases in the journal (status, strategy, context, which console or run drives them, since when)',
+    )
+    .option(
+      '--journal <dir>',
+      "journal directory (default: the per-user state directory and the console's ~/.switchyard/journal)",
+    )
     .option('--unfinished', 'only running or paused releases')
     .option('--json', 'print JSON')
     .action(
       async (id: string | undefined, opts: { journal?: string; unfinished?: boolean; json?: boolean }) => {
-        const dir = resolve(io.cwd, opts.journal ?? defaultJournalDir(io.env));
-        const journal = createFileJournal({ dir });
-        const list = (await journal.listReleases({ unfinishedOnly: Boolean(opts.unfinished) })).filter(
-          (r) => id === undefined || r.releaseId === id,
+        const dirs = journalDirs(io, opts.journal);
+        const found = await Promise.all(
+          dirs.map(async (dir) =>
+            (await createFileJournal({ dir }).listReleases({ unfinishedOnly: Boolean(opts.unfinished) }))
+              .filter((r) => id === undefined || r.releaseId === id)
+              .map((r) => ({ dir, r })),
+          ),
         );
-        if (id !== undefined && list.length === 0) throw new CliError([`No release ${id} in ${dir}.`]);
-        const rows = list.map((r) => {
+        const list = found.flat();
+        if (id !== undefined && list.length === 0)
+          throw new CliError([`No release ${id} in ${dirs.join(' or ')}.`]);
+        const rows = list.map(({ dir, r }) => {
           const driver = r.readable ? liveDriver(dir, r.releaseId) : undefined;
           return r.readable
             ? {
@@ -42,13 +52,14 @@ export const registerStatus: RegisterCommand = (program: Command, io: CliIo) => 
                       },
                     }
                   : {}),
+                journal: dir,
               }
-            : { id: r.releaseId, status: 'unreadable', problem: r.problem, driven: false };
+            : { id: r.releaseId, status: 'unreadable', problem: r.problem, driven: false, journal: dir };
         });
         rows.sort((a, b) => b.id.localeCompare(a.id));
-        emit(io, Boolean(opts.json), { journal: dir, releases: rows }, () =>
+        emit(io, Boolean(opts.json), { journal: dirs[0], journals: dirs, releases: rows }, () =>
           rows.length === 0
-            ? `No releases in ${dir}.`
+            ? `No releases in ${dirs.join(' or ')}.`
             : rows
                 .map((r) =>
                   'problem' in r
