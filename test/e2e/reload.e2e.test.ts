@@ -53,6 +53,13 @@ describe('a page reload during a release', () => {
 
     // History says a live process drives it here and opens its live view instead of resuming it.
     await go(page, 'History');
+    // The table marks it as driven by this console.
+    await page
+      .getByRole('table', { name: 'Releases' })
+      .getByRole('row')
+      .filter({ has: page.getByRole('button', { name: new RegExp(`Open .*${id}`) }) })
+      .getByText('live here')
+      .waitFor();
     await page.getByRole('button', { name: new RegExp(`Open .*${id}`) }).click();
     await expect(page.getByRole('button', { name: 'Resume release' }).count()).resolves.toBe(0);
     await page.getByRole('button', { name: 'Open live view' }).click();
