@@ -91,9 +91,11 @@ export function createControlDriver(
         ...(who.shell ? { shell: who.shell } : {}),
       };
       const markerFile = join(releaseDir, RUNNER_FILE);
-      rmSync(markerFile, { force: true }); // a stale marker may be wider than 0600; this one is new
-      writeFileSync(markerFile, JSON.stringify({ ...marker, token }), { mode: 0o600 });
-      chmodSync(markerFile, 0o600);
+      // Written whole (temp file + rename) so a reader never sees half a marker; 0600 also over an old temp file.
+      const tmp = `${markerFile}.${id}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ ...marker, token }), { mode: 0o600 });
+      chmodSync(tmp, 0o600);
+      renameSync(tmp, markerFile);
       let touchedAtMs = Date.now();
       const timer = setInterval(() => {
         answerRequests(dir, token, onEvent);
@@ -106,6 +108,7 @@ export function createControlDriver(
           // The release folder is gone (deleted by hand): nothing to keep alive.
         }
       }, POLL_MS);
+      timer.unref(); // the release keeps the process alive, not its control channel
       const stop = () => {
         clearInterval(timer);
         served.delete(releaseId);
