@@ -15,7 +15,7 @@ import {
   type FaultRates,
 } from '../src-main/sandbox/fault-injector/fault-proxy.ts';
 import { startSandbox, type SandboxHandle } from '../src-main/sandbox/sandbox.ts';
-import { sendControl } from '../src-main/shells/cli/commands/release-control.command.ts';
+import { sendControl } from '../src-main/app/control-channel.ts';
 import { requests, type RequestChannel } from '../src-shared/bridge/contract.ts';
 import { importPlan } from '../src-shared/interop/interop.ts';
 import { parsePlan } from '../src-shared/plan/plan.parse.ts';

@@ -7,6 +7,7 @@ import { PlanScreen } from './screens/PlanScreen.tsx';
 import { RehearseScreen } from './screens/RehearseScreen.tsx';
 import { RunScreen } from './screens/RunScreen.tsx';
 import { useConnections } from './store/connections.store.ts';
+import { useRelease } from './store/release.store.ts';
 import { SCREENS, useUi, type Screen } from './store/ui.store.ts';
 
 const VIEWS: Record<Screen, () => React.JSX.Element> = {
@@ -24,6 +25,23 @@ export function App() {
   useEffect(() => {
     void loadContexts();
   }, [loadContexts]);
+  useEffect(() => {
+    // After a reload, main still drives the releases it started: show them again where they were.
+    void useRelease
+      .getState()
+      .attachLive()
+      .then((modes) => {
+        const mode = modes.includes('run') ? 'run' : modes[0];
+        if (!mode) return;
+        const screen = mode === 'run' ? 'Run' : 'Rehearse';
+        useUi.getState().toast({
+          title: 'Release still live',
+          body: `This console still drives a release; it is back on ${screen}.`,
+          tone: 'info',
+        });
+        if (useUi.getState().screen === 'Connections') useUi.getState().go(screen);
+      });
+  }, []);
   const View = VIEWS[screen];
   return (
     <div className={`app ${selected?.isProduction ? 'app-prod' : ''}`}>

@@ -13,6 +13,7 @@ import { EventHub, type Handlers } from '../bridge/dispatch.ts';
 import type { ClusterPort } from '../ports/cluster.port.ts';
 import { join } from 'node:path';
 import { probeContext } from './context-probe.ts';
+import { consoleDataDir } from './paths.ts';
 import { planHandlers } from './handlers/plan.handlers.ts';
 import { releaseHandlers } from './handlers/release.handlers.ts';
 import { ReleaseService, type ReleaseServiceOptions } from './release-service.ts';
@@ -89,11 +90,12 @@ export function createEngine(options: EngineOptions): Engine {
     return pending;
   }
 
-  const dataDir = options.dataDir ?? join(options.home ?? homedir(), '.switchyard');
+  const dataDir = options.dataDir ?? consoleDataDir(options.home ?? homedir());
   const releases = new ReleaseService({
     dataDir,
     hub,
     user: safeUser(),
+    shell: options.shell,
     ...(options.sandbox ? { sandbox: options.sandbox } : {}),
     ...(options.prometheusUrl ? { prometheusUrl: options.prometheusUrl } : {}),
     ...(options.rehearsalSandbox ? { rehearsalSandbox: options.rehearsalSandbox } : {}),

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /** The project root when running from sources (`src-main/app` is two levels down). */
@@ -11,4 +12,9 @@ export function appVersion(root: string = projectRoot): string {
   } catch {
     return '0.0.0';
   }
+}
+
+/** Where the console keeps plans, health and the release journal (`<dir>/journal`) by default: `~/.switchyard`. */
+export function consoleDataDir(home: string = homedir()): string {
+  return join(home, '.switchyard');
 }

@@ -43,6 +43,14 @@ import {
   type SleepGap,
 } from './sleep-detector.ts';
 import { actOnSleep } from './sleep-report.ts';
+import {
+  createControlDriver,
+  describeDriver,
+  driverSummary,
+  liveDriver,
+  sendControl,
+  type ControlDriver,
+} from './control-channel.ts';
 import type { EmbeddedSandbox } from './sandbox-provider.ts';
 
 /** The context name rehearsals are journaled under. */
@@ -67,6 +75,8 @@ export interface ReleaseServiceOptions {
   readonly sleepDetector?: SleepDetector;
   /** Real milliseconds a release gets to act on waking before the sleep notice describes it; default 2 000. */
   readonly wakeSettleMs?: number;
+  /** The shell this console runs in, named to other consoles and the CLI as the driver of its releases. */
+  readonly shell?: 'web' | 'electron';
 }
 
 export interface StartInput {
@@ -107,10 +117,16 @@ export class ReleaseService {
   #rehearsalSandbox: SandboxHandle | null = null;
   readonly #sleep: SleepDetector;
   readonly #stopSleepWatch: () => void;
+  /** Answers `switchyard abort|promote|resume ID` (and other consoles) for every release this console drives. */
+  readonly #control: ControlDriver;
 
   constructor(options: ReleaseServiceOptions) {
     this.#o = options;
     this.#journal = createFileJournal({ dir: join(options.dataDir, 'journal'), user: options.user });
+    this.#control = createControlDriver(join(options.dataDir, 'journal'), {
+      kind: 'console',
+      ...(options.shell ? { shell: options.shell } : {}),
+    });
     this.#sleep = options.sleepDetector ?? createSleepDetector();
     this.#stopSleepWatch = this.#sleep.onSleep((gap) => void this.#onSleep(gap));
     this.#sleep.start();
@@ -200,7 +216,13 @@ export class ReleaseService {
   /** Resumes an unfinished release from its journal; `abort` then sends traffic back to stable at once. */
   async resume(id: string, then: 'continue' | 'abort'): Promise<string> {
     if (this.#live.has(id))
-      throw new DomainError('conflict', `Release ${id} is already running in this console.`);
+      throw new DomainError('conflict', `Release ${id} is already live in this console; open its live view.`);
+    const driver = liveDriver(this.#journalDir(), id);
+    if (driver)
+      throw new DomainError(
+        'conflict',
+        `Release ${id} is driven by ${describeDriver(driver)}; control it there or with switchyard abort|promote|resume ${id}.`,
+      );
     const summary = (await this.#journal.listReleases()).find((r) => r.releaseId === id);
     if (!summary) throw new DomainError('notFound', `There is no release ${id} in the journal.`);
     if (!summary.readable)
@@ -310,10 +332,13 @@ export class ReleaseService {
     };
   }
 
-  /** Sends an operator event; a state that does not take it answers `accepted: false` with the reason. */
-  control(id: string, event: OperatorEvent): { accepted: boolean; message: string } {
+  /**
+   * Sends an operator event to a release this console drives, or through the control channel to the process
+   * that drives it; a state that does not take it answers `accepted: false` with the reason.
+   */
+  async control(id: string, event: OperatorEvent): Promise<{ accepted: boolean; message: string }> {
     const live = this.#live.get(id);
-    if (!live) throw new DomainError('notFound', `Release ${id} is not running in this console.`);
+    if (!live) return this.#controlElsewhere(id, event);
     try {
       live.handle.send(event, this.#o.user);
       return { accepted: true, message: `${event.type} sent to ${id}.` };
@@ -323,6 +348,26 @@ export class ReleaseService {
       }
       throw error;
     }
+  }
+
+  async #controlElsewhere(id: string, event: OperatorEvent): Promise<{ accepted: boolean; message: string }> {
+    this.#releaseDir(id); // refuses what is not a release id
+    if (!liveDriver(this.#journalDir(), id))
+      throw new DomainError('notFound', `Release ${id} is not driven by any console or run now.`);
+    try {
+      return {
+        accepted: true,
+        message: await sendControl(this.#journalDir(), id, { ...event, by: this.#o.user }),
+      };
+    } catch (error) {
+      if (error instanceof DomainError && error.kind === 'conflict')
+        return { accepted: false, message: error.message };
+      throw error;
+    }
+  }
+
+  #journalDir(): string {
+    return join(this.#o.dataDir, 'journal');
   }
 
   /** Every release in the journal, newest first. */
@@ -344,6 +389,7 @@ export class ReleaseService {
         };
       }
       const live = this.#live.get(r.releaseId)?.handle.getSnapshot();
+      const driver = liveDriver(this.#journalDir(), r.releaseId);
       return {
         id: r.releaseId,
         planName: r.header.planName,
@@ -354,6 +400,11 @@ export class ReleaseService {
         rehearsal: r.header.context === REHEARSAL_CONTEXT,
         startedAtMs: r.header.startedAtMs,
         savedAtMs: r.savedAtMs,
+        ...(driver
+          ? {
+              driver: { ...driverSummary(driver), here: driver.driverId === this.#control.id },
+            }
+          : {}),
       };
     });
     return items.sort((a, b) => b.startedAtMs - a.startedAtMs);
@@ -426,6 +477,7 @@ export class ReleaseService {
       await live.handle.stop();
     }
     this.#live.clear();
+    this.#control.close();
     await this.#rehearsalSandbox?.close();
     this.#rehearsalSandbox = null;
   }
@@ -491,10 +543,15 @@ export class ReleaseService {
     };
     const timer = setInterval(() => void tick(), this.#o.healthIntervalMs ?? 1000);
     void tick();
+    const stopControl = this.#control.serve(handle.id, ({ by, ...event }) => {
+      handle.send(event, by ?? this.#o.user);
+      return `${event.type} sent to release ${handle.id}.`;
+    });
     const stop = () => {
       settled = true;
       clearInterval(timer);
       unsubscribe();
+      stopControl();
     };
     void handle.done.then(() => {
       void tick().then(stop);

@@ -3,6 +3,7 @@ import type { BridgeError } from '../../src-shared/bridge/errors.ts';
 import { Busy } from '../components/Busy.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { AuditLog } from '../components/history/AuditLog.tsx';
+import { LiveDriverNote } from '../components/history/LiveDriverNote.tsx';
 import { ReleaseTable } from '../components/history/ReleaseTable.tsx';
 import { ReleaseLiveView } from '../components/release/ReleaseLiveView.tsx';
 import { useHistory } from '../store/history.store.ts';
@@ -28,7 +29,9 @@ export function HistoryScreen() {
   const go = useUi((s) => s.go);
   const [resumeError, setResumeError] = useState<BridgeError | null>(null);
   const item = releases.find((r) => r.id === selected);
-  const unfinished = item && !item.rehearsal && (item.status === 'running' || item.status === 'paused');
+  const live = item && (item.status === 'running' || item.status === 'paused');
+  const driven = live && item.driver ? { ...item, driver: item.driver } : null;
+  const unfinished = live && !item.rehearsal && !driven;
   const pickUp = async (then: 'continue' | 'abort') => {
     if (!item) return;
     const error = await resume(item.id, then, item.context);
@@ -52,6 +55,7 @@ export function HistoryScreen() {
       {detailError && <ErrorNote error={detailError} />}
       {selected && detail && (
         <>
+          {driven && <LiveDriverNote item={driven} />}
           {unfinished && (
             <section className="panel" aria-labelledby="unfinished-heading">
               <h2 id="unfinished-heading">Unfinished release</h2>

@@ -1,5 +1,10 @@
 import { create } from 'zustand';
-import type { EventPayload, HealthPoint, SandboxFault } from '../../src-shared/bridge/contract.ts';
+import type {
+  EventPayload,
+  HealthPoint,
+  ReleaseListItem,
+  SandboxFault,
+} from '../../src-shared/bridge/contract.ts';
 import type { BridgeError } from '../../src-shared/bridge/errors.ts';
 import { parsePlan } from '../../src-shared/plan/plan.parse.ts';
 import { planCommands, type PlanCommand } from '../../src-shared/plan/plan-commands.ts';
@@ -69,6 +74,13 @@ export interface ReleaseState {
   injectFault(fault: SandboxFault): Promise<void>;
   /** Picks up an unfinished release from the journal and shows it on Run; `abort` rolls it back instead. */
   resume(id: string, then: 'continue' | 'abort', context: string): Promise<BridgeError | null>;
+  /**
+   * Shows the releases this console's main side still drives (after a reload) on Run, or Rehearse for a
+   * rehearsal, caught up: projection, plan and the health since the start. Returns the modes it attached to.
+   */
+  attachLive(): Promise<Mode[]>;
+  /** Shows one live release driven by this console on its screen; returns that screen's mode, or the error. */
+  attach(item: ReleaseListItem): Promise<Mode | BridgeError>;
 }
 
 /** Asks for OS notifications; call only from a user gesture (browsers ignore it otherwise). */
@@ -169,6 +181,44 @@ export const useRelease = create<ReleaseState>((set, get) => ({
       control: { busy: false, error: null, outcome: null },
     }));
     return null;
+  },
+
+  async attachLive() {
+    const r = await api.invoke('release:list', {});
+    if (!r.ok) return [];
+    const live = r.value.releases.filter(
+      (item) => item.driver?.here && (item.status === 'running' || item.status === 'paused'),
+    );
+    const modes: Mode[] = [];
+    // Newest first: the newest live release of each mode is the one its screen shows.
+    for (const item of [...live].reverse()) {
+      const mode = await get().attach(item);
+      if (typeof mode === 'string') modes.push(mode);
+    }
+    return [...new Set(modes)];
+  },
+
+  async attach(item) {
+    const r = await api.invoke('release:get', { id: item.id });
+    if (!r.ok) return r.error;
+    const { snapshot, health, planText } = r.value;
+    const mode: Mode = item.rehearsal ? 'rehearse' : 'run';
+    // Points that arrived while the answer was on its way are already in it; later ones are appended.
+    const lastAtMs = health.reduce((m, p) => Math.max(m, p.atMs), -Infinity);
+    const pending = pendingHealth.get(item.id);
+    if (pending)
+      pendingHealth.set(
+        item.id,
+        pending.filter((p) => p.atMs > lastAtMs),
+      );
+    set((s) => ({
+      current: { ...s.current, [mode]: item.id },
+      meta: { ...s.meta, [item.id]: { mode, context: item.context, planText: planText ?? '' } },
+      snapshots: snapshot && !s.snapshots[item.id] ? { ...s.snapshots, [item.id]: snapshot } : s.snapshots,
+      health: { ...s.health, [item.id]: appendHealth(undefined, health) },
+      control: { busy: false, error: null, outcome: null },
+    }));
+    return mode;
   },
 }));
 

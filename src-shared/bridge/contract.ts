@@ -114,6 +114,22 @@ export const ReleaseListItemSchema = z
     savedAtMs: z.number(),
     /** Why the journal could not be read, for an unreadable release. */
     problem: z.string().optional(),
+    /** The live process that drives the release now; absent when nothing does (a dead driver does not count). */
+    driver: z
+      .object({
+        kind: z.enum(['console', 'run']),
+        /** `web` or `electron` for a console. */
+        shell: z.string().optional(),
+        pid: z.number(),
+        /** When it started driving the release (epoch milliseconds). */
+        sinceMs: z.number(),
+        /** True when this console drives it: its live view can be opened here. */
+        here: z.boolean(),
+        /** Who drives it, for people ("the console (web shell, pid 123) since …"). */
+        description: z.string(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type ReleaseListItem = z.infer<typeof ReleaseListItemSchema>;

@@ -71,6 +71,18 @@ export function ReleaseTable() {
                 <td>{r.strategy}</td>
                 <td>
                   <span className={`status status-${r.status}`}>{r.status}</span>
+                  {r.driver && (
+                    <>
+                      {' '}
+                      <span className="badge" title={`Driven by ${r.driver.description}`}>
+                        {r.driver.here
+                          ? 'live here'
+                          : r.driver.kind === 'run'
+                            ? 'live in switchyard run'
+                            : 'live in another console'}
+                      </span>
+                    </>
+                  )}
                   {r.problem && <div className="error-text small">{r.problem}</div>}
                 </td>
                 <td>

@@ -24,13 +24,13 @@ import { resumeRelease, startRelease, type ReleaseHandle } from '../../../engine
 import { createScaledClock } from '../../../engine/scaled-clock.ts';
 import { createSleepAwareClock, createSleepDetector } from '../../../app/sleep-detector.ts';
 import { actOnSleep } from '../../../app/sleep-report.ts';
+import { createControlDriver, describeDriver, liveDriver } from '../../../app/control-channel.ts';
 import type { Clock } from '../../../ports/clock.port.ts';
 import type { MetricsPort } from '../../../ports/metrics.port.ts';
 import type { AnalysisSource } from '../../../ports/release.port.ts';
 import { startSandbox, type SandboxHandle } from '../../../sandbox/sandbox.ts';
 import { CliError, ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import type { CliIo } from '../output.ts';
-import { serveControl } from './release-control.command.ts';
 
 /** The flags of `switchyard run`. */
 export interface RunOptions {
@@ -69,6 +69,11 @@ export async function runCommand(
   // The journal's confirmation of the plan's commands, when the release recorded one at its start.
   let journaledConfirmation: string | undefined;
   if (opts.resume) {
+    const driver = liveDriver(journalDir, opts.resume);
+    if (driver)
+      throw new CliError([
+        `Release ${opts.resume} is driven by ${describeDriver(driver)}; control it with switchyard abort|promote|resume ${opts.resume}.`,
+      ]);
     const rj = await journal.open(opts.resume);
     const loaded = await rj.load().finally(() => rj.close());
     const snap = loaded.record.snapshot as { plan?: ReleasePlan; confirmedCommands?: string } | null;
@@ -142,7 +147,8 @@ export async function runCommand(
     io.stdout.write(
       opts.json ? `${JSON.stringify({ event: 'release', id: handle.id })}\n` : `release ${handle.id}\n`,
     );
-    const stopControl = serveControl(journalDir, handle.id, (event) => {
+    const control = createControlDriver(journalDir, { kind: 'run' });
+    control.serve(handle.id, (event) => {
       handle.send(event, event.by);
       return `${event.type} sent to release ${handle.id}.`;
     });
@@ -164,7 +170,7 @@ export async function runCommand(
     } finally {
       unsubscribe();
       sleep.stop();
-      stopControl();
+      control.close();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
