@@ -80,7 +80,9 @@ export function disabledReason(event: ControlEvent, s: ReleaseWhere, busy?: stri
         : `This step cannot be paused: the release is ${where}.`;
     case 'RESUME':
       if (s.status === 'running') return `Nothing to resume: the release is ${where}.`;
-      return gate ? `The release waits at a migration gate: confirm it, or abort.` : `Nothing to resume: the release is ${where}.`;
+      return gate
+        ? `The release waits at a migration gate: confirm it, or abort.`
+        : `Nothing to resume: the release is ${where}.`;
     case 'CONFIRM':
       return `No gate waits for a confirmation: the release is ${where}.`;
     case 'PROMOTE':
