@@ -10,7 +10,7 @@ import { emit, type CliIo } from '../output.ts';
 import type { RegisterCommand } from './index.ts';
 
 /*
- * Control channel between `switchyard abort|promote|resume ID` and the `switchyard run` driving release ID,
+ * Control channel between `switchyard abort|promote|resume|confirm|rollback ID` and the `switchyard run` driving release ID,
  * through the journal directory (no socket, works the same on every OS):
  *   <journal>/<ID>/runner.json          written by the runner: { pid, startedAtMs }; removed when it exits.
  *   <journal>/<ID>/control/<n>.json     one operator event per file, { type, by, reason }, written atomically
@@ -119,12 +119,14 @@ export async function sendControl(
   throw new CliError([`The runner of release ${releaseId} did not answer within ${waitMs / 1000} s.`]);
 }
 
-/** `switchyard abort|promote|resume ID`: operator events for a release another `switchyard run` is driving. */
+/** `switchyard abort|promote|resume|confirm|rollback ID`: operator events for a release another `switchyard run` is driving. */
 export const registerReleaseControl: RegisterCommand = (program: Command, io: CliIo) => {
   const verbs = [
     ['abort', 'ABORT', 'send traffic back to stable at once and abort the release'],
     ['promote', 'PROMOTE', 'skip to the next step of a running release (--full: to the end)'],
     ['resume', 'RESUME', 'resume a paused release'],
+    ['confirm', 'CONFIRM', 'confirm the migration gate (expand or contract) the release waits at'],
+    ['rollback', 'ROLLBACK', 'roll a live release back to the version before it'],
   ] as const;
   for (const [verb, type, description] of verbs) {
     const cmd = program

@@ -1,0 +1,87 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli } from '../../support/cli.ts';
+
+const PLAN = join(import.meta.dirname, '../../fixtures/plans/canary-sandbox-fast.yaml');
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-confirm-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The fast sandbox canary wrapped in migration gates: a manual expand step and a contract Job. */
+function migrationPlan(): string {
+  const file = join(dir, 'migration.yaml');
+  writeFileSync(
+    file,
+    `${readFileSync(PLAN, 'utf8')}
+migration:
+  expand: { action: { kind: manual, instructions: Add the nullable column tenant_id. } }
+  contract: { action: { kind: job, command: [migrate, contract], image: 'registry.platform.com/migrate:1' } }
+`,
+  );
+  return file;
+}
+
+interface Row {
+  id: string;
+  status: string;
+  driven: boolean;
+}
+
+/** Polls `switchyard status` until a release matches `ok`; fails after `limitMs`. */
+async function waitForRelease(journal: string, ok: (r: Row) => boolean, limitMs = 60_000): Promise<Row> {
+  const end = Date.now() + limitMs;
+  for (;;) {
+    const r = await cli(['status', '--journal', journal, '--json'], { HOME: dir });
+    const rows = r.code === 0 ? (JSON.parse(r.stdout) as { releases: Row[] }).releases : [];
+    const row = rows.find(ok);
+    if (row) return row;
+    if (Date.now() > end) throw new Error(`No release matched within ${limitMs} ms: ${r.stdout}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('switchyard confirm', () => {
+  it('passes the expand gate and the contract gate of a migration that `switchyard run` drives', async () => {
+    const journal = join(dir, 'journal');
+    const run = cli(
+      ['run', migrationPlan(), '--context', 'sandbox', '--speed', '40', '--yes', '--journal', journal],
+      { HOME: dir },
+    );
+    const atExpand = await waitForRelease(journal, (r) => r.status === 'paused' && r.driven);
+
+    // Resume and promote do not pass a gate; the refusal says what to do, in words, and exits 1.
+    const promote = await cli(['promote', atExpand.id, '--journal', journal], { HOME: dir });
+    expect(promote.code).toBe(1);
+    expect(promote.stderr).toContain('The release waits at a migration gate: confirm it, or abort.');
+    expect(promote.stderr).not.toMatch(/expand\.awaiting|cannot take/);
+
+    const expand = await cli(['confirm', atExpand.id, '--journal', journal, '--reason', 'column added'], {
+      HOME: dir,
+    });
+    expect(expand.code, expand.stderr).toBe(0);
+    expect(expand.stdout).toContain(`Confirm sent to release ${atExpand.id}.`);
+
+    // The canary runs, then the release waits again: at the contract gate.
+    await waitForRelease(journal, (r) => r.id === atExpand.id && r.status === 'running');
+    await waitForRelease(journal, (r) => r.id === atExpand.id && r.status === 'paused');
+    const contract = await cli(['confirm', atExpand.id, '--journal', journal, '--json'], { HOME: dir });
+    expect(contract.code, contract.stderr).toBe(0);
+    expect(JSON.parse(contract.stdout)).toMatchObject({ releaseId: atExpand.id, event: 'CONFIRM' });
+
+    const r = await run;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^completed: The contract migration finished\.$/m);
+    expect(r.stdout).toMatch(/continue: \S+ confirmed the expand migration \(column added\)\./);
+    expect(r.stdout).toMatch(/continue: \S+ confirmed the contract migration\./);
+    // Progress lines speak in steps, never in machine state paths.
+    expect(r.stdout).toMatch(/ paused at step 1 of \d+ \(expand migration\) traffic /);
+    expect(r.stdout).toMatch(/ paused at step (\d+) of \1 \(contract migration\) traffic /);
+    expect(r.stdout).not.toMatch(/expand\.awaiting|contract\.awaiting|running\.steps/);
+
+    // The release is over: a late confirm is refused with the reason, exit 1.
+    const late = await cli(['confirm', atExpand.id, '--journal', journal], { HOME: dir });
+    expect(late.code).toBe(1);
+    expect(late.stderr).toMatch(/No running switchyard drives release/);
+  }, 120_000);
+});
