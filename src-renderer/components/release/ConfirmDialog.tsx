@@ -5,12 +5,14 @@ export interface ConfirmDialogProps {
   control: ControlSpec | null;
   /** The context name to type (production), or null for a single confirming click. */
   typeName: string | null;
+  /** What the control will do, when it is more than the control's usual sentence (a gate's instructions). */
+  message?: string | undefined;
   onConfirm(reason: string): void;
   onCancel(): void;
 }
 
 /** One-step confirmation of a destructive control; on production the context name must be typed. */
-export function ConfirmDialog({ control, typeName, onConfirm, onCancel }: ConfirmDialogProps) {
+export function ConfirmDialog({ control, typeName, message, onConfirm, onCancel }: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const [typed, setTyped] = useState('');
   const [reason, setReason] = useState('');
@@ -42,9 +44,10 @@ export function ConfirmDialog({ control, typeName, onConfirm, onCancel }: Confir
         >
           <h2>{control.label} this release?</h2>
           <p>
-            {control.event === 'ABORT'
-              ? 'All traffic goes back to the stable version at once.'
-              : 'The previous version takes all traffic again.'}
+            {message ??
+              (control.event === 'ABORT'
+                ? 'All traffic goes back to the stable version at once.'
+                : 'The previous version takes all traffic again.')}
           </p>
           {typeName && (
             <label className="field">
