@@ -447,7 +447,7 @@ export function createCanaryMachine(count: AnalysisCounter) {
                   },
                   untilPromoted: {
                     entry: assign(({ context }) => {
-                      const summary = `Step ${context.stepIndex + 1} waits until an operator promotes the canary.`;
+                      const summary = `Step ${context.stepIndex + 1} waits for an operator: resume or promote to go on.`;
                       return {
                         pause: {
                           cause: 'step-pause' as const,

@@ -31,7 +31,13 @@ export function ConfirmDialog({ control, typeName, message, onConfirm, onCancel 
     <dialog
       ref={ref}
       className="dialog"
-      aria-label={control ? `Confirm ${control.label.toLowerCase()}` : 'Confirm'}
+      aria-label={
+        control?.event === 'CONFIRM'
+          ? 'Confirm the migration gate'
+          : control
+            ? `Confirm ${control.label.toLowerCase()}`
+            : 'Confirm'
+      }
       onClose={onCancel}
     >
       {control && (
@@ -42,7 +48,9 @@ export function ConfirmDialog({ control, typeName, message, onConfirm, onCancel 
             if (ok) onConfirm(reason.trim());
           }}
         >
-          <h2>{control.label} this release?</h2>
+          <h2>
+            {control.event === 'CONFIRM' ? 'Is the migration step done?' : `${control.label} this release?`}
+          </h2>
           <p>
             {message ??
               (control.event === 'ABORT'
