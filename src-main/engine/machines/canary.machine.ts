@@ -447,7 +447,7 @@ export function createCanaryMachine(count: AnalysisCounter) {
                   },
                   untilPromoted: {
                     entry: assign(({ context }) => {
-                      const summary = `Step ${context.stepIndex + 1} waits for an operator: resume or promote to go on.`;
+                      const summary = 'The canary waits for an operator: resume or promote it to go on.';
                       return {
                         pause: {
                           cause: 'step-pause' as const,
