@@ -41,21 +41,6 @@ export function stateWords(s: ReleaseWhere): string {
   return step ? `running ${step}` : 'running';
 }
 
-/** What a paused release waits for, in words, or an empty string when it is not paused. */
-export function waitingFor(s: ReleaseWhere): string {
-  if (s.status !== 'paused') return '';
-  switch (s.pause?.cause) {
-    case 'gate':
-      return 'a confirmation of the migration gate';
-    case 'step-pause':
-      return 'an operator to continue';
-    case 'cluster-unreachable':
-      return 'the cluster to answer';
-    default:
-      return 'an operator to resume, promote or abort';
-  }
-}
-
 const ENDED_REASON: Readonly<Record<string, string>> = {
   completed: 'The release completed; roll it back from History.',
   aborted: 'The release was aborted; nothing is left to control here.',

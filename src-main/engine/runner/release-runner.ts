@@ -322,7 +322,7 @@ function run(
     }));
     const last = events.pop() ?? {
       what: view.phase === lastPhase ? 'progress' : 'state',
-      why: view.phase === lastPhase ? `progress in ${view.phase}` : `entered ${view.phase}`,
+      why: `${view.phase === lastPhase ? 'Progress: the release is' : 'The release is now'} ${stateWords(view)}.`,
     };
     lastPhase = view.phase;
     void enqueue(async () => {
