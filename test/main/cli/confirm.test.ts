@@ -41,6 +41,13 @@ async function waitForRelease(journal: string, ok: (r: Row) => boolean, limitMs 
   }
 }
 
+/** The fast sandbox canary with a pause until an operator acts after its first step. */
+function pausingPlan(): string {
+  const file = join(dir, 'pausing.yaml');
+  writeFileSync(file, readFileSync(PLAN, 'utf8').replace('- pause: { duration: 30s }', '- pause: {}'));
+  return file;
+}
+
 describe('switchyard confirm', () => {
   it('passes the expand gate and the contract gate of a migration that `switchyard run` drives', async () => {
     const journal = join(dir, 'journal');
@@ -83,5 +90,30 @@ describe('switchyard confirm', () => {
     const late = await cli(['confirm', atExpand.id, '--journal', journal], { HOME: dir });
     expect(late.code).toBe(1);
     expect(late.stderr).toMatch(/No running switchyard drives release/);
+  }, 120_000);
+
+  it('refuses a confirm where no gate waits, saying why, and rolls a live canary back', async () => {
+    const journal = join(dir, 'journal-rollback');
+    const run = cli(
+      ['run', pausingPlan(), '--context', 'sandbox', '--speed', '40', '--yes', '--journal', journal],
+      { HOME: dir },
+    );
+    const paused = await waitForRelease(journal, (r) => r.status === 'paused' && r.driven);
+    const confirm = await cli(['confirm', paused.id, '--journal', journal], { HOME: dir });
+    expect(confirm.code).toBe(1);
+    expect(confirm.stderr).toMatch(
+      /No gate waits for a confirmation: the release is paused at step 2 of 6 \(pause until promoted\)\./,
+    );
+    const rollback = await cli(['rollback', paused.id, '--journal', journal, '--reason', 'wrong build'], {
+      HOME: dir,
+    });
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(rollback.stdout).toContain(`Roll back sent to release ${paused.id}.`);
+    const r = await run;
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(
+      /rollback: \S+ rolled the canary back at step 2; all traffic goes back to stable \(wrong build\)\./,
+    );
+    expect(r.stdout).toMatch(/^\S+ aborted traffic stable 100% \/ canary 0%$/m);
   }, 120_000);
 });
