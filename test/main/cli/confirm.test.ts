@@ -69,10 +69,17 @@ describe('switchyard confirm', () => {
     expect(expand.code, expand.stderr).toBe(0);
     expect(expand.stdout).toContain(`Confirm sent to release ${atExpand.id}.`);
 
-    // The canary runs, then the release waits again: at the contract gate.
-    await waitForRelease(journal, (r) => r.id === atExpand.id && r.status === 'running');
-    await waitForRelease(journal, (r) => r.id === atExpand.id && r.status === 'paused');
-    const contract = await cli(['confirm', atExpand.id, '--journal', journal, '--json'], { HOME: dir });
+    // The canary runs (a confirm meanwhile is refused: no gate waits), then the contract gate takes it.
+    let contract = await cli(['confirm', atExpand.id, '--journal', journal, '--json'], { HOME: dir });
+    for (let tries = 0; contract.code !== 0 && tries < 600; tries++) {
+      expect(contract.code).toBe(1);
+      expect(contract.stderr).toMatch(
+        /^error: (No gate waits for a confirmation|Confirm does not apply now): the release is (running|paused|promoting)/m,
+      );
+      expect(contract.stderr).not.toMatch(/[a-z]\.[a-z]/);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      contract = await cli(['confirm', atExpand.id, '--journal', journal, '--json'], { HOME: dir });
+    }
     expect(contract.code, contract.stderr).toBe(0);
     expect(JSON.parse(contract.stdout)).toMatchObject({ releaseId: atExpand.id, event: 'CONFIRM' });
 
