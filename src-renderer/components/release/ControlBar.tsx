@@ -30,7 +30,11 @@ export function ControlBar({ id, status, context, controls, pause }: ControlBarP
   const { send, control } = useRelease();
   const setHelp = useUi((s) => s.setHelp);
   const [confirming, setConfirming] = useState<ControlSpec | null>(null);
-  const [refused, setRefused] = useState<string | null>(null);
+  // A refusal speaks of the state it was made in: it is shown only while the release is still there.
+  const [refusal, setRefusal] = useState<{ text: string; at: string } | null>(null);
+  const at = `${status}|${pause?.message ?? ''}`;
+  const refused = refusal?.at === at ? refusal.text : null;
+  const setRefused = (text: string | null) => setRefusal(text === null ? null : { text, at });
   const { rows, shared } = controlStates(controls);
   const gate = status === 'paused' && pause?.cause === 'gate' ? pause.message : null;
 
