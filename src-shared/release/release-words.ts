@@ -1,7 +1,11 @@
 import type { ControlEvent, ReleaseSnapshot } from './release.schema.ts';
 
 /** What the words about a release are made from: its status, steps and pause (never its machine state path). */
-export type ReleaseWhere = Pick<ReleaseSnapshot, 'status' | 'currentStep' | 'steps' | 'pause'>;
+export type ReleaseWhere = Pick<ReleaseSnapshot, 'status' | 'currentStep' | 'steps' | 'pause'> &
+  Partial<Pick<ReleaseSnapshot, 'strategy'>>;
+
+/** Strategies whose machines can be paused by an operator (the others stop only by abort or roll back). */
+const PAUSABLE: ReadonlySet<string> = new Set(['canary']);
 
 /** The label each operator action has on buttons and in sentences. */
 export const CONTROL_LABELS: Readonly<Record<ControlEvent, string>> = {
@@ -59,10 +63,13 @@ export function disabledReason(event: ControlEvent, s: ReleaseWhere, busy?: stri
   if (busy) return `${CONTROL_LABELS[event]} does not apply now: the release is ${busy}.`;
   const gate = s.status === 'paused' && s.pause?.cause === 'gate';
   switch (event) {
-    case 'PAUSE':
-      return s.status === 'paused'
-        ? `The release is already ${where}.`
+    case 'PAUSE': {
+      if (s.status === 'paused') return `The release is already ${where}.`;
+      const kind = s.strategy?.replace(/^migration:/, '');
+      return kind && !PAUSABLE.has(kind)
+        ? `${/^[aeiou]/.test(kind) ? 'An' : 'A'} ${kind} release cannot be paused: abort or roll back to stop it.`
         : `This step cannot be paused: the release is ${where}.`;
+    }
     case 'RESUME':
       if (s.status === 'running') return `Nothing to resume: the release is ${where}.`;
       return gate

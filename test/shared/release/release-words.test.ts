@@ -85,6 +85,24 @@ describe('disabledReason', () => {
       undefined,
       'Roll back does not apply now: the release is paused at step 4 of 4 (set weight 50 %).',
     ],
+    [
+      'PAUSE',
+      { ...at('running', 2), strategy: 'migration:blue-green' },
+      undefined,
+      'A blue-green release cannot be paused: abort or roll back to stop it.',
+    ],
+    [
+      'PAUSE',
+      { ...at('running', 2), strategy: 'ab-test' },
+      undefined,
+      'An ab-test release cannot be paused: abort or roll back to stop it.',
+    ],
+    [
+      'PAUSE',
+      { ...at('running', 2), strategy: 'canary' },
+      undefined,
+      'This step cannot be paused: the release is running step 3 of 4 (analysis quick).',
+    ],
   ] as const)('%s when %j (busy %s) → %s', (event, where, busy, reason) => {
     expect(disabledReason(event, where, busy)).toBe(reason);
   });
