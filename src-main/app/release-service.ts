@@ -6,6 +6,8 @@ import { parsePlan } from '../../src-shared/plan/plan.parse.ts';
 import { assertCommandsConfirmed } from '../../src-shared/plan/plan-commands.ts';
 import type { ReleasePlan } from '../../src-shared/plan/plan.schema.ts';
 import type { Decision, OperatorEvent, ReleaseSnapshot } from '../../src-shared/release/release.schema.ts';
+import type { ControlEvent } from '../../src-shared/release/release.schema.ts';
+import { CONTROL_LABELS } from '../../src-shared/release/release-words.ts';
 import { assessMeasurements } from '../../src-shared/stats/threshold-analysis.ts';
 import { createKubeReleaseOps } from '../adapters/kube/release-ops.ts';
 import { createPromqlAnalysis } from '../adapters/prometheus/prometheus-analysis.ts';
@@ -341,7 +343,10 @@ export class ReleaseService {
     if (!live) return this.#controlElsewhere(id, event);
     try {
       live.handle.send(event, this.#o.user);
-      return { accepted: true, message: `${event.type} sent to ${id}.` };
+      return {
+        accepted: true,
+        message: `${CONTROL_LABELS[event.type as ControlEvent] ?? event.type} sent to ${id}.`,
+      };
     } catch (error) {
       if (error instanceof DomainError && (error.kind === 'conflict' || error.kind === 'badRequest')) {
         return { accepted: false, message: error.message };

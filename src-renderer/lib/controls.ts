@@ -1,9 +1,10 @@
 import type { ContextSummary } from '../../src-shared/bridge/contract.ts';
-import type { OperatorEventType } from '../../src-shared/release/release.schema.ts';
+import type { ControlEvent, ControlState, ReleaseControls } from '../../src-shared/release/release.schema.ts';
+import { CONTROL_LABELS } from '../../src-shared/release/release-words.ts';
 
 /** One operator control of the run screens, its key and whether it must be confirmed. */
 export interface ControlSpec {
-  event: OperatorEventType;
+  event: ControlEvent;
   label: string;
   /** The key that sends it (without modifiers). */
   key: string;
@@ -13,13 +14,35 @@ export interface ControlSpec {
 
 /** The controls in the order the control bar shows them. */
 export const CONTROLS: readonly ControlSpec[] = [
-  { event: 'PAUSE', label: 'Pause', key: 'p', confirm: false },
-  { event: 'RESUME', label: 'Resume', key: 'r', confirm: false },
-  { event: 'PROMOTE', label: 'Promote', key: 'n', confirm: false },
-  { event: 'PROMOTE_FULL', label: 'Promote to full', key: 'f', confirm: false },
-  { event: 'ABORT', label: 'Abort', key: 'a', confirm: true },
-  { event: 'ROLLBACK', label: 'Roll back', key: 'b', confirm: true },
+  { event: 'PAUSE', label: CONTROL_LABELS.PAUSE, key: 'p', confirm: false },
+  { event: 'RESUME', label: CONTROL_LABELS.RESUME, key: 'r', confirm: false },
+  { event: 'PROMOTE', label: CONTROL_LABELS.PROMOTE, key: 'n', confirm: false },
+  { event: 'PROMOTE_FULL', label: CONTROL_LABELS.PROMOTE_FULL, key: 'f', confirm: false },
+  // A gate's confirmation may run a contract Job that drops what the old version used: confirm it too.
+  { event: 'CONFIRM', label: CONTROL_LABELS.CONFIRM, key: 'c', confirm: true },
+  { event: 'ABORT', label: CONTROL_LABELS.ABORT, key: 'a', confirm: true },
+  { event: 'ROLLBACK', label: CONTROL_LABELS.ROLLBACK, key: 'b', confirm: true },
 ];
+
+/** What the controls say when no live run in this console drives the release (main sent no controls). */
+export const NOT_DRIVEN = 'No run in this console drives this release.';
+
+/**
+ * The state of each control as main computed it, in the control bar's order. `shared` is the one reason
+ * every control gives when all are disabled for the same reason (a finished release), so it is shown once.
+ */
+export function controlStates(controls: ReleaseControls | undefined): {
+  rows: { spec: ControlSpec; state: ControlState }[];
+  shared: string | null;
+} {
+  const rows = CONTROLS.map((spec) => ({
+    spec,
+    state: controls?.[spec.event] ?? { enabled: false, reason: NOT_DRIVEN },
+  }));
+  const reasons = new Set(rows.map((r) => (r.state.enabled ? null : (r.state.reason ?? ''))));
+  const [only] = [...reasons];
+  return { rows, shared: reasons.size === 1 && typeof only === 'string' ? only : null };
+}
 
 /** The control a key press asks for, or null (modifier keys and typing in a field never count). */
 export function controlForKey(

@@ -138,6 +138,41 @@ export const TrafficViewSchema = z.object({
 });
 export type TrafficView = z.infer<typeof TrafficViewSchema>;
 
+/** Whether an operator action applies now, and when it does not, why (one plain sentence). */
+export const ControlStateSchema = z.object({
+  enabled: z.boolean(),
+  /** Why the action does not apply now, e.g. `Nothing to resume: the release is running step 3 of 6 (analysis).` */
+  reason: z.string().optional(),
+});
+export type ControlState = z.infer<typeof ControlStateSchema>;
+
+/**
+ * The operator actions the run screens and the CLI offer, in the order they are shown: pause, resume,
+ * promote (next step), promote to full, confirm a gate, abort, roll back.
+ */
+export const CONTROL_EVENTS = [
+  'PAUSE',
+  'RESUME',
+  'PROMOTE',
+  'PROMOTE_FULL',
+  'CONFIRM',
+  'ABORT',
+  'ROLLBACK',
+] as const;
+export type ControlEvent = (typeof CONTROL_EVENTS)[number];
+
+/** Every operator action of a release and whether it applies in the release's current state. */
+export const ReleaseControlsSchema = z.object({
+  PAUSE: ControlStateSchema,
+  RESUME: ControlStateSchema,
+  PROMOTE: ControlStateSchema,
+  PROMOTE_FULL: ControlStateSchema,
+  CONFIRM: ControlStateSchema,
+  ABORT: ControlStateSchema,
+  ROLLBACK: ControlStateSchema,
+});
+export type ReleaseControls = z.infer<typeof ReleaseControlsSchema>;
+
 /** The projection of a running release that the renderer and the CLI show. */
 export const ReleaseSnapshotSchema = z.object({
   id: z.string(),
@@ -160,6 +195,11 @@ export const ReleaseSnapshotSchema = z.object({
   finishedAtMs: z.number().nullable(),
   /** The absolute time the current wait ends (pause end, next measurement); null when not waiting on time. */
   waitUntilMs: z.number().nullable(),
+  /**
+   * What each operator action would do now, computed by the engine driving the release; absent when no live
+   * run drives it (then no control applies).
+   */
+  controls: ReleaseControlsSchema.optional(),
 });
 export type ReleaseSnapshot = z.infer<typeof ReleaseSnapshotSchema>;
 

@@ -248,6 +248,17 @@ export const abTestMachine = setup({
     promoteCanary: opActor('promoteCanary'),
     abortCanary: opActor('abortCanary'),
   },
+  actions: {
+    operatorReject: assign(({ context, event }, params: { kind: 'abort' | 'rollback' }) => ({
+      decisions: operatorDecision(
+        context,
+        event,
+        params.kind,
+        null,
+        `${byOf(event)} stopped the A/B test; everyone goes back to stable${reasonOf(event)}.`,
+      ),
+    })),
+  },
 }).createMachine({
   id: 'abTest',
   output: strategyOutput,
@@ -267,17 +278,11 @@ export const abTestMachine = setup({
     live: {
       type: 'parallel',
       on: {
-        ABORT: {
+        ABORT: { target: '.steps.rejecting', actions: { type: 'operatorReject', params: { kind: 'abort' } } },
+        // Rolling back an A/B test is stopping it: everyone goes back to stable.
+        ROLLBACK: {
           target: '.steps.rejecting',
-          actions: assign(({ context, event }) => ({
-            decisions: operatorDecision(
-              context,
-              event,
-              'abort',
-              null,
-              `${byOf(event)} stopped the A/B test; everyone goes back to stable${reasonOf(event)}.`,
-            ),
-          })),
+          actions: { type: 'operatorReject', params: { kind: 'rollback' } },
         },
         PROMOTE_FULL: {
           target: '.steps.deploying',

@@ -81,6 +81,26 @@ export const blueGreenMachine = setup({
     switchTo: opActor('switchTo'),
     validation: validationMachine,
   },
+  actions: {
+    operatorRollback: assign(({ context, event }) => ({
+      decisions: operatorDecision(
+        context,
+        event as StampedOperatorEvent,
+        'rollback',
+        null,
+        `${byOf(event as StampedOperatorEvent)} rolled traffic back to ${context.active}${reasonOf(event as StampedOperatorEvent)}.`,
+      ),
+    })),
+    operatorAbandon: assign(({ context, event }) => ({
+      decisions: operatorDecision(
+        context,
+        event as StampedOperatorEvent,
+        'abort',
+        null,
+        `${byOf(event as StampedOperatorEvent)} abandoned the release before the switch; traffic stays on ${context.active ?? 'the active colour'}${reasonOf(event as StampedOperatorEvent)}.`,
+      ),
+    })),
+  },
   guards: {
     switched: ({ context }) => context.switched,
     readyPassed: ({ context }) =>
@@ -106,31 +126,13 @@ export const blueGreenMachine = setup({
       type: 'parallel',
       on: {
         ROLLBACK: [
-          {
-            guard: 'switched',
-            target: 'rollingBack',
-            actions: assign(({ context, event }) => ({
-              decisions: operatorDecision(
-                context,
-                event as StampedOperatorEvent,
-                'rollback',
-                null,
-                `${byOf(event as StampedOperatorEvent)} rolled traffic back to ${context.active}${reasonOf(event as StampedOperatorEvent)}.`,
-              ),
-            })),
-          },
-          {
-            target: 'abandoned',
-            actions: assign(({ context, event }) => ({
-              decisions: operatorDecision(
-                context,
-                event as StampedOperatorEvent,
-                'abort',
-                null,
-                `${byOf(event as StampedOperatorEvent)} abandoned the release before the switch; traffic stays on ${context.active ?? 'the active colour'}${reasonOf(event as StampedOperatorEvent)}.`,
-              ),
-            })),
-          },
+          { guard: 'switched', target: 'rollingBack', actions: 'operatorRollback' },
+          { target: 'abandoned', actions: 'operatorAbandon' },
+        ],
+        // Abort means the same as roll back here: back to the old colour, or abandon before the switch.
+        ABORT: [
+          { guard: 'switched', target: 'rollingBack', actions: 'operatorRollback' },
+          { target: 'abandoned', actions: 'operatorAbandon' },
         ],
         VALIDATION_SAMPLES: {
           actions: assign(({ context, event }) => ({

@@ -183,6 +183,26 @@ export function createCanaryMachine(count: AnalysisCounter) {
       promoteCanary: opActor('promoteCanary'),
       abortCanary: opActor('abortCanary'),
     },
+    actions: {
+      /** Records an operator's abort (or roll back, which for a canary is the same: all traffic to stable). */
+      operatorStop: assign(({ context, event }, params: { kind: 'abort' | 'rollback' }) => {
+        const e = event as StampedOperatorEvent;
+        const at = context.stepIndex < canarySteps(context).length ? ` at step ${context.stepIndex + 1}` : '';
+        const what =
+          params.kind === 'abort'
+            ? `aborted the release${at}`
+            : `rolled the canary back${at}; all traffic goes back to stable`;
+        return {
+          decisions: operatorDecision(
+            context,
+            e,
+            params.kind,
+            context.stepIndex,
+            `${byOf(e)} ${what}${reasonOf(e)}.`,
+          ),
+        };
+      }),
+    },
     guards: {
       stepsDone: ({ context }) => context.stepIndex >= canarySteps(context).length,
       isWeightStep: ({ context }) => {
@@ -232,6 +252,10 @@ export function createCanaryMachine(count: AnalysisCounter) {
     initial: 'starting',
     states: {
       starting: {
+        on: {
+          ABORT: { target: 'aborting', actions: { type: 'operatorStop', params: { kind: 'abort' } } },
+          ROLLBACK: { target: 'aborting', actions: { type: 'operatorStop', params: { kind: 'rollback' } } },
+        },
         invoke: {
           src: 'ensureCanary',
           input: ({ context }) => ({
@@ -262,18 +286,8 @@ export function createCanaryMachine(count: AnalysisCounter) {
       running: {
         type: 'parallel',
         on: {
-          ABORT: {
-            target: 'aborting',
-            actions: assign(({ context, event }) => ({
-              decisions: operatorDecision(
-                context,
-                event,
-                'abort',
-                context.stepIndex,
-                `${byOf(event)} aborted the release at step ${context.stepIndex + 1}${reasonOf(event)}.`,
-              ),
-            })),
-          },
+          ABORT: { target: 'aborting', actions: { type: 'operatorStop', params: { kind: 'abort' } } },
+          ROLLBACK: { target: 'aborting', actions: { type: 'operatorStop', params: { kind: 'rollback' } } },
           PROMOTE_FULL: {
             target: 'promoting',
             actions: assign(({ context, event }) => ({
@@ -433,7 +447,7 @@ export function createCanaryMachine(count: AnalysisCounter) {
                   },
                   untilPromoted: {
                     entry: assign(({ context }) => {
-                      const summary = `Step ${context.stepIndex + 1} waits until an operator promotes the canary.`;
+                      const summary = 'The canary waits for an operator: resume or promote it to go on.';
                       return {
                         pause: {
                           cause: 'step-pause' as const,
@@ -451,7 +465,23 @@ export function createCanaryMachine(count: AnalysisCounter) {
                         }),
                       };
                     }),
-                    on: { PAUSE: {} },
+                    on: {
+                      PAUSE: {},
+                      // Resume at a pause-until-promoted continues to the next step, as Promote does.
+                      RESUME: {
+                        target: '#canary.running.steps.next',
+                        actions: assign(({ context, event }) => ({
+                          ...advance(context),
+                          decisions: operatorDecision(
+                            context,
+                            event,
+                            'resume',
+                            context.stepIndex,
+                            `${byOf(event)} resumed the release after the pause at step ${context.stepIndex + 1}${reasonOf(event)}.`,
+                          ),
+                        })),
+                      },
+                    },
                   },
                 },
               },
@@ -752,6 +782,7 @@ export function createCanaryMachine(count: AnalysisCounter) {
               ),
             })),
           },
+          ROLLBACK: { target: 'aborting', actions: { type: 'operatorStop', params: { kind: 'rollback' } } },
         },
       },
       completed: { type: 'final', output: { outcome: 'completed' } },

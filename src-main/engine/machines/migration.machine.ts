@@ -93,6 +93,19 @@ export const migrationMachine = setup({
       Promise.reject(new Error('The strategy actor was not provided to the migration machine.')),
     ),
   },
+  actions: {
+    stopAtExpand: assign(({ context, event }, params: { kind: 'abort' | 'rollback' }) => ({
+      strategyOutcome: 'aborted' as const,
+      pause: null,
+      decisions: operatorDecision(
+        context,
+        event,
+        params.kind,
+        null,
+        `${byOf(event)} stopped the release at the expand gate; nothing was deployed${reasonOf(event)}.`,
+      ),
+    })),
+  },
   guards: {
     expandIsJob: ({ context }) => actionOf(context, 'expand')?.kind === 'job',
     expandIsManual: ({ context }) => actionOf(context, 'expand')?.kind === 'manual',
@@ -157,7 +170,7 @@ export const migrationMachine = setup({
           entry: assign(({ context }) => ({
             pause: {
               cause: 'gate' as const,
-              message: `Expand gate: ${(actionOf(context, 'expand') as { instructions: string }).instructions} Send CONFIRM when done.`,
+              message: `Expand gate: ${(actionOf(context, 'expand') as { instructions: string }).instructions} Confirm when it is done.`,
               sinceMs: context.nowMs ?? 0,
             },
           })),
@@ -180,20 +193,9 @@ export const migrationMachine = setup({
         held: { on: { RESUME: { target: 'running', actions: assign({ pause: null, stuckAt: null }) } } },
       },
       on: {
-        ABORT: {
-          target: 'stopped',
-          actions: assign(({ context, event }) => ({
-            strategyOutcome: 'aborted' as const,
-            pause: null,
-            decisions: operatorDecision(
-              context,
-              event,
-              'abort',
-              null,
-              `${byOf(event)} stopped the release at the expand gate${reasonOf(event)}.`,
-            ),
-          })),
-        },
+        ABORT: { target: 'stopped', actions: { type: 'stopAtExpand', params: { kind: 'abort' } } },
+        // Before the strategy ran nothing was deployed: rolling back is stopping here.
+        ROLLBACK: { target: 'stopped', actions: { type: 'stopAtExpand', params: { kind: 'rollback' } } },
       },
     },
     strategy: {
@@ -262,7 +264,7 @@ export const migrationMachine = setup({
             return {
               pause: {
                 cause: 'gate' as const,
-                message: `Contract gate: ${what} The old version no longer runs; send CONFIRM to contract.`,
+                message: `Contract gate: ${what} The old version no longer runs; confirm to contract.`,
                 sinceMs: context.nowMs ?? 0,
               },
             };
@@ -328,7 +330,7 @@ export const migrationMachine = setup({
                   stuckAt: 'contract' as const,
                   pause: {
                     cause: 'gate' as const,
-                    message: `The contract migration failed (${event.output.result.message}); the new version keeps running. Fix it and RESUME to run it again.`,
+                    message: `The contract migration failed (${event.output.result.message}); the new version keeps running. Fix it and resume to run it again.`,
                     sinceMs: event.output.atMs,
                   },
                 })),
@@ -343,6 +345,23 @@ export const migrationMachine = setup({
           },
         },
         held: { on: { RESUME: { target: 'running', actions: assign({ pause: null, stuckAt: null }) } } },
+      },
+      on: {
+        // The new version already serves everyone: aborting ends the release without contracting.
+        ABORT: {
+          target: 'stopped',
+          actions: assign(({ context, event }) => ({
+            pause: null,
+            finishedAtMs: event.atMs ?? context.nowMs,
+            decisions: operatorDecision(
+              context,
+              event,
+              'abort',
+              null,
+              `${byOf(event)} ended the release at the contract gate without contracting; the new version keeps running${reasonOf(event)}.`,
+            ),
+          })),
+        },
       },
     },
     completed: { type: 'final' },

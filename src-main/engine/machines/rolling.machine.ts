@@ -71,6 +71,17 @@ export const rollingMachine = setup({
     undo: opActor('undo'),
     validation: validationMachine,
   },
+  actions: {
+    operatorUndo: assign(({ context, event }, params: { kind: 'abort' | 'rollback' }) => ({
+      decisions: operatorDecision(
+        context,
+        event as StampedOperatorEvent,
+        params.kind,
+        null,
+        `${byOf(event as StampedOperatorEvent)} ${params.kind === 'abort' ? 'aborted the release and rolled the workload back' : 'rolled the workload back'}${reasonOf(event as StampedOperatorEvent)}.`,
+      ),
+    })),
+  },
 }).createMachine({
   id: 'rolling',
   output: strategyOutput,
@@ -89,18 +100,9 @@ export const rollingMachine = setup({
     live: {
       type: 'parallel',
       on: {
-        ROLLBACK: {
-          target: 'undoing',
-          actions: assign(({ context, event }) => ({
-            decisions: operatorDecision(
-              context,
-              event as StampedOperatorEvent,
-              'rollback',
-              null,
-              `${byOf(event as StampedOperatorEvent)} rolled the workload back${reasonOf(event as StampedOperatorEvent)}.`,
-            ),
-          })),
-        },
+        ROLLBACK: { target: 'undoing', actions: { type: 'operatorUndo', params: { kind: 'rollback' } } },
+        // Aborting a rolling update undoes it, as rolling back does.
+        ABORT: { target: 'undoing', actions: { type: 'operatorUndo', params: { kind: 'abort' } } },
         VALIDATION_SAMPLES: {
           actions: assign(({ context, event }) => ({
             samples: appendSamples(context.samples, (event as ValidationSamplesEvent).samples),

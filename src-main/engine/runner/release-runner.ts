@@ -28,6 +28,8 @@ import type { SnapshotLike } from '../machines/projection.ts';
 import type { AnalysisCounter } from '../machines/release-common.ts';
 import { validationMachine } from '../machines/validation.machine.ts';
 import { bindReleaseActors } from './release-actors.ts';
+import { acceptsEvent, releaseControls, type ControllableSnapshot } from './release-controls.ts';
+import { disabledReason, stateWords } from '../../../src-shared/release/release-words.ts';
 import { strategyFor, type StrategyEntry } from './strategies.ts';
 
 /** The format tag and version of the machine snapshot the runner journals; another version is refused. */
@@ -268,8 +270,9 @@ function run(
     ...(confirmedCommands ? { confirmedCommands } : {}),
   });
   const project = (): ReleaseSnapshot => {
-    const snap = (actor as AnyActor).getSnapshot() as SnapshotLike;
-    return entry.project(snap.value, snap.context, snap.children);
+    const snap = (actor as AnyActor).getSnapshot() as SnapshotLike & ControllableSnapshot;
+    const view = entry.project(snap.value, snap.context, snap.children);
+    return { ...view, controls: releaseControls(snap, view) };
   };
   const enqueue = (write: () => Promise<unknown>): Promise<void> => {
     const next = tail.then(write);
@@ -319,7 +322,7 @@ function run(
     }));
     const last = events.pop() ?? {
       what: view.phase === lastPhase ? 'progress' : 'state',
-      why: view.phase === lastPhase ? `progress in ${view.phase}` : `entered ${view.phase}`,
+      why: `${view.phase === lastPhase ? 'Progress: the release is' : 'The release is now'} ${stateWords(view)}.`,
     };
     lastPhase = view.phase;
     void enqueue(async () => {
@@ -374,12 +377,15 @@ function run(
       if (stopped || !actor)
         throw new DomainError('conflict', `Release ${releaseId} is no longer driven by this run.`);
       const stamped = { ...parsed.data, atMs: clock.now(), by: by ?? deps.who.user };
-      const snap = actor.getSnapshot() as { can(e: unknown): boolean };
-      if (!snap.can(stamped)) {
+      const snap = actor.getSnapshot() as ControllableSnapshot;
+      if (!acceptsEvent(snap, parsed.data.type)) {
         const view = project();
+        const type = parsed.data.type;
         throw new DomainError(
           'conflict',
-          `Release ${releaseId} cannot take ${parsed.data.type} now: it is ${view.status} (${view.phase}).`,
+          type === 'RETRY'
+            ? `Only an aborted canary can be retried: the release is ${stateWords(view)}.`
+            : (view.controls?.[type].reason ?? disabledReason(type, view)),
         );
       }
       actor.send(stamped);

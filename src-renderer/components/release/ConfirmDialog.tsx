@@ -5,12 +5,14 @@ export interface ConfirmDialogProps {
   control: ControlSpec | null;
   /** The context name to type (production), or null for a single confirming click. */
   typeName: string | null;
+  /** What the control will do, when it is more than the control's usual sentence (a gate's instructions). */
+  message?: string | undefined;
   onConfirm(reason: string): void;
   onCancel(): void;
 }
 
 /** One-step confirmation of a destructive control; on production the context name must be typed. */
-export function ConfirmDialog({ control, typeName, onConfirm, onCancel }: ConfirmDialogProps) {
+export function ConfirmDialog({ control, typeName, message, onConfirm, onCancel }: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const [typed, setTyped] = useState('');
   const [reason, setReason] = useState('');
@@ -29,7 +31,13 @@ export function ConfirmDialog({ control, typeName, onConfirm, onCancel }: Confir
     <dialog
       ref={ref}
       className="dialog"
-      aria-label={control ? `Confirm ${control.label.toLowerCase()}` : 'Confirm'}
+      aria-label={
+        control?.event === 'CONFIRM'
+          ? 'Confirm the migration gate'
+          : control
+            ? `Confirm ${control.label.toLowerCase()}`
+            : 'Confirm'
+      }
       onClose={onCancel}
     >
       {control && (
@@ -40,11 +48,14 @@ export function ConfirmDialog({ control, typeName, onConfirm, onCancel }: Confir
             if (ok) onConfirm(reason.trim());
           }}
         >
-          <h2>{control.label} this release?</h2>
+          <h2>
+            {control.event === 'CONFIRM' ? 'Is the migration step done?' : `${control.label} this release?`}
+          </h2>
           <p>
-            {control.event === 'ABORT'
-              ? 'All traffic goes back to the stable version at once.'
-              : 'The previous version takes all traffic again.'}
+            {message ??
+              (control.event === 'ABORT'
+                ? 'All traffic goes back to the stable version at once.'
+                : 'The previous version takes all traffic again.')}
           </p>
           {typeName && (
             <label className="field">

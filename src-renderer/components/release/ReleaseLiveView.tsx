@@ -54,7 +54,15 @@ export function ReleaseLiveView({ snapshot, health, planText, context, readOnly 
           {last.summary}
         </div>
       )}
-      {!readOnly && <ControlBar id={snapshot.id} status={snapshot.status} context={context} />}
+      {!readOnly && (
+        <ControlBar
+          id={snapshot.id}
+          status={snapshot.status}
+          context={context}
+          controls={snapshot.controls}
+          pause={snapshot.pause}
+        />
+      )}
       <div className="columns">
         <TrafficSplit traffic={deferred.traffic} />
         <StepList snapshot={deferred} />

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { canConfirm, confirmationFor, controlForKey } from '../../../src-renderer/lib/controls.ts';
+import {
+  canConfirm,
+  confirmationFor,
+  controlForKey,
+  controlStates,
+  NOT_DRIVEN,
+} from '../../../src-renderer/lib/controls.ts';
 
 const none = { ctrl: false, meta: false, alt: false };
 
@@ -11,6 +17,7 @@ describe('controlForKey', () => {
     ['f', none, false, 'PROMOTE_FULL'],
     ['a', none, false, 'ABORT'],
     ['b', none, false, 'ROLLBACK'],
+    ['c', none, false, 'CONFIRM'],
     ['a', none, true, null],
     ['a', { ...none, ctrl: true }, false, null],
     ['r', { ...none, meta: true }, false, null],
@@ -18,11 +25,54 @@ describe('controlForKey', () => {
   ])('%s %j typing=%s → %s', (key, mods, typing, event) => {
     expect(controlForKey(key, mods, typing)?.event ?? null).toBe(event);
   });
-  it('asks to confirm abort and roll back only', () => {
-    expect(['p', 'r', 'n', 'f', 'a', 'b'].filter((k) => controlForKey(k, none, false)?.confirm)).toEqual([
-      'a',
-      'b',
+  it('asks to confirm a gate, abort and roll back only', () => {
+    expect(['p', 'r', 'n', 'f', 'c', 'a', 'b'].filter((k) => controlForKey(k, none, false)?.confirm)).toEqual(
+      ['c', 'a', 'b'],
+    );
+  });
+});
+
+describe('controlStates', () => {
+  const on = { enabled: true };
+  const off = (reason: string) => ({ enabled: false, reason });
+  it("keeps main's verdict and reason for each control, in the bar's order", () => {
+    const { rows, shared } = controlStates({
+      PAUSE: off('The release is already paused at step 2 of 4 (pause until promoted).'),
+      RESUME: on,
+      PROMOTE: on,
+      PROMOTE_FULL: on,
+      CONFIRM: off(
+        'No gate waits for a confirmation: the release is paused at step 2 of 4 (pause until promoted).',
+      ),
+      ABORT: on,
+      ROLLBACK: on,
+    });
+    expect(rows.map((r) => `${r.spec.event}:${r.state.enabled}`)).toEqual([
+      'PAUSE:false',
+      'RESUME:true',
+      'PROMOTE:true',
+      'PROMOTE_FULL:true',
+      'CONFIRM:false',
+      'ABORT:true',
+      'ROLLBACK:true',
     ]);
+    expect(rows[0]?.state.reason).toMatch(/^The release is already paused/);
+    expect(shared).toBeNull();
+  });
+  it('says once why nothing applies to a finished release, and to one no run drives', () => {
+    const done = off('The release completed; roll it back from History.');
+    const all = {
+      PAUSE: done,
+      RESUME: done,
+      PROMOTE: done,
+      PROMOTE_FULL: done,
+      CONFIRM: done,
+      ABORT: done,
+      ROLLBACK: done,
+    };
+    expect(controlStates(all).shared).toBe('The release completed; roll it back from History.');
+    expect(controlStates(undefined).shared).toBe(NOT_DRIVEN);
+    expect(controlStates(undefined).rows.every((r) => !r.state.enabled)).toBe(true);
   });
 });
 

@@ -11,7 +11,12 @@ import {
 } from '../../../../src-shared/plan/plan-commands.ts';
 import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
 import type { PreflightResult } from '../../../../src-shared/preflight/preflight.schema.ts';
-import type { ReleaseOutcome, ReleaseSnapshot } from '../../../../src-shared/release/release.schema.ts';
+import type {
+  ControlEvent,
+  ReleaseOutcome,
+  ReleaseSnapshot,
+} from '../../../../src-shared/release/release.schema.ts';
+import { CONTROL_LABELS, stateWords } from '../../../../src-shared/release/release-words.ts';
 import { kubeconfigForContext, kubeconfigPaths, loadKubeconfig } from '../../../adapters/kube/kubeconfig.ts';
 import { createKubePreflightCluster } from '../../../adapters/kube/preflight-cluster.ts';
 import { createKubeReleaseOps } from '../../../adapters/kube/release-ops.ts';
@@ -150,7 +155,7 @@ export async function runCommand(
     const control = createControlDriver(journalDir, { kind: 'run' });
     control.serve(handle.id, (event) => {
       handle.send(event, event.by);
-      return `${event.type} sent to release ${handle.id}.`;
+      return `${CONTROL_LABELS[event.type as ControlEvent] ?? event.type} sent to release ${handle.id}.`;
     });
     const sleep = createSleepDetector();
     sleep.onSleep((gap) => {
@@ -347,7 +352,6 @@ function printer(io: CliIo, json: boolean) {
         );
       }
       decisions = s.decisions.length;
-      const step = s.currentStep === null ? '' : ` step ${s.currentStep + 1}/${s.steps.length}`;
       const key = `${s.status}|${s.phase}|${s.currentStep}|${JSON.stringify(s.traffic.actual ?? s.traffic.intended)}`;
       if (key === lastKey) return;
       lastKey = key;
@@ -360,7 +364,7 @@ function printer(io: CliIo, json: boolean) {
           traffic: s.traffic.actual ?? s.traffic.intended,
           pause: s.pause,
         },
-        `${time(s.updatedAtMs)} ${s.status} ${s.phase}${step} traffic ${weights(s.traffic.actual ?? s.traffic.intended)}${s.pause ? ` (paused: ${s.pause.message})` : ''}`,
+        `${time(s.updatedAtMs)} ${stateWords(s)} traffic ${weights(s.traffic.actual ?? s.traffic.intended)}${s.pause ? ` (paused: ${s.pause.message})` : ''}`,
       );
     },
     outcome(o: ReleaseOutcome, id: string): ExitCodeValue {
