@@ -75,6 +75,8 @@ export const MUTATING_OPS = [
   'undo',
   'runJob',
   'routeExperiment',
+  'scaleForWeight',
+  'restoreRollout',
 ] as const satisfies readonly (keyof ReleaseOps)[];
 
 const notProvided = (name: string) => () =>
