@@ -120,7 +120,7 @@ describe('traffic only to ready pods, against the sandbox', () => {
         /^Step 1: the canary did not have the 2 ready pod\(s\) 10 % of traffic needs within the readyTimeout of 90s \(0 ready\); aborting/,
       );
       expect(outcome.snapshot.decisions.at(-1)?.cause).toBe('ready-timeout');
-      expect(outcome.snapshot.traffic.actual?.weights).toEqual({ stable: 100, canary: 0 });
+      expect(outcome.snapshot.traffic.actual).toEqual({ stable: 100, canary: 0 });
       // The router never sent the canary anything, and the unready version served no request.
       expect(seen.weights.length).toBeGreaterThan(0);
       expect(seen.weights.filter((w) => w > 0)).toEqual([]);
