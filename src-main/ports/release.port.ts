@@ -121,6 +121,8 @@ export interface WorkloadState {
   desired: number;
   /** status.replicas: every pod of the workload, old revisions included (absent when unknown). */
   current?: number;
+  /** False while the controller has not yet seen the latest spec (status.observedGeneration < generation): the counts are stale. */
+  observed?: boolean;
   ready: number;
   updated: number;
   available: number;

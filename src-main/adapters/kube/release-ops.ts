@@ -739,6 +739,7 @@ class KubeReleaseOps implements ReleaseOps {
     return {
       desired: dep.spec?.replicas ?? 1,
       current: dep.status?.replicas ?? 0,
+      observed: (dep.status?.observedGeneration ?? 0) >= (dep.metadata?.generation ?? 0),
       ready: dep.status?.readyReplicas ?? 0,
       updated: dep.status?.updatedReplicas ?? 0,
       available: dep.status?.availableReplicas ?? 0,

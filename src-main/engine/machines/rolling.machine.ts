@@ -59,7 +59,8 @@ const rolledOut = (w: WorkloadState) =>
   w.updated >= w.desired && w.ready >= w.desired && w.available >= w.desired && w.desired > 0;
 
 /** True once an undo has finished: every pod runs the revision rolled back to and is ready, no other pod is left. */
-export const undoFinished = (w: WorkloadState) => rolledOut(w) && (w.current ?? w.desired) <= w.desired;
+export const undoFinished = (w: WorkloadState) =>
+  w.observed !== false && rolledOut(w) && (w.current ?? w.desired) <= w.desired;
 
 /** The counts of a workload in words, e.g. `18 of 20 pods updated, 17 ready, 22 in all`. */
 export function podCounts(w: WorkloadState): string {
