@@ -107,6 +107,7 @@ export function bindReleaseActors(
     signal: AbortSignal,
   ): Promise<T> {
     let waiting = false;
+    let retried = false;
     try {
       for (;;) {
         let result: T | undefined;
@@ -120,9 +121,15 @@ export function bindReleaseActors(
         if (failure === null && !(reach && unreachableIn(result as T))) return result as T;
         const down = await clusterDown();
         if (down === null) {
+          // The cluster came back between the attempt and the probe: the attempt is made once more.
+          if (waiting && !retried) {
+            retried = true;
+            continue;
+          }
           if (failure !== null) throw failure;
           return result as T;
         }
+        retried = false;
         if (!waiting) {
           waiting = true;
           reach?.lost(down);
