@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,27 +12,14 @@ import type { ReleaseSnapshot } from '../../../../src-shared/release/release.sch
 import { startTcpGate } from '../../../support/tcp-gate.ts';
 import { closeSoon } from '../../adapters/kube/sandbox-fixture.ts';
 
-const NS = 'platform-production';
-const APP = 'workflow-engine';
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-unreachable-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/**
- * A canary whose analysis reads every 10 s for 200 s, so the cluster can stop answering in the middle; a
- * single inconclusive measurement would pause it (inconclusiveLimit 0).
- */
-export const UNREACHABLE_PLAN = `
-name: unreachable-canary
-target: { namespace: ${NS}, name: ${APP}, image: registry.platform.com/${APP}:v1.25.0 }
-router: { kind: istio, virtualService: ${APP}, destinationRule: ${APP} }
-strategy:
-  kind: canary
-  steps: [{ setWeight: 20 }, { pause: { duration: 30s } }, { analysis: { templates: [errors] } }, { setWeight: 50 }, { pause: { duration: 20s } }]
-analysis:
-  templates:
-    - name: errors
-      metrics: [{ name: error-rate, kind: error-rate, interval: 10s, count: 20, window: 30s, failureLimit: 0, inconclusiveLimit: 0, successCondition: { op: '<', threshold: 0.02 } }]
-`;
+/** A canary whose analysis reads every 10 s for 200 s; one inconclusive measurement would pause it. */
+const PLAN = readFileSync(
+  join(import.meta.dirname, '../../../fixtures/plans/canary-unreachable.yaml'),
+  'utf8',
+);
 
 async function until(
   handle: ReleaseHandle,
@@ -42,7 +29,9 @@ async function until(
   const end = Date.now() + timeoutMs;
   while (!ok(handle.getSnapshot())) {
     if (Date.now() > end)
-      throw new Error(`timed out in ${handle.getSnapshot().phase}: ${JSON.stringify(handle.getSnapshot().pause)}`);
+      throw new Error(
+        `timed out in ${handle.getSnapshot().phase}: ${JSON.stringify(handle.getSnapshot().pause)}`,
+      );
     await new Promise((r) => setTimeout(r, 20));
   }
   return handle.getSnapshot();
@@ -53,7 +42,7 @@ describe('a cluster that stops answering mid-release, against the sandbox', () =
     const sb = await startSandbox({ speed: 50 });
     const gate = await startTcpGate(Number(new URL(sb.url).port));
     try {
-      const parsed = parsePlan(UNREACHABLE_PLAN);
+      const parsed = parsePlan(PLAN);
       if (!parsed.ok) throw new Error(parsed.errors.join('; '));
       const plan = parsed.plan;
       const kubeconfig = sb.kubeconfigYaml().replace(new URL(sb.url).port, String(gate.port));
