@@ -335,14 +335,16 @@ export const rollingMachine = setup({
               target: '#rolling.restoring',
               actions: assign(({ context }) => {
                 const w = context.workload as WorkloadState;
+                // The reason for the undo stays in the sentence that ends the release.
+                const why = context.decisions.findLast((d) => d.kind === 'rollback');
                 return {
                   undoDeadlineMs: null,
                   endsAs: 'rolledBack' as const,
                   decisions: engineDecision(
                     context,
                     'complete',
-                    'rollout-failed',
-                    `Rolled back to revision ${context.previousRevision ?? w.revision}: all ${w.desired} pods run ${w.image} and are ready.`,
+                    why?.cause ?? 'rollout-failed',
+                    `Rolled back to revision ${context.previousRevision ?? w.revision}: all ${w.desired} pods run ${w.image} and are ready.${why ? ` ${why.summary}` : ''}`,
                   ),
                 };
               }),
