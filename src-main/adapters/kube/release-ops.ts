@@ -1542,7 +1542,10 @@ function withRollout(d: V1Deployment, planned: RolloutSettings): V1Deployment | 
   const next = withSettings(d, planned);
   next.metadata = {
     ...next.metadata,
-    annotations: { ...next.metadata?.annotations, [ROLLOUT_BEFORE_ANNOTATION]: noted ?? JSON.stringify(current) },
+    annotations: {
+      ...next.metadata?.annotations,
+      [ROLLOUT_BEFORE_ANNOTATION]: noted ?? JSON.stringify(current),
+    },
   };
   return next;
 }

@@ -297,7 +297,8 @@ export const rollingMachine = setup({
           actions: assign(({ context, event }) => ({
             nowMs: event.output.atMs,
             undoDeadlineMs:
-              context.undoDeadlineMs ?? event.output.atMs + strategyOf(context).progressDeadlineSeconds * 1000,
+              context.undoDeadlineMs ??
+              event.output.atMs + strategyOf(context).progressDeadlineSeconds * 1000,
           })),
         },
         onError: {

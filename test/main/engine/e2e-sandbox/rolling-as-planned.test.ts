@@ -116,7 +116,10 @@ describe('rolling as planned, against the sandbox', () => {
       // At the moment it says so, the cluster agrees: 20 pods, all on v1.24.0, all ready, the settings restored.
       const d = await apps.readNamespacedDeployment({ name: APP, namespace: NS });
       expect([d.status?.replicas, d.status?.updatedReplicas, d.status?.readyReplicas]).toEqual([20, 20, 20]);
-      const pods = await core.listNamespacedPod({ namespace: NS, labelSelector: `app=${APP},version=stable` });
+      const pods = await core.listNamespacedPod({
+        namespace: NS,
+        labelSelector: `app=${APP},version=stable`,
+      });
       const live = pods.items.filter((p) => !p.metadata?.deletionTimestamp);
       expect(live.map((p) => p.spec?.containers[0]?.image)).toEqual(Array(20).fill(`${IMAGE}:v1.24.0`));
       expect(settingsOf(d)).toEqual(BEFORE);
