@@ -21,6 +21,7 @@ import {
   operatorDecision,
   opActor,
   pollState,
+  readyOfCurrentRevision,
   imageVersion,
   queryParams,
   reasonOf,
@@ -432,7 +433,7 @@ export const abTestMachine = setup({
                   target: 'check',
                   actions: assign(({ event }) => ({
                     nowMs: event.output.atMs,
-                    readyNow: event.output.result.ready,
+                    readyNow: readyOfCurrentRevision(event.output.result),
                   })),
                 },
                 onError: {

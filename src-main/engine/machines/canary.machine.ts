@@ -28,6 +28,7 @@ import {
   strategyOutput,
   opActor,
   pollState,
+  readyOfCurrentRevision,
   atOf,
   byOf,
   operatorDecision,
@@ -430,7 +431,7 @@ export function createCanaryMachine(count: AnalysisCounter) {
                         target: 'check',
                         actions: assign(({ event }) => ({
                           nowMs: event.output.atMs,
-                          readyNow: event.output.result.ready,
+                          readyNow: readyOfCurrentRevision(event.output.result),
                         })),
                       },
                       onError: {
