@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
 import { createSandboxAnalysis } from '../../../../src-main/adapters/sandbox-metrics/sandbox-analysis.ts';
 import { createFileJournal } from '../../../../src-main/engine/journal/file-journal.ts';
-import { startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
+import { resumeRelease, startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
 import { startSandbox, type SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
 import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
@@ -33,16 +33,19 @@ strategy:
   return parsed.plan;
 }
 
-function start(sb: SandboxHandle, plan: ReleasePlan, name: string) {
-  return startRelease({
-    plan,
+function deps(sb: SandboxHandle, plan: ReleasePlan, name: string) {
+  return {
     ops: createKubeReleaseOps(sb.kubeconfigYaml(), plan, { pollMs: 50 }),
     analysis: createSandboxAnalysis({ url: sb.url, token: sb.token }),
     clock: sb.clock,
     journal: createFileJournal({ dir: join(dir, name), user: 'test' }),
     who: { user: 'test', context: 'sandbox' },
     stopWhenPaused: true,
-  });
+  };
+}
+
+function start(sb: SandboxHandle, plan: ReleasePlan, name: string) {
+  return startRelease({ plan, ...deps(sb, plan, name) });
 }
 
 function clients(sb: SandboxHandle) {
@@ -96,6 +99,36 @@ describe('rolling as planned, against the sandbox', () => {
       expect(fewestAvailable).toBeGreaterThanOrEqual(20);
       const after = await read();
       expect(containerImage(after)).toBe(`${IMAGE}:v1.25.0`);
+      expect(settingsOf(after)).toEqual(BEFORE);
+      expect(after.metadata?.annotations?.['switchyard.dev/rollout-before']).toBeUndefined();
+    } finally {
+      await closeSoon(sb);
+    }
+  }, 60_000);
+
+  it('puts the previous settings back after a resume, from what the Deployment itself noted', async () => {
+    const sb = await startSandbox({ speed: SPEED });
+    try {
+      const { apps } = clients(sb);
+      const read = () => apps.readNamespacedDeployment({ name: APP, namespace: NS });
+      const plan = rollingPlan('v1.25.0', 'maxSurge: 4\n  maxUnavailable: 1\n  minReadySeconds: 10');
+      const first = await start(sb, plan, 'resumed');
+      let d = await read();
+      while (containerImage(d) !== `${IMAGE}:v1.25.0`) {
+        await new Promise((r) => setTimeout(r, 20));
+        d = await read();
+      }
+      // The run stops in the middle of the rollout (a closed laptop); a new run resumes it from the journal.
+      await first.stop();
+      const mid = await read();
+      expect(settingsOf(mid)).toMatchObject({ maxSurge: 4, maxUnavailable: 1, minReadySeconds: 10 });
+      expect(JSON.parse(mid.metadata?.annotations?.['switchyard.dev/rollout-before'] ?? '{}')).toEqual(
+        BEFORE,
+      );
+      const second = await resumeRelease({ releaseId: first.id, ...deps(sb, plan, 'resumed') });
+      const outcome = await second.done;
+      expect(outcome.kind, outcome.reason).toBe('completed');
+      const after = await read();
       expect(settingsOf(after)).toEqual(BEFORE);
       expect(after.metadata?.annotations?.['switchyard.dev/rollout-before']).toBeUndefined();
     } finally {
