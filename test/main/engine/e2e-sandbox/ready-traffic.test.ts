@@ -133,6 +133,40 @@ describe('traffic only to ready pods, against the sandbox', () => {
     }
   }, 60_000);
 
+  it('a replica-ratio canary that never gets ready aborts before the stable side loses a pod', async () => {
+    const sb = await startSandbox({ speed: SPEED });
+    try {
+      const apps = kubeOf(sb).makeApiClient(AppsV1Api);
+      let fewestStable = Infinity;
+      const plan = planOf(`
+name: ready-ratio
+target: { namespace: ${NS}, name: ${APP}, image: registry.platform.com/${APP}:v1.25.3-unready }
+router: { kind: replica-ratio }
+strategy:
+  kind: canary
+  readyTimeout: 60s
+  steps: [{ setWeight: 25 }, { pause: { duration: 20s } }]
+`);
+      const handle = await run(sb, plan, 'never-ready-ratio');
+      let settled = false;
+      void handle.done.then(() => (settled = true));
+      while (!settled) {
+        const stable = await apps.readNamespacedDeployment({ name: APP, namespace: NS });
+        fewestStable = Math.min(fewestStable, stable.spec?.replicas ?? 0);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const outcome = await handle.done;
+      expect(outcome.kind, outcome.reason).toBe('aborted');
+      // 25 % of 20 pods is 5 canary pods; none got ready, so the stable side was never scaled down.
+      expect(outcome.reason).toMatch(/did not have the 5 ready pod\(s\) 25 % of traffic needs/);
+      expect(fewestStable).toBe(20);
+      const canary = await apps.readNamespacedDeployment({ name: `${APP}-canary`, namespace: NS });
+      expect(canary.spec?.replicas).toBe(0);
+    } finally {
+      await closeSoon(sb);
+    }
+  }, 60_000);
+
   it('a canary weight reaches the canary only once the pods it needs are ready', async () => {
     const sb = await startSandbox({ speed: SPEED });
     const seen = await followCanaryWeight(sb);
