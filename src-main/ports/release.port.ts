@@ -23,6 +23,13 @@ export interface ReleaseOps {
    * Returns the split read back afterwards.
    */
   setCanaryWeight(percent: number): Promise<TrafficSplit>;
+  /**
+   * Scales the canary up (never down) to the replicas `percent` (0..100) of traffic needs, before any weight is
+   * sent: ceil(stable replicas × percent / 100), at least 1 (replica-ratio: its computed count of the total).
+   * Returns that count; the caller waits until `workloadState('canary').ready` reaches it. 0 for 0 %.
+   * Optional: without it the weight is set at once.
+   */
+  scaleForWeight?(percent: number): Promise<{ replicas: number }>;
   /** Final promotion: the stable workload gets the new image, waits ready, takes 100 %; the canary is scaled to 0. */
   promoteCanary(image: string): Promise<TrafficSplit>;
   /** Abort: all traffic back to stable at once, then the canary scaled to 0. */
@@ -47,8 +54,18 @@ export interface ReleaseOps {
   smoke(colour: Colour, checks: readonly SmokeCheck[], signal?: AbortSignal): Promise<SmokeResult[]>;
 
   // Rolling
-  /** Sets the target container's image on the workload; returns the new revision number. */
+  /**
+   * Sets the target container's image on the workload, with the plan's rolling settings (maxSurge,
+   * maxUnavailable, minReadySeconds, progressDeadlineSeconds) in the same write; returns the new revision number.
+   */
   setImage(image: string): Promise<{ revision: number }>;
+  /**
+   * Puts back the rollout settings (maxSurge, maxUnavailable, minReadySeconds, progressDeadlineSeconds) the
+   * workload had before `setImage` applied the plan's; the previous values are kept on the workload itself
+   * (annotation `switchyard.dev/rollout-before`), so a resumed release restores them too. Idempotent.
+   * Optional: an adapter that does not apply the plan's settings has nothing to restore.
+   */
+  restoreRollout?(): Promise<void>;
   /** Rolls back to `revision` (default: the previous one), like `kubectl rollout undo`. */
   undo(revision?: number): Promise<void>;
 
@@ -102,6 +119,10 @@ export interface TrafficSplit {
 export interface WorkloadState {
   /** spec.replicas */
   desired: number;
+  /** status.replicas: every pod of the workload, old revisions included (absent when unknown). */
+  current?: number;
+  /** False while the controller has not yet seen the latest spec (status.observedGeneration < generation): the counts are stale. */
+  observed?: boolean;
   ready: number;
   updated: number;
   available: number;

@@ -218,7 +218,15 @@ export const CanaryStrategySchema = z.strictObject({
   background: z
     .strictObject({ templates: z.array(name).min(1), startingStep: atLeast(0).default(0) })
     .optional(),
+  /**
+   * How long a weight step waits for the canary pods that weight needs to be ready before any traffic goes to
+   * them (a duration; absent = the runbook's 600s). Never ready in time aborts; traffic stays on stable.
+   */
+  readyTimeout: DurationSchema.optional(),
 });
+
+/** The runbook's default wait for pods to become ready before they get traffic (a duration). */
+export const DEFAULT_READY_TIMEOUT = '600s';
 
 const podCount = z.union([
   atLeast(0),
@@ -287,6 +295,11 @@ export const AbTestStrategySchema = z.strictObject({
   guardrails: z.array(ValidationCheckSchema).default([]),
   /** Planned length (a duration, e.g. "14d"). */
   duration: DurationSchema.default('14d'),
+  /**
+   * How long the treatment's pods may take to become ready before the cohort is routed to them (a duration;
+   * absent = the runbook's 600s). Never ready in time stops the test; everyone stays on stable.
+   */
+  readyTimeout: DurationSchema.optional(),
   /** Confidence level of the two-sided test, e.g. 0.95. */
   confidenceLevel: z
     .number()

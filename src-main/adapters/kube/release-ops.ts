@@ -62,6 +62,8 @@ export const COLOUR_LABEL = 'colour';
 /** Annotation on the canary Deployment keeping the total replica count of a replica-ratio router. */
 export const TOTAL_REPLICAS_ANNOTATION = 'switchyard.dev/total-replicas';
 const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
+/** Annotation on a rolling release's Deployment keeping its rollout settings from before the release (JSON). */
+export const ROLLOUT_BEFORE_ANNOTATION = 'switchyard.dev/rollout-before';
 
 type Slot = 'stable' | 'canary';
 type IstioRouter = Extract<ReleasePlan['router'], { kind: 'istio' }>;
@@ -259,6 +261,23 @@ class KubeReleaseOps implements ReleaseOps {
       if (canary && (canary.spec?.replicas ?? 0) < wanted) await this.scale(this.canaryName(), wanted);
     }
     return this.setSlotWeights({ stable: 100 - p, canary: p });
+  }
+
+  async scaleForWeight(percent: number): Promise<{ replicas: number }> {
+    const p = clampPercent(percent);
+    if (p === 0) return { replicas: 0 };
+    let wanted: number;
+    if (this.plan.router.kind === 'replica-ratio') {
+      wanted = Math.round(((await this.ratioTotal()) * p) / 100);
+    } else {
+      const stable = await this.getDeployment(this.name);
+      wanted = Math.max(1, Math.ceil(((stable?.spec?.replicas ?? 1) * p) / 100));
+    }
+    const canary = await this.getDeployment(this.canaryName());
+    if (!canary) throw this.missing('Deployment', this.canaryName());
+    // Only ever up: the stable side (replica-ratio) shrinks in setCanaryWeight, once these pods are ready.
+    if ((canary.spec?.replicas ?? 0) < wanted) await this.scale(this.canaryName(), wanted);
+    return { replicas: wanted };
   }
 
   async promoteCanary(image: string): Promise<TrafficSplit> {
@@ -632,12 +651,17 @@ class KubeReleaseOps implements ReleaseOps {
   async setImage(image: string): Promise<{ revision: number }> {
     const before = await this.getDeployment(this.name);
     if (!before) throw this.missing('Deployment', this.name);
-    if (containerImage(before, this.plan.target.container) === image) return { revision: revisionOf(before) };
+    const settings = this.plannedRollout();
+    if (containerImage(before, this.plan.target.container) === image && settings === undefined)
+      return { revision: revisionOf(before) };
     const written = await this.upsertDeployment(this.name, (current) => {
       if (!current) throw this.missing('Deployment', this.name);
-      if (containerImage(current, this.plan.target.container) === image) return undefined;
-      return withImage(current, this.plan.target.container, image);
+      const sameImage = containerImage(current, this.plan.target.container) === image;
+      const next = settings ? withRollout(current, settings) : undefined;
+      if (sameImage && !next) return undefined;
+      return sameImage ? next : withImage(next ?? current, this.plan.target.container, image);
     });
+    if (containerImage(before, this.plan.target.container) === image) return { revision: revisionOf(before) };
     const generation = written?.metadata?.generation ?? 0;
     const deadline = Date.now() + 10_000;
     for (;;) {
@@ -647,6 +671,15 @@ class KubeReleaseOps implements ReleaseOps {
       if (Date.now() > deadline) return { revision: revisionOf(before) + 1 };
       await sleep(Math.min(this.pollMs, 100));
     }
+  }
+
+  async restoreRollout(): Promise<void> {
+    await this.upsertDeployment(this.name, (cur) => {
+      if (!cur) throw this.missing('Deployment', this.name);
+      const noted = cur.metadata?.annotations?.[ROLLOUT_BEFORE_ANNOTATION];
+      if (noted === undefined) return undefined;
+      return restoredRollout(cur, noted);
+    });
   }
 
   async undo(revision?: number): Promise<void> {
@@ -705,6 +738,8 @@ class KubeReleaseOps implements ReleaseOps {
     const progressing = dep.status?.conditions?.find((c) => c.type === 'Progressing');
     return {
       desired: dep.spec?.replicas ?? 1,
+      current: dep.status?.replicas ?? 0,
+      observed: (dep.status?.observedGeneration ?? 0) >= (dep.metadata?.generation ?? 0),
       ready: dep.status?.readyReplicas ?? 0,
       updated: dep.status?.updatedReplicas ?? 0,
       available: dep.status?.availableReplicas ?? 0,
@@ -768,6 +803,18 @@ class KubeReleaseOps implements ReleaseOps {
   }
 
   // ---------- helpers: reads ----------
+
+  /** The plan's rolling settings, for a rolling release; undefined for any other strategy. */
+  private plannedRollout(): RolloutSettings | undefined {
+    const s = this.plan.strategy;
+    if (s.kind !== 'rolling') return undefined;
+    return {
+      maxSurge: s.maxSurge,
+      maxUnavailable: s.maxUnavailable,
+      minReadySeconds: s.minReadySeconds,
+      progressDeadlineSeconds: s.progressDeadlineSeconds,
+    };
+  }
 
   private canaryName(): string {
     return `${this.name}-canary`;
@@ -1441,6 +1488,80 @@ function withImage(d: V1Deployment, container: string | undefined, image: string
       `Deployment ${d.metadata?.namespace}/${d.metadata?.name} has no container${container ? ` named ${container}` : ''}.`,
     );
   target.image = image;
+  return next;
+}
+
+/** A Deployment's rollout settings, as `setImage` applies them and `restoreRollout` puts them back. */
+interface RolloutSettings {
+  maxSurge?: number | string;
+  maxUnavailable?: number | string;
+  minReadySeconds?: number;
+  progressDeadlineSeconds?: number;
+}
+
+function rolloutOf(d: V1Deployment): RolloutSettings {
+  const ru = d.spec?.strategy?.rollingUpdate;
+  return {
+    ...(ru?.maxSurge !== undefined ? { maxSurge: ru.maxSurge } : {}),
+    ...(ru?.maxUnavailable !== undefined ? { maxUnavailable: ru.maxUnavailable } : {}),
+    ...(d.spec?.minReadySeconds !== undefined ? { minReadySeconds: d.spec.minReadySeconds } : {}),
+    ...(d.spec?.progressDeadlineSeconds !== undefined
+      ? { progressDeadlineSeconds: d.spec.progressDeadlineSeconds }
+      : {}),
+  };
+}
+
+function withSettings(d: V1Deployment, s: RolloutSettings): V1Deployment {
+  const next = structuredClone(d);
+  const spec = next.spec!;
+  const { rollingUpdate: _old, ...strategy } = spec.strategy ?? {};
+  const rollingUpdate = {
+    ...(s.maxSurge !== undefined ? { maxSurge: s.maxSurge } : {}),
+    ...(s.maxUnavailable !== undefined ? { maxUnavailable: s.maxUnavailable } : {}),
+  };
+  spec.strategy = {
+    ...strategy,
+    type: 'RollingUpdate',
+    ...(Object.keys(rollingUpdate).length ? { rollingUpdate } : {}),
+  };
+  if (s.minReadySeconds !== undefined) spec.minReadySeconds = s.minReadySeconds;
+  else delete spec.minReadySeconds;
+  if (s.progressDeadlineSeconds !== undefined) spec.progressDeadlineSeconds = s.progressDeadlineSeconds;
+  else delete spec.progressDeadlineSeconds;
+  return next;
+}
+
+/**
+ * `d` with the plan's rollout settings, the previous ones noted in an annotation (only the first time, so a
+ * resumed release still knows the values from before it); undefined when `d` already has them.
+ */
+function withRollout(d: V1Deployment, planned: RolloutSettings): V1Deployment | undefined {
+  const current = rolloutOf(d);
+  const noted = d.metadata?.annotations?.[ROLLOUT_BEFORE_ANNOTATION];
+  if (JSON.stringify(current) === JSON.stringify(planned) && noted !== undefined) return undefined;
+  const next = withSettings(d, planned);
+  next.metadata = {
+    ...next.metadata,
+    annotations: {
+      ...next.metadata?.annotations,
+      [ROLLOUT_BEFORE_ANNOTATION]: noted ?? JSON.stringify(current),
+    },
+  };
+  return next;
+}
+
+/** `d` with the settings noted in its annotation put back and the annotation removed. */
+function restoredRollout(d: V1Deployment, noted: string): V1Deployment {
+  let before: RolloutSettings = {};
+  try {
+    before = JSON.parse(noted) as RolloutSettings;
+  } catch {
+    // An unreadable note restores nothing but is still removed, so it cannot linger.
+  }
+  const next = withSettings(d, before);
+  const annotations = { ...next.metadata?.annotations };
+  delete annotations[ROLLOUT_BEFORE_ANNOTATION];
+  next.metadata = { ...next.metadata, annotations };
   return next;
 }
 

@@ -1,10 +1,15 @@
 import { assign, setup } from 'xstate';
 import { durationMs } from '../../../src-shared/plan/duration.ts';
-import type { AbTestStrategy, ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
+import {
+  DEFAULT_READY_TIMEOUT,
+  type AbTestStrategy,
+  type AbVariant,
+  type ReleasePlan,
+} from '../../../src-shared/plan/plan.schema.ts';
 import { escapeLabelValue } from '../../../src-shared/plan/promql.ts';
 import type { Evidence, SampleRecord } from '../../../src-shared/release/release.schema.ts';
 import { twoProportionTest, type TwoProportionResult } from '../../../src-shared/stats/proportions.ts';
-import type { ExperimentRoute } from '../../ports/release.port.ts';
+import type { ExperimentRoute, WorkloadRole } from '../../ports/release.port.ts';
 import { triggerSummary, triggerWatchRegion, type TriggerWatchContext } from './analysis-run.ts';
 import type { StampedOperatorEvent } from './canary.machine.ts';
 import {
@@ -15,6 +20,9 @@ import {
   engineDecision,
   operatorDecision,
   opActor,
+  pollState,
+  readyOfCurrentRevision,
+  imageVersion,
   queryParams,
   reasonOf,
   sampleOf,
@@ -49,6 +57,28 @@ export interface AbContext extends TriggerWatchContext {
   tests: AbTestResult[];
   guardBreach: Evidence | null;
   stuckAt: 'starting' | 'routing' | 'deploying' | 'rejecting' | null;
+  /**
+   * The version label value the control's metrics carry: the stable workload's image tag, read at the start,
+   * when the control runs on the stable workload (its plan `version` names the pods' subset, e.g. `stable`).
+   */
+  controlVersion?: string | null;
+  /** Ready treatment pods its share of traffic needs before the cohort is routed. */
+  readyNeed?: number | null;
+  /** Ready treatment pods last read while waiting for them. */
+  readyNow?: number | null;
+  /** Absolute end of that wait (the plan's readyTimeout), milliseconds since the Unix epoch. */
+  readyDeadlineMs?: number | null;
+}
+
+/** Treatment pods are checked for readiness every 2 s (release clock) before the cohort is routed to them. */
+const READY_POLL_MS = 2_000;
+
+/** The version label value a variant's metrics are read with. */
+function metricsVersion(context: AbContext, variant: AbVariant): string {
+  const { control } = abVariants(context.plan);
+  return variant === control && !variant.image && context.controlVersion
+    ? context.controlVersion
+    : variant.version;
 }
 
 const strategyOf = (c: { plan: ReleasePlan }) => c.plan.strategy as AbTestStrategy;
@@ -102,7 +132,7 @@ export function dueAbReads(context: AbContext, nowMs: number): MetricRequest[] {
         reads.push({
           key: `guard/${i}/${v.name}`,
           source: { kind: g.metric, ...(g.query ? { query: g.query } : {}) },
-          params: queryParams(context.plan, v.version, '5m'),
+          params: queryParams(context.plan, metricsVersion(context, v), '5m'),
         }),
       ),
     );
@@ -112,7 +142,7 @@ export function dueAbReads(context: AbContext, nowMs: number): MetricRequest[] {
       if (!m.successQuery || !m.totalQuery) return;
       [control, treatment].forEach((v) => {
         const fill = (q: string) => q.replace(/\{\{\s*variant\s*\}\}/g, escapeLabelValue(v.name));
-        const params = queryParams(context.plan, v.version);
+        const params = queryParams(context.plan, metricsVersion(context, v));
         reads.push({
           key: `succ/${i}/${v.name}`,
           source: { kind: 'custom', query: fill(m.successQuery as string) },
@@ -144,7 +174,13 @@ export function applyAbReadings(
       if (!r) return;
       const sample = sampleOf(
         r,
-        { source: 'guardrail', stepIndex: null, group: v.name, metric: g.metric, version: v.version },
+        {
+          source: 'guardrail',
+          stepIndex: null,
+          group: v.name,
+          metric: g.metric,
+          version: metricsVersion(context, v),
+        },
         { op: g.op, threshold: g.threshold },
         'breach',
       );
@@ -244,6 +280,8 @@ export const abTestMachine = setup({
   actors: {
     ...baseActors,
     ensureCanary: opActor('ensureCanary'),
+    scaleForWeight: opActor('scaleForWeight'),
+    workloadState: opActor('workloadState'),
     routeExperiment: opActor('routeExperiment'),
     promoteCanary: opActor('promoteCanary'),
     abortCanary: opActor('abortCanary'),
@@ -313,7 +351,7 @@ export const abTestMachine = setup({
                   };
                 },
                 onDone: {
-                  target: 'routing',
+                  target: 'locating',
                   actions: assign(({ context, event }) => ({
                     nowMs: event.output.atMs,
                     startedAtMs: context.startedAtMs ?? event.output.atMs,
@@ -327,6 +365,116 @@ export const abTestMachine = setup({
                 },
               },
             },
+            // The control runs on the stable workload: its metrics carry the version that workload really runs.
+            locating: {
+              invoke: {
+                src: 'workloadState',
+                input: () => ({
+                  args: ['stable'] as [WorkloadRole],
+                  why: 'read the version the control runs',
+                }),
+                onDone: {
+                  target: 'scaling',
+                  actions: assign(({ event }) => ({
+                    nowMs: event.output.atMs,
+                    controlVersion: event.output.result.image
+                      ? imageVersion(event.output.result.image)
+                      : null,
+                  })),
+                },
+                onError: {
+                  target: 'held',
+                  actions: assign(({ context, event }) =>
+                    stuckWith(context, event.error, 'starting' as const, 'reading the stable workload'),
+                  ),
+                },
+              },
+            },
+            // Traffic only to ready pods: the treatment gets the pods its share needs, ready, before the cohort.
+            scaling: {
+              invoke: {
+                src: 'scaleForWeight',
+                input: ({ context }) => {
+                  const { treatment } = abVariants(context.plan);
+                  return {
+                    args: [treatment.weight] as [number],
+                    why: `give the treatment ${treatment.name} the pods ${treatment.weight} % of the cohort needs`,
+                  };
+                },
+                onDone: [
+                  {
+                    guard: ({ event }) => event.output.result.replicas <= 0,
+                    target: 'routing',
+                    actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
+                  },
+                  {
+                    target: 'probe',
+                    actions: assign(({ context, event }) => ({
+                      nowMs: event.output.atMs,
+                      readyNeed: event.output.result.replicas,
+                      readyDeadlineMs:
+                        context.readyDeadlineMs ??
+                        event.output.atMs +
+                          durationMs(strategyOf(context).readyTimeout ?? DEFAULT_READY_TIMEOUT),
+                    })),
+                  },
+                ],
+                onError: {
+                  target: 'held',
+                  actions: assign(({ context, event }) =>
+                    stuckWith(context, event.error, 'starting' as const, 'scaling the treatment'),
+                  ),
+                },
+              },
+            },
+            probe: {
+              invoke: {
+                src: 'workloadState',
+                input: () => ({
+                  args: ['canary'] as [WorkloadRole],
+                  why: 'wait until the treatment pods are ready',
+                }),
+                onDone: {
+                  target: 'check',
+                  actions: assign(({ event }) => ({
+                    nowMs: event.output.atMs,
+                    readyNow: readyOfCurrentRevision(event.output.result),
+                  })),
+                },
+                onError: {
+                  target: 'held',
+                  actions: assign(({ context, event }) =>
+                    stuckWith(context, event.error, 'starting' as const, 'reading the treatment pods'),
+                  ),
+                },
+              },
+            },
+            check: {
+              always: [
+                {
+                  guard: ({ context }) => (context.readyNow ?? 0) >= (context.readyNeed ?? 0),
+                  target: 'routing',
+                  actions: assign({ readyDeadlineMs: null }),
+                },
+                {
+                  guard: ({ context }) => (context.nowMs ?? 0) >= (context.readyDeadlineMs ?? Infinity),
+                  target: 'rejecting',
+                  actions: assign(({ context }) => ({
+                    decisions: engineDecision(
+                      context,
+                      'abort',
+                      'ready-timeout',
+                      `The treatment did not have the ${context.readyNeed} ready pod(s) its ${abVariants(context.plan).treatment.weight} % share needs within the readyTimeout of ${strategyOf(context).readyTimeout ?? DEFAULT_READY_TIMEOUT} (${context.readyNow ?? 0} ready); stopping the A/B test, everyone stays on stable.`,
+                    ),
+                  })),
+                },
+                { target: 'sleeping' },
+              ],
+            },
+            sleeping: pollState<AbContext, StampedOperatorEvent>(
+              READY_POLL_MS,
+              (context) => context.readyDeadlineMs ?? null,
+            ),
             routing: {
               invoke: {
                 src: 'routeExperiment',

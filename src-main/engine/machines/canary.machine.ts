@@ -1,7 +1,12 @@
 import { and, assign, setup } from 'xstate';
 import { durationMs } from '../../../src-shared/plan/duration.ts';
-import type { CanaryStep, CanaryStrategy } from '../../../src-shared/plan/plan.schema.ts';
+import {
+  DEFAULT_READY_TIMEOUT,
+  type CanaryStep,
+  type CanaryStrategy,
+} from '../../../src-shared/plan/plan.schema.ts';
 import type { Decision, OperatorEvent } from '../../../src-shared/release/release.schema.ts';
+import type { WorkloadRole } from '../../ports/release.port.ts';
 import {
   analysisEvidence,
   applyAnalysisReadings,
@@ -22,6 +27,8 @@ import {
   baseContext,
   strategyOutput,
   opActor,
+  pollState,
+  readyOfCurrentRevision,
   atOf,
   byOf,
   operatorDecision,
@@ -52,6 +59,20 @@ export interface CanaryContext extends TriggerWatchContext {
   failedStep: number | null;
   /** The top-level state a failed operation should be retried in on RESUME. */
   stuckAt: 'starting' | 'promoting' | 'aborting' | null;
+  /** Ready canary pods the current weight step needs before any traffic goes to them. */
+  readyNeed?: number | null;
+  /** Ready canary pods last read while waiting for them. */
+  readyNow?: number | null;
+  /** Absolute end of that wait (the plan's readyTimeout), milliseconds since the Unix epoch. */
+  readyDeadlineMs?: number | null;
+}
+
+/** Canary pods are checked for readiness every 2 s (release clock) before a weight reaches them. */
+const READY_POLL_MS = 2_000;
+
+/** The plan's wait for canary pods to become ready, milliseconds. */
+function readyTimeoutMs(context: Pick<CanaryContext, 'plan'>): number {
+  return durationMs((context.plan.strategy as CanaryStrategy).readyTimeout ?? DEFAULT_READY_TIMEOUT);
 }
 
 function canarySteps(context: Pick<CanaryContext, 'plan'>): CanaryStep[] {
@@ -88,6 +109,7 @@ function dueReads(context: CanaryContext, field: RunField) {
 
 const advance = (context: CanaryContext) => ({
   stepIndex: context.stepIndex + 1,
+  readyDeadlineMs: null,
   pauseUntilMs: null,
   analysis: null,
   waitUntilMs: null,
@@ -180,6 +202,8 @@ export function createCanaryMachine(count: AnalysisCounter) {
       ...baseActors,
       ensureCanary: opActor('ensureCanary'),
       setCanaryWeight: opActor('setCanaryWeight'),
+      scaleForWeight: opActor('scaleForWeight'),
+      workloadState: opActor('workloadState'),
       promoteCanary: opActor('promoteCanary'),
       abortCanary: opActor('abortCanary'),
     },
@@ -369,40 +393,146 @@ export function createCanaryMachine(count: AnalysisCounter) {
                 ],
               },
               weight: {
-                invoke: {
-                  src: 'setCanaryWeight',
-                  input: ({ context }) => {
-                    const s = currentStep(context) as { setWeight: number };
-                    return {
-                      args: [s.setWeight] as [number],
-                      why: `step ${context.stepIndex + 1}: send ${s.setWeight} % of traffic to the canary`,
-                    };
+                // Traffic only to ready pods: the canary gets the pods the weight needs, and they are ready first.
+                initial: 'scaling',
+                states: {
+                  scaling: {
+                    invoke: {
+                      src: 'scaleForWeight',
+                      input: ({ context }) => {
+                        const s = currentStep(context) as { setWeight: number };
+                        return {
+                          args: [s.setWeight] as [number],
+                          why: `step ${context.stepIndex + 1}: give the canary the pods ${s.setWeight} % of traffic needs`,
+                        };
+                      },
+                      onDone: [
+                        {
+                          guard: ({ event }) => event.output.result.replicas <= 0,
+                          target: 'setting',
+                          actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
+                        },
+                        {
+                          target: 'probe',
+                          actions: assign(({ context, event }) => ({
+                            nowMs: event.output.atMs,
+                            readyNeed: event.output.result.replicas,
+                            readyDeadlineMs:
+                              context.readyDeadlineMs ?? event.output.atMs + readyTimeoutMs(context),
+                          })),
+                        },
+                      ],
+                      onError: {
+                        target: '#canary.running.steps.held',
+                        actions: assign(({ context, event }) =>
+                          pausedFor(
+                            context,
+                            pauseForError(event.error, 'scaling the canary', context.nowMs ?? 0),
+                            context.stepIndex,
+                          ),
+                        ),
+                      },
+                    },
                   },
-                  onDone: {
-                    target: 'next',
-                    actions: assign(({ context, event }) => {
-                      const weight = (currentStep(context) as { setWeight: number }).setWeight;
-                      return {
-                        ...advance(context),
-                        nowMs: event.output.atMs,
-                        split: event.output.result,
-                        intended: { stable: 100 - weight, canary: weight },
-                      };
-                    }),
+                  probe: {
+                    invoke: {
+                      src: 'workloadState',
+                      input: ({ context }) => ({
+                        args: ['canary'] as [WorkloadRole],
+                        why: `step ${context.stepIndex + 1}: wait until the canary pods are ready`,
+                      }),
+                      onDone: {
+                        target: 'check',
+                        actions: assign(({ event }) => ({
+                          nowMs: event.output.atMs,
+                          readyNow: readyOfCurrentRevision(event.output.result),
+                        })),
+                      },
+                      onError: {
+                        target: '#canary.running.steps.held',
+                        actions: assign(({ context, event }) =>
+                          pausedFor(
+                            context,
+                            pauseForError(event.error, 'reading the canary pods', context.nowMs ?? 0),
+                            context.stepIndex,
+                          ),
+                        ),
+                      },
+                    },
                   },
-                  onError: {
-                    target: 'held',
-                    actions: assign(({ context, event }) => {
-                      const weight = (currentStep(context) as { setWeight: number }).setWeight;
-                      const pause = pauseForError(
-                        event.error,
-                        `setting the canary weight to ${weight} %`,
-                        context.nowMs ?? 0,
-                      );
-                      return {
-                        ...pausedFor(context, pause, context.stepIndex),
-                      };
-                    }),
+                  check: {
+                    always: [
+                      {
+                        guard: ({ context }) => (context.readyNow ?? 0) >= (context.readyNeed ?? 0),
+                        target: 'setting',
+                      },
+                      {
+                        guard: ({ context }) => (context.nowMs ?? 0) >= (context.readyDeadlineMs ?? Infinity),
+                        target: '#canary.aborting',
+                        actions: assign(({ context }) => {
+                          const weight = (currentStep(context) as { setWeight: number }).setWeight;
+                          const timeout =
+                            (context.plan.strategy as CanaryStrategy).readyTimeout ?? DEFAULT_READY_TIMEOUT;
+                          return {
+                            failedStep: context.stepIndex,
+                            decisions: decide(context, {
+                              kind: 'abort',
+                              cause: 'ready-timeout',
+                              atMs: context.nowMs ?? 0,
+                              by: 'engine',
+                              stepIndex: context.stepIndex,
+                              summary: `Step ${context.stepIndex + 1}: the canary did not have the ${context.readyNeed} ready pod(s) ${weight} % of traffic needs within the readyTimeout of ${timeout} (${context.readyNow ?? 0} ready); aborting, no traffic went to it and all of it stays on stable.`,
+                              evidence: [],
+                            }),
+                          };
+                        }),
+                      },
+                      { target: 'sleeping' },
+                    ],
+                  },
+                  sleeping: pollState<CanaryContext, StampedOperatorEvent>(
+                    READY_POLL_MS,
+                    (context) => context.readyDeadlineMs ?? null,
+                  ),
+                  setting: {
+                    invoke: {
+                      src: 'setCanaryWeight',
+                      input: ({ context }) => {
+                        const s = currentStep(context) as { setWeight: number };
+                        return {
+                          args: [s.setWeight] as [number],
+                          why: `step ${context.stepIndex + 1}: send ${s.setWeight} % of traffic to the canary`,
+                        };
+                      },
+                      onDone: {
+                        target: '#canary.running.steps.next',
+                        actions: assign(({ context, event }) => {
+                          const weight = (currentStep(context) as { setWeight: number }).setWeight;
+                          return {
+                            ...advance(context),
+                            readyNeed: null,
+                            readyNow: null,
+                            nowMs: event.output.atMs,
+                            split: event.output.result,
+                            intended: { stable: 100 - weight, canary: weight },
+                          };
+                        }),
+                      },
+                      onError: {
+                        target: '#canary.running.steps.held',
+                        actions: assign(({ context, event }) => {
+                          const weight = (currentStep(context) as { setWeight: number }).setWeight;
+                          const pause = pauseForError(
+                            event.error,
+                            `setting the canary weight to ${weight} %`,
+                            context.nowMs ?? 0,
+                          );
+                          return {
+                            ...pausedFor(context, pause, context.stepIndex),
+                          };
+                        }),
+                      },
+                    },
                   },
                 },
               },
@@ -586,6 +716,8 @@ export function createCanaryMachine(count: AnalysisCounter) {
                     actions: assign(({ context, event }) => ({
                       pause: null,
                       failedStep: null,
+                      // Pods that were waited for get the plan's whole readyTimeout again.
+                      readyDeadlineMs: null,
                       // A concluded analysis is measured afresh; one interrupted by PAUSE carries on.
                       analysis: context.analysis?.status === 'running' ? context.analysis : null,
                       decisions: operatorDecision(

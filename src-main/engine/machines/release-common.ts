@@ -10,7 +10,7 @@ import type {
   SampleRecord,
 } from '../../../src-shared/release/release.schema.ts';
 import type { MetricSample } from '../../ports/metrics.port.ts';
-import type { ReleaseOps, TrafficSplit } from '../../ports/release.port.ts';
+import type { ReleaseOps, TrafficSplit, WorkloadState } from '../../ports/release.port.ts';
 
 /** Where one analysis metric stands, as Argo Rollouts counts it. */
 export type AnalysisStatus = 'running' | 'successful' | 'failed' | 'inconclusive';
@@ -75,6 +75,8 @@ export const MUTATING_OPS = [
   'undo',
   'runJob',
   'routeExperiment',
+  'scaleForWeight',
+  'restoreRollout',
 ] as const satisfies readonly (keyof ReleaseOps)[];
 
 const notProvided = (name: string) => () =>
@@ -122,6 +124,16 @@ export interface ReleaseContextBase {
   split: TrafficSplit | null;
   /** Absolute end of the wait in progress, milliseconds since the Unix epoch. */
   waitUntilMs: number | null;
+}
+
+/**
+ * Ready pods of a workload's current revision, at least: none while the controller has not seen the latest
+ * spec, and pods of older revisions (counted as ready) are not counted, so traffic waits for the new ones.
+ */
+export function readyOfCurrentRevision(w: WorkloadState): number {
+  if (w.observed === false) return 0;
+  const older = Math.max(0, (w.current ?? w.updated) - w.updated);
+  return Math.max(0, Math.min(w.updated, w.ready - older));
 }
 
 /** The version label value of an image: its tag, or `latest`. */

@@ -20,7 +20,7 @@ import {
 import { triggerSummary, triggerWatchRegion, type TriggerWatchContext } from './analysis-run.ts';
 import { afterValidation, validationMachine, type ValidationSamplesEvent } from './validation.machine.ts';
 
-type RollingStage = 'setting' | 'following' | 'undoing';
+type RollingStage = 'setting' | 'following' | 'undoing' | 'unwinding' | 'restoring';
 
 /** What the rolling machine remembers; all of it survives a persisted snapshot. */
 export interface RollingContext extends TriggerWatchContext {
@@ -31,6 +31,10 @@ export interface RollingContext extends TriggerWatchContext {
   progressDeadlineMs: number | null;
   /** The last workload counts read. */
   workload: WorkloadState | null;
+  /** Absolute deadline of the undo (the plan's progress deadline after it), milliseconds since the Unix epoch. */
+  undoDeadlineMs?: number | null;
+  /** How the release ends once the rollout settings are put back. */
+  endsAs?: 'completed' | 'rolledBack';
   stuckAt: RollingStage | null;
 }
 
@@ -39,6 +43,8 @@ type RollingEvent = StampedOperatorEvent | ValidationSamplesEvent;
 const strategyOf = (c: RollingContext) => c.plan.strategy as RollingStrategy;
 /** The runbook watches a rollout every 5 s. */
 const FOLLOW_POLL_MS = 5_000;
+/** An undo is followed every 2 s: the release is reported rolled back as soon as it has finished. */
+const UNDO_POLL_MS = 2_000;
 
 /** Why a rollout counts as failed, or null while it may still progress. */
 export function rolloutProblem(w: WorkloadState, nowMs: number, deadlineMs: number | null): string | null {
@@ -51,6 +57,15 @@ export function rolloutProblem(w: WorkloadState, nowMs: number, deadlineMs: numb
 
 const rolledOut = (w: WorkloadState) =>
   w.updated >= w.desired && w.ready >= w.desired && w.available >= w.desired && w.desired > 0;
+
+/** True once an undo has finished: every pod runs the revision rolled back to and is ready, no other pod is left. */
+export const undoFinished = (w: WorkloadState) =>
+  w.observed !== false && rolledOut(w) && (w.current ?? w.desired) <= w.desired;
+
+/** The counts of a workload in words, e.g. `18 of 20 pods updated, 17 ready, 22 in all`. */
+export function podCounts(w: WorkloadState): string {
+  return `${w.updated} of ${w.desired} pods updated, ${w.ready} ready${w.current !== undefined ? `, ${w.current} in all` : ''}`;
+}
 
 /**
  * The rolling machine: set the image, follow the rollout every 5 s (failing or crash-looping pods and the
@@ -69,6 +84,7 @@ export const rollingMachine = setup({
     setImage: opActor('setImage'),
     workloadState: opActor('workloadState'),
     undo: opActor('undo'),
+    restoreRollout: opActor('restoreRollout'),
     validation: validationMachine,
   },
   actions: {
@@ -209,8 +225,11 @@ export const rollingMachine = setup({
                 onDone: [
                   {
                     guard: ({ event }) => event.output.status === 'passed',
-                    target: '#rolling.completed',
-                    actions: assign(({ context, event }) => afterValidation(context, event.output, '')),
+                    target: '#rolling.restoring',
+                    actions: assign(({ context, event }) => ({
+                      ...afterValidation(context, event.output, ''),
+                      endsAs: 'completed' as const,
+                    })),
                   },
                   {
                     guard: ({ event }) => event.output.status === 'failed',
@@ -238,6 +257,12 @@ export const rollingMachine = setup({
                 RESUME: [
                   { guard: ({ context }) => context.stuckAt === 'setting', target: 'setting' },
                   { guard: ({ context }) => context.stuckAt === 'undoing', target: '#rolling.undoing' },
+                  {
+                    guard: ({ context }) => context.stuckAt === 'unwinding',
+                    target: '#rolling.unwinding',
+                    actions: assign({ undoDeadlineMs: null }),
+                  },
+                  { guard: ({ context }) => context.stuckAt === 'restoring', target: '#rolling.restoring' },
                   { target: 'following' },
                 ],
               },
@@ -270,13 +295,108 @@ export const rollingMachine = setup({
           why: `undo the rollout to revision ${context.previousRevision ?? 'before'}`,
         }),
         onDone: {
-          target: 'rolledBack',
-          actions: assign(({ event }) => ({ nowMs: event.output.atMs, finishedAtMs: event.output.atMs })),
+          target: 'unwinding',
+          actions: assign(({ context, event }) => ({
+            nowMs: event.output.atMs,
+            undoDeadlineMs:
+              context.undoDeadlineMs ??
+              event.output.atMs + strategyOf(context).progressDeadlineSeconds * 1000,
+          })),
         },
         onError: {
           target: '#rolling.live.steps.held',
           actions: assign(({ context, event }) =>
             stuckWith(context, event.error, 'undoing', 'undoing the rollout'),
+          ),
+        },
+      },
+    },
+    // "Rolled back" only once the undo has finished: every pod on the previous revision and ready.
+    unwinding: {
+      initial: 'probe',
+      states: {
+        probe: {
+          invoke: {
+            src: 'workloadState',
+            input: () => ({ args: ['stable'] as [WorkloadRole], why: 'follow the undo' }),
+            onDone: {
+              target: 'check',
+              actions: assign(({ event }) => ({ nowMs: event.output.atMs, workload: event.output.result })),
+            },
+            onError: {
+              target: '#rolling.live.steps.held',
+              actions: assign(({ context, event }) =>
+                stuckWith(context, event.error, 'unwinding', 'following the undo'),
+              ),
+            },
+          },
+        },
+        check: {
+          always: [
+            {
+              guard: ({ context }) => undoFinished(context.workload as WorkloadState),
+              target: '#rolling.restoring',
+              actions: assign(({ context }) => {
+                const w = context.workload as WorkloadState;
+                // The reason for the undo stays in the sentence that ends the release.
+                const why = context.decisions.findLast((d) => d.kind === 'rollback');
+                return {
+                  undoDeadlineMs: null,
+                  endsAs: 'rolledBack' as const,
+                  decisions: engineDecision(
+                    context,
+                    'complete',
+                    why?.cause ?? 'rollout-failed',
+                    `Rolled back to revision ${context.previousRevision ?? w.revision}: all ${w.desired} pods run ${w.image} and are ready.${why ? ` ${why.summary}` : ''}`,
+                  ),
+                };
+              }),
+            },
+            {
+              guard: ({ context }) => (context.nowMs ?? 0) >= (context.undoDeadlineMs ?? Infinity),
+              target: '#rolling.live.steps.held',
+              actions: assign(({ context }) => {
+                const w = context.workload as WorkloadState;
+                const summary = `The undo to revision ${context.previousRevision ?? w.revision} has not finished within ${strategyOf(context).progressDeadlineSeconds} s (${podCounts(w)}); the release is paused and is not rolled back yet.`;
+                return {
+                  stuckAt: 'unwinding' as const,
+                  pause: { cause: 'rollout-failed' as const, message: summary, sinceMs: context.nowMs ?? 0 },
+                  decisions: engineDecision(context, 'pause', 'rollout-failed', summary),
+                };
+              }),
+            },
+            { target: 'sleeping' },
+          ],
+        },
+        sleeping: pollState<RollingContext, RollingEvent>(
+          UNDO_POLL_MS,
+          (context) => context.undoDeadlineMs ?? null,
+        ),
+      },
+    },
+    restoring: {
+      entry: assign({ waitUntilMs: null }),
+      invoke: {
+        src: 'restoreRollout',
+        input: () => ({
+          args: [] as [],
+          why: 'put back the rollout settings the workload had before the release',
+        }),
+        onDone: [
+          {
+            guard: ({ context }) => context.endsAs === 'rolledBack',
+            target: 'rolledBack',
+            actions: assign(({ event }) => ({ nowMs: event.output.atMs, finishedAtMs: event.output.atMs })),
+          },
+          {
+            target: 'completed',
+            actions: assign(({ event }) => ({ nowMs: event.output.atMs, finishedAtMs: event.output.atMs })),
+          },
+        ],
+        onError: {
+          target: '#rolling.live.steps.held',
+          actions: assign(({ context, event }) =>
+            stuckWith(context, event.error, 'restoring', 'putting back the rollout settings'),
           ),
         },
       },

@@ -23,10 +23,28 @@ export function upgradePersistedSnapshot<T>(persisted: T): T {
   return snap as T;
 }
 
+/**
+ * A canary saved while setting a weight before weight steps waited for ready pods (`running.steps.weight`)
+ * goes on setting that weight (`weight.setting`), its invoked operation renamed after the new state.
+ */
+function upgradeCanaryWeight(snap: PersistedLike): void {
+  const running = (snap.value as { running?: { steps?: unknown } } | undefined)?.running;
+  if (snap.context?.plan?.strategy?.kind !== 'canary' || running?.steps !== 'weight') return;
+  running.steps = { weight: 'setting' };
+  if (snap.children)
+    snap.children = Object.fromEntries(
+      Object.entries(snap.children).map(([id, child]) => [
+        id.replace(/\.running\.steps\.weight$/, '.running.steps.weight.setting'),
+        child,
+      ]),
+    );
+}
+
 function upgradeInPlace(snap: PersistedLike): void {
   for (const child of Object.values(snap.children ?? {}))
     if (child?.snapshot && typeof child.snapshot === 'object')
       upgradeInPlace(child.snapshot as PersistedLike);
+  upgradeCanaryWeight(snap);
   const value = snap.value as { live?: unknown } | undefined;
   const kind = snap.context?.plan?.strategy?.kind;
   if (!value || typeof value !== 'object' || !('live' in value) || !REGIONED.has(kind ?? '')) return;

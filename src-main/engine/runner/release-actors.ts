@@ -12,6 +12,24 @@ import {
 /** Called before every mutating cluster operation; resolves once the journal holds the release's state. */
 export type JournalGate = (op: keyof ReleaseOps, why: string) => Promise<void>;
 
+/**
+ * Told when the cluster stops answering and when it answers again. `lost` is called once per waiting actor
+ * (with what failed), `back` once for each `lost` when that actor goes on (or is stopped).
+ */
+export interface ReachabilityWatch {
+  lost(error: unknown): void;
+  back(): void;
+}
+
+/** How often an actor waiting for an unreachable cluster tries again, milliseconds of release clock. */
+export const UNREACHABLE_RETRY_MS = 2_000;
+
+/** True for a `ClusterError` (or a sample reason) saying the cluster did not answer. */
+export function isUnreachable(error: unknown): boolean {
+  const kind = typeof error === 'object' && error !== null && 'kind' in error ? String(error.kind) : '';
+  return kind === 'unreachable' || kind === 'timeout';
+}
+
 /** The ports a release machine's actors are bound to. */
 export interface ReleasePorts {
   ops: ReleaseOps;
@@ -35,7 +53,15 @@ const OP_NAMES = [
   'workloadState',
   'runJob',
   'routeExperiment',
+  'scaleForWeight',
+  'restoreRollout',
 ] as const satisfies readonly (keyof ReleaseOps)[];
+
+/** What an optional operation gives when the adapter has none: nothing to wait for, nothing to put back. */
+const ABSENT_RESULT: Partial<Record<keyof ReleaseOps, unknown>> = {
+  scaleForWeight: { replicas: 0 },
+  restoreRollout: undefined,
+};
 
 function failedRead(error: unknown): MetricSample {
   const kind = typeof error === 'object' && error !== null && 'kind' in error ? String(error.kind) : '';
@@ -54,9 +80,66 @@ function failedRead(error: unknown): MetricSample {
  * and one actor per `ReleaseOps` method. Mutating operations first await `gate`, so the journal is written
  * before the cluster changes.
  */
-export function bindReleaseActors(ports: ReleasePorts, gate: JournalGate): Record<string, AnyActorLogic> {
+export function bindReleaseActors(
+  ports: ReleasePorts,
+  gate: JournalGate,
+  reach?: ReachabilityWatch,
+): Record<string, AnyActorLogic> {
   const { ops, analysis, clock } = ports;
   const mutating = new Set<string>(MUTATING_OPS);
+  /** The probe's error when the cluster does not answer at all (a read of the router object), else null. */
+  const clusterDown = async (): Promise<unknown> => {
+    try {
+      await ops.readSplit();
+      return null;
+    } catch (error) {
+      return isUnreachable(error) ? error : null;
+    }
+  };
+  /**
+   * Runs `attempt` until it settles with the cluster answering. While the cluster does not answer at all, the
+   * actor waits (told to `reach`) and tries again: operations re-read before they write, so a retry reconciles.
+   * A failure while the cluster answers (a 500, a readiness deadline) is the attempt's own and is thrown.
+   */
+  async function untilReachable<T>(
+    attempt: () => Promise<T>,
+    unreachableIn: (result: T) => boolean,
+    signal: AbortSignal,
+  ): Promise<T> {
+    let waiting = false;
+    let retried = false;
+    try {
+      for (;;) {
+        let result: T | undefined;
+        let failure: unknown = null;
+        try {
+          result = await attempt();
+        } catch (error) {
+          if (!reach || !isUnreachable(error)) throw error;
+          failure = error;
+        }
+        if (failure === null && !(reach && unreachableIn(result as T))) return result as T;
+        const down = await clusterDown();
+        if (down === null) {
+          // The cluster came back between the attempt and the probe: the attempt is made once more.
+          if (waiting && !retried) {
+            retried = true;
+            continue;
+          }
+          if (failure !== null) throw failure;
+          return result as T;
+        }
+        retried = false;
+        if (!waiting) {
+          waiting = true;
+          reach?.lost(down);
+        }
+        await clock.sleep(UNREACHABLE_RETRY_MS, signal);
+      }
+    } finally {
+      if (waiting) reach?.back();
+    }
+  }
   const actors: Record<string, AnyActorLogic> = {
     now: fromPromise(async () => ({ atMs: clock.now() })),
     wait: fromPromise<{ atMs: number }, { untilMs: number }>(async ({ input, signal }) => {
@@ -66,36 +149,55 @@ export function bindReleaseActors(ports: ReleasePorts, gate: JournalGate): Recor
     }),
     readMetrics: fromPromise<{ atMs: number; readings: MetricReading[] }, { requests: MetricRequest[] }>(
       async ({ input, signal }) => {
-        const readings = await Promise.all(
-          input.requests.map(async (r): Promise<MetricReading> => {
-            try {
-              const { query, sample } = await analysis.read(r.source, r.params, signal);
-              return { key: r.key, query, sample, atMs: clock.now() };
-            } catch (error) {
-              return {
-                key: r.key,
-                query: r.source.query ?? r.source.kind,
-                sample: failedRead(error),
-                atMs: clock.now(),
-              };
-            }
-          }),
+        const readAll = async () => ({
+          atMs: clock.now(),
+          readings: await Promise.all(
+            input.requests.map(async (r): Promise<MetricReading> => {
+              try {
+                const { query, sample } = await analysis.read(r.source, r.params, signal);
+                return { key: r.key, query, sample, atMs: clock.now() };
+              } catch (error) {
+                return {
+                  key: r.key,
+                  query: r.source.query ?? r.source.kind,
+                  sample: failedRead(error),
+                  atMs: clock.now(),
+                };
+              }
+            }),
+          ),
+        });
+        // A read that failed because the cluster is gone is no measurement: it is read again once it answers.
+        const res = await untilReachable(
+          readAll,
+          (r) =>
+            r.readings.some(
+              (x) => x.sample.kind === 'inconclusive' && isUnreachable({ kind: x.sample.reason }),
+            ),
+          signal,
         );
-        return { atMs: clock.now(), readings };
+        return { atMs: clock.now(), readings: res.readings };
       },
     ),
   };
   for (const name of OP_NAMES) {
-    actors[name] = fromPromise(async ({ input }: { input: OpInput<typeof name> }) => {
-      if (mutating.has(name)) await gate(name, input.why);
-      const method = ops[name] as ((...args: unknown[]) => Promise<unknown>) | undefined;
-      if (!method)
-        throw new Error(
-          `this cluster adapter cannot ${name === 'routeExperiment' ? 'route an A/B test' : name}`,
+    actors[name] = fromPromise(
+      async ({ input, signal }: { input: OpInput<typeof name>; signal: AbortSignal }) => {
+        if (mutating.has(name)) await gate(name, input.why);
+        const method = ops[name] as ((...args: unknown[]) => Promise<unknown>) | undefined;
+        if (!method && name in ABSENT_RESULT) return { atMs: clock.now(), result: ABSENT_RESULT[name] };
+        if (!method)
+          throw new Error(
+            `this cluster adapter cannot ${name === 'routeExperiment' ? 'route an A/B test' : name}`,
+          );
+        const result = await untilReachable(
+          () => method.apply(ops, input.args as unknown[]),
+          () => false,
+          signal,
         );
-      const result = await method.apply(ops, input.args as unknown[]);
-      return { atMs: clock.now(), result };
-    });
+        return { atMs: clock.now(), result };
+      },
+    );
   }
   return actors;
 }

@@ -7,6 +7,7 @@ import {
   OperatorEventSchema,
   type Decision,
   type OperatorEvent,
+  type PauseInfo,
   type ReleaseOutcome,
   type ReleaseRunStatus,
   type ReleaseSnapshot,
@@ -27,7 +28,7 @@ import { newReleaseId } from '../journal/file-journal.ts';
 import type { SnapshotLike } from '../machines/projection.ts';
 import type { AnalysisCounter } from '../machines/release-common.ts';
 import { validationMachine } from '../machines/validation.machine.ts';
-import { bindReleaseActors } from './release-actors.ts';
+import { bindReleaseActors, type ReachabilityWatch } from './release-actors.ts';
 import { acceptsEvent, releaseControls, type ControllableSnapshot } from './release-controls.ts';
 import { disabledReason, stateWords } from '../../../src-shared/release/release-words.ts';
 import { strategyFor, type StrategyEntry } from './strategies.ts';
@@ -269,10 +270,27 @@ function run(
     xstate: actor ? actor.getPersistedSnapshot() : restored,
     ...(confirmedCommands ? { confirmedCommands } : {}),
   });
-  const project = (): ReleaseSnapshot => {
+  // While the cluster does not answer, the release waits (its actors retry) and the view says so.
+  let unreachable: PauseInfo | null = null;
+  let waitingActors = 0;
+  const machineView = (): ReleaseSnapshot => {
     const snap = (actor as AnyActor).getSnapshot() as SnapshotLike & ControllableSnapshot;
     const view = entry.project(snap.value, snap.context, snap.children);
     return { ...view, controls: releaseControls(snap, view) };
+  };
+  const project = (): ReleaseSnapshot => {
+    const view = machineView();
+    if (!unreachable || view.status !== 'running') return view;
+    const waiting = {
+      enabled: false,
+      reason: 'The release waits for the cluster to answer and goes on by itself.',
+    };
+    return {
+      ...view,
+      status: 'paused',
+      pause: unreachable,
+      ...(view.controls ? { controls: { ...view.controls, RESUME: waiting } } : {}),
+    };
   };
   const enqueue = (write: () => Promise<unknown>): Promise<void> => {
     const next = tail.then(write);
@@ -292,7 +310,31 @@ function run(
     await enqueue(() => rj.record({ status: statusNow(), snapshot, event: { what: op, why } }));
   };
 
-  const actors = bindReleaseActors({ ops: deps.ops, analysis: deps.analysis, clock }, gate);
+  const announce = (event: AuditEventInput) => {
+    if (stopped || !actor) return;
+    void enqueue(() => rj.append(event));
+    const view = project();
+    for (const l of listeners) l(view);
+  };
+  const reach: ReachabilityWatch = {
+    lost(error) {
+      waitingActors++;
+      if (unreachable) return;
+      unreachable = unreachablePause(deps.who.context, error, clock.now());
+      announce({ what: 'cluster-unreachable', why: unreachable.message });
+    },
+    back() {
+      waitingActors = Math.max(0, waitingActors - 1);
+      if (waitingActors > 0 || !unreachable) return;
+      const since = unreachable.sinceMs;
+      unreachable = null;
+      announce({
+        what: 'cluster-reachable',
+        why: `Cluster ${deps.who.context} answers again after ${Math.round((clock.now() - since) / 1000)} s; the release re-read what it holds and continues.`,
+      });
+    },
+  };
+  const actors = bindReleaseActors({ ops: deps.ops, analysis: deps.analysis, clock }, gate, reach);
   // Child machines get the same actors: implementations are not inherited from the parent.
   actors.validation = validationMachine.provide({ actors } as never);
   if (entry.child) actors.strategy = entry.child.provide({ actors } as never);
@@ -355,10 +397,12 @@ function run(
   actor.subscribe({
     next: () => {
       if (stopped) return;
+      // The journal and settling follow the machine; only the live view shows a wait for the cluster.
+      const own = machineView();
+      journalChange(own);
       const view = project();
-      journalChange(view);
       for (const l of listeners) l(view);
-      maybeSettle(view);
+      maybeSettle(own);
     },
     error: (error: unknown) => {
       journalError = journalError ?? error;
@@ -438,4 +482,18 @@ function run(
     (actor as AnyActor).start();
     return handle;
   });
+}
+
+/**
+ * The pause shown while cluster `context` does not answer, e.g. `cluster sandbox unreachable since 04:12:03:
+ * Cannot reach the API server of "sandbox" (ECONNREFUSED) while …`. `sinceMs` is on the release clock.
+ */
+export function unreachablePause(context: string, error: unknown, sinceMs: number): PauseInfo {
+  const detail = (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
+  const since = new Date(sinceMs).toISOString().slice(11, 19);
+  return {
+    cause: 'cluster-unreachable',
+    message: `cluster ${context} unreachable since ${since}: ${detail}. The release waits and continues by itself once the cluster answers again.`,
+    sinceMs,
+  };
 }

@@ -319,6 +319,7 @@ async function confirm(io: CliIo, question: string, commands: readonly PlanComma
 function printer(io: CliIo, json: boolean) {
   let lastKey = '';
   let decisions = 0;
+  let unreachable: string | null = null;
   const line = (obj: Record<string, unknown>, text: string) =>
     io.stdout.write(json ? `${JSON.stringify(obj)}\n` : `${text}\n`);
   const time = (ms: number | null) => (ms === null ? '--:--:--' : new Date(ms).toISOString().slice(11, 19));
@@ -352,6 +353,17 @@ function printer(io: CliIo, json: boolean) {
         );
       }
       decisions = s.decisions.length;
+      // A cluster that stops answering gets a line of its own, and so does its return.
+      const lost = s.pause?.cause === 'cluster-unreachable' ? s.pause.message : null;
+      if (lost !== unreachable) {
+        if (lost) line({ event: 'unreachable', pause: s.pause }, lost);
+        else
+          line(
+            { event: 'reachable' },
+            `${time(s.updatedAtMs)} the cluster answers again; the release continues.`,
+          );
+        unreachable = lost;
+      }
       const key = `${s.status}|${s.phase}|${s.currentStep}|${JSON.stringify(s.traffic.actual ?? s.traffic.intended)}`;
       if (key === lastKey) return;
       lastKey = key;

@@ -74,6 +74,11 @@ describe('migration gates', () => {
     await h.runUntil(handle, (s) => s.phase.startsWith('strategy.live.steps.validating'));
     handle.send({ type: 'ROLLBACK' });
     const end = await h.runUntil(handle, is('rolledBack'));
-    expect(end.decisions.at(-1)?.summary).toBe('alice rolled the workload back.');
+    expect(end.decisions.findLast((d) => d.kind === 'rollback')?.summary).toBe(
+      'alice rolled the workload back.',
+    );
+    expect(end.decisions.at(-1)?.summary).toMatch(
+      /^Rolled back to revision \d+: all 3 pods run .* and are ready\. alice rolled the workload back\.$/,
+    );
   });
 });

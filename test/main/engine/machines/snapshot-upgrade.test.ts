@@ -1,9 +1,11 @@
 import { createActor, fromPromise } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { blueGreenMachine } from '../../../../src-main/engine/machines/blue-green.machine.ts';
+import { createCanaryMachine } from '../../../../src-main/engine/machines/canary.machine.ts';
 import { rollingMachine } from '../../../../src-main/engine/machines/rolling.machine.ts';
 import { upgradePersistedSnapshot } from '../../../../src-main/engine/machines/snapshot-upgrade.ts';
-import { blueGreenPlan, rollingPlan } from '../runner/release-harness.ts';
+import { assessMeasurements } from '../../../../src-shared/stats/threshold-analysis.ts';
+import { blueGreenPlan, canaryPlan, rollingPlan } from '../runner/release-harness.ts';
 
 type Persisted = {
   value: unknown;
@@ -80,6 +82,40 @@ describe('upgradePersistedSnapshot', () => {
       context: { plan: { strategy: { kind: 'canary' } } },
     };
     expect(upgradePersistedSnapshot(canaryLike)).toEqual(canaryLike);
+  });
+
+  it('restores a canary saved while setting a weight, before weight steps waited for ready pods', async () => {
+    const machine = createCanaryMachine(assessMeasurements).provide({
+      actors: {
+        now: fromPromise(async () => ({ atMs: 1 })),
+        ensureCanary: fromPromise(async () => ({ atMs: 1, result: undefined })),
+        scaleForWeight: fromPromise(async () => ({ atMs: 1, result: { replicas: 0 } })),
+        setCanaryWeight: pending,
+      },
+    } as never);
+    const input = { releaseId: 'c', plan: canaryPlan() };
+    const actor = createActor(machine, { input });
+    actor.start();
+    await new Promise<void>((resolve) =>
+      actor.subscribe((s) => {
+        if (JSON.stringify(s.value).includes('"setting"')) resolve();
+      }),
+    );
+    const current = actor.getPersistedSnapshot() as unknown as Persisted;
+    actor.stop();
+    const old = structuredClone(current);
+    (old.value as { running: { steps: unknown } }).running.steps = 'weight';
+    old.children = Object.fromEntries(
+      Object.entries(current.children).map(([id, c]) => [id.replace(/\.weight\.setting$/, '.weight'), c]),
+    );
+    expect(Object.keys(old.children)).toContain('0.canary.running.steps.weight');
+
+    const upgraded = upgradePersistedSnapshot(old);
+    expect(upgraded).toEqual(current);
+    const restored = createActor(machine, { snapshot: upgraded as never, input });
+    restored.start();
+    expect(restored.getSnapshot().value).toMatchObject({ running: { steps: { weight: 'setting' } } });
+    restored.stop();
   });
 
   it('upgrades the strategy child of a migration wrapper', () => {
