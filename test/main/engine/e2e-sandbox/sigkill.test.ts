@@ -21,10 +21,21 @@ interface Run {
   releaseId: string | undefined;
 }
 
-/** Runs the headless runner in its own process; `killWhen` sees each stdout line and may ask for SIGKILL. */
-function runner(args: string[], killWhen?: (line: string) => boolean): Promise<Run> {
+/** One line of `switchyard run --json`. */
+interface RunEvent {
+  event: string;
+  id?: string;
+  kind?: string;
+  /** The machine state path of a progress event, e.g. `running.steps.weight.setting`. */
+  phase?: string;
+  /** The step index (0-based) of a progress event. */
+  step?: number | null;
+}
+
+/** Runs the headless runner (`--json`) in its own process; `killWhen` sees each event and may ask for SIGKILL. */
+function runner(args: string[], killWhen?: (e: RunEvent) => boolean): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/switchyard.mjs'), ...args], {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/switchyard.mjs'), ...args, '--json'], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -36,13 +47,19 @@ function runner(args: string[], killWhen?: (line: string) => boolean): Promise<R
       pending += chunk.toString();
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
-      if (killWhen && lines.some(killWhen)) child.kill('SIGKILL');
+      const events = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as RunEvent);
+      if (killWhen && events.some(killWhen)) child.kill('SIGKILL');
     });
     child.stderr.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, releaseId: /^release (\S+)$/m.exec(stdout)?.[1] });
+      resolve({
+        code,
+        signal,
+        stdout,
+        releaseId: /^\{"event":"release","id":"([^"]+)"\}$/m.exec(stdout)?.[1],
+      });
     });
   });
 }
@@ -62,14 +79,17 @@ function mutations(sb: SandboxHandle): Record<string, number> {
   return out;
 }
 
-const killPoints: [string, (line: string) => boolean][] = [
-  ['step 1 (setWeight 20)', (l) => / step 1\/6 traffic /.test(l) && /steps\.weight/.test(l)],
-  ['step 2 (pause)', (l) => / step 2\/6 /.test(l)],
-  ['step 3 (analysis)', (l) => / step 3\/6 /.test(l) && /reading/.test(l)],
-  ['step 4 (setWeight 60)', (l) => / step 4\/6 /.test(l)],
-  ['step 5 (pause)', (l) => / step 5\/6 /.test(l)],
-  ['step 6 (analysis)', (l) => / step 6\/6 /.test(l)],
-  ['promotion', (l) => / promoting /.test(l)],
+const progress = (e: RunEvent, step: number, phase?: RegExp) =>
+  e.event === 'progress' && e.step === step && (!phase || phase.test(e.phase ?? ''));
+
+const killPoints: [string, (e: RunEvent) => boolean][] = [
+  ['step 1 (setWeight 20)', (e) => progress(e, 0, /steps\.weight/)],
+  ['step 2 (pause)', (e) => progress(e, 1)],
+  ['step 3 (analysis)', (e) => progress(e, 2, /reading/)],
+  ['step 4 (setWeight 60)', (e) => progress(e, 3)],
+  ['step 5 (pause)', (e) => progress(e, 4)],
+  ['step 6 (analysis)', (e) => progress(e, 5)],
+  ['promotion', (e) => e.event === 'progress' && /promoting/.test(e.phase ?? '')],
 ];
 
 /** What the canary of test/fixtures/plans/canary-sandbox-fast.yaml writes when nothing interrupts it. */
@@ -111,7 +131,7 @@ describe('SIGKILL at every step of a canary in turn', () => {
     }
     if (last?.signal === 'SIGKILL') last = await runner(['run', '--resume', id!, ...common]);
     expect(last?.code, last?.stdout).toBe(0);
-    expect(last?.stdout).toMatch(/^completed: /m);
+    expect(last?.stdout).toMatch(/^\{"event":"outcome","kind":"completed"/m);
     expect(killed.length).toBeGreaterThanOrEqual(5);
     expect(mutations(sb)).toEqual(EXPECTED_WRITES);
     // Counted from the runner's exit after "completed": a window reaching back before then would also count
