@@ -60,12 +60,33 @@ function defaultPodSpec(spec: NonNullable<KubeObject['spec']>): void {
   spec.schedulerName ??= 'default-scheduler';
   spec.terminationGracePeriodSeconds ??= 30;
   spec.securityContext ??= {};
-  for (const c of spec.containers ?? []) {
-    c.imagePullPolicy ??= String(c.image ?? '').endsWith(':latest') ? 'Always' : 'IfNotPresent';
+  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
+    c.imagePullPolicy ??= pullPolicyFor(String(c.image ?? ''));
     c.terminationMessagePath ??= '/dev/termination-log';
     c.terminationMessagePolicy ??= 'File';
     c.resources ??= {};
+    for (const p of c.ports ?? []) p.protocol ??= 'TCP';
+    for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) defaultProbe(probe);
   }
+}
+
+/** `Always` for an image without a tag or tagged `latest`, `IfNotPresent` otherwise (a digest counts as a tag). */
+function pullPolicyFor(image: string): string {
+  if (image.includes('@')) return 'IfNotPresent';
+  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
+  const tag = lastSegment.includes(':') ? lastSegment.slice(lastSegment.indexOf(':') + 1) : '';
+  return tag === '' || tag === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+/** The defaults `kubectl describe` prints for a probe (`timeout=1s period=10s #success=1 #failure=3`). */
+function defaultProbe(probe: Record<string, any> | undefined): void {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (!probe || typeof probe !== 'object') return;
+  probe.timeoutSeconds ??= 1;
+  probe.periodSeconds ??= 10;
+  probe.successThreshold ??= 1;
+  probe.failureThreshold ??= 3;
+  if (probe.httpGet && typeof probe.httpGet === 'object') probe.httpGet.scheme ??= 'HTTP';
 }
 
 /**
