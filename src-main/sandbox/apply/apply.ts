@@ -142,7 +142,13 @@ export function serverSideApply(req: ApplyRequest): Obj {
   let merged = (live ? mergeApplied(live, config, schema) : structuredClone(config)) as Obj;
   if (mine) {
     const othersOwn = (path: string) => others.some((o) => o.fields.has(path));
-    const dropped = [...mine.fields].filter((p) => !applied.has(p) && !othersOwn(p));
+    // A leaf applied before (`labels: {}`) that the configuration now fills (`labels.team`) stays.
+    const within = new Set<string>();
+    for (const p of applied) {
+      const parts = split(p);
+      for (let i = 1; i < parts.length; i++) within.add(parts.slice(0, i).join('\u0000'));
+    }
+    const dropped = [...mine.fields].filter((p) => !applied.has(p) && !within.has(p) && !othersOwn(p));
     // Whole list elements first (found by their keys), then the fields left in elements that stay.
     const isElement = (p: string) => p.endsWith(`${'\u0000'}.`);
     for (const p of [...dropped.filter(isElement), ...dropped.filter((d) => !isElement(d))])
