@@ -79,14 +79,14 @@ function pullPolicyFor(image: string): string {
 }
 
 /** The defaults `kubectl describe` prints for a probe (`timeout=1s period=10s #success=1 #failure=3`). */
-function defaultProbe(probe: Record<string, any> | undefined): void {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
+function defaultProbe(probe: Record<string, unknown> | undefined): void {
   if (!probe || typeof probe !== 'object') return;
   probe.timeoutSeconds ??= 1;
   probe.periodSeconds ??= 10;
   probe.successThreshold ??= 1;
   probe.failureThreshold ??= 3;
-  if (probe.httpGet && typeof probe.httpGet === 'object') probe.httpGet.scheme ??= 'HTTP';
+  const httpGet = probe.httpGet as Record<string, unknown> | undefined;
+  if (httpGet && typeof httpGet === 'object') httpGet.scheme ??= 'HTTP';
 }
 
 /**
