@@ -139,6 +139,13 @@ const listSemantics: Record<string, [string, string[]?]> = {
   'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta.managedFields': ['atomic'],
 };
 
+/** Patch strategies besides the list-maps' `merge` (`patchStrategy` markers): retainKeys drops the fields of a union's other members. */
+const patchStrategies: Record<string, string> = {
+  'io.k8s.api.apps.v1.DeploymentSpec.strategy': 'retainKeys',
+  'io.k8s.api.core.v1.PodSpec.volumes': 'merge,retainKeys',
+  'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta.finalizers': 'merge',
+};
+
 /** Structs replaced whole by apply (`+structType=atomic`). */
 const atomicStructs = new Set([
   'io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector',
@@ -224,6 +231,8 @@ function build(name: string): Schema {
         s['x-kubernetes-patch-strategy'] = 'merge';
       }
     }
+    const strategy = patchStrategies[`${name}.${prop}`];
+    if (strategy) s['x-kubernetes-patch-strategy'] = strategy;
     properties[prop] = s;
     if (!m.questionToken) required.push(prop);
     if (prop === 'kind' && ts.isLiteralTypeNode(m.type)) {

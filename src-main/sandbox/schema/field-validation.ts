@@ -41,8 +41,8 @@ function goValue(w: WrongType): string {
 /**
  * Checks a written object against its kind's schema as the API server's decoder does: a value of the wrong
  * type is refused (400 for a built-in kind, with Go's decoding message; 422 for a custom kind, with the
- * structural schema's message); unknown fields are refused under Strict, reported as warnings under Warn and
- * dropped silently under Ignore. With `prev` (updates and patches), only problems the write adds count, so an
+ * structural schema's message); unknown fields are refused under Strict, and dropped from the object under Warn
+ * (with a warning each) and Ignore. With `prev` (updates and patches), only problems the write adds count, so an
  * object stored before validation existed can still be changed.
  */
 export function checkWrite(
@@ -76,12 +76,13 @@ export function checkWrite(
       `${handled}: json: cannot unmarshal ${goValue(w)} into Go struct field ${w.struct}.${w.goPath} of type ${w.goType}`,
     );
   }
-  if (unknown.length === 0 || mode === 'Ignore') return;
-  if (mode === 'Strict')
+  if (unknown.length > 0 && mode === 'Strict')
     throw new ApiError(
       400,
       'BadRequest',
       `${handled}: strict decoding error: ${unknown.map((u) => `unknown field "${u}"`).join(', ')}`,
     );
-  for (const u of unknown) warn(`unknown field "${u}"`);
+  if (mode === 'Warn') for (const u of unknown) warn(`unknown field "${u}"`);
+  // Under Warn and Ignore the decoder (or a custom kind's pruning) drops what the schema does not declare.
+  for (const { parent, key } of found.unknownAt) delete parent[key];
 }

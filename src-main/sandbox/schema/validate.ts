@@ -6,6 +6,8 @@ export interface FieldProblems {
   readonly unknown: string[];
   /** Values of the wrong type. */
   readonly wrongType: WrongType[];
+  /** Where each unknown field sits, so it can be dropped as the API server's decoder drops it. */
+  readonly unknownAt: { readonly parent: Record<string, unknown>; readonly key: string }[];
 }
 
 export interface WrongType {
@@ -88,7 +90,7 @@ function typeMatches(s: Schema, v: unknown): boolean {
  * preserves them) and values of the wrong type. `structName` is the Go struct of the top level (the kind).
  */
 export function checkFields(schema: Schema, value: unknown, structName: string): FieldProblems {
-  const problems: FieldProblems = { unknown: [], wrongType: [] };
+  const problems: FieldProblems = { unknown: [], wrongType: [], unknownAt: [] };
   walk(schema, value, '', '', structName, problems, 0);
   return problems;
 }
@@ -130,7 +132,9 @@ function walk(
     if (prop) walk(prop, child, p, gp, here, out, depth + 1);
     else if (s.additionalProperties && typeof s.additionalProperties === 'object')
       walk(s.additionalProperties, child, p, gp, here, out, depth + 1);
-    else if (!s['x-kubernetes-preserve-unknown-fields'] && !s.additionalProperties && s.properties)
+    else if (!s['x-kubernetes-preserve-unknown-fields'] && !s.additionalProperties && s.properties) {
       out.unknown.push(p);
+      out.unknownAt.push({ parent: v as Record<string, unknown>, key: k });
+    }
   }
 }

@@ -182,7 +182,7 @@ describe('writes through @kubernetes/client-node', () => {
     const invalid = statusOf(await objects.createNamespacedCustomObject(badWeight).catch((e: unknown) => e));
     expect(invalid).toMatchObject({ code: 422, reason: 'Invalid' });
     expect(invalid.message).toContain('spec.http[0].route[0].weight: Invalid value: "string"');
-    // Without fieldValidation the API server warns (Warn is its default) and stores the known fields.
+    // Without fieldValidation the API server warns (Warn is its default) and drops the unknown field.
     const res = await fetch(`${sb.url}/apis/apps/v1/namespaces/${ns}/deployments`, {
       method: 'POST',
       headers: { authorization: `Bearer ${sb.token}`, 'content-type': 'application/json' },
@@ -190,6 +190,9 @@ describe('writes through @kubernetes/client-node', () => {
     });
     expect(res.status).toBe(201);
     expect(res.headers.get('warning')).toBe('299 - "unknown field \\"spec.replica\\""');
+    const stored = (await res.json()) as { spec: Record<string, unknown> };
+    expect(stored.spec.replica).toBeUndefined();
+    expect(stored.spec.replicas).toBe(2);
   });
 
   it('creates by server-side apply and records the manager in managedFields', async () => {

@@ -222,6 +222,13 @@ describe('field validation', () => {
     const warned = await kubectl('create', '--validate=warn', '-f', path);
     expect(warned.code, warned.stderr).toBe(0);
     expect(warned.stderr).toContain('Warning: unknown field "spec.replica"');
+    // As the API server's decoder does, the unknown fields were dropped, the rest stored.
+    const stored = (await getDeployment('typo-web')) as unknown as {
+      spec: { replica?: number; template: { spec: { containers: Record<string, unknown>[] } } };
+    };
+    expect(stored.spec.replica).toBeUndefined();
+    expect(stored.spec.template.spec.containers[0]?.imagePullPolicyy).toBeUndefined();
+    expect(stored.spec.template.spec.containers[0]?.image).toBe('web:1.0.0');
   });
 
   it('refuses a wrong type with the field path', async () => {
