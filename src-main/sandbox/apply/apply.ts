@@ -231,7 +231,12 @@ export function trackUpdate(req: UpdateRequest): ManagedFieldsEntry[] {
     if (!prev || !same(valueAt(prev, p, schema), valueAt(next, p, schema))) changed.add(path);
   }
   for (const o of managers) for (const path of [...o.fields]) if (!now.has(path)) o.fields.delete(path);
-  let mine = managers.find((o) => o.entry.manager === manager && o.entry.operation === 'Update');
+  let mine = managers.find(
+    (o) =>
+      o.entry.manager === manager &&
+      o.entry.operation === 'Update' &&
+      (o.entry.subresource ?? '') === (req.subresource ?? ''),
+  );
   for (const o of managers) if (o !== mine) for (const path of changed) o.fields.delete(path);
   if (changed.size === 0 && !mine) return entriesOf(managers);
   if (!mine) {

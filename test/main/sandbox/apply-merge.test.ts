@@ -118,6 +118,33 @@ describe('server-side apply merge rules', () => {
     );
   });
 
+  it('gives an update every field it changed, takes them from other managers, and forgets removed fields', () => {
+    fc.assert(
+      fc.property(config, config, (base, edited) => {
+        const before = created(base);
+        const entries = trackUpdate({
+          prev: before,
+          next: edited,
+          schema,
+          manager: 'kubectl-edit',
+          apiVersion: 'apps/v1',
+          time,
+        });
+        const now = new Set(leaves(edited));
+        for (const e of entries) for (const p of fromFieldsV1(e.fieldsV1)) expect(now.has(p)).toBe(true);
+        for (const p of values(edited)) {
+          if (
+            JSON.stringify(valueAt(base, split(p), schema)) ===
+            JSON.stringify(valueAt(edited, split(p), schema))
+          )
+            continue;
+          const owners = entries.filter((e) => fromFieldsV1(e.fieldsV1).has(p)).map((e) => e.manager);
+          expect(owners).toEqual(['kubectl-edit']);
+        }
+      }),
+    );
+  });
+
   it('refuses a change to a field another manager owns unless forced', () => {
     const base = created({
       metadata: { name: 'web' },
