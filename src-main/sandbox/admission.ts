@@ -70,6 +70,21 @@ function defaultPodSpec(spec: NonNullable<KubeObject['spec']>): void {
   }
 }
 
+/** What the API server's defaulting and admission plugins add to a Pod (not to a template). */
+function defaultPod(spec: NonNullable<KubeObject['spec']>): void {
+  spec.serviceAccountName ??= 'default';
+  spec.serviceAccount ??= spec.serviceAccountName;
+  spec.enableServiceLinks ??= true;
+  spec.priority ??= 0;
+  spec.preemptionPolicy ??= 'PreemptLowerPriority';
+  spec.tolerations ??= ['not-ready', 'unreachable'].map((taint) => ({
+    key: `node.kubernetes.io/${taint}`,
+    operator: 'Exists',
+    effect: 'NoExecute',
+    tolerationSeconds: 300,
+  }));
+}
+
 /** `Always` for an image without a tag or tagged `latest`, `IfNotPresent` otherwise (a digest counts as a tag). */
 function pullPolicyFor(image: string): string {
   if (image.includes('@')) return 'IfNotPresent';
@@ -134,6 +149,7 @@ export function admit(type: ResourceType, obj: KubeObject, prev: KubeObject | un
       if (!obj.spec?.containers?.length)
         throw invalid('Pod', name, [{ field: 'spec.containers', message: 'Required value' }]);
       defaultPodSpec(obj.spec);
+      defaultPod(obj.spec);
       obj.status ??= { phase: 'Pending', qosClass: 'BestEffort' };
       break;
     case 'Service':
@@ -146,6 +162,11 @@ export function admit(type: ResourceType, obj: KubeObject, prev: KubeObject | un
       for (const p of obj.spec.ports ?? []) {
         p.protocol ??= 'TCP';
         p.targetPort ??= p.port;
+      }
+      if (obj.spec.type !== 'ExternalName') {
+        obj.spec.ipFamilyPolicy ??= 'SingleStack';
+        obj.spec.ipFamilies ??= ['IPv4'];
+        obj.spec.internalTrafficPolicy ??= 'Cluster';
       }
       obj.status ??= { loadBalancer: {} };
       break;

@@ -804,7 +804,7 @@ export function createApiHandler(deps: ApiServerDeps): {
       if (!route.sub) checkWrite(type, route.version, next, prev, validation, ctx.warn);
     } else if (isApply && !route.sub) {
       const config = asObject(decodeBody(raw, 'application/yaml'), route);
-      checkWrite(type, route.version, config, undefined, validation, ctx.warn);
+      checkWrite(type, route.version, config, undefined, validation, ctx.warn, true);
       next = serverSideApply({
         live: prev,
         config,

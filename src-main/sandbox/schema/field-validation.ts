@@ -42,8 +42,10 @@ function goValue(w: WrongType): string {
  * Checks a written object against its kind's schema as the API server's decoder does: a value of the wrong
  * type is refused (400 for a built-in kind, with Go's decoding message; 422 for a custom kind, with the
  * structural schema's message); unknown fields are refused under Strict, and dropped from the object under Warn
- * (with a warning each) and Ignore. With `prev` (updates and patches), only problems the write adds count, so an
- * object stored before validation existed can still be changed.
+ * (with a warning each) and Ignore; a built-in kind's required field left out is refused (422 Required value)
+ * unless `partial` (an apply configuration, which names only the fields its manager owns). With `prev` (updates
+ * and patches), only problems the write adds count, so an object stored before validation existed can still be
+ * changed.
  */
 export function checkWrite(
   type: ResourceType,
@@ -52,6 +54,7 @@ export function checkWrite(
   prev: KubeObject | undefined,
   mode: FieldValidation,
   warn: (message: string) => void,
+  partial = false,
 ): void {
   const schema = schemaOf(type.group, version, type.kind);
   if (!schema) return;
@@ -76,6 +79,13 @@ export function checkWrite(
       `${handled}: json: cannot unmarshal ${goValue(w)} into Go struct field ${w.struct}.${w.goPath} of type ${w.goType}`,
     );
   }
+  const missing = found.missing.filter((m) => !before?.missing.includes(m));
+  if (missing.length > 0 && !custom && !partial)
+    throw invalid(
+      type.kind,
+      obj.metadata?.name ?? '',
+      missing.map((field) => ({ field, message: 'Required value' })),
+    );
   if (unknown.length > 0 && mode === 'Strict')
     throw new ApiError(
       400,

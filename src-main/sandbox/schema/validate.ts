@@ -6,6 +6,8 @@ export interface FieldProblems {
   readonly unknown: string[];
   /** Values of the wrong type. */
   readonly wrongType: WrongType[];
+  /** Required fields left out (outside `status`), as paths (`spec.template.spec.containers[0].name`). */
+  readonly missing: string[];
   /** Where each unknown field sits, so it can be dropped as the API server's decoder drops it. */
   readonly unknownAt: { readonly parent: Record<string, unknown>; readonly key: string }[];
 }
@@ -90,7 +92,7 @@ function typeMatches(s: Schema, v: unknown): boolean {
  * preserves them) and values of the wrong type. `structName` is the Go struct of the top level (the kind).
  */
 export function checkFields(schema: Schema, value: unknown, structName: string): FieldProblems {
-  const problems: FieldProblems = { unknown: [], wrongType: [], unknownAt: [] };
+  const problems: FieldProblems = { unknown: [], wrongType: [], missing: [], unknownAt: [] };
   walk(schema, value, '', '', structName, problems, 0);
   return problems;
 }
@@ -123,6 +125,9 @@ function walk(
     return;
   }
   if (typeof v !== 'object') return;
+  if (path !== 'status' && !path.startsWith('status.') && !path.startsWith('metadata.managedFields'))
+    for (const r of s.required ?? [])
+      if ((v as Record<string, unknown>)[r] === undefined) out.missing.push(path ? `${path}.${r}` : r);
   const ref = raw?.$ref ?? raw?.allOf?.[0]?.$ref;
   const here = ref ? ref.slice(ref.lastIndexOf('.') + 1) : struct;
   for (const [k, child] of Object.entries(v as Record<string, unknown>)) {

@@ -204,6 +204,25 @@ describe('server-side apply', () => {
     expect(second.code, second.stderr).toBe(0);
     const app = (await getDeployment('drop-web')).spec.template.spec.containers[0];
     expect(app?.env?.map((e) => e.name)).toEqual(['LOG_LEVEL']);
+    // A configuration naming only the fields its manager owns (an autoscaler's replicas) needs no selector or template.
+    const replicasOnly = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: drop-web, namespace: platform-production}
+spec: {replicas: 4}
+`;
+    const scaled = await kubectl(
+      'apply',
+      '--server-side',
+      '--field-manager=autoscaler',
+      '--force-conflicts',
+      '-f',
+      manifest('c3.yaml', replicasOnly),
+    );
+    expect(scaled.code, scaled.stderr).toBe(0);
+    const after = await getDeployment('drop-web');
+    expect(after.spec.replicas).toBe(4);
+    expect(after.spec.template.spec.containers.map((c) => c.name)).toEqual(['app', 'envoy']);
   });
 });
 
@@ -231,13 +250,20 @@ describe('field validation', () => {
     expect(stored.spec.template.spec.containers[0]?.image).toBe('web:1.0.0');
   });
 
-  it('refuses a wrong type with the field path', async () => {
+  it('refuses a wrong type and a missing required field with the field path', async () => {
     const r = await kubectl('create', '-f', manifest('e1.yaml', deployment('type-web', '12')));
     // `image: 12` is a number in YAML.
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(
       'json: cannot unmarshal number into Go struct field Container.spec.template.spec.containers.image of type string',
     );
+    const unnamed = await kubectl(
+      'create',
+      '-f',
+      manifest('e3.yaml', deployment('unnamed-web', 'web:1.0.0').replace('- name: envoy', '- ')),
+    );
+    expect(unnamed.code).not.toBe(0);
+    expect(unnamed.stderr).toContain('spec.template.spec.containers[1].name: Required value');
     const vs = `
 apiVersion: networking.istio.io/v1beta1
 kind: VirtualService
