@@ -291,6 +291,12 @@ describe('schemas', () => {
   });
 
   it('fills the defaults kubectl describe prints', async () => {
+    const described = await kubectl(...ns, 'describe', 'deployment', 'ssa-web');
+    expect(described.code, described.stderr).toBe(0);
+    expect(described.stdout).toMatch(/Ports:\s+8080\/TCP, 9090\/TCP/);
+    expect(described.stdout).toMatch(
+      /Readiness:\s+http-get http:\/\/:8080\/health\/ready delay=0s timeout=1s period=10s #success=1 #failure=3/,
+    );
     const d = await getDeployment('ssa-web');
     expect(d.spec.template.spec.containers[0]?.readinessProbe).toMatchObject({
       timeoutSeconds: 1,
