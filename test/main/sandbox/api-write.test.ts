@@ -195,6 +195,15 @@ describe('writes through @kubernetes/client-node', () => {
     expect(stored.spec.replicas).toBe(2);
   });
 
+  it('names the Go field and type of a wrong value, as the API server decoder does', async () => {
+    const half = { ...demo('half'), spec: { ...demo('half').spec, replicas: 1.5 } };
+    const r = await raw('POST', `/apis/apps/v1/namespaces/${ns}/deployments`, JSON.stringify(half));
+    expect(r.status).toBe(400);
+    expect(r.body.message).toBe(
+      'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal number 1.5 into Go struct field DeploymentSpec.spec.replicas of type int32',
+    );
+  });
+
   it('creates by server-side apply and records the manager in managedFields', async () => {
     const applied = await c.apps.patchNamespacedDeployment(
       { name: 'applied', namespace: ns, body: demo('applied'), fieldManager: 'release-bot' },
