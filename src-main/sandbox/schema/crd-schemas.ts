@@ -82,7 +82,7 @@ const backendRef = open('BackendRef defines how a HTTPRoute forwards a HTTP requ
   weight: int('Weight specifies the proportion of requests forwarded to the referenced backend.'),
 });
 
-/** Definitions keyed like the Kubernetes ones (`dev.<group>.<version>.<Kind>`). */
+/** Definitions named like the Kubernetes ones: the group reversed, the version, the kind (`io.istio.networking.v1beta1.VirtualService`). */
 export const crdDefinitions: Record<string, Schema> = {
   'io.istio.networking.v1beta1.VirtualService': kind(
     'networking.istio.io',
