@@ -60,12 +60,48 @@ function defaultPodSpec(spec: NonNullable<KubeObject['spec']>): void {
   spec.schedulerName ??= 'default-scheduler';
   spec.terminationGracePeriodSeconds ??= 30;
   spec.securityContext ??= {};
-  for (const c of spec.containers ?? []) {
-    c.imagePullPolicy ??= String(c.image ?? '').endsWith(':latest') ? 'Always' : 'IfNotPresent';
+  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
+    c.imagePullPolicy ??= pullPolicyFor(String(c.image ?? ''));
     c.terminationMessagePath ??= '/dev/termination-log';
     c.terminationMessagePolicy ??= 'File';
     c.resources ??= {};
+    for (const p of c.ports ?? []) p.protocol ??= 'TCP';
+    for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) defaultProbe(probe);
   }
+}
+
+/** What the API server's defaulting and admission plugins add to a Pod (not to a template). */
+function defaultPod(spec: NonNullable<KubeObject['spec']>): void {
+  spec.serviceAccountName ??= 'default';
+  spec.serviceAccount ??= spec.serviceAccountName;
+  spec.enableServiceLinks ??= true;
+  spec.priority ??= 0;
+  spec.preemptionPolicy ??= 'PreemptLowerPriority';
+  spec.tolerations ??= ['not-ready', 'unreachable'].map((taint) => ({
+    key: `node.kubernetes.io/${taint}`,
+    operator: 'Exists',
+    effect: 'NoExecute',
+    tolerationSeconds: 300,
+  }));
+}
+
+/** `Always` for an image without a tag or tagged `latest`, `IfNotPresent` otherwise (a digest counts as a tag). */
+function pullPolicyFor(image: string): string {
+  if (image.includes('@')) return 'IfNotPresent';
+  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
+  const tag = lastSegment.includes(':') ? lastSegment.slice(lastSegment.indexOf(':') + 1) : '';
+  return tag === '' || tag === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+/** The defaults `kubectl describe` prints for a probe (`timeout=1s period=10s #success=1 #failure=3`). */
+function defaultProbe(probe: Record<string, unknown> | undefined): void {
+  if (!probe || typeof probe !== 'object') return;
+  probe.timeoutSeconds ??= 1;
+  probe.periodSeconds ??= 10;
+  probe.successThreshold ??= 1;
+  probe.failureThreshold ??= 3;
+  const httpGet = probe.httpGet as Record<string, unknown> | undefined;
+  if (httpGet && typeof httpGet === 'object') httpGet.scheme ??= 'HTTP';
 }
 
 /**
@@ -113,6 +149,7 @@ export function admit(type: ResourceType, obj: KubeObject, prev: KubeObject | un
       if (!obj.spec?.containers?.length)
         throw invalid('Pod', name, [{ field: 'spec.containers', message: 'Required value' }]);
       defaultPodSpec(obj.spec);
+      defaultPod(obj.spec);
       obj.status ??= { phase: 'Pending', qosClass: 'BestEffort' };
       break;
     case 'Service':
@@ -125,6 +162,11 @@ export function admit(type: ResourceType, obj: KubeObject, prev: KubeObject | un
       for (const p of obj.spec.ports ?? []) {
         p.protocol ??= 'TCP';
         p.targetPort ??= p.port;
+      }
+      if (obj.spec.type !== 'ExternalName') {
+        obj.spec.ipFamilyPolicy ??= 'SingleStack';
+        obj.spec.ipFamilies ??= ['IPv4'];
+        obj.spec.internalTrafficPolicy ??= 'Cluster';
       }
       obj.status ??= { loadBalancer: {} };
       break;

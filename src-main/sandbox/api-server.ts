@@ -8,8 +8,12 @@ import { toTable, wantsTable } from './tables.ts';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, unsupportedPatchType } from './patch.ts';
 import { apiVersionOf, findResource, resourceTypes, storageKey, type ResourceType } from './resources.ts';
 import { parseFieldSelector, parseLabelSelector, type KubeObject } from './selectors.ts';
+import { schemaOf } from './schema/schemas.ts';
 import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound } from './status.ts';
 import { kubeTime, type ObjectStore, type StoreEvent } from './store.ts';
+import { serverSideApply, trackUpdate } from './apply/apply.ts';
+import { checkWrite, fieldManagerOf, fieldValidationOf, warningHeader } from './schema/field-validation.ts';
+import { openApiV2, openApiV3Schemas } from './schema/openapi-docs.ts';
 
 /** Largest request body accepted, as the real API server (3 MiB). */
 export const maxBodyBytes = 3 * 1024 * 1024;
@@ -62,9 +66,10 @@ function ser(o: KubeObject): string {
   return s;
 }
 
-function send(res: ServerResponse, code: number, body: unknown): void {
+function send(res: ServerResponse, code: number, body: unknown, warnings: readonly string[] = []): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(code, {
+    ...(warnings.length > 0 ? { warning: warnings.map(warningHeader).join(', ') } : {}),
     'content-type': 'application/json',
     'cache-control': 'no-cache, private',
     'content-length': Buffer.byteLength(text),
@@ -273,10 +278,11 @@ export function createApiHandler(deps: ApiServerDeps): {
       });
       return;
     }
+    if (path === '/openapi/v2') return send(res, 200, openApiV2());
     if (path.startsWith('/openapi/v3')) {
       const doc = openApiV3(path);
       if (doc === undefined) throw notFoundPath();
-      return send(res, 200, doc);
+      return send(res, 200, openApiV3Schemas(doc));
     }
     if (path === '/api') {
       send(res, 200, {
@@ -397,9 +403,11 @@ export function createApiHandler(deps: ApiServerDeps): {
     let code = 500;
     try {
       raw = await readBody(req);
-      const [status, body] = write(verb, route, raw, req.headers['content-type'] ?? '', q);
+      const warnings: string[] = [];
+      const ctx = { userAgent: req.headers['user-agent'] ?? '', warn: (m: string) => warnings.push(m) };
+      const [status, body] = write(verb, route, raw, req.headers['content-type'] ?? '', q, ctx);
       code = status;
-      send(res, status, body);
+      send(res, status, body, warnings);
     } catch (err) {
       code = err instanceof ApiError ? err.code : 500;
       throw err;
@@ -687,13 +695,46 @@ export function createApiHandler(deps: ApiServerDeps): {
     raw: Buffer,
     contentType: string,
     q: URLSearchParams,
+    ctx: { userAgent: string; warn: (message: string) => void } = { userAgent: '', warn: () => undefined },
   ): [number, unknown] {
     const { type } = route;
     const key = storageKey(type);
     const dryRun = q.get('dryRun') === 'All';
+    const validation = fieldValidationOf(q);
+    const manager = fieldManagerOf(q, ctx.userAgent);
+    const entryVersion = apiVersionOf(type.group, route.version);
+    const isApply = verb === 'patch' && contentType.split(';')[0]!.trim() === 'application/apply-patch+yaml';
+    if (isApply && route.name !== undefined && !route.sub && !store.get(key, route.namespace, route.name)) {
+      // Server-side apply of an absent object creates it.
+      const config = asObject(decodeBody(raw, 'application/yaml'), route);
+      checkWrite(type, route.version, config, undefined, validation, ctx.warn);
+      if (config.metadata.name && config.metadata.name !== route.name)
+        throw badRequest(
+          `the name of the object (${config.metadata.name}) does not match the name on the URL (${route.name})`,
+        );
+      const obj = serverSideApply({
+        live: undefined,
+        config: { ...config, metadata: { ...config.metadata, name: route.name } },
+        schema: schemaOf(type.group, route.version, type.kind),
+        manager: requireApplyManager(q),
+        apiVersion: entryVersion,
+        force: queryBool(q, 'force'),
+        time: kubeTime(clock.now()),
+      }) as KubeObject;
+      checkNamespace(route, obj);
+      checkName(type, obj);
+      obj.apiVersion = apiVersionOf(type.group, type.versions[0]!);
+      obj.kind = type.kind;
+      delete obj.metadata.resourceVersion;
+      if (type.subresources?.includes('status') && type.plural !== 'namespaces') delete obj.status;
+      const admitted = deps.admit(type, obj, undefined);
+      const created = dryRun ? admitted : store.create(key, admitted);
+      return [201, ser(withVersion(created, type, route.version))];
+    }
     if (verb === 'create') {
       if (route.name !== undefined) throw methodNotAllowed();
       const obj = asObject(decodeBody(raw, contentType), route);
+      if (!type.virtual) checkWrite(type, route.version, obj, undefined, validation, ctx.warn);
       if (type.virtual)
         return [
           201,
@@ -715,6 +756,14 @@ export function createApiHandler(deps: ApiServerDeps): {
       delete obj.metadata.resourceVersion;
       if (type.subresources?.includes('status') && type.plural !== 'namespaces') delete obj.status;
       const admitted = deps.admit(type, obj, undefined);
+      admitted.metadata.managedFields = trackUpdate({
+        prev: undefined,
+        next: admitted,
+        schema: schemaOf(type.group, route.version, type.kind),
+        manager,
+        apiVersion: entryVersion,
+        time: kubeTime(clock.now()),
+      });
       const created = dryRun ? admitted : store.create(key, admitted);
       return [201, ser(withVersion(created, type, route.version))];
     }
@@ -752,6 +801,20 @@ export function createApiHandler(deps: ApiServerDeps): {
     const current = route.sub === 'scale' ? (scaleOf(prev) as KubeObject) : prev;
     if (verb === 'update') {
       next = asObject(decodeBody(raw, contentType), route);
+      if (!route.sub) checkWrite(type, route.version, next, prev, validation, ctx.warn);
+    } else if (isApply && !route.sub) {
+      const config = asObject(decodeBody(raw, 'application/yaml'), route);
+      checkWrite(type, route.version, config, undefined, validation, ctx.warn, true);
+      next = serverSideApply({
+        live: prev,
+        config,
+        schema: schemaOf(type.group, route.version, type.kind),
+        manager: requireApplyManager(q),
+        apiVersion: entryVersion,
+        force: queryBool(q, 'force'),
+        time: kubeTime(clock.now()),
+      }) as KubeObject;
+      next.metadata.resourceVersion = config.metadata.resourceVersion ?? prev.metadata.resourceVersion;
     } else {
       const mediaType = contentType.split(';')[0]!.trim();
       const patch = decodeBody(raw, mediaType);
@@ -769,6 +832,7 @@ export function createApiHandler(deps: ApiServerDeps): {
         next = applyStrategicMergePatch(current as never, patch as never) as KubeObject;
       } else throw unsupportedPatchType();
       next = asObject(next, route);
+      if (!route.sub) checkWrite(type, route.version, next, prev, validation, ctx.warn);
       const patchedRv = next.metadata.resourceVersion;
       if (patchedRv !== undefined && patchedRv !== current.metadata.resourceVersion && patchedRv !== '')
         throw conflict(type.group, type.plural, route.name);
@@ -810,8 +874,28 @@ export function createApiHandler(deps: ApiServerDeps): {
       if (type.plural === 'namespaces') merged.spec = prev.spec;
     }
     const admitted = deps.admit(type, merged, prev);
+    if (!isApply && route.sub !== 'status')
+      admitted.metadata.managedFields = trackUpdate({
+        prev,
+        next: admitted,
+        schema: schemaOf(type.group, route.version, type.kind),
+        manager,
+        apiVersion: entryVersion,
+        time: kubeTime(clock.now()),
+        ...(route.sub ? { subresource: route.sub } : {}),
+      });
     const stored = dryRun ? admitted : store.replace(key, admitted);
     return [200, route.sub === 'scale' ? scaleOf(stored) : ser(withVersion(stored, type, route.version))];
+  }
+
+  /** The field manager of an apply request, which the API server requires. */
+  function requireApplyManager(q: URLSearchParams): string {
+    const manager = q.get('fieldManager');
+    if (!manager)
+      throw invalid('PatchOptions', '', [
+        { field: 'fieldManager', message: 'Required value: is required for apply patch' },
+      ]);
+    return manager;
   }
 
   function checkNamespace(route: Route, obj: KubeObject): void {

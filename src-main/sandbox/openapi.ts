@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { apiVersionOf, resourceTypes, type ResourceType } from './resources.ts';
 
+/** Changes when the served schemas change, so clients that cache documents by hash (kubectl) fetch them anew. */
+const SCHEMA_REVISION = 'k8s-1.30-schemas';
+
 function gvPath(group: string, version: string): string {
   return group === '' ? `api/${version}` : `apis/${group}/${version}`;
 }
@@ -57,7 +60,7 @@ export function openApiV3(path: string): unknown {
     for (const { group, version } of groupVersions()) {
       const p = gvPath(group, version);
       paths[p] = {
-        serverRelativeURL: `/openapi/v3/${p}?hash=${createHash('sha256').update(p).digest('hex').slice(0, 32).toUpperCase()}`,
+        serverRelativeURL: `/openapi/v3/${p}?hash=${createHash('sha256').update(`${p}@${SCHEMA_REVISION}`).digest('hex').slice(0, 32).toUpperCase()}`,
       };
     }
     return { paths };

@@ -152,6 +152,78 @@ describe('writes through @kubernetes/client-node', () => {
     expect((await c.apps.readNamespacedDeployment({ name: 'alpha', namespace: ns })).spec?.replicas).toBe(1);
   });
 
+  it('refuses an unknown field under strict validation with 400, a wrong type with 422, and warns under the default', async () => {
+    // client-node's typed APIs drop fields their models do not know, so the custom objects API carries the typo.
+    const objects = c.custom;
+    const vs = (name: string, extra: Record<string, unknown>) => ({
+      namespace: ns,
+      group: 'networking.istio.io',
+      version: 'v1beta1',
+      plural: 'virtualservices',
+      body: {
+        apiVersion: 'networking.istio.io/v1beta1',
+        kind: 'VirtualService',
+        metadata: { name },
+        spec: { hosts: ['web'], http: [{ route: [{ destination: { host: 'web' }, weight: 100 }] }] },
+        ...extra,
+      },
+    });
+    const refused = statusOf(
+      await objects
+        .createNamespacedCustomObject({ ...vs('strict', { specc: {} }), fieldValidation: 'Strict' })
+        .catch((e: unknown) => e),
+    );
+    expect(refused).toMatchObject({ code: 400, reason: 'BadRequest' });
+    expect(refused.message).toBe(
+      'VirtualService in version "v1beta1" cannot be handled as a VirtualService: strict decoding error: unknown field "specc"',
+    );
+    const badWeight = vs('typed', {});
+    (badWeight.body.spec.http[0]!.route[0] as { weight: unknown }).weight = 'abc';
+    const invalid = statusOf(await objects.createNamespacedCustomObject(badWeight).catch((e: unknown) => e));
+    expect(invalid).toMatchObject({ code: 422, reason: 'Invalid' });
+    expect(invalid.message).toContain('spec.http[0].route[0].weight: Invalid value: "string"');
+    // Without fieldValidation the API server warns (Warn is its default) and drops the unknown field.
+    const res = await fetch(`${sb.url}/apis/apps/v1/namespaces/${ns}/deployments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sb.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...demo('warned'), spec: { ...demo('warned').spec, replica: 3 } }),
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('warning')).toBe('299 - "unknown field \\"spec.replica\\""');
+    const stored = (await res.json()) as { spec: Record<string, unknown> };
+    expect(stored.spec.replica).toBeUndefined();
+    expect(stored.spec.replicas).toBe(2);
+  });
+
+  it('names the Go field and type of a wrong value, as the API server decoder does', async () => {
+    const half = { ...demo('half'), spec: { ...demo('half').spec, replicas: 1.5 } };
+    const r = await raw('POST', `/apis/apps/v1/namespaces/${ns}/deployments`, JSON.stringify(half));
+    expect(r.status).toBe(400);
+    expect(r.body.message).toBe(
+      'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal number 1.5 into Go struct field DeploymentSpec.spec.replicas of type int32',
+    );
+  });
+
+  it('creates by server-side apply and records the manager in managedFields', async () => {
+    const applied = await c.apps.patchNamespacedDeployment(
+      { name: 'applied', namespace: ns, body: demo('applied'), fieldManager: 'release-bot' },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply),
+    );
+    expect(applied.metadata?.managedFields?.map((m) => [m.manager, m.operation])).toEqual([
+      ['release-bot', 'Apply'],
+    ]);
+    const missingManager = await raw(
+      'PATCH',
+      `/apis/apps/v1/namespaces/${ns}/deployments/applied`,
+      JSON.stringify(demo('applied')),
+      'application/apply-patch+yaml',
+    );
+    expect(missingManager.status).toBe(422);
+    expect(missingManager.body.message).toContain(
+      'fieldManager: Required value: is required for apply patch',
+    );
+  });
+
   it('scales through the scale subresource', async () => {
     const s = await c.apps.replaceNamespacedDeploymentScale({
       name: 'alpha',

@@ -30,10 +30,15 @@ describe.each([
   {
     client: 'python3-kubernetes',
     argv: ['/usr/bin/python3', join(import.meta.dirname, 'clients/python-client.py')],
+    more: ['ok strict validation', 'ok wrong type'],
   },
-  { client: 'ruby-kubeclient', argv: ['ruby', join(import.meta.dirname, 'clients/ruby-client.rb')] },
-])('$client against the sandbox', ({ argv }) => {
-  it('lists, watches, creates, patches and deletes', async () => {
+  {
+    client: 'ruby-kubeclient',
+    argv: ['ruby', join(import.meta.dirname, 'clients/ruby-client.rb')],
+    more: ['ok apply create', 'ok apply conflict'],
+  },
+])('$client against the sandbox', ({ argv, more }) => {
+  it('lists, watches, creates, patches, deletes, and applies or validates', async () => {
     const { stdout } = await run(argv[0]!, [...argv.slice(1), kubeconfig, 'platform-production'], {
       timeout: 60_000,
     });
@@ -48,6 +53,7 @@ describe.each([
       expect.stringMatching(/^ok create/),
       'ok patch',
       'ok delete',
+      ...more,
     ]);
   }, 90_000);
 });
