@@ -1,0 +1,241 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppsV1Api, KubeConfig, type V1Deployment } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
+import { cli, startCli } from '../../support/cli.ts';
+import { closeSoon } from '../adapters/kube/sandbox-fixture.ts';
+
+// One persistent sandbox for the whole file, as an SRE's day runs against one cluster: every release is a
+// separate `switchyard run` (in-process) on its kubeconfig, and nothing is cleaned up by hand in between.
+const NS = 'platform-production';
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-journeys-'));
+const kubeconfig = join(dir, 'sandbox.kubeconfig');
+let sb: SandboxHandle;
+let apps: AppsV1Api;
+
+beforeAll(async () => {
+  sb = await startSandbox({ speed: 100 });
+  sb.writeKubeconfig(kubeconfig, 'sandbox');
+  const kc = new KubeConfig();
+  kc.loadFromString(sb.kubeconfigYaml());
+  apps = kc.makeApiClient(AppsV1Api);
+});
+afterAll(async () => {
+  await closeSoon(sb);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const image = (app: string, tag: string) => `registry.platform.com/${app}:${tag}`;
+const health = `
+analysis:
+  templates:
+    - name: health
+      metrics: [{ name: error-rate, kind: error-rate, interval: 5s, count: 2, window: 30s, failureLimit: 0, successCondition: { op: '<', threshold: 0.02 } }]`;
+const validation = `validation: { duration: 30s, interval: 10s, window: 20s, checks: [{ metric: error-rate, op: '>', threshold: 0.02, severity: fail }] }`;
+
+const plans = {
+  canary: (
+    app: string,
+    tag: string,
+    steps = `[{ setWeight: 20 }, { pause: { duration: 20s } }, { analysis: { templates: [health] } }]`,
+  ) => `
+name: ${app}-canary
+target: { namespace: ${NS}, name: ${app}, image: ${image(app, tag)} }
+router: { kind: istio, virtualService: ${app}, destinationRule: ${app} }
+strategy: { kind: canary, steps: ${steps} }
+${health}
+`,
+  'ratio-canary': (app: string, tag: string) => `
+name: ${app}-ratio-canary
+target: { namespace: ${NS}, name: ${app}, image: ${image(app, tag)} }
+router: { kind: replica-ratio }
+strategy: { kind: canary, steps: [{ setWeight: 50 }, { pause: { duration: 20s } }, { analysis: { templates: [health] } }] }
+${health}
+`,
+  'blue-green': (app: string, tag: string) => `
+name: ${app}-blue-green
+target: { namespace: ${NS}, name: ${app}, image: ${image(app, tag)} }
+router: { kind: service-selector, service: ${app} }
+strategy:
+  kind: blue-green
+  readyTimeout: 600s
+  warmup: { requests: 0 }
+  settle: 10s
+  ${validation}
+`,
+  rolling: (app: string, tag: string) => `
+name: ${app}-rolling
+target: { namespace: ${NS}, name: ${app}, image: ${image(app, tag)} }
+router: { kind: service-selector, service: ${app} }
+strategy: { kind: rolling, maxSurge: 1, maxUnavailable: 0, minReadySeconds: 0, ${validation} }
+`,
+};
+type Strategy = keyof typeof plans;
+
+let planCount = 0;
+function planFile(strategy: Strategy, app: string, tag: string): string {
+  const file = join(dir, `plan-${++planCount}-${strategy}-${tag}.yaml`);
+  writeFileSync(file, plans[strategy](app, tag));
+  return file;
+}
+
+const runArgs = (plan: string, journal: string) => [
+  'run',
+  plan,
+  '--kubeconfig',
+  kubeconfig,
+  '--context',
+  'sandbox',
+  '--yes',
+  '--journal',
+  join(dir, journal),
+];
+
+/** One `switchyard run` of `strategy` for `app` at `tag`, to its end; fails with its output if it hangs. */
+async function release(strategy: Strategy, app: string, tag: string, journal = app) {
+  const run = startCli(runArgs(planFile(strategy, app, tag), journal), { HOME: dir });
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${strategy} ${tag} of ${app} did not end:\n${run.stdout()}`)),
+      80_000,
+    );
+  });
+  return Promise.race([run.done, hung]).finally(() => clearTimeout(timer));
+}
+
+const deployment = async (name: string): Promise<V1Deployment | undefined> =>
+  apps.readNamespacedDeployment({ name, namespace: NS }).catch(() => undefined);
+const imageOf = (d: V1Deployment | undefined) => d?.spec?.template?.spec?.containers?.[0]?.image;
+const lastTraffic = (stdout: string) =>
+  stdout
+    .split('\n')
+    .filter((l) => / traffic /.test(l))
+    .at(-1);
+
+/** Waits until `check` holds (polling every 100 ms), or fails after `ms` naming `what`. */
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`Timed out waiting until ${what}.`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Requests the sandbox saw per version of `app` over the last 10 s of its time. */
+const served = (app: string, version: string) =>
+  sb.stats({ namespace: NS, job: app, version, windowSeconds: 10 }).requests ?? 0;
+
+const KNOWN = ['v1.24.0', 'v1.25.0', 'v1.26.0', 'v1.27.0', 'v1.28.0', 'v1.29.0'];
+/** The known versions of `app` that served requests over the last 10 s. */
+const versionsServing = (app: string) => KNOWN.filter((v) => served(app, v) > 0);
+
+describe('release after release of one service, through the CLI against one sandbox', () => {
+  /** Releases `tag` and expects exit 0, a clean preflight, "completed" and only `tag` serving afterwards. */
+  async function expectReleased(strategy: Strategy, app: string, tag: string): Promise<void> {
+    const before = served(app, tag) > 0 ? [] : versionsServing(app);
+    const r = await release(strategy, app, tag);
+    expect(r.code, `${strategy} ${tag}: ${r.stdout}${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/^preflight passed/m);
+    expect(r.stdout).toMatch(/^completed: /m);
+    await until(`only ${tag} of ${app} serves (before: ${before.join(', ')})`, () => {
+      return served(app, tag) > 0 && before.every((v) => served(app, v) === 0);
+    });
+  }
+
+  it('a bad canary aborts, the fix is released, then the next version: no manual clean-up', async () => {
+    const app = 'workflow-engine';
+    const bad = await release('canary', app, 'v1.25.1-bad');
+    expect(bad.code, bad.stderr).toBe(2);
+    expect(bad.stdout).toMatch(/^aborted: .*error-rate/m);
+    expect(lastTraffic(bad.stdout)).toContain('stable 100% / canary 0%');
+    const left = await deployment(`${app}-canary`);
+    expect(left?.spec?.replicas).toBe(0);
+    expect(left?.metadata?.labels?.['app.kubernetes.io/managed-by']).toBe('switchyard');
+
+    const fix = await release('canary', app, 'v1.25.0');
+    expect(fix.code, fix.stdout + fix.stderr).toBe(0);
+    expect(fix.stdout).toMatch(/^preflight passed/m);
+    expect(fix.stdout).toMatch(/^completed: /m);
+    expect(lastTraffic(fix.stdout)).toContain('stable 100% / canary 0%');
+    expect(imageOf(await deployment(app))).toBe(image(app, 'v1.25.0'));
+
+    const next = await release('canary', app, 'v1.26.0');
+    expect(next.code, next.stdout + next.stderr).toBe(0);
+    expect(next.stdout).toMatch(/^completed: /m);
+    expect(imageOf(await deployment(app))).toBe(image(app, 'v1.26.0'));
+    const canary = await deployment(`${app}-canary`);
+    expect(canary?.spec?.replicas).toBe(0);
+    const id = /^release (\S+)$/m.exec(next.stdout)?.[1];
+    expect(canary?.metadata?.annotations?.['switchyard.dev/release']).toBe(id);
+    await until('only v1.26.0 serves', () => served(app, 'v1.26.0') > 0 && served(app, 'v1.25.0') === 0);
+  }, 120_000);
+
+  it.each([
+    { strategy: 'canary' as const, app: 'workflow-engine', tags: ['v1.27.0', 'v1.28.0'] },
+    { strategy: 'blue-green' as const, app: 'agent-manager', tags: ['v1.25.0', 'v1.26.0'] },
+    { strategy: 'rolling' as const, app: 'notification-service', tags: ['v1.25.0', 'v1.26.0'] },
+  ])(
+    '$strategy released twice in a row on $app: the second starts cleanly and completes',
+    async ({ strategy, app, tags }) => {
+      for (const tag of tags) await expectReleased(strategy, app, tag);
+    },
+    120_000,
+  );
+
+  it('a canary after a rolling starts cleanly and completes', async () => {
+    await expectReleased('rolling', 'workflow-engine', 'v1.29.0');
+    await expectReleased('canary', 'workflow-engine', 'v1.25.0');
+  }, 120_000);
+
+  // Known open: after a service-selector blue-green the Service selects the colour Deployment, so a rolling
+  // release of the base Deployment changes pods that get no traffic, finds no data and rolls back.
+  it.todo('a rolling after a service-selector blue-green releases the Deployment that serves');
+
+  it('a paused canary resumed after someone released another version pauses as drift and never overwrites', async () => {
+    const app = 'workflow-engine';
+    const plan = join(dir, 'stale-resume.yaml');
+    writeFileSync(
+      plan,
+      plans.canary(app, 'v1.27.0', `[{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }]`),
+    );
+    const journal = 'stale-resume';
+    const run = startCli(runArgs(plan, journal), { HOME: dir });
+    await until('the canary waits to be promoted', () => /paused .* step 2\/3/.test(run.stdout()), 60_000);
+    const id = /^release (\S+)$/m.exec(run.stdout())?.[1] ?? '';
+    const before = imageOf(await deployment(app));
+
+    // Meanwhile a colleague releases v1.26.0 (a rolling update completes) on the same Deployment.
+    const current = (await deployment(app))!;
+    current.spec!.template.spec!.containers[0]!.image = image(app, 'v1.26.0');
+    await apps.replaceNamespacedDeployment({ name: app, namespace: NS, body: current });
+    await until('v1.26.0 serves', () => served(app, 'v1.26.0') > 0);
+
+    const promoted = await cli(['promote', id, '--journal', join(dir, journal)], { HOME: dir });
+    expect(promoted.code, promoted.stderr).toBe(0);
+    await until('the release pauses as drift', () => /changed by someone else/.test(run.stdout()));
+    expect(run.stdout()).toMatch(
+      new RegExp(
+        `paused: .*Deployment ${NS}/${app} was changed by someone else .*image is ${image(app, 'v1.26.0')} \\([^)]*${before}\\)`,
+      ),
+    );
+    expect(imageOf(await deployment(app))).toBe(image(app, 'v1.26.0'));
+
+    // Resuming again changes nothing either: the older image is never written over the newer one.
+    const resumed = await cli(['resume', id, '--journal', join(dir, journal)], { HOME: dir });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    await until('it pauses again', () => run.stdout().match(/changed by someone else/g)!.length >= 2);
+    expect(imageOf(await deployment(app))).toBe(image(app, 'v1.26.0'));
+
+    const aborted = await cli(['abort', id, '--journal', join(dir, journal)], { HOME: dir });
+    expect(aborted.code, aborted.stderr).toBe(0);
+    const end = await run.done;
+    expect(end.code, end.stdout).toBe(2);
+    expect(end.stdout).not.toMatch(/^completed/m);
+    expect(lastTraffic(end.stdout)).toContain('stable 100% / canary 0%');
+    expect(imageOf(await deployment(app))).toBe(image(app, 'v1.26.0'));
+    expect((await deployment(`${app}-canary`))?.spec?.replicas).toBe(0);
+  }, 120_000);
+});
