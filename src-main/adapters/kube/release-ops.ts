@@ -758,10 +758,18 @@ class KubeReleaseOps implements ReleaseOps {
     return `${this.name}-canary`;
   }
 
-  /** The stable workload's image when this release began, as noted on its canary; undefined when not noted. */
+  /**
+   * The stable workload's image when this release began, as noted on its canary; undefined when not noted or
+   * when the canary is not this release's (another release's, or not yet adopted).
+   */
   private async stableImageAtStart(): Promise<string | undefined> {
     const canary = await this.getDeployment(this.canaryName(), false);
-    return canary?.metadata?.annotations?.[STABLE_IMAGE_ANNOTATION];
+    const notes = canary?.metadata?.annotations ?? {};
+    const ours =
+      canary !== undefined &&
+      notes[RELEASE_ANNOTATION] === (this.options.releaseId ?? this.plan.name) &&
+      containerImage(canary, this.plan.target.container) === this.plan.target.image;
+    return ours ? notes[STABLE_IMAGE_ANNOTATION] : undefined;
   }
 
   /**

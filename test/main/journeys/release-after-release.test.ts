@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, KubeConfig, type V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKubeReleaseOps } from '../../../src-main/adapters/kube/release-ops.ts';
+import { createSandboxAnalysis } from '../../../src-main/adapters/sandbox-metrics/sandbox-analysis.ts';
+import { createFileJournal } from '../../../src-main/engine/journal/file-journal.ts';
+import { startRelease } from '../../../src-main/engine/runner/release-runner.ts';
 import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
+import { parsePlan } from '../../../src-shared/plan/plan.parse.ts';
 import { cli, startCli } from '../../support/cli.ts';
 import { closeSoon } from '../adapters/kube/sandbox-fixture.ts';
 
@@ -115,6 +120,8 @@ const lastTraffic = (stdout: string) =>
     .filter((l) => / traffic /.test(l))
     .at(-1);
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
 /** Waits until `check` holds (polling every 100 ms), or fails after `ms` naming `what`. */
 async function until(what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
@@ -194,48 +201,99 @@ describe('release after release of one service, through the CLI against one sand
   // release of the base Deployment changes pods that get no traffic, finds no data and rolls back.
   it.todo('a rolling after a service-selector blue-green releases the Deployment that serves');
 
-  it('a paused canary resumed after someone released another version pauses as drift and never overwrites', async () => {
-    const app = 'workflow-engine';
-    const plan = join(dir, 'stale-resume.yaml');
-    writeFileSync(
-      plan,
-      plans.canary(app, 'v1.27.0', `[{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }]`),
-    );
-    const journal = 'stale-resume';
-    const run = startCli(runArgs(plan, journal), { HOME: dir });
-    await until('the canary waits to be promoted', () => /paused .* step 2\/3/.test(run.stdout()), 60_000);
-    const id = /^release (\S+)$/m.exec(run.stdout())?.[1] ?? '';
-    const before = imageOf(await deployment(app));
-
-    // Meanwhile a colleague releases v1.26.0 (a rolling update completes) on the same Deployment.
+  /** A colleague's release of `tag` on `app` (set with the client, as another tool would), until it serves. */
+  async function colleagueReleases(app: string, tag: string): Promise<void> {
     const current = (await deployment(app))!;
-    current.spec!.template.spec!.containers[0]!.image = image(app, 'v1.26.0');
+    current.spec!.template.spec!.containers[0]!.image = image(app, tag);
     await apps.replaceNamespacedDeployment({ name: app, namespace: NS, body: current });
-    await until('v1.26.0 serves', () => served(app, 'v1.26.0') > 0);
+    await until(`${tag} serves`, () => served(app, tag) > 0);
+  }
 
-    const promoted = await cli(['promote', id, '--journal', join(dir, journal)], { HOME: dir });
+  /**
+   * With `run` waiting at a pause-until-promoted of release `id`: promote pauses it as drift naming the
+   * colleague's image and the one the release began with, a resume pauses again, and an abort ends it (exit 2)
+   * with the colleague's image still on the stable Deployment.
+   */
+  async function expectDriftNeverOverwrites(
+    run: ReturnType<typeof startCli>,
+    id: string,
+    journal: string,
+    began: string,
+    theirs: string,
+  ): Promise<void> {
+    const app = 'workflow-engine';
+    const control = (verb: string) => cli([verb, id, '--journal', join(dir, journal)], { HOME: dir });
+    const drifts = () => run.stdout().match(/paused: .*changed by someone else/g)?.length ?? 0;
+    const promoted = await control('promote');
     expect(promoted.code, promoted.stderr).toBe(0);
-    await until('the release pauses as drift', () => /changed by someone else/.test(run.stdout()));
-    expect(run.stdout()).toMatch(
-      new RegExp(
-        `paused: .*Deployment ${NS}/${app} was changed by someone else .*image is ${image(app, 'v1.26.0')} \\([^)]*${before}\\)`,
-      ),
-    );
-    expect(imageOf(await deployment(app))).toBe(image(app, 'v1.26.0'));
+    await until('the release pauses as drift', () => drifts() >= 1);
+    const said = run.stdout().match(/paused: .*changed by someone else.*/)?.[0] ?? '';
+    expect(said).toContain(`Deployment ${NS}/${app} was changed by someone else`);
+    expect(said).toMatch(new RegExp(`image is ${escape(theirs)} \\([^)]*${escape(began)}\\)`));
+    expect(said).toContain('nothing was overwritten');
+    expect(imageOf(await deployment(app))).toBe(theirs);
 
     // Resuming again changes nothing either: the older image is never written over the newer one.
-    const resumed = await cli(['resume', id, '--journal', join(dir, journal)], { HOME: dir });
+    const resumed = await control('resume');
     expect(resumed.code, resumed.stderr).toBe(0);
-    await until('it pauses again', () => run.stdout().match(/changed by someone else/g)!.length >= 2);
-    expect(imageOf(await deployment(app))).toBe(image(app, 'v1.26.0'));
+    await until('it pauses again', () => drifts() >= 2);
+    expect(imageOf(await deployment(app))).toBe(theirs);
 
-    const aborted = await cli(['abort', id, '--journal', join(dir, journal)], { HOME: dir });
+    const aborted = await control('abort');
     expect(aborted.code, aborted.stderr).toBe(0);
     const end = await run.done;
     expect(end.code, end.stdout).toBe(2);
     expect(end.stdout).not.toMatch(/^completed/m);
     expect(lastTraffic(end.stdout)).toContain('stable 100% / canary 0%');
-    expect(imageOf(await deployment(app))).toBe(image(app, 'v1.26.0'));
+    expect(imageOf(await deployment(app))).toBe(theirs);
     expect((await deployment(`${app}-canary`))?.spec?.replicas).toBe(0);
+  }
+
+  const untilPromoted = `[{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }]`;
+
+  it('a paused canary resumed after someone released another version pauses as drift and never overwrites', async () => {
+    const app = 'workflow-engine';
+    const plan = join(dir, 'stale-resume.yaml');
+    writeFileSync(plan, plans.canary(app, 'v1.27.0', untilPromoted));
+    const run = startCli(runArgs(plan, 'stale-resume'), { HOME: dir });
+    await until('the canary waits to be promoted', () => /paused .* step 2\/3/.test(run.stdout()), 60_000);
+    const id = /^release (\S+)$/m.exec(run.stdout())?.[1] ?? '';
+    const began = imageOf(await deployment(app))!;
+    await colleagueReleases(app, 'v1.26.0');
+    await expectDriftNeverOverwrites(run, id, 'stale-resume', began, image(app, 'v1.26.0'));
+  }, 120_000);
+
+  it('a canary whose process stopped, resumed with run --resume after another release, pauses as drift', async () => {
+    const app = 'workflow-engine';
+    const parsed = parsePlan(plans.canary(app, 'v1.28.0', untilPromoted));
+    if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+    const journal = 'stopped-resume';
+    // The first process drives the release to its pause and then ends (as a killed or closed one would).
+    const releaseId = `stopped-resume-${Date.now()}`;
+    const conn = { url: sb.url, token: sb.token };
+    const first = await startRelease({
+      releaseId,
+      plan: parsed.plan,
+      ops: createKubeReleaseOps(sb.kubeconfigYaml(), parsed.plan, { releaseId, pollMs: 50 }),
+      analysis: createSandboxAnalysis(conn),
+      clock: sb.clock,
+      journal: createFileJournal({ dir: join(dir, journal), user: 'test' }),
+      who: { user: 'test', context: 'sandbox' },
+      stopWhenPaused: true,
+    });
+    expect((await first.done).kind).toBe('paused');
+    const began = imageOf(await deployment(app))!;
+    await colleagueReleases(app, 'v1.29.0');
+
+    const run = startCli(
+      ['run', '--resume', releaseId, '--kubeconfig', kubeconfig, '--yes', '--journal', join(dir, journal)],
+      { HOME: dir },
+    );
+    await until(
+      'the resumed canary waits to be promoted',
+      () => /paused .* step 2\/3/.test(run.stdout()),
+      60_000,
+    );
+    await expectDriftNeverOverwrites(run, releaseId, journal, began, image(app, 'v1.29.0'));
   }, 120_000);
 });
