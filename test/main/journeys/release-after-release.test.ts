@@ -21,7 +21,7 @@ let sb: SandboxHandle;
 let apps: AppsV1Api;
 
 beforeAll(async () => {
-  sb = await startSandbox({ speed: 100 });
+  sb = await startSandbox({ speed: 60 });
   sb.writeKubeconfig(kubeconfig, 'sandbox');
   const kc = new KubeConfig();
   kc.loadFromString(sb.kubeconfigYaml());
@@ -44,7 +44,7 @@ const plans = {
   canary: (
     app: string,
     tag: string,
-    steps = `[{ setWeight: 20 }, { pause: { duration: 20s } }, { analysis: { templates: [health] } }]`,
+    steps = `[{ setWeight: 20 }, { pause: { duration: 60s } }, { analysis: { templates: [health] } }]`,
   ) => `
 name: ${app}-canary
 target: { namespace: ${NS}, name: ${app}, image: ${image(app, tag)} }
@@ -56,7 +56,7 @@ ${health}
 name: ${app}-ratio-canary
 target: { namespace: ${NS}, name: ${app}, image: ${image(app, tag)} }
 router: { kind: replica-ratio }
-strategy: { kind: canary, steps: [{ setWeight: 50 }, { pause: { duration: 20s } }, { analysis: { templates: [health] } }] }
+strategy: { kind: canary, steps: [{ setWeight: 50 }, { pause: { duration: 60s } }, { analysis: { templates: [health] } }] }
 ${health}
 `,
   'blue-green': (app: string, tag: string) => `
@@ -200,6 +200,29 @@ describe('release after release of one service, through the CLI against one sand
   // Known open: after a service-selector blue-green the Service selects the colour Deployment, so a rolling
   // release of the base Deployment changes pods that get no traffic, finds no data and rolls back.
   it.todo('a rolling after a service-selector blue-green releases the Deployment that serves');
+
+  it('a -canary Deployment Switchyard did not create blocks preflight, saying so, and is left alone', async () => {
+    const app = 'notification-service';
+    const stable = (await deployment(app))!;
+    await apps.createNamespacedDeployment({
+      namespace: NS,
+      body: {
+        metadata: { name: `${app}-canary`, namespace: NS, labels: { app, team: 'payments' } },
+        spec: { ...stable.spec!, replicas: 1 },
+      },
+    });
+    const r = await release('ratio-canary', app, 'v1.27.0');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^preflight found blockers/m);
+    expect(r.stdout).toContain(
+      `blocker: Deployment ${NS}/${app}-canary exists and is not Switchyard's. Deployment ${NS}/${app}-canary exists on context "sandbox" but Switchyard did not create it (no label app.kubernetes.io/managed-by=switchyard)`,
+    );
+    expect(r.stderr).toMatch(/Preflight found blockers; the release was not started/);
+    const theirs = await deployment(`${app}-canary`);
+    expect(theirs?.metadata?.labels).toEqual({ app, team: 'payments' });
+    expect(theirs?.spec?.replicas).toBe(1);
+    await apps.deleteNamespacedDeployment({ name: `${app}-canary`, namespace: NS });
+  }, 60_000);
 
   /** A colleague's release of `tag` on `app` (set with the client, as another tool would), until it serves. */
   async function colleagueReleases(app: string, tag: string): Promise<void> {
