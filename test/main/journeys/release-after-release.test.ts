@@ -180,6 +180,24 @@ describe('release after release of one service, through the CLI against one sand
     await until('only v1.26.0 serves', () => served(app, 'v1.26.0') > 0 && served(app, 'v1.25.0') === 0);
   }, 120_000);
 
+  it('the canary stays for the next release until the user removes it with switchyard cleanup', async () => {
+    const app = 'workflow-engine';
+    const args = ['cleanup', `${NS}/${app}`, '--kubeconfig', kubeconfig, '--context', 'sandbox'];
+    const left = await deployment(`${app}-canary`);
+    expect(left?.spec?.replicas).toBe(0);
+    const removed = await cli(args);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stdout).toMatch(
+      new RegExp(
+        `^Removed Deployment ${NS}/${app}-canary \\(.*, left by release ${escape(left!.metadata!.annotations!['switchyard.dev/release']!)}\\)`,
+      ),
+    );
+    expect(await deployment(`${app}-canary`)).toBeUndefined();
+    const again = await cli(args);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/There is no canary Deployment .*nothing to remove/);
+  }, 60_000);
+
   it.each([
     { strategy: 'canary' as const, app: 'workflow-engine', tags: ['v1.27.0', 'v1.28.0'] },
     { strategy: 'blue-green' as const, app: 'agent-manager', tags: ['v1.25.0', 'v1.26.0'] },
@@ -221,6 +239,17 @@ describe('release after release of one service, through the CLI against one sand
     const theirs = await deployment(`${app}-canary`);
     expect(theirs?.metadata?.labels).toEqual({ app, team: 'payments' });
     expect(theirs?.spec?.replicas).toBe(1);
+    const cleanup = await cli([
+      'cleanup',
+      `${NS}/${app}`,
+      '--kubeconfig',
+      kubeconfig,
+      '--context',
+      'sandbox',
+    ]);
+    expect(cleanup.code).toBe(1);
+    expect(cleanup.stderr).toMatch(/Switchyard did not create it .*neither adopts nor deletes it/);
+    expect(await deployment(`${app}-canary`)).toBeDefined();
     await apps.deleteNamespacedDeployment({ name: `${app}-canary`, namespace: NS });
   }, 60_000);
 
@@ -282,6 +311,9 @@ describe('release after release of one service, through the CLI against one sand
     await until('the canary waits to be promoted', () => /paused .* step 2\/3/.test(run.stdout()), 60_000);
     const id = /^release (\S+)$/m.exec(run.stdout())?.[1] ?? '';
     const began = imageOf(await deployment(app))!;
+    const inUse = await cli(['cleanup', `${NS}/${app}`, '--kubeconfig', kubeconfig, '--context', 'sandbox']);
+    expect(inUse.code).toBe(1);
+    expect(inUse.stderr).toMatch(/still has \d+ replica\(s\): a release may be using it/);
     await colleagueReleases(app, 'v1.26.0');
     await expectDriftNeverOverwrites(run, id, 'stale-resume', began, image(app, 'v1.26.0'));
   }, 120_000);
