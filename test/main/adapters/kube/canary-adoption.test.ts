@@ -1,0 +1,82 @@
+import { AppsV1Api, KubeConfig, type V1Deployment } from '@kubernetes/client-node';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ClusterError } from '../../../../src-main/adapters/kube/kube-errors.ts';
+import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
+import type { SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
+import { defaultPlan } from '../../../../src-shared/plan/plan.defaults.ts';
+import { closeSoon, startFastSandbox } from './sandbox-fixture.ts';
+
+const NS = 'platform-production';
+const APP = 'workflow-engine';
+const image = (tag: string) => `registry.platform.com/${APP}:${tag}`;
+const plan = (tag: string) =>
+  defaultPlan('canary', { namespace: NS, name: APP, image: image(tag) }, { router: 'istio' });
+
+let sb: SandboxHandle;
+let apps: AppsV1Api;
+beforeAll(async () => {
+  sb = await startFastSandbox(40);
+  const kc = new KubeConfig();
+  kc.loadFromString(sb.kubeconfigYaml());
+  apps = kc.makeApiClient(AppsV1Api);
+});
+afterAll(() => closeSoon(sb));
+
+const canary = () => apps.readNamespacedDeployment({ name: `${APP}-canary`, namespace: NS });
+const ops = (tag: string, releaseId: string) =>
+  createKubeReleaseOps(sb.kubeconfigYaml(), plan(tag), { releaseId, pollMs: 50 });
+const notes = (d: V1Deployment) => ({
+  managedBy: d.metadata?.labels?.['app.kubernetes.io/managed-by'],
+  release: d.metadata?.annotations?.['switchyard.dev/release'],
+  stableImage: d.metadata?.annotations?.['switchyard.dev/stable-image'],
+  version: d.spec?.selector?.matchLabels?.version,
+  image: d.spec?.template?.spec?.containers?.[0]?.image,
+  replicas: d.spec?.replicas,
+});
+
+it('a canary Switchyard did not create is refused and left untouched', async () => {
+  const stable = await apps.readNamespacedDeployment({ name: APP, namespace: NS });
+  await apps.createNamespacedDeployment({
+    namespace: NS,
+    body: { metadata: { name: `${APP}-canary`, namespace: NS }, spec: { ...stable.spec!, replicas: 2 } },
+  });
+  const error = await ops('v1.25.0', 'r1')
+    .ensureCanary(image('v1.25.0'), 'v1.25.0')
+    .catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ClusterError);
+  expect((error as ClusterError).clusterKind).toBe('conflict');
+  expect((error as ClusterError).message).toMatch(
+    /Deployment platform-production\/workflow-engine-canary exists .* but Switchyard did not create it/,
+  );
+  const theirs = await canary();
+  expect(notes(theirs)).toMatchObject({ managedBy: undefined, replicas: 2, image: image('v1.24.0') });
+  await apps.deleteNamespacedDeployment({ name: `${APP}-canary`, namespace: NS });
+});
+
+it('labels the canary as ours; the next release adopts it, a new version replaces its selector', async () => {
+  const first = ops('v1.25.0', 'r1');
+  await first.ensureCanary(image('v1.25.0'), 'v1.25.0');
+  expect(notes(await canary())).toEqual({
+    managedBy: 'switchyard',
+    release: 'r1',
+    stableImage: image('v1.24.0'),
+    version: 'v1.25.0',
+    image: image('v1.25.0'),
+    replicas: 1,
+  });
+  await first.abortCanary();
+  expect((await canary()).spec?.replicas).toBe(0);
+
+  // The fix of the same version (a new release): adopted in place, same object.
+  const uid = (await canary()).metadata?.uid;
+  await ops('v1.25.0', 'r2').ensureCanary(image('v1.25.0'), 'v1.25.0');
+  const adopted = await canary();
+  expect(adopted.metadata?.uid).toBe(uid);
+  expect(notes(adopted)).toMatchObject({ release: 'r2', replicas: 1, version: 'v1.25.0' });
+
+  // Another version: its selector differs, so the canary is recreated for it.
+  await ops('v1.26.0', 'r3').ensureCanary(image('v1.26.0'), 'v1.26.0');
+  const replaced = await canary();
+  expect(replaced.metadata?.uid).not.toBe(uid);
+  expect(notes(replaced)).toMatchObject({ release: 'r3', version: 'v1.26.0', image: image('v1.26.0') });
+});
