@@ -618,10 +618,26 @@ class KubeReleaseOps implements ReleaseOps {
     const before = await this.getDeployment(this.name);
     if (!before) throw this.missing('Deployment', this.name);
     if (containerImage(before, this.plan.target.container) === image) return { revision: revisionOf(before) };
+    // Only a release with its own id notes itself on the Deployment (a plan name is no release's identity).
+    const releaseId = this.options.releaseId;
     const written = await this.upsertDeployment(this.name, (current) => {
       if (!current) throw this.missing('Deployment', this.name);
-      if (containerImage(current, this.plan.target.container) === image) return undefined;
-      return withImage(current, this.plan.target.container, image);
+      const now = containerImage(current, this.plan.target.container);
+      if (now === image) return undefined;
+      const next = withImage(current, this.plan.target.container, image);
+      if (releaseId === undefined) return next;
+      // This release set its image before (then its process stopped): someone released another one since.
+      if (current.metadata?.annotations?.[RELEASE_ANNOTATION] === releaseId)
+        throw this.stableDrift(now, image);
+      next.metadata = {
+        ...next.metadata,
+        annotations: {
+          ...next.metadata?.annotations,
+          [RELEASE_ANNOTATION]: releaseId,
+          [STABLE_IMAGE_ANNOTATION]: now,
+        },
+      };
+      return next;
     });
     const generation = written?.metadata?.generation ?? 0;
     const deadline = Date.now() + 10_000;
@@ -656,9 +672,19 @@ class KubeReleaseOps implements ReleaseOps {
     const labels = { ...(template.metadata?.labels ?? {}) };
     delete labels['pod-template-hash'];
     template.metadata = { ...template.metadata, labels };
+    const releaseId = this.options.releaseId;
     await this.upsertDeployment(this.name, (cur) => {
       if (!cur) throw this.missing('Deployment', this.name);
       if (sameTemplate(cur.spec?.template, template)) return undefined;
+      // Another release replaced this one's image meanwhile: this release's version no longer runs, and
+      // undoing would put an older image over theirs, so nothing is written.
+      const now = containerImage(cur, this.plan.target.container);
+      if (
+        releaseId !== undefined &&
+        cur.metadata?.annotations?.[RELEASE_ANNOTATION] === releaseId &&
+        now !== releaseImage
+      )
+        return undefined;
       return { ...cur, spec: { ...cur.spec!, template } };
     });
   }
