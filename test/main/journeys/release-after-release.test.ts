@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppsV1Api, KubeConfig, type V1Deployment } from '@kubernetes/client-node';
+import type { AppsV1Api, V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeReleaseOps } from '../../../src-main/adapters/kube/release-ops.ts';
 import { createSandboxAnalysis } from '../../../src-main/adapters/sandbox-metrics/sandbox-analysis.ts';
@@ -10,7 +10,7 @@ import { startRelease } from '../../../src-main/engine/runner/release-runner.ts'
 import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
 import { parsePlan } from '../../../src-shared/plan/plan.parse.ts';
 import { cli, startCli } from '../../support/cli.ts';
-import { closeSoon } from '../adapters/kube/sandbox-fixture.ts';
+import { appsApi, closeSoon } from '../adapters/kube/sandbox-fixture.ts';
 
 // One persistent sandbox for the whole file, as an SRE's day runs against one cluster: every release is a
 // separate `switchyard run` (in-process) on its kubeconfig, and nothing is cleaned up by hand in between.
@@ -23,9 +23,7 @@ let apps: AppsV1Api;
 beforeAll(async () => {
   sb = await startSandbox({ speed: 60 });
   sb.writeKubeconfig(kubeconfig, 'sandbox');
-  const kc = new KubeConfig();
-  kc.loadFromString(sb.kubeconfigYaml());
-  apps = kc.makeApiClient(AppsV1Api);
+  apps = appsApi(sb);
 });
 afterAll(async () => {
   await closeSoon(sb);

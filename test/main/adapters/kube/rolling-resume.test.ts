@@ -1,10 +1,10 @@
-import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { AppsV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ClusterError } from '../../../../src-main/adapters/kube/kube-errors.ts';
 import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
 import type { SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 import { defaultPlan } from '../../../../src-shared/plan/plan.defaults.ts';
-import { closeSoon, startFastSandbox, writesTo } from './sandbox-fixture.ts';
+import { appsApi, closeSoon, startFastSandbox, writesTo } from './sandbox-fixture.ts';
 
 const NS = 'platform-production';
 const APP = 'agent-manager';
@@ -19,9 +19,7 @@ let sb: SandboxHandle;
 let apps: AppsV1Api;
 beforeAll(async () => {
   sb = await startFastSandbox(40);
-  const kc = new KubeConfig();
-  kc.loadFromString(sb.kubeconfigYaml());
-  apps = kc.makeApiClient(AppsV1Api);
+  apps = appsApi(sb);
 });
 afterAll(() => closeSoon(sb));
 
