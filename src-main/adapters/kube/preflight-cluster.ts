@@ -101,6 +101,33 @@ export function createKubePreflightCluster(
     };
   };
 
+  // A rolling release changes the target's pods in place: when the router's Service does not select them
+  // (after a blue-green it selects a colour Deployment), the new version would get no traffic to judge.
+  const rollingServesNoTraffic = async (d: V1Deployment): Promise<DryRunAnswer | undefined> => {
+    const r = plan.router;
+    if (r.kind !== 'service-selector') return undefined;
+    const svc = await k
+      .read(`reading Service ${ns}/${r.service}`, () =>
+        k.core.readNamespacedService({ name: r.service, namespace: ns }),
+      )
+      .catch((error: unknown) => {
+        if (error instanceof ClusterError && error.clusterKind === 'notFound') return undefined;
+        throw error;
+      });
+    const selector = svc?.spec?.selector ?? {};
+    const labels = d.spec?.template?.metadata?.labels ?? {};
+    const missing = Object.entries(selector).filter(([key, value]) => labels[key] !== value);
+    if (!svc || missing.length === 0) return undefined;
+    const selects = Object.entries(selector)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(',');
+    return {
+      ok: false,
+      title: `Service ${ns}/${r.service} sends no traffic to the pods of Deployment ${ns}/${name}`,
+      description: `Service ${ns}/${r.service} selects ${selects}, which the pods of Deployment ${ns}/${name} do not carry (${missing.map(([key]) => `${key}=${labels[key] ?? 'unset'}`).join(', ')}), so a rolling update would change pods that serve nothing and judge a version nobody uses. Another Deployment serves it (e.g. a blue-green colour): release it with blue-green, or point the Service back at ${name}.`,
+    };
+  };
+
   return {
     async canI(needs: readonly AccessNeed[]): Promise<AccessAnswer[]> {
       return Promise.all(
@@ -145,6 +172,10 @@ export function createKubePreflightCluster(
       };
       try {
         if (plan.strategy.kind === 'canary') return await dryRunCanary(d);
+        if (plan.strategy.kind === 'rolling') {
+          const unrouted = await rollingServesNoTraffic(d);
+          if (unrouted) return unrouted;
+        }
         await k.write(`trying to update Deployment ${ns}/${name}`, () =>
           k.apps.replaceNamespacedDeployment({ name, namespace: ns, body: withImage(d), dryRun: 'All' }),
         );

@@ -213,9 +213,17 @@ describe('release after release of one service, through the CLI against one sand
     await expectReleased('canary', 'workflow-engine', 'v1.25.0');
   }, 120_000);
 
-  // Known open: after a service-selector blue-green the Service selects the colour Deployment, so a rolling
-  // release of the base Deployment changes pods that get no traffic, finds no data and rolls back.
-  it.todo('a rolling after a service-selector blue-green releases the Deployment that serves');
+  it('a rolling after a service-selector blue-green is refused by preflight, saying which pods serve', async () => {
+    // After the blue-green above, the Service selects the colour Deployment, not agent-manager's own pods.
+    const r = await release('rolling', 'agent-manager', 'v1.28.0');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /^ {2}blocker: Service platform-production\/agent-manager sends no traffic to the pods of Deployment platform-production\/agent-manager\. Service platform-production\/agent-manager selects .*colour=(blue|green).*release it with blue-green/m,
+    );
+    expect(imageOf(await deployment('agent-manager'))).toBe(image('agent-manager', 'v1.24.0'));
+    const next = await release('blue-green', 'agent-manager', 'v1.28.0');
+    expect(next.code, next.stdout + next.stderr).toBe(0);
+  }, 120_000);
 
   it('a -canary Deployment Switchyard did not create blocks preflight, saying so, and is left alone', async () => {
     const app = 'notification-service';
