@@ -211,6 +211,9 @@ describe('release after release of one service, through the CLI against one sand
   it('a canary after a rolling starts cleanly and completes', async () => {
     await expectReleased('rolling', 'workflow-engine', 'v1.29.0');
     await expectReleased('canary', 'workflow-engine', 'v1.25.0');
+    // The same by replica ratio (no mesh), twice: the second adopts the canary the first left.
+    await expectReleased('ratio-canary', 'notification-service', 'v1.27.0');
+    await expectReleased('ratio-canary', 'notification-service', 'v1.28.0');
   }, 120_000);
 
   it('a rolling after a service-selector blue-green is refused by preflight, saying which pods serve', async () => {
@@ -228,6 +231,18 @@ describe('release after release of one service, through the CLI against one sand
   it('a -canary Deployment Switchyard did not create blocks preflight, saying so, and is left alone', async () => {
     const app = 'notification-service';
     const stable = (await deployment(app))!;
+    // The ratio canaries above left theirs; the user removes it, then another team creates one of that name.
+    if (await deployment(`${app}-canary`)) {
+      const removed = await cli([
+        'cleanup',
+        `${NS}/${app}`,
+        '--kubeconfig',
+        kubeconfig,
+        '--context',
+        'sandbox',
+      ]);
+      expect(removed.code, removed.stderr).toBe(0);
+    }
     await apps.createNamespacedDeployment({
       namespace: NS,
       body: {
