@@ -62,7 +62,10 @@ export const VERSION_LABEL = 'version';
 export const COLOUR_LABEL = 'colour';
 /** Annotation on the canary Deployment keeping the total replica count of a replica-ratio router. */
 export const TOTAL_REPLICAS_ANNOTATION = 'switchyard.dev/total-replicas';
-/** Annotation on the canary Deployment keeping the stable workload's image when its release began. */
+/**
+ * Annotation keeping the stable workload's image when a release began: on the canary Deployment, and on the
+ * Deployment a rolling release updates (beside `switchyard.dev/release`).
+ */
 export const STABLE_IMAGE_ANNOTATION = 'switchyard.dev/stable-image';
 const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 

@@ -1,6 +1,7 @@
 import type { AppsV1Api, V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ClusterError } from '../../../../src-main/adapters/kube/kube-errors.ts';
+import { createKubePreflightCluster } from '../../../../src-main/adapters/kube/preflight-cluster.ts';
 import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
 import type { SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 import { defaultPlan } from '../../../../src-shared/plan/plan.defaults.ts';
@@ -46,6 +47,11 @@ it('a canary Switchyard did not create is refused and left untouched', async () 
   expect((error as ClusterError).message).toMatch(
     /Deployment platform-production\/workflow-engine-canary exists .* but Switchyard did not create it/,
   );
+  const refused = await createKubePreflightCluster(sb.kubeconfigYaml(), plan('v1.25.0')).dryRunFirstChange();
+  expect(refused).toMatchObject({
+    ok: false,
+    title: `Deployment ${NS}/${APP}-canary exists and is not Switchyard's`,
+  });
   const theirs = await canary();
   expect(notes(theirs)).toMatchObject({ managedBy: undefined, replicas: 2, image: image('v1.24.0') });
   await apps.deleteNamespacedDeployment({ name: `${APP}-canary`, namespace: NS });
@@ -64,6 +70,18 @@ it('labels the canary as ours; the next release adopts it, a new version replace
   });
   await first.abortCanary();
   expect((await canary()).spec?.replicas).toBe(0);
+
+  // Preflight of the next release dry-runs what it will do with the canary left behind.
+  const dryRun = (tag: string) =>
+    createKubePreflightCluster(sb.kubeconfigYaml(), plan(tag)).dryRunFirstChange();
+  expect(await dryRun('v1.25.0')).toEqual({
+    ok: true,
+    description: `The API server accepted adopting the canary Deployment ${NS}/${APP}-canary left by release r1 with ${image('v1.25.0')} (dry run); was ${image('v1.25.0')}.`,
+  });
+  expect(await dryRun('v1.26.0')).toEqual({
+    ok: true,
+    description: `The API server accepted deleting the canary Deployment ${NS}/${APP}-canary left by release r1 (${image('v1.25.0')}) to recreate it with ${image('v1.26.0')} (dry run).`,
+  });
 
   // The fix of the same version (a new release): adopted in place, same object.
   const uid = (await canary()).metadata?.uid;
