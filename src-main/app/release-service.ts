@@ -14,7 +14,12 @@ import { createPromqlAnalysis } from '../adapters/prometheus/prometheus-analysis
 import { createPrometheusMetrics } from '../adapters/prometheus/prometheus.adapter.ts';
 import { createSandboxAnalysis } from '../adapters/sandbox-metrics/sandbox-analysis.ts';
 import type { EventHub } from '../bridge/dispatch.ts';
-import { JOURNAL_FILES, createFileJournal, verifyAudit } from '../engine/journal/file-journal.ts';
+import {
+  JOURNAL_FILES,
+  createFileJournal,
+  newReleaseId,
+  verifyAudit,
+} from '../engine/journal/file-journal.ts';
 import { parseAudit } from '../engine/journal/audit-chain.ts';
 import { redactSecrets } from '../engine/journal/redact.ts';
 import { imageVersion } from '../engine/machines/release-common.ts';
@@ -199,10 +204,13 @@ export class ReleaseService {
         );
       }
     }
-    const ops = createKubeReleaseOps(kubeconfig, plan);
+    // Known before the start, so the objects the release creates carry its id.
+    const releaseId = newReleaseId(plan.name, clock.now());
+    const ops = createKubeReleaseOps(kubeconfig, plan, { releaseId });
     const stableVersion = imageVersion((await ops.workloadState('stable')).image);
     const newVersion = imageVersion(plan.target.image);
     const handle = await startRelease({
+      releaseId,
       plan,
       ops,
       analysis,

@@ -7,12 +7,29 @@ export async function cli(
   env: NodeJS.ProcessEnv = {},
   cwd: string = process.cwd(),
 ): Promise<{ code: number; stdout: string; stderr: string }> {
+  return startCli(argv, env, cwd).done;
+}
+
+/**
+ * Starts the CLI in-process without waiting for it: `stdout()` is what it printed so far (for a test that
+ * acts while a `switchyard run` is under way), `done` resolves with the exit code and all output.
+ */
+export function startCli(
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+  cwd: string = process.cwd(),
+): { stdout: () => string; done: Promise<{ code: number; stdout: string; stderr: string }> } {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   stdout.on('data', (c: Buffer) => out.push(c));
   stderr.on('data', (c: Buffer) => err.push(c));
-  const code = await main(argv, { stdout, stderr, cwd, env });
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+  const text = (chunks: Buffer[]) => Buffer.concat(chunks).toString();
+  const done = main(argv, { stdout, stderr, cwd, env }).then((code) => ({
+    code,
+    stdout: text(out),
+    stderr: text(err),
+  }));
+  return { stdout: () => text(out), done };
 }

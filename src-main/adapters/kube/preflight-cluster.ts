@@ -9,7 +9,18 @@ import type {
 } from '../../engine/preflight/preflight-cluster.port.ts';
 import { createKubeClient, type KubeClientOptions } from './kube-client.ts';
 import { ClusterError } from './kube-errors.ts';
-import { VERSION_LABEL, containerImage } from './release-ops.ts';
+import { imageVersion } from '../../engine/machines/release-common.ts';
+import { RELEASE_ANNOTATION } from './managed.ts';
+import { canaryDeployment, containerImage, isManaged, notOurCanary } from './release-ops.ts';
+
+type DryRunAnswer = Awaited<ReturnType<PreflightCluster['dryRunFirstChange']>>;
+
+function sameSelector(a: V1Deployment, b: V1Deployment): boolean {
+  return (
+    JSON.stringify(Object.entries(a.spec?.selector?.matchLabels ?? {}).sort()) ===
+    JSON.stringify(Object.entries(b.spec?.selector?.matchLabels ?? {}).sort())
+  );
+}
 
 /**
  * The preflight questions over `@kubernetes/client-node`: SelfSubjectAccessReviews, a `dryRun: All` write
@@ -24,19 +35,97 @@ export function createKubePreflightCluster(
   const k = createKubeClient(kubeconfigYaml, options);
   const ns = plan.target.namespace;
   const name = plan.target.name;
-  const readTarget = async (): Promise<V1Deployment | undefined> => {
+  const readDeployment = async (dep: string): Promise<V1Deployment | undefined> => {
     try {
-      return await k.read(`reading Deployment ${ns}/${name}`, () =>
-        k.apps.readNamespacedDeployment({ name, namespace: ns }),
+      return await k.read(`reading Deployment ${ns}/${dep}`, () =>
+        k.apps.readNamespacedDeployment({ name: dep, namespace: ns }),
       );
     } catch (error) {
       if (error instanceof ClusterError && error.clusterKind === 'notFound') return undefined;
       throw error;
     }
   };
+  const readTarget = () => readDeployment(name);
   const target = (d: V1Deployment) => {
     const cs = d.spec?.template?.spec?.containers ?? [];
     return cs.find((c) => c.name === plan.target.container) ?? cs[0];
+  };
+
+  // What ensureCanary will do: adopt a canary an earlier release left (replace it, or delete and recreate it
+  // when its version selector differs), create one when there is none, refuse one Switchyard did not create.
+  const dryRunCanary = async (stable: V1Deployment): Promise<DryRunAnswer> => {
+    const canaryName = `${name}-canary`;
+    const body = canaryDeployment(stable, plan, imageVersion(plan.target.image), 'preflight');
+    const existing = await readDeployment(canaryName);
+    if (!existing) {
+      await k.write(`trying to create Deployment ${ns}/${canaryName}`, () =>
+        k.apps.createNamespacedDeployment({ namespace: ns, body, dryRun: 'All' }),
+      );
+      return {
+        ok: true,
+        description: `The API server accepted creating Deployment ${ns}/${canaryName} with ${plan.target.image} (dry run).`,
+      };
+    }
+    if (!isManaged(existing))
+      return {
+        ok: false,
+        title: `Deployment ${ns}/${canaryName} exists and is not Switchyard's`,
+        description: notOurCanary(ns, canaryName, k.context).message,
+      };
+    const left = existing.metadata?.annotations?.[RELEASE_ANNOTATION];
+    const by = left ? ` left by release ${left}` : '';
+    const was = containerImage(existing, plan.target.container);
+    if (!sameSelector(existing, body)) {
+      await k.write(`trying to delete Deployment ${ns}/${canaryName}`, () =>
+        k.apps.deleteNamespacedDeployment({ name: canaryName, namespace: ns, dryRun: 'All' }),
+      );
+      return {
+        ok: true,
+        description: `The API server accepted deleting the canary Deployment ${ns}/${canaryName}${by} (${was}) to recreate it with ${plan.target.image} (dry run).`,
+      };
+    }
+    await k.write(`trying to update Deployment ${ns}/${canaryName}`, () =>
+      k.apps.replaceNamespacedDeployment({
+        name: canaryName,
+        namespace: ns,
+        body: {
+          ...body,
+          metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion },
+        },
+        dryRun: 'All',
+      }),
+    );
+    return {
+      ok: true,
+      description: `The API server accepted adopting the canary Deployment ${ns}/${canaryName}${by} with ${plan.target.image} (dry run); was ${was}.`,
+    };
+  };
+
+  // A rolling release changes the target's pods in place: when the router's Service does not select them
+  // (after a blue-green it selects a colour Deployment), the new version would get no traffic to judge.
+  const rollingServesNoTraffic = async (d: V1Deployment): Promise<DryRunAnswer | undefined> => {
+    const r = plan.router;
+    if (r.kind !== 'service-selector') return undefined;
+    const svc = await k
+      .read(`reading Service ${ns}/${r.service}`, () =>
+        k.core.readNamespacedService({ name: r.service, namespace: ns }),
+      )
+      .catch((error: unknown) => {
+        if (error instanceof ClusterError && error.clusterKind === 'notFound') return undefined;
+        throw error;
+      });
+    const selector = svc?.spec?.selector ?? {};
+    const labels = d.spec?.template?.metadata?.labels ?? {};
+    const missing = Object.entries(selector).filter(([key, value]) => labels[key] !== value);
+    if (!svc || missing.length === 0) return undefined;
+    const selects = Object.entries(selector)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(',');
+    return {
+      ok: false,
+      title: `Service ${ns}/${r.service} sends no traffic to the pods of Deployment ${ns}/${name}`,
+      description: `Service ${ns}/${r.service} selects ${selects}, which the pods of Deployment ${ns}/${name} do not carry (${missing.map(([key]) => `${key}=${labels[key] ?? 'unset'}`).join(', ')}), so a rolling update would change pods that serve nothing and judge a version nobody uses. Another Deployment serves it (e.g. a blue-green colour): release it with blue-green, or point the Service back at ${name}.`,
+    };
   };
 
   return {
@@ -82,33 +171,10 @@ export function createKubePreflightCluster(
         return next;
       };
       try {
-        if (plan.strategy.kind === 'canary') {
-          const tag = plan.target.image.slice(plan.target.image.lastIndexOf(':') + 1);
-          const matchLabels = { ...(d.spec?.selector?.matchLabels ?? {}), [VERSION_LABEL]: tag };
-          const body = withImage({
-            apiVersion: 'apps/v1',
-            kind: 'Deployment',
-            metadata: { name: `${name}-canary`, namespace: ns, labels: d.metadata?.labels ?? {} },
-            spec: {
-              ...d.spec!,
-              replicas: 1,
-              selector: { matchLabels },
-              template: {
-                ...d.spec?.template,
-                metadata: {
-                  ...d.spec?.template?.metadata,
-                  labels: { ...(d.spec?.template?.metadata?.labels ?? {}), ...matchLabels },
-                },
-              },
-            },
-          });
-          await k.write(`trying to create Deployment ${ns}/${name}-canary`, () =>
-            k.apps.createNamespacedDeployment({ namespace: ns, body, dryRun: 'All' }),
-          );
-          return {
-            ok: true,
-            description: `The API server accepted creating Deployment ${ns}/${name}-canary with ${plan.target.image} (dry run).`,
-          };
+        if (plan.strategy.kind === 'canary') return await dryRunCanary(d);
+        if (plan.strategy.kind === 'rolling') {
+          const unrouted = await rollingServesNoTraffic(d);
+          if (unrouted) return unrouted;
         }
         await k.write(`trying to update Deployment ${ns}/${name}`, () =>
           k.apps.replaceNamespacedDeployment({ name, namespace: ns, body: withImage(d), dryRun: 'All' }),

@@ -26,6 +26,7 @@ import type {
 import { DriftGuard, type ManagedFields } from './drift-guard.ts';
 import { createKubeClient, sleep, type KubeClient, type KubeClientOptions } from './kube-client.ts';
 import { ClusterError } from './kube-errors.ts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, RELEASE_ANNOTATION } from './managed.ts';
 import {
   ROUTER_RESOURCES,
   percentWeights,
@@ -61,6 +62,11 @@ export const VERSION_LABEL = 'version';
 export const COLOUR_LABEL = 'colour';
 /** Annotation on the canary Deployment keeping the total replica count of a replica-ratio router. */
 export const TOTAL_REPLICAS_ANNOTATION = 'switchyard.dev/total-replicas';
+/**
+ * Annotation keeping the stable workload's image when a release began: on the canary Deployment, and on the
+ * Deployment a rolling release updates (beside `switchyard.dev/release`).
+ */
+export const STABLE_IMAGE_ANNOTATION = 'switchyard.dev/stable-image';
 const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 /** Annotation on a rolling release's Deployment keeping its rollout settings from before the release (JSON). */
 export const ROLLOUT_BEFORE_ANNOTATION = 'switchyard.dev/rollout-before';
@@ -184,6 +190,7 @@ class KubeReleaseOps implements ReleaseOps {
     const canaryName = this.canaryName();
     const matchLabels = { ...(stable.spec?.selector?.matchLabels ?? {}), [VERSION_LABEL]: version };
     const existing = await this.getDeployment(canaryName);
+    if (existing && !isManaged(existing)) throw notOurCanary(this.ns, canaryName, this.k.context);
     if (existing && !sameMap(existing.spec?.selector?.matchLabels, matchLabels)) {
       // The selector of a Deployment cannot change: a canary of another version is replaced.
       await this.k.write(`deleting Deployment ${this.ns}/${canaryName}`, () =>
@@ -196,38 +203,15 @@ class KubeReleaseOps implements ReleaseOps {
       this.drift.forget(`Deployment ${this.ns}/${canaryName}`);
       await this.waitGone(canaryName);
     }
-    const isRatio = this.plan.router.kind === 'replica-ratio';
+    const releaseId = this.options.releaseId ?? this.plan.name;
+    const fresh = () => canaryDeployment(stable, this.plan, version, releaseId);
     await this.upsertDeployment(canaryName, (current) => {
-      if (current) {
-        if (containerImage(current, this.plan.target.container) === image) return undefined;
-        return withImage(current, this.plan.target.container, image);
-      }
-      const total =
-        this.plan.router.kind === 'replica-ratio'
-          ? (this.plan.router.replicas ?? stable.spec?.replicas ?? 1)
-          : undefined;
-      const template = structuredClone(stable.spec?.template ?? {});
-      template.metadata = {
-        ...template.metadata,
-        labels: { ...(template.metadata?.labels ?? {}), ...matchLabels },
-      };
-      const body: V1Deployment = {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: {
-          name: canaryName,
-          namespace: this.ns,
-          labels: { ...(stable.metadata?.labels ?? {}), [VERSION_LABEL]: version },
-          annotations: total === undefined ? {} : { [TOTAL_REPLICAS_ANNOTATION]: String(total) },
-        },
-        spec: {
-          ...stable.spec,
-          replicas: isRatio ? 0 : 1,
-          selector: { matchLabels },
-          template,
-        },
-      };
-      return withImage(body, this.plan.target.container, image);
+      if (!current) return fresh();
+      if (!isManaged(current)) throw notOurCanary(this.ns, canaryName, this.k.context);
+      // A canary an earlier release left (scaled to 0) is adopted: rebuilt from the stable workload for this release.
+      if (current.metadata?.annotations?.[RELEASE_ANNOTATION] !== releaseId) return fresh();
+      if (containerImage(current, this.plan.target.container) === image) return undefined;
+      return withImage(current, this.plan.target.container, image);
     });
     const r = this.plan.router;
     if (r.kind === 'istio')
@@ -240,6 +224,7 @@ class KubeReleaseOps implements ReleaseOps {
 
   async setCanaryWeight(percent: number): Promise<TrafficSplit> {
     const p = clampPercent(percent);
+    await this.checkStableImage();
     const r = this.plan.router;
     if (r.kind === 'replica-ratio') {
       const total = await this.ratioTotal();
@@ -281,9 +266,12 @@ class KubeReleaseOps implements ReleaseOps {
   }
 
   async promoteCanary(image: string): Promise<TrafficSplit> {
+    const expected = await this.stableImageAtStart();
     await this.upsertDeployment(this.name, (current) => {
       if (!current) throw this.missing('Deployment', this.name);
-      if (containerImage(current, this.plan.target.container) === image) return undefined;
+      const now = containerImage(current, this.plan.target.container);
+      if (now === image) return undefined;
+      if (expected !== undefined && now !== expected) throw this.stableDrift(now, expected);
       return withImage(current, this.plan.target.container, image);
     });
     if (this.plan.router.kind === 'replica-ratio') {
@@ -654,12 +642,27 @@ class KubeReleaseOps implements ReleaseOps {
     const settings = this.plannedRollout();
     if (containerImage(before, this.plan.target.container) === image && settings === undefined)
       return { revision: revisionOf(before) };
+    // Only a release with its own id notes itself on the Deployment (a plan name is no release's identity).
+    const releaseId = this.options.releaseId;
     const written = await this.upsertDeployment(this.name, (current) => {
       if (!current) throw this.missing('Deployment', this.name);
-      const sameImage = containerImage(current, this.plan.target.container) === image;
-      const next = settings ? withRollout(current, settings) : undefined;
-      if (sameImage && !next) return undefined;
-      return sameImage ? next : withImage(next ?? current, this.plan.target.container, image);
+      const now = containerImage(current, this.plan.target.container);
+      const planned = settings ? withRollout(current, settings) : undefined;
+      if (now === image) return planned;
+      // This release set its image before (then its process stopped): someone released another one since.
+      if (releaseId !== undefined && current.metadata?.annotations?.[RELEASE_ANNOTATION] === releaseId)
+        throw this.stableDrift(now, image);
+      const next = withImage(planned ?? current, this.plan.target.container, image);
+      if (releaseId === undefined) return next;
+      next.metadata = {
+        ...next.metadata,
+        annotations: {
+          ...next.metadata?.annotations,
+          [RELEASE_ANNOTATION]: releaseId,
+          [STABLE_IMAGE_ANNOTATION]: now,
+        },
+      };
+      return next;
     });
     if (containerImage(before, this.plan.target.container) === image) return { revision: revisionOf(before) };
     const generation = written?.metadata?.generation ?? 0;
@@ -704,9 +707,19 @@ class KubeReleaseOps implements ReleaseOps {
     const labels = { ...(template.metadata?.labels ?? {}) };
     delete labels['pod-template-hash'];
     template.metadata = { ...template.metadata, labels };
+    const releaseId = this.options.releaseId;
     await this.upsertDeployment(this.name, (cur) => {
       if (!cur) throw this.missing('Deployment', this.name);
       if (sameTemplate(cur.spec?.template, template)) return undefined;
+      // Another release replaced this one's image meanwhile: this release's version no longer runs, and
+      // undoing would put an older image over theirs, so nothing is written.
+      const now = containerImage(cur, this.plan.target.container);
+      if (
+        releaseId !== undefined &&
+        cur.metadata?.annotations?.[RELEASE_ANNOTATION] === releaseId &&
+        now !== releaseImage
+      )
+        return undefined;
       return { ...cur, spec: { ...cur.spec!, template } };
     });
   }
@@ -818,6 +831,41 @@ class KubeReleaseOps implements ReleaseOps {
 
   private canaryName(): string {
     return `${this.name}-canary`;
+  }
+
+  /**
+   * The stable workload's image when this release began, as noted on its canary; undefined when not noted or
+   * when the canary is not this release's (another release's, or not yet adopted).
+   */
+  private async stableImageAtStart(): Promise<string | undefined> {
+    const canary = await this.getDeployment(this.canaryName(), false);
+    const notes = canary?.metadata?.annotations ?? {};
+    const ours =
+      canary !== undefined &&
+      notes[RELEASE_ANNOTATION] === (this.options.releaseId ?? this.plan.name) &&
+      containerImage(canary, this.plan.target.container) === this.plan.target.image;
+    return ours ? notes[STABLE_IMAGE_ANNOTATION] : undefined;
+  }
+
+  /**
+   * Throws drift (`ClusterError` `conflict`) when the stable workload no longer runs the image it ran when the
+   * release began nor the release's own: someone released another version meanwhile (e.g. while this release
+   * sat paused or its process was killed), and moving on would put an older image back over theirs.
+   */
+  private async checkStableImage(): Promise<void> {
+    const expected = await this.stableImageAtStart();
+    if (expected === undefined) return;
+    const stable = await this.getDeployment(this.name);
+    if (!stable) throw this.missing('Deployment', this.name);
+    const now = containerImage(stable, this.plan.target.container);
+    if (now !== expected && now !== this.plan.target.image) throw this.stableDrift(now, expected);
+  }
+
+  private stableDrift(now: string, expected: string): ClusterError {
+    return new ClusterError(
+      'conflict',
+      `Deployment ${this.ns}/${this.name} was changed by someone else since this release began: image is ${now} (the release expected ${expected}). The release pauses and nothing was overwritten; abort it, then release again from what runs now.`,
+    );
   }
 
   private missing(kind: string, name: string): ClusterError {
@@ -1563,6 +1611,67 @@ function restoredRollout(d: V1Deployment, noted: string): V1Deployment {
   delete annotations[ROLLOUT_BEFORE_ANNOTATION];
   next.metadata = { ...next.metadata, annotations };
   return next;
+}
+
+/**
+ * The canary Deployment a release of `plan` creates (or rebuilds when it adopts one an earlier release left):
+ * the stable workload's spec with the plan's image, selecting pods labelled `version: <version>`, labelled as
+ * Switchyard's and annotated with the release id and the stable workload's image at that moment.
+ */
+export function canaryDeployment(
+  stable: V1Deployment,
+  plan: ReleasePlan,
+  version: string,
+  releaseId: string,
+): V1Deployment {
+  const matchLabels = { ...(stable.spec?.selector?.matchLabels ?? {}), [VERSION_LABEL]: version };
+  const total =
+    plan.router.kind === 'replica-ratio' ? (plan.router.replicas ?? stable.spec?.replicas ?? 1) : undefined;
+  const template = structuredClone(stable.spec?.template ?? {});
+  template.metadata = {
+    ...template.metadata,
+    labels: { ...(template.metadata?.labels ?? {}), ...matchLabels },
+  };
+  const body: V1Deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name: `${plan.target.name}-canary`,
+      namespace: plan.target.namespace,
+      labels: {
+        ...(stable.metadata?.labels ?? {}),
+        [VERSION_LABEL]: version,
+        [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
+      },
+      annotations: {
+        [RELEASE_ANNOTATION]: releaseId,
+        // What the stable workload ran when this release began: a resume that finds another image there
+        // (someone released meanwhile) pauses as drift instead of writing an older image over it.
+        [STABLE_IMAGE_ANNOTATION]: containerImage(stable, plan.target.container),
+        ...(total === undefined ? {} : { [TOTAL_REPLICAS_ANNOTATION]: String(total) }),
+      },
+    },
+    spec: {
+      ...stable.spec,
+      replicas: total === undefined ? 1 : 0,
+      selector: { matchLabels },
+      template,
+    },
+  };
+  return withImage(body, plan.target.container, plan.target.image);
+}
+
+/** True when Switchyard created `d` (label `app.kubernetes.io/managed-by: switchyard`). */
+export function isManaged(d: V1Deployment): boolean {
+  return d.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE;
+}
+
+/** The refusal to touch a `-canary` Deployment Switchyard did not create. */
+export function notOurCanary(ns: string, name: string, context: string): ClusterError {
+  return new ClusterError(
+    'conflict',
+    `Deployment ${ns}/${name} exists on context "${context}" but Switchyard did not create it (no label ${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}); Switchyard neither adopts nor deletes it. Rename or remove it, or label it ${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE} to hand it over.`,
+  );
 }
 
 function revisionOf(o: { metadata?: { annotations?: Record<string, string> } }): number {

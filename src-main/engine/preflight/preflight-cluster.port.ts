@@ -53,8 +53,12 @@ export interface BudgetFacts {
 export interface PreflightCluster {
   /** Runs one SelfSubjectAccessReview per need, in order. Throws `ClusterError` when the cluster cannot be asked. */
   canI(needs: readonly AccessNeed[]): Promise<AccessAnswer[]>;
-  /** Sends the plan's first change with `dryRun: All`; describes what it would do, or why the server refused. */
-  dryRunFirstChange(): Promise<{ ok: boolean; description: string }>;
+  /**
+   * Sends the plan's first change with `dryRun: All` (for a canary: creating it, or adopting the one an earlier
+   * release left); describes what it would do, or why it was refused. `title` names a refusal that is not the
+   * server's (e.g. a `-canary` Deployment Switchyard did not create).
+   */
+  dryRunFirstChange(): Promise<{ ok: boolean; description: string; title?: string }>;
   /** The target workload's facts; undefined when it does not exist. */
   workload(): Promise<WorkloadFacts | undefined>;
   /** PodDisruptionBudgets of the target's namespace. */

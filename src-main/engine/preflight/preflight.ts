@@ -90,7 +90,7 @@ export async function runPreflight(deps: PreflightDeps): Promise<PreflightResult
       id: 'dry-run:first-change',
       check: 'dryRun',
       severity: 'blocker',
-      title: 'The first change was refused in a dry run',
+      title: dry.title ?? 'The first change was refused in a dry run',
       explanation: `${dry.description} The release would stop at its first change.`,
       steps: [first],
     });

@@ -378,7 +378,11 @@ function run(
     const pausedStop = deps.stopWhenPaused === true && view.status === 'paused';
     if (!SETTLED.has(view.status) && !pausedStop) return;
     settled = true;
-    const lastDecision = view.decisions.at(-1);
+    // A completed release is never explained by a pause it got over (e.g. "Promoting the canary failed (…)").
+    const lastDecision =
+      view.status === 'completed'
+        ? view.decisions.findLast((d) => d.kind !== 'pause')
+        : view.decisions.at(-1);
     const reason =
       view.status === 'paused'
         ? (view.pause?.message ?? 'The release is paused.')

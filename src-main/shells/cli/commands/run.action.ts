@@ -23,7 +23,7 @@ import { createKubeReleaseOps } from '../../../adapters/kube/release-ops.ts';
 import { createPromqlAnalysis } from '../../../adapters/prometheus/prometheus-analysis.ts';
 import { createPrometheusMetrics } from '../../../adapters/prometheus/prometheus.adapter.ts';
 import { createSandboxAnalysis } from '../../../adapters/sandbox-metrics/sandbox-analysis.ts';
-import { createFileJournal, defaultJournalDir } from '../../../engine/journal/file-journal.ts';
+import { createFileJournal, defaultJournalDir, newReleaseId } from '../../../engine/journal/file-journal.ts';
 import { runPreflight } from '../../../engine/preflight/preflight.ts';
 import { resumeRelease, startRelease, type ReleaseHandle } from '../../../engine/runner/release-runner.ts';
 import { createScaledClock } from '../../../engine/scaled-clock.ts';
@@ -100,8 +100,10 @@ export async function runCommand(
     // A credential plugin's sign-in prompt (a device code) goes to stderr, as kubectl shows it.
     const onCredentialMessage = (ctx: string, line: string) => io.stderr.write(`${ctx}: ${line}\n`);
     const analysis = analysisFor(conn, metrics);
+    // Known before the start, so the objects the release creates carry its id.
+    const releaseId = opts.resume ?? newReleaseId(plan.name, conn.clock.now());
     const ops = createKubeReleaseOps(conn.kubeconfigYaml, plan, {
-      releaseId: opts.resume ?? plan.name,
+      releaseId,
       pollMs: 200,
       onCredentialMessage,
     });
@@ -141,6 +143,7 @@ export async function runCommand(
       else await confirm(io, `Start the ${plan.strategy.kind} release of ${plan.target.image}`, commands);
       handle = await startRelease({
         ...confirmedCommands,
+        releaseId,
         plan,
         ops,
         analysis,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../output.ts';
+import { registerCleanup } from './cleanup.command.ts';
 import type { RegisterCommand } from './index.ts';
 import { registerReleaseControl } from './release-control.command.ts';
 import type { RunOptions } from './run.action.ts';
@@ -16,6 +17,7 @@ export const registerRun: RegisterCommand = (program: Command, io: CliIo, setExi
   registerRunOnly(program, io, setExit);
   registerStatus(program, io, setExit);
   registerReleaseControl(program, io, setExit);
+  registerCleanup(program, io, setExit);
 };
 
 const registerRunOnly: RegisterCommand = (program: Command, io: CliIo, setExit) => {

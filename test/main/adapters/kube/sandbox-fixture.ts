@@ -1,4 +1,4 @@
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { startSandbox, type SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 
 /** Writes a sandbox records for one object, counted by verb (dry runs included). */
@@ -16,6 +16,13 @@ export function writesTo(
 /** Starts the reference sandbox fast (sandbox time runs `speed`× real time). */
 export function startFastSandbox(speed = 40): Promise<SandboxHandle> {
   return startSandbox({ speed });
+}
+
+/** An apps/v1 client on the sandbox, for a test that acts as another tool would (kubectl, a colleague). */
+export function appsApi(sb: SandboxHandle): AppsV1Api {
+  const kc = new KubeConfig();
+  kc.loadFromString(sb.kubeconfigYaml());
+  return kc.makeApiClient(AppsV1Api);
 }
 
 /** A client on the sandbox for test set-up (objects the reference scenario does not have). */

@@ -174,6 +174,27 @@ describe('release runner', () => {
     expect((await resumed.done).kind).toBe('completed');
   });
 
+  it('a release that completes after a failed promotion is not explained by that failure', async () => {
+    h.ops.failNext('promoteCanary', 'conflict');
+    const handle = track(
+      await startRelease({
+        ...h.deps,
+        plan: canaryPlan({ rollbackTriggers: [] }),
+        releaseId: 'promote-retry',
+      }),
+    );
+    const paused = await h.runUntil(handle, is('paused'));
+    expect(paused.pause?.message).toMatch(
+      /^Promoting the canary failed \(The fake cluster refused promoteCanary/,
+    );
+    handle.send({ type: 'RESUME' });
+    await h.runUntil(handle, is('completed'));
+    const outcome = await handle.done;
+    expect(outcome.kind).toBe('completed');
+    expect(outcome.reason).not.toMatch(/failed/);
+    expect(outcome.reason).toMatch(/promoting v1\.25\.0 to all traffic/);
+  });
+
   it('refuses a snapshot written by another machine snapshot version', async () => {
     await h.journal.create(
       {
