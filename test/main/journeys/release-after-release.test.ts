@@ -329,7 +329,7 @@ describe('release after release of one service, through the CLI against one sand
     const plan = join(dir, 'stale-resume.yaml');
     writeFileSync(plan, plans.canary(app, 'v1.27.0', untilPromoted));
     const run = startCli(runArgs(plan, 'stale-resume'), { HOME: dir });
-    await until('the canary waits to be promoted', () => /paused .* step 2\/3/.test(run.stdout()), 60_000);
+    await until('the canary waits to be promoted', () => /paused at step 2 of 3/.test(run.stdout()), 60_000);
     const id = /^release (\S+)$/m.exec(run.stdout())?.[1] ?? '';
     const began = imageOf(await deployment(app))!;
     const inUse = await cli(['cleanup', `${NS}/${app}`, '--kubeconfig', kubeconfig, '--context', 'sandbox']);
@@ -367,7 +367,7 @@ describe('release after release of one service, through the CLI against one sand
     );
     await until(
       'the resumed canary waits to be promoted',
-      () => /paused .* step 2\/3/.test(run.stdout()),
+      () => /paused at step 2 of 3/.test(run.stdout()),
       60_000,
     );
     await expectDriftNeverOverwrites(run, releaseId, journal, began, image(app, 'v1.29.0'));
