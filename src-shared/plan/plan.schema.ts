@@ -207,8 +207,14 @@ export const BlueGreenStrategySchema = z.strictObject({
   autoPromote: z.boolean().default(true),
   /** Service that reaches the idle colour for smoke checks, when the router needs one (Argo `previewService`). */
   previewService: z.string().optional(),
-  /** Keep the previous colour running for an instant rollback. */
+  /** Keep the previous colour running for an instant rollback; false scales it to 0 after `scaleDownDelay`. */
   keepPrevious: z.boolean().default(true),
+  /**
+   * How long after the switch the previous colour stays at full size before it is scaled to 0 (a duration,
+   * Argo Rollouts' `scaleDownDelaySeconds`); only used with `keepPrevious: false`. It is never scaled down
+   * before the validation passed.
+   */
+  scaleDownDelay: DurationSchema.default('30s'),
 });
 
 export const CanaryStrategySchema = z.strictObject({

@@ -575,6 +575,22 @@ class KubeReleaseOps implements ReleaseOps {
     return this.setSlotWeights(colour === 'blue' ? { stable: 100, canary: 0 } : { stable: 0, canary: 100 });
   }
 
+  async scaleColour(colour: Colour, replicas: number): Promise<void> {
+    const dep = await this.colourDeployment(colour);
+    const name = dep.metadata?.name ?? this.name;
+    const ns = dep.metadata?.namespace ?? this.ns;
+    await this.upsertDeployment(
+      name,
+      (cur) => {
+        if (!cur) throw this.missing('Deployment', name);
+        if ((cur.spec?.replicas ?? 1) === replicas) return undefined;
+        return { ...cur, spec: { ...cur.spec!, replicas } };
+      },
+      ns,
+    );
+    if (replicas > 0) await this.waitReady(name, ns);
+  }
+
   async warmup(
     colour: Colour,
     path: string,

@@ -28,6 +28,7 @@ const OP_NAMES = [
   'activeColour',
   'deployColour',
   'switchTo',
+  'scaleColour',
   'warmup',
   'smoke',
   'setImage',
