@@ -24,6 +24,7 @@ import {
   type ReleaseHandle,
 } from '../engine/runner/release-runner.ts';
 import { strategyFor } from '../engine/runner/strategies.ts';
+import { withFinishedRollback } from '../engine/rollback/finished-rollback.ts';
 import { createScaledClock } from '../engine/scaled-clock.ts';
 import type { AuditEntry, Journal } from '../ports/journal.port.ts';
 import type { AnalysisSource } from '../ports/release.port.ts';
@@ -516,7 +517,10 @@ export class ReleaseService {
       const p = record.snapshot;
       const x = p?.xstate as { value?: StateValueLike; context?: unknown } | null | undefined;
       if (!p || !x?.value || !x.context) return null;
-      return strategyFor(p.plan, assessMeasurements, p.machine).project(x.value, x.context);
+      return withFinishedRollback(
+        strategyFor(p.plan, assessMeasurements, p.machine).project(x.value, x.context),
+        p,
+      );
     } catch {
       return null;
     }

@@ -1059,9 +1059,16 @@ class KubeReleaseOps implements ReleaseOps {
     }
     const own = await this.getDeployment(`${this.name}-${colour}`, false);
     if (own) return own;
-    // Before the first switch the original Deployment serves the colour that is active.
+    // The original Deployment serves the colour that was active before the first switch: after it, the
+    // colour without a Deployment of its own (the other one has one).
     const base = await this.getDeployment(this.name, false);
-    if (base && (await this.activeColourOfBase()) === colour) return base;
+    const other: Colour = colour === 'blue' ? 'green' : 'blue';
+    if (
+      base &&
+      ((await this.getDeployment(`${this.name}-${other}`, false)) ||
+        (await this.activeColourOfBase()) === colour)
+    )
+      return base;
     throw this.missing('Deployment', `${this.name}-${colour}`);
   }
 

@@ -369,18 +369,20 @@ export const blueGreenMachine = setup({
                     type,
                     {
                       target: 'switching',
-                      actions: assign(({ context, event }: { context: BlueGreenContext; event: BlueGreenEvent }) => ({
-                        pause: null,
-                        promoted: true,
-                        nowMs: atOf(context, event as StampedOperatorEvent),
-                        decisions: operatorDecision(
-                          context,
-                          event as StampedOperatorEvent,
-                          'promote',
-                          null,
-                          `${byOf(event as StampedOperatorEvent)} promoted: switching all traffic from ${context.active} to ${context.idle}${reasonOf(event as StampedOperatorEvent)}.`,
-                        ),
-                      })),
+                      actions: assign(
+                        ({ context, event }: { context: BlueGreenContext; event: BlueGreenEvent }) => ({
+                          pause: null,
+                          promoted: true,
+                          nowMs: atOf(context, event as StampedOperatorEvent),
+                          decisions: operatorDecision(
+                            context,
+                            event as StampedOperatorEvent,
+                            'promote',
+                            null,
+                            `${byOf(event as StampedOperatorEvent)} promoted: switching all traffic from ${context.active} to ${context.idle}${reasonOf(event as StampedOperatorEvent)}.`,
+                          ),
+                        }),
+                      ),
                     },
                   ]),
                 ),
@@ -571,10 +573,7 @@ export const blueGreenMachine = setup({
       initial: 'check',
       states: {
         check: {
-          always: [
-            { guard: 'keepsPrevious', target: '#blueGreen.rollingBack' },
-            { target: 'sizing' },
-          ],
+          always: [{ guard: 'keepsPrevious', target: '#blueGreen.rollingBack' }, { target: 'sizing' }],
         },
         sizing: {
           invoke: {

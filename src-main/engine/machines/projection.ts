@@ -153,12 +153,7 @@ export function projectBlueGreen(value: StateValueLike, context: BlueGreenContex
   // every stage up to the switch.
   const switchedAt = stages.findIndex(([name]) => name === 'switching');
   const wasSwitched = context.switched || status === 'rolledBack';
-  const { steps, current } = stageViews(
-    stages,
-    phaseOf(value),
-    status,
-    wasSwitched ? switchedAt : -1,
-  );
+  const { steps, current } = stageViews(stages, phaseOf(value), status, wasSwitched ? switchedAt : -1);
   return { ...baseProjection('blue-green', value, context, status), currentStep: current, steps };
 }
 

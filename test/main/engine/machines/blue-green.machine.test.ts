@@ -240,9 +240,7 @@ describe('blue-green as planned: autoPromote, keepPrevious, warnings', () => {
   });
 
   it('with keepPrevious true (the default) never scales the old colour', async () => {
-    const handle = harness.track(
-      await startRelease({ ...h.deps, plan: bg({}), releaseId: 'bg-keep' }),
-    );
+    const handle = harness.track(await startRelease({ ...h.deps, plan: bg({}), releaseId: 'bg-keep' }));
     await h.runUntil(handle, is('completed'));
     expect(h.ops.calls.some((c) => c.op === 'scaleColour')).toBe(false);
   });
