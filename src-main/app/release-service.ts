@@ -24,7 +24,7 @@ import {
   type ReleaseHandle,
 } from '../engine/runner/release-runner.ts';
 import { strategyFor } from '../engine/runner/strategies.ts';
-import { withFinishedRollback } from '../engine/rollback/finished-rollback.ts';
+import { rollBackFinishedRelease, withFinishedRollback } from '../engine/rollback/finished-rollback.ts';
 import { createScaledClock } from '../engine/scaled-clock.ts';
 import type { AuditEntry, Journal } from '../ports/journal.port.ts';
 import type { AnalysisSource } from '../ports/release.port.ts';
@@ -233,6 +233,41 @@ export class ReleaseService {
     this.#track(handle, stored, conn.context, conn.sampler, conn.clock, versions);
     if (then === 'abort') handle.send({ type: 'ABORT', reason: 'Rolled back on resume.' }, this.#o.user);
     return id;
+  }
+
+  /**
+   * Rolls a completed release back on its context with its own short procedure (`rollBackFinishedRelease`):
+   * blue-green to the colour it kept, canary or rolling to the image before it; audited, traffic read back.
+   */
+  async rollbackCompleted(
+    id: string,
+    reason?: string,
+  ): Promise<{ summary: string; traffic: Record<string, number> }> {
+    const summary = (await this.#journal.listReleases()).find((r) => r.releaseId === id);
+    if (!summary) throw new DomainError('notFound', `There is no release ${id} in the journal.`);
+    if (!summary.readable)
+      throw new DomainError('invalidConfig', `Release ${id} cannot be read: ${summary.problem}`);
+    if (summary.header.context === REHEARSAL_CONTEXT)
+      throw new DomainError(
+        'invalidConfig',
+        `Release ${id} was a rehearsal; its sandbox is gone, so there is nothing to roll back.`,
+      );
+    const live = this.#live.get(id)?.handle.getSnapshot().status;
+    if (live === 'running' || live === 'paused')
+      throw new DomainError('conflict', `Release ${id} is still ${live}; use Roll back on the Run screen.`);
+    const stored = this.#storedPlan(id);
+    if (!stored) throw new DomainError('invalidConfig', `Release ${id} has no plan in its journal.`);
+    const conn = await this.#connect('run', summary.header.context, 1, stored, {
+      allowWithoutPrometheus: true,
+    });
+    const result = await rollBackFinishedRelease({
+      journal: this.#journal,
+      releaseId: id,
+      ops: createKubeReleaseOps(conn.kubeconfig, stored, { releaseId: id }),
+      who: { user: this.#o.user, context: conn.context },
+      ...(reason ? { reason } : {}),
+    });
+    return { summary: result.summary, traffic: result.traffic.weights };
   }
 
   /** Preflight of a plan on a context: queries, RBAC, a server-side dry run and the zero-downtime audit. */
