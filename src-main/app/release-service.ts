@@ -252,14 +252,24 @@ export class ReleaseService {
         'invalidConfig',
         `Release ${id} was a rehearsal; its sandbox is gone, so there is nothing to roll back.`,
       );
-    const live = this.#live.get(id)?.handle.getSnapshot().status;
-    if (live === 'running' || live === 'paused')
-      throw new DomainError('conflict', `Release ${id} is still ${live}; use Roll back on the Run screen.`);
+    const live = this.#live.get(id);
+    const liveStatus = live?.handle.getSnapshot().status;
+    if (liveStatus === 'running' || liveStatus === 'paused')
+      throw new DomainError(
+        'conflict',
+        `Release ${id} is still ${liveStatus}; use Roll back on the Run screen.`,
+      );
     const stored = this.#storedPlan(id);
     if (!stored) throw new DomainError('invalidConfig', `Release ${id} has no plan in its journal.`);
     const conn = await this.#connect('run', summary.header.context, 1, stored, {
       allowWithoutPrometheus: true,
     });
+    if (live) {
+      // The ended release stops being driven here, so its journal (and status) are the rollback's from now on.
+      live.stop();
+      await live.handle.stop();
+      this.#live.delete(id);
+    }
     const result = await rollBackFinishedRelease({
       journal: this.#journal,
       releaseId: id,
