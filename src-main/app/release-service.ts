@@ -276,6 +276,7 @@ export class ReleaseService {
       ops: createKubeReleaseOps(conn.kubeconfig, stored, { releaseId: id }),
       who: { user: this.#o.user, context: conn.context },
       ...(reason ? { reason } : {}),
+      now: () => conn.clock.now(),
     });
     return { summary: result.summary, traffic: result.traffic.weights };
   }

@@ -42,6 +42,8 @@ export interface FinishedRollbackOptions {
   readyTimeoutMs?: number;
   /** Poll interval of the ready wait, milliseconds; default 500. */
   pollMs?: number;
+  /** The release's clock (a sandbox's may run fast), milliseconds since the Unix epoch; default Date.now. */
+  now?: () => number;
 }
 
 type Persisted = PersistedRelease & { finishedRollback?: FinishedRollback };
@@ -171,13 +173,15 @@ export async function rollBackFinishedRelease(o: FinishedRollbackOptions): Promi
     }
 
     const summary = `${o.who.user} rolled the completed release back to ${restored}${why}; traffic reads back ${weightsText(traffic)} (${traffic.source}).`;
-    const decisions = (persisted.xstate as { context?: { decisions?: Decision[] } } | null)?.context
-      ?.decisions;
+    const ended = (
+      persisted.xstate as { context?: { decisions?: Decision[]; finishedAtMs?: number | null } } | null
+    )?.context;
+    const decisions = ended?.decisions;
     const decision: Decision = {
       seq: (decisions?.length ?? 0) + 1,
       kind: 'rollback',
       cause: 'operator',
-      atMs: Date.now(),
+      atMs: Math.max((o.now ?? Date.now)(), ended?.finishedAtMs ?? 0),
       by: o.who.user,
       stepIndex: null,
       summary,

@@ -46,6 +46,7 @@ export async function rollbackFinished(
       who: { user: userInfo().username, context: conn.context },
       ...(opts.reason ? { reason: opts.reason } : {}),
       pollMs: 200,
+      now: () => conn.clock.now(),
       onProgress: (line) => {
         if (!opts.json) io.stdout.write(`${line}\n`);
       },
