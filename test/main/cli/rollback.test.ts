@@ -236,4 +236,43 @@ describe('roll back a completed release later, through the CLI', () => {
       await closeSoon(sb);
     }
   }, 90_000);
+
+  it('rolling: back to the image before it, with the traffic read back from the Service', async () => {
+    const { sb, kc, journal } = await sandbox('rolling');
+    try {
+      const plan = writePlan(
+        'rolling',
+        `
+name: rolling-v1.25.0
+target: { namespace: ${NS}, name: agent-manager, image: registry.platform.com/agent-manager:v1.25.0 }
+router: { kind: service-selector, service: agent-manager }
+strategy:
+  kind: rolling
+  maxSurge: 1
+  maxUnavailable: 0
+  minReadySeconds: 0
+  validation: { duration: 20s, interval: 10s, window: 20s, checks: [{ metric: error-rate, op: '>', threshold: 0.02, severity: fail }] }
+`,
+      );
+      const r = await run(kc, journal, plan);
+      expect(r.code, r.stderr).toBe(0);
+      const [done] = await releases(journal);
+      const back = await cli(
+        ['rollback', done!.id, '--kubeconfig', kc, '--context', 'sandbox', '--journal', journal, '--yes'],
+        { HOME: dir },
+      );
+      expect(back.code, back.stderr).toBe(0);
+      expect(back.stdout).toMatch(
+        /rolled the completed release back to registry\.platform\.com\/agent-manager:v1\.24\.0; traffic reads back/,
+      );
+      const dep = await deployment(kc, 'agent-manager');
+      expect(dep.spec?.template?.spec?.containers?.[0]?.image).toBe(
+        'registry.platform.com/agent-manager:v1.24.0',
+      );
+      expect(dep.status?.updatedReplicas).toBe(dep.spec?.replicas);
+      expect((await releases(journal))[0]?.status).toBe('rolledBack');
+    } finally {
+      await closeSoon(sb);
+    }
+  }, 90_000);
 });
