@@ -31,6 +31,7 @@ import {
   type ReleaseHandle,
 } from '../engine/runner/release-runner.ts';
 import { strategyFor } from '../engine/runner/strategies.ts';
+import { rollBackFinishedRelease, withFinishedRollback } from '../engine/rollback/finished-rollback.ts';
 import { createScaledClock } from '../engine/scaled-clock.ts';
 import type { AuditEntry, Journal } from '../ports/journal.port.ts';
 import type { AnalysisSource } from '../ports/release.port.ts';
@@ -264,6 +265,52 @@ export class ReleaseService {
     this.#track(handle, stored, conn.context, conn.sampler, conn.clock, versions);
     if (then === 'abort') handle.send({ type: 'ABORT', reason: 'Rolled back on resume.' }, this.#o.user);
     return id;
+  }
+
+  /**
+   * Rolls a completed release back on its context with its own short procedure (`rollBackFinishedRelease`):
+   * blue-green to the colour it kept, canary or rolling to the image before it; audited, traffic read back.
+   */
+  async rollbackCompleted(
+    id: string,
+    reason?: string,
+  ): Promise<{ summary: string; traffic: Record<string, number> }> {
+    const summary = (await this.#journal.listReleases()).find((r) => r.releaseId === id);
+    if (!summary) throw new DomainError('notFound', `There is no release ${id} in the journal.`);
+    if (!summary.readable)
+      throw new DomainError('invalidConfig', `Release ${id} cannot be read: ${summary.problem}`);
+    if (summary.header.context === REHEARSAL_CONTEXT)
+      throw new DomainError(
+        'invalidConfig',
+        `Release ${id} was a rehearsal; its sandbox is gone, so there is nothing to roll back.`,
+      );
+    const live = this.#live.get(id);
+    const liveStatus = live?.handle.getSnapshot().status;
+    if (liveStatus === 'running' || liveStatus === 'paused')
+      throw new DomainError(
+        'conflict',
+        `Release ${id} is still ${liveStatus}; use Roll back on the Run screen.`,
+      );
+    const stored = this.#storedPlan(id);
+    if (!stored) throw new DomainError('invalidConfig', `Release ${id} has no plan in its journal.`);
+    const conn = await this.#connect('run', summary.header.context, 1, stored, {
+      allowWithoutPrometheus: true,
+    });
+    if (live) {
+      // The ended release stops being driven here, so its journal (and status) are the rollback's from now on.
+      live.stop();
+      await live.handle.stop();
+      this.#live.delete(id);
+    }
+    const result = await rollBackFinishedRelease({
+      journal: this.#journal,
+      releaseId: id,
+      ops: createKubeReleaseOps(conn.kubeconfig, stored, { releaseId: id }),
+      who: { user: this.#o.user, context: conn.context },
+      ...(reason ? { reason } : {}),
+      now: () => conn.clock.now(),
+    });
+    return { summary: result.summary, traffic: result.traffic.weights };
   }
 
   /** Preflight of a plan on a context: queries, RBAC, a server-side dry run and the zero-downtime audit. */
@@ -586,7 +633,10 @@ export class ReleaseService {
       const p = record.snapshot;
       const x = p?.xstate as { value?: StateValueLike; context?: unknown } | null | undefined;
       if (!p || !x?.value || !x.context) return null;
-      return strategyFor(p.plan, assessMeasurements, p.machine).project(x.value, x.context);
+      return withFinishedRollback(
+        strategyFor(p.plan, assessMeasurements, p.machine).project(x.value, x.context),
+        p,
+      );
     } catch {
       return null;
     }

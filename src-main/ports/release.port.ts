@@ -42,6 +42,12 @@ export interface ReleaseOps {
   deployColour(colour: Colour, image: string): Promise<void>;
   /** Sends all traffic to `colour` and returns the split read back. */
   switchTo(colour: Colour): Promise<TrafficSplit>;
+  /**
+   * Scales `colour`'s workload to `replicas` (0 frees the previous colour after a release); scaling up waits
+   * until every replica is ready. Optional: an adapter without it cannot scale a colour down or back up (the
+   * release pauses and says so).
+   */
+  scaleColour?(colour: Colour, replicas: number): Promise<void>;
   /** Sends `requests` GETs to `path` on `colour`'s pods, `intervalMs` apart. */
   warmup(
     colour: Colour,

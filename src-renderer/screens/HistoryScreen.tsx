@@ -5,10 +5,14 @@ import { ErrorNote } from '../components/ErrorNote.tsx';
 import { AuditLog } from '../components/history/AuditLog.tsx';
 import { LiveDriverNote } from '../components/history/LiveDriverNote.tsx';
 import { ReleaseTable } from '../components/history/ReleaseTable.tsx';
+import { ConfirmDialog } from '../components/release/ConfirmDialog.tsx';
 import { ReleaseLiveView } from '../components/release/ReleaseLiveView.tsx';
+import type { ControlSpec } from '../lib/controls.ts';
 import { useHistory } from '../store/history.store.ts';
 import { useRelease } from '../store/release.store.ts';
 import { useUi } from '../store/ui.store.ts';
+
+const ROLL_BACK_COMPLETED: ControlSpec = { event: 'ROLLBACK', label: 'Roll back', key: '', confirm: true };
 
 /** Releases from the journal; an opened one shows its timeline, decisions and audit log, and exports. */
 export function HistoryScreen() {
@@ -25,6 +29,9 @@ export function HistoryScreen() {
     selected,
   } = useHistory();
   const releases = useHistory((s) => s.releases);
+  const rollback = useHistory((s) => s.rollback);
+  const rollbackCompleted = useHistory((s) => s.rollbackCompleted);
+  const [confirming, setConfirming] = useState<ControlSpec | null>(null);
   const resume = useRelease((s) => s.resume);
   const go = useUi((s) => s.go);
   const [resumeError, setResumeError] = useState<BridgeError | null>(null);
@@ -32,6 +39,7 @@ export function HistoryScreen() {
   const live = item && (item.status === 'running' || item.status === 'paused');
   const driven = live && item.driver ? { ...item, driver: item.driver } : null;
   const unfinished = live && !item.rehearsal && !driven;
+  const completed = item && !item.rehearsal && (item.status === 'succeeded' || item.status === 'completed');
   const pickUp = async (then: 'continue' | 'abort') => {
     if (!item) return;
     const error = await resume(item.id, then, item.context);
@@ -75,6 +83,46 @@ export function HistoryScreen() {
               {resumeError && <ErrorNote error={resumeError} />}
             </section>
           )}
+          {(completed || rollback.message) && (
+            <section className="panel" aria-labelledby="completed-heading">
+              <h2 id="completed-heading">Completed release</h2>
+              {completed && (
+                <>
+                  <p>
+                    Roll this release back on {item.context}:{' '}
+                    {item.strategy.endsWith('blue-green')
+                      ? 'traffic goes back to the colour it kept (scaled up first if it was scaled down).'
+                      : 'the workload gets the image it ran before this release.'}{' '}
+                    It is refused if another release changed the workload since.
+                  </p>
+                  <button
+                    type="button"
+                    className="danger"
+                    disabled={rollback.busy}
+                    onClick={() => setConfirming(ROLL_BACK_COMPLETED)}
+                  >
+                    Roll back completed release
+                  </button>
+                </>
+              )}
+              {rollback.busy && <Busy label="Rolling back…" />}
+              {rollback.message && (
+                <p className="ok-text" role="status">
+                  {rollback.message}
+                </p>
+              )}
+              {rollback.error && <ErrorNote error={rollback.error} />}
+            </section>
+          )}
+          <ConfirmDialog
+            control={confirming}
+            typeName={null}
+            onConfirm={(reason) => {
+              setConfirming(null);
+              void rollbackCompleted(reason);
+            }}
+            onCancel={() => setConfirming(null)}
+          />
           <section className="panel" aria-labelledby="export-release-heading">
             <h2 id="export-release-heading">Post-incident export</h2>
             <div className="row">

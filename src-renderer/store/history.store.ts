@@ -18,10 +18,14 @@ export interface HistoryState {
   detailLoading: boolean;
   detailError: BridgeError | null;
   exportStatus: { busy: boolean; error: BridgeError | null; message: string | null };
+  /** The rollback of a completed release: in progress, refused (with the sentence), or done (its summary). */
+  rollback: { busy: boolean; error: BridgeError | null; message: string | null };
   load(): Promise<void>;
   setFilter(patch: Partial<HistoryFilter>): void;
   open(id: string): Promise<void>;
   exportAs(format: 'markdown' | 'json'): Promise<void>;
+  /** Rolls the selected completed release back (after the user confirmed), then reloads the list and the release. */
+  rollbackCompleted(reason: string): Promise<void>;
 }
 
 /** Saves text as a file through the browser's download (works in both shells). */
@@ -46,6 +50,7 @@ export const useHistory = create<HistoryState>((set, get) => ({
   detailLoading: false,
   detailError: null,
   exportStatus: { busy: false, error: null, message: null },
+  rollback: { busy: false, error: null, message: null },
 
   async load() {
     set({ loading: true, error: null });
@@ -64,6 +69,7 @@ export const useHistory = create<HistoryState>((set, get) => ({
       detailLoading: true,
       detailError: null,
       exportStatus: { busy: false, error: null, message: null },
+      rollback: { busy: false, error: null, message: null },
     });
     const r = await api.invoke('release:get', { id });
     if (get().selected !== id) return;
@@ -71,6 +77,17 @@ export const useHistory = create<HistoryState>((set, get) => ({
     // The raw points (a day of 1 s samples is ~350,000 objects) are dropped once taken in.
     const { health, ...detail } = r.value;
     set({ detailLoading: false, detail, detailHealth: appendHealth(undefined, health) });
+  },
+
+  async rollbackCompleted(reason) {
+    const id = get().selected;
+    if (!id) return;
+    set({ rollback: { busy: true, error: null, message: null } });
+    const r = await api.invoke('release:rollbackCompleted', { id, ...(reason ? { reason } : {}) });
+    if (!r.ok) return set({ rollback: { busy: false, error: r.error, message: null } });
+    await get().load();
+    if (get().selected === id) await get().open(id);
+    set({ rollback: { busy: false, error: null, message: r.value.summary } });
   },
 
   async exportAs(format) {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CHANGE_KINDS } from '../decision/decision.rules.ts';
 import { PreflightResultSchema } from '../preflight/preflight.schema.ts';
-import { OperatorEventSchema, ReleaseSnapshotSchema } from '../release/release.schema.ts';
+import { OperatorEventSchema, ReleaseSnapshotSchema, WeightsSchema } from '../release/release.schema.ts';
 
 /** The largest message the bridge accepts, in bytes of JSON. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -356,6 +356,16 @@ export const requests = {
   'release:control': {
     input: z.object({ id: z.string().min(1).max(200), event: OperatorEventSchema }).strict(),
     output: z.object({ accepted: z.boolean(), message: z.string() }).strict(),
+  },
+  /**
+   * Rolls a completed release back (not a live one: that is `release:control` ROLLBACK): a blue-green release
+   * to the colour it kept, a canary or rolling release to the image before it. Returns the decision's
+   * sentence and the traffic read back (percent per track). Errors: conflict (not completed, or the workload
+   * moved on since: the sentence names the release or image), invalidConfig (a rehearsal), notFound.
+   */
+  'release:rollbackCompleted': {
+    input: z.object({ id: z.string().min(1).max(200), reason: z.string().max(500).optional() }).strict(),
+    output: z.object({ summary: z.string(), traffic: WeightsSchema }).strict(),
   },
   /**
    * Picks up an unfinished release from the journal (after a crash or restart): the machine is restored and

@@ -286,7 +286,7 @@ export function planToArgo(plan: ReleasePlan): { documents: Doc[]; unsupported: 
     );
     if (s.keepPrevious)
       unsupported.push(
-        `strategy.keepPrevious: Argo scales the previous colour down scaleDownDelaySeconds (${durationMs(s.drain) / 1000}) after the switch`,
+        `strategy.keepPrevious: Argo scales the previous colour down scaleDownDelaySeconds (${durationMs(s.scaleDownDelay) / 1000}) after the switch`,
       );
     const metrics = validationDocs(s.validation.checks, s.validation, unsupported, 'strategy.validation');
     if (metrics.length) templates.push(templateDoc(VALIDATION_TEMPLATE, t.namespace, metrics));
@@ -294,7 +294,7 @@ export function planToArgo(plan: ReleasePlan): { documents: Doc[]; unsupported: 
       activeService: active,
       previewService: preview,
       autoPromotionEnabled: s.autoPromote,
-      scaleDownDelaySeconds: Math.round(durationMs(s.drain) / 1000),
+      scaleDownDelaySeconds: Math.round(durationMs(s.scaleDownDelay) / 1000),
       ...(metrics.length
         ? { postPromotionAnalysis: { templates: [{ templateName: VALIDATION_TEMPLATE }], args } }
         : {}),
@@ -544,7 +544,10 @@ export function argoToPlan(
       autoPromote: blueGreen.autoPromotionEnabled !== false,
       ...(str(blueGreen.previewService) ? { previewService: blueGreen.previewService } : {}),
       ...(num(blueGreen.scaleDownDelaySeconds) !== undefined
-        ? { drain: `${blueGreen.scaleDownDelaySeconds}s` }
+        ? {
+            drain: `${blueGreen.scaleDownDelaySeconds}s`,
+            scaleDownDelay: `${blueGreen.scaleDownDelaySeconds}s`,
+          }
         : {}),
       ...(validation ? { validation } : {}),
     };

@@ -207,8 +207,14 @@ export const BlueGreenStrategySchema = z.strictObject({
   autoPromote: z.boolean().default(true),
   /** Service that reaches the idle colour for smoke checks, when the router needs one (Argo `previewService`). */
   previewService: z.string().optional(),
-  /** Keep the previous colour running for an instant rollback. */
+  /** Keep the previous colour running for an instant rollback; false scales it to 0 after `scaleDownDelay`. */
   keepPrevious: z.boolean().default(true),
+  /**
+   * How long after the switch the previous colour stays at full size before it is scaled to 0 (a duration,
+   * Argo Rollouts' `scaleDownDelaySeconds`); only used with `keepPrevious: false`. It is never scaled down
+   * before the validation passed.
+   */
+  scaleDownDelay: DurationSchema.default('30s'),
 });
 
 export const CanaryStrategySchema = z.strictObject({
@@ -449,7 +455,49 @@ export type ReleasePlan = z.infer<typeof ReleasePlanSchema>;
 /** A plan as written on disk, before defaults are applied. */
 export type ReleasePlanInput = z.input<typeof ReleasePlanSchema>;
 
+const RATIO_METRICS: ReadonlySet<MetricKind> = new Set(['success-rate', 'error-rate', 'saturation']);
+
+/** A threshold no value of its metric can meet or breach as meant: a ratio outside 0..1, a negative latency or count. */
+function impossibleThreshold(metric: MetricKind, threshold: number): string | null {
+  if (RATIO_METRICS.has(metric) && (threshold < 0 || threshold > 1))
+    return `${metric} is a ratio between 0 and 1 (0.02 = 2 %), got ${threshold}`;
+  if ((metric === 'latency-p95' || metric === 'latency-p99') && threshold < 0)
+    return `${metric} is in milliseconds and cannot be negative, got ${threshold}`;
+  if (metric === 'pod-restarts' && threshold < 0)
+    return `pod-restarts is a count and cannot be negative, got ${threshold}`;
+  return null;
+}
+
+function checkThresholds(plan: z.infer<typeof ReleasePlanSchema>, ctx: z.RefinementCtx): void {
+  const check = (metric: MetricKind, threshold: number, path: (string | number)[]) => {
+    const problem = impossibleThreshold(metric, threshold);
+    if (problem) ctx.addIssue({ code: 'custom', path, message: problem });
+  };
+  plan.analysis.templates.forEach((t, i) =>
+    t.metrics.forEach((m, j) =>
+      check(m.kind, m.successCondition.threshold, [
+        'analysis',
+        'templates',
+        i,
+        'metrics',
+        j,
+        'successCondition',
+        'threshold',
+      ]),
+    ),
+  );
+  plan.rollbackTriggers.forEach((t, i) => check(t.metric, t.threshold, ['rollbackTriggers', i, 'threshold']));
+  const s = plan.strategy;
+  if (s.kind === 'blue-green' || s.kind === 'rolling')
+    s.validation.checks.forEach((c, i) =>
+      check(c.metric, c.threshold, ['strategy', 'validation', 'checks', i, 'threshold']),
+    );
+  if (s.kind === 'ab-test')
+    s.guardrails.forEach((g, i) => check(g.metric, g.threshold, ['strategy', 'guardrails', i, 'threshold']));
+}
+
 function checkPlan(plan: z.infer<typeof ReleasePlanSchema>, ctx: z.RefinementCtx): void {
+  checkThresholds(plan, ctx);
   const templates = new Set<string>();
   plan.analysis.templates.forEach((t, i) => {
     if (templates.has(t.name))

@@ -66,6 +66,8 @@ export const DecisionCauseSchema = z.enum([
   'warmup-failed',
   'smoke-failed',
   'validation-passed',
+  /** A `warn` validation check breached: the release goes on, and says so (amber). */
+  'validation-warning',
   'validation-failed',
   'rollout-failed',
   'guardrail',

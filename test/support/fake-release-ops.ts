@@ -149,6 +149,19 @@ export class FakeReleaseOps implements ReleaseOps {
     const other: Colour = colour === 'blue' ? 'green' : 'blue';
     return { weights: { [colour]: 100, [other]: 0 }, source: 'fake router' };
   }
+  async scaleColour(colour: Colour, replicas: number): Promise<void> {
+    this.enter('scaleColour', [colour, replicas]);
+    if ((this.colourState[colour]?.desired ?? 3) !== replicas)
+      this.write('scaleColour', [colour, replicas], () => {
+        this.colourState[colour] = {
+          ...this.colourState[colour],
+          desired: replicas,
+          ready: replicas,
+          updated: replicas,
+          available: replicas,
+        };
+      });
+  }
   async warmup(colour: Colour, path: string, requests: number, intervalMs: number): Promise<ProbeTally> {
     this.enter('warmup', [colour, path, requests, intervalMs]);
     return { ok: requests, failed: 0 };

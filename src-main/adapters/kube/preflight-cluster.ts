@@ -5,13 +5,15 @@ import type {
   AccessNeed,
   BudgetFacts,
   PreflightCluster,
+  RouterObjectFact,
   WorkloadFacts,
 } from '../../engine/preflight/preflight-cluster.port.ts';
 import { createKubeClient, type KubeClientOptions } from './kube-client.ts';
 import { ClusterError } from './kube-errors.ts';
 import { imageVersion } from '../../engine/machines/release-common.ts';
 import { RELEASE_ANNOTATION } from './managed.ts';
-import { canaryDeployment, containerImage, isManaged, notOurCanary } from './release-ops.ts';
+import { VERSION_LABEL, canaryDeployment, containerImage, isManaged, notOurCanary } from './release-ops.ts';
+import { ROUTER_RESOURCES } from './router-objects.ts';
 
 type DryRunAnswer = Awaited<ReturnType<PreflightCluster['dryRunFirstChange']>>;
 
@@ -229,6 +231,80 @@ export function createKubePreflightCluster(
         ...(p.spec?.minAvailable !== undefined ? { minAvailable: p.spec.minAvailable } : {}),
         ...(p.spec?.maxUnavailable !== undefined ? { maxUnavailable: p.spec.maxUnavailable } : {}),
       }));
+    },
+
+    async routerObjects(): Promise<RouterObjectFact[]> {
+      const r = plan.router;
+      const custom = async (which: keyof typeof ROUTER_RESOURCES, objName: string) => {
+        const res = ROUTER_RESOURCES[which];
+        try {
+          return (await k.read(`reading ${res.kind} ${ns}/${objName}`, () =>
+            k.custom.getNamespacedCustomObject({
+              group: res.group,
+              version: res.version,
+              namespace: ns,
+              plural: res.plural,
+              name: objName,
+            }),
+          )) as { spec?: Record<string, unknown> };
+        } catch (error) {
+          if (error instanceof ClusterError && error.clusterKind === 'notFound') return undefined;
+          throw error;
+        }
+      };
+      const service = async (svcName: string): Promise<RouterObjectFact> => {
+        try {
+          await k.read(`reading Service ${ns}/${svcName}`, () =>
+            k.core.readNamespacedService({ name: svcName, namespace: ns }),
+          );
+          return { object: `Service ${ns}/${svcName}`, problem: null };
+        } catch (error) {
+          if (error instanceof ClusterError && error.clusterKind === 'notFound')
+            return { object: `Service ${ns}/${svcName}`, problem: 'does not exist' };
+          throw error;
+        }
+      };
+      if (r.kind === 'service-selector') return [await service(r.service)];
+      if (r.kind === 'istio') {
+        const vs = await custom('virtualService', r.virtualService);
+        const dr = await custom('destinationRule', r.destinationRule);
+        const routes = (vs?.spec?.http ?? []) as { name?: string }[];
+        const subsets = ((dr?.spec?.subsets ?? []) as { name?: string }[]).map((x) => x.name);
+        // The canary subset is created by the release itself; the stable one must be there.
+        const named = routes.some((h) => h.name === r.route) || (routes.length === 1 && !routes[0]?.name);
+        return [
+          {
+            object: `VirtualService ${ns}/${r.virtualService}`,
+            problem: !vs ? 'does not exist' : named ? null : `has no http route named "${r.route}"`,
+          },
+          {
+            object: `DestinationRule ${ns}/${r.destinationRule}`,
+            problem: !dr
+              ? 'does not exist'
+              : subsets.includes(r.stableSubset)
+                ? null
+                : `has no subset "${r.stableSubset}" (it has ${subsets.length ? subsets.map((x) => `"${x}"`).join(', ') : 'none'})`,
+          },
+        ];
+      }
+      if (r.kind === 'gateway-api') {
+        const hr = await custom('httpRoute', r.httpRoute);
+        const refs = ((hr?.spec?.rules ?? []) as { backendRefs?: { name?: string }[] }[]).flatMap((rule) =>
+          (rule.backendRefs ?? []).map((b) => b.name),
+        );
+        return [
+          {
+            object: `HTTPRoute ${ns}/${r.httpRoute}`,
+            problem: !hr
+              ? 'does not exist'
+              : refs.includes(r.backendRefs.stable)
+                ? null
+                : `has no backendRef to the stable Service "${r.backendRefs.stable}"`,
+          },
+          await service(r.backendRefs.stable),
+        ];
+      }
+      return [];
     },
   };
 }

@@ -582,6 +582,22 @@ class KubeReleaseOps implements ReleaseOps {
     return this.setSlotWeights(colour === 'blue' ? { stable: 100, canary: 0 } : { stable: 0, canary: 100 });
   }
 
+  async scaleColour(colour: Colour, replicas: number): Promise<void> {
+    const dep = await this.colourDeployment(colour);
+    const name = dep.metadata?.name ?? this.name;
+    const ns = dep.metadata?.namespace ?? this.ns;
+    await this.upsertDeployment(
+      name,
+      (cur) => {
+        if (!cur) throw this.missing('Deployment', name);
+        if ((cur.spec?.replicas ?? 1) === replicas) return undefined;
+        return { ...cur, spec: { ...cur.spec!, replicas } };
+      },
+      ns,
+    );
+    if (replicas > 0) await this.waitReady(name, ns);
+  }
+
   async warmup(
     colour: Colour,
     path: string,
@@ -1138,9 +1154,16 @@ class KubeReleaseOps implements ReleaseOps {
     }
     const own = await this.getDeployment(`${this.name}-${colour}`, false);
     if (own) return own;
-    // Before the first switch the original Deployment serves the colour that is active.
+    // The original Deployment serves the colour that was active before the first switch: after it, the
+    // colour without a Deployment of its own (the other one has one).
     const base = await this.getDeployment(this.name, false);
-    if (base && (await this.activeColourOfBase()) === colour) return base;
+    const other: Colour = colour === 'blue' ? 'green' : 'blue';
+    if (
+      base &&
+      ((await this.getDeployment(`${this.name}-${other}`, false)) ||
+        (await this.activeColourOfBase()) === colour)
+    )
+      return base;
     throw this.missing('Deployment', `${this.name}-${colour}`);
   }
 

@@ -10,6 +10,7 @@ type ReleaseHandlers = Pick<
   | 'preflight:run'
   | 'release:start'
   | 'release:resume'
+  | 'release:rollbackCompleted'
   | 'release:control'
   | 'release:list'
   | 'release:get'
@@ -34,6 +35,7 @@ export function releaseHandlers(service: ReleaseService): ReleaseHandlers {
     'preflight:run': async ({ context, text }) => ({ report: await service.preflight(context, text) }),
     'release:start': async (input) => ({ id: await service.start(input) }),
     'release:resume': async ({ id, then }) => ({ id: await service.resume(id, then) }),
+    'release:rollbackCompleted': async ({ id, reason }) => service.rollbackCompleted(id, reason),
     'release:control': async ({ id, event }) => service.control(id, event),
     'release:list': async () => ({ releases: await service.list() }),
     'release:get': async ({ id }) => {

@@ -16,6 +16,8 @@ import {
   stuckWith,
   reasonOf,
   byOf,
+  atOf,
+  pausedFor,
   type ReleaseInput,
 } from './release-common.ts';
 import type { StampedOperatorEvent } from './canary.machine.ts';
@@ -24,7 +26,15 @@ import { afterValidation, validationMachine, type ValidationSamplesEvent } from 
 
 /** Where a blue-green release stopped when an operation failed; RESUME retries it there. */
 type BlueGreenStage =
-  'locating' | 'deploying' | 'ready' | 'warming' | 'smoking' | 'switching' | 'rollingBack';
+  | 'locating'
+  | 'deploying'
+  | 'ready'
+  | 'warming'
+  | 'smoking'
+  | 'switching'
+  | 'scalingDown'
+  | 'restoring'
+  | 'rollingBack';
 
 /** What the blue-green machine remembers; all of it survives a persisted snapshot. */
 export interface BlueGreenContext extends TriggerWatchContext {
@@ -38,6 +48,14 @@ export interface BlueGreenContext extends TriggerWatchContext {
   readyDeadlineMs: number | null;
   /** Absolute end of the settle wait after the switch. */
   settleUntilMs: number | null;
+  /** When traffic moved to the new colour, milliseconds since the Unix epoch; `scaleDownDelay` counts from it. */
+  switchedAtMs?: number | null;
+  /** True once an operator promoted a release with `autoPromote: false` (or it needed no promotion). */
+  promoted?: boolean;
+  /** True once the previous colour was scaled to 0 (`keepPrevious: false`). */
+  scaledDown?: boolean;
+  /** Replicas the previous colour is scaled back to before a rollback switches to it. */
+  restoreReplicas?: number | null;
   stuckAt: BlueGreenStage | null;
 }
 
@@ -46,6 +64,8 @@ type BlueGreenEvent = StampedOperatorEvent | ValidationSamplesEvent;
 const strategyOf = (c: BlueGreenContext) => c.plan.strategy as BlueGreenStrategy;
 const other = (c: Colour): Colour => (c === 'blue' ? 'green' : 'blue');
 const READY_POLL_MS = 5_000;
+/** Where every rollback after the switch goes: the previous colour is sized up first when it may be scaled down. */
+const ROLL_BACK = '#blueGreen.restoring';
 
 /** Smoke checks of the plan as the port takes them. */
 function smokeChecks(s: BlueGreenStrategy): SmokeCheck[] {
@@ -79,6 +99,7 @@ export const blueGreenMachine = setup({
     warmup: opActor('warmup'),
     smoke: opActor('smoke'),
     switchTo: opActor('switchTo'),
+    scaleColour: opActor('scaleColour'),
     validation: validationMachine,
   },
   actions: {
@@ -103,6 +124,8 @@ export const blueGreenMachine = setup({
   },
   guards: {
     switched: ({ context }) => context.switched,
+    keepsPrevious: ({ context }) => strategyOf(context).keepPrevious,
+    awaitsPromotion: ({ context }) => !strategyOf(context).autoPromote && context.promoted !== true,
     readyPassed: ({ context }) =>
       context.readyDeadlineMs !== null && (context.nowMs ?? 0) >= context.readyDeadlineMs,
   },
@@ -116,6 +139,9 @@ export const blueGreenMachine = setup({
     switched: false,
     readyDeadlineMs: null,
     settleUntilMs: null,
+    switchedAtMs: null,
+    promoted: false,
+    scaledDown: false,
     stuckAt: null,
     triggers: [],
     firedTrigger: null,
@@ -126,12 +152,12 @@ export const blueGreenMachine = setup({
       type: 'parallel',
       on: {
         ROLLBACK: [
-          { guard: 'switched', target: 'rollingBack', actions: 'operatorRollback' },
+          { guard: 'switched', target: ROLL_BACK, actions: 'operatorRollback' },
           { target: 'abandoned', actions: 'operatorAbandon' },
         ],
         // Abort means the same as roll back here: back to the old colour, or abandon before the switch.
         ABORT: [
-          { guard: 'switched', target: 'rollingBack', actions: 'operatorRollback' },
+          { guard: 'switched', target: ROLL_BACK, actions: 'operatorRollback' },
           { target: 'abandoned', actions: 'operatorAbandon' },
         ],
         VALIDATION_SAMPLES: {
@@ -311,6 +337,11 @@ export const blueGreenMachine = setup({
                       };
                     }),
                   },
+                  {
+                    guard: 'awaitsPromotion',
+                    target: 'awaitingPromotion',
+                    actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
+                  },
                   { target: 'switching', actions: assign(({ event }) => ({ nowMs: event.output.atMs })) },
                 ],
                 onError: {
@@ -319,6 +350,44 @@ export const blueGreenMachine = setup({
                     stuckWith(context, event.error, 'smoking', 'running the smoke checks'),
                   ),
                 },
+              },
+            },
+            awaitingPromotion: {
+              // autoPromote: false — the idle colour is deployed, warm and smoke-tested; the switch waits for a person.
+              entry: assign(({ context }) =>
+                pausedFor(
+                  context,
+                  {
+                    cause: 'step-pause',
+                    message: `Waiting for an operator to promote: ${context.idle} runs ${context.plan.target.image}, warmed up and smoke-tested; traffic stays on ${context.active} until someone promotes (Promote in the console, or switchyard promote ${context.releaseId}).`,
+                    sinceMs: context.nowMs ?? 0,
+                  },
+                  null,
+                ),
+              ),
+              on: {
+                ...Object.fromEntries(
+                  (['PROMOTE', 'PROMOTE_FULL', 'RESUME'] as const).map((type) => [
+                    type,
+                    {
+                      target: 'switching',
+                      actions: assign(
+                        ({ context, event }: { context: BlueGreenContext; event: BlueGreenEvent }) => ({
+                          pause: null,
+                          promoted: true,
+                          nowMs: atOf(context, event as StampedOperatorEvent),
+                          decisions: operatorDecision(
+                            context,
+                            event as StampedOperatorEvent,
+                            'promote',
+                            null,
+                            `${byOf(event as StampedOperatorEvent)} promoted: switching all traffic from ${context.active} to ${context.idle}${reasonOf(event as StampedOperatorEvent)}.`,
+                          ),
+                        }),
+                      ),
+                    },
+                  ]),
+                ),
               },
             },
             switching: {
@@ -333,6 +402,7 @@ export const blueGreenMachine = setup({
                   actions: assign(({ context, event }) => ({
                     nowMs: event.output.atMs,
                     switched: true,
+                    switchedAtMs: context.switchedAtMs ?? event.output.atMs,
                     split: event.output.result,
                     intended: { [context.idle as Colour]: 100, [context.active as Colour]: 0 },
                     settleUntilMs: event.output.atMs + durationMs(strategyOf(context).settle),
@@ -363,7 +433,8 @@ export const blueGreenMachine = setup({
                 }),
                 onDone: [
                   {
-                    guard: ({ event }) => event.output.status === 'passed',
+                    guard: ({ context, event }) =>
+                      event.output.status === 'passed' && strategyOf(context).keepPrevious,
                     target: '#blueGreen.completed',
                     actions: assign(({ context, event }) =>
                       afterValidation(
@@ -377,8 +448,22 @@ export const blueGreenMachine = setup({
                     ),
                   },
                   {
+                    guard: ({ event }) => event.output.status === 'passed',
+                    target: 'scalingDown',
+                    actions: assign(({ context, event }) =>
+                      afterValidation(
+                        context,
+                        {
+                          ...event.output,
+                          summary: `${event.output.summary} ${context.active} stays at full size until ${strategyOf(context).scaleDownDelay} after the switch, then scales to 0 (keepPrevious: false).`,
+                        },
+                        '',
+                      ),
+                    ),
+                  },
+                  {
                     guard: ({ event }) => event.output.status === 'failed',
-                    target: '#blueGreen.rollingBack',
+                    target: ROLL_BACK,
                     actions: assign(({ context, event }) =>
                       afterValidation(context, event.output, `Rolling traffic back to ${context.active}.`),
                     ),
@@ -393,6 +478,49 @@ export const blueGreenMachine = setup({
                 ],
               },
             },
+            scalingDown: {
+              initial: 'waiting',
+              states: {
+                waiting: {
+                  entry: assign(({ context }) => ({
+                    waitUntilMs:
+                      (context.switchedAtMs ?? context.nowMs ?? 0) +
+                      durationMs(strategyOf(context).scaleDownDelay),
+                  })),
+                  invoke: waitInvoke<BlueGreenContext, BlueGreenEvent>((c) => c.waitUntilMs ?? 0, 'scaling'),
+                },
+                scaling: {
+                  entry: assign({ waitUntilMs: null }),
+                  invoke: {
+                    src: 'scaleColour',
+                    input: ({ context }) => ({
+                      args: [context.active as Colour, 0] as [Colour, number],
+                      why: `scale the previous colour ${context.active} to 0 (keepPrevious: false, ${strategyOf(context).scaleDownDelay} after the switch)`,
+                    }),
+                    onDone: {
+                      target: '#blueGreen.completed',
+                      actions: assign(({ context, event }) => ({
+                        nowMs: event.output.atMs,
+                        finishedAtMs: event.output.atMs,
+                        scaledDown: true,
+                        decisions: engineDecision(
+                          { ...context, nowMs: event.output.atMs },
+                          'complete',
+                          'completed',
+                          `${context.active} was scaled to 0, ${strategyOf(context).scaleDownDelay} after the switch (keepPrevious: false); ${context.idle} serves all traffic.`,
+                        ),
+                      })),
+                    },
+                    onError: {
+                      target: '#blueGreen.live.steps.held',
+                      actions: assign(({ context, event }) =>
+                        stuckWith(context, event.error, 'scalingDown', `scaling ${context.active} down`),
+                      ),
+                    },
+                  },
+                },
+              },
+            },
             held: {
               on: {
                 RESUME: [
@@ -401,6 +529,8 @@ export const blueGreenMachine = setup({
                   { guard: ({ context }) => context.stuckAt === 'ready', target: 'ready' },
                   { guard: ({ context }) => context.stuckAt === 'warming', target: 'warming' },
                   { guard: ({ context }) => context.stuckAt === 'smoking', target: 'smoking' },
+                  { guard: ({ context }) => context.stuckAt === 'scalingDown', target: 'scalingDown' },
+                  { guard: ({ context }) => context.stuckAt === 'restoring', target: ROLL_BACK },
                   {
                     guard: ({ context }) => context.stuckAt === 'rollingBack',
                     target: '#blueGreen.rollingBack',
@@ -415,7 +545,7 @@ export const blueGreenMachine = setup({
         guard: triggerWatchRegion<BlueGreenContext, BlueGreenEvent>([
           {
             guard: (context) => context.switched,
-            target: '#blueGreen.rollingBack',
+            target: ROLL_BACK,
             decide: (context, e) => ({
               decisions: engineDecision(
                 context,
@@ -439,6 +569,55 @@ export const blueGreenMachine = setup({
             }),
           },
         ]),
+      },
+    },
+    restoring: {
+      initial: 'check',
+      states: {
+        check: {
+          always: [{ guard: 'keepsPrevious', target: '#blueGreen.rollingBack' }, { target: 'sizing' }],
+        },
+        sizing: {
+          invoke: {
+            src: 'workloadState',
+            input: ({ context }) => ({
+              args: [context.idle as WorkloadRole] as [WorkloadRole],
+              why: `read the size of ${context.idle}`,
+            }),
+            onDone: {
+              target: 'scaling',
+              actions: assign(({ event }) => ({
+                nowMs: event.output.atMs,
+                restoreReplicas: Math.max(1, event.output.result.desired),
+              })),
+            },
+            onError: {
+              target: '#blueGreen.live.steps.held',
+              actions: assign(({ context, event }) =>
+                stuckWith(context, event.error, 'restoring', `reading the size of ${context.idle}`),
+              ),
+            },
+          },
+        },
+        scaling: {
+          invoke: {
+            src: 'scaleColour',
+            input: ({ context }) => ({
+              args: [context.active as Colour, context.restoreReplicas ?? 1] as [Colour, number],
+              why: `scale ${context.active} back to ${context.restoreReplicas ?? 1} replicas before switching back`,
+            }),
+            onDone: {
+              target: '#blueGreen.rollingBack',
+              actions: assign(({ event }) => ({ nowMs: event.output.atMs, scaledDown: false })),
+            },
+            onError: {
+              target: '#blueGreen.live.steps.held',
+              actions: assign(({ context, event }) =>
+                stuckWith(context, event.error, 'restoring', `scaling ${context.active} back up`),
+              ),
+            },
+          },
+        },
       },
     },
     rollingBack: {
@@ -472,7 +651,7 @@ export const blueGreenMachine = setup({
     completed: {
       on: {
         ROLLBACK: {
-          target: 'rollingBack',
+          target: ROLL_BACK,
           actions: assign(({ context, event }) => ({
             decisions: operatorDecision(
               context,

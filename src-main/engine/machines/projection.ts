@@ -1,4 +1,4 @@
-import type { CanaryStrategy } from '../../../src-shared/plan/plan.schema.ts';
+import type { BlueGreenStrategy, CanaryStrategy } from '../../../src-shared/plan/plan.schema.ts';
 import type {
   ReleaseRunStatus,
   ReleaseSnapshot,
@@ -133,19 +133,27 @@ function terminalStatus(phase: string): ReleaseRunStatus {
   return 'running';
 }
 
+/** The stages of one blue-green plan: a wait for promotion and a scale-down only when the plan has them. */
+function blueGreenStages(strategy: BlueGreenStrategy): Stages {
+  return BLUE_GREEN_STAGES.flatMap((stage): Stages => {
+    if (stage[0] === 'switching' && !strategy.autoPromote)
+      return [['awaitingPromotion', 'wait for promotion'], stage];
+    if (stage[0] === 'validating' && !strategy.keepPrevious)
+      return [stage, ['scalingDown', 'scale down the previous colour']];
+    return [stage];
+  });
+}
+
 /** The renderer's view of a blue-green release. */
 export function projectBlueGreen(value: StateValueLike, context: BlueGreenContext): ReleaseSnapshot {
-  const status = terminalStatus(phaseOf(value));
+  const phase = phaseOf(value);
+  const status = /awaitingPromotion$/.test(phase) ? 'paused' : terminalStatus(phase);
+  const stages = blueGreenStages(context.plan.strategy as BlueGreenStrategy);
   // Only a switched release rolls back (one stopped before the switch is abandoned), so a rolled-back one did
   // every stage up to the switch.
-  const switchedAt = BLUE_GREEN_STAGES.findIndex(([name]) => name === 'switching');
+  const switchedAt = stages.findIndex(([name]) => name === 'switching');
   const wasSwitched = context.switched || status === 'rolledBack';
-  const { steps, current } = stageViews(
-    BLUE_GREEN_STAGES,
-    phaseOf(value),
-    status,
-    wasSwitched ? switchedAt : -1,
-  );
+  const { steps, current } = stageViews(stages, phaseOf(value), status, wasSwitched ? switchedAt : -1);
   return { ...baseProjection('blue-green', value, context, status), currentStep: current, steps };
 }
 

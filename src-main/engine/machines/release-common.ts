@@ -69,6 +69,7 @@ export const MUTATING_OPS = [
   'abortCanary',
   'deployColour',
   'switchTo',
+  'scaleColour',
   'warmup',
   'smoke',
   'setImage',

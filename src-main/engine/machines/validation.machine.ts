@@ -32,6 +32,8 @@ export interface ValidationOutput {
   /** One plain sentence with the reason. */
   summary: string;
   evidence: Evidence[];
+  /** `warn` checks that breached at least once (they never fail a validation, but they are reported). */
+  warnings?: Evidence[];
   /** When it ended, milliseconds since the Unix epoch. */
   atMs: number;
 }
@@ -53,10 +55,37 @@ interface ValidationContext extends ValidationInput {
   /** Samples of the current run of failing rounds (or the last round). */
   run: SampleRecord[];
   last: SampleRecord[];
+  /** Every sample of the `warn` checks so far, oldest first. */
+  warnSamples: SampleRecord[];
   output: Omit<ValidationOutput, 'atMs'> | null;
 }
 
 const GROUP = 'validation';
+
+const severityOf = (context: ValidationContext, s: SampleRecord) =>
+  context.validation.checks[Number(s.metric.split('#')[1])]?.severity;
+
+/** One evidence entry per `warn` check that breached at least once, with the count as its arithmetic. */
+function warningEvidence(context: ValidationContext): Evidence[] {
+  return context.validation.checks.flatMap((check, i) => {
+    if (check.severity !== 'warn') return [];
+    const mine = context.warnSamples.filter((s) => s.metric === `${check.metric}#${i}`);
+    const breached = mine.filter((s) => s.outcome === 'failure');
+    if (breached.length === 0) return [];
+    return [
+      {
+        metric: check.metric,
+        group: GROUP,
+        query: breached.at(-1)?.query ?? '',
+        op: check.op,
+        threshold: check.threshold,
+        samples: mine,
+        arithmetic: `breached in ${breached.length} of ${mine.length} checks (severity warn: reported, not failed)`,
+        result: 'breached' as const,
+      },
+    ];
+  });
+}
 
 function checkEvidence(
   context: ValidationContext,
@@ -118,6 +147,7 @@ export const validationMachine = setup({
     conclusiveRounds: 0,
     run: [],
     last: [],
+    warnSamples: [],
     output: null,
   }),
   initial: 'status',
@@ -209,9 +239,7 @@ export const validationMachine = setup({
                   'breach',
                 );
               });
-              const failChecks = round.filter(
-                (s) => context.validation.checks[Number(s.metric.split('#')[1])]?.severity === 'fail',
-              );
+              const failChecks = round.filter((s) => severityOf(context, s) === 'fail');
               const bad = failChecks.some((s) => s.outcome !== 'success');
               return {
                 nowMs: event.output.atMs,
@@ -221,6 +249,10 @@ export const validationMachine = setup({
                   context.conclusiveRounds + (failChecks.every((s) => s.value !== null) ? 1 : 0),
                 run: bad ? appendSamples(context.consecutive > 0 ? context.run : [], round) : round,
                 last: round,
+                warnSamples: appendSamples(
+                  context.warnSamples,
+                  round.filter((s) => severityOf(context, s) === 'warn'),
+                ),
               };
             }),
             sendParent(({ context }) => ({ type: 'VALIDATION_SAMPLES', samples: context.last })),
@@ -254,6 +286,7 @@ export const validationMachine = setup({
           target: 'done',
           actions: assign(({ context }) => {
             const inconclusive = context.conclusiveRounds === 0;
+            const warnings = inconclusive ? [] : warningEvidence(context);
             const arithmetic = inconclusive
               ? 'no round had a value for every fail check'
               : `${context.consecutive} consecutive failed checks ≤ maxConsecutiveFailures ${context.validation.maxConsecutiveFailures} over ${context.validation.duration}`;
@@ -262,8 +295,9 @@ export const validationMachine = setup({
                 status: inconclusive ? ('failed' as const) : ('passed' as const),
                 summary: inconclusive
                   ? `Validation of ${context.version} had no data for ${context.validation.duration}; it does not pass on missing data.`
-                  : `Validation of ${context.version} passed: ${arithmetic}.`,
+                  : `Validation of ${context.version} passed${warnings.length > 0 ? ` with warnings (${warnings.map((w) => `${w.metric} ${w.op} ${w.threshold} ${w.arithmetic.split(' (')[0]}`).join('; ')})` : ''}: ${arithmetic}.`,
                 evidence: checkEvidence(context, context.last, arithmetic, inconclusive),
+                ...(warnings.length > 0 ? { warnings } : {}),
               },
             };
           }),
@@ -286,12 +320,33 @@ export const validationMachine = setup({
  */
 export function afterValidation(context: ReleaseContextBase, output: ValidationOutput, then: string) {
   const at = { ...context, nowMs: output.atMs };
-  if (output.status === 'passed')
+  if (output.status === 'passed') {
+    const warned = output.warnings ?? [];
+    const withWarnings =
+      warned.length === 0
+        ? at
+        : {
+            ...at,
+            decisions: engineDecision(
+              at,
+              'continue',
+              'validation-warning',
+              `Validation passed with warnings: ${warned.map((w) => `${w.metric} ${w.op} ${w.threshold} ${w.arithmetic}`).join('; ')}.`,
+              warned,
+            ),
+          };
     return {
       nowMs: output.atMs,
       finishedAtMs: output.atMs,
-      decisions: engineDecision(at, 'complete', 'validation-passed', output.summary, output.evidence),
+      decisions: engineDecision(
+        withWarnings,
+        'complete',
+        'validation-passed',
+        output.summary,
+        output.evidence,
+      ),
     };
+  }
   if (output.status === 'failed')
     return {
       nowMs: output.atMs,

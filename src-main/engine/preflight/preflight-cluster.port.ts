@@ -63,4 +63,18 @@ export interface PreflightCluster {
   workload(): Promise<WorkloadFacts | undefined>;
   /** PodDisruptionBudgets of the target's namespace. */
   budgets(): Promise<BudgetFacts[]>;
+  /**
+   * Each router object the plan needs (VirtualService and its route, DestinationRule and its subsets,
+   * HTTPRoute and its backendRefs, Service), with what is missing in a plain sentence, or null when it is
+   * there. Optional: without it preflight does not check router objects.
+   */
+  routerObjects?(): Promise<RouterObjectFact[]>;
+}
+
+/** One router object the plan needs, as preflight found it. */
+export interface RouterObjectFact {
+  /** E.g. `DestinationRule platform-production/workflow-engine`. */
+  object: string;
+  /** What is missing, e.g. `does not exist` or `has no subset "stable"`; null when all is there. */
+  problem: string | null;
 }

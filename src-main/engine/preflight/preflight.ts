@@ -12,6 +12,7 @@ import type { MetricsPort } from '../../ports/metrics.port.ts';
 import type { AnalysisSource } from '../../ports/release.port.ts';
 import type { AccessNeed, BudgetFacts, PreflightCluster, WorkloadFacts } from './preflight-cluster.port.ts';
 import { abRoutingWarnings } from '../machines/ab-test.machine.ts';
+import { planFindings, replicaFindings, routerObjectFindings } from './plan-findings.ts';
 
 /** What preflight runs against. */
 export interface PreflightDeps {
@@ -64,6 +65,9 @@ export async function runPreflight(deps: PreflightDeps): Promise<PreflightResult
     }),
   );
 
+  findings.push(...planFindings(plan));
+  if (deps.cluster.routerObjects) routerObjectFindings(await deps.cluster.routerObjects(), findings, passed);
+
   const needs = accessNeeds(plan);
   const answers = await deps.cluster.canI(needs.map((n) => n.need));
   needs.forEach(({ need, steps }, i) => {
@@ -105,7 +109,10 @@ export async function runPreflight(deps: PreflightDeps): Promise<PreflightResult
       explanation: 'There is no workload to release; check the plan target and the context.',
       steps: [first],
     });
-  else auditZeroDowntime(plan, workload, await deps.cluster.budgets(), findings, passed);
+  else {
+    findings.push(...replicaFindings(plan, workload.replicas));
+    auditZeroDowntime(plan, workload, await deps.cluster.budgets(), findings, passed);
+  }
 
   return {
     planName: plan.name,

@@ -46,6 +46,7 @@ const OP_NAMES = [
   'activeColour',
   'deployColour',
   'switchTo',
+  'scaleColour',
   'warmup',
   'smoke',
   'setImage',

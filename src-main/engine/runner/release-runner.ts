@@ -179,10 +179,22 @@ export async function startRelease(options: StartReleaseOptions): Promise<Releas
   );
   const confirmed =
     commands.length === 0 ? '' : ` ${who.user} confirmed its ${commands.length} command(s) (${digest}).`;
+  // The image before the release, so a completed canary or rolling release can be rolled back later.
+  const previousImage = await options.ops
+    .workloadState('stable')
+    .then((s) => s.image)
+    .catch(() => undefined);
   return run(options, rj, entry, plan, releaseId, null, digest || null, {
     what: 'start',
     why: `${who.user} started the ${entry.name} release of ${plan.target.image} (plan ${plan.name}).${confirmed}`,
-    ...(commands.length > 0 ? { data: { commands, confirmedCommands: digest } } : {}),
+    ...(commands.length > 0 || previousImage
+      ? {
+          data: {
+            ...(commands.length > 0 ? { commands, confirmedCommands: digest } : {}),
+            ...(previousImage ? { previousImage } : {}),
+          },
+        }
+      : {}),
   });
 }
 

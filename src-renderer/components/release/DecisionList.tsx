@@ -11,9 +11,15 @@ export function DecisionList({ decisions }: { decisions: readonly Decision[] }) 
       ) : (
         <ol className="decisions" aria-label="Decisions">
           {[...decisions].reverse().map((d) => (
-            <li key={d.seq} className={`decision decision-${d.kind}`}>
+            <li
+              key={d.seq}
+              className={`decision decision-${d.cause === 'validation-warning' ? 'warning' : d.kind}`}
+            >
               <div>
-                <span className="badge">{d.kind}</span> <strong>{d.summary}</strong>{' '}
+                <span className="badge">
+                  {d.cause === 'validation-warning' ? 'passed with warnings' : d.kind}
+                </span>{' '}
+                <strong>{d.summary}</strong>{' '}
                 <span className="muted small">
                   {formatClock(d.atMs)} · {d.by} · {d.cause}
                 </span>

@@ -5,6 +5,7 @@ import { registerAbTest } from './ab-test.command.ts';
 import { registerContexts } from './contexts.command.ts';
 import { registerPlan } from './plan.command.ts';
 import { registerRecommend } from './recommend.command.ts';
+import { registerRollback } from './rollback.command.ts';
 import { registerRun } from './run.command.ts';
 import { registerSandbox } from './sandbox.command.ts';
 import { registerWeb } from './web.command.ts';
@@ -21,4 +22,5 @@ export const commands: readonly RegisterCommand[] = [
   registerPlan,
   registerAbTest,
   registerRun,
+  registerRollback,
 ];

@@ -5,14 +5,13 @@ import { journalOf } from '../journals.ts';
 import { emit, type CliIo } from '../output.ts';
 import type { RegisterCommand } from './index.ts';
 
-/** `switchyard abort|promote|resume|confirm|rollback ID`: operator events for a release a console or another `switchyard run` drives. */
+/** `switchyard abort|promote|resume|confirm ID`: operator events for a release a console or another `switchyard run` drives (`rollback ID`: rollback.command.ts). */
 export const registerReleaseControl: RegisterCommand = (program: Command, io: CliIo) => {
   const verbs = [
     ['abort', 'ABORT', 'send traffic back to stable at once and abort the release'],
     ['promote', 'PROMOTE', 'skip to the next step of a running release (--full: to the end)'],
     ['resume', 'RESUME', 'resume a paused release'],
     ['confirm', 'CONFIRM', 'confirm the migration gate (expand or contract) the release waits at'],
-    ['rollback', 'ROLLBACK', 'roll a live release back to the version before it'],
   ] as const;
   for (const [verb, type, description] of verbs) {
     const cmd = program

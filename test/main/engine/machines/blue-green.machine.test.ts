@@ -179,3 +179,81 @@ describe('blue-green rollback triggers', () => {
     expect(h.ops.active).toBe('green');
   });
 });
+
+describe('blue-green as planned: autoPromote, keepPrevious, warnings', () => {
+  const bg = (extra: Record<string, unknown>) =>
+    blueGreenPlan({
+      strategy: {
+        kind: 'blue-green',
+        smoke: { checks: [{ path: '/health/ready', expectStatus: 200 }] },
+        ...extra,
+      },
+    });
+
+  it('with autoPromote false waits for the operator after the smoke checks, then switches on PROMOTE', async () => {
+    const handle = harness.track(
+      await startRelease({ ...h.deps, plan: bg({ autoPromote: false }), releaseId: 'bg-manual' }),
+    );
+    const paused = await h.runUntil(handle, is('paused'));
+    expect(h.ops.writesOf('switchTo')).toHaveLength(0);
+    expect(h.ops.calls.some((c) => c.op === 'smoke')).toBe(true);
+    expect(paused.pause?.message).toMatch(
+      /^Waiting for an operator to promote: green runs .*v1\.25\.0.*traffic stays on blue/,
+    );
+    expect(paused.pause?.message).not.toMatch(/live\.steps|awaitingPromotion/);
+    expect(paused.steps.find((s) => s.state === 'active')?.label).toBe('wait for promotion');
+    // Nothing happens by itself while it waits.
+    expect(h.clock.nextDue()).toBeNull();
+    handle.send({ type: 'PROMOTE' });
+    const end = await h.runUntil(handle, is('completed'));
+    expect(h.ops.writesOf('switchTo').map((w) => w.args[0])).toEqual(['green']);
+    expect(end.decisions.find((d) => d.kind === 'promote')?.summary).toBe(
+      'alice promoted: switching all traffic from blue to green.',
+    );
+  });
+
+  it('with keepPrevious false scales the old colour to 0 scaleDownDelay after the switch, not before validation passed', async () => {
+    const handle = harness.track(
+      await startRelease({
+        ...h.deps,
+        plan: bg({ keepPrevious: false, scaleDownDelay: '10m' }),
+        releaseId: 'bg-scale-down',
+      }),
+    );
+    await h.runUntil(handle, (s) => s.phase === 'live.steps.settling');
+    const switchedAt = h.clock.now();
+    await h.runUntil(handle, (s) => s.phase === 'live.steps.scalingDown.waiting');
+    expect(h.ops.writesOf('scaleColour')).toHaveLength(0);
+    const end = await h.runUntil(handle, is('completed'));
+    expect(h.ops.writesOf('scaleColour').map((w) => w.args)).toEqual([['blue', 0]]);
+    expect((end.finishedAtMs ?? 0) - switchedAt).toBe(600_000);
+    expect(end.decisions.at(-1)?.summary).toMatch(/^blue was scaled to 0, 10m after the switch/);
+
+    // A rollback later sizes the old colour up again before traffic goes back to it.
+    handle.send({ type: 'ROLLBACK' });
+    await h.settle(handle);
+    expect(h.ops.writesOf('scaleColour').map((w) => w.args)).toEqual([
+      ['blue', 0],
+      ['blue', 3],
+    ]);
+    expect(h.ops.active).toBe('blue');
+  });
+
+  it('with keepPrevious true (the default) never scales the old colour', async () => {
+    const handle = harness.track(await startRelease({ ...h.deps, plan: bg({}), releaseId: 'bg-keep' }));
+    await h.runUntil(handle, is('completed'));
+    expect(h.ops.calls.some((c) => c.op === 'scaleColour')).toBe(false);
+  });
+
+  it('reports a breached warn check as a decision: passed with warnings', async () => {
+    h.analysis.set('latency-p95', 1500, 'v1.25.0');
+    const handle = harness.track(await startRelease({ ...h.deps, plan: bg({}), releaseId: 'bg-warn' }));
+    const end = await h.runUntil(handle, is('completed'));
+    const warning = end.decisions.find((d) => d.cause === 'validation-warning');
+    expect(warning?.summary).toMatch(
+      /^Validation passed with warnings: latency-p95 > 1000 breached in \d+ of \d+ checks/,
+    );
+    expect(warning?.evidence[0]).toMatchObject({ metric: 'latency-p95', result: 'breached' });
+    expect(end.decisions.at(-1)?.summary).toMatch(/passed with warnings \(latency-p95 > 1000 breached/);
+  });
+});

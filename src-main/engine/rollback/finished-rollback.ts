@@ -1,0 +1,277 @@
+import { DomainError } from '../../../src-shared/bridge/errors.ts';
+import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
+import type { Decision, ReleaseSnapshot } from '../../../src-shared/release/release.schema.ts';
+import type { AuditActor, Journal, ReleaseHeader } from '../../ports/journal.port.ts';
+import type { Colour, ReleaseOps, TrafficSplit } from '../../ports/release.port.ts';
+import type { PersistedRelease } from '../runner/release-runner.ts';
+
+/** What a rollback after completion did, journaled in the persisted release as `finishedRollback`. */
+export interface FinishedRollback {
+  /** The rollback decision, appended after the release's own decisions. */
+  decision: Decision;
+  /** Traffic as the router read back after the rollback. */
+  traffic: TrafficSplit;
+  /** What serves again: a colour (`blue`) or an image. */
+  restored: string;
+}
+
+/** A completed release as the journal holds it, ready to be rolled back. */
+export interface FinishedRelease {
+  header: ReleaseHeader;
+  plan: ReleasePlan;
+  status: string;
+}
+
+/** The outcome of `rollBackFinishedRelease`. */
+export interface FinishedRollbackResult extends FinishedRollback {
+  releaseId: string;
+  /** One plain sentence: what was rolled back, to what, and the traffic read back. */
+  summary: string;
+}
+
+export interface FinishedRollbackOptions {
+  journal: Journal;
+  releaseId: string;
+  /** Operations bound to the release's plan on its context. */
+  ops: ReleaseOps;
+  who: AuditActor;
+  reason?: string;
+  /** Progress lines for the user (e.g. `scaling blue back to 3 replicas`). */
+  onProgress?: (line: string) => void;
+  /** How long a restored workload may take to become ready, milliseconds; default 600 000. */
+  readyTimeoutMs?: number;
+  /** Poll interval of the ready wait, milliseconds; default 500. */
+  pollMs?: number;
+  /** The release's clock (a sandbox's may run fast), milliseconds since the Unix epoch; default Date.now. */
+  now?: () => number;
+}
+
+type Persisted = PersistedRelease & { finishedRollback?: FinishedRollback };
+
+const weightsText = (t: TrafficSplit) =>
+  Object.entries(t.weights)
+    .map(([k, v]) => `${k} ${Math.round(v * 100) / 100} %`)
+    .join(' / ');
+
+/** The completed release `releaseId` (its header, plan and status), without locking it. Throws DomainError `notFound`. */
+export async function readFinishedRelease(journal: Journal, releaseId: string): Promise<FinishedRelease> {
+  const summary = (await journal.listReleases()).find((r) => r.releaseId === releaseId);
+  if (!summary) throw new DomainError('notFound', `There is no release ${releaseId} in ${journal.dir}.`);
+  if (!summary.readable)
+    throw new DomainError('invalidConfig', `Release ${releaseId} cannot be read: ${summary.problem}`);
+  const rj = await journal.open(releaseId);
+  try {
+    const loaded = await rj.load();
+    const persisted = loaded.record.snapshot as Partial<Persisted> | null;
+    if (!persisted?.plan)
+      throw new DomainError('invalidConfig', `Release ${releaseId} has no plan in its journal.`);
+    return { header: summary.header, plan: persisted.plan, status: summary.status };
+  } finally {
+    await rj.close();
+  }
+}
+
+/**
+ * Rolls a completed release back with its own short procedure (no strategy machine runs): a blue-green
+ * release to the colour it kept (scaled back up and ready first when it was scaled down), a canary or
+ * rolling release to the image the workload ran before it (journaled at its start). It refuses, changing
+ * nothing, when the release did not complete, or when the workload has moved on since (another release
+ * changed the image or the serving colour: named). An audit entry is written before the first change, and
+ * one after with who, why and the traffic read back; the release's status becomes `rolledBack`.
+ * Throws DomainError `conflict` (a plain sentence) when it refuses, or the cluster's error when a step fails
+ * (then the journal says so and the status stays completed).
+ */
+export async function rollBackFinishedRelease(o: FinishedRollbackOptions): Promise<FinishedRollbackResult> {
+  const rj = await o.journal.open(o.releaseId);
+  // Set once the request is journaled: from then on a failure is journaled too.
+  let requested = false;
+  const request = async (to: string, why: string) => {
+    await rj.append({
+      what: 'rollback-requested',
+      why: `${o.who.user} asked to roll the completed release back to ${to}${why}.`,
+    });
+    requested = true;
+  };
+  try {
+    const loaded = await rj.load();
+    const persisted = loaded.record.snapshot as Persisted | null;
+    if (!persisted?.plan)
+      throw new DomainError('invalidConfig', `Release ${o.releaseId} has no plan in its journal.`);
+    if (loaded.record.status === 'rolledBack')
+      throw new DomainError('conflict', `Release ${o.releaseId} was already rolled back.`);
+    if (loaded.record.status !== 'succeeded')
+      throw new DomainError(
+        'conflict',
+        `Release ${o.releaseId} did not complete (it is ${loaded.record.status}); only a completed release can be rolled back after the fact.`,
+      );
+    const plan = persisted.plan;
+    const why = o.reason ? ` (${o.reason})` : '';
+    const step = persisted.machine.replace(/^migration:/, '');
+    const target = `${plan.target.kind} ${plan.target.namespace}/${plan.target.name}`;
+    const movedOn = (now: string) => laterRelease(o.journal, loaded.record.header, plan, now);
+
+    let restored: string;
+    let traffic: TrafficSplit;
+    if (step === 'blue-green') {
+      const ctx = (persisted.xstate as { context?: { active?: Colour; idle?: Colour } } | null)?.context;
+      const kept = ctx?.active;
+      const serving = ctx?.idle;
+      if (!kept || !serving)
+        throw new DomainError('invalidConfig', `Release ${o.releaseId} does not say which colours it used.`);
+      const now = await o.ops.activeColour();
+      const servingState = await o.ops.workloadState(serving);
+      if (now !== serving || servingState.image !== plan.target.image) {
+        const image = now === serving ? servingState.image : (await o.ops.workloadState(now)).image;
+        throw new DomainError(
+          'conflict',
+          `${target} has moved on since release ${o.releaseId}: ${now} serves ${image}${await movedOn(image)}, not ${serving} with ${plan.target.image}. Rolling back would undo that; nothing was changed.`,
+        );
+      }
+      await request(kept, why);
+      const keptState = await o.ops.workloadState(kept).catch(() => null);
+      const want = Math.max(1, servingState.desired);
+      if (!keptState || keptState.desired < want || keptState.ready < want) {
+        if (!o.ops.scaleColour)
+          throw new DomainError('invalidConfig', 'This cluster adapter cannot scale a colour back up.');
+        o.onProgress?.(`scaling ${kept} back to ${want} replicas and waiting until they are ready`);
+        await o.ops.scaleColour(kept, want);
+      }
+      o.onProgress?.(`switching all traffic from ${serving} to ${kept}`);
+      await o.ops.switchTo(kept);
+      traffic = await o.ops.readSplit();
+      restored = kept;
+      if ((traffic.weights[kept] ?? 0) < 100)
+        throw new DomainError(
+          'conflict',
+          `After switching to ${kept} the router reads back ${weightsText(traffic)} (${traffic.source}).`,
+        );
+    } else if (step === 'canary' || step === 'rolling') {
+      const start = loaded.entries.find((e) => e.what === 'start');
+      const previous = (start?.data as { previousImage?: unknown } | undefined)?.previousImage;
+      if (typeof previous !== 'string')
+        throw new DomainError(
+          'conflict',
+          `Release ${o.releaseId} did not journal the image ${plan.target.name} ran before it (it was started by an older build); roll it back with kubectl rollout undo.`,
+        );
+      const state = await o.ops.workloadState('stable');
+      if (state.image !== plan.target.image)
+        throw new DomainError(
+          'conflict',
+          `${target} has moved on since release ${o.releaseId}: it runs ${state.image}${await movedOn(state.image)}, not ${plan.target.image}. Rolling back would overwrite it; nothing was changed.`,
+        );
+      await request(previous, why);
+      o.onProgress?.(`setting ${target} back to ${previous} and waiting until it is ready`);
+      await o.ops.setImage(previous);
+      await waitRolledOut(o, previous, target);
+      traffic = await o.ops.readSplit();
+      restored = previous;
+    } else {
+      throw new DomainError(
+        'conflict',
+        `A completed ${step} release cannot be rolled back after the fact; only blue-green, canary and rolling releases can.`,
+      );
+    }
+
+    const summary = `${o.who.user} rolled the completed release back to ${restored}${why}; traffic reads back ${weightsText(traffic)} (${traffic.source}).`;
+    const ended = (
+      persisted.xstate as { context?: { decisions?: Decision[]; finishedAtMs?: number | null } } | null
+    )?.context;
+    const decisions = ended?.decisions;
+    const decision: Decision = {
+      seq: (decisions?.length ?? 0) + 1,
+      kind: 'rollback',
+      cause: 'operator',
+      atMs: Math.max((o.now ?? Date.now)(), ended?.finishedAtMs ?? 0),
+      by: o.who.user,
+      stepIndex: null,
+      summary,
+      evidence: [],
+    };
+    const finishedRollback: FinishedRollback = { decision, traffic, restored };
+    await rj.record({
+      status: 'rolledBack',
+      snapshot: { ...persisted, finishedRollback },
+      event: { what: 'rollback', why: summary, data: { restored, traffic } },
+    });
+    return { releaseId: o.releaseId, summary, ...finishedRollback };
+  } catch (error) {
+    if (requested) {
+      const message = error instanceof Error ? error.message : String(error);
+      await rj
+        .append({ what: 'rollback-failed', why: `The rollback after completion failed: ${message}` })
+        .catch(() => undefined);
+    }
+    throw error;
+  } finally {
+    await rj.close();
+  }
+}
+
+/** A journaled release's projection with its rollback after completion applied (status, decision, traffic). */
+export function withFinishedRollback(snapshot: ReleaseSnapshot, persisted: unknown): ReleaseSnapshot {
+  const done = (persisted as { finishedRollback?: FinishedRollback } | null)?.finishedRollback;
+  if (!done) return snapshot;
+  return {
+    ...snapshot,
+    status: 'rolledBack',
+    decisions: [...snapshot.decisions, { ...done.decision, seq: snapshot.decisions.length + 1 }],
+    traffic: {
+      ...snapshot.traffic,
+      intended: Object.fromEntries(
+        Object.keys(done.traffic.weights).map((k) => [k, k === done.restored ? 100 : 0]),
+      ),
+      actual: done.traffic.weights,
+      source: done.traffic.source,
+      mismatch: false,
+    },
+  };
+}
+
+async function waitRolledOut(o: FinishedRollbackOptions, image: string, target: string): Promise<void> {
+  const deadline = Date.now() + (o.readyTimeoutMs ?? 600_000);
+  for (;;) {
+    const s = await o.ops.workloadState('stable');
+    if (s.image === image && s.updated >= s.desired && s.ready >= s.desired && s.available >= s.desired)
+      return;
+    if (s.progressDeadlineExceeded)
+      throw new DomainError(
+        'timeout',
+        `${target} exceeded its progress deadline while rolling back to ${image}.`,
+      );
+    if (Date.now() > deadline)
+      throw new DomainError(
+        'timeout',
+        `${target} did not become ready on ${image} in time (${s.ready} of ${s.desired} ready).`,
+      );
+    await new Promise((r) => setTimeout(r, o.pollMs ?? 500));
+  }
+}
+
+/** ` (release ID)` for the newest other release of the same workload whose image is `image`, else ``. */
+async function laterRelease(
+  journal: Journal,
+  header: ReleaseHeader,
+  plan: ReleasePlan,
+  image: string,
+): Promise<string> {
+  const others = (await journal.listReleases()).filter(
+    (r) =>
+      r.readable &&
+      r.releaseId !== header.releaseId &&
+      r.header.namespace === header.namespace &&
+      r.header.startedAtMs >= header.startedAtMs,
+  );
+  for (const r of others) {
+    if (!r.readable) continue;
+    const other = await readPlanQuietly(journal, r.releaseId);
+    if (other?.target.name === plan.target.name && other.target.image === image)
+      return ` (release ${r.releaseId}, ${r.status === 'succeeded' ? 'completed' : r.status})`;
+  }
+  return ' (changed outside this journal)';
+}
+
+async function readPlanQuietly(journal: Journal, releaseId: string): Promise<ReleasePlan | undefined> {
+  return readFinishedRelease(journal, releaseId)
+    .then((r) => r.plan)
+    .catch(() => undefined);
+}

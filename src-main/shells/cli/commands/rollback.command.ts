@@ -1,0 +1,65 @@
+import { userInfo } from 'node:os';
+import type { Command } from 'commander';
+import { liveDriver, sendControl } from '../../../app/control-channel.ts';
+import { CliError, ExitCode } from '../exit-codes.ts';
+import { journalOf } from '../journals.ts';
+import { emit, type CliIo } from '../output.ts';
+import type { RegisterCommand } from './index.ts';
+
+/** The flags of `switchyard rollback ID`. */
+export interface RollbackOptions {
+  context?: string;
+  kubeconfig?: string;
+  journal?: string;
+  reason?: string;
+  yes?: boolean;
+  json?: boolean;
+}
+
+/**
+ * `switchyard rollback ID`: a live release (driven by a console or a `switchyard run`) gets a ROLLBACK event; a completed
+ * release is rolled back by its own short procedure (blue-green to the colour it kept, canary or rolling to
+ * the image before it), after a confirmation (`--yes`), with an audit entry and the traffic read back.
+ */
+export const registerRollback: RegisterCommand = (program: Command, io: CliIo) => {
+  program
+    .command('rollback <id>')
+    .description(
+      'roll a release back: a live one through the console or run driving it, a completed one to what it replaced (asks first; --yes does not)',
+    )
+    .option('--context <name>', 'kubeconfig context (default: the one the release ran on)')
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
+    .option(
+      '--journal <dir>',
+      "journal directory (default: the per-user state directory, then the console's ~/.switchyard/journal)",
+    )
+    .option('--reason <text>', 'why, recorded in the audit log')
+    .option('--yes', 'roll back without asking')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: RollbackOptions) => {
+      const journalDir = journalOf(io, opts.journal, id);
+      if (liveDriver(journalDir, id)) {
+        const event = { type: 'ROLLBACK' as const, ...(opts.reason ? { reason: opts.reason } : {}) };
+        const message = await sendControl(journalDir, id, { ...event, by: userInfo().username });
+        emit(io, Boolean(opts.json), { releaseId: id, event: 'ROLLBACK', message }, () => message);
+        return;
+      }
+      // Loaded on use: the engine and the Kubernetes client cost seconds that `--help` should not pay.
+      const { rollbackFinished } = await import('./rollback.action.ts');
+      await rollbackFinished(id, journalDir, opts, io);
+    });
+};
+
+/** Asks `question` on the terminal; anything but y/yes stops with exit 1. Without a terminal, `--yes` is required. */
+export async function askYes(io: CliIo, question: string): Promise<void> {
+  if (!process.stdin.isTTY)
+    throw new CliError(
+      ['Nobody can confirm the rollback here: pass --yes to roll back without asking.'],
+      ExitCode.usage,
+    );
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: io.stdout });
+  const answer = await rl.question(`${question} [y/N] `);
+  rl.close();
+  if (!/^y(es)?$/i.test(answer.trim())) throw new CliError(['Not rolled back.']);
+}
