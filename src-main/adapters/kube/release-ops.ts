@@ -655,7 +655,8 @@ class KubeReleaseOps implements ReleaseOps {
   async setImage(image: string): Promise<{ revision: number }> {
     const before = await this.getDeployment(this.name);
     if (!before) throw this.missing('Deployment', this.name);
-    const settings = this.plannedRollout();
+    // The plan's rollout settings come with the release's own image (not with a roll back to the one before).
+    const settings = image === this.plan.target.image ? this.plannedRollout() : undefined;
     if (containerImage(before, this.plan.target.container) === image && settings === undefined)
       return { revision: revisionOf(before) };
     // Only a release with its own id notes itself on the Deployment (a plan name is no release's identity).
@@ -666,8 +667,12 @@ class KubeReleaseOps implements ReleaseOps {
       const planned = settings ? withRollout(current, settings) : undefined;
       if (now === image) return planned;
       // This release set its image before (then its process stopped): someone released another one since.
-      if (releaseId !== undefined && current.metadata?.annotations?.[RELEASE_ANNOTATION] === releaseId)
-        throw this.stableDrift(now, image);
+      if (
+        releaseId !== undefined &&
+        current.metadata?.annotations?.[RELEASE_ANNOTATION] === releaseId &&
+        now !== this.plan.target.image
+      )
+        throw this.stableDrift(now, this.plan.target.image);
       const next = withImage(planned ?? current, this.plan.target.container, image);
       if (releaseId === undefined) return next;
       next.metadata = {

@@ -111,7 +111,7 @@ describe('blue-green as planned, through the CLI against a sandbox', () => {
       );
       // Waiting means waiting: traffic has not moved while it is paused.
       const split = (await cli(['status', '--journal', journal], { HOME: dir })).stdout;
-      expect(split).toMatch(/paused \(running here\)/);
+      expect(split).toMatch(/paused \(driven by /);
       expect(sb.stats({ namespace: NS, job: APP, version: 'v1.25.0', windowSeconds: 5 }).requests ?? 0).toBe(
         0,
       );
