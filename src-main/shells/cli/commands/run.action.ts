@@ -15,11 +15,13 @@ import type { ReleaseOutcome, ReleaseSnapshot } from '../../../../src-shared/rel
 import { kubeconfigForContext, kubeconfigPaths, loadKubeconfig } from '../../../adapters/kube/kubeconfig.ts';
 import { createKubePreflightCluster } from '../../../adapters/kube/preflight-cluster.ts';
 import { createKubeReleaseOps } from '../../../adapters/kube/release-ops.ts';
+import { createKubeWorkloadLease } from '../../../adapters/kube/workload-lease.ts';
 import { createPromqlAnalysis } from '../../../adapters/prometheus/prometheus-analysis.ts';
 import { createPrometheusMetrics } from '../../../adapters/prometheus/prometheus.adapter.ts';
 import { createSandboxAnalysis } from '../../../adapters/sandbox-metrics/sandbox-analysis.ts';
 import { createFileJournal, defaultJournalDir } from '../../../engine/journal/file-journal.ts';
 import { runPreflight } from '../../../engine/preflight/preflight.ts';
+import { checkLease } from '../../../engine/runner/release-lease.ts';
 import { resumeRelease, startRelease, type ReleaseHandle } from '../../../engine/runner/release-runner.ts';
 import { createScaledClock } from '../../../engine/scaled-clock.ts';
 import { createSleepAwareClock, createSleepDetector } from '../../../app/sleep-detector.ts';
@@ -43,6 +45,8 @@ export interface RunOptions {
   speed?: string;
   resume?: string;
   json?: boolean;
+  /** Take over the workload's lease from a release that stopped renewing it (audited). */
+  takeOver?: boolean;
 }
 
 /** Where a run connects: the kubeconfig of one context, the clock, and the sandbox when it is one. */
@@ -96,6 +100,8 @@ export async function runCommand(
       onCredentialMessage,
     });
     const who = { user: userInfo().username, context: conn.context };
+    const lease = createKubeWorkloadLease(conn.kubeconfigYaml, plan.target, { onCredentialMessage });
+    const takeOver = opts.takeOver === true;
     const print = printer(io, Boolean(opts.json));
     // Time the laptop sleeps counts as elapsed: a pause that ended meanwhile is over on waking.
     const clock = createSleepAwareClock(conn.clock);
@@ -112,6 +118,8 @@ export async function runCommand(
       handle = await resumeRelease({
         ...confirmedCommands,
         releaseId: opts.resume,
+        lease,
+        takeOver,
         ops,
         analysis,
         clock,
@@ -119,6 +127,8 @@ export async function runCommand(
         who,
       });
     } else {
+      // Refused before preflight when another release holds the workload; the start itself decides a race.
+      await checkLease(lease, plan.target, null, takeOver);
       const preflight = await runPreflight({
         plan,
         cluster: createKubePreflightCluster(conn.kubeconfigYaml, plan, { onCredentialMessage }),
@@ -132,6 +142,8 @@ export async function runCommand(
       handle = await startRelease({
         ...confirmedCommands,
         plan,
+        lease,
+        takeOver,
         ops,
         analysis,
         clock,
