@@ -1,4 +1,5 @@
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { HealthPoint, ReleaseListItem, SandboxFault } from '../../src-shared/bridge/contract.ts';
 import { DomainError } from '../../src-shared/bridge/errors.ts';
@@ -8,11 +9,18 @@ import type { ReleasePlan } from '../../src-shared/plan/plan.schema.ts';
 import type { Decision, OperatorEvent, ReleaseSnapshot } from '../../src-shared/release/release.schema.ts';
 import { assessMeasurements } from '../../src-shared/stats/threshold-analysis.ts';
 import { createKubeReleaseOps } from '../adapters/kube/release-ops.ts';
+import { createKubeWorkloadLease } from '../adapters/kube/workload-lease.ts';
+import { takeLease } from '../engine/runner/release-lease.ts';
 import { createPromqlAnalysis } from '../adapters/prometheus/prometheus-analysis.ts';
 import { createPrometheusMetrics } from '../adapters/prometheus/prometheus.adapter.ts';
 import { createSandboxAnalysis } from '../adapters/sandbox-metrics/sandbox-analysis.ts';
 import type { EventHub } from '../bridge/dispatch.ts';
-import { JOURNAL_FILES, createFileJournal, verifyAudit } from '../engine/journal/file-journal.ts';
+import {
+  JOURNAL_FILES,
+  createFileJournal,
+  newReleaseId,
+  verifyAudit,
+} from '../engine/journal/file-journal.ts';
 import { parseAudit } from '../engine/journal/audit-chain.ts';
 import { redactSecrets } from '../engine/journal/redact.ts';
 import { imageVersion } from '../engine/machines/release-common.ts';
@@ -77,6 +85,8 @@ export interface StartInput {
   stepThrough: boolean;
   /** The digest of the plan's commands the user confirmed (`planCommands(plan).digest`). */
   confirmedCommands?: string;
+  /** The user confirmed taking the workload's lease over from a release that stopped renewing it. */
+  takeOver?: boolean;
 }
 
 interface Connection {
@@ -168,31 +178,46 @@ export class ReleaseService {
 
     const conn = await this.#connect(input.mode, input.context, input.speed, plan);
     const { kubeconfig, clock, analysis, sampler, context } = conn;
-    if (input.mode === 'run') {
-      const report = await this.#preflight(conn, plan);
-      if (!report.ok) {
-        const blockers = report.findings
-          .filter((f) => f.severity === 'blocker')
-          .map((f) => `${f.title}: ${f.explanation}`);
-        throw new DomainError(
-          'invalidPlan',
-          `Preflight found ${blockers.length} blocker(s); the release was not started.`,
-          blockers,
-        );
+    // The workload's lease is taken before preflight: another console, CLI or laptop holding it refuses this start.
+    const lease = createKubeWorkloadLease(kubeconfig, plan.target);
+    const releaseId = newReleaseId(plan.name, clock.now());
+    const claim = { releaseId, user: this.#o.user, host: hostname() };
+    const leaseTakenFrom = await takeLease(lease, plan.target, claim, input.takeOver === true);
+    let handle: ReleaseHandle;
+    let stableVersion: string;
+    try {
+      if (input.mode === 'run') {
+        const report = await this.#preflight(conn, plan);
+        if (!report.ok) {
+          const blockers = report.findings
+            .filter((f) => f.severity === 'blocker')
+            .map((f) => `${f.title}: ${f.explanation}`);
+          throw new DomainError(
+            'invalidPlan',
+            `Preflight found ${blockers.length} blocker(s); the release was not started.`,
+            blockers,
+          );
+        }
       }
+      const ops = createKubeReleaseOps(kubeconfig, plan);
+      stableVersion = imageVersion((await ops.workloadState('stable')).image);
+      handle = await startRelease({
+        plan,
+        releaseId,
+        lease,
+        ...(leaseTakenFrom ? { leaseTakenFrom } : {}),
+        ops,
+        analysis,
+        clock,
+        journal: this.#journal,
+        who: { user: this.#o.user, context },
+        ...(input.confirmedCommands ? { confirmedCommands: input.confirmedCommands } : {}),
+      });
+    } catch (error) {
+      await lease.release(releaseId).catch(() => undefined);
+      throw error;
     }
-    const ops = createKubeReleaseOps(kubeconfig, plan);
-    const stableVersion = imageVersion((await ops.workloadState('stable')).image);
     const newVersion = imageVersion(plan.target.image);
-    const handle = await startRelease({
-      plan,
-      ops,
-      analysis,
-      clock,
-      journal: this.#journal,
-      who: { user: this.#o.user, context },
-      ...(input.confirmedCommands ? { confirmedCommands: input.confirmedCommands } : {}),
-    });
     this.#track(handle, plan, context, sampler, clock, [stableVersion, newVersion]);
     return handle.id;
   }
@@ -219,6 +244,7 @@ export class ReleaseService {
     const ops = createKubeReleaseOps(conn.kubeconfig, stored, { releaseId: id });
     const handle = await resumeRelease({
       releaseId: id,
+      lease: createKubeWorkloadLease(conn.kubeconfig, stored.target),
       ops,
       analysis: conn.analysis,
       clock: conn.clock,

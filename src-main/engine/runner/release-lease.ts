@@ -56,21 +56,6 @@ export function leaseHeldMessage(
 }
 
 /**
- * Refuses early (before preflight) when another release holds the workload and may not be taken over.
- * Reads only; `acquire` still decides a race. Throws LeaseHeldError, or the cluster's DomainError.
- */
-export async function checkLease(
-  lease: WorkloadLeasePort,
-  target: Pick<Target, 'kind' | 'namespace' | 'name'>,
-  releaseId: string | null,
-  takeOver: boolean,
-): Promise<void> {
-  const holder = await lease.read();
-  if (!holder || holder.releaseId === releaseId || (holder.stale && takeOver)) return;
-  throw new LeaseHeldError(holder, leaseHeldMessage(holder, target));
-}
-
-/**
  * Takes the workload's lease for `claim`, or throws LeaseHeldError with the sentence that names the holder.
  * Returns the stale holder it took over from, if any (the caller audits it).
  */

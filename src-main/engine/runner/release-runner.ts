@@ -90,6 +90,11 @@ export interface StartReleaseOptions extends ReleaseRunDeps {
    * `planCommands(plan).digest`; required when the plan runs any command.
    */
   confirmedCommands?: string;
+  /**
+   * When the caller took the lease over itself (before preflight, with this `releaseId`): the stale holder it
+   * took it from, audited in the start entry.
+   */
+  leaseTakenFrom?: LeaseHolder;
 }
 
 export interface ResumeReleaseOptions extends ReleaseRunDeps {
@@ -173,9 +178,10 @@ export async function startRelease(options: StartReleaseOptions): Promise<Releas
   const { commands, digest } = planCommands(plan);
   const releaseId = options.releaseId ?? newReleaseId(plan.name, clock.now());
   const claim = { releaseId, user: who.user, host: options.host ?? hostname() };
-  const takenFrom = options.lease
+  const taken = options.lease
     ? await takeLease(options.lease, plan.target, claim, options.takeOver === true)
     : undefined;
+  const takenFrom = options.leaseTakenFrom ?? taken;
   const initial: PersistedRelease = {
     format: RELEASE_SNAPSHOT_FORMAT,
     version: RELEASE_SNAPSHOT_VERSION,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parse as parseYaml } from 'yaml';
@@ -19,9 +19,9 @@ import { createKubeWorkloadLease } from '../../../adapters/kube/workload-lease.t
 import { createPromqlAnalysis } from '../../../adapters/prometheus/prometheus-analysis.ts';
 import { createPrometheusMetrics } from '../../../adapters/prometheus/prometheus.adapter.ts';
 import { createSandboxAnalysis } from '../../../adapters/sandbox-metrics/sandbox-analysis.ts';
-import { createFileJournal, defaultJournalDir } from '../../../engine/journal/file-journal.ts';
+import { createFileJournal, defaultJournalDir, newReleaseId } from '../../../engine/journal/file-journal.ts';
 import { runPreflight } from '../../../engine/preflight/preflight.ts';
-import { checkLease } from '../../../engine/runner/release-lease.ts';
+import { takeLease } from '../../../engine/runner/release-lease.ts';
 import { resumeRelease, startRelease, type ReleaseHandle } from '../../../engine/runner/release-runner.ts';
 import { createScaledClock } from '../../../engine/scaled-clock.ts';
 import { createSleepAwareClock, createSleepDetector } from '../../../app/sleep-detector.ts';
@@ -127,29 +127,37 @@ export async function runCommand(
         who,
       });
     } else {
-      // Refused before preflight when another release holds the workload; the start itself decides a race.
-      await checkLease(lease, plan.target, null, takeOver);
-      const preflight = await runPreflight({
-        plan,
-        cluster: createKubePreflightCluster(conn.kubeconfigYaml, plan, { onCredentialMessage }),
-        analysis,
-        ...(metrics ? { metrics } : {}),
-      });
-      print.preflight(preflight);
-      if (!preflight.ok) throw new CliError(['Preflight found blockers; the release was not started.']);
-      if (opts.yes) printCommands(io, commands, opts.json);
-      else await confirm(io, `Start the ${plan.strategy.kind} release of ${plan.target.image}`, commands);
-      handle = await startRelease({
-        ...confirmedCommands,
-        plan,
-        lease,
-        takeOver,
-        ops,
-        analysis,
-        clock,
-        journal,
-        who,
-      });
+      // The workload's lease is taken before preflight, so of two racing starts the second is refused by it.
+      const releaseId = newReleaseId(plan.name, clock.now());
+      const claim = { releaseId, user: who.user, host: hostname() };
+      const leaseTakenFrom = await takeLease(lease, plan.target, claim, takeOver);
+      try {
+        const preflight = await runPreflight({
+          plan,
+          cluster: createKubePreflightCluster(conn.kubeconfigYaml, plan, { onCredentialMessage }),
+          analysis,
+          ...(metrics ? { metrics } : {}),
+        });
+        print.preflight(preflight);
+        if (!preflight.ok) throw new CliError(['Preflight found blockers; the release was not started.']);
+        if (opts.yes) printCommands(io, commands, opts.json);
+        else await confirm(io, `Start the ${plan.strategy.kind} release of ${plan.target.image}`, commands);
+        handle = await startRelease({
+          ...confirmedCommands,
+          ...(leaseTakenFrom ? { leaseTakenFrom } : {}),
+          plan,
+          releaseId,
+          lease,
+          ops,
+          analysis,
+          clock,
+          journal,
+          who,
+        });
+      } catch (error) {
+        await lease.release(releaseId).catch(() => undefined);
+        throw error;
+      }
     }
     io.stdout.write(
       opts.json ? `${JSON.stringify({ event: 'release', id: handle.id })}\n` : `release ${handle.id}\n`,
