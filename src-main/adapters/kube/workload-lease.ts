@@ -63,7 +63,8 @@ export function createKubeWorkloadLease(
     if (!lease || !id) return null;
     const a = lease.metadata?.annotations ?? {};
     const time = (v: unknown) => {
-      const ms = v === undefined || v === null ? NaN : Date.parse(v instanceof Date ? v.toISOString() : String(v));
+      const ms =
+        v === undefined || v === null ? NaN : Date.parse(v instanceof Date ? v.toISOString() : String(v));
       return Number.isFinite(ms) ? ms : null;
     };
     const seconds = lease.spec?.leaseDurationSeconds ?? duration;
@@ -188,7 +189,10 @@ export function createKubeWorkloadLease(
         );
       } catch (error) {
         // Gone already, or changed meanwhile (taken over): either way it is no longer ours to delete.
-        if (error instanceof ClusterError && (error.clusterKind === 'notFound' || error.clusterKind === 'conflict'))
+        if (
+          error instanceof ClusterError &&
+          (error.clusterKind === 'notFound' || error.clusterKind === 'conflict')
+        )
           return;
         throw error;
       }

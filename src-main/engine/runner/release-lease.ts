@@ -66,7 +66,8 @@ export async function takeLease(
   takeOver: boolean,
 ): Promise<LeaseHolder | undefined> {
   const outcome = await lease.acquire(claim, { takeOver });
-  if (outcome.kind === 'held') throw new LeaseHeldError(outcome.holder, leaseHeldMessage(outcome.holder, target));
+  if (outcome.kind === 'held')
+    throw new LeaseHeldError(outcome.holder, leaseHeldMessage(outcome.holder, target));
   return outcome.from;
 }
 

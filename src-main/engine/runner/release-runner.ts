@@ -24,11 +24,7 @@ import type {
   ReleaseStatus,
 } from '../../ports/journal.port.ts';
 import type { AnalysisSource, ReleaseOps } from '../../ports/release.port.ts';
-import {
-  LEASE_RENEW_INTERVAL_MS,
-  type LeaseHolder,
-  type WorkloadLeasePort,
-} from '../../ports/lease.port.ts';
+import { LEASE_RENEW_INTERVAL_MS, type LeaseHolder, type WorkloadLeasePort } from '../../ports/lease.port.ts';
 import { newReleaseId } from '../journal/file-journal.ts';
 import type { SnapshotLike } from '../machines/projection.ts';
 import type { AnalysisCounter } from '../machines/release-common.ts';

@@ -74,7 +74,9 @@ describe('the sandbox serves coordination.k8s.io/v1 Leases', () => {
       'release-a',
     ]);
     await leases.deleteNamespacedLease({ name: 'crud', namespace });
-    await expect(leases.readNamespacedLease({ name: 'crud', namespace })).rejects.toMatchObject({ code: 404 });
+    await expect(leases.readNamespacedLease({ name: 'crud', namespace })).rejects.toMatchObject({
+      code: 404,
+    });
   });
 
   it('streams Lease changes to a watch', async () => {
@@ -102,7 +104,16 @@ describe('the sandbox serves coordination.k8s.io/v1 Leases', () => {
     });
     const { stdout } = await run(
       'kubectl',
-      ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', join(dir, 'cache'), 'get', 'leases', '-n', namespace],
+      [
+        '--kubeconfig',
+        join(dir, 'kubeconfig'),
+        '--cache-dir',
+        join(dir, 'cache'),
+        'get',
+        'leases',
+        '-n',
+        namespace,
+      ],
       { timeout: 60_000 },
     );
     const [header, ...rows] = stdout.trim().split('\n');

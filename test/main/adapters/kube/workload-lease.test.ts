@@ -32,7 +32,10 @@ describe('the workload lease on the sandbox', () => {
     const bob = { releaseId: 'canary-b', user: 'bob', host: 'laptop-b' };
 
     expect(await lease.acquire(alice)).toEqual({ kind: 'acquired' });
-    const stored = await api.readNamespacedLease({ name: 'switchyard-deployment-workflow-engine', namespace });
+    const stored = await api.readNamespacedLease({
+      name: 'switchyard-deployment-workflow-engine',
+      namespace,
+    });
     expect(stored.spec).toMatchObject({ holderIdentity: 'canary-a', leaseDurationSeconds: 30 });
     expect(stored.metadata?.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'switchyard' });
     expect(stored.metadata?.annotations).toMatchObject({
