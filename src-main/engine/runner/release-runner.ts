@@ -75,6 +75,8 @@ export interface ReleaseRunDeps {
   takeOver?: boolean;
   /** Host name written into the lease; default `os.hostname()`. */
   host?: string;
+  /** Real milliseconds between two lease renewals; default `LEASE_RENEW_INTERVAL_MS` (10 s). */
+  leaseRenewMs?: number;
 }
 
 export interface StartReleaseOptions extends ReleaseRunDeps {
@@ -504,7 +506,7 @@ function run(
   return enqueue(() => rj.append(opening)).then(() => {
     (actor as AnyActor).start();
     if (deps.lease && !settled) {
-      renewTimer = setInterval(() => void renew(), LEASE_RENEW_INTERVAL_MS);
+      renewTimer = setInterval(() => void renew(), deps.leaseRenewMs ?? LEASE_RENEW_INTERVAL_MS);
       renewTimer.unref();
     }
     return handle;
