@@ -1,12 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { CoordinationV1Api, KubeConfig, V1MicroTime } from '@kubernetes/client-node';
+import { V1MicroTime } from '@kubernetes/client-node';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { JOURNAL_FILES } from '../../../src-main/engine/journal/file-journal.ts';
 import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
 import { defaultPlan } from '../../../src-shared/plan/plan.defaults.ts';
 import { cli } from '../../support/cli.ts';
+import { laptopFlags, leaseApi } from '../../support/laptop.ts';
 
 const CANARY = join(import.meta.dirname, '../../fixtures/plans/canary-sandbox-fast.yaml');
 const NS = 'platform-production';
@@ -36,28 +37,12 @@ async function sharedSandbox(name: string) {
   sb = await startSandbox({ speed: 100 });
   const kubeconfig = join(dir, `${name}.kubeconfig`);
   sb.writeKubeconfig(kubeconfig, 'sandbox');
-  const kc = new KubeConfig();
-  kc.loadFromString(sb.kubeconfigYaml());
-  return { kubeconfig, leases: kc.makeApiClient(CoordinationV1Api) };
+  return { kubeconfig, leases: leaseApi(sb) };
 }
 
 /** `switchyard run` on one laptop: its own journal directory, the shared sandbox. */
 function laptop(kubeconfig: string, journal: string, plan: string, ...extra: string[]) {
-  return cli(
-    [
-      'run',
-      plan,
-      '--kubeconfig',
-      kubeconfig,
-      '--context',
-      'sandbox',
-      '--journal',
-      join(dir, journal),
-      '--yes',
-      ...extra,
-    ],
-    { HOME: dir },
-  );
+  return cli(['run', plan, ...laptopFlags(kubeconfig, join(dir, journal)), '--yes', ...extra], { HOME: dir });
 }
 
 const releaseIdOf = (stdout: string) => /^release (\S+)$/m.exec(stdout)?.[1];

@@ -1,7 +1,8 @@
-import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { CoordinationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeWorkloadLease } from '../../../../src-main/adapters/kube/workload-lease.ts';
 import { startSandbox, type SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
+import { leaseApi } from '../../../support/laptop.ts';
 
 const namespace = 'platform-production';
 let sb: SandboxHandle;
@@ -9,9 +10,7 @@ let api: CoordinationV1Api;
 
 beforeAll(async () => {
   sb = await startSandbox();
-  const kc = new KubeConfig();
-  kc.loadFromString(sb.kubeconfigYaml());
-  api = kc.makeApiClient(CoordinationV1Api);
+  api = leaseApi(sb);
 });
 afterAll(() => sb.close());
 

@@ -4,11 +4,12 @@ import { createServer, request, type IncomingMessage, type Server } from 'node:h
 import type { AddressInfo, Socket } from 'node:net';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { AppsV1Api, CoordinationV1Api, KubeConfig, V1MicroTime } from '@kubernetes/client-node';
+import { AppsV1Api, KubeConfig, V1MicroTime } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { JOURNAL_FILES } from '../../../../src-main/engine/journal/file-journal.ts';
 import { startSandbox, type SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 import { until } from '../../sandbox/clients.ts';
+import { laptopFlags, leaseApi } from '../../../support/laptop.ts';
 
 const ROOT = join(import.meta.dirname, '../../../..');
 const PLAN = join(ROOT, 'test/fixtures/plans/canary-sandbox-fast.yaml');
@@ -103,16 +104,9 @@ describe('SIGKILL between the lease and the first mutation', () => {
     });
     const kc = new KubeConfig();
     kc.loadFromString(sb.kubeconfigYaml());
-    const leases = kc.makeApiClient(CoordinationV1Api);
+    const leases = leaseApi(sb);
     const apps = kc.makeApiClient(AppsV1Api);
-    const on = (kubeconfig: string, journal: string) => [
-      '--kubeconfig',
-      kubeconfig,
-      '--context',
-      'sandbox',
-      '--journal',
-      join(dir, journal),
-    ];
+    const on = (kubeconfig: string, journal: string) => laptopFlags(kubeconfig, join(dir, journal));
 
     // Laptop A starts a canary; its first mutation never arrives, and the process is killed right there.
     const a = switchyard(['run', PLAN, ...on(viaProxy, 'laptop-a'), '--yes']);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { CoordinationV1Api } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createKubeWorkloadLease } from '../../../../src-main/adapters/kube/workload-lease.ts';
 import { JOURNAL_FILES } from '../../../../src-main/engine/journal/file-journal.ts';
@@ -10,6 +10,7 @@ import {
   type ReleaseHandle,
 } from '../../../../src-main/engine/runner/release-runner.ts';
 import { startSandbox, type SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
+import { leaseApi } from '../../../support/laptop.ts';
 import { canaryPlan, createHarness, type Harness } from './release-harness.ts';
 
 const NS = 'platform-production';
@@ -20,9 +21,7 @@ let h: Harness;
 const handles: ReleaseHandle[] = [];
 beforeAll(async () => {
   sb = await startSandbox();
-  const kc = new KubeConfig();
-  kc.loadFromString(sb.kubeconfigYaml());
-  leases = kc.makeApiClient(CoordinationV1Api);
+  leases = leaseApi(sb);
 });
 afterAll(() => sb.close());
 beforeEach(async () => {
