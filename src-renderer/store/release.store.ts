@@ -18,7 +18,14 @@ export interface ReleaseMeta {
   planText: string;
 }
 
-export type StartInput = { context: string; text: string; speed: number; stepThrough: boolean };
+export type StartInput = {
+  context: string;
+  text: string;
+  speed: number;
+  stepThrough: boolean;
+  /** The user confirmed taking the workload over from a release that stopped renewing its lease. */
+  takeOver?: boolean;
+};
 
 /** A start held back until the user confirms the commands the plan runs. */
 export interface PendingCommands {

@@ -1,4 +1,4 @@
-import { DomainError } from '../../../src-shared/bridge/errors.ts';
+import { DomainError, type BridgeError } from '../../../src-shared/bridge/errors.ts';
 import type { Target } from '../../../src-shared/plan/plan.schema.ts';
 import type { LeaseClaim, LeaseHolder, WorkloadLeasePort } from '../../ports/lease.port.ts';
 
@@ -10,6 +10,11 @@ export class LeaseHeldError extends DomainError {
   ) {
     super('conflict', message);
     this.name = 'LeaseHeldError';
+  }
+
+  /** The bridge error, offering the takeover (`canTakeOver`) when the holder stopped renewing. */
+  override toBridge(): BridgeError {
+    return this.holder.stale ? { ...super.toBridge(), canTakeOver: true } : super.toBridge();
   }
 }
 
