@@ -222,8 +222,11 @@ export class ReleaseService {
     return handle.id;
   }
 
-  /** Resumes an unfinished release from its journal; `abort` then sends traffic back to stable at once. */
-  async resume(id: string, then: 'continue' | 'abort'): Promise<string> {
+  /**
+   * Resumes an unfinished release from its journal; `abort` then sends traffic back to stable at once. Refused
+   * (LeaseHeldError) while another release holds the workload; `takeOver` takes a stale lease over.
+   */
+  async resume(id: string, then: 'continue' | 'abort', takeOver = false): Promise<string> {
     if (this.#live.has(id))
       throw new DomainError('conflict', `Release ${id} is already running in this console.`);
     const summary = (await this.#journal.listReleases()).find((r) => r.releaseId === id);
@@ -245,6 +248,7 @@ export class ReleaseService {
     const handle = await resumeRelease({
       releaseId: id,
       lease: createKubeWorkloadLease(conn.kubeconfig, stored.target),
+      takeOver,
       ops,
       analysis: conn.analysis,
       clock: conn.clock,

@@ -29,9 +29,9 @@ export function HistoryScreen() {
   const [resumeError, setResumeError] = useState<BridgeError | null>(null);
   const item = releases.find((r) => r.id === selected);
   const unfinished = item && !item.rehearsal && (item.status === 'running' || item.status === 'paused');
-  const pickUp = async (then: 'continue' | 'abort') => {
+  const pickUp = async (then: 'continue' | 'abort', takeOver = false) => {
     if (!item) return;
-    const error = await resume(item.id, then, item.context);
+    const error = await resume(item.id, then, item.context, takeOver);
     setResumeError(error);
     if (!error) go('Run');
   };
@@ -69,6 +69,11 @@ export function HistoryScreen() {
                 </button>
               </div>
               {resumeError && <ErrorNote error={resumeError} />}
+              {resumeError?.canTakeOver && (
+                <button type="button" onClick={() => void pickUp('continue', true)}>
+                  Take over and resume
+                </button>
+              )}
             </section>
           )}
           <section className="panel" aria-labelledby="export-release-heading">

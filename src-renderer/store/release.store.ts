@@ -74,8 +74,16 @@ export interface ReleaseState {
   cancelCommands(): void;
   send(id: string, event: OperatorEventType, reason?: string): Promise<void>;
   injectFault(fault: SandboxFault): Promise<void>;
-  /** Picks up an unfinished release from the journal and shows it on Run; `abort` rolls it back instead. */
-  resume(id: string, then: 'continue' | 'abort', context: string): Promise<BridgeError | null>;
+  /**
+   * Picks up an unfinished release from the journal and shows it on Run; `abort` rolls it back instead.
+   * `takeOver`: the user confirmed taking the workload over from a release that stopped renewing its lease.
+   */
+  resume(
+    id: string,
+    then: 'continue' | 'abort',
+    context: string,
+    takeOver?: boolean,
+  ): Promise<BridgeError | null>;
 }
 
 /** Asks for OS notifications; call only from a user gesture (browsers ignore it otherwise). */
@@ -167,8 +175,8 @@ export const useRelease = create<ReleaseState>((set, get) => ({
     });
   },
 
-  async resume(id, then, context) {
-    const r = await api.invoke('release:resume', { id, then });
+  async resume(id, then, context, takeOver) {
+    const r = await api.invoke('release:resume', { id, then, ...(takeOver ? { takeOver } : {}) });
     if (!r.ok) return r.error;
     set((s) => ({
       current: { ...s.current, run: id },

@@ -354,7 +354,12 @@ export const requests = {
    */
   'release:resume': {
     input: z
-      .object({ id: z.string().min(1).max(200), then: z.enum(['continue', 'abort']).default('continue') })
+      .object({
+        id: z.string().min(1).max(200),
+        then: z.enum(['continue', 'abort']).default('continue'),
+        /** The user confirmed taking the workload's lease over from a release that stopped renewing it. */
+        takeOver: z.boolean().optional(),
+      })
       .strict(),
     output: z.object({ id: z.string() }).strict(),
   },

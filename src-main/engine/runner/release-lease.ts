@@ -56,7 +56,7 @@ export function leaseHeldMessage(
 ): string {
   const head = `${workloadName(target)} is held by ${describeHolder(holder, nowMs)}`;
   return holder.stale
-    ? `${head}; it stopped renewing its ${holder.durationSeconds} s lease, so take it over only if that release is no longer driven: run again with --take-over (in the console: Take over and start the release).`
+    ? `${head}; it stopped renewing its ${holder.durationSeconds} s lease, so take it over only if that release is no longer driven: run again with --take-over (in the console: Take over).`
     : `${head}; a second release of it is refused until that one ends.`;
 }
 

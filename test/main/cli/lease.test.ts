@@ -114,7 +114,7 @@ describe('a lease whose holder stopped renewing', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(
       new RegExp(
-        `^error: deployment platform-production/workflow-engine is held by release canary-carol of carol on laptop-c \\(since ${time}, last renewed ${time} \\(5 min ago\\)\\); it stopped renewing its 30 s lease, so take it over only if that release is no longer driven: run again with --take-over \\(in the console: Take over and start the release\\)\\.$`,
+        `^error: deployment platform-production/workflow-engine is held by release canary-carol of carol on laptop-c \\(since ${time}, last renewed ${time} \\(5 min ago\\)\\); it stopped renewing its 30 s lease, so take it over only if that release is no longer driven: run again with --take-over \\(in the console: Take over\\)\\.$`,
         'm',
       ),
     );
