@@ -1,56 +1,36 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { V1MicroTime } from '@kubernetes/client-node';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxProvider } from '../../src-main/app/sandbox-provider.ts';
-import { launchBrowser, screenshot } from '../support/browser.ts';
-import { leaseApi } from '../support/laptop.ts';
-import { startTestConsole, type TestConsole } from '../support/web-shell.ts';
-import { go, planFromScenario, withCanarySteps, WORKLOAD } from './console-helpers.ts';
+import { screenshot } from '../support/browser.ts';
+import { leaseApi, leaseOfAnotherLaptop } from '../support/laptop.ts';
+import {
+  go,
+  openConsole,
+  planFromScenario,
+  withCanarySteps,
+  WORKLOAD,
+  type ConsoleSession,
+} from './console-helpers.ts';
 
 const LEASE = 'switchyard-deployment-workflow-engine';
 // The console's built-in sandbox, kept here so the test can show the cluster another laptop's lease.
 const sandbox = createSandboxProvider();
-let app: TestConsole;
-let browser: Browser;
-let page: Page;
-
+let s: ConsoleSession;
 beforeAll(async () => {
-  const home = mkdtempSync(join(tmpdir(), 'sy-ui-lease-'));
-  app = await startTestConsole({
-    env: { KUBECONFIG: join(home, 'none.yaml') },
-    home,
-    dataDir: join(home, '.switchyard'),
-    sandbox,
-  });
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.setDefaultTimeout(15_000);
-  await page.goto(app.shell.url);
-  await page.getByRole('heading', { name: 'Switchyard' }).waitFor();
+  s = await openConsole({ sandbox });
 }, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+afterAll(async () => s?.close());
 
 describe('a workload another laptop left holding', () => {
   it('the Run screen names the holder and starts only after Take over is clicked', async () => {
+    const { page } = s;
     // erin's laptop started a release of workflow-engine and went away 3 minutes ago.
     const leases = leaseApi(await sandbox.handle());
     const gone = Date.now() - 3 * 60_000;
-    await leases.createNamespacedLease({
-      namespace: WORKLOAD.namespace,
-      body: {
-        metadata: {
-          name: LEASE,
-          namespace: WORKLOAD.namespace,
-          annotations: { 'switchyard.dev/user': 'erin', 'switchyard.dev/host': 'laptop-e' },
-        },
-        spec: { holderIdentity: 'canary-erin', leaseDurationSeconds: 30, renewTime: new V1MicroTime(gone) },
-      },
+    await leaseOfAnotherLaptop(leases, {
+      releaseId: 'canary-erin',
+      user: 'erin',
+      host: 'laptop-e',
+      renewedAtMs: gone,
     });
     await planFromScenario(page, 'Performance optimisation', 'canary', (yaml) =>
       withCanarySteps(yaml, ['setWeight: 10', 'pause: {}', 'setWeight: 100']),

@@ -1,4 +1,4 @@
-import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoordinationV1Api, KubeConfig, V1MicroTime } from '@kubernetes/client-node';
 import type { SandboxHandle } from '../../src-main/sandbox/sandbox.ts';
 
 /** The flags of a `switchyard run` on one laptop: the shared sandbox's kubeconfig and that laptop's own journal. */
@@ -11,4 +11,35 @@ export function leaseApi(sb: SandboxHandle): CoordinationV1Api {
   const kc = new KubeConfig();
   kc.loadFromString(sb.kubeconfigYaml());
   return kc.makeApiClient(CoordinationV1Api);
+}
+
+/**
+ * Creates the Lease another laptop's release left on workflow-engine (as `switchyard-deployment-workflow-engine`),
+ * last renewed at `renewedAtMs` (real time): what the cluster shows when that laptop holds, or held, the workload.
+ */
+export async function leaseOfAnotherLaptop(
+  leases: CoordinationV1Api,
+  holder: { releaseId: string; user: string; host: string; renewedAtMs: number },
+): Promise<void> {
+  const namespace = 'platform-production';
+  await leases.createNamespacedLease({
+    namespace,
+    body: {
+      metadata: {
+        name: 'switchyard-deployment-workflow-engine',
+        namespace,
+        annotations: {
+          'switchyard.dev/user': holder.user,
+          'switchyard.dev/host': holder.host,
+          'switchyard.dev/acquired': new Date(holder.renewedAtMs - 60_000).toISOString(),
+        },
+      },
+      spec: {
+        holderIdentity: holder.releaseId,
+        leaseDurationSeconds: 30,
+        acquireTime: new V1MicroTime(holder.renewedAtMs - 60_000),
+        renewTime: new V1MicroTime(holder.renewedAtMs),
+      },
+    },
+  });
 }

@@ -8,7 +8,7 @@ import { createEngine } from '../../../src-main/app/engine.ts';
 import { createSandboxProvider, type EmbeddedSandbox } from '../../../src-main/app/sandbox-provider.ts';
 import { createDispatcher } from '../../../src-main/bridge/dispatch.ts';
 import { defaultPlan } from '../../../src-shared/plan/plan.defaults.ts';
-import { leaseApi } from '../../support/laptop.ts';
+import { leaseApi, leaseOfAnotherLaptop } from '../../support/laptop.ts';
 
 const NS = 'platform-production';
 const LEASE = 'switchyard-deployment-workflow-engine';
@@ -53,20 +53,11 @@ describe('the console and a workload held by another laptop', () => {
   it('refuses the start with the holder sentence, offers the takeover once the lease is stale, and audits it', async () => {
     const leases = leaseApi(await sandbox.handle());
     const renewedAt = Date.now();
-    await leases.createNamespacedLease({
-      namespace: NS,
-      body: {
-        metadata: {
-          name: LEASE,
-          namespace: NS,
-          annotations: { 'switchyard.dev/user': 'dave', 'switchyard.dev/host': 'laptop-d' },
-        },
-        spec: {
-          holderIdentity: 'canary-dave',
-          leaseDurationSeconds: 30,
-          renewTime: new V1MicroTime(renewedAt),
-        },
-      },
+    await leaseOfAnotherLaptop(leases, {
+      releaseId: 'canary-dave',
+      user: 'dave',
+      host: 'laptop-d',
+      renewedAtMs: renewedAt,
     });
     const live = await start(true);
     expect(live).toEqual({

@@ -1,13 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { V1MicroTime } from '@kubernetes/client-node';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { JOURNAL_FILES } from '../../../src-main/engine/journal/file-journal.ts';
 import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
 import { defaultPlan } from '../../../src-shared/plan/plan.defaults.ts';
 import { cli } from '../../support/cli.ts';
-import { laptopFlags, leaseApi } from '../../support/laptop.ts';
+import { laptopFlags, leaseApi, leaseOfAnotherLaptop } from '../../support/laptop.ts';
 
 const CANARY = join(import.meta.dirname, '../../fixtures/plans/canary-sandbox-fast.yaml');
 const NS = 'platform-production';
@@ -89,25 +88,11 @@ describe('a lease whose holder stopped renewing', () => {
     const { kubeconfig, leases } = await sharedSandbox('stale');
     // What the cluster shows when carol's laptop died 5 minutes ago in the middle of a release.
     const died = Date.now() - 5 * 60_000;
-    await leases.createNamespacedLease({
-      namespace: NS,
-      body: {
-        metadata: {
-          name: LEASE,
-          namespace: NS,
-          annotations: {
-            'switchyard.dev/user': 'carol',
-            'switchyard.dev/host': 'laptop-c',
-            'switchyard.dev/acquired': new Date(died - 60_000).toISOString(),
-          },
-        },
-        spec: {
-          holderIdentity: 'canary-carol',
-          leaseDurationSeconds: 30,
-          acquireTime: new V1MicroTime(died - 60_000),
-          renewTime: new V1MicroTime(died),
-        },
-      },
+    await leaseOfAnotherLaptop(leases, {
+      releaseId: 'canary-carol',
+      user: 'carol',
+      host: 'laptop-c',
+      renewedAtMs: died,
     });
 
     const refused = await laptop(kubeconfig, 'laptop-a', CANARY);
