@@ -41,8 +41,8 @@ const plan = stringify({
   }),
   strategy: { kind: 'canary', steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 100 }] },
 });
-const start = (takeOver?: boolean) =>
-  bridge.dispatch('release:start', {
+const start = (takeOver?: boolean, on = bridge) =>
+  on.dispatch('release:start', {
     mode: 'run',
     context: 'sandbox',
     text: plan,
@@ -112,16 +112,10 @@ describe('the console and a workload held by another laptop', () => {
   it('a resume in another console is refused while the workload is held, and takes a stale lease over when asked', async () => {
     const leases = leaseApi(await laterSandbox.handle());
     const first = console_(laterSandbox);
-    const { id } = await first.handlers['release:start']({
-      mode: 'run',
-      context: 'sandbox',
-      text: plan,
-      speed: 1,
-      stepThrough: false,
-    });
-    await expect
-      .poll(async () => (await first.handlers['release:get']({ id })).snapshot?.status, { timeout: 20_000 })
-      .toBe('paused');
+    const started = await start(false, createDispatcher(first.handlers));
+    const { id } = (started as { value: { id: string } }).value;
+    const status = async () => (await first.handlers['release:get']({ id })).snapshot?.status;
+    await expect.poll(status, { timeout: 20_000 }).toBe('paused');
     await first.dispose();
     // The closed console's release keeps its lease; frank's console took the stale lease over meanwhile.
     const held = await leases.readNamespacedLease({ name: LEASE, namespace: NS });
