@@ -38,7 +38,7 @@ describe('a workload another laptop left holding', () => {
     await go(page, 'Run');
     await page.getByRole('button', { name: 'Start release on sandbox' }).click();
     const alert = page.getByRole('alert').filter({ hasText: 'held by release canary-erin' });
-    await alert.waitFor();
+    await alert.waitFor({ timeout: 60_000 });
     expect(await alert.innerText()).toMatch(
       /deployment platform-production\/workflow-engine is held by release canary-erin of erin on laptop-e .*\(3 min ago\)\); it stopped renewing its 30 s lease/,
     );
