@@ -69,6 +69,7 @@ export interface ReleaseRunDeps {
    * The workload's lease in the cluster. When given, the release takes it before its journal entry and first
    * mutation (refused with LeaseHeldError when another release holds it), renews it every 10 s while this
    * process drives the release, and deletes it when the release ends; a stopped run keeps it (it goes stale).
+   * When the start itself fails afterwards (journal error), the caller releases it (`lease.release(id)`).
    */
   lease?: WorkloadLeasePort;
   /** Take over a lease whose holder stopped renewing (the user confirmed it); audited. Default false. */
@@ -188,22 +189,17 @@ export async function startRelease(options: StartReleaseOptions): Promise<Releas
     xstate: null,
     ...(digest ? { confirmedCommands: digest } : {}),
   };
-  const rj = await journal
-    .create(
-      {
-        releaseId,
-        context: who.context,
-        namespace: plan.target.namespace,
-        strategy: entry.name,
-        planName: plan.name,
-        startedAtMs: clock.now(),
-      },
-      initial,
-    )
-    .catch(async (error: unknown) => {
-      await options.lease?.release(releaseId).catch(() => undefined);
-      throw error;
-    });
+  const rj = await journal.create(
+    {
+      releaseId,
+      context: who.context,
+      namespace: plan.target.namespace,
+      strategy: entry.name,
+      planName: plan.name,
+      startedAtMs: clock.now(),
+    },
+    initial,
+  );
   const confirmed =
     commands.length === 0 ? '' : ` ${who.user} confirmed its ${commands.length} command(s) (${digest}).`;
   const takeover = takenFrom ? takeoverSentence(who.user, takenFrom, plan.target) : '';
