@@ -1,4 +1,7 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CoordinationV1Api, KubeConfig, V1MicroTime } from '@kubernetes/client-node';
+import { defaultPlan } from '../../src-shared/plan/plan.defaults.ts';
 import type { SandboxHandle } from '../../src-main/sandbox/sandbox.ts';
 
 /** The flags of a `switchyard run` on one laptop: the shared sandbox's kubeconfig and that laptop's own journal. */
@@ -42,4 +45,20 @@ export async function leaseOfAnotherLaptop(
       },
     },
   });
+}
+
+/**
+ * Writes a rolling update of the sandbox's workflow-engine to `tag` into `dir` and returns its path: a plan that
+ * runs to completion on the sandbox without analysis steps (whose pauses for an operator a headless run would wait on).
+ */
+export function rollingPlanFile(dir: string, tag: string): string {
+  const file = join(dir, `rolling-${tag}.json`);
+  const image = `registry.platform.com/workflow-engine:${tag}`;
+  writeFileSync(
+    file,
+    JSON.stringify(
+      defaultPlan('rolling', { namespace: 'platform-production', name: 'workflow-engine', image }),
+    ),
+  );
+  return file;
 }

@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { JOURNAL_FILES } from '../../../src-main/engine/journal/file-journal.ts';
 import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
-import { defaultPlan } from '../../../src-shared/plan/plan.defaults.ts';
 import { cli } from '../../support/cli.ts';
-import { laptopFlags, leaseApi, leaseOfAnotherLaptop } from '../../support/laptop.ts';
+import { laptopFlags, leaseApi, leaseOfAnotherLaptop, rollingPlanFile } from '../../support/laptop.ts';
 
 const CANARY = join(import.meta.dirname, '../../fixtures/plans/canary-sandbox-fast.yaml');
 const NS = 'platform-production';
@@ -14,16 +13,7 @@ const LEASE = 'switchyard-deployment-workflow-engine';
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-lease-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A rolling update of workflow-engine to `tag` (one laptop's plan; the two differ only in the version). */
-function rolling(tag: string): string {
-  const file = join(dir, `rolling-${tag}.json`);
-  const image = `registry.platform.com/workflow-engine:${tag}`;
-  writeFileSync(
-    file,
-    JSON.stringify(defaultPlan('rolling', { namespace: NS, name: 'workflow-engine', image })),
-  );
-  return file;
-}
+const rolling = (tag: string) => rollingPlanFile(dir, tag);
 
 let sb: SandboxHandle | undefined;
 afterEach(async () => {
@@ -80,6 +70,22 @@ describe('two laptops (two journals, one sandbox) racing for one workload', () =
     const again = await laptop(kubeconfig, loserJournal, loserPlan);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/^completed: /m);
+
+    // A start that preflight refuses gives the lease back at once.
+    const noData = join(dir, 'no-data.yaml');
+    writeFileSync(
+      noData,
+      readFileSync(CANARY, 'utf8').replace(
+        '  name: workflow-engine\n',
+        '  name: workflow-engine\n  job: workflow-engin\n',
+      ),
+    );
+    const blocked = await laptop(kubeconfig, 'laptop-a', noData);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toContain('Preflight found blockers; the release was not started.');
+    await expect(leases.readNamespacedLease({ name: LEASE, namespace: NS })).rejects.toMatchObject({
+      code: 404,
+    });
   }, 180_000);
 });
 
@@ -95,7 +101,8 @@ describe('a lease whose holder stopped renewing', () => {
       renewedAtMs: died,
     });
 
-    const refused = await laptop(kubeconfig, 'laptop-a', CANARY);
+    const plan = rolling('v1.26.0');
+    const refused = await laptop(kubeconfig, 'laptop-a', plan);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(
       new RegExp(
@@ -106,7 +113,7 @@ describe('a lease whose holder stopped renewing', () => {
     const untouched = await leases.readNamespacedLease({ name: LEASE, namespace: NS });
     expect(untouched.spec?.holderIdentity).toBe('canary-carol');
 
-    const taken = await laptop(kubeconfig, 'laptop-a', CANARY, '--take-over');
+    const taken = await laptop(kubeconfig, 'laptop-a', plan, '--take-over');
     expect(taken.code, taken.stderr).toBe(0);
     const id = releaseIdOf(taken.stdout)!;
     const audit = readFileSync(join(dir, 'laptop-a', id, JOURNAL_FILES.audit), 'utf8')

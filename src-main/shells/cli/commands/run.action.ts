@@ -89,6 +89,8 @@ export async function runCommand(
   }
   if (opts.namespace) plan = { ...plan, target: { ...plan.target, namespace: opts.namespace } };
   const conn = await connect(context as string, opts, io);
+  // Set while this run holds a workload lease it took before preflight but has not handed to a release yet.
+  let releaseLeaseOnError: (() => Promise<void>) | null = null;
   try {
     const metrics = opts.prometheus ? createPrometheusMetrics({ url: opts.prometheus }) : undefined;
     // A credential plugin's sign-in prompt (a device code) goes to stderr, as kubectl shows it.
@@ -131,33 +133,30 @@ export async function runCommand(
       const releaseId = newReleaseId(plan.name, clock.now());
       const claim = { releaseId, user: who.user, host: hostname() };
       const leaseTakenFrom = await takeLease(lease, plan.target, claim, takeOver);
-      try {
-        const preflight = await runPreflight({
-          plan,
-          cluster: createKubePreflightCluster(conn.kubeconfigYaml, plan, { onCredentialMessage }),
-          analysis,
-          ...(metrics ? { metrics } : {}),
-        });
-        print.preflight(preflight);
-        if (!preflight.ok) throw new CliError(['Preflight found blockers; the release was not started.']);
-        if (opts.yes) printCommands(io, commands, opts.json);
-        else await confirm(io, `Start the ${plan.strategy.kind} release of ${plan.target.image}`, commands);
-        handle = await startRelease({
-          ...confirmedCommands,
-          ...(leaseTakenFrom ? { leaseTakenFrom } : {}),
-          plan,
-          releaseId,
-          lease,
-          ops,
-          analysis,
-          clock,
-          journal,
-          who,
-        });
-      } catch (error) {
-        await lease.release(releaseId).catch(() => undefined);
-        throw error;
-      }
+      releaseLeaseOnError = () => lease.release(releaseId);
+      const preflight = await runPreflight({
+        plan,
+        cluster: createKubePreflightCluster(conn.kubeconfigYaml, plan, { onCredentialMessage }),
+        analysis,
+        ...(metrics ? { metrics } : {}),
+      });
+      print.preflight(preflight);
+      if (!preflight.ok) throw new CliError(['Preflight found blockers; the release was not started.']);
+      if (opts.yes) printCommands(io, commands, opts.json);
+      else await confirm(io, `Start the ${plan.strategy.kind} release of ${plan.target.image}`, commands);
+      handle = await startRelease({
+        ...confirmedCommands,
+        ...(leaseTakenFrom ? { leaseTakenFrom } : {}),
+        plan,
+        releaseId,
+        lease,
+        ops,
+        analysis,
+        clock,
+        journal,
+        who,
+      });
+      releaseLeaseOnError = null;
     }
     io.stdout.write(
       opts.json ? `${JSON.stringify({ event: 'release', id: handle.id })}\n` : `release ${handle.id}\n`,
@@ -189,6 +188,9 @@ export async function runCommand(
       process.off('SIGTERM', onSignal);
     }
     return print.outcome(outcome, handle.id);
+  } catch (error) {
+    await releaseLeaseOnError?.().catch(() => undefined);
+    throw error;
   } finally {
     await conn.embedded?.close();
   }

@@ -9,14 +9,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { JOURNAL_FILES } from '../../../../src-main/engine/journal/file-journal.ts';
 import { startSandbox, type SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 import { until } from '../../sandbox/clients.ts';
-import { laptopFlags, leaseApi } from '../../../support/laptop.ts';
+import { laptopFlags, leaseApi, rollingPlanFile } from '../../../support/laptop.ts';
 
 const ROOT = join(import.meta.dirname, '../../../..');
-const PLAN = join(ROOT, 'test/fixtures/plans/canary-sandbox-fast.yaml');
 const NS = 'platform-production';
 const LEASE = 'switchyard-deployment-workflow-engine';
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-lease-kill-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const PLAN = rollingPlanFile(dir, 'v1.26.0');
 
 /**
  * A plain-HTTP proxy in front of the sandbox that forwards everything but the first write to the workload or its
@@ -108,7 +108,7 @@ describe('SIGKILL between the lease and the first mutation', () => {
     const apps = kc.makeApiClient(AppsV1Api);
     const on = (kubeconfig: string, journal: string) => laptopFlags(kubeconfig, join(dir, journal));
 
-    // Laptop A starts a canary; its first mutation never arrives, and the process is killed right there.
+    // Laptop A starts a rolling update; its first mutation never arrives, and the process is killed right there.
     const a = switchyard(['run', PLAN, ...on(viaProxy, 'laptop-a'), '--yes']);
     const id = await until(
       () => (proxy!.held() ? /^release (\S+)$/m.exec(a.out())?.[1] : undefined),
@@ -119,11 +119,11 @@ describe('SIGKILL between the lease and the first mutation', () => {
     expect((await a.exit).signal).toBe('SIGKILL');
     const lease = await leases.readNamespacedLease({ name: LEASE, namespace: NS });
     expect(lease.spec?.holderIdentity).toBe(id);
-    await expect(
-      apps.readNamespacedDeployment({ name: 'workflow-engine-canary', namespace: NS }),
-    ).rejects.toMatchObject({
-      code: 404,
-    });
+    // Nothing was changed yet: the Deployment still runs the old version.
+    const workload = await apps.readNamespacedDeployment({ name: 'workflow-engine', namespace: NS });
+    expect(workload.spec?.template.spec?.containers[0]?.image).toBe(
+      'registry.platform.com/workflow-engine:v1.24.0',
+    );
 
     // Laptop B: refused while the lease is fresh, naming the killed release.
     const live = await switchyard(['run', PLAN, ...on(direct, 'laptop-b'), '--yes']).exit;
