@@ -1,4 +1,5 @@
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { HealthPoint, ReleaseListItem, SandboxFault } from '../../src-shared/bridge/contract.ts';
 import { DomainError } from '../../src-shared/bridge/errors.ts';
@@ -10,6 +11,8 @@ import type { ControlEvent } from '../../src-shared/release/release.schema.ts';
 import { CONTROL_LABELS } from '../../src-shared/release/release-words.ts';
 import { assessMeasurements } from '../../src-shared/stats/threshold-analysis.ts';
 import { createKubeReleaseOps } from '../adapters/kube/release-ops.ts';
+import { createKubeWorkloadLease } from '../adapters/kube/workload-lease.ts';
+import { takeLease } from '../engine/runner/release-lease.ts';
 import { createPromqlAnalysis } from '../adapters/prometheus/prometheus-analysis.ts';
 import { createPrometheusMetrics } from '../adapters/prometheus/prometheus.adapter.ts';
 import { createSandboxAnalysis } from '../adapters/sandbox-metrics/sandbox-analysis.ts';
@@ -95,6 +98,8 @@ export interface StartInput {
   stepThrough: boolean;
   /** The digest of the plan's commands the user confirmed (`planCommands(plan).digest`). */
   confirmedCommands?: string;
+  /** The user confirmed taking the workload's lease over from a release that stopped renewing it. */
+  takeOver?: boolean;
 }
 
 interface Connection {
@@ -192,40 +197,56 @@ export class ReleaseService {
 
     const conn = await this.#connect(input.mode, input.context, input.speed, plan);
     const { kubeconfig, clock, analysis, sampler, context } = conn;
-    if (input.mode === 'run') {
-      const report = await this.#preflight(conn, plan);
-      if (!report.ok) {
-        const blockers = report.findings
-          .filter((f) => f.severity === 'blocker')
-          .map((f) => `${f.title}: ${f.explanation}`);
-        throw new DomainError(
-          'invalidPlan',
-          `Preflight found ${blockers.length} blocker(s); the release was not started.`,
-          blockers,
-        );
-      }
-    }
-    // Known before the start, so the objects the release creates carry its id.
+    // The workload's lease is taken before preflight: another console, CLI or laptop holding it refuses this start.
+    const lease = createKubeWorkloadLease(kubeconfig, plan.target);
     const releaseId = newReleaseId(plan.name, clock.now());
-    const ops = createKubeReleaseOps(kubeconfig, plan, { releaseId });
-    const stableVersion = imageVersion((await ops.workloadState('stable')).image);
+    const claim = { releaseId, user: this.#o.user, host: hostname() };
+    const leaseTakenFrom = await takeLease(lease, plan.target, claim, input.takeOver === true);
+    let handle: ReleaseHandle;
+    let stableVersion: string;
+    try {
+      if (input.mode === 'run') {
+        const report = await this.#preflight(conn, plan);
+        if (!report.ok) {
+          const blockers = report.findings
+            .filter((f) => f.severity === 'blocker')
+            .map((f) => `${f.title}: ${f.explanation}`);
+          throw new DomainError(
+            'invalidPlan',
+            `Preflight found ${blockers.length} blocker(s); the release was not started.`,
+            blockers,
+          );
+        }
+      }
+      // Known before the start, so the objects the release creates carry its id.
+      const ops = createKubeReleaseOps(kubeconfig, plan, { releaseId });
+      stableVersion = imageVersion((await ops.workloadState('stable')).image);
+      handle = await startRelease({
+        plan,
+        releaseId,
+        lease,
+        ...(leaseTakenFrom ? { leaseTakenFrom } : {}),
+        ops,
+        analysis,
+        clock,
+        journal: this.#journal,
+        who: { user: this.#o.user, context },
+        ...(input.confirmedCommands ? { confirmedCommands: input.confirmedCommands } : {}),
+      });
+    } catch (error) {
+      await lease.release(releaseId).catch(() => undefined);
+      throw error;
+    }
     const newVersion = imageVersion(plan.target.image);
-    const handle = await startRelease({
-      releaseId,
-      plan,
-      ops,
-      analysis,
-      clock,
-      journal: this.#journal,
-      who: { user: this.#o.user, context },
-      ...(input.confirmedCommands ? { confirmedCommands: input.confirmedCommands } : {}),
-    });
     this.#track(handle, plan, context, sampler, clock, [stableVersion, newVersion]);
     return handle.id;
   }
 
-  /** Resumes an unfinished release from its journal; `abort` then sends traffic back to stable at once. */
-  async resume(id: string, then: 'continue' | 'abort'): Promise<string> {
+  /**
+   * Resumes an unfinished release from its journal; `abort` then sends traffic back to stable at once. Refused
+   * (LeaseHeldError) while another release holds the workload; `takeOver` takes a stale lease over.
+   */
+  async resume(id: string, then: 'continue' | 'abort', takeOver = false): Promise<string> {
     if (this.#live.has(id))
       throw new DomainError('conflict', `Release ${id} is already live in this console; open its live view.`);
     const driver = liveDriver(this.#journalDir(), id);
@@ -252,6 +273,8 @@ export class ReleaseService {
     const ops = createKubeReleaseOps(conn.kubeconfig, stored, { releaseId: id });
     const handle = await resumeRelease({
       releaseId: id,
+      lease: createKubeWorkloadLease(conn.kubeconfig, stored.target),
+      takeOver,
       ops,
       analysis: conn.analysis,
       clock: conn.clock,

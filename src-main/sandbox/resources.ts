@@ -192,6 +192,15 @@ export const resourceTypes: readonly ResourceType[] = [
     subresources: ['status', 'scale'],
   },
   {
+    group: 'coordination.k8s.io',
+    versions: ['v1'],
+    plural: 'leases',
+    singular: 'lease',
+    kind: 'Lease',
+    namespaced: true,
+    verbs: all,
+  },
+  {
     group: 'authorization.k8s.io',
     versions: ['v1'],
     plural: 'selfsubjectaccessreviews',

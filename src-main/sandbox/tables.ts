@@ -156,6 +156,7 @@ const columns: Record<string, Column[]> = {
     { name: 'Max Unavailable', type: 'string', cell: (p) => String(p.spec?.maxUnavailable ?? 'N/A') },
     age,
   ],
+  Lease: [name, { name: 'Holder', type: 'string', cell: (l) => String(l.spec?.holderIdentity ?? '') }, age],
   Event: [
     {
       name: 'Last Seen',

@@ -40,9 +40,9 @@ export function HistoryScreen() {
   const driven = live && item.driver ? { ...item, driver: item.driver } : null;
   const unfinished = live && !item.rehearsal && !driven;
   const completed = item && !item.rehearsal && (item.status === 'succeeded' || item.status === 'completed');
-  const pickUp = async (then: 'continue' | 'abort') => {
+  const pickUp = async (then: 'continue' | 'abort', takeOver = false) => {
     if (!item) return;
-    const error = await resume(item.id, then, item.context);
+    const error = await resume(item.id, then, item.context, takeOver);
     setResumeError(error);
     if (!error) go('Run');
   };
@@ -81,6 +81,11 @@ export function HistoryScreen() {
                 </button>
               </div>
               {resumeError && <ErrorNote error={resumeError} />}
+              {resumeError?.canTakeOver && (
+                <button type="button" onClick={() => void pickUp('continue', true)}>
+                  Take over and resume
+                </button>
+              )}
             </section>
           )}
           {(completed || rollback.message) && (

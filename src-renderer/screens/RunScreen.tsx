@@ -38,6 +38,17 @@ export function RunScreen() {
         </button>
         {starting.run && <Busy label="Connecting and starting the release…" />}
         {startError.run && <ErrorNote error={startError.run} />}
+        {startError.run?.canTakeOver && context && (
+          <button
+            type="button"
+            disabled={starting.run}
+            onClick={() =>
+              void start('run', { context: context.name, text, speed: 1, stepThrough: false, takeOver: true })
+            }
+          >
+            Take over and start the release
+          </button>
+        )}
       </section>
       <SleepNotices mode="run" />
       <CurrentRelease mode="run" />

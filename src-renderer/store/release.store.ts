@@ -23,7 +23,14 @@ export interface ReleaseMeta {
   planText: string;
 }
 
-export type StartInput = { context: string; text: string; speed: number; stepThrough: boolean };
+export type StartInput = {
+  context: string;
+  text: string;
+  speed: number;
+  stepThrough: boolean;
+  /** The user confirmed taking the workload over from a release that stopped renewing its lease. */
+  takeOver?: boolean;
+};
 
 /** A start held back until the user confirms the commands the plan runs. */
 export interface PendingCommands {
@@ -72,8 +79,16 @@ export interface ReleaseState {
   cancelCommands(): void;
   send(id: string, event: OperatorEventType, reason?: string): Promise<void>;
   injectFault(fault: SandboxFault): Promise<void>;
-  /** Picks up an unfinished release from the journal and shows it on Run; `abort` rolls it back instead. */
-  resume(id: string, then: 'continue' | 'abort', context: string): Promise<BridgeError | null>;
+  /**
+   * Picks up an unfinished release from the journal and shows it on Run; `abort` rolls it back instead.
+   * `takeOver`: the user confirmed taking the workload over from a release that stopped renewing its lease.
+   */
+  resume(
+    id: string,
+    then: 'continue' | 'abort',
+    context: string,
+    takeOver?: boolean,
+  ): Promise<BridgeError | null>;
   /**
    * Shows the releases this console's main side still drives (after a reload) on Run, or Rehearse for a
    * rehearsal, caught up: projection, plan and the health since the start. Returns the modes it attached to.
@@ -172,8 +187,8 @@ export const useRelease = create<ReleaseState>((set, get) => ({
     });
   },
 
-  async resume(id, then, context) {
-    const r = await api.invoke('release:resume', { id, then });
+  async resume(id, then, context, takeOver) {
+    const r = await api.invoke('release:resume', { id, then, ...(takeOver ? { takeOver } : {}) });
     if (!r.ok) return r.error;
     set((s) => ({
       current: { ...s.current, run: id },

@@ -336,7 +336,8 @@ export const requests = {
    * A plan that runs commands (smoke command, migration Jobs) starts only when `confirmedCommands` is the
    * digest of those commands (`planCommands(plan).digest` from src-shared/plan/plan-commands.ts).
    * Errors: invalidPlan, unreachable, forbidden, conflict (a release of this workload is already running,
-   * or the plan's commands were not confirmed; `details` lists them).
+   * here or, by the workload's Lease, in another console, CLI or laptop: one sentence names that release, its
+   * user, host, since when and its last renewal; or the plan's commands were not confirmed; `details` lists them).
    */
   'release:start': {
     input: z
@@ -348,6 +349,11 @@ export const requests = {
         stepThrough: z.boolean().default(false),
         /** The digest of the plan's commands the user confirmed, `sha256:<hex>`. */
         confirmedCommands: z.string().max(100).optional(),
+        /**
+         * The user confirmed taking the workload's lease over from a release that stopped renewing it (the
+         * `conflict` error of a refused start says when that is possible); the takeover is audited.
+         */
+        takeOver: z.boolean().optional(),
       })
       .strict(),
     output: z.object({ id: z.string() }).strict(),
@@ -374,7 +380,12 @@ export const requests = {
    */
   'release:resume': {
     input: z
-      .object({ id: z.string().min(1).max(200), then: z.enum(['continue', 'abort']).default('continue') })
+      .object({
+        id: z.string().min(1).max(200),
+        then: z.enum(['continue', 'abort']).default('continue'),
+        /** The user confirmed taking the workload's lease over from a release that stopped renewing it. */
+        takeOver: z.boolean().optional(),
+      })
       .strict(),
     output: z.object({ id: z.string() }).strict(),
   },

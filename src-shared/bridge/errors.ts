@@ -26,6 +26,11 @@ export const BridgeErrorSchema = z.object({
   message: z.string(),
   /** Every individual problem, e.g. each invalid field, when there are several. */
   details: z.array(z.string()).optional(),
+  /**
+   * Set on a refused `release:start` when the workload's lease is held by a release that stopped renewing it:
+   * the start may be sent again with `takeOver: true` once the user confirmed the takeover.
+   */
+  canTakeOver: z.boolean().optional(),
 });
 export type BridgeError = z.infer<typeof BridgeErrorSchema>;
 

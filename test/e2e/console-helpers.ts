@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
-import { createSandboxProvider } from '../../src-main/app/sandbox-provider.ts';
+import { createSandboxProvider, type EmbeddedSandbox } from '../../src-main/app/sandbox-provider.ts';
 import { launchBrowser, screenshot } from '../support/browser.ts';
 import { startTestConsole, type TestConsole } from '../support/web-shell.ts';
 
@@ -50,13 +50,15 @@ export function useConsoleSession(): ConsoleSession {
 }
 
 /** Starts the console with no kubeconfig (the sandbox is the only context) and opens it. */
-export async function openConsole(options: { colorScheme?: 'light' | 'dark' } = {}): Promise<ConsoleSession> {
+export async function openConsole(
+  options: { colorScheme?: 'light' | 'dark'; sandbox?: EmbeddedSandbox } = {},
+): Promise<ConsoleSession> {
   const home = mkdtempSync(join(tmpdir(), 'sy-ui-'));
   const app = await startTestConsole({
     env: { KUBECONFIG: join(home, 'none.yaml') },
     home,
     dataDir: join(home, '.switchyard'),
-    sandbox: createSandboxProvider(),
+    sandbox: options.sandbox ?? createSandboxProvider(),
   });
   const browser = await launchBrowser();
   const page = await browser.newPage({

@@ -34,7 +34,9 @@ export function releaseHandlers(service: ReleaseService): ReleaseHandlers {
     },
     'preflight:run': async ({ context, text }) => ({ report: await service.preflight(context, text) }),
     'release:start': async (input) => ({ id: await service.start(input) }),
-    'release:resume': async ({ id, then }) => ({ id: await service.resume(id, then) }),
+    'release:resume': async ({ id, then, takeOver }) => ({
+      id: await service.resume(id, then, takeOver === true),
+    }),
     'release:rollbackCompleted': async ({ id, reason }) => service.rollbackCompleted(id, reason),
     'release:control': async ({ id, event }) => service.control(id, event),
     'release:list': async () => ({ releases: await service.list() }),

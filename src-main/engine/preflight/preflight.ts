@@ -329,6 +329,9 @@ function accessNeeds(plan: ReleasePlan): { need: AccessNeed; steps: PlanStepRef[
   ]);
   add('list', '', 'pods', 'to count ready, restarting and failing pods', traffic);
   add('watch', '', 'pods', 'to follow pods while the release runs', traffic);
+  const lease = "to hold the workload's Lease, so no other console releases it meanwhile";
+  for (const verb of ['get', 'create', 'update'])
+    add(verb, 'coordination.k8s.io', 'leases', lease, [{ index: null, label: 'the whole release' }]);
   const s = plan.strategy;
   if (s.kind === 'canary' || s.kind === 'blue-green')
     add('create', 'apps', 'deployments', 'to create the new workload', [first]);

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { createActor, type AnyActor, type AnyStateMachine } from 'xstate';
 import { upgradePersistedSnapshot } from '../machines/snapshot-upgrade.ts';
 import { DomainError } from '../../../src-shared/bridge/errors.ts';
@@ -24,6 +25,7 @@ import type {
   ReleaseStatus,
 } from '../../ports/journal.port.ts';
 import type { AnalysisSource, ReleaseOps } from '../../ports/release.port.ts';
+import { LEASE_RENEW_INTERVAL_MS, type LeaseHolder, type WorkloadLeasePort } from '../../ports/lease.port.ts';
 import { newReleaseId } from '../journal/file-journal.ts';
 import type { SnapshotLike } from '../machines/projection.ts';
 import type { AnalysisCounter } from '../machines/release-common.ts';
@@ -31,6 +33,7 @@ import { validationMachine } from '../machines/validation.machine.ts';
 import { bindReleaseActors, type ReachabilityWatch } from './release-actors.ts';
 import { acceptsEvent, releaseControls, type ControllableSnapshot } from './release-controls.ts';
 import { disabledReason, stateWords } from '../../../src-shared/release/release-words.ts';
+import { describeHolder, takeLease, takeoverSentence, workloadName } from './release-lease.ts';
 import { strategyFor, type StrategyEntry } from './strategies.ts';
 
 /** The format tag and version of the machine snapshot the runner journals; another version is refused. */
@@ -65,6 +68,19 @@ export interface ReleaseRunDeps {
    * release pauses for an operator; for headless runs. Default false: a paused release waits for events.
    */
   stopWhenPaused?: boolean;
+  /**
+   * The workload's lease in the cluster. When given, the release takes it before its journal entry and first
+   * mutation (refused with LeaseHeldError when another release holds it), renews it every 10 s while this
+   * process drives the release, and deletes it when the release ends; a stopped run keeps it (it goes stale).
+   * When the start itself fails afterwards (journal error), the caller releases it (`lease.release(id)`).
+   */
+  lease?: WorkloadLeasePort;
+  /** Take over a lease whose holder stopped renewing (the user confirmed it); audited. Default false. */
+  takeOver?: boolean;
+  /** Host name written into the lease; default `os.hostname()`. */
+  host?: string;
+  /** Real milliseconds between two lease renewals; default `LEASE_RENEW_INTERVAL_MS` (10 s). */
+  leaseRenewMs?: number;
 }
 
 export interface StartReleaseOptions extends ReleaseRunDeps {
@@ -76,6 +92,11 @@ export interface StartReleaseOptions extends ReleaseRunDeps {
    * `planCommands(plan).digest`; required when the plan runs any command.
    */
   confirmedCommands?: string;
+  /**
+   * When the caller took the lease over itself (before preflight, with this `releaseId`): the stale holder it
+   * took it from, audited in the start entry.
+   */
+  leaseTakenFrom?: LeaseHolder;
 }
 
 export interface ResumeReleaseOptions extends ReleaseRunDeps {
@@ -158,6 +179,11 @@ export async function startRelease(options: StartReleaseOptions): Promise<Releas
   assertCommandsConfirmed(plan, options.confirmedCommands);
   const { commands, digest } = planCommands(plan);
   const releaseId = options.releaseId ?? newReleaseId(plan.name, clock.now());
+  const claim = { releaseId, user: who.user, host: options.host ?? hostname() };
+  const taken = options.lease
+    ? await takeLease(options.lease, plan.target, claim, options.takeOver === true)
+    : undefined;
+  const takenFrom = options.leaseTakenFrom ?? taken;
   const initial: PersistedRelease = {
     format: RELEASE_SNAPSHOT_FORMAT,
     version: RELEASE_SNAPSHOT_VERSION,
@@ -184,17 +210,16 @@ export async function startRelease(options: StartReleaseOptions): Promise<Releas
     .workloadState('stable')
     .then((s) => s.image)
     .catch(() => undefined);
+  const takeover = takenFrom ? takeoverSentence(who.user, takenFrom, plan.target) : '';
+  const data = {
+    ...(commands.length > 0 ? { commands, confirmedCommands: digest } : {}),
+    ...(takenFrom ? { leaseTakenFrom: takenFrom } : {}),
+    ...(previousImage ? { previousImage } : {}),
+  };
   return run(options, rj, entry, plan, releaseId, null, digest || null, {
     what: 'start',
-    why: `${who.user} started the ${entry.name} release of ${plan.target.image} (plan ${plan.name}).${confirmed}`,
-    ...(commands.length > 0 || previousImage
-      ? {
-          data: {
-            ...(commands.length > 0 ? { commands, confirmedCommands: digest } : {}),
-            ...(previousImage ? { previousImage } : {}),
-          },
-        }
-      : {}),
+    why: `${who.user} started the ${entry.name} release of ${plan.target.image} (plan ${plan.name}).${confirmed}${takeover}`,
+    ...(Object.keys(data).length > 0 ? { data } : {}),
   });
 }
 
@@ -234,7 +259,19 @@ export async function resumeRelease(options: ResumeReleaseOptions): Promise<Rele
   const confirmed = confirmingNow
     ? ` ${options.who.user} confirmed its ${commands.length} command(s) (${digest}).`
     : '';
-  const notes = `${loaded.recovered.length > 0 ? ` ${loaded.recovered.join(' ')}` : ''}${confirmed}`;
+  // A resume takes its own lease back; another release holding the workload refuses it.
+  let takenFrom: LeaseHolder | undefined;
+  if (options.lease) {
+    const claim = { releaseId: options.releaseId, user: options.who.user, host: options.host ?? hostname() };
+    try {
+      takenFrom = await takeLease(options.lease, persisted.plan.target, claim, options.takeOver === true);
+    } catch (error) {
+      await rj.close();
+      throw error;
+    }
+  }
+  const takeover = takenFrom ? takeoverSentence(options.who.user, takenFrom, persisted.plan.target) : '';
+  const notes = `${loaded.recovered.length > 0 ? ` ${loaded.recovered.join(' ')}` : ''}${confirmed}${takeover}`;
   return run(
     options,
     rj,
@@ -247,6 +284,7 @@ export async function resumeRelease(options: ResumeReleaseOptions): Promise<Rele
     {
       what: 'resume',
       why: `${options.who.user} resumed the release from its journal (status ${loaded.record.status}).${notes}`,
+      ...(takenFrom ? { data: { leaseTakenFrom: takenFrom } } : {}),
     },
   );
 }
@@ -273,6 +311,14 @@ function run(
   let closing: Promise<void> | null = null;
   // Releases the journal's lock so the release can be resumed, here or by another process.
   const closeJournal = (): Promise<void> => (closing ??= tail.then(() => rj.close()).catch(() => undefined));
+  // The workload's lease: renewed while this process drives the release, deleted when the release ends.
+  let renewTimer: NodeJS.Timeout | undefined;
+  const stopRenewing = () => clearInterval(renewTimer);
+  const releaseLease = async (): Promise<void> => {
+    stopRenewing();
+    // A lease that cannot be deleted now (cluster unreachable) goes stale by itself in 30 s.
+    await deps.lease?.release(releaseId).catch(() => undefined);
+  };
 
   const persist = (): PersistedRelease => ({
     format: RELEASE_SNAPSHOT_FORMAT,
@@ -403,10 +449,12 @@ function run(
     const final = pausedStop || (actor as AnyActor).getSnapshot().status === 'done';
     if (pausedStop) {
       stopped = true;
+      stopRenewing();
       queueMicrotask(() => actor?.stop());
     }
     void tail
       .then(() => (final ? closeJournal() : undefined))
+      .then(() => (SETTLED.has(view.status) ? releaseLease() : undefined))
       .then(() => settle({ kind, reason, snapshot: view }));
   };
 
@@ -424,6 +472,38 @@ function run(
       journalError = journalError ?? error;
     },
   });
+
+  const stopDriving = async (reason: string): Promise<void> => {
+    stopRenewing();
+    if (!stopped) {
+      stopped = true;
+      actor?.stop();
+    }
+    await tail;
+    await closeJournal();
+    if (!settled) {
+      settled = true;
+      settle({ kind: 'stopped', reason, snapshot: project() });
+    }
+  };
+  // Someone took the workload over (this process was taken for dead) or deleted the lease: stop mutating.
+  const loseLease = async (holder: LeaseHolder | null): Promise<void> => {
+    const ref = deps.lease?.ref ?? '';
+    const reason = holder
+      ? `${workloadName(plan.target)} was taken over by ${describeHolder(holder)}; this run stopped driving the release, which can be resumed once that one ends.`
+      : `The lease ${ref} of ${workloadName(plan.target)} was deleted by someone else; this run stopped driving the release, which can be resumed.`;
+    await enqueue(() => rj.append({ what: 'lease-lost', why: reason })).catch(() => undefined);
+    await stopDriving(reason);
+  };
+  const renew = async (): Promise<void> => {
+    if (!deps.lease || stopped || settled) return;
+    try {
+      const outcome = await deps.lease.renew(releaseId);
+      if (outcome.kind === 'lost' && !stopped && !settled) await loseLease(outcome.holder);
+    } catch {
+      // Unreachable for a moment: the next tick tries again, and the lease stays valid for 30 s meanwhile.
+    }
+  };
 
   const handle: ReleaseHandle = {
     id: releaseId,
@@ -457,22 +537,7 @@ function run(
     },
     getSnapshot: project,
     done,
-    async stop() {
-      if (!stopped) {
-        stopped = true;
-        actor?.stop();
-      }
-      await tail;
-      await closeJournal();
-      if (!settled) {
-        settled = true;
-        settle({
-          kind: 'stopped',
-          reason: 'The run was stopped; the release can be resumed.',
-          snapshot: project(),
-        });
-      }
-    },
+    stop: () => stopDriving('The run was stopped; the release can be resumed.'),
     flushed: () => tail.then(() => undefined),
     pendingMeasurements() {
       const context = (actor as AnyActor).getSnapshot().context as
@@ -496,6 +561,10 @@ function run(
 
   return enqueue(() => rj.append(opening)).then(() => {
     (actor as AnyActor).start();
+    if (deps.lease && !settled) {
+      renewTimer = setInterval(() => void renew(), deps.leaseRenewMs ?? LEASE_RENEW_INTERVAL_MS);
+      renewTimer.unref();
+    }
     return handle;
   });
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parse as parseYaml } from 'yaml';
@@ -20,11 +20,13 @@ import { CONTROL_LABELS, stateWords } from '../../../../src-shared/release/relea
 import { kubeconfigForContext, kubeconfigPaths, loadKubeconfig } from '../../../adapters/kube/kubeconfig.ts';
 import { createKubePreflightCluster } from '../../../adapters/kube/preflight-cluster.ts';
 import { createKubeReleaseOps } from '../../../adapters/kube/release-ops.ts';
+import { createKubeWorkloadLease } from '../../../adapters/kube/workload-lease.ts';
 import { createPromqlAnalysis } from '../../../adapters/prometheus/prometheus-analysis.ts';
 import { createPrometheusMetrics } from '../../../adapters/prometheus/prometheus.adapter.ts';
 import { createSandboxAnalysis } from '../../../adapters/sandbox-metrics/sandbox-analysis.ts';
 import { createFileJournal, defaultJournalDir, newReleaseId } from '../../../engine/journal/file-journal.ts';
 import { runPreflight } from '../../../engine/preflight/preflight.ts';
+import { takeLease } from '../../../engine/runner/release-lease.ts';
 import { resumeRelease, startRelease, type ReleaseHandle } from '../../../engine/runner/release-runner.ts';
 import { createScaledClock } from '../../../engine/scaled-clock.ts';
 import { createSleepAwareClock, createSleepDetector } from '../../../app/sleep-detector.ts';
@@ -48,6 +50,8 @@ export interface RunOptions {
   speed?: string;
   resume?: string;
   json?: boolean;
+  /** Take over the workload's lease from a release that stopped renewing it (audited). */
+  takeOver?: boolean;
 }
 
 /** Where a run connects: the kubeconfig of one context, the clock, and the sandbox when it is one. */
@@ -95,6 +99,8 @@ export async function runCommand(
   }
   if (opts.namespace) plan = { ...plan, target: { ...plan.target, namespace: opts.namespace } };
   const conn = await connect(context as string, opts, io);
+  // Set while this run holds a workload lease it took before preflight but has not handed to a release yet.
+  let releaseLeaseOnError: (() => Promise<void>) | null = null;
   try {
     const metrics = opts.prometheus ? createPrometheusMetrics({ url: opts.prometheus }) : undefined;
     // A credential plugin's sign-in prompt (a device code) goes to stderr, as kubectl shows it.
@@ -108,6 +114,8 @@ export async function runCommand(
       onCredentialMessage,
     });
     const who = { user: userInfo().username, context: conn.context };
+    const lease = createKubeWorkloadLease(conn.kubeconfigYaml, plan.target, { onCredentialMessage });
+    const takeOver = opts.takeOver === true;
     const print = printer(io, Boolean(opts.json));
     // Time the laptop sleeps counts as elapsed: a pause that ended meanwhile is over on waking.
     const clock = createSleepAwareClock(conn.clock);
@@ -124,6 +132,8 @@ export async function runCommand(
       handle = await resumeRelease({
         ...confirmedCommands,
         releaseId: opts.resume,
+        lease,
+        takeOver,
         ops,
         analysis,
         clock,
@@ -131,6 +141,10 @@ export async function runCommand(
         who,
       });
     } else {
+      // The workload's lease is taken before preflight, so of two racing starts the second is refused by it.
+      const claim = { releaseId, user: who.user, host: hostname() };
+      const leaseTakenFrom = await takeLease(lease, plan.target, claim, takeOver);
+      releaseLeaseOnError = () => lease.release(releaseId);
       const preflight = await runPreflight({
         plan,
         cluster: createKubePreflightCluster(conn.kubeconfigYaml, plan, { onCredentialMessage }),
@@ -143,14 +157,17 @@ export async function runCommand(
       else await confirm(io, `Start the ${plan.strategy.kind} release of ${plan.target.image}`, commands);
       handle = await startRelease({
         ...confirmedCommands,
-        releaseId,
+        ...(leaseTakenFrom ? { leaseTakenFrom } : {}),
         plan,
+        releaseId,
+        lease,
         ops,
         analysis,
         clock,
         journal,
         who,
       });
+      releaseLeaseOnError = null;
     }
     io.stdout.write(
       opts.json ? `${JSON.stringify({ event: 'release', id: handle.id })}\n` : `release ${handle.id}\n`,
@@ -183,6 +200,9 @@ export async function runCommand(
       process.off('SIGTERM', onSignal);
     }
     return print.outcome(outcome, handle.id);
+  } catch (error) {
+    await releaseLeaseOnError?.().catch(() => undefined);
+    throw error;
   } finally {
     await conn.embedded?.close();
   }

@@ -44,6 +44,10 @@ const registerRunOnly: RegisterCommand = (program: Command, io: CliIo, setExit) 
       'sandbox clock speed (only against the sandbox), e.g. 60 makes a 10m pause take 10 s',
     )
     .option('--resume <id>', 'continue the journaled release ID instead of starting one')
+    .option(
+      '--take-over',
+      "take over the workload's lease from a release that stopped renewing it (its process died); audited",
+    )
     .option('--json', 'print each event as one JSON line')
     .action(async (planFile: string | undefined, opts: RunOptions) => {
       // Loaded on use: the engine and the Kubernetes client cost seconds that `--help` should not pay.

@@ -46,6 +46,9 @@ describe('preflight on the reference scenario', () => {
       expect.arrayContaining([
         'dry-run:first-change',
         'access:update/networking.istio.io/virtualservices',
+        'access:get/coordination.k8s.io/leases',
+        'access:create/coordination.k8s.io/leases',
+        'access:update/coordination.k8s.io/leases',
         'zero-downtime:pdb',
         'zero-downtime:max-unavailable',
         'query:initial-canary/error-rate',
