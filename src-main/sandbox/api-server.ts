@@ -10,7 +10,12 @@ import { authorize, forbidden, type RequestAttributes, type UserInfo } from './r
 import { toTable, wantsTable } from './tables.ts';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, unsupportedPatchType } from './patch.ts';
 import { apiVersionOf, findResource, resourceTypes, storageKey, type ResourceType } from './resources.ts';
-import { matchesLabelSelector, parseFieldSelector, parseLabelSelector, type KubeObject } from './selectors.ts';
+import {
+  matchesLabelSelector,
+  parseFieldSelector,
+  parseLabelSelector,
+  type KubeObject,
+} from './selectors.ts';
 import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound } from './status.ts';
 import { kubeTime, type ObjectStore, type StoreEvent } from './store.ts';
 
@@ -120,7 +125,8 @@ function checkDepth(value: unknown): unknown {
       throw badRequest(
         `the object provided is unrecognized: json: exceeded max depth ${maxBodyDepth} (nested objects and lists)`,
       );
-    for (const child of Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    for (const child of Object.values(v))
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
   }
   return value;
 }
@@ -304,9 +310,7 @@ export function createApiHandler(deps: ApiServerDeps): {
   function authenticate(req: IncomingMessage): UserInfo {
     const auth = req.headers.authorization;
     const user =
-      auth === `Bearer ${deps.token}`
-        ? admin
-        : deps.users?.find((u) => auth === `Bearer ${u.token}`)?.user;
+      auth === `Bearer ${deps.token}` ? admin : deps.users?.find((u) => auth === `Bearer ${u.token}`)?.user;
     if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
     const asUser = req.headers['impersonate-user'];
     const rawGroups = req.headers['impersonate-group'];
@@ -314,8 +318,7 @@ export function createApiHandler(deps: ApiServerDeps): {
       g.split(',').map((x) => x.trim()),
     );
     if (asUser === undefined) {
-      if (asGroups.length > 0)
-        throw badRequest('requested [Impersonate-Group] without impersonating a user');
+      if (asGroups.length > 0) throw badRequest('requested [Impersonate-Group] without impersonating a user');
       return user;
     }
     const name = String(asUser);
@@ -327,7 +330,13 @@ export function createApiHandler(deps: ApiServerDeps): {
     for (const g of asGroups) may('groups', g);
     return {
       username: name,
-      groups: [...new Set([...asGroups, ...(name.startsWith('system:serviceaccount:') ? ['system:serviceaccounts'] : []), 'system:authenticated'])],
+      groups: [
+        ...new Set([
+          ...asGroups,
+          ...(name.startsWith('system:serviceaccount:') ? ['system:serviceaccounts'] : []),
+          'system:authenticated',
+        ]),
+      ],
     };
   }
 
@@ -343,14 +352,21 @@ export function createApiHandler(deps: ApiServerDeps): {
 
   function proxyVerb(req: IncomingMessage): string {
     const m = req.method ?? 'GET';
-    return m === 'GET' || m === 'HEAD' ? 'get' : m === 'POST' ? 'create' : m === 'PUT' ? 'update' : m.toLowerCase();
+    return m === 'GET' || m === 'HEAD'
+      ? 'get'
+      : m === 'POST'
+        ? 'create'
+        : m === 'PUT'
+          ? 'update'
+          : m.toLowerCase();
   }
 
   /** The RBAC verb of a request on a resource route. */
   function verbOf(req: IncomingMessage, route: Route, q: URLSearchParams): string {
     const m = req.method ?? 'GET';
     if (m === 'GET')
-      return route.watchPath || (route.name === undefined && q.get('watch') && q.get('watch') !== 'false' && q.get('watch') !== '0')
+      return route.watchPath ||
+        (route.name === undefined && q.get('watch') && q.get('watch') !== 'false' && q.get('watch') !== '0')
         ? 'watch'
         : route.name === undefined
           ? 'list'
@@ -431,12 +447,17 @@ export function createApiHandler(deps: ApiServerDeps): {
         'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
       );
     const isReady = (p: KubeObject) =>
-      (p.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
+      (p.status?.conditions ?? []).some(
+        (c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True',
+      );
     const budget = budgets[0];
     if (budget && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed') {
       const covered = store
         .list('pods', ns)
-        .filter((p) => !p.metadata.deletionTimestamp && matchesLabelSelector(budget.spec.selector, p.metadata.labels));
+        .filter(
+          (p) =>
+            !p.metadata.deletionTimestamp && matchesLabelSelector(budget.spec.selector, p.metadata.labels),
+        );
       const healthy = covered.filter(isReady).length;
       const expected = covered.length;
       const resolve = (v: unknown, roundUp: boolean) => {
@@ -452,14 +473,19 @@ export function createApiHandler(deps: ApiServerDeps): {
       // An unready pod may go while the budget holds (the default unhealthyPodEvictionPolicy, IfHealthyBudget).
       const allowed = isReady(pod) ? healthy - desired > 0 : healthy >= desired;
       if (!allowed)
-        throw new ApiError(429, 'TooManyRequests', "Cannot evict pod as it would violate the pod's disruption budget.", {
-          causes: [
-            {
-              reason: 'DisruptionBudget',
-              message: `The disruption budget ${budget.metadata.name} needs ${desired} healthy pods and has ${healthy} currently`,
-            },
-          ],
-        });
+        throw new ApiError(
+          429,
+          'TooManyRequests',
+          "Cannot evict pod as it would violate the pod's disruption budget.",
+          {
+            causes: [
+              {
+                reason: 'DisruptionBudget',
+                message: `The disruption budget ${budget.metadata.name} needs ${desired} healthy pods and has ${healthy} currently`,
+              },
+            ],
+          },
+        );
     }
     deleteCascade(route.type, pod, new URLSearchParams());
     send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
@@ -483,7 +509,10 @@ export function createApiHandler(deps: ApiServerDeps): {
       check(req, { verb: 'create', group: route.type.group, resource: route.type.plural });
       if (!spec.user && !(spec.groups ?? []).length)
         throw invalid('SubjectAccessReview', '', [
-          { field: 'spec.user', message: 'Invalid value: "": at least one of user or group must be specified' },
+          {
+            field: 'spec.user',
+            message: 'Invalid value: "": at least one of user or group must be specified',
+          },
         ]);
       subject = { username: spec.user ?? '', groups: spec.groups ?? [] };
     }
@@ -503,7 +532,11 @@ export function createApiHandler(deps: ApiServerDeps): {
       status = { allowed: true, reason: 'RBAC: allowed by ClusterRoleBinding "system:discovery"' };
     } else {
       throw invalid(route.type.kind, '', [
-        { field: 'spec.resourceAttributes', message: 'Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified' },
+        {
+          field: 'spec.resourceAttributes',
+          message:
+            'Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified',
+        },
       ]);
     }
     send(res, 201, {
@@ -533,7 +566,11 @@ export function createApiHandler(deps: ApiServerDeps): {
     const segments = path.split('/').filter(Boolean);
     if (segments[0] === '_sandbox') {
       if (!user.groups.includes('system:masters'))
-        throw new ApiError(403, 'Forbidden', `User "${user.username}" may not use the sandbox's control endpoints`);
+        throw new ApiError(
+          403,
+          'Forbidden',
+          `User "${user.username}" may not use the sandbox's control endpoints`,
+        );
       const raw = req.method === 'GET' ? Buffer.alloc(0) : await readBody(req);
       const body = raw.length > 0 ? parseJson(raw) : undefined;
       send(
@@ -581,7 +618,14 @@ export function createApiHandler(deps: ApiServerDeps): {
       segments[4] === 'pods' &&
       segments[6] === 'proxy'
     ) {
-      check(req, { verb: proxyVerb(req), group: '', resource: 'pods', subresource: 'proxy', namespace: segments[3]!, name: decodeURIComponent(segments[5]!).split(':')[0]! });
+      check(req, {
+        verb: proxyVerb(req),
+        group: '',
+        resource: 'pods',
+        subresource: 'proxy',
+        namespace: segments[3]!,
+        name: decodeURIComponent(segments[5]!).split(':')[0]!,
+      });
       return podProxy(req, res, segments[3]!, segments[5]!);
     }
     if (
@@ -591,7 +635,14 @@ export function createApiHandler(deps: ApiServerDeps): {
       segments[6] === 'proxy'
     ) {
       const name = decodeURIComponent(segments[5]!).split(':')[0]!;
-      check(req, { verb: proxyVerb(req), group: '', resource: 'services', subresource: 'proxy', namespace: segments[3]!, name });
+      check(req, {
+        verb: proxyVerb(req),
+        group: '',
+        resource: 'services',
+        subresource: 'proxy',
+        namespace: segments[3]!,
+        name,
+      });
       return serviceProxy(req, res, segments[3]!, name);
     }
     if (path === selfSubjectReviewPath) return selfReview(req, res);

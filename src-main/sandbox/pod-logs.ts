@@ -60,8 +60,12 @@ export function containerRun(pod: KubeObject, previous: boolean): ContainerRun {
       endedMs: Date.parse(terminated.finishedAt),
       reason: terminated.reason,
     };
+  // A container waiting to restart still has its last run's output, which the kubelet serves.
+  if (status?.lastState?.terminated) return containerRun(pod, true);
   const waiting = status?.state?.waiting?.reason ?? 'ContainerCreating';
-  throw badRequest(`container "${name}" in pod "${pod_}" is waiting to start: ${waiting}`);
+  throw badRequest(
+    `container "${name}" in pod "${pod_}" is waiting to start: ${/ImagePull/.test(waiting) ? 'trying and failing to pull image' : waiting}`,
+  );
 }
 
 /**
@@ -94,7 +98,9 @@ export function logLines(
   for (let t = first; t <= end; t += step) {
     const fails = unit(`${seed}:${t}`) < profile.errorRate;
     const spread = unit(`${seed}:${t}:l`);
-    const ms = Math.round(profile.p50Ms * (0.5 + spread) + (spread > 0.95 ? profile.p95Ms - profile.p50Ms : 0));
+    const ms = Math.round(
+      profile.p50Ms * (0.5 + spread) + (spread > 0.95 ? profile.p95Ms - profile.p50Ms : 0),
+    );
     add(
       t,
       fails

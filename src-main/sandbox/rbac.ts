@@ -51,7 +51,8 @@ function matches(rule: PolicyRule, a: RequestAttributes): boolean {
     has(rule.verbs, a.verb) &&
     has(rule.apiGroups, a.group) &&
     resourceOk &&
-    ((rule.resourceNames ?? []).length === 0 || (a.name !== undefined && rule.resourceNames!.includes(a.name)))
+    ((rule.resourceNames ?? []).length === 0 ||
+      (a.name !== undefined && rule.resourceNames!.includes(a.name)))
   );
 }
 
@@ -81,7 +82,9 @@ export function authorize(store: ObjectStore, user: UserInfo, a: RequestAttribut
     const ref = binding.roleRef as { kind?: string; name?: string } | undefined;
     const rules = (role(ref, ns)?.rules as PolicyRule[] | undefined) ?? [];
     if (!rules.some((r) => matches(r, a))) return undefined;
-    const where = ns ? `RoleBinding "${binding.metadata.name}/${ns}"` : `ClusterRoleBinding "${binding.metadata.name}"`;
+    const where = ns
+      ? `RoleBinding "${binding.metadata.name}/${ns}"`
+      : `ClusterRoleBinding "${binding.metadata.name}"`;
     return {
       allowed: true,
       reason: `RBAC: allowed by ${where} of ${ref?.kind} "${ref?.name}" to ${subject.kind} "${subject.name}"`,
@@ -163,8 +166,16 @@ export function defaultRbacObjects(viewer: string): KubeObject[] {
     clusterRole('edit', [
       { ...workloads, verbs: readWrite },
       { ...meshAndRollouts, verbs: readWrite },
-      { apiGroups: [''], resources: ['secrets', 'pods/eviction', 'pods/proxy', 'services/proxy'], verbs: readWrite },
-      { apiGroups: ['', 'rbac.authorization.k8s.io'], resources: ['namespaces', 'roles', 'rolebindings'], verbs: readOnly },
+      {
+        apiGroups: [''],
+        resources: ['secrets', 'pods/eviction', 'pods/proxy', 'services/proxy'],
+        verbs: readWrite,
+      },
+      {
+        apiGroups: ['', 'rbac.authorization.k8s.io'],
+        resources: ['namespaces', 'roles', 'rolebindings'],
+        verbs: readOnly,
+      },
     ]),
     clusterRole('view', [
       { ...workloads, verbs: readOnly },

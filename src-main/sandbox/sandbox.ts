@@ -61,6 +61,12 @@ export interface SandboxFault {
   saturation?: number;
   crashLoop?: boolean;
   neverReady?: boolean;
+  /** Image pulls fail (`ErrImagePull`, then `ImagePullBackOff`). */
+  imagePullFails?: boolean;
+  /** Containers are OOM-killed after turning ready, and restart with back-off. */
+  oomKill?: boolean;
+  /** Seconds of sandbox time from pod creation to the container running (a slow start). */
+  startupSeconds?: number;
 }
 
 /** A running sandbox cluster. */
@@ -114,6 +120,14 @@ export function validateFault(f: SandboxFault): void {
   ratio('saturation');
   if (f.p95Ms !== undefined && (typeof f.p95Ms !== 'number' || !(f.p95Ms > 0)))
     throw new RangeError(`p95Ms must be a positive number of milliseconds, got ${String(f.p95Ms)}.`);
+  if (
+    f.startupSeconds !== undefined &&
+    (typeof f.startupSeconds !== 'number' || !(f.startupSeconds >= 0) || !Number.isFinite(f.startupSeconds))
+  )
+    throw new RangeError(`startupSeconds must be zero or more seconds, got ${String(f.startupSeconds)}.`);
+  for (const k of ['crashLoop', 'neverReady', 'imagePullFails', 'oomKill'] as const)
+    if (f[k] !== undefined && typeof f[k] !== 'boolean')
+      throw new RangeError(`${k} must be true or false, got ${String(f[k])}.`);
 }
 
 function faultRule(f: SandboxFault, current: { p50Ms: number }): ProfileRule {
@@ -128,6 +142,9 @@ function faultRule(f: SandboxFault, current: { p50Ms: number }): ProfileRule {
     ...(f.saturation !== undefined ? { saturation: f.saturation } : {}),
     ...(f.crashLoop !== undefined ? { crashLoop: f.crashLoop } : {}),
     ...(f.neverReady !== undefined ? { neverReady: f.neverReady } : {}),
+    ...(f.imagePullFails !== undefined ? { imagePullFails: f.imagePullFails } : {}),
+    ...(f.oomKill !== undefined ? { oomKill: f.oomKill } : {}),
+    ...(f.startupSeconds !== undefined ? { startupSeconds: f.startupSeconds } : {}),
   };
 }
 
@@ -145,7 +162,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const scenario = loadScenario(options.scenario ?? 'reference');
   const store = new ObjectStore(clock, options.watchHistory ?? 100_000);
   const profiles = new ProfileBook(scenario.profiles);
-  const plane = new ControlPlane(store, clock, profiles);
+  const plane = new ControlPlane(store, clock, profiles, scenario.registry);
   const traffic = new TrafficModel(store, clock, profiles, scenario.traffic);
   const writes: SandboxWrite[] = [];
 

@@ -13,7 +13,12 @@ import { WorkTracker } from './work-tracker.ts';
 export class ControlPlane {
   readonly ctx: ControllerContext;
 
-  constructor(store: ObjectStore, clock: Clock, profiles: ProfileBook) {
+  constructor(
+    store: ObjectStore,
+    clock: Clock,
+    profiles: ProfileBook,
+    registry: Readonly<Record<string, readonly string[]>> = {},
+  ) {
     this.ctx = {
       store,
       clock,
@@ -24,6 +29,7 @@ export class ControlPlane {
       hashes: new Map(),
       work: new WorkTracker(store),
       seeding: false,
+      registry: new Map(Object.entries(registry).map(([repo, tags]) => [repo, new Set(tags)])),
     };
   }
 
