@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import type { Clock } from '../ports/clock.port.ts';
 import type { SandboxWrite } from './audit.ts';
+import { fromServedVersion, toServedVersion } from './conversion.ts';
 import { openApiV3 } from './openapi.ts';
 import { containerRun, formatLines, logLines } from './pod-logs.ts';
 import type { BehaviourProfile } from './profiles.ts';
@@ -246,7 +247,7 @@ function parseRoute(segments: string[]): Route | 'discovery' | undefined {
 }
 
 function withVersion(o: KubeObject, type: ResourceType, version: string): KubeObject {
-  return version === type.versions[0] ? o : { ...o, apiVersion: apiVersionOf(type.group, version) };
+  return toServedVersion(o, type, version);
 }
 
 const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -471,7 +472,9 @@ export function createApiHandler(deps: ApiServerDeps): {
           ? resolve(budget.spec.minAvailable, true)
           : Math.max(0, expected - resolve(budget.spec.maxUnavailable ?? 0, false));
       // An unready pod may go while the budget holds (the default unhealthyPodEvictionPolicy, IfHealthyBudget).
-      const allowed = isReady(pod) ? healthy - desired > 0 : healthy >= desired;
+      const allowed = isReady(pod)
+        ? healthy - desired > 0
+        : budget.spec.unhealthyPodEvictionPolicy === 'AlwaysAllow' || healthy >= desired;
       if (!allowed)
         throw new ApiError(
           429,
@@ -1071,7 +1074,7 @@ export function createApiHandler(deps: ApiServerDeps): {
     const dryRun = q.get('dryRun') === 'All';
     if (verb === 'create') {
       if (route.name !== undefined) throw methodNotAllowed();
-      const obj = asObject(decodeBody(raw, contentType), route);
+      const obj = fromServedVersion(asObject(decodeBody(raw, contentType), route), type, route.version);
       if (type.virtual)
         return [
           201,
@@ -1127,7 +1130,8 @@ export function createApiHandler(deps: ApiServerDeps): {
       return [200, ser(withVersion(gone, type, route.version))];
     }
     let next: KubeObject;
-    const current = route.sub === 'scale' ? (scaleOf(prev) as KubeObject) : prev;
+    const current =
+      route.sub === 'scale' ? (scaleOf(prev) as KubeObject) : withVersion(prev, type, route.version);
     if (verb === 'update') {
       next = asObject(decodeBody(raw, contentType), route);
     } else {
@@ -1152,6 +1156,7 @@ export function createApiHandler(deps: ApiServerDeps): {
         throw conflict(type.group, type.plural, route.name);
       next.metadata.resourceVersion = prev.metadata.resourceVersion;
     }
+    if (route.sub === undefined) next = fromServedVersion(next, type, route.version);
     if (next.metadata.name && next.metadata.name !== route.name)
       throw badRequest(
         `the name of the object (${next.metadata.name}) does not match the name on the URL (${route.name})`,

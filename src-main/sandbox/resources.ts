@@ -237,6 +237,7 @@ function moreResourceTypes(): ResourceType[] {
     }),
     t('apps', 'v1', 'DaemonSet', true, { shortNames: ['ds'], categories: ['all'], subresources: ['status'] }),
     t('autoscaling', 'v2', 'HorizontalPodAutoscaler', true, {
+      versions: ['v2', 'v1'],
       shortNames: ['hpa'],
       categories: ['all'],
       subresources: ['status'],

@@ -1,6 +1,7 @@
 import type { KubeObject } from '../selectors.ts';
 import { matchesMap } from '../selectors.ts';
 import { isActive, isReady, type ControllerContext } from './context.ts';
+import { pruneEndpointSlices, syncEndpointSlice } from './endpointslice.controller.ts';
 
 const managedBy = 'endpoints.kubernetes.io/managed-by';
 
@@ -77,6 +78,7 @@ function syncNamespace(ctx: ControllerContext, namespace: string): void {
               ports,
             },
           ];
+    syncEndpointSlice(ctx, svc, selected, ports);
     const existing = ctx.store.get('endpoints', ns, svc.metadata.name);
     if (!existing) {
       ctx.store.create('endpoints', {
@@ -99,6 +101,7 @@ function syncNamespace(ctx: ControllerContext, namespace: string): void {
       });
     }
   }
+  pruneEndpointSlices(ctx, namespace, wanted);
   for (const ep of ctx.store.list('endpoints', namespace)) {
     if (ep.metadata.annotations?.[managedBy] && !wanted.has(`${ep.metadata.namespace}/${ep.metadata.name}`))
       ctx.store.delete('endpoints', ep.metadata.namespace, ep.metadata.name);
