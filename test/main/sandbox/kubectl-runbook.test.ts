@@ -93,7 +93,7 @@ describe('kubectl beyond the release kinds', () => {
     ]);
   });
 
-  it('serves Secrets, ServiceAccounts, RBAC objects, HPAs, Ingresses and Gateways', async () => {
+  it('serves Secrets, ServiceAccounts, RBAC objects and Ingresses', async () => {
     await kubectl(...prod, 'create', 'secret', 'generic', 'db', '--from-literal=password=s3cret');
     await kubectl(...prod, 'create', 'serviceaccount', 'deployer');
     await kubectl(...prod, 'create', 'role', 'deployer', '--verb=get,patch', '--resource=deployments');
@@ -105,28 +105,108 @@ describe('kubectl beyond the release kinds', () => {
       '--role=deployer',
       '--serviceaccount=platform-production:deployer',
     );
-    await kubectl(
-      ...prod,
-      'autoscale',
-      'deployment',
-      'agent-manager',
-      '--min=3',
-      '--max=6',
-      '--cpu-percent=70',
-    );
     await kubectl(...prod, 'create', 'ingress', 'web', '--rule=api.platform.com/*=workflow-engine:8080');
     expect(await kubectl(...prod, 'get', 'secret', 'db')).toMatch(
       /NAME\s+TYPE\s+DATA\s+AGE\ndb\s+Opaque\s+1\s/,
     );
     expect(await kubectl(...prod, 'get', 'rolebinding', 'deployer')).toMatch(/deployer\s+Role\/deployer\s/);
-    expect(await kubectl(...prod, 'get', 'hpa', 'agent-manager')).toMatch(
-      /REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS[\s\S]*Deployment\/agent-manager\s/,
-    );
     expect(await kubectl(...prod, 'get', 'ingress', 'web')).toMatch(/web\s+<none>\s+api\.platform\.com\s/);
     // The ServiceAccount may patch what its Role says, and nothing else.
     const sa = ['--as', 'system:serviceaccount:platform-production:deployer', ...prod];
     expect((await kubectlResult(...sa, 'auth', 'can-i', 'patch', 'deployments')).stdout).toBe('yes');
     expect((await kubectlResult(...sa, 'auth', 'can-i', 'delete', 'deployments')).stdout).toBe('no');
+  });
+
+  it('autoscales a Deployment on its CPU (the simulated saturation)', async () => {
+    await kubectl(
+      ...prod,
+      'create',
+      'deployment',
+      'busy',
+      '--image=registry.platform.com/busy:v1',
+      '--replicas=2',
+    );
+    await kubectl(...prod, 'autoscale', 'deployment', 'busy', '--min=2', '--max=5', '--cpu-percent=50');
+    await until('a CPU reading', async () =>
+      /cpu: 40%\/50%/.test(await kubectl(...prod, 'get', 'hpa', 'busy')) ? true : undefined,
+    );
+    await fetch(`${sb.url}/_sandbox/faults`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sb.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        namespace: 'platform-production',
+        service: 'busy',
+        version: 'v1',
+        saturation: 0.9,
+      }),
+    });
+    await until('scaled to the maximum', async () =>
+      (await kubectl(...prod, 'get', 'deploy', 'busy', '-o', 'jsonpath={.spec.replicas}')) === '5'
+        ? true
+        : undefined,
+    );
+    expect(await kubectl(...prod, 'get', 'hpa', 'busy')).toMatch(
+      /REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS\s+AGE\nbusy\s+Deployment\/busy\s+cpu: 90%\/50%\s+2\s+5\s+\d\s/,
+    );
+  });
+
+  it('rolls out StatefulSets and DaemonSets with their pods', async () => {
+    const file = join(dir, 'sets.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: queue, namespace: platform-production}
+spec:
+  serviceName: queue
+  replicas: 3
+  selector: {matchLabels: {app: queue}}
+  template:
+    metadata: {labels: {app: queue}}
+    spec: {containers: [{name: queue, image: registry.platform.com/queue:v1}]}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: node-agent, namespace: platform-production}
+spec:
+  selector: {matchLabels: {app: node-agent}}
+  template:
+    metadata: {labels: {app: node-agent}}
+    spec: {containers: [{name: agent, image: registry.platform.com/node-agent:v1}]}
+`,
+    );
+    await kubectl('apply', '-f', file);
+    expect(await kubectl(...prod, 'rollout', 'status', 'sts/queue', '--timeout=50s')).toContain(
+      'roll out complete: 3 new pods have been updated',
+    );
+    expect(await kubectl(...prod, 'rollout', 'status', 'ds/node-agent', '--timeout=50s')).toContain(
+      'daemon set "node-agent" successfully rolled out',
+    );
+    expect(await kubectl(...prod, 'get', 'pods', '-l', 'app=queue', '-o', 'name')).toBe(
+      'pod/queue-0\npod/queue-1\npod/queue-2',
+    );
+    await kubectl(...prod, 'set', 'image', 'sts/queue', 'queue=registry.platform.com/queue:v2');
+    await kubectl(...prod, 'set', 'image', 'ds/node-agent', 'agent=registry.platform.com/node-agent:v2');
+    await kubectl(...prod, 'rollout', 'status', 'sts/queue', '--timeout=50s');
+    await kubectl(...prod, 'rollout', 'status', 'ds/node-agent', '--timeout=50s');
+    expect(
+      await kubectl(
+        ...prod,
+        'get',
+        'pods',
+        '-l',
+        'app in (queue,node-agent)',
+        '-o',
+        'jsonpath={.items[*].spec.containers[0].image}',
+      ),
+    ).not.toMatch(/:v1\b/);
+    expect(await kubectl(...prod, 'get', 'sts', 'queue')).toMatch(/queue\s+3\/3\s/);
+    expect(await kubectl(...prod, 'get', 'ds', 'node-agent')).toMatch(
+      /node-agent\s+3\s+3\s+3\s+3\s+3\s+<none>\s/,
+    );
+    expect(
+      await kubectl(...prod, 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=workflow-engine'),
+    ).toMatch(/workflow-engine-\S+\s+IPv4\s+8080,9090,9091\s+\S+ \+ 17 more\.\.\./);
   });
 
   it('shows one named Deployment with the list columns', async () => {
@@ -231,7 +311,7 @@ describe('kubectl beyond the release kinds', () => {
       '--raw',
       '/api/v1/namespaces/platform-production/services/agent-manager/proxy/',
     );
-    expect(none.stderr).toContain('no endpoints available for service \\"agent-manager\\"');
+    expect(none.stderr).toContain('no endpoints available for service "agent-manager"');
     await kubectl(...prod, 'scale', 'deployment/agent-manager', '--replicas=3');
   });
 
