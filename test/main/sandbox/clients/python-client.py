@@ -47,3 +47,8 @@ core.delete_namespaced_config_map("from-python", ns)
 names = [c.metadata.name for c in core.list_namespaced_config_map(ns).items]
 assert "from-python" not in names, names
 print("ok delete")
+
+# list_node deserialises every node's status.nodeInfo, which requires bootID, machineID, systemUUID, ...
+nodes = core.list_node()
+assert all(n.status.node_info.boot_id for n in nodes.items), nodes.items
+print(f"ok list {len(nodes.items)} nodes")
