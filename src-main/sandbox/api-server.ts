@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { Clock } from '../ports/clock.port.ts';
 import type { SandboxWrite } from './audit.ts';
 import { fromServedVersion, toServedVersion } from './conversion.ts';
+import { budgetState, coveredPods, evictionAllowed } from './disruption.ts';
 import { openApiV3 } from './openapi.ts';
 import { containerRun, formatLines, logLines } from './pod-logs.ts';
 import type { BehaviourProfile } from './profiles.ts';
@@ -447,35 +448,10 @@ export function createApiHandler(deps: ApiServerDeps): {
         'InternalError',
         'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
       );
-    const isReady = (p: KubeObject) =>
-      (p.status?.conditions ?? []).some(
-        (c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True',
-      );
     const budget = budgets[0];
     if (budget && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed') {
-      const covered = store
-        .list('pods', ns)
-        .filter(
-          (p) =>
-            !p.metadata.deletionTimestamp && matchesLabelSelector(budget.spec.selector, p.metadata.labels),
-        );
-      const healthy = covered.filter(isReady).length;
-      const expected = covered.length;
-      const resolve = (v: unknown, roundUp: boolean) => {
-        const m = /^(\d+)%$/.exec(String(v));
-        if (!m) return Number(v);
-        const x = (Number(m[1]) * expected) / 100;
-        return roundUp ? Math.ceil(x) : Math.floor(x);
-      };
-      const desired =
-        budget.spec.minAvailable !== undefined
-          ? resolve(budget.spec.minAvailable, true)
-          : Math.max(0, expected - resolve(budget.spec.maxUnavailable ?? 0, false));
-      // An unready pod may go while the budget holds (the default unhealthyPodEvictionPolicy, IfHealthyBudget).
-      const allowed = isReady(pod)
-        ? healthy - desired > 0
-        : budget.spec.unhealthyPodEvictionPolicy === 'AlwaysAllow' || healthy >= desired;
-      if (!allowed)
+      const state = budgetState(budget, coveredPods(budget, store.list('pods', ns)));
+      if (!evictionAllowed(budget, pod, state))
         throw new ApiError(
           429,
           'TooManyRequests',
@@ -484,7 +460,7 @@ export function createApiHandler(deps: ApiServerDeps): {
             causes: [
               {
                 reason: 'DisruptionBudget',
-                message: `The disruption budget ${budget.metadata.name} needs ${desired} healthy pods and has ${healthy} currently`,
+                message: `The disruption budget ${budget.metadata.name} needs ${state.desired} healthy pods and has ${state.healthy} currently`,
               },
             ],
           },

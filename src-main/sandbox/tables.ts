@@ -158,6 +158,7 @@ const columns: Record<string, Column[]> = {
     name,
     { name: 'Min Available', type: 'string', cell: (p) => String(p.spec?.minAvailable ?? 'N/A') },
     { name: 'Max Unavailable', type: 'string', cell: (p) => String(p.spec?.maxUnavailable ?? 'N/A') },
+    { name: 'Allowed Disruptions', type: 'integer', cell: (p) => p.status?.disruptionsAllowed ?? 0 },
     age,
   ],
   Event: [

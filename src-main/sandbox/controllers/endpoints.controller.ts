@@ -1,6 +1,7 @@
 import type { KubeObject } from '../selectors.ts';
 import { matchesMap } from '../selectors.ts';
 import { isActive, isReady, type ControllerContext } from './context.ts';
+import { syncDisruptionBudgets } from './disruption.controller.ts';
 import { pruneEndpointSlices, syncEndpointSlice } from './endpointslice.controller.ts';
 
 const managedBy = 'endpoints.kubernetes.io/managed-by';
@@ -32,7 +33,10 @@ function targetPort(
 export function runEndpoints(ctx: ControllerContext): void {
   const namespaces = [...ctx.work.dirtyNamespaces];
   ctx.work.dirtyNamespaces.clear();
-  for (const ns of namespaces) syncNamespace(ctx, ns);
+  for (const ns of namespaces) {
+    syncNamespace(ctx, ns);
+    syncDisruptionBudgets(ctx, ns);
+  }
 }
 
 function syncNamespace(ctx: ControllerContext, namespace: string): void {

@@ -269,6 +269,13 @@ spec:
       'jsonpath={.items[0].spec.nodeName}',
     );
     const drain = ['drain', node, '--pod-selector', 'app=drain-me', '--ignore-daemonsets', '--timeout', '3s'];
+    await until('the budget status', async () =>
+      /MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE\ndrain-me\s+2\s+N\/A\s+0\s/.test(
+        await kubectl(...prod, 'get', 'pdb', 'drain-me'),
+      )
+        ? true
+        : undefined,
+    );
     const refused = await kubectlResult(...drain);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain("Cannot evict pod as it would violate the pod's disruption budget.");
