@@ -8,7 +8,7 @@ import { budgetState, coveredPods, evictionAllowed } from './disruption.ts';
 import { openApiV3 } from './openapi.ts';
 import { containerRun, formatLines, logLines } from './pod-logs.ts';
 import type { BehaviourProfile } from './profiles.ts';
-import { authorize, forbidden, type RequestAttributes, type UserInfo } from './rbac.ts';
+import { authorize, forbidden, rulesFor, type RequestAttributes, type UserInfo } from './rbac.ts';
 import { toTable, wantsTable } from './tables.ts';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, unsupportedPatchType } from './patch.ts';
 import { apiVersionOf, findResource, resourceTypes, storageKey, type ResourceType } from './resources.ts';
@@ -484,6 +484,37 @@ export function createApiHandler(deps: ApiServerDeps): {
       nonResourceAttributes?: { path?: string; verb?: string };
     };
     let subject = userOf(req);
+    if (route.type.kind === 'SelfSubjectRulesReview') {
+      const namespace = (body.spec as { namespace?: string } | undefined)?.namespace ?? '';
+      return send(res, 201, {
+        ...body,
+        apiVersion: apiVersionOf(route.type.group, route.version),
+        kind: route.type.kind,
+        metadata: { ...body.metadata, creationTimestamp: null },
+        status: {
+          resourceRules: rulesFor(store, subject, namespace),
+          nonResourceRules: [
+            {
+              verbs: ['get'],
+              nonResourceURLs: [
+                '/api',
+                '/api/*',
+                '/apis',
+                '/apis/*',
+                '/healthz',
+                '/livez',
+                '/openapi',
+                '/openapi/*',
+                '/readyz',
+                '/version',
+                '/version/',
+              ],
+            },
+          ],
+          incomplete: false,
+        },
+      });
+    }
     if (route.type.kind === 'SubjectAccessReview') {
       check(req, { verb: 'create', group: route.type.group, resource: route.type.plural });
       if (!spec.user && !(spec.groups ?? []).length)

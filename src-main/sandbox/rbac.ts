@@ -103,6 +103,34 @@ export function authorize(store: ObjectStore, user: UserInfo, a: RequestAttribut
   return { allowed: false, reason: '' };
 }
 
+/**
+ * Every rule the user holds in `namespace` (cluster-wide bindings and the namespace's RoleBindings), as a
+ * SelfSubjectRulesReview lists them for `kubectl auth can-i --list`.
+ */
+export function rulesFor(store: ObjectStore, user: UserInfo, namespace: string): PolicyRule[] {
+  if (user.groups.includes(masters)) return [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }];
+  const out: PolicyRule[] = [];
+  const collect = (binding: KubeObject, ns: string | undefined) => {
+    const subjects = (binding.subjects as Subject[] | undefined) ?? [];
+    if (!subjects.some((s) => subjectMatches(s, user, ns))) return;
+    const ref = binding.roleRef as { kind?: string; name?: string } | undefined;
+    const role =
+      ref?.kind === 'ClusterRole'
+        ? store.get('clusterroles.rbac.authorization.k8s.io', undefined, ref.name ?? '')
+        : store.get('roles.rbac.authorization.k8s.io', ns, ref?.name ?? '');
+    for (const r of (role?.rules as PolicyRule[] | undefined) ?? [])
+      out.push({
+        verbs: r.verbs ?? [],
+        apiGroups: r.apiGroups ?? [],
+        resources: r.resources ?? [],
+        ...(r.resourceNames?.length ? { resourceNames: r.resourceNames } : {}),
+      });
+  };
+  for (const b of store.list('clusterrolebindings.rbac.authorization.k8s.io')) collect(b, undefined);
+  for (const b of store.list('rolebindings.rbac.authorization.k8s.io', namespace)) collect(b, namespace);
+  return out;
+}
+
 /** The API server's 403 for a refused request, word for word. */
 export function forbidden(user: UserInfo, a: RequestAttributes): ApiError {
   const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;

@@ -266,6 +266,7 @@ function moreResourceTypes(): ResourceType[] {
     t('argoproj.io', 'v1alpha1', 'ClusterAnalysisTemplate', false, { shortNames: ['cat'] }),
     t('argoproj.io', 'v1alpha1', 'AnalysisRun', true, { shortNames: ['ar'], subresources: ['status'] }),
     t('authorization.k8s.io', 'v1', 'SubjectAccessReview', false, { verbs: ['create'], virtual: true }),
+    t('authorization.k8s.io', 'v1', 'SelfSubjectRulesReview', false, { verbs: ['create'], virtual: true }),
   ];
 }
 

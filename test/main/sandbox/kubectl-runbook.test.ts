@@ -379,6 +379,10 @@ describe('a user without rights', () => {
 
   it('gets auth can-i answers from RBAC, for itself and through --as', async () => {
     expect((await kubectlResult(...viewer, 'auth', 'can-i', 'list', 'pods')).stdout).toBe('yes');
+    const rules = await kubectl(...viewer, 'auth', 'can-i', '--list');
+    expect(rules).toMatch(/\ndeployments\s+\[\]\s+\[\]\s+\[get list watch\]\n/);
+    expect(rules).not.toContain('*.*');
+    expect(await kubectl(...prod, 'auth', 'can-i', '--list')).toMatch(/\n\*\.\*\s+\[\]\s+\[\]\s+\[\*\]\n/);
     const no = await kubectlResult(...viewer, 'auth', 'can-i', 'patch', 'deployments');
     expect([no.code, no.stdout]).toEqual([1, 'no']);
     expect((await kubectlResult(...prod, 'auth', 'can-i', 'patch', 'deployments')).stdout).toBe('yes');
