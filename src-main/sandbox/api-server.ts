@@ -7,7 +7,7 @@ import { fromServedVersion, toServedVersion } from './conversion.ts';
 import { budgetState, coveredPods, evictionAllowed } from './disruption.ts';
 import { openApiV3 } from './openapi.ts';
 import { containerRun, formatLines, logLines } from './pod-logs.ts';
-import type { BehaviourProfile } from './profiles.ts';
+import { defaultProfile, type BehaviourProfile } from './profiles.ts';
 import { authorize, forbidden, rulesFor, type RequestAttributes, type UserInfo } from './rbac.ts';
 import { toTable, wantsTable } from './tables.ts';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, unsupportedPatchType } from './patch.ts';
@@ -367,8 +367,7 @@ export function createApiHandler(deps: ApiServerDeps): {
   function verbOf(req: IncomingMessage, route: Route, q: URLSearchParams): string {
     const m = req.method ?? 'GET';
     if (m === 'GET')
-      return route.watchPath ||
-        (route.name === undefined && q.get('watch') && q.get('watch') !== 'false' && q.get('watch') !== '0')
+      return route.watchPath || (route.name === undefined && queryBool(q, 'watch'))
         ? 'watch'
         : route.name === undefined
           ? 'list'
@@ -395,8 +394,7 @@ export function createApiHandler(deps: ApiServerDeps): {
     const since = Number(q.get('sinceSeconds') ?? 0);
     const sinceTime = q.get('sinceTime');
     const from = since > 0 ? now - since * 1000 : sinceTime ? Date.parse(sinceTime) - 1 : -Infinity;
-    const noRequests = { errorRate: 0, p50Ms: 0, p95Ms: 0, neverReady: false } as BehaviourProfile;
-    let lines = logLines(pod, run, profile ?? noRequests, from, now);
+    let lines = logLines(pod, run, profile ?? defaultProfile, from, now);
     const tail = q.get('tailLines');
     if (tail !== null && Number(tail) >= 0) lines = lines.slice(Math.max(0, lines.length - Number(tail)));
     let text = formatLines(lines, timestamps);
@@ -414,8 +412,11 @@ export function createApiHandler(deps: ApiServerDeps): {
     const timer = setInterval(() => {
       const current = store.get('pods', pod.metadata.namespace, pod.metadata.name);
       const later = clock.now();
+      // As the kubelet's stream, following ends with the container: the pod went, or the run ended.
       if (!current || current.metadata.uid !== pod.metadata.uid) return res.end();
-      const more = logLines(current, run, deps.podProfile?.(current) ?? noRequests, last, later);
+      const still = current.status?.containerStatuses?.[0]?.state?.running?.startedAt;
+      if (!still || Date.parse(still) !== run.startedMs) return res.end();
+      const more = logLines(current, run, deps.podProfile?.(current) ?? defaultProfile, last, later);
       last = later;
       if (more.length > 0) res.write(formatLines(more, timestamps));
     }, 500);
@@ -471,8 +472,9 @@ export function createApiHandler(deps: ApiServerDeps): {
   }
 
   /**
-   * SelfSubjectAccessReview (`kubectl auth can-i`) and SubjectAccessReview, answered from the RBAC objects
-   * for the requester (or, for a SubjectAccessReview, the user it names). Not-resource paths are open to
+   * SelfSubjectAccessReview (`kubectl auth can-i`), SubjectAccessReview and SelfSubjectRulesReview
+   * (`can-i --list`), answered from the RBAC objects for the requester (or, for a SubjectAccessReview, the
+   * user it names). Not-resource paths are open to
    * every signed-in user, as `system:discovery` makes them on a real cluster.
    */
   async function accessReview(req: IncomingMessage, res: ServerResponse, route: Route): Promise<void> {
@@ -1082,16 +1084,6 @@ export function createApiHandler(deps: ApiServerDeps): {
     if (verb === 'create') {
       if (route.name !== undefined) throw methodNotAllowed();
       const obj = fromServedVersion(asObject(decodeBody(raw, contentType), route), type, route.version);
-      if (type.virtual)
-        return [
-          201,
-          {
-            ...obj,
-            apiVersion: apiVersionOf(type.group, route.version),
-            kind: type.kind,
-            status: { allowed: true, reason: 'the sandbox allows every request' },
-          },
-        ];
       if (!obj.metadata.name && obj.metadata.generateName)
         obj.metadata.name = `${obj.metadata.generateName}${randomBytes(3).toString('hex').slice(0, 5)}`;
       checkNamespace(route, obj);
