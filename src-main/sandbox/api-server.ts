@@ -6,7 +6,7 @@ import type { SandboxWrite } from './audit.ts';
 import { fromServedVersion, toServedVersion } from './conversion.ts';
 import { budgetState, coveredPods, evictionAllowed } from './disruption.ts';
 import { openApiV3 } from './openapi.ts';
-import { containerRun, formatLines, logLines } from './pod-logs.ts';
+import { LogBook, containerRun, formatLines } from './pod-logs.ts';
 import { defaultProfile, type BehaviourProfile } from './profiles.ts';
 import { authorize, forbidden, rulesFor, type RequestAttributes, type UserInfo } from './rbac.ts';
 import { toTable, wantsTable } from './tables.ts';
@@ -306,6 +306,7 @@ export function createApiHandler(deps: ApiServerDeps): {
   }
 
   const requestUsers = new WeakMap<IncomingMessage, UserInfo>();
+  const logBook = new LogBook();
   const admin: UserInfo = { username: SANDBOX_USER.username, groups: [...SANDBOX_USER.groups] };
 
   /** Who sent the request: the token's user, or whom an allowed impersonation names. Throws 401 or 403. */
@@ -394,7 +395,7 @@ export function createApiHandler(deps: ApiServerDeps): {
     const since = Number(q.get('sinceSeconds') ?? 0);
     const sinceTime = q.get('sinceTime');
     const from = since > 0 ? now - since * 1000 : sinceTime ? Date.parse(sinceTime) - 1 : -Infinity;
-    let lines = logLines(pod, run, profile ?? defaultProfile, from, now);
+    let lines = logBook.read(pod, run, profile ?? defaultProfile, from, now);
     const tail = q.get('tailLines');
     if (tail !== null && Number(tail) >= 0) lines = lines.slice(Math.max(0, lines.length - Number(tail)));
     let text = formatLines(lines, timestamps);
@@ -416,7 +417,7 @@ export function createApiHandler(deps: ApiServerDeps): {
       if (!current || current.metadata.uid !== pod.metadata.uid) return res.end();
       const still = current.status?.containerStatuses?.[0]?.state?.running?.startedAt;
       if (!still || Date.parse(still) !== run.startedMs) return res.end();
-      const more = logLines(current, run, deps.podProfile?.(current) ?? defaultProfile, last, later);
+      const more = logBook.read(current, run, deps.podProfile?.(current) ?? defaultProfile, last, later);
       last = later;
       if (more.length > 0) res.write(formatLines(more, timestamps));
     }, 500);

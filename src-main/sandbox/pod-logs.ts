@@ -91,6 +91,8 @@ export function logLines(
   add(run.startedMs, `INFO starting ${service} version=${image.tag}`);
   add(run.startedMs + 200, 'INFO listening on :8080');
   const seed = pod.metadata.uid ?? pod.metadata.name;
+  // The resource a service serves, from its name: workflow-engine → /api/v1/workflows.
+  const path = `/api/v1/${service.replace(/-(service|engine|manager|api|server)$/, '')}s`;
   const step = requestEverySeconds * 1000;
   if (run.readyMs !== undefined) add(run.readyMs, 'INFO ready: /health/ready answers 200');
   const serveFrom = run.readyMs ?? (run.endedMs === undefined ? Infinity : run.startedMs + 1000);
@@ -104,8 +106,8 @@ export function logLines(
     add(
       t,
       fails
-        ? `ERROR GET /api/v1/workflows status=503 duration=${ms}ms error="upstream request timeout"`
-        : `INFO GET /api/v1/workflows status=200 duration=${ms}ms`,
+        ? `ERROR GET ${path} status=503 duration=${ms}ms error="upstream request timeout"`
+        : `INFO GET ${path} status=200 duration=${ms}ms`,
     );
   }
   if (run.readyMs === undefined && run.endedMs === undefined && profile.neverReady) {
@@ -121,6 +123,38 @@ export function logLines(
     }
   }
   return out.sort((a, b) => a.t - b.t);
+}
+
+/**
+ * Remembers what each container run has written so far, so lines once served never change when a fault
+ * changes the version's behaviour later (bounded to the 200 runs read most recently).
+ */
+export class LogBook {
+  private readonly runs = new Map<string, { until: number; lines: LogLine[] }>();
+
+  /** The run's lines in (fromMs, toMs], writing the ones not yet written with the behaviour of now. */
+  read(
+    pod: KubeObject,
+    run: ContainerRun,
+    profile: BehaviourProfile,
+    fromMs: number,
+    toMs: number,
+  ): LogLine[] {
+    const key = `${pod.metadata.uid}/${run.startedMs}`;
+    let book = this.runs.get(key);
+    if (book) this.runs.delete(key);
+    else book = { until: -Infinity, lines: [] };
+    this.runs.set(key, book);
+    if (this.runs.size > 200) this.runs.delete(this.runs.keys().next().value!);
+    if (toMs > book.until) {
+      book.lines.push(...logLines(pod, run, profile, book.until, toMs));
+      book.until = toMs;
+      const oldest = toMs - keptSeconds * 1000;
+      if (book.lines.length > 0 && book.lines[0]!.t < oldest)
+        book.lines = book.lines.filter((l) => l.t >= oldest);
+    }
+    return book.lines.filter((l) => l.t > fromMs && l.t <= toMs);
+  }
 }
 
 /** The lines as `kubectl logs` receives them, with the kubelet's timestamps when asked. */

@@ -150,6 +150,49 @@ describe('failures a rehearsal shows', () => {
     expect(await previous.text()).toContain('heap usage at 98% of the container memory limit');
   });
 
+  it('writes failing requests to the container log from the fault on, leaving earlier lines as they were', async () => {
+    await c.apps.createNamespacedDeployment({
+      namespace: ns,
+      body: deployment('flaky', 'registry.platform.com/flaky:v1'),
+    });
+    const name = await until(
+      async () => {
+        const p = (await podsOf('flaky'))[0];
+        return p?.status?.containerStatuses?.[0]?.ready ? p.metadata!.name! : undefined;
+      },
+      20_000,
+      'flaky ready',
+    );
+    const log = async () =>
+      (
+        await (
+          await fetch(`${sb.url}/api/v1/namespaces/${ns}/pods/${name}/log`, {
+            headers: { authorization: `Bearer ${sb.token}` },
+          })
+        ).text()
+      )
+        .trim()
+        .split('\n');
+    const before = await log();
+    await control(sb, 'faults', {
+      method: 'POST',
+      body: { service: 'flaky', version: 'v1', errorRate: 0.5 },
+    });
+    const after = await until(
+      async () => {
+        const l = await log();
+        return l.length >= before.length + 80 ? l : undefined;
+      },
+      20_000,
+      '80 more lines',
+    );
+    expect(after.slice(0, before.length)).toEqual(before);
+    const fresh = after.slice(before.length).filter((l) => l.includes(' GET /api/v1/flakys '));
+    const failed = fresh.filter((l) => / ERROR GET \/api\/v1\/flakys status=503 /.test(l)).length;
+    expect(failed / fresh.length).toBeGreaterThan(0.25);
+    expect(failed / fresh.length).toBeLessThan(0.75);
+  });
+
   it('starts slowly when told to, and refuses a bad slow start', async () => {
     const bad = await control<{ message: string }>(sb, 'faults', {
       method: 'POST',
