@@ -387,6 +387,10 @@ export function createApiHandler(deps: ApiServerDeps): {
     const names = (pod.spec?.containers ?? []).map((c: { name: string }) => c.name);
     if (container && !names.includes(container))
       throw badRequest(`container ${container} is not valid for pod ${pod.metadata.name}`);
+    if (!container && names.length > 1)
+      throw badRequest(
+        `a container name must be specified for pod ${pod.metadata.name}, choose one of: [${names.join(' ')}]`,
+      );
     const previous = queryBool(q, 'previous');
     const run = containerRun(pod, previous);
     const profile = deps.podProfile?.(pod);
