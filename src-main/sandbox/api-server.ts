@@ -582,11 +582,12 @@ export function createApiHandler(deps: ApiServerDeps): {
     requestUsers.set(req, user);
     const segments = path.split('/').filter(Boolean);
     if (segments[0] === '_sandbox') {
-      if (!user.groups.includes('system:masters'))
+      // Anyone signed in may read the sandbox's clock and stats; only the admin may change its behaviour.
+      if (req.method !== 'GET' && !user.groups.includes('system:masters'))
         throw new ApiError(
           403,
           'Forbidden',
-          `User "${user.username}" may not use the sandbox's control endpoints`,
+          `User "${user.username}" may not change the sandbox (${req.method} /${segments.join('/')})`,
         );
       const raw = req.method === 'GET' ? Buffer.alloc(0) : await readBody(req);
       const body = raw.length > 0 ? parseJson(raw) : undefined;

@@ -81,6 +81,22 @@ describe('RBAC for a user without rights', () => {
   });
 });
 
+describe("the sandbox's control endpoints for the viewer", () => {
+  it('may read the clock but not inject a fault', async () => {
+    const headers = { authorization: `Bearer ${sb.viewerToken}`, 'content-type': 'application/json' };
+    expect((await fetch(`${sb.url}/_sandbox/clock`, { headers })).status).toBe(200);
+    const res = await fetch(`${sb.url}/_sandbox/faults`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ service: 'workflow-engine', version: 'v1.24.0', errorRate: 1 }),
+    });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { message: string }).message).toBe(
+      'User "sandbox-viewer" may not change the sandbox (POST /_sandbox/faults)',
+    );
+  });
+});
+
 describe('request bodies', () => {
   it(`answers a body nested deeper than ${maxBodyDepth} levels with a 400, not a 500`, async () => {
     const depth = 100_000;
