@@ -30,12 +30,12 @@ describe.each([
   {
     client: 'python3-kubernetes',
     argv: ['/usr/bin/python3', join(import.meta.dirname, 'clients/python-client.py')],
-    extra: ['ok list N nodes'],
+    extra: ['ok list N nodes', 'ok log N lines', 'ok secret'],
   },
   {
     client: 'ruby-kubeclient',
     argv: ['ruby', join(import.meta.dirname, 'clients/ruby-client.rb')],
-    extra: [],
+    extra: ['ok log N lines', 'ok secret'],
   },
 ])('$client against the sandbox', ({ argv, extra }) => {
   it('lists, watches, creates, patches and deletes', async () => {
