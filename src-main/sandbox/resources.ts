@@ -236,6 +236,7 @@ function moreResourceTypes(): ResourceType[] {
       subresources: ['status', 'scale'],
     }),
     t('apps', 'v1', 'DaemonSet', true, { shortNames: ['ds'], categories: ['all'], subresources: ['status'] }),
+    t('apps', 'v1', 'ControllerRevision', true),
     t('autoscaling', 'v2', 'HorizontalPodAutoscaler', true, {
       versions: ['v2', 'v1'],
       shortNames: ['hpa'],

@@ -8,6 +8,7 @@ import {
   writeStatus,
   type ControllerContext,
 } from './context.ts';
+import { syncControllerRevision } from './controller-revision.ts';
 import { intOrPercent, templateHash } from './deployment.controller.ts';
 
 const revisionLabel = 'controller-revision-hash';
@@ -48,6 +49,7 @@ export function runDaemonSets(ctx: ControllerContext): void {
   for (const ds of sets) {
     if (ds.metadata.deletionTimestamp) continue;
     const hash = templateHash(ds.spec.template);
+    syncControllerRevision(ctx, ds, hash);
     const pods = ctx.work.childrenOf(ds.metadata.uid).filter(isActive);
     for (const node of nodes) if (!pods.some((p) => p.spec.nodeName === node)) createPod(ctx, ds, node, hash);
     for (const p of pods)

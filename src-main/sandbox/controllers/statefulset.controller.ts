@@ -1,5 +1,6 @@
 import type { KubeObject } from '../selectors.ts';
 import { isActive, isReady, ownerRef, recordEvent, writeStatus, type ControllerContext } from './context.ts';
+import { syncControllerRevision } from './controller-revision.ts';
 import { templateHash } from './deployment.controller.ts';
 
 const revisionLabel = 'controller-revision-hash';
@@ -53,7 +54,9 @@ function createPod(ctx: ControllerContext, sts: KubeObject, i: number, revision:
 export function runStatefulSets(ctx: ControllerContext): void {
   for (const sts of ctx.store.list('statefulsets.apps')) {
     if (sts.metadata.deletionTimestamp) continue;
-    const revision = `${sts.metadata.name}-${templateHash(sts.spec.template)}`;
+    const hash = templateHash(sts.spec.template);
+    const revision = `${sts.metadata.name}-${hash}`;
+    syncControllerRevision(ctx, sts, hash);
     const replicas: number = sts.spec.replicas ?? 1;
     const ordered = sts.spec.podManagementPolicy !== 'Parallel';
     const pods = ctx.work

@@ -201,6 +201,30 @@ spec:
       ),
     ).not.toMatch(/:v1\b/);
     expect(await kubectl(...prod, 'get', 'sts', 'queue')).toMatch(/queue\s+3\/3\s/);
+    expect(await kubectl(...prod, 'rollout', 'history', 'sts/queue')).toMatch(
+      /REVISION\s+CHANGE-CAUSE\n1\s+\S+\n2\s/,
+    );
+    await kubectl(...prod, 'rollout', 'undo', 'sts/queue');
+    await kubectl(...prod, 'rollout', 'undo', 'ds/node-agent');
+    await kubectl(...prod, 'rollout', 'status', 'sts/queue', '--timeout=50s');
+    await kubectl(...prod, 'rollout', 'status', 'ds/node-agent', '--timeout=50s');
+    expect(
+      await until('the old images back', async () => {
+        const images = await kubectl(
+          ...prod,
+          'get',
+          'pods',
+          '-l',
+          'app in (queue,node-agent)',
+          '-o',
+          'jsonpath={.items[*].spec.containers[0].image}',
+        );
+        return images.includes(':v2') || images.split(' ').length !== 6 ? undefined : images;
+      }),
+    ).toBe(
+      'registry.platform.com/node-agent:v1 registry.platform.com/node-agent:v1 registry.platform.com/node-agent:v1 registry.platform.com/queue:v1 registry.platform.com/queue:v1 registry.platform.com/queue:v1',
+    );
+    expect(await kubectl(...prod, 'rollout', 'history', 'ds/node-agent')).toMatch(/\n2\s+\S+\n3\s/);
     expect(await kubectl(...prod, 'get', 'ds', 'node-agent')).toMatch(
       /node-agent\s+3\s+3\s+3\s+3\s+3\s+<none>\s/,
     );
