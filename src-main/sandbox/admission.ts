@@ -195,6 +195,32 @@ export function admit(type: ResourceType, obj: KubeObject, prev: KubeObject | un
       obj.status ??= {};
       break;
     }
+    case 'StatefulSet':
+      obj.spec ??= {};
+      obj.spec.replicas ??= 1;
+      obj.spec.podManagementPolicy ??= 'OrderedReady';
+      obj.spec.revisionHistoryLimit ??= 10;
+      obj.spec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { partition: 0 } };
+      checkWorkload('StatefulSet', obj, prev);
+      defaultPodSpec(obj.spec.template.spec);
+      obj.status ??= { replicas: 0, availableReplicas: 0 };
+      break;
+    case 'DaemonSet':
+      obj.spec ??= {};
+      obj.spec.revisionHistoryLimit ??= 10;
+      obj.spec.updateStrategy ??= {
+        type: 'RollingUpdate',
+        rollingUpdate: { maxUnavailable: 1, maxSurge: 0 },
+      };
+      checkWorkload('DaemonSet', obj, prev);
+      defaultPodSpec(obj.spec.template.spec);
+      obj.status ??= {
+        currentNumberScheduled: 0,
+        desiredNumberScheduled: 0,
+        numberMisscheduled: 0,
+        numberReady: 0,
+      };
+      break;
     case 'Rollout':
       checkReplicas('Rollout', obj);
       break;

@@ -3,11 +3,21 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import type { Clock } from '../ports/clock.port.ts';
 import type { SandboxWrite } from './audit.ts';
+import { fromServedVersion, toServedVersion } from './conversion.ts';
+import { budgetState, coveredPods, evictionAllowed } from './disruption.ts';
 import { openApiV3 } from './openapi.ts';
+import { LogBook, containerRun, formatLines } from './pod-logs.ts';
+import { defaultProfile, type BehaviourProfile } from './profiles.ts';
+import { authorize, forbidden, rulesFor, type RequestAttributes, type UserInfo } from './rbac.ts';
 import { toTable, wantsTable } from './tables.ts';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, unsupportedPatchType } from './patch.ts';
 import { apiVersionOf, findResource, resourceTypes, storageKey, type ResourceType } from './resources.ts';
-import { parseFieldSelector, parseLabelSelector, type KubeObject } from './selectors.ts';
+import {
+  matchesLabelSelector,
+  parseFieldSelector,
+  parseLabelSelector,
+  type KubeObject,
+} from './selectors.ts';
 import { schemaOf } from './schema/schemas.ts';
 import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound } from './status.ts';
 import { kubeTime, type ObjectStore, type StoreEvent } from './store.ts';
@@ -32,6 +42,10 @@ export interface ApiServerDeps {
   readonly metrics: () => string;
   /** Real milliseconds between watch bookmarks (default about a minute, as the API server sends them). */
   readonly bookmarkIntervalMs?: number;
+  /** Tokens of users other than the admin (`deps.token`), whose requests RBAC decides. */
+  readonly users?: readonly { readonly token: string; readonly user: UserInfo }[];
+  /** How a pod's container behaves, for the lines `pods/log` serves; absent = no request lines. */
+  readonly podProfile?: (pod: KubeObject) => BehaviourProfile;
 }
 
 interface Route {
@@ -102,10 +116,33 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * Deepest nesting of objects and arrays accepted in a body. The API server's decoder stops at 10,000; the
+ * sandbox's recursive handling (clone, merge, serialise) stops earlier, so it refuses deeper bodies first.
+ */
+export const maxBodyDepth = 1000;
+
+/** Throws a 400 when `value` nests deeper than `maxBodyDepth` (walked without recursion). */
+function checkDepth(value: unknown): unknown {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > maxBodyDepth)
+      throw badRequest(
+        `the object provided is unrecognized: json: exceeded max depth ${maxBodyDepth} (nested objects and lists)`,
+      );
+    for (const child of Object.values(v))
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return value;
+}
+
 function parseJson(raw: Buffer): unknown {
   try {
-    return JSON.parse(raw.toString('utf8'));
+    return checkDepth(JSON.parse(raw.toString('utf8')));
   } catch (err) {
+    if (err instanceof ApiError) throw err;
     throw badRequest(
       `the object provided is unrecognized: couldn't get version/kind; json parse error: ${err instanceof Error ? err.message : String(err)}`,
     );
@@ -153,11 +190,20 @@ function resourceList(group: string, version: string): unknown {
         name: `${r.plural}/${s}`,
         singularName: '',
         namespaced: r.namespaced,
-        ...(s === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : { kind: r.kind }),
-        verbs: ['get', 'patch', 'update'],
+        ...subresourceDiscovery(s, r),
       })),
     ]);
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf(group, version), resources };
+}
+
+/** Discovery fields of a subresource: its kind (with group and version when another group's) and verbs. */
+function subresourceDiscovery(s: string, r: ResourceType): Record<string, unknown> {
+  if (s === 'scale')
+    return { group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] };
+  // kubectl drain evicts through policy/v1 only when discovery names that group and version here.
+  if (s === 'eviction') return { group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] };
+  if (s === 'log') return { kind: 'Pod', verbs: ['get'] };
+  return { kind: r.kind, verbs: ['get', 'patch', 'update'] };
 }
 
 function groupInfo(group: string): unknown {
@@ -207,7 +253,7 @@ function parseRoute(segments: string[]): Route | 'discovery' | undefined {
 }
 
 function withVersion(o: KubeObject, type: ResourceType, version: string): KubeObject {
-  return version === type.versions[0] ? o : { ...o, apiVersion: apiVersionOf(type.group, version) };
+  return toServedVersion(o, type, version);
 }
 
 const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -237,6 +283,293 @@ export function createApiHandler(deps: ApiServerDeps): {
     res.end(ready ? 'ok\n' : 'not ready\n');
   }
 
+  /**
+   * The Service proxy (`…/services/NAME[:PORT]/proxy/PATH`), as the runbook's smoke and warm-up `curl`s use
+   * it: one ready pod behind the Service answers (round robin), as the pod proxy does; 503 with the API
+   * server's words when no pod is ready.
+   */
+  let proxyTurn = 0;
+  function serviceProxy(req: IncomingMessage, res: ServerResponse, namespace: string, name: string): void {
+    const svc = store.get('services', namespace, name);
+    if (!svc) throw notFound('', 'services', name);
+    const selector = svc.spec?.selector as Record<string, string> | undefined;
+    const ready = selector
+      ? store
+          .list('pods', namespace)
+          .filter(
+            (p) =>
+              matchesLabelSelector({ matchLabels: selector }, p.metadata.labels) &&
+              !p.metadata.deletionTimestamp &&
+              (p.status?.conditions ?? []).some(
+                (c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True',
+              ),
+          )
+      : [];
+    if (ready.length === 0)
+      throw new ApiError(503, 'ServiceUnavailable', `no endpoints available for service "${name}"`);
+    podProxy(req, res, namespace, ready[proxyTurn++ % ready.length]!.metadata.name);
+  }
+
+  const requestUsers = new WeakMap<IncomingMessage, UserInfo>();
+  const logBook = new LogBook();
+  const admin: UserInfo = { username: SANDBOX_USER.username, groups: [...SANDBOX_USER.groups] };
+
+  /** Who sent the request: the token's user, or whom an allowed impersonation names. Throws 401 or 403. */
+  function authenticate(req: IncomingMessage): UserInfo {
+    const auth = req.headers.authorization;
+    const user =
+      auth === `Bearer ${deps.token}` ? admin : deps.users?.find((u) => auth === `Bearer ${u.token}`)?.user;
+    if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    const asUser = req.headers['impersonate-user'];
+    const rawGroups = req.headers['impersonate-group'];
+    const asGroups = (Array.isArray(rawGroups) ? rawGroups : rawGroups ? [rawGroups] : []).flatMap((g) =>
+      g.split(',').map((x) => x.trim()),
+    );
+    if (asUser === undefined) {
+      if (asGroups.length > 0) throw badRequest('requested [Impersonate-Group] without impersonating a user');
+      return user;
+    }
+    const name = String(asUser);
+    const may = (resource: string, n: string) => {
+      const a: RequestAttributes = { verb: 'impersonate', group: '', resource, name: n };
+      if (!authorize(store, user, a).allowed) throw forbidden(user, a);
+    };
+    may('users', name);
+    for (const g of asGroups) may('groups', g);
+    return {
+      username: name,
+      groups: [
+        ...new Set([
+          ...asGroups,
+          ...(name.startsWith('system:serviceaccount:') ? ['system:serviceaccounts'] : []),
+          'system:authenticated',
+        ]),
+      ],
+    };
+  }
+
+  function userOf(req: IncomingMessage): UserInfo {
+    return requestUsers.get(req) ?? admin;
+  }
+
+  /** Refuses the request with the API server's 403 unless RBAC allows it. */
+  function check(req: IncomingMessage, a: RequestAttributes): void {
+    const user = userOf(req);
+    if (!authorize(store, user, a).allowed) throw forbidden(user, a);
+  }
+
+  function proxyVerb(req: IncomingMessage): string {
+    const m = req.method ?? 'GET';
+    return m === 'GET' || m === 'HEAD'
+      ? 'get'
+      : m === 'POST'
+        ? 'create'
+        : m === 'PUT'
+          ? 'update'
+          : m.toLowerCase();
+  }
+
+  /** The RBAC verb of a request on a resource route. */
+  function verbOf(req: IncomingMessage, route: Route, q: URLSearchParams): string {
+    const m = req.method ?? 'GET';
+    if (m === 'GET')
+      return route.watchPath || (route.name === undefined && queryBool(q, 'watch'))
+        ? 'watch'
+        : route.name === undefined
+          ? 'list'
+          : 'get';
+    if (m === 'POST') return 'create';
+    if (m === 'PUT') return 'update';
+    if (m === 'PATCH') return 'patch';
+    if (m === 'DELETE') return route.name === undefined ? 'deletecollection' : 'delete';
+    return m.toLowerCase();
+  }
+
+  /** `pods/log`: the simulated container's output, with kubectl's `--tail`, `--since`, `--timestamps`, `--previous` and `-f`. */
+  function podLog(req: IncomingMessage, res: ServerResponse, route: Route, q: URLSearchParams): void {
+    const pod = getOrThrow(route);
+    const container = q.get('container');
+    const names = (pod.spec?.containers ?? []).map((c: { name: string }) => c.name);
+    if (container && !names.includes(container))
+      throw badRequest(`container ${container} is not valid for pod ${pod.metadata.name}`);
+    if (!container && names.length > 1)
+      throw badRequest(
+        `a container name must be specified for pod ${pod.metadata.name}, choose one of: [${names.join(' ')}]`,
+      );
+    const previous = queryBool(q, 'previous');
+    const run = containerRun(pod, previous);
+    const profile = deps.podProfile?.(pod);
+    const timestamps = queryBool(q, 'timestamps');
+    const now = clock.now();
+    const since = Number(q.get('sinceSeconds') ?? 0);
+    const sinceTime = q.get('sinceTime');
+    const from = since > 0 ? now - since * 1000 : sinceTime ? Date.parse(sinceTime) - 1 : -Infinity;
+    let lines = logBook.read(pod, run, profile ?? defaultProfile, from, now);
+    const tail = q.get('tailLines');
+    if (tail !== null && Number(tail) >= 0) lines = lines.slice(Math.max(0, lines.length - Number(tail)));
+    let text = formatLines(lines, timestamps);
+    const limit = Number(q.get('limitBytes') ?? 0);
+    if (limit > 0) text = Buffer.from(text).subarray(0, limit).toString('utf8');
+    const follow = queryBool(q, 'follow') && !previous && run.endedMs === undefined;
+    if (!follow) {
+      res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-cache, private' });
+      res.end(text);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' });
+    res.write(text);
+    let last = now;
+    const timer = setInterval(() => {
+      const current = store.get('pods', pod.metadata.namespace, pod.metadata.name);
+      const later = clock.now();
+      // As the kubelet's stream, following ends with the container: the pod went, or the run ended.
+      if (!current || current.metadata.uid !== pod.metadata.uid) return res.end();
+      const still = current.status?.containerStatuses?.[0]?.state?.running?.startedAt;
+      if (!still || Date.parse(still) !== run.startedMs) return res.end();
+      const more = logBook.read(current, run, deps.podProfile?.(current) ?? defaultProfile, last, later);
+      last = later;
+      if (more.length > 0) res.write(formatLines(more, timestamps));
+    }, 500);
+    watches.add(res);
+    res.on('close', () => {
+      clearInterval(timer);
+      watches.delete(res);
+    });
+  }
+
+  /**
+   * `pods/eviction`: deletes the pod unless a PodDisruptionBudget over it would be broken (429 with the
+   * API server's words, so `kubectl drain` waits and retries).
+   */
+  async function evict(req: IncomingMessage, res: ServerResponse, route: Route): Promise<void> {
+    const raw = await readBody(req);
+    if (raw.length > 0) {
+      const body = parseJson(raw) as { kind?: string; metadata?: { name?: string } };
+      if (body.metadata?.name && body.metadata.name !== route.name)
+        throw badRequest(`name in URL does not match name in Eviction object`);
+    }
+    const pod = getOrThrow(route);
+    const ns = pod.metadata.namespace;
+    const budgets = store
+      .list('poddisruptionbudgets.policy', ns)
+      .filter((b) => b.spec?.selector && matchesLabelSelector(b.spec.selector, pod.metadata.labels));
+    if (budgets.length > 1)
+      throw new ApiError(
+        500,
+        'InternalError',
+        'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
+      );
+    const budget = budgets[0];
+    if (budget && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed') {
+      const state = budgetState(budget, coveredPods(budget, store.list('pods', ns)));
+      if (!evictionAllowed(budget, pod, state))
+        throw new ApiError(
+          429,
+          'TooManyRequests',
+          "Cannot evict pod as it would violate the pod's disruption budget.",
+          {
+            causes: [
+              {
+                reason: 'DisruptionBudget',
+                message: `The disruption budget ${budget.metadata.name} needs ${state.desired} healthy pods and has ${state.healthy} currently`,
+              },
+            ],
+          },
+        );
+    }
+    deleteCascade(route.type, pod, new URLSearchParams());
+    send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+  }
+
+  /**
+   * SelfSubjectAccessReview (`kubectl auth can-i`), SubjectAccessReview and SelfSubjectRulesReview
+   * (`can-i --list`), answered from the RBAC objects for the requester (or, for a SubjectAccessReview, the
+   * user it names). Not-resource paths are open to
+   * every signed-in user, as `system:discovery` makes them on a real cluster.
+   */
+  async function accessReview(req: IncomingMessage, res: ServerResponse, route: Route): Promise<void> {
+    const body = asObject(decodeBody(await readBody(req), req.headers['content-type'] ?? ''), route);
+    const spec = (body.spec ?? {}) as {
+      user?: string;
+      groups?: string[];
+      resourceAttributes?: Partial<RequestAttributes> & { resource?: string; subresource?: string };
+      nonResourceAttributes?: { path?: string; verb?: string };
+    };
+    let subject = userOf(req);
+    if (route.type.kind === 'SelfSubjectRulesReview') {
+      const namespace = (body.spec as { namespace?: string } | undefined)?.namespace ?? '';
+      return send(res, 201, {
+        ...body,
+        apiVersion: apiVersionOf(route.type.group, route.version),
+        kind: route.type.kind,
+        metadata: { ...body.metadata, creationTimestamp: null },
+        status: {
+          resourceRules: rulesFor(store, subject, namespace),
+          nonResourceRules: [
+            {
+              verbs: ['get'],
+              nonResourceURLs: [
+                '/api',
+                '/api/*',
+                '/apis',
+                '/apis/*',
+                '/healthz',
+                '/livez',
+                '/openapi',
+                '/openapi/*',
+                '/readyz',
+                '/version',
+                '/version/',
+              ],
+            },
+          ],
+          incomplete: false,
+        },
+      });
+    }
+    if (route.type.kind === 'SubjectAccessReview') {
+      check(req, { verb: 'create', group: route.type.group, resource: route.type.plural });
+      if (!spec.user && !(spec.groups ?? []).length)
+        throw invalid('SubjectAccessReview', '', [
+          {
+            field: 'spec.user',
+            message: 'Invalid value: "": at least one of user or group must be specified',
+          },
+        ]);
+      subject = { username: spec.user ?? '', groups: spec.groups ?? [] };
+    }
+    const ra = spec.resourceAttributes;
+    let status: { allowed: boolean; reason?: string };
+    if (ra) {
+      const d = authorize(store, subject, {
+        verb: ra.verb ?? '',
+        group: ra.group ?? '',
+        resource: ra.resource ?? '',
+        ...(ra.subresource ? { subresource: ra.subresource } : {}),
+        ...(ra.namespace ? { namespace: ra.namespace } : {}),
+        ...(ra.name ? { name: ra.name } : {}),
+      });
+      status = { allowed: d.allowed, ...(d.reason ? { reason: d.reason } : {}) };
+    } else if (spec.nonResourceAttributes) {
+      status = { allowed: true, reason: 'RBAC: allowed by ClusterRoleBinding "system:discovery"' };
+    } else {
+      throw invalid(route.type.kind, '', [
+        {
+          field: 'spec.resourceAttributes',
+          message:
+            'Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified',
+        },
+      ]);
+    }
+    send(res, 201, {
+      ...body,
+      apiVersion: apiVersionOf(route.type.group, route.version),
+      kind: route.type.kind,
+      metadata: { ...body.metadata, creationTimestamp: null },
+      status,
+    });
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const path = url.pathname.replace(/\/+$/, '') || '/';
@@ -250,11 +583,17 @@ export function createApiHandler(deps: ApiServerDeps): {
       res.end('ok');
       return;
     }
-    if (req.headers.authorization !== `Bearer ${deps.token}`) {
-      throw new ApiError(401, 'Unauthorized', 'Unauthorized');
-    }
+    const user = authenticate(req);
+    requestUsers.set(req, user);
     const segments = path.split('/').filter(Boolean);
     if (segments[0] === '_sandbox') {
+      // Anyone signed in may read the sandbox's clock and stats; only the admin may change its behaviour.
+      if (req.method !== 'GET' && !user.groups.includes('system:masters'))
+        throw new ApiError(
+          403,
+          'Forbidden',
+          `User "${user.username}" may not change the sandbox (${req.method} /${segments.join('/')})`,
+        );
       const raw = req.method === 'GET' ? Buffer.alloc(0) : await readBody(req);
       const body = raw.length > 0 ? parseJson(raw) : undefined;
       send(
@@ -303,7 +642,32 @@ export function createApiHandler(deps: ApiServerDeps): {
       segments[4] === 'pods' &&
       segments[6] === 'proxy'
     ) {
+      check(req, {
+        verb: proxyVerb(req),
+        group: '',
+        resource: 'pods',
+        subresource: 'proxy',
+        namespace: segments[3]!,
+        name: decodeURIComponent(segments[5]!).split(':')[0]!,
+      });
       return podProxy(req, res, segments[3]!, segments[5]!);
+    }
+    if (
+      segments[0] === 'api' &&
+      segments[2] === 'namespaces' &&
+      segments[4] === 'services' &&
+      segments[6] === 'proxy'
+    ) {
+      const name = decodeURIComponent(segments[5]!).split(':')[0]!;
+      check(req, {
+        verb: proxyVerb(req),
+        group: '',
+        resource: 'services',
+        subresource: 'proxy',
+        namespace: segments[3]!,
+        name,
+      });
+      return serviceProxy(req, res, segments[3]!, name);
     }
     if (path === selfSubjectReviewPath) return selfReview(req, res);
     const route = parseRoute(segments);
@@ -337,7 +701,7 @@ export function createApiHandler(deps: ApiServerDeps): {
       apiVersion: 'authentication.k8s.io/v1',
       kind: 'SelfSubjectReview',
       metadata: { creationTimestamp: kubeTime(clock.now()) },
-      status: { userInfo: { username: SANDBOX_USER.username, groups: [...SANDBOX_USER.groups] } },
+      status: { userInfo: { username: userOf(req).username, groups: [...userOf(req).groups] } },
     });
   }
 
@@ -377,6 +741,24 @@ export function createApiHandler(deps: ApiServerDeps): {
     q: URLSearchParams,
   ): Promise<void> {
     const method = req.method ?? 'GET';
+    if (!route.type.virtual)
+      check(req, {
+        verb: verbOf(req, route, q),
+        group: route.type.group,
+        resource: route.type.plural,
+        ...(route.sub ? { subresource: route.sub } : {}),
+        ...(route.namespace !== undefined ? { namespace: route.namespace } : {}),
+        ...(route.name !== undefined ? { name: route.name } : {}),
+      });
+    if (route.type.virtual && method === 'POST') return accessReview(req, res, route);
+    if (route.sub === 'log') {
+      if (method !== 'GET') throw methodNotAllowed();
+      return podLog(req, res, route, q);
+    }
+    if (route.sub === 'eviction') {
+      if (method !== 'POST') throw methodNotAllowed();
+      return evict(req, res, route);
+    }
     if (method === 'GET') {
       if (route.type.virtual) throw methodNotAllowed();
       if (route.watchPath || (route.name === undefined && queryBool(q, 'watch')))
@@ -384,6 +766,19 @@ export function createApiHandler(deps: ApiServerDeps): {
       if (route.name === undefined) return await list(res, route, q, wantsTable(req.headers.accept));
       const obj = getOrThrow(route);
       if (route.sub === 'scale') return send(res, 200, scaleOf(obj));
+      // `kubectl get deploy NAME` asks for a one-row Table and shows the same columns as the list.
+      if (route.sub === undefined && wantsTable(req.headers.accept))
+        return send(
+          res,
+          200,
+          toTable(
+            route.type.kind,
+            [obj],
+            clock.now(),
+            obj.metadata.resourceVersion ?? '',
+            q.get('includeObject'),
+          ),
+        );
       return send(res, 200, ser(withVersion(obj, route.type, route.version)));
     }
     const verb: SandboxWrite['verb'] | undefined =
@@ -668,8 +1063,9 @@ export function createApiHandler(deps: ApiServerDeps): {
       );
     if (contentType.includes('yaml')) {
       try {
-        return parseYaml(raw.toString('utf8'));
+        return checkDepth(parseYaml(raw.toString('utf8')));
       } catch (err) {
+        if (err instanceof ApiError) throw err;
         throw badRequest(
           `error converting YAML to JSON: ${err instanceof Error ? err.message : String(err)}`,
         );
@@ -733,18 +1129,9 @@ export function createApiHandler(deps: ApiServerDeps): {
     }
     if (verb === 'create') {
       if (route.name !== undefined) throw methodNotAllowed();
-      const obj = asObject(decodeBody(raw, contentType), route);
-      if (!type.virtual) checkWrite(type, route.version, obj, undefined, validation, ctx.warn);
-      if (type.virtual)
-        return [
-          201,
-          {
-            ...obj,
-            apiVersion: apiVersionOf(type.group, route.version),
-            kind: type.kind,
-            status: { allowed: true, reason: 'the sandbox allows every request' },
-          },
-        ];
+      const body = asObject(decodeBody(raw, contentType), route);
+      if (!type.virtual) checkWrite(type, route.version, body, undefined, validation, ctx.warn);
+      const obj = fromServedVersion(body, type, route.version);
       if (!obj.metadata.name && obj.metadata.generateName)
         obj.metadata.name = `${obj.metadata.generateName}${randomBytes(3).toString('hex').slice(0, 5)}`;
       checkNamespace(route, obj);
@@ -798,7 +1185,8 @@ export function createApiHandler(deps: ApiServerDeps): {
       return [200, ser(withVersion(gone, type, route.version))];
     }
     let next: KubeObject;
-    const current = route.sub === 'scale' ? (scaleOf(prev) as KubeObject) : prev;
+    const current =
+      route.sub === 'scale' ? (scaleOf(prev) as KubeObject) : withVersion(prev, type, route.version);
     if (verb === 'update') {
       next = asObject(decodeBody(raw, contentType), route);
       if (!route.sub) checkWrite(type, route.version, next, prev, validation, ctx.warn);
@@ -838,6 +1226,7 @@ export function createApiHandler(deps: ApiServerDeps): {
         throw conflict(type.group, type.plural, route.name);
       next.metadata.resourceVersion = prev.metadata.resourceVersion;
     }
+    if (route.sub === undefined) next = fromServedVersion(next, type, route.version);
     if (next.metadata.name && next.metadata.name !== route.name)
       throw badRequest(
         `the name of the object (${next.metadata.name}) does not match the name on the URL (${route.name})`,

@@ -12,6 +12,10 @@ export interface BehaviourProfile {
   readonly crashLoop: boolean;
   /** The container runs but never passes its readiness probe. */
   readonly neverReady: boolean;
+  /** Pulling the image fails (`ErrImagePull`, then `ImagePullBackOff`); the container never starts. */
+  readonly imagePullFails: boolean;
+  /** The container is OOM-killed (exit 137, `OOMKilled`) after it turned ready, and restarts with back-off. */
+  readonly oomKill: boolean;
   /** Seconds from pod creation to the container running. */
   readonly startupSeconds: number;
   /** Seconds from the container running to the pod being ready. */
@@ -42,6 +46,8 @@ export const defaultProfile: BehaviourProfile = {
   saturation: 0.4,
   crashLoop: false,
   neverReady: false,
+  imagePullFails: false,
+  oomKill: false,
   startupSeconds: 3,
   readinessSeconds: 5,
   crashAfterSeconds: 5,

@@ -13,7 +13,7 @@ export interface ResourceType {
   readonly shortNames?: readonly string[];
   readonly categories?: readonly string[];
   /** Subresources served besides the object itself. */
-  readonly subresources?: readonly ('status' | 'scale')[];
+  readonly subresources?: readonly ('status' | 'scale' | 'log' | 'eviction')[];
   /** Create-only review objects (never stored). */
   readonly virtual?: boolean;
 }
@@ -54,7 +54,7 @@ export const resourceTypes: readonly ResourceType[] = [
     verbs: all,
     shortNames: ['po'],
     categories: ['all'],
-    subresources: ['status'],
+    subresources: ['status', 'log', 'eviction'],
   },
   {
     group: '',
@@ -210,7 +210,149 @@ export const resourceTypes: readonly ResourceType[] = [
     verbs: ['create'],
     virtual: true,
   },
+  ...moreResourceTypes(),
 ];
+
+/** Kinds served for runbook scripts and other clients beside the release's own (issue #16, item 4). */
+function moreResourceTypes(): ResourceType[] {
+  const t = (
+    group: string,
+    version: string,
+    kind: string,
+    namespaced: boolean,
+    extra: Partial<ResourceType> = {},
+  ): ResourceType => ({
+    group,
+    versions: [version],
+    plural: `${kind.toLowerCase()}s`,
+    singular: kind.toLowerCase(),
+    kind,
+    namespaced,
+    verbs: all,
+    ...extra,
+  });
+  return [
+    t('', 'v1', 'Secret', true),
+    t('', 'v1', 'ServiceAccount', true, { shortNames: ['sa'] }),
+    t('', 'v1', 'ReplicationController', true, {
+      shortNames: ['rc'],
+      categories: ['all'],
+      subresources: ['status', 'scale'],
+    }),
+    t('apps', 'v1', 'StatefulSet', true, {
+      shortNames: ['sts'],
+      categories: ['all'],
+      subresources: ['status', 'scale'],
+    }),
+    t('apps', 'v1', 'DaemonSet', true, { shortNames: ['ds'], categories: ['all'], subresources: ['status'] }),
+    t('apps', 'v1', 'ControllerRevision', true),
+    t('autoscaling', 'v2', 'HorizontalPodAutoscaler', true, {
+      versions: ['v2', 'v1'],
+      shortNames: ['hpa'],
+      categories: ['all'],
+      subresources: ['status'],
+    }),
+    t('networking.k8s.io', 'v1', 'Ingress', true, {
+      plural: 'ingresses',
+      shortNames: ['ing'],
+      subresources: ['status'],
+    }),
+    t('discovery.k8s.io', 'v1', 'EndpointSlice', true),
+    t('rbac.authorization.k8s.io', 'v1', 'Role', true),
+    t('rbac.authorization.k8s.io', 'v1', 'RoleBinding', true),
+    t('rbac.authorization.k8s.io', 'v1', 'ClusterRole', false),
+    t('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', false),
+    t('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', false, {
+      shortNames: ['crd', 'crds'],
+      categories: ['api-extensions'],
+      subresources: ['status'],
+    }),
+    t('gateway.networking.k8s.io', 'v1', 'Gateway', true, {
+      shortNames: ['gtw'],
+      categories: ['gateway-api'],
+      subresources: ['status'],
+    }),
+    t('argoproj.io', 'v1alpha1', 'AnalysisTemplate', true, { shortNames: ['at'] }),
+    t('argoproj.io', 'v1alpha1', 'ClusterAnalysisTemplate', false, { shortNames: ['cat'] }),
+    t('argoproj.io', 'v1alpha1', 'AnalysisRun', true, { shortNames: ['ar'], subresources: ['status'] }),
+    t('authorization.k8s.io', 'v1', 'SubjectAccessReview', false, { verbs: ['create'], virtual: true }),
+    t('authorization.k8s.io', 'v1', 'SelfSubjectRulesReview', false, { verbs: ['create'], virtual: true }),
+  ];
+}
+
+/** Groups whose kinds are custom resources on a real cluster (each gets a CustomResourceDefinition). */
+export const customResourceGroups: readonly string[] = [
+  'networking.istio.io',
+  'gateway.networking.k8s.io',
+  'argoproj.io',
+];
+
+/**
+ * A CustomResourceDefinition for every served kind of a custom group (Istio, Gateway API, Argo), so
+ * `kubectl get crd` lists what a real cluster with those add-ons installed would. Their schemas accept any
+ * field (`x-kubernetes-preserve-unknown-fields`).
+ */
+export function customResourceDefinitions(): {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string };
+  spec: unknown;
+  status: unknown;
+}[] {
+  return resourceTypes
+    .filter((r) => customResourceGroups.includes(r.group))
+    .map((r) => ({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `${r.plural}.${r.group}` },
+      spec: {
+        group: r.group,
+        names: {
+          kind: r.kind,
+          listKind: `${r.kind}List`,
+          plural: r.plural,
+          singular: r.singular,
+          ...(r.shortNames ? { shortNames: r.shortNames } : {}),
+          ...(r.categories ? { categories: r.categories } : {}),
+        },
+        scope: r.namespaced ? 'Namespaced' : 'Cluster',
+        versions: r.versions.map((v, i) => ({
+          name: v,
+          served: true,
+          storage: i === 0,
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          ...(r.subresources?.length
+            ? {
+                subresources: {
+                  ...(r.subresources.includes('status') ? { status: {} } : {}),
+                  ...(r.subresources.includes('scale')
+                    ? {
+                        scale: {
+                          specReplicasPath: '.spec.replicas',
+                          statusReplicasPath: '.status.replicas',
+                        },
+                      }
+                    : {}),
+                },
+              }
+            : {}),
+        })),
+      },
+      status: {
+        acceptedNames: { kind: r.kind, plural: r.plural },
+        storedVersions: [r.versions[0]],
+        conditions: [
+          { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found' },
+          {
+            type: 'Established',
+            status: 'True',
+            reason: 'InitialNamesAccepted',
+            message: 'the initial names have been accepted',
+          },
+        ],
+      },
+    }));
+}
 
 /** The `apiVersion` string for a group and version (`v1` for core, `apps/v1` otherwise). */
 export function apiVersionOf(group: string, version: string): string {

@@ -10,10 +10,12 @@ import { createScaledClock } from '../engine/scaled-clock.ts';
 import { admit } from './admission.ts';
 import { createApiHandler } from './api-server.ts';
 import type { SandboxWrite } from './audit.ts';
+import { podProfile } from './controllers/context.ts';
 import { ControlPlane } from './controllers/control-plane.ts';
 import { renderMetrics } from './metrics.ts';
 import { ProfileBook, type ProfileRule } from './profiles.ts';
-import { resourceForKind, storageKey } from './resources.ts';
+import { defaultRbacObjects } from './rbac.ts';
+import { customResourceDefinitions, resourceForKind, storageKey } from './resources.ts';
 import { generatedObjects, loadScenario } from './scenario.ts';
 import type { KubeObject } from './selectors.ts';
 import { ApiError, badRequest } from './status.ts';
@@ -39,7 +41,12 @@ export interface SandboxOptions {
   watchHistory?: number;
   /** Real milliseconds between bookmarks on watches that allow them (default 60,000, as the API server). */
   bookmarkIntervalMs?: number;
+  /** Bearer token of the read-only user `sandbox-viewer` (bound to the `view` ClusterRole); default a random one. */
+  viewerToken?: string;
 }
+
+/** The sandbox's non-admin user: may read workloads (ClusterRole `view`), nothing else unless RBAC says so. */
+export const SANDBOX_VIEWER = 'sandbox-viewer';
 
 /** A fault (or any behaviour change) for one service version; fields left out keep their value. */
 export interface SandboxFault {
@@ -54,6 +61,12 @@ export interface SandboxFault {
   saturation?: number;
   crashLoop?: boolean;
   neverReady?: boolean;
+  /** Image pulls fail (`ErrImagePull`, then `ImagePullBackOff`). */
+  imagePullFails?: boolean;
+  /** Containers are OOM-killed after turning ready, and restart with back-off. */
+  oomKill?: boolean;
+  /** Seconds of sandbox time from pod creation to the container running (a slow start). */
+  startupSeconds?: number;
 }
 
 /** A running sandbox cluster. */
@@ -62,15 +75,18 @@ export interface SandboxHandle {
   readonly url: string;
   /** Bearer token; requests without it get 401. */
   readonly token: string;
+  /** Bearer token of `sandbox-viewer`, whose requests RBAC decides (403 for what `view` does not grant). */
+  readonly viewerToken: string;
   /** The sandbox's scaled clock (engine timers should use the same one). */
   readonly clock: Clock;
   /**
    * A kubeconfig for this sandbox (context default `sandbox`, bearer token, `insecure-skip-tls-verify: true`).
    * Its server is `https://` on the same port as `url`: kubectl sends a token only over TLS.
+   * With `viewer`, a second context `<contextName>-viewer` signs in as `sandbox-viewer`.
    */
-  kubeconfigYaml(contextName?: string): string;
-  /** Writes `kubeconfigYaml(contextName)` to `path` with mode 0600. */
-  writeKubeconfig(path: string, contextName?: string): void;
+  kubeconfigYaml(contextName?: string, options?: { viewer?: boolean }): string;
+  /** Writes `kubeconfigYaml(contextName, options)` to `path` with mode 0600. */
+  writeKubeconfig(path: string, contextName?: string, options?: { viewer?: boolean }): void;
   /** Changes the behaviour profile of a service version at run time. Throws RangeError for out-of-range values. */
   setFault(f: SandboxFault): void;
   /** Every mutating API request so far, oldest first. */
@@ -107,6 +123,14 @@ export function validateFault(f: SandboxFault): void {
   ratio('saturation');
   if (f.p95Ms !== undefined && (typeof f.p95Ms !== 'number' || !(f.p95Ms > 0)))
     throw new RangeError(`p95Ms must be a positive number of milliseconds, got ${String(f.p95Ms)}.`);
+  if (
+    f.startupSeconds !== undefined &&
+    (typeof f.startupSeconds !== 'number' || !(f.startupSeconds >= 0) || !Number.isFinite(f.startupSeconds))
+  )
+    throw new RangeError(`startupSeconds must be zero or more seconds, got ${String(f.startupSeconds)}.`);
+  for (const k of ['crashLoop', 'neverReady', 'imagePullFails', 'oomKill'] as const)
+    if (f[k] !== undefined && typeof f[k] !== 'boolean')
+      throw new RangeError(`${k} must be true or false, got ${String(f[k])}.`);
 }
 
 function faultRule(f: SandboxFault, current: { p50Ms: number }): ProfileRule {
@@ -121,6 +145,9 @@ function faultRule(f: SandboxFault, current: { p50Ms: number }): ProfileRule {
     ...(f.saturation !== undefined ? { saturation: f.saturation } : {}),
     ...(f.crashLoop !== undefined ? { crashLoop: f.crashLoop } : {}),
     ...(f.neverReady !== undefined ? { neverReady: f.neverReady } : {}),
+    ...(f.imagePullFails !== undefined ? { imagePullFails: f.imagePullFails } : {}),
+    ...(f.oomKill !== undefined ? { oomKill: f.oomKill } : {}),
+    ...(f.startupSeconds !== undefined ? { startupSeconds: f.startupSeconds } : {}),
   };
 }
 
@@ -138,10 +165,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let seedOffsetMs = -SEED_AGE_MS;
   const clock: Clock = { speed: scaled.speed, now: () => scaled.now() + seedOffsetMs, sleep: scaled.sleep };
   const token = options.token ?? randomBytes(24).toString('hex');
+  const viewerToken = options.viewerToken ?? randomBytes(24).toString('hex');
   const scenario = loadScenario(options.scenario ?? 'reference');
   const store = new ObjectStore(clock, options.watchHistory ?? 100_000);
   const profiles = new ProfileBook(scenario.profiles);
-  const plane = new ControlPlane(store, clock, profiles);
+  const plane = new ControlPlane(store, clock, profiles, scenario.registry);
   const traffic = new TrafficModel(store, clock, profiles, scenario.traffic);
   const writes: SandboxWrite[] = [];
 
@@ -158,6 +186,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
   for (const name of ['default', 'kube-system'])
     seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  for (const o of [...defaultRbacObjects(SANDBOX_VIEWER), ...customResourceDefinitions()]) seed(o);
   for (let i = 1; i <= 3; i++) {
     seed({
       apiVersion: 'v1',
@@ -179,12 +208,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         addresses: [{ type: 'InternalIP', address: `172.18.0.${i + 1}` }],
         nodeInfo: {
           kubeletVersion: 'v1.31.0',
+          kubeProxyVersion: 'v1.31.0',
           osImage: 'Switchyard sandbox',
           architecture: 'amd64',
           operatingSystem: 'linux',
           containerRuntimeVersion: 'containerd://1.7.0',
           kernelVersion: '6.1.0',
+          // Fields every client's NodeSystemInfo requires (Python's list_node raises without them).
+          machineID: `5a4d1c0e9b7f4e2a8c3d00000000000${i}`,
+          systemUUID: `5a4d1c0e-9b7f-4e2a-8c3d-00000000000${i}`,
+          bootID: `b0075a4d-1c0e-4e2a-8c3d-00000000000${i}`,
         },
+        capacity: { cpu: '4', memory: '16Gi', pods: '110', 'ephemeral-storage': '100Gi' },
+        allocatable: { cpu: '4', memory: '16Gi', pods: '110', 'ephemeral-storage': '100Gi' },
+        daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
       },
     });
   }
@@ -227,6 +264,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     admit,
     ...(options.bookmarkIntervalMs ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
     metrics: () => renderMetrics(store, traffic, clock),
+    users: [{ token: viewerToken, user: { username: SANDBOX_VIEWER, groups: ['system:authenticated'] } }],
+    podProfile: (pod) => podProfile(plane.ctx, pod),
     control: async (method, path, query, body) => {
       try {
         if (method === 'GET' && path === 'clock') return { nowMs: clock.now(), speed: clock.speed };
@@ -295,7 +334,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }, tickMs);
   timer.unref();
 
-  const kubeconfigYaml = (contextName = 'sandbox') =>
+  const kubeconfigYaml = (contextName = 'sandbox', opts: { viewer?: boolean } = {}) =>
     toYaml({
       apiVersion: 'v1',
       kind: 'Config',
@@ -305,12 +344,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           cluster: { server: `https://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true },
         },
       ],
-      users: [{ name: contextName, user: { token } }],
+      users: [
+        { name: contextName, user: { token } },
+        ...(opts.viewer ? [{ name: `${contextName}-viewer`, user: { token: viewerToken } }] : []),
+      ],
       contexts: [
         {
           name: contextName,
           context: { cluster: contextName, user: contextName, namespace: 'platform-production' },
         },
+        ...(opts.viewer
+          ? [
+              {
+                name: `${contextName}-viewer`,
+                context: {
+                  cluster: contextName,
+                  user: `${contextName}-viewer`,
+                  namespace: 'platform-production',
+                },
+              },
+            ]
+          : []),
       ],
       'current-context': contextName,
       preferences: {},
@@ -319,9 +373,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   return {
     url,
     token,
+    viewerToken,
     clock,
     kubeconfigYaml,
-    writeKubeconfig: (path, contextName) => writeFileSync(path, kubeconfigYaml(contextName), { mode: 0o600 }),
+    writeKubeconfig: (path, contextName, opts) =>
+      writeFileSync(path, kubeconfigYaml(contextName, opts), { mode: 0o600 }),
     setFault,
     audit: () => [...writes],
     stats,

@@ -10,6 +10,12 @@ export interface Scenario {
   readonly name: string;
   readonly description?: string;
   readonly profiles: ProfileRule[];
+  /**
+   * A small image registry: for each image repository name (last path segment, e.g. `workflow-engine`) the
+   * tags that exist. A pod asking for another tag of a listed repository fails to pull; unlisted
+   * repositories pull any tag.
+   */
+  readonly registry?: Readonly<Record<string, readonly string[]>>;
   readonly traffic: TrafficSource[];
   readonly objects: KubeObject[];
   /** Bulk Deployments: `namespaces` × `deploymentsPerNamespace`, each with `replicas` pods. */
@@ -57,6 +63,7 @@ export function loadScenario(nameOrPath = 'reference'): Scenario {
     name: d.name ?? nameOrPath,
     description: d.description,
     profiles: d.profiles ?? [],
+    ...(d.registry && typeof d.registry === 'object' ? { registry: d.registry } : {}),
     traffic: (d.traffic ?? []).map((t) => ({ ...t })),
     objects,
     ...(d.generate ? { generate: d.generate } : {}),

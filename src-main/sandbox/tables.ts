@@ -130,7 +130,11 @@ const columns: Record<string, Column[]> = {
   Namespace: [name, { name: 'Status', type: 'string', cell: (n) => n.status?.phase ?? 'Active' }, age],
   Node: [
     name,
-    { name: 'Status', type: 'string', cell: () => 'Ready' },
+    {
+      name: 'Status',
+      type: 'string',
+      cell: (n) => (n.spec?.unschedulable ? 'Ready,SchedulingDisabled' : 'Ready'),
+    },
     { name: 'Roles', type: 'string', cell: () => '<none>' },
     age,
     { name: 'Version', type: 'string', cell: (n) => n.status?.nodeInfo?.kubeletVersion ?? '' },
@@ -154,6 +158,7 @@ const columns: Record<string, Column[]> = {
     name,
     { name: 'Min Available', type: 'string', cell: (p) => String(p.spec?.minAvailable ?? 'N/A') },
     { name: 'Max Unavailable', type: 'string', cell: (p) => String(p.spec?.maxUnavailable ?? 'N/A') },
+    { name: 'Allowed Disruptions', type: 'integer', cell: (p) => p.status?.disruptionsAllowed ?? 0 },
     age,
   ],
   Lease: [name, { name: 'Holder', type: 'string', cell: (l) => String(l.spec?.holderIdentity ?? '') }, age],
@@ -176,6 +181,154 @@ const columns: Record<string, Column[]> = {
     { name: 'Message', type: 'string', cell: (e) => String(e.message ?? '') },
   ],
 };
+
+const createdAt: Column = {
+  name: 'Created At',
+  type: 'date',
+  cell: (o) => String(o.metadata.creationTimestamp ?? ''),
+};
+const count = (v: unknown): number => (v && typeof v === 'object' ? Object.keys(v).length : 0);
+const roleOf: Column = {
+  name: 'Role',
+  type: 'string',
+  cell: (b) => {
+    const r = b.roleRef as { kind?: string; name?: string } | undefined;
+    return `${r?.kind ?? ''}/${r?.name ?? ''}`;
+  },
+};
+const statusCounts = (ready: (o: KubeObject) => string | number): Column => ({
+  name: 'Ready',
+  type: 'string',
+  cell: ready,
+});
+
+Object.assign(columns, {
+  Secret: [
+    name,
+    { name: 'Type', type: 'string', cell: (s: KubeObject) => String(s.type ?? 'Opaque') },
+    { name: 'Data', type: 'string', cell: (s: KubeObject) => count(s.data) + count(s.stringData) },
+    age,
+  ],
+  ServiceAccount: [
+    name,
+    {
+      name: 'Secrets',
+      type: 'string',
+      cell: (s: KubeObject) => (s.secrets as unknown[] | undefined)?.length ?? 0,
+    },
+    age,
+  ],
+  ReplicationController: columns.ReplicaSet!,
+  StatefulSet: [name, statusCounts((s) => `${s.status?.readyReplicas ?? 0}/${s.spec?.replicas ?? 1}`), age],
+  DaemonSet: [
+    name,
+    { name: 'Desired', type: 'integer', cell: (d: KubeObject) => d.status?.desiredNumberScheduled ?? 0 },
+    { name: 'Current', type: 'integer', cell: (d: KubeObject) => d.status?.currentNumberScheduled ?? 0 },
+    { name: 'Ready', type: 'integer', cell: (d: KubeObject) => d.status?.numberReady ?? 0 },
+    { name: 'Up-to-date', type: 'integer', cell: (d: KubeObject) => d.status?.updatedNumberScheduled ?? 0 },
+    { name: 'Available', type: 'integer', cell: (d: KubeObject) => d.status?.numberAvailable ?? 0 },
+    {
+      name: 'Node Selector',
+      type: 'string',
+      cell: (d: KubeObject) =>
+        Object.entries((d.spec?.template?.spec?.nodeSelector as Record<string, string> | undefined) ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',') || '<none>',
+    },
+    age,
+  ],
+  HorizontalPodAutoscaler: [
+    name,
+    {
+      name: 'Reference',
+      type: 'string',
+      cell: (h: KubeObject) => `${h.spec?.scaleTargetRef?.kind ?? ''}/${h.spec?.scaleTargetRef?.name ?? ''}`,
+    },
+    {
+      name: 'Targets',
+      type: 'string',
+      cell: (h: KubeObject) => {
+        const target = (h.spec?.metrics ?? []).find(
+          (m: { resource?: { name?: string } }) => m.resource?.name === 'cpu',
+        )?.resource?.target?.averageUtilization;
+        const current = (h.status?.currentMetrics ?? []).find(
+          (m: { resource?: { name?: string } }) => m.resource?.name === 'cpu',
+        )?.resource?.current?.averageUtilization;
+        return target === undefined
+          ? '<none>'
+          : `cpu: ${current === undefined ? '<unknown>' : `${current}%`}/${target}%`;
+      },
+    },
+    { name: 'MinPods', type: 'integer', cell: (h: KubeObject) => h.spec?.minReplicas ?? 1 },
+    { name: 'MaxPods', type: 'integer', cell: (h: KubeObject) => h.spec?.maxReplicas ?? 0 },
+    { name: 'Replicas', type: 'integer', cell: (h: KubeObject) => h.status?.currentReplicas ?? 0 },
+    age,
+  ],
+  Ingress: [
+    name,
+    { name: 'Class', type: 'string', cell: (i: KubeObject) => i.spec?.ingressClassName ?? '<none>' },
+    {
+      name: 'Hosts',
+      type: 'string',
+      cell: (i: KubeObject) =>
+        (i.spec?.rules ?? []).map((r: { host?: string }) => r.host ?? '*').join(',') || '*',
+    },
+    { name: 'Address', type: 'string', cell: () => '' },
+    {
+      name: 'Ports',
+      type: 'string',
+      cell: (i: KubeObject) => ((i.spec?.tls ?? []).length > 0 ? '80, 443' : '80'),
+    },
+    age,
+  ],
+  EndpointSlice: [
+    name,
+    { name: 'AddressType', type: 'string', cell: (e: KubeObject) => String(e.addressType ?? 'IPv4') },
+    {
+      name: 'Ports',
+      type: 'string',
+      cell: (e: KubeObject) =>
+        ((e.ports as { port?: number }[] | undefined) ?? []).map((p) => p.port).join(',') || '<unset>',
+    },
+    {
+      name: 'Endpoints',
+      type: 'string',
+      cell: (e: KubeObject) => {
+        const ips = ((e.endpoints as { addresses?: string[] }[] | undefined) ?? []).flatMap(
+          (x) => x.addresses ?? [],
+        );
+        return ips.length === 0
+          ? '<unset>'
+          : ips.length > 3
+            ? `${ips.slice(0, 3).join(',')} + ${ips.length - 3} more...`
+            : ips.join(',');
+      },
+    },
+    age,
+  ],
+  Role: [name, createdAt],
+  ClusterRole: [name, createdAt],
+  RoleBinding: [name, roleOf, age],
+  ClusterRoleBinding: [name, roleOf, age],
+  CustomResourceDefinition: [name, createdAt],
+  Gateway: [
+    name,
+    { name: 'Class', type: 'string', cell: (g: KubeObject) => g.spec?.gatewayClassName ?? '' },
+    {
+      name: 'Address',
+      type: 'string',
+      cell: (g: KubeObject) => g.status?.addresses?.[0]?.value ?? '',
+    },
+    {
+      name: 'Programmed',
+      type: 'string',
+      cell: (g: KubeObject) =>
+        (g.status?.conditions ?? []).find((c: { type: string }) => c.type === 'Programmed')?.status ??
+        'Unknown',
+    },
+    age,
+  ],
+} satisfies Record<string, Column[]>);
 
 /** True when the request's Accept header asks for a meta.k8s.io Table (as kubectl get does). */
 export function wantsTable(accept: string | undefined): boolean {

@@ -165,6 +165,12 @@ export const SandboxFaultSchema = z
     /** Milliseconds. */
     p95Ms: z.number().min(0).max(600_000).optional(),
     crashLoop: z.boolean().optional(),
+    /** Image pulls of this version fail (ErrImagePull, then ImagePullBackOff); pods already running keep running. */
+    imagePullFails: z.boolean().optional(),
+    /** Containers are OOM-killed after turning ready, and restart with back-off. */
+    oomKill: z.boolean().optional(),
+    /** Seconds (sandbox time) from pod creation to the container running. */
+    startupSeconds: z.number().min(0).max(86_400).optional(),
   })
   .strict();
 export type SandboxFault = z.infer<typeof SandboxFaultSchema>;

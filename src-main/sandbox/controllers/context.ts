@@ -15,6 +15,10 @@ export interface PodSim {
   finishedMs?: number;
   /** resourceVersion and profile-book version at which the pod was last seen settled. */
   settled?: string;
+  /** How the last run ended, when it was killed rather than crashing (`OOMKilled`). */
+  lastExit?: 'Error' | 'OOMKilled';
+  /** Where a failing image pull stands. */
+  pull?: 'ErrImagePull' | 'ImagePullBackOff';
 }
 
 /** Shared state of the simulated control plane. */
@@ -33,6 +37,8 @@ export interface ControllerContext {
   readonly work: WorkTracker;
   /** True while a scenario is being laid down: pods start ready and no Events are recorded. */
   seeding: boolean;
+  /** Tags that exist per image repository name (the scenario's registry); unlisted repositories pull anything. */
+  readonly registry: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** A short random suffix as the API server's generateName uses (5 chars). */

@@ -47,6 +47,27 @@ export function intOrPercent(v: unknown, total: number, roundUp: boolean): numbe
   return roundUp ? Math.ceil(x) : Math.floor(x);
 }
 
+/** Deployment annotations the real controller never copies onto its ReplicaSets (`annotationsToSkip`). */
+const annotationsToSkip = new Set([
+  'kubectl.kubernetes.io/last-applied-configuration',
+  revisionKey,
+  'deployment.kubernetes.io/revision-history',
+  'deployment.kubernetes.io/desired-replicas',
+  'deployment.kubernetes.io/max-replicas',
+  'deprecated.deployment.rollback.to',
+]);
+
+/**
+ * The Deployment's own annotations a ReplicaSet carries (so `kubectl rollout history` shows each revision's
+ * CHANGE-CAUSE, and `rollout undo`, which copies them back, keeps them).
+ */
+function copiedAnnotations(deploy: KubeObject): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(deploy.metadata.annotations ?? {}))
+    if (!annotationsToSkip.has(k)) out[k] = v;
+  return out;
+}
+
 function revision(rs: KubeObject): number {
   return Number(rs.metadata.annotations?.[revisionKey] ?? 0);
 }
@@ -133,6 +154,7 @@ export function runDeployments(ctx: ControllerContext): void {
             namespace: deploy.metadata.namespace,
             labels: { ...deploy.spec.template.metadata?.labels, 'pod-template-hash': hash },
             annotations: {
+              ...copiedAnnotations(deploy),
               [revisionKey]: String(maxOld + 1),
               'deployment.kubernetes.io/desired-replicas': String(desired),
               'deployment.kubernetes.io/max-replicas': String(desired + maxSurgeOf(deploy)),
@@ -168,6 +190,14 @@ export function runDeployments(ctx: ControllerContext): void {
         });
         sets = sets.map((rs) => (rs.metadata.uid === newRs!.metadata.uid ? newRs! : rs));
         ctx.progress.set(uid, now);
+      }
+      const copied = copiedAnnotations(deploy);
+      if (Object.entries(copied).some(([k, v]) => newRs!.metadata.annotations?.[k] !== v)) {
+        newRs = ctx.store.replace('replicasets.apps', {
+          ...newRs,
+          metadata: { ...newRs.metadata, annotations: { ...newRs.metadata.annotations, ...copied } },
+        });
+        sets = sets.map((rs) => (rs.metadata.uid === newRs!.metadata.uid ? newRs! : rs));
       }
       if ((newRs.spec.minReadySeconds ?? 0) !== (deploy.spec.minReadySeconds ?? 0)) {
         newRs = ctx.store.replace('replicasets.apps', {

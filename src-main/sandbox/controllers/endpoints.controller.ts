@@ -1,6 +1,8 @@
 import type { KubeObject } from '../selectors.ts';
 import { matchesMap } from '../selectors.ts';
 import { isActive, isReady, type ControllerContext } from './context.ts';
+import { syncDisruptionBudgets } from './disruption.controller.ts';
+import { pruneEndpointSlices, syncEndpointSlice } from './endpointslice.controller.ts';
 
 const managedBy = 'endpoints.kubernetes.io/managed-by';
 
@@ -31,7 +33,10 @@ function targetPort(
 export function runEndpoints(ctx: ControllerContext): void {
   const namespaces = [...ctx.work.dirtyNamespaces];
   ctx.work.dirtyNamespaces.clear();
-  for (const ns of namespaces) syncNamespace(ctx, ns);
+  for (const ns of namespaces) {
+    syncNamespace(ctx, ns);
+    syncDisruptionBudgets(ctx, ns);
+  }
 }
 
 function syncNamespace(ctx: ControllerContext, namespace: string): void {
@@ -77,6 +82,7 @@ function syncNamespace(ctx: ControllerContext, namespace: string): void {
               ports,
             },
           ];
+    syncEndpointSlice(ctx, svc, selected, ports);
     const existing = ctx.store.get('endpoints', ns, svc.metadata.name);
     if (!existing) {
       ctx.store.create('endpoints', {
@@ -99,6 +105,7 @@ function syncNamespace(ctx: ControllerContext, namespace: string): void {
       });
     }
   }
+  pruneEndpointSlices(ctx, namespace, wanted);
   for (const ep of ctx.store.list('endpoints', namespace)) {
     if (ep.metadata.annotations?.[managedBy] && !wanted.has(`${ep.metadata.namespace}/${ep.metadata.name}`))
       ctx.store.delete('endpoints', ep.metadata.namespace, ep.metadata.name);

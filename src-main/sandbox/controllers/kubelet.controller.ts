@@ -1,3 +1,4 @@
+import { parseImage } from '../profiles.ts';
 import { kubeTime } from '../store.ts';
 import type { KubeObject } from '../selectors.ts';
 import {
@@ -59,6 +60,9 @@ function step(ctx: ControllerContext, pod: KubeObject, sim: PodSim, now: number)
   const profile = podProfile(ctx, pod);
   const isJob = pod.metadata.ownerReferences?.some((r) => r.kind === 'Job') ?? false;
   const prevState = pod.status?.containerStatuses?.[0]?.state;
+  if (sim.runningSinceMs === undefined && sim.finishedMs === undefined && pullFails(ctx, pod, profile))
+    return failPull(ctx, pod, sim, now);
+  sim.pull = undefined;
   const startAt = sim.createdMs + profile.startupSeconds * 1000;
   if (
     sim.runningSinceMs === undefined &&
@@ -76,12 +80,14 @@ function step(ctx: ControllerContext, pod: KubeObject, sim: PodSim, now: number)
   ) {
     sim.finishedMs = sim.runningSinceMs + profile.jobSeconds * 1000;
   }
+  const oomAfterMs = (profile.readinessSeconds + profile.crashAfterSeconds) * 1000;
   if (
     !isJob &&
-    profile.crashLoop &&
+    (profile.crashLoop || profile.oomKill) &&
     sim.runningSinceMs !== undefined &&
-    now - sim.runningSinceMs >= profile.crashAfterSeconds * 1000
+    now - sim.runningSinceMs >= (profile.crashLoop ? profile.crashAfterSeconds * 1000 : oomAfterMs)
   ) {
+    sim.lastExit = profile.crashLoop ? 'Error' : 'OOMKilled';
     sim.restarts++;
     sim.finishedMs = now;
     sim.runningSinceMs = undefined;
@@ -134,8 +140,8 @@ function step(ctx: ControllerContext, pod: KubeObject, sim: PodSim, now: number)
     };
     lastState = {
       terminated: {
-        exitCode: 1,
-        reason: 'Error',
+        exitCode: sim.lastExit === 'OOMKilled' ? 137 : 1,
+        reason: sim.lastExit ?? 'Error',
         finishedAt: kubeTime(sim.finishedMs ?? now),
         containerID: `containerd://${pod.metadata.uid}-${sim.restarts}`,
       },
@@ -147,7 +153,13 @@ function step(ctx: ControllerContext, pod: KubeObject, sim: PodSim, now: number)
     phase = 'Pending';
     state = { waiting: { reason: 'ContainerCreating' } };
   }
-  const nodeName: string = pod.spec.nodeName ?? nodes[Math.abs(hashCode(pod.metadata.name)) % nodes.length]!;
+  // The scheduler leaves out cordoned nodes (`kubectl drain`/`cordon` set spec.unschedulable).
+  const open = pod.spec.nodeName
+    ? nodes
+    : nodes.filter((n) => !ctx.store.get('nodes', undefined, n)?.spec?.unschedulable);
+  const candidates = open.length > 0 ? open : nodes;
+  const nodeName: string =
+    pod.spec.nodeName ?? candidates[Math.abs(hashCode(pod.metadata.name)) % candidates.length]!;
   const hostIP = pod.status?.hostIP ?? `172.18.0.${2 + nodes.indexOf(nodeName)}`;
   const podIP = pod.status?.podIP ?? (nextPodIp++, `10.244.${(nextPodIp >> 8) & 255}.${nextPodIp & 255}`);
   const status = {
@@ -196,11 +208,90 @@ function step(ctx: ControllerContext, pod: KubeObject, sim: PodSim, now: number)
   if (running && !wasRunning && !isJob) {
     recordEvent(ctx, written, 'Normal', 'Started', `Started container ${container.name}`, 'kubelet');
   }
-  if (isJob ? sim.finishedMs !== undefined : ready && !profile.crashLoop && !profile.neverReady) {
+  if (
+    isJob
+      ? sim.finishedMs !== undefined
+      : ready && !profile.crashLoop && !profile.neverReady && !profile.oomKill
+  ) {
     sim.settled = `${written.metadata.resourceVersion}|${ctx.profiles.version}`;
     return true;
   }
   return profile.neverReady && running && !isJob;
+}
+
+/** True when the pod's image cannot be pulled: a fault says so, or the scenario's registry lacks its tag. */
+function pullFails(ctx: ControllerContext, pod: KubeObject, profile: { imagePullFails: boolean }): boolean {
+  if (profile.imagePullFails) return true;
+  const image = parseImage(String(pod.spec.containers[0]?.image ?? ''));
+  const tags = ctx.registry.get(image.name);
+  return tags !== undefined && !tags.has(image.tag);
+}
+
+/**
+ * A pod whose image cannot be pulled: `ErrImagePull` on the first attempt, `ImagePullBackOff` from ten
+ * seconds on, with the kubelet's events; the container never starts. Returns true once backed off (settled).
+ */
+function failPull(ctx: ControllerContext, pod: KubeObject, sim: PodSim, now: number): boolean {
+  const container = pod.spec.containers[0];
+  const image = String(container.image);
+  const reason = now - sim.createdMs < 10_000 ? 'ErrImagePull' : 'ImagePullBackOff';
+  if (sim.pull !== reason) {
+    if (reason === 'ErrImagePull') {
+      recordEvent(ctx, pod, 'Normal', 'Pulling', `Pulling image "${image}"`, 'kubelet');
+      recordEvent(
+        ctx,
+        pod,
+        'Warning',
+        'Failed',
+        `Failed to pull image "${image}": rpc error: code = NotFound desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": ${image}: not found`,
+        'kubelet',
+      );
+    } else recordEvent(ctx, pod, 'Normal', 'BackOff', `Back-off pulling image "${image}"`, 'kubelet');
+    recordEvent(ctx, pod, 'Warning', 'Failed', `Error: ${reason}`, 'kubelet');
+  }
+  sim.pull = reason;
+  const nodeName: string = pod.spec.nodeName ?? nodes[Math.abs(hashCode(pod.metadata.name)) % nodes.length]!;
+  const hostIP = `172.18.0.${2 + nodes.indexOf(nodeName)}`;
+  const podIP = pod.status?.podIP ?? (nextPodIp++, `10.244.${(nextPodIp >> 8) & 255}.${nextPodIp & 255}`);
+  const status = {
+    phase: 'Pending',
+    conditions: [
+      condition('PodReadyToStartContainers', true, sim.createdMs),
+      condition('Initialized', true, sim.createdMs),
+      condition('Ready', false, sim.createdMs),
+      condition('ContainersReady', false, sim.createdMs),
+      condition('PodScheduled', true, sim.createdMs),
+    ],
+    hostIP,
+    hostIPs: [{ ip: hostIP }],
+    podIP,
+    podIPs: [{ ip: podIP }],
+    startTime: kubeTime(sim.createdMs),
+    containerStatuses: [
+      {
+        name: container.name,
+        state: {
+          waiting: {
+            reason,
+            message:
+              reason === 'ErrImagePull'
+                ? `rpc error: code = NotFound desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": ${image}: not found`
+                : `Back-off pulling image "${image}"`,
+          },
+        },
+        lastState: {},
+        ready: false,
+        restartCount: 0,
+        image,
+        imageID: '',
+        started: false,
+      },
+    ],
+    qosClass: 'BestEffort',
+  };
+  if (!pod.spec.nodeName) ctx.store.replace('pods', { ...pod, spec: { ...pod.spec, nodeName }, status });
+  else writeStatus(ctx, 'pods', pod, status);
+  return reason === 'ImagePullBackOff';
 }
 
 function hashCode(s: string): number {

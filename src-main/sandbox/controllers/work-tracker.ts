@@ -48,7 +48,7 @@ export class WorkTracker {
 
   private onChange(e: StoreEvent): void {
     const ns = e.object.metadata.namespace;
-    if (e.key === 'services') {
+    if (e.key === 'services' || e.key === 'poddisruptionbudgets.policy') {
       if (ns) this.dirtyNamespaces.add(ns);
       return;
     }

@@ -17,6 +17,9 @@ export function FaultPanel({ planText }: { planText: string }) {
   const [errorPct, setErrorPct] = useState('10');
   const [p95, setP95] = useState('');
   const [crash, setCrash] = useState(false);
+  const [pullFails, setPullFails] = useState(false);
+  const [oom, setOom] = useState(false);
+  const [slowStart, setSlowStart] = useState('');
   const service = fields?.targetName ?? '';
   const version = tagOf(fields?.targetImage ?? null) ?? '';
   const ready = service !== '' && version !== '';
@@ -40,6 +43,9 @@ export function FaultPanel({ planText }: { planText: string }) {
             ...(errorPct !== '' && rate >= 0 && rate <= 100 ? { errorRate: rate / 100 } : {}),
             ...(p95 !== '' && ms >= 0 ? { p95Ms: ms } : {}),
             crashLoop: crash,
+            imagePullFails: pullFails,
+            oomKill: oom,
+            ...(slowStart !== '' && Number(slowStart) >= 0 ? { startupSeconds: Number(slowStart) } : {}),
           });
         }}
       >
@@ -67,6 +73,24 @@ export function FaultPanel({ planText }: { planText: string }) {
         </label>
         <label className="check">
           <input type="checkbox" checked={crash} onChange={(e) => setCrash(e.target.checked)} /> Crash loop
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={pullFails} onChange={(e) => setPullFails(e.target.checked)} /> Image
+          pull fails
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={oom} onChange={(e) => setOom(e.target.checked)} /> OOM kills
+        </label>
+        <label className="field">
+          Slow start (s)
+          <input
+            type="number"
+            min={0}
+            step="10"
+            value={slowStart}
+            onChange={(e) => setSlowStart(e.target.value)}
+            placeholder="unchanged"
+          />
         </label>
         <button type="submit" disabled={!ready || fault.busy}>
           Inject fault

@@ -99,6 +99,37 @@ describe('switchyard sandbox', () => {
     expect(stats.errorRate).toBeCloseTo(0.05, 2);
   });
 
+  it('sets the failures a rehearsal shows: image pulls, OOM kills, slow starts', async () => {
+    const r = await cli(
+      'sandbox',
+      'fault',
+      'checkout',
+      'v9',
+      '--image-pull-fails',
+      '--oom-kill',
+      '--slow-start',
+      '2m',
+      '--kubeconfig',
+      kubeconfig,
+    );
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(r.out).toContain(
+      'Fault set on checkout v9: imagePullFails=true, oomKill=true, startupSeconds=120',
+    );
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    // The kubeconfig also signs in as the read-only viewer, which may read but not scale.
+    kc.setCurrentContext('sandbox-viewer');
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    expect((await apps.listNamespacedDeployment({ namespace: 'platform-production' })).items).toHaveLength(3);
+    await expect(
+      apps.patchNamespacedDeploymentScale(
+        { name: 'agent-manager', namespace: 'platform-production', body: { spec: { replicas: 1 } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      ),
+    ).rejects.toMatchObject({ code: 403 });
+  });
+
   it('lists the writes a client made', async () => {
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(kubeconfig);
@@ -126,6 +157,11 @@ describe('switchyard sandbox', () => {
       '--error-rate must be a ratio',
     ],
     [['sandbox', 'fault', 'agent-manager', 'v1', '--kubeconfig', 'x'], 64, 'Say what to change'],
+    [
+      ['sandbox', 'fault', 'agent-manager', 'v1', '--slow-start', 'soon', '--kubeconfig', 'x'],
+      64,
+      '--slow-start must be a duration like 90s or 2m, got "soon"',
+    ],
     [
       ['sandbox', 'fault', 'agent-manager', 'v1', '--p95', '1', '--url', 'http://127.0.0.1:1'],
       64,

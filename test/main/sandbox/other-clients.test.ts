@@ -30,12 +30,12 @@ describe.each([
   {
     client: 'python3-kubernetes',
     argv: ['/usr/bin/python3', join(import.meta.dirname, 'clients/python-client.py')],
-    more: ['ok strict validation', 'ok wrong type'],
+    more: ['ok strict validation', 'ok wrong type', 'ok list N nodes', 'ok log N lines', 'ok secret'],
   },
   {
     client: 'ruby-kubeclient',
     argv: ['ruby', join(import.meta.dirname, 'clients/ruby-client.rb')],
-    more: ['ok apply create', 'ok apply conflict'],
+    more: ['ok apply create', 'ok apply conflict', 'ok log N lines', 'ok secret'],
   },
 ])('$client against the sandbox', ({ argv, more }) => {
   it('lists, watches, creates, patches, deletes, and applies or validates', async () => {

@@ -141,7 +141,7 @@ export const registerSandbox: RegisterCommand = (program, io) => {
         }
         const file = resolve(io.cwd, opts.kubeconfigOut ?? defaultSandboxKubeconfig(io.env));
         mkdirSync(dirname(file), { recursive: true });
-        handle.writeKubeconfig(file);
+        handle.writeKubeconfig(file, undefined, { viewer: true });
         if (opts.prometheusConfig) {
           const promFile = resolve(io.cwd, opts.prometheusConfig);
           mkdirSync(dirname(promFile), { recursive: true });
@@ -173,7 +173,12 @@ export const registerSandbox: RegisterCommand = (program, io) => {
       .option('--crash-loop', 'containers exit shortly after each start')
       .option('--no-crash-loop', 'stop crash-looping')
       .option('--never-ready', 'containers never pass readiness')
-      .option('--no-never-ready', 'let containers become ready again'),
+      .option('--no-never-ready', 'let containers become ready again')
+      .option('--image-pull-fails', 'image pulls fail: ErrImagePull, then ImagePullBackOff')
+      .option('--no-image-pull-fails', 'let images pull again')
+      .option('--oom-kill', 'containers are OOM-killed after turning ready, and restart')
+      .option('--no-oom-kill', 'stop OOM kills')
+      .option('--slow-start <duration>', 'time from pod creation to the container running: 90s or 2m'),
   ).action(
     async (
       service: string,
@@ -185,6 +190,9 @@ export const registerSandbox: RegisterCommand = (program, io) => {
         saturation?: string;
         crashLoop?: boolean;
         neverReady?: boolean;
+        imagePullFails?: boolean;
+        oomKill?: boolean;
+        slowStart?: string;
         url?: string;
         token?: string;
         kubeconfig?: string;
@@ -219,11 +227,22 @@ export const registerSandbox: RegisterCommand = (program, io) => {
       const src = (name: string) => cmd.getOptionValueSource(name);
       if (src('crashLoop') === 'cli') fault.crashLoop = Boolean(opts.crashLoop);
       if (src('neverReady') === 'cli') fault.neverReady = Boolean(opts.neverReady);
+      if (src('imagePullFails') === 'cli') fault.imagePullFails = Boolean(opts.imagePullFails);
+      if (src('oomKill') === 'cli') fault.oomKill = Boolean(opts.oomKill);
+      if (opts.slowStart !== undefined) {
+        const minutes = /^(\d+(?:\.\d+)?)m$/.exec(opts.slowStart.trim());
+        const v = minutes ? Number(minutes[1]) * 60_000 : parseDurationMs(opts.slowStart);
+        if (v === undefined || v < 0)
+          problems.push(`--slow-start must be a duration like 90s or 2m, got "${opts.slowStart}"`);
+        else fault.startupSeconds = v / 1000;
+      }
       if (problems.length > 0) throw new CliError(problems, ExitCode.usage);
       const changed = Object.keys(fault).filter((k) => !['service', 'version', 'namespace'].includes(k));
       if (changed.length === 0)
         throw new CliError(
-          ['Say what to change: --error-rate, --p95, --saturation, --crash-loop or --never-ready.'],
+          [
+            'Say what to change: --error-rate, --p95, --saturation, --crash-loop, --never-ready, --image-pull-fails, --oom-kill or --slow-start.',
+          ],
           ExitCode.usage,
         );
       await call(targetFrom(opts, io), 'faults', { method: 'POST', body: fault });

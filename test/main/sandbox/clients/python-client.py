@@ -83,3 +83,18 @@ with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
         text = str(e)
         assert "cannot unmarshal number into Go struct field Container.spec.template.spec.containers.image" in text, text
 print("ok wrong type")
+
+# list_node deserialises every node's status.nodeInfo, which requires bootID, machineID, systemUUID, ...
+nodes = core.list_node()
+assert all(n.status.node_info.boot_id for n in nodes.items), nodes.items
+print(f"ok list {len(nodes.items)} nodes")
+
+pod = core.list_namespaced_pod(ns, label_selector="app=workflow-engine").items[0].metadata.name
+lines = core.read_namespaced_pod_log(pod, ns, tail_lines=2).splitlines()
+assert len(lines) == 2 and all(" GET /api/v1/workflows status=" in l for l in lines), lines
+print(f"ok log {len(lines)} lines")
+
+core.create_namespaced_secret(ns, client.V1Secret(metadata=client.V1ObjectMeta(name="py-secret"), string_data={"k": "v"}))
+assert core.read_namespaced_secret("py-secret", ns).metadata.name == "py-secret"
+core.delete_namespaced_secret("py-secret", ns)
+print("ok secret")

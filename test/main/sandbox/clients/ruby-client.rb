@@ -67,3 +67,11 @@ rescue Kubeclient::HttpError => e
 end
 check(apps.get_deployment('from-ruby', ns).spec.replicas == 2, 'apply conflict')
 apps.delete_deployment('from-ruby', ns)
+
+pod = core.get_pods(namespace: ns, label_selector: 'app=workflow-engine').first.metadata.name
+lines = core.get_pod_log(pod, ns, tail_lines: 2).to_s.split("\n")
+check(lines.size == 2 && lines.all? { |l| l.include?(' GET /api/v1/workflows status=') }, "log #{lines.size} lines")
+
+core.create_secret(Kubeclient::Resource.new(metadata: { name: 'rb-secret', namespace: ns }, stringData: { k: 'v' }))
+check(core.get_secret('rb-secret', ns).metadata.name == 'rb-secret', 'secret')
+core.delete_secret('rb-secret', ns)

@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
+import { cli } from '../../support/cli.ts';
+
+/*
+ * A colleague whose kubeconfig holds only the sandbox's read-only context tries the release: the run stops
+ * at preflight, before any change, naming what it may not do; the admin's run on the same sandbox starts.
+ */
+
+const PLAN = join(import.meta.dirname, '../../fixtures/plans/canary-sandbox-fast.yaml');
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-run-viewer-'));
+const kubeconfig = join(dir, 'sandbox.kubeconfig');
+let sb: SandboxHandle;
+
+beforeAll(async () => {
+  sb = await startSandbox({ speed: 60 });
+  sb.writeKubeconfig(kubeconfig, 'sandbox', { viewer: true });
+});
+afterAll(async () => {
+  await sb.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('switchyard run with a read-only context', () => {
+  it('stops at preflight with the access blockers and changes nothing', async () => {
+    const r = await cli(
+      [
+        'run',
+        PLAN,
+        '--kubeconfig',
+        kubeconfig,
+        '--context',
+        'sandbox-viewer',
+        '--yes',
+        '--journal',
+        join(dir, 'j'),
+      ],
+      { HOME: dir },
+    );
+    expect(r.code, r.stderr).toBe(1);
+    expect(`${r.stdout}${r.stderr}`).toMatch(
+      /Not allowed to update virtualservices \(networking\.istio\.io\)/,
+    );
+    expect(`${r.stdout}${r.stderr}`).toContain('User "sandbox-viewer" cannot create resource "deployments"');
+    expect(sb.audit().filter((w) => w.code < 400)).toEqual([]);
+  });
+
+  it('leaves nothing behind: the admin then releases on the same sandbox', async () => {
+    const r = await cli(
+      [
+        'run',
+        PLAN,
+        '--kubeconfig',
+        kubeconfig,
+        '--context',
+        'sandbox',
+        '--yes',
+        '--journal',
+        join(dir, 'j2'),
+      ],
+      { HOME: dir },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^preflight passed/m);
+    expect(r.stdout).toMatch(/^completed: /m);
+  }, 120_000);
+});

@@ -1,0 +1,235 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
+import { clientsFor, control, until } from './clients.ts';
+
+/*
+ * Failures a rehearsal must be able to show, read back through @kubernetes/client-node as the console
+ * reads them: image tags the registry does not have, OOM kills, slow starts, pods that never turn ready.
+ */
+
+let sb: SandboxHandle;
+let c: ReturnType<typeof clientsFor>;
+let dir: string;
+const ns = 'default';
+
+function deployment(name: string, image: string, replicas = 1): k8s.V1Deployment {
+  return {
+    metadata: { name, namespace: ns },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image }] } },
+    },
+  };
+}
+
+async function podsOf(app: string): Promise<k8s.V1Pod[]> {
+  return (await c.core.listNamespacedPod({ namespace: ns, labelSelector: `app=${app}` })).items;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sandbox-failures-'));
+  const scenario = join(dir, 'registry.yaml');
+  writeFileSync(
+    scenario,
+    ['name: registry', 'registry:', '  checkout: [v1.0.0, v1.1.0]', 'objects: []'].join('\n'),
+  );
+  sb = await startSandbox({ speed: 60, scenario });
+  c = clientsFor(sb);
+});
+afterAll(async () => {
+  await sb.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('failures a rehearsal shows', () => {
+  it('fails to pull a tag the registry does not have: ErrImagePull, then ImagePullBackOff, with events', async () => {
+    await c.apps.createNamespacedDeployment({
+      namespace: ns,
+      body: deployment('checkout', 'registry.platform.com/checkout:v1.0.0'),
+    });
+    await until(
+      async () => ((await podsOf('checkout')).some((p) => p.status?.phase === 'Running') ? true : undefined),
+      20_000,
+      'v1.0.0 running',
+    );
+    await c.apps.createNamespacedDeployment({
+      namespace: ns,
+      body: deployment('checkout-typo', 'registry.platform.com/checkout:v1.1.9'),
+    });
+    const reasons = new Set<string>();
+    await until(
+      async () => {
+        for (const p of await podsOf('checkout-typo')) {
+          const r = p.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+          if (r) reasons.add(r);
+        }
+        return reasons.has('ImagePullBackOff') ? true : undefined;
+      },
+      20_000,
+      'ImagePullBackOff',
+    );
+    const [pod] = await podsOf('checkout-typo');
+    expect(pod!.status?.phase).toBe('Pending');
+    expect(pod!.status?.containerStatuses?.[0]?.ready).toBe(false);
+    const events = (
+      await c.core.listNamespacedEvent({
+        namespace: ns,
+        fieldSelector: `involvedObject.name=${pod!.metadata!.name}`,
+      })
+    ).items;
+    expect(events.map((e) => e.message)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('Failed to pull image "registry.platform.com/checkout:v1.1.9"'),
+        'Error: ErrImagePull',
+        'Error: ImagePullBackOff',
+      ]),
+    );
+    const logs = await fetch(`${sb.url}/api/v1/namespaces/${ns}/pods/${pod!.metadata!.name}/log`, {
+      headers: { authorization: `Bearer ${sb.token}` },
+    });
+    expect(logs.status).toBe(400);
+    expect(((await logs.json()) as { message: string }).message).toContain(
+      'is waiting to start: trying and failing to pull image',
+    );
+  });
+
+  it('pulls again once the image-pull fault is lifted, and fails while it is set', async () => {
+    await c.apps.createNamespacedDeployment({
+      namespace: ns,
+      body: deployment('pull-fault', 'registry.platform.com/pull-fault:v2'),
+    });
+    await control(sb, 'faults', {
+      method: 'POST',
+      body: { service: 'pull-fault', version: 'v2', imagePullFails: true },
+    });
+    await until(
+      async () =>
+        (await podsOf('pull-fault'))[0]?.status?.containerStatuses?.[0]?.state?.waiting?.reason ===
+        'ImagePullBackOff'
+          ? true
+          : undefined,
+      20_000,
+      'back-off',
+    );
+    await control(sb, 'faults', {
+      method: 'POST',
+      body: { service: 'pull-fault', version: 'v2', imagePullFails: false },
+    });
+    await until(
+      async () => ((await podsOf('pull-fault'))[0]?.status?.containerStatuses?.[0]?.ready ? true : undefined),
+      20_000,
+      'ready after the fault',
+    );
+  });
+
+  it('OOM-kills containers: OOMKilled with exit 137 as last state, restarts, and the last words in --previous', async () => {
+    await c.apps.createNamespacedDeployment({
+      namespace: ns,
+      body: deployment('leaky', 'registry.platform.com/leaky:v3'),
+    });
+    await control(sb, 'faults', { method: 'POST', body: { service: 'leaky', version: 'v3', oomKill: true } });
+    const status = await until(
+      async () => {
+        const s = (await podsOf('leaky'))[0]?.status?.containerStatuses?.[0];
+        return s?.lastState?.terminated?.reason === 'OOMKilled' ? s : undefined;
+      },
+      20_000,
+      'an OOM kill',
+    );
+    expect(status.lastState?.terminated?.exitCode).toBe(137);
+    expect(status.restartCount).toBeGreaterThan(0);
+    const name = (await podsOf('leaky'))[0]!.metadata!.name!;
+    const previous = await fetch(`${sb.url}/api/v1/namespaces/${ns}/pods/${name}/log?previous=true`, {
+      headers: { authorization: `Bearer ${sb.token}` },
+    });
+    expect(await previous.text()).toContain('heap usage at 98% of the container memory limit');
+  });
+
+  it('writes failing requests to the container log from the fault on, leaving earlier lines as they were', async () => {
+    await c.apps.createNamespacedDeployment({
+      namespace: ns,
+      body: deployment('flaky', 'registry.platform.com/flaky:v1'),
+    });
+    const name = await until(
+      async () => {
+        const p = (await podsOf('flaky'))[0];
+        return p?.status?.containerStatuses?.[0]?.ready ? p.metadata!.name! : undefined;
+      },
+      20_000,
+      'flaky ready',
+    );
+    const log = async () =>
+      (
+        await (
+          await fetch(`${sb.url}/api/v1/namespaces/${ns}/pods/${name}/log`, {
+            headers: { authorization: `Bearer ${sb.token}` },
+          })
+        ).text()
+      )
+        .trim()
+        .split('\n');
+    const before = await log();
+    await control(sb, 'faults', {
+      method: 'POST',
+      body: { service: 'flaky', version: 'v1', errorRate: 0.5 },
+    });
+    const after = await until(
+      async () => {
+        const l = await log();
+        return l.length >= before.length + 80 ? l : undefined;
+      },
+      20_000,
+      '80 more lines',
+    );
+    expect(after.slice(0, before.length)).toEqual(before);
+    const fresh = after.slice(before.length).filter((l) => l.includes(' GET /api/v1/flakys '));
+    const failed = fresh.filter((l) => / ERROR GET \/api\/v1\/flakys status=503 /.test(l)).length;
+    expect(failed / fresh.length).toBeGreaterThan(0.25);
+    expect(failed / fresh.length).toBeLessThan(0.75);
+  });
+
+  it('starts slowly when told to, and refuses a bad slow start', async () => {
+    const bad = await control<{ message: string }>(sb, 'faults', {
+      method: 'POST',
+      body: { service: 'slow', version: 'v1', startupSeconds: -1 },
+    });
+    expect([bad.status, bad.body.message]).toEqual([
+      400,
+      'startupSeconds must be zero or more seconds, got -1.',
+    ]);
+    await control(sb, 'faults', {
+      method: 'POST',
+      body: { service: 'slow', version: 'v1', startupSeconds: 600 },
+    });
+    await c.apps.createNamespacedDeployment({
+      namespace: ns,
+      body: deployment('slow', 'registry.platform.com/slow:v1'),
+    });
+    await until(
+      async () => ((await podsOf('slow'))[0]?.spec?.nodeName ? true : undefined),
+      10_000,
+      'scheduled',
+    );
+    expect((await podsOf('slow'))[0]?.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe(
+      'ContainerCreating',
+    );
+    const pod = await until(
+      async () => {
+        const p = (await podsOf('slow'))[0];
+        return p?.status?.containerStatuses?.[0]?.ready ? p : undefined;
+      },
+      30_000,
+      'slow start done',
+    );
+    // The container started no sooner than 600 s of sandbox time after the pod was created.
+    const startedAt = pod.status!.containerStatuses![0]!.state!.running!.startedAt!;
+    expect(new Date(startedAt).getTime() - pod.metadata!.creationTimestamp!.getTime()).toBeGreaterThanOrEqual(
+      600_000,
+    );
+  });
+});
