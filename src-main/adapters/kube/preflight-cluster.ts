@@ -12,7 +12,7 @@ import { createKubeClient, type KubeClientOptions } from './kube-client.ts';
 import { ClusterError } from './kube-errors.ts';
 import { imageVersion } from '../../engine/machines/release-common.ts';
 import { RELEASE_ANNOTATION } from './managed.ts';
-import { VERSION_LABEL, canaryDeployment, containerImage, isManaged, notOurCanary } from './release-ops.ts';
+import { canaryDeployment, containerImage, isManaged, notOurCanary } from './release-ops.ts';
 import { ROUTER_RESOURCES } from './router-objects.ts';
 
 type DryRunAnswer = Awaited<ReturnType<PreflightCluster['dryRunFirstChange']>>;
