@@ -58,8 +58,11 @@ export function rolloutProblem(w: WorkloadState, nowMs: number, deadlineMs: numb
 const rolledOut = (w: WorkloadState) =>
   w.updated >= w.desired && w.ready >= w.desired && w.available >= w.desired && w.desired > 0;
 
-/** True once an undo has finished: every pod runs the revision rolled back to and is ready, no other pod is left. */
-export const undoFinished = (w: WorkloadState) =>
+/**
+ * True once a rollout (or an undo) has finished: the controller has seen the latest spec (a resumed release may
+ * read counts left from the revision before), every pod runs the new revision and is ready, no other pod is left.
+ */
+export const rolloutFinished = (w: WorkloadState) =>
   w.observed !== false && rolledOut(w) && (w.current ?? w.desired) <= w.desired;
 
 /** The counts of a workload in words, e.g. `18 of 20 pods updated, 17 ready, 22 in all`. */
@@ -199,7 +202,7 @@ export const rollingMachine = setup({
                       })),
                     },
                     {
-                      guard: ({ context }) => rolledOut(context.workload as WorkloadState),
+                      guard: ({ context }) => rolloutFinished(context.workload as WorkloadState),
                       target: '#rolling.live.steps.validating',
                     },
                     { target: 'sleeping' },
@@ -334,7 +337,7 @@ export const rollingMachine = setup({
         check: {
           always: [
             {
-              guard: ({ context }) => undoFinished(context.workload as WorkloadState),
+              guard: ({ context }) => rolloutFinished(context.workload as WorkloadState),
               target: '#rolling.restoring',
               actions: assign(({ context }) => {
                 const w = context.workload as WorkloadState;
