@@ -37,8 +37,21 @@ import { until } from './clients.ts';
  * - Wall-clock sleeps: the scripts wait with `sleep`, which the sandbox's faster clock (speed 60) cannot shorten;
  *   the long ones are shortened in the table, each with its reason.
  *
- * The journey, as an SRE would run it: blue-green (green gets v1.25.0 and takes the traffic), then a rolling update
- * of platform-production's workflow-engine to v1.25.0, then the post-deployment validation of that version.
+ * The runbook's own mistakes, which running its scripts against the sandbox shows (rows of kind `runbook fix`,
+ * applied only to the runs that name them, so each mistake is shown as printed first):
+ * - error ratio: `rate(x{status=~"5.."}[5m]) / rate(x[5m])` matches series on all labels, `status` included, so it
+ *   divides each 5xx series by itself and reads 1 as soon as one request failed (the reference service fails
+ *   0.2 %): blue-green rolls back and validation fails on a false alarm. Fixed with sum() on both sides.
+ * - blue weights: both branches of blue-green's "Calculate weights" are the same, so the release after next (to
+ *   blue) reports "Active environment is now: blue" while every request still goes to green.
+ *
+ * Not run: deploy-canary.sh drives `kubectl argo rollouts` (a plugin not installed here, and the sandbox stores
+ * Argo Rollouts without driving them); migrate-database-zero-downtime.sh runs the application's console and psql
+ * against its database, which is not a cluster's business.
+ *
+ * The journey, as an SRE would run it: blue-green to green (as printed: false alarm and roll back; fixed: green
+ * takes the traffic), the next blue-green release to blue, a rolling update of platform-production's
+ * workflow-engine, then the post-deployment validation of that version.
  */
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -46,13 +59,18 @@ const RUNBOOK = resolve(repoRoot, '../shared/reference/deployment-strategies-run
 
 type ScriptName = 'deploy-blue-green' | 'rolling-update' | 'validate-deployment';
 
+/** The runbook's own mistakes this test found, each corrected by a `runbook fix` row of SUBSTITUTIONS. */
+type RunbookFix = 'error ratio' | 'blue weights';
+
 interface Substitution {
   script: ScriptName;
   /**
    * `name`/`url`: what the brief allows; `sleep`: a shorter wall-clock wait; `tool`: see the header;
-   * `runbook fix`: a correction of the runbook's own mistake, applied only in the "with the runbook fixed" runs.
+   * `runbook fix`: a correction of the runbook's own mistake, applied only to runs that ask for it by `fix`.
    */
   kind: 'name' | 'url' | 'sleep' | 'tool' | 'runbook fix';
+  /** For a `runbook fix`: which mistake it corrects. */
+  fix?: RunbookFix;
   /** Text of the runbook (a string, or a regular expression for a line broken with `\`). */
   from: string | RegExp;
   /** The replacement; `{API}` is the sandbox's https base URL, `{PROM}` the Prometheus URL. */
@@ -122,6 +140,7 @@ const SUBSTITUTIONS: Substitution[] = [
   {
     script: 'deploy-blue-green',
     kind: 'runbook fix',
+    fix: 'error ratio',
     from: `'rate(http_requests_total{status=~"5.."}[5m]) / rate(http_requests_total[5m])'`,
     to: `'sum(rate(http_requests_total{status=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))'`,
     why: 'the printed ratio divides each 5xx series by itself (vector matching on all labels, `status` included), so it reads 1 whenever any request failed; summing both sides gives the error ratio the script means',
@@ -129,9 +148,18 @@ const SUBSTITUTIONS: Substitution[] = [
   {
     script: 'validate-deployment',
     kind: 'runbook fix',
+    fix: 'error ratio',
     from: String.raw`"rate(http_requests_total{job=\"$SERVICE_NAME\",status=~\"5..\"}[5m]) / rate(http_requests_total{job=\"$SERVICE_NAME\"}[5m])"`,
     to: String.raw`"sum(rate(http_requests_total{job=\"$SERVICE_NAME\",status=~\"5..\"}[5m])) / sum(rate(http_requests_total{job=\"$SERVICE_NAME\"}[5m]))"`,
     why: 'the same mistake as in deploy-blue-green: without sum() the ratio is 1 as soon as one request failed',
+  },
+  {
+    script: 'deploy-blue-green',
+    kind: 'runbook fix',
+    fix: 'blue weights',
+    from: 'if [ "$TARGET_ENV" = "blue" ]; then\n        TARGET_WEIGHT=100\n        SOURCE_WEIGHT=0',
+    to: 'if [ "$TARGET_ENV" = "blue" ]; then\n        TARGET_WEIGHT=0\n        SOURCE_WEIGHT=100',
+    why: 'both branches of "Calculate weights" are the same, and the patch writes SOURCE_WEIGHT to route 0 (blue) and TARGET_WEIGHT to route 1 (green): a release to blue leaves all traffic on green while the script reports the switch; blue as target must put 100 on route 0',
   },
 ];
 
@@ -163,9 +191,9 @@ function runbookScript(name: ScriptName): string {
 }
 
 /** The runbook script with this table's substitutions applied; throws when one no longer matches. */
-function substituted(name: ScriptName, withFixes: boolean): string {
+function substituted(name: ScriptName, fixes: readonly RunbookFix[]): string {
   let text = runbookScript(name);
-  for (const s of SUBSTITUTIONS.filter((x) => x.script === name && (withFixes || x.kind !== 'runbook fix'))) {
+  for (const s of SUBSTITUTIONS.filter((x) => x.script === name && (!x.fix || fixes.includes(x.fix)))) {
     const to = s.to.replaceAll('{API}', api).replaceAll('{PROM}', prom.url);
     const matches =
       typeof s.from === 'string' ? text.split(s.from).length - 1 : (text.match(s.from) ?? []).length;
@@ -185,9 +213,9 @@ interface Run {
 }
 
 /** Runs the substituted runbook script with bash in `dir`, as an SRE would from a checkout holding scripts/. */
-function runScript(name: ScriptName, args: string[], options: { withFixes: boolean }): Promise<Run> {
+function runScript(name: ScriptName, args: string[], fixes: readonly RunbookFix[]): Promise<Run> {
   const file = join(dir, 'scripts', `${name}.sh`);
-  writeFileSync(file, substituted(name, options.withFixes), { mode: 0o755 });
+  writeFileSync(file, substituted(name, fixes), { mode: 0o755 });
   return new Promise((done) => {
     execFile(
       'bash',
@@ -285,14 +313,33 @@ function recentRequests(namespace: string): number {
   return sb.stats({ namespace, job: 'workflow-engine', windowSeconds: 30 }).requests ?? 0;
 }
 
+/** The script's own lines an SRE reads, each in its standard output. */
+function expectSaid(r: Run, lines: string[]): void {
+  for (const line of lines) expect(r.stdout, explain(r)).toContain(line);
+}
+
+/** Waits until the users' requests reach the `to` colour's pods and no longer the `from` colour's. */
+function trafficMoves(from: 'blue' | 'green', to: 'blue' | 'green'): Promise<true> {
+  return until(
+    () =>
+      recentRequests(`platform-production-${to}`) > 0 && recentRequests(`platform-production-${from}`) === 0
+        ? true
+        : undefined,
+    20_000,
+    `the traffic to move from ${from} to ${to}`,
+  );
+}
+
 describe("the runbook's bash scripts against the sandbox", () => {
   it('deploy-blue-green.sh as printed deploys green, then rolls the traffic back on a false error-rate alarm', async () => {
-    const r = await runScript('deploy-blue-green', ['v1.25.0'], { withFixes: false });
+    const r = await runScript('deploy-blue-green', ['v1.25.0'], []);
     expect(r.code, explain(r)).toBe(1);
-    expect(r.stdout).toContain('Active environment: blue');
-    expect(r.stdout).toContain('Deployment complete. All 5 pods are ready.');
-    expect(r.stdout).toContain('Smoke tests passed');
-    expect(r.stdout).toContain('Traffic switched to green');
+    expectSaid(r, [
+      'Active environment: blue',
+      'Deployment complete. All 5 pods are ready.',
+      'Smoke tests passed',
+      'Traffic switched to green',
+    ]);
     // The runbook's PromQL divides each 5xx series by itself: 1, while the service fails about 0.2 % of requests.
     expect(r.stdout).toContain('Error rate too high: 1');
     expect(await trueErrorRatio()).toBeLessThan(0.01);
@@ -303,12 +350,14 @@ describe("the runbook's bash scripts against the sandbox", () => {
   }, 60_000);
 
   it('deploy-blue-green.sh with its error ratio fixed moves the traffic to green and keeps blue for a switch back', async () => {
-    const r = await runScript('deploy-blue-green', ['v1.25.0'], { withFixes: true });
+    const r = await runScript('deploy-blue-green', ['v1.25.0'], ['error ratio']);
     expect(r.code, explain(r)).toBe(0);
-    expect(r.stdout).toContain('Active environment: blue');
-    expect(r.stdout).toContain('Deployment complete. All 5 pods are ready.');
-    expect(r.stdout).toContain('Production validation passed');
-    expect(r.stdout).toContain('Active environment is now: green');
+    expectSaid(r, [
+      'Active environment: blue',
+      'Deployment complete. All 5 pods are ready.',
+      'Production validation passed',
+      'Active environment is now: green',
+    ]);
 
     expect(await vsWeights()).toBe('0 100');
     expect(
@@ -324,23 +373,30 @@ describe("the runbook's bash scripts against the sandbox", () => {
     ).toBe('5');
     expect(await image('platform-production-blue')).toBe('registry.platform.com/workflow-engine:v1.24.0');
     // The users' requests now reach green's pods, and no longer blue's.
-    await until(
-      () =>
-        recentRequests('platform-production-green') > 0 && recentRequests('platform-production-blue') === 0
-          ? true
-          : undefined,
-      20_000,
-      'the traffic to move from blue to green',
-    );
+    await trafficMoves('blue', 'green');
+  }, 60_000);
+
+  it('deploy-blue-green.sh, the next release (to blue), reports a switch it does not make until its weights are fixed', async () => {
+    // Release after release: green is live, so this release goes to blue.
+    const printed = await runScript('deploy-blue-green', ['v1.26.0'], ['error ratio']);
+    expect(printed.code, explain(printed)).toBe(0);
+    expectSaid(printed, ['Active environment: green', 'Active environment is now: blue']);
+    expect(await image('platform-production-blue')).toBe('registry.platform.com/workflow-engine:v1.26.0');
+    // What an SRE would notice: the users are still on green.
+    expect(await vsWeights()).toBe('0 100');
+    expect(recentRequests('platform-production-blue')).toBe(0);
+
+    const fixed = await runScript('deploy-blue-green', ['v1.26.0'], ['error ratio', 'blue weights']);
+    expect(fixed.code, explain(fixed)).toBe(0);
+    expect(fixed.stdout).toContain('Active environment is now: blue');
+    expect(await vsWeights()).toBe('100 0');
+    await trafficMoves('green', 'blue');
   }, 60_000);
 
   it('rolling-update.sh, unchanged, rolls platform-production to the new image', async () => {
-    const r = await runScript('rolling-update', ['workflow-engine', 'v1.25.0', 'platform-production'], {
-      withFixes: true,
-    });
+    const r = await runScript('rolling-update', ['workflow-engine', 'v1.25.0', 'platform-production'], []);
     expect(r.code, explain(r)).toBe(0);
-    expect(r.stdout).toContain('Deployment validated successfully');
-    expect(r.stdout).toContain('Rolling update completed successfully');
+    expectSaid(r, ['Deployment validated successfully', 'Rolling update completed successfully']);
 
     expect(await image('platform-production')).toBe('registry.platform.com/workflow-engine:v1.25.0');
     const [ready, replicas] = (
@@ -372,21 +428,20 @@ describe("the runbook's bash scripts against the sandbox", () => {
     const printed = await runScript(
       'validate-deployment',
       ['workflow-engine', 'platform-production', 'v1.25.0'],
-      {
-        withFixes: false,
-      },
+      [],
     );
     expect(printed.code, explain(printed)).toBe(1);
     expect(printed.stdout).toContain('Version correct: v1.25.0');
     expect(printed.stderr).toContain('Error rate too high: 1 (threshold: 0.02)');
     expect(await trueErrorRatio('workflow-engine')).toBeLessThan(0.02);
 
-    const r = await runScript('validate-deployment', ['workflow-engine', 'platform-production', 'v1.25.0'], {
-      withFixes: true,
-    });
+    const r = await runScript(
+      'validate-deployment',
+      ['workflow-engine', 'platform-production', 'v1.25.0'],
+      ['error ratio'],
+    );
     expect(r.code, explain(r)).toBe(0);
-    expect(r.stdout).toContain('Version correct: v1.25.0');
-    expect(r.stdout).toContain('Smoke tests passed');
+    expectSaid(r, ['Version correct: v1.25.0', 'Smoke tests passed']);
     expect(r.stdout).toMatch(/Error rate OK: 0\.\d/);
     expect(r.stdout).toMatch(/P95 latency OK: \d+(\.\d+)?ms/);
     expect(r.stdout).toContain('Deployment validation successful');
