@@ -9,7 +9,8 @@ import { startPrometheus, type PrometheusTestServer } from '../../support/promet
 import { until } from './clients.ts';
 
 /*
- * The runbook's own bash scripts, run against the sandbox with only names and URLs changed (issue #16, item 7).
+ * The runbook's own bash scripts, run against the sandbox with their names and URLs changed (issue #16, item 7),
+ * plus the few other changes the table lists, each with its reason.
  *
  * The runbook is not ours to commit, so this test reads it at run time from the shared folder beside the clone
  * (`../shared/reference/deployment-strategies-runbook.md` from the repository root), cuts out the bash block that
@@ -30,7 +31,8 @@ import { until } from './clients.ts';
  *   and promtool prints no `{"data":{"result":…}}` envelope for the script's `jq '.data.result[0].value[1]'` to read.
  *   So the exec+promtool prefix becomes `prom_query`, a two-line function (added after `set -euo pipefail`) that asks
  *   the same Prometheus HTTP API `/api/v1/query`, which answers exactly the shape the script's jq reads. The PromQL
- *   and the jq/bc thresholds are unchanged. This is the one substitution that is more than a name or URL.
+ *   and the jq/bc thresholds are unchanged. Besides shorter sleeps and the runbook fixes below, this is the one
+ *   substitution that is more than a name or URL.
  * - `./scripts/smoke-tests.sh`: the runbook calls it but never prints it, so the test writes its own (a curl of
  *   /health/ready through the Service proxy) into the scripts' working directory.
  * - jq, bc, curl: Debian packages on PATH (scripts/install-test-deps.sh).
@@ -42,7 +44,7 @@ import { until } from './clients.ts';
  * - error ratio: `rate(x{status=~"5.."}[5m]) / rate(x[5m])` matches series on all labels, `status` included, so it
  *   divides each 5xx series by itself and reads 1 as soon as one request failed (the reference service fails
  *   0.2 %): blue-green rolls back and validation fails on a false alarm. Fixed with sum() on both sides.
- * - blue weights: both branches of blue-green's "Calculate weights" are the same, so the release after next (to
+ * - blue weights: both branches of blue-green's "Calculate weights" are the same, so the next release (the one to
  *   blue) reports "Active environment is now: blue" while every request still goes to green.
  *
  * Not run: deploy-canary.sh drives `kubectl argo rollouts` (a plugin not installed here, and the sandbox stores
