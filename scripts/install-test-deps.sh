@@ -10,9 +10,11 @@ command -v prometheus >/dev/null 2>&1 || [ -x /usr/bin/prometheus ] || missing+=
 command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
 /usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1 || missing+=(python3-kubernetes)
 ruby -e 'require "kubeclient"' >/dev/null 2>&1 || missing+=(ruby-kubeclient)
+# The runbook's bash scripts (test/main/sandbox/runbook-scripts.test.ts) call curl, jq and bc.
+for tool in curl jq bc; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "system packages: chromium, prometheus, kubectl, python3-kubernetes and ruby-kubeclient are present"
+  echo "system packages: chromium, prometheus, kubectl, python3-kubernetes, ruby-kubeclient, curl, jq and bc are present"
   exit 0
 fi
 
@@ -32,6 +34,7 @@ for p in "${missing[@]}"; do
     kubernetes-client) echo "  - kubectl on PATH (Debian: apt-get install kubernetes-client)" >&2 ;;
     python3-kubernetes) echo "  - the Kubernetes client for /usr/bin/python3 (Debian: apt-get install python3-kubernetes)" >&2 ;;
     ruby-kubeclient) echo "  - Ruby's kubeclient (Debian: apt-get install ruby-kubeclient)" >&2 ;;
+    curl | jq | bc) echo "  - $p on PATH, for the runbook's scripts (Debian: apt-get install $p)" >&2 ;;
   esac
 done
 exit 1

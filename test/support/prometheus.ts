@@ -17,6 +17,8 @@ export interface PrometheusTestOptions {
   metricsPath?: string;
   /** Sent to the targets as `Authorization: Bearer …` when set. */
   bearerToken?: string;
+  /** Keep the targets' own `job` (and other) labels, as the sandbox's per-service series need. Default false. */
+  honorLabels?: boolean;
   /** How long to wait for readiness and the first scrape, in milliseconds. Default 30000. */
   startTimeoutMs?: number;
   /** The server binary. Default `PROMETHEUS_BINARY`. */
@@ -53,6 +55,7 @@ export async function startPrometheus(options: PrometheusTestOptions): Promise<P
     metrics_path: options.metricsPath ?? '/metrics',
     static_configs: [{ targets: options.targets }],
   };
+  if (options.honorLabels) scrape.honor_labels = true;
   if (options.bearerToken) scrape.authorization = { type: 'Bearer', credentials: options.bearerToken };
   // JSON is valid YAML, and it quotes any job name safely.
   const config = { global: { scrape_interval: '1s', evaluation_interval: '1s' }, scrape_configs: [scrape] };
