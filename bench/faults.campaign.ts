@@ -14,7 +14,7 @@ import {
   type FaultProxy,
   type FaultRates,
 } from '../src-main/sandbox/fault-injector/fault-proxy.ts';
-import { startSandbox, type SandboxHandle } from '../src-main/sandbox/sandbox.ts';
+import { startSandbox, type SandboxHandle, type SandboxWrite } from '../src-main/sandbox/sandbox.ts';
 import { sendControl } from '../src-main/app/control-channel.ts';
 import { requests, type RequestChannel } from '../src-shared/bridge/contract.ts';
 import { importPlan } from '../src-shared/interop/interop.ts';
@@ -297,20 +297,27 @@ function writeKey(w: { verb: string; resource: string; namespace?: string; name?
   return `${w.verb} ${w.resource} ${w.namespace ?? ''}/${w.name ?? ''}`;
 }
 
+/**
+ * The writes that change the release's workloads and routes: not the workload lease, which a live runner renews
+ * every 10 s (its writes follow how long a run lasted, not what it changed).
+ */
+function releaseWrites(sb: SandboxHandle): SandboxWrite[] {
+  return sb.audit().filter((w) => w.code < 300 && w.resource !== 'leases');
+}
+
 function successfulWrites(sb: SandboxHandle): WriteCounts {
   const out: WriteCounts = new Map();
-  for (const w of sb.audit()) if (w.code < 300) out.set(writeKey(w), (out.get(writeKey(w)) ?? 0) + 1);
+  for (const w of releaseWrites(sb)) out.set(writeKey(w), (out.get(writeKey(w)) ?? 0) + 1);
   return out;
 }
 
 /** Per object and verb, the most times one identical body was applied. */
 function identicalRepeats(sb: SandboxHandle): WriteCounts {
   const byDigest = new Map<string, number>();
-  for (const w of sb.audit())
-    if (w.code < 300) {
-      const k = `${writeKey(w)}#${w.digest}`;
-      byDigest.set(k, (byDigest.get(k) ?? 0) + 1);
-    }
+  for (const w of releaseWrites(sb)) {
+    const k = `${writeKey(w)}#${w.digest}`;
+    byDigest.set(k, (byDigest.get(k) ?? 0) + 1);
+  }
   const out: WriteCounts = new Map();
   for (const [k, n] of byDigest) {
     const key = k.slice(0, k.lastIndexOf('#'));

@@ -189,10 +189,14 @@ export async function runCommand(
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     const unsubscribe = handle.subscribe((s) => print.snapshot(s));
+    // A release paused for an operator runs no timer of its own, and the control channel, the lease renewal and
+    // the sleep detector do not hold the process: this does, until the release ends (else Node exits with 13).
+    const keepAlive = setInterval(() => undefined, 60_000);
     let outcome: ReleaseOutcome;
     try {
       outcome = await handle.done;
     } finally {
+      clearInterval(keepAlive);
       unsubscribe();
       sleep.stop();
       control.close();
