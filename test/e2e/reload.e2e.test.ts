@@ -17,6 +17,8 @@ const s = useConsoleSession();
 /** The time under the left edge of the error-rate chart: when its first health sample was taken. */
 async function firstSampleTime(page: Page): Promise<string> {
   const area = page.getByRole('figure', { name: 'Error rate by version' }).locator('.health-plot-area');
+  // The mouse reaches only what is on screen: the controls above the chart can push it below the fold.
+  await area.scrollIntoViewIfNeeded();
   const box = (await area.boundingBox())!;
   await page.mouse.move(box.x + 1, box.y + box.height / 2);
   const time = await page.getByRole('tooltip').locator('.muted').first().innerText();
