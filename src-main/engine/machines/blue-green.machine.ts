@@ -18,6 +18,7 @@ import {
   byOf,
   atOf,
   pausedFor,
+  readyOfCurrentRevision,
   type ReleaseInput,
 } from './release-common.ts';
 import type { StampedOperatorEvent } from './canary.machine.ts';
@@ -227,9 +228,11 @@ export const blueGreenMachine = setup({
                     }),
                     onDone: [
                       {
+                        // Ready pods of the new revision only: a colour that still runs an older version reads
+                        // as ready until the controller has seen the new spec.
                         guard: ({ event }) =>
                           event.output.result.desired > 0 &&
-                          event.output.result.ready >= event.output.result.desired &&
+                          readyOfCurrentRevision(event.output.result) >= event.output.result.desired &&
                           event.output.result.updated >= event.output.result.desired,
                         target: '#blueGreen.live.steps.warming',
                         actions: assign(({ event }) => ({ nowMs: event.output.atMs })),

@@ -276,9 +276,17 @@ describe('release after release of one service, through the CLI against one sand
 
   /** A colleague's release of `tag` on `app` (set with the client, as another tool would), until it serves. */
   async function colleagueReleases(app: string, tag: string): Promise<void> {
-    const current = (await deployment(app))!;
-    current.spec!.template.spec!.containers[0]!.image = image(app, tag);
-    await apps.replaceNamespacedDeployment({ name: app, namespace: NS, body: current });
+    // Read, change, write, and read again when the controller wrote in between (409), as kubectl's edits do.
+    for (let attempt = 1; ; attempt++) {
+      const current = (await deployment(app))!;
+      current.spec!.template.spec!.containers[0]!.image = image(app, tag);
+      try {
+        await apps.replaceNamespacedDeployment({ name: app, namespace: NS, body: current });
+        break;
+      } catch (error) {
+        if ((error as { code?: number }).code !== 409 || attempt === 5) throw error;
+      }
+    }
     await until(`${tag} serves`, () => served(app, tag) > 0);
   }
 
