@@ -25,6 +25,14 @@ export type RouterResource = keyof typeof ROUTER_RESOURCES;
 
 type Versioned = { metadata?: { resourceVersion?: string; name?: string } };
 
+/** A router object as its router reads and writes it (see `KubeObjects.routerObject`). */
+export interface RouterObjectHandle<T> {
+  /** The object now; undefined when it does not exist. Throws `conflict` on drift. */
+  read(): Promise<T | undefined>;
+  /** Read, `decide`, write what differs (the object must exist); returns what was written or read. */
+  write(decide: (current: T) => T | undefined): Promise<T | undefined>;
+}
+
 /**
  * The objects of one release's namespace as the release operations read and write them: every read is
  * checked by the drift guard, every mutation reads first and writes only what differs, with the
@@ -246,6 +254,18 @@ export class KubeObjects {
           fieldManager: this.fieldManager,
         }) as Promise<T>,
     );
+  }
+
+  /** One router custom object, read and written with `fields`, what the router manages on it (for drift). */
+  routerObject<T extends Versioned>(
+    which: RouterResource,
+    name: string,
+    fields: (obj: T) => ManagedFields,
+  ): RouterObjectHandle<T> {
+    return {
+      read: () => this.getCustom<T>(which, name, fields),
+      write: (decide) => this.upsertCustom<T>(which, name, fields, decide),
+    };
   }
 
   /**

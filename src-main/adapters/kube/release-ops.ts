@@ -112,14 +112,8 @@ class KubeReleaseOps implements ReleaseOps {
     return this.colours.scale(colour, replicas);
   }
 
-  warmup(
-    colour: Colour,
-    path: string,
-    requests: number,
-    intervalMs: number,
-    signal?: AbortSignal,
-  ): Promise<ProbeTally> {
-    return this.probes.warmup(colour, path, requests, intervalMs, signal);
+  warmup(...args: Parameters<ReleaseOps['warmup']>): Promise<ProbeTally> {
+    return this.probes.warmup(...args);
   }
 
   smoke(colour: Colour, checks: readonly SmokeCheck[], signal?: AbortSignal): Promise<SmokeResult[]> {

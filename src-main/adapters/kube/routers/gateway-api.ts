@@ -4,7 +4,7 @@ import type { Colour, ExperimentRoute, TrafficSplit } from '../../../ports/relea
 import type { RouterAccess, RouterObject, RouterObjectCheck } from '../../../ports/traffic-router.port.ts';
 import { VERSION_LABEL } from '../deployment-spec.ts';
 import { ClusterError } from '../kube-errors.ts';
-import type { KubeObjects } from '../kube-objects.ts';
+import type { KubeObjects, RouterObjectHandle } from '../kube-objects.ts';
 import {
   ROUTER_RESOURCES,
   percentWeights,
@@ -27,11 +27,14 @@ type GatewayRule = NonNullable<NonNullable<HTTPRoute['spec']>['rules']>[number];
 export class GatewayApiRouter extends KubeRouter {
   readonly kind = 'gateway-api';
 
+  private readonly route: RouterObjectHandle<HTTPRoute>;
+
   constructor(
     o: KubeObjects,
     private readonly r: GatewayConfig,
   ) {
     super(o);
+    this.route = o.routerObject<HTTPRoute>('httpRoute', r.httpRoute, (hr) => this.routeFields(hr));
   }
 
   describe(): string {
@@ -40,7 +43,7 @@ export class GatewayApiRouter extends KubeRouter {
 
   async readSplit(): Promise<TrafficSplit> {
     const r = this.r;
-    const hr = await this.readRoute();
+    const hr = await this.route.read();
     if (!hr) throw this.o.missing('HTTPRoute', r.httpRoute);
     const rule = this.rule(hr);
     const weights = percentWeights(
@@ -67,7 +70,7 @@ export class GatewayApiRouter extends KubeRouter {
   }
 
   override async routesToColourNamespaces(): Promise<boolean> {
-    const hr = await this.readRoute();
+    const hr = await this.route.read();
     return (hr ? (this.rule(hr, false)?.backendRefs ?? []) : []).some((b) =>
       this.isColourNamespace(b.namespace),
     );
@@ -80,7 +83,7 @@ export class GatewayApiRouter extends KubeRouter {
       await this.o.ensureBackendService(this.variantService(v.name), r.backendRefs.stable, {
         [VERSION_LABEL]: v.version,
       });
-    await this.writeRoute((hr) => {
+    await this.route.write((hr) => {
       const next = structuredClone(hr);
       const rules = next.spec?.rules ?? [];
       const primary = this.rule(next);
@@ -120,7 +123,7 @@ export class GatewayApiRouter extends KubeRouter {
       next.spec = { ...next.spec, rules: [...desired, ...rules.filter((x) => !experiment.has(x))] };
       return next;
     });
-    const hr = await this.readRoute();
+    const hr = await this.route.read();
     const cohort = (hr?.spec?.rules ?? []).find(
       (x) =>
         this.experimentRules(hr?.spec?.rules ?? []).has(x) &&
@@ -146,7 +149,7 @@ export class GatewayApiRouter extends KubeRouter {
 
   protected async setSlotWeights(w: Record<Slot, number>): Promise<TrafficSplit> {
     const r = this.r;
-    await this.writeRoute((hr) => {
+    await this.route.write((hr) => {
       const next = structuredClone(hr);
       // An A/B test's header rules end with the release: weights go back to the primary rule alone.
       const before = next.spec?.rules ?? [];
@@ -234,19 +237,6 @@ export class GatewayApiRouter extends KubeRouter {
     return [
       `stickyHeader ${s.stickyHeader} is not enforced by a gateway-api router: HTTPRoute has no standard way to keep a user on one variant, so a cohort user may see both variants.`,
     ];
-  }
-
-  private readRoute(): Promise<HTTPRoute | undefined> {
-    return this.o.getCustom<HTTPRoute>('httpRoute', this.r.httpRoute, (hr) => this.routeFields(hr));
-  }
-
-  private writeRoute(decide: (hr: HTTPRoute) => HTTPRoute | undefined): Promise<unknown> {
-    return this.o.upsertCustom<HTTPRoute>(
-      'httpRoute',
-      this.r.httpRoute,
-      (hr) => this.routeFields(hr),
-      decide,
-    );
   }
 
   private routeFields(hr: HTTPRoute): Record<string, string> {

@@ -3,7 +3,7 @@ import type { Colour, ExperimentRoute, TrafficSplit } from '../../../ports/relea
 import type { RouterAccess, RouterObject, RouterObjectCheck } from '../../../ports/traffic-router.port.ts';
 import { VERSION_LABEL, sameMap } from '../deployment-spec.ts';
 import { ClusterError } from '../kube-errors.ts';
-import type { KubeObjects } from '../kube-objects.ts';
+import type { KubeObjects, RouterObjectHandle } from '../kube-objects.ts';
 import {
   percentWeights,
   subsetHashHeader,
@@ -23,11 +23,18 @@ type IstioConfig = Extract<ReleasePlan['router'], { kind: 'istio' }>;
 export class IstioRouter extends KubeRouter {
   readonly kind = 'istio';
 
+  private readonly vs: RouterObjectHandle<VirtualService>;
+  private readonly dr: RouterObjectHandle<DestinationRule>;
+
   constructor(
     o: KubeObjects,
     private readonly r: IstioConfig,
   ) {
     super(o);
+    this.vs = o.routerObject<VirtualService>('virtualService', r.virtualService, (vs) => this.vsFields(vs));
+    this.dr = o.routerObject<DestinationRule>('destinationRule', r.destinationRule, (dr) =>
+      this.drFields(dr),
+    );
   }
 
   describe(): string {
@@ -35,7 +42,7 @@ export class IstioRouter extends KubeRouter {
   }
 
   async readSplit(): Promise<TrafficSplit> {
-    const vs = await this.readVs();
+    const vs = await this.vs.read();
     if (!vs) throw this.o.missing('VirtualService', this.r.virtualService);
     const route = this.route(vs);
     const weights = percentWeights(
@@ -56,7 +63,7 @@ export class IstioRouter extends KubeRouter {
   }
 
   override async routesToColourNamespaces(): Promise<boolean> {
-    const vs = await this.readVs();
+    const vs = await this.vs.read();
     const hosts = (vs ? (this.route(vs, false)?.route ?? []) : []).map((d) => d.destination?.host ?? '');
     return hosts.some((h) => this.isColourNamespace(h.split('.')[1]));
   }
@@ -70,7 +77,7 @@ export class IstioRouter extends KubeRouter {
       [m.header.toLowerCase()]: m.exact !== undefined ? { exact: m.exact } : { regex: m.regex ?? '' },
     });
     const names = new Set([...route.pins.map((_p, i) => `${r.route}-pin-${i}`), `${r.route}-experiment`]);
-    await this.writeVs((vs) => {
+    await this.vs.write((vs) => {
       const next = structuredClone(vs);
       const http = next.spec?.http ?? [];
       const primary = this.route(next);
@@ -105,7 +112,7 @@ export class IstioRouter extends KubeRouter {
       next.spec = { ...next.spec, http: [...desired, ...http.filter((h) => !names.has(h.name ?? ''))] };
       return next;
     });
-    const vs = await this.readVs();
+    const vs = await this.vs.read();
     const experiment = vs?.spec?.http?.find((h) => h.name === `${r.route}-experiment`);
     const split: TrafficSplit = {
       weights: percentWeights(
@@ -118,7 +125,7 @@ export class IstioRouter extends KubeRouter {
       resourceVersion: vs?.metadata?.resourceVersion,
     };
     if (route.stickyHeader) {
-      const dr = await this.readDr();
+      const dr = await this.dr.read();
       const hashed = route.variants.every(
         (v) =>
           subsetHashHeader(dr?.spec?.subsets?.find((s) => s.name === `variant-${v.name}`)) ===
@@ -135,7 +142,7 @@ export class IstioRouter extends KubeRouter {
 
   protected async setSlotWeights(w: Record<Slot, number>): Promise<TrafficSplit> {
     const r = this.r;
-    await this.writeVs((vs) => {
+    await this.vs.write((vs) => {
       const next = structuredClone(vs);
       // An A/B test's header routes end with the release: weights go back to the primary route alone.
       const isExperiment = (h: IstioHttpRoute) =>
@@ -228,27 +235,6 @@ export class IstioRouter extends KubeRouter {
     ];
   }
 
-  private readVs(): Promise<VirtualService | undefined> {
-    return this.o.getCustom<VirtualService>('virtualService', this.r.virtualService, (vs) =>
-      this.vsFields(vs),
-    );
-  }
-
-  private readDr(): Promise<DestinationRule | undefined> {
-    return this.o.getCustom<DestinationRule>('destinationRule', this.r.destinationRule, (dr) =>
-      this.drFields(dr),
-    );
-  }
-
-  private writeVs(decide: (vs: VirtualService) => VirtualService | undefined): Promise<unknown> {
-    return this.o.upsertCustom<VirtualService>(
-      'virtualService',
-      this.r.virtualService,
-      (vs) => this.vsFields(vs),
-      decide,
-    );
-  }
-
   private vsFields(vs: VirtualService): Record<string, string> {
     const route = this.route(vs, false);
     return Object.fromEntries(
@@ -298,27 +284,22 @@ export class IstioRouter extends KubeRouter {
     labels: Record<string, string>,
     stickyHeader?: string,
   ): Promise<void> {
-    await this.o.upsertCustom<DestinationRule>(
-      'destinationRule',
-      this.r.destinationRule,
-      (dr) => this.drFields(dr),
-      (dr) => {
-        const next = structuredClone(dr);
-        next.spec = next.spec ?? {};
-        const subsets = (next.spec.subsets ??= []);
-        const found = subsets.find((s) => s.name === subset);
-        const hashOk = stickyHeader === undefined || subsetHashHeader(found) === stickyHeader;
-        if (found && sameMap(found.labels, labels) && hashOk) return undefined;
-        const target = found ?? { name: subset };
-        if (!found) subsets.push(target);
-        target.labels = labels;
-        if (!hashOk) {
-          // Only the load balancer of this subset changes; its other traffic policy stays as it was.
-          const policy = (target.trafficPolicy ??= {});
-          policy.loadBalancer = { consistentHash: { httpHeaderName: stickyHeader } };
-        }
-        return next;
-      },
-    );
+    await this.dr.write((dr) => {
+      const next = structuredClone(dr);
+      next.spec = next.spec ?? {};
+      const subsets = (next.spec.subsets ??= []);
+      const found = subsets.find((s) => s.name === subset);
+      const hashOk = stickyHeader === undefined || subsetHashHeader(found) === stickyHeader;
+      if (found && sameMap(found.labels, labels) && hashOk) return undefined;
+      const target = found ?? { name: subset };
+      if (!found) subsets.push(target);
+      target.labels = labels;
+      if (!hashOk) {
+        // Only the load balancer of this subset changes; its other traffic policy stays as it was.
+        const policy = (target.trafficPolicy ??= {});
+        policy.loadBalancer = { consistentHash: { httpHeaderName: stickyHeader } };
+      }
+      return next;
+    });
   }
 }
