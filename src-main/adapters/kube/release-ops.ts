@@ -87,7 +87,7 @@ class KubeReleaseOps implements ReleaseOps {
     return this.router.abort();
   }
 
-  routeExperiment(route: ExperimentRoute): Promise<TrafficSplit> {
+  async routeExperiment(route: ExperimentRoute): Promise<TrafficSplit> {
     if (!this.router.routeExperiment)
       throw new ClusterError(
         'invalidConfig',
