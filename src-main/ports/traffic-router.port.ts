@@ -1,4 +1,3 @@
-import type { ReleasePlan } from '../../src-shared/plan/plan.schema.ts';
 import type { PreflightFinding } from '../../src-shared/preflight/preflight.schema.ts';
 import type { Colour, ExperimentRoute, TrafficSplit } from './release.port.ts';
 
@@ -116,6 +115,3 @@ export interface RouterObjectCheck {
   /** What is missing, e.g. `does not exist` or `has no subset "stable"`; null when all is there. */
   problem: string | null;
 }
-
-/** Builds the router of a plan's `router.kind`; see src-main/adapters/kube/routers/registry.ts. */
-export type TrafficRouterFactory<Deps> = (plan: ReleasePlan, deps: Deps) => TrafficRouter;

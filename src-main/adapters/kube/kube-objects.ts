@@ -1,6 +1,6 @@
 import type { V1Deployment, V1Pod, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
-import { containerImage, labelSelector, mapFields, sameMap } from './deployment-spec.ts';
+import { containerImage, labelSelector, mapFields } from './deployment-spec.ts';
 import { DriftGuard, type ManagedFields } from './drift-guard.ts';
 import { sleep, type KubeClient, type KubeClientOptions } from './kube-client.ts';
 import { ClusterError } from './kube-errors.ts';
@@ -23,7 +23,7 @@ export interface KubeReleaseOpsOptions extends KubeClientOptions {
 /** One of the router custom resources (`virtualService`, `destinationRule`, `httpRoute`). */
 export type RouterResource = keyof typeof ROUTER_RESOURCES;
 
-type Versioned = { metadata?: { resourceVersion?: string; name?: string } };
+type Versioned = { kind?: string; metadata?: { resourceVersion?: string; name?: string } };
 
 /** A router object as its router reads and writes it (see `KubeObjects.routerObject`). */
 export interface RouterObjectHandle<T> {
@@ -256,57 +256,21 @@ export class KubeObjects {
     );
   }
 
-  /** One router custom object, read and written with `fields`, what the router manages on it (for drift). */
+  /**
+   * One router custom object, read and written with `fields`, what the router manages on it (for drift); `fields`
+   * always sees the object's `kind`, filled in when an answer lacks it.
+   */
   routerObject<T extends Versioned>(
     which: RouterResource,
     name: string,
-    fields: (obj: T) => ManagedFields,
+    managed: (obj: T) => ManagedFields,
   ): RouterObjectHandle<T> {
+    const kind = ROUTER_RESOURCES[which].kind;
+    const fields = (obj: T) => managed(obj.kind === undefined ? { ...obj, kind } : obj);
     return {
       read: () => this.getCustom<T>(which, name, fields),
       write: (decide) => this.upsertCustom<T>(which, name, fields, decide),
     };
-  }
-
-  /**
-   * Makes Service `name` select `extraSelector` besides what it selects; when it does not exist, creates it from
-   * Service `baseName` (its ports and selector) with `extraSelector` added.
-   */
-  async ensureBackendService(
-    name: string,
-    baseName: string,
-    extraSelector: Record<string, string>,
-  ): Promise<void> {
-    await this.upsertService(
-      name,
-      (svc) => {
-        const selector = { ...(svc.spec?.selector ?? {}), ...extraSelector };
-        if (sameMap(selector, svc.spec?.selector)) return undefined;
-        return { ...svc, spec: { ...svc.spec, selector } };
-      },
-      () => {
-        throw new ClusterError(
-          'notFound',
-          `Service ${this.ns}/${name} does not exist; create it from ${baseName} first.`,
-          404,
-        );
-      },
-    ).catch(async (error: unknown) => {
-      if (!(error instanceof ClusterError && error.clusterKind === 'notFound')) throw error;
-      const base = await this.getService(baseName);
-      if (!base) throw error;
-      const body: V1Service = {
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: { name, namespace: this.ns, labels: base.metadata?.labels ?? {} },
-        spec: { ports: base.spec?.ports, selector: { ...(base.spec?.selector ?? {}), ...extraSelector } },
-      };
-      await this.upsertService(
-        name,
-        () => undefined,
-        () => body,
-      );
-    });
   }
 
   async scale(name: string, replicas: number): Promise<void> {

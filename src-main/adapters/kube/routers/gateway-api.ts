@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { V1Service } from '@kubernetes/client-node';
 import type { HeaderMatch, ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
 import type { Colour, ExperimentRoute, TrafficSplit } from '../../../ports/release.port.ts';
 import type { RouterAccess, RouterObject, RouterObjectCheck } from '../../../ports/traffic-router.port.ts';
-import { VERSION_LABEL } from '../deployment-spec.ts';
+import { VERSION_LABEL, sameMap } from '../deployment-spec.ts';
 import { ClusterError } from '../kube-errors.ts';
 import type { KubeObjects, RouterObjectHandle } from '../kube-objects.ts';
 import {
@@ -34,7 +35,7 @@ export class GatewayApiRouter extends KubeRouter {
     private readonly r: GatewayConfig,
   ) {
     super(o);
-    this.route = o.routerObject<HTTPRoute>('httpRoute', r.httpRoute, (hr) => this.routeFields(hr));
+    this.route = o.routerObject<HTTPRoute>('httpRoute', r.httpRoute, (x) => this.managedFields(x));
   }
 
   describe(): string {
@@ -59,14 +60,14 @@ export class GatewayApiRouter extends KubeRouter {
   }
 
   override prepareCanary(version: string): Promise<void> {
-    return this.o.ensureBackendService(this.r.backendRefs.canary, this.r.backendRefs.stable, {
+    return this.ensureBackendService(this.r.backendRefs.canary, this.r.backendRefs.stable, {
       [VERSION_LABEL]: version,
     });
   }
 
   override prepareColour(colour: Colour, labels: Record<string, string>): Promise<void> {
     const refs = this.r.backendRefs;
-    return this.o.ensureBackendService(colour === 'blue' ? refs.stable : refs.canary, this.o.name, labels);
+    return this.ensureBackendService(colour === 'blue' ? refs.stable : refs.canary, this.o.name, labels);
   }
 
   override async routesToColourNamespaces(): Promise<boolean> {
@@ -80,7 +81,7 @@ export class GatewayApiRouter extends KubeRouter {
     const r = this.r;
     // One Service per variant, made from the stable backend's Service and selecting its pods by version label.
     for (const v of route.variants)
-      await this.o.ensureBackendService(this.variantService(v.name), r.backendRefs.stable, {
+      await this.ensureBackendService(this.variantService(v.name), r.backendRefs.stable, {
         [VERSION_LABEL]: v.version,
       });
     await this.route.write((hr) => {
@@ -268,6 +269,49 @@ export class GatewayApiRouter extends KubeRouter {
         404,
       );
     return rule;
+  }
+
+  /**
+   * Makes Service `name` select `extraSelector` besides what it selects; when it does not exist, creates it from
+   * Service `baseName` (its ports and selector) with `extraSelector` added.
+   */
+  private async ensureBackendService(
+    name: string,
+    baseName: string,
+    extraSelector: Record<string, string>,
+  ): Promise<void> {
+    await this.o
+      .upsertService(
+        name,
+        (svc) => {
+          const selector = { ...(svc.spec?.selector ?? {}), ...extraSelector };
+          if (sameMap(selector, svc.spec?.selector)) return undefined;
+          return { ...svc, spec: { ...svc.spec, selector } };
+        },
+        () => {
+          throw new ClusterError(
+            'notFound',
+            `Service ${this.o.ns}/${name} does not exist; create it from ${baseName} first.`,
+            404,
+          );
+        },
+      )
+      .catch(async (error: unknown) => {
+        if (!(error instanceof ClusterError && error.clusterKind === 'notFound')) throw error;
+        const base = await this.o.getService(baseName);
+        if (!base) throw error;
+        const body: V1Service = {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name, namespace: this.o.ns, labels: base.metadata?.labels ?? {} },
+          spec: { ports: base.spec?.ports, selector: { ...(base.spec?.selector ?? {}), ...extraSelector } },
+        };
+        await this.o.upsertService(
+          name,
+          () => undefined,
+          () => body,
+        );
+      });
   }
 
   /** The Service of an A/B variant (at most 63 characters, as Service names must be). */

@@ -31,9 +31,11 @@ export class IstioRouter extends KubeRouter {
     private readonly r: IstioConfig,
   ) {
     super(o);
-    this.vs = o.routerObject<VirtualService>('virtualService', r.virtualService, (vs) => this.vsFields(vs));
-    this.dr = o.routerObject<DestinationRule>('destinationRule', r.destinationRule, (dr) =>
-      this.drFields(dr),
+    this.vs = o.routerObject<VirtualService>('virtualService', r.virtualService, (x) =>
+      this.managedFields(x),
+    );
+    this.dr = o.routerObject<DestinationRule>('destinationRule', r.destinationRule, (x) =>
+      this.managedFields(x),
     );
   }
 
