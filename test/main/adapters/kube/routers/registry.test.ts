@@ -80,3 +80,25 @@ it('an A/B test under a router that cannot route by header is refused, naming th
     }),
   ).rejects.toThrow(/A\/B test routes by header, which a service-selector router cannot do/);
 });
+
+describe('warnings before an A/B test with a sticky header', () => {
+  const sticky = (router: 'istio' | 'gateway-api', stickyHeader?: string) => {
+    const p = plan('ab-test', router);
+    if (p.strategy.kind !== 'ab-test') throw new Error('not an A/B plan');
+    if (stickyHeader) p.strategy.stickyHeader = stickyHeader;
+    else delete p.strategy.stickyHeader;
+    return routerOf(p).warnings();
+  };
+
+  it.each([
+    ['gateway-api', /x-user-id is not enforced by a gateway-api router/],
+    ['istio', /x-user-id keeps a user on one pod of a variant .* per request/],
+  ] as const)('%s says how far it keeps a user on one variant', (router, warning) => {
+    expect(sticky(router, 'x-user-id')).toEqual([expect.stringMatching(warning)]);
+  });
+
+  it('says nothing without a sticky header', () => {
+    expect(sticky('gateway-api')).toEqual([]);
+    expect(sticky('istio')).toEqual([]);
+  });
+});
