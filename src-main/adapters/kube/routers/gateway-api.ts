@@ -197,17 +197,10 @@ export class GatewayApiRouter extends KubeRouter {
   }
 
   override requiredAccess(): RouterAccess[] {
-    const group = 'gateway.networking.k8s.io';
+    const why = 'to create the backend Service of the new version';
     return [
-      { verb: 'get', group, resource: 'httproutes', why: 'to read the traffic split', when: 'traffic' },
-      { verb: 'update', group, resource: 'httproutes', why: 'to move traffic', when: 'traffic' },
-      {
-        verb: 'create',
-        group: '',
-        resource: 'services',
-        why: 'to create the backend Service of the new version',
-        when: 'first',
-      },
+      ...this.routeAccess('gateway.networking.k8s.io', 'httproutes'),
+      { verb: 'create', group: '', resource: 'services', why, when: 'first' },
     ];
   }
 

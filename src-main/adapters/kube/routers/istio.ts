@@ -192,16 +192,10 @@ export class IstioRouter extends KubeRouter {
 
   override requiredAccess(): RouterAccess[] {
     const group = 'networking.istio.io';
+    const why = 'to point the subset at the new pods';
     return [
-      { verb: 'get', group, resource: 'virtualservices', why: 'to read the traffic split', when: 'traffic' },
-      { verb: 'update', group, resource: 'virtualservices', why: 'to move traffic', when: 'traffic' },
-      {
-        verb: 'update',
-        group,
-        resource: 'destinationrules',
-        why: 'to point the subset at the new pods',
-        when: 'first',
-      },
+      ...this.routeAccess(group, 'virtualservices'),
+      { verb: 'update', group, resource: 'destinationrules', why, when: 'first' },
     ];
   }
 

@@ -111,6 +111,14 @@ export abstract class KubeRouter implements TrafficRouter {
     return { weights: { [a!]: weights[a!] ?? 0, [b!]: weights[b!] ?? 0 }, source, resourceVersion };
   }
 
+  /** Reading and moving traffic on a route object of `resource` (plural) in API `group`. */
+  protected routeAccess(group: string, resource: string): RouterAccess[] {
+    return [
+      { verb: 'get', group, resource, why: 'to read the traffic split', when: 'traffic' },
+      { verb: 'update', group, resource, why: 'to move traffic', when: 'traffic' },
+    ];
+  }
+
   /** `invalidConfig`: this router does not do `what`. */
   protected cannot(what: string): ClusterError {
     return new ClusterError('invalidConfig', `${what} is not something a ${this.kind} router can do.`);
