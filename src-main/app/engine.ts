@@ -20,17 +20,6 @@ import { ReleaseService, type ReleaseServiceOptions } from './release-service.ts
 import type { EmbeddedSandbox } from './sandbox-provider.ts';
 import { startWorkloadFeed } from './workload-feed.ts';
 
-/** The built-in sandbox as the engine sees it: started on first use. */
-export interface SandboxProvider {
-  /** The context name it is listed under. */
-  readonly contextName: string;
-  /** Its server URL once started, else null. */
-  url(): string | null;
-  /** Starts it if needed and returns a kubeconfig whose current context is `contextName`. */
-  kubeconfig(): Promise<string>;
-  close(): Promise<void>;
-}
-
 export interface EngineOptions {
   readonly shell: 'electron' | 'web';
   readonly version: string;

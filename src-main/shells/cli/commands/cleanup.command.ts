@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { emit, type CliIo } from '../output.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register-command.ts';
 
 /**
  * `switchyard cleanup NAMESPACE/NAME --context C`: removes the canary Deployment (`NAME-canary`) Switchyard's

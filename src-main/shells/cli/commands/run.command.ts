@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../output.ts';
 import { registerCleanup } from './cleanup.command.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register-command.ts';
 import { registerReleaseControl } from './release-control.command.ts';
 import type { RunOptions } from './run.action.ts';
 import { registerStatus } from './status.command.ts';

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { CliError, ExitCode } from '../exit-codes.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register-command.ts';
 
 /** `switchyard web`: serves the console on 127.0.0.1 until interrupted. */
 export const registerWeb: RegisterCommand = (program, io) => {
