@@ -17,12 +17,15 @@ import { assessMeasurements } from '../../../src-shared/stats/threshold-analysis
 import { durationMs } from '../../../src-shared/plan/duration.ts';
 import type { AnalysisRun } from '../machines/analysis-run.ts';
 import type { Clock } from '../../ports/clock.port.ts';
-import type {
-  AuditActor,
-  AuditEventInput,
-  Journal,
-  ReleaseJournal,
-  ReleaseStatus,
+import {
+  RELEASE_SNAPSHOT_FORMAT,
+  RELEASE_SNAPSHOT_VERSION,
+  type AuditActor,
+  type AuditEventInput,
+  type Journal,
+  type PersistedRelease,
+  type ReleaseJournal,
+  type ReleaseStatus,
 } from '../../ports/journal.port.ts';
 import type { AnalysisSource, ReleaseOps } from '../../ports/release.port.ts';
 import { LEASE_RENEW_INTERVAL_MS, type LeaseHolder, type WorkloadLeasePort } from '../../ports/lease.port.ts';
@@ -36,22 +39,7 @@ import { disabledReason, stateWords } from '../../../src-shared/release/release-
 import { describeHolder, takeLease, takeoverSentence, workloadName } from './release-lease.ts';
 import { strategyFor, type StrategyEntry } from './strategies.ts';
 
-/** The format tag and version of the machine snapshot the runner journals; another version is refused. */
-export const RELEASE_SNAPSHOT_FORMAT = 'switchyard.release-machine';
-export const RELEASE_SNAPSHOT_VERSION = 1;
-
-/** What the runner journals as a release's snapshot. */
-export interface PersistedRelease {
-  format: typeof RELEASE_SNAPSHOT_FORMAT;
-  version: number;
-  /** The strategy machine, e.g. `canary`. */
-  machine: string;
-  plan: ReleasePlan;
-  /** XState's persisted snapshot; null before the machine first ran. */
-  xstate: unknown;
-  /** The digest of the plan's commands the user confirmed at start (`planCommands`); absent when it runs none. */
-  confirmedCommands?: string;
-}
+export { RELEASE_SNAPSHOT_FORMAT, RELEASE_SNAPSHOT_VERSION, type PersistedRelease };
 
 /** The ports and settings a run needs. */
 export interface ReleaseRunDeps {
