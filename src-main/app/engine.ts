@@ -1,6 +1,7 @@
 import { homedir, userInfo } from 'node:os';
 import type { ContextSummary } from '../../src-shared/bridge/contract.ts';
 import { DomainError } from '../../src-shared/bridge/errors.ts';
+import { createFilePlanStore } from '../adapters/plan-store/file-plan-store.ts';
 import { onCredentialMessages } from '../adapters/kube/exec-credentials.ts';
 import { createKubeCluster } from '../adapters/kube/kube.adapter.ts';
 import {
@@ -97,7 +98,7 @@ export function createEngine(options: EngineOptions): Engine {
   });
 
   const handlers: Handlers = {
-    ...planHandlers(join(dataDir, 'plans')),
+    ...planHandlers(createFilePlanStore(join(dataDir, 'plans'))),
     ...releaseHandlers(releases),
     'app:info': async () => ({ version: options.version, shell: options.shell }),
 

@@ -1,4 +1,3 @@
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { HealthPoint, ReleaseListItem, SandboxFault } from '../../src-shared/bridge/contract.ts';
@@ -6,68 +5,37 @@ import { DomainError } from '../../src-shared/bridge/errors.ts';
 import { parsePlan } from '../../src-shared/plan/plan.parse.ts';
 import { assertCommandsConfirmed } from '../../src-shared/plan/plan-commands.ts';
 import type { ReleasePlan } from '../../src-shared/plan/plan.schema.ts';
-import type { Decision, OperatorEvent, ReleaseSnapshot } from '../../src-shared/release/release.schema.ts';
+import type { OperatorEvent, ReleaseSnapshot } from '../../src-shared/release/release.schema.ts';
 import type { ControlEvent } from '../../src-shared/release/release.schema.ts';
 import { CONTROL_LABELS } from '../../src-shared/release/release-words.ts';
 import { assessMeasurements } from '../../src-shared/stats/threshold-analysis.ts';
-import { createKubeReleaseOps } from '../adapters/kube/release-ops.ts';
-import { createKubeWorkloadLease } from '../adapters/kube/workload-lease.ts';
-import { takeLease } from '../engine/runner/release-lease.ts';
-import { createPromqlAnalysis } from '../adapters/prometheus/prometheus-analysis.ts';
-import { createPrometheusMetrics } from '../adapters/prometheus/prometheus.adapter.ts';
-import { createSandboxAnalysis } from '../adapters/sandbox-metrics/sandbox-analysis.ts';
+import type { PreflightResult } from '../../src-shared/preflight/preflight.schema.ts';
 import type { EventHub } from '../bridge/dispatch.ts';
-import {
-  JOURNAL_FILES,
-  createFileJournal,
-  newReleaseId,
-  verifyAudit,
-} from '../engine/journal/file-journal.ts';
-import { parseAudit } from '../engine/journal/audit-chain.ts';
+import { newReleaseId } from '../engine/journal/file-journal.ts';
 import { redactSecrets } from '../engine/journal/redact.ts';
 import { imageVersion } from '../engine/machines/release-common.ts';
 import type { StateValueLike } from '../engine/machines/projection.ts';
-import {
-  resumeRelease,
-  startRelease,
-  type PersistedRelease,
-  type ReleaseHandle,
-} from '../engine/runner/release-runner.ts';
+import { resumeRelease, startRelease, type ReleaseHandle } from '../engine/runner/release-runner.ts';
+import { takeLease } from '../engine/runner/release-lease.ts';
 import { strategyFor } from '../engine/runner/strategies.ts';
 import { rollBackFinishedRelease, withFinishedRollback } from '../engine/rollback/finished-rollback.ts';
-import { createScaledClock } from '../engine/scaled-clock.ts';
-import type { AuditEntry, Journal } from '../ports/journal.port.ts';
-import type { AnalysisSource } from '../ports/release.port.ts';
-import type { MetricsPort } from '../ports/metrics.port.ts';
-import { createKubePreflightCluster } from '../adapters/kube/preflight-cluster.ts';
-import { runPreflight } from '../engine/preflight/preflight.ts';
-import type { PreflightResult } from '../../src-shared/preflight/preflight.schema.ts';
-import { renderMetricQuery } from '../../src-shared/plan/promql.ts';
+import type { AuditEntry, StoredRelease } from '../ports/journal.port.ts';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from '../sandbox/sandbox.ts';
-import { prometheusHealthSampler, sandboxHealthSampler, type HealthSampler } from './health-sampler.ts';
 import { renderReleaseMarkdown } from './release-report.ts';
+import { trackRelease } from './release-tracker.ts';
+import { createRuntime, type ContextRuntime, type Runtime } from './runtime.ts';
 import {
-  createSleepAwareClock,
   createSleepDetector,
   type SleepAwareClock,
   type SleepDetector,
   type SleepGap,
 } from './sleep-detector.ts';
 import { actOnSleep } from './sleep-report.ts';
-import {
-  createControlDriver,
-  describeDriver,
-  driverSummary,
-  liveDriver,
-  sendControl,
-  type ControlDriver,
-} from './control-channel.ts';
+import { describeDriver, driverSummary, liveDriver, sendControl } from '../engine/journal/control-channel.ts';
 import type { EmbeddedSandbox } from './sandbox-provider.ts';
 
 /** The context name rehearsals are journaled under. */
 export const REHEARSAL_CONTEXT = 'rehearsal';
-/** Health points kept per release in memory (24 h at one point per second and version). */
-const MAX_HEALTH_POINTS = 2 * 86_400;
 
 export interface ReleaseServiceOptions {
   readonly dataDir: string;
@@ -80,6 +48,8 @@ export interface ReleaseServiceOptions {
   readonly prometheusUrl?: string;
   /** Real milliseconds between two health samples. */
   readonly healthIntervalMs?: number;
+  /** Real milliseconds health points wait before they are written together; default 5 000. */
+  readonly healthFlushMs?: number;
   /** Options for the sandboxes rehearsals start (e.g. a fixed token in tests). */
   readonly rehearsalSandbox?: Omit<SandboxOptions, 'speed'>;
   /** Notices when the computer slept; default a detector over Date.now and performance.now, checking every 5 s. */
@@ -102,43 +72,34 @@ export interface StartInput {
   takeOver?: boolean;
 }
 
-interface Connection {
-  /** The context the release is journaled under (`rehearsal` for rehearsals). */
-  context: string;
-  kubeconfig: string;
-  /** Counts the time the computer slept as elapsed (see `#onSleep`). */
-  clock: SleepAwareClock;
-  analysis: AnalysisSource;
-  sampler: HealthSampler;
-  metrics?: MetricsPort;
-}
-
 interface LiveRelease {
   readonly handle: ReleaseHandle;
   readonly plan: ReleasePlan;
   readonly context: string;
   readonly health: HealthPoint[];
   readonly clock: SleepAwareClock;
-  readonly stop: () => void;
+  readonly stop: () => Promise<void>;
 }
 
 /** Starts, drives and reports releases for the console; one per workload at a time. */
 export class ReleaseService {
   readonly #o: ReleaseServiceOptions;
-  readonly #journal: Journal;
+  /** The journal, and the control channel that answers `switchyard abort|promote|resume ID` (and other consoles). */
+  readonly #runtime: Runtime;
   readonly #live = new Map<string, LiveRelease>();
   #rehearsalSandbox: SandboxHandle | null = null;
   readonly #sleep: SleepDetector;
   readonly #stopSleepWatch: () => void;
-  /** Answers `switchyard abort|promote|resume ID` (and other consoles) for every release this console drives. */
-  readonly #control: ControlDriver;
 
   constructor(options: ReleaseServiceOptions) {
     this.#o = options;
-    this.#journal = createFileJournal({ dir: join(options.dataDir, 'journal'), user: options.user });
-    this.#control = createControlDriver(join(options.dataDir, 'journal'), {
-      kind: 'console',
-      ...(options.shell ? { shell: options.shell } : {}),
+    this.#runtime = createRuntime({
+      journalDir: join(options.dataDir, 'journal'),
+      user: options.user,
+      driver: { kind: 'console', ...(options.shell ? { shell: options.shell } : {}) },
+      ...(options.prometheusUrl ? { prometheus: { url: options.prometheusUrl, judgesSandbox: false } } : {}),
+      missingPrometheus,
+      ...(options.healthFlushMs !== undefined ? { healthFlushMs: options.healthFlushMs } : {}),
     });
     this.#sleep = options.sleepDetector ?? createSleepDetector();
     this.#stopSleepWatch = this.#sleep.onSleep((gap) => void this.#onSleep(gap));
@@ -195,10 +156,10 @@ export class ReleaseService {
       }
     }
 
-    const conn = await this.#connect(input.mode, input.context, input.speed, plan);
-    const { kubeconfig, clock, analysis, sampler, context } = conn;
+    const conn = await this.#connect(input.mode, input.context, input.speed);
+    const { clock, context } = conn;
     // The workload's lease is taken before preflight: another console, CLI or laptop holding it refuses this start.
-    const lease = createKubeWorkloadLease(kubeconfig, plan.target);
+    const lease = conn.lease(plan.target);
     const releaseId = newReleaseId(plan.name, clock.now());
     const claim = { releaseId, user: this.#o.user, host: hostname() };
     const leaseTakenFrom = await takeLease(lease, plan.target, claim, input.takeOver === true);
@@ -206,7 +167,7 @@ export class ReleaseService {
     let stableVersion: string;
     try {
       if (input.mode === 'run') {
-        const report = await this.#preflight(conn, plan);
+        const report = await conn.preflight(plan);
         if (!report.ok) {
           const blockers = report.findings
             .filter((f) => f.severity === 'blocker')
@@ -219,7 +180,7 @@ export class ReleaseService {
         }
       }
       // Known before the start, so the objects the release creates carry its id.
-      const ops = createKubeReleaseOps(kubeconfig, plan, { releaseId });
+      const ops = conn.ops(plan, releaseId);
       stableVersion = imageVersion((await ops.workloadState('stable')).image);
       handle = await startRelease({
         plan,
@@ -227,9 +188,9 @@ export class ReleaseService {
         lease,
         ...(leaseTakenFrom ? { leaseTakenFrom } : {}),
         ops,
-        analysis,
+        analysis: conn.analysis,
         clock,
-        journal: this.#journal,
+        journal: this.#runtime.journal,
         who: { user: this.#o.user, context },
         ...(input.confirmedCommands ? { confirmedCommands: input.confirmedCommands } : {}),
       });
@@ -238,7 +199,7 @@ export class ReleaseService {
       throw error;
     }
     const newVersion = imageVersion(plan.target.image);
-    this.#track(handle, plan, context, sampler, clock, [stableVersion, newVersion]);
+    this.#track(handle, plan, conn, [stableVersion, newVersion]);
     return handle.id;
   }
 
@@ -249,13 +210,13 @@ export class ReleaseService {
   async resume(id: string, then: 'continue' | 'abort', takeOver = false): Promise<string> {
     if (this.#live.has(id))
       throw new DomainError('conflict', `Release ${id} is already live in this console; open its live view.`);
-    const driver = liveDriver(this.#journalDir(), id);
+    const driver = liveDriver(this.#runtime.journalDir, id);
     if (driver)
       throw new DomainError(
         'conflict',
         `Release ${id} is driven by ${describeDriver(driver)}; control it there or with switchyard abort|promote|resume ${id}.`,
       );
-    const summary = (await this.#journal.listReleases()).find((r) => r.releaseId === id);
+    const summary = (await this.#runtime.journal.listReleases()).find((r) => r.releaseId === id);
     if (!summary) throw new DomainError('notFound', `There is no release ${id} in the journal.`);
     if (!summary.readable)
       throw new DomainError('invalidConfig', `Release ${id} cannot be read: ${summary.problem}`);
@@ -267,25 +228,24 @@ export class ReleaseService {
         `Release ${id} was a rehearsal; its sandbox is gone, so start a new rehearsal instead.`,
       );
     }
-    const stored = this.#storedPlan(id);
-    if (!stored) throw new DomainError('invalidConfig', `Release ${id} has no plan in its journal.`);
-    const conn = await this.#connect('run', summary.header.context, 1, stored);
-    const ops = createKubeReleaseOps(conn.kubeconfig, stored, { releaseId: id });
+    const stored = await this.#storedPlan(id);
+    const conn = await this.#connect('run', summary.header.context, 1);
+    const ops = conn.ops(stored, id);
     const handle = await resumeRelease({
       releaseId: id,
-      lease: createKubeWorkloadLease(conn.kubeconfig, stored.target),
+      lease: conn.lease(stored.target),
       takeOver,
       ops,
       analysis: conn.analysis,
       clock: conn.clock,
-      journal: this.#journal,
+      journal: this.#runtime.journal,
       who: { user: this.#o.user, context: conn.context },
     });
     const versions = [
       imageVersion((await ops.workloadState('stable')).image),
       imageVersion(stored.target.image),
     ];
-    this.#track(handle, stored, conn.context, conn.sampler, conn.clock, versions);
+    this.#track(handle, stored, conn, versions);
     if (then === 'abort') handle.send({ type: 'ABORT', reason: 'Rolled back on resume.' }, this.#o.user);
     return id;
   }
@@ -298,7 +258,7 @@ export class ReleaseService {
     id: string,
     reason?: string,
   ): Promise<{ summary: string; traffic: Record<string, number> }> {
-    const summary = (await this.#journal.listReleases()).find((r) => r.releaseId === id);
+    const summary = (await this.#runtime.journal.listReleases()).find((r) => r.releaseId === id);
     if (!summary) throw new DomainError('notFound', `There is no release ${id} in the journal.`);
     if (!summary.readable)
       throw new DomainError('invalidConfig', `Release ${id} cannot be read: ${summary.problem}`);
@@ -314,21 +274,18 @@ export class ReleaseService {
         'conflict',
         `Release ${id} is still ${liveStatus}; use Roll back on the Run screen.`,
       );
-    const stored = this.#storedPlan(id);
-    if (!stored) throw new DomainError('invalidConfig', `Release ${id} has no plan in its journal.`);
-    const conn = await this.#connect('run', summary.header.context, 1, stored, {
-      allowWithoutPrometheus: true,
-    });
+    const stored = await this.#storedPlan(id);
+    const conn = await this.#connect('run', summary.header.context, 1, { allowWithoutPrometheus: true });
     if (live) {
       // The ended release stops being driven here, so its journal (and status) are the rollback's from now on.
-      live.stop();
+      await live.stop();
       await live.handle.stop();
       this.#live.delete(id);
     }
     const result = await rollBackFinishedRelease({
-      journal: this.#journal,
+      journal: this.#runtime.journal,
       releaseId: id,
-      ops: createKubeReleaseOps(conn.kubeconfig, stored, { releaseId: id }),
+      ops: conn.ops(stored, id),
       who: { user: this.#o.user, context: conn.context },
       ...(reason ? { reason } : {}),
       now: () => conn.clock.now(),
@@ -341,75 +298,27 @@ export class ReleaseService {
     const parsed = parsePlan(text);
     if (!parsed.ok)
       throw new DomainError('invalidPlan', `The plan has ${parsed.errors.length} problem(s).`, parsed.errors);
-    return this.#preflight(
-      await this.#connect('run', context, 1, parsed.plan, { allowWithoutPrometheus: true }),
-      parsed.plan,
-    );
+    const conn = await this.#connect('run', context, 1, { allowWithoutPrometheus: true });
+    return conn.preflight(parsed.plan);
   }
 
-  async #preflight(conn: Connection, plan: ReleasePlan): Promise<PreflightResult> {
-    return runPreflight({
-      plan,
-      cluster: createKubePreflightCluster(conn.kubeconfig, plan),
-      analysis: conn.analysis,
-      ...(conn.metrics ? { metrics: conn.metrics } : {}),
-      now: () => conn.clock.now(),
-    });
-  }
-
-  /** How to reach a context: kubeconfig, clock, how to judge it and how to sample its health. */
+  /** A rehearsal's fresh sandbox at `speed`, the built-in sandbox, or a context of the kubeconfig. */
   async #connect(
     mode: 'rehearse' | 'run',
     requested: string,
     speed: number,
-    plan: ReleasePlan,
     opts: { allowWithoutPrometheus?: boolean } = {},
-  ): Promise<Connection> {
-    const svc = {
-      ...(plan.strategy.kind === 'blue-green' ? {} : { namespace: plan.target.namespace }),
-      job: plan.target.job ?? plan.target.name,
-      windowSeconds: 60,
-    };
+  ): Promise<ContextRuntime> {
     if (mode === 'rehearse' || requested === this.#o.sandbox?.contextName) {
       const sandbox =
         mode === 'rehearse' ? await this.#freshRehearsalSandbox(speed) : await this.#o.sandbox!.handle();
-      return {
-        context: mode === 'rehearse' ? REHEARSAL_CONTEXT : requested,
-        kubeconfig: sandbox.kubeconfigYaml(),
-        clock: createSleepAwareClock(sandbox.clock),
-        analysis: createSandboxAnalysis({ url: sandbox.url, token: sandbox.token }),
-        sampler: sandboxHealthSampler(sandbox, svc),
-      };
+      const context = mode === 'rehearse' ? REHEARSAL_CONTEXT : requested;
+      return this.#runtime.open({ kind: 'sandbox', context, sandbox, kubeconfig: sandbox.kubeconfigYaml() });
     }
-    const message = `No Prometheus is configured, so a release on "${requested}" could not be judged. Start Switchyard with --prometheus URL (or SWITCHYARD_PROMETHEUS_URL).`;
-    if (!this.#o.prometheusUrl && !opts.allowWithoutPrometheus)
-      throw new DomainError('invalidConfig', message);
+    // Said before the kubeconfig is read: without a Prometheus nothing on a real cluster can be judged.
+    if (!this.#o.prometheusUrl && !opts.allowWithoutPrometheus) throw missingPrometheus(requested);
     const kubeconfig = await this.#o.kubeconfigFor(requested);
-    const clock = createSleepAwareClock(createScaledClock(1));
-    if (!this.#o.prometheusUrl) {
-      const analysis: AnalysisSource = {
-        read: async (metric, params) => ({
-          query: renderMetricQuery(metric, params),
-          sample: { kind: 'inconclusive', reason: 'unreachable', message },
-        }),
-      };
-      return {
-        context: requested,
-        kubeconfig,
-        clock,
-        analysis,
-        sampler: { sample: async () => Promise.reject(new Error(message)) },
-      };
-    }
-    const metrics = createPrometheusMetrics({ url: this.#o.prometheusUrl });
-    return {
-      context: requested,
-      kubeconfig,
-      clock,
-      metrics,
-      analysis: createPromqlAnalysis(metrics),
-      sampler: prometheusHealthSampler(metrics, svc),
-    };
+    return this.#runtime.open({ kind: 'cluster', context: requested, kubeconfig }, opts);
   }
 
   /**
@@ -434,13 +343,13 @@ export class ReleaseService {
   }
 
   async #controlElsewhere(id: string, event: OperatorEvent): Promise<{ accepted: boolean; message: string }> {
-    this.#releaseDir(id); // refuses what is not a release id
-    if (!liveDriver(this.#journalDir(), id))
+    checkReleaseId(id);
+    if (!liveDriver(this.#runtime.journalDir, id))
       throw new DomainError('notFound', `Release ${id} is not driven by any console or run now.`);
     try {
       return {
         accepted: true,
-        message: await sendControl(this.#journalDir(), id, { ...event, by: this.#o.user }),
+        message: await sendControl(this.#runtime.journalDir, id, { ...event, by: this.#o.user }),
       };
     } catch (error) {
       if (error instanceof DomainError && error.kind === 'conflict')
@@ -449,13 +358,9 @@ export class ReleaseService {
     }
   }
 
-  #journalDir(): string {
-    return join(this.#o.dataDir, 'journal');
-  }
-
   /** Every release in the journal, newest first. */
   async list(): Promise<ReleaseListItem[]> {
-    const all = await this.#journal.listReleases();
+    const all = await this.#runtime.journal.listReleases();
     const items = all.map((r): ReleaseListItem => {
       if (!r.readable) {
         return {
@@ -472,7 +377,7 @@ export class ReleaseService {
         };
       }
       const live = this.#live.get(r.releaseId)?.handle.getSnapshot();
-      const driver = liveDriver(this.#journalDir(), r.releaseId);
+      const driver = liveDriver(this.#runtime.journalDir, r.releaseId);
       return {
         id: r.releaseId,
         planName: r.header.planName,
@@ -485,7 +390,7 @@ export class ReleaseService {
         savedAtMs: r.savedAtMs,
         ...(driver
           ? {
-              driver: { ...driverSummary(driver), here: driver.driverId === this.#control.id },
+              driver: { ...driverSummary(driver), here: driver.driverId === this.#runtime.control.id },
             }
           : {}),
       };
@@ -501,27 +406,41 @@ export class ReleaseService {
     planText: string | null;
     audit: AuditEntry[];
     integrity: string;
+    /** Why the release's saved state cannot be shown (the file and what is wrong with it); absent when it can. */
+    problem?: string;
   }> {
-    const dir = this.#releaseDir(id);
-    let auditText: string;
+    checkReleaseId(id);
+    const { journal } = this.#runtime;
+    let read: Awaited<ReturnType<typeof journal.readAudit>>;
     try {
-      auditText = readFileSync(join(dir, JOURNAL_FILES.audit), 'utf8');
-    } catch {
-      throw new DomainError('notFound', `There is no release ${id} in the journal.`);
+      read = await journal.readAudit(id);
+    } catch (error) {
+      if (error instanceof DomainError && error.kind === 'notFound')
+        throw new DomainError('notFound', `There is no release ${id} in the journal.`);
+      throw error;
     }
-    const audit = parseAudit(auditText, id).entries;
-    const verification = await verifyAudit(dir);
+    const { verification } = read;
     const integrity = verification.ok
       ? `The audit log's ${verification.entries} entries are intact.`
       : `The audit log is broken at line ${verification.line}: ${verification.problem}`;
     const live = this.#live.get(id);
-    const plan = live ? live.plan : this.#storedPlan(id);
+    if (live) {
+      return {
+        snapshot: live.handle.getSnapshot(),
+        health: [...live.health],
+        planText: JSON.stringify(redactSecrets(live.plan), null, 2),
+        audit: read.entries,
+        integrity,
+      };
+    }
+    const stored = await storedState(journal, id);
     return {
-      snapshot: live ? live.handle.getSnapshot() : this.#storedSnapshot(dir),
-      health: live ? [...live.health] : this.#storedHealth(id),
-      planText: plan ? JSON.stringify(redactSecrets(plan), null, 2) : null,
-      audit,
+      snapshot: stored.snapshot,
+      health: await journal.readHealth(id).catch(() => []),
+      planText: stored.plan ? JSON.stringify(redactSecrets(stored.plan), null, 2) : null,
+      audit: read.entries,
       integrity,
+      ...(stored.problem ? { problem: stored.problem } : {}),
     };
   }
 
@@ -556,11 +475,11 @@ export class ReleaseService {
     this.#stopSleepWatch();
     if (!this.#o.sleepDetector) this.#sleep.stop();
     for (const live of this.#live.values()) {
-      live.stop();
+      await live.stop();
       await live.handle.stop();
     }
     this.#live.clear();
-    this.#control.close();
+    this.#runtime.close();
     await this.#rehearsalSandbox?.close();
     this.#rehearsalSandbox = null;
   }
@@ -568,7 +487,7 @@ export class ReleaseService {
   async #freshRehearsalSandbox(speed: number): Promise<SandboxHandle> {
     for (const [id, live] of this.#live) {
       if (live.context === REHEARSAL_CONTEXT) {
-        live.stop();
+        await live.stop();
         await live.handle.stop();
         this.#live.delete(id);
       }
@@ -578,113 +497,73 @@ export class ReleaseService {
     return this.#rehearsalSandbox;
   }
 
-  #track(
-    handle: ReleaseHandle,
-    plan: ReleasePlan,
-    context: string,
-    sampler: HealthSampler,
-    clock: SleepAwareClock,
-    versions: string[],
-  ): void {
-    const { hub } = this.#o;
-    const health: HealthPoint[] = [];
-    const file = join(this.#o.dataDir, 'health', `${handle.id}.jsonl`);
-    mkdirSync(join(this.#o.dataDir, 'health'), { recursive: true });
-    let seen = handle.getSnapshot().decisions.length;
-    let lastStatus = handle.getSnapshot().status;
-    let settled = false;
-    const unsubscribe = handle.subscribe((s) => {
-      hub.emit('release:update', s);
-      for (const d of s.decisions.slice(seen)) {
-        const notice = noticeFor(d);
-        if (notice) hub.emit('release:notice', { id: s.id, ...notice });
-      }
-      seen = s.decisions.length;
-      if (s.status !== lastStatus && (s.status === 'completed' || s.status === 'failed')) {
-        const title = s.status === 'completed' ? 'Release complete' : 'Release failed';
-        const body =
-          s.status === 'completed'
-            ? `${s.planName}: all traffic is on the new version.`
-            : `${s.planName}: ${s.pause?.message ?? 'the release failed.'}`;
-        hub.emit('release:notice', { id: s.id, kind: s.status, title, body });
-      }
-      lastStatus = s.status;
+  #track(handle: ReleaseHandle, plan: ReleasePlan, conn: ContextRuntime, versions: string[]): void {
+    const tracked = trackRelease({
+      handle,
+      hub: this.#o.hub,
+      sampler: conn.sampler(plan),
+      clock: conn.clock,
+      versions,
+      healthLog: this.#runtime.journal.healthLog(handle.id),
+      control: this.#runtime.control,
+      user: this.#o.user,
+      ...(this.#o.healthIntervalMs !== undefined ? { intervalMs: this.#o.healthIntervalMs } : {}),
     });
-    const unique = [...new Set(versions)];
-    const tick = async () => {
-      if (settled) return;
-      try {
-        const now = clock.now();
-        const points = await Promise.all(unique.map((v) => sampler.sample(v, now)));
-        health.push(...points);
-        if (health.length > MAX_HEALTH_POINTS) health.splice(0, health.length - MAX_HEALTH_POINTS);
-        appendFileSync(file, points.map((p) => JSON.stringify(p)).join('\n') + '\n');
-        hub.emit('release:health', { id: handle.id, points });
-      } catch {
-        // A missed health sample is a gap in the timeline; the analysis itself never depends on it.
-      }
+    this.#live.set(handle.id, {
+      handle,
+      plan,
+      context: conn.context,
+      health: tracked.health,
+      clock: conn.clock,
+      stop: tracked.stop,
+    });
+  }
+
+  /** The plan release `id` ran, from its journal. Throws DomainError `invalidConfig` naming what is wrong. */
+  async #storedPlan(id: string): Promise<ReleasePlan> {
+    const stored = await this.#runtime.journal.readRelease(id);
+    if (!stored.release) throw new DomainError('invalidConfig', `Release ${id} has no plan in its journal.`);
+    return stored.release.plan;
+  }
+}
+
+function missingPrometheus(context: string): DomainError {
+  return new DomainError(
+    'invalidConfig',
+    `No Prometheus is configured, so a release on "${context}" could not be judged. Start Switchyard with --prometheus URL (or SWITCHYARD_PROMETHEUS_URL).`,
+  );
+}
+
+function checkReleaseId(id: string): void {
+  if (!/^[A-Za-z0-9._-]+$/.test(id) || id.startsWith('.'))
+    throw new DomainError('badRequest', `"${id}" is not a release id.`);
+}
+
+/** A release's saved projection and plan as the journal holds them, or what keeps them from being shown. */
+async function storedState(
+  journal: Runtime['journal'],
+  id: string,
+): Promise<{ snapshot: ReleaseSnapshot | null; plan: ReleasePlan | null; problem?: string }> {
+  let stored: StoredRelease;
+  try {
+    stored = await journal.readRelease(id);
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    return { snapshot: null, plan: null, problem: error.message };
+  }
+  const p = stored.release;
+  const x = p?.xstate as { value?: StateValueLike; context?: unknown } | null | undefined;
+  if (!p || !x?.value || !x.context) return { snapshot: null, plan: p?.plan ?? null };
+  try {
+    const projection = strategyFor(p.plan, assessMeasurements, p.machine).project(x.value, x.context);
+    return { snapshot: withFinishedRollback(projection, p), plan: p.plan };
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return {
+      snapshot: null,
+      plan: p.plan,
+      problem: `The saved state in ${stored.path} cannot be shown: ${why}`,
     };
-    const timer = setInterval(() => void tick(), this.#o.healthIntervalMs ?? 1000);
-    void tick();
-    const stopControl = this.#control.serve(handle.id, ({ by, ...event }) => {
-      handle.send(event, by ?? this.#o.user);
-      return `${event.type} sent to release ${handle.id}.`;
-    });
-    const stop = () => {
-      settled = true;
-      clearInterval(timer);
-      unsubscribe();
-      stopControl();
-    };
-    void handle.done.then(() => {
-      void tick().then(stop);
-    });
-    this.#live.set(handle.id, { handle, plan, context, health, clock, stop });
-  }
-
-  #releaseDir(id: string): string {
-    if (!/^[A-Za-z0-9._-]+$/.test(id) || id.startsWith('.'))
-      throw new DomainError('badRequest', `"${id}" is not a release id.`);
-    return join(this.#o.dataDir, 'journal', id);
-  }
-
-  #storedSnapshot(dir: string): ReleaseSnapshot | null {
-    try {
-      const record = JSON.parse(readFileSync(join(dir, JOURNAL_FILES.record), 'utf8')) as {
-        snapshot: PersistedRelease | null;
-      };
-      const p = record.snapshot;
-      const x = p?.xstate as { value?: StateValueLike; context?: unknown } | null | undefined;
-      if (!p || !x?.value || !x.context) return null;
-      return withFinishedRollback(
-        strategyFor(p.plan, assessMeasurements, p.machine).project(x.value, x.context),
-        p,
-      );
-    } catch {
-      return null;
-    }
-  }
-
-  #storedPlan(id: string): ReleasePlan | null {
-    try {
-      const record = JSON.parse(readFileSync(join(this.#releaseDir(id), JOURNAL_FILES.record), 'utf8')) as {
-        snapshot: PersistedRelease | null;
-      };
-      return record.snapshot?.plan ?? null;
-    } catch {
-      return null;
-    }
-  }
-
-  #storedHealth(id: string): HealthPoint[] {
-    try {
-      return readFileSync(join(this.#o.dataDir, 'health', `${id}.jsonl`), 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as HealthPoint);
-    } catch {
-      return [];
-    }
   }
 }
 
@@ -693,23 +572,4 @@ export function withStepThrough(plan: ReleasePlan): ReleasePlan {
   if (plan.strategy.kind !== 'canary') return plan;
   const steps = plan.strategy.steps.flatMap((s) => ('pause' in s ? [s] : [{ pause: {} }, s]));
   return { ...plan, strategy: { ...plan.strategy, steps } };
-}
-
-function noticeFor(d: Decision): {
-  kind: 'promoted' | 'waiting' | 'aborted' | 'rolledBack' | 'completed' | 'failed';
-  title: string;
-  body: string;
-} | null {
-  switch (d.kind) {
-    case 'promote':
-      return { kind: 'promoted', title: 'Promoted', body: d.summary };
-    case 'pause':
-      return { kind: 'waiting', title: 'Waiting for you', body: d.summary };
-    case 'abort':
-      return { kind: 'aborted', title: 'Aborted', body: d.summary };
-    case 'rollback':
-      return { kind: 'rolledBack', title: 'Rolled back', body: d.summary };
-    default:
-      return null;
-  }
 }

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { liveDriver, sendControl } from '../../../app/control-channel.ts';
+import { liveDriver, sendControl } from '../../../engine/journal/control-channel.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { journalOf } from '../journals.ts';
 import { emit, type CliIo } from '../output.ts';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { driverSummary, liveDriver } from '../../../app/control-channel.ts';
+import { driverSummary, liveDriver } from '../../../engine/journal/control-channel.ts';
 import { createFileJournal } from '../../../engine/journal/file-journal.ts';
 import { CliError } from '../exit-codes.ts';
 import { journalDirs } from '../journals.ts';

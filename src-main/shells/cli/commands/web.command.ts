@@ -27,7 +27,8 @@ export const registerWeb: RegisterCommand = (program, io) => {
       const [
         { createEngine },
         { createSandboxProvider },
-        { appVersion, projectRoot },
+        { projectRoot },
+        { appVersion },
         { createDispatcher },
         { ensureRendererBuilt },
         { startWebShell },
@@ -35,6 +36,7 @@ export const registerWeb: RegisterCommand = (program, io) => {
         import('../../../app/engine.ts'),
         import('../../../app/sandbox-provider.ts'),
         import('../../../app/paths.ts'),
+        import('../../web/app-version.ts'),
         import('../../../bridge/dispatch.ts'),
         import('../../web/renderer-build.ts'),
         import('../../web/web-server.ts'),
