@@ -322,4 +322,3 @@ export function createFileJournal(options: FileJournalOptions): Journal {
     },
   };
 }
-

@@ -7,7 +7,6 @@ import type { Clock } from '../../../ports/clock.port.ts';
 import { startSandbox, type SandboxHandle } from '../../../sandbox/sandbox.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../output.ts';
-import type { RunOptions } from './run.action.ts';
 
 /** Where a run connects: the kubeconfig of one context, the clock, and the sandbox when it is one. */
 export interface RunConnection {
@@ -25,7 +24,7 @@ export interface RunConnection {
 /** Resolves the context's kubeconfig, starts the embedded sandbox for `--context sandbox` without a kubeconfig, and syncs the clock with a sandbox. */
 export async function connect(
   context: string,
-  opts: Pick<RunOptions, 'kubeconfig' | 'speed'>,
+  opts: { kubeconfig?: string; speed?: string },
   io: CliIo,
 ): Promise<RunConnection> {
   const speed = opts.speed === undefined ? undefined : Number(opts.speed);
