@@ -1,41 +1,37 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { HealthPoint, ReleaseListItem, SandboxFault } from '../../src-shared/bridge/contract.ts';
+import type { ReleaseListItem, SandboxFault } from '../../src-shared/bridge/contract.ts';
 import { DomainError } from '../../src-shared/bridge/errors.ts';
 import { parsePlan } from '../../src-shared/plan/plan.parse.ts';
 import { assertCommandsConfirmed } from '../../src-shared/plan/plan-commands.ts';
 import type { ReleasePlan } from '../../src-shared/plan/plan.schema.ts';
-import type { OperatorEvent, ReleaseSnapshot } from '../../src-shared/release/release.schema.ts';
-import type { ControlEvent } from '../../src-shared/release/release.schema.ts';
-import { CONTROL_LABELS } from '../../src-shared/release/release-words.ts';
+import type { OperatorEvent } from '../../src-shared/release/release.schema.ts';
 import { assessMeasurements } from '../../src-shared/stats/threshold-analysis.ts';
 import type { PreflightResult } from '../../src-shared/preflight/preflight.schema.ts';
 import type { EventHub } from '../bridge/dispatch.ts';
 import { newReleaseId } from '../engine/journal/file-journal.ts';
-import { redactSecrets } from '../engine/journal/redact.ts';
 import { imageVersion } from '../engine/machines/release-common.ts';
-import type { StateValueLike } from '../engine/machines/projection.ts';
 import { resumeRelease, startRelease, type ReleaseHandle } from '../engine/runner/release-runner.ts';
 import { takeLease } from '../engine/runner/release-lease.ts';
 import { strategyFor } from '../engine/runner/strategies.ts';
-import { rollBackFinishedRelease, withFinishedRollback } from '../engine/rollback/finished-rollback.ts';
-import type { AuditEntry, StoredRelease } from '../ports/journal.port.ts';
+import { rollBackFinishedRelease } from '../engine/rollback/finished-rollback.ts';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from '../sandbox/sandbox.ts';
-import { renderReleaseMarkdown } from './release-report.ts';
-import { trackRelease } from './release-tracker.ts';
-import { createRuntime, type ContextRuntime, type Runtime } from './runtime.ts';
 import {
-  createSleepDetector,
-  type SleepAwareClock,
-  type SleepDetector,
-  type SleepGap,
-} from './sleep-detector.ts';
-import { actOnSleep } from './sleep-report.ts';
-import { describeDriver, driverSummary, liveDriver, sendControl } from '../engine/journal/control-channel.ts';
+  REHEARSAL_CONTEXT,
+  checkReleaseId,
+  exportRelease,
+  listReleases,
+  releaseDetail,
+  type ReleaseDetail,
+} from './release-history.ts';
+import { trackRelease } from './release-tracker.ts';
+import { LiveReleases } from './live-releases.ts';
+import { createRuntime, type ContextRuntime, type Runtime } from './runtime.ts';
+import { createSleepDetector, type SleepDetector } from './sleep-detector.ts';
+import { describeDriver, liveDriver, sendControl } from '../engine/journal/control-channel.ts';
 import type { EmbeddedSandbox } from './sandbox-provider.ts';
 
-/** The context name rehearsals are journaled under. */
-export const REHEARSAL_CONTEXT = 'rehearsal';
+export { REHEARSAL_CONTEXT };
 
 export interface ReleaseServiceOptions {
   readonly dataDir: string;
@@ -72,21 +68,12 @@ export interface StartInput {
   takeOver?: boolean;
 }
 
-interface LiveRelease {
-  readonly handle: ReleaseHandle;
-  readonly plan: ReleasePlan;
-  readonly context: string;
-  readonly health: HealthPoint[];
-  readonly clock: SleepAwareClock;
-  readonly stop: () => Promise<void>;
-}
-
 /** Starts, drives and reports releases for the console; one per workload at a time. */
 export class ReleaseService {
   readonly #o: ReleaseServiceOptions;
   /** The journal, and the control channel that answers `switchyard abort|promote|resume ID` (and other consoles). */
   readonly #runtime: Runtime;
-  readonly #live = new Map<string, LiveRelease>();
+  readonly #live: LiveReleases;
   #rehearsalSandbox: SandboxHandle | null = null;
   readonly #sleep: SleepDetector;
   readonly #stopSleepWatch: () => void;
@@ -101,39 +88,10 @@ export class ReleaseService {
       missingPrometheus,
       ...(options.healthFlushMs !== undefined ? { healthFlushMs: options.healthFlushMs } : {}),
     });
+    this.#live = new LiveReleases(options.hub, options.wakeSettleMs ?? 2_000);
     this.#sleep = options.sleepDetector ?? createSleepDetector();
-    this.#stopSleepWatch = this.#sleep.onSleep((gap) => void this.#onSleep(gap));
+    this.#stopSleepWatch = this.#sleep.onSleep((gap) => void this.#live.onSleep(gap));
     this.#sleep.start();
-  }
-
-  /**
-   * After the computer slept: each unfinished release's clock moves on by the time slept (a pause that ended
-   * meanwhile is over), then, once the release has acted on that, a `slept` notice and an audit entry say
-   * what it did.
-   */
-  async #onSleep(gap: SleepGap): Promise<void> {
-    const lives = [...this.#live.values()].filter((l) => {
-      const status = l.handle.getSnapshot().status;
-      return status === 'running' || status === 'paused';
-    });
-    await Promise.all(
-      lives.map(async (l) => {
-        const report = await actOnSleep({
-          gap,
-          plan: l.plan,
-          handle: l.handle,
-          clock: l.clock,
-          rehearsal: l.context === REHEARSAL_CONTEXT,
-          settleMs: this.#o.wakeSettleMs ?? 2_000,
-        });
-        this.#o.hub.emit('release:notice', {
-          id: l.handle.id,
-          kind: 'slept',
-          title: report.title,
-          body: report.body,
-        });
-      }),
-    );
   }
 
   /** Starts a release (a rehearsal on a fresh sandbox at `speed`, or a run on `context`) and returns its id. */
@@ -144,17 +102,7 @@ export class ReleaseService {
     const plan = input.stepThrough ? withStepThrough(parsed.plan) : parsed.plan;
     strategyFor(plan, assessMeasurements); // refuses a strategy the engine cannot run, before anything starts
     assertCommandsConfirmed(plan, input.confirmedCommands);
-    for (const live of this.#live.values()) {
-      const s = live.handle.getSnapshot();
-      const sameTarget =
-        live.plan.target.name === plan.target.name && live.plan.target.namespace === plan.target.namespace;
-      if ((s.status === 'running' || s.status === 'paused') && live.context === input.context && sameTarget) {
-        throw new DomainError(
-          'conflict',
-          `Release ${live.handle.id} of ${plan.target.name} is still ${s.status}; finish or abort it first.`,
-        );
-      }
-    }
+    this.#live.assertWorkloadFree(input.context, plan);
 
     const conn = await this.#connect(input.mode, input.context, input.speed);
     const { clock, context } = conn;
@@ -208,7 +156,7 @@ export class ReleaseService {
    * (LeaseHeldError) while another release holds the workload; `takeOver` takes a stale lease over.
    */
   async resume(id: string, then: 'continue' | 'abort', takeOver = false): Promise<string> {
-    if (this.#live.has(id))
+    if (this.#live.get(id))
       throw new DomainError('conflict', `Release ${id} is already live in this console; open its live view.`);
     const driver = liveDriver(this.#runtime.journalDir, id);
     if (driver)
@@ -276,12 +224,8 @@ export class ReleaseService {
       );
     const stored = await this.#storedPlan(id);
     const conn = await this.#connect('run', summary.header.context, 1, { allowWithoutPrometheus: true });
-    if (live) {
-      // The ended release stops being driven here, so its journal (and status) are the rollback's from now on.
-      await live.stop();
-      await live.handle.stop();
-      this.#live.delete(id);
-    }
+    // The ended release stops being driven here, so its journal (and status) are the rollback's from now on.
+    if (live) await this.#live.stopWhere((l) => l === live);
     const result = await rollBackFinishedRelease({
       journal: this.#runtime.journal,
       releaseId: id,
@@ -326,20 +270,7 @@ export class ReleaseService {
    * that drives it; a state that does not take it answers `accepted: false` with the reason.
    */
   async control(id: string, event: OperatorEvent): Promise<{ accepted: boolean; message: string }> {
-    const live = this.#live.get(id);
-    if (!live) return this.#controlElsewhere(id, event);
-    try {
-      live.handle.send(event, this.#o.user);
-      return {
-        accepted: true,
-        message: `${CONTROL_LABELS[event.type as ControlEvent] ?? event.type} sent to ${id}.`,
-      };
-    } catch (error) {
-      if (error instanceof DomainError && (error.kind === 'conflict' || error.kind === 'badRequest')) {
-        return { accepted: false, message: error.message };
-      }
-      throw error;
-    }
+    return this.#live.send(id, event, this.#o.user) ?? this.#controlElsewhere(id, event);
   }
 
   async #controlElsewhere(id: string, event: OperatorEvent): Promise<{ accepted: boolean; message: string }> {
@@ -359,105 +290,18 @@ export class ReleaseService {
   }
 
   /** Every release in the journal, newest first. */
-  async list(): Promise<ReleaseListItem[]> {
-    const all = await this.#runtime.journal.listReleases();
-    const items = all.map((r): ReleaseListItem => {
-      if (!r.readable) {
-        return {
-          id: r.releaseId,
-          planName: '',
-          strategy: '',
-          context: '',
-          namespace: '',
-          status: 'unreadable',
-          rehearsal: false,
-          startedAtMs: 0,
-          savedAtMs: 0,
-          problem: r.problem,
-        };
-      }
-      const live = this.#live.get(r.releaseId)?.handle.getSnapshot();
-      const driver = liveDriver(this.#runtime.journalDir, r.releaseId);
-      return {
-        id: r.releaseId,
-        planName: r.header.planName,
-        strategy: r.header.strategy,
-        context: r.header.context,
-        namespace: r.header.namespace,
-        status: live ? live.status : r.status,
-        rehearsal: r.header.context === REHEARSAL_CONTEXT,
-        startedAtMs: r.header.startedAtMs,
-        savedAtMs: r.savedAtMs,
-        ...(driver
-          ? {
-              driver: { ...driverSummary(driver), here: driver.driverId === this.#runtime.control.id },
-            }
-          : {}),
-      };
-    });
-    return items.sort((a, b) => b.startedAtMs - a.startedAtMs);
+  list(): Promise<ReleaseListItem[]> {
+    return listReleases(this.#runtime, (id) => this.#live.get(id));
   }
 
   /** A release's latest projection, health points and audit log (verified). */
-  async get(id: string): Promise<{
-    snapshot: ReleaseSnapshot | null;
-    health: HealthPoint[];
-    /** The plan as JSON text (which the plan parser reads as YAML), secrets redacted; null when none is stored. */
-    planText: string | null;
-    audit: AuditEntry[];
-    integrity: string;
-    /** Why the release's saved state cannot be shown (the file and what is wrong with it); absent when it can. */
-    problem?: string;
-  }> {
-    checkReleaseId(id);
-    const { journal } = this.#runtime;
-    let read: Awaited<ReturnType<typeof journal.readAudit>>;
-    try {
-      read = await journal.readAudit(id);
-    } catch (error) {
-      if (error instanceof DomainError && error.kind === 'notFound')
-        throw new DomainError('notFound', `There is no release ${id} in the journal.`);
-      throw error;
-    }
-    const { verification } = read;
-    const integrity = verification.ok
-      ? `The audit log's ${verification.entries} entries are intact.`
-      : `The audit log is broken at line ${verification.line}: ${verification.problem}`;
-    const live = this.#live.get(id);
-    if (live) {
-      return {
-        snapshot: live.handle.getSnapshot(),
-        health: [...live.health],
-        planText: JSON.stringify(redactSecrets(live.plan), null, 2),
-        audit: read.entries,
-        integrity,
-      };
-    }
-    const stored = await storedState(journal, id);
-    return {
-      snapshot: stored.snapshot,
-      health: await journal.readHealth(id).catch(() => []),
-      planText: stored.plan ? JSON.stringify(redactSecrets(stored.plan), null, 2) : null,
-      audit: read.entries,
-      integrity,
-      ...(stored.problem ? { problem: stored.problem } : {}),
-    };
+  get(id: string): Promise<ReleaseDetail> {
+    return releaseDetail(this.#runtime.journal, id, this.#live.get(id));
   }
 
   /** A report for a post-incident review, with every secret-looking value redacted. */
   async export(id: string, format: 'markdown' | 'json'): Promise<{ filename: string; text: string }> {
-    const r = await this.get(id);
-    if (format === 'json') {
-      const doc = redactSecrets({
-        id,
-        integrity: r.integrity,
-        release: r.snapshot,
-        audit: r.audit,
-        health: r.health,
-      });
-      return { filename: `${id}.json`, text: `${JSON.stringify(doc, null, 2)}\n` };
-    }
-    return { filename: `${id}.md`, text: renderReleaseMarkdown(id, r.snapshot, r.audit, r.integrity) };
+    return exportRelease(id, await this.get(id), format);
   }
 
   /** Injects a fault into the running rehearsal's sandbox, else the built-in one. */
@@ -474,24 +318,14 @@ export class ReleaseService {
   async dispose(): Promise<void> {
     this.#stopSleepWatch();
     if (!this.#o.sleepDetector) this.#sleep.stop();
-    for (const live of this.#live.values()) {
-      await live.stop();
-      await live.handle.stop();
-    }
-    this.#live.clear();
+    await this.#live.stopWhere(() => true);
     this.#runtime.close();
     await this.#rehearsalSandbox?.close();
     this.#rehearsalSandbox = null;
   }
 
   async #freshRehearsalSandbox(speed: number): Promise<SandboxHandle> {
-    for (const [id, live] of this.#live) {
-      if (live.context === REHEARSAL_CONTEXT) {
-        await live.stop();
-        await live.handle.stop();
-        this.#live.delete(id);
-      }
-    }
+    await this.#live.stopWhere((l) => l.context === REHEARSAL_CONTEXT);
     await this.#rehearsalSandbox?.close();
     this.#rehearsalSandbox = await startSandbox({ ...this.#o.rehearsalSandbox, speed });
     return this.#rehearsalSandbox;
@@ -509,7 +343,7 @@ export class ReleaseService {
       user: this.#o.user,
       ...(this.#o.healthIntervalMs !== undefined ? { intervalMs: this.#o.healthIntervalMs } : {}),
     });
-    this.#live.set(handle.id, {
+    this.#live.add({
       handle,
       plan,
       context: conn.context,
@@ -532,39 +366,6 @@ function missingPrometheus(context: string): DomainError {
     'invalidConfig',
     `No Prometheus is configured, so a release on "${context}" could not be judged. Start Switchyard with --prometheus URL (or SWITCHYARD_PROMETHEUS_URL).`,
   );
-}
-
-function checkReleaseId(id: string): void {
-  if (!/^[A-Za-z0-9._-]+$/.test(id) || id.startsWith('.'))
-    throw new DomainError('badRequest', `"${id}" is not a release id.`);
-}
-
-/** A release's saved projection and plan as the journal holds them, or what keeps them from being shown. */
-async function storedState(
-  journal: Runtime['journal'],
-  id: string,
-): Promise<{ snapshot: ReleaseSnapshot | null; plan: ReleasePlan | null; problem?: string }> {
-  let stored: StoredRelease;
-  try {
-    stored = await journal.readRelease(id);
-  } catch (error) {
-    if (!(error instanceof DomainError)) throw error;
-    return { snapshot: null, plan: null, problem: error.message };
-  }
-  const p = stored.release;
-  const x = p?.xstate as { value?: StateValueLike; context?: unknown } | null | undefined;
-  if (!p || !x?.value || !x.context) return { snapshot: null, plan: p?.plan ?? null };
-  try {
-    const projection = strategyFor(p.plan, assessMeasurements, p.machine).project(x.value, x.context);
-    return { snapshot: withFinishedRollback(projection, p), plan: p.plan };
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    return {
-      snapshot: null,
-      plan: p.plan,
-      problem: `The saved state in ${stored.path} cannot be shown: ${why}`,
-    };
-  }
 }
 
 /** A pause before every canary step that is not a pause already, so the operator steps through it. */
