@@ -26,7 +26,6 @@ const HeaderSchema = z.object({
 const StoredPlanSchema = z.looseObject({
   name: z.string(),
   target: z.looseObject({
-    kind: z.string(),
     name: z.string(),
     namespace: z.string(),
     image: z.string(),
