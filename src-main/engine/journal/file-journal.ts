@@ -28,7 +28,7 @@ import {
   readLatestRecord,
   verifyAudit,
 } from './journal-files.ts';
-import { readStoredRelease } from './release-read.ts';
+import { readListedRelease, readStoredRelease } from './release-read.ts';
 import { redactSecrets, redactString } from './redact.ts';
 import { acquireReleaseLock, releaseReleaseLock } from './release-lock.ts';
 
@@ -299,7 +299,7 @@ export function createFileJournal(options: FileJournalOptions): Journal {
           .filter((name) => RELEASE_ID.test(name))
           .map(async (releaseId): Promise<ReleaseSummary> => {
             try {
-              const { record } = await readLatestRecord(join(root, releaseId), releaseId);
+              const record = await readListedRelease(join(root, releaseId), releaseId);
               return {
                 readable: true,
                 releaseId,

@@ -47,14 +47,16 @@ const PersistedReleaseSchema = z.looseObject({
   confirmedCommands: z.string().optional(),
 });
 
-const RecordSchema = z.object({
+/** What listing a release reads: everything but the runner's snapshot. */
+const RecordHeadSchema = z.looseObject({
   schemaVersion: z.number(),
   header: HeaderSchema,
   status: z.enum(['running', 'paused', 'succeeded', 'aborted', 'rolledBack', 'failed']),
   savedAtMs: z.number(),
-  snapshot: PersistedReleaseSchema.nullable(),
   auditHead: z.object({ seq: z.number(), hash: z.string() }),
 });
+
+const RecordSchema = RecordHeadSchema.extend({ snapshot: PersistedReleaseSchema.nullable() });
 
 /** `snapshot.plan.target: expected string` for the first problem zod found. */
 function firstIssue(error: z.ZodError): string {
@@ -83,15 +85,29 @@ export async function readStoredRelease(dir: string, releaseId: string): Promise
       [path],
     );
   }
-  const parsed = RecordSchema.safeParse(latest.record);
-  if (!parsed.success)
-    throw new DomainError(
-      'invalidConfig',
-      `Release ${releaseId} cannot be read: in ${latest.path}, ${firstIssue(parsed.error)}.`,
-      [latest.path],
-    );
+  checkShape(RecordSchema, latest.record, latest.path, releaseId);
   // The parsed copy only vouches for the shape; the record is returned as saved (plan untouched).
   const record = latest.record as ReleaseRecord;
   const release = record.snapshot as (PersistedRelease & Record<string, unknown>) | null;
   return { record, release, path: latest.path, recovered: latest.recovered };
+}
+
+function checkShape(schema: z.ZodType, record: unknown, path: string, releaseId: string): void {
+  const parsed = schema.safeParse(record);
+  if (!parsed.success)
+    throw new DomainError(
+      'invalidConfig',
+      `Release ${releaseId} cannot be read: in ${path}, ${firstIssue(parsed.error)}.`,
+      [path],
+    );
+}
+
+/**
+ * The saved state of the release in `dir` as a listing reads it: like `readStoredRelease`, but the runner's
+ * snapshot is not read (the header, status and times are).
+ */
+export async function readListedRelease(dir: string, releaseId: string): Promise<ReleaseRecord> {
+  const latest = await readLatestRecord(dir, releaseId);
+  checkShape(RecordHeadSchema, latest.record, latest.path, releaseId);
+  return latest.record;
 }

@@ -116,6 +116,17 @@ describe('a release whose saved state cannot be read', () => {
     }
   });
 
+  it('is listed as unreadable with the file and the field when its header is damaged', async () => {
+    const rj = await journal.create({ ...header('no-start'), startedAtMs: 'yesterday' as unknown as number });
+    await rj.close();
+    const path = join(journalDir, 'no-start', JOURNAL_FILES.record);
+    const [listed] = await journal.listReleases();
+    expect(listed).toMatchObject({ readable: false, releaseId: 'no-start', unfinished: true });
+    expect(listed && !listed.readable && listed.problem).toContain(`in ${path}, header.startedAtMs`);
+    const r = await cli(['status', '--journal', journalDir]);
+    expect(r.stdout).toContain(`no-start\tunreadable: Release no-start cannot be read: in ${path}`);
+  });
+
   it('is refused by switchyard run --resume with the file and what is wrong', async () => {
     const path = await saved('bad-plan', persisted({ ...canaryPlan(), target: undefined }));
     const r = await cli(['run', '--resume', 'bad-plan', '--journal', journalDir, '--yes']);
