@@ -9,10 +9,8 @@ import type { OperatorEvent } from '../../src-shared/release/release.schema.ts';
 import { assessMeasurements } from '../../src-shared/stats/threshold-analysis.ts';
 import type { PreflightResult } from '../../src-shared/preflight/preflight.schema.ts';
 import type { EventHub } from '../bridge/dispatch.ts';
-import { newReleaseId } from '../engine/journal/file-journal.ts';
 import { imageVersion } from '../engine/machines/release-common.ts';
-import { resumeRelease, startRelease, type ReleaseHandle } from '../engine/runner/release-runner.ts';
-import { takeLease } from '../engine/runner/release-lease.ts';
+import { type ReleaseHandle } from '../engine/runner/release-runner.ts';
 import { strategyFor } from '../engine/runner/strategies.ts';
 import { rollBackFinishedRelease } from '../engine/rollback/finished-rollback.ts';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from '../sandbox/sandbox.ts';
@@ -105,12 +103,12 @@ export class ReleaseService {
     this.#live.assertWorkloadFree(input.context, plan);
 
     const conn = await this.#connect(input.mode, input.context, input.speed);
-    const { clock, context } = conn;
     // The workload's lease is taken before preflight: another console, CLI or laptop holding it refuses this start.
-    const lease = conn.lease(plan.target);
-    const releaseId = newReleaseId(plan.name, clock.now());
-    const claim = { releaseId, user: this.#o.user, host: hostname() };
-    const leaseTakenFrom = await takeLease(lease, plan.target, claim, input.takeOver === true);
+    const claim = await conn.claim(plan, {
+      user: this.#o.user,
+      host: hostname(),
+      takeOver: input.takeOver === true,
+    });
     let handle: ReleaseHandle;
     let stableVersion: string;
     try {
@@ -128,22 +126,15 @@ export class ReleaseService {
         }
       }
       // Known before the start, so the objects the release creates carry its id.
-      const ops = conn.ops(plan, releaseId);
+      const ops = conn.ops(plan, claim.releaseId);
       stableVersion = imageVersion((await ops.workloadState('stable')).image);
-      handle = await startRelease({
-        plan,
-        releaseId,
-        lease,
-        ...(leaseTakenFrom ? { leaseTakenFrom } : {}),
+      handle = await claim.start({
         ops,
-        analysis: conn.analysis,
-        clock,
-        journal: this.#runtime.journal,
-        who: { user: this.#o.user, context },
+        who: { user: this.#o.user, context: conn.context },
         ...(input.confirmedCommands ? { confirmedCommands: input.confirmedCommands } : {}),
       });
     } catch (error) {
-      await lease.release(releaseId).catch(() => undefined);
+      await claim.giveBack();
       throw error;
     }
     const newVersion = imageVersion(plan.target.image);
@@ -179,15 +170,11 @@ export class ReleaseService {
     const stored = await this.#storedPlan(id);
     const conn = await this.#connect('run', summary.header.context, 1);
     const ops = conn.ops(stored, id);
-    const handle = await resumeRelease({
+    const handle = await conn.resume(stored, {
       releaseId: id,
-      lease: conn.lease(stored.target),
-      takeOver,
       ops,
-      analysis: conn.analysis,
-      clock: conn.clock,
-      journal: this.#runtime.journal,
       who: { user: this.#o.user, context: conn.context },
+      takeOver,
     });
     const versions = [
       imageVersion((await ops.workloadState('stable')).image),

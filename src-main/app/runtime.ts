@@ -12,12 +12,14 @@ import {
   type ControlDriver,
   type DriverKind,
 } from '../engine/journal/control-channel.ts';
-import { createFileJournal } from '../engine/journal/file-journal.ts';
+import { createFileJournal, newReleaseId } from '../engine/journal/file-journal.ts';
+import { takeLease } from '../engine/runner/release-lease.ts';
+import { resumeRelease, startRelease, type ReleaseHandle } from '../engine/runner/release-runner.ts';
 import { runPreflight } from '../engine/preflight/preflight.ts';
 import { createScaledClock } from '../engine/scaled-clock.ts';
 import type { Clock } from '../ports/clock.port.ts';
-import type { Journal } from '../ports/journal.port.ts';
-import type { WorkloadLeasePort } from '../ports/lease.port.ts';
+import type { AuditActor, Journal } from '../ports/journal.port.ts';
+import type { LeaseHolder, WorkloadLeasePort } from '../ports/lease.port.ts';
 import type { MetricsPort } from '../ports/metrics.port.ts';
 import type { AnalysisSource, ReleaseOps } from '../ports/release.port.ts';
 import type { SandboxHandle } from '../sandbox/sandbox.ts';
@@ -83,6 +85,19 @@ export type ContextSource =
       readonly sandbox?: RemoteSandbox;
     };
 
+/** The workload's lease, taken for a new release before its preflight. */
+export interface WorkloadClaim {
+  /** The new release's id (objects it creates carry it). */
+  readonly releaseId: string;
+  readonly lease: WorkloadLeasePort;
+  /** The stale holder the lease was taken over from (`takeOver`), if any. */
+  readonly leaseTakenFrom?: LeaseHolder;
+  /** Starts the release with `ops` (from `ops(plan, releaseId)`); the release holds the lease from now on. */
+  start(o: { ops: ReleaseOps; who: AuditActor; confirmedCommands?: string }): Promise<ReleaseHandle>;
+  /** Gives the lease back when the release is not started after all (preflight blockers, not confirmed). */
+  giveBack(): Promise<void>;
+}
+
 /** Everything a release on one context needs. */
 export interface ContextRuntime {
   /** The context the release is journaled under. */
@@ -104,6 +119,16 @@ export interface ContextRuntime {
   preflight(plan: ReleasePlan): Promise<PreflightResult>;
   /** Samples the health timeline of `plan`'s service. */
   sampler(plan: ReleasePlan): HealthSampler;
+  /**
+   * Takes the workload's lease for a new release of `plan` (before preflight, so of two racing starts the
+   * second is refused). Throws LeaseHeldError while another release holds it; `takeOver` takes a stale one over.
+   */
+  claim(plan: ReleasePlan, o: { user: string; host: string; takeOver: boolean }): Promise<WorkloadClaim>;
+  /** Resumes release `releaseId` of `plan` from the journal, taking its lease back (LeaseHeldError when held). */
+  resume(
+    plan: ReleasePlan,
+    o: { releaseId: string; ops: ReleaseOps; who: AuditActor; takeOver: boolean; confirmedCommands?: string },
+  ): Promise<ReleaseHandle>;
 }
 
 /** The journal and control channel of one console or run, and the contexts its releases use. */
@@ -136,13 +161,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     journal,
     journalDir: options.journalDir,
     control,
-    open: (source, openOptions = {}) => openContext(options, source, openOptions),
+    open: (source, openOptions = {}) => openContext(options, journal, source, openOptions),
     close: () => control.close(),
   };
 }
 
 function openContext(
   options: RuntimeOptions,
+  journal: Journal,
   source: ContextSource,
   { allowWithoutPrometheus = false }: { allowWithoutPrometheus?: boolean },
 ): ContextRuntime {
@@ -184,6 +210,7 @@ function openContext(
     sampler = () => ({ sample: async () => Promise.reject(missing) });
   }
   const credentials = options.onCredentialMessage ? { onCredentialMessage: options.onCredentialMessage } : {};
+  const lease = (target: Target) => createKubeWorkloadLease(kubeconfig, target, credentials);
   return {
     context,
     kubeconfig,
@@ -197,7 +224,44 @@ function openContext(
         ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
         ...credentials,
       }),
-    lease: (target) => createKubeWorkloadLease(kubeconfig, target, credentials),
+    lease,
+    async claim(plan, o) {
+      const releaseId = newReleaseId(plan.name, clock.now());
+      const held = lease(plan.target);
+      const claim = { releaseId, user: o.user, host: o.host };
+      const leaseTakenFrom = await takeLease(held, plan.target, claim, o.takeOver);
+      return {
+        releaseId,
+        lease: held,
+        ...(leaseTakenFrom ? { leaseTakenFrom } : {}),
+        start: ({ ops, who, confirmedCommands }) =>
+          startRelease({
+            plan,
+            releaseId,
+            lease: held,
+            ...(leaseTakenFrom ? { leaseTakenFrom } : {}),
+            ops,
+            analysis,
+            clock,
+            journal,
+            who,
+            ...(confirmedCommands ? { confirmedCommands } : {}),
+          }),
+        giveBack: () => held.release(releaseId).catch(() => undefined),
+      };
+    },
+    resume: (plan, { releaseId, ops, who, takeOver, confirmedCommands }) =>
+      resumeRelease({
+        releaseId,
+        lease: lease(plan.target),
+        takeOver,
+        ops,
+        analysis,
+        clock,
+        journal,
+        who,
+        ...(confirmedCommands ? { confirmedCommands } : {}),
+      }),
     preflight: (plan) =>
       runPreflight({
         plan,

@@ -10,9 +10,8 @@ import { createRuntime } from '../../../app/runtime.ts';
 import { createSleepDetector } from '../../../app/sleep-detector.ts';
 import { actOnSleep } from '../../../app/sleep-report.ts';
 import { describeDriver, liveDriver } from '../../../engine/journal/control-channel.ts';
-import { defaultJournalDir, newReleaseId } from '../../../engine/journal/file-journal.ts';
-import { takeLease } from '../../../engine/runner/release-lease.ts';
-import { resumeRelease, startRelease, type ReleaseHandle } from '../../../engine/runner/release-runner.ts';
+import { defaultJournalDir } from '../../../engine/journal/file-journal.ts';
+import type { ReleaseHandle } from '../../../engine/runner/release-runner.ts';
 import { CliError, ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import type { CliIo } from '../output.ts';
 import { connect } from './run-connect.ts';
@@ -85,57 +84,35 @@ export async function runCommand(
   try {
     // Time the laptop sleeps counts as elapsed: a pause that ended meanwhile is over on waking.
     const ctx = runtime.open(conn.source);
-    const { analysis, clock } = ctx;
-    // Known before the start, so the objects the release creates carry its id.
-    const releaseId = opts.resume ?? newReleaseId(plan.name, clock.now());
-    const ops = ctx.ops(plan, releaseId);
+    const { clock } = ctx;
     const who = { user: userInfo().username, context: ctx.context };
-    const lease = ctx.lease(plan.target);
     const takeOver = opts.takeOver === true;
     const print = printer(io, Boolean(opts.json));
 
     const { commands, digest } = planCommands(plan);
     // --yes confirms the commands too; they are listed so the log shows what was confirmed.
     const confirmedCommands = digest ? { confirmedCommands: digest } : {};
+    const resumeId = opts.resume;
     let handle: ReleaseHandle;
-    if (opts.resume) {
+    if (resumeId) {
       if (digest && journaledConfirmation !== digest) {
         if (opts.yes) printCommands(io, commands, opts.json);
-        else await confirm(io, `Continue release ${opts.resume}`, commands);
+        else await confirm(io, `Continue release ${resumeId}`, commands);
       }
-      handle = await resumeRelease({
-        ...confirmedCommands,
-        releaseId: opts.resume,
-        lease,
-        takeOver,
-        ops,
-        analysis,
-        clock,
-        journal,
-        who,
-      });
+      const ops = ctx.ops(plan, resumeId);
+      handle = await ctx.resume(plan, { ...confirmedCommands, releaseId: resumeId, ops, who, takeOver });
     } else {
       // The workload's lease is taken before preflight, so of two racing starts the second is refused by it.
-      const claim = { releaseId, user: who.user, host: hostname() };
-      const leaseTakenFrom = await takeLease(lease, plan.target, claim, takeOver);
-      releaseLeaseOnError = () => lease.release(releaseId);
+      const claim = await ctx.claim(plan, { user: who.user, host: hostname(), takeOver });
+      releaseLeaseOnError = claim.giveBack;
+      // Known before the start, so the objects the release creates carry its id.
+      const ops = ctx.ops(plan, claim.releaseId);
       const preflight = await ctx.preflight(plan);
       print.preflight(preflight);
       if (!preflight.ok) throw new CliError(['Preflight found blockers; the release was not started.']);
       if (opts.yes) printCommands(io, commands, opts.json);
       else await confirm(io, `Start the ${plan.strategy.kind} release of ${plan.target.image}`, commands);
-      handle = await startRelease({
-        ...confirmedCommands,
-        ...(leaseTakenFrom ? { leaseTakenFrom } : {}),
-        plan,
-        releaseId,
-        lease,
-        ops,
-        analysis,
-        clock,
-        journal,
-        who,
-      });
+      handle = await claim.start({ ...confirmedCommands, ops, who });
       releaseLeaseOnError = null;
     }
     io.stdout.write(
