@@ -211,6 +211,15 @@ function openContext(
   }
   const credentials = options.onCredentialMessage ? { onCredentialMessage: options.onCredentialMessage } : {};
   const lease = (target: Target) => createKubeWorkloadLease(kubeconfig, target, credentials);
+  // What starting and resuming a release on this context share.
+  const runDeps = (o: { ops: ReleaseOps; who: AuditActor; confirmedCommands?: string | undefined }) => ({
+    ops: o.ops,
+    analysis,
+    clock,
+    journal,
+    who: o.who,
+    ...(o.confirmedCommands ? { confirmedCommands: o.confirmedCommands } : {}),
+  });
   return {
     context,
     kubeconfig,
@@ -234,33 +243,23 @@ function openContext(
         releaseId,
         lease: held,
         ...(leaseTakenFrom ? { leaseTakenFrom } : {}),
-        start: ({ ops, who, confirmedCommands }) =>
+        start: (o) =>
           startRelease({
             plan,
             releaseId,
             lease: held,
             ...(leaseTakenFrom ? { leaseTakenFrom } : {}),
-            ops,
-            analysis,
-            clock,
-            journal,
-            who,
-            ...(confirmedCommands ? { confirmedCommands } : {}),
+            ...runDeps(o),
           }),
         giveBack: () => held.release(releaseId).catch(() => undefined),
       };
     },
-    resume: (plan, { releaseId, ops, who, takeOver, confirmedCommands }) =>
+    resume: (plan, o) =>
       resumeRelease({
-        releaseId,
+        releaseId: o.releaseId,
         lease: lease(plan.target),
-        takeOver,
-        ops,
-        analysis,
-        clock,
-        journal,
-        who,
-        ...(confirmedCommands ? { confirmedCommands } : {}),
+        takeOver: o.takeOver,
+        ...runDeps(o),
       }),
     preflight: (plan) =>
       runPreflight({
