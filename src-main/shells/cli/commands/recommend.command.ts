@@ -12,7 +12,7 @@ import {
 import { formatIssues, parseYamlText } from '../../../../src-shared/plan/plan.parse.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { emit } from '../output.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register-command.ts';
 
 interface RecommendOptions {
   change?: string;
