@@ -538,7 +538,10 @@ export class ReleaseService {
       });
       return { filename: `${id}.json`, text: `${JSON.stringify(doc, null, 2)}\n` };
     }
-    return { filename: `${id}.md`, text: renderReleaseMarkdown(id, r.snapshot, r.audit, r.integrity) };
+    // A rehearsal's decisions are on the sandbox's compressed clock; the report labels them `sim`.
+    const simulated = r.audit.some((a) => a.who.context === REHEARSAL_CONTEXT);
+    const text = renderReleaseMarkdown(id, r.snapshot, r.audit, r.integrity, { simulated });
+    return { filename: `${id}.md`, text };
   }
 
   /** Injects a fault into the running rehearsal's sandbox, else the built-in one. */

@@ -125,7 +125,7 @@ describe('A/B test rollback triggers', () => {
     const abort = end.decisions.at(-1);
     expect(abort?.cause).toBe('rollback-trigger');
     expect(abort?.summary).toBe(
-      'Rollback trigger pod-restarts fired: 5 >= 3 over 5m; stopping the A/B test.',
+      'Rollback trigger pod-restarts fired: 5 >= 3 over 5 min; stopping the A/B test.',
     );
     expect(abort?.evidence[0]?.query).toContain('kube_pod_container_status_restarts_total');
     expect((end.finishedAtMs ?? 0) - start).toBe(10 * 60_000);

@@ -126,7 +126,7 @@ describe('canary machine', () => {
     const end = await h.runUntil(handle, is('aborted'));
     const abort = end.decisions.find((d) => d.kind === 'abort');
     expect(abort?.cause).toBe('rollback-trigger');
-    expect(abort?.evidence[0]?.arithmetic).toMatch(/^0\.03 > 0\.02 held for 120 s ≥ 2m$/);
+    expect(abort?.evidence[0]?.arithmetic).toMatch(/^3 % > 2 % held 2 min of 2 min$/);
     expect((end.finishedAtMs ?? 0) - start).toBe(7 * 60_000);
     expect(h.ops.weights).toEqual({ stable: 100, canary: 0 });
   });
