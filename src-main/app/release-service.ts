@@ -26,7 +26,6 @@ import {
 import { parseAudit } from '../engine/journal/audit-chain.ts';
 import { redactSecrets } from '../engine/journal/redact.ts';
 import { imageVersion } from '../engine/machines/release-common.ts';
-import type { StateValueLike } from '../engine/machines/projection.ts';
 import {
   resumeRelease,
   startRelease,
@@ -34,7 +33,7 @@ import {
   type ReleaseHandle,
 } from '../engine/runner/release-runner.ts';
 import { strategyFor } from '../engine/runner/strategies.ts';
-import { rollBackFinishedRelease, withFinishedRollback } from '../engine/rollback/finished-rollback.ts';
+import { rollBackFinishedRelease } from '../engine/rollback/finished-rollback.ts';
 import { createScaledClock } from '../engine/scaled-clock.ts';
 import type { AuditEntry, Journal } from '../ports/journal.port.ts';
 import type { AnalysisSource } from '../ports/release.port.ts';
@@ -46,6 +45,7 @@ import { renderMetricQuery } from '../../src-shared/plan/promql.ts';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from '../sandbox/sandbox.ts';
 import { prometheusHealthSampler, sandboxHealthSampler, type HealthSampler } from './health-sampler.ts';
 import { renderReleaseMarkdown } from './release-report.ts';
+import { storedSnapshot } from './stored-snapshot.ts';
 import {
   createSleepAwareClock,
   createSleepDetector,
@@ -517,7 +517,7 @@ export class ReleaseService {
     const live = this.#live.get(id);
     const plan = live ? live.plan : this.#storedPlan(id);
     return {
-      snapshot: live ? live.handle.getSnapshot() : this.#storedSnapshot(dir),
+      snapshot: live ? live.handle.getSnapshot() : storedSnapshot(dir),
       health: live ? [...live.health] : this.#storedHealth(id),
       planText: plan ? JSON.stringify(redactSecrets(plan), null, 2) : null,
       audit,
@@ -649,23 +649,6 @@ export class ReleaseService {
     if (!/^[A-Za-z0-9._-]+$/.test(id) || id.startsWith('.'))
       throw new DomainError('badRequest', `"${id}" is not a release id.`);
     return join(this.#o.dataDir, 'journal', id);
-  }
-
-  #storedSnapshot(dir: string): ReleaseSnapshot | null {
-    try {
-      const record = JSON.parse(readFileSync(join(dir, JOURNAL_FILES.record), 'utf8')) as {
-        snapshot: PersistedRelease | null;
-      };
-      const p = record.snapshot;
-      const x = p?.xstate as { value?: StateValueLike; context?: unknown } | null | undefined;
-      if (!p || !x?.value || !x.context) return null;
-      return withFinishedRollback(
-        strategyFor(p.plan, assessMeasurements, p.machine).project(x.value, x.context),
-        p,
-      );
-    } catch {
-      return null;
-    }
   }
 
   #storedPlan(id: string): ReleasePlan | null {

@@ -14,7 +14,7 @@ export function trendDirection(values: readonly number[]): TrendDirection {
 }
 
 /**
- * The samples' trend in words, first value to last: `2.1 % → 7 %, rising`; one value alone: `2.1 %`; none:
+ * The samples' trend in words, first value to last: `2.1 % → 7 %, rising`, `0.1 %, steady`; one value alone: `2.1 %`; none:
  * `no values`. Samples without a value are left out.
  */
 export function trendWords(values: readonly (number | null)[], unit: MetricUnit): string {
@@ -22,5 +22,6 @@ export function trendWords(values: readonly (number | null)[], unit: MetricUnit)
   if (xs.length === 0) return 'no values';
   const first = formatMetricValue(xs[0], unit);
   if (xs.length === 1) return first;
-  return `${first} → ${formatMetricValue(xs.at(-1), unit)}, ${trendDirection(xs)}`;
+  const last = formatMetricValue(xs.at(-1), unit);
+  return last === first ? `${first}, ${trendDirection(xs)}` : `${first} → ${last}, ${trendDirection(xs)}`;
 }

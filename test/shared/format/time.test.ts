@@ -36,6 +36,7 @@ describe('trend', () => {
     [[0.021, 0.05, 0.07], 'ratio', '2.1 % → 7 %, rising'],
     [[0.07, 0.021], 'ratio', '7 % → 2.1 %, falling'],
     [[185.52546, 185.5254, 186], 'ms', '185.5 ms → 186 ms, steady'],
+    [[0.0010000000000000002, 0.001], 'ratio', '0.1 %, steady'],
     [[0.001], 'ratio', '0.1 %'],
     [[null, null], 'ratio', 'no values'],
   ] as const)('%j → %s', (values, unit, text) => expect(trendWords(values, unit)).toBe(text));

@@ -10,13 +10,8 @@ import {
   type PlanCommand,
 } from '../../../../src-shared/plan/plan-commands.ts';
 import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
-import type { PreflightResult } from '../../../../src-shared/preflight/preflight.schema.ts';
-import type {
-  ControlEvent,
-  ReleaseOutcome,
-  ReleaseSnapshot,
-} from '../../../../src-shared/release/release.schema.ts';
-import { CONTROL_LABELS, stateWords } from '../../../../src-shared/release/release-words.ts';
+import type { ControlEvent, ReleaseOutcome } from '../../../../src-shared/release/release.schema.ts';
+import { CONTROL_LABELS } from '../../../../src-shared/release/release-words.ts';
 import { kubeconfigForContext, kubeconfigPaths, loadKubeconfig } from '../../../adapters/kube/kubeconfig.ts';
 import { createKubePreflightCluster } from '../../../adapters/kube/preflight-cluster.ts';
 import { createKubeReleaseOps } from '../../../adapters/kube/release-ops.ts';
@@ -38,6 +33,7 @@ import type { AnalysisSource } from '../../../ports/release.port.ts';
 import { startSandbox, type SandboxHandle } from '../../../sandbox/sandbox.ts';
 import { CliError, ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import type { CliIo } from '../output.ts';
+import { createProgressPrinter, terminalOptions } from '../progress-lines.ts';
 
 /** The flags of `switchyard run`. */
 export interface RunOptions {
@@ -50,6 +46,8 @@ export interface RunOptions {
   speed?: string;
   resume?: string;
   json?: boolean;
+  /** A line per machine state with every query and sample, as before the one-line-per-step output. */
+  verbose?: boolean;
   /** Take over the workload's lease from a release that stopped renewing it (audited). */
   takeOver?: boolean;
 }
@@ -116,9 +114,15 @@ export async function runCommand(
     const who = { user: userInfo().username, context: conn.context };
     const lease = createKubeWorkloadLease(conn.kubeconfigYaml, plan.target, { onCredentialMessage });
     const takeOver = opts.takeOver === true;
-    const print = printer(io, Boolean(opts.json));
     // Time the laptop sleeps counts as elapsed: a pause that ended meanwhile is over on waking.
     const clock = createSleepAwareClock(conn.clock);
+    const print = createProgressPrinter(io, {
+      json: Boolean(opts.json),
+      verbose: Boolean(opts.verbose),
+      simulated: conn.sandbox !== undefined,
+      now: () => clock.now(),
+      ...terminalOptions(io.stdout),
+    });
 
     const { commands, digest } = planCommands(plan);
     // --yes confirms the commands too; they are listed so the log shows what was confirmed.
@@ -169,9 +173,7 @@ export async function runCommand(
       });
       releaseLeaseOnError = null;
     }
-    io.stdout.write(
-      opts.json ? `${JSON.stringify({ event: 'release', id: handle.id })}\n` : `release ${handle.id}\n`,
-    );
+    print.note({ event: 'release', id: handle.id }, `release ${handle.id}`);
     const control = createControlDriver(journalDir, { kind: 'run' });
     control.serve(handle.id, (event) => {
       handle.send(event, event.by);
@@ -181,7 +183,7 @@ export async function runCommand(
     sleep.onSleep((gap) => {
       const rehearsal = conn.sandbox !== undefined;
       void actOnSleep({ gap, plan, handle, clock, rehearsal, settleMs: 2_000 }).then((r) =>
-        io.stdout.write(opts.json ? `${JSON.stringify({ event: 'slept', ...r })}\n` : `${r.body}\n`),
+        print.note({ event: 'slept', ...r }, r.body),
       );
     });
     sleep.start();
@@ -196,6 +198,7 @@ export async function runCommand(
     try {
       outcome = await handle.done;
     } finally {
+      print.close();
       clearInterval(keepAlive);
       unsubscribe();
       sleep.stop();
@@ -340,83 +343,4 @@ async function confirm(io: CliIo, question: string, commands: readonly PlanComma
   const answer = await rl.question(`${question}${also}? [y/N] `);
   rl.close();
   if (!/^y(es)?$/i.test(answer.trim())) throw new CliError(['Not started.']);
-}
-
-/** Formats progress: one line per change of status, phase, step or traffic, and one per decision. */
-function printer(io: CliIo, json: boolean) {
-  let lastKey = '';
-  let decisions = 0;
-  let unreachable: string | null = null;
-  const line = (obj: Record<string, unknown>, text: string) =>
-    io.stdout.write(json ? `${JSON.stringify(obj)}\n` : `${text}\n`);
-  const time = (ms: number | null) => (ms === null ? '--:--:--' : new Date(ms).toISOString().slice(11, 19));
-  const weights = (w: Record<string, number> | null) =>
-    w
-      ? Object.entries(w)
-          .map(([k, v]) => `${k} ${Math.round(v * 100) / 100}%`)
-          .join(' / ')
-      : 'unknown';
-  return {
-    preflight(r: PreflightResult) {
-      line(
-        { event: 'preflight', ok: r.ok, findings: r.findings },
-        `preflight ${r.ok ? 'passed' : 'found blockers'}: ${r.passed.length} checks passed, ${r.findings.length} finding(s)`,
-      );
-      if (json) return;
-      for (const f of r.findings)
-        io.stdout.write(
-          `  ${f.severity}: ${f.title}. ${f.explanation}${f.steps.length ? ` (endangers ${f.steps.map((s) => s.label).join('; ')})` : ''}\n`,
-        );
-    },
-    snapshot(s: ReleaseSnapshot) {
-      for (const d of s.decisions.slice(decisions)) {
-        const evidence = d.evidence.map(
-          (e) =>
-            `${e.metric}: ${e.arithmetic}; query ${e.query}; samples ${e.samples.map((x) => x.value ?? x.outcome).join(', ')}`,
-        );
-        line(
-          { event: 'decision', decision: d },
-          `${time(d.atMs)} ${d.kind}: ${d.summary}${evidence.length ? `\n    ${evidence.join('\n    ')}` : ''}`,
-        );
-      }
-      decisions = s.decisions.length;
-      // A cluster that stops answering gets a line of its own, and so does its return.
-      const lost = s.pause?.cause === 'cluster-unreachable' ? s.pause.message : null;
-      if (lost !== unreachable) {
-        if (lost) line({ event: 'unreachable', pause: s.pause }, lost);
-        else
-          line(
-            { event: 'reachable' },
-            `${time(s.updatedAtMs)} the cluster answers again; the release continues.`,
-          );
-        unreachable = lost;
-      }
-      const key = `${s.status}|${s.phase}|${s.currentStep}|${JSON.stringify(s.traffic.actual ?? s.traffic.intended)}`;
-      if (key === lastKey) return;
-      lastKey = key;
-      line(
-        {
-          event: 'progress',
-          status: s.status,
-          phase: s.phase,
-          step: s.currentStep,
-          traffic: s.traffic.actual ?? s.traffic.intended,
-          pause: s.pause,
-        },
-        `${time(s.updatedAtMs)} ${stateWords(s)} traffic ${weights(s.traffic.actual ?? s.traffic.intended)}${s.pause ? ` (paused: ${s.pause.message})` : ''}`,
-      );
-    },
-    outcome(o: ReleaseOutcome, id: string): ExitCodeValue {
-      line({ event: 'outcome', kind: o.kind, reason: o.reason, id }, `${o.kind}: ${o.reason}`);
-      if (o.kind === 'completed') return ExitCode.ok;
-      if (o.kind === 'aborted' || o.kind === 'rolledBack') {
-        io.stderr.write(`release ${id} ${o.kind === 'aborted' ? 'aborted' : 'rolled back'}: ${o.reason}\n`);
-        return ExitCode.aborted;
-      }
-      if (o.kind === 'stopped')
-        io.stderr.write(`release ${id} stopped; continue it with: switchyard run --resume ${id}\n`);
-      else io.stderr.write(`release ${id} ${o.kind}: ${o.reason}\n`);
-      return ExitCode.error;
-    },
-  };
 }
