@@ -44,6 +44,7 @@ import type { PreflightResult } from '../../src-shared/preflight/preflight.schem
 import { renderMetricQuery } from '../../src-shared/plan/promql.ts';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from '../sandbox/sandbox.ts';
 import { prometheusHealthSampler, sandboxHealthSampler, type HealthSampler } from './health-sampler.ts';
+import { decisionTitle, decisionVerdict } from '../../src-shared/release/decision-verdict.ts';
 import { renderReleaseMarkdown } from './release-report.ts';
 import { storedSnapshot } from './stored-snapshot.ts';
 import {
@@ -682,15 +683,26 @@ export function withStepThrough(plan: ReleasePlan): ReleasePlan {
 }
 
 function noticeFor(d: Decision): {
-  kind: 'promoted' | 'waiting' | 'aborted' | 'rolledBack' | 'completed' | 'failed';
+  kind: 'promoted' | 'promotedWithFailures' | 'waiting' | 'aborted' | 'rolledBack' | 'completed' | 'failed';
   title: string;
   body: string;
 } | null {
   switch (d.kind) {
-    case 'promote':
-      return { kind: 'promoted', title: 'Promoted', body: d.summary };
+    case 'promote': {
+      // A step that passed with failed measurements (within its failure limit) is amber, not green.
+      const withFailures = decisionVerdict(d) === 'pass-with-failures';
+      return {
+        kind: withFailures ? 'promotedWithFailures' : 'promoted',
+        title: decisionTitle(d),
+        body: d.summary,
+      };
+    }
     case 'pause':
-      return { kind: 'waiting', title: 'Waiting for you', body: d.summary };
+      return {
+        kind: 'waiting',
+        title: decisionVerdict(d) === 'inconclusive' ? 'Waiting for you: inconclusive' : 'Waiting for you',
+        body: d.summary,
+      };
     case 'abort':
       return { kind: 'aborted', title: 'Aborted', body: d.summary };
     case 'rollback':

@@ -1,4 +1,6 @@
-import type { Decision } from './release.schema.ts';
+import { formatThreshold, unitOfMetric } from '../format/number.ts';
+import { trendWords } from '../format/trend.ts';
+import type { Decision, Evidence } from './release.schema.ts';
 
 /**
  * What a decision says about the new version: `pass`, `pass-with-failures` (it went on although some
@@ -70,4 +72,15 @@ export function decisionTitle(d: Pick<Decision, 'kind' | 'cause' | 'evidence'>):
   if (verdict === 'inconclusive') return `${what}: inconclusive`;
   if (verdict === 'fail' && (d.kind === 'pause' || d.kind === 'continue')) return `${what}: failed`;
   return what;
+}
+
+/**
+ * One metric's evidence in words: its samples' trend in the metric's unit, the condition and the arithmetic,
+ * e.g. `error-rate: 2.1 % → 7 %, rising (pass when < 1 %); failed 2 ≤ failureLimit 3`.
+ */
+export function evidenceWords(e: Evidence): string {
+  const unit = unitOfMetric(e.metric);
+  const values = e.samples.map((s) => s.value);
+  const judged = e.result === 'breached' ? 'breach when' : 'pass when';
+  return `${e.metric}: ${trendWords(values, unit)} (${judged} ${formatThreshold(e.op, e.threshold, unit)}); ${e.arithmetic}`;
 }

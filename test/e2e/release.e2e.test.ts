@@ -143,7 +143,7 @@ describe('rehearsing and running releases on the sandbox', () => {
     await page.getByRole('heading', { name: 'Health timeline' }).click();
     await page.keyboard.press('n');
     await waitForStatus(page, 'completed');
-    await expect.poll(() => page.getByRole('list', { name: 'Decisions' }).innerText()).toMatch(/promote/);
+    await expect.poll(() => page.getByRole('list', { name: 'Decisions' }).innerText()).toMatch(/Promoted/);
     await screenshot(page, 'rehearse-canary-promoted');
   }, 240_000);
 

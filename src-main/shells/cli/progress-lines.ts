@@ -1,21 +1,15 @@
 import { formatDuration } from '../../../src-shared/format/duration.ts';
-import {
-  formatMetricValue,
-  formatThreshold,
-  formatWeights,
-  unitOfMetric,
-} from '../../../src-shared/format/number.ts';
+import { formatMetricValue, formatWeights, unitOfMetric } from '../../../src-shared/format/number.ts';
 import { monotonicTimes } from '../../../src-shared/format/time.ts';
-import { trendWords } from '../../../src-shared/format/trend.ts';
 import type { PreflightResult } from '../../../src-shared/preflight/preflight.schema.ts';
 import {
   decisionTitle,
   decisionVerdict,
+  evidenceWords,
   type DecisionVerdict,
 } from '../../../src-shared/release/decision-verdict.ts';
 import type {
   Decision,
-  Evidence,
   ReleaseOutcome,
   ReleaseSnapshot,
 } from '../../../src-shared/release/release.schema.ts';
@@ -52,14 +46,6 @@ const COLOURS: Readonly<Record<DecisionVerdict, string>> = {
 export function terminalOptions(stdout: CliIo['stdout']): Pick<ProgressOptions, 'columns'> {
   const tty = stdout as { isTTY?: boolean; columns?: number };
   return tty.isTTY ? { columns: tty.columns && tty.columns > 20 ? tty.columns : 80 } : {};
-}
-
-/** One evidence line: the metric, its samples' trend in the metric's unit, the condition and the arithmetic. */
-export function evidenceLine(e: Evidence): string {
-  const unit = unitOfMetric(e.metric);
-  const values = e.samples.map((s) => s.value);
-  const judged = e.result === 'breached' ? 'breach when' : 'pass when';
-  return `${e.metric}: ${trendWords(values, unit)} (${judged} ${formatThreshold(e.op, e.threshold, unit)}); ${e.arithmetic}`;
 }
 
 /** Formats a release's progress: one line per step change and per decision; JSON lines as before with `json`. */
@@ -117,7 +103,7 @@ export function createProgressPrinter(io: CliIo, opts: ProgressOptions) {
       return [head, ...evidence.map((e) => `    ${e}`)].join('\n');
     }
     const evidence = d.evidence.flatMap((e) => [
-      `    ${evidenceLine(e)}`,
+      `    ${evidenceWords(e)}`,
       ...(e.result === 'successful' ? [] : [`      query ${e.query}`]),
     ]);
     return [head, ...evidence].join('\n');
