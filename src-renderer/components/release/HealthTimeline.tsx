@@ -541,8 +541,9 @@ const ZoomOverview = memo(function ZoomOverview({
         fill="var(--panel)"
         tickFormatter={formatTimeOfDay}
         ariaLabel="Zoom window edge"
-        startIndex={startIndex}
-        endIndex={endIndex}
+        // Unzoomed, the Brush spans the data by itself. Controlled indexes reach recharts' store before the
+        // data they index (child effects run first), so a growing overview put an end past the data: NaN.
+        {...(zoom ? { startIndex, endIndex } : {})}
         onChange={(r) => {
           const a = overview[r.startIndex ?? 0];
           const b = overview[r.endIndex ?? overview.length - 1];
