@@ -83,7 +83,7 @@ export function createProgressPrinter(io: CliIo, opts: ProgressOptions) {
     const s = latest;
     const live = s.status === 'running' || s.status === 'paused';
     const next = live
-      ? fitLine(`  … ${progressWords(s, opts.now?.() ?? Date.now())}`, (width ?? 80) - 1)
+      ? fitLine(`… ${progressWords(s, opts.now?.() ?? Date.now())}`, (width ?? 80) - 1)
       : '';
     if (next === progress) return;
     io.stdout.write(`\r\x1b[2K${next}`);
