@@ -4,6 +4,8 @@ import type { Decision, ReleaseSnapshot } from '../../../src-shared/release/rele
 import type { CliIo } from '../../../src-main/shells/cli/output.ts';
 import { createProgressPrinter } from '../../../src-main/shells/cli/progress-lines.ts';
 
+const ESC = String.fromCharCode(27);
+
 const T0 = Date.UTC(2026, 11, 6, 2, 43, 25);
 
 function snapshot(over: Partial<ReleaseSnapshot>): ReleaseSnapshot {
@@ -94,8 +96,8 @@ describe('switchyard run output for people', () => {
       /error-rate: 2\.1 % → 7 %, rising \(pass when < 1 %\);\s+failed 2 ≤\s+failureLimit 3/,
     );
     const lines = out
-      .replace(/\r\x1b\[2K/g, '\n')
-      .replace(/\x1b\[\d+m/g, '')
+      .replaceAll(`\r${ESC}[2K`, '\n')
+      .replace(new RegExp(`${ESC}\\[\\d+m`, 'g'), '')
       .split('\n');
     for (const l of lines) if (!l.includes(QUERY.slice(0, 20))) expect(l.length, l).toBeLessThanOrEqual(60);
   });
@@ -110,7 +112,8 @@ describe('switchyard run output for people', () => {
     );
     print.close();
     const out = text();
-    expect(out).not.toMatch(/\r|\x1b/);
+    expect(out).not.toContain('\r');
+    expect(out).not.toContain(ESC);
     const lines = out.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(
