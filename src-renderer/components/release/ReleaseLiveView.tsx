@@ -85,7 +85,7 @@ export function ReleaseLiveView({
         nowMs={deferred.updatedAtMs ?? deferred.startedAtMs ?? 0}
       />
       <DecisionList decisions={deferred.decisions} simulated={simulated ?? false} />
-      <AnalysisTable rows={rows} />
+      <AnalysisTable rows={rows} simulated={simulated ?? false} />
     </div>
   );
 }

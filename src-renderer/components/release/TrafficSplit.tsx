@@ -58,7 +58,8 @@ export function TrafficSplit({ traffic }: { traffic: TrafficView }) {
       <ul className="split-legend" aria-label="Traffic per track in the bar">
         {shown.map((r) => (
           <li key={r.track}>
-            <span className={`swatch ${r.colour}`} aria-hidden="true" /> {r.track} {formatPercent(r.share)}
+            <span className={`split-swatch ${r.colour}`} aria-hidden="true" /> {r.track}{' '}
+            {formatPercent(r.share)}
           </li>
         ))}
         {!read && <li className="muted">intended: the router has not been read yet</li>}
