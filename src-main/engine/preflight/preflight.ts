@@ -479,4 +479,3 @@ function resolveCount(v: number | string, total: number, roundUp: boolean): numb
   const exact = (Number(m[1]) * total) / 100;
   return roundUp ? Math.ceil(exact) : Math.floor(exact);
 }
-

@@ -82,9 +82,7 @@ export function createProgressPrinter(io: CliIo, opts: ProgressOptions) {
     if (!tty || json || !latest) return;
     const s = latest;
     const live = s.status === 'running' || s.status === 'paused';
-    const next = live
-      ? fitLine(`… ${progressWords(s, opts.now?.() ?? Date.now())}`, (width ?? 80) - 1)
-      : '';
+    const next = live ? fitLine(`… ${progressWords(s, opts.now?.() ?? Date.now())}`, (width ?? 80) - 1) : '';
     if (next === progress) return;
     io.stdout.write(`\r\x1b[2K${next}`);
     progress = next;
