@@ -136,7 +136,7 @@ describe('canary machine', () => {
     const handle = harness.track(await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'crashes' }));
     const end = await h.runUntil(handle, is('aborted'));
     const abort = end.decisions.find((d) => d.kind === 'abort');
-    expect(abort?.evidence[0]?.arithmetic).toBe('3 >= 3 over 5m');
+    expect(abort?.evidence[0]?.arithmetic).toBe('3 >= 3 over 5 min');
     expect(abort?.evidence[0]?.query).toContain('kube_pod_container_status_restarts_total');
   });
 });
