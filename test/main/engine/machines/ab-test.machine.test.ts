@@ -68,7 +68,7 @@ describe('A/B test machine', () => {
     const handle = harness.track(await startRelease({ ...h.deps, plan: abPlan(), releaseId: 'ab-guard' }));
     const end = await h.runUntil(handle, is('aborted'));
     expect(end.decisions.at(-1)?.summary).toBe(
-      'Guardrail error-rate breached: 0.05 > 0.02 for variant treatment; stopping the A/B test.',
+      'Guardrail error-rate breached: 5 % > 2 % for variant treatment; stopping the A/B test.',
     );
     expect(h.ops.experiment).toBeNull();
     expect(h.ops.writesOf('promoteCanary')).toHaveLength(0);

@@ -251,9 +251,9 @@ describe('blue-green as planned: autoPromote, keepPrevious, warnings', () => {
     const end = await h.runUntil(handle, is('completed'));
     const warning = end.decisions.find((d) => d.cause === 'validation-warning');
     expect(warning?.summary).toMatch(
-      /^Validation passed with warnings: latency-p95 > 1000 breached in \d+ of \d+ checks/,
+      /^Validation passed with warnings: latency-p95 > 1,000 ms breached in \d+ of \d+ checks/,
     );
     expect(warning?.evidence[0]).toMatchObject({ metric: 'latency-p95', result: 'breached' });
-    expect(end.decisions.at(-1)?.summary).toMatch(/passed with warnings \(latency-p95 > 1000 breached/);
+    expect(end.decisions.at(-1)?.summary).toMatch(/passed with warnings \(latency-p95 > 1,000 ms breached/);
   });
 });
