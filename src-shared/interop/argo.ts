@@ -54,7 +54,7 @@ export function findResource(
 /** Name of the background AnalysisTemplate that carries the plan's rollback triggers. */
 export const TRIGGERS_TEMPLATE = 'switchyard-rollback-triggers';
 const VALIDATION_TEMPLATE = 'switchyard-validation';
-const ARGS = { job: '{{args.service-name}}', namespace: '{{args.namespace}}' };
+const ARGS = { job: '{{args.service-name}}', namespace: '{{args.namespace}}', version: '{{args.version}}' };
 const PROMETHEUS_URL = 'http://prometheus.monitoring:9090';
 const ROLLOUTS_API = 'argoproj.io/v1alpha1';
 const GATEWAY_PLUGIN = 'argoproj-labs/gatewayAPI';
@@ -65,7 +65,16 @@ function analysisArgs(plan: ReleasePlan) {
   return [
     { name: 'service-name', value: plan.target.job ?? plan.target.name },
     { name: 'namespace', value: plan.target.namespace },
+    // The version label the rehearsal's queries select: the new image's tag.
+    { name: 'version', value: imageTag(plan.target.image) },
   ];
+}
+
+/** The tag of an image reference (`registry/app:v1.2` → `v1.2`), or `latest` when it has none. */
+function imageTag(image: string): string {
+  const name = image.split('@')[0] ?? image;
+  const at = name.lastIndexOf(':');
+  return at > name.lastIndexOf('/') ? name.slice(at + 1) : 'latest';
 }
 
 function templateDoc(name: string, namespace: string, metrics: Doc[]): Doc {
@@ -77,6 +86,7 @@ function templateDoc(name: string, namespace: string, metrics: Doc[]): Doc {
       args: [
         { name: 'service-name' },
         { name: 'namespace' },
+        { name: 'version' },
         { name: 'prometheus-url', value: PROMETHEUS_URL },
       ],
       metrics,
@@ -387,7 +397,7 @@ function importMetric(m: Doc, where: string, unsupported: string[]): AnalysisMet
     );
     return null;
   }
-  const recognised = recogniseQuery(query, ARGS.job, ARGS.namespace);
+  const recognised = recogniseQuery(query, ARGS.job, ARGS.namespace, ARGS.version);
   const count =
     num(m.count) ?? (typeof m.count === 'string' && /^\d+$/.test(m.count) ? Number(m.count) : undefined);
   if (count === undefined)
@@ -608,7 +618,7 @@ export function argoToPlan(
         );
         return;
       }
-      const rec = recogniseQuery(query, ARGS.job, ARGS.namespace);
+      const rec = recogniseQuery(query, ARGS.job, ARGS.namespace, ARGS.version);
       rollbackTriggers.push({
         metric: rec.kind,
         ...(rec.query ? { query: rec.query } : {}),

@@ -53,6 +53,9 @@ export function planToFlagger(plan: ReleasePlan): { documents: Doc[]; unsupporte
   if (t.kind === 'Rollout') unsupported.push('target.kind: Flagger drives Deployments, not Argo Rollouts');
   if (t.job && t.job !== t.name)
     unsupported.push(`target.job: Flagger templates select job="{{ target }}" (${t.name}), not ${t.job}`);
+  unsupported.push(
+    'version label: Flagger templates have no variable for the new version; the queries select job and namespace only',
+  );
   if (plan.rollbackTriggers.length)
     unsupported.push(
       'rollbackTriggers: Flagger has no separate rollback triggers (add them as analysis metrics); not exported',
