@@ -1,7 +1,8 @@
 import { parseAllDocuments, stringify } from 'yaml';
 import { parsePlan } from '../plan/plan.parse.ts';
 import type { ReleasePlan } from '../plan/plan.schema.ts';
-import { argoToPlan, planToArgo } from './argo.ts';
+import { argoToPlan } from './argo-import.ts';
+import { planToArgo } from './argo.ts';
 import { flaggerToPlan, planToFlagger } from './flagger.ts';
 import { runbookToPlan } from './runbook.ts';
 
