@@ -1,9 +1,34 @@
+import { useLayoutEffect, useRef, useState } from 'react';
+import { formatPercent } from '../../../src-shared/format/number.ts';
 import type { TrafficView } from '../../../src-shared/release/release.schema.ts';
 import { trafficRows } from '../../lib/release-view.ts';
+import { labelFits, trackColourClass } from '../../lib/traffic-colours.ts';
 
-/** Traffic per track as the router reports it, beside what the engine asked for; a difference is flagged. */
+/**
+ * Traffic per track as the router reports it, beside what the engine asked for; a difference is flagged. Until
+ * the router is read, the bar shows the intended split, marked as such. Labels sit in the bar when they fit,
+ * and every track is named in the legend under it, in its track's colour.
+ */
 export function TrafficSplit({ traffic }: { traffic: TrafficView }) {
   const rows = trafficRows(traffic);
+  const read = traffic.actual !== null;
+  const shown = rows.map((r, i) => ({
+    ...r,
+    share: read ? (r.actual ?? 0) : r.intended,
+    colour: trackColourClass(r.track, i),
+  }));
+  const bar = useRef<HTMLDivElement>(null);
+  const [barPx, setBarPx] = useState(0);
+  useLayoutEffect(() => {
+    const el = bar.current;
+    if (!el) return;
+    setBarPx(el.clientWidth);
+    if (typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => setBarPx(el.clientWidth));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  const words = shown.map((r) => `${r.track} ${formatPercent(r.share)}`).join(', ');
   return (
     <section className="panel" aria-labelledby="traffic-heading">
       <h2 id="traffic-heading">Traffic split</h2>
@@ -13,20 +38,32 @@ export function TrafficSplit({ traffic }: { traffic: TrafficView }) {
         </div>
       )}
       <div
-        className="split-bar"
+        ref={bar}
+        className={`split-bar${read ? '' : ' split-intended'}`}
         role="img"
-        aria-label={`Actual split: ${rows.map((r) => `${r.track} ${r.actual ?? 'unknown'} %`).join(', ')}`}
+        aria-label={read ? `Actual split: ${words}` : `Intended split (router not read yet): ${words}`}
       >
-        {rows.map(
-          (r, i) =>
-            // A track at 0 % draws nothing (its padding would otherwise show as a sliver).
-            (r.actual ?? 0) > 0 && (
-              <div key={r.track} className={`split-seg seg-${i % 4}`} style={{ width: `${r.actual ?? 0}%` }}>
-                {(r.actual ?? 0) >= 8 ? `${r.track} ${r.actual} %` : ''}
+        {shown.map((r) => {
+          const label = `${r.track} ${formatPercent(r.share)}`;
+          // A track at 0 % draws nothing (its padding would otherwise show as a sliver).
+          return (
+            r.share > 0 && (
+              <div key={r.track} className={`split-seg ${r.colour}`} style={{ width: `${r.share}%` }}>
+                {labelFits(label.length, r.share, barPx) ? label : ''}
               </div>
-            ),
-        )}
+            )
+          );
+        })}
       </div>
+      <ul className="split-legend" aria-label="Traffic per track in the bar">
+        {shown.map((r) => (
+          <li key={r.track}>
+            <span className={`split-swatch ${r.colour}`} aria-hidden="true" /> {r.track}{' '}
+            {formatPercent(r.share)}
+          </li>
+        ))}
+        {!read && <li className="muted">intended: the router has not been read yet</li>}
+      </ul>
       <table aria-label="Traffic per track">
         <thead>
           <tr>
@@ -43,9 +80,10 @@ export function TrafficSplit({ traffic }: { traffic: TrafficView }) {
           {rows.map((r) => (
             <tr key={r.track} className={r.differs ? 'mismatch' : ''}>
               <th scope="row">{r.track}</th>
-              <td className="num">{r.actual === null ? 'not read yet' : `${r.actual} %`}</td>
+              <td className="num">{r.actual === null ? 'not read yet' : formatPercent(r.actual)}</td>
               <td className="num">
-                {r.intended} %{r.differs && <span className="error-text"> ≠</span>}
+                {formatPercent(r.intended)}
+                {r.differs && <span className="error-text"> ≠</span>}
               </td>
             </tr>
           ))}
