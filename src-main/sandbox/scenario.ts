@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { ProfileRule } from './profiles.ts';
 import type { KubeObject } from './selectors.ts';
-import type { TrafficSource } from './traffic.ts';
+import type { TrafficSource } from './traffic-routing.ts';
 
 /** A sandbox scenario: objects to create, behaviour profiles, traffic sources and generated bulk workloads. */
 export interface Scenario {
