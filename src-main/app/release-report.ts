@@ -1,6 +1,6 @@
 import type { Evidence, ReleaseSnapshot } from '../../src-shared/release/release.schema.ts';
 import type { AuditEntry } from '../ports/journal.port.ts';
-import { redactString } from '../engine/journal/redact.ts';
+import { redactString } from '../../src-shared/redact/redact.ts';
 
 const iso = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOString());
 const cell = (text: string) => redactString(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');

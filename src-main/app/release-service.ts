@@ -24,8 +24,8 @@ import {
   verifyAudit,
 } from '../engine/journal/file-journal.ts';
 import { parseAudit } from '../engine/journal/audit-chain.ts';
-import { redactSecrets } from '../engine/journal/redact.ts';
-import { imageVersion } from '../engine/machines/release-common.ts';
+import { redactSecrets } from '../../src-shared/redact/redact.ts';
+import { imageVersion } from '../../src-shared/release/image-version.ts';
 import type { StateValueLike } from '../engine/machines/projection.ts';
 import {
   resumeRelease,
@@ -35,7 +35,7 @@ import {
 } from '../engine/runner/release-runner.ts';
 import { strategyFor } from '../engine/runner/strategies.ts';
 import { rollBackFinishedRelease, withFinishedRollback } from '../engine/rollback/finished-rollback.ts';
-import { createScaledClock } from '../engine/scaled-clock.ts';
+import { createScaledClock } from '../adapters/clock/scaled-clock.ts';
 import type { AuditEntry, Journal } from '../ports/journal.port.ts';
 import type { AnalysisSource } from '../ports/release.port.ts';
 import type { MetricsPort } from '../ports/metrics.port.ts';

@@ -6,7 +6,7 @@ import { createServer as createNetServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { stringify as toYaml } from 'yaml';
 import type { Clock } from '../ports/clock.port.ts';
-import { createScaledClock } from '../engine/scaled-clock.ts';
+import { createScaledClock } from '../adapters/clock/scaled-clock.ts';
 import { admit } from './admission.ts';
 import { createApiHandler } from './api-server.ts';
 import type { SandboxWrite } from './audit.ts';

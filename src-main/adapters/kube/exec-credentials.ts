@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Cluster, KubeConfig, User } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { REDACTED, redactString } from '../../engine/journal/redact.ts';
+import { REDACTED, redactString } from '../../../src-shared/redact/redact.ts';
 import { ClusterError } from './kube-errors.ts';
 
 /** A failure to obtain credentials from an exec plugin; never retried as a transient cluster failure. */

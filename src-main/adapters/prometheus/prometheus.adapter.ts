@@ -7,7 +7,7 @@ import type {
   MetricSample,
   MetricsPort,
 } from '../../ports/metrics.port.ts';
-import { validatePromql } from './promql-syntax.ts';
+import { validatePromql } from '../../../src-shared/plan/promql-syntax.ts';
 
 /** How to reach one Prometheus server. */
 export interface PrometheusOptions {

@@ -25,7 +25,7 @@ import {
   sha256,
   type ParsedAudit,
 } from './audit-chain.ts';
-import { redactSecrets, redactString } from './redact.ts';
+import { redactSecrets, redactString } from '../../../src-shared/redact/redact.ts';
 import { acquireReleaseLock, releaseReleaseLock } from './release-lock.ts';
 
 /** File names inside a release's directory. */

@@ -7,11 +7,16 @@ import type {
   PreflightPass,
   PreflightResult,
 } from '../../../src-shared/preflight/preflight.schema.ts';
-import { validatePromql } from '../../adapters/prometheus/promql-syntax.ts';
+import { validatePromql } from '../../../src-shared/plan/promql-syntax.ts';
 import type { MetricsPort } from '../../ports/metrics.port.ts';
 import type { AnalysisSource } from '../../ports/release.port.ts';
-import type { AccessNeed, BudgetFacts, PreflightCluster, WorkloadFacts } from './preflight-cluster.port.ts';
-import { abRoutingWarnings } from '../machines/ab-test.machine.ts';
+import type {
+  AccessNeed,
+  BudgetFacts,
+  PreflightCluster,
+  WorkloadFacts,
+} from '../../ports/preflight-cluster.port.ts';
+import { abRoutingWarnings } from '../../../src-shared/plan/ab-routing-warnings.ts';
 import { planFindings, replicaFindings, routerObjectFindings } from './plan-findings.ts';
 
 /** What preflight runs against. */

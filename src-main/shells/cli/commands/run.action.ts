@@ -28,7 +28,7 @@ import { createFileJournal, defaultJournalDir, newReleaseId } from '../../../eng
 import { runPreflight } from '../../../engine/preflight/preflight.ts';
 import { takeLease } from '../../../engine/runner/release-lease.ts';
 import { resumeRelease, startRelease, type ReleaseHandle } from '../../../engine/runner/release-runner.ts';
-import { createScaledClock } from '../../../engine/scaled-clock.ts';
+import { createScaledClock } from '../../../adapters/clock/scaled-clock.ts';
 import { createSleepAwareClock, createSleepDetector } from '../../../app/sleep-detector.ts';
 import { actOnSleep } from '../../../app/sleep-report.ts';
 import { createControlDriver, describeDriver, liveDriver } from '../../../app/control-channel.ts';

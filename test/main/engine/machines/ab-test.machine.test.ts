@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { abRoutingWarnings } from '../../../../src-main/engine/machines/ab-test.machine.ts';
+import { abRoutingWarnings } from '../../../../src-shared/plan/ab-routing-warnings.ts';
 import { startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
 import type { ReleasePlanInput } from '../../../../src-shared/plan/plan.schema.ts';
 import { planFrom, statusIs as is, useHarness, type Harness } from '../runner/release-harness.ts';
