@@ -1,5 +1,5 @@
 import { ApiError } from '../status.ts';
-import type { Schema } from '../schema/schemas.ts';
+import type { Schema } from '../schema/openapi-schema.ts';
 import { deref } from '../schema/schemas.ts';
 import {
   elementKey,

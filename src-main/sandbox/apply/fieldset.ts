@@ -1,4 +1,5 @@
-import { deref, type Schema } from '../schema/schemas.ts';
+import type { Schema } from '../schema/openapi-schema.ts';
+import { deref } from '../schema/schemas.ts';
 
 /**
  * Field sets in the structured-merge-diff sense (what `managedFields` records), driven by the schema's list
