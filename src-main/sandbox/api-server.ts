@@ -26,7 +26,7 @@ import { checkWrite, fieldManagerOf, fieldValidationOf, warningHeader } from './
 import { openApiV2, openApiV3Schemas } from './schema/openapi-docs.ts';
 
 /** Largest request body accepted, as the real API server (3 MiB). */
-export const maxBodyBytes = 3 * 1024 * 1024;
+const maxBodyBytes = 3 * 1024 * 1024;
 
 /** What the API handler needs from the rest of the sandbox. */
 export interface ApiServerDeps {
@@ -167,7 +167,7 @@ const discoverable: readonly ResourceType[] = [...resourceTypes, selfSubjectRevi
 const selfSubjectReviewPath = '/apis/authentication.k8s.io/v1/selfsubjectreviews';
 
 /** Who every holder of the sandbox's token is. */
-export const SANDBOX_USER = {
+const SANDBOX_USER = {
   username: 'sandbox-admin',
   groups: ['system:masters', 'system:authenticated'],
 } as const;
@@ -1385,7 +1385,7 @@ function keyOf(o: KubeObject): string {
 }
 
 /** A label selector object written as the query-string form (`app=web,tier in (a,b)`). */
-export function selectorString(
+function selectorString(
   sel:
     | {
         matchLabels?: Record<string, string>;

@@ -30,7 +30,7 @@ export interface Scenario {
 }
 
 /** Folder of the built-in scenario files (`reference.yaml`, `large.yaml`, `huge.yaml`). */
-export const scenarioDir = fileURLToPath(new URL('../../resources/scenarios/', import.meta.url));
+const scenarioDir = fileURLToPath(new URL('../../resources/scenarios/', import.meta.url));
 
 /**
  * Loads a scenario by built-in name (`reference`, `large`, `huge`) or file path (YAML or JSON).

@@ -69,7 +69,7 @@ type GatewayRule = {
  * headers only): among rules with a matching `matches[]` entry (none means match all), the one whose
  * matching entry has the most header matches wins; a tie goes to the earlier rule.
  */
-export function gatewayRuleFor<R extends GatewayRule>(
+function gatewayRuleFor<R extends GatewayRule>(
   rules: readonly R[],
   headers: Record<string, string>,
 ): R | undefined {

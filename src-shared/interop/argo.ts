@@ -52,7 +52,7 @@ export function findResource(
 }
 
 /** Name of the background AnalysisTemplate that carries the plan's rollback triggers. */
-export const TRIGGERS_TEMPLATE = 'switchyard-rollback-triggers';
+const TRIGGERS_TEMPLATE = 'switchyard-rollback-triggers';
 const VALIDATION_TEMPLATE = 'switchyard-validation';
 const ARGS = { job: '{{args.service-name}}', namespace: '{{args.namespace}}' };
 const PROMETHEUS_URL = 'http://prometheus.monitoring:9090';

@@ -6,7 +6,7 @@ import { arr, foreignDuration, foreignQuery, num, obj, recogniseQuery, str } fro
 const FLAGGER_API = 'flagger.app/v1beta1';
 const PROMETHEUS_URL = 'http://prometheus.monitoring:9090';
 /** Name of the plan template that holds a Flagger Canary's metrics. */
-export const FLAGGER_TEMPLATE = 'flagger-analysis';
+const FLAGGER_TEMPLATE = 'flagger-analysis';
 const VARS = { job: '{{ target }}', namespace: '{{ namespace }}' };
 
 type Doc = Record<string, unknown>;

@@ -453,7 +453,7 @@ export function loginShellPath(
 }
 
 /** The process PATH plus the folders plugins are commonly installed in, for when the login shell cannot tell. */
-export function fallbackPath(env: NodeJS.ProcessEnv = process.env): string {
+function fallbackPath(env: NodeJS.ProcessEnv = process.env): string {
   const home = env.HOME ?? homedir();
   return mergePaths(
     env.PATH ?? '',
@@ -468,14 +468,14 @@ export function fallbackPath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** `first` then the entries of `second` it lacks, empty entries dropped. */
-export function mergePaths(first: string, second: string): string {
+function mergePaths(first: string, second: string): string {
   return [...new Set([...first.split(delimiter), ...second.split(delimiter)].filter(Boolean))].join(
     delimiter,
   );
 }
 
 /** The provider shared by every client of this process, so one sign-in serves all of them. */
-export const sharedExecCredentials = new ExecCredentialProvider();
+const sharedExecCredentials = new ExecCredentialProvider();
 
 /** Filled in by the exec authenticator during `trackCredentialUse`: the newest credential a call sent. */
 export interface CredentialUse {

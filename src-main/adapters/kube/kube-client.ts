@@ -146,7 +146,7 @@ export function createKubeClient(kubeconfigYaml: string, options: KubeClientOpti
 }
 
 /** True for failures worth retrying on an idempotent call: unreachable, timeout, or a 5xx / 429 answer (never a credential plugin's failure). */
-export function isTransient(error: ClusterError): boolean {
+function isTransient(error: ClusterError): boolean {
   if (error instanceof ExecCredentialError) return false;
   if (error.clusterKind === 'timeout') return true;
   if (error.clusterKind !== 'unreachable') return false;

@@ -14,7 +14,7 @@ import {
 export type { WatchState } from '../../ports/cluster.port.ts';
 
 /** A batch of changes to the keyed store; `resync` means the store was rebuilt by a (re)list and `items` is all of it. */
-export interface WatchBatch<P> {
+interface WatchBatch<P> {
   resync: boolean;
   /** Added or changed projections. */
   upserts: P[];
@@ -139,7 +139,7 @@ function rolloutSpec(
  * True when the cluster serves Argo Rollouts (`argoproj.io/v1alpha1` lists `rollouts` in discovery). A 404 (or a
  * refused discovery) means not installed: false, no error. Throws `ClusterError` when the cluster cannot be asked.
  */
-export async function rolloutsServed(k: KubeClient): Promise<boolean> {
+async function rolloutsServed(k: KubeClient): Promise<boolean> {
   try {
     const list = await k.read('discovering Argo Rollouts', () =>
       k.custom.getAPIResources({ group: ROLLOUTS.group, version: ROLLOUTS.version }),
@@ -260,7 +260,7 @@ export function watchWorkloads(k: KubeClient, options: WorkloadWatchOptions): Wa
 }
 
 /** The trimmed view of one pod. */
-export function projectPod(p: V1Pod): PodProjection {
+function projectPod(p: V1Pod): PodProjection {
   const statuses = p.status?.containerStatuses ?? [];
   const image = p.spec?.containers?.[0]?.image ?? '';
   const colon = image.lastIndexOf(':');

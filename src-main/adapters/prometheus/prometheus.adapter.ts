@@ -20,7 +20,7 @@ export interface PrometheusOptions {
 }
 
 /** Default per-request limit in milliseconds. */
-export const DEFAULT_PROMETHEUS_TIMEOUT_MS = 5_000;
+const DEFAULT_PROMETHEUS_TIMEOUT_MS = 5_000;
 
 type Json = Record<string, unknown>;
 type Failure = MetricInconclusive | MetricQueryError;

@@ -11,7 +11,7 @@ export type Path = readonly string[];
 export type FieldSet = Set<string>;
 
 const SEP = '\u0000';
-export const join = (p: Path): string => p.join(SEP);
+const join = (p: Path): string => p.join(SEP);
 export const split = (s: string): string[] => (s === '' ? [] : s.split(SEP));
 
 type Json = unknown;
