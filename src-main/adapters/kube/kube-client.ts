@@ -7,13 +7,8 @@ import {
   KubeConfig,
   PolicyV1Api,
 } from '@kubernetes/client-node';
-import {
-  ExecCredentialError,
-  installExecCredentials,
-  trackCredentialUse,
-  type CredentialUse,
-  type ExecCredentialProvider,
-} from './exec-credentials.ts';
+import { installExecCredentials, trackCredentialUse, type CredentialUse } from './exec-auth.ts';
+import { ExecCredentialError, type ExecCredentialProvider } from './exec-credentials.ts';
 import { ClusterError, toClusterError } from './kube-errors.ts';
 import { applyProxyEnv } from './proxy-env.ts';
 
