@@ -70,6 +70,17 @@ export function createWrites(
     const manager = fieldManagerOf(q, ctx.userAgent);
     const entryVersion = apiVersionOf(type.group, route.version);
     const isApply = verb === 'patch' && contentType.split(';')[0]!.trim() === 'application/apply-patch+yaml';
+    /** Server-side apply of `config` over `live` (absent: a create) by the request's field manager. */
+    const applied = (live: KubeObject | undefined, config: KubeObject) =>
+      serverSideApply({
+        live,
+        config,
+        schema: schemaOf(type.group, route.version, type.kind),
+        manager: requireApplyManager(q),
+        apiVersion: entryVersion,
+        force: queryBool(q, 'force'),
+        time: kubeTime(clock.now()),
+      }) as KubeObject;
     if (isApply && route.name !== undefined && !route.sub && !store.get(key, route.namespace, route.name)) {
       // Server-side apply of an absent object creates it.
       const config = asObject(decodeBody(raw, 'application/yaml'), route);
@@ -78,15 +89,7 @@ export function createWrites(
         throw badRequest(
           `the name of the object (${config.metadata.name}) does not match the name on the URL (${route.name})`,
         );
-      const obj = serverSideApply({
-        live: undefined,
-        config: { ...config, metadata: { ...config.metadata, name: route.name } },
-        schema: schemaOf(type.group, route.version, type.kind),
-        manager: requireApplyManager(q),
-        apiVersion: entryVersion,
-        force: queryBool(q, 'force'),
-        time: kubeTime(clock.now()),
-      }) as KubeObject;
+      const obj = applied(undefined, { ...config, metadata: { ...config.metadata, name: route.name } });
       checkNamespace(route, obj);
       checkName(type, obj);
       obj.apiVersion = apiVersionOf(type.group, type.versions[0]!);
@@ -163,15 +166,7 @@ export function createWrites(
     } else if (isApply && !route.sub) {
       const config = asObject(decodeBody(raw, 'application/yaml'), route);
       checkWrite(type, route.version, config, undefined, validation, ctx.warn, true);
-      next = serverSideApply({
-        live: prev,
-        config,
-        schema: schemaOf(type.group, route.version, type.kind),
-        manager: requireApplyManager(q),
-        apiVersion: entryVersion,
-        force: queryBool(q, 'force'),
-        time: kubeTime(clock.now()),
-      }) as KubeObject;
+      next = applied(prev, config);
       next.metadata.resourceVersion = config.metadata.resourceVersion ?? prev.metadata.resourceVersion;
     } else {
       const mediaType = contentType.split(';')[0]!.trim();
