@@ -6,7 +6,7 @@ import { warningHeader } from './schema/field-validation.ts';
 import type { Route } from './api-routes.ts';
 
 /** Largest request body accepted, as the real API server (3 MiB). */
-export const maxBodyBytes = 3 * 1024 * 1024;
+const maxBodyBytes = 3 * 1024 * 1024;
 
 /** Go's strconv.ParseBool, which the API server uses for `watch` and other boolean query parameters. */
 export function queryBool(q: URLSearchParams, name: string): boolean {
@@ -75,7 +75,7 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
 export const maxBodyDepth = 1000;
 
 /** Throws a 400 when `value` nests deeper than `maxBodyDepth` (walked without recursion). */
-export function checkDepth(value: unknown): unknown {
+function checkDepth(value: unknown): unknown {
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!;

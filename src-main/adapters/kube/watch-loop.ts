@@ -4,7 +4,7 @@ import { jitteredBackoff, type KubeClient } from './kube-client.ts';
 import { toClusterError } from './kube-errors.ts';
 
 /** A batch of changes to the keyed store; `resync` means the store was rebuilt by a (re)list and `items` is all of it. */
-export interface WatchBatch<P> {
+interface WatchBatch<P> {
   resync: boolean;
   /** Added or changed projections. */
   upserts: P[];
