@@ -4,7 +4,7 @@ import type { ReleasePlan } from '../../src-shared/plan/plan.schema.ts';
 import type { ReleaseSnapshot } from '../../src-shared/release/release.schema.ts';
 import { assessMeasurements } from '../../src-shared/stats/threshold-analysis.ts';
 import { driverSummary, liveDriver } from '../engine/journal/control-channel.ts';
-import { redactSecrets } from '../engine/journal/redact.ts';
+import { redactSecrets } from '../../src-shared/redact/redact.ts';
 import type { StateValueLike } from '../engine/machines/projection.ts';
 import { withFinishedRollback } from '../engine/rollback/finished-rollback.ts';
 import type { ReleaseHandle } from '../engine/runner/release-runner.ts';

@@ -7,7 +7,7 @@ import {
 } from '../../src-shared/format/number.ts';
 import type { Evidence, ReleaseSnapshot, StepView } from '../../src-shared/release/release.schema.ts';
 import type { AuditEntry } from '../ports/journal.port.ts';
-import { redactString } from '../engine/journal/redact.ts';
+import { redactString } from '../../src-shared/redact/redact.ts';
 
 const cell = (text: string) => redactString(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 

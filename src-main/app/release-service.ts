@@ -9,7 +9,7 @@ import type { OperatorEvent } from '../../src-shared/release/release.schema.ts';
 import { assessMeasurements } from '../../src-shared/stats/threshold-analysis.ts';
 import type { PreflightResult } from '../../src-shared/preflight/preflight.schema.ts';
 import type { EventHub } from '../bridge/dispatch.ts';
-import { imageVersion } from '../engine/machines/release-common.ts';
+import { imageVersion } from '../../src-shared/release/image-version.ts';
 import { type ReleaseHandle } from '../engine/runner/release-runner.ts';
 import { strategyFor } from '../engine/runner/strategies.ts';
 import { rollBackFinishedRelease } from '../engine/rollback/finished-rollback.ts';

@@ -16,7 +16,7 @@ import { createFileJournal, newReleaseId } from '../engine/journal/file-journal.
 import { takeLease } from '../engine/runner/release-lease.ts';
 import { resumeRelease, startRelease, type ReleaseHandle } from '../engine/runner/release-runner.ts';
 import { runPreflight } from '../engine/preflight/preflight.ts';
-import { createScaledClock } from '../engine/scaled-clock.ts';
+import { createScaledClock } from '../adapters/clock/scaled-clock.ts';
 import type { Clock } from '../ports/clock.port.ts';
 import type { AuditActor, Journal } from '../ports/journal.port.ts';
 import type { LeaseHolder, WorkloadLeasePort } from '../ports/lease.port.ts';

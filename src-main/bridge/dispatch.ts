@@ -7,7 +7,6 @@ import {
   type EventName,
   type EventPayload,
   type RequestChannel,
-  type RequestInput,
   type RequestOutput,
 } from '../../src-shared/bridge/contract.ts';
 import { DomainError, describeIssues, type BridgeResult } from '../../src-shared/bridge/errors.ts';
@@ -104,5 +103,3 @@ export class EventHub {
     for (const l of this.#listeners) l(event, checked);
   }
 }
-
-export type { RequestInput };

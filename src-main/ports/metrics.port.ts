@@ -1,3 +1,5 @@
+import type { QueryValidation } from '../../src-shared/plan/promql-syntax.ts';
+
 /** Why a query produced no usable number. None of these ever counts as a pass. */
 export type InconclusiveReason =
   'unreachable' | 'timeout' | 'noData' | 'nan' | 'multipleSeries' | 'badResponse';
@@ -53,7 +55,7 @@ export interface MetricSeries {
 export type MetricRange = MetricSeries | MetricInconclusive | MetricQueryError;
 
 /** The outcome of checking a query's syntax before a run. */
-export type QueryValidation = { ok: true } | { ok: false; message: string };
+export type { QueryValidation };
 
 /** Reads numbers from a metrics backend (Prometheus, or the sandbox's own model). */
 export interface MetricsPort {

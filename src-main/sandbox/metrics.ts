@@ -1,6 +1,7 @@
 import { stringify as toYaml } from 'yaml';
 import type { Clock } from '../ports/clock.port.ts';
-import { latencyBuckets, type TrafficModel } from './traffic.ts';
+import { latencyBuckets } from './latency-histogram.ts';
+import type { TrafficModel } from './traffic.ts';
 import type { ObjectStore } from './store.ts';
 
 function esc(v: string): string {

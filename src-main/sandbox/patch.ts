@@ -8,7 +8,7 @@ type JsonObject = { [k: string]: Json };
 const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** The patch content types the sandbox accepts. */
-export const patchTypes = [
+const patchTypes = [
   'application/json-patch+json',
   'application/merge-patch+json',
   'application/strategic-merge-patch+json',

@@ -73,7 +73,7 @@ export function containerRun(pod: KubeObject, previous: boolean): ContainerRun {
  * sandbox time, failing at the profile's error rate with the profile's latency), failing readiness checks
  * when it never turns ready, and its last words when the run crashed or was OOM-killed.
  */
-export function logLines(
+function logLines(
   pod: KubeObject,
   run: ContainerRun,
   profile: BehaviourProfile,

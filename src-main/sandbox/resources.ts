@@ -281,7 +281,7 @@ function moreResourceTypes(): ResourceType[] {
 }
 
 /** Groups whose kinds are custom resources on a real cluster (each gets a CustomResourceDefinition). */
-export const customResourceGroups: readonly string[] = [
+const customResourceGroups: readonly string[] = [
   'networking.istio.io',
   'gateway.networking.k8s.io',
   'argoproj.io',

@@ -6,7 +6,7 @@ import { createServer as createNetServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { stringify as toYaml } from 'yaml';
 import type { Clock } from '../ports/clock.port.ts';
-import { createScaledClock } from '../engine/scaled-clock.ts';
+import { createScaledClock } from '../adapters/clock/scaled-clock.ts';
 import { admit } from './admission.ts';
 import { createApiHandler } from './api-server.ts';
 import type { SandboxWrite } from './audit.ts';
@@ -24,7 +24,6 @@ import { ObjectStore } from './store.ts';
 import { TrafficModel, type WindowStats } from './traffic.ts';
 
 export type { SandboxWrite } from './audit.ts';
-export type { WindowStats } from './traffic.ts';
 
 /** How to start a sandbox. */
 export interface SandboxOptions {
@@ -46,7 +45,7 @@ export interface SandboxOptions {
 }
 
 /** The sandbox's non-admin user: may read workloads (ClusterRole `view`), nothing else unless RBAC says so. */
-export const SANDBOX_VIEWER = 'sandbox-viewer';
+const SANDBOX_VIEWER = 'sandbox-viewer';
 
 /** A fault (or any behaviour change) for one service version; fields left out keep their value. */
 export interface SandboxFault {
@@ -111,7 +110,7 @@ const SEED_AGE_MS = 3_600_000;
 const tickMs = 100;
 
 /** Checks a fault's values; throws RangeError naming the bad field. */
-export function validateFault(f: SandboxFault): void {
+function validateFault(f: SandboxFault): void {
   if (!f || typeof f.service !== 'string' || !f.service || typeof f.version !== 'string' || !f.version)
     throw new RangeError('A fault needs a service and a version.');
   const ratio = (k: 'errorRate' | 'saturation') => {

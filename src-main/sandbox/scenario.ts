@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { ProfileRule } from './profiles.ts';
 import type { KubeObject } from './selectors.ts';
-import type { TrafficSource } from './traffic.ts';
+import type { TrafficSource } from './traffic-routing.ts';
 
 /** A sandbox scenario: objects to create, behaviour profiles, traffic sources and generated bulk workloads. */
 export interface Scenario {
@@ -30,7 +30,7 @@ export interface Scenario {
 }
 
 /** Folder of the built-in scenario files (`reference.yaml`, `large.yaml`, `huge.yaml`). */
-export const scenarioDir = fileURLToPath(new URL('../../resources/scenarios/', import.meta.url));
+const scenarioDir = fileURLToPath(new URL('../../resources/scenarios/', import.meta.url));
 
 /**
  * Loads a scenario by built-in name (`reference`, `large`, `huge`) or file path (YAML or JSON).

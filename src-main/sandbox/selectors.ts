@@ -11,7 +11,7 @@ export type KubeObject = {
 };
 
 /** The metadata fields the sandbox reads and maintains. */
-export interface ObjectMeta {
+interface ObjectMeta {
   name: string;
   namespace?: string;
   uid?: string;

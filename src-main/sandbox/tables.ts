@@ -8,7 +8,7 @@ type Column = {
 };
 
 /** A duration in kubectl's short form (`45s`, `12m`, `3h4m`, `5d`). */
-export function shortAge(ms: number): string {
+function shortAge(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   if (s < 120) return `${s}s`;
   const m = Math.floor(s / 60);

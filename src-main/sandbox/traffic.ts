@@ -1,24 +1,10 @@
 import type { Clock } from '../ports/clock.port.ts';
 import { isActive, isReady, podIdentity } from './controllers/context.ts';
 import type { ProfileBook } from './profiles.ts';
-import { matchesMap, type KubeObject } from './selectors.ts';
+import type { KubeObject } from './selectors.ts';
+import { bucketQuantile, latencyBuckets, latencyCdf } from './latency-histogram.ts';
+import { routeRequests, type TrafficSource } from './traffic-routing.ts';
 import type { ObjectStore } from './store.ts';
-
-/** Where requests arrive: a host name as clients call it in a namespace, at a rate. */
-export interface TrafficSource {
-  readonly namespace: string;
-  /** Host clients call: a Service name, a VirtualService host or an HTTPRoute hostname. */
-  readonly host: string;
-  /** Requests per second of sandbox time. */
-  rps: number;
-  /** Request classes by headers (for header-matched routes), weights summing to 1; default one class without headers. */
-  readonly segments?: readonly { weight: number; headers: Record<string, string> }[];
-}
-
-/** Upper bounds (seconds) of the latency histogram buckets. */
-export const latencyBuckets = [
-  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.75, 0.9, 1, 1.5, 2, 2.5, 5, 10,
-];
 
 /** Cumulative request counters of one (namespace, job, version). Counts are expected values (fractional). */
 export interface SeriesCounters {
@@ -50,120 +36,6 @@ export interface WindowStats {
   saturation: number | null;
   restarts: number;
   samples: number;
-}
-
-function erf(x: number): number {
-  const s = Math.sign(x);
-  const a = Math.abs(x);
-  const t = 1 / (1 + 0.3275911 * a);
-  const y =
-    1 -
-    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
-      t *
-      Math.exp(-a * a);
-  return s * y;
-}
-
-/** Share of a log-normal latency distribution (median `p50Ms`, 95th percentile `p95Ms`) at or below `seconds`. */
-export function latencyCdf(seconds: number, p50Ms: number, p95Ms: number): number {
-  const sigma = Math.max(0.01, Math.log(Math.max(p95Ms, p50Ms * 1.01) / p50Ms) / 1.6449);
-  const z = (Math.log(seconds * 1000) - Math.log(p50Ms)) / sigma;
-  return 0.5 * (1 + erf(z / Math.SQRT2));
-}
-
-/** `histogram_quantile` over cumulative bucket counts (linear within a bucket, as Prometheus does); seconds. */
-export function bucketQuantile(q: number, buckets: readonly number[], total: number): number | null {
-  if (!(total > 0)) return null;
-  const rank = q * total;
-  let prevCount = 0;
-  let prevLe = 0;
-  for (let i = 0; i < latencyBuckets.length; i++) {
-    const c = buckets[i] ?? 0;
-    if (c >= rank) {
-      const le = latencyBuckets[i]!;
-      return c === prevCount ? le : prevLe + ((le - prevLe) * (rank - prevCount)) / (c - prevCount);
-    }
-    prevCount = c;
-    prevLe = latencyBuckets[i]!;
-  }
-  return latencyBuckets[latencyBuckets.length - 1]!;
-}
-
-function shortHost(host: string, ns: string): { name: string; namespace: string } {
-  const parts = host.split('.');
-  if (parts.length >= 2 && (parts.length === 2 || parts[2] === 'svc'))
-    return { name: parts[0]!, namespace: parts[1]! };
-  return { name: host, namespace: ns };
-}
-
-function hostMatches(hosts: readonly string[] | undefined, host: string, ns: string): boolean {
-  const h = shortHost(host, ns);
-  return (hosts ?? []).some((x) => {
-    if (x === host) return true;
-    const s = shortHost(x, ns);
-    return !x.includes('.') || x.includes('.svc') || x.split('.').length === 2
-      ? s.name === h.name && s.namespace === h.namespace
-      : false;
-  });
-}
-
-/** A header regex as Istio and Envoy-based gateways apply it: the whole value must match. */
-function fullMatch(pattern: string, value: string): boolean {
-  try {
-    return new RegExp(`^(?:${pattern})$`).test(value);
-  } catch {
-    // An invalid pattern (the API server would refuse it) matches nothing.
-    return false;
-  }
-}
-
-/** Request headers with lower-case names: HTTP compares header names case-insensitively. */
-function lowerKeys(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
-}
-
-function headersMatch(
-  conds: Record<string, Record<string, string>> | undefined,
-  headers: Record<string, string>,
-): boolean {
-  for (const [name, cond] of Object.entries(conds ?? {})) {
-    const v = headers[name.toLowerCase()];
-    if (v === undefined) return false;
-    if (cond.exact !== undefined && v !== cond.exact) return false;
-    if (cond.prefix !== undefined && !v.startsWith(cond.prefix)) return false;
-    if (cond.regex !== undefined && !fullMatch(cond.regex, v)) return false;
-  }
-  return true;
-}
-
-type GatewayRule = {
-  matches?: { headers?: { name: string; value: string; type?: string }[] }[];
-  backendRefs?: { name: string; namespace?: string; weight?: number }[];
-};
-
-/**
- * The HTTPRoute rule a request takes, by Gateway API precedence as far as the sandbox models requests (by
- * headers only): among rules with a matching `matches[]` entry (none means match all), the one whose
- * matching entry has the most header matches wins; a tie goes to the earlier rule.
- */
-export function gatewayRuleFor<R extends GatewayRule>(
-  rules: readonly R[],
-  headers: Record<string, string>,
-): R | undefined {
-  let best: { rule: R; score: number } | undefined;
-  for (const rule of rules) {
-    const matches = rule.matches?.length ? rule.matches : [{ headers: [] }];
-    for (const m of matches) {
-      const conds = m.headers ?? [];
-      const ok = conds.every((h) => {
-        const v = headers[h.name.toLowerCase()];
-        if (v === undefined) return false;
-        return h.type === 'RegularExpression' ? fullMatch(h.value, v) : v === h.value;
-      });
-      if (ok && (!best || conds.length > best.score)) best = { rule, score: conds.length };
-    }
-  }
-  return best?.rule;
 }
 
 type Split = Map<string, { share: number; pods: KubeObject[] }>;
@@ -205,7 +77,7 @@ export class TrafficModel {
     const segments = source.segments?.length ? source.segments : [{ weight: 1, headers: {} }];
     const total = segments.reduce((n, s) => n + s.weight, 0) || 1;
     for (const seg of segments) {
-      for (const [pods, share] of this.route(source, seg.headers)) {
+      for (const [pods, share] of routeRequests(this.store, source, seg.headers)) {
         const ready = pods.filter((p) => isActive(p) && isReady(p));
         for (const p of ready) {
           const id = podIdentity(p);
@@ -218,78 +90,6 @@ export class TrafficModel {
       }
     }
     return out;
-  }
-
-  private route(source: TrafficSource, requestHeaders: Record<string, string>): [KubeObject[], number][] {
-    const ns = source.namespace;
-    const headers = lowerKeys(requestHeaders);
-    const vs = this.store
-      .list('virtualservices.networking.istio.io', ns)
-      .find((v) => hostMatches(v.spec?.hosts, source.host, ns));
-    if (vs) {
-      const http = (vs.spec?.http ?? []) as {
-        match?: { headers?: Record<string, Record<string, string>> }[];
-        route?: { destination: { host: string; subset?: string }; weight?: number }[];
-      }[];
-      const rule = http.find(
-        (r) => !r.match?.length || r.match.some((m) => headersMatch(m.headers, headers)),
-      );
-      if (!rule?.route?.length) return [];
-      const weights = rule.route.map((d) =>
-        d.weight === undefined ? (rule.route!.length === 1 ? 100 : 0) : d.weight,
-      );
-      const sum = weights.reduce((a, b) => a + b, 0) || 1;
-      return rule.route.map((d, i) => [
-        this.destinationPods(d.destination.host, d.destination.subset, ns),
-        weights[i]! / sum,
-      ]);
-    }
-    const short = shortHost(source.host, ns);
-    const hr = this.store
-      .list('httproutes.gateway.networking.k8s.io', ns)
-      .find(
-        (r) =>
-          (r.spec?.hostnames ?? []).includes(source.host) ||
-          (r.spec?.rules ?? []).some((rule: { backendRefs?: { name: string }[] }) =>
-            rule.backendRefs?.some((b) => b.name === short.name),
-          ),
-      );
-    if (hr) {
-      const refs = gatewayRuleFor((hr.spec?.rules ?? []) as GatewayRule[], headers)?.backendRefs ?? [];
-      const weights = refs.map((b) => b.weight ?? 1);
-      const sum = weights.reduce((a, b) => a + b, 0) || 1;
-      return refs.map((b, i) => [this.servicePods(b.namespace ?? ns, b.name), weights[i]! / sum]);
-    }
-    if (this.store.get('services', short.namespace, short.name))
-      return [[this.servicePods(short.namespace, short.name), 1]];
-    return [
-      [this.store.list('pods', short.namespace).filter((p) => p.metadata.labels?.app === short.name), 1],
-    ];
-  }
-
-  private servicePods(ns: string, name: string): KubeObject[] {
-    const svc = this.store.get('services', ns, name);
-    if (!svc?.spec?.selector) return [];
-    return this.store.list('pods', ns).filter((p) => matchesMap(svc.spec.selector, p.metadata.labels));
-  }
-
-  private destinationPods(host: string, subset: string | undefined, vsNamespace: string): KubeObject[] {
-    const target = shortHost(host, vsNamespace);
-    let pods = this.servicePods(target.namespace, target.name);
-    if (subset) {
-      const drs = [
-        ...this.store.list('destinationrules.networking.istio.io', target.namespace),
-        ...(target.namespace === vsNamespace
-          ? []
-          : this.store.list('destinationrules.networking.istio.io', vsNamespace)),
-      ];
-      const dr = drs.find((d) => hostMatches([d.spec?.host ?? ''], host, vsNamespace));
-      const labels = (dr?.spec?.subsets ?? []).find((s: { name: string }) => s.name === subset)?.labels as
-        Record<string, string> | undefined;
-      if (!labels) return [];
-      pods = pods.filter((p) => Object.entries(labels).every(([k, v]) => p.metadata.labels?.[k] === v));
-    }
-    return pods;
   }
 
   /** Advances the model to the clock's now: counts requests, errors, latencies and restarts. */

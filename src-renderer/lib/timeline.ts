@@ -115,11 +115,7 @@ function writeAt(s: VersionSeries, at: number, p: HealthPoint): void {
  * Adds health points to per-version series in place, keeping every point in time order.
  * Used incrementally by the live timeline: only points from index `from` are visited.
  */
-export function appendSeries(
-  into: Map<string, VersionSeries>,
-  points: readonly HealthPoint[],
-  from = 0,
-): void {
+function appendSeries(into: Map<string, VersionSeries>, points: readonly HealthPoint[], from = 0): void {
   if (points.length - from > 4096) {
     // A large batch (a release opened with hours of data): size each version's columns once.
     const counts = new Map<string, number>();
@@ -165,7 +161,7 @@ export function seriesSpan(
 }
 
 /** The smallest of 1, 2, 2.5, 5 × 10^k at or above `v` (an axis top that reads well); 1 for `v` ≤ 0. */
-export function niceCeil(v: number): number {
+function niceCeil(v: number): number {
   if (!(v > 0) || !Number.isFinite(v)) return 1;
   const p = 10 ** Math.floor(Math.log10(v));
   for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v * (1 - 1e-12)) return m * p;
@@ -486,7 +482,7 @@ export function nearestPoint(series: VersionSeries, metric: HealthMetric, x: num
 }
 
 /** The metric names the engine's samples use for a timeline series (best effort, by name). */
-export function sampleMatchesMetric(sampleMetric: string, metric: HealthMetric): boolean {
+function sampleMatchesMetric(sampleMetric: string, metric: HealthMetric): boolean {
   const m = sampleMetric.toLowerCase();
   if (metric === 'errorRate') return m.includes('error') || m.includes('success');
   if (metric === 'p95Ms') return m.includes('p95');

@@ -2,74 +2,32 @@ import { z } from 'zod';
 import { CHANGE_KINDS } from '../decision/decision.rules.ts';
 import { PreflightResultSchema } from '../preflight/preflight.schema.ts';
 import { OperatorEventSchema, ReleaseSnapshotSchema, WeightsSchema } from '../release/release.schema.ts';
+import {
+  ContextName,
+  ContextStatusSchema,
+  ContextSummarySchema,
+  KubeconfigProblemSchema,
+  NamespaceName,
+  WorkloadSummarySchema,
+} from './connection-views.ts';
+import {
+  AuditLineSchema,
+  HealthPointSchema,
+  ReleaseListItemSchema,
+  SandboxFaultSchema,
+} from './release-views.ts';
+
+// The views' types, where the channels that carry them are declared.
+export type {
+  ContextSummary,
+  KubeconfigProblem,
+  WorkloadSummary,
+  ContextStatus,
+} from './connection-views.ts';
+export type { ReleaseListItem, AuditLine, HealthPoint, SandboxFault } from './release-views.ts';
 
 /** The largest message the bridge accepts, in bytes of JSON. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
-
-const ContextName = z.string().min(1).max(253);
-const NamespaceName = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes namespace name')
-  .max(63);
-
-/** A kubeconfig context as the renderer may see it: names and the server URL, never credentials. */
-export const ContextSummarySchema = z
-  .object({
-    name: z.string(),
-    cluster: z.string(),
-    /** The API server URL. */
-    server: z.string(),
-    /** The kubeconfig user entry's name (not its credentials). */
-    user: z.string(),
-    namespace: z.string().optional(),
-    /** True for the built-in sandbox cluster. */
-    isSandbox: z.boolean(),
-    /** True when the name matches the production pattern (default `prod`). */
-    isProduction: z.boolean(),
-    /** True for the kubeconfig's `current-context`. */
-    isCurrent: z.boolean(),
-  })
-  .strict();
-export type ContextSummary = z.infer<typeof ContextSummarySchema>;
-
-/** A kubeconfig file that could not be read, with the reason in plain words. */
-export const KubeconfigProblemSchema = z.object({ file: z.string(), message: z.string() }).strict();
-export type KubeconfigProblem = z.infer<typeof KubeconfigProblemSchema>;
-
-export const WorkloadSummarySchema = z
-  .object({
-    kind: z.enum(['Deployment', 'Rollout']),
-    name: z.string(),
-    namespace: z.string(),
-    /** Desired replicas (spec). */
-    replicas: z.number().int(),
-    readyReplicas: z.number().int(),
-    updatedReplicas: z.number().int(),
-    availableReplicas: z.number().int(),
-    /** Container images of the pod template, first container first. */
-    images: z.array(z.string()),
-    /** The tag of the first container's image, e.g. `v1.24.0`. */
-    version: z.string(),
-  })
-  .strict();
-export type WorkloadSummary = z.infer<typeof WorkloadSummarySchema>;
-
-/** A picked context's reachability and who it says we are signed in as. */
-export const ContextStatusSchema = z
-  .object({
-    context: z.string(),
-    /** True when the API server answered (a refusal counts: it was reached). */
-    reachable: z.boolean(),
-    /** The signed-in user as the cluster reports it; absent when unreachable or not reported. */
-    identity: z
-      .object({ username: z.string(), groups: z.array(z.string()) })
-      .strict()
-      .optional(),
-    /** Why it is unreachable or the identity is missing, in plain words. */
-    note: z.string().optional(),
-  })
-  .strict();
-export type ContextStatus = z.infer<typeof ContextStatusSchema>;
 
 const MeshSchema = z.enum(['istio', 'gateway-api', 'none']);
 const StrategyNameSchema = z.enum(['blue-green', 'canary', 'rolling', 'ab-test', 'flag-rollout']);
@@ -97,83 +55,6 @@ export type RecommendationView = z.infer<typeof RecommendationViewSchema>;
 /** One plan problem: the field path (`strategy.steps[2].setWeight`, empty for the whole plan) and the rule broken. */
 export const PlanProblemSchema = z.object({ path: z.string(), message: z.string() }).strict();
 export type PlanProblem = z.infer<typeof PlanProblemSchema>;
-
-/** A release in the journal, for History. */
-export const ReleaseListItemSchema = z
-  .object({
-    id: z.string(),
-    planName: z.string(),
-    strategy: z.string(),
-    context: z.string(),
-    namespace: z.string(),
-    /** `running`, `paused`, `succeeded`, `aborted`, `rolledBack`, `failed`, or `unreadable`. */
-    status: z.string(),
-    /** True when the release ran on the sandbox (a rehearsal). */
-    rehearsal: z.boolean(),
-    startedAtMs: z.number(),
-    savedAtMs: z.number(),
-    /** Why the journal could not be read, for an unreadable release. */
-    problem: z.string().optional(),
-    /** The live process that drives the release now; absent when nothing does (a dead driver does not count). */
-    driver: z
-      .object({
-        kind: z.enum(['console', 'run']),
-        /** `web` or `electron` for a console. */
-        shell: z.string().optional(),
-        pid: z.number(),
-        /** When it started driving the release (epoch milliseconds). */
-        sinceMs: z.number(),
-        /** True when this console drives it: its live view can be opened here. */
-        here: z.boolean(),
-        /** Who drives it, for people ("the console (web shell, pid 123) since …"). */
-        description: z.string(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
-export type ReleaseListItem = z.infer<typeof ReleaseListItemSchema>;
-
-/** One audit-log line as History shows it (hashes omitted). */
-export const AuditLineSchema = z
-  .object({ seq: z.number(), at: z.string(), who: z.string(), what: z.string(), why: z.string() })
-  .strict();
-export type AuditLine = z.infer<typeof AuditLineSchema>;
-
-/** A point of the health timeline for one version. Rates are ratios 0..1, latencies milliseconds, null = no data. */
-export const HealthPointSchema = z
-  .object({
-    atMs: z.number(),
-    version: z.string(),
-    errorRate: z.number().nullable(),
-    p95Ms: z.number().nullable(),
-    p99Ms: z.number().nullable(),
-    /** Requests per second. */
-    rps: z.number().nullable(),
-  })
-  .strict();
-export type HealthPoint = z.infer<typeof HealthPointSchema>;
-
-/** A behaviour fault injected into the sandbox for one version of one service. */
-export const SandboxFaultSchema = z
-  .object({
-    namespace: NamespaceName.optional(),
-    service: z.string().min(1).max(253),
-    version: z.string().min(1).max(128),
-    /** Ratio 0..1 of requests answered 5xx. */
-    errorRate: z.number().min(0).max(1).optional(),
-    /** Milliseconds. */
-    p95Ms: z.number().min(0).max(600_000).optional(),
-    crashLoop: z.boolean().optional(),
-    /** Image pulls of this version fail (ErrImagePull, then ImagePullBackOff); pods already running keep running. */
-    imagePullFails: z.boolean().optional(),
-    /** Containers are OOM-killed after turning ready, and restart with back-off. */
-    oomKill: z.boolean().optional(),
-    /** Seconds (sandbox time) from pod creation to the container running. */
-    startupSeconds: z.number().min(0).max(86_400).optional(),
-  })
-  .strict();
-export type SandboxFault = z.infer<typeof SandboxFaultSchema>;
 
 /**
  * Request channels: `domain:verb` → input and output schemas.

@@ -18,7 +18,7 @@ export type ImportResult =
   | { ok: false; errors: string[] };
 
 /** Reads every YAML document of `text`; syntax errors come back as `document N, line L, column C: message`. */
-export function readDocuments(text: string): { ok: true; docs: unknown[] } | { ok: false; errors: string[] } {
+function readDocuments(text: string): { ok: true; docs: unknown[] } | { ok: false; errors: string[] } {
   const parsed = parseAllDocuments(text, { prettyErrors: true });
   const all = Array.isArray(parsed) ? parsed : [parsed];
   const errors = all.flatMap((d, i) =>
@@ -50,7 +50,7 @@ export interface TargetOverrides {
 }
 
 /** Which format a set of documents is in: a Rollout → argo, a Canary → flagger, canary_rollout/ab_testing → runbook. */
-export function detectFormat(docs: readonly unknown[]): ImportFormat | null {
+function detectFormat(docs: readonly unknown[]): ImportFormat | null {
   const kinds = docs.map((d) => (d !== null && typeof d === 'object' ? (d as Record<string, unknown>) : {}));
   if (kinds.some((d) => d.kind === 'Rollout')) return 'argo';
   if (kinds.some((d) => d.kind === 'Canary')) return 'flagger';

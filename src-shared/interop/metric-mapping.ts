@@ -1,15 +1,8 @@
-import type { ComparisonOp, Condition, MetricKind } from '../plan/plan.schema.ts';
+import { MetricKindSchema, type ComparisonOp, type Condition, type MetricKind } from '../plan/plan.schema.ts';
 import { formatDuration, isDuration } from '../plan/duration.ts';
 import { renderMetricQuery } from '../plan/promql.ts';
 
-const BUILT_IN: MetricKind[] = [
-  'success-rate',
-  'error-rate',
-  'latency-p95',
-  'latency-p99',
-  'pod-restarts',
-  'saturation',
-];
+const BUILT_IN: MetricKind[] = MetricKindSchema.options.filter((k) => k !== 'custom');
 const compact = (q: string) => q.replace(/\s+/g, '');
 
 /** A metric recognised in a foreign query: a built-in kind (query dropped) or `custom` with the query in plan placeholders. */

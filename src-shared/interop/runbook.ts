@@ -24,7 +24,7 @@ const RUNBOOK_METRICS: Record<string, MetricKind> = {
  * Reads a runbook threshold such as `< 1%`, `< 500ms`, `2%`, `1000ms` or `3` into an operator and a
  * number in plan units (percent → ratio, ms stays ms, s → ms). Null when it is not one.
  */
-export function parseRunbookThreshold(
+function parseRunbookThreshold(
   text: unknown,
   defaultOp: ComparisonOp,
 ): { op: ComparisonOp; threshold: number } | null {

@@ -7,7 +7,7 @@ const UNIT_MS: Record<string, number> = {
 };
 
 /** A duration as plans write it: one or more `<number><unit>` parts, units ms, s, m, h, d (`"10m"`, `"1h30m"`, `"0.5s"`). */
-export const DURATION_PATTERN = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
+const DURATION_PATTERN = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
 
 /** True when `text` is a plan duration such as `"10m"` or `"1h30m"`. */
 export function isDuration(text: string): boolean {

@@ -61,7 +61,7 @@ export function planCommands(plan: ReleasePlan): PlanCommands {
 }
 
 /** `sha256:<hex>` of the canonical JSON of `commands` (fixed key order); empty string for no commands. */
-export function commandsDigest(commands: readonly PlanCommand[]): string {
+function commandsDigest(commands: readonly PlanCommand[]): string {
   if (commands.length === 0) return '';
   const canonical = JSON.stringify(
     commands.map((c) => [c.where, c.phase, c.runsOn, c.image ?? null, c.namespace ?? null, c.argv]),

@@ -51,7 +51,7 @@ export function canaryPhaseTemplates(): AnalysisTemplate[] {
 }
 
 /** The runbook's automated rollback triggers: error rate > 2 % for 2m, p95 > 1000 ms for 5m, ≥ 3 pod restarts in 5m. */
-export function runbookRollbackTriggers(): ReleasePlanInput['rollbackTriggers'] {
+function runbookRollbackTriggers(): ReleasePlanInput['rollbackTriggers'] {
   return [
     { metric: 'error-rate', op: '>', threshold: 0.02, for: '2m' },
     { metric: 'latency-p95', op: '>', threshold: 1000, for: '5m' },

@@ -9,11 +9,6 @@ export function escapeLabelValue(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
-/** Escapes RE2 metacharacters so `value` matches literally inside a `=~` matcher (then apply `escapeLabelValue`). */
-export function escapeRegex(value: string): string {
-  return value.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
-}
-
 /** Label values a metric query is rendered with. */
 export interface MetricQueryParams {
   /** Prometheus `job` label of the service's HTTP metrics. */

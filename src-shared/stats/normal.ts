@@ -1,11 +1,6 @@
 import cdf from '@stdlib/stats-base-dists-normal-cdf';
 import quantile from '@stdlib/stats-base-dists-normal-quantile';
 
-/** Standard normal cumulative distribution Φ(x). */
-export function normalCdf(x: number): number {
-  return cdf(x, 0, 1);
-}
-
 /** Standard normal upper tail 1 − Φ(x), computed as Φ(−x) so small p-values keep their precision. */
 export function normalSf(x: number): number {
   return cdf(-x, 0, 1);

@@ -30,7 +30,7 @@ export interface TwoProportionResult {
 }
 
 /** The runbook's rule: act only on a significant relative lift beyond ±5 %. */
-export const AB_DECISION_LIFT = 0.05;
+const AB_DECISION_LIFT = 0.05;
 
 function checkSample(label: string, s: ProportionSample): void {
   if (!Number.isInteger(s.total) || s.total <= 0)

@@ -45,7 +45,7 @@ const OPS: Record<ComparisonOp, (a: number, b: number) => boolean> = {
 };
 
 /** True when `value <op> threshold`. */
-export function compare(value: number, condition: Condition): boolean {
+function compare(value: number, condition: Condition): boolean {
   return OPS[condition.op](value, condition.threshold);
 }
 

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml, stringify } from 'yaml';
 import { loadKubeconfig } from '../../src-main/adapters/kube/kubeconfig.ts';
-import { validatePromql } from '../../src-main/adapters/prometheus/promql-syntax.ts';
+import { validatePromql } from '../../src-shared/plan/promql-syntax.ts';
 import { IMPORT_FORMATS, importPlan } from '../../src-shared/interop/interop.ts';
 import { parsePlan } from '../../src-shared/plan/plan.parse.ts';
 import { renderMetricQuery } from '../../src-shared/plan/promql.ts';

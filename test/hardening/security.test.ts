@@ -6,10 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { isOpenableExternally } from '../../src-main/shells/electron/sender-guard.ts';
-import {
-  createSafeStorageSecretStore,
-  type SafeStorageLike,
-} from '../../src-main/shells/electron/secret-store.ts';
+import { createSafeStorageSecretStore, type SafeStorageLike } from '../../src-main/app/secret-store.ts';
 import {
   CONTENT_SECURITY_POLICY,
   secureWebPreferences,

@@ -1,50 +1,15 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { spawn } from 'node:child_process';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import type { Cluster, KubeConfig, User } from '@kubernetes/client-node';
-import { z } from 'zod';
-import { REDACTED, redactString } from '../../engine/journal/redact.ts';
+import type { Cluster } from '@kubernetes/client-node';
+import { REDACTED, redactString } from '../../../src-shared/redact/redact.ts';
 import { ClusterError } from './kube-errors.ts';
+import { ExecConfigSchema, ExecCredentialSchema, execInfo, type ExecConfig } from './exec-protocol.ts';
+import { fallbackPath, loginShellPath, mergePaths } from './login-shell-path.ts';
 
 /** A failure to obtain credentials from an exec plugin; never retried as a transient cluster failure. */
 export class ExecCredentialError extends ClusterError {}
 
 /** Receives one stderr line of a credential plugin (a device code, a browser prompt), secrets removed. */
 export type CredentialMessageListener = (context: string, line: string) => void;
-
-/** The `exec` section of a kubeconfig user, as kubectl reads it. */
-const ExecConfigSchema = z.object({
-  apiVersion: z.string().optional(),
-  command: z.string().min(1),
-  args: z.array(z.string()).nullish(),
-  env: z.array(z.object({ name: z.string().min(1), value: z.string() })).nullish(),
-  interactiveMode: z.string().optional(),
-  installHint: z.string().optional(),
-  provideClusterInfo: z.boolean().optional(),
-});
-type ExecConfig = z.infer<typeof ExecConfigSchema>;
-
-const ExecCredentialSchema = z.object({
-  apiVersion: z.string().optional(),
-  kind: z.literal('ExecCredential', { error: 'kind must be "ExecCredential"' }).optional(),
-  status: z
-    .object(
-      {
-        token: z.string().optional(),
-        clientCertificateData: z.string().optional(),
-        clientKeyData: z.string().optional(),
-        expirationTimestamp: z
-          .string()
-          .refine((s) => !Number.isNaN(Date.parse(s)), 'status.expirationTimestamp is not a date')
-          .optional(),
-      },
-      { error: 'status is missing' },
-    )
-    .refine((s) => Boolean(s.token) || (Boolean(s.clientCertificateData) && Boolean(s.clientKeyData)), {
-      message: 'status has neither a token nor both clientCertificateData and clientKeyData',
-    }),
-});
 
 /** Credentials a plugin printed. `expiresAtMs` is epoch milliseconds, absent when the plugin gave no expiry. */
 export interface ExecCredential {
@@ -380,187 +345,10 @@ function parseExecConfig(request: ExecCredentialRequest): ExecConfig {
   return parsed.data;
 }
 
-/** The KUBERNETES_EXEC_INFO kubectl gives a plugin: never interactive here (no terminal). */
-function execInfo(exec: ExecConfig, cluster: Cluster | null | undefined): unknown {
-  const spec: Record<string, unknown> = { interactive: false };
-  if (exec.provideClusterInfo && cluster) {
-    spec.cluster = {
-      server: cluster.server,
-      ...(cluster.tlsServerName ? { 'tls-server-name': cluster.tlsServerName } : {}),
-      ...(cluster.skipTLSVerify ? { 'insecure-skip-tls-verify': true } : {}),
-      ...(cluster.caData ? { 'certificate-authority-data': cluster.caData } : {}),
-      ...(cluster.proxyUrl ? { 'proxy-url': cluster.proxyUrl } : {}),
-    };
-  }
-  return {
-    apiVersion: exec.apiVersion ?? 'client.authentication.k8s.io/v1beta1',
-    kind: 'ExecCredential',
-    spec,
-  };
-}
-
 function safely(fn: () => void): void {
   try {
     fn();
   } catch {
     // A listener's failure must not break the sign-in.
   }
-}
-
-const START = '__SWITCHYARD_PATH_START__';
-const END = '__SWITCHYARD_PATH_END__';
-
-/**
- * The PATH a login shell of the user sets up (`$SHELL -ilc`), which a desktop app started from a dock does not
- * inherit. Rejects when there is no shell, it fails or it takes longer than `timeoutMs` (default 5000 ms).
- */
-export function loginShellPath(
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
-): Promise<string> {
-  const env = options.env ?? process.env;
-  const shell = env.SHELL;
-  if (process.platform === 'win32' || !shell) return Promise.reject(new Error('no login shell'));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const child = spawn(shell, ['-ilc', `printf '%s' "${START}\${PATH}${END}"`], {
-      env,
-      stdio: ['ignore', 'pipe', 'ignore'],
-      detached: true,
-    });
-    const timer = setTimeout(() => {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-      reject(new Error('login shell timed out'));
-    }, options.timeoutMs ?? 5000);
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      out += chunk;
-    });
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', () => {
-      clearTimeout(timer);
-      const match = out.match(new RegExp(`${START}(.*?)${END}`, 's'));
-      if (match?.[1]) resolve(match[1].trim());
-      else reject(new Error('login shell printed no PATH'));
-    });
-  });
-}
-
-/** The process PATH plus the folders plugins are commonly installed in, for when the login shell cannot tell. */
-export function fallbackPath(env: NodeJS.ProcessEnv = process.env): string {
-  const home = env.HOME ?? homedir();
-  return mergePaths(
-    env.PATH ?? '',
-    [
-      '/usr/local/bin',
-      '/opt/homebrew/bin',
-      join(home, '.local/bin'),
-      '/snap/bin',
-      join(home, 'google-cloud-sdk/bin'),
-    ].join(delimiter),
-  );
-}
-
-/** `first` then the entries of `second` it lacks, empty entries dropped. */
-export function mergePaths(first: string, second: string): string {
-  return [...new Set([...first.split(delimiter), ...second.split(delimiter)].filter(Boolean))].join(
-    delimiter,
-  );
-}
-
-/** The provider shared by every client of this process, so one sign-in serves all of them. */
-export const sharedExecCredentials = new ExecCredentialProvider();
-
-/** Filled in by the exec authenticator during `trackCredentialUse`: the newest credential a call sent. */
-export interface CredentialUse {
-  seq?: number;
-}
-const credentialUse = new AsyncLocalStorage<CredentialUse>();
-
-/** Runs `fn`, recording in `use.seq` the newest exec credential its requests sent (left unset when none did). */
-export function trackCredentialUse<T>(use: CredentialUse, fn: () => Promise<T>): Promise<T> {
-  return credentialUse.run(use, fn);
-}
-
-/** What `installExecCredentials` returns: the client-side handle of the exec authenticator. */
-export interface ExecAuthHandle {
-  /** True when the kubeconfig's current user gets its credentials from an exec plugin. */
-  readonly usesExec: boolean;
-  /** Obtains (or finds cached) the current user's credentials; no-op without exec. Throws `ExecCredentialError`. */
-  prepare(): Promise<void>;
-  /** Forgets the credentials a 401 was answered to (see `ExecCredentialProvider.invalidate`). */
-  invalidate(usedSeq?: number): void;
-}
-
-interface AuthenticatorLike {
-  isAuthProvider(user: User): boolean;
-  applyAuthentication(
-    user: User,
-    opts: { headers?: Record<string, unknown>; cert?: unknown; key?: unknown },
-  ): Promise<void>;
-}
-
-function execOf(user: User | null): unknown {
-  if (!user) return undefined;
-  const provider = user.authProvider as { name?: string; config?: { exec?: unknown } } | undefined;
-  return user.exec ?? provider?.config?.exec;
-}
-
-/**
- * Replaces client-node's own exec authenticator in `kc` (it spawns without a deadline, PATH or stderr, and never
- * refreshes on a 401) with one backed by `provider`. Call before `makeApiClient`.
- */
-export function installExecCredentials(
-  kc: KubeConfig,
-  options: {
-    context: string;
-    provider?: ExecCredentialProvider;
-    timeoutMs?: number;
-    onMessage?: CredentialMessageListener;
-  },
-): ExecAuthHandle {
-  const provider = options.provider ?? sharedExecCredentials;
-  const request = (user: User): ExecCredentialRequest => ({
-    context: options.context,
-    userName: user.name,
-    exec: execOf(user),
-    cluster: kc.getCurrentCluster(),
-    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-    ...(options.onMessage ? { onMessage: options.onMessage } : {}),
-  });
-  const authenticator: AuthenticatorLike = {
-    isAuthProvider: (user) => Boolean(execOf(user)),
-    async applyAuthentication(user, opts) {
-      const credential = await provider.get(request(user));
-      const use = credentialUse.getStore();
-      if (use) use.seq = Math.max(use.seq ?? 0, credential.seq);
-      if (credential.clientCertificateData) opts.cert = credential.clientCertificateData;
-      if (credential.clientKeyData) opts.key = credential.clientKeyData;
-      if (credential.token) {
-        opts.headers ??= {};
-        opts.headers.Authorization = `Bearer ${credential.token}`;
-      }
-    },
-  };
-  // `authenticators` is private in the typings; the first match wins, so ours goes first and client-node's goes.
-  const holder = kc as unknown as { authenticators: AuthenticatorLike[] };
-  holder.authenticators = [
-    authenticator,
-    ...holder.authenticators.filter((a) => a.constructor.name !== 'ExecAuth'),
-  ];
-  const user = kc.getCurrentUser();
-  const usesExec = Boolean(execOf(user));
-  return {
-    usesExec,
-    async prepare() {
-      if (user && usesExec) await provider.get(request(user));
-    },
-    invalidate: (usedSeq) => provider.invalidate(usedSeq),
-  };
 }

@@ -7,13 +7,8 @@ import {
   KubeConfig,
   PolicyV1Api,
 } from '@kubernetes/client-node';
-import {
-  ExecCredentialError,
-  installExecCredentials,
-  trackCredentialUse,
-  type CredentialUse,
-  type ExecCredentialProvider,
-} from './exec-credentials.ts';
+import { installExecCredentials, trackCredentialUse, type CredentialUse } from './exec-auth.ts';
+import { ExecCredentialError, type ExecCredentialProvider } from './exec-credentials.ts';
 import { ClusterError, toClusterError } from './kube-errors.ts';
 import { applyProxyEnv } from './proxy-env.ts';
 
@@ -146,7 +141,7 @@ export function createKubeClient(kubeconfigYaml: string, options: KubeClientOpti
 }
 
 /** True for failures worth retrying on an idempotent call: unreachable, timeout, or a 5xx / 429 answer (never a credential plugin's failure). */
-export function isTransient(error: ClusterError): boolean {
+function isTransient(error: ClusterError): boolean {
   if (error instanceof ExecCredentialError) return false;
   if (error.clusterKind === 'timeout') return true;
   if (error.clusterKind !== 'unreachable') return false;

@@ -7,7 +7,7 @@ import type { KubeconfigProblem } from '../../../src-shared/bridge/contract.ts';
 type Entry = Record<string, unknown>;
 
 /** A named `clusters`/`users`/`contexts` entry, as kubectl stores it. */
-export interface NamedEntry {
+interface NamedEntry {
   readonly name: string;
   readonly value: Entry;
 }

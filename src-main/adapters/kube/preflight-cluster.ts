@@ -7,10 +7,10 @@ import type {
   PreflightCluster,
   RouterObjectFact,
   WorkloadFacts,
-} from '../../engine/preflight/preflight-cluster.port.ts';
+} from '../../ports/preflight-cluster.port.ts';
 import { createKubeClient, type KubeClientOptions } from './kube-client.ts';
 import { ClusterError } from './kube-errors.ts';
-import { imageVersion } from '../../engine/machines/release-common.ts';
+import { imageVersion } from '../../../src-shared/release/image-version.ts';
 import { RELEASE_ANNOTATION } from './managed.ts';
 import { canaryDeployment, containerImage, isManaged, notOurCanary } from './deployment-spec.ts';
 import { KubeObjects } from './kube-objects.ts';

@@ -1,6 +1,6 @@
 /** The parts of the router custom resources the release operations read and write. Other fields pass through untouched. */
 
-export interface ObjectMetaLite {
+interface ObjectMetaLite {
   name?: string;
   namespace?: string;
   resourceVersion?: string;
@@ -30,7 +30,7 @@ export interface VirtualService {
 }
 
 /** Istio load-balancer settings; `consistentHash.httpHeaderName` keeps requests with one header value on one pod. */
-export interface IstioLoadBalancer {
+interface IstioLoadBalancer {
   simple?: string;
   consistentHash?: { httpHeaderName?: string; [key: string]: unknown };
   [key: string]: unknown;

@@ -7,7 +7,7 @@ import type {
   MetricSample,
   MetricsPort,
 } from '../../ports/metrics.port.ts';
-import { validatePromql } from './promql-syntax.ts';
+import { validatePromql } from '../../../src-shared/plan/promql-syntax.ts';
 
 /** How to reach one Prometheus server. */
 export interface PrometheusOptions {
@@ -20,7 +20,7 @@ export interface PrometheusOptions {
 }
 
 /** Default per-request limit in milliseconds. */
-export const DEFAULT_PROMETHEUS_TIMEOUT_MS = 5_000;
+const DEFAULT_PROMETHEUS_TIMEOUT_MS = 5_000;
 
 type Json = Record<string, unknown>;
 type Failure = MetricInconclusive | MetricQueryError;

@@ -29,7 +29,7 @@ import {
   verifyAudit,
 } from './journal-files.ts';
 import { readListedRelease, readStoredRelease } from './release-read.ts';
-import { redactSecrets, redactString } from './redact.ts';
+import { redactSecrets, redactString } from '../../../src-shared/redact/redact.ts';
 import { acquireReleaseLock, releaseReleaseLock } from './release-lock.ts';
 
 // Most callers know the journal by this module; the file layout and naming live in journal-files.ts.

@@ -1,6 +1,6 @@
 import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { HealthPointSchema, type HealthPoint } from '../../../src-shared/bridge/contract.ts';
+import { HealthPointSchema, type HealthPoint } from '../../../src-shared/bridge/release-views.ts';
 import type { HealthLog } from '../../ports/journal.port.ts';
 import { errorCode } from './journal-files.ts';
 

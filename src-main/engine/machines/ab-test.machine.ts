@@ -23,7 +23,6 @@ import {
   opActor,
   pollState,
   readyOfCurrentRevision,
-  imageVersion,
   queryParams,
   reasonOf,
   sampleOf,
@@ -34,6 +33,7 @@ import {
   type MetricRequest,
   type ReleaseInput,
 } from './release-common.ts';
+import { imageVersion } from '../../../src-shared/release/image-version.ts';
 
 /** Guardrails are read every minute; the z-test runs every hour (and once more at the end). */
 export const GUARDRAIL_INTERVAL_MS = 60_000;
@@ -102,24 +102,6 @@ function route(plan: ReleasePlan): ExperimentRoute {
     defaultVariant: s.defaultVariant,
     ...(s.stickyHeader ? { stickyHeader: s.stickyHeader } : {}),
   };
-}
-
-/**
- * Warnings about how the plan's router will route the experiment, for plan validation and preflight to show
- * before the run starts (the run itself records what the router reports). Empty when there is nothing to say.
- */
-export function abRoutingWarnings(plan: ReleasePlan): string[] {
-  if (plan.strategy.kind !== 'ab-test' || !plan.strategy.stickyHeader) return [];
-  const header = plan.strategy.stickyHeader;
-  if (plan.router.kind === 'gateway-api')
-    return [
-      `stickyHeader ${header} is not enforced by a gateway-api router: HTTPRoute has no standard way to keep a user on one variant, so a cohort user may see both variants.`,
-    ];
-  if (plan.router.kind === 'istio')
-    return [
-      `stickyHeader ${header} keeps a user on one pod of a variant (DestinationRule consistent hash), but Istio draws the weighted choice between variants per request; pin users with a header match for a strict assignment.`,
-    ];
-  return [];
 }
 
 /** The reads due at `nowMs`: guardrails per variant, and the primary metrics' counts when a test is due. */

@@ -11,6 +11,7 @@ import type {
 } from '../../../src-shared/release/release.schema.ts';
 import type { MetricSample } from '../../ports/metrics.port.ts';
 import type { ReleaseOps, TrafficSplit, WorkloadState } from '../../ports/release.port.ts';
+import { imageVersion } from '../../../src-shared/release/image-version.ts';
 
 /** Where one analysis metric stands, as Argo Rollouts counts it. */
 export type AnalysisStatus = 'running' | 'successful' | 'failed' | 'inconclusive';
@@ -135,12 +136,6 @@ export function readyOfCurrentRevision(w: WorkloadState): number {
   if (w.observed === false) return 0;
   const older = Math.max(0, (w.current ?? w.updated) - w.updated);
   return Math.max(0, Math.min(w.updated, w.ready - older));
-}
-
-/** The version label value of an image: its tag, or `latest`. */
-export function imageVersion(image: string): string {
-  const at = image.lastIndexOf(':');
-  return at > image.lastIndexOf('/') ? image.slice(at + 1) : 'latest';
 }
 
 /** The base context of a new release. */

@@ -1,7 +1,7 @@
 import { durationMs } from '../../../src-shared/plan/duration.ts';
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
 import type { PreflightFinding, PreflightPass } from '../../../src-shared/preflight/preflight.schema.ts';
-import type { RouterObjectFact } from './preflight-cluster.port.ts';
+import type { RouterObjectFact } from '../../ports/preflight-cluster.port.ts';
 
 const seconds = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000} m` : `${ms / 1000} s`);
 

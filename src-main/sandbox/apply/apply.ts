@@ -1,5 +1,5 @@
 import { ApiError } from '../status.ts';
-import type { Schema } from '../schema/schemas.ts';
+import type { Schema } from '../schema/openapi-schema.ts';
 import { deref } from '../schema/schemas.ts';
 import {
   elementKey,
@@ -53,7 +53,7 @@ export function ignoredPath(p: Path): boolean {
 }
 
 /** Merges an applied configuration into the live object: objects by field, list-maps by key, sets by value. */
-export function mergeApplied(live: Json, cfg: Json, schema: Schema | undefined): Json {
+function mergeApplied(live: Json, cfg: Json, schema: Schema | undefined): Json {
   if (isObject(cfg) && isObject(live) && deref(schema)?.['x-kubernetes-map-type'] !== 'atomic') {
     const out: Obj = { ...live };
     for (const [k, v] of Object.entries(cfg)) out[k] = mergeApplied(live[k], v, fieldSchema(schema, k));

@@ -1,4 +1,5 @@
-import { deref, type Schema } from '../schema/schemas.ts';
+import type { Schema } from '../schema/openapi-schema.ts';
+import { deref } from '../schema/schemas.ts';
 
 /**
  * Field sets in the structured-merge-diff sense (what `managedFields` records), driven by the schema's list
@@ -10,7 +11,7 @@ export type Path = readonly string[];
 export type FieldSet = Set<string>;
 
 const SEP = '\u0000';
-export const join = (p: Path): string => p.join(SEP);
+const join = (p: Path): string => p.join(SEP);
 export const split = (s: string): string[] => (s === '' ? [] : s.split(SEP));
 
 type Json = unknown;

@@ -48,11 +48,6 @@ export function suffix(): string {
   return [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
 }
 
-/** True when `o` has a controller ownerReference to `owner`. */
-export function ownedBy(o: KubeObject, owner: KubeObject): boolean {
-  return o.metadata.ownerReferences?.some((r) => r.uid === owner.metadata.uid && r.controller) ?? false;
-}
-
 /** The controlling ownerReference pointing at `owner`. */
 export function ownerRef(owner: KubeObject): NonNullable<KubeObject['metadata']['ownerReferences']>[number] {
   return {

@@ -2,7 +2,7 @@ import { createServer, request, type IncomingMessage, type ServerResponse } from
 import type { AddressInfo, Socket } from 'node:net';
 
 /** Every fault the proxy can inject; each has its own counter. */
-export const FAULT_KINDS = [
+const FAULT_KINDS = [
   'latency',
   'serverError',
   'dropBeforeUpstream',
@@ -11,7 +11,7 @@ export const FAULT_KINDS = [
   'conflict',
   'goneOnResume',
 ] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
+type FaultKind = (typeof FAULT_KINDS)[number];
 
 /**
  * How often each fault strikes. Probabilities are ratios in [0, 1] per eligible request; a missing entry

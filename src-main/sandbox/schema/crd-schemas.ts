@@ -1,4 +1,4 @@
-import type { Schema } from './schemas.ts';
+import type { Schema } from './openapi-schema.ts';
 
 /**
  * Schemas of the custom kinds the sandbox serves (Istio, Gateway API, Argo Rollouts). These are not the

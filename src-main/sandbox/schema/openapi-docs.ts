@@ -1,5 +1,6 @@
 import { resourceTypes } from '../resources.ts';
-import { definitionFor, definitions, type Schema } from './schemas.ts';
+import type { Schema } from './openapi-schema.ts';
+import { definitionFor, definitions } from './schemas.ts';
 
 /** The definitions a set of roots reaches through `$ref`, with refs rewritten to `prefix` (v2 or v3 style). */
 function closure(roots: readonly string[], prefix: string): Record<string, Schema> {

@@ -1,4 +1,5 @@
-import { deref, type Schema } from './schemas.ts';
+import type { Schema } from './openapi-schema.ts';
+import { deref } from './schemas.ts';
 
 /** What a check of an object against its schema found. */
 export interface FieldProblems {

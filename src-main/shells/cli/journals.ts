@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { consoleDataDir } from '../../app/paths.ts';
-import { defaultJournalDir } from '../../engine/journal/file-journal.ts';
+import { defaultJournalDir } from '../../app/journal-access.ts';
 import type { CliIo } from './output.ts';
 
 /**

@@ -175,7 +175,7 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
 }
 
 /** The page's CSP: own scripts only, no eval, no remote origins; the socket back to this port. */
-export function contentSecurityPolicy(port: number): string {
+function contentSecurityPolicy(port: number): string {
   return [
     "default-src 'self'",
     "script-src 'self'",

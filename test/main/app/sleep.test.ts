@@ -8,7 +8,7 @@ import { defaultPlan } from '../../../src-shared/plan/plan.defaults.ts';
 import { ReleaseService } from '../../../src-main/app/release-service.ts';
 import { createSleepAwareClock, createSleepDetector } from '../../../src-main/app/sleep-detector.ts';
 import { EventHub } from '../../../src-main/bridge/dispatch.ts';
-import { createScaledClock } from '../../../src-main/engine/scaled-clock.ts';
+import { createScaledClock } from '../../../src-main/adapters/clock/scaled-clock.ts';
 
 const MIN = 60_000;
 

@@ -1,35 +1,15 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
+import { kubectlResult } from './kubectl-run.ts';
 
 // kubectl's server-side apply, strict validation and explain against the sandbox.
-const run = promisify(execFile);
 let sb: SandboxHandle;
 let dir: string;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function kubectl(...args: string[]): Promise<Result> {
-  try {
-    const { stdout, stderr } = await run(
-      'kubectl',
-      ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', join(dir, 'cache'), ...args],
-      { timeout: 60_000 },
-    );
-    return { code: 0, stdout: stdout.trim(), stderr: stderr.trim() };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? 1, stdout: (e.stdout ?? '').trim(), stderr: (e.stderr ?? '').trim() };
-  }
-}
+const kubectl = (...args: string[]) => kubectlResult(dir, ...args);
 
 /** Removes what an earlier attempt of a test left (the suite retries a failed test once). */
 async function fresh(...names: string[]): Promise<void> {

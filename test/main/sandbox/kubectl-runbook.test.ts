@@ -1,9 +1,10 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
+import { kubectlOutput, kubectlResult as runKubectl } from './kubectl-run.ts';
 
 /*
  * kubectl as a runbook script or an SRE on call uses it: kinds beyond the release's own, logs, drain with a
@@ -13,33 +14,8 @@ import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sand
 let sb: SandboxHandle;
 let dir: string;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function kubectlResult(...args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      'kubectl',
-      ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', join(dir, 'cache'), ...args],
-      { timeout: 60_000 },
-      (err, stdout, stderr) =>
-        resolve({
-          code: err ? (typeof err.code === 'number' ? err.code : 1) : 0,
-          stdout: stdout.trim(),
-          stderr: stderr.trim(),
-        }),
-    );
-  });
-}
-
-async function kubectl(...args: string[]): Promise<string> {
-  const r = await kubectlResult(...args);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
+const kubectlResult = (...args: string[]) => runKubectl(dir, ...args);
+const kubectl = (...args: string[]) => kubectlOutput(dir, ...args);
 
 const prod = ['-n', 'platform-production'];
 

@@ -1,23 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
+import { kubectlOutput } from './kubectl-run.ts';
 
-const run = promisify(execFile);
 let sb: SandboxHandle;
 let dir: string;
 
-async function kubectl(...args: string[]): Promise<string> {
-  const { stdout } = await run(
-    'kubectl',
-    ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', join(dir, 'cache'), ...args],
-    { timeout: 60_000 },
-  );
-  return stdout.trim();
-}
+const kubectl = (...args: string[]) => kubectlOutput(dir, ...args);
 
 const prod = ['-n', 'platform-production'];
 

@@ -1,6 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { maxBodyDepth } from '../../../src-main/sandbox/api-server.ts';
+import { maxBodyDepth } from '../../../src-main/sandbox/api-http.ts';
 import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
 import { clientsFor } from './clients.ts';
 

@@ -29,7 +29,7 @@ export const registerCleanup: RegisterCommand = (program: Command, io: CliIo) =>
         throw new CliError(['--context is required: say on which cluster to clean up.'], ExitCode.usage);
       // Loaded on use, as `run` does: the Kubernetes client costs seconds that `--help` should not pay.
       const { connect } = await import('./run-connect.ts');
-      const { removeLeftCanary } = await import('../../../adapters/kube/canary-cleanup.ts');
+      const { removeLeftCanary } = await import('../../../app/cluster-access.ts');
       const conn = await connect(
         opts.context,
         { ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}) },

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { kubeconfigPaths, loadKubeconfig } from '../../../adapters/kube/kubeconfig.ts';
+import { kubeconfigPaths, loadKubeconfig } from '../../../app/cluster-access.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { emit, type CliIo } from '../output.ts';
 import type { RegisterCommand } from './register-command.ts';

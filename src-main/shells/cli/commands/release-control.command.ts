@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { sendControl } from '../../../engine/journal/control-channel.ts';
+import { sendControl } from '../../../app/journal-access.ts';
 import { journalOf } from '../journals.ts';
 import { emit, type CliIo } from '../output.ts';
 import type { RegisterCommand } from './register-command.ts';

@@ -1,10 +1,14 @@
 import { userInfo } from 'node:os';
-import { createKubeReleaseOps } from '../../../adapters/kube/release-ops.ts';
-import { createFileJournal } from '../../../engine/journal/file-journal.ts';
-import { readFinishedRelease, rollBackFinishedRelease } from '../../../engine/rollback/finished-rollback.ts';
+import {
+  createKubeReleaseOps,
+  readFinishedRelease,
+  rollBackFinishedRelease,
+} from '../../../app/cluster-access.ts';
+import { createFileJournal } from '../../../app/journal-access.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { emit, type CliIo } from '../output.ts';
-import { askYes, type RollbackOptions } from './rollback.command.ts';
+import { askYes } from '../confirm.ts';
+import type { RollbackOptions } from './rollback.command.ts';
 import { connect } from './run-connect.ts';
 
 /** Rolls the completed release `id` back on its context after a confirmation; prints the traffic read back. */

@@ -1,7 +1,6 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { liveDriver, sendControl } from '../../../engine/journal/control-channel.ts';
-import { CliError, ExitCode } from '../exit-codes.ts';
+import { liveDriver, sendControl } from '../../../app/journal-access.ts';
 import { journalOf } from '../journals.ts';
 import { emit, type CliIo } from '../output.ts';
 import type { RegisterCommand } from './register-command.ts';
@@ -49,17 +48,3 @@ export const registerRollback: RegisterCommand = (program: Command, io: CliIo) =
       await rollbackFinished(id, journalDir, opts, io);
     });
 };
-
-/** Asks `question` on the terminal; anything but y/yes stops with exit 1. Without a terminal, `--yes` is required. */
-export async function askYes(io: CliIo, question: string): Promise<void> {
-  if (!process.stdin.isTTY)
-    throw new CliError(
-      ['Nobody can confirm the rollback here: pass --yes to roll back without asking.'],
-      ExitCode.usage,
-    );
-  const { createInterface } = await import('node:readline/promises');
-  const rl = createInterface({ input: process.stdin, output: io.stdout });
-  const answer = await rl.question(`${question} [y/N] `);
-  rl.close();
-  if (!/^y(es)?$/i.test(answer.trim())) throw new CliError(['Not rolled back.']);
-}

@@ -1,10 +1,14 @@
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { kubeconfigForContext, kubeconfigPaths, loadKubeconfig } from '../../../adapters/kube/kubeconfig.ts';
+import {
+  kubeconfigForContext,
+  kubeconfigPaths,
+  loadKubeconfig,
+  createScaledClock,
+} from '../../../app/cluster-access.ts';
 import type { ContextSource } from '../../../app/runtime.ts';
-import { createScaledClock } from '../../../engine/scaled-clock.ts';
 import type { Clock } from '../../../ports/clock.port.ts';
-import { startSandbox, type SandboxHandle } from '../../../sandbox/sandbox.ts';
+import { startSandbox, type SandboxHandle } from '../../../app/sandbox-access.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../output.ts';
 

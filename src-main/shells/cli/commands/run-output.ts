@@ -1,9 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { describePlanCommand, type PlanCommand } from '../../../../src-shared/plan/plan-commands.ts';
-import type { PreflightResult } from '../../../../src-shared/preflight/preflight.schema.ts';
-import type { ReleaseOutcome, ReleaseSnapshot } from '../../../../src-shared/release/release.schema.ts';
-import { stateWords } from '../../../../src-shared/release/release-words.ts';
-import { CliError, ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import { CliError, ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../output.ts';
 
 /** Lists the commands a plan runs, each argv exactly as it will be executed (no shell), on stdout. */

@@ -9,9 +9,12 @@ import { CONTROL_LABELS } from '../../../../src-shared/release/release-words.ts'
 import { createRuntime } from '../../../app/runtime.ts';
 import { createSleepDetector } from '../../../app/sleep-detector.ts';
 import { actOnSleep } from '../../../app/sleep-report.ts';
-import { describeDriver, liveDriver } from '../../../engine/journal/control-channel.ts';
-import { defaultJournalDir } from '../../../engine/journal/file-journal.ts';
-import type { ReleaseHandle } from '../../../engine/runner/release-runner.ts';
+import {
+  describeDriver,
+  liveDriver,
+  defaultJournalDir,
+  type ReleaseHandle,
+} from '../../../app/journal-access.ts';
 import { CliError, ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import type { CliIo } from '../output.ts';
 import { connect } from './run-connect.ts';

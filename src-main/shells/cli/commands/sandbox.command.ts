@@ -2,8 +2,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { prometheusScrapeConfig } from '../../../sandbox/metrics.ts';
-import { startSandbox, type SandboxFault, type SandboxWrite } from '../../../sandbox/sandbox.ts';
+import {
+  prometheusScrapeConfig,
+  startSandbox,
+  type SandboxFault,
+  type SandboxWrite,
+} from '../../../app/sandbox-access.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { emit, type CliIo } from '../output.ts';
 import type { RegisterCommand } from './register-command.ts';

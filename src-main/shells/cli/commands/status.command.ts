@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { storedState } from '../../../app/release-history.ts';
-import { driverSummary, liveDriver } from '../../../engine/journal/control-channel.ts';
-import { createFileJournal } from '../../../engine/journal/file-journal.ts';
+import { driverSummary, liveDriver, createFileJournal } from '../../../app/journal-access.ts';
 import { CliError } from '../exit-codes.ts';
 import { journalDirs } from '../journals.ts';
 import { emit, type CliIo } from '../output.ts';

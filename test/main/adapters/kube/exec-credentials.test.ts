@@ -6,9 +6,9 @@ import { stringify } from 'yaml';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   ExecCredentialProvider,
-  loginShellPath,
   onCredentialMessages,
 } from '../../../../src-main/adapters/kube/exec-credentials.ts';
+import { loginShellPath } from '../../../../src-main/adapters/kube/login-shell-path.ts';
 import { createKubeClient, type KubeClientOptions } from '../../../../src-main/adapters/kube/kube-client.ts';
 import { ClusterError } from '../../../../src-main/adapters/kube/kube-errors.ts';
 import { createEngine } from '../../../../src-main/app/engine.ts';

@@ -3,9 +3,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   watchPods,
   type PodProjection,
-  type WatchHandle,
   type WatchState,
 } from '../../../../src-main/adapters/kube/kube-watch.ts';
+import type { WatchHandle } from '../../../../src-main/adapters/kube/watch-loop.ts';
 import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
 import type { SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 import { defaultPlan } from '../../../../src-shared/plan/plan.defaults.ts';

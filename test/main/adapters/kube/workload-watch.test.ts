@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeCluster } from '../../../../src-main/adapters/kube/kube.adapter.ts';
-import { streamFailure } from '../../../../src-main/adapters/kube/kube-watch.ts';
+import { streamFailure } from '../../../../src-main/adapters/kube/watch-loop.ts';
 import { summariseRollout } from '../../../../src-main/adapters/kube/workload-summary.ts';
 import type { WatchState, WatchSubscription } from '../../../../src-main/ports/cluster.port.ts';
 import type { SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';

@@ -1,5 +1,4 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { abRoutingWarnings } from '../../../../src-main/engine/machines/ab-test.machine.ts';
 import { startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
 import type { ReleasePlanInput } from '../../../../src-shared/plan/plan.schema.ts';
 import { planFrom, statusIs as is, useHarness, type Harness } from '../runner/release-harness.ts';
@@ -131,40 +130,5 @@ describe('A/B test rollback triggers', () => {
     expect((end.finishedAtMs ?? 0) - start).toBe(10 * 60_000);
     expect(h.ops.experiment).toBeNull();
     expect(h.ops.writesOf('promoteCanary')).toHaveLength(0);
-  });
-});
-
-describe('abRoutingWarnings', () => {
-  const gateway = {
-    kind: 'gateway-api' as const,
-    httpRoute: 'workflow-engine',
-    backendRefs: { stable: 'workflow-engine-stable', canary: 'workflow-engine-canary' },
-  };
-  const withSticky = (router: ReleasePlanInput['router'], stickyHeader?: string) => {
-    const base = abPlan();
-    const strategy = {
-      ...base.strategy,
-      ...(stickyHeader ? { stickyHeader } : {}),
-    } as ReleasePlanInput['strategy'];
-    return abPlan({ router, strategy });
-  };
-
-  it.each([
-    [
-      'gateway-api with a sticky header',
-      withSticky(gateway, 'x-user-id'),
-      /x-user-id is not enforced by a gateway-api router/,
-    ],
-    [
-      'istio with a sticky header',
-      withSticky(abPlan().router, 'x-user-id'),
-      /one pod of a variant .* per request/,
-    ],
-  ])('warns for %s', (_name, plan, warning) => {
-    expect(abRoutingWarnings(plan)).toEqual([expect.stringMatching(warning)]);
-  });
-
-  it('says nothing without a sticky header', () => {
-    expect(abRoutingWarnings(withSticky(gateway))).toEqual([]);
   });
 });

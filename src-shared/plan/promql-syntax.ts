@@ -1,5 +1,7 @@
 import { parser } from '@prometheus-io/lezer-promql';
-import type { QueryValidation } from '../../ports/metrics.port.ts';
+
+/** Whether a query parses; when not, why, in words (line and column 1-based). */
+export type QueryValidation = { ok: true } | { ok: false; message: string };
 
 /**
  * Parses a PromQL expression with Prometheus's own grammar (lezer-promql) and reports the first

@@ -1,4 +1,4 @@
-import type { Clock } from '../ports/clock.port.ts';
+import type { Clock } from '../../ports/clock.port.ts';
 
 /**
  * A clock that starts at `startMs` (default: now) and runs `speed` times real time.

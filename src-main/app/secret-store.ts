@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DomainError } from '../../../src-shared/bridge/errors.ts';
-import { writeFileAtomic } from '../../engine/journal/atomic-file.ts';
-import type { SecretStore } from '../../ports/secret-store.port.ts';
+import { DomainError } from '../../src-shared/bridge/errors.ts';
+import { writeFileAtomic } from '../engine/journal/atomic-file.ts';
+import type { SecretStore } from '../ports/secret-store.port.ts';
 
 /** The part of Electron's `safeStorage` the store uses (passed in, so this file never imports electron). */
 export interface SafeStorageLike {

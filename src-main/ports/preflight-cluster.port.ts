@@ -1,4 +1,4 @@
-import type { TrafficRouter } from '../../ports/traffic-router.port.ts';
+import type { TrafficRouter } from './traffic-router.port.ts';
 
 /** One permission the plan needs, as a SelfSubjectAccessReview asks it. */
 export interface AccessNeed {

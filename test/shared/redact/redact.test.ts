@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { REDACTED, redactSecrets, redactString } from '../../../../src-main/engine/journal/redact.ts';
+import { REDACTED, redactSecrets, redactString } from '../../../src-shared/redact/redact.ts';
 
 describe('redactSecrets', () => {
   it.each([

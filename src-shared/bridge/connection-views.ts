@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/** Name rules the bridge checks. */
+export const ContextName = z.string().min(1).max(253);
+export const NamespaceName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes namespace name')
+  .max(63);
+
+/** A kubeconfig context as the renderer may see it: names and the server URL, never credentials. */
+export const ContextSummarySchema = z
+  .object({
+    name: z.string(),
+    cluster: z.string(),
+    /** The API server URL. */
+    server: z.string(),
+    /** The kubeconfig user entry's name (not its credentials). */
+    user: z.string(),
+    namespace: z.string().optional(),
+    /** True for the built-in sandbox cluster. */
+    isSandbox: z.boolean(),
+    /** True when the name matches the production pattern (default `prod`). */
+    isProduction: z.boolean(),
+    /** True for the kubeconfig's `current-context`. */
+    isCurrent: z.boolean(),
+  })
+  .strict();
+export type ContextSummary = z.infer<typeof ContextSummarySchema>;
+
+/** A kubeconfig file that could not be read, with the reason in plain words. */
+export const KubeconfigProblemSchema = z.object({ file: z.string(), message: z.string() }).strict();
+export type KubeconfigProblem = z.infer<typeof KubeconfigProblemSchema>;
+
+export const WorkloadSummarySchema = z
+  .object({
+    kind: z.enum(['Deployment', 'Rollout']),
+    name: z.string(),
+    namespace: z.string(),
+    /** Desired replicas (spec). */
+    replicas: z.number().int(),
+    readyReplicas: z.number().int(),
+    updatedReplicas: z.number().int(),
+    availableReplicas: z.number().int(),
+    /** Container images of the pod template, first container first. */
+    images: z.array(z.string()),
+    /** The tag of the first container's image, e.g. `v1.24.0`. */
+    version: z.string(),
+  })
+  .strict();
+export type WorkloadSummary = z.infer<typeof WorkloadSummarySchema>;
+
+/** A picked context's reachability and who it says we are signed in as. */
+export const ContextStatusSchema = z
+  .object({
+    context: z.string(),
+    /** True when the API server answered (a refusal counts: it was reached). */
+    reachable: z.boolean(),
+    /** The signed-in user as the cluster reports it; absent when unreachable or not reported. */
+    identity: z
+      .object({ username: z.string(), groups: z.array(z.string()) })
+      .strict()
+      .optional(),
+    /** Why it is unreachable or the identity is missing, in plain words. */
+    note: z.string().optional(),
+  })
+  .strict();
+export type ContextStatus = z.infer<typeof ContextStatusSchema>;
