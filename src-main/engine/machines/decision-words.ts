@@ -1,0 +1,95 @@
+import type { Evidence } from '../../../src-shared/release/release.schema.ts';
+import { evidenceSentence } from './analysis-run.ts';
+
+/**
+ * The sentences the strategy machines write into decisions and pauses, in one place. An operator's decision
+ * reads `<who> <what><(reason)>.`: `operatorSentence` puts the parts together, the `…Words` objects say the
+ * `what`. Steps are counted from 1 in every sentence (`stepIndex` arguments are 0-based).
+ */
+export function operatorSentence(by: string, what: string, reason: string | undefined): string {
+  return `${by} ${what}${reason ? ` (${reason})` : ''}.`;
+}
+
+/** `failed` or `was inconclusive`, for a verdict in a sentence. */
+const verdictWords = (status: 'failed' | 'inconclusive') =>
+  status === 'failed' ? 'failed' : 'was inconclusive';
+
+/** What an operator did to a release, as the part of the sentence after the operator's name. */
+export const operatorWords = {
+  resumed: 'resumed the release',
+  canaryStopped: (kind: 'abort' | 'rollback', stepIndex: number | null) => {
+    const at = stepIndex === null ? '' : ` at step ${stepIndex + 1}`;
+    return kind === 'abort'
+      ? `aborted the release${at}`
+      : `rolled the canary back${at}; all traffic goes back to stable`;
+  },
+  canaryPromotedFully: (stepIndex: number) =>
+    `promoted the canary fully from step ${stepIndex + 1}, skipping the remaining steps`,
+  pausedAt: (stepIndex: number) => `paused the release at step ${stepIndex + 1}`,
+  promotedPast: (stepIndex: number) => `promoted past step ${stepIndex + 1}`,
+  resumedAt: (stepIndex: number) => `resumed the release at step ${stepIndex + 1}`,
+  resumedAfterPause: (stepIndex: number) => `resumed the release after the pause at step ${stepIndex + 1}`,
+  retriedFromStart: 'retried the release from step 1',
+  abTestStopped: 'stopped the A/B test; everyone goes back to stable',
+  abTreatmentDeployedToAll: 'deployed the treatment to everyone',
+  abTreatmentDeployed: 'deployed the treatment',
+  abTestExtended: (duration: string) => `extended the A/B test by ${duration}`,
+  trafficRolledBack: (to: string | null) => `rolled traffic back to ${to}`,
+  abandonedBeforeSwitch: (active: string | null) =>
+    `abandoned the release before the switch; traffic stays on ${active ?? 'the active colour'}`,
+  promotedSwitch: (from: string | null, to: string | null) =>
+    `promoted: switching all traffic from ${from} to ${to}`,
+  workloadRolledBack: (kind: 'abort' | 'rollback') =>
+    kind === 'abort' ? 'aborted the release and rolled the workload back' : 'rolled the workload back',
+};
+
+/** What a machine decided by itself, as whole sentences. */
+export const canaryWords = {
+  allStepsPassed: (steps: number, version: string) =>
+    `All ${steps} steps passed; promoting ${version} to all traffic.`,
+  readyTimeout: (p: { stepIndex: number; need: number; weight: number; timeout: string; ready: number }) =>
+    `Step ${p.stepIndex + 1}: the canary did not have the ${p.need} ready pod(s) ${p.weight} % of traffic needs within the readyTimeout of ${p.timeout} (${p.ready} ready); aborting, no traffic went to it and all of it stays on stable.`,
+  waitsForOperator: 'The canary waits for an operator: resume or promote it to go on.',
+  analysisPassed: (stepIndex: number, evidence: readonly Evidence[]) =>
+    `Analysis of step ${stepIndex + 1} passed: ${evidenceSentence(evidence)}.`,
+  /** A step's analysis (`stepIndex`) or the background analysis (`null`) failed or was inconclusive. */
+  analysisStopped: (
+    stepIndex: number | null,
+    status: 'failed' | 'inconclusive',
+    evidence: readonly Evidence[],
+    then: 'abort' | 'pause',
+  ) =>
+    `${stepIndex === null ? 'Background analysis' : `Analysis of step ${stepIndex + 1}`} ${verdictWords(status)}: ${evidenceSentence(evidence)}; ${then === 'abort' ? 'aborting the canary' : 'pausing for an operator'}.`,
+  triggerThen: 'aborting the canary',
+};
+
+/** What an operation was doing when it failed, for the pause it leaves (`… failed (why)`). */
+export const doingWords = {
+  creatingCanary: 'creating the canary workload',
+  scalingCanary: 'scaling the canary',
+  readingCanaryPods: 'reading the canary pods',
+  settingWeight: (weight: number) => `setting the canary weight to ${weight} %`,
+  promotingCanary: 'promoting the canary',
+  sendingBackToStable: 'sending traffic back to stable',
+  startingTreatment: 'starting the treatment',
+  readingStable: 'reading the stable workload',
+  scalingTreatment: 'scaling the treatment',
+  readingTreatmentPods: 'reading the treatment pods',
+  routingExperiment: 'routing the experiment',
+  deployingTreatment: 'deploying the treatment',
+  stoppingAbTest: 'stopping the A/B test',
+};
+
+/** Sentences of the A/B test machine. */
+export const abWords = {
+  readyTimeout: (p: { need: number; weight: number; timeout: string; ready: number }) =>
+    `The treatment did not have the ${p.need} ready pod(s) its ${p.weight} % share needs within the readyTimeout of ${p.timeout} (${p.ready} ready); stopping the A/B test, everyone stays on stable.`,
+  routingNotes: (notes: readonly string[]) => `Routing the A/B test: ${notes.join(' ')}`,
+  guardrailBreached: (e: Evidence) =>
+    `Guardrail ${e.metric} breached: ${e.arithmetic}; stopping the A/B test.`,
+  favoursTreatment: (tests: string) => `The A/B test favours the treatment: ${tests}; deploying it.`,
+  rejectsTreatment: (tests: string) => `The A/B test rejects the treatment: ${tests}.`,
+  undecided: (duration: string, tests: string) =>
+    `The A/B test is not conclusive after ${duration} (${tests}); PROMOTE deploys the treatment, ABORT rejects it, RESUME runs it longer.`,
+  triggerThen: 'stopping the A/B test',
+};
