@@ -93,3 +93,36 @@ export const abWords = {
     `The A/B test is not conclusive after ${duration} (${tests}); PROMOTE deploys the treatment, ABORT rejects it, RESUME runs it longer.`,
   triggerThen: 'stopping the A/B test',
 };
+
+/** Sentences of the blue-green machine (`active` serves production, `idle` gets the new version). */
+export const blueGreenWords = {
+  notReady: (idle: string | null, timeout: string, active: string | null) =>
+    `${idle} was not ready within ${timeout}; traffic stays on ${active}.`,
+  warmupFailed: (idle: string | null, failed: number, active: string | null) =>
+    `Every warm-up request to ${idle} failed (${failed} of ${failed}); traffic stays on ${active}.`,
+  smokeFailed: (idle: string | null, failed: readonly string[], active: string | null) =>
+    `${failed.length} smoke check(s) failed on ${idle} (${failed.join('; ')}); traffic stays on ${active}.`,
+  awaitingPromotion: (p: { idle: string | null; image: string; active: string | null; releaseId: string }) =>
+    `Waiting for an operator to promote: ${p.idle} runs ${p.image}, warmed up and smoke-tested; traffic stays on ${p.active} until someone promotes (Promote in the console, or switchyard promote ${p.releaseId}).`,
+  keptForRollback: (summary: string, active: string | null) =>
+    `${summary} ${active} keeps running for an instant rollback.`,
+  scalesDownLater: (summary: string, active: string | null, delay: string) =>
+    `${summary} ${active} stays at full size until ${delay} after the switch, then scales to 0 (keepPrevious: false).`,
+  rollingBackTo: (active: string | null) => `Rolling traffic back to ${active}.`,
+  scaledDown: (active: string | null, delay: string, idle: string | null) =>
+    `${active} was scaled to 0, ${delay} after the switch (keepPrevious: false); ${idle} serves all traffic.`,
+  triggerRollsBack: (active: string | null) => `rolling traffic back to ${active}`,
+  triggerAbandons: (active: string | null) => `abandoning the release; traffic stays on ${active}`,
+};
+
+/** Sentences of the rolling machine. */
+export const rollingWords = {
+  rolloutFailed: (version: string, problem: string | null, previous: number | null) =>
+    `The rollout of ${version} failed: ${problem}; undoing to revision ${previous}.`,
+  undoingTo: (previous: number | null) => `Undoing to revision ${previous}.`,
+  rolledBack: (revision: number | null, desired: number, image: string, why: string | undefined) =>
+    `Rolled back to revision ${revision}: all ${desired} pods run ${image} and are ready.${why ? ` ${why}` : ''}`,
+  undoUnfinished: (revision: number | null, seconds: number, counts: string) =>
+    `The undo to revision ${revision} has not finished within ${seconds} s (${counts}); the release is paused and is not rolled back yet.`,
+  triggerUndoes: (previous: number | null) => `undoing to revision ${previous}`,
+};

@@ -1,4 +1,4 @@
-import { assign, type EventObject } from 'xstate';
+import { assign, type DoneActorEvent, type ErrorActorEvent, type EventObject } from 'xstate';
 import type { Decision, DecisionCause, Evidence } from '../../../src-shared/release/release.schema.ts';
 import type { TrafficSplit } from '../../ports/release.port.ts';
 import { operatorSentence, operatorWords } from './decision-words.ts';
@@ -121,10 +121,11 @@ export function leaveHeld<C extends HeldContext, E extends EventObject>() {
   });
 }
 
-/** Where a RESUME in the held state goes: `target` when the release is held at `stage`. */
-export interface HeldRoute<S extends string> {
+/** Where a RESUME in the held state goes: `target` when the release is held at `stage`, doing `actions`. */
+export interface HeldRoute<S extends string, A = never> {
   stage: S;
   target: string;
+  actions?: A;
 }
 
 /**
@@ -134,8 +135,8 @@ export interface HeldRoute<S extends string> {
  * `recordResume` is false (the canary and the A/B test, whose last decision before the end says why it ended).
  * Needs `sharedActions` and `sharedGuards` in the machine's setup.
  */
-export function heldState<S extends string>(
-  routes: readonly HeldRoute<S>[],
+export function heldState<S extends string, A = never>(
+  routes: readonly HeldRoute<S, A>[],
   otherwise: string,
   recordResume = true,
 ) {
@@ -152,3 +153,31 @@ export function heldState<S extends string>(
     exit: recordResume ? ('leaveHeld' as const) : ('clearHeld' as const),
   };
 }
+
+/**
+ * The `onError` transition of an operation that holds the release at `stage` when it fails: the pause says
+ * what was being done (`doing`, fixed or read from context), and RESUME in the held state retries `stage`.
+ */
+export function heldOn<C extends HeldContext>(
+  stage: NonNullable<C['stuckAt']>,
+  doing: string | ((context: C) => string),
+  target = 'held',
+) {
+  return {
+    target,
+    actions: {
+      type: 'stuck' as const,
+      params: ({ context, event }: { context: C; event: ErrorActorEvent }) => ({
+        error: event.error,
+        stage,
+        doing: typeof doing === 'string' ? doing : doing(context),
+      }),
+    },
+  };
+}
+
+/** The `noteTime` action of an actor's `onDone`: the clock time it returned. */
+export const noteTime = {
+  type: 'noteTime' as const,
+  params: ({ event }: { event: DoneActorEvent<{ atMs: number }> }) => ({ atMs: event.output.atMs }),
+};
