@@ -1,12 +1,9 @@
 import { assign, setup } from 'xstate';
 import { durationMs } from '../../../src-shared/plan/duration.ts';
-import type { BlueGreenStrategy } from '../../../src-shared/plan/plan.schema.ts';
-import type { Colour, SmokeCheck, TrafficSplit, WorkloadRole } from '../../ports/release.port.ts';
-import { triggerSummary, triggerWatchRegion, type TriggerWatchContext } from './analysis-run.ts';
-import type { StampedOperatorEvent } from './canary-context.ts';
-import { blueGreenWords, operatorWords } from './decision-words.ts';
+import type { Colour, TrafficSplit, WorkloadRole } from '../../ports/release.port.ts';
+import { triggerSummary, triggerWatchRegion } from './analysis-run.ts';
+import { blueGreenWords } from './decision-words.ts';
 import { heldOn, heldState, sharedActions, sharedGuards, stampOf } from './held-state.ts';
-import type { OpDone } from './ready-wait.ts';
 import {
   atOf,
   baseActors,
@@ -14,8 +11,6 @@ import {
   engineDecision,
   opActor,
   pausedFor,
-  pollState,
-  readyOfCurrentRevision,
   strategyOutput,
   waitInvoke,
   type ReleaseInput,

@@ -4,7 +4,7 @@ import type { WorkloadRole, WorkloadState } from '../../ports/release.port.ts';
 import { triggerSummary, triggerWatchRegion, type TriggerWatchContext } from './analysis-run.ts';
 import type { StampedOperatorEvent } from './canary-context.ts';
 import { operatorWords, rollingWords } from './decision-words.ts';
-import { heldOn, heldState, noteTime, sharedActions, sharedGuards } from './held-state.ts';
+import { heldOn, heldState, sharedActions, sharedGuards } from './held-state.ts';
 import type { OpDone } from './ready-wait.ts';
 import {
   baseActors,

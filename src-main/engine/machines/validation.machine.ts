@@ -6,13 +6,10 @@ import type { WorkloadRole } from '../../ports/release.port.ts';
 import {
   appendSamples,
   baseActors,
-  engineDecision,
-  pausedFor,
   opActor,
   queryParams,
   sampleOf,
   type MetricReading,
-  type ReleaseContextBase,
 } from './release-common.ts';
 
 /** What the validation machine checks: one workload running one version, watched for a window. */
