@@ -126,3 +126,21 @@ export const rollingWords = {
     `The undo to revision ${revision} has not finished within ${seconds} s (${counts}); the release is paused and is not rolled back yet.`,
   triggerUndoes: (previous: number | null) => `undoing to revision ${previous}`,
 };
+
+/** Sentences of the migration wrapper (expand → strategy → contract). */
+export const migrationWords = {
+  expandFailed: (message: string) => `The expand migration failed (${message}); nothing was deployed.`,
+  expandGate: (instructions: string) => `Expand gate: ${instructions} Confirm when it is done.`,
+  contractGate: (what: string) =>
+    `Contract gate: ${what} The old version no longer runs; confirm to contract.`,
+  contractJob: (command: readonly string[]) => `Run the contract Job (${command.join(' ')}).`,
+  contractFinished: 'The contract migration finished.',
+  contractFailed: (message: string) =>
+    `The contract migration failed (${message}); the new version keeps running. Fix it and resume to run it again.`,
+  stoppedAtExpand: 'stopped the release at the expand gate; nothing was deployed',
+  confirmedExpand: 'confirmed the expand migration',
+  confirmedContract: 'confirmed the contract migration',
+  contractDone: 'confirmed the contract migration is done',
+  endedAtContract:
+    'ended the release at the contract gate without contracting; the new version keeps running',
+};

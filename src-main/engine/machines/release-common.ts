@@ -375,32 +375,3 @@ export function pollState<C extends ReleaseContextBase, E extends EventObject>(
     invoke: waitInvoke<C, E>((context) => context.waitUntilMs ?? 0, target),
   };
 }
-
-const stamped = (event: EventObject) => event as { atMs?: number; by?: string };
-
-/**
- * The exit action of a `held` state: the pause and the stage to retry are cleared, and a RESUME is recorded
- * as the operator's decision.
- */
-export function leaveHeld<
-  C extends ReleaseContextBase & { stuckAt: string | null },
-  E extends EventObject,
->() {
-  return assign<C, E, undefined, E, never>(
-    ({ context, event }) =>
-      ({
-        pause: null,
-        stuckAt: null,
-        decisions:
-          event.type === 'RESUME'
-            ? operatorDecision(
-                context,
-                stamped(event),
-                'resume',
-                null,
-                `${byOf(stamped(event))} resumed the release.`,
-              )
-            : context.decisions,
-      }) as Partial<C>,
-  );
-}
