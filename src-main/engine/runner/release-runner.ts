@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { createActor, type AnyActor, type AnyStateMachine } from 'xstate';
+import { createActor, type AnyActor, type AnyStateMachine, type Snapshot } from 'xstate';
 import { upgradePersistedSnapshot } from '../machines/snapshot-upgrade.ts';
 import { DomainError } from '../../../src-shared/bridge/errors.ts';
 import { assertCommandsConfirmed, planCommands } from '../../../src-shared/plan/plan-commands.ts';
@@ -394,12 +394,12 @@ function run(
   };
   const actors = bindReleaseActors({ ops: deps.ops, analysis: deps.analysis, clock }, gate, reach);
   // Child machines get the same actors: implementations are not inherited from the parent.
-  actors.validation = validationMachine.provide({ actors } as never);
-  if (entry.child) actors.strategy = entry.child.provide({ actors } as never);
-  const machine = (entry.machine as AnyStateMachine).provide({ actors } as never);
+  actors.validation = (validationMachine as AnyStateMachine).provide({ actors });
+  if (entry.child) actors.strategy = entry.child.provide({ actors });
+  const machine = entry.machine.provide({ actors });
   const input = { releaseId, plan };
   actor = restored
-    ? createActor(machine, { snapshot: restored as never, input })
+    ? createActor(machine, { snapshot: restored as Snapshot<unknown>, input })
     : createActor(machine, { input });
 
   let settle!: (o: ReleaseOutcome) => void;
