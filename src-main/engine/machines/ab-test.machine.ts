@@ -15,10 +15,10 @@ import {
   testSentence,
   type AbContext,
 } from './ab-test-readings.ts';
-import { triggerSummary, triggerWatchRegion } from './analysis-run.ts';
+import { noTriggerWatch, triggerWatchRegion } from './analysis-run.ts';
 import type { StampedOperatorEvent } from './canary-context.ts';
 import { abWords, doingWords, operatorWords } from './decision-words.ts';
-import { heldState, sharedActions, sharedGuards } from './held-state.ts';
+import { heldState, sharedActions, sharedGuards, started } from './held-state.ts';
 import {
   readyWaitActions,
   readyWaitGuards,
@@ -86,10 +86,6 @@ export const abTestMachine = setup({
   actions: {
     ...sharedActions<C, E>(),
     ...readyWaitActions<C, E>(),
-    started: assign(({ context }, p: { atMs: number }) => ({
-      nowMs: p.atMs,
-      startedAtMs: context.startedAtMs ?? p.atMs,
-    })),
     controlLocated: assign((_, p: { atMs: number; image: string }) => ({
       nowMs: p.atMs,
       controlVersion: p.image ? imageVersion(p.image) : null,
@@ -171,8 +167,7 @@ export const abTestMachine = setup({
     tests: [],
     guardBreach: null,
     stuckAt: null,
-    triggers: [],
-    firedTrigger: null,
+    ...noTriggerWatch(),
   }),
   initial: 'live',
   states: {
@@ -207,7 +202,7 @@ export const abTestMachine = setup({
                 },
                 onDone: {
                   target: 'locating',
-                  actions: { type: 'started', params: ({ event }) => ({ atMs: event.output.atMs }) },
+                  actions: started,
                 },
                 onError: heldAt('starting', doingWords.startingTreatment),
               },
@@ -374,15 +369,8 @@ export const abTestMachine = setup({
         guard: triggerWatchRegion<C, E>([
           {
             target: REJECT,
-            decide: (context, e) => ({
-              decisions: engineDecision(
-                context,
-                'abort',
-                'rollback-trigger',
-                triggerSummary(e, abWords.triggerThen),
-                [e],
-              ),
-            }),
+            kind: 'abort',
+            then: () => abWords.triggerThen,
           },
         ]),
       },

@@ -1,7 +1,7 @@
 import { assign, setup } from 'xstate';
 import { durationMs } from '../../../src-shared/plan/duration.ts';
 import type { Colour, TrafficSplit, WorkloadRole } from '../../ports/release.port.ts';
-import { triggerSummary, triggerWatchRegion } from './analysis-run.ts';
+import { noTriggerWatch, triggerWatchRegion } from './analysis-run.ts';
 import { blueGreenWords } from './decision-words.ts';
 import { heldOn, heldState, sharedActions, sharedGuards, stampOf } from './held-state.ts';
 import {
@@ -153,8 +153,7 @@ export const blueGreenMachine = setup({
     promoted: false,
     scaledDown: false,
     stuckAt: null,
-    triggers: [],
-    firedTrigger: null,
+    ...noTriggerWatch(),
   }),
   initial: 'live',
   states: {
@@ -298,27 +297,13 @@ export const blueGreenMachine = setup({
           {
             guard: (context) => context.switched,
             target: ROLL_BACK,
-            decide: (context, e) => ({
-              decisions: engineDecision(
-                context,
-                'rollback',
-                'rollback-trigger',
-                triggerSummary(e, blueGreenWords.triggerRollsBack(context.active)),
-                [e],
-              ),
-            }),
+            kind: 'rollback',
+            then: (context) => blueGreenWords.triggerRollsBack(context.active),
           },
           {
             target: ABANDON,
-            decide: (context, e) => ({
-              decisions: engineDecision(
-                context,
-                'abort',
-                'rollback-trigger',
-                triggerSummary(e, blueGreenWords.triggerAbandons(context.active)),
-                [e],
-              ),
-            }),
+            kind: 'abort',
+            then: (context) => blueGreenWords.triggerAbandons(context.active),
           },
         ]),
       },

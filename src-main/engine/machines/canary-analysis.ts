@@ -18,8 +18,8 @@ import {
 } from './canary-context.ts';
 import { canaryWords } from './decision-words.ts';
 import {
-  appendDecision,
   appendSamples,
+  engineDecision,
   waitInvoke,
   type AnalysisCounter,
   type AnalysisStatus,
@@ -91,15 +91,14 @@ export function analysisActions(count: AnalysisCounter) {
       const evidence = analysisEvidence(run);
       return {
         ...advance(context),
-        decisions: appendDecision(context.decisions, {
-          kind: 'promote',
-          cause: 'analysis-passed',
-          atMs: context.nowMs ?? 0,
-          by: 'engine',
-          stepIndex: run.stepIndex,
-          summary: canaryWords.analysisPassed(run.stepIndex, evidence),
+        decisions: engineDecision(
+          context,
+          'promote',
+          'analysis-passed',
+          canaryWords.analysisPassed(run.stepIndex, evidence),
           evidence,
-        }),
+          run.stepIndex,
+        ),
       };
     }),
     runStopped: assign<
@@ -123,15 +122,7 @@ export function analysisActions(count: AnalysisCounter) {
         ...(step === null ? {} : { failedStep: step }),
         // A background run that paused the canary starts over once it resumes.
         ...(step === null && p.kind === 'pause' ? { background: null } : {}),
-        decisions: appendDecision(context.decisions, {
-          kind: p.kind,
-          cause,
-          atMs,
-          by: 'engine',
-          stepIndex: step ?? context.stepIndex,
-          summary,
-          evidence,
-        }),
+        decisions: engineDecision(context, p.kind, cause, summary, evidence, step ?? context.stepIndex),
         pause: p.kind === 'pause' ? { cause, message: summary, sinceMs: atMs } : null,
       };
     }),

@@ -1,7 +1,7 @@
 import { assign, setup } from 'xstate';
 import { durationMs } from '../../../src-shared/plan/duration.ts';
 import type { TrafficSplit } from '../../ports/release.port.ts';
-import { triggerSummary, triggerWatchRegion, type TriggerWatch } from './analysis-run.ts';
+import { noTriggerWatch, triggerWatchRegion } from './analysis-run.ts';
 import { analysisActions, analysisGuards } from './canary-analysis.ts';
 import {
   advance,
@@ -14,10 +14,9 @@ import {
 } from './canary-context.ts';
 import { canaryBackgroundRegion, canaryStepsRegion } from './canary-steps.ts';
 import { canaryWords, doingWords, operatorSentence, operatorWords } from './decision-words.ts';
-import { heldState, sharedActions, sharedGuards, stampOf } from './held-state.ts';
+import { heldState, sharedActions, sharedGuards, stampOf, started } from './held-state.ts';
 import { readyWaitActions, readyWaitGuards, type OpDone, type OpFailed } from './ready-wait.ts';
 import {
-  appendDecision,
   atOf,
   baseActors,
   baseContext,
@@ -100,12 +99,6 @@ export function createCanaryMachine(count: AnalysisCounter) {
       ...sharedActions<C, E>(),
       ...readyWaitActions<C, E>(),
       ...analysisActions(count),
-      started: assign(({ context }, p: { atMs: number }) => ({
-        nowMs: p.atMs,
-        startedAtMs: context.startedAtMs ?? p.atMs,
-        stuckAt: null,
-        pause: null,
-      })),
       advance: assign(({ context }, p: { atMs?: number }) => ({
         ...advance(context),
         ...(p.atMs === undefined ? {} : { nowMs: p.atMs }),
@@ -238,8 +231,7 @@ export function createCanaryMachine(count: AnalysisCounter) {
       analysis: null,
       failedStep: null,
       stuckAt: null,
-      triggers: [] as TriggerWatch[],
-      firedTrigger: null,
+      ...noTriggerWatch(),
       background: null,
     }),
     initial: 'starting',
@@ -254,7 +246,7 @@ export function createCanaryMachine(count: AnalysisCounter) {
           }),
           onDone: {
             target: 'running',
-            actions: { type: 'started', params: ({ event }) => ({ atMs: event.output.atMs }) },
+            actions: started,
           },
           onError: stuckOn('starting', doingWords.creatingCanary),
         },
@@ -285,17 +277,9 @@ export function createCanaryMachine(count: AnalysisCounter) {
           guard: triggerWatchRegion<C, E>([
             {
               target: '#canary.aborting',
-              decide: (context, e) => ({
-                decisions: appendDecision(context.decisions, {
-                  kind: 'abort',
-                  cause: 'rollback-trigger',
-                  atMs: context.nowMs ?? 0,
-                  by: 'engine',
-                  stepIndex: context.stepIndex,
-                  summary: triggerSummary(e, canaryWords.triggerThen),
-                  evidence: [e],
-                }),
-              }),
+              kind: 'abort',
+              then: () => canaryWords.triggerThen,
+              stepIndexOf: (context) => context.stepIndex,
             },
           ]),
         },

@@ -42,7 +42,7 @@ export interface DecisionParams {
 
 /**
  * The named actions every strategy machine shares; spread them into `setup({ actions })`:
- * - `noteTime` `{ atMs }`: the clock time an actor returned;
+ * - `noteTime` `{ atMs }`: the clock time an actor returned; `started` `{ atMs }`: the first operation returned;
  * - `recordDecision` `DecisionParams`: an engine decision;
  * - `operatorSays` `{ kind, stepIndex, what }`: the operator's decision, `<who> <what> (<reason>).`;
  * - `stuck` `{ error, stage, doing }`: a failed operation pauses the release, to retry `stage` on RESUME;
@@ -56,6 +56,9 @@ export function sharedActions<C extends HeldContext, E extends EventObject>() {
   type Change = Partial<C>;
   return {
     noteTime: assign<C, E, { atMs: number }, E, never>((_, p) => ({ nowMs: p.atMs }) as Change),
+    started: assign<C, E, { atMs: number }, E, never>(
+      ({ context }, p) => ({ nowMs: p.atMs, startedAtMs: context.startedAtMs ?? p.atMs }) as Change,
+    ),
     recordDecision: assign<C, E, DecisionParams, E, never>(
       ({ context }, p) =>
         ({
@@ -181,3 +184,6 @@ export const noteTime = {
   type: 'noteTime' as const,
   params: ({ event }: { event: DoneActorEvent<{ atMs: number }> }) => ({ atMs: event.output.atMs }),
 };
+
+/** The `started` action of the first operation's `onDone`. */
+export const started = { ...noteTime, type: 'started' as const };

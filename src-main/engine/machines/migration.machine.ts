@@ -4,7 +4,7 @@ import type { Decision, ReleaseRunStatus } from '../../../src-shared/release/rel
 import type { JobSpec } from '../../ports/release.port.ts';
 import type { StampedOperatorEvent } from './canary-context.ts';
 import { migrationWords, operatorSentence } from './decision-words.ts';
-import { heldOn, heldState, sharedActions, sharedGuards } from './held-state.ts';
+import { heldOn, heldState, sharedActions, sharedGuards, started } from './held-state.ts';
 import {
   baseActors,
   baseContext,
@@ -123,10 +123,6 @@ export const migrationMachine = setup({
       pause: { cause: 'gate' as const, message: p.message, sinceMs: context.nowMs ?? 0 },
     })),
     clearPause: assign({ pause: null }),
-    expandPassed: assign(({ context }, p: { atMs: number }) => ({
-      nowMs: p.atMs,
-      startedAtMs: context.startedAtMs ?? p.atMs,
-    })),
     expandFailed: assign(({ context }, p: { atMs: number; message: string }) => ({
       nowMs: p.atMs,
       strategyOutcome: 'aborted' as const,
@@ -190,7 +186,7 @@ export const migrationMachine = setup({
               {
                 guard: ({ event }) => event.output.result.succeeded,
                 target: '#migration.strategy',
-                actions: { type: 'expandPassed', params: ({ event }) => ({ atMs: event.output.atMs }) },
+                actions: started,
               },
               {
                 target: '#migration.stopped',

@@ -1,7 +1,7 @@
 import { assign, setup } from 'xstate';
 import type { RollingStrategy } from '../../../src-shared/plan/plan.schema.ts';
 import type { WorkloadRole, WorkloadState } from '../../ports/release.port.ts';
-import { triggerSummary, triggerWatchRegion, type TriggerWatchContext } from './analysis-run.ts';
+import { noTriggerWatch, triggerWatchRegion, type TriggerWatchContext } from './analysis-run.ts';
 import type { StampedOperatorEvent } from './canary-context.ts';
 import { operatorWords, rollingWords } from './decision-words.ts';
 import { heldOn, heldState, sharedActions, sharedGuards } from './held-state.ts';
@@ -205,8 +205,7 @@ export const rollingMachine = setup({
     progressDeadlineMs: null,
     workload: null,
     stuckAt: null,
-    triggers: [],
-    firedTrigger: null,
+    ...noTriggerWatch(),
   }),
   initial: 'live',
   states: {
@@ -314,15 +313,8 @@ export const rollingMachine = setup({
         guard: triggerWatchRegion<C, E>([
           {
             target: '#rolling.undoing',
-            decide: (context, e) => ({
-              decisions: engineDecision(
-                context,
-                'rollback',
-                'rollback-trigger',
-                triggerSummary(e, rollingWords.triggerUndoes(context.previousRevision)),
-                [e],
-              ),
-            }),
+            kind: 'rollback',
+            then: (context) => rollingWords.triggerUndoes(context.previousRevision),
           },
         ]),
       },
