@@ -98,6 +98,34 @@ const FINISHED = {
   params: ({ event }: OpDone<'restoreRollout'>) => ({ atMs: event.output.atMs }),
 };
 
+/**
+ * Follows the workload: reads its counts (`why` for the audit log), takes the first of `checks` that holds,
+ * else reads again after `pollMs` or at `deadlineOf`, whichever comes first. A failed read holds the release
+ * at `stage`.
+ */
+function followWorkload<const T>(
+  read: { why: string; stage: RollingStage; doing: string },
+  checks: readonly T[],
+  pollMs: number,
+  deadlineOf: (context: C) => number | null,
+) {
+  return {
+    initial: 'probe' as const,
+    states: {
+      probe: {
+        invoke: {
+          src: 'workloadState' as const,
+          input: () => ({ args: ['stable'] as [WorkloadRole], why: read.why }),
+          onDone: { target: 'check', actions: WORKLOAD_READ },
+          onError: heldOn<C>(read.stage, read.doing, HELD),
+        },
+      },
+      check: { always: [...checks, { target: 'sleeping' }] },
+      sleeping: pollState<C, E>(pollMs, deadlineOf),
+    },
+  };
+}
+
 const HELD_STATE = heldState<RollingStage, 'forgetUndoDeadline'>(
   [
     { stage: 'setting', target: 'setting' },
@@ -241,27 +269,15 @@ export const rollingMachine = setup({
                 onError: heldOn<C>('setting', 'setting the image'),
               },
             },
-            following: {
-              initial: 'probe',
-              states: {
-                probe: {
-                  invoke: {
-                    src: 'workloadState',
-                    input: () => ({ args: ['stable'] as [WorkloadRole], why: 'follow the rollout' }),
-                    onDone: { target: 'check', actions: WORKLOAD_READ },
-                    onError: heldOn<C>('following', 'following the rollout', HELD),
-                  },
-                },
-                check: {
-                  always: [
-                    { guard: 'rolloutFailing', target: '#rolling.undoing', actions: 'rolloutFailed' },
-                    { guard: 'rolloutFinished', target: '#rolling.live.steps.validating' },
-                    { target: 'sleeping' },
-                  ],
-                },
-                sleeping: pollState<C, E>(FOLLOW_POLL_MS, (context) => context.progressDeadlineMs),
-              },
-            },
+            following: followWorkload(
+              { why: 'follow the rollout', stage: 'following', doing: 'following the rollout' },
+              [
+                { guard: 'rolloutFailing', target: '#rolling.undoing', actions: 'rolloutFailed' },
+                { guard: 'rolloutFinished', target: '#rolling.live.steps.validating' },
+              ],
+              FOLLOW_POLL_MS,
+              (context) => context.progressDeadlineMs,
+            ),
             validating: {
               entry: 'clearWait',
               invoke: {
@@ -335,27 +351,15 @@ export const rollingMachine = setup({
       },
     },
     // "Rolled back" only once the undo has finished: every pod on the previous revision and ready.
-    unwinding: {
-      initial: 'probe',
-      states: {
-        probe: {
-          invoke: {
-            src: 'workloadState',
-            input: () => ({ args: ['stable'] as [WorkloadRole], why: 'follow the undo' }),
-            onDone: { target: 'check', actions: WORKLOAD_READ },
-            onError: heldOn<C>('unwinding', 'following the undo', HELD),
-          },
-        },
-        check: {
-          always: [
-            { guard: 'rolloutFinished', target: '#rolling.restoring', actions: 'rolledBack' },
-            { guard: 'undoTooLong', target: HELD, actions: 'undoUnfinished' },
-            { target: 'sleeping' },
-          ],
-        },
-        sleeping: pollState<C, E>(UNDO_POLL_MS, (context) => context.undoDeadlineMs ?? null),
-      },
-    },
+    unwinding: followWorkload(
+      { why: 'follow the undo', stage: 'unwinding', doing: 'following the undo' },
+      [
+        { guard: 'rolloutFinished', target: '#rolling.restoring', actions: 'rolledBack' },
+        { guard: 'undoTooLong', target: HELD, actions: 'undoUnfinished' },
+      ],
+      UNDO_POLL_MS,
+      (context) => context.undoDeadlineMs ?? null,
+    ),
     restoring: {
       entry: 'clearWait',
       invoke: {
