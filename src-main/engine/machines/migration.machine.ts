@@ -4,7 +4,8 @@ import type { Decision, ReleaseRunStatus } from '../../../src-shared/release/rel
 import type { JobSpec } from '../../ports/release.port.ts';
 import type { StampedOperatorEvent } from './canary-context.ts';
 import { migrationWords, operatorSentence } from './decision-words.ts';
-import { heldOn, heldState, sharedActions, sharedGuards, started } from './held-state.ts';
+import { heldOn, heldState, noteTime, sharedActions, sharedGuards, started } from './held-state.ts';
+import type { OpDone } from './ready-wait.ts';
 import {
   baseActors,
   baseContext,
@@ -82,6 +83,36 @@ const operatorSays = (kind: 'continue' | 'complete' | 'abort', what: string) => 
   type: 'operatorSays' as const,
   params: { kind, stepIndex: null, what },
 });
+
+/**
+ * Runs the gate's Job: `succeeded` when it succeeds, else `failed` (its action given the time and the Job's
+ * message). A Job that could not be run holds the gate.
+ */
+function gateJob<const S, const A>(gate: Gate, succeeded: S, failed: { target: string; action: A }) {
+  return {
+    invoke: {
+      src: 'runJob' as const,
+      input: ({ context }: { context: MigrationContext }) => ({
+        args: [jobOf(context, gate)] as [JobSpec],
+        why: `run the ${gate} migration Job`,
+      }),
+      onDone: [
+        { guard: ({ event }: OpDone<'runJob'>) => event.output.result.succeeded, ...succeeded },
+        {
+          target: failed.target,
+          actions: {
+            type: failed.action,
+            params: ({ event }: OpDone<'runJob'>) => ({
+              atMs: event.output.atMs,
+              message: event.output.result.message,
+            }),
+          },
+        },
+      ],
+      onError: heldOn<MigrationContext>(gate, `running the ${gate} migration`),
+    },
+  };
+}
 
 /** A failed Job holds the gate; RESUME runs it again. */
 const HELD = heldState<Gate>([], 'running', false);
@@ -175,30 +206,14 @@ export const migrationMachine = setup({
             { target: '#migration.strategy' },
           ],
         },
-        running: {
-          invoke: {
-            src: 'runJob',
-            input: ({ context }) => ({
-              args: [jobOf(context, 'expand')] as [JobSpec],
-              why: 'run the expand migration Job',
-            }),
-            onDone: [
-              {
-                guard: ({ event }) => event.output.result.succeeded,
-                target: '#migration.strategy',
-                actions: started,
-              },
-              {
-                target: '#migration.stopped',
-                actions: {
-                  type: 'expandFailed',
-                  params: ({ event }) => ({ atMs: event.output.atMs, message: event.output.result.message }),
-                },
-              },
-            ],
-            onError: heldOn<MigrationContext>('expand', 'running the expand migration'),
+        running: gateJob(
+          'expand',
+          { target: '#migration.strategy', actions: started },
+          {
+            target: '#migration.stopped',
+            action: 'expandFailed',
           },
-        },
+        ),
         awaiting: {
           entry: {
             type: 'gatePaused',
@@ -299,30 +314,11 @@ export const migrationMachine = setup({
             ],
           },
         },
-        running: {
-          invoke: {
-            src: 'runJob',
-            input: ({ context }) => ({
-              args: [jobOf(context, 'contract')] as [JobSpec],
-              why: 'run the contract migration Job',
-            }),
-            onDone: [
-              {
-                guard: ({ event }) => event.output.result.succeeded,
-                target: '#migration.completed',
-                actions: { type: 'contractFinished', params: ({ event }) => ({ atMs: event.output.atMs }) },
-              },
-              {
-                target: 'held',
-                actions: {
-                  type: 'contractFailed',
-                  params: ({ event }) => ({ atMs: event.output.atMs, message: event.output.result.message }),
-                },
-              },
-            ],
-            onError: heldOn<MigrationContext>('contract', 'running the contract migration'),
-          },
-        },
+        running: gateJob(
+          'contract',
+          { target: '#migration.completed', actions: { ...noteTime, type: 'contractFinished' as const } },
+          { target: 'held', action: 'contractFailed' },
+        ),
         held: HELD,
       },
       on: {
