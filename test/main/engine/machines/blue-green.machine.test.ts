@@ -1,20 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { blueGreenPlan, statusIs as is } from '../runner/release-harness.ts';
+import { blueGreenPlan, statusIs as is, type Harness } from '../runner/release-harness.ts';
 import { NEW, OLD, useMachineHarness } from './machine-harness.ts';
 
-const { h, release } = useMachineHarness();
+let h: Harness;
+const { release } = useMachineHarness((current) => (h = current));
 
 describe('blue-green machine', () => {
   it('deploys the idle colour, switches, validates and keeps the old colour running', async () => {
     const handle = await release(blueGreenPlan(), 'bg-good');
-    const end = await h().runUntil(handle, is('completed'));
-    expect(h().ops.active).toBe('green');
-    expect(h().ops.colourImages).toEqual({ blue: OLD, green: NEW });
-    expect(
-      h()
-        .ops.calls.filter((c) => c.op === 'warmup')
-        .map((c) => c.args),
-    ).toEqual([['green', '/health/ready', 100, 100]]);
+    const end = await h.runUntil(handle, is('completed'));
+    expect(h.ops.active).toBe('green');
+    expect(h.ops.colourImages).toEqual({ blue: OLD, green: NEW });
+    expect(h.ops.calls.filter((c) => c.op === 'warmup').map((c) => c.args)).toEqual([
+      ['green', '/health/ready', 100, 100],
+    ]);
     expect(end.traffic).toMatchObject({ intended: { green: 100, blue: 0 }, mismatch: false });
     expect(end.steps.every((s) => s.state === 'done')).toBe(true);
     const last = end.decisions.at(-1);
@@ -24,21 +23,17 @@ describe('blue-green machine', () => {
     expect((await handle.done).kind).toBe('completed');
 
     handle.send({ type: 'ROLLBACK', reason: 'customer reports' });
-    await h().settle(handle);
-    expect(h().ops.active).toBe('blue');
+    await h.settle(handle);
+    expect(h.ops.active).toBe('blue');
     expect(handle.getSnapshot().status).toBe('rolledBack');
   });
 
   it('rolls back to the old colour when validation finds a 5 % error rate, citing the query', async () => {
-    h().analysis.set('error-rate', 0.05, 'v1.25.0');
+    h.analysis.set('error-rate', 0.05, 'v1.25.0');
     const handle = await release(blueGreenPlan(), 'bg-bad');
-    const end = await h().runUntil(handle, is('rolledBack'));
-    expect(
-      h()
-        .ops.writesOf('switchTo')
-        .map((w) => w.args[0]),
-    ).toEqual(['green', 'blue']);
-    expect(h().ops.active).toBe('blue');
+    const end = await h.runUntil(handle, is('rolledBack'));
+    expect(h.ops.writesOf('switchTo').map((w) => w.args[0])).toEqual(['green', 'blue']);
+    expect(h.ops.active).toBe('blue');
     const rollback = end.decisions.find((d) => d.kind === 'rollback');
     expect(rollback?.cause).toBe('validation-failed');
     expect(rollback?.summary).toMatch(
@@ -55,43 +50,43 @@ describe('blue-green machine', () => {
   });
 
   it('abandons before the switch when a smoke check fails; traffic never moves', async () => {
-    h().ops.smokeFails = true;
+    h.ops.smokeFails = true;
     const handle = await release(blueGreenPlan(), 'bg-smoke');
-    const end = await h().runUntil(handle, is('aborted'));
-    expect(h().ops.writesOf('switchTo')).toHaveLength(0);
+    const end = await h.runUntil(handle, is('aborted'));
+    expect(h.ops.writesOf('switchTo')).toHaveLength(0);
     expect(end.decisions.at(-1)?.summary).toBe(
       '1 smoke check(s) failed on green (/health/ready: answered 503, expected 200); traffic stays on blue.',
     );
   });
 
   it('gives up when the idle colour is not ready within readyTimeout', async () => {
-    h().ops.colourState.green = { ready: 1 };
-    const start = h().clock.now();
+    h.ops.colourState.green = { ready: 1 };
+    const start = h.clock.now();
     const handle = await release(blueGreenPlan(), 'bg-ready');
-    const end = await h().runUntil(handle, is('aborted'));
+    const end = await h.runUntil(handle, is('aborted'));
     expect(end.decisions.at(-1)?.cause).toBe('ready-timeout');
-    expect(h().clock.now() - start).toBe(600_000);
-    expect(h().ops.writesOf('switchTo')).toHaveLength(0);
+    expect(h.clock.now() - start).toBe(600_000);
+    expect(h.ops.writesOf('switchTo')).toHaveLength(0);
   });
 
   it('ROLLBACK during the settle wait switches straight back', async () => {
     const handle = await release(blueGreenPlan(), 'bg-op');
-    await h().runUntil(handle, (s) => s.phase === 'live.steps.settling');
-    expect(h().ops.active).toBe('green');
+    await h.runUntil(handle, (s) => s.phase === 'live.steps.settling');
+    expect(h.ops.active).toBe('green');
     handle.send({ type: 'ROLLBACK' });
-    await h().settle(handle);
-    expect(h().ops.active).toBe('blue');
+    await h.settle(handle);
+    expect(h.ops.active).toBe('blue');
     expect(handle.getSnapshot().decisions.at(-1)?.summary).toBe('alice rolled traffic back to blue.');
   });
 
   it('pauses when the cluster is unreachable during the switch and finishes after RESUME', async () => {
-    h().ops.failNext('switchTo', 'timeout');
+    h.ops.failNext('switchTo', 'timeout');
     const handle = await release(blueGreenPlan(), 'bg-unreachable');
-    const paused = await h().runUntil(handle, is('paused'));
+    const paused = await h.runUntil(handle, is('paused'));
     expect(paused.pause?.message).toMatch(/^The cluster could not be reached while switching traffic/);
     handle.send({ type: 'RESUME' });
-    const end = await h().runUntil(handle, is('completed'));
-    expect(h().ops.writesOf('switchTo')).toHaveLength(1);
+    const end = await h.runUntil(handle, is('completed'));
+    expect(h.ops.writesOf('switchTo')).toHaveLength(1);
     expect(end.decisions.find((d) => d.kind === 'resume')?.summary).toBe('alice resumed the release.');
   });
 });
@@ -103,16 +98,12 @@ describe('blue-green rollback triggers', () => {
   ];
 
   it('switches back to the old colour when p95 stays above 1000 ms for 5 minutes after the switch', async () => {
-    const start = h().clock.now();
+    const start = h.clock.now();
     // Validation only warns on p95, so the trigger is what catches it.
-    h().analysis.set('latency-p95', 1500, 'v1.25.0');
+    h.analysis.set('latency-p95', 1500, 'v1.25.0');
     const handle = await release(blueGreenPlan({ rollbackTriggers: triggers }), 'bg-trigger');
-    const end = await h().runUntil(handle, is('rolledBack'));
-    expect(
-      h()
-        .ops.writesOf('switchTo')
-        .map((w) => w.args[0]),
-    ).toEqual(['green', 'blue']);
+    const end = await h.runUntil(handle, is('rolledBack'));
+    expect(h.ops.writesOf('switchTo').map((w) => w.args[0])).toEqual(['green', 'blue']);
     const rollback = end.decisions.find((d) => d.kind === 'rollback');
     expect(rollback?.cause).toBe('rollback-trigger');
     expect(rollback?.summary).toBe(
@@ -127,11 +118,11 @@ describe('blue-green rollback triggers', () => {
   });
 
   it('abandons before the switch when the new pods crash, leaving traffic where it was', async () => {
-    h().analysis.set('pod-restarts', 4, 'v1.25.0');
+    h.analysis.set('pod-restarts', 4, 'v1.25.0');
     const handle = await release(blueGreenPlan({ rollbackTriggers: triggers }), 'bg-trigger-early');
-    const end = await h().runUntil(handle, is('aborted'));
-    expect(h().ops.writesOf('switchTo')).toHaveLength(0);
-    expect(h().ops.active).toBe('blue');
+    const end = await h.runUntil(handle, is('aborted'));
+    expect(h.ops.writesOf('switchTo')).toHaveLength(0);
+    expect(h.ops.active).toBe('blue');
     const abort = end.decisions.find((d) => d.cause === 'rollback-trigger');
     expect(abort?.kind).toBe('abort');
     expect(abort?.summary).toBe(
@@ -142,14 +133,14 @@ describe('blue-green rollback triggers', () => {
 
   it('watches quietly until completion, then stops reading', async () => {
     const handle = await release(blueGreenPlan({ rollbackTriggers: triggers }), 'bg-trigger-quiet');
-    const end = await h().runUntil(handle, is('completed'));
+    const end = await h.runUntil(handle, is('completed'));
     const triggerSamples = end.samples.filter((s) => s.source === 'trigger');
     expect(triggerSamples.length).toBeGreaterThan(10);
     expect(triggerSamples.every((s) => s.outcome === 'success')).toBe(true);
     expect(end.decisions.some((d) => d.cause === 'rollback-trigger')).toBe(false);
     // Completed keeps the old colour for ROLLBACK, but nothing waits on the clock any more.
-    expect(h().clock.nextDue()).toBeNull();
-    expect(h().ops.active).toBe('green');
+    expect(h.clock.nextDue()).toBeNull();
+    expect(h.ops.active).toBe('green');
   });
 });
 
@@ -165,23 +156,19 @@ describe('blue-green as planned: autoPromote, keepPrevious, warnings', () => {
 
   it('with autoPromote false waits for the operator after the smoke checks, then switches on PROMOTE', async () => {
     const handle = await release(bg({ autoPromote: false }), 'bg-manual');
-    const paused = await h().runUntil(handle, is('paused'));
-    expect(h().ops.writesOf('switchTo')).toHaveLength(0);
-    expect(h().ops.calls.some((c) => c.op === 'smoke')).toBe(true);
+    const paused = await h.runUntil(handle, is('paused'));
+    expect(h.ops.writesOf('switchTo')).toHaveLength(0);
+    expect(h.ops.calls.some((c) => c.op === 'smoke')).toBe(true);
     expect(paused.pause?.message).toMatch(
       /^Waiting for an operator to promote: green runs .*v1\.25\.0.*traffic stays on blue/,
     );
     expect(paused.pause?.message).not.toMatch(/live\.steps|awaitingPromotion/);
     expect(paused.steps.find((s) => s.state === 'active')?.label).toBe('wait for promotion');
     // Nothing happens by itself while it waits.
-    expect(h().clock.nextDue()).toBeNull();
+    expect(h.clock.nextDue()).toBeNull();
     handle.send({ type: 'PROMOTE' });
-    const end = await h().runUntil(handle, is('completed'));
-    expect(
-      h()
-        .ops.writesOf('switchTo')
-        .map((w) => w.args[0]),
-    ).toEqual(['green']);
+    const end = await h.runUntil(handle, is('completed'));
+    expect(h.ops.writesOf('switchTo').map((w) => w.args[0])).toEqual(['green']);
     expect(end.decisions.find((d) => d.kind === 'promote')?.summary).toBe(
       'alice promoted: switching all traffic from blue to green.',
     );
@@ -189,43 +176,35 @@ describe('blue-green as planned: autoPromote, keepPrevious, warnings', () => {
 
   it('with keepPrevious false scales the old colour to 0 scaleDownDelay after the switch, not before validation passed', async () => {
     const handle = await release(bg({ keepPrevious: false, scaleDownDelay: '10m' }), 'bg-scale-down');
-    await h().runUntil(handle, (s) => s.phase === 'live.steps.settling');
-    const switchedAt = h().clock.now();
-    await h().runUntil(handle, (s) => s.phase === 'live.steps.scalingDown.waiting');
-    expect(h().ops.writesOf('scaleColour')).toHaveLength(0);
-    const end = await h().runUntil(handle, is('completed'));
-    expect(
-      h()
-        .ops.writesOf('scaleColour')
-        .map((w) => w.args),
-    ).toEqual([['blue', 0]]);
+    await h.runUntil(handle, (s) => s.phase === 'live.steps.settling');
+    const switchedAt = h.clock.now();
+    await h.runUntil(handle, (s) => s.phase === 'live.steps.scalingDown.waiting');
+    expect(h.ops.writesOf('scaleColour')).toHaveLength(0);
+    const end = await h.runUntil(handle, is('completed'));
+    expect(h.ops.writesOf('scaleColour').map((w) => w.args)).toEqual([['blue', 0]]);
     expect((end.finishedAtMs ?? 0) - switchedAt).toBe(600_000);
     expect(end.decisions.at(-1)?.summary).toMatch(/^blue was scaled to 0, 10m after the switch/);
 
     // A rollback later sizes the old colour up again before traffic goes back to it.
     handle.send({ type: 'ROLLBACK' });
-    await h().settle(handle);
-    expect(
-      h()
-        .ops.writesOf('scaleColour')
-        .map((w) => w.args),
-    ).toEqual([
+    await h.settle(handle);
+    expect(h.ops.writesOf('scaleColour').map((w) => w.args)).toEqual([
       ['blue', 0],
       ['blue', 3],
     ]);
-    expect(h().ops.active).toBe('blue');
+    expect(h.ops.active).toBe('blue');
   });
 
   it('with keepPrevious true (the default) never scales the old colour', async () => {
     const handle = await release(bg({}), 'bg-keep');
-    await h().runUntil(handle, is('completed'));
-    expect(h().ops.calls.some((c) => c.op === 'scaleColour')).toBe(false);
+    await h.runUntil(handle, is('completed'));
+    expect(h.ops.calls.some((c) => c.op === 'scaleColour')).toBe(false);
   });
 
   it('reports a breached warn check as a decision: passed with warnings', async () => {
-    h().analysis.set('latency-p95', 1500, 'v1.25.0');
+    h.analysis.set('latency-p95', 1500, 'v1.25.0');
     const handle = await release(bg({}), 'bg-warn');
-    const end = await h().runUntil(handle, is('completed'));
+    const end = await h.runUntil(handle, is('completed'));
     const warning = end.decisions.find((d) => d.cause === 'validation-warning');
     expect(warning?.summary).toMatch(
       /^Validation passed with warnings: latency-p95 > 1000 breached in \d+ of \d+ checks/,

@@ -8,17 +8,17 @@ export const NEW = 'registry.platform.com/workflow-engine:v1.25.0';
 export const OLD = 'registry.platform.com/workflow-engine:v1.24.0';
 
 /**
- * The release harness of a machine test file (a fake cluster, metrics and clock, fresh for every test):
- * `h()` is the current test's, and `release(plan, releaseId)` starts a release on it, stopped after the test.
+ * The release harness of a machine test file (a fake cluster, metrics and clock, fresh for every test, handed
+ * to `onEach` before it runs): `release(plan, releaseId)` starts a release on it, stopped after the test.
  */
-export function useMachineHarness() {
+export function useMachineHarness(onEach: (h: Harness) => void) {
   const harness = useHarness();
   let h: Harness;
   beforeEach(() => {
     h = harness.h();
+    onEach(h);
   });
   return {
-    h: () => h,
     track: harness.track,
     release: async (plan: ReleasePlan, releaseId: string) =>
       harness.track(await startRelease({ ...h.deps, plan, releaseId })),

@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { resumeRelease, startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
-import { createHarness, rollingPlan, statusIs as is } from '../runner/release-harness.ts';
+import { createHarness, rollingPlan, statusIs as is, type Harness } from '../runner/release-harness.ts';
 import { NEW, OLD, useMachineHarness } from './machine-harness.ts';
 
-const { h, release } = useMachineHarness();
+let h: Harness;
+const { release } = useMachineHarness((current) => (h = current));
 
 describe('rolling machine', () => {
   it('sets the image, follows the rollout and validates for 300 s', async () => {
-    const start = h().clock.now();
+    const start = h.clock.now();
     const handle = await release(rollingPlan(), 'roll-good');
-    const end = await h().runUntil(handle, is('completed'));
-    expect(h().ops.revisions).toEqual([OLD, NEW]);
+    const end = await h.runUntil(handle, is('completed'));
+    expect(h.ops.revisions).toEqual([OLD, NEW]);
     expect(end.finishedAtMs).toBe(start + 300_000);
     expect(end.decisions.at(-1)?.summary).toMatch(/^Validation of v1.25.0 passed/);
   });
@@ -20,10 +21,10 @@ describe('rolling machine', () => {
     [{ progressDeadlineExceeded: true }, /ProgressDeadlineExceeded/],
     [{ updated: 1 }, /no full progress before its deadline \(1 of 3 updated, 3 ready\)/],
   ])('undoes the rollout when it fails (%o)', async (state, reason) => {
-    h().ops.rollout = state;
+    h.ops.rollout = state;
     const handle = await release(rollingPlan(), 'roll-bad');
-    const end = await h().runUntil(handle, is('rolledBack'));
-    expect(h().ops.revisions.at(-1)).toBe(OLD);
+    const end = await h.runUntil(handle, is('rolledBack'));
+    expect(h.ops.revisions.at(-1)).toBe(OLD);
     const rollback = end.decisions.find((d) => d.kind === 'rollback');
     expect(rollback?.cause).toBe('rollout-failed');
     expect(rollback?.summary).toMatch(reason);
@@ -31,26 +32,26 @@ describe('rolling machine', () => {
   });
 
   it('undoes after more than 3 consecutive validation failures, not before', async () => {
-    const start = h().clock.now();
-    h().analysis.set('latency-p95', 700, 'v1.25.0');
+    const start = h.clock.now();
+    h.analysis.set('latency-p95', 700, 'v1.25.0');
     const handle = await release(rollingPlan(), 'roll-validate');
-    const end = await h().runUntil(handle, is('rolledBack'));
+    const end = await h.runUntil(handle, is('rolledBack'));
     const rollback = end.decisions.find((d) => d.kind === 'rollback');
     expect(rollback?.cause).toBe('validation-failed');
     expect(rollback?.summary).toContain('4 consecutive failed checks > maxConsecutiveFailures 3');
     expect(rollback?.evidence[0]?.samples.map((s) => s.value)).toEqual([700, 700, 700, 700]);
     expect((end.finishedAtMs ?? 0) - start).toBe(90_000);
-    expect(h().ops.revisions.at(-1)).toBe(OLD);
+    expect(h.ops.revisions.at(-1)).toBe(OLD);
   });
 
   it('never passes validation on missing data', async () => {
-    h().analysis.set(
+    h.analysis.set(
       'error-rate',
       { kind: 'inconclusive', reason: 'noData', message: 'No series.' },
       'v1.25.0',
     );
     const handle = await release(rollingPlan(), 'roll-nodata');
-    const end = await h().runUntil(handle, is('rolledBack'));
+    const end = await h.runUntil(handle, is('rolledBack'));
     expect(end.decisions.find((d) => d.kind === 'rollback')?.evidence[0]?.result).toBe('inconclusive');
   });
 });
@@ -62,12 +63,12 @@ describe('rolling rollback triggers', () => {
   ];
 
   it('undoes the rollout when the new pods restart 3 times, citing the query and the count', async () => {
-    const start = h().clock.now();
+    const start = h.clock.now();
     // The rollout itself looks fine; the pods start crashing after 100 s, during validation.
-    h().analysis.set('pod-restarts', (t) => (t - start >= 100_000 ? 3 : 0), 'v1.25.0');
+    h.analysis.set('pod-restarts', (t) => (t - start >= 100_000 ? 3 : 0), 'v1.25.0');
     const handle = await release(rollingPlan({ rollbackTriggers: triggers }), 'roll-trigger');
-    const end = await h().runUntil(handle, is('rolledBack'));
-    expect(h().ops.revisions).toEqual([OLD, NEW, OLD]);
+    const end = await h.runUntil(handle, is('rolledBack'));
+    expect(h.ops.revisions).toEqual([OLD, NEW, OLD]);
     const rollback = end.decisions.find((d) => d.kind === 'rollback');
     expect(rollback?.cause).toBe('rollback-trigger');
     expect(rollback?.summary).toBe(
@@ -82,8 +83,8 @@ describe('rolling rollback triggers', () => {
 
   it('lets a healthy rollout complete while the triggers watch it', async () => {
     const handle = await release(rollingPlan({ rollbackTriggers: triggers }), 'roll-trigger-quiet');
-    const end = await h().runUntil(handle, is('completed'));
-    expect(h().ops.revisions).toEqual([OLD, NEW]);
+    const end = await h.runUntil(handle, is('completed'));
+    expect(h.ops.revisions).toEqual([OLD, NEW]);
     const samples = end.samples.filter((s) => s.source === 'trigger');
     expect(new Set(samples.map((s) => s.metric))).toEqual(new Set(['error-rate', 'pod-restarts']));
     expect(samples.every((s) => s.outcome === 'success')).toBe(true);
