@@ -28,6 +28,9 @@ export interface CanaryContext extends TriggerWatchContext, ReadyWaitContext {
   stuckAt: 'starting' | 'promoting' | 'aborting' | null;
 }
 
+/** The argument of a canary's guards, inputs and dynamic params that read context. */
+export type Ctx = { context: CanaryContext };
+
 /** The two analysis runs of a canary: the current step's and the background one. */
 export type RunField = 'analysis' | 'background';
 

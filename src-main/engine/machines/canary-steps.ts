@@ -3,15 +3,12 @@ import { analysisRunStates, runIs, runStopped } from './canary-analysis.ts';
 import {
   readyTimeoutMs,
   stepWeight,
-  type CanaryContext,
-  type StampedOperatorEvent,
+  type CanaryContext as C,
+  type Ctx,
+  type StampedOperatorEvent as E,
 } from './canary-context.ts';
 import { doingWords, operatorWords } from './decision-words.ts';
 import { readyWaitStates, type OpDone, type OpFailed } from './ready-wait.ts';
-
-type C = CanaryContext;
-type E = StampedOperatorEvent;
-type Ctx = { context: C };
 
 /** An operator's decision at the current step, `what` reading on from the operator's name. */
 export const operatorSaysAtStep = (

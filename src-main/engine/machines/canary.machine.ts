@@ -9,8 +9,9 @@ import {
   currentStep,
   readyTimeoutOf,
   stepWeight,
-  type CanaryContext,
-  type StampedOperatorEvent,
+  type CanaryContext as C,
+  type Ctx,
+  type StampedOperatorEvent as E,
 } from './canary-context.ts';
 import { canaryBackgroundRegion, canaryStepsRegion } from './canary-steps.ts';
 import { canaryWords, doingWords, operatorSentence, operatorWords } from './decision-words.ts';
@@ -29,10 +30,6 @@ import {
 } from './release-common.ts';
 
 export { canaryStepLabel, type CanaryContext, type StampedOperatorEvent } from './canary-context.ts';
-
-type C = CanaryContext;
-type E = StampedOperatorEvent;
-type Ctx = { context: C };
 
 /** The step an operator's stop happened at, or null once every step is done. */
 const stepOrNull = (context: C) =>
