@@ -19,13 +19,7 @@ import { noTriggerWatch, triggerWatchRegion } from './analysis-run.ts';
 import type { StampedOperatorEvent } from './canary-context.ts';
 import { abWords, doingWords, operatorWords } from './decision-words.ts';
 import { heldState, sharedActions, sharedGuards, started } from './held-state.ts';
-import {
-  readyWaitActions,
-  readyWaitGuards,
-  readyWaitStates,
-  type OpDone,
-  type OpFailed,
-} from './ready-wait.ts';
+import { readyWaitActions, readyWaitGuards, readyWaitStates } from './ready-wait.ts';
 import {
   baseActors,
   baseContext,
@@ -36,6 +30,8 @@ import {
   type MetricReading,
   waitInvoke,
   type ReleaseInput,
+  type OpDone,
+  type OpFailed,
 } from './release-common.ts';
 
 export { abRoutingWarnings, type AbContext } from './ab-test-readings.ts';

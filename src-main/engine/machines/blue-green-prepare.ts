@@ -13,8 +13,7 @@ import {
 } from './blue-green-context.ts';
 import { blueGreenWords } from './decision-words.ts';
 import { heldOn, noteTime } from './held-state.ts';
-import type { OpDone } from './ready-wait.ts';
-import { pollState, readyOfCurrentRevision } from './release-common.ts';
+import { pollState, readyOfCurrentRevision, type OpDone } from './release-common.ts';
 
 /**
  * The blue-green states before the switch: find the active colour, deploy the new image on the idle one, wait

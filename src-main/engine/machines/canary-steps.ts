@@ -8,7 +8,8 @@ import {
   type StampedOperatorEvent as E,
 } from './canary-context.ts';
 import { doingWords, operatorWords } from './decision-words.ts';
-import { readyWaitStates, type OpDone, type OpFailed } from './ready-wait.ts';
+import { readyWaitStates } from './ready-wait.ts';
+import type { OpDone, OpFailed } from './release-common.ts';
 
 /** An operator's decision at the current step, `what` reading on from the operator's name. */
 export const operatorSaysAtStep = (

@@ -16,7 +16,7 @@ import {
 import { canaryBackgroundRegion, canaryStepsRegion } from './canary-steps.ts';
 import { canaryWords, doingWords, operatorSentence, operatorWords } from './decision-words.ts';
 import { heldState, sharedActions, sharedGuards, stampOf, started } from './held-state.ts';
-import { readyWaitActions, readyWaitGuards, type OpDone, type OpFailed } from './ready-wait.ts';
+import { readyWaitActions, readyWaitGuards } from './ready-wait.ts';
 import {
   atOf,
   baseActors,
@@ -27,6 +27,8 @@ import {
   strategyOutput,
   type AnalysisCounter,
   type ReleaseInput,
+  type OpDone,
+  type OpFailed,
 } from './release-common.ts';
 
 export { canaryStepLabel, type CanaryContext, type StampedOperatorEvent } from './canary-context.ts';

@@ -5,7 +5,6 @@ import type { JobSpec } from '../../ports/release.port.ts';
 import type { StampedOperatorEvent } from './canary-context.ts';
 import { migrationWords, operatorSentence } from './decision-words.ts';
 import { heldOn, heldState, noteTime, sharedActions, sharedGuards, started } from './held-state.ts';
-import type { OpDone } from './ready-wait.ts';
 import {
   baseActors,
   baseContext,
@@ -16,6 +15,7 @@ import {
   type ReleaseContextBase,
   type ReleaseInput,
   type StrategyOutput,
+  type OpDone,
 } from './release-common.ts';
 
 type Gate = 'expand' | 'contract';

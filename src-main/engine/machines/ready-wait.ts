@@ -1,16 +1,6 @@
-import { assign, type DoneActorEvent, type ErrorActorEvent, type EventObject } from 'xstate';
-import type { ReleaseOps, WorkloadRole } from '../../ports/release.port.ts';
-import {
-  pollState,
-  readyOfCurrentRevision,
-  type OpOutput,
-  type ReleaseContextBase,
-} from './release-common.ts';
-
-/** The event an operation actor's `onDone` receives. */
-export type OpDone<K extends keyof ReleaseOps> = { event: DoneActorEvent<OpOutput<K>> };
-/** The event an actor's `onError` receives. */
-export type OpFailed = { event: ErrorActorEvent };
+import { assign, type EventObject } from 'xstate';
+import type { WorkloadRole } from '../../ports/release.port.ts';
+import { pollState, readyOfCurrentRevision, type OpDone, type ReleaseContextBase } from './release-common.ts';
 
 /** Context of a machine that waits for new pods to be ready before traffic goes to them. */
 export interface ReadyWaitContext extends ReleaseContextBase {

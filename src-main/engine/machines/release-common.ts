@@ -1,4 +1,4 @@
-import { assign, fromPromise, type DoneActorEvent, type EventObject } from 'xstate';
+import { assign, fromPromise, type DoneActorEvent, type ErrorActorEvent, type EventObject } from 'xstate';
 import type { ComparisonOp, ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
 import type { MetricQueryParams, MetricQuerySource } from '../../../src-shared/plan/promql.ts';
 import type {
@@ -60,6 +60,11 @@ export interface OpOutput<K extends keyof ReleaseOps> {
   atMs: number;
   result: Awaited<ReturnType<NonNullable<ReleaseOps[K]>>>;
 }
+
+/** The event an operation actor's `onDone` receives (for dynamic params and guards outside `setup`). */
+export type OpDone<K extends keyof ReleaseOps> = { event: DoneActorEvent<OpOutput<K>> };
+/** The event an actor's `onError` receives. */
+export type OpFailed = { event: ErrorActorEvent };
 
 /** The ReleaseOps methods that change the cluster; the runner journals before each of them. */
 export const MUTATING_OPS = [

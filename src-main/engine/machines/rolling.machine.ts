@@ -5,7 +5,6 @@ import { noTriggerWatch, triggerWatchRegion, type TriggerWatchContext } from './
 import type { StampedOperatorEvent } from './canary-context.ts';
 import { operatorWords, rollingWords } from './decision-words.ts';
 import { heldOn, heldState, sharedActions, sharedGuards } from './held-state.ts';
-import type { OpDone } from './ready-wait.ts';
 import {
   baseActors,
   baseContext,
@@ -14,6 +13,7 @@ import {
   pollState,
   strategyOutput,
   type ReleaseInput,
+  type OpDone,
 } from './release-common.ts';
 import { validationActions, validationInput, type ValidationDone } from './validation-outcome.ts';
 import { validationMachine, type ValidationSamplesEvent } from './validation.machine.ts';
