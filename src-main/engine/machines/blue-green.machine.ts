@@ -15,8 +15,14 @@ import {
   waitInvoke,
   type ReleaseInput,
 } from './release-common.ts';
-import { validationActions, validationInput, type ValidationDone } from './validation-outcome.ts';
-import { validationMachine } from './validation.machine.ts';
+import {
+  validationActions,
+  validationGuards,
+  validationInput,
+  validationIs,
+  type ValidationDone,
+} from './validation-outcome.ts';
+import { validationMachine, type ValidationOutput } from './validation.machine.ts';
 import {
   ABANDON,
   HELD,
@@ -133,8 +139,11 @@ export const blueGreenMachine = setup({
   },
   guards: {
     ...sharedGuards<C>(),
+    ...validationGuards,
     switched: ({ context }) => context.switched,
     keepsPrevious: ({ context }) => strategyOf(context).keepPrevious,
+    passedKeepingPrevious: ({ context }, p: { output: ValidationOutput }) =>
+      p.output.status === 'passed' && strategyOf(context).keepPrevious,
     awaitsPromotion: ({ context }) => !strategyOf(context).autoPromote && context.promoted !== true,
     readyPassed: ({ context }) =>
       context.readyDeadlineMs !== null && (context.nowMs ?? 0) >= context.readyDeadlineMs,
@@ -201,8 +210,10 @@ export const blueGreenMachine = setup({
                 ),
                 onDone: [
                   {
-                    guard: ({ context, event }) =>
-                      event.output.status === 'passed' && strategyOf(context).keepPrevious,
+                    guard: {
+                      type: 'passedKeepingPrevious',
+                      params: ({ event }: ValidationDone) => ({ output: event.output }),
+                    },
                     target: '#blueGreen.completed',
                     actions: {
                       type: 'validated',
@@ -214,7 +225,7 @@ export const blueGreenMachine = setup({
                     },
                   },
                   {
-                    guard: ({ event }) => event.output.status === 'passed',
+                    guard: validationIs('passed'),
                     target: 'scalingDown',
                     actions: {
                       type: 'validated',
@@ -230,7 +241,7 @@ export const blueGreenMachine = setup({
                     },
                   },
                   {
-                    guard: ({ event }) => event.output.status === 'failed',
+                    guard: validationIs('failed'),
                     target: ROLL_BACK,
                     actions: {
                       type: 'validated',

@@ -15,7 +15,13 @@ import {
   type ReleaseInput,
   type OpDone,
 } from './release-common.ts';
-import { validationActions, validationInput, type ValidationDone } from './validation-outcome.ts';
+import {
+  validationActions,
+  validationGuards,
+  validationInput,
+  validationIs,
+  type ValidationDone,
+} from './validation-outcome.ts';
 import { validationMachine, type ValidationSamplesEvent } from './validation.machine.ts';
 
 export type RollingStage = 'setting' | 'following' | 'undoing' | 'unwinding' | 'restoring';
@@ -216,6 +222,7 @@ export const rollingMachine = setup({
   },
   guards: {
     ...sharedGuards<C>(),
+    ...validationGuards,
     rolloutFailing: ({ context }) =>
       rolloutProblem(context.workload as WorkloadState, context.nowMs ?? 0, context.progressDeadlineMs) !==
       null,
@@ -288,7 +295,7 @@ export const rollingMachine = setup({
                 ),
                 onDone: [
                   {
-                    guard: ({ event }) => event.output.status === 'passed',
+                    guard: validationIs('passed'),
                     target: '#rolling.restoring',
                     actions: [
                       {
@@ -299,7 +306,7 @@ export const rollingMachine = setup({
                     ],
                   },
                   {
-                    guard: ({ event }) => event.output.status === 'failed',
+                    guard: validationIs('failed'),
                     target: '#rolling.undoing',
                     actions: {
                       type: 'validated',

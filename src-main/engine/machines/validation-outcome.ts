@@ -104,3 +104,18 @@ export function validationActions<C extends HeldContext, E extends EventObject>(
     ),
   };
 }
+
+/**
+ * The guard `validationIs` `{ output, status }` (holds when the child ended with `status`); name it with
+ * `validationIs('passed')` in the `onDone` of the validation child.
+ */
+export const validationGuards = {
+  validationIs: (_: unknown, p: { output: ValidationOutput; status: ValidationOutput['status'] }) =>
+    p.output.status === p.status,
+};
+
+/** The `validationIs` guard of an `onDone` of the validation child. */
+export const validationIs = (status: ValidationOutput['status']) => ({
+  type: 'validationIs' as const,
+  params: ({ event }: ValidationDone) => ({ output: event.output, status }),
+});
