@@ -20,6 +20,7 @@ import {
   validationGuards,
   validationInput,
   validationIs,
+  validated,
   type ValidationDone,
 } from './validation-outcome.ts';
 import { validationMachine, type ValidationOutput } from './validation.machine.ts';
@@ -33,7 +34,6 @@ import {
   strategyOf,
   type BlueGreenStage,
   type C,
-  type Ctx,
   type E,
 } from './blue-green-context.ts';
 import { prepareIdleColour } from './blue-green-prepare.ts';
@@ -215,52 +215,31 @@ export const blueGreenMachine = setup({
                       params: ({ event }: ValidationDone) => ({ output: event.output }),
                     },
                     target: '#blueGreen.completed',
-                    actions: {
-                      type: 'validated',
-                      params: ({ context, event }: Ctx & ValidationDone) => ({
-                        output: event.output,
-                        then: '',
-                        summary: blueGreenWords.keptForRollback(event.output.summary, context.active),
-                      }),
-                    },
+                    actions: validated<C>((context, output) => ({
+                      summary: blueGreenWords.keptForRollback(output.summary, context.active),
+                    })),
                   },
                   {
                     guard: validationIs('passed'),
                     target: 'scalingDown',
-                    actions: {
-                      type: 'validated',
-                      params: ({ context, event }: Ctx & ValidationDone) => ({
-                        output: event.output,
-                        then: '',
-                        summary: blueGreenWords.scalesDownLater(
-                          event.output.summary,
-                          context.active,
-                          strategyOf(context).scaleDownDelay,
-                        ),
-                      }),
-                    },
+                    actions: validated<C>((context, output) => ({
+                      summary: blueGreenWords.scalesDownLater(
+                        output.summary,
+                        context.active,
+                        strategyOf(context).scaleDownDelay,
+                      ),
+                    })),
                   },
                   {
                     guard: validationIs('failed'),
                     target: ROLL_BACK,
-                    actions: {
-                      type: 'validated',
-                      params: ({ context, event }: Ctx & ValidationDone) => ({
-                        output: event.output,
-                        then: blueGreenWords.rollingBackTo(context.active),
-                      }),
-                    },
+                    actions: validated<C>((context) => ({
+                      then: blueGreenWords.rollingBackTo(context.active),
+                    })),
                   },
                   {
                     target: 'held',
-                    actions: {
-                      type: 'validated',
-                      params: ({ event }: ValidationDone) => ({
-                        output: event.output,
-                        then: '',
-                        stuckAt: 'switching' as const,
-                      }),
-                    },
+                    actions: validated<C, BlueGreenStage>(() => ({ stuckAt: 'switching' })),
                   },
                 ],
               },

@@ -20,7 +20,7 @@ import {
   validationGuards,
   validationInput,
   validationIs,
-  type ValidationDone,
+  validated,
 } from './validation-outcome.ts';
 import { validationMachine, type ValidationSamplesEvent } from './validation.machine.ts';
 
@@ -76,7 +76,6 @@ export function podCounts(w: WorkloadState): string {
 
 type C = RollingContext;
 type E = RollingEvent;
-type Ctx = { context: C };
 
 /** An operator's roll back or abort: the rollout is undone. */
 const operatorUndo = (kind: 'abort' | 'rollback') => ({
@@ -297,35 +296,18 @@ export const rollingMachine = setup({
                   {
                     guard: validationIs('passed'),
                     target: '#rolling.restoring',
-                    actions: [
-                      {
-                        type: 'validated',
-                        params: ({ event }: ValidationDone) => ({ output: event.output, then: '' }),
-                      },
-                      { type: 'endsAs', params: { endsAs: 'completed' } },
-                    ],
+                    actions: [validated<C>(), { type: 'endsAs', params: { endsAs: 'completed' } }],
                   },
                   {
                     guard: validationIs('failed'),
                     target: '#rolling.undoing',
-                    actions: {
-                      type: 'validated',
-                      params: ({ context, event }: Ctx & ValidationDone) => ({
-                        output: event.output,
-                        then: rollingWords.undoingTo(context.previousRevision),
-                      }),
-                    },
+                    actions: validated<C>((context) => ({
+                      then: rollingWords.undoingTo(context.previousRevision),
+                    })),
                   },
                   {
                     target: 'held',
-                    actions: {
-                      type: 'validated',
-                      params: ({ event }: ValidationDone) => ({
-                        output: event.output,
-                        then: '',
-                        stuckAt: 'following' as const,
-                      }),
-                    },
+                    actions: validated<C, RollingStage>(() => ({ stuckAt: 'following' })),
                   },
                 ],
               },

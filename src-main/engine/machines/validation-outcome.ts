@@ -119,3 +119,17 @@ export const validationIs = (status: ValidationOutput['status']) => ({
   type: 'validationIs' as const,
   params: ({ event }: ValidationDone) => ({ output: event.output, status }),
 });
+
+/** The `validated` action of an `onDone` of the validation child; `more` says what happens next. */
+export function validated<C, S extends string = never>(
+  more: (context: C, output: ValidationOutput) => Partial<Omit<ValidatedParams<S>, 'output'>> = () => ({}),
+) {
+  return {
+    type: 'validated' as const,
+    params: ({ context, event }: { context: C } & ValidationDone) => ({
+      then: '',
+      ...more(context, event.output),
+      output: event.output,
+    }),
+  };
+}
