@@ -1,253 +1,63 @@
 import { assign, setup } from 'xstate';
 import { durationMs } from '../../../src-shared/plan/duration.ts';
-import { formatMetricValue, formatThreshold, unitOfMetric } from '../../../src-shared/format/number.ts';
+import { DEFAULT_READY_TIMEOUT } from '../../../src-shared/plan/plan.schema.ts';
+import type { Evidence } from '../../../src-shared/release/release.schema.ts';
+import type { ExperimentRoute, TrafficSplit, WorkloadRole } from '../../ports/release.port.ts';
 import {
-  DEFAULT_READY_TIMEOUT,
-  type AbTestStrategy,
-  type AbVariant,
-  type ReleasePlan,
-} from '../../../src-shared/plan/plan.schema.ts';
-import { escapeLabelValue } from '../../../src-shared/plan/promql.ts';
-import type { Evidence, SampleRecord } from '../../../src-shared/release/release.schema.ts';
-import { twoProportionTest, type TwoProportionResult } from '../../../src-shared/stats/proportions.ts';
-import type { ExperimentRoute, WorkloadRole } from '../../ports/release.port.ts';
-import { triggerSummary, triggerWatchRegion, type TriggerWatchContext } from './analysis-run.ts';
-import type { StampedOperatorEvent } from './canary.machine.ts';
+  abVariants,
+  abVerdict,
+  afterReading,
+  afterRouting,
+  dueAbReads,
+  nextReadAt,
+  route,
+  strategyOf,
+  testSentence,
+  type AbContext,
+} from './ab-test-readings.ts';
+import { noTriggerWatch, triggerWatchRegion } from './analysis-run.ts';
+import type { StampedOperatorEvent } from './canary-context.ts';
+import { abWords, doingWords, operatorWords } from './decision-words.ts';
+import { heldState, sharedActions, sharedGuards, started } from './held-state.ts';
+import { readyWaitActions, readyWaitGuards, readyWaitStates } from './ready-wait.ts';
 import {
-  appendSamples,
   baseActors,
   baseContext,
-  byOf,
   engineDecision,
-  operatorDecision,
   opActor,
-  pollState,
-  readyOfCurrentRevision,
-  queryParams,
-  reasonOf,
-  sampleOf,
   strategyOutput,
-  stuckWith,
-  waitInvoke,
   type MetricReading,
-  type MetricRequest,
+  waitInvoke,
   type ReleaseInput,
+  type OpDone,
+  type OpFailed,
 } from './release-common.ts';
 import { imageVersion } from '../../../src-shared/release/image-version.ts';
 
-/** Guardrails are read every minute; the z-test runs every hour (and once more at the end). */
-export const GUARDRAIL_INTERVAL_MS = 60_000;
-export const TEST_INTERVAL_MS = 3_600_000;
+export { type AbContext } from './ab-test-readings.ts';
 
-/** The latest z-test of one primary metric. */
-export interface AbTestResult {
-  metric: string;
-  atMs: number;
-  control: { successes: number; total: number } | null;
-  treatment: { successes: number; total: number } | null;
-  result: TwoProportionResult | null;
-  /** Why there is no result (no query, no data, no trials yet). */
-  note?: string;
-}
+type C = AbContext;
+type E = StampedOperatorEvent;
+type Stage = NonNullable<C['stuckAt']>;
 
-/** What the A/B machine remembers; all of it survives a persisted snapshot. */
-export interface AbContext extends TriggerWatchContext {
-  endAtMs: number | null;
-  nextGuardAtMs: number | null;
-  nextTestAtMs: number | null;
-  tests: AbTestResult[];
-  guardBreach: Evidence | null;
-  stuckAt: 'starting' | 'routing' | 'deploying' | 'rejecting' | null;
-  /**
-   * The version label value the control's metrics carry: the stable workload's image tag, read at the start,
-   * when the control runs on the stable workload (its plan `version` names the pods' subset, e.g. `stable`).
-   */
-  controlVersion?: string | null;
-  /** Ready treatment pods its share of traffic needs before the cohort is routed. */
-  readyNeed?: number | null;
-  /** Ready treatment pods last read while waiting for them. */
-  readyNow?: number | null;
-  /** Absolute end of that wait (the plan's readyTimeout), milliseconds since the Unix epoch. */
-  readyDeadlineMs?: number | null;
-}
+/** A failed operation holds the A/B test at `stage`; RESUME retries it there. */
+const heldAt = (stage: Stage, doing: string) => ({
+  target: 'held',
+  actions: {
+    type: 'stuck' as const,
+    params: ({ event }: OpFailed) => ({ error: event.error, stage, doing }),
+  },
+});
 
-/** Treatment pods are checked for readiness every 2 s (release clock) before the cohort is routed to them. */
-const READY_POLL_MS = 2_000;
+/** An operator's decision on the whole test (no step). */
+const operatorSays = (kind: 'abort' | 'rollback' | 'promote', what: string) => ({
+  type: 'operatorSays' as const,
+  params: { kind, stepIndex: null, what },
+});
 
-/** The version label value a variant's metrics are read with. */
-function metricsVersion(context: AbContext, variant: AbVariant): string {
-  const { control } = abVariants(context.plan);
-  return variant === control && !variant.image && context.controlVersion
-    ? context.controlVersion
-    : variant.version;
-}
-
-const strategyOf = (c: { plan: ReleasePlan }) => c.plan.strategy as AbTestStrategy;
-
-/** The control (default) variant and the treatment (the first other variant). */
-export function abVariants(plan: ReleasePlan) {
-  const s = strategyOf({ plan });
-  const control = s.variants.find((v) => v.name === s.defaultVariant) ?? s.variants[0];
-  const treatment = s.variants.find((v) => v !== control) ?? s.variants[1];
-  if (!control || !treatment) throw new RangeError('an A/B test needs two variants');
-  return { control, treatment };
-}
-
-function route(plan: ReleasePlan): ExperimentRoute {
-  const s = strategyOf({ plan });
-  return {
-    variants: s.variants.map((v) => ({ name: v.name, version: v.version, weight: v.weight })),
-    cohort: s.cohort,
-    pins: s.pins,
-    defaultVariant: s.defaultVariant,
-    ...(s.stickyHeader ? { stickyHeader: s.stickyHeader } : {}),
-  };
-}
-
-/** The reads due at `nowMs`: guardrails per variant, and the primary metrics' counts when a test is due. */
-export function dueAbReads(context: AbContext, nowMs: number): MetricRequest[] {
-  const s = strategyOf(context);
-  const reads: MetricRequest[] = [];
-  const { control, treatment } = abVariants(context.plan);
-  if ((context.nextGuardAtMs ?? 0) <= nowMs)
-    s.guardrails.forEach((g, i) =>
-      [control, treatment].forEach((v) =>
-        reads.push({
-          key: `guard/${i}/${v.name}`,
-          source: { kind: g.metric, ...(g.query ? { query: g.query } : {}) },
-          params: queryParams(context.plan, metricsVersion(context, v), '5m'),
-        }),
-      ),
-    );
-  const testDue = (context.nextTestAtMs ?? 0) <= nowMs || (context.endAtMs ?? Infinity) <= nowMs;
-  if (testDue)
-    s.primaryMetrics.forEach((m, i) => {
-      if (!m.successQuery || !m.totalQuery) return;
-      [control, treatment].forEach((v) => {
-        const fill = (q: string) => q.replace(/\{\{\s*variant\s*\}\}/g, escapeLabelValue(v.name));
-        const params = queryParams(context.plan, metricsVersion(context, v));
-        reads.push({
-          key: `succ/${i}/${v.name}`,
-          source: { kind: 'custom', query: fill(m.successQuery as string) },
-          params,
-        });
-        reads.push({
-          key: `total/${i}/${v.name}`,
-          source: { kind: 'custom', query: fill(m.totalQuery as string) },
-          params,
-        });
-      });
-    });
-  return reads;
-}
-
-/** Applies readings: guardrail samples (a breach stops the test), and z-tests of the primary metrics. */
-export function applyAbReadings(
-  context: AbContext,
-  readings: readonly MetricReading[],
-  atMs: number,
-): Partial<AbContext> {
-  const s = strategyOf(context);
-  const { control, treatment } = abVariants(context.plan);
-  const samples: SampleRecord[] = [];
-  let guardBreach: Evidence | null = null;
-  s.guardrails.forEach((g, i) =>
-    [control, treatment].forEach((v) => {
-      const r = readings.find((x) => x.key === `guard/${i}/${v.name}`);
-      if (!r) return;
-      const sample = sampleOf(
-        r,
-        {
-          source: 'guardrail',
-          stepIndex: null,
-          group: v.name,
-          metric: g.metric,
-          version: metricsVersion(context, v),
-        },
-        { op: g.op, threshold: g.threshold },
-        'breach',
-      );
-      samples.push(sample);
-      if (!guardBreach && sample.outcome === 'failure' && g.severity === 'fail')
-        guardBreach = {
-          metric: g.metric,
-          group: `guardrail (${v.name})`,
-          query: sample.query,
-          op: g.op,
-          threshold: g.threshold,
-          samples: [sample],
-          arithmetic: `${formatMetricValue(sample.value, unitOfMetric(g.metric))} ${formatThreshold(g.op, g.threshold, unitOfMetric(g.metric))} for variant ${v.name}`,
-          result: 'breached',
-        };
-    }),
-  );
-  const tests = [...context.tests];
-  s.primaryMetrics.forEach((m, i) => {
-    const count = (kind: string, variant: string) => {
-      const r = readings.find((x) => x.key === `${kind}/${i}/${variant}`);
-      return r && r.sample.kind === 'value' && Number.isFinite(r.sample.value)
-        ? Math.round(r.sample.value)
-        : null;
-    };
-    const testDue = readings.some((x) => x.key.startsWith(`total/${i}/`));
-    const c = { successes: count('succ', control.name), total: count('total', control.name) };
-    const t = { successes: count('succ', treatment.name), total: count('total', treatment.name) };
-    let entry: AbTestResult;
-    if (!m.successQuery || !m.totalQuery)
-      entry = {
-        metric: m.name,
-        atMs,
-        control: null,
-        treatment: null,
-        result: null,
-        note: 'no successQuery/totalQuery in the plan',
-      };
-    else if (!testDue) return;
-    else if (c.successes === null || c.total === null || t.successes === null || t.total === null)
-      entry = { metric: m.name, atMs, control: null, treatment: null, result: null, note: 'no data' };
-    else if (c.total <= 0 || t.total <= 0 || c.successes > c.total || t.successes > t.total)
-      entry = { metric: m.name, atMs, control: null, treatment: null, result: null, note: 'no trials yet' };
-    else {
-      const cs = { successes: c.successes, total: c.total };
-      const ts = { successes: t.successes, total: t.total };
-      entry = {
-        metric: m.name,
-        atMs,
-        control: cs,
-        treatment: ts,
-        result: twoProportionTest(cs, ts, s.confidenceLevel),
-      };
-    }
-    const at = tests.findIndex((x) => x.metric === m.name);
-    if (at >= 0) tests[at] = entry;
-    else tests.push(entry);
-  });
-  return { tests, guardBreach, samples: appendSamples(context.samples, samples) };
-}
-
-/** deploy when every primary metric recommends it, reject when any does, else continue. */
-export function abVerdict(context: AbContext): 'deploy' | 'reject' | 'continue' {
-  const goals = new Map(strategyOf(context).primaryMetrics.map((m) => [m.name, m.goal]));
-  const recs = context.tests.map((t) => {
-    const r = t.result?.recommendation ?? 'continue';
-    // A metric to minimise ships on a significant drop, not a rise.
-    if (goals.get(t.metric) === 'minimize') return r === 'deploy' ? 'reject' : r === 'reject' ? 'deploy' : r;
-    return r;
-  });
-  if (recs.includes('reject')) return 'reject';
-  if (recs.length > 0 && recs.every((r) => r === 'deploy')) return 'deploy';
-  return 'continue';
-}
-
-function testSentence(context: AbContext): string {
-  return context.tests
-    .map((t) =>
-      t.result
-        ? `${t.metric}: control ${t.control?.successes}/${t.control?.total}, treatment ${t.treatment?.successes}/${t.treatment?.total}, lift ${t.result.lift === null ? 'n/a' : `${(t.result.lift * 100).toFixed(1)} %`}, p = ${t.result.pValue.toPrecision(3)}`
-        : `${t.metric}: ${t.note ?? 'no result'}`,
-    )
-    .join('; ');
-}
+const REJECT = '#abTest.live.steps.rejecting';
+const DEPLOY = '#abTest.live.steps.deploying';
+const readyTimeoutOf = (context: C) => strategyOf(context).readyTimeout ?? DEFAULT_READY_TIMEOUT;
 
 /**
  * The A/B test machine: run the treatment as the canary workload, route the cohort by header and weight,
@@ -259,7 +69,7 @@ function testSentence(context: AbContext): string {
  * the target image's version (the treatment), are watched from the treatment's start to the end and stop the test when one fires.
  */
 export const abTestMachine = setup({
-  types: { context: {} as AbContext, events: {} as StampedOperatorEvent, input: {} as ReleaseInput },
+  types: { context: {} as C, events: {} as E, input: {} as ReleaseInput },
   actors: {
     ...baseActors,
     ensureCanary: opActor('ensureCanary'),
@@ -270,15 +80,77 @@ export const abTestMachine = setup({
     abortCanary: opActor('abortCanary'),
   },
   actions: {
-    operatorReject: assign(({ context, event }, params: { kind: 'abort' | 'rollback' }) => ({
-      decisions: operatorDecision(
+    ...sharedActions<C, E>(),
+    ...readyWaitActions<C, E>(),
+    controlLocated: assign((_, p: { atMs: number; image: string }) => ({
+      nowMs: p.atMs,
+      controlVersion: p.image ? imageVersion(p.image) : null,
+    })),
+    readyTimedOut: assign(({ context }) => ({
+      decisions: engineDecision(
         context,
-        event,
-        params.kind,
-        null,
-        `${byOf(event)} stopped the A/B test; everyone goes back to stable${reasonOf(event)}.`,
+        'abort',
+        'ready-timeout',
+        abWords.readyTimeout({
+          need: context.readyNeed ?? 0,
+          weight: abVariants(context.plan).treatment.weight,
+          timeout: readyTimeoutOf(context),
+          ready: context.readyNow ?? 0,
+        }),
       ),
     })),
+    routed: assign(({ context }, p: { atMs: number; split: TrafficSplit }) =>
+      afterRouting(context, p.atMs, p.split),
+    ),
+    showNextRead: assign(({ context }) => ({ waitUntilMs: nextReadAt(context) })),
+    counted: assign(({ context }, p: { atMs: number; readings: MetricReading[] }) =>
+      afterReading(context, p.atMs, p.readings),
+    ),
+    guardrailBreached: assign(({ context }) => {
+      const e = context.guardBreach as Evidence;
+      return {
+        decisions: engineDecision(context, 'abort', 'guardrail', abWords.guardrailBreached(e), [e]),
+      };
+    }),
+    verdict: assign(({ context }, p: { verdict: 'deploy' | 'reject' }) => ({
+      decisions:
+        p.verdict === 'deploy'
+          ? engineDecision(
+              context,
+              'promote',
+              'experiment-result',
+              abWords.favoursTreatment(testSentence(context)),
+            )
+          : engineDecision(
+              context,
+              'abort',
+              'experiment-result',
+              abWords.rejectsTreatment(testSentence(context)),
+            ),
+    })),
+    undecided: assign(({ context }) => {
+      const summary = abWords.undecided(strategyOf(context).duration, testSentence(context));
+      return {
+        waitUntilMs: null,
+        pause: { cause: 'experiment-result' as const, message: summary, sinceMs: context.nowMs ?? 0 },
+        decisions: engineDecision(context, 'pause', 'experiment-result', summary),
+      };
+    }),
+    extended: assign(({ context }) => ({
+      pause: null,
+      endAtMs: (context.nowMs ?? 0) + durationMs(strategyOf(context).duration),
+    })),
+    clearPause: assign({ pause: null }),
+    leaveForEnd: assign({ waitUntilMs: null, pause: null }),
+  },
+  guards: {
+    ...sharedGuards<C>(),
+    ...readyWaitGuards<C>(),
+    guardBreached: ({ context }) => context.guardBreach !== null,
+    testEnded: ({ context }) => (context.nowMs ?? 0) >= (context.endAtMs ?? Infinity),
+    /** The test ran its duration and its verdict is `verdict`. */
+    endedWith: ({ context }, p: { verdict: 'deploy' | 'reject' }) =>
+      (context.nowMs ?? 0) >= (context.endAtMs ?? Infinity) && abVerdict(context) === p.verdict,
   },
 }).createMachine({
   id: 'abTest',
@@ -291,31 +163,22 @@ export const abTestMachine = setup({
     tests: [],
     guardBreach: null,
     stuckAt: null,
-    triggers: [],
-    firedTrigger: null,
+    ...noTriggerWatch(),
   }),
   initial: 'live',
   states: {
     live: {
       type: 'parallel',
       on: {
-        ABORT: { target: '.steps.rejecting', actions: { type: 'operatorReject', params: { kind: 'abort' } } },
+        ABORT: { target: '.steps.rejecting', actions: operatorSays('abort', operatorWords.abTestStopped) },
         // Rolling back an A/B test is stopping it: everyone goes back to stable.
         ROLLBACK: {
           target: '.steps.rejecting',
-          actions: { type: 'operatorReject', params: { kind: 'rollback' } },
+          actions: operatorSays('rollback', operatorWords.abTestStopped),
         },
         PROMOTE_FULL: {
           target: '.steps.deploying',
-          actions: assign(({ context, event }) => ({
-            decisions: operatorDecision(
-              context,
-              event,
-              'promote',
-              null,
-              `${byOf(event)} deployed the treatment to everyone${reasonOf(event)}.`,
-            ),
-          })),
+          actions: operatorSays('promote', operatorWords.abTreatmentDeployedToAll),
         },
       },
       states: {
@@ -335,17 +198,9 @@ export const abTestMachine = setup({
                 },
                 onDone: {
                   target: 'locating',
-                  actions: assign(({ context, event }) => ({
-                    nowMs: event.output.atMs,
-                    startedAtMs: context.startedAtMs ?? event.output.atMs,
-                  })),
+                  actions: started,
                 },
-                onError: {
-                  target: 'held',
-                  actions: assign(({ context, event }) =>
-                    stuckWith(context, event.error, 'starting' as const, 'starting the treatment'),
-                  ),
-                },
+                onError: heldAt('starting', doingWords.startingTreatment),
               },
             },
             // The control runs on the stable workload: its metrics carry the version that workload really runs.
@@ -358,106 +213,29 @@ export const abTestMachine = setup({
                 }),
                 onDone: {
                   target: 'scaling',
-                  actions: assign(({ event }) => ({
-                    nowMs: event.output.atMs,
-                    controlVersion: event.output.result.image
-                      ? imageVersion(event.output.result.image)
-                      : null,
-                  })),
+                  actions: {
+                    type: 'controlLocated',
+                    params: ({ event }) => ({ atMs: event.output.atMs, image: event.output.result.image }),
+                  },
                 },
-                onError: {
-                  target: 'held',
-                  actions: assign(({ context, event }) =>
-                    stuckWith(context, event.error, 'starting' as const, 'reading the stable workload'),
-                  ),
-                },
+                onError: heldAt('starting', doingWords.readingStable),
               },
             },
             // Traffic only to ready pods: the treatment gets the pods its share needs, ready, before the cohort.
-            scaling: {
-              invoke: {
-                src: 'scaleForWeight',
-                input: ({ context }) => {
-                  const { treatment } = abVariants(context.plan);
-                  return {
-                    args: [treatment.weight] as [number],
-                    why: `give the treatment ${treatment.name} the pods ${treatment.weight} % of the cohort needs`,
-                  };
-                },
-                onDone: [
-                  {
-                    guard: ({ event }) => event.output.result.replicas <= 0,
-                    target: 'routing',
-                    actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
-                  },
-                  {
-                    target: 'probe',
-                    actions: assign(({ context, event }) => ({
-                      nowMs: event.output.atMs,
-                      readyNeed: event.output.result.replicas,
-                      readyDeadlineMs:
-                        context.readyDeadlineMs ??
-                        event.output.atMs +
-                          durationMs(strategyOf(context).readyTimeout ?? DEFAULT_READY_TIMEOUT),
-                    })),
-                  },
-                ],
-                onError: {
-                  target: 'held',
-                  actions: assign(({ context, event }) =>
-                    stuckWith(context, event.error, 'starting' as const, 'scaling the treatment'),
-                  ),
-                },
-              },
-            },
-            probe: {
-              invoke: {
-                src: 'workloadState',
-                input: () => ({
-                  args: ['canary'] as [WorkloadRole],
-                  why: 'wait until the treatment pods are ready',
-                }),
-                onDone: {
-                  target: 'check',
-                  actions: assign(({ event }) => ({
-                    nowMs: event.output.atMs,
-                    readyNow: readyOfCurrentRevision(event.output.result),
-                  })),
-                },
-                onError: {
-                  target: 'held',
-                  actions: assign(({ context, event }) =>
-                    stuckWith(context, event.error, 'starting' as const, 'reading the treatment pods'),
-                  ),
-                },
-              },
-            },
-            check: {
-              always: [
-                {
-                  guard: ({ context }) => (context.readyNow ?? 0) >= (context.readyNeed ?? 0),
-                  target: 'routing',
-                  actions: assign({ readyDeadlineMs: null }),
-                },
-                {
-                  guard: ({ context }) => (context.nowMs ?? 0) >= (context.readyDeadlineMs ?? Infinity),
-                  target: 'rejecting',
-                  actions: assign(({ context }) => ({
-                    decisions: engineDecision(
-                      context,
-                      'abort',
-                      'ready-timeout',
-                      `The treatment did not have the ${context.readyNeed} ready pod(s) its ${abVariants(context.plan).treatment.weight} % share needs within the readyTimeout of ${strategyOf(context).readyTimeout ?? DEFAULT_READY_TIMEOUT} (${context.readyNow ?? 0} ready); stopping the A/B test, everyone stays on stable.`,
-                    ),
-                  })),
-                },
-                { target: 'sleeping' },
-              ],
-            },
-            sleeping: pollState<AbContext, StampedOperatorEvent>(
-              READY_POLL_MS,
-              (context) => context.readyDeadlineMs ?? null,
-            ),
+            ...readyWaitStates<C, E, ReturnType<typeof heldAt>, 'readyTimedOut'>({
+              weightOf: (context) => abVariants(context.plan).treatment.weight,
+              timeoutMsOf: (context) => durationMs(readyTimeoutOf(context)),
+              whyScale: (context, weight) =>
+                `give the treatment ${abVariants(context.plan).treatment.name} the pods ${weight} % of the cohort needs`,
+              whyProbe: () => 'wait until the treatment pods are ready',
+              ready: 'routing',
+              timedOut: { target: 'rejecting', action: 'readyTimedOut' },
+              failed: (doing) =>
+                heldAt(
+                  'starting',
+                  doing === 'scaling' ? doingWords.scalingTreatment : doingWords.readingTreatmentPods,
+                ),
+            }),
             routing: {
               invoke: {
                 src: 'routeExperiment',
@@ -467,44 +245,23 @@ export const abTestMachine = setup({
                 }),
                 onDone: {
                   target: 'running',
-                  actions: assign(({ context, event }) => ({
-                    nowMs: event.output.atMs,
-                    split: event.output.result,
-                    // What the router does not do as asked (e.g. stickiness) is told, not silently dropped.
-                    decisions: event.output.result.notes?.length
-                      ? engineDecision(
-                          { ...context, nowMs: event.output.atMs },
-                          'continue',
-                          'experiment-result',
-                          `Routing the A/B test: ${event.output.result.notes.join(' ')}`,
-                        )
-                      : context.decisions,
-                    intended: Object.fromEntries(strategyOf(context).variants.map((v) => [v.name, v.weight])),
-                    endAtMs: context.endAtMs ?? event.output.atMs + durationMs(strategyOf(context).duration),
-                    nextGuardAtMs: context.nextGuardAtMs ?? event.output.atMs,
-                    nextTestAtMs: context.nextTestAtMs ?? event.output.atMs + TEST_INTERVAL_MS,
-                  })),
+                  actions: {
+                    type: 'routed',
+                    params: ({ event }: OpDone<'routeExperiment'>) => ({
+                      atMs: event.output.atMs,
+                      split: event.output.result,
+                    }),
+                  },
                 },
-                onError: {
-                  target: 'held',
-                  actions: assign(({ context, event }) =>
-                    stuckWith(context, event.error, 'routing' as const, 'routing the experiment'),
-                  ),
-                },
+                onError: heldAt('routing', doingWords.routingExperiment),
               },
             },
             running: {
               initial: 'waiting',
               states: {
                 waiting: {
-                  entry: assign(({ context }) => ({
-                    waitUntilMs: Math.min(
-                      context.nextGuardAtMs ?? Infinity,
-                      context.nextTestAtMs ?? Infinity,
-                      context.endAtMs ?? Infinity,
-                    ),
-                  })),
-                  invoke: waitInvoke<AbContext, StampedOperatorEvent>((c) => c.waitUntilMs ?? 0, 'reading'),
+                  entry: 'showNextRead',
+                  invoke: waitInvoke<C, E>((c) => c.waitUntilMs ?? 0, 'reading'),
                 },
                 reading: {
                   invoke: {
@@ -512,124 +269,54 @@ export const abTestMachine = setup({
                     input: ({ context }) => ({ requests: dueAbReads(context, context.nowMs ?? 0) }),
                     onDone: {
                       target: 'evaluate',
-                      actions: assign(({ context, event }) => {
-                        const now = event.output.atMs;
-                        const guardDue = (context.nextGuardAtMs ?? 0) <= (context.nowMs ?? 0);
-                        const testDue = (context.nextTestAtMs ?? 0) <= (context.nowMs ?? 0);
-                        return {
-                          ...applyAbReadings(context, event.output.readings, now),
-                          nowMs: now,
-                          nextGuardAtMs: guardDue
-                            ? (context.nextGuardAtMs ?? now) + GUARDRAIL_INTERVAL_MS
-                            : context.nextGuardAtMs,
-                          nextTestAtMs: testDue
-                            ? (context.nextTestAtMs ?? now) + TEST_INTERVAL_MS
-                            : context.nextTestAtMs,
-                        };
-                      }),
+                      actions: { type: 'counted', params: ({ event }) => event.output },
                     },
                   },
                 },
                 evaluate: {
                   always: [
+                    { guard: 'guardBreached', target: REJECT, actions: 'guardrailBreached' },
                     {
-                      guard: ({ context }) => context.guardBreach !== null,
-                      target: '#abTest.live.steps.rejecting',
-                      actions: assign(({ context }) => {
-                        const e = context.guardBreach as Evidence;
-                        return {
-                          decisions: engineDecision(
-                            context,
-                            'abort',
-                            'guardrail',
-                            `Guardrail ${e.metric} breached: ${e.arithmetic}; stopping the A/B test.`,
-                            [e],
-                          ),
-                        };
-                      }),
+                      guard: { type: 'endedWith', params: { verdict: 'deploy' } },
+                      target: DEPLOY,
+                      actions: { type: 'verdict', params: { verdict: 'deploy' } },
                     },
                     {
-                      guard: ({ context }) =>
-                        (context.nowMs ?? 0) >= (context.endAtMs ?? Infinity) &&
-                        abVerdict(context) === 'deploy',
-                      target: '#abTest.live.steps.deploying',
-                      actions: assign(({ context }) => ({
-                        decisions: engineDecision(
-                          context,
-                          'promote',
-                          'experiment-result',
-                          `The A/B test favours the treatment: ${testSentence(context)}; deploying it.`,
-                        ),
-                      })),
+                      guard: { type: 'endedWith', params: { verdict: 'reject' } },
+                      target: REJECT,
+                      actions: { type: 'verdict', params: { verdict: 'reject' } },
                     },
-                    {
-                      guard: ({ context }) =>
-                        (context.nowMs ?? 0) >= (context.endAtMs ?? Infinity) &&
-                        abVerdict(context) === 'reject',
-                      target: '#abTest.live.steps.rejecting',
-                      actions: assign(({ context }) => ({
-                        decisions: engineDecision(
-                          context,
-                          'abort',
-                          'experiment-result',
-                          `The A/B test rejects the treatment: ${testSentence(context)}.`,
-                        ),
-                      })),
-                    },
-                    {
-                      guard: ({ context }) => (context.nowMs ?? 0) >= (context.endAtMs ?? Infinity),
-                      target: '#abTest.live.steps.undecided',
-                    },
+                    { guard: 'testEnded', target: '#abTest.live.steps.undecided' },
                     { target: 'waiting' },
                   ],
                 },
               },
             },
             undecided: {
-              entry: assign(({ context }) => {
-                const summary = `The A/B test is not conclusive after ${strategyOf(context).duration} (${testSentence(context)}); PROMOTE deploys the treatment, ABORT rejects it, RESUME runs it longer.`;
-                return {
-                  waitUntilMs: null,
-                  pause: {
-                    cause: 'experiment-result' as const,
-                    message: summary,
-                    sinceMs: context.nowMs ?? 0,
-                  },
-                  decisions: engineDecision(context, 'pause', 'experiment-result', summary),
-                };
-              }),
+              entry: 'undecided',
               on: {
                 PROMOTE: {
                   target: 'deploying',
-                  actions: assign(({ context, event }) => ({
-                    pause: null,
-                    decisions: operatorDecision(
-                      context,
-                      event,
-                      'promote',
-                      null,
-                      `${byOf(event)} deployed the treatment${reasonOf(event)}.`,
-                    ),
-                  })),
+                  actions: ['clearPause', operatorSays('promote', operatorWords.abTreatmentDeployed)],
                 },
                 RESUME: {
                   target: 'running',
-                  actions: assign(({ context, event }) => ({
-                    pause: null,
-                    endAtMs: (context.nowMs ?? 0) + durationMs(strategyOf(context).duration),
-                    decisions: operatorDecision(
-                      context,
-                      event,
-                      'continue',
-                      null,
-                      `${byOf(event)} extended the A/B test by ${strategyOf(context).duration}${reasonOf(event)}.`,
-                    ),
-                  })),
+                  actions: [
+                    {
+                      type: 'operatorSays',
+                      params: ({ context }) => ({
+                        kind: 'continue',
+                        stepIndex: null,
+                        what: operatorWords.abTestExtended(strategyOf(context).duration),
+                      }),
+                    },
+                    'extended',
+                  ],
                 },
               },
             },
             deploying: {
-              entry: assign({ waitUntilMs: null, pause: null }),
+              entry: 'leaveForEnd',
               invoke: {
                 src: 'promoteCanary',
                 input: ({ context }) => {
@@ -638,22 +325,16 @@ export const abTestMachine = setup({
                 },
                 onDone: {
                   target: '#abTest.completed',
-                  actions: assign(({ event }) => ({
-                    nowMs: event.output.atMs,
-                    finishedAtMs: event.output.atMs,
-                    split: event.output.result,
-                  })),
+                  actions: {
+                    type: 'finished',
+                    params: ({ event }) => ({ atMs: event.output.atMs, split: event.output.result }),
+                  },
                 },
-                onError: {
-                  target: 'held',
-                  actions: assign(({ context, event }) =>
-                    stuckWith(context, event.error, 'deploying' as const, 'deploying the treatment'),
-                  ),
-                },
+                onError: heldAt('deploying', doingWords.deployingTreatment),
               },
             },
             rejecting: {
-              entry: assign({ waitUntilMs: null, pause: null }),
+              entry: 'leaveForEnd',
               invoke: {
                 src: 'abortCanary',
                 input: () => ({
@@ -662,45 +343,30 @@ export const abTestMachine = setup({
                 }),
                 onDone: {
                   target: '#abTest.rejected',
-                  actions: assign(({ event }) => ({
-                    nowMs: event.output.atMs,
-                    finishedAtMs: event.output.atMs,
-                    split: event.output.result,
-                  })),
+                  actions: {
+                    type: 'finished',
+                    params: ({ event }) => ({ atMs: event.output.atMs, split: event.output.result }),
+                  },
                 },
-                onError: {
-                  target: 'held',
-                  actions: assign(({ context, event }) =>
-                    stuckWith(context, event.error, 'rejecting' as const, 'stopping the A/B test'),
-                  ),
-                },
+                onError: heldAt('rejecting', doingWords.stoppingAbTest),
               },
             },
-            held: {
-              on: {
-                RESUME: [
-                  { guard: ({ context }) => context.stuckAt === 'starting', target: 'starting' },
-                  { guard: ({ context }) => context.stuckAt === 'routing', target: 'routing' },
-                  { guard: ({ context }) => context.stuckAt === 'deploying', target: 'deploying' },
-                  { target: 'rejecting' },
-                ],
-              },
-              exit: assign({ pause: null, stuckAt: null }),
-            },
+            held: heldState<Stage>(
+              [
+                { stage: 'starting', target: 'starting' },
+                { stage: 'routing', target: 'routing' },
+                { stage: 'deploying', target: 'deploying' },
+              ],
+              'rejecting',
+              false,
+            ),
           },
         },
-        guard: triggerWatchRegion<AbContext, StampedOperatorEvent>([
+        guard: triggerWatchRegion<C, E>([
           {
-            target: '#abTest.live.steps.rejecting',
-            decide: (context, e) => ({
-              decisions: engineDecision(
-                context,
-                'abort',
-                'rollback-trigger',
-                triggerSummary(e, 'stopping the A/B test'),
-                [e],
-              ),
-            }),
+            target: REJECT,
+            kind: 'abort',
+            then: () => abWords.triggerThen,
           },
         ]),
       },

@@ -6,6 +6,7 @@ import type { AnalysisMetric, ReleasePlan, RollbackTrigger } from '../../../src-
 import type { Evidence, SampleRecord } from '../../../src-shared/release/release.schema.ts';
 import {
   appendSamples,
+  engineDecision,
   queryParams,
   waitInvoke,
   sampleOf,
@@ -256,12 +257,35 @@ export interface TriggerWatchContext extends ReleaseContextBase {
   firedTrigger: Evidence | null;
 }
 
-/** What a machine does when a rollback trigger fires: where it goes and the context change (its decision). */
-export interface TriggerFiredTransition<C extends TriggerWatchContext> {
+/**
+ * What a machine does when a rollback trigger fires: where it goes, and either the decision it records
+ * (`kind`, `then`: what happens next, e.g. `aborting the canary`; `stepIndexOf`: the step it happened at) or
+ * the whole context change (`decide`).
+ */
+export type TriggerFiredTransition<C extends TriggerWatchContext> = {
   guard?: (context: C) => boolean;
   target: string;
-  decide: (context: C, evidence: Evidence) => Partial<C>;
+} & (
+  | { decide: (context: C, evidence: Evidence) => Partial<C> }
+  | { kind: 'abort' | 'rollback'; then: (context: C) => string; stepIndexOf?: (context: C) => number | null }
+);
+
+/** The context change of a trigger that fired: `decide`'s, or the engine decision it describes. */
+function firedChange<C extends TriggerWatchContext>(f: TriggerFiredTransition<C>, context: C): Partial<C> {
+  const e = context.firedTrigger as Evidence;
+  if ('decide' in f) return f.decide(context, e);
+  const summary = triggerSummary(e, f.then(context));
+  const stepIndex = f.stepIndexOf?.(context) ?? null;
+  return {
+    decisions: engineDecision(context, f.kind, 'rollback-trigger', summary, [e], stepIndex),
+  } as Partial<C>;
 }
+
+/** No rollback trigger watched yet: the context fields of a new release. */
+export const noTriggerWatch = (): Pick<TriggerWatchContext, 'triggers' | 'firedTrigger'> => ({
+  triggers: [],
+  firedTrigger: null,
+});
 
 /**
  * The states of a parallel `guard` region that watches the plan's rollback triggers: it arms once the
@@ -331,9 +355,7 @@ export function triggerWatchRegion<C extends TriggerWatchContext, E extends Even
           ...fired.map((f) => ({
             guard: ({ context }: Ctx) => context.firedTrigger !== null && (f.guard?.(context) ?? true),
             target: f.target,
-            actions: assign<C, E, undefined, E, never>(({ context }) =>
-              f.decide(context, context.firedTrigger as Evidence),
-            ),
+            actions: assign<C, E, undefined, E, never>(({ context }) => firedChange(f, context)),
           })),
           { target: 'waiting' },
         ],

@@ -1,120 +1,81 @@
-import { and, assign, setup } from 'xstate';
+import { assign, setup } from 'xstate';
 import { durationMs } from '../../../src-shared/plan/duration.ts';
+import type { TrafficSplit } from '../../ports/release.port.ts';
+import { noTriggerWatch, triggerWatchRegion } from './analysis-run.ts';
+import { analysisActions, analysisGuards } from './canary-analysis.ts';
 import {
-  DEFAULT_READY_TIMEOUT,
-  type CanaryStep,
-  type CanaryStrategy,
-} from '../../../src-shared/plan/plan.schema.ts';
-import type { Decision, OperatorEvent } from '../../../src-shared/release/release.schema.ts';
-import type { WorkloadRole } from '../../ports/release.port.ts';
+  advance,
+  canarySteps,
+  currentStep,
+  readyTimeoutOf,
+  stepWeight,
+  type CanaryContext as C,
+  type Ctx,
+  type StampedOperatorEvent as E,
+} from './canary-context.ts';
+import { canaryBackgroundRegion, canaryStepsRegion } from './canary-steps.ts';
+import { canaryWords, doingWords, operatorSentence, operatorWords } from './decision-words.ts';
+import { heldState, sharedActions, sharedGuards, stampOf, started } from './held-state.ts';
+import { readyWaitActions, readyWaitGuards } from './ready-wait.ts';
 import {
-  analysisEvidence,
-  applyAnalysisReadings,
-  dueAnalysisReads,
-  evidenceSentence,
-  nextMeasurementAt,
-  startAnalysis,
-  triggerSummary,
-  triggerWatchRegion,
-  type AnalysisRun,
-  type TriggerWatch,
-  type TriggerWatchContext,
-} from './analysis-run.ts';
-import {
-  appendDecision,
-  appendSamples,
+  atOf,
   baseActors,
   baseContext,
-  strategyOutput,
+  engineDecision,
   opActor,
-  pollState,
-  readyOfCurrentRevision,
-  atOf,
-  byOf,
   operatorDecision,
-  pauseForError,
-  pausedFor,
-  reasonOf,
-  waitInvoke,
+  strategyOutput,
   type AnalysisCounter,
-  type MetricReading,
   type ReleaseInput,
+  type OpDone,
+  type OpFailed,
 } from './release-common.ts';
 
-/** An operator event as the runner delivers it: stamped with the clock time and the operator's name. */
-export type StampedOperatorEvent = OperatorEvent & { atMs?: number; by?: string };
+export { canaryStepLabel, type CanaryContext, type StampedOperatorEvent } from './canary-context.ts';
 
-/** What the canary machine remembers; all of it survives a persisted snapshot. */
-export interface CanaryContext extends TriggerWatchContext {
-  /** The plan's background analysis (`strategy.background`), measured from its starting step to the end. */
-  background: AnalysisRun | null;
-  /** 0-based index of the current plan step (equals the number of steps once all are done). */
-  stepIndex: number;
-  /** Steps an operator skipped with PROMOTE. */
-  skipped: number[];
-  /** Absolute end of the current timed pause step, milliseconds since the Unix epoch. */
-  pauseUntilMs: number | null;
-  analysis: AnalysisRun | null;
-  /** Step index of the analysis that failed or was inconclusive, shown as failed. */
-  failedStep: number | null;
-  /** The top-level state a failed operation should be retried in on RESUME. */
-  stuckAt: 'starting' | 'promoting' | 'aborting' | null;
-  /** Ready canary pods the current weight step needs before any traffic goes to them. */
-  readyNeed?: number | null;
-  /** Ready canary pods last read while waiting for them. */
-  readyNow?: number | null;
-  /** Absolute end of that wait (the plan's readyTimeout), milliseconds since the Unix epoch. */
-  readyDeadlineMs?: number | null;
-}
+/** The step an operator's stop happened at, or null once every step is done. */
+const stepOrNull = (context: C) =>
+  context.stepIndex < canarySteps(context).length ? context.stepIndex : null;
 
-/** Canary pods are checked for readiness every 2 s (release clock) before a weight reaches them. */
-const READY_POLL_MS = 2_000;
-
-/** The plan's wait for canary pods to become ready, milliseconds. */
-function readyTimeoutMs(context: Pick<CanaryContext, 'plan'>): number {
-  return durationMs((context.plan.strategy as CanaryStrategy).readyTimeout ?? DEFAULT_READY_TIMEOUT);
-}
-
-function canarySteps(context: Pick<CanaryContext, 'plan'>): CanaryStep[] {
-  return (context.plan.strategy as CanaryStrategy).steps;
-}
-
-function currentStep(context: CanaryContext): CanaryStep | undefined {
-  return canarySteps(context)[context.stepIndex];
-}
-
-/** A short label of a canary step, e.g. `set weight 10 %`, `pause 10m`, `analysis initial-canary`. */
-export function canaryStepLabel(step: CanaryStep): string {
-  if ('setWeight' in step) return `set weight ${step.setWeight} %`;
-  if ('pause' in step) return step.pause.duration ? `pause ${step.pause.duration}` : 'pause until promoted';
-  return `analysis ${step.analysis.templates.join(', ')}`;
-}
-
-function decide(context: CanaryContext, d: Omit<Decision, 'seq'>): Decision[] {
-  return appendDecision(context.decisions, d);
-}
-
-type RunField = 'analysis' | 'background';
-
-/** When the run in `field` next measures (at once when it has nothing scheduled). */
-function nextReadAt(context: CanaryContext, field: RunField): number {
-  const run = context[field];
-  return (run && nextMeasurementAt(run)) ?? context.nowMs ?? 0;
-}
-
-/** The reads of the run in `field` that are due now. */
-function dueReads(context: CanaryContext, field: RunField) {
-  return dueAnalysisReads(context.plan, context[field] as AnalysisRun, context.version, context.nowMs ?? 0);
-}
-
-const advance = (context: CanaryContext) => ({
-  stepIndex: context.stepIndex + 1,
-  readyDeadlineMs: null,
-  pauseUntilMs: null,
-  analysis: null,
-  waitUntilMs: null,
-  pause: null,
+/** An operator's abort or roll back: all traffic goes back to stable. */
+const operatorStop = (kind: 'abort' | 'rollback') => ({
+  target: '#canary.aborting',
+  actions: {
+    type: 'operatorSays' as const,
+    params: ({ context }: Ctx) => ({
+      kind,
+      stepIndex: context.stepIndex,
+      what: operatorWords.canaryStopped(kind, stepOrNull(context)),
+    }),
+  },
 });
+
+/** A failed promotion or abort holds the release in `stuck`; RESUME retries it. */
+const stuckOn = (stage: 'starting' | 'promoting' | 'aborting', doing: string) => ({
+  target: '#canary.stuck',
+  actions: {
+    type: 'stuck' as const,
+    params: ({ event }: OpFailed) => ({ error: event.error, stage, doing }),
+  },
+});
+
+/** The traffic and times an ending operation returned. */
+const finishedWith = ({ event }: OpDone<'promoteCanary'> | OpDone<'abortCanary'>) => ({
+  atMs: event.output.atMs,
+  split: event.output.result,
+});
+
+const ALL_STABLE = { stable: 100, canary: 0 };
+
+/** Held after a failed start, promotion or abort: RESUME retries it. */
+const STUCK = heldState<NonNullable<C['stuckAt']>>(
+  [
+    { stage: 'starting', target: 'starting' },
+    { stage: 'promoting', target: 'promoting' },
+  ],
+  'aborting',
+  false,
+);
 
 /**
  * Builds the canary machine. `count` is the Argo-style counting of analysis measurements (pass
@@ -122,82 +83,8 @@ const advance = (context: CanaryContext) => ({
  * the clock are actors invoked by name; provide them with `machine.provide({ actors })`.
  */
 export function createCanaryMachine(count: AnalysisCounter) {
-  const analysisDecision = (
-    context: CanaryContext,
-    kind: Decision['kind'],
-    status: 'failed' | 'inconclusive',
-  ): Partial<CanaryContext> => {
-    const run = context.analysis as AnalysisRun;
-    const evidence = analysisEvidence(run, status);
-    const what = status === 'failed' ? 'failed' : 'was inconclusive';
-    const then = kind === 'abort' ? 'aborting the canary' : 'pausing for an operator';
-    const summary = `Analysis of step ${run.stepIndex + 1} ${what}: ${evidenceSentence(evidence)}; ${then}.`;
-    const atMs = context.nowMs ?? 0;
-    const cause = status === 'failed' ? 'analysis-failed' : 'analysis-inconclusive';
-    return {
-      failedStep: run.stepIndex,
-      decisions: decide(context, {
-        kind,
-        cause,
-        atMs,
-        by: 'engine',
-        stepIndex: run.stepIndex,
-        summary,
-        evidence,
-      }),
-      pause: kind === 'pause' ? { cause, message: summary, sinceMs: atMs } : null,
-    };
-  };
-
-  const counted = (
-    context: CanaryContext,
-    field: RunField,
-    output: { atMs: number; readings: MetricReading[] },
-  ): Partial<CanaryContext> => {
-    const applied = applyAnalysisReadings(
-      context[field] as AnalysisRun,
-      output.readings,
-      context.version,
-      count,
-    );
-    return {
-      nowMs: output.atMs,
-      [field]: applied.run,
-      samples: appendSamples(context.samples, applied.samples),
-    };
-  };
-
-  const backgroundDecision = (
-    context: CanaryContext,
-    kind: Decision['kind'],
-    status: 'failed' | 'inconclusive',
-  ): Partial<CanaryContext> => {
-    const evidence = analysisEvidence(context.background as AnalysisRun, status);
-    const what = status === 'failed' ? 'failed' : 'was inconclusive';
-    const then = kind === 'abort' ? 'aborting the canary' : 'pausing for an operator';
-    const summary = `Background analysis ${what}: ${evidenceSentence(evidence)}; ${then}.`;
-    const atMs = context.nowMs ?? 0;
-    const cause = status === 'failed' ? 'analysis-failed' : 'analysis-inconclusive';
-    return {
-      decisions: decide(context, {
-        kind,
-        cause,
-        atMs,
-        by: 'engine',
-        stepIndex: context.stepIndex,
-        summary,
-        evidence,
-      }),
-      pause: kind === 'pause' ? { cause, message: summary, sinceMs: atMs } : null,
-    };
-  };
-
   return setup({
-    types: {
-      context: {} as CanaryContext,
-      events: {} as StampedOperatorEvent,
-      input: {} as ReleaseInput,
-    },
+    types: { context: {} as C, events: {} as E, input: {} as ReleaseInput },
     actors: {
       ...baseActors,
       ensureCanary: opActor('ensureCanary'),
@@ -208,26 +95,113 @@ export function createCanaryMachine(count: AnalysisCounter) {
       abortCanary: opActor('abortCanary'),
     },
     actions: {
-      /** Records an operator's abort (or roll back, which for a canary is the same: all traffic to stable). */
-      operatorStop: assign(({ context, event }, params: { kind: 'abort' | 'rollback' }) => {
-        const e = event as StampedOperatorEvent;
-        const at = context.stepIndex < canarySteps(context).length ? ` at step ${context.stepIndex + 1}` : '';
-        const what =
-          params.kind === 'abort'
-            ? `aborted the release${at}`
-            : `rolled the canary back${at}; all traffic goes back to stable`;
+      ...sharedActions<C, E>(),
+      ...readyWaitActions<C, E>(),
+      ...analysisActions(count),
+      advance: assign(({ context }, p: { atMs?: number }) => ({
+        ...advance(context),
+        ...(p.atMs === undefined ? {} : { nowMs: p.atMs }),
+      })),
+      skipStep: assign(({ context }) => ({
+        ...advance(context),
+        skipped: [...context.skipped, context.stepIndex],
+      })),
+      skipRemaining: assign(({ context }) => ({
+        skipped: [
+          ...context.skipped,
+          ...canarySteps(context)
+            .map((_s, i) => i)
+            .filter((i) => i >= context.stepIndex),
+        ],
+      })),
+      operatorPaused: assign(({ context, event }) => {
+        const stamp = stampOf(event);
+        const summary = operatorSentence(
+          stamp.by ?? 'operator',
+          operatorWords.pausedAt(context.stepIndex),
+          stamp.reason,
+        );
         return {
-          decisions: operatorDecision(
-            context,
-            e,
-            params.kind,
-            context.stepIndex,
-            `${byOf(e)} ${what}${reasonOf(e)}.`,
-          ),
+          pause: { cause: 'operator' as const, message: summary, sinceMs: atOf(context, stamp) },
+          decisions: operatorDecision(context, stamp, 'pause', context.stepIndex, summary),
         };
+      }),
+      resumeAtStep: assign(({ context }) => ({
+        pause: null,
+        failedStep: null,
+        // Pods that were waited for get the plan's whole readyTimeout again.
+        readyDeadlineMs: null,
+        // A concluded analysis is measured afresh; one interrupted by PAUSE carries on.
+        analysis: context.analysis?.status === 'running' ? context.analysis : null,
+      })),
+      allStepsPassed: assign(({ context }) => ({
+        decisions: engineDecision(
+          context,
+          'promote',
+          'completed',
+          canaryWords.allStepsPassed(canarySteps(context).length, context.version),
+        ),
+      })),
+      readyTimedOut: assign(({ context }) => ({
+        failedStep: context.stepIndex,
+        decisions: engineDecision(
+          context,
+          'abort',
+          'ready-timeout',
+          canaryWords.readyTimeout({
+            stepIndex: context.stepIndex,
+            need: context.readyNeed ?? 0,
+            weight: stepWeight(context),
+            timeout: readyTimeoutOf(context),
+            ready: context.readyNow ?? 0,
+          }),
+          [],
+          context.stepIndex,
+        ),
+      })),
+      weightSet: assign(({ context }, p: { atMs: number; split: TrafficSplit }) => {
+        const weight = stepWeight(context);
+        return {
+          ...advance(context),
+          readyNeed: null,
+          readyNow: null,
+          nowMs: p.atMs,
+          split: p.split,
+          intended: { stable: 100 - weight, canary: weight },
+        };
+      }),
+      armPause: assign(({ context }, p: { atMs: number }) => {
+        const step = currentStep(context);
+        const duration = step && 'pause' in step ? (step.pause.duration ?? '0s') : '0s';
+        return { nowMs: p.atMs, pauseUntilMs: p.atMs + durationMs(duration) };
+      }),
+      showPauseWait: assign(({ context }) => ({ waitUntilMs: context.pauseUntilMs })),
+      waitForOperator: assign(({ context }) => {
+        const summary = canaryWords.waitsForOperator;
+        const atMs = context.nowMs ?? 0;
+        return {
+          pause: { cause: 'step-pause' as const, message: summary, sinceMs: atMs },
+          decisions: engineDecision(context, 'pause', 'step-pause', summary, [], context.stepIndex),
+        };
+      }),
+      leaveForEnd: assign({ pause: null, waitUntilMs: null }),
+      intendStable: assign({ intended: ALL_STABLE }),
+      resetForRetry: assign({
+        stepIndex: 0,
+        skipped: [],
+        pauseUntilMs: null,
+        analysis: null,
+        failedStep: null,
+        triggers: [],
+        firedTrigger: null,
+        background: null,
+        finishedAtMs: null,
       }),
     },
     guards: {
+      ...sharedGuards<C>(),
+      ...readyWaitGuards<C>(),
+      ...analysisGuards,
       stepsDone: ({ context }) => context.stepIndex >= canarySteps(context).length,
       isWeightStep: ({ context }) => {
         const s = currentStep(context);
@@ -242,21 +216,8 @@ export function createCanaryMachine(count: AnalysisCounter) {
         return s !== undefined && 'pause' in s && s.pause.duration === undefined;
       },
       pauseArmed: ({ context }) => context.pauseUntilMs !== null,
-      analysisUnderway: ({ context }) =>
-        context.analysis !== null &&
-        context.analysis.stepIndex === context.stepIndex &&
-        context.analysis.status === 'running',
-      analysisPassed: ({ context }) => context.analysis?.status === 'successful',
-      analysisFailed: ({ context }) => context.analysis?.status === 'failed',
-      analysisInconclusive: ({ context }) => context.analysis?.status === 'inconclusive',
       abortOnFailure: ({ context }) => context.plan.onFailure === 'abort',
       abortOnInconclusive: ({ context }) => context.plan.onInconclusive === 'abort',
-      stuckStarting: ({ context }) => context.stuckAt === 'starting',
-      stuckPromoting: ({ context }) => context.stuckAt === 'promoting',
-      noBackground: ({ context }) => (context.plan.strategy as CanaryStrategy).background === undefined,
-      backgroundDue: ({ context }) =>
-        context.stepIndex >= ((context.plan.strategy as CanaryStrategy).background?.startingStep ?? Infinity),
-      backgroundUnderway: ({ context }) => context.background?.status === 'running',
     },
   }).createMachine({
     id: 'canary',
@@ -269,17 +230,13 @@ export function createCanaryMachine(count: AnalysisCounter) {
       analysis: null,
       failedStep: null,
       stuckAt: null,
-      triggers: [] as TriggerWatch[],
-      firedTrigger: null,
+      ...noTriggerWatch(),
       background: null,
     }),
     initial: 'starting',
     states: {
       starting: {
-        on: {
-          ABORT: { target: 'aborting', actions: { type: 'operatorStop', params: { kind: 'abort' } } },
-          ROLLBACK: { target: 'aborting', actions: { type: 'operatorStop', params: { kind: 'rollback' } } },
-        },
+        on: { ABORT: operatorStop('abort'), ROLLBACK: operatorStop('rollback') },
         invoke: {
           src: 'ensureCanary',
           input: ({ context }) => ({
@@ -288,546 +245,46 @@ export function createCanaryMachine(count: AnalysisCounter) {
           }),
           onDone: {
             target: 'running',
-            actions: assign(({ context, event }) => ({
-              nowMs: event.output.atMs,
-              startedAtMs: context.startedAtMs ?? event.output.atMs,
-              stuckAt: null,
-              pause: null,
-            })),
+            actions: started,
           },
-          onError: {
-            target: 'stuck',
-            actions: assign(({ context, event }) => {
-              const pause = pauseForError(event.error, 'creating the canary workload', context.nowMs ?? 0);
-              return {
-                stuckAt: 'starting' as const,
-                ...pausedFor(context, pause, null),
-              };
-            }),
-          },
+          onError: stuckOn('starting', doingWords.creatingCanary),
         },
       },
       running: {
         type: 'parallel',
         on: {
-          ABORT: { target: 'aborting', actions: { type: 'operatorStop', params: { kind: 'abort' } } },
-          ROLLBACK: { target: 'aborting', actions: { type: 'operatorStop', params: { kind: 'rollback' } } },
+          ABORT: operatorStop('abort'),
+          ROLLBACK: operatorStop('rollback'),
           PROMOTE_FULL: {
             target: 'promoting',
-            actions: assign(({ context, event }) => ({
-              decisions: operatorDecision(
-                context,
-                event,
-                'promote',
-                context.stepIndex,
-                `${byOf(event)} promoted the canary fully from step ${context.stepIndex + 1}, skipping the remaining steps${reasonOf(event)}.`,
-              ),
-              skipped: [
-                ...context.skipped,
-                ...canarySteps(context)
-                  .map((_s, i) => i)
-                  .filter((i) => i >= context.stepIndex),
-              ],
-            })),
+            actions: [
+              {
+                type: 'operatorSays',
+                params: ({ context }) => ({
+                  kind: 'promote',
+                  stepIndex: context.stepIndex,
+                  what: operatorWords.canaryPromotedFully(context.stepIndex),
+                }),
+              },
+              'skipRemaining',
+            ],
           },
         },
         states: {
-          steps: {
-            initial: 'next',
-            on: {
-              PAUSE: {
-                target: '.held',
-                actions: assign(({ context, event }) => {
-                  const atMs = atOf(context, event);
-                  const summary = `${byOf(event)} paused the release at step ${context.stepIndex + 1}${reasonOf(event)}.`;
-                  return {
-                    pause: { cause: 'operator' as const, message: summary, sinceMs: atMs },
-                    decisions: decide(context, {
-                      kind: 'pause',
-                      cause: 'operator',
-                      atMs,
-                      by: byOf(event),
-                      stepIndex: context.stepIndex,
-                      summary,
-                      evidence: [],
-                    }),
-                  };
-                }),
-              },
-              PROMOTE: {
-                target: '.next',
-                actions: assign(({ context, event }) => ({
-                  ...advance(context),
-                  skipped: [...context.skipped, context.stepIndex],
-                  decisions: operatorDecision(
-                    context,
-                    event,
-                    'promote',
-                    context.stepIndex,
-                    `${byOf(event)} promoted past step ${context.stepIndex + 1}${reasonOf(event)}.`,
-                  ),
-                })),
-              },
-            },
-            states: {
-              next: {
-                always: [
-                  {
-                    guard: 'stepsDone',
-                    target: '#canary.promoting',
-                    actions: assign(({ context }) => ({
-                      decisions: decide(context, {
-                        kind: 'promote',
-                        cause: 'completed',
-                        atMs: context.nowMs ?? 0,
-                        by: 'engine',
-                        stepIndex: null,
-                        summary: `All ${canarySteps(context).length} steps passed; promoting ${context.version} to all traffic.`,
-                        evidence: [],
-                      }),
-                    })),
-                  },
-                  { guard: 'isWeightStep', target: 'weight' },
-                  { guard: 'isPauseStep', target: 'pause' },
-                  { target: 'analysis' },
-                ],
-              },
-              weight: {
-                // Traffic only to ready pods: the canary gets the pods the weight needs, and they are ready first.
-                initial: 'scaling',
-                states: {
-                  scaling: {
-                    invoke: {
-                      src: 'scaleForWeight',
-                      input: ({ context }) => {
-                        const s = currentStep(context) as { setWeight: number };
-                        return {
-                          args: [s.setWeight] as [number],
-                          why: `step ${context.stepIndex + 1}: give the canary the pods ${s.setWeight} % of traffic needs`,
-                        };
-                      },
-                      onDone: [
-                        {
-                          guard: ({ event }) => event.output.result.replicas <= 0,
-                          target: 'setting',
-                          actions: assign(({ event }) => ({ nowMs: event.output.atMs })),
-                        },
-                        {
-                          target: 'probe',
-                          actions: assign(({ context, event }) => ({
-                            nowMs: event.output.atMs,
-                            readyNeed: event.output.result.replicas,
-                            readyDeadlineMs:
-                              context.readyDeadlineMs ?? event.output.atMs + readyTimeoutMs(context),
-                          })),
-                        },
-                      ],
-                      onError: {
-                        target: '#canary.running.steps.held',
-                        actions: assign(({ context, event }) =>
-                          pausedFor(
-                            context,
-                            pauseForError(event.error, 'scaling the canary', context.nowMs ?? 0),
-                            context.stepIndex,
-                          ),
-                        ),
-                      },
-                    },
-                  },
-                  probe: {
-                    invoke: {
-                      src: 'workloadState',
-                      input: ({ context }) => ({
-                        args: ['canary'] as [WorkloadRole],
-                        why: `step ${context.stepIndex + 1}: wait until the canary pods are ready`,
-                      }),
-                      onDone: {
-                        target: 'check',
-                        actions: assign(({ event }) => ({
-                          nowMs: event.output.atMs,
-                          readyNow: readyOfCurrentRevision(event.output.result),
-                        })),
-                      },
-                      onError: {
-                        target: '#canary.running.steps.held',
-                        actions: assign(({ context, event }) =>
-                          pausedFor(
-                            context,
-                            pauseForError(event.error, 'reading the canary pods', context.nowMs ?? 0),
-                            context.stepIndex,
-                          ),
-                        ),
-                      },
-                    },
-                  },
-                  check: {
-                    always: [
-                      {
-                        guard: ({ context }) => (context.readyNow ?? 0) >= (context.readyNeed ?? 0),
-                        target: 'setting',
-                      },
-                      {
-                        guard: ({ context }) => (context.nowMs ?? 0) >= (context.readyDeadlineMs ?? Infinity),
-                        target: '#canary.aborting',
-                        actions: assign(({ context }) => {
-                          const weight = (currentStep(context) as { setWeight: number }).setWeight;
-                          const timeout =
-                            (context.plan.strategy as CanaryStrategy).readyTimeout ?? DEFAULT_READY_TIMEOUT;
-                          return {
-                            failedStep: context.stepIndex,
-                            decisions: decide(context, {
-                              kind: 'abort',
-                              cause: 'ready-timeout',
-                              atMs: context.nowMs ?? 0,
-                              by: 'engine',
-                              stepIndex: context.stepIndex,
-                              summary: `Step ${context.stepIndex + 1}: the canary did not have the ${context.readyNeed} ready pod(s) ${weight} % of traffic needs within the readyTimeout of ${timeout} (${context.readyNow ?? 0} ready); aborting, no traffic went to it and all of it stays on stable.`,
-                              evidence: [],
-                            }),
-                          };
-                        }),
-                      },
-                      { target: 'sleeping' },
-                    ],
-                  },
-                  sleeping: pollState<CanaryContext, StampedOperatorEvent>(
-                    READY_POLL_MS,
-                    (context) => context.readyDeadlineMs ?? null,
-                  ),
-                  setting: {
-                    invoke: {
-                      src: 'setCanaryWeight',
-                      input: ({ context }) => {
-                        const s = currentStep(context) as { setWeight: number };
-                        return {
-                          args: [s.setWeight] as [number],
-                          why: `step ${context.stepIndex + 1}: send ${s.setWeight} % of traffic to the canary`,
-                        };
-                      },
-                      onDone: {
-                        target: '#canary.running.steps.next',
-                        actions: assign(({ context, event }) => {
-                          const weight = (currentStep(context) as { setWeight: number }).setWeight;
-                          return {
-                            ...advance(context),
-                            readyNeed: null,
-                            readyNow: null,
-                            nowMs: event.output.atMs,
-                            split: event.output.result,
-                            intended: { stable: 100 - weight, canary: weight },
-                          };
-                        }),
-                      },
-                      onError: {
-                        target: '#canary.running.steps.held',
-                        actions: assign(({ context, event }) => {
-                          const weight = (currentStep(context) as { setWeight: number }).setWeight;
-                          const pause = pauseForError(
-                            event.error,
-                            `setting the canary weight to ${weight} %`,
-                            context.nowMs ?? 0,
-                          );
-                          return {
-                            ...pausedFor(context, pause, context.stepIndex),
-                          };
-                        }),
-                      },
-                    },
-                  },
-                },
-              },
-              pause: {
-                initial: 'arming',
-                states: {
-                  arming: {
-                    always: [
-                      { guard: 'pauseUntilPromoted', target: 'untilPromoted' },
-                      { guard: 'pauseArmed', target: 'waiting' },
-                      { target: 'stamping' },
-                    ],
-                  },
-                  stamping: {
-                    invoke: {
-                      src: 'now',
-                      onDone: {
-                        target: 'waiting',
-                        actions: assign(({ context, event }) => {
-                          const s = currentStep(context) as { pause: { duration: string } };
-                          return {
-                            nowMs: event.output.atMs,
-                            pauseUntilMs: event.output.atMs + durationMs(s.pause.duration),
-                          };
-                        }),
-                      },
-                    },
-                  },
-                  waiting: {
-                    entry: assign(({ context }) => ({ waitUntilMs: context.pauseUntilMs })),
-                    invoke: {
-                      src: 'wait',
-                      input: ({ context }) => ({ untilMs: context.pauseUntilMs ?? 0 }),
-                      onDone: {
-                        target: '#canary.running.steps.next',
-                        actions: assign(({ context, event }) => ({
-                          ...advance(context),
-                          nowMs: event.output.atMs,
-                        })),
-                      },
-                    },
-                  },
-                  untilPromoted: {
-                    entry: assign(({ context }) => {
-                      const summary = 'The canary waits for an operator: resume or promote it to go on.';
-                      return {
-                        pause: {
-                          cause: 'step-pause' as const,
-                          message: summary,
-                          sinceMs: context.nowMs ?? 0,
-                        },
-                        decisions: decide(context, {
-                          kind: 'pause',
-                          cause: 'step-pause',
-                          atMs: context.nowMs ?? 0,
-                          by: 'engine',
-                          stepIndex: context.stepIndex,
-                          summary,
-                          evidence: [],
-                        }),
-                      };
-                    }),
-                    on: {
-                      PAUSE: {},
-                      // Resume at a pause-until-promoted continues to the next step, as Promote does.
-                      RESUME: {
-                        target: '#canary.running.steps.next',
-                        actions: assign(({ context, event }) => ({
-                          ...advance(context),
-                          decisions: operatorDecision(
-                            context,
-                            event,
-                            'resume',
-                            context.stepIndex,
-                            `${byOf(event)} resumed the release after the pause at step ${context.stepIndex + 1}${reasonOf(event)}.`,
-                          ),
-                        })),
-                      },
-                    },
-                  },
-                },
-              },
-              analysis: {
-                initial: 'arming',
-                states: {
-                  arming: {
-                    always: [{ guard: 'analysisUnderway', target: 'waiting' }, { target: 'stamping' }],
-                  },
-                  stamping: {
-                    invoke: {
-                      src: 'now',
-                      onDone: {
-                        target: 'evaluate',
-                        actions: assign(({ context, event }) => {
-                          const s = currentStep(context) as { analysis: { templates: string[] } };
-                          return {
-                            nowMs: event.output.atMs,
-                            analysis: startAnalysis(
-                              context.plan,
-                              s.analysis.templates,
-                              context.stepIndex,
-                              event.output.atMs,
-                            ),
-                          };
-                        }),
-                      },
-                    },
-                  },
-                  waiting: {
-                    entry: assign(({ context }) => ({
-                      waitUntilMs: context.analysis ? nextMeasurementAt(context.analysis) : null,
-                    })),
-                    invoke: waitInvoke<CanaryContext, StampedOperatorEvent>(
-                      (c) => nextReadAt(c, 'analysis'),
-                      'reading',
-                    ),
-                  },
-                  reading: {
-                    invoke: {
-                      src: 'readMetrics',
-                      input: ({ context }) => ({ requests: dueReads(context, 'analysis') }),
-                      onDone: {
-                        target: 'evaluate',
-                        actions: assign(({ context, event }) => counted(context, 'analysis', event.output)),
-                      },
-                    },
-                  },
-                  evaluate: {
-                    always: [
-                      {
-                        guard: 'analysisPassed',
-                        target: '#canary.running.steps.next',
-                        actions: assign(({ context }) => {
-                          const run = context.analysis as AnalysisRun;
-                          const evidence = analysisEvidence(run);
-                          return {
-                            ...advance(context),
-                            decisions: decide(context, {
-                              kind: 'promote',
-                              cause: 'analysis-passed',
-                              atMs: context.nowMs ?? 0,
-                              by: 'engine',
-                              stepIndex: run.stepIndex,
-                              summary: `Analysis of step ${run.stepIndex + 1} passed: ${evidenceSentence(evidence)}.`,
-                              evidence,
-                            }),
-                          };
-                        }),
-                      },
-                      {
-                        guard: and(['analysisFailed', 'abortOnFailure']),
-                        target: '#canary.aborting',
-                        actions: assign(({ context }) => analysisDecision(context, 'abort', 'failed')),
-                      },
-                      {
-                        guard: 'analysisFailed',
-                        target: '#canary.running.steps.held',
-                        actions: assign(({ context }) => analysisDecision(context, 'pause', 'failed')),
-                      },
-                      {
-                        guard: and(['analysisInconclusive', 'abortOnInconclusive']),
-                        target: '#canary.aborting',
-                        actions: assign(({ context }) => analysisDecision(context, 'abort', 'inconclusive')),
-                      },
-                      {
-                        guard: 'analysisInconclusive',
-                        target: '#canary.running.steps.held',
-                        actions: assign(({ context }) => analysisDecision(context, 'pause', 'inconclusive')),
-                      },
-                      { target: 'waiting' },
-                    ],
-                  },
-                },
-              },
-              held: {
-                entry: assign({ waitUntilMs: null }),
-                on: {
-                  PAUSE: {},
-                  RESUME: {
-                    target: 'next',
-                    actions: assign(({ context, event }) => ({
-                      pause: null,
-                      failedStep: null,
-                      // Pods that were waited for get the plan's whole readyTimeout again.
-                      readyDeadlineMs: null,
-                      // A concluded analysis is measured afresh; one interrupted by PAUSE carries on.
-                      analysis: context.analysis?.status === 'running' ? context.analysis : null,
-                      decisions: operatorDecision(
-                        context,
-                        event,
-                        'resume',
-                        context.stepIndex,
-                        `${byOf(event)} resumed the release at step ${context.stepIndex + 1}${reasonOf(event)}.`,
-                      ),
-                    })),
-                  },
-                },
-              },
-            },
-          },
-          background: {
-            initial: 'idle',
-            states: {
-              idle: {
-                always: [
-                  { guard: 'noBackground', target: 'off' },
-                  { guard: 'backgroundDue', target: 'arming' },
-                ],
-              },
-              arming: {
-                always: [{ guard: 'backgroundUnderway', target: 'waiting' }, { target: 'stamping' }],
-              },
-              stamping: {
-                invoke: {
-                  src: 'now',
-                  onDone: {
-                    target: 'waiting',
-                    actions: assign(({ context, event }) => ({
-                      nowMs: event.output.atMs,
-                      background: startAnalysis(
-                        context.plan,
-                        (context.plan.strategy as CanaryStrategy).background?.templates ?? [],
-                        context.stepIndex,
-                        event.output.atMs,
-                      ),
-                    })),
-                  },
-                },
-              },
-              waiting: {
-                invoke: waitInvoke<CanaryContext, StampedOperatorEvent>(
-                  (c) => nextReadAt(c, 'background'),
-                  'reading',
-                ),
-              },
-              reading: {
-                invoke: {
-                  src: 'readMetrics',
-                  input: ({ context }) => ({ requests: dueReads(context, 'background') }),
-                  onDone: {
-                    target: 'evaluate',
-                    actions: assign(({ context, event }) => counted(context, 'background', event.output)),
-                  },
-                },
-              },
-              evaluate: {
-                always: [
-                  {
-                    guard: ({ context }) => context.background?.status === 'failed',
-                    target: '#canary.aborting',
-                    actions: assign(({ context }) => backgroundDecision(context, 'abort', 'failed')),
-                  },
-                  {
-                    guard: ({ context }) =>
-                      context.background?.status === 'inconclusive' &&
-                      context.plan.onInconclusive === 'abort',
-                    target: '#canary.aborting',
-                    actions: assign(({ context }) => backgroundDecision(context, 'abort', 'inconclusive')),
-                  },
-                  {
-                    guard: ({ context }) => context.background?.status === 'inconclusive',
-                    target: '#canary.running.steps.held',
-                    actions: assign(({ context }) => ({
-                      ...backgroundDecision(context, 'pause', 'inconclusive'),
-                      background: null,
-                    })),
-                  },
-                  // A background run that passed its count starts over: it watches until the release ends.
-                  { guard: ({ context }) => context.background?.status === 'successful', target: 'stamping' },
-                  { target: 'waiting' },
-                ],
-              },
-              off: {},
-            },
-          },
-          guard: triggerWatchRegion<CanaryContext, StampedOperatorEvent>([
+          steps: canaryStepsRegion(),
+          background: canaryBackgroundRegion(),
+          guard: triggerWatchRegion<C, E>([
             {
               target: '#canary.aborting',
-              decide: (context, e) => ({
-                decisions: decide(context, {
-                  kind: 'abort',
-                  cause: 'rollback-trigger',
-                  atMs: context.nowMs ?? 0,
-                  by: 'engine',
-                  stepIndex: context.stepIndex,
-                  summary: triggerSummary(e, 'aborting the canary'),
-                  evidence: [e],
-                }),
-              }),
+              kind: 'abort',
+              then: () => canaryWords.triggerThen,
+              stepIndexOf: (context) => context.stepIndex,
             },
           ]),
         },
       },
       promoting: {
-        entry: assign({ pause: null, waitUntilMs: null }),
+        entry: 'leaveForEnd',
         invoke: {
           src: 'promoteCanary',
           input: ({ context }) => ({
@@ -836,99 +293,55 @@ export function createCanaryMachine(count: AnalysisCounter) {
           }),
           onDone: {
             target: 'completed',
-            actions: assign(({ event }) => ({
-              nowMs: event.output.atMs,
-              finishedAtMs: event.output.atMs,
-              split: event.output.result,
-              intended: { stable: 100, canary: 0 },
-              stuckAt: null,
-            })),
+            actions: [{ type: 'finished', params: finishedWith }, 'intendStable'],
           },
-          onError: {
-            target: 'stuck',
-            actions: assign(({ context, event }) => stuck(context, event.error, 'promoting')),
-          },
+          onError: stuckOn('promoting', doingWords.promotingCanary),
         },
       },
       aborting: {
-        entry: assign({ intended: { stable: 100, canary: 0 }, waitUntilMs: null, pause: null }),
+        entry: ['intendStable', 'leaveForEnd'],
         invoke: {
           src: 'abortCanary',
           input: () => ({ args: [] as [], why: 'send all traffic back to stable and scale the canary down' }),
-          onDone: {
-            target: 'aborted',
-            actions: assign(({ event }) => ({
-              nowMs: event.output.atMs,
-              finishedAtMs: event.output.atMs,
-              split: event.output.result,
-              stuckAt: null,
-            })),
-          },
-          onError: {
-            target: 'stuck',
-            actions: assign(({ context, event }) => stuck(context, event.error, 'aborting')),
-          },
+          onDone: { target: 'aborted', actions: { type: 'finished', params: finishedWith } },
+          onError: stuckOn('aborting', doingWords.sendingBackToStable),
         },
       },
       aborted: {
         on: {
           RETRY: {
             target: 'starting',
-            actions: assign(({ context, event }) => ({
-              stepIndex: 0,
-              skipped: [],
-              pauseUntilMs: null,
-              analysis: null,
-              failedStep: null,
-              triggers: [],
-              firedTrigger: null,
-              background: null,
-              finishedAtMs: null,
-              decisions: operatorDecision(
-                context,
-                event,
-                'retry',
-                0,
-                `${byOf(event)} retried the release from step 1${reasonOf(event)}.`,
-              ),
-            })),
+            actions: [
+              {
+                type: 'operatorSays',
+                params: { kind: 'retry', stepIndex: 0, what: operatorWords.retriedFromStart },
+              },
+              'resetForRetry',
+            ],
           },
         },
       },
       stuck: {
+        ...STUCK,
         on: {
-          RESUME: [
-            { guard: 'stuckStarting', target: 'starting' },
-            { guard: 'stuckPromoting', target: 'promoting' },
-            { target: 'aborting' },
-          ],
+          ...STUCK.on,
           ABORT: {
             target: 'aborting',
-            actions: assign(({ context, event }) => ({
-              decisions: operatorDecision(
-                context,
-                event,
-                'abort',
-                context.stepIndex,
-                `${byOf(event)} aborted the release${reasonOf(event)}.`,
-              ),
-            })),
+            actions: {
+              type: 'operatorSays',
+              params: ({ context }) => ({
+                kind: 'abort',
+                stepIndex: context.stepIndex,
+                what: operatorWords.canaryStopped('abort', null),
+              }),
+            },
           },
-          ROLLBACK: { target: 'aborting', actions: { type: 'operatorStop', params: { kind: 'rollback' } } },
+          ROLLBACK: operatorStop('rollback'),
         },
       },
       completed: { type: 'final', output: { outcome: 'completed' } },
     },
   });
-}
-
-function stuck(context: CanaryContext, error: unknown, at: 'promoting' | 'aborting'): Partial<CanaryContext> {
-  const doing = at === 'promoting' ? 'promoting the canary' : 'sending traffic back to stable';
-  const pause = pauseForError(error, doing, context.nowMs ?? 0);
-  return {
-    stuckAt: at,
-    ...pausedFor(context, pause, null),
-  };
 }
 
 /** The canary machine type. */

@@ -2,7 +2,9 @@ import { assign, forwardTo, fromPromise, setup } from 'xstate';
 import type { GateAction, Migration } from '../../../src-shared/plan/plan.schema.ts';
 import type { Decision, ReleaseRunStatus } from '../../../src-shared/release/release.schema.ts';
 import type { JobSpec } from '../../ports/release.port.ts';
-import type { StampedOperatorEvent } from './canary.machine.ts';
+import type { StampedOperatorEvent } from './canary-context.ts';
+import { migrationWords, operatorSentence } from './decision-words.ts';
+import { heldOn, heldState, noteTime, sharedActions, sharedGuards, started } from './held-state.ts';
 import {
   baseActors,
   baseContext,
@@ -10,11 +12,10 @@ import {
   engineDecision,
   operatorDecision,
   opActor,
-  reasonOf,
-  stuckWith,
   type ReleaseContextBase,
   type ReleaseInput,
   type StrategyOutput,
+  type OpDone,
 } from './release-common.ts';
 
 type Gate = 'expand' | 'contract';
@@ -73,6 +74,49 @@ export function mergeDecisions(a: readonly Decision[], b: readonly Decision[]): 
   return [...a, ...b].sort((x, y) => x.atMs - y.atMs).map((d, i) => ({ ...d, seq: i + 1 }));
 }
 
+/** The instructions of a manual expand gate. */
+const manualInstructions = (c: MigrationContext) =>
+  (actionOf(c, 'expand') as Extract<GateAction, { kind: 'manual' }>).instructions;
+
+/** An operator's decision at a gate. */
+const operatorSays = (kind: 'continue' | 'complete' | 'abort', what: string) => ({
+  type: 'operatorSays' as const,
+  params: { kind, stepIndex: null, what },
+});
+
+/**
+ * Runs the gate's Job: `succeeded` when it succeeds, else `failed` (its action given the time and the Job's
+ * message). A Job that could not be run holds the gate.
+ */
+function gateJob<const S, const A>(gate: Gate, succeeded: S, failed: { target: string; action: A }) {
+  return {
+    invoke: {
+      src: 'runJob' as const,
+      input: ({ context }: { context: MigrationContext }) => ({
+        args: [jobOf(context, gate)] as [JobSpec],
+        why: `run the ${gate} migration Job`,
+      }),
+      onDone: [
+        { guard: ({ event }: OpDone<'runJob'>) => event.output.result.succeeded, ...succeeded },
+        {
+          target: failed.target,
+          actions: {
+            type: failed.action,
+            params: ({ event }: OpDone<'runJob'>) => ({
+              atMs: event.output.atMs,
+              message: event.output.result.message,
+            }),
+          },
+        },
+      ],
+      onError: heldOn<MigrationContext>(gate, `running the ${gate} migration`),
+    },
+  };
+}
+
+/** A failed Job holds the gate; RESUME runs it again. */
+const HELD = heldState<Gate>([], 'running', false);
+
 /**
  * Expand → strategy → contract around any strategy. The expand gate runs its Job (or waits for the
  * operator's CONFIRM of a manual step); the strategy runs as the child `strategy` (operator events are
@@ -94,6 +138,7 @@ export const migrationMachine = setup({
     ),
   },
   actions: {
+    ...sharedActions<MigrationContext, StampedOperatorEvent>(),
     stopAtExpand: assign(({ context, event }, params: { kind: 'abort' | 'rollback' }) => ({
       strategyOutcome: 'aborted' as const,
       pause: null,
@@ -102,11 +147,45 @@ export const migrationMachine = setup({
         event,
         params.kind,
         null,
-        `${byOf(event)} stopped the release at the expand gate; nothing was deployed${reasonOf(event)}.`,
+        operatorSentence(byOf(event), migrationWords.stoppedAtExpand, event.reason),
       ),
+    })),
+    gatePaused: assign(({ context }, p: { message: string }) => ({
+      pause: { cause: 'gate' as const, message: p.message, sinceMs: context.nowMs ?? 0 },
+    })),
+    clearPause: assign({ pause: null }),
+    expandFailed: assign(({ context }, p: { atMs: number; message: string }) => ({
+      nowMs: p.atMs,
+      strategyOutcome: 'aborted' as const,
+      finishedAtMs: p.atMs,
+      decisions: engineDecision(
+        { ...context, nowMs: p.atMs },
+        'abort',
+        'gate',
+        migrationWords.expandFailed(p.message),
+      ),
+    })),
+    contractFinished: assign(({ context }, p: { atMs: number }) => ({
+      nowMs: p.atMs,
+      finishedAtMs: p.atMs,
+      decisions: engineDecision(
+        { ...context, nowMs: p.atMs },
+        'complete',
+        'gate',
+        migrationWords.contractFinished,
+      ),
+    })),
+    contractFailed: assign((_, p: { atMs: number; message: string }) => ({
+      stuckAt: 'contract' as const,
+      pause: { cause: 'gate' as const, message: migrationWords.contractFailed(p.message), sinceMs: p.atMs },
+    })),
+    endedByOperator: assign(({ context, event }) => ({
+      pause: null,
+      finishedAtMs: event.atMs ?? context.nowMs,
     })),
   },
   guards: {
+    ...sharedGuards<MigrationContext>(),
     expandIsJob: ({ context }) => actionOf(context, 'expand')?.kind === 'job',
     expandIsManual: ({ context }) => actionOf(context, 'expand')?.kind === 'manual',
     contractIsJob: ({ context }) => actionOf(context, 'contract')?.kind === 'job',
@@ -127,70 +206,27 @@ export const migrationMachine = setup({
             { target: '#migration.strategy' },
           ],
         },
-        running: {
-          invoke: {
-            src: 'runJob',
-            input: ({ context }) => ({
-              args: [jobOf(context, 'expand')] as [JobSpec],
-              why: 'run the expand migration Job',
-            }),
-            onDone: [
-              {
-                guard: ({ event }) => event.output.result.succeeded,
-                target: '#migration.strategy',
-                actions: assign(({ context, event }) => ({
-                  nowMs: event.output.atMs,
-                  startedAtMs: context.startedAtMs ?? event.output.atMs,
-                })),
-              },
-              {
-                target: '#migration.stopped',
-                actions: assign(({ context, event }) => ({
-                  nowMs: event.output.atMs,
-                  strategyOutcome: 'aborted' as const,
-                  finishedAtMs: event.output.atMs,
-                  decisions: engineDecision(
-                    { ...context, nowMs: event.output.atMs },
-                    'abort',
-                    'gate',
-                    `The expand migration failed (${event.output.result.message}); nothing was deployed.`,
-                  ),
-                })),
-              },
-            ],
-            onError: {
-              target: 'held',
-              actions: assign(({ context, event }) =>
-                stuckWith(context, event.error, 'expand' as const, 'running the expand migration'),
-              ),
-            },
+        running: gateJob(
+          'expand',
+          { target: '#migration.strategy', actions: started },
+          {
+            target: '#migration.stopped',
+            action: 'expandFailed',
           },
-        },
+        ),
         awaiting: {
-          entry: assign(({ context }) => ({
-            pause: {
-              cause: 'gate' as const,
-              message: `Expand gate: ${(actionOf(context, 'expand') as { instructions: string }).instructions} Confirm when it is done.`,
-              sinceMs: context.nowMs ?? 0,
-            },
-          })),
+          entry: {
+            type: 'gatePaused',
+            params: ({ context }) => ({ message: migrationWords.expandGate(manualInstructions(context)) }),
+          },
           on: {
             CONFIRM: {
               target: '#migration.strategy',
-              actions: assign(({ context, event }) => ({
-                pause: null,
-                decisions: operatorDecision(
-                  context,
-                  event,
-                  'continue',
-                  null,
-                  `${byOf(event)} confirmed the expand migration${reasonOf(event)}.`,
-                ),
-              })),
+              actions: ['clearPause', operatorSays('continue', migrationWords.confirmedExpand)],
             },
           },
         },
-        held: { on: { RESUME: { target: 'running', actions: assign({ pause: null, stuckAt: null }) } } },
+        held: HELD,
       },
       on: {
         ABORT: { target: 'stopped', actions: { type: 'stopAtExpand', params: { kind: 'abort' } } },
@@ -255,112 +291,41 @@ export const migrationMachine = setup({
           always: [{ guard: 'hasContract', target: 'awaiting' }, { target: '#migration.completed' }],
         },
         awaiting: {
-          entry: assign(({ context }) => {
-            const action = actionOf(context, 'contract') as GateAction;
-            const what =
-              action.kind === 'manual'
-                ? action.instructions
-                : `Run the contract Job (${action.command.join(' ')}).`;
-            return {
-              pause: {
-                cause: 'gate' as const,
-                message: `Contract gate: ${what} The old version no longer runs; confirm to contract.`,
-                sinceMs: context.nowMs ?? 0,
-              },
-            };
-          }),
+          entry: {
+            type: 'gatePaused',
+            params: ({ context }) => {
+              const action = actionOf(context, 'contract') as GateAction;
+              const what =
+                action.kind === 'manual' ? action.instructions : migrationWords.contractJob(action.command);
+              return { message: migrationWords.contractGate(what) };
+            },
+          },
           on: {
             CONFIRM: [
               {
                 guard: 'contractIsJob',
                 target: 'running',
-                actions: assign(({ context, event }) => ({
-                  pause: null,
-                  decisions: operatorDecision(
-                    context,
-                    event,
-                    'continue',
-                    null,
-                    `${byOf(event)} confirmed the contract migration${reasonOf(event)}.`,
-                  ),
-                })),
+                actions: ['clearPause', operatorSays('continue', migrationWords.confirmedContract)],
               },
               {
                 target: '#migration.completed',
-                actions: assign(({ context, event }) => ({
-                  pause: null,
-                  finishedAtMs: event.atMs ?? context.nowMs,
-                  decisions: operatorDecision(
-                    context,
-                    event,
-                    'complete',
-                    null,
-                    `${byOf(event)} confirmed the contract migration is done${reasonOf(event)}.`,
-                  ),
-                })),
+                actions: ['endedByOperator', operatorSays('complete', migrationWords.contractDone)],
               },
             ],
           },
         },
-        running: {
-          invoke: {
-            src: 'runJob',
-            input: ({ context }) => ({
-              args: [jobOf(context, 'contract')] as [JobSpec],
-              why: 'run the contract migration Job',
-            }),
-            onDone: [
-              {
-                guard: ({ event }) => event.output.result.succeeded,
-                target: '#migration.completed',
-                actions: assign(({ context, event }) => ({
-                  nowMs: event.output.atMs,
-                  finishedAtMs: event.output.atMs,
-                  decisions: engineDecision(
-                    { ...context, nowMs: event.output.atMs },
-                    'complete',
-                    'gate',
-                    'The contract migration finished.',
-                  ),
-                })),
-              },
-              {
-                target: 'held',
-                actions: assign(({ event }) => ({
-                  stuckAt: 'contract' as const,
-                  pause: {
-                    cause: 'gate' as const,
-                    message: `The contract migration failed (${event.output.result.message}); the new version keeps running. Fix it and resume to run it again.`,
-                    sinceMs: event.output.atMs,
-                  },
-                })),
-              },
-            ],
-            onError: {
-              target: 'held',
-              actions: assign(({ context, event }) =>
-                stuckWith(context, event.error, 'contract' as const, 'running the contract migration'),
-              ),
-            },
-          },
-        },
-        held: { on: { RESUME: { target: 'running', actions: assign({ pause: null, stuckAt: null }) } } },
+        running: gateJob(
+          'contract',
+          { target: '#migration.completed', actions: { ...noteTime, type: 'contractFinished' as const } },
+          { target: 'held', action: 'contractFailed' },
+        ),
+        held: HELD,
       },
       on: {
         // The new version already serves everyone: aborting ends the release without contracting.
         ABORT: {
           target: 'stopped',
-          actions: assign(({ context, event }) => ({
-            pause: null,
-            finishedAtMs: event.atMs ?? context.nowMs,
-            decisions: operatorDecision(
-              context,
-              event,
-              'abort',
-              null,
-              `${byOf(event)} ended the release at the contract gate without contracting; the new version keeps running${reasonOf(event)}.`,
-            ),
-          })),
+          actions: ['endedByOperator', operatorSays('abort', migrationWords.endedAtContract)],
         },
       },
     },

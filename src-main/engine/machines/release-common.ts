@@ -1,4 +1,4 @@
-import { assign, fromPromise, type DoneActorEvent, type EventObject } from 'xstate';
+import { assign, fromPromise, type DoneActorEvent, type ErrorActorEvent, type EventObject } from 'xstate';
 import type { ComparisonOp, ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
 import type { MetricQueryParams, MetricQuerySource } from '../../../src-shared/plan/promql.ts';
 import type {
@@ -61,6 +61,11 @@ export interface OpOutput<K extends keyof ReleaseOps> {
   atMs: number;
   result: Awaited<ReturnType<NonNullable<ReleaseOps[K]>>>;
 }
+
+/** The event an operation actor's `onDone` receives (for dynamic params and guards outside `setup`). */
+export type OpDone<K extends keyof ReleaseOps> = { event: DoneActorEvent<OpOutput<K>> };
+/** The event an actor's `onError` receives. */
+export type OpFailed = { event: ErrorActorEvent };
 
 /** The ReleaseOps methods that change the cluster; the runner journals before each of them. */
 export const MUTATING_OPS = [
@@ -369,33 +374,4 @@ export function pollState<C extends ReleaseContextBase, E extends EventObject>(
     ),
     invoke: waitInvoke<C, E>((context) => context.waitUntilMs ?? 0, target),
   };
-}
-
-const stamped = (event: EventObject) => event as { atMs?: number; by?: string };
-
-/**
- * The exit action of a `held` state: the pause and the stage to retry are cleared, and a RESUME is recorded
- * as the operator's decision.
- */
-export function leaveHeld<
-  C extends ReleaseContextBase & { stuckAt: string | null },
-  E extends EventObject,
->() {
-  return assign<C, E, undefined, E, never>(
-    ({ context, event }) =>
-      ({
-        pause: null,
-        stuckAt: null,
-        decisions:
-          event.type === 'RESUME'
-            ? operatorDecision(
-                context,
-                stamped(event),
-                'resume',
-                null,
-                `${byOf(stamped(event))} resumed the release.`,
-              )
-            : context.decisions,
-      }) as Partial<C>,
-  );
 }

@@ -1,26 +1,30 @@
 import { assign, setup } from 'xstate';
 import type { RollingStrategy } from '../../../src-shared/plan/plan.schema.ts';
 import type { WorkloadRole, WorkloadState } from '../../ports/release.port.ts';
-import type { StampedOperatorEvent } from './canary.machine.ts';
+import { noTriggerWatch, triggerWatchRegion, type TriggerWatchContext } from './analysis-run.ts';
+import type { StampedOperatorEvent } from './canary-context.ts';
+import { operatorWords, rollingWords } from './decision-words.ts';
+import { heldOn, heldState, sharedActions, sharedGuards } from './held-state.ts';
 import {
-  appendSamples,
   baseActors,
   baseContext,
-  strategyOutput,
-  byOf,
-  operatorDecision,
-  opActor,
   engineDecision,
+  opActor,
   pollState,
-  leaveHeld,
-  stuckWith,
-  reasonOf,
+  strategyOutput,
   type ReleaseInput,
+  type OpDone,
 } from './release-common.ts';
-import { triggerSummary, triggerWatchRegion, type TriggerWatchContext } from './analysis-run.ts';
-import { afterValidation, validationMachine, type ValidationSamplesEvent } from './validation.machine.ts';
+import {
+  validationActions,
+  validationGuards,
+  validationInput,
+  validationIs,
+  validated,
+} from './validation-outcome.ts';
+import { validationMachine, type ValidationSamplesEvent } from './validation.machine.ts';
 
-type RollingStage = 'setting' | 'following' | 'undoing' | 'unwinding' | 'restoring';
+export type RollingStage = 'setting' | 'following' | 'undoing' | 'unwinding' | 'restoring';
 
 /** What the rolling machine remembers; all of it survives a persisted snapshot. */
 export interface RollingContext extends TriggerWatchContext {
@@ -70,6 +74,74 @@ export function podCounts(w: WorkloadState): string {
   return `${w.updated} of ${w.desired} pods updated, ${w.ready} ready${w.current !== undefined ? `, ${w.current} in all` : ''}`;
 }
 
+type C = RollingContext;
+type E = RollingEvent;
+
+/** An operator's roll back or abort: the rollout is undone. */
+const operatorUndo = (kind: 'abort' | 'rollback') => ({
+  target: 'undoing',
+  actions: {
+    type: 'operatorSays' as const,
+    params: { kind, stepIndex: null, what: operatorWords.workloadRolledBack(kind) },
+  },
+});
+
+const HELD = '#rolling.live.steps.held';
+const deadlineAfter = (context: C, atMs: number) => atMs + strategyOf(context).progressDeadlineSeconds * 1000;
+
+/** The workload counts a probe read. */
+const WORKLOAD_READ = {
+  type: 'workloadRead' as const,
+  params: ({ event }: OpDone<'workloadState'>) => ({
+    atMs: event.output.atMs,
+    workload: event.output.result,
+  }),
+};
+
+const FINISHED = {
+  type: 'finished' as const,
+  params: ({ event }: OpDone<'restoreRollout'>) => ({ atMs: event.output.atMs }),
+};
+
+/**
+ * Follows the workload: reads its counts (`why` for the audit log), takes the first of `checks` that holds,
+ * else reads again after `pollMs` or at `deadlineOf`, whichever comes first. A failed read holds the release
+ * at `stage`.
+ */
+function followWorkload<const T>(
+  read: { why: string; stage: RollingStage; doing: string },
+  checks: readonly T[],
+  pollMs: number,
+  deadlineOf: (context: C) => number | null,
+) {
+  return {
+    initial: 'probe' as const,
+    states: {
+      probe: {
+        invoke: {
+          src: 'workloadState' as const,
+          input: () => ({ args: ['stable'] as [WorkloadRole], why: read.why }),
+          onDone: { target: 'check', actions: WORKLOAD_READ },
+          onError: heldOn<C>(read.stage, read.doing, HELD),
+        },
+      },
+      check: { always: [...checks, { target: 'sleeping' }] },
+      sleeping: pollState<C, E>(pollMs, deadlineOf),
+    },
+  };
+}
+
+const HELD_STATE = heldState<RollingStage, 'forgetUndoDeadline'>(
+  [
+    { stage: 'setting', target: 'setting' },
+    { stage: 'undoing', target: '#rolling.undoing' },
+    // The undo that did not finish in time gets the plan's whole progress deadline again.
+    { stage: 'unwinding', target: '#rolling.unwinding', actions: 'forgetUndoDeadline' },
+    { stage: 'restoring', target: '#rolling.restoring' },
+  ],
+  'following',
+);
+
 /**
  * The rolling machine: set the image, follow the rollout every 5 s (failing or crash-looping pods and the
  * progress deadline fail it), validate with the child validation machine, and `rollout undo` to the
@@ -77,11 +149,7 @@ export function podCounts(w: WorkloadState): string {
  * `guard` region watches the plan's `rollbackTriggers` and undoes the rollout when one fires.
  */
 export const rollingMachine = setup({
-  types: {
-    context: {} as RollingContext,
-    events: {} as RollingEvent,
-    input: {} as ReleaseInput,
-  },
+  types: { context: {} as C, events: {} as E, input: {} as ReleaseInput },
   actors: {
     ...baseActors,
     setImage: opActor('setImage'),
@@ -91,15 +159,75 @@ export const rollingMachine = setup({
     validation: validationMachine,
   },
   actions: {
-    operatorUndo: assign(({ context, event }, params: { kind: 'abort' | 'rollback' }) => ({
-      decisions: operatorDecision(
+    ...sharedActions<C, E>(),
+    ...validationActions<C, E>(),
+    imageSet: assign(({ context }, p: { atMs: number; revision: number }) => ({
+      nowMs: p.atMs,
+      startedAtMs: context.startedAtMs ?? p.atMs,
+      revision: p.revision,
+      previousRevision: context.previousRevision ?? Math.max(1, p.revision - 1),
+      progressDeadlineMs: context.progressDeadlineMs ?? deadlineAfter(context, p.atMs),
+    })),
+    workloadRead: assign((_, p: { atMs: number; workload: WorkloadState }) => ({
+      nowMs: p.atMs,
+      workload: p.workload,
+    })),
+    rolloutFailed: assign(({ context }) => ({
+      decisions: engineDecision(
         context,
-        event as StampedOperatorEvent,
-        params.kind,
-        null,
-        `${byOf(event as StampedOperatorEvent)} ${params.kind === 'abort' ? 'aborted the release and rolled the workload back' : 'rolled the workload back'}${reasonOf(event as StampedOperatorEvent)}.`,
+        'rollback',
+        'rollout-failed',
+        rollingWords.rolloutFailed(
+          context.version,
+          rolloutProblem(context.workload as WorkloadState, context.nowMs ?? 0, context.progressDeadlineMs),
+          context.previousRevision,
+        ),
       ),
     })),
+    endsAs: assign((_, p: { endsAs: 'completed' | 'rolledBack' }) => ({ endsAs: p.endsAs })),
+    undone: assign(({ context }, p: { atMs: number }) => ({
+      nowMs: p.atMs,
+      undoDeadlineMs: context.undoDeadlineMs ?? deadlineAfter(context, p.atMs),
+    })),
+    forgetUndoDeadline: assign({ undoDeadlineMs: null }),
+    rolledBack: assign(({ context }) => {
+      const w = context.workload as WorkloadState;
+      // The reason for the undo stays in the sentence that ends the release.
+      const why = context.decisions.findLast((d) => d.kind === 'rollback');
+      return {
+        undoDeadlineMs: null,
+        endsAs: 'rolledBack' as const,
+        decisions: engineDecision(
+          context,
+          'complete',
+          why?.cause ?? 'rollout-failed',
+          rollingWords.rolledBack(context.previousRevision ?? w.revision, w.desired, w.image, why?.summary),
+        ),
+      };
+    }),
+    undoUnfinished: assign(({ context }) => {
+      const w = context.workload as WorkloadState;
+      const summary = rollingWords.undoUnfinished(
+        context.previousRevision ?? w.revision,
+        strategyOf(context).progressDeadlineSeconds,
+        podCounts(w),
+      );
+      return {
+        stuckAt: 'unwinding' as const,
+        pause: { cause: 'rollout-failed' as const, message: summary, sinceMs: context.nowMs ?? 0 },
+        decisions: engineDecision(context, 'pause', 'rollout-failed', summary),
+      };
+    }),
+  },
+  guards: {
+    ...sharedGuards<C>(),
+    ...validationGuards,
+    rolloutFailing: ({ context }) =>
+      rolloutProblem(context.workload as WorkloadState, context.nowMs ?? 0, context.progressDeadlineMs) !==
+      null,
+    rolloutFinished: ({ context }) => rolloutFinished(context.workload as WorkloadState),
+    undoTooLong: ({ context }) => (context.nowMs ?? 0) >= (context.undoDeadlineMs ?? Infinity),
+    endsRolledBack: ({ context }) => context.endsAs === 'rolledBack',
   },
 }).createMachine({
   id: 'rolling',
@@ -111,22 +239,17 @@ export const rollingMachine = setup({
     progressDeadlineMs: null,
     workload: null,
     stuckAt: null,
-    triggers: [],
-    firedTrigger: null,
+    ...noTriggerWatch(),
   }),
   initial: 'live',
   states: {
     live: {
       type: 'parallel',
       on: {
-        ROLLBACK: { target: 'undoing', actions: { type: 'operatorUndo', params: { kind: 'rollback' } } },
+        ROLLBACK: operatorUndo('rollback'),
         // Aborting a rolling update undoes it, as rolling back does.
-        ABORT: { target: 'undoing', actions: { type: 'operatorUndo', params: { kind: 'abort' } } },
-        VALIDATION_SAMPLES: {
-          actions: assign(({ context, event }) => ({
-            samples: appendSamples(context.samples, (event as ValidationSamplesEvent).samples),
-          })),
-        },
+        ABORT: operatorUndo('abort'),
+        VALIDATION_SAMPLES: { actions: 'collectSamples' },
       },
       states: {
         steps: {
@@ -141,156 +264,68 @@ export const rollingMachine = setup({
                 }),
                 onDone: {
                   target: 'following',
-                  actions: assign(({ context, event }) => ({
-                    nowMs: event.output.atMs,
-                    startedAtMs: context.startedAtMs ?? event.output.atMs,
-                    revision: event.output.result.revision,
-                    previousRevision:
-                      context.previousRevision ?? Math.max(1, event.output.result.revision - 1),
-                    progressDeadlineMs:
-                      context.progressDeadlineMs ??
-                      event.output.atMs + strategyOf(context).progressDeadlineSeconds * 1000,
-                  })),
-                },
-                onError: {
-                  target: 'held',
-                  actions: assign(({ context, event }) =>
-                    stuckWith(context, event.error, 'setting', 'setting the image'),
-                  ),
-                },
-              },
-            },
-            following: {
-              initial: 'probe',
-              states: {
-                probe: {
-                  invoke: {
-                    src: 'workloadState',
-                    input: () => ({ args: ['stable'] as [WorkloadRole], why: 'follow the rollout' }),
-                    onDone: {
-                      target: 'check',
-                      actions: assign(({ event }) => ({
-                        nowMs: event.output.atMs,
-                        workload: event.output.result,
-                      })),
-                    },
-                    onError: {
-                      target: '#rolling.live.steps.held',
-                      actions: assign(({ context, event }) =>
-                        stuckWith(context, event.error, 'following', 'following the rollout'),
-                      ),
-                    },
+                  actions: {
+                    type: 'imageSet',
+                    params: ({ event }) => ({
+                      atMs: event.output.atMs,
+                      revision: event.output.result.revision,
+                    }),
                   },
                 },
-                check: {
-                  always: [
-                    {
-                      guard: ({ context }) =>
-                        rolloutProblem(
-                          context.workload as WorkloadState,
-                          context.nowMs ?? 0,
-                          context.progressDeadlineMs,
-                        ) !== null,
-                      target: '#rolling.undoing',
-                      actions: assign(({ context }) => ({
-                        decisions: engineDecision(
-                          context,
-                          'rollback',
-                          'rollout-failed',
-                          `The rollout of ${context.version} failed: ${rolloutProblem(context.workload as WorkloadState, context.nowMs ?? 0, context.progressDeadlineMs)}; undoing to revision ${context.previousRevision}.`,
-                        ),
-                      })),
-                    },
-                    {
-                      guard: ({ context }) => rolloutFinished(context.workload as WorkloadState),
-                      target: '#rolling.live.steps.validating',
-                    },
-                    { target: 'sleeping' },
-                  ],
-                },
-                sleeping: pollState<RollingContext, RollingEvent>(
-                  FOLLOW_POLL_MS,
-                  (context) => context.progressDeadlineMs,
-                ),
+                onError: heldOn<C>('setting', 'setting the image'),
               },
             },
+            following: followWorkload(
+              { why: 'follow the rollout', stage: 'following', doing: 'following the rollout' },
+              [
+                { guard: 'rolloutFailing', target: '#rolling.undoing', actions: 'rolloutFailed' },
+                { guard: 'rolloutFinished', target: '#rolling.live.steps.validating' },
+              ],
+              FOLLOW_POLL_MS,
+              (context) => context.progressDeadlineMs,
+            ),
             validating: {
-              entry: assign({ waitUntilMs: null }),
+              entry: 'clearWait',
               invoke: {
                 src: 'validation',
-                input: ({ context }) => ({
-                  plan: context.plan,
-                  version: context.version,
-                  image: context.plan.target.image,
-                  workload: 'stable' as WorkloadRole,
-                  validation: strategyOf(context).validation,
-                }),
+                input: validationInput<C>(
+                  () => 'stable',
+                  (context) => strategyOf(context).validation,
+                ),
                 onDone: [
                   {
-                    guard: ({ event }) => event.output.status === 'passed',
+                    guard: validationIs('passed'),
                     target: '#rolling.restoring',
-                    actions: assign(({ context, event }) => ({
-                      ...afterValidation(context, event.output, ''),
-                      endsAs: 'completed' as const,
-                    })),
+                    actions: [validated<C>(), { type: 'endsAs', params: { endsAs: 'completed' } }],
                   },
                   {
-                    guard: ({ event }) => event.output.status === 'failed',
+                    guard: validationIs('failed'),
                     target: '#rolling.undoing',
-                    actions: assign(({ context, event }) =>
-                      afterValidation(
-                        context,
-                        event.output,
-                        `Undoing to revision ${context.previousRevision}.`,
-                      ),
-                    ),
+                    actions: validated<C>((context) => ({
+                      then: rollingWords.undoingTo(context.previousRevision),
+                    })),
                   },
                   {
                     target: 'held',
-                    actions: assign(({ context, event }) => ({
-                      stuckAt: 'following' as const,
-                      ...afterValidation(context, event.output, ''),
-                    })),
+                    actions: validated<C, RollingStage>(() => ({ stuckAt: 'following' })),
                   },
                 ],
               },
             },
-            held: {
-              on: {
-                RESUME: [
-                  { guard: ({ context }) => context.stuckAt === 'setting', target: 'setting' },
-                  { guard: ({ context }) => context.stuckAt === 'undoing', target: '#rolling.undoing' },
-                  {
-                    guard: ({ context }) => context.stuckAt === 'unwinding',
-                    target: '#rolling.unwinding',
-                    actions: assign({ undoDeadlineMs: null }),
-                  },
-                  { guard: ({ context }) => context.stuckAt === 'restoring', target: '#rolling.restoring' },
-                  { target: 'following' },
-                ],
-              },
-              exit: leaveHeld<RollingContext, RollingEvent>(),
-            },
+            held: HELD_STATE,
           },
         },
-        guard: triggerWatchRegion<RollingContext, RollingEvent>([
+        guard: triggerWatchRegion<C, E>([
           {
             target: '#rolling.undoing',
-            decide: (context, e) => ({
-              decisions: engineDecision(
-                context,
-                'rollback',
-                'rollback-trigger',
-                triggerSummary(e, `undoing to revision ${context.previousRevision}`),
-                [e],
-              ),
-            }),
+            kind: 'rollback',
+            then: (context) => rollingWords.triggerUndoes(context.previousRevision),
           },
         ]),
       },
     },
     undoing: {
-      entry: assign({ waitUntilMs: null }),
+      entry: 'clearWait',
       invoke: {
         src: 'undo',
         input: ({ context }) => ({
@@ -299,86 +334,23 @@ export const rollingMachine = setup({
         }),
         onDone: {
           target: 'unwinding',
-          actions: assign(({ context, event }) => ({
-            nowMs: event.output.atMs,
-            undoDeadlineMs:
-              context.undoDeadlineMs ??
-              event.output.atMs + strategyOf(context).progressDeadlineSeconds * 1000,
-          })),
+          actions: { type: 'undone', params: ({ event }) => ({ atMs: event.output.atMs }) },
         },
-        onError: {
-          target: '#rolling.live.steps.held',
-          actions: assign(({ context, event }) =>
-            stuckWith(context, event.error, 'undoing', 'undoing the rollout'),
-          ),
-        },
+        onError: heldOn<C>('undoing', 'undoing the rollout', HELD),
       },
     },
     // "Rolled back" only once the undo has finished: every pod on the previous revision and ready.
-    unwinding: {
-      initial: 'probe',
-      states: {
-        probe: {
-          invoke: {
-            src: 'workloadState',
-            input: () => ({ args: ['stable'] as [WorkloadRole], why: 'follow the undo' }),
-            onDone: {
-              target: 'check',
-              actions: assign(({ event }) => ({ nowMs: event.output.atMs, workload: event.output.result })),
-            },
-            onError: {
-              target: '#rolling.live.steps.held',
-              actions: assign(({ context, event }) =>
-                stuckWith(context, event.error, 'unwinding', 'following the undo'),
-              ),
-            },
-          },
-        },
-        check: {
-          always: [
-            {
-              guard: ({ context }) => rolloutFinished(context.workload as WorkloadState),
-              target: '#rolling.restoring',
-              actions: assign(({ context }) => {
-                const w = context.workload as WorkloadState;
-                // The reason for the undo stays in the sentence that ends the release.
-                const why = context.decisions.findLast((d) => d.kind === 'rollback');
-                return {
-                  undoDeadlineMs: null,
-                  endsAs: 'rolledBack' as const,
-                  decisions: engineDecision(
-                    context,
-                    'complete',
-                    why?.cause ?? 'rollout-failed',
-                    `Rolled back to revision ${context.previousRevision ?? w.revision}: all ${w.desired} pods run ${w.image} and are ready.${why ? ` ${why.summary}` : ''}`,
-                  ),
-                };
-              }),
-            },
-            {
-              guard: ({ context }) => (context.nowMs ?? 0) >= (context.undoDeadlineMs ?? Infinity),
-              target: '#rolling.live.steps.held',
-              actions: assign(({ context }) => {
-                const w = context.workload as WorkloadState;
-                const summary = `The undo to revision ${context.previousRevision ?? w.revision} has not finished within ${strategyOf(context).progressDeadlineSeconds} s (${podCounts(w)}); the release is paused and is not rolled back yet.`;
-                return {
-                  stuckAt: 'unwinding' as const,
-                  pause: { cause: 'rollout-failed' as const, message: summary, sinceMs: context.nowMs ?? 0 },
-                  decisions: engineDecision(context, 'pause', 'rollout-failed', summary),
-                };
-              }),
-            },
-            { target: 'sleeping' },
-          ],
-        },
-        sleeping: pollState<RollingContext, RollingEvent>(
-          UNDO_POLL_MS,
-          (context) => context.undoDeadlineMs ?? null,
-        ),
-      },
-    },
+    unwinding: followWorkload(
+      { why: 'follow the undo', stage: 'unwinding', doing: 'following the undo' },
+      [
+        { guard: 'rolloutFinished', target: '#rolling.restoring', actions: 'rolledBack' },
+        { guard: 'undoTooLong', target: HELD, actions: 'undoUnfinished' },
+      ],
+      UNDO_POLL_MS,
+      (context) => context.undoDeadlineMs ?? null,
+    ),
     restoring: {
-      entry: assign({ waitUntilMs: null }),
+      entry: 'clearWait',
       invoke: {
         src: 'restoreRollout',
         input: () => ({
@@ -386,22 +358,10 @@ export const rollingMachine = setup({
           why: 'put back the rollout settings the workload had before the release',
         }),
         onDone: [
-          {
-            guard: ({ context }) => context.endsAs === 'rolledBack',
-            target: 'rolledBack',
-            actions: assign(({ event }) => ({ nowMs: event.output.atMs, finishedAtMs: event.output.atMs })),
-          },
-          {
-            target: 'completed',
-            actions: assign(({ event }) => ({ nowMs: event.output.atMs, finishedAtMs: event.output.atMs })),
-          },
+          { guard: 'endsRolledBack', target: 'rolledBack', actions: FINISHED },
+          { target: 'completed', actions: FINISHED },
         ],
-        onError: {
-          target: '#rolling.live.steps.held',
-          actions: assign(({ context, event }) =>
-            stuckWith(context, event.error, 'restoring', 'putting back the rollout settings'),
-          ),
-        },
+        onError: heldOn<C>('restoring', 'putting back the rollout settings', HELD),
       },
     },
     completed: { type: 'final', output: { outcome: 'completed' } },

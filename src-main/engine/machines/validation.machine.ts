@@ -1,19 +1,16 @@
 import { assign, sendParent, setup } from 'xstate';
-import { durationMs } from '../../../src-shared/plan/duration.ts';
 import { formatThreshold, unitOfMetric } from '../../../src-shared/format/number.ts';
+import { durationMs } from '../../../src-shared/plan/duration.ts';
 import type { ReleasePlan, Validation } from '../../../src-shared/plan/plan.schema.ts';
 import type { Evidence, SampleRecord } from '../../../src-shared/release/release.schema.ts';
 import type { WorkloadRole } from '../../ports/release.port.ts';
 import {
   appendSamples,
   baseActors,
-  engineDecision,
-  pausedFor,
   opActor,
   queryParams,
   sampleOf,
   type MetricReading,
-  type ReleaseContextBase,
 } from './release-common.ts';
 
 /** What the validation machine checks: one workload running one version, watched for a window. */
@@ -313,51 +310,3 @@ export const validationMachine = setup({
     atMs: context.nowMs,
   }),
 });
-
-/**
- * The parent's context change when its validation child ends: a `complete` decision when it passed, a
- * `rollback` decision when it failed (the summary gets `then` appended), or an engine pause when the
- * cluster could not be read. Evidence and the child's end time are carried over.
- */
-export function afterValidation(context: ReleaseContextBase, output: ValidationOutput, then: string) {
-  const at = { ...context, nowMs: output.atMs };
-  if (output.status === 'passed') {
-    const warned = output.warnings ?? [];
-    const withWarnings =
-      warned.length === 0
-        ? at
-        : {
-            ...at,
-            decisions: engineDecision(
-              at,
-              'continue',
-              'validation-warning',
-              `Validation passed with warnings: ${warned.map((w) => `${w.metric} ${formatThreshold(w.op, w.threshold, unitOfMetric(w.metric))} ${w.arithmetic}`).join('; ')}.`,
-              warned,
-            ),
-          };
-    return {
-      nowMs: output.atMs,
-      finishedAtMs: output.atMs,
-      decisions: engineDecision(
-        withWarnings,
-        'complete',
-        'validation-passed',
-        output.summary,
-        output.evidence,
-      ),
-    };
-  }
-  if (output.status === 'failed')
-    return {
-      nowMs: output.atMs,
-      decisions: engineDecision(
-        at,
-        'rollback',
-        'validation-failed',
-        `${output.summary} ${then}`,
-        output.evidence,
-      ),
-    };
-  return pausedFor(context, { cause: 'cluster-error', message: output.summary, sinceMs: output.atMs }, null);
-}

@@ -1,4 +1,4 @@
-import { createActor, type AnyActor, type AnyStateMachine } from 'xstate';
+import { createActor, type AnyActor, type AnyStateMachine, type Snapshot } from 'xstate';
 import { DomainError } from '../../../src-shared/bridge/errors.ts';
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
 import {
@@ -152,12 +152,12 @@ export function driveRelease(
   };
   const actors = bindReleaseActors({ ops: deps.ops, analysis: deps.analysis, clock }, gate, reach);
   // Child machines get the same actors: implementations are not inherited from the parent.
-  actors.validation = validationMachine.provide({ actors } as never);
-  if (entry.child) actors.strategy = entry.child.provide({ actors } as never);
-  const machine = (entry.machine as AnyStateMachine).provide({ actors } as never);
+  actors.validation = (validationMachine as AnyStateMachine).provide({ actors });
+  if (entry.child) actors.strategy = entry.child.provide({ actors });
+  const machine = entry.machine.provide({ actors });
   const input = { releaseId, plan };
   actor = restored
-    ? createActor(machine, { snapshot: restored as never, input })
+    ? createActor(machine, { snapshot: restored as Snapshot<unknown>, input })
     : createActor(machine, { input });
 
   let settle!: (o: ReleaseOutcome) => void;

@@ -1,13 +1,10 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import { startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
+import { describe, expect, it } from 'vitest';
 import type { ReleasePlanInput } from '../../../../src-shared/plan/plan.schema.ts';
-import { planFrom, statusIs as is, useHarness, type Harness } from '../runner/release-harness.ts';
+import { planFrom, statusIs as is, type Harness } from '../runner/release-harness.ts';
+import { useMachineHarness } from './machine-harness.ts';
 
-const harness = useHarness();
 let h: Harness;
-beforeEach(() => {
-  h = harness.h();
-});
+const { release } = useMachineHarness((current) => (h = current));
 
 const abPlan = (overrides: Partial<ReleasePlanInput> = {}) =>
   planFrom({
@@ -52,7 +49,7 @@ describe('A/B test machine', () => {
   it('deploys the treatment when it converts significantly better at the end of the test', async () => {
     conversions(1000, 1300);
     const start = h.clock.now();
-    const handle = harness.track(await startRelease({ ...h.deps, plan: abPlan(), releaseId: 'ab-deploy' }));
+    const handle = await release(abPlan(), 'ab-deploy');
     const end = await h.runUntil(handle, is('completed'));
     expect(h.clock.now() - start).toBe(2 * 3_600_000);
     expect(h.ops.writesOf('routeExperiment')).toHaveLength(1);
@@ -64,7 +61,7 @@ describe('A/B test machine', () => {
   it('stops at once when a guardrail breaches for a variant', async () => {
     conversions(1000, 1300);
     h.analysis.set('error-rate', 0.05, 'v1.25.0');
-    const handle = harness.track(await startRelease({ ...h.deps, plan: abPlan(), releaseId: 'ab-guard' }));
+    const handle = await release(abPlan(), 'ab-guard');
     const end = await h.runUntil(handle, is('aborted'));
     expect(end.decisions.at(-1)?.summary).toBe(
       'Guardrail error-rate breached: 5 % > 2 % for variant treatment; stopping the A/B test.',
@@ -75,9 +72,7 @@ describe('A/B test machine', () => {
 
   it('pauses for the operator when the test is not conclusive, and never decides on missing data', async () => {
     h.analysis.setQuery('sessions_total', 10_000).setQuery('conversions_total', 1000);
-    const handle = harness.track(
-      await startRelease({ ...h.deps, plan: abPlan(), releaseId: 'ab-undecided' }),
-    );
+    const handle = await release(abPlan(), 'ab-undecided');
     const paused = await h.runUntil(handle, is('paused'));
     expect(paused.pause?.cause).toBe('experiment-result');
     expect(paused.pause?.message).toMatch(/lift 0\.0 %/);
@@ -93,9 +88,7 @@ describe('A/B routing notes', () => {
     h.ops.stickyNotes = ['Stickiness on x-user-id is not enforced by this router.'];
     const sticky = abPlan();
     const strategy = { ...sticky.strategy, stickyHeader: 'x-user-id' } as ReleasePlanInput['strategy'];
-    const handle = harness.track(
-      await startRelease({ ...h.deps, plan: abPlan({ strategy }), releaseId: 'ab-note' }),
-    );
+    const handle = await release(abPlan({ strategy }), 'ab-note');
     const end = await h.runUntil(handle, is('completed'));
     const notes = end.decisions.filter((d) => d.summary.startsWith('Routing the A/B test'));
     expect(notes.map((d) => [d.kind, d.summary])).toEqual([
@@ -105,7 +98,7 @@ describe('A/B routing notes', () => {
 
   it('records no note when the router does everything asked', async () => {
     conversions(1000, 1300);
-    const handle = harness.track(await startRelease({ ...h.deps, plan: abPlan(), releaseId: 'ab-no-note' }));
+    const handle = await release(abPlan(), 'ab-no-note');
     const end = await h.runUntil(handle, is('completed'));
     expect(end.decisions.some((d) => d.summary.startsWith('Routing the A/B test'))).toBe(false);
   });
@@ -119,7 +112,7 @@ describe('A/B test rollback triggers', () => {
     const plan = abPlan({
       rollbackTriggers: [{ metric: 'pod-restarts', op: '>=', threshold: 3, for: '5m' }],
     });
-    const handle = harness.track(await startRelease({ ...h.deps, plan, releaseId: 'ab-trigger' }));
+    const handle = await release(plan, 'ab-trigger');
     const end = await h.runUntil(handle, is('aborted'));
     const abort = end.decisions.at(-1);
     expect(abort?.cause).toBe('rollback-trigger');

@@ -1,21 +1,13 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import { startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
-import { blueGreenPlan, statusIs as is, useHarness, type Harness } from '../runner/release-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { blueGreenPlan, statusIs as is, type Harness } from '../runner/release-harness.ts';
+import { NEW, OLD, useMachineHarness } from './machine-harness.ts';
 
-const harness = useHarness();
 let h: Harness;
-beforeEach(() => {
-  h = harness.h();
-});
-
-const NEW = 'registry.platform.com/workflow-engine:v1.25.0';
-const OLD = 'registry.platform.com/workflow-engine:v1.24.0';
+const { release } = useMachineHarness((current) => (h = current));
 
 describe('blue-green machine', () => {
   it('deploys the idle colour, switches, validates and keeps the old colour running', async () => {
-    const handle = harness.track(
-      await startRelease({ ...h.deps, plan: blueGreenPlan(), releaseId: 'bg-good' }),
-    );
+    const handle = await release(blueGreenPlan(), 'bg-good');
     const end = await h.runUntil(handle, is('completed'));
     expect(h.ops.active).toBe('green');
     expect(h.ops.colourImages).toEqual({ blue: OLD, green: NEW });
@@ -38,9 +30,7 @@ describe('blue-green machine', () => {
 
   it('rolls back to the old colour when validation finds a 5 % error rate, citing the query', async () => {
     h.analysis.set('error-rate', 0.05, 'v1.25.0');
-    const handle = harness.track(
-      await startRelease({ ...h.deps, plan: blueGreenPlan(), releaseId: 'bg-bad' }),
-    );
+    const handle = await release(blueGreenPlan(), 'bg-bad');
     const end = await h.runUntil(handle, is('rolledBack'));
     expect(h.ops.writesOf('switchTo').map((w) => w.args[0])).toEqual(['green', 'blue']);
     expect(h.ops.active).toBe('blue');
@@ -61,9 +51,7 @@ describe('blue-green machine', () => {
 
   it('abandons before the switch when a smoke check fails; traffic never moves', async () => {
     h.ops.smokeFails = true;
-    const handle = harness.track(
-      await startRelease({ ...h.deps, plan: blueGreenPlan(), releaseId: 'bg-smoke' }),
-    );
+    const handle = await release(blueGreenPlan(), 'bg-smoke');
     const end = await h.runUntil(handle, is('aborted'));
     expect(h.ops.writesOf('switchTo')).toHaveLength(0);
     expect(end.decisions.at(-1)?.summary).toBe(
@@ -74,9 +62,7 @@ describe('blue-green machine', () => {
   it('gives up when the idle colour is not ready within readyTimeout', async () => {
     h.ops.colourState.green = { ready: 1 };
     const start = h.clock.now();
-    const handle = harness.track(
-      await startRelease({ ...h.deps, plan: blueGreenPlan(), releaseId: 'bg-ready' }),
-    );
+    const handle = await release(blueGreenPlan(), 'bg-ready');
     const end = await h.runUntil(handle, is('aborted'));
     expect(end.decisions.at(-1)?.cause).toBe('ready-timeout');
     expect(h.clock.now() - start).toBe(600_000);
@@ -84,9 +70,7 @@ describe('blue-green machine', () => {
   });
 
   it('ROLLBACK during the settle wait switches straight back', async () => {
-    const handle = harness.track(
-      await startRelease({ ...h.deps, plan: blueGreenPlan(), releaseId: 'bg-op' }),
-    );
+    const handle = await release(blueGreenPlan(), 'bg-op');
     await h.runUntil(handle, (s) => s.phase === 'live.steps.settling');
     expect(h.ops.active).toBe('green');
     handle.send({ type: 'ROLLBACK' });
@@ -97,9 +81,7 @@ describe('blue-green machine', () => {
 
   it('pauses when the cluster is unreachable during the switch and finishes after RESUME', async () => {
     h.ops.failNext('switchTo', 'timeout');
-    const handle = harness.track(
-      await startRelease({ ...h.deps, plan: blueGreenPlan(), releaseId: 'bg-unreachable' }),
-    );
+    const handle = await release(blueGreenPlan(), 'bg-unreachable');
     const paused = await h.runUntil(handle, is('paused'));
     expect(paused.pause?.message).toMatch(/^The cluster could not be reached while switching traffic/);
     handle.send({ type: 'RESUME' });
@@ -119,13 +101,7 @@ describe('blue-green rollback triggers', () => {
     const start = h.clock.now();
     // Validation only warns on p95, so the trigger is what catches it.
     h.analysis.set('latency-p95', 1500, 'v1.25.0');
-    const handle = harness.track(
-      await startRelease({
-        ...h.deps,
-        plan: blueGreenPlan({ rollbackTriggers: triggers }),
-        releaseId: 'bg-trigger',
-      }),
-    );
+    const handle = await release(blueGreenPlan({ rollbackTriggers: triggers }), 'bg-trigger');
     const end = await h.runUntil(handle, is('rolledBack'));
     expect(h.ops.writesOf('switchTo').map((w) => w.args[0])).toEqual(['green', 'blue']);
     const rollback = end.decisions.find((d) => d.kind === 'rollback');
@@ -143,13 +119,7 @@ describe('blue-green rollback triggers', () => {
 
   it('abandons before the switch when the new pods crash, leaving traffic where it was', async () => {
     h.analysis.set('pod-restarts', 4, 'v1.25.0');
-    const handle = harness.track(
-      await startRelease({
-        ...h.deps,
-        plan: blueGreenPlan({ rollbackTriggers: triggers }),
-        releaseId: 'bg-trigger-early',
-      }),
-    );
+    const handle = await release(blueGreenPlan({ rollbackTriggers: triggers }), 'bg-trigger-early');
     const end = await h.runUntil(handle, is('aborted'));
     expect(h.ops.writesOf('switchTo')).toHaveLength(0);
     expect(h.ops.active).toBe('blue');
@@ -162,13 +132,7 @@ describe('blue-green rollback triggers', () => {
   });
 
   it('watches quietly until completion, then stops reading', async () => {
-    const handle = harness.track(
-      await startRelease({
-        ...h.deps,
-        plan: blueGreenPlan({ rollbackTriggers: triggers }),
-        releaseId: 'bg-trigger-quiet',
-      }),
-    );
+    const handle = await release(blueGreenPlan({ rollbackTriggers: triggers }), 'bg-trigger-quiet');
     const end = await h.runUntil(handle, is('completed'));
     const triggerSamples = end.samples.filter((s) => s.source === 'trigger');
     expect(triggerSamples.length).toBeGreaterThan(10);
@@ -191,9 +155,7 @@ describe('blue-green as planned: autoPromote, keepPrevious, warnings', () => {
     });
 
   it('with autoPromote false waits for the operator after the smoke checks, then switches on PROMOTE', async () => {
-    const handle = harness.track(
-      await startRelease({ ...h.deps, plan: bg({ autoPromote: false }), releaseId: 'bg-manual' }),
-    );
+    const handle = await release(bg({ autoPromote: false }), 'bg-manual');
     const paused = await h.runUntil(handle, is('paused'));
     expect(h.ops.writesOf('switchTo')).toHaveLength(0);
     expect(h.ops.calls.some((c) => c.op === 'smoke')).toBe(true);
@@ -213,13 +175,7 @@ describe('blue-green as planned: autoPromote, keepPrevious, warnings', () => {
   });
 
   it('with keepPrevious false scales the old colour to 0 scaleDownDelay after the switch, not before validation passed', async () => {
-    const handle = harness.track(
-      await startRelease({
-        ...h.deps,
-        plan: bg({ keepPrevious: false, scaleDownDelay: '10m' }),
-        releaseId: 'bg-scale-down',
-      }),
-    );
+    const handle = await release(bg({ keepPrevious: false, scaleDownDelay: '10m' }), 'bg-scale-down');
     await h.runUntil(handle, (s) => s.phase === 'live.steps.settling');
     const switchedAt = h.clock.now();
     await h.runUntil(handle, (s) => s.phase === 'live.steps.scalingDown.waiting');
@@ -240,14 +196,14 @@ describe('blue-green as planned: autoPromote, keepPrevious, warnings', () => {
   });
 
   it('with keepPrevious true (the default) never scales the old colour', async () => {
-    const handle = harness.track(await startRelease({ ...h.deps, plan: bg({}), releaseId: 'bg-keep' }));
+    const handle = await release(bg({}), 'bg-keep');
     await h.runUntil(handle, is('completed'));
     expect(h.ops.calls.some((c) => c.op === 'scaleColour')).toBe(false);
   });
 
   it('reports a breached warn check as a decision: passed with warnings', async () => {
     h.analysis.set('latency-p95', 1500, 'v1.25.0');
-    const handle = harness.track(await startRelease({ ...h.deps, plan: bg({}), releaseId: 'bg-warn' }));
+    const handle = await release(bg({}), 'bg-warn');
     const end = await h.runUntil(handle, is('completed'));
     const warning = end.decisions.find((d) => d.cause === 'validation-warning');
     expect(warning?.summary).toMatch(

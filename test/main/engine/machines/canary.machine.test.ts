@@ -1,16 +1,13 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import { startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
-import { canaryPlan, statusIs as is, useHarness, type Harness } from '../runner/release-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { canaryPlan, statusIs as is, type Harness } from '../runner/release-harness.ts';
+import { useMachineHarness } from './machine-harness.ts';
 
-const harness = useHarness();
 let h: Harness;
-beforeEach(() => {
-  h = harness.h();
-});
+const { release } = useMachineHarness((current) => (h = current));
 
 describe('canary machine', () => {
   it('walks every step on healthy numbers and ends with all traffic on the new version', async () => {
-    const handle = harness.track(await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'good' }));
+    const handle = await release(canaryPlan(), 'good');
     const end = await h.runUntil(handle, is('completed'));
     expect(h.ops.weights).toEqual({ stable: 100, canary: 0 });
     expect(h.ops.stableImage).toBe('registry.platform.com/workflow-engine:v1.25.0');
@@ -23,7 +20,7 @@ describe('canary machine', () => {
 
   it('aborts on a failing metric, citing the query, the samples and the counter arithmetic', async () => {
     h.analysis.set('latency-p95', 800, 'v1.25.0');
-    const handle = harness.track(await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'faulty' }));
+    const handle = await release(canaryPlan(), 'faulty');
     const end = await h.runUntil(handle, is('aborted'));
     expect(h.ops.weights).toEqual({ stable: 100, canary: 0 });
     expect(h.ops.canary?.replicas).toBe(0);
@@ -45,13 +42,7 @@ describe('canary machine', () => {
 
   it('pauses instead of aborting when the plan says onFailure: pause, and RESUME re-measures', async () => {
     h.analysis.set('error-rate', 0.05, 'v1.25.0');
-    const handle = harness.track(
-      await startRelease({
-        ...h.deps,
-        plan: canaryPlan({ onFailure: 'pause', rollbackTriggers: [] }),
-        releaseId: 'fail-pause',
-      }),
-    );
+    const handle = await release(canaryPlan({ onFailure: 'pause', rollbackTriggers: [] }), 'fail-pause');
     const paused = await h.runUntil(handle, is('paused'));
     expect(paused.pause?.cause).toBe('analysis-failed');
     expect(h.ops.weights).toEqual({ stable: 90, canary: 10 });
@@ -70,7 +61,7 @@ describe('canary machine', () => {
     ],
   ] as const)('pauses on missing data (%s) and never promotes', async (_label, sample) => {
     h.analysis.set('error-rate', sample, 'v1.25.0');
-    const handle = harness.track(await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'nodata' }));
+    const handle = await release(canaryPlan(), 'nodata');
     const paused = await h.runUntil(handle, is('paused'));
     expect(paused.pause?.cause).toBe('analysis-inconclusive');
     expect(paused.pause?.message).toContain('inconclusive 2 > inconclusiveLimit 1');
@@ -89,13 +80,7 @@ describe('canary machine', () => {
       { kind: 'inconclusive', reason: 'noData', message: 'No series.' },
       'v1.25.0',
     );
-    const handle = harness.track(
-      await startRelease({
-        ...h.deps,
-        plan: canaryPlan({ onInconclusive: 'abort' }),
-        releaseId: 'inc-abort',
-      }),
-    );
+    const handle = await release(canaryPlan({ onInconclusive: 'abort' }), 'inc-abort');
     const end = await h.runUntil(handle, is('aborted'));
     expect(end.decisions.find((d) => d.kind === 'abort')?.cause).toBe('analysis-inconclusive');
   });
@@ -106,9 +91,7 @@ describe('canary machine', () => {
       { kind: 'error', reason: 'badQuery', message: 'parse error at char 5' },
       'v1.25.0',
     );
-    const handle = harness.track(
-      await startRelease({ ...h.deps, plan: canaryPlan({ rollbackTriggers: [] }), releaseId: 'err' }),
-    );
+    const handle = await release(canaryPlan({ rollbackTriggers: [] }), 'err');
     const end = await h.runUntil(handle, is('aborted'));
     const evidence = end.decisions.find((d) => d.kind === 'abort')?.evidence[0];
     expect(evidence?.result).toBe('error');
@@ -122,7 +105,7 @@ describe('canary machine', () => {
     const start = h.clock.now();
     // Healthy for the first 5 minutes (the pause step), then 3 % errors.
     h.analysis.set('error-rate', (t) => (t - start >= 5 * 60_000 ? 0.03 : 0.001), 'v1.25.0');
-    const handle = harness.track(await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'trigger' }));
+    const handle = await release(canaryPlan(), 'trigger');
     const end = await h.runUntil(handle, is('aborted'));
     const abort = end.decisions.find((d) => d.kind === 'abort');
     expect(abort?.cause).toBe('rollback-trigger');
@@ -133,7 +116,7 @@ describe('canary machine', () => {
 
   it('rolls back at once on 3 pod restarts in 5 minutes', async () => {
     h.analysis.set('pod-restarts', 3, 'v1.25.0');
-    const handle = harness.track(await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'crashes' }));
+    const handle = await release(canaryPlan(), 'crashes');
     const end = await h.runUntil(handle, is('aborted'));
     const abort = end.decisions.find((d) => d.kind === 'abort');
     expect(abort?.evidence[0]?.arithmetic).toBe('3 >= 3 over 5 min');
@@ -158,9 +141,7 @@ describe('canary background analysis', () => {
     });
 
   it('watches from its starting step to the end and lets a healthy release complete', async () => {
-    const handle = harness.track(
-      await startRelease({ ...h.deps, plan: withBackground(), releaseId: 'bg-ok' }),
-    );
+    const handle = await release(withBackground(), 'bg-ok');
     const end = await h.runUntil(handle, is('completed'));
     const background = end.samples.filter((s) => s.source === 'analysis');
     expect(background.length).toBeGreaterThanOrEqual(2 * 20);
@@ -169,9 +150,7 @@ describe('canary background analysis', () => {
 
   it('aborts during a pause step when the background analysis fails', async () => {
     h.analysis.set('latency-p95', 800, 'v1.25.0');
-    const handle = harness.track(
-      await startRelease({ ...h.deps, plan: withBackground(), releaseId: 'bg-fail' }),
-    );
+    const handle = await release(withBackground(), 'bg-fail');
     const end = await h.runUntil(handle, is('aborted'));
     const abort = end.decisions.find((d) => d.kind === 'abort');
     expect(abort?.summary).toBe(
@@ -184,9 +163,7 @@ describe('canary background analysis', () => {
 
 describe('canary operator events', () => {
   it('PAUSE holds the release, RESUME carries on from the same step', async () => {
-    const handle = harness.track(
-      await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'op-pause' }),
-    );
+    const handle = await release(canaryPlan(), 'op-pause');
     await h.runUntil(handle, (s) => s.currentStep === 1);
     handle.send({ type: 'PAUSE', reason: 'checking dashboards' });
     await h.settle(handle);
@@ -201,9 +178,7 @@ describe('canary operator events', () => {
   });
 
   it('PROMOTE skips the current step, PROMOTE_FULL goes straight to 100 %', async () => {
-    const handle = harness.track(
-      await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'op-promote' }),
-    );
+    const handle = await release(canaryPlan(), 'op-promote');
     await h.runUntil(handle, (s) => s.currentStep === 1);
     handle.send({ type: 'PROMOTE' });
     await h.settle(handle);
@@ -217,9 +192,7 @@ describe('canary operator events', () => {
   });
 
   it('ABORT sends traffic back to stable at once; RETRY starts over', async () => {
-    const handle = harness.track(
-      await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'op-abort' }),
-    );
+    const handle = await release(canaryPlan(), 'op-abort');
     await h.runUntil(handle, (s) => s.currentStep === 1);
     expect(h.ops.weights).toEqual({ stable: 90, canary: 10 });
     handle.send({ type: 'ABORT', reason: 'wrong image' });
@@ -237,9 +210,7 @@ describe('canary operator events', () => {
 
   it('pauses and says so when the cluster cannot be reached, and applies the step once it answers', async () => {
     h.ops.failNext('setCanaryWeight', 'unreachable');
-    const handle = harness.track(
-      await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'unreachable' }),
-    );
+    const handle = await release(canaryPlan(), 'unreachable');
     const paused = await h.runUntil(handle, is('paused'));
     expect(paused.pause?.cause).toBe('cluster-unreachable');
     expect(paused.pause?.message).toMatch(

@@ -1,28 +1,15 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resumeRelease, startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
-import {
-  createHarness,
-  rollingPlan,
-  statusIs as is,
-  useHarness,
-  type Harness,
-} from '../runner/release-harness.ts';
+import { createHarness, rollingPlan, statusIs as is, type Harness } from '../runner/release-harness.ts';
+import { NEW, OLD, useMachineHarness } from './machine-harness.ts';
 
-const harness = useHarness();
 let h: Harness;
-beforeEach(() => {
-  h = harness.h();
-});
-
-const NEW = 'registry.platform.com/workflow-engine:v1.25.0';
-const OLD = 'registry.platform.com/workflow-engine:v1.24.0';
+const { release } = useMachineHarness((current) => (h = current));
 
 describe('rolling machine', () => {
   it('sets the image, follows the rollout and validates for 300 s', async () => {
     const start = h.clock.now();
-    const handle = harness.track(
-      await startRelease({ ...h.deps, plan: rollingPlan(), releaseId: 'roll-good' }),
-    );
+    const handle = await release(rollingPlan(), 'roll-good');
     const end = await h.runUntil(handle, is('completed'));
     expect(h.ops.revisions).toEqual([OLD, NEW]);
     expect(end.finishedAtMs).toBe(start + 300_000);
@@ -35,9 +22,7 @@ describe('rolling machine', () => {
     [{ updated: 1 }, /no full progress before its deadline \(1 of 3 updated, 3 ready\)/],
   ])('undoes the rollout when it fails (%o)', async (state, reason) => {
     h.ops.rollout = state;
-    const handle = harness.track(
-      await startRelease({ ...h.deps, plan: rollingPlan(), releaseId: 'roll-bad' }),
-    );
+    const handle = await release(rollingPlan(), 'roll-bad');
     const end = await h.runUntil(handle, is('rolledBack'));
     expect(h.ops.revisions.at(-1)).toBe(OLD);
     const rollback = end.decisions.find((d) => d.kind === 'rollback');
@@ -49,9 +34,7 @@ describe('rolling machine', () => {
   it('undoes after more than 3 consecutive validation failures, not before', async () => {
     const start = h.clock.now();
     h.analysis.set('latency-p95', 700, 'v1.25.0');
-    const handle = harness.track(
-      await startRelease({ ...h.deps, plan: rollingPlan(), releaseId: 'roll-validate' }),
-    );
+    const handle = await release(rollingPlan(), 'roll-validate');
     const end = await h.runUntil(handle, is('rolledBack'));
     const rollback = end.decisions.find((d) => d.kind === 'rollback');
     expect(rollback?.cause).toBe('validation-failed');
@@ -67,9 +50,7 @@ describe('rolling machine', () => {
       { kind: 'inconclusive', reason: 'noData', message: 'No series.' },
       'v1.25.0',
     );
-    const handle = harness.track(
-      await startRelease({ ...h.deps, plan: rollingPlan(), releaseId: 'roll-nodata' }),
-    );
+    const handle = await release(rollingPlan(), 'roll-nodata');
     const end = await h.runUntil(handle, is('rolledBack'));
     expect(end.decisions.find((d) => d.kind === 'rollback')?.evidence[0]?.result).toBe('inconclusive');
   });
@@ -85,13 +66,7 @@ describe('rolling rollback triggers', () => {
     const start = h.clock.now();
     // The rollout itself looks fine; the pods start crashing after 100 s, during validation.
     h.analysis.set('pod-restarts', (t) => (t - start >= 100_000 ? 3 : 0), 'v1.25.0');
-    const handle = harness.track(
-      await startRelease({
-        ...h.deps,
-        plan: rollingPlan({ rollbackTriggers: triggers }),
-        releaseId: 'roll-trigger',
-      }),
-    );
+    const handle = await release(rollingPlan({ rollbackTriggers: triggers }), 'roll-trigger');
     const end = await h.runUntil(handle, is('rolledBack'));
     expect(h.ops.revisions).toEqual([OLD, NEW, OLD]);
     const rollback = end.decisions.find((d) => d.kind === 'rollback');
@@ -107,13 +82,7 @@ describe('rolling rollback triggers', () => {
   });
 
   it('lets a healthy rollout complete while the triggers watch it', async () => {
-    const handle = harness.track(
-      await startRelease({
-        ...h.deps,
-        plan: rollingPlan({ rollbackTriggers: triggers }),
-        releaseId: 'roll-trigger-quiet',
-      }),
-    );
+    const handle = await release(rollingPlan({ rollbackTriggers: triggers }), 'roll-trigger-quiet');
     const end = await h.runUntil(handle, is('completed'));
     expect(h.ops.revisions).toEqual([OLD, NEW]);
     const samples = end.samples.filter((s) => s.source === 'trigger');

@@ -1,19 +1,25 @@
-import { createActor, fromPromise } from 'xstate';
+import { createActor, fromPromise, type Snapshot } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { blueGreenMachine } from '../../../../src-main/engine/machines/blue-green.machine.ts';
 import { createCanaryMachine } from '../../../../src-main/engine/machines/canary.machine.ts';
+import type { OpInput, OpOutput } from '../../../../src-main/engine/machines/release-common.ts';
 import { rollingMachine } from '../../../../src-main/engine/machines/rolling.machine.ts';
 import { upgradePersistedSnapshot } from '../../../../src-main/engine/machines/snapshot-upgrade.ts';
 import { assessMeasurements } from '../../../../src-shared/stats/threshold-analysis.ts';
 import { blueGreenPlan, canaryPlan, rollingPlan } from '../runner/release-harness.ts';
 
-type Persisted = {
+type Persisted = Snapshot<unknown> & {
   value: unknown;
   context: Record<string, unknown>;
   children: Record<string, unknown>;
 };
 
-const pending = fromPromise(() => new Promise<never>(() => undefined));
+type Op = 'setImage' | 'activeColour' | 'setCanaryWeight' | 'ensureCanary' | 'scaleForWeight';
+/** A cluster operation that never returns. */
+const pending = <K extends Op>() => fromPromise<OpOutput<K>, OpInput<K>>(() => new Promise(() => undefined));
+/** A cluster operation that returns `result` at once, at time 1. */
+const returns = <K extends Op>(result: OpOutput<K>['result']) =>
+  fromPromise<OpOutput<K>, OpInput<K>>(() => Promise.resolve({ atMs: 1, result }));
 const triggers = [{ metric: 'pod-restarts' as const, op: '>=' as const, threshold: 3, for: '5m' }];
 
 /** A snapshot as the build before the trigger regions wrote it: `live.<stage>`, no trigger fields. */
@@ -35,14 +41,14 @@ const cases = [
   {
     name: 'rolling',
     id: 'rolling',
-    machine: rollingMachine.provide({ actors: { setImage: pending } } as never),
+    machine: rollingMachine.provide({ actors: { setImage: pending<'setImage'>() } }),
     input: { releaseId: 'r', plan: rollingPlan({ rollbackTriggers: triggers }) },
     stage: 'setting',
   },
   {
     name: 'blue-green',
     id: 'blueGreen',
-    machine: blueGreenMachine.provide({ actors: { activeColour: pending } } as never),
+    machine: blueGreenMachine.provide({ actors: { activeColour: pending<'activeColour'>() } }),
     input: { releaseId: 'b', plan: blueGreenPlan({ rollbackTriggers: triggers }) },
     stage: 'locating',
   },
@@ -54,17 +60,17 @@ describe('upgradePersistedSnapshot', () => {
     ({ id, machine, input, stage }) => {
       const actor = createActor(machine, { input });
       actor.start();
-      const current = actor.getPersistedSnapshot() as unknown as Persisted;
+      const current = actor.getPersistedSnapshot() as Persisted;
       actor.stop();
       const old = asSavedBefore(current, id);
       // Not started: a started actor would report the error asynchronously.
-      const before = createActor(machine, { snapshot: old as never, input }).getSnapshot();
+      const before = createActor(machine, { snapshot: old, input }).getSnapshot();
       expect(before.status).toBe('error');
       expect(String(before.error)).toMatch(/does not exist/);
 
       const upgraded = upgradePersistedSnapshot(old);
       expect(upgraded).toEqual(current);
-      const restored = createActor(machine, { snapshot: upgraded as never, input });
+      const restored = createActor(machine, { snapshot: upgraded, input });
       restored.start();
       expect(restored.getSnapshot().value).toEqual({ live: { steps: stage, guard: 'arming' } });
       restored.stop();
@@ -87,12 +93,12 @@ describe('upgradePersistedSnapshot', () => {
   it('restores a canary saved while setting a weight, before weight steps waited for ready pods', async () => {
     const machine = createCanaryMachine(assessMeasurements).provide({
       actors: {
-        now: fromPromise(async () => ({ atMs: 1 })),
-        ensureCanary: fromPromise(async () => ({ atMs: 1, result: undefined })),
-        scaleForWeight: fromPromise(async () => ({ atMs: 1, result: { replicas: 0 } })),
-        setCanaryWeight: pending,
+        now: fromPromise(() => Promise.resolve({ atMs: 1 })),
+        ensureCanary: returns<'ensureCanary'>(undefined),
+        scaleForWeight: returns<'scaleForWeight'>({ replicas: 0 }),
+        setCanaryWeight: pending<'setCanaryWeight'>(),
       },
-    } as never);
+    });
     const input = { releaseId: 'c', plan: canaryPlan() };
     const actor = createActor(machine, { input });
     actor.start();
@@ -101,7 +107,7 @@ describe('upgradePersistedSnapshot', () => {
         if (JSON.stringify(s.value).includes('"setting"')) resolve();
       }),
     );
-    const current = actor.getPersistedSnapshot() as unknown as Persisted;
+    const current = actor.getPersistedSnapshot() as Persisted;
     actor.stop();
     const old = structuredClone(current);
     (old.value as { running: { steps: unknown } }).running.steps = 'weight';
@@ -112,7 +118,7 @@ describe('upgradePersistedSnapshot', () => {
 
     const upgraded = upgradePersistedSnapshot(old);
     expect(upgraded).toEqual(current);
-    const restored = createActor(machine, { snapshot: upgraded as never, input });
+    const restored = createActor(machine, { snapshot: upgraded, input });
     restored.start();
     expect(restored.getSnapshot().value).toMatchObject({ running: { steps: { weight: 'setting' } } });
     restored.stop();
