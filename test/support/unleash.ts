@@ -1,0 +1,234 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from './prometheus.ts';
+
+const run = promisify(execFile);
+
+/** Where Debian's `postgresql` package (15, bookworm) installs the server programs. */
+export const POSTGRES_BIN = '/usr/lib/postgresql/15/bin';
+
+/** The admin API token every test server accepts (all projects, all environments). */
+export const UNLEASH_ADMIN_TOKEN = '*:*.switchyard-test-admin-token';
+/** A client (SDK) API token for project `default`, environment `development`. */
+export const UNLEASH_CLIENT_TOKEN = 'default:development.switchyard-test-client-token';
+
+export interface UnleashTestServer {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  readonly adminToken: string;
+  readonly clientToken: string;
+  /** Milliseconds from `startUnleash()` until Unleash answered on /health with the admin token accepted. */
+  readonly startedInMs: number;
+  /**
+   * The client API's features (`/api/client/features` with the client token) once its ETag differs from
+   * `previousEtag` (the client API lags admin changes by up to about a second), with the new ETag.
+   */
+  clientFeaturesAfter(previousEtag: string | undefined, timeoutMs?: number): Promise<ClientFeatures>;
+  /** Stops Unleash (SIGTERM, SIGKILL after 5 s) and PostgreSQL, and removes the data. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface ClientFeatures {
+  etag: string | undefined;
+  body: { version: number; features: unknown[]; segments?: unknown[] };
+}
+
+/**
+ * Starts Debian's PostgreSQL 15 in a temporary directory on a free 127.0.0.1 port (as the `postgres` user
+ * when running as root), then `unleash-server` (the devDependency) in a child process against it with
+ * telemetry and version checks off and the fixed tokens above. Resolves once Unleash answers /health and
+ * accepts the admin token. Throws, having cleaned up, when PostgreSQL is missing or either server fails to
+ * start within `timeoutMs` (default 60000).
+ */
+export async function startUnleash(timeoutMs = 60_000): Promise<UnleashTestServer> {
+  const started = Date.now();
+  if (!existsSync(join(POSTGRES_BIN, 'pg_ctl'))) {
+    throw new Error(
+      `PostgreSQL 15 is not installed at ${POSTGRES_BIN}; the Unleash tests need Debian's package (apt-get install postgresql).`,
+    );
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'switchyard-unleash-'));
+  await chmod(dir, 0o755);
+  const pgData = join(dir, 'pg');
+  const asRoot = userInfo().uid === 0;
+  let postgresStarted = false;
+  let child: ChildProcess | undefined;
+  let exited: Promise<number | null> | undefined;
+  let stopped = false;
+
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    if (child && exited) await terminate(child, exited);
+    if (postgresStarted) {
+      await pg(asRoot, 'pg_ctl', ['-D', pgData, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await mkdir(pgData, { mode: 0o700 });
+    if (asRoot) {
+      const { stdout } = await run('id', ['-u', 'postgres']);
+      const { stdout: gid } = await run('id', ['-g', 'postgres']);
+      await chown(pgData, Number(stdout.trim()), Number(gid.trim()));
+    }
+    await pg(asRoot, 'initdb', ['-D', pgData, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+    const pgPort = await freePort();
+    const settings = `-p ${pgPort} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=off -c full_page_writes=off`;
+    await pg(asRoot, 'pg_ctl', [
+      '-D',
+      pgData,
+      '-o',
+      settings,
+      '-l',
+      join(pgData, 'log'),
+      '-w',
+      '-t',
+      '30',
+      'start',
+    ]);
+    postgresStarted = true;
+
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const script = join(dir, 'start-unleash.cjs');
+    await writeFile(script, START_SCRIPT);
+    const serverImpl = createRequire(import.meta.url).resolve('unleash-server/dist/lib/server-impl.js');
+    child = spawn(process.execPath, [script, serverImpl], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        SEND_TELEMETRY: 'false',
+        CHECK_VERSION: 'false',
+        SWITCHYARD_UNLEASH_DB: `postgres://postgres@127.0.0.1:${pgPort}/postgres`,
+        SWITCHYARD_UNLEASH_PORT: String(port),
+        SWITCHYARD_UNLEASH_ADMIN_TOKEN: UNLEASH_ADMIN_TOKEN,
+        SWITCHYARD_UNLEASH_CLIENT_TOKEN: UNLEASH_CLIENT_TOKEN,
+      },
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    const spawned = child;
+    exited = new Promise((resolve) => spawned.once('exit', (code) => resolve(code)));
+    await waitUntilReady(url, exited, () => stderr, started + timeoutMs);
+    const startedInMs = Date.now() - started;
+    return {
+      url,
+      adminToken: UNLEASH_ADMIN_TOKEN,
+      clientToken: UNLEASH_CLIENT_TOKEN,
+      startedInMs,
+      clientFeaturesAfter: (previousEtag, waitMs = 10_000) => clientFeaturesAfter(url, previousEtag, waitMs),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+// Plain CommonJS so it runs without a loader: the child only starts Unleash and stops it on SIGTERM.
+const START_SCRIPT = `
+const { start } = require(process.argv[2]);
+const env = process.env;
+start({
+  databaseUrl: env.SWITCHYARD_UNLEASH_DB,
+  db: { ssl: false, pool: { min: 0, max: 4 } },
+  server: { host: '127.0.0.1', port: Number(env.SWITCHYARD_UNLEASH_PORT), gracefulShutdownTimeout: 500 },
+  logLevel: 'error',
+  versionCheck: { enable: false },
+  authentication: {
+    initApiTokens: [
+      { type: 'admin', secret: env.SWITCHYARD_UNLEASH_ADMIN_TOKEN, project: '*', environment: '*', tokenName: 'switchyard-admin' },
+      { type: 'client', secret: env.SWITCHYARD_UNLEASH_CLIENT_TOKEN, project: 'default', environment: 'development', tokenName: 'switchyard-client' },
+    ],
+  },
+}).then(
+  (unleash) => {
+    process.once('SIGTERM', () => unleash.stop().finally(() => process.exit(0)));
+  },
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
+`;
+
+/** Runs a PostgreSQL program, as the `postgres` user when we are root (initdb and postgres refuse root). */
+async function pg(asRoot: boolean, program: string, args: string[]): Promise<void> {
+  const binary = join(POSTGRES_BIN, program);
+  try {
+    if (asRoot) await run('runuser', ['-u', 'postgres', '--', binary, ...args], { cwd: '/' });
+    else await run(binary, args);
+  } catch (error) {
+    const e = error as { stderr?: string; message?: string };
+    throw new Error(`PostgreSQL's ${program} failed: ${e.stderr || e.message}`);
+  }
+}
+
+async function waitUntilReady(
+  url: string,
+  exited: Promise<number | null>,
+  stderr: () => string,
+  deadline: number,
+): Promise<void> {
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code));
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined)
+      throw new Error(`Unleash exited (code ${exitCode}) before it was ready: ${stderr()}`);
+    try {
+      const health = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1_000) });
+      if (health.ok) {
+        const projects = await fetch(`${url}/api/admin/projects`, {
+          headers: { authorization: UNLEASH_ADMIN_TOKEN },
+          signal: AbortSignal.timeout(2_000),
+        });
+        if (projects.ok) return;
+      }
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`Unleash at ${url} was not ready in time. ${stderr()}`);
+}
+
+async function clientFeaturesAfter(
+  url: string,
+  previousEtag: string | undefined,
+  timeoutMs: number,
+): Promise<ClientFeatures> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(`${url}/api/client/features`, {
+      headers: { authorization: UNLEASH_CLIENT_TOKEN },
+      signal: AbortSignal.timeout(2_000),
+    });
+    const etag = response.headers.get('etag') ?? undefined;
+    if (response.ok && (previousEtag === undefined || etag !== previousEtag)) {
+      return { etag, body: (await response.json()) as ClientFeatures['body'] };
+    }
+    await response.body?.cancel();
+    if (Date.now() > deadline) {
+      throw new Error(`Unleash's client API still served ETag ${previousEtag} after ${timeoutMs} ms.`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function terminate(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
