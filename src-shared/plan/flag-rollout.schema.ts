@@ -6,11 +6,9 @@ const percent = z
   .number({ error: 'must be a number' })
   .min(0, { error: 'must be between 0 and 100' })
   .max(100, { error: 'must be between 0 and 100' });
-const duration = z
-  .string({ error: 'must be a duration such as 30s, 10m or 1h30m' })
-  .refine(isDuration, {
-    error: (iss) => `must be a duration such as 30s, 10m or 1h30m, got ${JSON.stringify(iss.input)}`,
-  });
+const duration = z.string({ error: 'must be a duration such as 30s, 10m or 1h30m' }).refine(isDuration, {
+  error: (iss) => `must be a duration such as 30s, 10m or 1h30m, got ${JSON.stringify(iss.input)}`,
+});
 
 /** An ISO 8601 date-time with its zone (`Z` or `+02:00`), so everyone reads the same instant. */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -39,7 +37,10 @@ export const FlagProviderRefSchema = z.discriminatedUnion('kind', [
     project: name.default('default'),
     environment: name,
     /** Name of the environment variable holding the admin token (the token itself is never in a plan). */
-    tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' }).optional(),
+    tokenEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' })
+      .optional(),
     /** Name of the OS keychain entry holding the admin token. */
     tokenSecret: z.string().min(1).optional(),
   }),
@@ -99,9 +100,7 @@ const FlagStepInput = z
 
 /** One flag ramp step, optionally scheduled: `{setPercentage}`, `{pause: {duration?}}`, `{analysis: {templates}}`. */
 export type FlagStep = (
-  | { setPercentage: number }
-  | { pause: { duration?: string } }
-  | { analysis: { templates: string[] } }
+  { setPercentage: number } | { pause: { duration?: string } } | { analysis: { templates: string[] } }
 ) & { at?: string };
 
 function toStep(s: z.infer<typeof FlagStepInput>): FlagStep {

@@ -25,12 +25,14 @@ import type {
   ReleaseStatus,
 } from '../../ports/journal.port.ts';
 import type { AnalysisSource, ReleaseOps } from '../../ports/release.port.ts';
+import type { FlagProvider } from '../../ports/exposure.port.ts';
 import { LEASE_RENEW_INTERVAL_MS, type LeaseHolder, type WorkloadLeasePort } from '../../ports/lease.port.ts';
 import { newReleaseId } from '../journal/file-journal.ts';
 import type { SnapshotLike } from '../machines/projection.ts';
 import type { AnalysisCounter } from '../machines/release-common.ts';
 import { validationMachine } from '../machines/validation.machine.ts';
-import { bindReleaseActors, type ReachabilityWatch } from './release-actors.ts';
+import { bindReleaseActors, type JournalGate, type ReachabilityWatch } from './release-actors.ts';
+import { bindFlagActors } from './flag-actors.ts';
 import { acceptsEvent, releaseControls, type ControllableSnapshot } from './release-controls.ts';
 import { disabledReason, stateWords } from '../../../src-shared/release/release-words.ts';
 import { describeHolder, takeLease, takeoverSentence, workloadName } from './release-lease.ts';
@@ -61,6 +63,8 @@ export interface ReleaseRunDeps {
   journal: Journal;
   /** Who runs the release: OS user and kubeconfig context, named in every audit entry. */
   who: AuditActor;
+  /** The flag a flag-rollout release ramps (required for one; see app/flag-providers.ts). */
+  flags?: FlagProvider;
   /** Argo-style counting of analysis measurements; default `assessMeasurements` from src-shared/stats. */
   count?: AnalysisCounter;
   /**
@@ -359,7 +363,7 @@ function run(
   };
   const statusNow = (): ReleaseStatus => JOURNAL_STATUS[project().status];
 
-  const gate = async (op: keyof ReleaseOps, why: string): Promise<void> => {
+  const gate: JournalGate = async (op, why) => {
     // The invoking transition has been applied once this microtask runs, so its snapshot is the one saved.
     await Promise.resolve();
     if (journalError) throw journalError;
@@ -393,6 +397,7 @@ function run(
     },
   };
   const actors = bindReleaseActors({ ops: deps.ops, analysis: deps.analysis, clock }, gate, reach);
+  if (deps.flags) Object.assign(actors, bindFlagActors(deps.flags, clock, gate, reach));
   // Child machines get the same actors: implementations are not inherited from the parent.
   actors.validation = validationMachine.provide({ actors } as never);
   if (entry.child) actors.strategy = entry.child.provide({ actors } as never);
