@@ -25,10 +25,14 @@ export interface UnleashTestServer {
   /** Milliseconds from `startUnleash()` until Unleash answered on /health with the admin token accepted. */
   readonly startedInMs: number;
   /**
-   * The client API's features (`/api/client/features` with the client token) once its ETag differs from
-   * `previousEtag` (the client API lags admin changes by up to about a second), with the new ETag.
+   * The client API's features (`/api/client/features` with the client token, what SDKs poll) once `until`
+   * holds for them. The client API lags admin changes by up to about a second: this polls with the last
+   * ETag (`If-None-Match`) and tests `until` again whenever the ETag changes.
    */
-  clientFeaturesAfter(previousEtag: string | undefined, timeoutMs?: number): Promise<ClientFeatures>;
+  clientFeatures(
+    until: (body: ClientFeatures['body']) => boolean,
+    timeoutMs?: number,
+  ): Promise<ClientFeatures>;
   /** Stops Unleash (SIGTERM, SIGKILL after 5 s) and PostgreSQL, and removes the data. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -126,7 +130,7 @@ export async function startUnleash(timeoutMs = 60_000): Promise<UnleashTestServe
       adminToken: UNLEASH_ADMIN_TOKEN,
       clientToken: UNLEASH_CLIENT_TOKEN,
       startedInMs,
-      clientFeaturesAfter: (previousEtag, waitMs = 10_000) => clientFeaturesAfter(url, previousEtag, waitMs),
+      clientFeatures: (until, waitMs = 10_000) => clientFeatures(url, until, waitMs),
       stop,
     };
   } catch (error) {
@@ -202,24 +206,32 @@ async function waitUntilReady(
   throw new Error(`Unleash at ${url} was not ready in time. ${stderr()}`);
 }
 
-async function clientFeaturesAfter(
+async function clientFeatures(
   url: string,
-  previousEtag: string | undefined,
+  until: (body: ClientFeatures['body']) => boolean,
   timeoutMs: number,
 ): Promise<ClientFeatures> {
   const deadline = Date.now() + timeoutMs;
+  let last: ClientFeatures | undefined;
   for (;;) {
     const response = await fetch(`${url}/api/client/features`, {
-      headers: { authorization: UNLEASH_CLIENT_TOKEN },
+      headers: { authorization: UNLEASH_CLIENT_TOKEN, ...(last?.etag ? { 'if-none-match': last.etag } : {}) },
       signal: AbortSignal.timeout(2_000),
     });
-    const etag = response.headers.get('etag') ?? undefined;
-    if (response.ok && (previousEtag === undefined || etag !== previousEtag)) {
-      return { etag, body: (await response.json()) as ClientFeatures['body'] };
+    if (response.status === 200) {
+      last = {
+        etag: response.headers.get('etag') ?? undefined,
+        body: (await response.json()) as ClientFeatures['body'],
+      };
+      if (until(last.body)) return last;
+    } else {
+      await response.body?.cancel();
+      if (response.status !== 304) throw new Error(`Unleash's client API answered HTTP ${response.status}.`);
     }
-    await response.body?.cancel();
     if (Date.now() > deadline) {
-      throw new Error(`Unleash's client API still served ETag ${previousEtag} after ${timeoutMs} ms.`);
+      throw new Error(
+        `Unleash's client API did not serve the expected configuration within ${timeoutMs} ms (ETag ${last?.etag}).`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
