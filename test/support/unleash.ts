@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './prometheus.ts';
+import { freePort, terminate } from './prometheus.ts';
 
 const run = promisify(execFile);
 
@@ -235,12 +235,4 @@ async function clientFeatures(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-async function terminate(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
 }

@@ -1,10 +1,4 @@
-import type {
-  ExposureReading,
-  FlagCheck,
-  FlagProvider,
-  FlagSegment,
-  FlagSummary,
-} from '../../ports/exposure.port.ts';
+import type { ExposureReading, FlagProvider, FlagSegment, FlagSummary } from '../../ports/exposure.port.ts';
 import { describeEvent, foreignEventsSince, readEvents } from './unleash-events.ts';
 import { createUnleashHttp, UnleashError } from './unleash-http.ts';
 import {
