@@ -6,6 +6,7 @@ import {
   createUnleashProvider,
   type UnleashProviderConfig,
 } from '../../../src-main/adapters/flags/unleash-provider.ts';
+import { rampStrategy } from '../../../src-main/adapters/flags/unleash-strategies.ts';
 import { resolveUnleashToken } from '../../../src-main/adapters/flags/unleash-token.ts';
 import { createFakeSecretStore } from '../../support/fake-secret-store.ts';
 import { startUnleash, type UnleashTestServer } from '../../support/unleash.ts';
@@ -241,6 +242,25 @@ describe('Unleash provider against a real Unleash 6.10', () => {
     // Taking the new reading as the baseline (the operator accepted the edit), the ramp may move on.
     expect((await flag.setPercent(60, now)).percent.on).toBe(60);
     expect((await flag.kill()).enabled).toBe(false);
+  });
+
+  it('resumes a write a crash interrupted, without calling it drift or writing twice', async () => {
+    await createFeature('resumed');
+    const journaled = await provider('resumed').read();
+    // The crashed process had written the ramp strategy at 20 % but not yet turned the environment on.
+    const strategies = 'api/admin/projects/default/features/resumed/environments/development/strategies';
+    await admin('POST', strategies, rampStrategy(20, { flag: 'resumed', stickiness: 'default' }));
+
+    const resumed = await provider('resumed').setPercent(20, journaled);
+    expect(resumed).toMatchObject({ enabled: true, percent: { off: 80, on: 20 } });
+    expect(await admin('GET', strategies)).toHaveLength(1);
+    // A different percentage set in Unleash meanwhile is drift, even for a provider that did not see it happen.
+    const [ramp] = (await admin('GET', strategies)) as { id: string; parameters: Record<string, string> }[];
+    await admin('PUT', `${strategies}/${ramp!.id}`, {
+      ...ramp,
+      parameters: { ...ramp!.parameters, rollout: '35' },
+    });
+    await expect(provider('resumed').setPercent(40, resumed)).rejects.toMatchObject({ kind: 'conflict' });
   });
 
   it('lists the project’s flags, reads another flag and preflights a clean feature', async () => {
