@@ -1,16 +1,27 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './prometheus.ts';
+import { freePort, terminate } from './prometheus.ts';
 
 const run = promisify(execFile);
 
-/** Where Debian's `postgresql` package (15, bookworm) installs the server programs. */
-export const POSTGRES_BIN = '/usr/lib/postgresql/15/bin';
+/** Where Debian's `postgresql` packages install the server programs, one folder per major version. */
+const POSTGRES_ROOT = '/usr/lib/postgresql';
+
+/** Debian's PostgreSQL server programs: 15 (bookworm) when present, else the newest version installed. */
+export function postgresBin(): string | undefined {
+  if (existsSync(join(POSTGRES_ROOT, '15/bin/pg_ctl'))) return join(POSTGRES_ROOT, '15/bin');
+  const versions = existsSync(POSTGRES_ROOT)
+    ? readdirSync(POSTGRES_ROOT)
+        .filter((v) => existsSync(join(POSTGRES_ROOT, v, 'bin/pg_ctl')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  return versions[0] === undefined ? undefined : join(POSTGRES_ROOT, versions[0], 'bin');
+}
 
 /** The admin API token every test server accepts (all projects, all environments). */
 export const UNLEASH_ADMIN_TOKEN = '*:*.switchyard-test-admin-token';
@@ -25,10 +36,14 @@ export interface UnleashTestServer {
   /** Milliseconds from `startUnleash()` until Unleash answered on /health with the admin token accepted. */
   readonly startedInMs: number;
   /**
-   * The client API's features (`/api/client/features` with the client token) once its ETag differs from
-   * `previousEtag` (the client API lags admin changes by up to about a second), with the new ETag.
+   * The client API's features (`/api/client/features` with the client token, what SDKs poll) once `until`
+   * holds for them. The client API lags admin changes by up to about a second: this polls with the last
+   * ETag (`If-None-Match`) and tests `until` again whenever the ETag changes.
    */
-  clientFeaturesAfter(previousEtag: string | undefined, timeoutMs?: number): Promise<ClientFeatures>;
+  clientFeatures(
+    until: (body: ClientFeatures['body']) => boolean,
+    timeoutMs?: number,
+  ): Promise<ClientFeatures>;
   /** Stops Unleash (SIGTERM, SIGKILL after 5 s) and PostgreSQL, and removes the data. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -39,7 +54,7 @@ export interface ClientFeatures {
 }
 
 /**
- * Starts Debian's PostgreSQL 15 in a temporary directory on a free 127.0.0.1 port (as the `postgres` user
+ * Starts Debian's PostgreSQL (15, see `postgresBin`) in a temporary directory on a free 127.0.0.1 port (as the `postgres` user
  * when running as root), then `unleash-server` (the devDependency) in a child process against it with
  * telemetry and version checks off and the fixed tokens above. Resolves once Unleash answers /health and
  * accepts the admin token. Throws, having cleaned up, when PostgreSQL is missing or either server fails to
@@ -47,9 +62,10 @@ export interface ClientFeatures {
  */
 export async function startUnleash(timeoutMs = 60_000): Promise<UnleashTestServer> {
   const started = Date.now();
-  if (!existsSync(join(POSTGRES_BIN, 'pg_ctl'))) {
+  const bin = postgresBin();
+  if (!bin) {
     throw new Error(
-      `PostgreSQL 15 is not installed at ${POSTGRES_BIN}; the Unleash tests need Debian's package (apt-get install postgresql).`,
+      `PostgreSQL is not installed in ${POSTGRES_ROOT}; the Unleash tests need Debian's package (apt-get install postgresql).`,
     );
   }
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-unleash-'));
@@ -66,7 +82,7 @@ export async function startUnleash(timeoutMs = 60_000): Promise<UnleashTestServe
     stopped = true;
     if (child && exited) await terminate(child, exited);
     if (postgresStarted) {
-      await pg(asRoot, 'pg_ctl', ['-D', pgData, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
+      await pg(bin, asRoot, 'pg_ctl', ['-D', pgData, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
     }
     await rm(dir, { recursive: true, force: true });
   };
@@ -78,10 +94,19 @@ export async function startUnleash(timeoutMs = 60_000): Promise<UnleashTestServe
       const { stdout: gid } = await run('id', ['-g', 'postgres']);
       await chown(pgData, Number(stdout.trim()), Number(gid.trim()));
     }
-    await pg(asRoot, 'initdb', ['-D', pgData, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+    await pg(bin, asRoot, 'initdb', [
+      '-D',
+      pgData,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '-E',
+      'UTF8',
+      '--no-sync',
+    ]);
     const pgPort = await freePort();
     const settings = `-p ${pgPort} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=off -c full_page_writes=off`;
-    await pg(asRoot, 'pg_ctl', [
+    await pg(bin, asRoot, 'pg_ctl', [
       '-D',
       pgData,
       '-o',
@@ -126,7 +151,7 @@ export async function startUnleash(timeoutMs = 60_000): Promise<UnleashTestServe
       adminToken: UNLEASH_ADMIN_TOKEN,
       clientToken: UNLEASH_CLIENT_TOKEN,
       startedInMs,
-      clientFeaturesAfter: (previousEtag, waitMs = 10_000) => clientFeaturesAfter(url, previousEtag, waitMs),
+      clientFeatures: (until, waitMs = 10_000) => clientFeatures(url, until, waitMs),
       stop,
     };
   } catch (error) {
@@ -163,8 +188,8 @@ start({
 `;
 
 /** Runs a PostgreSQL program, as the `postgres` user when we are root (initdb and postgres refuse root). */
-async function pg(asRoot: boolean, program: string, args: string[]): Promise<void> {
-  const binary = join(POSTGRES_BIN, program);
+async function pg(bin: string, asRoot: boolean, program: string, args: string[]): Promise<void> {
+  const binary = join(bin, program);
   try {
     if (asRoot) await run('runuser', ['-u', 'postgres', '--', binary, ...args], { cwd: '/' });
     else await run(binary, args);
@@ -202,33 +227,33 @@ async function waitUntilReady(
   throw new Error(`Unleash at ${url} was not ready in time. ${stderr()}`);
 }
 
-async function clientFeaturesAfter(
+async function clientFeatures(
   url: string,
-  previousEtag: string | undefined,
+  until: (body: ClientFeatures['body']) => boolean,
   timeoutMs: number,
 ): Promise<ClientFeatures> {
   const deadline = Date.now() + timeoutMs;
+  let last: ClientFeatures | undefined;
   for (;;) {
     const response = await fetch(`${url}/api/client/features`, {
-      headers: { authorization: UNLEASH_CLIENT_TOKEN },
+      headers: { authorization: UNLEASH_CLIENT_TOKEN, ...(last?.etag ? { 'if-none-match': last.etag } : {}) },
       signal: AbortSignal.timeout(2_000),
     });
-    const etag = response.headers.get('etag') ?? undefined;
-    if (response.ok && (previousEtag === undefined || etag !== previousEtag)) {
-      return { etag, body: (await response.json()) as ClientFeatures['body'] };
+    if (response.status === 200) {
+      last = {
+        etag: response.headers.get('etag') ?? undefined,
+        body: (await response.json()) as ClientFeatures['body'],
+      };
+      if (until(last.body)) return last;
+    } else {
+      await response.body?.cancel();
+      if (response.status !== 304) throw new Error(`Unleash's client API answered HTTP ${response.status}.`);
     }
-    await response.body?.cancel();
     if (Date.now() > deadline) {
-      throw new Error(`Unleash's client API still served ETag ${previousEtag} after ${timeoutMs} ms.`);
+      throw new Error(
+        `Unleash's client API did not serve the expected configuration within ${timeoutMs} ms (ETag ${last?.etag}).`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-async function terminate(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
 }

@@ -1,5 +1,5 @@
 import type { UnleashHttp } from './unleash-http.ts';
-import { describeStrategy, type UnleashStrategy } from './unleash-strategies.ts';
+import { describeStrategy, isRamp, isSegment, type UnleashStrategy } from './unleash-strategies.ts';
 
 /** One entry of a feature's event log (`/api/admin/events/<feature>`), newest first. */
 export interface UnleashEvent {
@@ -34,13 +34,55 @@ export async function readEvents(
     .sort((a, b) => b.id - a.id);
 }
 
-/** The events newer than `sinceId` that Switchyard did not write itself (drift), newest first. */
-export function foreignEventsSince(
+/** Events that change nothing about who gets the feature (labels, links, favourites, staleness). */
+const METADATA_EVENTS = new Set([
+  'feature-tagged',
+  'feature-untagged',
+  'feature-metadata-updated',
+  'feature-link-added',
+  'feature-link-updated',
+  'feature-link-removed',
+  'feature-favorited',
+  'feature-unfavorited',
+  'feature-stale-on',
+  'feature-stale-off',
+  'feature-potentially-stale-on',
+]);
+
+/**
+ * What an event changed, as the keys a write plan uses: `env` (the environment's on/off), the title of one of
+ * Switchyard's strategies, or `other: …` for anything else that decides who gets the feature (another
+ * strategy, variants, dependencies). Undefined for metadata.
+ */
+export function eventTarget(event: UnleashEvent): string | undefined {
+  if (METADATA_EVENTS.has(event.type)) return undefined;
+  if (event.type === 'feature-environment-enabled' || event.type === 'feature-environment-disabled')
+    return 'env';
+  const strategy = (event.data ?? event.preData) as UnleashStrategy | null | undefined;
+  if (event.type.startsWith('feature-strategy-') && strategy && (isRamp(strategy) || isSegment(strategy))) {
+    return strategy.title ?? undefined;
+  }
+  return `other: ${event.type}`;
+}
+
+/**
+ * Drift: the events newer than `sinceId`, not written by Switchyard (`own`), that touched something this call
+ * does not set (`sets`: `env`, strategy titles) or something it is about to overwrite (`writes`), newest
+ * first. An event that left an object exactly as this call wants it (an interrupted earlier attempt of the
+ * same call, after a crash, or someone making the same change) overwrites nothing and is not drift.
+ */
+export function driftSince(
   events: readonly UnleashEvent[],
   sinceId: number,
   own: ReadonlySet<number>,
+  sets: ReadonlySet<string>,
+  writes: ReadonlySet<string>,
 ): UnleashEvent[] {
-  return events.filter((event) => event.id > sinceId && !own.has(event.id));
+  return events.filter((event) => {
+    if (event.id <= sinceId || own.has(event.id)) return false;
+    const target = eventTarget(event);
+    return target !== undefined && (!sets.has(target) || writes.has(target));
+  });
 }
 
 /** One sentence per change, e.g. `alice changed strategy "Switchyard ramp": rollout 10 % → 50 % (event 14, 06:41:02 UTC)`. */

@@ -1,4 +1,5 @@
 import { DomainError, type BridgeErrorKind } from '../../../src-shared/bridge/errors.ts';
+import { classifyTransportError } from '../http-transport.ts';
 
 /** The kinds an Unleash call fails with (the exposure port's kinds, as bridge kinds). */
 export type UnleashErrorKind = Extract<
@@ -17,19 +18,6 @@ export class UnleashError extends DomainError {
     this.name = 'UnleashError';
   }
 }
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'EPIPE',
-  'UND_ERR_SOCKET',
-]);
-
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
 export interface UnleashHttpOptions {
   /** Base URL of the Unleash server, e.g. `https://unleash.example.com/` (a path prefix is kept). */
@@ -128,15 +116,13 @@ export function createUnleashHttp(options: UnleashHttpOptions): UnleashHttp {
 }
 
 function transportError(error: unknown, display: string, what: string, timeoutMs: number): UnleashError {
-  const e = error as { name?: unknown; code?: unknown; cause?: { code?: unknown; name?: unknown } };
-  const code = typeof e.cause?.code === 'string' ? e.cause.code : typeof e.code === 'string' ? e.code : '';
-  if (e.name === 'TimeoutError' || e.cause?.name === 'TimeoutError' || TIMEOUT_CODES.has(code)) {
+  const { kind, code } = classifyTransportError(error);
+  if (kind === 'timeout') {
     return new UnleashError('timeout', `${display} did not answer within ${timeoutMs} ms while ${what}.`);
   }
-  const detail = NETWORK_CODES.has(code) ? ` (${code})` : '';
   return new UnleashError(
     'unreachable',
-    `Cannot reach ${display}${detail} while ${what}. Is it running, and is the URL right?`,
+    `Cannot reach ${display}${code ? ` (${code})` : ''} while ${what}. Is it running, and is the URL right?`,
   );
 }
 

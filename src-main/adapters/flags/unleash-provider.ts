@@ -1,11 +1,5 @@
-import type {
-  ExposureReading,
-  FlagCheck,
-  FlagProvider,
-  FlagSegment,
-  FlagSummary,
-} from '../../ports/exposure.port.ts';
-import { describeEvent, foreignEventsSince, readEvents } from './unleash-events.ts';
+import type { ExposureReading, FlagProvider, FlagSegment, FlagSummary } from '../../ports/exposure.port.ts';
+import { describeEvent, driftSince, readEvents, type UnleashEvent } from './unleash-events.ts';
 import { createUnleashHttp, UnleashError } from './unleash-http.ts';
 import {
   describeStrategy,
@@ -20,6 +14,7 @@ import {
   type UnleashFeature,
   type UnleashFeatureEnvironment,
   type UnleashStrategy,
+  RAMP_TITLE,
 } from './unleash-strategies.ts';
 import { checkUnleash } from './unleash-check.ts';
 
@@ -51,8 +46,16 @@ export interface UnleashProviderOptions {
 interface Snapshot {
   feature: UnleashFeature;
   env: UnleashFeatureEnvironment;
+  /** The feature's events for this environment, newest first. */
+  events: UnleashEvent[];
   /** Newest relevant event id, or 0 when the log is empty. */
   eventId: number;
+}
+
+/** One call's writes: `sets` names everything the call decides (`env`, strategy titles); each write its key. */
+interface WritePlan {
+  sets: Set<string>;
+  writes: { key: string; run: () => Promise<unknown> }[];
 }
 
 /**
@@ -60,7 +63,8 @@ interface Snapshot {
  * percentage (`rollout`, `groupId` = the flag, `stickiness`), one strategy per user-targeting segment (100 %
  * with a constraint) sorts before it, and turning the environment off is the kill switch. Unleash has no
  * version on a feature, so a reading's `version` is the id of the feature's newest event; with `expected`,
- * any newer event Switchyard did not write is drift (`conflict`). Throws `UnleashError` at once on a bad
+ * a newer event Switchyard did not write is drift (`conflict`) unless it left what the call sets exactly as
+ * the call wants it (an interrupted earlier attempt, resumed after a crash). Throws `UnleashError` at once on a bad
  * URL or an empty token.
  */
 export function createUnleashProvider(
@@ -121,7 +125,7 @@ export function createUnleashProvider(
       );
     }
     const events = await readEvents(http, flag, config.environment, signal);
-    return { feature, env, eventId: events[0]?.id ?? 0 };
+    return { feature, env, events, eventId: events[0]?.id ?? 0 };
   }
 
   function reading(snap: Snapshot, variant: string): ExposureReading {
@@ -163,39 +167,39 @@ export function createUnleashProvider(
     return reading(await snapshot(config.flag, signal), newVariant);
   }
 
-  /** Refuses with `conflict` when anyone but Switchyard changed the feature since `expected`. */
-  async function guard(expected: ExposureReading | undefined): Promise<Snapshot> {
-    const snap = await snapshot(config.flag);
-    if (expected?.version === undefined) return snap;
-    const since = Number(expected.version);
-    if (!Number.isInteger(since)) {
-      throw new UnleashError(
-        'invalidConfig',
-        `"${expected.version}" is not an Unleash event id to compare with.`,
-      );
+  /**
+   * Refuses with `conflict` when, since `expected`, someone else changed what `plan` would overwrite or what
+   * Switchyard does not manage; otherwise runs the plan's writes, reads back, and records the events they
+   * produced as Switchyard's own.
+   */
+  async function apply(
+    before: Snapshot,
+    plan: WritePlan,
+    expected: ExposureReading | undefined,
+  ): Promise<ExposureReading> {
+    if (expected?.version !== undefined) {
+      const since = Number(expected.version);
+      if (!Number.isInteger(since)) {
+        throw new UnleashError(
+          'invalidConfig',
+          `"${expected.version}" is not an Unleash event id to compare with.`,
+        );
+      }
+      const writes = new Set(plan.writes.map((w) => w.key));
+      const drift = driftSince(before.events, since, own, plan.sets, writes);
+      if (drift.length > 0) {
+        throw new UnleashError(
+          'conflict',
+          `Feature "${config.flag}" (${where}) changed in Unleash since Switchyard last read it: ${drift
+            .map(describeEvent)
+            .join('; ')}. Switchyard did not overwrite it.`,
+          409,
+        );
+      }
     }
-    const events = await readEvents(http, config.flag, config.environment);
-    const foreign = foreignEventsSince(events, since, own);
-    if (foreign.length > 0) {
-      throw new UnleashError(
-        'conflict',
-        `Feature "${config.flag}" (${where}) changed in Unleash since Switchyard last read it: ${foreign
-          .map(describeEvent)
-          .join('; ')}. Switchyard did not overwrite it.`,
-        409,
-      );
-    }
-    return snap;
-  }
-
-  /** Runs Switchyard's writes, then reads back and records the events they produced as its own. */
-  async function write(before: Snapshot, writes: (() => Promise<unknown>)[]): Promise<ExposureReading> {
-    for (const step of writes) await step();
+    for (const write of plan.writes) await write.run();
     const after = await snapshot(config.flag);
-    if (writes.length > 0) {
-      const events = await readEvents(http, config.flag, config.environment);
-      for (const event of events) if (event.id > before.eventId) own.add(event.id);
-    }
+    for (const event of after.events) if (event.id > before.eventId) own.add(event.id);
     return reading(after, newVariant);
   }
 
@@ -226,22 +230,28 @@ export function createUnleashProvider(
       if (rounded !== percent) {
         throw new UnleashError('invalidConfig', `Unleash rolls out whole percentages only, got ${percent}.`);
       }
-      const before = await guard(expected);
+      const before = await snapshot(config.flag);
       const desired = rampStrategy(rounded, shape);
       const current = before.env.strategies.find(isRamp);
       const what = `setting feature "${config.flag}" to ${rounded} %`;
-      const writes: (() => Promise<unknown>)[] = [];
-      if (!current) writes.push(post(desired, what));
-      else if (differs(current, desired))
-        writes.push(put(current, { ...desired, sortOrder: current.sortOrder }, what));
+      const plan: WritePlan = { sets: new Set([RAMP_TITLE, 'env']), writes: [] };
+      if (!current) plan.writes.push({ key: RAMP_TITLE, run: post(desired, what) });
+      else if (differs(current, desired)) {
+        plan.writes.push({
+          key: RAMP_TITLE,
+          run: put(current, { ...desired, sortOrder: current.sortOrder }, what),
+        });
+      }
       // The strategy first, then the environment: a ramp resumed after a kill comes back at the new percentage.
-      if (!before.env.enabled) writes.push(switchEnvironment(true));
-      return write(before, writes);
+      if (!before.env.enabled) plan.writes.push({ key: 'env', run: switchEnvironment(true) });
+      return apply(before, plan, expected);
     },
 
     async kill() {
+      // Never refused for drift: the kill switch works whatever the feature looks like now.
       const before = await snapshot(config.flag);
-      return write(before, before.env.enabled ? [switchEnvironment(false)] : []);
+      const writes = before.env.enabled ? [{ key: 'env', run: switchEnvironment(false) }] : [];
+      return apply(before, { sets: new Set(['env']), writes }, undefined);
     },
 
     async setSegments(segments, expected) {
@@ -257,27 +267,32 @@ export function createUnleashProvider(
           );
         }
       }
-      const before = await guard(expected);
+      const before = await snapshot(config.flag);
       const existing = before.env.strategies.filter(isSegment);
-      const writes: (() => Promise<unknown>)[] = [];
+      const plan: WritePlan = { sets: new Set(existing.map((s) => s.title ?? '')), writes: [] };
       segments.forEach((segment: FlagSegment, index) => {
         const desired = segmentStrategy(segment, index, shape);
-        const current = existing.find((s) => s.title === desired.title);
+        const key = desired.title ?? '';
+        plan.sets.add(key);
+        const current = existing.find((s) => s.title === key);
         const what = `targeting segment "${segment.name}" with feature "${config.flag}"`;
-        if (!current) writes.push(post(desired, what));
-        else if (differs(current, desired) || current.sortOrder !== index)
-          writes.push(put(current, desired, what));
+        if (!current) plan.writes.push({ key, run: post(desired, what) });
+        else if (differs(current, desired) || current.sortOrder !== index) {
+          plan.writes.push({ key, run: put(current, desired, what) });
+        }
       });
       for (const stale of existing.filter((s) => !names.has(segmentOf(s)?.name ?? s.title ?? ''))) {
-        writes.push(() =>
-          http.request(
-            'DELETE',
-            `${strategiesPath}/${encodeURIComponent(stale.id ?? '')}`,
-            `removing ${describeStrategy(stale)} from feature "${config.flag}"`,
-          ),
-        );
+        plan.writes.push({
+          key: stale.title ?? '',
+          run: () =>
+            http.request(
+              'DELETE',
+              `${strategiesPath}/${encodeURIComponent(stale.id ?? '')}`,
+              `removing ${describeStrategy(stale)} from feature "${config.flag}"`,
+            ),
+        });
       }
-      return write(before, writes);
+      return apply(before, plan, expected);
     },
 
     async readFlag(key, signal) {
