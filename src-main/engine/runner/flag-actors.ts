@@ -77,7 +77,11 @@ export function bindFlagActors(
     const kind = typeof error === 'object' && error !== null && 'kind' in error ? error.kind : '';
     if (kind !== 'conflict' || error instanceof FlagDriftError) throw error;
     const now = await provider.read();
-    throw new FlagDriftError(exposureDifference(expected, now, provider.describe()), now);
+    // The same shares but another definition (variants, default, someone's own rule): the provider names it.
+    const message = sameExposure(now, expected)
+      ? `${error instanceof Error ? error.message.replace(/\.$/, '') : String(error)}. The ramp is paused and does not overwrite the change; resume to go on from what the flag shows now, or pull the kill switch.`
+      : exposureDifference(expected, now, provider.describe());
+    throw new FlagDriftError(message, now);
   };
 
   return {

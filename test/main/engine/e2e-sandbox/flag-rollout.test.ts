@@ -5,7 +5,15 @@ import { setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createOpenFeatureProvider } from '../../../../src-main/adapters/kube/flags/openfeature-provider.ts';
 import { startSandbox, type SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
+import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
+import { createSandboxAnalysis } from '../../../../src-main/adapters/sandbox-metrics/sandbox-analysis.ts';
+import { createFileJournal } from '../../../../src-main/engine/journal/file-journal.ts';
+import { startRelease, type ReleaseHandle } from '../../../../src-main/engine/runner/release-runner.ts';
+import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
+import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
+import type { ReleaseSnapshot } from '../../../../src-shared/release/release.schema.ts';
 import { cli } from '../../../support/cli.ts';
+import { startTcpGate } from '../../../support/tcp-gate.ts';
 import { clientsFor } from '../../sandbox/clients.ts';
 import { closeSoon } from '../../adapters/kube/sandbox-fixture.ts';
 
@@ -15,7 +23,7 @@ const dir = mkdtempSync(join(tmpdir(), 'switchyard-flag-ramp-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The flag as another client reads it from the cluster. */
-export async function storedFlag(sb: SandboxHandle) {
+async function storedFlag(sb: SandboxHandle) {
   const ff = (await clientsFor(sb).custom.getNamespacedCustomObject({
     ...FF,
     namespace: 'shop',
@@ -76,6 +84,88 @@ describe('switchyard run of a flag ramp against the sandbox FeatureFlag', () => 
   );
 });
 
-void readFileSync;
-void setHeaderOptions;
-void flagWrites;
+/** The fixture plan with other steps, parsed. */
+function planWith(steps: string): ReleasePlan {
+  const text = readFileSync(PLAN, 'utf8').replace(/  steps:\n(    - .*\n)+/, `  steps:\n${steps}`);
+  const parsed = parsePlan(text);
+  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+  return parsed.plan;
+}
+
+async function until(handle: ReleaseHandle, ok: (s: ReleaseSnapshot) => boolean): Promise<ReleaseSnapshot> {
+  const end = Date.now() + 60_000;
+  while (!ok(handle.getSnapshot())) {
+    if (Date.now() > end) throw new Error(`timed out in ${handle.getSnapshot().phase}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return handle.getSnapshot();
+}
+
+function start(sb: SandboxHandle, plan: ReleasePlan, kubeconfig = sb.kubeconfigYaml(), url = sb.url) {
+  return startRelease({
+    plan,
+    ops: createKubeReleaseOps(kubeconfig, plan, { pollMs: 50 }),
+    flags: createOpenFeatureProvider(kubeconfig, { namespace: 'shop', name: 'checkout-flags', flag: 'new-checkout' }),
+    analysis: createSandboxAnalysis({ url, token: sb.token }),
+    clock: sb.clock,
+    journal: createFileJournal({ dir: join(dir, `engine-${Math.random()}`), user: 'test' }),
+    who: { user: 'test', context: 'sandbox' },
+    stopWhenPaused: true,
+  });
+}
+
+describe('a flag ramp in the engine, against the sandbox FeatureFlag', () => {
+  it('a colleague editing the flag mid-ramp pauses it as drift with the difference; their change stays', async () => {
+    const sb = await startSandbox({ scenario: 'flags', speed: 100 });
+    try {
+      const plan = planWith('    - setPercentage: 10\n    - pause: { duration: 2m }\n    - setPercentage: 50\n');
+      const handle = await start(sb, plan);
+      await until(handle, (s) => s.currentStep === 1);
+      // From the flag system's own UI: everyone gets the new checkout.
+      await clientsFor(sb).custom.patchNamespacedCustomObject(
+        {
+          ...FF,
+          namespace: 'shop',
+          name: 'checkout-flags',
+          body: { spec: { flagSpec: { flags: { 'new-checkout': { defaultVariant: 'on', targeting: null } } } } },
+        },
+        setHeaderOptions('Content-Type', 'application/merge-patch+json'),
+      );
+      const writes = flagWrites(sb).length;
+      const outcome = await handle.done;
+      expect(outcome.kind, outcome.reason).toBe('paused');
+      expect(outcome.snapshot.pause?.cause).toBe('drift');
+      expect(outcome.reason).toMatch(
+        /^Someone else changed FeatureFlag shop\/checkout-flags, flag new-checkout: Switchyard left it at off 90 %, on 10 %, it now shows off 0 %, on 100 %/,
+      );
+      expect(flagWrites(sb)).toHaveLength(writes);
+      expect((await readBack(sb)).percent).toEqual({ off: 0, on: 100 });
+      expect(outcome.snapshot.traffic.actual).toEqual({ off: 0, on: 100 });
+    } finally {
+      await closeSoon(sb);
+    }
+  }, 90_000);
+
+  it('an unreachable cluster pauses the ramp as unreachable; it goes on by itself once the cluster answers', async () => {
+    const sb = await startSandbox({ scenario: 'flags', speed: 100 });
+    const gate = await startTcpGate(Number(new URL(sb.url).port));
+    try {
+      const plan = planWith('    - setPercentage: 10\n    - pause: { duration: 1m }\n    - setPercentage: 50\n');
+      const kubeconfig = sb.kubeconfigYaml().replace(new URL(sb.url).port, String(gate.port));
+      const handle = await start(sb, plan, kubeconfig, `http://127.0.0.1:${gate.port}`);
+      await until(handle, (s) => s.currentStep === 1);
+      await gate.shut();
+      const paused = await until(handle, (s) => s.pause?.cause === 'cluster-unreachable');
+      expect(paused.status).toBe('paused');
+      expect(paused.pause?.message).toMatch(/^cluster sandbox unreachable since \d\d:\d\d:\d\d: .*ECONNREFUSED/);
+      expect((await readBack(sb)).percent).toEqual({ off: 90, on: 10 });
+      await gate.open();
+      const outcome = await handle.done;
+      expect(outcome.kind, outcome.reason).toBe('completed');
+      expect((await readBack(sb)).percent).toEqual({ off: 0, on: 100 });
+    } finally {
+      await gate.close();
+      await closeSoon(sb);
+    }
+  }, 90_000);
+});
