@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -168,4 +169,82 @@ describe('a flag ramp in the engine, against the sandbox FeatureFlag', () => {
       await closeSoon(sb);
     }
   }, 90_000);
+});
+
+const ROOT = join(import.meta.dirname, '../../../..');
+
+/** One line of `switchyard run --json`. */
+interface RunEvent {
+  event: string;
+  id?: string;
+  kind?: string;
+  phase?: string;
+  step?: number | null;
+}
+
+/** Runs the headless runner (`--json`) in its own process; `killWhen` sees each event and may ask for SIGKILL. */
+function runner(
+  args: string[],
+  killWhen?: (e: RunEvent) => boolean,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/switchyard.mjs'), ...args, '--json'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let pending = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      const events = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as RunEvent);
+      if (killWhen && events.some(killWhen)) child.kill('SIGKILL');
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout });
+    });
+  });
+}
+
+describe('SIGKILL in the middle of a flag ramp', () => {
+  it('each resume goes on from the journal; the flag is written once per percentage', async () => {
+    const sb = await startSandbox({ scenario: 'flags', speed: 100 });
+    try {
+      const kubeconfig = join(dir, 'sigkill.kubeconfig');
+      sb.writeKubeconfig(kubeconfig, 'sandbox');
+      const common = ['--kubeconfig', kubeconfig, '--context', 'sandbox', '--journal', join(dir, 'sigkill')];
+      const at = (step: number, phase: RegExp) => (e: RunEvent) =>
+        e.event === 'progress' && e.step === step && phase.test(e.phase ?? '');
+      const killPoints = [at(0, /moving/), at(1, /analysis/), at(2, /moving/), at(3, /pausing/), at(5, /moving/)];
+      let id: string | undefined;
+      let killed = 0;
+      let last: Awaited<ReturnType<typeof runner>> | undefined;
+      for (const killWhen of killPoints) {
+        last = await runner(id ? ['run', '--resume', id, ...common] : ['run', PLAN, ...common, '--yes'], killWhen);
+        id ??= /^\{"event":"release","id":"([^"]+)"\}$/m.exec(last.stdout)?.[1];
+        expect(id, last.stdout).toBeDefined();
+        if (last.signal !== 'SIGKILL') break;
+        killed++;
+      }
+      if (last?.signal === 'SIGKILL') last = await runner(['run', '--resume', id!, ...common]);
+      expect(last?.code, last?.stdout).toBe(0);
+      expect(last?.stdout).toMatch(/^\{"event":"outcome","kind":"completed"/m);
+      expect(killed).toBeGreaterThanOrEqual(3);
+      // 10 %, 50 %, 100 %: one write each, however often the runner was killed.
+      expect(flagWrites(sb)).toEqual([
+        'update shop/checkout-flags',
+        'update shop/checkout-flags',
+        'update shop/checkout-flags',
+      ]);
+      expect((await readBack(sb)).percent).toEqual({ off: 0, on: 100 });
+    } finally {
+      await closeSoon(sb);
+    }
+  }, 240_000);
 });
