@@ -253,7 +253,9 @@ export function planToArgo(plan: ReleasePlan): { documents: Doc[]; unsupported: 
     if (s.steps.some((step) => step.at !== undefined))
       unsupported.push('strategy.steps[].at: Argo steps cannot start at a wall-clock time');
     if (s.segments.length > 0 || s.prerequisites.length > 0)
-      unsupported.push('strategy.segments and strategy.prerequisites: user targeting lives in the flag system');
+      unsupported.push(
+        'strategy.segments and strategy.prerequisites: user targeting lives in the flag system',
+      );
     const bg = background([], 0);
     strategy.canary = { ...canaryBase(), steps, ...(bg ? { analysis: bg } : {}) };
   } else if (s.kind === 'ab-test') {

@@ -39,7 +39,10 @@ export interface DefaultFlagOptions {
 }
 
 /** The runbook's flag ramp: segments aside, 5 → 25 → 50 → 100 % of users, each judged per variant. */
-function flagRollout(target: DefaultPlanTarget, flag: DefaultFlagOptions | undefined): ReleasePlanInput['strategy'] {
+function flagRollout(
+  target: DefaultPlanTarget,
+  flag: DefaultFlagOptions | undefined,
+): ReleasePlanInput['strategy'] {
   const f = flag ?? { provider: 'openfeature' };
   const provider =
     f.provider === 'unleash'

@@ -72,11 +72,20 @@ function flagOptions(
   opts: { strategy?: string; provider?: string; flag?: string; providerUrl?: string; flagObject?: string },
   problems: string[],
 ): DefaultFlagOptions | undefined {
-  const given = (['provider', 'flag', 'providerUrl', 'flagObject'] as const).filter((k) => opts[k] !== undefined);
-  const names = { provider: '--provider', flag: '--flag', providerUrl: '--provider-url', flagObject: '--flag-object' };
+  const given = (['provider', 'flag', 'providerUrl', 'flagObject'] as const).filter(
+    (k) => opts[k] !== undefined,
+  );
+  const names = {
+    provider: '--provider',
+    flag: '--flag',
+    providerUrl: '--provider-url',
+    flagObject: '--flag-object',
+  };
   if (opts.strategy !== 'flag-rollout') {
     if (given.length > 0)
-      problems.push(`${given.map((k) => names[k]).join(', ')} apply only to --strategy flag-rollout`);
+      problems.push(
+        `${given.map((k) => names[k]).join(', ')} ${given.length === 1 ? 'applies' : 'apply'} only to --strategy flag-rollout`,
+      );
     return undefined;
   }
   const provider = opts.provider ?? 'openfeature';
@@ -113,10 +122,16 @@ export const registerPlan: RegisterCommand = (program: Command, io, setExit) => 
     .option('--context <name>', 'kubeconfig context (default: the current one)')
     .option('--rollout', 'the workload is an Argo Rollout')
     .option('--migration', 'add expand/contract migration gates')
-    .option('--provider <kind>', 'flag-rollout: the flag system, openfeature or unleash (default openfeature)')
+    .option(
+      '--provider <kind>',
+      'flag-rollout: the flag system, openfeature or unleash (default openfeature)',
+    )
     .option('--flag <key>', 'flag-rollout: the flag key (default <deployment>-release)')
     .option('--provider-url <url>', 'flag-rollout with unleash: the Unleash server URL (required)')
-    .option('--flag-object <name>', 'flag-rollout with openfeature: the FeatureFlag object (default <deployment>-flags)')
+    .option(
+      '--flag-object <name>',
+      'flag-rollout with openfeature: the FeatureFlag object (default <deployment>-flags)',
+    )
     .option('--out <file>', 'write the plan to a file instead of standard output')
     .action(
       async (opts: {

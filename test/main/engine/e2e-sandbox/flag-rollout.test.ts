@@ -70,7 +70,9 @@ describe('switchyard run of a flag ramp against the sandbox FeatureFlag', () => 
         expect((await readBack(sb)).percent).toEqual(percent);
         if (fault) {
           expect(r.stdout).toMatch(/^aborted: Kill switch pulled: flag "new-checkout" serves 0 % on/m);
-          expect(r.stdout).toMatch(/Analysis of step 2 \(on\) failed: error-rate \(variant-health\): failed 1 > failureLimit 0/);
+          expect(r.stdout).toMatch(
+            /Analysis of step 2 \(on\) failed: error-rate \(variant-health\): failed 1 > failureLimit 0/,
+          );
           expect(r.stdout).toMatch(/feature_flag_variant="on"/);
           const flag = await storedFlag(sb);
           expect(flag.defaultVariant).toBe('off');
@@ -87,7 +89,7 @@ describe('switchyard run of a flag ramp against the sandbox FeatureFlag', () => 
 
 /** The fixture plan with other steps, parsed. */
 function planWith(steps: string): ReleasePlan {
-  const text = readFileSync(PLAN, 'utf8').replace(/  steps:\n(    - .*\n)+/, `  steps:\n${steps}`);
+  const text = readFileSync(PLAN, 'utf8').replace(/ {2}steps:\n( {4}- .*\n)+/, `  steps:\n${steps}`);
   const parsed = parsePlan(text);
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   return parsed.plan;
@@ -106,7 +108,11 @@ function start(sb: SandboxHandle, plan: ReleasePlan, kubeconfig = sb.kubeconfigY
   return startRelease({
     plan,
     ops: createKubeReleaseOps(kubeconfig, plan, { pollMs: 50 }),
-    flags: createOpenFeatureProvider(kubeconfig, { namespace: 'shop', name: 'checkout-flags', flag: 'new-checkout' }),
+    flags: createOpenFeatureProvider(kubeconfig, {
+      namespace: 'shop',
+      name: 'checkout-flags',
+      flag: 'new-checkout',
+    }),
     analysis: createSandboxAnalysis({ url, token: sb.token }),
     clock: sb.clock,
     journal: createFileJournal({ dir: join(dir, `engine-${Math.random()}`), user: 'test' }),
@@ -119,7 +125,9 @@ describe('a flag ramp in the engine, against the sandbox FeatureFlag', () => {
   it('a colleague editing the flag mid-ramp pauses it as drift with the difference; their change stays', async () => {
     const sb = await startSandbox({ scenario: 'flags', speed: 100 });
     try {
-      const plan = planWith('    - setPercentage: 10\n    - pause: { duration: 2m }\n    - setPercentage: 50\n');
+      const plan = planWith(
+        '    - setPercentage: 10\n    - pause: { duration: 2m }\n    - setPercentage: 50\n',
+      );
       const handle = await start(sb, plan);
       await until(handle, (s) => s.currentStep === 1);
       // From the flag system's own UI: everyone gets the new checkout.
@@ -128,7 +136,9 @@ describe('a flag ramp in the engine, against the sandbox FeatureFlag', () => {
           ...FF,
           namespace: 'shop',
           name: 'checkout-flags',
-          body: { spec: { flagSpec: { flags: { 'new-checkout': { defaultVariant: 'on', targeting: null } } } } },
+          body: {
+            spec: { flagSpec: { flags: { 'new-checkout': { defaultVariant: 'on', targeting: null } } } },
+          },
         },
         setHeaderOptions('Content-Type', 'application/merge-patch+json'),
       );
@@ -151,14 +161,18 @@ describe('a flag ramp in the engine, against the sandbox FeatureFlag', () => {
     const sb = await startSandbox({ scenario: 'flags', speed: 100 });
     const gate = await startTcpGate(Number(new URL(sb.url).port));
     try {
-      const plan = planWith('    - setPercentage: 10\n    - pause: { duration: 1m }\n    - setPercentage: 50\n');
+      const plan = planWith(
+        '    - setPercentage: 10\n    - pause: { duration: 1m }\n    - setPercentage: 50\n',
+      );
       const kubeconfig = sb.kubeconfigYaml().replace(new URL(sb.url).port, String(gate.port));
       const handle = await start(sb, plan, kubeconfig, `http://127.0.0.1:${gate.port}`);
       await until(handle, (s) => s.currentStep === 1);
       await gate.shut();
       const paused = await until(handle, (s) => s.pause?.cause === 'cluster-unreachable');
       expect(paused.status).toBe('paused');
-      expect(paused.pause?.message).toMatch(/^cluster sandbox unreachable since \d\d:\d\d:\d\d: .*ECONNREFUSED/);
+      expect(paused.pause?.message).toMatch(
+        /^cluster sandbox unreachable since \d\d:\d\d:\d\d: .*ECONNREFUSED/,
+      );
       expect((await readBack(sb)).percent).toEqual({ off: 90, on: 10 });
       await gate.open();
       const outcome = await handle.done;
@@ -221,12 +235,21 @@ describe('SIGKILL in the middle of a flag ramp', () => {
       const common = ['--kubeconfig', kubeconfig, '--context', 'sandbox', '--journal', join(dir, 'sigkill')];
       const at = (step: number, phase: RegExp) => (e: RunEvent) =>
         e.event === 'progress' && e.step === step && phase.test(e.phase ?? '');
-      const killPoints = [at(0, /moving/), at(1, /analysis/), at(2, /moving/), at(3, /pausing/), at(5, /moving/)];
+      const killPoints = [
+        at(0, /moving/),
+        at(1, /analysis/),
+        at(2, /moving/),
+        at(3, /pausing/),
+        at(5, /moving/),
+      ];
       let id: string | undefined;
       let killed = 0;
       let last: Awaited<ReturnType<typeof runner>> | undefined;
       for (const killWhen of killPoints) {
-        last = await runner(id ? ['run', '--resume', id, ...common] : ['run', PLAN, ...common, '--yes'], killWhen);
+        last = await runner(
+          id ? ['run', '--resume', id, ...common] : ['run', PLAN, ...common, '--yes'],
+          killWhen,
+        );
         id ??= /^\{"event":"release","id":"([^"]+)"\}$/m.exec(last.stdout)?.[1];
         expect(id, last.stdout).toBeDefined();
         if (last.signal !== 'SIGKILL') break;
