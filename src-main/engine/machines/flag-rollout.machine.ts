@@ -29,7 +29,9 @@ import {
   byOf,
   engineDecision,
   operatorDecision,
+  operatorPause,
   pausedFor,
+  promotedPast,
   reasonOf,
   strategyOutput,
   waitInvoke,
@@ -60,15 +62,12 @@ export function createFlagRolloutMachine(count: AnalysisCounter) {
     },
     actors: { ...baseActors, ...flagActorPlaceholders },
     actions: {
-      operatorKill: assign(({ context, event }) => ({
-        decisions: operatorDecision(
-          context,
-          event,
-          'abort',
-          context.stepIndex,
-          `${byOf(event)} pulled the kill switch on ${flagName(context)}${context.stepIndex < flagSteps(context.plan).length ? ` at step ${context.stepIndex + 1}` : ''}${reasonOf(event)}.`,
-        ),
-      })),
+      operatorKill: assign(({ context, event }) => {
+        const at =
+          context.stepIndex < flagSteps(context.plan).length ? ` at step ${context.stepIndex + 1}` : '';
+        const summary = `${byOf(event)} pulled the kill switch on ${flagName(context)}${at}${reasonOf(event)}.`;
+        return { decisions: operatorDecision(context, event, 'abort', context.stepIndex, summary) };
+      }),
       advanceOnResume: assign(({ context, event }) => ({
         ...advance(context),
         ...resumed(context, event, 'after'),
@@ -166,15 +165,10 @@ export function createFlagRolloutMachine(count: AnalysisCounter) {
           ...KILL_SWITCH,
           PROMOTE_FULL: {
             target: 'completing',
-            actions: assign(({ context, event }) => ({
-              decisions: operatorDecision(
-                context,
-                event,
-                'promote',
-                context.stepIndex,
-                `${byOf(event)} ramped ${flagName(context)} to everyone from step ${context.stepIndex + 1}, skipping the remaining steps${reasonOf(event)}.`,
-              ),
-            })),
+            actions: assign(({ context, event }) => {
+              const summary = `${byOf(event)} ramped ${flagName(context)} to everyone from step ${context.stepIndex + 1}, skipping the remaining steps${reasonOf(event)}.`;
+              return { decisions: operatorDecision(context, event, 'promote', context.stepIndex, summary) };
+            }),
           },
         },
         states: {
@@ -183,26 +177,13 @@ export function createFlagRolloutMachine(count: AnalysisCounter) {
             on: {
               PAUSE: {
                 target: '.held',
-                actions: assign(({ context, event }) => {
-                  const summary = `${byOf(event)} paused the ramp at step ${context.stepIndex + 1}${reasonOf(event)}.`;
-                  return {
-                    pause: { cause: 'operator' as const, message: summary, sinceMs: context.nowMs ?? 0 },
-                    decisions: operatorDecision(context, event, 'pause', context.stepIndex, summary),
-                  };
-                }),
+                actions: assign(({ context, event }) => operatorPause(context, event)),
               },
               PROMOTE: {
                 target: '.next',
                 actions: assign(({ context, event }) => ({
                   ...advance(context),
-                  skipped: [...context.skipped, context.stepIndex],
-                  decisions: operatorDecision(
-                    context,
-                    event,
-                    'promote',
-                    context.stepIndex,
-                    `${byOf(event)} promoted past step ${context.stepIndex + 1}${reasonOf(event)}.`,
-                  ),
+                  ...promotedPast(context, event),
                 })),
               },
             },

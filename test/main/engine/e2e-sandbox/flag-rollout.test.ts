@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
 import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
 import type { ReleaseSnapshot } from '../../../../src-shared/release/release.schema.ts';
 import { cli } from '../../../support/cli.ts';
+import { runner, type RunEvent } from '../../../support/switchyard-process.ts';
 import { startTcpGate } from '../../../support/tcp-gate.ts';
 import { clientsFor } from '../../sandbox/clients.ts';
 import { closeSoon } from '../../adapters/kube/sandbox-fixture.ts';
@@ -185,47 +185,6 @@ describe('a flag ramp in the engine, against the sandbox FeatureFlag', () => {
   }, 90_000);
 });
 
-const ROOT = join(import.meta.dirname, '../../../..');
-
-/** One line of `switchyard run --json`. */
-interface RunEvent {
-  event: string;
-  id?: string;
-  kind?: string;
-  phase?: string;
-  step?: number | null;
-}
-
-/** Runs the headless runner (`--json`) in its own process; `killWhen` sees each event and may ask for SIGKILL. */
-function runner(
-  args: string[],
-  killWhen?: (e: RunEvent) => boolean,
-): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/switchyard.mjs'), ...args, '--json'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let pending = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      pending += chunk.toString();
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      const events = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as RunEvent);
-      if (killWhen && events.some(killWhen)) child.kill('SIGKILL');
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout });
-    });
-  });
-}
-
 describe('SIGKILL in the middle of a flag ramp', () => {
   it('each resume goes on from the journal; the flag is written once per percentage', async () => {
     const sb = await startSandbox({ scenario: 'flags', speed: 100 });
@@ -250,7 +209,7 @@ describe('SIGKILL in the middle of a flag ramp', () => {
           id ? ['run', '--resume', id, ...common] : ['run', PLAN, ...common, '--yes'],
           killWhen,
         );
-        id ??= /^\{"event":"release","id":"([^"]+)"\}$/m.exec(last.stdout)?.[1];
+        id ??= last.releaseId;
         expect(id, last.stdout).toBeDefined();
         if (last.signal !== 'SIGKILL') break;
         killed++;
