@@ -63,6 +63,7 @@ import {
   type ControlDriver,
 } from './control-channel.ts';
 import type { EmbeddedSandbox } from './sandbox-provider.ts';
+import { flagProviderFor } from './flag-providers.ts';
 
 /** The context name rehearsals are journaled under. */
 export const REHEARSAL_CONTEXT = 'rehearsal';
@@ -220,6 +221,7 @@ export class ReleaseService {
       }
       // Known before the start, so the objects the release creates carry its id.
       const ops = createKubeReleaseOps(kubeconfig, plan, { releaseId });
+      const flags = await this.#flagsFor(input.mode, plan, kubeconfig);
       stableVersion = imageVersion((await ops.workloadState('stable')).image);
       handle = await startRelease({
         plan,
@@ -227,6 +229,7 @@ export class ReleaseService {
         lease,
         ...(leaseTakenFrom ? { leaseTakenFrom } : {}),
         ops,
+        ...(flags ? { flags } : {}),
         analysis,
         clock,
         journal: this.#journal,
@@ -271,11 +274,13 @@ export class ReleaseService {
     if (!stored) throw new DomainError('invalidConfig', `Release ${id} has no plan in its journal.`);
     const conn = await this.#connect('run', summary.header.context, 1, stored);
     const ops = createKubeReleaseOps(conn.kubeconfig, stored, { releaseId: id });
+    const flags = await this.#flagsFor('run', stored, conn.kubeconfig);
     const handle = await resumeRelease({
       releaseId: id,
       lease: createKubeWorkloadLease(conn.kubeconfig, stored.target),
       takeOver,
       ops,
+      ...(flags ? { flags } : {}),
       analysis: conn.analysis,
       clock: conn.clock,
       journal: this.#journal,
@@ -372,7 +377,9 @@ export class ReleaseService {
     };
     if (mode === 'rehearse' || requested === this.#o.sandbox?.contextName) {
       const sandbox =
-        mode === 'rehearse' ? await this.#freshRehearsalSandbox(speed) : await this.#o.sandbox!.handle();
+        mode === 'rehearse'
+          ? await this.#freshRehearsalSandbox(speed, plan)
+          : await this.#o.sandbox!.handle();
       return {
         context: mode === 'rehearse' ? REHEARSAL_CONTEXT : requested,
         kubeconfig: sandbox.kubeconfigYaml(),
@@ -565,7 +572,21 @@ export class ReleaseService {
     this.#rehearsalSandbox = null;
   }
 
-  async #freshRehearsalSandbox(speed: number): Promise<SandboxHandle> {
+  /**
+   * The flag a flag ramp drives (none for other strategies). A rehearsal drives the sandbox's own
+   * FeatureFlag; an Unleash ramp is refused there, since its flag lives on a real server.
+   */
+  async #flagsFor(mode: 'rehearse' | 'run', plan: ReleasePlan, kubeconfig: string) {
+    const s = plan.strategy;
+    if (mode === 'rehearse' && s.kind === 'flag-rollout' && s.provider?.kind === 'unleash')
+      throw new DomainError(
+        'invalidPlan',
+        `A rehearsal cannot ramp flag "${s.flag}" on Unleash (${s.provider.url}): the flag lives on a real server. Rehearse with an OpenFeature provider, or run it.`,
+      );
+    return flagProviderFor(plan, { kubeconfigYaml: kubeconfig, env: process.env });
+  }
+
+  async #freshRehearsalSandbox(speed: number, plan?: ReleasePlan): Promise<SandboxHandle> {
     for (const [id, live] of this.#live) {
       if (live.context === REHEARSAL_CONTEXT) {
         live.stop();
@@ -574,7 +595,13 @@ export class ReleaseService {
       }
     }
     await this.#rehearsalSandbox?.close();
-    this.#rehearsalSandbox = await startSandbox({ ...this.#o.rehearsalSandbox, speed });
+    // A flag ramp is rehearsed on the `flags` scenario (a service behind an OpenFeature FeatureFlag).
+    const flags = plan?.strategy.kind === 'flag-rollout' && !this.#o.rehearsalSandbox?.scenario;
+    this.#rehearsalSandbox = await startSandbox({
+      ...this.#o.rehearsalSandbox,
+      ...(flags ? { scenario: 'flags' } : {}),
+      speed,
+    });
     return this.#rehearsalSandbox;
   }
 

@@ -61,10 +61,11 @@ export function ReleaseLiveView({ snapshot, health, planText, context, readOnly 
           context={context}
           controls={snapshot.controls}
           pause={snapshot.pause}
+          strategy={snapshot.strategy}
         />
       )}
       <div className="columns">
-        <TrafficSplit traffic={deferred.traffic} />
+        <TrafficSplit traffic={deferred.traffic} flag={deferred.strategy === 'flag-rollout'} />
         <StepList snapshot={deferred} />
       </div>
       <HealthTimeline

@@ -1,15 +1,21 @@
 import type { TrafficView } from '../../../src-shared/release/release.schema.ts';
 import { trafficRows } from '../../lib/release-view.ts';
 
-/** Traffic per track as the router reports it, beside what the engine asked for; a difference is flagged. */
-export function TrafficSplit({ traffic }: { traffic: TrafficView }) {
+/**
+ * Traffic per track as the router reports it, beside what the engine asked for; a difference is flagged. For a
+ * flag ramp (`flag`): the exposure per variant as the flag system reports it, beside what the ramp asked for.
+ */
+export function TrafficSplit({ traffic, flag = false }: { traffic: TrafficView; flag?: boolean }) {
   const rows = trafficRows(traffic);
+  const words = flag
+    ? { heading: 'Exposure per variant', track: 'Variant', actual: 'Flag (read back)', holder: 'flag system' }
+    : { heading: 'Traffic split', track: 'Track', actual: 'Router (actual)', holder: 'router' };
   return (
     <section className="panel" aria-labelledby="traffic-heading">
-      <h2 id="traffic-heading">Traffic split</h2>
+      <h2 id="traffic-heading">{words.heading}</h2>
       {traffic.mismatch && (
         <div className="note note-error" role="alert">
-          The router does not hold the split the engine asked for.
+          The {words.holder} does not hold the split the engine asked for.
         </div>
       )}
       <div
@@ -27,12 +33,12 @@ export function TrafficSplit({ traffic }: { traffic: TrafficView }) {
             ),
         )}
       </div>
-      <table aria-label="Traffic per track">
+      <table aria-label={flag ? 'Exposure per variant' : 'Traffic per track'}>
         <thead>
           <tr>
-            <th scope="col">Track</th>
+            <th scope="col">{words.track}</th>
             <th scope="col" className="num">
-              Router (actual)
+              {words.actual}
             </th>
             <th scope="col" className="num">
               Intended
@@ -51,7 +57,7 @@ export function TrafficSplit({ traffic }: { traffic: TrafficView }) {
           ))}
         </tbody>
       </table>
-      <p className="muted small">Read from {traffic.source ?? 'the router (not read yet)'}</p>
+      <p className="muted small">Read from {traffic.source ?? `the ${words.holder} (not read yet)`}</p>
     </section>
   );
 }
