@@ -154,12 +154,18 @@ export const HealthPointSchema = z
   .strict();
 export type HealthPoint = z.infer<typeof HealthPointSchema>;
 
-/** A behaviour fault injected into the sandbox for one version of one service. */
+/**
+ * A behaviour fault injected into the sandbox for one version of one service, or (a flag ramp) for the
+ * requests served one feature-flag variant.
+ */
 export const SandboxFaultSchema = z
   .object({
     namespace: NamespaceName.optional(),
     service: z.string().min(1).max(253),
-    version: z.string().min(1).max(128),
+    /** The image tag; may be left out when `variant` is given. */
+    version: z.string().min(1).max(128).optional(),
+    /** Only requests served this feature-flag variant (e.g. `on`) fail or slow down. */
+    variant: z.string().min(1).max(128).optional(),
     /** Ratio 0..1 of requests answered 5xx. */
     errorRate: z.number().min(0).max(1).optional(),
     /** Milliseconds. */
@@ -172,7 +178,11 @@ export const SandboxFaultSchema = z
     /** Seconds (sandbox time) from pod creation to the container running. */
     startupSeconds: z.number().min(0).max(86_400).optional(),
   })
-  .strict();
+  .strict()
+  .refine((f) => f.version !== undefined || f.variant !== undefined, {
+    error: 'a fault needs a version or a feature-flag variant',
+    path: ['version'],
+  });
 export type SandboxFault = z.infer<typeof SandboxFaultSchema>;
 
 /**
@@ -278,6 +288,18 @@ export const requests = {
         name: z.string().min(1).max(253),
         image: z.string().min(1).max(512),
         router: RouterNameSchema.optional(),
+        /** A flag-rollout's flag system and flag (default: OpenFeature, flag `<name>-release`). */
+        flag: z
+          .object({
+            provider: z.enum(['openfeature', 'unleash']),
+            key: z.string().min(1).max(253).optional(),
+            /** OpenFeature: the FeatureFlag object's name. */
+            flagObject: z.string().min(1).max(253).optional(),
+            /** Unleash: the server's base URL. */
+            providerUrl: z.url().max(2048).optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
     output: z.object({ text: z.string() }).strict(),

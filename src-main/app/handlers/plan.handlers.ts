@@ -89,8 +89,14 @@ export function planHandlers(plansDir: string): PlanHandlers {
       };
     },
 
-    'plan:new': async ({ strategy, namespace, name, image, router }) => ({
-      text: planToYaml(defaultPlan(strategy, { namespace, name, image }, router ? { router } : {})),
+    'plan:new': async ({ strategy, namespace, name, image, router, flag }) => ({
+      text: planToYaml(
+        defaultPlan(
+          strategy,
+          { namespace, name, image },
+          { ...(router ? { router } : {}), ...(flag && strategy === 'flag-rollout' ? { flag } : {}) },
+        ),
+      ),
     }),
 
     'plan:validate': async ({ text }) => {
