@@ -10,6 +10,9 @@ export interface ControlSpec {
   key: string;
   /** Destructive controls confirm in one step. */
   confirm: boolean;
+  /** The confirmation's question and what happens, when the generic ones do not fit (a flag's kill switch). */
+  question?: string;
+  consequence?: string;
 }
 
 /** The controls in the order the control bar shows them. */
@@ -30,7 +33,17 @@ export const KILL_SWITCH_LABEL = 'Kill switch';
 /** The controls of a release of `strategy`: a flag ramp's Abort reads "Kill switch". */
 export function controlsFor(strategy: string | undefined): readonly ControlSpec[] {
   if (strategy !== 'flag-rollout') return CONTROLS;
-  return CONTROLS.map((c) => (c.event === 'ABORT' ? { ...c, label: KILL_SWITCH_LABEL } : c));
+  return CONTROLS.map((c) =>
+    c.event === 'ABORT'
+      ? {
+          ...c,
+          label: KILL_SWITCH_LABEL,
+          question: 'Pull the kill switch on this flag ramp?',
+          consequence:
+            'Everyone gets the off variant at once; the flag is read back from the flag system and the decision recorded.',
+        }
+      : c,
+  );
 }
 
 /** What the controls say when no live run in this console drives the release (main sent no controls). */

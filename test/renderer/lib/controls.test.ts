@@ -93,7 +93,13 @@ describe('confirmation', () => {
 describe('the controls of a flag ramp', () => {
   it('call Abort the kill switch, keeping its key and its confirmation; other strategies keep Abort', () => {
     const abort = (strategy?: string) => controlsFor(strategy).find((c) => c.event === 'ABORT');
-    expect(abort('flag-rollout')).toEqual({ event: 'ABORT', label: 'Kill switch', key: 'a', confirm: true });
+    expect(abort('flag-rollout')).toMatchObject({
+      event: 'ABORT',
+      label: 'Kill switch',
+      key: 'a',
+      confirm: true,
+    });
+    expect(abort('flag-rollout')?.consequence).toMatch(/^Everyone gets the off variant at once/);
     expect(abort('canary')?.label).toBe('Abort');
     expect(abort(undefined)?.label).toBe('Abort');
     const { rows } = controlStates(undefined, 'flag-rollout');
