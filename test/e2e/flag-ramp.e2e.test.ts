@@ -30,7 +30,10 @@ describe('a flag ramp in the console', () => {
 
     await page.getByLabel('Error rate (%)').fill('30');
     await page.getByRole('button', { name: 'Inject fault' }).click();
-    await page.getByRole('status').filter({ hasText: 'Fault applied' }).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Fault applied to checkout, requests served variant on.' })
+      .waitFor();
     await screenshot(page, 'rehearse-flag-ramp-at-10');
 
     await page.getByRole('button', { name: /^Kill switch/ }).click();

@@ -317,7 +317,7 @@ export function killed(c: C, o: FlagOpOutput) {
     finishedAtMs: o.atMs,
     stuckAt: null,
     decisions: engineDecision(
-      c,
+      { ...c, nowMs: o.atMs },
       'abort',
       prior?.cause ?? 'operator',
       summary,
