@@ -5,6 +5,7 @@ import type {
   FlagSegment,
   FlagSummary,
 } from '../../../ports/exposure.port.ts';
+import { accessReview } from '../access-review.ts';
 import { createKubeClient, type KubeClient, type KubeClientOptions } from '../kube-client.ts';
 import { ClusterError } from '../kube-errors.ts';
 import { buildTargeting } from './flag-targeting.ts';
@@ -258,26 +259,16 @@ export function openFeatureProvider(k: KubeClient, target: FlagTarget): FlagProv
   };
 
   async function access(): Promise<FlagCheck[]> {
-    const can = async (verb: string) => {
-      const review = await k.write(`asking whether we may ${verb} featureflags`, () =>
-        k.authz.createSelfSubjectAccessReview({
-          body: {
-            apiVersion: 'authorization.k8s.io/v1',
-            kind: 'SelfSubjectAccessReview',
-            spec: {
-              resourceAttributes: {
-                verb,
-                group: FF.group,
-                resource: FF.plural,
-                namespace: target.namespace,
-                name: target.name,
-              },
-            },
-          },
-        }),
-      );
-      return review.status?.allowed === true;
-    };
+    const can = async (verb: string) =>
+      (
+        await accessReview(k, {
+          verb,
+          group: FF.group,
+          resource: FF.plural,
+          namespace: target.namespace,
+          name: target.name,
+        })
+      ).allowed;
     try {
       const [read, update] = await Promise.all([can('get'), can('update')]);
       return [
