@@ -6,6 +6,7 @@ import {
 } from '../../../src-main/adapters/kube/flags/openfeature-provider.ts';
 import type { FlagProvider, FlagSegment } from '../../../src-main/ports/exposure.port.ts';
 import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
+import { variantShares } from '../../support/flag-shares.ts';
 import { clientsFor } from '../sandbox/clients.ts';
 
 const FF = { group: 'core.openfeature.dev', version: 'v1beta1', plural: 'featureflags' } as const;
@@ -40,12 +41,7 @@ async function colleagueEdits(flag: Partial<Flag>, key = 'new-checkout'): Promis
 
 /** Share of checkout's requests served `on` over the next sandbox minute. */
 async function servedOn(): Promise<number> {
-  const from = sb.clock.now();
-  while (sb.clock.now() < from + 65_000) await new Promise((r) => setTimeout(r, 50));
-  const q = { namespace: 'shop', job: 'checkout', windowSeconds: 60 };
-  const on = sb.stats({ ...q, variant: 'on' }).requests ?? 0;
-  const off = sb.stats({ ...q, variant: 'off' }).requests ?? 0;
-  return on / (on + off);
+  return (await variantShares(sb, 'shop', 'checkout')).share.on!;
 }
 
 beforeAll(async () => {
