@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -147,7 +147,7 @@ describe('the sandbox serves OpenFeature FeatureFlags', () => {
     expect(body.message).toMatch(/defaultVariant: Invalid value: "b": not one of the variants \(a\)/);
   });
 
-  it('is served to kubectl: discovery, table columns, short name, merge patch', async () => {
+  it('is served to kubectl: discovery, table columns, short name, merge patch, server-side apply, explain', async () => {
     expect(await kubectl('get', 'featureflags')).toMatch(
       /^NAME\s+FLAGS\s+AGE\ncheckout-flags\s+new-checkout,dark-mode\s+\S+$/,
     );
@@ -164,6 +164,33 @@ describe('the sandbox serves OpenFeature FeatureFlags', () => {
     expect(await kubectl('api-resources', '--api-group=core.openfeature.dev', '--no-headers')).toMatch(
       /^featureflags\s+ff\s+core\.openfeature\.dev\/v1beta1\s+true\s+FeatureFlag$/,
     );
+    // Server-side apply, twice (the second changes nothing), and the schema kubectl explains.
+    const manifest = join(dir, 'search-flags.yaml');
+    writeFileSync(
+      manifest,
+      `apiVersion: core.openfeature.dev/v1beta1
+kind: FeatureFlag
+metadata: {name: search-flags, namespace: shop}
+spec:
+  flagSpec:
+    flags:
+      new-search: {state: ENABLED, variants: {'on': true, 'off': false}, defaultVariant: 'off', targeting: {fractional: [['on', 25], ['off', 75]]}}
+`,
+    );
+    for (let i = 0; i < 2; i++)
+      expect(await kubectl('apply', '--server-side', '-f', manifest)).toBe(
+        'featureflag.core.openfeature.dev/search-flags serverside-applied',
+      );
+    expect(
+      await kubectl(
+        'get',
+        'ff',
+        'search-flags',
+        '-o',
+        'jsonpath={.spec.flagSpec.flags.new-search.targeting}',
+      ),
+    ).toBe('{"fractional":[["on",25],["off",75]]}');
+    expect(await kubectl('explain', 'featureflag.spec.flagSpec')).toMatch(/flags\s+<map\[string\]Object>/);
     expect(await kubectl('get', 'crd', 'featureflags.core.openfeature.dev', '-o', 'name')).toBe(
       'customresourcedefinition.apiextensions.k8s.io/featureflags.core.openfeature.dev',
     );
