@@ -3,7 +3,8 @@ import type { FlagSegment } from '../../../ports/exposure.port.ts';
 /**
  * flagd targeting (JSON Logic) as Switchyard writes and reads it for a ramp between an off and a new variant:
  *
- * - no segments: `{ "fractional": [["<new>", p], ["<off>", 100 - p]] }`;
+ * - no segments: `{ "fractional": [["<new>", p], ["<off>", 100 - p]] }` (weights are whole numbers, as flagd
+ *   requires: 12.5 % is written `[["<new>", 1250], ["<off>", 8750]]`);
  * - with segments: `{ "if": [<segment 1>, "<variant>", <segment 2>, "<variant>", …, <fractional>] }`, so
  *   segment members get their variant first and everyone else is split by the percentage;
  * - a segment is `{"in": [{"var": attr}, [values]]}`, `{"!": {"in": …}}`, or `{"ends_with"|"starts_with":
@@ -122,11 +123,13 @@ export function buildTargeting(
   offVariant: string,
   keep: readonly unknown[] = [],
 ): Json {
-  const p = Math.round(percent * 100) / 100;
+  // flagd takes whole-number weights only: whole percentages as they are, others in hundredths of a percent.
+  const hundredths = Math.round(percent * 100);
+  const unit = hundredths % 100 === 0 ? 100 : 1;
   const split = {
     fractional: [
-      [newVariant, p],
-      [offVariant, Math.round((100 - p) * 100) / 100],
+      [newVariant, hundredths / unit],
+      [offVariant, (10_000 - hundredths) / unit],
     ],
   };
   const rules: unknown[] = [];
