@@ -213,6 +213,38 @@ describe('the OpenFeature provider against the sandbox', () => {
     expect(await flags.read()).toMatchObject({ enabled: false, percent: { off: 100, on: 0 } });
   });
 
+  it("ramps again after a kill, and a colleague's Switchyard on another laptop continues from the same flag", async () => {
+    await flags.kill();
+    const afterKill = await flags.read();
+    const again = await flags.setPercent(10, afterKill);
+    expect(again).toMatchObject({ percent: { on: 10, off: 90 }, enabled: true });
+    expect(await stored()).toMatchObject({ state: 'ENABLED', defaultVariant: 'off' });
+    // Another instance (its own client, nothing shared but the cluster) reads what this one wrote: no drift.
+    const colleague = createOpenFeatureProvider(sb.kubeconfigYaml(), target);
+    const theirs = await colleague.read();
+    expect(theirs.notes).toBeUndefined();
+    expect((await colleague.setPercent(30, theirs)).percent).toEqual({ on: 30, off: 70 });
+    // Our reading from before their write is stale now.
+    await expect(flags.setPercent(50, again)).rejects.toMatchObject({ kind: 'conflict' });
+    expect(Math.abs((await servedOn()) - 0.3)).toBeLessThan(0.025);
+  });
+
+  it('with a read-only user: preflight says it cannot edit, and a write is forbidden', async () => {
+    const viewerYaml = sb
+      .kubeconfigYaml('sandbox', { viewer: true })
+      .replace('current-context: sandbox\n', 'current-context: sandbox-viewer\n');
+    const viewer = createOpenFeatureProvider(viewerYaml, target);
+    const checks = Object.fromEntries((await viewer.check()).map((c) => [c.check, c.ok]));
+    expect(checks).toMatchObject({
+      reachable: true,
+      authorised: true,
+      'can edit': false,
+      'flag exists': true,
+    });
+    await expect(viewer.setPercent(60)).rejects.toMatchObject({ kind: 'forbidden' });
+    expect((await flags.read()).percent).toEqual({ on: 30, off: 70 });
+  });
+
   it('answers with an unreachable error when the cluster is down', async () => {
     const yaml = sb.kubeconfigYaml();
     await sb.close();
