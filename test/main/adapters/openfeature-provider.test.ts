@@ -245,6 +245,22 @@ describe('the OpenFeature provider against the sandbox', () => {
     expect((await flags.read()).percent).toEqual({ on: 30, off: 70 });
   });
 
+  it('refuses to rewrite targeting it cannot keep, and says so in the reading', async () => {
+    const custom = { if: [{ '>': [{ var: 'age' }, 30] }, 'on', { if: [true, 'off', 'on'] }] };
+    // (A merge patch merges objects: the old targeting goes first.)
+    await colleagueEdits({ targeting: null });
+    await colleagueEdits({ targeting: custom });
+    const r = await flags.read();
+    expect(r.notes?.join(' ')).toMatch(/cannot keep beside a percentage/);
+    await expect(flags.setPercent(10)).rejects.toMatchObject({
+      kind: 'invalid',
+      message: expect.stringMatching(/cannot rewrite without losing it/),
+    });
+    expect((await stored()).targeting).toEqual(custom);
+    // The kill switch still works: everyone off, at once.
+    expect((await flags.kill()).percent).toEqual({ on: 0, off: 100 });
+  });
+
   it('answers with an unreachable error when the cluster is down', async () => {
     const yaml = sb.kubeconfigYaml();
     await sb.close();

@@ -98,6 +98,8 @@ describe('flag targeting as Switchyard writes it', () => {
         },
       ],
     });
-    expect(parseTargeting({ '==': [1, 1] }).unknown).toEqual([{ '==': [1, 1] }]);
+    expect(parseTargeting({ '==': [1, 1] }).untouchable).toEqual({ '==': [1, 1] });
+    const nested = { if: [{ in: [{ var: 'tier' }, ['pro']] }, 'on', { if: [true, 'on', 'off'] }] };
+    expect(parseTargeting(nested)).toMatchObject({ untouchable: { if: [true, 'on', 'off'] }, unknown: [] });
   });
 });

@@ -11,7 +11,8 @@ import type { FlagSegment } from '../../../ports/exposure.port.ts';
  *   [{"var": attr}, value]}` (several values joined with `or`).
  *
  * Anything else in the targeting is kept as Switchyard found it when it rewrites the percentage, and
- * reported in `unknown`.
+ * reported in `unknown`; a final rule that is neither a split nor a variant (`untouchable`) cannot be kept beside
+ * a new split, so Switchyard refuses to rewrite such targeting.
  */
 export interface ParsedTargeting {
   /** Percent (0..100) per variant of the final split; undefined when there is no split. */
@@ -22,6 +23,8 @@ export interface ParsedTargeting {
   segments: FlagSegment[];
   /** Rules it does not (kept verbatim on rewrite), one short JSON text each. */
   unknown: unknown[];
+  /** The whole targeting or its final (else) rule, when it is neither a split nor a variant name. */
+  untouchable?: unknown;
 }
 
 type Json = Record<string, unknown>;
@@ -36,7 +39,7 @@ const isVar = (v: unknown, out: { attr?: string }): boolean => {
 
 /** The percentage split of a `fractional` operation (weights normalised to 100), or undefined. */
 export function parseFractional(v: unknown): Record<string, number> | undefined {
-  if (!isObject(v) || !Array.isArray(v.fractional)) return undefined;
+  if (!isObject(v) || !Array.isArray(v.fractional) || Object.keys(v).length !== 1) return undefined;
   const buckets = v.fractional.filter(Array.isArray) as unknown[][];
   const weights = buckets.map((b) => [String(b[0]), b.length > 1 ? Number(b[1]) : 1] as const);
   if (!weights.length || weights.some(([, w]) => !(w >= 0))) return undefined;
@@ -96,7 +99,7 @@ export function parseTargeting(targeting: unknown, names: readonly string[] = []
     const split = parseFractional(v);
     if (split) out.split = split;
     else if (typeof v === 'string') out.variant = v;
-    else if (v !== undefined && v !== null) out.unknown.push(v);
+    else if (v !== undefined && v !== null) out.untouchable = v;
   };
   if (!Array.isArray(targeting.if) || Object.keys(targeting).length !== 1) {
     tail(targeting);

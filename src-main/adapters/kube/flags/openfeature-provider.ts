@@ -138,6 +138,10 @@ export function openFeatureProvider(k: KubeClient, target: FlagTarget): FlagProv
   const ramp = (percent: number, segments: readonly FlagSegment[] | undefined, snap: FlagSnapshot) => {
     const flag = structuredClone(snap.flag!);
     requireVariants(flag);
+    if (snap.parsed.untouchable !== undefined)
+      throw new FlagInvalidError(
+        `${described} has targeting Switchyard cannot rewrite without losing it (${JSON.stringify(snap.parsed.untouchable)}); change it by hand or use the kill switch first.`,
+      );
     const rules = segments ?? snap.parsed.segments;
     const { targeting: _old, ...rest } = flag;
     void _old;
