@@ -118,6 +118,8 @@ describe('the OpenFeature provider against the sandbox', () => {
     // Idempotent: the same percentage again changes nothing the sandbox serves.
     const again = await flags.setPercent(50, half);
     expect(again.percent).toEqual({ on: 50, off: 50 });
+    // …and writes nothing: the resourceVersion stays (a step repeated after a restart moves nothing twice).
+    expect(again.version).toBe(half.version);
     expect(Math.abs((await servedOn()) - 0.5)).toBeLessThan(0.025);
   });
 

@@ -11,7 +11,9 @@ import { ClusterError } from '../kube-errors.ts';
 import { buildTargeting } from './flag-targeting.ts';
 import {
   describeDifference,
+  flagHash,
   hashOfVersion,
+  LAST_WRITE_ANNOTATION,
   summary,
   recordWrite,
   snapshot,
@@ -124,6 +126,13 @@ export function openFeatureProvider(k: KubeClient, target: FlagTarget): FlagProv
       const obj = structuredClone(snap.obj);
       obj.spec!.flagSpec!.flags![target.flag] = flag;
       obj.metadata.annotations = recordWrite(obj, target.flag, flag, segments);
+      // Nothing to change (a step repeated after a restart): no write, the resourceVersion stays.
+      if (
+        flagHash(flag) === snap.hash &&
+        obj.metadata.annotations[LAST_WRITE_ANNOTATION] ===
+          snap.obj.metadata.annotations?.[LAST_WRITE_ANNOTATION]
+      )
+        return snap.reading;
       try {
         await replace(obj);
         return (await current()).reading;
