@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,6 +145,40 @@ describe('the sandbox serves OpenFeature FeatureFlags', () => {
     const body = (await res.json()) as { message: string };
     expect(body.message).toMatch(/spec\.flagSpec\.flags\.x\.state: Unsupported value: "ON"/);
     expect(body.message).toMatch(/defaultVariant: Invalid value: "b": not one of the variants \(a\)/);
+  });
+
+  it('is watched by kubectl: a change by another client arrives as a MODIFIED event', async () => {
+    const child = spawn(
+      'kubectl',
+      ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', join(dir, 'cache'), '-n', ns].concat([
+        'get',
+        'ff',
+        'checkout-flags',
+        '-w',
+        '--output-watch-events',
+      ]),
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    try {
+      await until(() => (/ADDED\s+checkout-flags/.test(out) ? true : undefined), 20_000, 'the first event');
+      await setFlag(
+        newCheckout({
+          fractional: [
+            ['on', 7],
+            ['off', 93],
+          ],
+        }),
+      );
+      await until(
+        () => (/MODIFIED\s+checkout-flags\s+new-checkout,dark-mode/.test(out) ? true : undefined),
+        20_000,
+        'a MODIFIED event',
+      );
+    } finally {
+      child.kill();
+    }
   });
 
   it('is served to kubectl: discovery, table columns, short name, merge patch, server-side apply, explain', async () => {
