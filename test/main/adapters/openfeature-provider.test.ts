@@ -6,6 +6,7 @@ import {
 } from '../../../src-main/adapters/kube/flags/openfeature-provider.ts';
 import type { FlagProvider, FlagSegment } from '../../../src-main/ports/exposure.port.ts';
 import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
+import { variantShares } from '../../support/flag-shares.ts';
 import { clientsFor } from '../sandbox/clients.ts';
 
 const FF = { group: 'core.openfeature.dev', version: 'v1beta1', plural: 'featureflags' } as const;
@@ -40,12 +41,7 @@ async function colleagueEdits(flag: Partial<Flag>, key = 'new-checkout'): Promis
 
 /** Share of checkout's requests served `on` over the next sandbox minute. */
 async function servedOn(): Promise<number> {
-  const from = sb.clock.now();
-  while (sb.clock.now() < from + 65_000) await new Promise((r) => setTimeout(r, 50));
-  const q = { namespace: 'shop', job: 'checkout', windowSeconds: 60 };
-  const on = sb.stats({ ...q, variant: 'on' }).requests ?? 0;
-  const off = sb.stats({ ...q, variant: 'off' }).requests ?? 0;
-  return on / (on + off);
+  return (await variantShares(sb, 'shop', 'checkout')).share.on ?? 0;
 }
 
 beforeAll(async () => {
@@ -122,6 +118,8 @@ describe('the OpenFeature provider against the sandbox', () => {
     // Idempotent: the same percentage again changes nothing the sandbox serves.
     const again = await flags.setPercent(50, half);
     expect(again.percent).toEqual({ on: 50, off: 50 });
+    // …and writes nothing: the resourceVersion stays (a step repeated after a restart moves nothing twice).
+    expect(again.version).toBe(half.version);
     expect(Math.abs((await servedOn()) - 0.5)).toBeLessThan(0.025);
   });
 
@@ -215,6 +213,54 @@ describe('the OpenFeature provider against the sandbox', () => {
     // A disabled flag reads as not enabled, everyone on the default variant.
     await colleagueEdits({ state: 'DISABLED' });
     expect(await flags.read()).toMatchObject({ enabled: false, percent: { off: 100, on: 0 } });
+  });
+
+  it("ramps again after a kill, and a colleague's Switchyard on another laptop continues from the same flag", async () => {
+    await flags.kill();
+    const afterKill = await flags.read();
+    const again = await flags.setPercent(10, afterKill);
+    expect(again).toMatchObject({ percent: { on: 10, off: 90 }, enabled: true });
+    expect(await stored()).toMatchObject({ state: 'ENABLED', defaultVariant: 'off' });
+    // Another instance (its own client, nothing shared but the cluster) reads what this one wrote: no drift.
+    const colleague = createOpenFeatureProvider(sb.kubeconfigYaml(), target);
+    const theirs = await colleague.read();
+    expect(theirs.notes).toBeUndefined();
+    expect((await colleague.setPercent(30, theirs)).percent).toEqual({ on: 30, off: 70 });
+    // Our reading from before their write is stale now.
+    await expect(flags.setPercent(50, again)).rejects.toMatchObject({ kind: 'conflict' });
+    expect(Math.abs((await servedOn()) - 0.3)).toBeLessThan(0.025);
+  });
+
+  it('with a read-only user: preflight says it cannot edit, and a write is forbidden', async () => {
+    const viewerYaml = sb
+      .kubeconfigYaml('sandbox', { viewer: true })
+      .replace('current-context: sandbox\n', 'current-context: sandbox-viewer\n');
+    const viewer = createOpenFeatureProvider(viewerYaml, target);
+    const checks = Object.fromEntries((await viewer.check()).map((c) => [c.check, c.ok]));
+    expect(checks).toMatchObject({
+      reachable: true,
+      authorised: true,
+      'can edit': false,
+      'flag exists': true,
+    });
+    await expect(viewer.setPercent(60)).rejects.toMatchObject({ kind: 'forbidden' });
+    expect((await flags.read()).percent).toEqual({ on: 30, off: 70 });
+  });
+
+  it('refuses to rewrite targeting it cannot keep, and says so in the reading', async () => {
+    const custom = { if: [{ '>': [{ var: 'age' }, 30] }, 'on', { if: [true, 'off', 'on'] }] };
+    // (A merge patch merges objects: the old targeting goes first.)
+    await colleagueEdits({ targeting: null });
+    await colleagueEdits({ targeting: custom });
+    const r = await flags.read();
+    expect(r.notes?.join(' ')).toMatch(/cannot keep beside a percentage/);
+    await expect(flags.setPercent(10)).rejects.toMatchObject({
+      kind: 'invalid',
+      message: expect.stringMatching(/cannot rewrite without losing it/),
+    });
+    expect((await stored()).targeting).toEqual(custom);
+    // The kill switch still works: everyone off, at once.
+    expect((await flags.kill()).percent).toEqual({ on: 0, off: 100 });
   });
 
   it('answers with an unreachable error when the cluster is down', async () => {

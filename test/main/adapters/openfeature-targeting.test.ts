@@ -55,6 +55,20 @@ describe('flag targeting as Switchyard writes it', () => {
     expect(serve(t, { email: 'qa-7@example.com', region: 'ap-south' })).toBe('on');
     expect(serve(t, { email: 'bo@example.com', region: 'ap-south', orgId: 'org-09' })).toBe('off');
     expect(serve(buildTargeting([], 100, 'on', 'off'), { email: 'x@example.com' })).toBe('on');
+    // A fractional percentage is written in whole weights (flagd refuses others, serving the default to all).
+    const quarter = buildTargeting([], 12.5, 'on', 'off');
+    expect(quarter).toEqual({
+      fractional: [
+        ['on', 1250],
+        ['off', 8750],
+      ],
+    });
+    const served = Array.from({ length: 400 }, (_, i) =>
+      serve(quarter, { email: 'x@example.com', targetingKey: `user-${i}` }),
+    );
+    const on = served.filter((v) => v === 'on').length / served.length;
+    expect(on).toBeGreaterThan(0.08);
+    expect(on).toBeLessThan(0.17);
   });
 
   it('keeps rules it did not write, and reports them', () => {
@@ -84,6 +98,8 @@ describe('flag targeting as Switchyard writes it', () => {
         },
       ],
     });
-    expect(parseTargeting({ '==': [1, 1] }).unknown).toEqual([{ '==': [1, 1] }]);
+    expect(parseTargeting({ '==': [1, 1] }).untouchable).toEqual({ '==': [1, 1] });
+    const nested = { if: [{ in: [{ var: 'tier' }, ['pro']] }, 'on', { if: [true, 'on', 'off'] }] };
+    expect(parseTargeting(nested)).toMatchObject({ untouchable: { if: [true, 'on', 'off'] }, unknown: [] });
   });
 });

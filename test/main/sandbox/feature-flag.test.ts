@@ -1,12 +1,13 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxAnalysis } from '../../../src-main/adapters/sandbox-metrics/sandbox-analysis.ts';
 import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
+import { cli } from '../../support/cli.ts';
+import { variantShares } from '../../support/flag-shares.ts';
 import { clientsFor, control, until } from './clients.ts';
 
 const run = promisify(execFile);
@@ -43,21 +44,24 @@ async function setFlag(flag: Flag): Promise<void> {
   });
 }
 
-/** Share of checkout's requests per variant over a sandbox minute that starts after now. */
-async function shares(): Promise<{ on: number; off: number; total: number; sum: number }> {
+/** Share of checkout's requests per variant over the next sandbox minute, from two scrapes of `/metrics`. */
+async function shares(): Promise<{ on: number; off: number; total: number; unlabelled: number }> {
+  const r = await variantShares(sb, ns, 'checkout');
+  return { on: r.share.on ?? 0, off: r.share.off ?? 0, total: r.total, unlabelled: r.unlabelled };
+}
+
+/**
+ * Lets `ms` of sandbox time pass, so a windowed read (the last minute) holds only requests after a change,
+ * however far apart the sandbox's counter snapshots are on a busy machine.
+ */
+async function sandboxTime(ms: number): Promise<void> {
   const from = sb.clock.now();
-  await until(() => (sb.clock.now() > from + 65_000 ? true : undefined), 20_000, 'a sandbox minute');
-  const q = { namespace: ns, job: 'checkout', windowSeconds: 60 };
-  const on = sb.stats({ ...q, variant: 'on' }).requests ?? 0;
-  const off = sb.stats({ ...q, variant: 'off' }).requests ?? 0;
-  // Without a variant, the same requests summed (a query without the label still sees them all).
-  const total = sb.stats(q).requests ?? 0;
-  return { on: on / (on + off), off: off / (on + off), total, sum: on + off };
+  await until(() => (sb.clock.now() > from + ms ? true : undefined), 30_000, 'sandbox time');
 }
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sandbox-ff-'));
-  sb = await startSandbox({ scenario: 'flags', speed: 300 });
+  sb = await startSandbox({ scenario: 'flags', speed: 120 });
   sb.writeKubeconfig(join(dir, 'kubeconfig'));
 });
 afterAll(async () => {
@@ -143,7 +147,41 @@ describe('the sandbox serves OpenFeature FeatureFlags', () => {
     expect(body.message).toMatch(/defaultVariant: Invalid value: "b": not one of the variants \(a\)/);
   });
 
-  it('is served to kubectl: discovery, table columns, short name, merge patch', async () => {
+  it('is watched by kubectl: a change by another client arrives as a MODIFIED event', async () => {
+    const child = spawn(
+      'kubectl',
+      ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', join(dir, 'cache'), '-n', ns].concat([
+        'get',
+        'ff',
+        'checkout-flags',
+        '-w',
+        '--output-watch-events',
+      ]),
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    try {
+      await until(() => (/ADDED\s+checkout-flags/.test(out) ? true : undefined), 20_000, 'the first event');
+      await setFlag(
+        newCheckout({
+          fractional: [
+            ['on', 7],
+            ['off', 93],
+          ],
+        }),
+      );
+      await until(
+        () => (/MODIFIED\s+checkout-flags\s+new-checkout,dark-mode/.test(out) ? true : undefined),
+        20_000,
+        'a MODIFIED event',
+      );
+    } finally {
+      child.kill();
+    }
+  });
+
+  it('is served to kubectl: discovery, table columns, short name, merge patch, server-side apply, explain', async () => {
     expect(await kubectl('get', 'featureflags')).toMatch(
       /^NAME\s+FLAGS\s+AGE\ncheckout-flags\s+new-checkout,dark-mode\s+\S+$/,
     );
@@ -160,6 +198,33 @@ describe('the sandbox serves OpenFeature FeatureFlags', () => {
     expect(await kubectl('api-resources', '--api-group=core.openfeature.dev', '--no-headers')).toMatch(
       /^featureflags\s+ff\s+core\.openfeature\.dev\/v1beta1\s+true\s+FeatureFlag$/,
     );
+    // Server-side apply, twice (the second changes nothing), and the schema kubectl explains.
+    const manifest = join(dir, 'search-flags.yaml');
+    writeFileSync(
+      manifest,
+      `apiVersion: core.openfeature.dev/v1beta1
+kind: FeatureFlag
+metadata: {name: search-flags, namespace: shop}
+spec:
+  flagSpec:
+    flags:
+      new-search: {state: ENABLED, variants: {'on': true, 'off': false}, defaultVariant: 'off', targeting: {fractional: [['on', 25], ['off', 75]]}}
+`,
+    );
+    for (let i = 0; i < 2; i++)
+      expect(await kubectl('apply', '--server-side', '-f', manifest)).toBe(
+        'featureflag.core.openfeature.dev/search-flags serverside-applied',
+      );
+    expect(
+      await kubectl(
+        'get',
+        'ff',
+        'search-flags',
+        '-o',
+        'jsonpath={.spec.flagSpec.flags.new-search.targeting}',
+      ),
+    ).toBe('{"fractional":[["on",25],["off",75]]}');
+    expect(await kubectl('explain', 'featureflag.spec.flagSpec')).toMatch(/flags\s+<map\[string\]Object>/);
     expect(await kubectl('get', 'crd', 'featureflags.core.openfeature.dev', '-o', 'name')).toBe(
       'customresourcedefinition.apiextensions.k8s.io/featureflags.core.openfeature.dev',
     );
@@ -178,9 +243,11 @@ describe('simulated requests evaluate the flag with flagd', () => {
         }),
       );
       const s = await shares();
-      expect(s.total).toBeGreaterThan(0);
+      expect(s.total).toBeGreaterThan(1000);
       expect(Math.abs(s.on * 100 - percent), `on share at ${percent} %`).toBeLessThanOrEqual(2.5);
-      expect(s.sum / s.total).toBeCloseTo(1, 2);
+      // Every request carries its variant, so a query without the label sums them all.
+      expect(s.unlabelled).toBe(0);
+      expect(s.on + s.off).toBeCloseTo(1, 9);
     }
   });
 
@@ -215,7 +282,7 @@ describe('simulated requests evaluate the flag with flagd', () => {
         })
       ).status,
     ).toBe(200);
-    await shares();
+    await sandboxTime(180_000);
     const metrics = await (await fetch(`${sb.url}/metrics`)).text();
     expect(metrics).toMatch(
       /http_requests_total\{job="checkout",namespace="shop",version="v2.3.0",feature_flag_variant="on",status="500"\} \d+/,
@@ -241,6 +308,27 @@ describe('simulated requests evaluate the flag with flagd', () => {
     };
     expect(await errorRate('on')).toBeCloseTo(0.3, 2);
     expect(await errorRate('off')).toBeLessThan(0.01);
+    // Latency for one variant from the CLI: only that variant's p95 rises.
+    const r = await cli([
+      'sandbox',
+      'fault',
+      'checkout',
+      'v2.3.0',
+      '--namespace',
+      ns,
+      '--variant',
+      'on',
+      '--p95',
+      '1.5s',
+      '--kubeconfig',
+      join(dir, 'kubeconfig'),
+    ]);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toContain('Fault set on checkout v2.3.0 (variant on): p95Ms=1500');
+    await sandboxTime(180_000);
+    const q = { namespace: ns, job: 'checkout', windowSeconds: 60 };
+    expect(sb.stats({ ...q, variant: 'on' }).p95Ms).toBeGreaterThan(1000);
+    expect(sb.stats({ ...q, variant: 'off' }).p95Ms).toBeLessThan(400);
     // A fault for a variant cannot touch pods (they serve every variant).
     const refused = await control<{ message: string }>(sb, 'faults', {
       method: 'POST',

@@ -3,14 +3,16 @@ import type { FlagSegment } from '../../../ports/exposure.port.ts';
 /**
  * flagd targeting (JSON Logic) as Switchyard writes and reads it for a ramp between an off and a new variant:
  *
- * - no segments: `{ "fractional": [["<new>", p], ["<off>", 100 - p]] }`;
+ * - no segments: `{ "fractional": [["<new>", p], ["<off>", 100 - p]] }` (weights are whole numbers, as flagd
+ *   requires: 12.5 % is written `[["<new>", 1250], ["<off>", 8750]]`);
  * - with segments: `{ "if": [<segment 1>, "<variant>", <segment 2>, "<variant>", …, <fractional>] }`, so
  *   segment members get their variant first and everyone else is split by the percentage;
  * - a segment is `{"in": [{"var": attr}, [values]]}`, `{"!": {"in": …}}`, or `{"ends_with"|"starts_with":
  *   [{"var": attr}, value]}` (several values joined with `or`).
  *
  * Anything else in the targeting is kept as Switchyard found it when it rewrites the percentage, and
- * reported in `unknown`.
+ * reported in `unknown`; a final rule that is neither a split nor a variant (`untouchable`) cannot be kept beside
+ * a new split, so Switchyard refuses to rewrite such targeting.
  */
 export interface ParsedTargeting {
   /** Percent (0..100) per variant of the final split; undefined when there is no split. */
@@ -21,6 +23,8 @@ export interface ParsedTargeting {
   segments: FlagSegment[];
   /** Rules it does not (kept verbatim on rewrite), one short JSON text each. */
   unknown: unknown[];
+  /** The whole targeting or its final (else) rule, when it is neither a split nor a variant name. */
+  untouchable?: unknown;
 }
 
 type Json = Record<string, unknown>;
@@ -35,7 +39,7 @@ const isVar = (v: unknown, out: { attr?: string }): boolean => {
 
 /** The percentage split of a `fractional` operation (weights normalised to 100), or undefined. */
 export function parseFractional(v: unknown): Record<string, number> | undefined {
-  if (!isObject(v) || !Array.isArray(v.fractional)) return undefined;
+  if (!isObject(v) || !Array.isArray(v.fractional) || Object.keys(v).length !== 1) return undefined;
   const buckets = v.fractional.filter(Array.isArray) as unknown[][];
   const weights = buckets.map((b) => [String(b[0]), b.length > 1 ? Number(b[1]) : 1] as const);
   if (!weights.length || weights.some(([, w]) => !(w >= 0))) return undefined;
@@ -95,7 +99,7 @@ export function parseTargeting(targeting: unknown, names: readonly string[] = []
     const split = parseFractional(v);
     if (split) out.split = split;
     else if (typeof v === 'string') out.variant = v;
-    else if (v !== undefined && v !== null) out.unknown.push(v);
+    else if (v !== undefined && v !== null) out.untouchable = v;
   };
   if (!Array.isArray(targeting.if) || Object.keys(targeting).length !== 1) {
     tail(targeting);
@@ -122,11 +126,13 @@ export function buildTargeting(
   offVariant: string,
   keep: readonly unknown[] = [],
 ): Json {
-  const p = Math.round(percent * 100) / 100;
+  // flagd takes whole-number weights only: whole percentages as they are, others in hundredths of a percent.
+  const hundredths = Math.round(percent * 100);
+  const unit = hundredths % 100 === 0 ? 100 : 1;
   const split = {
     fractional: [
-      [newVariant, p],
-      [offVariant, Math.round((100 - p) * 100) / 100],
+      [newVariant, hundredths / unit],
+      [offVariant, (10_000 - hundredths) / unit],
     ],
   };
   const rules: unknown[] = [];

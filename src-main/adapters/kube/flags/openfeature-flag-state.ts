@@ -104,6 +104,10 @@ export function snapshot(obj: FeatureFlagObject, target: FlagTarget): FlagSnapsh
     notes.push(
       `Flag ${target.flag} has targeting rules Switchyard did not write (kept as they are): ${parsed.unknown.map((u) => JSON.stringify(u)).join('; ')}.`,
     );
+  if (parsed.untouchable !== undefined)
+    notes.push(
+      `Flag ${target.flag} ends its targeting with a rule Switchyard cannot keep beside a percentage: ${JSON.stringify(parsed.untouchable)}.`,
+    );
   if (lastWrite && lastWrite.hash !== hash)
     notes.push(`Flag ${target.flag} was changed by someone else since Switchyard last wrote it.`);
   const rv = obj.metadata.resourceVersion ?? '';

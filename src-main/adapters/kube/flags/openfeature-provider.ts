@@ -5,12 +5,15 @@ import type {
   FlagSegment,
   FlagSummary,
 } from '../../../ports/exposure.port.ts';
+import { accessReview } from '../access-review.ts';
 import { createKubeClient, type KubeClient, type KubeClientOptions } from '../kube-client.ts';
 import { ClusterError } from '../kube-errors.ts';
 import { buildTargeting } from './flag-targeting.ts';
 import {
   describeDifference,
+  flagHash,
   hashOfVersion,
+  LAST_WRITE_ANNOTATION,
   summary,
   recordWrite,
   snapshot,
@@ -123,6 +126,13 @@ export function openFeatureProvider(k: KubeClient, target: FlagTarget): FlagProv
       const obj = structuredClone(snap.obj);
       obj.spec!.flagSpec!.flags![target.flag] = flag;
       obj.metadata.annotations = recordWrite(obj, target.flag, flag, segments);
+      // Nothing to change (a step repeated after a restart): no write, the resourceVersion stays.
+      if (
+        flagHash(flag) === snap.hash &&
+        obj.metadata.annotations[LAST_WRITE_ANNOTATION] ===
+          snap.obj.metadata.annotations?.[LAST_WRITE_ANNOTATION]
+      )
+        return snap.reading;
       try {
         await replace(obj);
         return (await current()).reading;
@@ -137,6 +147,10 @@ export function openFeatureProvider(k: KubeClient, target: FlagTarget): FlagProv
   const ramp = (percent: number, segments: readonly FlagSegment[] | undefined, snap: FlagSnapshot) => {
     const flag = structuredClone(snap.flag!);
     requireVariants(flag);
+    if (snap.parsed.untouchable !== undefined)
+      throw new FlagInvalidError(
+        `${described} has targeting Switchyard cannot rewrite without losing it (${JSON.stringify(snap.parsed.untouchable)}); change it by hand or use the kill switch first.`,
+      );
     const rules = segments ?? snap.parsed.segments;
     const { targeting: _old, ...rest } = flag;
     void _old;
@@ -258,26 +272,16 @@ export function openFeatureProvider(k: KubeClient, target: FlagTarget): FlagProv
   };
 
   async function access(): Promise<FlagCheck[]> {
-    const can = async (verb: string) => {
-      const review = await k.write(`asking whether we may ${verb} featureflags`, () =>
-        k.authz.createSelfSubjectAccessReview({
-          body: {
-            apiVersion: 'authorization.k8s.io/v1',
-            kind: 'SelfSubjectAccessReview',
-            spec: {
-              resourceAttributes: {
-                verb,
-                group: FF.group,
-                resource: FF.plural,
-                namespace: target.namespace,
-                name: target.name,
-              },
-            },
-          },
-        }),
-      );
-      return review.status?.allowed === true;
-    };
+    const can = async (verb: string) =>
+      (
+        await accessReview(k, {
+          verb,
+          group: FF.group,
+          resource: FF.plural,
+          namespace: target.namespace,
+          name: target.name,
+        })
+      ).allowed;
     try {
       const [read, update] = await Promise.all([can('get'), can('update')]);
       return [
