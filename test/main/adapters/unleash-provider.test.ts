@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { InMemStorageProvider, Unleash } from 'unleash-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExposureReading, FlagProvider } from '../../../src-main/ports/exposure.port.ts';
@@ -348,6 +349,32 @@ describe('Unleash provider against a real Unleash 6.10', () => {
       message: expect.stringContaining('UNLEASH_TOKEN'),
     });
     await expect(resolveUnleashToken({}, { env: {} })).rejects.toMatchObject({ kind: 'invalidConfig' });
+  });
+
+  it('gives up on a server that accepts but never answers, as a timeout', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const flag = createUnleashProvider(
+        {
+          url: `http://127.0.0.1:${port}`,
+          project: 'default',
+          environment: 'development',
+          flag: 'x',
+          token: 't0ken',
+        },
+        { timeoutMs: 300 },
+      );
+      await expect(flag.read()).rejects.toMatchObject({
+        kind: 'timeout',
+        message: expect.stringContaining('did not answer within 300 ms'),
+      });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 
   it('pauses as unreachable when the server is gone (runs last: stops the server)', async () => {
