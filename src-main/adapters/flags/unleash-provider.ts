@@ -152,6 +152,11 @@ export function createUnleashProvider(
       );
     }
     const segments = env.strategies.filter(isSegment).flatMap((s) => segmentOf(s) ?? []);
+    if (segments.length > 0 && env.enabled) {
+      notes.push(
+        `Besides the ${percent} %, users in ${segments.map((s) => `"${s.name}"`).join(', ')} get the feature.`,
+      );
+    }
     return {
       percent: { [offVariant]: 100 - percent, [variant]: percent },
       newVariant: variant,

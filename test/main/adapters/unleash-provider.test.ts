@@ -179,6 +179,7 @@ describe('Unleash provider against a real Unleash 6.10', () => {
       },
       { name: 'staff', attribute: 'email', operator: 'ends_with', values: ['@example.com'], variant: 'beta' },
     ]);
+    expect(targeted.notes).toContain('Besides the 0 %, users in "beta testers", "staff" get the feature.');
     const users = [
       { userId: 'user-1' },
       { userId: 'user-2' },
