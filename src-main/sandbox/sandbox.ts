@@ -52,7 +52,10 @@ export const SANDBOX_VIEWER = 'sandbox-viewer';
 export interface SandboxFault {
   namespace?: string;
   service: string;
-  version: string;
+  /** Image tag; may be left out when `variant` is given (then every version's requests with that variant). */
+  version?: string;
+  /** Only requests served with this feature-flag variant (e.g. `on`) fail or slow down. */
+  variant?: string;
   /** Share of requests failing with 5xx, ratio 0..1. */
   errorRate?: number;
   /** 95th percentile latency, milliseconds. */
@@ -97,7 +100,14 @@ export interface SandboxHandle {
    * label), `version` the image tag; namespace and version are optional filters. Rates are
    * ratios, latencies milliseconds; request-derived values are null when there was no traffic.
    */
-  stats(q: { namespace?: string; job: string; version?: string; windowSeconds?: number }): WindowStats;
+  stats(q: {
+    namespace?: string;
+    job: string;
+    version?: string;
+    /** Only requests served with this feature-flag variant. */
+    variant?: string;
+    windowSeconds?: number;
+  }): WindowStats;
   /** Sets the request rate (per second of sandbox time) of a traffic source, adding it when new. */
   setTraffic(t: { namespace: string; host: string; rps: number }): void;
   /** Stops serving, ends watches and timers. */
@@ -112,8 +122,25 @@ const tickMs = 100;
 
 /** Checks a fault's values; throws RangeError naming the bad field. */
 export function validateFault(f: SandboxFault): void {
-  if (!f || typeof f.service !== 'string' || !f.service || typeof f.version !== 'string' || !f.version)
-    throw new RangeError('A fault needs a service and a version.');
+  if (!f || typeof f.service !== 'string' || !f.service)
+    throw new RangeError('A fault needs a service and a version (or a feature-flag variant).');
+  const named = (v: unknown) => typeof v === 'string' && v !== '';
+  if (!named(f.version) && !named(f.variant))
+    throw new RangeError('A fault needs a service and a version (or a feature-flag variant).');
+  for (const k of ['version', 'variant'] as const)
+    if (f[k] !== undefined && !named(f[k]))
+      throw new RangeError(`${k} must be a non-empty name, got ${JSON.stringify(f[k])}.`);
+  if (
+    f.variant !== undefined &&
+    (f.crashLoop !== undefined ||
+      f.neverReady !== undefined ||
+      f.imagePullFails !== undefined ||
+      f.oomKill !== undefined ||
+      f.startupSeconds !== undefined)
+  )
+    throw new RangeError(
+      'A fault for a feature-flag variant changes only its requests (errorRate, p95Ms, saturation); pods have no variant.',
+    );
   const ratio = (k: 'errorRate' | 'saturation') => {
     const v = f[k];
     if (v !== undefined && (typeof v !== 'number' || !(v >= 0 && v <= 1)))
@@ -136,7 +163,8 @@ export function validateFault(f: SandboxFault): void {
 function faultRule(f: SandboxFault, current: { p50Ms: number }): ProfileRule {
   return {
     service: f.service,
-    version: f.version,
+    ...(f.version ? { version: f.version } : {}),
+    ...(f.variant ? { variant: f.variant } : {}),
     ...(f.namespace ? { namespace: f.namespace } : {}),
     ...(f.errorRate !== undefined ? { errorRate: f.errorRate } : {}),
     ...(f.p95Ms !== undefined
@@ -241,11 +269,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     namespace?: string;
     job: string;
     version?: string;
+    variant?: string;
     windowSeconds?: number;
   }): WindowStats => traffic.stats({ ...q, windowSeconds: q.windowSeconds ?? 120 });
   const setFault = (f: SandboxFault) => {
     validateFault(f);
-    const current = profiles.resolve(f.namespace ?? '', f.service, f.version);
+    const current = profiles.resolve(f.namespace ?? '', f.service, f.version ?? '', f.variant);
     profiles.setFault(faultRule(f, current));
   };
   const setTraffic = (t: { namespace: string; host: string; rps: number }) => {
@@ -291,6 +320,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
             windowSeconds,
             ...(query.get('namespace') ? { namespace: query.get('namespace')! } : {}),
             ...(query.get('version') ? { version: query.get('version')! } : {}),
+            ...(query.get('variant') ? { variant: query.get('variant')! } : {}),
           });
         }
       } catch (err) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isDuration } from './duration.ts';
+import { FlagRolloutStrategySchema } from './flag-rollout.schema.ts';
 
 const between = (min: number, max: number) =>
   z
@@ -314,19 +315,7 @@ export const AbTestStrategySchema = z.strictObject({
     .default(0.95),
 });
 
-export const FlagRolloutStrategySchema = z.strictObject({
-  kind: z.literal('flag-rollout'),
-  /** Feature flag key. */
-  flag: name,
-  /** Percentages of users the flag is raised through, increasing, each 0..100. */
-  percentages: z.array(between(0, 100)).min(1, { error: 'must list at least one percentage' }),
-  /** Time spent at each percentage (a duration). */
-  stepDuration: DurationSchema.default('10m'),
-  /** Analysis templates run at each percentage. */
-  analysis: z.array(name).default([]),
-  /** Flag evaluation failures serve the old behaviour; always true. */
-  failClosed: z.literal(true, { error: 'must be true: flag evaluation always fails closed' }).default(true),
-});
+export { FlagRolloutStrategySchema };
 
 /** The strategy, discriminated by `kind`. */
 export const StrategySchema = z.discriminatedUnion('kind', [
@@ -540,14 +529,17 @@ function checkPlan(plan: z.infer<typeof ReleasePlanSchema>, ctx: z.RefinementCtx
     }
   }
   if (s.kind === 'flag-rollout') {
-    known(s.analysis, ['strategy', 'analysis']);
-    s.percentages.forEach((p, i) => {
-      const prev = s.percentages[i - 1];
-      if (prev !== undefined && p <= prev)
+    s.steps.forEach((step, i) => {
+      if ('analysis' in step)
+        known(step.analysis.templates, ['strategy', 'steps', i, 'analysis', 'templates']);
+    });
+    const prereqs = s.prerequisites.map((p) => p.flag);
+    prereqs.forEach((f, i) => {
+      if (f === s.flag)
         ctx.addIssue({
           code: 'custom',
-          path: ['strategy', 'percentages', i],
-          message: `must be above the previous percentage ${prev}, got ${p}`,
+          path: ['strategy', 'prerequisites', i, 'flag'],
+          message: `a flag cannot be its own prerequisite ("${f}")`,
         });
     });
   }

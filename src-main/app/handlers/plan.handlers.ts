@@ -9,6 +9,7 @@ import { parsePlan } from '../../../src-shared/plan/plan.parse.ts';
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
 import type { Handlers } from '../../bridge/dispatch.ts';
 import { canaryStepLabel } from '../../engine/machines/canary.machine.ts';
+import { flagStepLabel } from '../../../src-shared/plan/flag-rollout.schema.ts';
 
 type PlanHandlers = Pick<
   Handlers,
@@ -56,7 +57,7 @@ export function describePlan(plan: ReleasePlan): string[] {
         'decide: deploy, reject or continue',
       ];
     case 'flag-rollout':
-      return s.percentages.map((p) => `flag ${s.flag} at ${p} % for ${s.stepDuration}`);
+      return s.steps.map((step) => `flag ${s.flag}: ${flagStepLabel(step)}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { durationMs } from '../../../src-shared/plan/duration.ts';
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
+import { flagStepLabel } from '../../../src-shared/plan/flag-rollout.schema.ts';
 import type { MetricQueryParams, MetricQuerySource } from '../../../src-shared/plan/promql.ts';
 import type {
   PlanStepRef,
@@ -219,8 +220,9 @@ function plannedMetrics(plan: ReleasePlan): PlannedMetric[] {
     for (const t of s.background?.templates ?? []) addUse(t, { index: null, label: 'background analysis' });
   }
   if (s.kind === 'flag-rollout')
-    for (const t of s.analysis)
-      addUse(t, { index: null, label: `analysis at each percentage of flag ${s.flag}` });
+    s.steps.forEach((step, i) => {
+      if ('analysis' in step) for (const t of step.analysis.templates) addUse(t, stepRef(plan, i));
+    });
   for (const t of plan.analysis.templates) {
     const steps = templateSteps.get(t.name);
     if (!steps) continue;
@@ -263,6 +265,10 @@ function plannedMetrics(plan: ReleasePlan): PlannedMetric[] {
 
 function stepRef(plan: ReleasePlan, i: number): PlanStepRef {
   const s = plan.strategy;
+  if (s.kind === 'flag-rollout') {
+    const step = s.steps[i];
+    return { index: i, label: `step ${i + 1}: ${step ? flagStepLabel(step) : ''}` };
+  }
   if (s.kind !== 'canary') return { index: null, label: s.kind };
   const step = s.steps[i];
   const what =

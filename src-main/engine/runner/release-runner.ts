@@ -25,12 +25,14 @@ import type {
   ReleaseStatus,
 } from '../../ports/journal.port.ts';
 import type { AnalysisSource, ReleaseOps } from '../../ports/release.port.ts';
+import type { FlagProvider } from '../../ports/exposure.port.ts';
 import { LEASE_RENEW_INTERVAL_MS, type LeaseHolder, type WorkloadLeasePort } from '../../ports/lease.port.ts';
 import { newReleaseId } from '../journal/file-journal.ts';
 import type { SnapshotLike } from '../machines/projection.ts';
 import type { AnalysisCounter } from '../machines/release-common.ts';
 import { validationMachine } from '../machines/validation.machine.ts';
-import { bindReleaseActors, type ReachabilityWatch } from './release-actors.ts';
+import { bindReleaseActors, type JournalGate, type ReachabilityWatch } from './release-actors.ts';
+import { bindFlagActors } from './flag-actors.ts';
 import { acceptsEvent, releaseControls, type ControllableSnapshot } from './release-controls.ts';
 import { disabledReason, stateWords } from '../../../src-shared/release/release-words.ts';
 import { describeHolder, takeLease, takeoverSentence, workloadName } from './release-lease.ts';
@@ -61,6 +63,8 @@ export interface ReleaseRunDeps {
   journal: Journal;
   /** Who runs the release: OS user and kubeconfig context, named in every audit entry. */
   who: AuditActor;
+  /** The flag a flag-rollout release ramps (required for one; see app/flag-providers.ts). */
+  flags?: FlagProvider;
   /** Argo-style counting of analysis measurements; default `assessMeasurements` from src-shared/stats. */
   count?: AnalysisCounter;
   /**
@@ -176,6 +180,7 @@ export async function startRelease(options: StartReleaseOptions): Promise<Releas
   const { plan, clock, journal, who } = options;
   const count = options.count ?? assessMeasurements;
   const entry = strategyFor(plan, count);
+  assertFlagsFor(plan, options);
   assertCommandsConfirmed(plan, options.confirmedCommands);
   const { commands, digest } = planCommands(plan);
   const releaseId = options.releaseId ?? newReleaseId(plan.name, clock.now());
@@ -245,6 +250,12 @@ export async function resumeRelease(options: ResumeReleaseOptions): Promise<Rele
       `Release ${options.releaseId} was saved by a build with machine snapshot version ${String(persisted.version)}; this build reads version ${RELEASE_SNAPSHOT_VERSION}.`,
     );
   const entry = strategyFor(persisted.plan, options.count ?? assessMeasurements, persisted.machine);
+  try {
+    assertFlagsFor(persisted.plan, options);
+  } catch (error) {
+    await rj.close();
+    throw error;
+  }
   const { commands, digest } = planCommands(persisted.plan);
   // The journal's own confirmation counts; a release from a build that did not record one must be confirmed now.
   const confirmingNow = persisted.confirmedCommands !== digest && commands.length > 0;
@@ -287,6 +298,15 @@ export async function resumeRelease(options: ResumeReleaseOptions): Promise<Rele
       ...(takenFrom ? { data: { leaseTakenFrom: takenFrom } } : {}),
     },
   );
+}
+
+/** A flag ramp cannot start or resume without the flag it ramps. */
+function assertFlagsFor(plan: ReleasePlan, deps: ReleaseRunDeps): void {
+  if (plan.strategy.kind === 'flag-rollout' && !deps.flags)
+    throw new DomainError(
+      'invalidConfig',
+      `The flag-rollout release of flag "${plan.strategy.flag}" needs its flag provider; none was given.`,
+    );
 }
 
 function run(
@@ -359,7 +379,7 @@ function run(
   };
   const statusNow = (): ReleaseStatus => JOURNAL_STATUS[project().status];
 
-  const gate = async (op: keyof ReleaseOps, why: string): Promise<void> => {
+  const gate: JournalGate = async (op, why) => {
     // The invoking transition has been applied once this microtask runs, so its snapshot is the one saved.
     await Promise.resolve();
     if (journalError) throw journalError;
@@ -393,6 +413,7 @@ function run(
     },
   };
   const actors = bindReleaseActors({ ops: deps.ops, analysis: deps.analysis, clock }, gate, reach);
+  if (deps.flags) Object.assign(actors, bindFlagActors(deps.flags, clock, gate, reach));
   // Child machines get the same actors: implementations are not inherited from the parent.
   actors.validation = validationMachine.provide({ actors } as never);
   if (entry.child) actors.strategy = entry.child.provide({ actors } as never);

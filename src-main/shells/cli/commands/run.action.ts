@@ -31,6 +31,7 @@ import { resumeRelease, startRelease, type ReleaseHandle } from '../../../engine
 import { createScaledClock } from '../../../engine/scaled-clock.ts';
 import { createSleepAwareClock, createSleepDetector } from '../../../app/sleep-detector.ts';
 import { actOnSleep } from '../../../app/sleep-report.ts';
+import { flagProviderFor } from '../../../app/flag-providers.ts';
 import { createControlDriver, describeDriver, liveDriver } from '../../../app/control-channel.ts';
 import type { Clock } from '../../../ports/clock.port.ts';
 import type { MetricsPort } from '../../../ports/metrics.port.ts';
@@ -113,6 +114,13 @@ export async function runCommand(
       pollMs: 200,
       onCredentialMessage,
     });
+    const flags = await flagProviderFor(plan, {
+      kubeconfigYaml: conn.kubeconfigYaml,
+      env: io.env,
+      kube: { onCredentialMessage },
+    }).catch((error: unknown) => {
+      throw new CliError([error instanceof Error ? error.message : String(error)]);
+    });
     const who = { user: userInfo().username, context: conn.context };
     const lease = createKubeWorkloadLease(conn.kubeconfigYaml, plan.target, { onCredentialMessage });
     const takeOver = opts.takeOver === true;
@@ -135,6 +143,7 @@ export async function runCommand(
         lease,
         takeOver,
         ops,
+        ...(flags ? { flags } : {}),
         analysis,
         clock,
         journal,
@@ -162,6 +171,7 @@ export async function runCommand(
         releaseId,
         lease,
         ops,
+        ...(flags ? { flags } : {}),
         analysis,
         clock,
         journal,

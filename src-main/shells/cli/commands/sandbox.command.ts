@@ -108,7 +108,11 @@ export const registerSandbox: RegisterCommand = (program, io) => {
       '--kubeconfig-out <file>',
       'where to write the kubeconfig (default ~/.switchyard/sandbox.kubeconfig)',
     )
-    .option('--scenario <name>', 'reference (default), large, huge, or a scenario file', 'reference')
+    .option(
+      '--scenario <name>',
+      'reference (default), large, huge, flags (a service behind an OpenFeature flag), or a scenario file',
+      'reference',
+    )
     .option('--speed <x>', 'clock speed: 60 makes a 10-minute pause take 10 s', '1')
     .option(
       '--prometheus-config <file>',
