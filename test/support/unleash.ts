@@ -44,6 +44,15 @@ export interface UnleashTestServer {
     until: (body: ClientFeatures['body']) => boolean,
     timeoutMs?: number,
   ): Promise<ClientFeatures>;
+  /** One Admin API call with the admin token; the parsed JSON answer. Throws on any status but 2xx. */
+  admin<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Creates feature `flag` in project `default`. */
+  createFeature(flag: string): Promise<void>;
+  /**
+   * A colleague's edit in Unleash's own UI: sets the `rollout` of the first strategy of `flag` in
+   * `development` to `percent`, leaving the rest of the strategy as it is.
+   */
+  editRollout(flag: string, percent: number): Promise<void>;
   /** Stops Unleash (SIGTERM, SIGKILL after 5 s) and PostgreSQL, and removes the data. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -152,6 +161,25 @@ export async function startUnleash(timeoutMs = 60_000): Promise<UnleashTestServe
       clientToken: UNLEASH_CLIENT_TOKEN,
       startedInMs,
       clientFeatures: (until, waitMs = 10_000) => clientFeatures(url, until, waitMs),
+      admin: (method, path, body) => admin(url, method, path, body),
+      createFeature: async (flag) =>
+        void (await admin(url, 'POST', 'api/admin/projects/default/features', {
+          name: flag,
+          type: 'release',
+        })),
+      editRollout: async (flag, percent) => {
+        const path = `api/admin/projects/default/features/${flag}/environments/development/strategies`;
+        const [strategy] = await admin<{ id: string; parameters: Record<string, string> }[]>(
+          url,
+          'GET',
+          path,
+        );
+        if (!strategy) throw new Error(`Feature ${flag} has no strategy in development to edit.`);
+        await admin(url, 'PUT', `${path}/${strategy.id}`, {
+          ...strategy,
+          parameters: { ...strategy.parameters, rollout: String(percent) },
+        });
+      },
       stop,
     };
   } catch (error) {
@@ -225,6 +253,18 @@ async function waitUntilReady(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`Unleash at ${url} was not ready in time. ${stderr()}`);
+}
+
+async function admin<T>(url: string, method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${url}/${path}`, {
+    method,
+    headers: { authorization: UNLEASH_ADMIN_TOKEN, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
 }
 
 async function clientFeatures(

@@ -26,20 +26,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function admin(method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${server.url}/${path}`, {
-    method,
-    headers: { authorization: server.adminToken, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-async function createFeature(name: string): Promise<void> {
-  await admin('POST', 'api/admin/projects/default/features', { name, type: 'release' });
-}
+const admin = (method: string, path: string, body?: unknown) => server.admin(method, path, body);
+const createFeature = (flag: string) => server.createFeature(flag);
 
 function provider(flag: string, extra: Partial<UnleashProviderConfig> = {}): FlagProvider {
   return createUnleashProvider({
@@ -220,18 +208,8 @@ describe('Unleash provider against a real Unleash 6.10', () => {
     await createFeature('drifty');
     const flag = provider('drifty');
     const ours = await flag.setPercent(10, await flag.read());
-    const [ramp] = (await admin(
-      'GET',
-      'api/admin/projects/default/features/drifty/environments/development/strategies',
-    )) as { id: string; name: string; parameters: Record<string, string> }[];
-    await admin(
-      'PUT',
-      `api/admin/projects/default/features/drifty/environments/development/strategies/${ramp!.id}`,
-      {
-        ...ramp,
-        parameters: { ...ramp!.parameters, rollout: '50' },
-      },
-    );
+    // In Unleash's own UI: someone rolls it out to half of the users.
+    await server.editRollout('drifty', 50);
 
     const refused = await flag.setPercent(20, ours).catch((error: unknown) => error);
     expect(refused).toMatchObject({ kind: 'conflict' });
@@ -257,11 +235,7 @@ describe('Unleash provider against a real Unleash 6.10', () => {
     expect(resumed).toMatchObject({ enabled: true, percent: { off: 80, on: 20 } });
     expect(await admin('GET', strategies)).toHaveLength(1);
     // A different percentage set in Unleash meanwhile is drift, even for a provider that did not see it happen.
-    const [ramp] = (await admin('GET', strategies)) as { id: string; parameters: Record<string, string> }[];
-    await admin('PUT', `${strategies}/${ramp!.id}`, {
-      ...ramp,
-      parameters: { ...ramp!.parameters, rollout: '35' },
-    });
+    await server.editRollout('resumed', 35);
     await expect(provider('resumed').setPercent(40, resumed)).rejects.toMatchObject({ kind: 'conflict' });
   });
 
