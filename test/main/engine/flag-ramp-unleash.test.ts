@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -14,6 +14,7 @@ import { parsePlan } from '../../../src-shared/plan/plan.parse.ts';
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
 import type { ReleaseSnapshot } from '../../../src-shared/release/release.schema.ts';
 import { closeSoon } from '../adapters/kube/sandbox-fixture.ts';
+import { cli } from '../../support/cli.ts';
 import { startTcpGate } from '../../support/tcp-gate.ts';
 import { startUnleash, type UnleashTestServer } from '../../support/unleash.ts';
 
@@ -34,16 +35,20 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The fixture plan ramping Unleash feature `flag` through `url`, with other steps if given. */
-function planFor(flag: string, url = server.url, steps?: string): ReleasePlan {
-  let text = readFileSync(PLAN, 'utf8')
+/** The fixture plan's YAML, ramping Unleash feature `flag` through `url`, with other steps if given. */
+function planText(flag: string, url = server.url, steps?: string): string {
+  const text = readFileSync(PLAN, 'utf8')
     .replace(
       /provider: \{ kind: openfeature, name: checkout-flags \}/,
       `provider: { kind: unleash, url: '${url}', environment: development, tokenEnv: ${TOKEN_ENV} }`,
     )
     .replace(/flag: new-checkout/, `flag: ${flag}`);
-  if (steps) text = text.replace(/ {2}steps:\n( {4}- .*\n)+/, `  steps:\n${steps}`);
-  const parsed = parsePlan(text);
+  return steps ? text.replace(/ {2}steps:\n( {4}- .*\n)+/, `  steps:\n${steps}`) : text;
+}
+
+/** The fixture plan ramping Unleash feature `flag`, parsed. */
+function planFor(flag: string, url = server.url, steps?: string): ReleasePlan {
+  const parsed = parsePlan(planText(flag, url, steps));
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   return parsed.plan;
 }
@@ -224,6 +229,59 @@ describe('a flag ramp on a real Unleash, judged on the sandbox', () => {
         } finally {
           await gate.close();
         }
+      }),
+    120_000,
+  );
+
+  it(
+    'switchyard run ramps the Unleash feature with the token from the named variable, which it never writes anywhere',
+    () =>
+      withSandbox(async (sb) => {
+        await server.createFeature('ramp-cli');
+        const plan = join(dir, 'ramp-cli.yaml');
+        writeFileSync(
+          plan,
+          planText(
+            'ramp-cli',
+            server.url,
+            '    - setPercentage: 10\n    - pause: { duration: 1m }\n    - setPercentage: 50\n',
+          ),
+        );
+        const kubeconfig = join(dir, 'ramp-cli.kubeconfig');
+        sb.writeKubeconfig(kubeconfig, 'sandbox');
+        const journal = join(dir, 'ramp-cli-journal');
+        const args = [
+          'run',
+          plan,
+          '--kubeconfig',
+          kubeconfig,
+          '--context',
+          'sandbox',
+          '--yes',
+          '--journal',
+          journal,
+        ];
+
+        const unset = await cli(args, { HOME: dir });
+        expect(unset.code).toBe(1);
+        expect(unset.stderr + unset.stdout).toContain(`The environment variable ${TOKEN_ENV}`);
+
+        const run = await cli(args, { HOME: dir, [TOKEN_ENV]: server.adminToken });
+        expect(run.code, run.stdout + run.stderr).toBe(0);
+        expect(run.stdout).toMatch(/^completed: /m);
+        expect(await (await unleashFor(planFor('ramp-cli'))).read()).toMatchObject({
+          enabled: true,
+          percent: { off: 0, on: 100 },
+        });
+        // The secret part of the token is in no output and no file the run wrote (journal, audit log).
+        const secret = server.adminToken.split('.').at(-1)!;
+        expect(run.stdout + run.stderr).not.toContain(secret);
+        const written = readdirSync(journal, { recursive: true, withFileTypes: true }).filter((e) =>
+          e.isFile(),
+        );
+        expect(written.length).toBeGreaterThan(0);
+        for (const file of written)
+          expect(readFileSync(join(file.parentPath, file.name), 'utf8')).not.toContain(secret);
       }),
     120_000,
   );
