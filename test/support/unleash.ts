@@ -53,6 +53,11 @@ export interface UnleashTestServer {
    * `development` to `percent`, leaving the rest of the strategy as it is.
    */
   editRollout(flag: string, percent: number): Promise<void>;
+  /**
+   * A personal access token of a new user with the root role `role` (signed in with a password to create
+   * it, as a person would in the UI).
+   */
+  personalToken(role: 'Viewer' | 'Editor'): Promise<string>;
   /** Stops Unleash (SIGTERM, SIGKILL after 5 s) and PostgreSQL, and removes the data. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -180,6 +185,7 @@ export async function startUnleash(timeoutMs = 60_000): Promise<UnleashTestServe
           parameters: { ...strategy.parameters, rollout: String(percent) },
         });
       },
+      personalToken: (role) => personalToken(url, role),
       stop,
     };
   } catch (error) {
@@ -265,6 +271,44 @@ async function admin<T>(url: string, method: string, path: string, body?: unknow
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
   return (text ? JSON.parse(text) : undefined) as T;
+}
+
+async function personalToken(url: string, role: 'Viewer' | 'Editor'): Promise<string> {
+  const { rootRoles } = await admin<{ rootRoles: { id: number; name: string }[] }>(
+    url,
+    'GET',
+    'api/admin/user-admin',
+  );
+  const email = `${role.toLowerCase()}-${Date.now()}@example.com`;
+  const password = `Sw1tchyard-${role}-password!`;
+  const rootRole = rootRoles.find((r) => r.name === role)?.id;
+  await admin(url, 'POST', 'api/admin/user-admin', {
+    email,
+    name: role,
+    rootRole,
+    password,
+    sendEmail: false,
+  });
+  const login = await fetch(`${url}/auth/simple/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: email, password }),
+  });
+  if (!login.ok) throw new Error(`Signing in as ${email} failed: HTTP ${login.status}`);
+  const cookie = login.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  const created = await fetch(`${url}/api/admin/user/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie },
+    body: JSON.stringify({
+      description: 'switchyard test',
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    }),
+  });
+  if (!created.ok) throw new Error(`Creating a personal access token failed: HTTP ${created.status}`);
+  return ((await created.json()) as { secret: string }).secret;
 }
 
 async function clientFeatures(

@@ -311,6 +311,28 @@ describe('Unleash provider against a real Unleash 6.10', () => {
     expect(JSON.stringify(await provider('ramp-read').check())).not.toContain(server.adminToken);
   });
 
+  it('a person’s access token: an Editor’s may ramp; a Viewer’s is authorised but may not edit, and is never shown', async () => {
+    await createFeature('personal');
+    const editor = await server.personalToken('Editor');
+    const editorChecks = await provider('personal', { token: editor }).check();
+    expect(editorChecks.find((c) => c.check === 'can edit')).toMatchObject({ ok: true });
+    expect((await provider('personal', { token: editor }).setPercent(15)).percent.on).toBe(15);
+
+    const viewer = await server.personalToken('Viewer');
+    const viewerChecks = await provider('personal', { token: viewer }).check();
+    expect(viewerChecks.map((c) => [c.check, c.ok])).toContainEqual(['authorised', true]);
+    expect(viewerChecks.find((c) => c.check === 'can edit')).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('UPDATE_FEATURE_STRATEGY'),
+    });
+    const refused = await provider('personal', { token: viewer })
+      .setPercent(90)
+      .catch((error: unknown) => error);
+    expect(refused).toMatchObject({ kind: 'forbidden' });
+    expect(JSON.stringify([viewerChecks, (refused as Error).message])).not.toContain(viewer);
+    expect((await provider('personal').read()).percent.on).toBe(15);
+  });
+
   it('takes the token from the named environment variable or keychain secret, never from the plan', async () => {
     await expect(
       resolveUnleashToken({ tokenEnv: 'UNLEASH_TOKEN' }, { env: { UNLEASH_TOKEN: 'abc' } }),
