@@ -131,19 +131,17 @@ export function createUnleashProvider(
   function reading(snap: Snapshot, variant: string): ExposureReading {
     const { env } = snap;
     const notes: string[] = [];
-    const ramp = env.strategies.find(isRamp);
     const foreign = env.strategies.filter((s) => !isRamp(s) && !isSegment(s));
     let percent: number;
     if (!env.enabled) percent = 0;
-    else if (ramp) percent = strategyPercent(ramp) ?? 0;
     else if (env.strategies.length === 0) {
       percent = 100;
       notes.push(
         `Environment "${env.name}" is on with no strategy, so Unleash serves the feature to everyone.`,
       );
     } else {
-      // Another team's strategies: the widest one without constraints says who gets the feature.
-      const open = foreign.filter((s) => !s.constraints?.length && !s.segments?.length);
+      // Read back, not intended: the widest strategy without constraints (ours or another's) says who gets it.
+      const open = env.strategies.filter((s) => !s.constraints?.length && !s.segments?.length);
       percent = Math.max(0, ...open.map((s) => strategyPercent(s) ?? 0));
     }
     if (foreign.length > 0) {

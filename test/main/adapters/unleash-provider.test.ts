@@ -288,7 +288,9 @@ describe('Unleash provider against a real Unleash 6.10', () => {
     const checks = await provider('shared').check();
     expect(checks.at(-1)).toMatchObject({ check: 'strategies', ok: false });
     expect(checks.at(-1)!.detail).toContain('"Everyone in QA"');
+    // Read back as users get it: the other strategy serves everyone, whatever the ramp's 5 %.
     const reading = await provider('shared').setPercent(5);
+    expect(reading.percent).toEqual({ off: 0, on: 100 });
     expect(reading.notes?.join(' ')).toContain('"Everyone in QA"');
   });
 
