@@ -220,8 +220,7 @@ export function createUnleashProvider(
   return {
     kind: 'unleash',
 
-    describe: () =>
-      `${http.display}, ${where}, feature ${config.flag} (flexibleRollout "Switchyard ramp", environment on/off as kill switch)`,
+    describe: () => `Unleash feature ${config.flag} (${where}, ${http.display.replace(/^Unleash at /, '')})`,
 
     read: readOwn,
 

@@ -108,6 +108,9 @@ describe('Unleash provider against a real Unleash 6.10', () => {
     const before = await flag.read();
     expect(before).toMatchObject({ enabled: false, newVariant: 'on', percent: { off: 100, on: 0 } });
     expect(before.source).toContain('ramp-read');
+    expect(flag.describe()).toBe(
+      `Unleash feature ramp-read (project "default", environment "development", ${server.url})`,
+    );
     expect(Number(before.version)).toBeGreaterThan(0);
 
     const after = await flag.setPercent(25, before);
