@@ -1,5 +1,5 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
@@ -68,8 +68,8 @@ export interface ClientFeatures {
 }
 
 /**
- * Starts Debian's PostgreSQL (15, see `postgresBin`) in a temporary directory on a free 127.0.0.1 port (as the `postgres` user
- * when running as root), then `unleash-server` (the devDependency) in a child process against it with
+ * Starts Debian's PostgreSQL (15, see `postgresBin`) in a temporary directory on a free 127.0.0.1 port (as
+ * the `postgres` user when running as root), then `unleash-server` (the devDependency) in a child process against it with
  * telemetry and version checks off and the fixed tokens above. Resolves once Unleash answers /health and
  * accepts the admin token. Throws, having cleaned up, when PostgreSQL is missing or either server fails to
  * start within `timeoutMs` (default 60000).
@@ -91,9 +91,30 @@ export async function startUnleash(timeoutMs = 60_000): Promise<UnleashTestServe
   let exited: Promise<number | null> | undefined;
   let stopped = false;
 
+  // A test process that ends without stop() (a crash, a timeout) must not leave PostgreSQL running: it is a
+  // daemon of its own, not a child that dies with us.
+  const onExit = (): void => {
+    if (stopped) return;
+    child?.kill('SIGKILL');
+    if (postgresStarted) {
+      const args = ['-D', pgData, '-m', 'immediate', 'stop'];
+      const pgCtl = join(bin, 'pg_ctl');
+      try {
+        if (asRoot)
+          execFileSync('runuser', ['-u', 'postgres', '--', pgCtl, ...args], { cwd: '/', stdio: 'ignore' });
+        else execFileSync(pgCtl, args, { stdio: 'ignore' });
+      } catch {
+        // Already gone.
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
+
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    process.off('exit', onExit);
     if (child && exited) await terminate(child, exited);
     if (postgresStarted) {
       await pg(bin, asRoot, 'pg_ctl', ['-D', pgData, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
