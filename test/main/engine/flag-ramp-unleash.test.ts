@@ -250,17 +250,8 @@ describe('a flag ramp on a real Unleash, judged on the sandbox', () => {
         const kubeconfig = join(dir, 'ramp-cli.kubeconfig');
         sb.writeKubeconfig(kubeconfig, 'sandbox');
         const journal = join(dir, 'ramp-cli-journal');
-        const args = [
-          'run',
-          plan,
-          '--kubeconfig',
-          kubeconfig,
-          '--context',
-          'sandbox',
-          '--yes',
-          '--journal',
-          journal,
-        ];
+        const args = ['run', plan, '--yes', '--journal', journal];
+        args.push('--kubeconfig', kubeconfig, '--context', 'sandbox');
 
         const unset = await cli(args, { HOME: dir });
         expect(unset.code).toBe(1);
