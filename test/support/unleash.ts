@@ -1,5 +1,5 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
@@ -44,6 +44,20 @@ export interface UnleashTestServer {
     until: (body: ClientFeatures['body']) => boolean,
     timeoutMs?: number,
   ): Promise<ClientFeatures>;
+  /** One Admin API call with the admin token; the parsed JSON answer. Throws on any status but 2xx. */
+  admin<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Creates feature `flag` in project `default`. */
+  createFeature(flag: string): Promise<void>;
+  /**
+   * A colleague's edit in Unleash's own UI: sets the `rollout` of the first strategy of `flag` in
+   * `development` to `percent`, leaving the rest of the strategy as it is.
+   */
+  editRollout(flag: string, percent: number): Promise<void>;
+  /**
+   * A personal access token of a new user with the root role `role` (signed in with a password to create
+   * it, as a person would in the UI).
+   */
+  personalToken(role: 'Viewer' | 'Editor'): Promise<string>;
   /** Stops Unleash (SIGTERM, SIGKILL after 5 s) and PostgreSQL, and removes the data. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -54,8 +68,8 @@ export interface ClientFeatures {
 }
 
 /**
- * Starts Debian's PostgreSQL (15, see `postgresBin`) in a temporary directory on a free 127.0.0.1 port (as the `postgres` user
- * when running as root), then `unleash-server` (the devDependency) in a child process against it with
+ * Starts Debian's PostgreSQL (15, see `postgresBin`) in a temporary directory on a free 127.0.0.1 port (as
+ * the `postgres` user when running as root), then `unleash-server` (the devDependency) in a child process against it with
  * telemetry and version checks off and the fixed tokens above. Resolves once Unleash answers /health and
  * accepts the admin token. Throws, having cleaned up, when PostgreSQL is missing or either server fails to
  * start within `timeoutMs` (default 60000).
@@ -77,9 +91,30 @@ export async function startUnleash(timeoutMs = 60_000): Promise<UnleashTestServe
   let exited: Promise<number | null> | undefined;
   let stopped = false;
 
+  // A test process that ends without stop() (a crash, a timeout) must not leave PostgreSQL running: it is a
+  // daemon of its own, not a child that dies with us.
+  const onExit = (): void => {
+    if (stopped) return;
+    child?.kill('SIGKILL');
+    if (postgresStarted) {
+      const args = ['-D', pgData, '-m', 'immediate', 'stop'];
+      const pgCtl = join(bin, 'pg_ctl');
+      try {
+        if (asRoot)
+          execFileSync('runuser', ['-u', 'postgres', '--', pgCtl, ...args], { cwd: '/', stdio: 'ignore' });
+        else execFileSync(pgCtl, args, { stdio: 'ignore' });
+      } catch {
+        // Already gone.
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
+
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    process.off('exit', onExit);
     if (child && exited) await terminate(child, exited);
     if (postgresStarted) {
       await pg(bin, asRoot, 'pg_ctl', ['-D', pgData, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
@@ -152,6 +187,26 @@ export async function startUnleash(timeoutMs = 60_000): Promise<UnleashTestServe
       clientToken: UNLEASH_CLIENT_TOKEN,
       startedInMs,
       clientFeatures: (until, waitMs = 10_000) => clientFeatures(url, until, waitMs),
+      admin: (method, path, body) => admin(url, method, path, body),
+      createFeature: async (flag) =>
+        void (await admin(url, 'POST', 'api/admin/projects/default/features', {
+          name: flag,
+          type: 'release',
+        })),
+      editRollout: async (flag, percent) => {
+        const path = `api/admin/projects/default/features/${flag}/environments/development/strategies`;
+        const [strategy] = await admin<{ id: string; parameters: Record<string, string> }[]>(
+          url,
+          'GET',
+          path,
+        );
+        if (!strategy) throw new Error(`Feature ${flag} has no strategy in development to edit.`);
+        await admin(url, 'PUT', `${path}/${strategy.id}`, {
+          ...strategy,
+          parameters: { ...strategy.parameters, rollout: String(percent) },
+        });
+      },
+      personalToken: (role) => personalToken(url, role),
       stop,
     };
   } catch (error) {
@@ -225,6 +280,56 @@ async function waitUntilReady(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`Unleash at ${url} was not ready in time. ${stderr()}`);
+}
+
+async function admin<T>(url: string, method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${url}/${path}`, {
+    method,
+    headers: { authorization: UNLEASH_ADMIN_TOKEN, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+async function personalToken(url: string, role: 'Viewer' | 'Editor'): Promise<string> {
+  const { rootRoles } = await admin<{ rootRoles: { id: number; name: string }[] }>(
+    url,
+    'GET',
+    'api/admin/user-admin',
+  );
+  const email = `${role.toLowerCase()}-${Date.now()}@example.com`;
+  const password = `Sw1tchyard-${role}-password!`;
+  const rootRole = rootRoles.find((r) => r.name === role)?.id;
+  await admin(url, 'POST', 'api/admin/user-admin', {
+    email,
+    name: role,
+    rootRole,
+    password,
+    sendEmail: false,
+  });
+  const login = await fetch(`${url}/auth/simple/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: email, password }),
+  });
+  if (!login.ok) throw new Error(`Signing in as ${email} failed: HTTP ${login.status}`);
+  const cookie = login.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  const created = await fetch(`${url}/api/admin/user/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie },
+    body: JSON.stringify({
+      description: 'switchyard test',
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    }),
+  });
+  if (!created.ok) throw new Error(`Creating a personal access token failed: HTTP ${created.status}`);
+  return ((await created.json()) as { secret: string }).secret;
 }
 
 async function clientFeatures(

@@ -122,7 +122,7 @@ function transportError(error: unknown, display: string, what: string, timeoutMs
   }
   return new UnleashError(
     'unreachable',
-    `Cannot reach ${display}${code ? ` (${code})` : ''} while ${what}. Is it running, and is the URL right?`,
+    `Cannot reach ${display}${code ? ` (${code})` : ''} while ${what}; check that it runs and that the URL is right.`,
   );
 }
 

@@ -131,19 +131,17 @@ export function createUnleashProvider(
   function reading(snap: Snapshot, variant: string): ExposureReading {
     const { env } = snap;
     const notes: string[] = [];
-    const ramp = env.strategies.find(isRamp);
     const foreign = env.strategies.filter((s) => !isRamp(s) && !isSegment(s));
     let percent: number;
     if (!env.enabled) percent = 0;
-    else if (ramp) percent = strategyPercent(ramp) ?? 0;
     else if (env.strategies.length === 0) {
       percent = 100;
       notes.push(
         `Environment "${env.name}" is on with no strategy, so Unleash serves the feature to everyone.`,
       );
     } else {
-      // Another team's strategies: the widest one without constraints says who gets the feature.
-      const open = foreign.filter((s) => !s.constraints?.length && !s.segments?.length);
+      // Read back, not intended: the widest strategy without constraints (ours or another's) says who gets it.
+      const open = env.strategies.filter((s) => !s.constraints?.length && !s.segments?.length);
       percent = Math.max(0, ...open.map((s) => strategyPercent(s) ?? 0));
     }
     if (foreign.length > 0) {
@@ -152,6 +150,11 @@ export function createUnleashProvider(
       );
     }
     const segments = env.strategies.filter(isSegment).flatMap((s) => segmentOf(s) ?? []);
+    if (segments.length > 0 && env.enabled) {
+      notes.push(
+        `Besides the ${percent} %, users in ${segments.map((s) => `"${s.name}"`).join(', ')} get the feature.`,
+      );
+    }
     return {
       percent: { [offVariant]: 100 - percent, [variant]: percent },
       newVariant: variant,
@@ -217,8 +220,7 @@ export function createUnleashProvider(
   return {
     kind: 'unleash',
 
-    describe: () =>
-      `${http.display}, ${where}, feature ${config.flag} (flexibleRollout "Switchyard ramp", environment on/off as kill switch)`,
+    describe: () => `Unleash feature ${config.flag} (${where}, ${http.display.replace(/^Unleash at /, '')})`,
 
     read: readOwn,
 

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { InMemStorageProvider, Unleash } from 'unleash-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExposureReading, FlagProvider } from '../../../src-main/ports/exposure.port.ts';
@@ -25,20 +26,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function admin(method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${server.url}/${path}`, {
-    method,
-    headers: { authorization: server.adminToken, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-async function createFeature(name: string): Promise<void> {
-  await admin('POST', 'api/admin/projects/default/features', { name, type: 'release' });
-}
+const admin = (method: string, path: string, body?: unknown) => server.admin(method, path, body);
+const createFeature = (flag: string) => server.createFeature(flag);
 
 function provider(flag: string, extra: Partial<UnleashProviderConfig> = {}): FlagProvider {
   return createUnleashProvider({
@@ -119,6 +108,9 @@ describe('Unleash provider against a real Unleash 6.10', () => {
     const before = await flag.read();
     expect(before).toMatchObject({ enabled: false, newVariant: 'on', percent: { off: 100, on: 0 } });
     expect(before.source).toContain('ramp-read');
+    expect(flag.describe()).toBe(
+      `Unleash feature ramp-read (project "default", environment "development", ${server.url})`,
+    );
     expect(Number(before.version)).toBeGreaterThan(0);
 
     const after = await flag.setPercent(25, before);
@@ -178,6 +170,7 @@ describe('Unleash provider against a real Unleash 6.10', () => {
       },
       { name: 'staff', attribute: 'email', operator: 'ends_with', values: ['@example.com'], variant: 'beta' },
     ]);
+    expect(targeted.notes).toContain('Besides the 0 %, users in "beta testers", "staff" get the feature.');
     const users = [
       { userId: 'user-1' },
       { userId: 'user-2' },
@@ -218,18 +211,8 @@ describe('Unleash provider against a real Unleash 6.10', () => {
     await createFeature('drifty');
     const flag = provider('drifty');
     const ours = await flag.setPercent(10, await flag.read());
-    const [ramp] = (await admin(
-      'GET',
-      'api/admin/projects/default/features/drifty/environments/development/strategies',
-    )) as { id: string; name: string; parameters: Record<string, string> }[];
-    await admin(
-      'PUT',
-      `api/admin/projects/default/features/drifty/environments/development/strategies/${ramp!.id}`,
-      {
-        ...ramp,
-        parameters: { ...ramp!.parameters, rollout: '50' },
-      },
-    );
+    // In Unleash's own UI: someone rolls it out to half of the users.
+    await server.editRollout('drifty', 50);
 
     const refused = await flag.setPercent(20, ours).catch((error: unknown) => error);
     expect(refused).toMatchObject({ kind: 'conflict' });
@@ -255,11 +238,7 @@ describe('Unleash provider against a real Unleash 6.10', () => {
     expect(resumed).toMatchObject({ enabled: true, percent: { off: 80, on: 20 } });
     expect(await admin('GET', strategies)).toHaveLength(1);
     // A different percentage set in Unleash meanwhile is drift, even for a provider that did not see it happen.
-    const [ramp] = (await admin('GET', strategies)) as { id: string; parameters: Record<string, string> }[];
-    await admin('PUT', `${strategies}/${ramp!.id}`, {
-      ...ramp,
-      parameters: { ...ramp!.parameters, rollout: '35' },
-    });
+    await server.editRollout('resumed', 35);
     await expect(provider('resumed').setPercent(40, resumed)).rejects.toMatchObject({ kind: 'conflict' });
   });
 
@@ -312,7 +291,9 @@ describe('Unleash provider against a real Unleash 6.10', () => {
     const checks = await provider('shared').check();
     expect(checks.at(-1)).toMatchObject({ check: 'strategies', ok: false });
     expect(checks.at(-1)!.detail).toContain('"Everyone in QA"');
+    // Read back as users get it: the other strategy serves everyone, whatever the ramp's 5 %.
     const reading = await provider('shared').setPercent(5);
+    expect(reading.percent).toEqual({ off: 0, on: 100 });
     expect(reading.notes?.join(' ')).toContain('"Everyone in QA"');
   });
 
@@ -335,6 +316,28 @@ describe('Unleash provider against a real Unleash 6.10', () => {
     expect(JSON.stringify(await provider('ramp-read').check())).not.toContain(server.adminToken);
   });
 
+  it('a person’s access token: an Editor’s may ramp; a Viewer’s is authorised but may not edit, and is never shown', async () => {
+    await createFeature('personal');
+    const editor = await server.personalToken('Editor');
+    const editorChecks = await provider('personal', { token: editor }).check();
+    expect(editorChecks.find((c) => c.check === 'can edit')).toMatchObject({ ok: true });
+    expect((await provider('personal', { token: editor }).setPercent(15)).percent.on).toBe(15);
+
+    const viewer = await server.personalToken('Viewer');
+    const viewerChecks = await provider('personal', { token: viewer }).check();
+    expect(viewerChecks.map((c) => [c.check, c.ok])).toContainEqual(['authorised', true]);
+    expect(viewerChecks.find((c) => c.check === 'can edit')).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('UPDATE_FEATURE_STRATEGY'),
+    });
+    const refused = await provider('personal', { token: viewer })
+      .setPercent(90)
+      .catch((error: unknown) => error);
+    expect(refused).toMatchObject({ kind: 'forbidden' });
+    expect(JSON.stringify([viewerChecks, (refused as Error).message])).not.toContain(viewer);
+    expect((await provider('personal').read()).percent.on).toBe(15);
+  });
+
   it('takes the token from the named environment variable or keychain secret, never from the plan', async () => {
     await expect(
       resolveUnleashToken({ tokenEnv: 'UNLEASH_TOKEN' }, { env: { UNLEASH_TOKEN: 'abc' } }),
@@ -348,6 +351,32 @@ describe('Unleash provider against a real Unleash 6.10', () => {
       message: expect.stringContaining('UNLEASH_TOKEN'),
     });
     await expect(resolveUnleashToken({}, { env: {} })).rejects.toMatchObject({ kind: 'invalidConfig' });
+  });
+
+  it('gives up on a server that accepts but never answers, as a timeout', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const flag = createUnleashProvider(
+        {
+          url: `http://127.0.0.1:${port}`,
+          project: 'default',
+          environment: 'development',
+          flag: 'x',
+          token: 't0ken',
+        },
+        { timeoutMs: 300 },
+      );
+      await expect(flag.read()).rejects.toMatchObject({
+        kind: 'timeout',
+        message: expect.stringContaining('did not answer within 300 ms'),
+      });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 
   it('pauses as unreachable when the server is gone (runs last: stops the server)', async () => {
