@@ -88,8 +88,10 @@ describe('switchyard run of a flag ramp against the sandbox FeatureFlag', () => 
 });
 
 /** The fixture plan with other steps, parsed. */
-function planWith(steps: string): ReleasePlan {
-  const text = readFileSync(PLAN, 'utf8').replace(/ {2}steps:\n( {4}- .*\n)+/, `  steps:\n${steps}`);
+function planWith(steps: string, strategy = ''): ReleasePlan {
+  const text = readFileSync(PLAN, 'utf8')
+    .replace(/ {2}steps:\n( {4}- .*\n)+/, `  steps:\n${steps}`)
+    .replace('  flag: new-checkout\n', `  flag: new-checkout\n${strategy}`);
   const parsed = parsePlan(text);
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   return parsed.plan;
@@ -152,6 +154,53 @@ describe('a flag ramp in the engine, against the sandbox FeatureFlag', () => {
       expect(flagWrites(sb)).toHaveLength(writes);
       expect((await readBack(sb)).percent).toEqual({ off: 0, on: 100 });
       expect(outcome.snapshot.traffic.actual).toEqual({ off: 0, on: 100 });
+    } finally {
+      await closeSoon(sb);
+    }
+  }, 90_000);
+
+  it('serves the segments first, then waits for a scheduled step until its time', async () => {
+    const sb = await startSandbox({ scenario: 'flags', speed: 100 });
+    try {
+      const atMs = Math.ceil((sb.clock.now() + 180_000) / 1000) * 1000;
+      const at = new Date(atMs).toISOString();
+      const plan = planWith(
+        `    - setPercentage: 10\n    - setPercentage: 50\n      at: '${at}'\n`,
+        "  segments: [{ name: beta testers, attribute: email, operator: ends_with, values: ['@beta.example.com'] }]\n",
+      );
+      const handle = await start(sb, plan);
+      const waiting = await until(handle, (s) => s.currentStep === 1 && s.waitUntilMs !== null);
+      expect(waiting.waitUntilMs).toBe(atMs);
+      expect(waiting.status).toBe('running');
+      const early = await readBack(sb);
+      expect(early.percent).toEqual({ off: 90, on: 10 });
+      expect(early.segments?.map((g) => g.name)).toEqual(['beta testers']);
+      const outcome = await handle.done;
+      expect(outcome.kind, outcome.reason).toBe('completed');
+      expect(sb.clock.now()).toBeGreaterThanOrEqual(atMs);
+      expect((await readBack(sb)).percent).toEqual({ off: 0, on: 100 });
+    } finally {
+      await closeSoon(sb);
+    }
+  }, 90_000);
+
+  it('holds a move while a prerequisite flag is not on, naming it; the flag is not touched', async () => {
+    const sb = await startSandbox({ scenario: 'flags', speed: 100 });
+    try {
+      // dark-mode serves on to everyone in the scenario: a prerequisite on its off variant is not met.
+      const plan = planWith(
+        '    - setPercentage: 10\n',
+        "  prerequisites: [{ flag: dark-mode, variant: 'off' }]\n",
+      );
+      const handle = await start(sb, plan);
+      const outcome = await handle.done;
+      expect(outcome.kind, outcome.reason).toBe('paused');
+      expect(outcome.snapshot.pause?.cause).toBe('prerequisite');
+      expect(outcome.reason).toBe(
+        'Step 1 of flag "new-checkout" is held: prerequisite flag "dark-mode" serves off to 0 % of users, not everyone. Resume once it is on.',
+      );
+      expect(flagWrites(sb)).toEqual([]);
+      expect((await readBack(sb)).percent).toEqual({ off: 100, on: 0 });
     } finally {
       await closeSoon(sb);
     }
