@@ -17,6 +17,7 @@ import type { StampedOperatorEvent } from './canary.machine.ts';
 import { flagStrategy, flagSteps, newPercent, splitOf } from './flag-ramp.ts';
 import {
   appendSamples,
+  atOf,
   byOf,
   engineDecision,
   operatorDecision,
@@ -323,6 +324,31 @@ export function killed(c: C, o: FlagOpOutput) {
       summary,
       prior?.evidence ?? [],
       c.stepIndex,
+    ),
+  };
+}
+
+/** The context change of an operator's PAUSE of a release of numbered steps: the pause and its decision. */
+export function operatorPause(context: C, event: E) {
+  const e = event as { atMs?: number; by?: string; reason?: string };
+  const summary = `${byOf(e)} paused the release at step ${context.stepIndex + 1}${reasonOf(e)}.`;
+  return {
+    pause: { cause: 'operator' as const, message: summary, sinceMs: atOf(context, e) },
+    decisions: operatorDecision(context, e, 'pause', context.stepIndex, summary),
+  };
+}
+
+/** The context change of an operator's PROMOTE past the current step: the step counts as skipped. */
+export function promotedPast(context: C, event: E) {
+  const e = event as { atMs?: number; by?: string; reason?: string };
+  return {
+    skipped: [...context.skipped, context.stepIndex],
+    decisions: operatorDecision(
+      context,
+      e,
+      'promote',
+      context.stepIndex,
+      `${byOf(e)} promoted past step ${context.stepIndex + 1}${reasonOf(e)}.`,
     ),
   };
 }

@@ -410,31 +410,3 @@ export function leaveHeld<
       }) as Partial<C>,
   );
 }
-
-/** The context change of an operator's PAUSE of a release of numbered steps: the pause and its decision. */
-export function operatorPause(context: ReleaseContextBase & { stepIndex: number }, event: EventObject) {
-  const e = stamped(event);
-  const summary = `${byOf(e)} paused the release at step ${context.stepIndex + 1}${reasonOf(e as { reason?: string })}.`;
-  return {
-    pause: { cause: 'operator' as const, message: summary, sinceMs: atOf(context, e) },
-    decisions: operatorDecision(context, e, 'pause', context.stepIndex, summary),
-  };
-}
-
-/** The context change of an operator's PROMOTE past the current step: the step counts as skipped. */
-export function promotedPast(
-  context: ReleaseContextBase & { stepIndex: number; skipped: number[] },
-  event: EventObject,
-) {
-  const e = stamped(event) as { atMs?: number; by?: string; reason?: string };
-  return {
-    skipped: [...context.skipped, context.stepIndex],
-    decisions: operatorDecision(
-      context,
-      e,
-      'promote',
-      context.stepIndex,
-      `${byOf(e)} promoted past step ${context.stepIndex + 1}${reasonOf(e)}.`,
-    ),
-  };
-}
