@@ -64,6 +64,7 @@ import {
 } from './control-channel.ts';
 import type { EmbeddedSandbox } from './sandbox-provider.ts';
 import { flagProviderFor } from './flag-providers.ts';
+import type { FlagProvider } from '../ports/exposure.port.ts';
 
 /** The context name rehearsals are journaled under. */
 export const REHEARSAL_CONTEXT = 'rehearsal';
@@ -207,7 +208,7 @@ export class ReleaseService {
     let stableVersion: string;
     try {
       if (input.mode === 'run') {
-        const report = await this.#preflight(conn, plan);
+        const report = await this.#preflight(conn, plan, await this.#flagsFor('run', plan, kubeconfig));
         if (!report.ok) {
           const blockers = report.findings
             .filter((f) => f.severity === 'blocker')
@@ -346,17 +347,16 @@ export class ReleaseService {
     const parsed = parsePlan(text);
     if (!parsed.ok)
       throw new DomainError('invalidPlan', `The plan has ${parsed.errors.length} problem(s).`, parsed.errors);
-    return this.#preflight(
-      await this.#connect('run', context, 1, parsed.plan, { allowWithoutPrometheus: true }),
-      parsed.plan,
-    );
+    const conn = await this.#connect('run', context, 1, parsed.plan, { allowWithoutPrometheus: true });
+    return this.#preflight(conn, parsed.plan, await this.#flagsFor('run', parsed.plan, conn.kubeconfig));
   }
 
-  async #preflight(conn: Connection, plan: ReleasePlan): Promise<PreflightResult> {
+  async #preflight(conn: Connection, plan: ReleasePlan, flags?: FlagProvider): Promise<PreflightResult> {
     return runPreflight({
       plan,
       cluster: createKubePreflightCluster(conn.kubeconfig, plan),
       analysis: conn.analysis,
+      ...(flags ? { flags } : {}),
       ...(conn.metrics ? { metrics: conn.metrics } : {}),
       now: () => conn.clock.now(),
     });

@@ -1,5 +1,7 @@
 import { flagStepLabel, type FlagRolloutPlanStrategy } from '../../../src-shared/plan/flag-rollout.schema.ts';
-import type { PreflightFinding } from '../../../src-shared/preflight/preflight.schema.ts';
+import type { PreflightFinding, PreflightPass } from '../../../src-shared/preflight/preflight.schema.ts';
+import type { FlagCheck, FlagProvider } from '../../ports/exposure.port.ts';
+import { unmetPrerequisite } from '../machines/flag-ramp.ts';
 
 const whole = [{ index: null, label: 'the whole release' }];
 
@@ -60,4 +62,68 @@ export function flagPlanFindings(s: FlagRolloutPlanStrategy): PreflightFinding[]
     }
   });
   return findings;
+}
+
+/** Provider checks that warn rather than block: the ramp can run, but says less than the truth. */
+const WARN_ONLY: ReadonlySet<string> = new Set(['strategies']);
+
+/**
+ * What the flag system says of the plan's flag (`FlagProvider.check`: reachable, authorised, the flag and its
+ * variants exist, the credentials may edit it) and the current state of each prerequisite flag; a failed check
+ * blocks, except ones that only make the ramp's share read low (other strategies serving the flag), and a
+ * prerequisite not on yet warns (the ramp will hold at its first move until it is).
+ */
+export async function flagProviderFindings(
+  provider: FlagProvider,
+  s: FlagRolloutPlanStrategy,
+  signal?: AbortSignal,
+): Promise<{ findings: PreflightFinding[]; passed: PreflightPass[] }> {
+  const findings: PreflightFinding[] = [];
+  const passed: PreflightPass[] = [];
+  const checks = await provider
+    .check(signal)
+    .catch((error: unknown): FlagCheck[] => [
+      { check: 'reachable', ok: false, detail: error instanceof Error ? error.message : String(error) },
+    ]);
+  for (const c of checks) {
+    const id = `flag:${c.check.replace(/\W+/g, '-')}`;
+    if (c.ok) passed.push({ id, check: 'access', title: c.detail });
+    else
+      findings.push({
+        id,
+        check: 'access',
+        severity: WARN_ONLY.has(c.check) ? 'warning' : 'blocker',
+        title: `Flag "${s.flag}": ${c.check} failed`,
+        explanation: `${c.detail} (${provider.describe()})`,
+        steps: whole,
+      });
+  }
+  const firstMove = s.steps.findIndex((step) => 'setPercentage' in step);
+  for (const p of s.prerequisites) {
+    const problem = await provider
+      .readFlag(p.flag, signal)
+      .then((r) => unmetPrerequisite(p, r))
+      .catch((error: unknown) => `prerequisite flag "${p.flag}" cannot be read: ${(error as Error).message}`);
+    if (problem === null)
+      passed.push({
+        id: `flag:prerequisite-${p.flag}`,
+        check: 'access',
+        title: `prerequisite flag "${p.flag}" is on`,
+      });
+    else
+      findings.push({
+        id: `flag:prerequisite-${p.flag}`,
+        check: 'access',
+        severity: 'warning',
+        title: `Prerequisite flag "${p.flag}" is not on yet`,
+        explanation: `Now ${problem}. Every move of flag "${s.flag}" waits for its prerequisites: the ramp will hold at its first move, saying why, until it is on.`,
+        steps: [
+          {
+            index: firstMove < 0 ? null : firstMove,
+            label: firstMove < 0 ? 'the ramp' : `step ${firstMove + 1}`,
+          },
+        ],
+      });
+  }
+  return { findings, passed };
 }

@@ -1,6 +1,8 @@
 import { durationMs } from '../../../src-shared/plan/duration.ts';
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
 import { flagStepLabel } from '../../../src-shared/plan/flag-rollout.schema.ts';
+import type { FlagProvider } from '../../ports/exposure.port.ts';
+import { flagProviderFindings } from './flag-findings.ts';
 import type { MetricQueryParams, MetricQuerySource } from '../../../src-shared/plan/promql.ts';
 import type {
   PlanStepRef,
@@ -20,6 +22,8 @@ export interface PreflightDeps {
   plan: ReleasePlan;
   cluster: PreflightCluster;
   analysis: AnalysisSource;
+  /** A flag ramp's flag system: its checks (reachable, authorised, flag and variants, can edit) and prerequisites. */
+  flags?: FlagProvider;
   /** When given (a Prometheus), custom queries are validated with it and history is checked for enough points. */
   metrics?: MetricsPort;
   /** Milliseconds since the Unix epoch; default Date.now. */
@@ -67,6 +71,11 @@ export async function runPreflight(deps: PreflightDeps): Promise<PreflightResult
   );
 
   findings.push(...planFindings(plan));
+  if (deps.flags && plan.strategy.kind === 'flag-rollout') {
+    const flag = await flagProviderFindings(deps.flags, plan.strategy, deps.signal);
+    findings.push(...flag.findings);
+    passed.push(...flag.passed);
+  }
   if (deps.cluster.routerObjects) routerObjectFindings(await deps.cluster.routerObjects(), findings, passed);
 
   const needs = accessNeeds(plan);

@@ -158,6 +158,7 @@ export async function runCommand(
         plan,
         cluster: createKubePreflightCluster(conn.kubeconfigYaml, plan, { onCredentialMessage }),
         analysis,
+        ...(flags ? { flags } : {}),
         ...(metrics ? { metrics } : {}),
       });
       print.preflight(preflight);

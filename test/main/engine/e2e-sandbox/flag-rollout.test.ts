@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setHeaderOptions } from '@kubernetes/client-node';
@@ -8,7 +8,9 @@ import { startSandbox, type SandboxHandle } from '../../../../src-main/sandbox/s
 import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
 import { createSandboxAnalysis } from '../../../../src-main/adapters/sandbox-metrics/sandbox-analysis.ts';
 import { createFileJournal } from '../../../../src-main/engine/journal/file-journal.ts';
+import { flagProviderFindings } from '../../../../src-main/engine/preflight/flag-findings.ts';
 import { startRelease, type ReleaseHandle } from '../../../../src-main/engine/runner/release-runner.ts';
+import type { FlagRolloutPlanStrategy } from '../../../../src-shared/plan/flag-rollout.schema.ts';
 import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
 import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
 import type { ReleaseSnapshot } from '../../../../src-shared/release/release.schema.ts';
@@ -122,6 +124,88 @@ function start(sb: SandboxHandle, plan: ReleasePlan, kubeconfig = sb.kubeconfigY
     stopWhenPaused: true,
   });
 }
+
+describe('preflight of a flag ramp against the sandbox', () => {
+  it('blocks a ramp whose FeatureFlag is missing, before any write', async () => {
+    const sb = await startSandbox({ scenario: 'flags', speed: 100 });
+    try {
+      const kubeconfig = join(dir, 'preflight.kubeconfig');
+      sb.writeKubeconfig(kubeconfig, 'sandbox');
+      const plan = join(dir, 'missing.yaml');
+      writeFileSync(
+        plan,
+        readFileSync(PLAN, 'utf8')
+          .replace('name: checkout-flags', 'name: missing-flags')
+          .replace(
+            '  flag: new-checkout\n',
+            "  flag: new-checkout\n  prerequisites: [{ flag: dark-mode, variant: 'off' }]\n",
+          ),
+      );
+      const r = await cli(
+        [
+          'run',
+          plan,
+          '--kubeconfig',
+          kubeconfig,
+          '--context',
+          'sandbox',
+          '--yes',
+          '--journal',
+          join(dir, 'pf'),
+        ],
+        { HOME: dir },
+      );
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stdout).toMatch(/blocker: Flag "new-checkout": flag exists failed\. .*missing-flags/);
+      expect(r.stderr).toContain('Preflight found blockers; the release was not started.');
+      expect(flagWrites(sb)).toEqual([]);
+    } finally {
+      await closeSoon(sb);
+    }
+  }, 90_000);
+});
+
+describe('the flag system checks of preflight', () => {
+  it('pass for the scenario flag and warn of a prerequisite that is not on yet, naming the step that will hold', async () => {
+    const sb = await startSandbox({ scenario: 'flags', speed: 100 });
+    try {
+      const plan = planWith(
+        '    - setPercentage: 10\n',
+        "  prerequisites: [{ flag: dark-mode, variant: 'off' }]\n",
+      );
+      const flags = createOpenFeatureProvider(sb.kubeconfigYaml(), {
+        namespace: 'shop',
+        name: 'checkout-flags',
+        flag: 'new-checkout',
+      });
+      const { findings, passed } = await flagProviderFindings(
+        flags,
+        plan.strategy as FlagRolloutPlanStrategy,
+      );
+      expect(findings).toEqual([
+        {
+          id: 'flag:prerequisite-dark-mode',
+          check: 'access',
+          severity: 'warning',
+          title: 'Prerequisite flag "dark-mode" is not on yet',
+          explanation:
+            'Now prerequisite flag "dark-mode" serves off to 0 % of users, not everyone. Every move of flag "new-checkout" waits for its prerequisites: the ramp will hold at its first move, saying why, until it is on.',
+          steps: [{ index: 0, label: 'step 1' }],
+        },
+      ]);
+      expect(passed.map((p) => p.id)).toEqual(
+        expect.arrayContaining([
+          'flag:reachable',
+          'flag:flag-exists',
+          'flag:variants-exist',
+          'flag:can-edit',
+        ]),
+      );
+    } finally {
+      await closeSoon(sb);
+    }
+  }, 60_000);
+});
 
 describe('a flag ramp in the engine, against the sandbox FeatureFlag', () => {
   it('a colleague editing the flag mid-ramp pauses it as drift with the difference; their change stays', async () => {
