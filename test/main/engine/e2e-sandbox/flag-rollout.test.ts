@@ -69,6 +69,8 @@ describe('switchyard run of a flag ramp against the sandbox FeatureFlag', () => 
           { HOME: dir },
         );
         expect(r.code, r.stdout + r.stderr).toBe(code);
+        // Preflight judged the flag, not a change of pods: no dry run of an image, no pod audit.
+        expect(r.stdout).toMatch(/^preflight passed: \d+ checks passed, 0 finding\(s\)$/m);
         expect((await readBack(sb)).percent).toEqual(percent);
         if (fault) {
           expect(r.stdout).toMatch(/^aborted: Kill switch pulled: flag "new-checkout" serves 0 % on/m);
