@@ -15,7 +15,7 @@ import {
   type FaultRates,
 } from '../src-main/sandbox/fault-injector/fault-proxy.ts';
 import { startSandbox, type SandboxHandle, type SandboxWrite } from '../src-main/sandbox/sandbox.ts';
-import { sendControl } from '../src-main/app/control-channel.ts';
+import { sendControl } from '../src-main/engine/journal/control-channel.ts';
 import { requests, type RequestChannel } from '../src-shared/bridge/contract.ts';
 import { importPlan } from '../src-shared/interop/interop.ts';
 import { parsePlan } from '../src-shared/plan/plan.parse.ts';

@@ -1,6 +1,7 @@
 import { homedir, userInfo } from 'node:os';
 import type { ContextSummary } from '../../src-shared/bridge/contract.ts';
 import { DomainError } from '../../src-shared/bridge/errors.ts';
+import { createFilePlanStore } from '../adapters/plan-store/file-plan-store.ts';
 import { onCredentialMessages } from '../adapters/kube/exec-credentials.ts';
 import { createKubeCluster } from '../adapters/kube/kube.adapter.ts';
 import {
@@ -19,17 +20,6 @@ import { releaseHandlers } from './handlers/release.handlers.ts';
 import { ReleaseService, type ReleaseServiceOptions } from './release-service.ts';
 import type { EmbeddedSandbox } from './sandbox-provider.ts';
 import { startWorkloadFeed } from './workload-feed.ts';
-
-/** The built-in sandbox as the engine sees it: started on first use. */
-export interface SandboxProvider {
-  /** The context name it is listed under. */
-  readonly contextName: string;
-  /** Its server URL once started, else null. */
-  url(): string | null;
-  /** Starts it if needed and returns a kubeconfig whose current context is `contextName`. */
-  kubeconfig(): Promise<string>;
-  close(): Promise<void>;
-}
 
 export interface EngineOptions {
   readonly shell: 'electron' | 'web';
@@ -108,7 +98,7 @@ export function createEngine(options: EngineOptions): Engine {
   });
 
   const handlers: Handlers = {
-    ...planHandlers(join(dataDir, 'plans')),
+    ...planHandlers(createFilePlanStore(join(dataDir, 'plans'))),
     ...releaseHandlers(releases),
     'app:info': async () => ({ version: options.version, shell: options.shell }),
 

@@ -1,5 +1,5 @@
 import { startSandbox, type SandboxHandle, type SandboxOptions } from '../sandbox/sandbox.ts';
-import type { SandboxProvider } from './engine.ts';
+import type { SandboxProvider } from '../ports/sandbox.port.ts';
 
 /** The built-in sandbox context's name in every shell. */
 export const SANDBOX_CONTEXT = 'sandbox';

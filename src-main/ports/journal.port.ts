@@ -1,3 +1,6 @@
+import type { HealthPoint } from '../../src-shared/bridge/contract.ts';
+import type { ReleasePlan } from '../../src-shared/plan/plan.schema.ts';
+
 /** The journal format this build reads and writes. A release written with another version is refused. */
 export const JOURNAL_SCHEMA_VERSION = 1;
 
@@ -63,6 +66,44 @@ export interface ReleaseRecord {
   snapshot: unknown;
   /** The last audit entry when this record was written, so a truncated log is detected. */
   auditHead: { seq: number; hash: string };
+}
+
+/** The format tag and version of the machine snapshot the runner journals; another version is refused. */
+export const RELEASE_SNAPSHOT_FORMAT = 'switchyard.release-machine';
+export const RELEASE_SNAPSHOT_VERSION = 1;
+
+/** What the release runner journals as a release's snapshot (`ReleaseRecord.snapshot`). */
+export interface PersistedRelease {
+  format: typeof RELEASE_SNAPSHOT_FORMAT;
+  version: number;
+  /** The strategy machine, e.g. `canary`. */
+  machine: string;
+  plan: ReleasePlan;
+  /** XState's persisted snapshot; null before the machine first ran. */
+  xstate: unknown;
+  /** The digest of the plan's commands the user confirmed at start (`planCommands`); absent when it runs none. */
+  confirmedCommands?: string;
+}
+
+/** A release's saved state read without locking it, its shape checked once. */
+export interface StoredRelease {
+  record: ReleaseRecord;
+  /** The runner's saved state (other fields it carries, e.g. a finished rollback, are kept); null when none was saved yet. */
+  release: (PersistedRelease & Record<string, unknown>) | null;
+  /** The file the state was read from. */
+  path: string;
+  /** What had to be worked around, e.g. the latest file was damaged and the one before it was used. */
+  recovered: string[];
+}
+
+/** The health timeline of one release, written in batches. */
+export interface HealthLog {
+  /** Queues points; they reach the disk with the next batch. Never throws. */
+  append(points: readonly HealthPoint[]): void;
+  /** Resolves when every point queued so far is written (a failed write drops its batch: the timeline has a gap). */
+  flush(): Promise<void>;
+  /** Flushes, then stops taking points. */
+  close(): Promise<void>;
 }
 
 /** A release read back from disk, with anything that had to be repaired said in plain sentences. */
@@ -147,4 +188,19 @@ export interface Journal {
    * offer for resume.
    */
   listReleases(options?: { unfinishedOnly?: boolean }): Promise<ReleaseSummary[]>;
+  /**
+   * A release's saved state, without locking it (another process may drive it), parsed and checked once.
+   * Rejects with a `DomainError`: `notFound` when there is no such release, `badRequest` for an id that is not
+   * one, `invalidConfig` naming the file and what is wrong with it when it cannot be read.
+   */
+  readRelease(releaseId: string): Promise<StoredRelease>;
+  /**
+   * A release's audit entries (those before any break) and the check of its hash chain. Rejects with a
+   * `DomainError` `notFound` when the release has no audit log.
+   */
+  readAudit(releaseId: string): Promise<{ entries: AuditEntry[]; verification: AuditVerification }>;
+  /** Opens the health timeline of a release for appending. */
+  healthLog(releaseId: string): HealthLog;
+  /** A release's health timeline, oldest first; lines cut off by a crash are skipped; empty when none was written. */
+  readHealth(releaseId: string): Promise<HealthPoint[]>;
 }

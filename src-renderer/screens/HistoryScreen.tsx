@@ -155,8 +155,10 @@ export function HistoryScreen() {
               readOnly
             />
           ) : (
-            <p className="note note-warn">
-              The journal holds no readable state for this release; its audit log follows.
+            <p className="note note-warn" role="status">
+              {detail.problem
+                ? `This release's saved state cannot be read: ${detail.problem} Its audit log follows.`
+                : 'The journal holds no readable state for this release; its audit log follows.'}
             </p>
           )}
           <AuditLog lines={detail.audit} integrity={detail.integrity} />

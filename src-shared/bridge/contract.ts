@@ -434,6 +434,8 @@ export const requests = {
         audit: z.array(AuditLineSchema),
         /** Whether the audit log's hash chain is intact, in one sentence. */
         integrity: z.string(),
+        /** Why the release's saved state cannot be shown: the file and what is wrong with it. */
+        problem: z.string().optional(),
       })
       .strict(),
   },

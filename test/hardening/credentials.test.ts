@@ -5,10 +5,10 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../src-main/app/engine.ts';
 import { createSandboxProvider } from '../../src-main/app/sandbox-provider.ts';
+import { errorRateCanaryText } from '../support/console.ts';
 import { createDispatcher, type Dispatcher } from '../../src-main/bridge/dispatch.ts';
 import { JOURNAL_FILES, verifyAudit } from '../../src-main/engine/journal/file-journal.ts';
 import { startSandbox, type SandboxHandle } from '../../src-main/sandbox/sandbox.ts';
-import { defaultPlan } from '../../src-shared/plan/plan.defaults.ts';
 
 /** Every credential the engine could see; none may leave main's memory. */
 const REHEARSAL_TOKEN = 'rehearsal-token-4c1f0e9d2b7a';
@@ -32,26 +32,6 @@ async function send(channel: string, input: unknown): Promise<unknown> {
   const result = await dispatcher.dispatch(channel, input);
   frames.push(JSON.stringify(result));
   return result;
-}
-
-function planText(): string {
-  const plan = defaultPlan('canary', {
-    namespace: 'platform-production',
-    name: 'workflow-engine',
-    image: 'registry.platform.com/workflow-engine:v1.25.0',
-  });
-  const template = plan.analysis.templates[0]!;
-  const metrics = template.metrics
-    .filter((m) => m.kind === 'error-rate')
-    .map((m) => ({ ...m, interval: '30s', count: 2, failureLimit: 0 }));
-  return stringify({
-    ...plan,
-    analysis: { templates: [{ ...template, metrics }] },
-    strategy: {
-      kind: 'canary',
-      steps: [{ setWeight: 50 }, { analysis: { templates: [template.name] } }, { setWeight: 100 }],
-    },
-  });
 }
 
 function filesUnder(dir: string): string[] {
@@ -130,7 +110,7 @@ describe('no credential crosses the bridge or lands on disk', () => {
     const started = (await send('release:start', {
       mode: 'rehearse',
       context: 'sandbox',
-      text: planText(),
+      text: errorRateCanaryText(),
       speed: 60,
     })) as {
       ok: boolean;
@@ -165,7 +145,7 @@ describe('no credential crosses the bridge or lands on disk', () => {
     const refused = (await send('cluster:listNamespaces', { context: 'basic' })) as { ok: boolean };
     expect(refused.ok).toBe(false);
     // preflight reads the cluster with the plugin's token (its Prometheus is unreachable on purpose)
-    await send('preflight:run', { context: 'staging', text: planText() });
+    await send('preflight:run', { context: 'staging', text: errorRateCanaryText() });
   }, 60_000);
 
   it.each(SECRETS.map((s) => [s.slice(0, 16), s]))('no bridge frame contains %s…', (_label, secret) => {

@@ -33,3 +33,22 @@ export function startCli(
   }));
   return { stdout: () => text(out), done };
 }
+
+/** The argv of `switchyard run PLAN --kubeconfig FILE --context CONTEXT --yes --journal DIR`, `extra` flags before --yes. */
+export function runArgv(
+  plan: string,
+  o: { kubeconfig: string; context: string; journal: string; extra?: readonly string[] },
+): string[] {
+  return [
+    'run',
+    plan,
+    '--kubeconfig',
+    o.kubeconfig,
+    '--context',
+    o.context,
+    ...(o.extra ?? []),
+    '--yes',
+    '--journal',
+    o.journal,
+  ];
+}

@@ -1,7 +1,7 @@
 import { createKubeClient, sleep, type KubeClientOptions } from './kube-client.ts';
 import { ClusterError } from './kube-errors.ts';
 import { RELEASE_ANNOTATION } from './managed.ts';
-import { containerImage, isManaged, notOurCanary } from './release-ops.ts';
+import { containerImage, isManaged, notOurCanary } from './deployment-spec.ts';
 
 /** What `removeLeftCanary` removed. */
 export interface RemovedCanary {

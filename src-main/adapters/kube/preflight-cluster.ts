@@ -13,8 +13,9 @@ import { createKubeClient, type KubeClientOptions } from './kube-client.ts';
 import { ClusterError } from './kube-errors.ts';
 import { imageVersion } from '../../engine/machines/release-common.ts';
 import { RELEASE_ANNOTATION } from './managed.ts';
-import { canaryDeployment, containerImage, isManaged, notOurCanary } from './release-ops.ts';
-import { ROUTER_RESOURCES } from './router-objects.ts';
+import { canaryDeployment, containerImage, isManaged, notOurCanary } from './deployment-spec.ts';
+import { KubeObjects } from './kube-objects.ts';
+import { createRouter } from './routers/registry.ts';
 
 type DryRunAnswer = Awaited<ReturnType<PreflightCluster['dryRunFirstChange']>>;
 
@@ -36,6 +37,7 @@ export function createKubePreflightCluster(
   options: KubeClientOptions = {},
 ): PreflightCluster {
   const k = createKubeClient(kubeconfigYaml, options);
+  const router = createRouter(new KubeObjects(k, plan, options));
   const ns = plan.target.namespace;
   const name = plan.target.name;
   const readDeployment = async (dep: string): Promise<V1Deployment | undefined> => {
@@ -58,7 +60,8 @@ export function createKubePreflightCluster(
   // when its version selector differs), create one when there is none, refuse one Switchyard did not create.
   const dryRunCanary = async (stable: V1Deployment): Promise<DryRunAnswer> => {
     const canaryName = `${name}-canary`;
-    const body = canaryDeployment(stable, plan, imageVersion(plan.target.image), 'preflight');
+    const total = router.replicaTotal?.(stable.spec?.replicas ?? 1);
+    const body = canaryDeployment(stable, plan, imageVersion(plan.target.image), 'preflight', total);
     const existing = await readDeployment(canaryName);
     if (!existing) {
       await k.write(`trying to create Deployment ${ns}/${canaryName}`, () =>
@@ -104,33 +107,6 @@ export function createKubePreflightCluster(
     };
   };
 
-  // A rolling release changes the target's pods in place: when the router's Service does not select them
-  // (after a blue-green it selects a colour Deployment), the new version would get no traffic to judge.
-  const rollingServesNoTraffic = async (d: V1Deployment): Promise<DryRunAnswer | undefined> => {
-    const r = plan.router;
-    if (r.kind !== 'service-selector') return undefined;
-    const svc = await k
-      .read(`reading Service ${ns}/${r.service}`, () =>
-        k.core.readNamespacedService({ name: r.service, namespace: ns }),
-      )
-      .catch((error: unknown) => {
-        if (error instanceof ClusterError && error.clusterKind === 'notFound') return undefined;
-        throw error;
-      });
-    const selector = svc?.spec?.selector ?? {};
-    const labels = d.spec?.template?.metadata?.labels ?? {};
-    const missing = Object.entries(selector).filter(([key, value]) => labels[key] !== value);
-    if (!svc || missing.length === 0) return undefined;
-    const selects = Object.entries(selector)
-      .map(([key, value]) => `${key}=${value}`)
-      .join(',');
-    return {
-      ok: false,
-      title: `Service ${ns}/${r.service} sends no traffic to the pods of Deployment ${ns}/${name}`,
-      description: `Service ${ns}/${r.service} selects ${selects}, which the pods of Deployment ${ns}/${name} do not carry (${missing.map(([key]) => `${key}=${labels[key] ?? 'unset'}`).join(', ')}), so a rolling update would change pods that serve nothing and judge a version nobody uses. Another Deployment serves it (e.g. a blue-green colour): release it with blue-green, or point the Service back at ${name}.`,
-    };
-  };
-
   return {
     async canI(needs: readonly AccessNeed[]): Promise<AccessAnswer[]> {
       return Promise.all(needs.map((n) => accessReview(k, n)));
@@ -151,10 +127,13 @@ export function createKubePreflightCluster(
       };
       try {
         if (plan.strategy.kind === 'canary') return await dryRunCanary(d);
-        if (plan.strategy.kind === 'rolling') {
-          const unrouted = await rollingServesNoTraffic(d);
-          if (unrouted) return unrouted;
-        }
+        // A rolling release changes the target's pods in place: when the router does not send them traffic
+        // (after a blue-green a Service may select a colour Deployment), the new version would get none to judge.
+        const unrouted =
+          plan.strategy.kind === 'rolling'
+            ? await router.podsWithoutTraffic?.(d.spec?.template?.metadata?.labels ?? {})
+            : undefined;
+        if (unrouted) return { ok: false, ...unrouted };
         await k.write(`trying to update Deployment ${ns}/${name}`, () =>
           k.apps.replaceNamespacedDeployment({ name, namespace: ns, body: withImage(d), dryRun: 'All' }),
         );
@@ -210,78 +189,10 @@ export function createKubePreflightCluster(
       }));
     },
 
-    async routerObjects(): Promise<RouterObjectFact[]> {
-      const r = plan.router;
-      const custom = async (which: keyof typeof ROUTER_RESOURCES, objName: string) => {
-        const res = ROUTER_RESOURCES[which];
-        try {
-          return (await k.read(`reading ${res.kind} ${ns}/${objName}`, () =>
-            k.custom.getNamespacedCustomObject({
-              group: res.group,
-              version: res.version,
-              namespace: ns,
-              plural: res.plural,
-              name: objName,
-            }),
-          )) as { spec?: Record<string, unknown> };
-        } catch (error) {
-          if (error instanceof ClusterError && error.clusterKind === 'notFound') return undefined;
-          throw error;
-        }
-      };
-      const service = async (svcName: string): Promise<RouterObjectFact> => {
-        try {
-          await k.read(`reading Service ${ns}/${svcName}`, () =>
-            k.core.readNamespacedService({ name: svcName, namespace: ns }),
-          );
-          return { object: `Service ${ns}/${svcName}`, problem: null };
-        } catch (error) {
-          if (error instanceof ClusterError && error.clusterKind === 'notFound')
-            return { object: `Service ${ns}/${svcName}`, problem: 'does not exist' };
-          throw error;
-        }
-      };
-      if (r.kind === 'service-selector') return [await service(r.service)];
-      if (r.kind === 'istio') {
-        const vs = await custom('virtualService', r.virtualService);
-        const dr = await custom('destinationRule', r.destinationRule);
-        const routes = (vs?.spec?.http ?? []) as { name?: string }[];
-        const subsets = ((dr?.spec?.subsets ?? []) as { name?: string }[]).map((x) => x.name);
-        // The canary subset is created by the release itself; the stable one must be there.
-        const named = routes.some((h) => h.name === r.route) || (routes.length === 1 && !routes[0]?.name);
-        return [
-          {
-            object: `VirtualService ${ns}/${r.virtualService}`,
-            problem: !vs ? 'does not exist' : named ? null : `has no http route named "${r.route}"`,
-          },
-          {
-            object: `DestinationRule ${ns}/${r.destinationRule}`,
-            problem: !dr
-              ? 'does not exist'
-              : subsets.includes(r.stableSubset)
-                ? null
-                : `has no subset "${r.stableSubset}" (it has ${subsets.length ? subsets.map((x) => `"${x}"`).join(', ') : 'none'})`,
-          },
-        ];
-      }
-      if (r.kind === 'gateway-api') {
-        const hr = await custom('httpRoute', r.httpRoute);
-        const refs = ((hr?.spec?.rules ?? []) as { backendRefs?: { name?: string }[] }[]).flatMap((rule) =>
-          (rule.backendRefs ?? []).map((b) => b.name),
-        );
-        return [
-          {
-            object: `HTTPRoute ${ns}/${r.httpRoute}`,
-            problem: !hr
-              ? 'does not exist'
-              : refs.includes(r.backendRefs.stable)
-                ? null
-                : `has no backendRef to the stable Service "${r.backendRefs.stable}"`,
-          },
-          await service(r.backendRefs.stable),
-        ];
-      }
-      return [];
+    routerObjects(): Promise<RouterObjectFact[]> {
+      return router.checkObjects();
     },
+
+    router,
   };
 }

@@ -1,5 +1,3 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { PlanProblem } from '../../../src-shared/bridge/contract.ts';
 import { DomainError } from '../../../src-shared/bridge/errors.ts';
@@ -8,6 +6,7 @@ import { defaultPlan } from '../../../src-shared/plan/plan.defaults.ts';
 import { parsePlan } from '../../../src-shared/plan/plan.parse.ts';
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
 import type { Handlers } from '../../bridge/dispatch.ts';
+import type { PlanStore } from '../../ports/plan-store.port.ts';
 import { canaryStepLabel } from '../../engine/machines/canary.machine.ts';
 import { flagStepLabel } from '../../../src-shared/plan/flag-rollout.schema.ts';
 
@@ -61,9 +60,8 @@ export function describePlan(plan: ReleasePlan): string[] {
   }
 }
 
-/** Decision guidance and plan files; plans are stored as `<name>.yaml` under `plansDir`. */
-export function planHandlers(plansDir: string): PlanHandlers {
-  const fileOf = (name: string) => join(plansDir, `${name}.yaml`);
+/** Decision guidance and saved plans. */
+export function planHandlers(plans: PlanStore): PlanHandlers {
   return {
     'decision:recommend': async ({ change, answers, environment, target }) => {
       if ((change === undefined) === (answers === undefined)) {
@@ -114,19 +112,7 @@ export function planHandlers(plansDir: string): PlanHandlers {
       };
     },
 
-    'plan:list': async () => {
-      let names: string[] = [];
-      try {
-        names = readdirSync(plansDir).filter((f) => f.endsWith('.yaml'));
-      } catch {
-        return { plans: [] };
-      }
-      const plans = names.map((f) => ({
-        name: f.slice(0, -'.yaml'.length),
-        savedAtMs: statSync(join(plansDir, f)).mtimeMs,
-      }));
-      return { plans: plans.sort((a, b) => b.savedAtMs - a.savedAtMs) };
-    },
+    'plan:list': async () => ({ plans: await plans.list() }),
 
     'plan:save': async ({ name, text }) => {
       const r = parsePlan(text);
@@ -136,20 +122,10 @@ export function planHandlers(plansDir: string): PlanHandlers {
           `The plan was not saved: it has ${r.errors.length} problem(s).`,
           r.errors,
         );
-      mkdirSync(plansDir, { recursive: true });
-      // Write then rename, so a crash never leaves half a plan under the real name.
-      const tmp = `${fileOf(name)}.${process.pid}.tmp`;
-      writeFileSync(tmp, text);
-      renameSync(tmp, fileOf(name));
+      await plans.save(name, text);
       return { name };
     },
 
-    'plan:open': async ({ name }) => {
-      try {
-        return { name, text: readFileSync(fileOf(name), 'utf8') };
-      } catch {
-        throw new DomainError('notFound', `There is no saved plan named "${name}".`);
-      }
-    },
+    'plan:open': async ({ name }) => ({ name, text: await plans.open(name) }),
   };
 }

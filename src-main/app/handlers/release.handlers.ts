@@ -47,6 +47,7 @@ export function releaseHandlers(service: ReleaseService): ReleaseHandlers {
         health: r.health,
         planText: r.planText,
         integrity: r.integrity,
+        ...(r.problem ? { problem: r.problem } : {}),
         audit: r.audit.map((a) => ({
           seq: a.seq,
           at: a.at,

@@ -81,34 +81,6 @@ function guardedPhase(plan: ReleasePlan): { ms: number; label: string } | null {
   return null;
 }
 
-/**
- * Replica-ratio canary weights the workload's replica count cannot honour: a weight above 0 whose canary
- * pods round to 0 (no pod would get the traffic) or a weight below 100 whose pods round to all of them.
- */
-export function replicaFindings(plan: ReleasePlan, workloadReplicas: number): PreflightFinding[] {
-  const r = plan.router;
-  const s = plan.strategy;
-  if (r.kind !== 'replica-ratio' || s.kind !== 'canary') return [];
-  const total = r.replicas ?? workloadReplicas;
-  return s.steps.flatMap((step, index): PreflightFinding[] => {
-    if (!('setWeight' in step)) return [];
-    const pods = Math.round((total * step.setWeight) / 100);
-    const none = step.setWeight > 0 && pods === 0;
-    const all = step.setWeight < 100 && pods >= total;
-    if (!none && !all) return [];
-    return [
-      {
-        id: `plan:replica-ratio-${index}`,
-        check: 'routing',
-        severity: 'blocker',
-        title: `Step ${index + 1} (${step.setWeight} %) cannot be honoured with ${total} replicas`,
-        explanation: `A replica-ratio canary moves traffic by pods: ${step.setWeight} % of ${total} replicas rounds to ${pods} canary pod(s), so ${none ? 'no traffic would reach the new version' : 'every pod would run the new version'}. The smallest step ${total} replicas can show is ${Math.round(10_000 / total) / 100} %; use more replicas (router.replicas) or other weights.`,
-        steps: [{ index, label: `step ${index + 1}: setWeight ${step.setWeight}` }],
-      },
-    ];
-  });
-}
-
 /** Router objects as findings (blockers) and passes. */
 export function routerObjectFindings(
   facts: readonly RouterObjectFact[],

@@ -1,3 +1,5 @@
+import type { TrafficRouter } from '../../ports/traffic-router.port.ts';
+
 /** One permission the plan needs, as a SelfSubjectAccessReview asks it. */
 export interface AccessNeed {
   verb: string;
@@ -69,6 +71,11 @@ export interface PreflightCluster {
    * there. Optional: without it preflight does not check router objects.
    */
   routerObjects?(): Promise<RouterObjectFact[]>;
+  /**
+   * The plan's traffic router, for what only it knows: the permissions it needs, its warnings, and findings
+   * about steps it cannot honour. Optional: without it preflight reviews only the workload's permissions.
+   */
+  readonly router?: Pick<TrafficRouter, 'requiredAccess' | 'planFindings' | 'warnings'>;
 }
 
 /** One router object the plan needs, as preflight found it. */

@@ -13,9 +13,9 @@ import type {
 import { validatePromql } from '../../adapters/prometheus/promql-syntax.ts';
 import type { MetricsPort } from '../../ports/metrics.port.ts';
 import type { AnalysisSource } from '../../ports/release.port.ts';
+import type { RouterAccess } from '../../ports/traffic-router.port.ts';
 import type { AccessNeed, BudgetFacts, PreflightCluster, WorkloadFacts } from './preflight-cluster.port.ts';
-import { abRoutingWarnings } from '../machines/ab-test.machine.ts';
-import { planFindings, replicaFindings, routerObjectFindings } from './plan-findings.ts';
+import { planFindings, routerObjectFindings } from './plan-findings.ts';
 
 /** What preflight runs against. */
 export interface PreflightDeps {
@@ -59,7 +59,7 @@ export async function runPreflight(deps: PreflightDeps): Promise<PreflightResult
 
   await checkQueries(deps, findings, passed);
 
-  abRoutingWarnings(plan).forEach((warning, i) =>
+  (deps.cluster.router?.warnings() ?? []).forEach((warning, i) =>
     findings.push({
       id: `routing:ab-${i}`,
       check: 'routing',
@@ -78,7 +78,7 @@ export async function runPreflight(deps: PreflightDeps): Promise<PreflightResult
   }
   if (deps.cluster.routerObjects) routerObjectFindings(await deps.cluster.routerObjects(), findings, passed);
 
-  const needs = accessNeeds(plan);
+  const needs = accessNeeds(plan, deps.cluster.router?.requiredAccess() ?? []);
   const answers = await deps.cluster.canI(needs.map((n) => n.need));
   needs.forEach(({ need, steps }, i) => {
     const a = answers[i];
@@ -123,7 +123,7 @@ export async function runPreflight(deps: PreflightDeps): Promise<PreflightResult
       steps: [first],
     });
   else if (!ramp) {
-    findings.push(...replicaFindings(plan, workload.replicas));
+    findings.push(...((await deps.cluster.router?.planFindings(workload.replicas)) ?? []));
     auditZeroDowntime(plan, workload, await deps.cluster.budgets(), findings, passed);
   }
 
@@ -323,7 +323,10 @@ function trafficSteps(plan: ReleasePlan): PlanStepRef[] {
   return [{ index: null, label: s.kind }];
 }
 
-function accessNeeds(plan: ReleasePlan): { need: AccessNeed; steps: PlanStepRef[] }[] {
+function accessNeeds(
+  plan: ReleasePlan,
+  routerNeeds: readonly RouterAccess[],
+): { need: AccessNeed; steps: PlanStepRef[] }[] {
   const ns = plan.target.namespace;
   const first = firstChangeStep(plan);
   const traffic = trafficSteps(plan);
@@ -363,18 +366,8 @@ function accessNeeds(plan: ReleasePlan): { need: AccessNeed; steps: PlanStepRef[
     add('create', 'apps', 'deployments', 'to create the new workload', [first]);
   if (s.kind === 'canary')
     add('delete', 'apps', 'deployments', 'to replace a canary of another version', [first]);
-  const r = plan.router;
-  if (r.kind === 'istio') {
-    add('get', 'networking.istio.io', 'virtualservices', 'to read the traffic split', traffic);
-    add('update', 'networking.istio.io', 'virtualservices', 'to move traffic', traffic);
-    add('update', 'networking.istio.io', 'destinationrules', 'to point the subset at the new pods', [first]);
-  } else if (r.kind === 'gateway-api') {
-    add('get', 'gateway.networking.k8s.io', 'httproutes', 'to read the traffic split', traffic);
-    add('update', 'gateway.networking.k8s.io', 'httproutes', 'to move traffic', traffic);
-    add('create', '', 'services', 'to create the backend Service of the new version', [first]);
-  } else if (r.kind === 'service-selector' && s.kind === 'blue-green') {
-    add('update', '', 'services', 'to switch the Service selector', traffic);
-  }
+  for (const n of routerNeeds)
+    add(n.verb, n.group, n.resource, n.why, n.when === 'first' ? [first] : traffic);
   if (s.kind === 'blue-green')
     add(
       'get',

@@ -1,9 +1,8 @@
 import { DomainError } from '../../../src-shared/bridge/errors.ts';
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
 import type { Decision, ReleaseSnapshot } from '../../../src-shared/release/release.schema.ts';
-import type { AuditActor, Journal, ReleaseHeader } from '../../ports/journal.port.ts';
+import type { AuditActor, Journal, PersistedRelease, ReleaseHeader } from '../../ports/journal.port.ts';
 import type { Colour, ReleaseOps, TrafficSplit } from '../../ports/release.port.ts';
-import type { PersistedRelease } from '../runner/release-runner.ts';
 
 /** What a rollback after completion did, journaled in the persisted release as `finishedRollback`. */
 export interface FinishedRollback {
@@ -53,22 +52,15 @@ const weightsText = (t: TrafficSplit) =>
     .map(([k, v]) => `${k} ${Math.round(v * 100) / 100} %`)
     .join(' / ');
 
-/** The completed release `releaseId` (its header, plan and status), without locking it. Throws DomainError `notFound`. */
+/**
+ * The completed release `releaseId` (its header, plan and status), without locking it. Throws DomainError
+ * `notFound`, or `invalidConfig` naming the file and what is wrong with it.
+ */
 export async function readFinishedRelease(journal: Journal, releaseId: string): Promise<FinishedRelease> {
-  const summary = (await journal.listReleases()).find((r) => r.releaseId === releaseId);
-  if (!summary) throw new DomainError('notFound', `There is no release ${releaseId} in ${journal.dir}.`);
-  if (!summary.readable)
-    throw new DomainError('invalidConfig', `Release ${releaseId} cannot be read: ${summary.problem}`);
-  const rj = await journal.open(releaseId);
-  try {
-    const loaded = await rj.load();
-    const persisted = loaded.record.snapshot as Partial<Persisted> | null;
-    if (!persisted?.plan)
-      throw new DomainError('invalidConfig', `Release ${releaseId} has no plan in its journal.`);
-    return { header: summary.header, plan: persisted.plan, status: summary.status };
-  } finally {
-    await rj.close();
-  }
+  const stored = await journal.readRelease(releaseId);
+  if (!stored.release)
+    throw new DomainError('invalidConfig', `Release ${releaseId} has no plan in its journal.`);
+  return { header: stored.record.header, plan: stored.release.plan, status: stored.record.status };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { fromPromise, type AnyActorLogic } from 'xstate';
 import type { Clock } from '../../ports/clock.port.ts';
 import type { MetricSample } from '../../ports/metrics.port.ts';
-import type { AnalysisSource, ReleaseOps } from '../../ports/release.port.ts';
+import type { AnalysisSource, ReleaseOps, TrafficSplit } from '../../ports/release.port.ts';
+import { routerExposure } from '../exposure/router-exposure.ts';
 import {
   MUTATING_OPS,
   type MetricReading,
@@ -91,6 +92,19 @@ export function bindReleaseActors(
 ): Record<string, AnyActorLogic> {
   const { ops, analysis, clock } = ports;
   const mutating = new Set<string>(MUTATING_OPS);
+  // A canary's weight is an exposure percentage like a flag's: it is set through the exposure port.
+  const exposure = routerExposure(ops);
+  const viaExposure: Partial<Record<keyof ReleaseOps, (...args: never[]) => Promise<unknown>>> = {
+    setCanaryWeight: async (percent: number): Promise<TrafficSplit> => {
+      const r = await exposure.setPercent(percent);
+      return {
+        weights: r.percent,
+        source: r.source,
+        ...(r.version !== undefined ? { resourceVersion: r.version } : {}),
+        ...(r.notes ? { notes: r.notes } : {}),
+      };
+    },
+  };
   /** The probe's error when the cluster does not answer at all (a read of the router object), else null. */
   const clusterDown = async (): Promise<unknown> => {
     try {
@@ -188,7 +202,8 @@ export function bindReleaseActors(
     actors[name] = fromPromise(
       async ({ input, signal }: { input: OpInput<typeof name>; signal: AbortSignal }) => {
         if (mutating.has(name)) await gate(name, input.why);
-        const method = ops[name] as ((...args: unknown[]) => Promise<unknown>) | undefined;
+        const method = (viaExposure[name] ?? ops[name]) as
+          ((...args: unknown[]) => Promise<unknown>) | undefined;
         if (!method && name in ABSENT_RESULT) return { atMs: clock.now(), result: ABSENT_RESULT[name] };
         if (!method)
           throw new Error(

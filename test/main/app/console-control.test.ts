@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPlan } from '../../../src-shared/plan/plan.defaults.ts';
-import { createEngine, type Engine } from '../../../src-main/app/engine.ts';
+import type { Engine } from '../../../src-main/app/engine.ts';
 import { createSandboxProvider } from '../../../src-main/app/sandbox-provider.ts';
+import { errorRateCanaryText, testConsole } from '../../support/console.ts';
 import { cli } from '../../support/cli.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'sy-console-control-'));
@@ -18,40 +17,17 @@ let consoleA: Engine;
 let consoleB: Engine;
 
 /** A canary 50 % → analysis → 100 % (stepped through, it waits for the operator before each step). */
-function planText(pauseAt50 = false): string {
-  const plan = defaultPlan('canary', {
-    namespace: 'platform-production',
-    name: 'workflow-engine',
-    image: 'registry.platform.com/workflow-engine:v1.25.0',
+const planText = (pauseAt50 = false): string =>
+  errorRateCanaryText({
+    steps: (template) => [
+      { setWeight: 50 },
+      ...(pauseAt50 ? [{ pause: {} }] : []),
+      { analysis: { templates: [template] } },
+      { setWeight: 100 },
+    ],
   });
-  const template = plan.analysis.templates[0]!;
-  const metrics = template.metrics
-    .filter((m) => m.kind === 'error-rate')
-    .map((m) => ({ ...m, interval: '30s', count: 2, failureLimit: 0 }));
-  return stringify({
-    ...plan,
-    analysis: { templates: [{ ...template, metrics }] },
-    strategy: {
-      kind: 'canary',
-      steps: [
-        { setWeight: 50 },
-        ...(pauseAt50 ? [{ pause: {} }] : []),
-        { analysis: { templates: [template.name] } },
-        { setWeight: 100 },
-      ],
-    },
-  });
-}
 
-function engine(): Engine {
-  return createEngine({
-    shell: 'web',
-    version: 'test',
-    env: { KUBECONFIG: '/nonexistent' },
-    sandbox: createSandboxProvider(),
-    dataDir,
-  });
-}
+const engine = (): Engine => testConsole({ sandbox: createSandboxProvider(), dataDir });
 
 interface StatusRow {
   id: string;

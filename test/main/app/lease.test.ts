@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { V1MicroTime } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createEngine } from '../../../src-main/app/engine.ts';
 import { createSandboxProvider, type EmbeddedSandbox } from '../../../src-main/app/sandbox-provider.ts';
+import { testConsole } from '../../support/console.ts';
 import { createDispatcher } from '../../../src-main/bridge/dispatch.ts';
 import { defaultPlan } from '../../../src-shared/plan/plan.defaults.ts';
 import { leaseApi, leaseOfAnotherLaptop } from '../../support/laptop.ts';
@@ -17,14 +17,7 @@ const sandbox = createSandboxProvider({ speed: 60 });
 const laterSandbox = createSandboxProvider({ speed: 60 });
 const dataDir = mkdtempSync(join(tmpdir(), 'sy-lease-'));
 /** A console on a shared sandbox and journal (closing one must not take the cluster with it). */
-const console_ = (on: EmbeddedSandbox) =>
-  createEngine({
-    shell: 'web',
-    version: 'test',
-    env: { KUBECONFIG: '/nonexistent' },
-    sandbox: { ...on, close: async () => {} },
-    dataDir,
-  });
+const console_ = (on: EmbeddedSandbox) => testConsole({ sandbox: { ...on, close: async () => {} }, dataDir });
 const engine = console_(sandbox);
 const bridge = createDispatcher(engine.handlers);
 afterAll(async () => {

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePlan } from '../../../src-shared/plan/plan.parse.ts';
 import { planCommands } from '../../../src-shared/plan/plan-commands.ts';
-import { createEngine, type Engine } from '../../../src-main/app/engine.ts';
+import type { Engine } from '../../../src-main/app/engine.ts';
 import { createSandboxProvider } from '../../../src-main/app/sandbox-provider.ts';
+import { testConsole } from '../../support/console.ts';
 import { blueGreenSmokePlanText } from '../../fixtures/plans/blue-green-smoke.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'sy-release-commands-'));
@@ -34,13 +35,7 @@ const start = (confirmedCommands?: string) =>
   });
 
 beforeAll(() => {
-  engine = createEngine({
-    shell: 'web',
-    version: 'test',
-    env: { KUBECONFIG: '/nonexistent' },
-    sandbox: createSandboxProvider(),
-    dataDir,
-  });
+  engine = testConsole({ sandbox: createSandboxProvider(), dataDir });
 });
 afterAll(async () => {
   await engine?.dispose();

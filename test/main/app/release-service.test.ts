@@ -1,38 +1,16 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventName } from '../../../src-shared/bridge/contract.ts';
-import { defaultPlan } from '../../../src-shared/plan/plan.defaults.ts';
 import type { ReleaseSnapshot } from '../../../src-shared/release/release.schema.ts';
-import { createEngine, type Engine } from '../../../src-main/app/engine.ts';
+import type { Engine } from '../../../src-main/app/engine.ts';
 import { createSandboxProvider } from '../../../src-main/app/sandbox-provider.ts';
+import { errorRateCanaryText, testConsole } from '../../support/console.ts';
 
 let engine: Engine;
 const SANDBOX_TOKEN = 'rehearsal-sandbox-token-that-stays-in-main';
 const events: { event: EventName; payload: unknown }[] = [];
-
-/** A short canary on the reference scenario: 50 % with one analysis, then 100 %. */
-function planText(version: string): string {
-  const plan = defaultPlan('canary', {
-    namespace: 'platform-production',
-    name: 'workflow-engine',
-    image: `registry.platform.com/workflow-engine:${version}`,
-  });
-  const template = plan.analysis.templates[0]!;
-  const metrics = template.metrics
-    .filter((m) => m.kind === 'error-rate')
-    .map((m) => ({ ...m, interval: '30s', count: 2, failureLimit: 0 }));
-  return stringify({
-    ...plan,
-    analysis: { templates: [{ ...template, metrics }] },
-    strategy: {
-      kind: 'canary',
-      steps: [{ setWeight: 50 }, { analysis: { templates: [template.name] } }, { setWeight: 100 }],
-    },
-  });
-}
 
 async function settle(id: string): Promise<ReleaseSnapshot> {
   for (let i = 0; i < 600; i++) {
@@ -44,10 +22,7 @@ async function settle(id: string): Promise<ReleaseSnapshot> {
 }
 
 beforeAll(() => {
-  engine = createEngine({
-    shell: 'web',
-    version: 'test',
-    env: { KUBECONFIG: '/nonexistent' },
+  engine = testConsole({
     sandbox: createSandboxProvider(),
     dataDir: mkdtempSync(join(tmpdir(), 'sy-release-service-')),
     rehearsalSandbox: { token: SANDBOX_TOKEN },
@@ -63,7 +38,7 @@ describe('rehearsals through the engine', () => {
     const { id } = await engine.handlers['release:start']({
       mode: 'rehearse',
       context: 'sandbox',
-      text: planText('v1.25.0'),
+      text: errorRateCanaryText(),
       speed: 60,
       stepThrough: false,
     });
@@ -86,7 +61,7 @@ describe('rehearsals through the engine', () => {
     const { id } = await engine.handlers['release:start']({
       mode: 'rehearse',
       context: 'sandbox',
-      text: planText('v1.25.1-bad'),
+      text: errorRateCanaryText({ version: 'v1.25.1-bad' }),
       speed: 60,
       stepThrough: false,
     });
@@ -102,7 +77,7 @@ describe('rehearsals through the engine', () => {
     const { id } = await engine.handlers['release:start']({
       mode: 'rehearse',
       context: 'sandbox',
-      text: planText('v1.25.0'),
+      text: errorRateCanaryText(),
       speed: 60,
       stepThrough: true,
     });
@@ -158,7 +133,7 @@ describe('rehearsals through the engine', () => {
       engine.handlers['release:start']({
         mode: 'run',
         context: 'prod-eu',
-        text: planText('v1.25.0'),
+        text: errorRateCanaryText(),
         speed: 1,
         stepThrough: false,
       }),

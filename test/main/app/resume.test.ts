@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultPlan } from '../../../src-shared/plan/plan.defaults.ts';
-import { createEngine, type Engine } from '../../../src-main/app/engine.ts';
+import type { Engine } from '../../../src-main/app/engine.ts';
 import { createSandboxProvider, type EmbeddedSandbox } from '../../../src-main/app/sandbox-provider.ts';
+import { testConsole, untilStatus } from '../../support/console.ts';
 
 const sandbox = createSandboxProvider({ speed: 60 });
 /** The same sandbox for both engines: closing the first console must not take the cluster with it. */
@@ -14,13 +15,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'sy-resume-'));
 const engines: Engine[] = [];
 
 function engine(): Engine {
-  const e = createEngine({
-    shell: 'web',
-    version: 'test',
-    env: { KUBECONFIG: '/nonexistent' },
-    sandbox: shared,
-    dataDir,
-  });
+  const e = testConsole({ sandbox: shared, dataDir });
   engines.push(e);
   return e;
 }
@@ -49,9 +44,7 @@ describe('a release survives the console closing', () => {
       speed: 1,
       stepThrough: false,
     });
-    await expect
-      .poll(async () => (await first.handlers['release:get']({ id })).snapshot?.status, { timeout: 20_000 })
-      .toBe('paused');
+    await untilStatus(first, id, 'paused');
     await first.dispose();
 
     const second = engine();
@@ -63,9 +56,7 @@ describe('a release survives the console closing', () => {
     expect(await second.handlers['release:control']({ id, event: { type: 'PROMOTE' } })).toMatchObject({
       accepted: true,
     });
-    await expect
-      .poll(async () => (await second.handlers['release:get']({ id })).snapshot?.status, { timeout: 30_000 })
-      .toBe('completed');
+    await untilStatus(second, id, 'completed', 30_000);
 
     const writes = (await sandbox.handle())
       .audit()
@@ -85,9 +76,7 @@ describe('a release survives the console closing', () => {
       speed: 10,
       stepThrough: false,
     });
-    await expect
-      .poll(async () => (await e.handlers['release:get']({ id })).snapshot?.status, { timeout: 20_000 })
-      .toBe('paused');
+    await untilStatus(e, id, 'paused');
     await e.dispose();
     await expect(engine().handlers['release:resume']({ id, then: 'continue' })).rejects.toMatchObject({
       kind: 'invalidConfig',

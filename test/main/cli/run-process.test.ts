@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
-import { cli } from '../../support/cli.ts';
+import { cli, runArgv } from '../../support/cli.ts';
 
 /*
  * `switchyard run` as its own process, as an SRE runs it: paused for an operator it keeps waiting (nothing else
@@ -42,18 +42,7 @@ describe('switchyard run as a process', () => {
     writeFileSync(file, plan);
     const child = spawn(
       process.execPath,
-      [
-        join(ROOT, 'bin/switchyard.mjs'),
-        'run',
-        file,
-        '--kubeconfig',
-        kubeconfig,
-        '--context',
-        'sandbox',
-        '--yes',
-        '--journal',
-        journal,
-      ],
+      [join(ROOT, 'bin/switchyard.mjs'), ...runArgv(file, { kubeconfig, context: 'sandbox', journal })],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: dir } },
     );
     let out = '';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
-import { cli } from '../../support/cli.ts';
+import { cli, runArgv } from '../../support/cli.ts';
 
 /*
  * A colleague whose kubeconfig holds only the sandbox's read-only context tries the release: the run stops
@@ -27,17 +27,7 @@ afterAll(async () => {
 describe('switchyard run with a read-only context', () => {
   it('is refused before any change, naming the right it lacks', async () => {
     const r = await cli(
-      [
-        'run',
-        PLAN,
-        '--kubeconfig',
-        kubeconfig,
-        '--context',
-        'sandbox-viewer',
-        '--yes',
-        '--journal',
-        join(dir, 'j'),
-      ],
+      runArgv(PLAN, { kubeconfig: kubeconfig, context: 'sandbox-viewer', journal: join(dir, 'j') }),
       { HOME: dir },
     );
     expect(r.code, r.stderr).toBe(1);
@@ -50,17 +40,7 @@ describe('switchyard run with a read-only context', () => {
 
   it('leaves nothing behind: the admin then releases on the same sandbox', async () => {
     const r = await cli(
-      [
-        'run',
-        PLAN,
-        '--kubeconfig',
-        kubeconfig,
-        '--context',
-        'sandbox',
-        '--yes',
-        '--journal',
-        join(dir, 'j2'),
-      ],
+      runArgv(PLAN, { kubeconfig: kubeconfig, context: 'sandbox', journal: join(dir, 'j2') }),
       { HOME: dir },
     );
     expect(r.code, r.stderr).toBe(0);

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli } from '../../support/cli.ts';
+import { cli, runArgv } from '../../support/cli.ts';
 
 const PLAN = join(import.meta.dirname, '../../fixtures/plans/canary-sandbox-fast.yaml');
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-run-'));
@@ -68,32 +68,19 @@ describe('switchyard run against the embedded sandbox', () => {
         'current-context: prod',
       ].join('\n'),
     );
-    const speed = await cli([
-      'run',
-      PLAN,
-      '--kubeconfig',
-      kubeconfig,
-      '--context',
-      'prod',
-      '--speed',
-      '10',
-      '--yes',
-      '--journal',
-      join(dir, 'j'),
-    ]);
+    const speed = await cli(
+      runArgv(PLAN, {
+        kubeconfig: kubeconfig,
+        context: 'prod',
+        journal: join(dir, 'j'),
+        extra: ['--speed', '10'],
+      }),
+    );
     expect(speed.code).toBe(64);
     expect(speed.stderr).toMatch(/--speed works only against the sandbox/);
-    const noProm = await cli([
-      'run',
-      PLAN,
-      '--kubeconfig',
-      kubeconfig,
-      '--context',
-      'prod',
-      '--yes',
-      '--journal',
-      join(dir, 'j'),
-    ]);
+    const noProm = await cli(
+      runArgv(PLAN, { kubeconfig: kubeconfig, context: 'prod', journal: join(dir, 'j') }),
+    );
     expect(noProm.code).toBe(64);
     expect(noProm.stderr).toMatch(/--prometheus/);
   });

@@ -6,7 +6,7 @@ import {
 } from '../../../../src-shared/stats/proportions.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { emit } from '../output.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register-command.ts';
 import { numberFlag, requireFlags } from './recommend.command.ts';
 
 function proportionFlag(

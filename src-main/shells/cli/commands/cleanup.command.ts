@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { emit, type CliIo } from '../output.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register-command.ts';
 
 /**
  * `switchyard cleanup NAMESPACE/NAME --context C`: removes the canary Deployment (`NAME-canary`) Switchyard's
@@ -28,7 +28,7 @@ export const registerCleanup: RegisterCommand = (program: Command, io: CliIo) =>
       if (!opts.context)
         throw new CliError(['--context is required: say on which cluster to clean up.'], ExitCode.usage);
       // Loaded on use, as `run` does: the Kubernetes client costs seconds that `--help` should not pay.
-      const { connect } = await import('./run.action.ts');
+      const { connect } = await import('./run-connect.ts');
       const { removeLeftCanary } = await import('../../../adapters/kube/canary-cleanup.ts');
       const conn = await connect(
         opts.context,

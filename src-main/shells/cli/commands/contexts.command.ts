@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { kubeconfigPaths, loadKubeconfig } from '../../../adapters/kube/kubeconfig.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { emit, type CliIo } from '../output.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register-command.ts';
 
 /** `switchyard contexts`: the kubeconfig contexts as the console lists them (names only, no credentials). */
 export const registerContexts: RegisterCommand = (program: Command, io: CliIo, setExit) => {

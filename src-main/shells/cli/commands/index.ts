@@ -1,6 +1,3 @@
-import type { Command } from 'commander';
-import type { ExitCodeValue } from '../exit-codes.ts';
-import type { CliIo } from '../output.ts';
 import { registerAbTest } from './ab-test.command.ts';
 import { registerContexts } from './contexts.command.ts';
 import { registerPlan } from './plan.command.ts';
@@ -9,9 +6,7 @@ import { registerRollback } from './rollback.command.ts';
 import { registerRun } from './run.command.ts';
 import { registerSandbox } from './sandbox.command.ts';
 import { registerWeb } from './web.command.ts';
-
-/** Registers one subcommand (or a group) on the program. */
-export type RegisterCommand = (program: Command, io: CliIo, setExit: (code: ExitCodeValue) => void) => void;
+import type { RegisterCommand } from './register-command.ts';
 
 /** Every subcommand, in the order `--help` lists them. */
 export const commands: readonly RegisterCommand[] = [

@@ -22,7 +22,7 @@ import {
 import { DomainError } from '../../../../src-shared/bridge/errors.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { emit, type CliIo } from '../output.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register-command.ts';
 import { requireFlags } from './recommend.command.ts';
 
 async function readText(io: CliIo, file: string): Promise<string> {

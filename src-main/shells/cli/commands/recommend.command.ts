@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { CHANGE_KINDS, type ChangeKind } from '../../../../src-shared/decision/decision.rules.ts';
 import {
   DecisionAnswersSchema,
+  DecisionEnvironmentSchema,
   recommend,
   type DecisionEnvironment,
   type DecisionInput,
@@ -11,7 +12,7 @@ import {
 import { formatIssues, parseYamlText } from '../../../../src-shared/plan/plan.parse.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { emit } from '../output.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register-command.ts';
 
 interface RecommendOptions {
   change?: string;
@@ -26,7 +27,8 @@ interface RecommendOptions {
   json?: boolean;
 }
 
-const MESHES = ['istio', 'gateway-api', 'none'] as const;
+/** The environment's mesh answers, as the decision rules take them. */
+const MESHES = DecisionEnvironmentSchema.shape.mesh.options;
 
 /**
  * Reads a number flag; pushes a sentence onto `problems` and returns undefined when it is not a number

@@ -1,9 +1,9 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { sendControl } from '../../../app/control-channel.ts';
+import { sendControl } from '../../../engine/journal/control-channel.ts';
 import { journalOf } from '../journals.ts';
 import { emit, type CliIo } from '../output.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register-command.ts';
 
 /** `switchyard abort|promote|resume|confirm ID`: operator events for a release a console or another `switchyard run` drives (`rollback ID`: rollback.command.ts). */
 export const registerReleaseControl: RegisterCommand = (program: Command, io: CliIo) => {

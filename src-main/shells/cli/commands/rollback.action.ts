@@ -5,7 +5,7 @@ import { readFinishedRelease, rollBackFinishedRelease } from '../../../engine/ro
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { emit, type CliIo } from '../output.ts';
 import { askYes, type RollbackOptions } from './rollback.command.ts';
-import { connect } from './run.action.ts';
+import { connect } from './run-connect.ts';
 
 /** Rolls the completed release `id` back on its context after a confirmation; prints the traffic read back. */
 export async function rollbackFinished(

@@ -1,10 +1,10 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { liveDriver, sendControl } from '../../../app/control-channel.ts';
+import { liveDriver, sendControl } from '../../../engine/journal/control-channel.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { journalOf } from '../journals.ts';
 import { emit, type CliIo } from '../output.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register-command.ts';
 
 /** The flags of `switchyard rollback ID`. */
 export interface RollbackOptions {

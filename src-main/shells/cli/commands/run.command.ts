@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../output.ts';
 import { registerCleanup } from './cleanup.command.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register-command.ts';
 import { registerReleaseControl } from './release-control.command.ts';
 import type { RunOptions } from './run.action.ts';
 import { registerStatus } from './status.command.ts';
@@ -10,7 +10,7 @@ import { registerStatus } from './status.command.ts';
  * `switchyard run PLAN`: runs a release headless. One progress line per event; exit 0 when it completes,
  * 2 when it aborts or rolls back (the reason is printed), 1 on error. `--resume ID` continues a journaled
  * release whose runner stopped or was killed. Operator events come from `switchyard abort|promote|resume ID`
- * through the local control channel (see app/control-channel.ts). Also registers `status` and
+ * through the local control channel (see engine/journal/control-channel.ts). Also registers `status` and
  * `abort|promote|resume`, so the CLI index needs one entry for all of them.
  */
 export const registerRun: RegisterCommand = (program: Command, io: CliIo, setExit) => {

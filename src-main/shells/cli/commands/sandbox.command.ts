@@ -6,7 +6,7 @@ import { prometheusScrapeConfig } from '../../../sandbox/metrics.ts';
 import { startSandbox, type SandboxFault, type SandboxWrite } from '../../../sandbox/sandbox.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { emit, type CliIo } from '../output.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register-command.ts';
 
 /** Where `switchyard sandbox` writes its kubeconfig when `--kubeconfig-out` is not given. */
 export function defaultSandboxKubeconfig(env: NodeJS.ProcessEnv): string {

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { driverSummary, liveDriver } from '../../../app/control-channel.ts';
+import { driverSummary, liveDriver } from '../../../engine/journal/control-channel.ts';
 import { createFileJournal } from '../../../engine/journal/file-journal.ts';
 import { CliError } from '../exit-codes.ts';
 import { journalDirs } from '../journals.ts';
 import { emit, type CliIo } from '../output.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register-command.ts';
 
 /** `switchyard status [ID]`: the releases in the journals, newest first, with which live process drives each. */
 export const registerStatus: RegisterCommand = (program: Command, io: CliIo) => {

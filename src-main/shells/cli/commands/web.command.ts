@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { CliError, ExitCode } from '../exit-codes.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register-command.ts';
 
 /** `switchyard web`: serves the console on 127.0.0.1 until interrupted. */
 export const registerWeb: RegisterCommand = (program, io) => {
@@ -27,7 +27,8 @@ export const registerWeb: RegisterCommand = (program, io) => {
       const [
         { createEngine },
         { createSandboxProvider },
-        { appVersion, projectRoot },
+        { projectRoot },
+        { appVersion },
         { createDispatcher },
         { ensureRendererBuilt },
         { startWebShell },
@@ -35,6 +36,7 @@ export const registerWeb: RegisterCommand = (program, io) => {
         import('../../../app/engine.ts'),
         import('../../../app/sandbox-provider.ts'),
         import('../../../app/paths.ts'),
+        import('../../web/app-version.ts'),
         import('../../../bridge/dispatch.ts'),
         import('../../web/renderer-build.ts'),
         import('../../web/web-server.ts'),

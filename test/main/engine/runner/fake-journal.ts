@@ -7,6 +7,8 @@ import {
   type ReleaseHeader,
   type ReleaseJournal,
   type ReleaseRecord,
+  type HealthLog,
+  type StoredRelease,
 } from '../../../../src-main/ports/journal.port.ts';
 
 interface Stored {
@@ -90,5 +92,35 @@ export class FakeMemoryJournal implements Journal {
       savedAtMs: s.record.savedAtMs,
       unfinished: s.record.status === 'running' || s.record.status === 'paused',
     }));
+  }
+
+  async readRelease(releaseId: string): Promise<StoredRelease> {
+    const stored = this.releases.get(releaseId);
+    if (!stored) throw new DomainError('notFound', `No release ${releaseId} in the journal.`);
+    const record = JSON.parse(JSON.stringify(stored.record)) as ReleaseRecord;
+    return {
+      record,
+      release: record.snapshot as StoredRelease['release'],
+      path: `${this.dir}/${releaseId}/release.json`,
+      recovered: [],
+    };
+  }
+
+  async readAudit(releaseId: string) {
+    const stored = this.releases.get(releaseId);
+    if (!stored) throw new DomainError('notFound', `No release ${releaseId} in the journal.`);
+    return {
+      entries: [...stored.entries],
+      verification: { ok: true as const, entries: stored.entries.length, tornTail: false },
+    };
+  }
+
+  /** Health is not kept by this double. */
+  healthLog(): HealthLog {
+    return { append: () => undefined, flush: async () => undefined, close: async () => undefined };
+  }
+
+  async readHealth() {
+    return [];
   }
 }

@@ -10,7 +10,7 @@ import {
   sendControl,
   type ControlDriver,
   type ControlEvent,
-} from '../../../src-main/app/control-channel.ts';
+} from '../../../../src-main/engine/journal/control-channel.ts';
 
 const ID = 'checkout-20261206T040000Z-0001';
 let dir: string;

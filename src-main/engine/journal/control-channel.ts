@@ -12,8 +12,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { DomainError } from '../../src-shared/bridge/errors.ts';
-import { OperatorEventSchema, type OperatorEvent } from '../../src-shared/release/release.schema.ts';
+import { DomainError } from '../../../src-shared/bridge/errors.ts';
+import { OperatorEventSchema, type OperatorEvent } from '../../../src-shared/release/release.schema.ts';
 
 /*
  * The local control channel between the process that drives a release (the console's release service, or

@@ -1,0 +1,164 @@
+import type { V1Deployment } from '@kubernetes/client-node';
+import type { Colour } from '../../ports/release.port.ts';
+import type { TrafficRouter } from '../../ports/traffic-router.port.ts';
+import { COLOUR_LABEL, containerImage, imageTag, withImage } from './deployment-spec.ts';
+import { ClusterError } from './kube-errors.ts';
+import type { KubeObjects } from './kube-objects.ts';
+
+/**
+ * The two colours of a blue-green release as workloads: `<name>-blue` and `<name>-green` beside the original
+ * Deployment (which serves the colour that was active before the first switch), or the runbook's layout, the
+ * same Deployment name in the namespaces `<ns>-blue` and `<ns>-green` when the router points there.
+ */
+export class ColourWorkloads {
+  private layout: boolean | undefined;
+
+  constructor(
+    private readonly o: KubeObjects,
+    private readonly router: TrafficRouter,
+  ) {}
+
+  /** The colour that takes production traffic now, as the router reads it. */
+  async active(): Promise<Colour> {
+    const split = await this.router.readSplit();
+    return (split.weights.green ?? 0) > (split.weights.blue ?? 0) ? 'green' : 'blue';
+  }
+
+  /** Rolls `image` out on `colour` at the size of the other colour, then points the router's backend at it. */
+  async deploy(colour: Colour, image: string): Promise<void> {
+    const { o } = this;
+    const container = o.plan.target.container;
+    const other: Colour = colour === 'blue' ? 'green' : 'blue';
+    if (await this.inNamespaces()) {
+      const active = await this.deployment(other).catch(() => undefined);
+      const ns = `${o.ns}-${colour}`;
+      await o.upsertDeployment(
+        o.name,
+        (current) => {
+          if (!current)
+            throw new ClusterError(
+              'notFound',
+              `Deployment ${ns}/${o.name} does not exist on context "${o.k.context}".`,
+              404,
+            );
+          const replicas = active?.spec?.replicas ?? current.spec?.replicas ?? 1;
+          if (containerImage(current, container) === image && current.spec?.replicas === replicas)
+            return undefined;
+          const next = withImage(current, container, image);
+          next.spec = { ...next.spec!, replicas };
+          return next;
+        },
+        ns,
+      );
+      return;
+    }
+    const own = `${o.name}-${colour}`;
+    const base = (await o.getDeployment(`${o.name}-${other}`)) ?? (await o.getDeployment(o.name));
+    if (!base) throw o.missing('Deployment', o.name);
+    const replicas = base.spec?.replicas ?? 1;
+    const versionLabel = this.router.versionLabel;
+    const tag = imageTag(image);
+    await o.upsertDeployment(own, (current) => {
+      if (current) {
+        const inSelector = current.spec?.selector?.matchLabels?.[versionLabel] !== undefined;
+        const labelOk = inSelector || current.spec?.template?.metadata?.labels?.[versionLabel] === tag;
+        if (containerImage(current, container) === image && current.spec?.replicas === replicas && labelOk)
+          return undefined;
+        const next = withImage(current, container, image);
+        next.spec = { ...next.spec!, replicas };
+        if (!inSelector)
+          next.spec.template.metadata = {
+            ...next.spec.template.metadata,
+            labels: { ...next.spec.template.metadata?.labels, [versionLabel]: tag },
+          };
+        return next;
+      }
+      const matchLabels: Record<string, string> = {
+        ...(base.spec?.selector?.matchLabels ?? {}),
+        [COLOUR_LABEL]: colour,
+      };
+      if (matchLabels[versionLabel] !== undefined) matchLabels[versionLabel] = tag;
+      const template = structuredClone(base.spec?.template ?? {});
+      template.metadata = {
+        ...template.metadata,
+        labels: { ...(template.metadata?.labels ?? {}), ...matchLabels, [versionLabel]: tag },
+      };
+      return withImage(
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: {
+            name: own,
+            namespace: o.ns,
+            labels: { ...(base.metadata?.labels ?? {}), [COLOUR_LABEL]: colour },
+          },
+          spec: { ...base.spec, replicas, selector: { matchLabels }, template },
+        },
+        container,
+        image,
+      );
+    });
+    await this.router.prepareColour(colour, { [COLOUR_LABEL]: colour });
+  }
+
+  /** Scales `colour`'s workload to `replicas`; scaling up waits until every replica is ready. */
+  async scale(colour: Colour, replicas: number): Promise<void> {
+    const { o } = this;
+    const dep = await this.deployment(colour);
+    const name = dep.metadata?.name ?? o.name;
+    const ns = dep.metadata?.namespace ?? o.ns;
+    await o.upsertDeployment(
+      name,
+      (cur) => {
+        if (!cur) throw o.missing('Deployment', name);
+        if ((cur.spec?.replicas ?? 1) === replicas) return undefined;
+        return { ...cur, spec: { ...cur.spec!, replicas } };
+      },
+      ns,
+    );
+    if (replicas > 0) await o.waitReady(name, ns);
+  }
+
+  /** The labels of `colour`'s pod template. */
+  async podLabels(colour: Colour): Promise<Record<string, string>> {
+    return (await this.deployment(colour)).spec?.template?.metadata?.labels ?? {};
+  }
+
+  /** The Deployment that runs `colour`. Throws `ClusterError` `notFound` when there is none. */
+  async deployment(colour: Colour): Promise<V1Deployment> {
+    const { o } = this;
+    if (await this.inNamespaces()) {
+      const d = await o.getDeployment(o.name, false, `${o.ns}-${colour}`);
+      if (!d) throw o.missing('Deployment', o.name, `${o.ns}-${colour}`);
+      return d;
+    }
+    const own = await o.getDeployment(`${o.name}-${colour}`, false);
+    if (own) return own;
+    // The original Deployment serves the colour that was active before the first switch: after it, the
+    // colour without a Deployment of its own (the other one has one).
+    const base = await o.getDeployment(o.name, false);
+    const other: Colour = colour === 'blue' ? 'green' : 'blue';
+    if (
+      base &&
+      ((await o.getDeployment(`${o.name}-${other}`, false)) ||
+        (await (this.router.selectedColour?.() ?? this.active())) === colour)
+    )
+      return base;
+    throw o.missing('Deployment', `${o.name}-${colour}`);
+  }
+
+  /** True when the colours live in the runbook's namespaces `<ns>-blue` / `<ns>-green` (same workload name). */
+  private async inNamespaces(): Promise<boolean> {
+    if (this.layout === undefined) {
+      // Only when the router itself points at hosts in those namespaces (the runbook's VirtualService).
+      const { o } = this;
+      const found = (await this.router.routesToColourNamespaces())
+        ? await Promise.all(
+            (['blue', 'green'] as const).map((c) => o.getDeployment(o.name, false, `${o.ns}-${c}`)),
+          )
+        : [];
+      this.layout = found.some(Boolean);
+    }
+    return this.layout;
+  }
+}

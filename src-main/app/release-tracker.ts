@@ -1,0 +1,117 @@
+import type { HealthPoint } from '../../src-shared/bridge/contract.ts';
+import type { Decision } from '../../src-shared/release/release.schema.ts';
+import type { EventHub } from '../bridge/dispatch.ts';
+import type { ControlDriver } from '../engine/journal/control-channel.ts';
+import type { ReleaseHandle } from '../engine/runner/release-runner.ts';
+import type { HealthLog } from '../ports/journal.port.ts';
+import type { Clock } from '../ports/clock.port.ts';
+import type { HealthSampler } from './health-sampler.ts';
+
+/** Health points kept per release in memory (24 h at one point per second and version). */
+const MAX_HEALTH_POINTS = 2 * 86_400;
+
+export interface TrackOptions {
+  readonly handle: ReleaseHandle;
+  readonly hub: EventHub;
+  readonly sampler: HealthSampler;
+  readonly clock: Clock;
+  /** The versions whose health is sampled (stable and new). */
+  readonly versions: readonly string[];
+  /** Where the sampled points are kept. */
+  readonly healthLog: HealthLog;
+  /** Answers control requests from other consoles and the CLI for this release. */
+  readonly control: ControlDriver;
+  /** The user an operator event without a sender is sent as. */
+  readonly user: string;
+  /** Real milliseconds between two health samples; default 1 000. */
+  readonly intervalMs?: number;
+}
+
+/** A release the console follows: its health in memory, and how to stop following it. */
+export interface TrackedRelease {
+  readonly health: HealthPoint[];
+  /** Stops sampling, notices and control; resolves when the health log is written. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Follows a running release for the console: every projection and notice goes to the hub, its health is sampled
+ * every `intervalMs` (kept in memory and in the health log), and control requests for it are answered; a last
+ * sample is taken when it settles.
+ */
+export function trackRelease(o: TrackOptions): TrackedRelease {
+  const { handle, hub } = o;
+  const health: HealthPoint[] = [];
+  let seen = handle.getSnapshot().decisions.length;
+  let lastStatus = handle.getSnapshot().status;
+  let settled = false;
+  const unsubscribe = handle.subscribe((s) => {
+    hub.emit('release:update', s);
+    for (const d of s.decisions.slice(seen)) {
+      const notice = noticeFor(d);
+      if (notice) hub.emit('release:notice', { id: s.id, ...notice });
+    }
+    seen = s.decisions.length;
+    if (s.status !== lastStatus && (s.status === 'completed' || s.status === 'failed')) {
+      const title = s.status === 'completed' ? 'Release complete' : 'Release failed';
+      const body =
+        s.status === 'completed'
+          ? `${s.planName}: all traffic is on the new version.`
+          : `${s.planName}: ${s.pause?.message ?? 'the release failed.'}`;
+      hub.emit('release:notice', { id: s.id, kind: s.status, title, body });
+    }
+    lastStatus = s.status;
+  });
+  const unique = [...new Set(o.versions)];
+  const tick = async () => {
+    if (settled) return;
+    try {
+      const now = o.clock.now();
+      const points = await Promise.all(unique.map((v) => o.sampler.sample(v, now)));
+      health.push(...points);
+      if (health.length > MAX_HEALTH_POINTS) health.splice(0, health.length - MAX_HEALTH_POINTS);
+      o.healthLog.append(points);
+      hub.emit('release:health', { id: handle.id, points });
+    } catch {
+      // A missed health sample is a gap in the timeline; the analysis itself never depends on it.
+    }
+  };
+  const timer = setInterval(() => void tick(), o.intervalMs ?? 1000);
+  void tick();
+  const stopControl = o.control.serve(handle.id, ({ by, ...event }) => {
+    handle.send(event, by ?? o.user);
+    return `${event.type} sent to release ${handle.id}.`;
+  });
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      settled = true;
+      clearInterval(timer);
+      unsubscribe();
+      stopControl();
+      await o.healthLog.close();
+    })());
+  void handle.done.then(() => {
+    void tick().then(stop);
+  });
+  return { health, stop };
+}
+
+function noticeFor(d: Decision): {
+  kind: 'promoted' | 'waiting' | 'aborted' | 'rolledBack' | 'completed' | 'failed';
+  title: string;
+  body: string;
+} | null {
+  switch (d.kind) {
+    case 'promote':
+      return { kind: 'promoted', title: 'Promoted', body: d.summary };
+    case 'pause':
+      return { kind: 'waiting', title: 'Waiting for you', body: d.summary };
+    case 'abort':
+      return { kind: 'aborted', title: 'Aborted', body: d.summary };
+    case 'rollback':
+      return { kind: 'rolledBack', title: 'Rolled back', body: d.summary };
+    default:
+      return null;
+  }
+}
