@@ -19,7 +19,6 @@ import {
   type ReleaseJournal,
   type ReleaseStatus,
 } from '../../ports/journal.port.ts';
-import type { ReleaseOps } from '../../ports/release.port.ts';
 import { LEASE_RENEW_INTERVAL_MS, type LeaseHolder } from '../../ports/lease.port.ts';
 import type { SnapshotLike } from '../machines/projection.ts';
 import { validationMachine } from '../machines/validation.machine.ts';
