@@ -25,6 +25,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          setupFiles: ['test/e2e/page-problems.setup.ts'],
           fileParallelism: false,
           testTimeout: 60_000,
         },

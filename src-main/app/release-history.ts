@@ -137,11 +137,14 @@ export function exportRelease(
     });
     return { filename: `${id}.json`, text: `${JSON.stringify(doc, null, 2)}\n` };
   }
-  return { filename: `${id}.md`, text: renderReleaseMarkdown(id, r.snapshot, r.audit, r.integrity) };
+  // A rehearsal's decisions are on the sandbox's compressed clock; the report labels them `sim`.
+  const simulated = r.audit.some((a) => a.who.context === REHEARSAL_CONTEXT);
+  const text = renderReleaseMarkdown(id, r.snapshot, r.audit, r.integrity, { simulated });
+  return { filename: `${id}.md`, text };
 }
 
 /** A release's saved projection and plan as the journal holds them, or what keeps them from being shown. */
-async function storedState(
+export async function storedState(
   journal: Journal,
   id: string,
 ): Promise<{ snapshot: ReleaseSnapshot | null; plan: ReleasePlan | null; problem?: string }> {

@@ -1,4 +1,5 @@
 import type { HealthPoint } from '../../src-shared/bridge/contract.ts';
+import { decisionTitle, decisionVerdict } from '../../src-shared/release/decision-verdict.ts';
 import type { Decision } from '../../src-shared/release/release.schema.ts';
 import type { EventHub } from '../bridge/dispatch.ts';
 import type { ControlDriver } from '../engine/journal/control-channel.ts';
@@ -98,15 +99,26 @@ export function trackRelease(o: TrackOptions): TrackedRelease {
 }
 
 function noticeFor(d: Decision): {
-  kind: 'promoted' | 'waiting' | 'aborted' | 'rolledBack' | 'completed' | 'failed';
+  kind: 'promoted' | 'promotedWithFailures' | 'waiting' | 'aborted' | 'rolledBack' | 'completed' | 'failed';
   title: string;
   body: string;
 } | null {
   switch (d.kind) {
-    case 'promote':
-      return { kind: 'promoted', title: 'Promoted', body: d.summary };
+    case 'promote': {
+      // A step that passed with failed measurements (within its failure limit) is amber, not green.
+      const withFailures = decisionVerdict(d) === 'pass-with-failures';
+      return {
+        kind: withFailures ? 'promotedWithFailures' : 'promoted',
+        title: decisionTitle(d),
+        body: d.summary,
+      };
+    }
     case 'pause':
-      return { kind: 'waiting', title: 'Waiting for you', body: d.summary };
+      return {
+        kind: 'waiting',
+        title: decisionVerdict(d) === 'inconclusive' ? 'Waiting for you: inconclusive' : 'Waiting for you',
+        body: d.summary,
+      };
     case 'abort':
       return { kind: 'aborted', title: 'Aborted', body: d.summary };
     case 'rollback':

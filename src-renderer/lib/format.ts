@@ -1,15 +1,13 @@
+import { formatDuration as sharedDuration } from '../../src-shared/format/duration.ts';
+import { formatMetricValue, unitOfMetric as sharedUnit } from '../../src-shared/format/number.ts';
+import { formatTime } from '../../src-shared/format/time.ts';
+
 /**
- * A duration for people: `45s`, `3m 05s`, `2h 04m`.
+ * A duration for people: `45 s`, `3 min 5 s`, `2 h 4 min` (src-shared/format).
  * @param ms milliseconds; negative values count as zero.
  */
 export function formatDuration(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
-  if (m > 0) return `${m}m ${String(s).padStart(2, '0')}s`;
-  return `${s}s`;
+  return sharedDuration(Math.floor(Math.max(0, ms) / 1000) * 1000);
 }
 
 /** Time since a release started, up to its end or `nowMs` (ms); null before it started. */
@@ -28,23 +26,19 @@ export function remainingMs(waitUntilMs: number | null, nowMs: number): number |
   return Math.max(0, waitUntilMs - nowMs);
 }
 
-/** A value in its unit: ratios as percent with two decimals, milliseconds as `ms`, others as given. */
+/** A value in its unit with at most 4 significant digits: ratios as percent, milliseconds as `ms`. */
 export function formatValue(value: number | null, unit: 'ratio' | 'ms' | string): string {
   if (value === null || !Number.isFinite(value)) return 'no data';
-  if (unit === 'ratio') return `${(value * 100).toFixed(2)} %`;
-  if (unit === 'ms') return `${Math.round(value)} ms`;
-  return Number.isInteger(value) ? String(value) : value.toFixed(2);
+  return formatMetricValue(value, unit === 'ratio' || unit === 'ms' || unit === 'count' ? unit : 'none');
 }
 
-/** The unit of a metric from its name, best effort: latency → ms, rates → ratio. */
+/** The unit of a metric from its kind or name, best effort: latency → ms, rates → ratio, restarts → count. */
 export function unitOfMetric(metric: string): 'ratio' | 'ms' | 'count' {
-  const m = metric.toLowerCase();
-  if (m.includes('latency') || /p\d\d/.test(m)) return 'ms';
-  if (m.includes('rate') || m.includes('saturation') || m.includes('success')) return 'ratio';
-  return 'count';
+  const unit = sharedUnit(metric);
+  return unit === 'none' ? 'count' : unit;
 }
 
-/** A clock time `HH:MM:SS` (local). */
-export function formatClock(ms: number): string {
-  return new Date(ms).toLocaleTimeString([], { hour12: false });
+/** A clock time with its zone (`14:03:25 CET`), or `sim 14:03:25` on a sandbox's compressed clock. */
+export function formatClock(ms: number, simulated = false): string {
+  return formatTime(ms, { simulated });
 }

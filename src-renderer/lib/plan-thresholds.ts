@@ -1,3 +1,5 @@
+import { formatPlanDuration } from '../../src-shared/format/duration.ts';
+import { formatThreshold, unitOfMetric } from '../../src-shared/format/number.ts';
 import { parsePlan } from '../../src-shared/plan/plan.parse.ts';
 import type { ComparisonOp, MetricKind } from '../../src-shared/plan/plan.schema.ts';
 import type { HealthMetric, ThresholdLine } from './timeline.ts';
@@ -38,7 +40,12 @@ export function planThresholds(text: string | null): PlanThresholds {
       const { op, threshold } = m.successCondition;
       conditions.push({ group: t.name, metric: m.name, op, threshold });
       const series = SERIES_OF_KIND[m.kind];
-      if (series) lines.push({ metric: series, value: threshold, label: `${m.name} ${op} ${threshold}` });
+      if (series)
+        lines.push({
+          metric: series,
+          value: threshold,
+          label: `${m.name} ${formatThreshold(op, threshold, unitOfMetric(m.kind))}`,
+        });
     }
   }
   for (const t of parsed.plan.rollbackTriggers) {
@@ -48,7 +55,7 @@ export function planThresholds(text: string | null): PlanThresholds {
       lines.push({
         metric: series,
         value: t.threshold,
-        label: `roll back if ${t.op} ${t.threshold} for ${t.for}`,
+        label: `roll back if ${formatThreshold(t.op, t.threshold, unitOfMetric(t.metric))} for ${formatPlanDuration(t.for)}`,
       });
   }
   const seen = new Set<string>();

@@ -1,5 +1,7 @@
+import { formatThreshold, unitOfMetric } from '../../src-shared/format/number.ts';
 import type {
   Decision,
+  Evidence,
   ReleaseSnapshot,
   SampleRecord,
   TrafficView,
@@ -52,12 +54,16 @@ export function analysisRows(
   planConditions: readonly PlanCondition[],
 ): AnalysisRow[] {
   const conditions = new Map<string, string>();
-  for (const c of planConditions) conditions.set(`${c.group}/${c.metric}`, `${c.op} ${c.threshold}`);
+  // In the samples' unit: `< 2 %`, not `< 0.02`.
+  const condition = (metric: string, op: Evidence['op'], threshold: number) =>
+    formatThreshold(op, threshold, unitOfMetric(metric));
+  for (const c of planConditions)
+    conditions.set(`${c.group}/${c.metric}`, condition(c.metric, c.op, c.threshold));
   const all = new Map<string, SampleRecord>();
   const keyOf = (s: SampleRecord) => `${s.atMs}/${s.group}/${s.metric}/${s.version}/${s.source}`;
   for (const d of decisions)
     for (const e of d.evidence) {
-      conditions.set(`${e.group}/${e.metric}`, `${e.op} ${e.threshold}`);
+      conditions.set(`${e.group}/${e.metric}`, condition(e.metric, e.op, e.threshold));
       for (const s of e.samples) all.set(keyOf(s), s);
     }
   for (const s of samples) all.set(keyOf(s), s);

@@ -246,6 +246,7 @@ export const useRelease = create<ReleaseState>((set, get) => ({
 
 const TONE: Record<EventPayload<'release:notice'>['kind'], Toast['tone']> = {
   promoted: 'ok',
+  promotedWithFailures: 'warn',
   completed: 'ok',
   waiting: 'warn',
   aborted: 'error',

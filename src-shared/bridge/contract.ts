@@ -474,8 +474,20 @@ export const events = {
   'release:notice': z
     .object({
       id: z.string(),
-      /** `slept`: the computer slept while the release ran; the body says what the release did on waking. */
-      kind: z.enum(['promoted', 'waiting', 'aborted', 'rolledBack', 'completed', 'failed', 'slept']),
+      /**
+       * `slept`: the computer slept while the release ran; the body says what the release did on waking.
+       * `promotedWithFailures`: a step passed with failed measurements within its failure limit (amber).
+       */
+      kind: z.enum([
+        'promoted',
+        'promotedWithFailures',
+        'waiting',
+        'aborted',
+        'rolledBack',
+        'completed',
+        'failed',
+        'slept',
+      ]),
       title: z.string(),
       body: z.string(),
     })

@@ -1,8 +1,10 @@
 import { parseAllDocuments, stringify } from 'yaml';
 import { parsePlan } from '../plan/plan.parse.ts';
 import type { ReleasePlan } from '../plan/plan.schema.ts';
-import { argoToPlan, planToArgo } from './argo.ts';
-import { flaggerToPlan, planToFlagger } from './flagger.ts';
+import { argoToPlan } from './argo-import.ts';
+import { planToArgo } from './argo.ts';
+import { flaggerToPlan } from './flagger-import.ts';
+import { planToFlagger } from './flagger.ts';
 import { runbookToPlan } from './runbook.ts';
 
 export const IMPORT_FORMATS = ['argo', 'flagger', 'runbook'] as const;

@@ -28,30 +28,44 @@ export function recogniseQuery(
   query: string,
   jobPlaceholder: string,
   namespacePlaceholder?: string,
+  versionPlaceholder?: string,
 ): RecognisedQuery {
   const window = /\[(\d+(?:ms|s|m|h|d))\]/.exec(query)?.[1] ?? '2m';
-  for (const kind of BUILT_IN) {
-    if (compact(renderMetricQuery(kind, { job: jobPlaceholder, window })) === compact(query))
-      return { kind, window };
-  }
+  // Exports filter by namespace and version as the rehearsal does; older ones by job alone.
+  const filters = [
+    { job: jobPlaceholder },
+    ...(namespacePlaceholder ? [{ job: jobPlaceholder, namespace: namespacePlaceholder }] : []),
+    ...(namespacePlaceholder && versionPlaceholder
+      ? [{ job: jobPlaceholder, namespace: namespacePlaceholder, version: versionPlaceholder }]
+      : []),
+  ];
+  for (const kind of BUILT_IN)
+    for (const f of filters)
+      if (compact(renderMetricQuery(kind, { ...f, window })) === compact(query)) return { kind, window };
   let custom = query.split(jobPlaceholder).join('{{job}}');
   if (namespacePlaceholder) custom = custom.split(namespacePlaceholder).join('{{namespace}}');
   return { kind: 'custom', query: custom.trim(), window };
 }
 
 /**
- * The PromQL a foreign controller should run for a plan metric: the built-in query with the job as
- * `jobPlaceholder`, or the custom query with its `{{job}}`/`{{namespace}}`/`{{window}}` placeholders replaced.
+ * The PromQL a foreign controller should run for a plan metric: the built-in query filtered by the job,
+ * namespace and (when given) version placeholders, or the custom query with its `{{job}}`/`{{namespace}}`/`{{window}}` placeholders replaced.
  * `{{version}}` has no equivalent and is reported through `unsupported`.
  */
 export function foreignQuery(
   metric: { kind: MetricKind; query?: string; window: string },
-  placeholders: { job: string; namespace: string },
+  placeholders: { job: string; namespace: string; version?: string },
   unsupported: string[],
   where: string,
 ): string {
+  // The same label filters as the rehearsal: job, namespace and, where the controller can name it, version.
   if (metric.kind !== 'custom')
-    return renderMetricQuery(metric.kind, { job: placeholders.job, window: metric.window });
+    return renderMetricQuery(metric.kind, {
+      job: placeholders.job,
+      namespace: placeholders.namespace,
+      ...(placeholders.version ? { version: placeholders.version } : {}),
+      window: metric.window,
+    });
   const q = metric.query ?? '';
   if (/\{\{\s*version\s*\}\}/.test(q))
     unsupported.push(`${where}: the {{version}} placeholder has no equivalent and was left as is`);

@@ -29,6 +29,10 @@ describe('rehearsing and running releases on the sandbox', () => {
     );
     await rehearse(page, 120);
     await waitForStep(page, 'set weight 25 %');
+    // Every track is named beside the bar, whole (no "anary 10 %" cut by a narrow segment).
+    await expect
+      .poll(() => page.getByRole('list', { name: 'Traffic per track in the bar' }).innerText())
+      .toMatch(/stable 75 %[\s\S]*canary 25 %/);
     await screenshot(page, 'rehearse-canary-at-25');
 
     await page.getByLabel('Error rate (%)').fill('30');
@@ -36,6 +40,10 @@ describe('rehearsing and running releases on the sandbox', () => {
     await page.getByRole('status').filter({ hasText: 'Fault applied' }).waitFor();
 
     await waitForStatus(page, 'aborted');
+    // The abort is a failed verdict: red, titled by what happened.
+    await expect
+      .poll(() => page.locator('.decision-verdict-fail .badge').first().innerText())
+      .toBe('Aborted');
     const markers = page.getByRole('list', { name: 'Timeline markers' });
     await expect.poll(() => markers.innerText()).toMatch(/abort/);
     const reason = await page.getByRole('alert').filter({ hasText: /./ }).first().innerText();
@@ -143,7 +151,7 @@ describe('rehearsing and running releases on the sandbox', () => {
     await page.getByRole('heading', { name: 'Health timeline' }).click();
     await page.keyboard.press('n');
     await waitForStatus(page, 'completed');
-    await expect.poll(() => page.getByRole('list', { name: 'Decisions' }).innerText()).toMatch(/promote/);
+    await expect.poll(() => page.getByRole('list', { name: 'Decisions' }).innerText()).toMatch(/Promoted/);
     await screenshot(page, 'rehearse-canary-promoted');
   }, 240_000);
 

@@ -1,5 +1,6 @@
 import { assign, setup } from 'xstate';
 import { durationMs } from '../../../src-shared/plan/duration.ts';
+import { formatMetricValue, formatThreshold, unitOfMetric } from '../../../src-shared/format/number.ts';
 import {
   DEFAULT_READY_TIMEOUT,
   type AbTestStrategy,
@@ -193,7 +194,7 @@ export function applyAbReadings(
           op: g.op,
           threshold: g.threshold,
           samples: [sample],
-          arithmetic: `${sample.value} ${g.op} ${g.threshold} for variant ${v.name}`,
+          arithmetic: `${formatMetricValue(sample.value, unitOfMetric(g.metric))} ${formatThreshold(g.op, g.threshold, unitOfMetric(g.metric))} for variant ${v.name}`,
           result: 'breached',
         };
     }),

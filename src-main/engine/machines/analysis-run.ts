@@ -1,5 +1,7 @@
 import { assign, type DoneActorEvent, type EventObject } from 'xstate';
 import { durationMs } from '../../../src-shared/plan/duration.ts';
+import { formatPlanDuration, heldWords } from '../../../src-shared/format/duration.ts';
+import { formatMetricValue, formatThreshold, unitOfMetric } from '../../../src-shared/format/number.ts';
 import type { AnalysisMetric, ReleasePlan, RollbackTrigger } from '../../../src-shared/plan/plan.schema.ts';
 import type { Evidence, SampleRecord } from '../../../src-shared/release/release.schema.ts';
 import {
@@ -231,8 +233,8 @@ export function applyTriggerReadings(
         threshold: t.threshold,
         samples,
         arithmetic: instant
-          ? `${readable(sample.value)} ${t.op} ${t.threshold} over ${t.for}`
-          : `${readable(sample.value)} ${t.op} ${t.threshold} held for ${Math.round(heldMs / 1000)} s ≥ ${t.for}`,
+          ? `${readable(sample.value, t.metric)} ${formatThreshold(t.op, t.threshold, unitOfMetric(t.metric))} over ${formatPlanDuration(t.for)}`
+          : `${readable(sample.value, t.metric)} ${formatThreshold(t.op, t.threshold, unitOfMetric(t.metric))} ${heldWords(heldMs, t.for)}`,
         result: 'breached',
       };
     }
@@ -241,9 +243,9 @@ export function applyTriggerReadings(
   return { watches: next, samples: added, fired };
 }
 
-/** A value for a sentence: four significant digits (the samples keep the exact number). */
-function readable(value: number | null): string {
-  return value === null ? 'no value' : String(Number(value.toPrecision(4)));
+/** A value for a sentence, in its metric's unit with four significant digits (the samples keep the exact number). */
+function readable(value: number | null, metric: string): string {
+  return formatMetricValue(value, unitOfMetric(metric));
 }
 
 /** Context fields of a machine that watches the plan's rollback triggers for the whole release. */

@@ -184,6 +184,16 @@ export function projectRolling(value: StateValueLike, context: RollingContext): 
   return { ...baseProjection('rolling', value, context, status), currentStep: current, steps };
 }
 
+/** The step labels a strategy's projection shows for `plan`, before it runs. */
+function plannedSteps(plan: CanaryContext['plan'], strategy: string): string[] {
+  if (strategy === 'canary' && plan.strategy.kind === 'canary')
+    return plan.strategy.steps.map((step) => canaryStepLabel(step));
+  if (strategy === 'blue-green' && plan.strategy.kind === 'blue-green')
+    return blueGreenStages(plan.strategy).map(([, label]) => label);
+  if (strategy === 'rolling') return ROLLING_STAGES.map(([, label]) => label);
+  return [`${strategy} release`];
+}
+
 /** A machine snapshot as the projections read it; `children` holds invoked child actors. */
 export interface SnapshotLike {
   value: StateValueLike;
@@ -210,14 +220,17 @@ export function projectMigration(
   else if (phase === 'stopped') status = context.strategyOutcome ?? 'aborted';
   else if (/awaiting|held/.test(phase)) status = 'paused';
   const base = baseProjection(`migration:${strategy}`, snapshot.value, context, status);
-  const innerSteps: StepView[] = inner?.steps ?? [
-    {
-      index: 0,
-      label: `${strategy} release`,
-      state:
-        context.strategyOutcome === 'completed' ? 'done' : context.strategyOutcome ? 'failed' : 'pending',
-    },
-  ];
+  // Before and after the wrapped strategy runs, its planned steps stand in for it, so the numbering stays the
+  // same all through (step 1 of 5 … 5 of 5, not 1 of 3 → 2 of 5 → 3 of 3).
+  const outside: StepView['state'] =
+    context.strategyOutcome === 'completed' ? 'done' : context.strategyOutcome ? 'failed' : 'pending';
+  const innerSteps: StepView[] =
+    inner?.steps ??
+    plannedSteps(context.plan, strategy).map((label, index) => ({
+      index,
+      label,
+      state: outside === 'failed' && index > 0 ? 'skipped' : outside,
+    }));
   const gate = (name: 'expand' | 'contract'): StepView['state'] => {
     if (phase.startsWith(name)) return 'active';
     if (status === 'completed') return 'done';

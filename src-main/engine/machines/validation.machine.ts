@@ -1,5 +1,6 @@
 import { assign, sendParent, setup } from 'xstate';
 import { durationMs } from '../../../src-shared/plan/duration.ts';
+import { formatThreshold, unitOfMetric } from '../../../src-shared/format/number.ts';
 import type { ReleasePlan, Validation } from '../../../src-shared/plan/plan.schema.ts';
 import type { Evidence, SampleRecord } from '../../../src-shared/release/release.schema.ts';
 import type { WorkloadRole } from '../../ports/release.port.ts';
@@ -295,7 +296,7 @@ export const validationMachine = setup({
                 status: inconclusive ? ('failed' as const) : ('passed' as const),
                 summary: inconclusive
                   ? `Validation of ${context.version} had no data for ${context.validation.duration}; it does not pass on missing data.`
-                  : `Validation of ${context.version} passed${warnings.length > 0 ? ` with warnings (${warnings.map((w) => `${w.metric} ${w.op} ${w.threshold} ${w.arithmetic.split(' (')[0]}`).join('; ')})` : ''}: ${arithmetic}.`,
+                  : `Validation of ${context.version} passed${warnings.length > 0 ? ` with warnings (${warnings.map((w) => `${w.metric} ${formatThreshold(w.op, w.threshold, unitOfMetric(w.metric))} ${w.arithmetic.split(' (')[0]}`).join('; ')})` : ''}: ${arithmetic}.`,
                 evidence: checkEvidence(context, context.last, arithmetic, inconclusive),
                 ...(warnings.length > 0 ? { warnings } : {}),
               },
@@ -331,7 +332,7 @@ export function afterValidation(context: ReleaseContextBase, output: ValidationO
               at,
               'continue',
               'validation-warning',
-              `Validation passed with warnings: ${warned.map((w) => `${w.metric} ${w.op} ${w.threshold} ${w.arithmetic}`).join('; ')}.`,
+              `Validation passed with warnings: ${warned.map((w) => `${w.metric} ${formatThreshold(w.op, w.threshold, unitOfMetric(w.metric))} ${w.arithmetic}`).join('; ')}.`,
               warned,
             ),
           };

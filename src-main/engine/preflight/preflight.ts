@@ -1,4 +1,6 @@
 import { durationMs } from '../../../src-shared/plan/duration.ts';
+import { formatDuration } from '../../../src-shared/format/duration.ts';
+import { formatMetricValue, formatThreshold, unitOfMetric } from '../../../src-shared/format/number.ts';
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
 import { flagStepLabel } from '../../../src-shared/plan/flag-rollout.schema.ts';
 import type { FlagProvider } from '../../ports/exposure.port.ts';
@@ -168,7 +170,7 @@ async function checkQueries(
       passed.push({
         id: `query:${m.id}`,
         check: 'query',
-        title: `${m.label} returned ${round(sample.value)}`,
+        title: `${m.label} returned ${formatMetricValue(sample.value, unitOfMetric(m.source.kind))}`,
       });
       if (deps.metrics && m.count > 1)
         await checkHistory(deps.metrics, m, query, findings, deps.now ?? Date.now, deps.signal);
@@ -212,7 +214,7 @@ async function checkHistory(
     check: 'query',
     severity: 'warning',
     title: `${m.label} has ${points} of the ${m.count} data points the plan needs`,
-    explanation: `Over the last ${formatMs((m.count - 1) * m.intervalMs)} the query gave ${points} points at the plan's interval of ${formatMs(m.intervalMs)}, but the plan takes ${m.count} measurements. Gaps will be counted as inconclusive; check the scrape interval and the rate window.`,
+    explanation: `Over the last ${formatDuration((m.count - 1) * m.intervalMs)} the query gave ${points} points at the plan's interval of ${formatDuration(m.intervalMs)}, but the plan takes ${m.count} measurements. Gaps will be counted as inconclusive; check the scrape interval and the rate window.`,
     steps: m.steps,
     query,
   });
@@ -251,7 +253,7 @@ function plannedMetrics(plan: ReleasePlan): PlannedMetric[] {
   plan.rollbackTriggers.forEach((t, i) =>
     out.push({
       id: `trigger-${i}/${t.metric}`,
-      label: `rollback trigger ${t.metric} ${t.op} ${t.threshold}`,
+      label: `rollback trigger ${t.metric} ${formatThreshold(t.op, t.threshold, unitOfMetric(t.metric))}`,
       source: { kind: t.metric, ...(t.query ? { query: t.query } : {}) },
       count: 1,
       intervalMs: 0,
@@ -495,12 +497,4 @@ function resolveCount(v: number | string, total: number, roundUp: boolean): numb
   if (!m) return Number(v) || 0;
   const exact = (Number(m[1]) * total) / 100;
   return roundUp ? Math.ceil(exact) : Math.floor(exact);
-}
-
-function round(v: number): string {
-  return Number.isInteger(v) ? String(v) : v.toPrecision(3);
-}
-
-function formatMs(ms: number): string {
-  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`;
 }

@@ -5,7 +5,14 @@ import { formatClock, formatValue, unitOfMetric } from '../../lib/format.ts';
 const LATEST = 100;
 
 /** Every sample the release holds: value, condition, verdict and the query that produced it. */
-export function AnalysisTable({ rows }: { rows: readonly AnalysisRow[] }) {
+export function AnalysisTable({
+  rows,
+  simulated = false,
+}: {
+  rows: readonly AnalysisRow[];
+  /** Times are on a sandbox's compressed clock (a rehearsal): labelled `sim`. */
+  simulated?: boolean;
+}) {
   const [all, setAll] = useState(false);
   // Long rehearsals hold thousands of samples; draw the latest ones unless asked for all.
   const shown = all ? [...rows].reverse() : rows.slice(-LATEST).reverse();
@@ -34,7 +41,7 @@ export function AnalysisTable({ rows }: { rows: readonly AnalysisRow[] }) {
             <tbody>
               {shown.map((r) => (
                 <tr key={r.key} className={`verdict-${r.outcome}`}>
-                  <td>{formatClock(r.atMs)}</td>
+                  <td>{formatClock(r.atMs, simulated)}</td>
                   <td>{r.stepIndex === null ? '—' : r.stepIndex + 1}</td>
                   <td>
                     {r.group}/{r.metric}

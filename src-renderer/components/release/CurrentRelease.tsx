@@ -20,6 +20,7 @@ export function CurrentRelease({ mode }: { mode: Mode }) {
       health={health}
       planText={meta?.planText ?? null}
       context={mode === 'rehearse' ? null : context}
+      simulated={mode === 'rehearse'}
     />
   );
 }

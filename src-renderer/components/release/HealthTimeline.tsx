@@ -11,6 +11,7 @@ import {
 } from 'react';
 import { Brush, LineChart, usePlotArea, useXAxisScale, XAxis } from 'recharts';
 import type { Decision, SampleRecord, StepView } from '../../../src-shared/release/release.schema.ts';
+import { formatNumber, formatRatioAsPercent } from '../../../src-shared/format/number.ts';
 import { formatValue } from '../../lib/format.ts';
 import {
   decisionMarkers,
@@ -432,7 +433,7 @@ const MetricChart = memo(function MetricChart({
       onMouseLeave={() => onHover(chart.id, null)}
     >
       <figcaption>
-        {chart.label} <span className="muted small">({chart.unit})</span>
+        {chart.label} <span className="muted small">({chart.unit === 'ratio' ? '%' : chart.unit})</span>
       </figcaption>
       <svg
         className="health-chart"
@@ -460,7 +461,7 @@ const MetricChart = memo(function MetricChart({
           <line x1={at.left} x2={at.left} y1={at.top} y2={bottom} stroke="var(--muted)" />
           {yTicks.map((v) => (
             <text key={v} x={at.left - 6} y={at.y(v) + 4} textAnchor="end">
-              {chart.unit === 'ratio' ? `${(v * 100).toFixed(1)}%` : String(Math.round(v))}
+              {chart.unit === 'ratio' ? formatRatioAsPercent(v) : formatNumber(v)}
             </text>
           ))}
           {showTime && (
@@ -540,8 +541,9 @@ const ZoomOverview = memo(function ZoomOverview({
         fill="var(--panel)"
         tickFormatter={formatTimeOfDay}
         ariaLabel="Zoom window edge"
-        startIndex={startIndex}
-        endIndex={endIndex}
+        // Unzoomed, the Brush spans the data by itself. Controlled indexes reach recharts' store before the
+        // data they index (child effects run first), so a growing overview put an end past the data: NaN.
+        {...(zoom ? { startIndex, endIndex } : {})}
         onChange={(r) => {
           const a = overview[r.startIndex ?? 0];
           const b = overview[r.endIndex ?? overview.length - 1];

@@ -19,10 +19,19 @@ export interface ReleaseLiveViewProps {
   context: Pick<ContextSummary, 'name' | 'isProduction'> | null;
   /** Hide the controls (History shows finished releases read-only). */
   readOnly?: boolean;
+  /** A rehearsal: its times are on the sandbox's compressed clock, labelled `sim`. */
+  simulated?: boolean;
 }
 
 /** A release as Rehearse, Run and History show it: controls, split, steps, timeline, decisions, samples. */
-export function ReleaseLiveView({ snapshot, health, planText, context, readOnly }: ReleaseLiveViewProps) {
+export function ReleaseLiveView({
+  snapshot,
+  health,
+  planText,
+  context,
+  readOnly,
+  simulated,
+}: ReleaseLiveViewProps) {
   const thresholds = useMemo(() => planThresholds(planText), [planText]);
   // The panels below the controls redraw at most once a second; the status and the controls stay live.
   const deferredHealth = useThrottled(health ?? NO_HEALTH, 1000);
@@ -76,8 +85,8 @@ export function ReleaseLiveView({ snapshot, health, planText, context, readOnly 
         thresholds={thresholds.lines}
         nowMs={deferred.updatedAtMs ?? deferred.startedAtMs ?? 0}
       />
-      <DecisionList decisions={deferred.decisions} />
-      <AnalysisTable rows={rows} />
+      <DecisionList decisions={deferred.decisions} simulated={simulated ?? false} />
+      <AnalysisTable rows={rows} simulated={simulated ?? false} />
     </div>
   );
 }

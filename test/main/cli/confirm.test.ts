@@ -86,11 +86,11 @@ describe('switchyard confirm', () => {
     const r = await run;
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^completed: The contract migration finished\.$/m);
-    expect(r.stdout).toMatch(/continue: \S+ confirmed the expand migration \(column added\)\./);
-    expect(r.stdout).toMatch(/continue: \S+ confirmed the contract migration\./);
+    expect(r.stdout).toMatch(/Continued: \S+ confirmed the expand migration \(column added\)\./);
+    expect(r.stdout).toMatch(/Continued: \S+ confirmed the contract migration\./);
     // Progress lines speak in steps, never in machine state paths.
-    expect(r.stdout).toMatch(/ paused at step 1 of \d+ \(expand migration\) traffic /);
-    expect(r.stdout).toMatch(/ paused at step (\d+) of \1 \(contract migration\) traffic /);
+    expect(r.stdout).toMatch(/ paused at step 1 of \d+ \(expand migration\) · traffic /);
+    expect(r.stdout).toMatch(/ paused at step (\d+) of \1 \(contract migration\) · traffic /);
     expect(r.stdout).not.toMatch(/expand\.awaiting|contract\.awaiting|running\.steps/);
 
     // The release is over: a late confirm is refused with the reason, exit 1.
@@ -119,8 +119,8 @@ describe('switchyard confirm', () => {
     const r = await run;
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(
-      /rollback: \S+ rolled the canary back at step 2; all traffic goes back to stable \(wrong build\)\./,
+      /Rolled back: \S+ rolled the canary back at step 2; all traffic goes back to stable \(wrong build\)\./,
     );
-    expect(r.stdout).toMatch(/^\S+ aborted traffic stable 100% \/ canary 0%$/m);
+    expect(r.stdout).toMatch(/^(sim )?\d\d:\d\d:\d\d {2}aborted · traffic stable 100 % · canary 0 %$/m);
   }, 120_000);
 });

@@ -120,9 +120,9 @@ describe('blue-green as planned, through the CLI against a sandbox', () => {
       const r = await running;
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(
-        /pause: Waiting for an operator to promote: green runs registry\.platform\.com\/workflow-engine:v1\.25\.0/,
+        /Paused: Waiting for an operator to promote: green runs registry\.platform\.com\/workflow-engine:v1\.25\.0/,
       );
-      expect(r.stdout).toMatch(/promote: \S+ promoted: switching all traffic from blue to green/);
+      expect(r.stdout).toMatch(/Promoted: \S+ promoted: switching all traffic from blue to green/);
       await servesOnly(sb, 'v1.25.0', 'v1.24.0');
       // keepPrevious defaults to true: the old colour still has all its pods.
       const blue = (await deployment(kc, APP)).spec?.replicas ?? 0;
@@ -142,7 +142,7 @@ describe('roll back a completed release later, through the CLI', () => {
       const r = await run(kc, journal, plan);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(
-        /complete: blue was scaled to 0, 40s after the switch \(keepPrevious: false\)/,
+        /Completed: blue was scaled to 0, 40s after the switch \(keepPrevious: false\)/,
       );
       expect((await deployment(kc, APP)).spec?.replicas).toBe(0);
       const [done] = await releases(journal);

@@ -19,12 +19,12 @@ function planWith(image: string): string {
 
 describe('switchyard run against the embedded sandbox', () => {
   it.concurrent.each([
-    { tag: 'v1.25.0', code: 0, last: /^completed: /m, traffic: 'stable 100% / canary 0%' },
+    { tag: 'v1.25.0', code: 0, last: /^completed: /m, traffic: 'stable 100 % · canary 0 %' },
     {
       tag: 'v1.25.1-bad',
       code: 2,
       last: /^aborted: .*error-rate.*failed 1 > failureLimit 0/m,
-      traffic: 'stable 100% / canary 0%',
+      traffic: 'stable 100 % · canary 0 %',
     },
   ])(
     '$tag ends with exit $code and all traffic on stable',

@@ -54,7 +54,7 @@ describe('switchyard run when the cluster stops answering', () => {
       expect(out).toMatch(/ paused .*\(paused: cluster sandbox unreachable since /);
       await gate.open();
       expect(await exit, err).toBe(0);
-      expect(out).toMatch(/^\d\d:\d\d:\d\d the cluster answers again; the release continues\.$/m);
+      expect(out).toMatch(/^(sim )?\d\d:\d\d:\d\d +the cluster answers again; the release continues\.$/m);
       expect(out).toMatch(/^completed: /m);
       expect(out).not.toMatch(/inconclusive/);
     } finally {

@@ -155,7 +155,7 @@ describe('release after release of one service, through the CLI against one sand
     const bad = await release('canary', app, 'v1.25.1-bad');
     expect(bad.code, bad.stderr).toBe(2);
     expect(bad.stdout).toMatch(/^aborted: .*error-rate/m);
-    expect(lastTraffic(bad.stdout)).toContain('stable 100% / canary 0%');
+    expect(lastTraffic(bad.stdout)).toContain('stable 100 % · canary 0 %');
     const left = await deployment(`${app}-canary`);
     expect(left?.spec?.replicas).toBe(0);
     expect(left?.metadata?.labels?.['app.kubernetes.io/managed-by']).toBe('switchyard');
@@ -164,7 +164,7 @@ describe('release after release of one service, through the CLI against one sand
     expect(fix.code, fix.stdout + fix.stderr).toBe(0);
     expect(fix.stdout).toMatch(/^preflight passed/m);
     expect(fix.stdout).toMatch(/^completed: /m);
-    expect(lastTraffic(fix.stdout)).toContain('stable 100% / canary 0%');
+    expect(lastTraffic(fix.stdout)).toContain('stable 100 % · canary 0 %');
     expect(imageOf(await deployment(app))).toBe(image(app, 'v1.25.0'));
 
     const next = await release('canary', app, 'v1.26.0');
@@ -325,7 +325,7 @@ describe('release after release of one service, through the CLI against one sand
     const end = await run.done;
     expect(end.code, end.stdout).toBe(2);
     expect(end.stdout).not.toMatch(/^completed/m);
-    expect(lastTraffic(end.stdout)).toContain('stable 100% / canary 0%');
+    expect(lastTraffic(end.stdout)).toContain('stable 100 % · canary 0 %');
     expect(imageOf(await deployment(app))).toBe(theirs);
     expect((await deployment(`${app}-canary`))?.spec?.replicas).toBe(0);
   }

@@ -9,20 +9,21 @@ import {
 
 describe('format', () => {
   it.each([
-    [0, '0s'],
-    [-5, '0s'],
-    [45_999, '45s'],
-    [185_000, '3m 05s'],
-    [7_440_000, '2h 04m'],
+    [0, '0 s'],
+    [-5, '0 s'],
+    [45_999, '45 s'],
+    [185_000, '3 min 5 s'],
+    [7_440_000, '2 h 4 min'],
   ])('%i ms reads %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
   });
   it.each([
     [null, 'ratio', 'no data'],
     [0.0123, 'ratio', '1.23 %'],
-    [412.6, 'ms', '413 ms'],
+    [0.0010000000000000002, 'ratio', '0.1 %'],
+    [412.6, 'ms', '412.6 ms'],
     [3, 'count', '3'],
-    [2.345, 'count', '2.35'],
+    [2.34567, 'count', '2.346'],
     [Number.NaN, 'ms', 'no data'],
   ])('%s %s reads %s', (v, unit, text) => {
     expect(formatValue(v, unit)).toBe(text);

@@ -131,8 +131,8 @@ describe('analysisRows', () => {
       { group: 'latency-check', metric: 'p95-latency', op: '<', threshold: 1 },
     ]);
     expect(rows.map((r) => [r.atMs, r.metric, r.condition])).toEqual([
-      [100, 'p95-latency', '<= 500'],
-      [200, 'p99-latency', '<= 1000'],
+      [100, 'p95-latency', '<= 500 ms'],
+      [200, 'p99-latency', '<= 1,000 ms'],
     ]);
     expect(lastDecision(decisions)?.summary).toBe('aborted');
     expect(lastDecision([])).toBeNull();

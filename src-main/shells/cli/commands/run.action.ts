@@ -15,7 +15,8 @@ import type { ReleaseHandle } from '../../../engine/runner/release-runner.ts';
 import { CliError, ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import type { CliIo } from '../output.ts';
 import { connect } from './run-connect.ts';
-import { confirm, printCommands, printer } from './run-output.ts';
+import { createProgressPrinter, terminalOptions } from '../progress-lines.ts';
+import { confirm, printCommands } from './run-output.ts';
 
 /** The flags of `switchyard run`. */
 export interface RunOptions {
@@ -28,6 +29,8 @@ export interface RunOptions {
   speed?: string;
   resume?: string;
   json?: boolean;
+  /** A line per machine state with every query and sample, as before the one-line-per-step output. */
+  verbose?: boolean;
   /** Take over the workload's lease from a release that stopped renewing it (audited). */
   takeOver?: boolean;
 }
@@ -91,7 +94,13 @@ export async function runCommand(
       throw new CliError([error instanceof Error ? error.message : String(error)]);
     });
     const takeOver = opts.takeOver === true;
-    const print = printer(io, Boolean(opts.json));
+    const print = createProgressPrinter(io, {
+      json: Boolean(opts.json),
+      verbose: Boolean(opts.verbose),
+      simulated: ctx.isSandbox,
+      now: () => clock.now(),
+      ...terminalOptions(io.stdout),
+    });
 
     const { commands, digest } = planCommands(plan);
     // --yes confirms the commands too; they are listed so the log shows what was confirmed.
@@ -126,9 +135,7 @@ export async function runCommand(
       handle = await claim.start({ ...confirmedCommands, ops, who, ...(flags ? { flags } : {}) });
       releaseLeaseOnError = null;
     }
-    io.stdout.write(
-      opts.json ? `${JSON.stringify({ event: 'release', id: handle.id })}\n` : `release ${handle.id}\n`,
-    );
+    print.note({ event: 'release', id: handle.id }, `release ${handle.id}`);
     runtime.control.serve(handle.id, (event) => {
       handle.send(event, event.by);
       return `${CONTROL_LABELS[event.type as ControlEvent] ?? event.type} sent to release ${handle.id}.`;
@@ -137,7 +144,7 @@ export async function runCommand(
     sleep.onSleep((gap) => {
       const rehearsal = ctx.isSandbox;
       void actOnSleep({ gap, plan, handle, clock, rehearsal, settleMs: 2_000 }).then((r) =>
-        io.stdout.write(opts.json ? `${JSON.stringify({ event: 'slept', ...r })}\n` : `${r.body}\n`),
+        print.note({ event: 'slept', ...r }, r.body),
       );
     });
     sleep.start();
@@ -152,6 +159,7 @@ export async function runCommand(
     try {
       outcome = await handle.done;
     } finally {
+      print.close();
       clearInterval(keepAlive);
       unsubscribe();
       sleep.stop();

@@ -49,6 +49,7 @@ const registerRunOnly: RegisterCommand = (program: Command, io: CliIo, setExit) 
       "take over the workload's lease from a release that stopped renewing it (its process died); audited",
     )
     .option('--json', 'print each event as one JSON line')
+    .option('--verbose', 'a line per machine state, with every query and sample')
     .action(async (planFile: string | undefined, opts: RunOptions) => {
       // Loaded on use: the engine and the Kubernetes client cost seconds that `--help` should not pay.
       const { runCommand } = await import('./run.action.ts');

@@ -1,17 +1,25 @@
 import type { Command } from 'commander';
+import { storedState } from '../../../app/release-history.ts';
 import { driverSummary, liveDriver } from '../../../engine/journal/control-channel.ts';
 import { createFileJournal } from '../../../engine/journal/file-journal.ts';
 import { CliError } from '../exit-codes.ts';
 import { journalDirs } from '../journals.ts';
 import { emit, type CliIo } from '../output.ts';
+import { startedWords, whereabouts, whereaboutsLine } from '../status-lines.ts';
 import type { RegisterCommand } from './register-command.ts';
 
-/** `switchyard status [ID]`: the releases in the journals, newest first, with which live process drives each. */
+/** Contexts whose releases run on a sandbox's compressed clock. */
+const SIMULATED_CONTEXTS: ReadonlySet<string> = new Set(['sandbox', 'rehearsal']);
+
+/**
+ * `switchyard status [ID]`: the releases in the journals, newest first, with which live process drives each,
+ * and where each stands: step, weights, what it waits for and since when.
+ */
 export const registerStatus: RegisterCommand = (program: Command, io: CliIo) => {
   program
     .command('status [id]')
     .description(
-      'list releases in the journal (status, strategy, context, which console or run drives them, since when)',
+      'list releases in the journal (status, step, weights, what each waits for and since when, which console or run drives it)',
     )
     .option(
       '--journal <dir>',
@@ -23,17 +31,25 @@ export const registerStatus: RegisterCommand = (program: Command, io: CliIo) => 
       async (id: string | undefined, opts: { journal?: string; unfinished?: boolean; json?: boolean }) => {
         const dirs = journalDirs(io, opts.journal);
         const found = await Promise.all(
-          dirs.map(async (dir) =>
-            (await createFileJournal({ dir }).listReleases({ unfinishedOnly: Boolean(opts.unfinished) }))
+          dirs.map(async (dir) => {
+            const journal = createFileJournal({ dir });
+            return (await journal.listReleases({ unfinishedOnly: Boolean(opts.unfinished) }))
               .filter((r) => id === undefined || r.releaseId === id)
-              .map((r) => ({ dir, r })),
-          ),
+              .map((r) => ({ dir, r, journal }));
+          }),
         );
         const list = found.flat();
         if (id !== undefined && list.length === 0)
           throw new CliError([`No release ${id} in ${dirs.join(' or ')}.`]);
-        const rows = list.map(({ dir, r }) => {
+        const snapshots = await Promise.all(
+          list.map(async ({ r, journal }) =>
+            r.readable ? (await storedState(journal, r.releaseId)).snapshot : null,
+          ),
+        );
+        const rows = list.map(({ dir, r }, i) => {
           const driver = r.readable ? liveDriver(dir, r.releaseId) : undefined;
+          const snapshot = snapshots[i];
+          const simulated = r.readable && SIMULATED_CONTEXTS.has(r.header.context);
           return r.readable
             ? {
                 id: r.releaseId,
@@ -43,6 +59,9 @@ export const registerStatus: RegisterCommand = (program: Command, io: CliIo) => 
                 context: r.header.context,
                 namespace: r.header.namespace,
                 startedAt: new Date(r.header.startedAtMs).toISOString(),
+                startedAtMs: r.header.startedAtMs,
+                simulated,
+                ...(snapshot ? { where: whereabouts(snapshot, Date.now()) } : {}),
                 driven: driver !== undefined,
                 ...(driver
                   ? {
@@ -64,7 +83,7 @@ export const registerStatus: RegisterCommand = (program: Command, io: CliIo) => 
                 .map((r) =>
                   'problem' in r
                     ? `${r.id}\tunreadable: ${r.problem}`
-                    : `${r.id}\t${r.status}${'driver' in r && r.driver ? ` (driven by ${r.driver.description})` : r.status === 'running' || r.status === 'paused' ? ' (nothing drives it: switchyard run --resume ID)' : ''}\t${r.strategy}\t${r.context}/${r.namespace}\t${r.startedAt}`,
+                    : `${r.id}\t${r.status}${'driver' in r && r.driver ? ` (driven by ${r.driver.description})` : r.status === 'running' || r.status === 'paused' ? ' (nothing drives it: switchyard run --resume ID)' : ''}\t${r.strategy}\t${r.context}/${r.namespace}\tstarted ${startedWords(r.startedAtMs, r.simulated)}${'where' in r && r.where ? `\n${whereaboutsLine(r.where, r.simulated, Date.now())}` : ''}`,
                 )
                 .join('\n'),
         );

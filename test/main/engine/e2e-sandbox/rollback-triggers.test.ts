@@ -73,7 +73,7 @@ describe('rollback triggers of blue-green and rolling, against the sandbox', () 
         } else {
           expect(outcome.kind, outcome.reason).toBe('rolledBack');
           expect(outcome.reason).toMatch(
-            /^(Rolled back to revision \d+: all \d+ pods run \S+ and are ready\. )?Rollback trigger error-rate fired: 0\.0\d+ > 0\.02 held for \d+ s ≥ 20s/,
+            /^(Rolled back to revision \d+: all \d+ pods run \S+ and are ready\. )?Rollback trigger error-rate fired: \d+(\.\d+)? % > 2 % held \d+ s of 20 s/,
           );
           const e = outcome.snapshot.decisions.find((d) => d.cause === 'rollback-trigger')?.evidence[0];
           expect(e?.query).toContain(`version="${tag}"`);

@@ -68,7 +68,7 @@ describe('A/B test machine', () => {
     const handle = harness.track(await startRelease({ ...h.deps, plan: abPlan(), releaseId: 'ab-guard' }));
     const end = await h.runUntil(handle, is('aborted'));
     expect(end.decisions.at(-1)?.summary).toBe(
-      'Guardrail error-rate breached: 0.05 > 0.02 for variant treatment; stopping the A/B test.',
+      'Guardrail error-rate breached: 5 % > 2 % for variant treatment; stopping the A/B test.',
     );
     expect(h.ops.experiment).toBeNull();
     expect(h.ops.writesOf('promoteCanary')).toHaveLength(0);
@@ -125,7 +125,7 @@ describe('A/B test rollback triggers', () => {
     const abort = end.decisions.at(-1);
     expect(abort?.cause).toBe('rollback-trigger');
     expect(abort?.summary).toBe(
-      'Rollback trigger pod-restarts fired: 5 >= 3 over 5m; stopping the A/B test.',
+      'Rollback trigger pod-restarts fired: 5 >= 3 over 5 min; stopping the A/B test.',
     );
     expect(abort?.evidence[0]?.query).toContain('kube_pod_container_status_restarts_total');
     expect((end.finishedAtMs ?? 0) - start).toBe(10 * 60_000);

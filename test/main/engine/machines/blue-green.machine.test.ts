@@ -131,7 +131,7 @@ describe('blue-green rollback triggers', () => {
     const rollback = end.decisions.find((d) => d.kind === 'rollback');
     expect(rollback?.cause).toBe('rollback-trigger');
     expect(rollback?.summary).toBe(
-      'Rollback trigger latency-p95 fired: 1500 > 1000 held for 300 s ≥ 5m; rolling traffic back to blue.',
+      'Rollback trigger latency-p95 fired: 1,500 ms > 1,000 ms held 5 min of 5 min; rolling traffic back to blue.',
     );
     const e = rollback?.evidence[0];
     expect(e).toMatchObject({ metric: 'latency-p95', op: '>', threshold: 1000, result: 'breached' });
@@ -156,7 +156,7 @@ describe('blue-green rollback triggers', () => {
     const abort = end.decisions.find((d) => d.cause === 'rollback-trigger');
     expect(abort?.kind).toBe('abort');
     expect(abort?.summary).toBe(
-      'Rollback trigger pod-restarts fired: 4 >= 3 over 5m; abandoning the release; traffic stays on blue.',
+      'Rollback trigger pod-restarts fired: 4 >= 3 over 5 min; abandoning the release; traffic stays on blue.',
     );
     expect(abort?.evidence[0]?.query).toContain('kube_pod_container_status_restarts_total');
   });
@@ -251,9 +251,9 @@ describe('blue-green as planned: autoPromote, keepPrevious, warnings', () => {
     const end = await h.runUntil(handle, is('completed'));
     const warning = end.decisions.find((d) => d.cause === 'validation-warning');
     expect(warning?.summary).toMatch(
-      /^Validation passed with warnings: latency-p95 > 1000 breached in \d+ of \d+ checks/,
+      /^Validation passed with warnings: latency-p95 > 1,000 ms breached in \d+ of \d+ checks/,
     );
     expect(warning?.evidence[0]).toMatchObject({ metric: 'latency-p95', result: 'breached' });
-    expect(end.decisions.at(-1)?.summary).toMatch(/passed with warnings \(latency-p95 > 1000 breached/);
+    expect(end.decisions.at(-1)?.summary).toMatch(/passed with warnings \(latency-p95 > 1,000 ms breached/);
   });
 });

@@ -126,7 +126,7 @@ describe('canary machine', () => {
     const end = await h.runUntil(handle, is('aborted'));
     const abort = end.decisions.find((d) => d.kind === 'abort');
     expect(abort?.cause).toBe('rollback-trigger');
-    expect(abort?.evidence[0]?.arithmetic).toMatch(/^0\.03 > 0\.02 held for 120 s ≥ 2m$/);
+    expect(abort?.evidence[0]?.arithmetic).toMatch(/^3 % > 2 % held 2 min of 2 min$/);
     expect((end.finishedAtMs ?? 0) - start).toBe(7 * 60_000);
     expect(h.ops.weights).toEqual({ stable: 100, canary: 0 });
   });
@@ -136,7 +136,7 @@ describe('canary machine', () => {
     const handle = harness.track(await startRelease({ ...h.deps, plan: canaryPlan(), releaseId: 'crashes' }));
     const end = await h.runUntil(handle, is('aborted'));
     const abort = end.decisions.find((d) => d.kind === 'abort');
-    expect(abort?.evidence[0]?.arithmetic).toBe('3 >= 3 over 5m');
+    expect(abort?.evidence[0]?.arithmetic).toBe('3 >= 3 over 5 min');
     expect(abort?.evidence[0]?.query).toContain('kube_pod_container_status_restarts_total');
   });
 });

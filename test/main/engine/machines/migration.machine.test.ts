@@ -28,9 +28,13 @@ describe('migration gates', () => {
     expect(waiting.pause?.message).toMatch(/^Contract gate: Run the contract Job \(migrate contract\)\./);
     expect(waiting.steps.map((s) => `${s.label}:${s.state}`)).toEqual([
       'expand migration:done',
-      'rolling release:done',
+      'set the image:done',
+      'follow the rollout:done',
+      'validate:done',
       'contract migration:active',
     ]);
+    // The numbering stays that of the whole release: the contract gate is the last of 5 steps.
+    expect(waiting.currentStep).toBe(4);
     expect(h.ops.calls.map((c) => c.op).filter((op) => op === 'runJob' || op === 'setImage')).toEqual([
       'runJob',
       'setImage',

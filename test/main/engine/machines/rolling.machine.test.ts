@@ -97,9 +97,9 @@ describe('rolling rollback triggers', () => {
     const rollback = end.decisions.find((d) => d.kind === 'rollback');
     expect(rollback?.cause).toBe('rollback-trigger');
     expect(rollback?.summary).toBe(
-      'Rollback trigger pod-restarts fired: 3 >= 3 over 5m; undoing to revision 1.',
+      'Rollback trigger pod-restarts fired: 3 >= 3 over 5 min; undoing to revision 1.',
     );
-    expect(rollback?.evidence[0]).toMatchObject({ metric: 'pod-restarts', arithmetic: '3 >= 3 over 5m' });
+    expect(rollback?.evidence[0]).toMatchObject({ metric: 'pod-restarts', arithmetic: '3 >= 3 over 5 min' });
     expect(rollback?.evidence[0]?.query).toContain('kube_pod_container_status_restarts_total');
     // Read every 30 s (an eighth of 5m, capped at 30 s): the first read at or after 100 s is at 120 s.
     expect((end.finishedAtMs ?? 0) - start).toBe(120_000);
@@ -140,7 +140,7 @@ describe('rolling rollback triggers across a restart', () => {
         const end = await fh.runUntil(resumed, is('rolledBack'));
         const rollback = end.decisions.find((d) => d.kind === 'rollback');
         expect(rollback?.summary).toBe(
-          'Rollback trigger latency-p99 fired: 1500 > 1000 held for 120 s ≥ 2m; undoing to revision 1.',
+          'Rollback trigger latency-p99 fired: 1,500 ms > 1,000 ms held 2 min of 2 min; undoing to revision 1.',
         );
         // Read every 15 s from the image change: 0 s … 120 s, before and after the restart.
         expect(rollback?.evidence[0]?.samples.map((x) => x.atMs - start)).toEqual(
