@@ -102,7 +102,7 @@ export class ReleaseService {
     assertCommandsConfirmed(plan, input.confirmedCommands);
     this.#live.assertWorkloadFree(input.context, plan);
 
-    const conn = await this.#connect(input.mode, input.context, input.speed);
+    const conn = await this.#connect(input.mode, input.context, input.speed, {}, plan);
     // The workload's lease is taken before preflight: another console, CLI or laptop holding it refuses this start.
     const claim = await conn.claim(plan, {
       user: this.#o.user,
@@ -113,7 +113,7 @@ export class ReleaseService {
     let stableVersion: string;
     try {
       if (input.mode === 'run') {
-        const report = await conn.preflight(plan);
+        const report = await conn.preflight(plan, await this.#flagsFor('run', plan, conn));
         if (!report.ok) {
           const blockers = report.findings
             .filter((f) => f.severity === 'blocker')
@@ -127,9 +127,11 @@ export class ReleaseService {
       }
       // Known before the start, so the objects the release creates carry its id.
       const ops = conn.ops(plan, claim.releaseId);
+      const flags = await this.#flagsFor(input.mode, plan, conn);
       stableVersion = imageVersion((await ops.workloadState('stable')).image);
       handle = await claim.start({
         ops,
+        ...(flags ? { flags } : {}),
         who: { user: this.#o.user, context: conn.context },
         ...(input.confirmedCommands ? { confirmedCommands: input.confirmedCommands } : {}),
       });
@@ -170,9 +172,11 @@ export class ReleaseService {
     const stored = await this.#storedPlan(id);
     const conn = await this.#connect('run', summary.header.context, 1);
     const ops = conn.ops(stored, id);
+    const flags = await this.#flagsFor('run', stored, conn);
     const handle = await conn.resume(stored, {
       releaseId: id,
       ops,
+      ...(flags ? { flags } : {}),
       who: { user: this.#o.user, context: conn.context },
       takeOver,
     });
@@ -230,7 +234,7 @@ export class ReleaseService {
     if (!parsed.ok)
       throw new DomainError('invalidPlan', `The plan has ${parsed.errors.length} problem(s).`, parsed.errors);
     const conn = await this.#connect('run', context, 1, { allowWithoutPrometheus: true });
-    return conn.preflight(parsed.plan);
+    return conn.preflight(parsed.plan, await this.#flagsFor('run', parsed.plan, conn));
   }
 
   /** A rehearsal's fresh sandbox at `speed`, the built-in sandbox, or a context of the kubeconfig. */
@@ -239,10 +243,13 @@ export class ReleaseService {
     requested: string,
     speed: number,
     opts: { allowWithoutPrometheus?: boolean } = {},
+    plan?: ReleasePlan,
   ): Promise<ContextRuntime> {
     if (mode === 'rehearse' || requested === this.#o.sandbox?.contextName) {
       const sandbox =
-        mode === 'rehearse' ? await this.#freshRehearsalSandbox(speed) : await this.#o.sandbox!.handle();
+        mode === 'rehearse'
+          ? await this.#freshRehearsalSandbox(speed, plan)
+          : await this.#o.sandbox!.handle();
       const context = mode === 'rehearse' ? REHEARSAL_CONTEXT : requested;
       return this.#runtime.open({ kind: 'sandbox', context, sandbox, kubeconfig: sandbox.kubeconfigYaml() });
     }
@@ -311,10 +318,30 @@ export class ReleaseService {
     this.#rehearsalSandbox = null;
   }
 
-  async #freshRehearsalSandbox(speed: number): Promise<SandboxHandle> {
+  /**
+   * The flag a flag ramp drives (none for other strategies). A rehearsal drives the sandbox's own
+   * FeatureFlag; an Unleash ramp is refused there, since its flag lives on a real server.
+   */
+  async #flagsFor(mode: 'rehearse' | 'run', plan: ReleasePlan, conn: ContextRuntime) {
+    const s = plan.strategy;
+    if (mode === 'rehearse' && s.kind === 'flag-rollout' && s.provider?.kind === 'unleash')
+      throw new DomainError(
+        'invalidPlan',
+        `A rehearsal cannot ramp flag "${s.flag}" on Unleash (${s.provider.url}): the flag lives on a real server. Rehearse with an OpenFeature provider, or run it.`,
+      );
+    return conn.flags(plan);
+  }
+
+  async #freshRehearsalSandbox(speed: number, plan?: ReleasePlan): Promise<SandboxHandle> {
     await this.#live.stopWhere((l) => l.context === REHEARSAL_CONTEXT);
     await this.#rehearsalSandbox?.close();
-    this.#rehearsalSandbox = await startSandbox({ ...this.#o.rehearsalSandbox, speed });
+    // A flag ramp is rehearsed on the `flags` scenario (a service behind an OpenFeature FeatureFlag).
+    const flags = plan?.strategy.kind === 'flag-rollout' && !this.#o.rehearsalSandbox?.scenario;
+    this.#rehearsalSandbox = await startSandbox({
+      ...this.#o.rehearsalSandbox,
+      ...(flags ? { scenario: 'flags' } : {}),
+      speed,
+    });
     return this.#rehearsalSandbox;
   }
 

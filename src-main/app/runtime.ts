@@ -30,6 +30,8 @@ import {
   type SampledService,
 } from './health-sampler.ts';
 import { createSleepAwareClock, type SleepAwareClock } from './sleep-detector.ts';
+import { flagProviderFor } from './flag-providers.ts';
+import type { FlagProvider } from '../ports/exposure.port.ts';
 
 /*
  * One runtime for every shell: the console (desktop and web) and `switchyard run` open the journal, the
@@ -57,6 +59,8 @@ export interface RuntimeOptions {
   readonly pollMs?: number;
   /** Real milliseconds health points wait before they are written together; default the journal's (5 s). */
   readonly healthFlushMs?: number;
+  /** Where a flag ramp's Unleash token variable is looked up; default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** A Switchyard sandbox reached over HTTP (another process), as its `/_sandbox/clock` answered. */
@@ -93,7 +97,12 @@ export interface WorkloadClaim {
   /** The stale holder the lease was taken over from (`takeOver`), if any. */
   readonly leaseTakenFrom?: LeaseHolder;
   /** Starts the release with `ops` (from `ops(plan, releaseId)`); the release holds the lease from now on. */
-  start(o: { ops: ReleaseOps; who: AuditActor; confirmedCommands?: string }): Promise<ReleaseHandle>;
+  start(o: {
+    ops: ReleaseOps;
+    who: AuditActor;
+    confirmedCommands?: string;
+    flags?: FlagProvider;
+  }): Promise<ReleaseHandle>;
   /** Gives the lease back when the release is not started after all (preflight blockers, not confirmed). */
   giveBack(): Promise<void>;
 }
@@ -115,8 +124,16 @@ export interface ContextRuntime {
   ops(plan: ReleasePlan, releaseId: string): ReleaseOps;
   /** The workload's lease. */
   lease(target: Target): WorkloadLeasePort;
-  /** Preflight of `plan` on this context: queries, RBAC, a server-side dry run and the zero-downtime audit. */
-  preflight(plan: ReleasePlan): Promise<PreflightResult>;
+  /**
+   * Preflight of `plan` on this context: queries, RBAC, a server-side dry run and the zero-downtime audit; for a
+   * flag ramp, `flags`' own checks and the prerequisites.
+   */
+  preflight(plan: ReleasePlan, flags?: FlagProvider): Promise<PreflightResult>;
+  /**
+   * The flag system a flag ramp drives (`app/flag-providers.ts`), or undefined for other strategies. Rejects with
+   * DomainError `invalidPlan` (no provider named) or `invalidConfig` (no Unleash token).
+   */
+  flags(plan: ReleasePlan): Promise<FlagProvider | undefined>;
   /** Samples the health timeline of `plan`'s service. */
   sampler(plan: ReleasePlan): HealthSampler;
   /**
@@ -127,7 +144,14 @@ export interface ContextRuntime {
   /** Resumes release `releaseId` of `plan` from the journal, taking its lease back (LeaseHeldError when held). */
   resume(
     plan: ReleasePlan,
-    o: { releaseId: string; ops: ReleaseOps; who: AuditActor; takeOver: boolean; confirmedCommands?: string },
+    o: {
+      releaseId: string;
+      ops: ReleaseOps;
+      who: AuditActor;
+      takeOver: boolean;
+      confirmedCommands?: string;
+      flags?: FlagProvider;
+    },
   ): Promise<ReleaseHandle>;
 }
 
@@ -212,8 +236,14 @@ function openContext(
   const credentials = options.onCredentialMessage ? { onCredentialMessage: options.onCredentialMessage } : {};
   const lease = (target: Target) => createKubeWorkloadLease(kubeconfig, target, credentials);
   // What starting and resuming a release on this context share.
-  const runDeps = (o: { ops: ReleaseOps; who: AuditActor; confirmedCommands?: string | undefined }) => ({
+  const runDeps = (o: {
+    ops: ReleaseOps;
+    who: AuditActor;
+    confirmedCommands?: string | undefined;
+    flags?: FlagProvider | undefined;
+  }) => ({
     ops: o.ops,
+    ...(o.flags ? { flags: o.flags } : {}),
     analysis,
     clock,
     journal,
@@ -261,11 +291,18 @@ function openContext(
         takeOver: o.takeOver,
         ...runDeps(o),
       }),
-    preflight: (plan) =>
+    flags: (plan) =>
+      flagProviderFor(plan, {
+        kubeconfigYaml: kubeconfig,
+        env: options.env ?? process.env,
+        kube: credentials,
+      }),
+    preflight: (plan, flags) =>
       runPreflight({
         plan,
         cluster: createKubePreflightCluster(kubeconfig, plan, credentials),
         analysis,
+        ...(flags ? { flags } : {}),
         ...(metrics ? { metrics } : {}),
         // Prometheus keeps real time; a sandbox judged by its own numbers keeps the sandbox's.
         ...(metrics && isSandbox ? {} : { now: () => clock.now() }),

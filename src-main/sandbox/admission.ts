@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { checkFeatureFlag } from './flags/feature-flag-kind.ts';
 import type { ResourceType } from './resources.ts';
 import { matchesLabelSelector, type KubeObject } from './selectors.ts';
 import { invalid } from './status.ts';
@@ -223,6 +224,9 @@ export function admit(type: ResourceType, obj: KubeObject, prev: KubeObject | un
       break;
     case 'Rollout':
       checkReplicas('Rollout', obj);
+      break;
+    case 'FeatureFlag':
+      checkFeatureFlag(obj);
       break;
     default:
       break;

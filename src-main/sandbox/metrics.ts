@@ -1,5 +1,6 @@
 import { stringify as toYaml } from 'yaml';
 import type { Clock } from '../ports/clock.port.ts';
+import { VARIANT_LABEL } from './flags/flag-traffic.ts';
 import { latencyBuckets } from './latency-histogram.ts';
 import type { TrafficModel } from './traffic.ts';
 import type { ObjectStore } from './store.ts';
@@ -16,7 +17,8 @@ function labels(l: Record<string, string>): string {
 
 /**
  * Prometheus text exposition (format 0.0.4) of the sandbox: request counters and latency
- * histograms per (job, namespace, version, status), the kube-state-metrics series the runbook's
+ * histograms per (job, namespace, version, status, and `feature_flag_variant` for services that evaluate a
+ * feature flag: a query without that label still sums every variant), the kube-state-metrics series the runbook's
  * dashboards use, a saturation gauge, and the sandbox clock's speed and time. Counters are floored to whole requests.
  */
 export function renderMetrics(store: ObjectStore, traffic: TrafficModel, clock: Clock): string {
@@ -29,14 +31,22 @@ export function renderMetrics(store: ObjectStore, traffic: TrafficModel, clock: 
     `switchyard_sandbox_clock_seconds ${(clock.now() / 1000).toFixed(3)}`,
   ];
   const series = [...traffic.series.values()].sort((a, b) =>
-    `${a.namespace}/${a.job}/${a.version}`.localeCompare(`${b.namespace}/${b.job}/${b.version}`),
+    `${a.namespace}/${a.job}/${a.version}/${a.variant ?? ''}`.localeCompare(
+      `${b.namespace}/${b.job}/${b.version}/${b.variant ?? ''}`,
+    ),
   );
+  const seriesLabels = (s: (typeof series)[number]) => ({
+    job: s.job,
+    namespace: s.namespace,
+    version: s.version,
+    ...(s.variant ? { [VARIANT_LABEL]: s.variant } : {}),
+  });
   out.push(
     '# HELP http_requests_total Requests served, by status code.',
     '# TYPE http_requests_total counter',
   );
   for (const s of series) {
-    const base = { job: s.job, namespace: s.namespace, version: s.version };
+    const base = seriesLabels(s);
     out.push(`http_requests_total${labels({ ...base, status: '200' })} ${Math.floor(s.requests - s.errors)}`);
     out.push(`http_requests_total${labels({ ...base, status: '500' })} ${Math.floor(s.errors)}`);
   }
@@ -45,7 +55,7 @@ export function renderMetrics(store: ObjectStore, traffic: TrafficModel, clock: 
     '# TYPE http_request_duration_seconds histogram',
   );
   for (const s of series) {
-    const base = { job: s.job, namespace: s.namespace, version: s.version };
+    const base = seriesLabels(s);
     latencyBuckets.forEach((le, i) =>
       out.push(
         `http_request_duration_seconds_bucket${labels({ ...base, le: String(le) })} ${Math.floor(Math.min(s.buckets[i]!, s.requests))}`,
@@ -62,9 +72,7 @@ export function renderMetrics(store: ObjectStore, traffic: TrafficModel, clock: 
     '# TYPE switchyard_sandbox_saturation_ratio gauge',
   );
   for (const s of series)
-    out.push(
-      `switchyard_sandbox_saturation_ratio${labels({ job: s.job, namespace: s.namespace, version: s.version })} ${s.saturation}`,
-    );
+    out.push(`switchyard_sandbox_saturation_ratio${labels(seriesLabels(s))} ${s.saturation}`);
   out.push(
     '# HELP kube_pod_container_status_restarts_total Container restarts.',
     '# TYPE kube_pod_container_status_restarts_total counter',

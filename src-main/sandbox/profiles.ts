@@ -36,6 +36,8 @@ export interface ProfileRule extends Partial<BehaviourProfile> {
   readonly version?: string;
   /** Namespace; absent = every namespace. */
   readonly namespace?: string;
+  /** Feature-flag variant the requests were served with; absent = every request (with or without a variant). */
+  readonly variant?: string;
 }
 
 /** The profile when no rule says otherwise: a healthy service. */
@@ -67,7 +69,7 @@ export function parseImage(image: string): { name: string; tag: string } {
 }
 
 function specificity(r: ProfileRule): number {
-  return (r.service ? 2 : 0) + (r.version ? 4 : 0) + (r.namespace ? 1 : 0);
+  return (r.service ? 2 : 0) + (r.version ? 4 : 0) + (r.namespace ? 1 : 0) + (r.variant ? 8 : 0);
 }
 
 /** Scenario rules plus run-time faults; later and more specific rules win field by field. */
@@ -82,32 +84,36 @@ export class ProfileBook {
     this.rules = [...rules];
   }
 
-  /** Adds or replaces a fault for (namespace, service, version); fields left out keep their current value. */
+  /** Adds or replaces a fault for (namespace, service, version, variant); fields left out keep their current value. */
   setFault(f: ProfileRule): void {
     const same = (r: ProfileRule) =>
-      r.service === f.service && r.version === f.version && r.namespace === f.namespace;
+      r.service === f.service &&
+      r.version === f.version &&
+      r.namespace === f.namespace &&
+      r.variant === f.variant;
     const prev = this.faults.find(same);
     this.faults = [...this.faults.filter((r) => !same(r)), { ...prev, ...f }];
     this.cache.clear();
     this.version++;
   }
 
-  /** The effective profile of `service` at `version` in `namespace`. */
-  resolve(namespace: string, service: string, version: string): BehaviourProfile {
-    const key = `${namespace}\u0000${service}\u0000${version}`;
+  /** The effective profile of `service` at `version` in `namespace` (for requests served with flag `variant`). */
+  resolve(namespace: string, service: string, version: string, variant?: string): BehaviourProfile {
+    const key = `${namespace}\u0000${service}\u0000${version}\u0000${variant ?? ''}`;
     let p = this.cache.get(key);
     if (p) return p;
     const applies = (r: ProfileRule) =>
       (!r.service || r.service === service) &&
       (!r.version || r.version === version) &&
-      (!r.namespace || r.namespace === namespace);
+      (!r.namespace || r.namespace === namespace) &&
+      (!r.variant || r.variant === variant);
     const ordered = [...this.rules.filter(applies), ...this.faults.filter(applies)]
       .map((r, i) => ({ r, i }))
       .sort((a, b) => specificity(a.r) - specificity(b.r) || a.i - b.i);
     const merged: Record<string, unknown> = { ...defaultProfile };
     for (const { r } of ordered) {
       for (const [k, v] of Object.entries(r))
-        if (v !== undefined && k !== 'service' && k !== 'version' && k !== 'namespace') merged[k] = v;
+        if (v !== undefined && !['service', 'version', 'namespace', 'variant'].includes(k)) merged[k] = v;
     }
     p = merged as unknown as BehaviourProfile;
     this.cache.set(key, p);

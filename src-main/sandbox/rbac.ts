@@ -171,7 +171,7 @@ const workloads = {
   ],
 };
 const meshAndRollouts = {
-  apiGroups: ['networking.istio.io', 'gateway.networking.k8s.io', 'argoproj.io'],
+  apiGroups: ['networking.istio.io', 'gateway.networking.k8s.io', 'argoproj.io', 'core.openfeature.dev'],
   resources: ['*'],
 };
 

@@ -275,6 +275,10 @@ function moreResourceTypes(): ResourceType[] {
     t('argoproj.io', 'v1alpha1', 'AnalysisTemplate', true, { shortNames: ['at'] }),
     t('argoproj.io', 'v1alpha1', 'ClusterAnalysisTemplate', false, { shortNames: ['cat'] }),
     t('argoproj.io', 'v1alpha1', 'AnalysisRun', true, { shortNames: ['ar'], subresources: ['status'] }),
+    t('core.openfeature.dev', 'v1beta1', 'FeatureFlag', true, {
+      shortNames: ['ff'],
+      categories: ['openfeature'],
+    }),
     t('authorization.k8s.io', 'v1', 'SubjectAccessReview', false, { verbs: ['create'], virtual: true }),
     t('authorization.k8s.io', 'v1', 'SelfSubjectRulesReview', false, { verbs: ['create'], virtual: true }),
   ];
@@ -285,10 +289,11 @@ const customResourceGroups: readonly string[] = [
   'networking.istio.io',
   'gateway.networking.k8s.io',
   'argoproj.io',
+  'core.openfeature.dev',
 ];
 
 /**
- * A CustomResourceDefinition for every served kind of a custom group (Istio, Gateway API, Argo), so
+ * A CustomResourceDefinition for every served kind of a custom group (Istio, Gateway API, Argo, OpenFeature), so
  * `kubectl get crd` lists what a real cluster with those add-ons installed would. Their schemas accept any
  * field (`x-kubernetes-preserve-unknown-fields`).
  */

@@ -13,7 +13,8 @@ import type { SandboxWrite } from './audit.ts';
 import { podProfile } from './controllers/context.ts';
 import { ControlPlane } from './controllers/control-plane.ts';
 import { renderMetrics } from './metrics.ts';
-import { ProfileBook, type ProfileRule } from './profiles.ts';
+import { faultRule, validateFault, type SandboxFault } from './fault-injector/behaviour-faults.ts';
+import { ProfileBook } from './profiles.ts';
 import { defaultRbacObjects } from './rbac.ts';
 import { customResourceDefinitions, resourceForKind, storageKey } from './resources.ts';
 import { generatedObjects, loadScenario } from './scenario.ts';
@@ -24,6 +25,9 @@ import { ObjectStore } from './store.ts';
 import { TrafficModel, type WindowStats } from './traffic.ts';
 
 export type { SandboxWrite } from './audit.ts';
+export type { SandboxFault } from './fault-injector/behaviour-faults.ts';
+export { validateFault } from './fault-injector/behaviour-faults.ts';
+export type { WindowStats } from './traffic.ts';
 
 /** How to start a sandbox. */
 export interface SandboxOptions {
@@ -46,27 +50,6 @@ export interface SandboxOptions {
 
 /** The sandbox's non-admin user: may read workloads (ClusterRole `view`), nothing else unless RBAC says so. */
 const SANDBOX_VIEWER = 'sandbox-viewer';
-
-/** A fault (or any behaviour change) for one service version; fields left out keep their value. */
-export interface SandboxFault {
-  namespace?: string;
-  service: string;
-  version: string;
-  /** Share of requests failing with 5xx, ratio 0..1. */
-  errorRate?: number;
-  /** 95th percentile latency, milliseconds. */
-  p95Ms?: number;
-  /** Saturation, ratio 0..1. */
-  saturation?: number;
-  crashLoop?: boolean;
-  neverReady?: boolean;
-  /** Image pulls fail (`ErrImagePull`, then `ImagePullBackOff`). */
-  imagePullFails?: boolean;
-  /** Containers are OOM-killed after turning ready, and restart with back-off. */
-  oomKill?: boolean;
-  /** Seconds of sandbox time from pod creation to the container running (a slow start). */
-  startupSeconds?: number;
-}
 
 /** A running sandbox cluster. */
 export interface SandboxHandle {
@@ -96,7 +79,14 @@ export interface SandboxHandle {
    * label), `version` the image tag; namespace and version are optional filters. Rates are
    * ratios, latencies milliseconds; request-derived values are null when there was no traffic.
    */
-  stats(q: { namespace?: string; job: string; version?: string; windowSeconds?: number }): WindowStats;
+  stats(q: {
+    namespace?: string;
+    job: string;
+    version?: string;
+    /** Only requests served with this feature-flag variant. */
+    variant?: string;
+    windowSeconds?: number;
+  }): WindowStats;
   /** Sets the request rate (per second of sandbox time) of a traffic source, adding it when new. */
   setTraffic(t: { namespace: string; host: string; rps: number }): void;
   /** Stops serving, ends watches and timers. */
@@ -108,47 +98,6 @@ const SEED_AGE_MS = 3_600_000;
 
 /** Real milliseconds between controller and traffic ticks. */
 const tickMs = 100;
-
-/** Checks a fault's values; throws RangeError naming the bad field. */
-function validateFault(f: SandboxFault): void {
-  if (!f || typeof f.service !== 'string' || !f.service || typeof f.version !== 'string' || !f.version)
-    throw new RangeError('A fault needs a service and a version.');
-  const ratio = (k: 'errorRate' | 'saturation') => {
-    const v = f[k];
-    if (v !== undefined && (typeof v !== 'number' || !(v >= 0 && v <= 1)))
-      throw new RangeError(`${k} must be a ratio between 0 and 1, got ${String(v)}.`);
-  };
-  ratio('errorRate');
-  ratio('saturation');
-  if (f.p95Ms !== undefined && (typeof f.p95Ms !== 'number' || !(f.p95Ms > 0)))
-    throw new RangeError(`p95Ms must be a positive number of milliseconds, got ${String(f.p95Ms)}.`);
-  if (
-    f.startupSeconds !== undefined &&
-    (typeof f.startupSeconds !== 'number' || !(f.startupSeconds >= 0) || !Number.isFinite(f.startupSeconds))
-  )
-    throw new RangeError(`startupSeconds must be zero or more seconds, got ${String(f.startupSeconds)}.`);
-  for (const k of ['crashLoop', 'neverReady', 'imagePullFails', 'oomKill'] as const)
-    if (f[k] !== undefined && typeof f[k] !== 'boolean')
-      throw new RangeError(`${k} must be true or false, got ${String(f[k])}.`);
-}
-
-function faultRule(f: SandboxFault, current: { p50Ms: number }): ProfileRule {
-  return {
-    service: f.service,
-    version: f.version,
-    ...(f.namespace ? { namespace: f.namespace } : {}),
-    ...(f.errorRate !== undefined ? { errorRate: f.errorRate } : {}),
-    ...(f.p95Ms !== undefined
-      ? { p95Ms: f.p95Ms, ...(current.p50Ms >= f.p95Ms ? { p50Ms: f.p95Ms / 3 } : {}) }
-      : {}),
-    ...(f.saturation !== undefined ? { saturation: f.saturation } : {}),
-    ...(f.crashLoop !== undefined ? { crashLoop: f.crashLoop } : {}),
-    ...(f.neverReady !== undefined ? { neverReady: f.neverReady } : {}),
-    ...(f.imagePullFails !== undefined ? { imagePullFails: f.imagePullFails } : {}),
-    ...(f.oomKill !== undefined ? { oomKill: f.oomKill } : {}),
-    ...(f.startupSeconds !== undefined ? { startupSeconds: f.startupSeconds } : {}),
-  };
-}
 
 /**
  * Starts an embedded sandbox cluster: a Kubernetes API server on 127.0.0.1 with simulated
@@ -240,11 +189,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     namespace?: string;
     job: string;
     version?: string;
+    variant?: string;
     windowSeconds?: number;
   }): WindowStats => traffic.stats({ ...q, windowSeconds: q.windowSeconds ?? 120 });
   const setFault = (f: SandboxFault) => {
     validateFault(f);
-    const current = profiles.resolve(f.namespace ?? '', f.service, f.version);
+    const current = profiles.resolve(f.namespace ?? '', f.service, f.version ?? '', f.variant);
     profiles.setFault(faultRule(f, current));
   };
   const setTraffic = (t: { namespace: string; host: string; rps: number }) => {
@@ -290,6 +240,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
             windowSeconds,
             ...(query.get('namespace') ? { namespace: query.get('namespace')! } : {}),
             ...(query.get('version') ? { version: query.get('version')! } : {}),
+            ...(query.get('variant') ? { variant: query.get('variant')! } : {}),
           });
         }
       } catch (err) {

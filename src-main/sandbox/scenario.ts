@@ -29,11 +29,11 @@ export interface Scenario {
   };
 }
 
-/** Folder of the built-in scenario files (`reference.yaml`, `large.yaml`, `huge.yaml`). */
-const scenarioDir = fileURLToPath(new URL('../../resources/scenarios/', import.meta.url));
+/** Folder of the built-in scenario files (`reference.yaml`, `large.yaml`, `huge.yaml`, `flags.yaml`). */
+export const scenarioDir = fileURLToPath(new URL('../../resources/scenarios/', import.meta.url));
 
 /**
- * Loads a scenario by built-in name (`reference`, `large`, `huge`) or file path (YAML or JSON).
+ * Loads a scenario by built-in name (`reference`, `large`, `huge`, `flags`) or file path (YAML or JSON).
  * Throws an Error with a plain sentence when the file is missing or malformed.
  */
 export function loadScenario(nameOrPath = 'reference'): Scenario {
@@ -41,7 +41,7 @@ export function loadScenario(nameOrPath = 'reference'): Scenario {
   const file = /^[a-z0-9-]+$/.test(nameOrPath) && existsSync(builtIn) ? builtIn : nameOrPath;
   if (!existsSync(file))
     throw new Error(
-      `Scenario "${nameOrPath}" is neither a built-in scenario (reference, large, huge) nor a file that exists.`,
+      `Scenario "${nameOrPath}" is neither a built-in scenario (reference, large, huge, flags) nor a file that exists.`,
     );
   let doc: unknown;
   try {

@@ -161,6 +161,15 @@ const columns: Record<string, Column[]> = {
     { name: 'Allowed Disruptions', type: 'integer', cell: (p) => p.status?.disruptionsAllowed ?? 0 },
     age,
   ],
+  FeatureFlag: [
+    name,
+    {
+      name: 'Flags',
+      type: 'string',
+      cell: (f) => Object.keys(f.spec?.flagSpec?.flags ?? {}).join(',') || '<none>',
+    },
+    age,
+  ],
   Lease: [name, { name: 'Holder', type: 'string', cell: (l) => String(l.spec?.holderIdentity ?? '') }, age],
   Event: [
     {

@@ -1,5 +1,6 @@
 import type { Clock } from '../ports/clock.port.ts';
 import { isActive, isReady, podIdentity } from './controllers/context.ts';
+import { FlagTraffic } from './flags/flag-traffic.ts';
 import type { ProfileBook } from './profiles.ts';
 import type { KubeObject } from './selectors.ts';
 import { bucketQuantile, latencyBuckets, latencyCdf } from './latency-histogram.ts';
@@ -22,6 +23,8 @@ export interface Series extends SeriesCounters {
   readonly namespace: string;
   readonly job: string;
   readonly version: string;
+  /** The feature-flag variant the requests were served with (services that evaluate a flag only). */
+  readonly variant?: string;
   saturation: number;
 }
 
@@ -51,6 +54,8 @@ export class TrafficModel {
   private last: number;
   private readonly history: { t: number; counters: Map<string, SeriesCounters> }[] = [];
   private readonly podRestarts = new Map<string, number>();
+  /** Variant shares of services that evaluate a feature flag. */
+  readonly flags: FlagTraffic;
 
   constructor(
     private readonly store: ObjectStore,
@@ -59,6 +64,7 @@ export class TrafficModel {
     readonly sources: TrafficSource[],
   ) {
     this.last = clock.now();
+    this.flags = new FlagTraffic(store);
     store.subscribe((e) => {
       if (e.key !== 'pods') return;
       if (e.type === 'DELETED') this.podRestarts.delete(e.object.metadata.uid ?? '');
@@ -100,18 +106,10 @@ export class TrafficModel {
     for (const s of this.series.values()) s.saturation = 0;
     for (const source of this.sources) {
       const n = source.rps * dt;
-      for (const [key, { share, pods }] of this.split(source)) {
-        const s = this.seriesFor(key);
-        const p = this.profiles.resolve(s.namespace, s.job, s.version);
-        const count = n * share;
-        s.requests += count;
-        s.errors += count * p.errorRate;
-        for (let i = 0; i < latencyBuckets.length; i++)
-          s.buckets[i]! += count * latencyCdf(latencyBuckets[i]!, p.p50Ms, p.p95Ms);
-        const sigma = Math.max(0.01, Math.log(Math.max(p.p95Ms, p.p50Ms * 1.01) / p.p50Ms) / 1.6449);
-        s.sumSeconds += ((count * p.p50Ms) / 1000) * Math.exp((sigma * sigma) / 2);
-        s.saturation = Math.max(s.saturation, p.saturation);
-        void pods;
+      for (const [key, { share }] of this.split(source)) {
+        const variants = this.flags.sharesForSeries(key);
+        if (!variants) this.count(this.seriesFor(key), n * share);
+        else for (const [v, vs] of variants) this.count(this.seriesFor(`${key}\u0000${v}`), n * share * vs);
       }
     }
     const lastSnap = this.history[this.history.length - 1];
@@ -134,14 +132,27 @@ export class TrafficModel {
     }
   }
 
+  /** Counts `count` requests of series `s` with the behaviour profile of its version (and variant). */
+  private count(s: Series, count: number): void {
+    const p = this.profiles.resolve(s.namespace, s.job, s.version, s.variant);
+    s.requests += count;
+    s.errors += count * p.errorRate;
+    for (let i = 0; i < latencyBuckets.length; i++)
+      s.buckets[i]! += count * latencyCdf(latencyBuckets[i]!, p.p50Ms, p.p95Ms);
+    const sigma = Math.max(0.01, Math.log(Math.max(p.p95Ms, p.p50Ms * 1.01) / p.p50Ms) / 1.6449);
+    s.sumSeconds += ((count * p.p50Ms) / 1000) * Math.exp((sigma * sigma) / 2);
+    s.saturation = Math.max(s.saturation, p.saturation);
+  }
+
   private seriesFor(key: string): Series {
     let s = this.series.get(key);
     if (!s) {
-      const [namespace, job, version] = key.split('\u0000') as [string, string, string];
+      const [namespace, job, version, variant] = key.split('\u0000') as [string, string, string, string?];
       s = {
         namespace,
         job,
         version,
+        ...(variant ? { variant } : {}),
         requests: 0,
         errors: 0,
         buckets: latencyBuckets.map(() => 0),
@@ -169,15 +180,26 @@ export class TrafficModel {
    * Figures for (namespace?, job, version?) over the last `windowSeconds` of sandbox time, up to now.
    * Rates are ratios, latencies milliseconds; request-derived values are null without traffic.
    */
-  stats(q: { namespace?: string; job: string; version?: string; windowSeconds: number }): WindowStats {
+  stats(q: {
+    namespace?: string;
+    job: string;
+    version?: string;
+    variant?: string;
+    windowSeconds: number;
+  }): WindowStats {
     // Counters end at the last tick, up to a tick interval (more on a busy machine) behind the clock:
     // bring them to now, or the window would end in the past and miss the latest requests.
     this.tick();
     const now = this.clock.now();
     const from = now - q.windowSeconds * 1000;
     const matches = (key: string) => {
-      const [ns, job, version] = key.split('\u0000');
-      return job === q.job && (!q.namespace || ns === q.namespace) && (!q.version || version === q.version);
+      const [ns, job, version, variant] = key.split('\u0000');
+      return (
+        job === q.job &&
+        (!q.namespace || ns === q.namespace) &&
+        (!q.version || version === q.version) &&
+        (!q.variant || variant === q.variant)
+      );
     };
     const base = [...this.history].reverse().find((h) => h.t <= from) ?? this.history[0];
     const samples = this.history.filter((h) => h.t > from).length;

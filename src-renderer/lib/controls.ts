@@ -10,6 +10,9 @@ export interface ControlSpec {
   key: string;
   /** Destructive controls confirm in one step. */
   confirm: boolean;
+  /** The confirmation's question and what happens, when the generic ones do not fit (a flag's kill switch). */
+  question?: string;
+  consequence?: string;
 }
 
 /** The controls in the order the control bar shows them. */
@@ -24,6 +27,25 @@ export const CONTROLS: readonly ControlSpec[] = [
   { event: 'ROLLBACK', label: CONTROL_LABELS.ROLLBACK, key: 'b', confirm: true },
 ];
 
+/** The label of a flag ramp's Abort: it sends everyone back to the off variant at once. */
+export const KILL_SWITCH_LABEL = 'Kill switch';
+
+/** The controls of a release of `strategy`: a flag ramp's Abort reads "Kill switch". */
+export function controlsFor(strategy: string | undefined): readonly ControlSpec[] {
+  if (strategy !== 'flag-rollout') return CONTROLS;
+  return CONTROLS.map((c) =>
+    c.event === 'ABORT'
+      ? {
+          ...c,
+          label: KILL_SWITCH_LABEL,
+          question: 'Pull the kill switch on this flag ramp?',
+          consequence:
+            'Everyone gets the off variant at once; the flag is read back from the flag system and the decision recorded.',
+        }
+      : c,
+  );
+}
+
 /** What the controls say when no live run in this console drives the release (main sent no controls). */
 export const NOT_DRIVEN = 'No run in this console drives this release.';
 
@@ -31,11 +53,14 @@ export const NOT_DRIVEN = 'No run in this console drives this release.';
  * The state of each control as main computed it, in the control bar's order. `shared` is the one reason
  * every control gives when all are disabled for the same reason (a finished release), so it is shown once.
  */
-export function controlStates(controls: ReleaseControls | undefined): {
+export function controlStates(
+  controls: ReleaseControls | undefined,
+  strategy?: string,
+): {
   rows: { spec: ControlSpec; state: ControlState }[];
   shared: string | null;
 } {
-  const rows = CONTROLS.map((spec) => ({
+  const rows = controlsFor(strategy).map((spec) => ({
     spec,
     state: controls?.[spec.event] ?? { enabled: false, reason: NOT_DRIVEN },
   }));

@@ -11,8 +11,17 @@ export interface PlanFields {
   targetNamespace: string | null;
   targetImage: string | null;
   strategy: string | null;
-  /** One short line per strategy step (canary steps), in order. */
+  /** One short line per strategy step (canary or flag ramp steps), in order. */
   steps: string[];
+  /** A flag ramp's flag key, flag system (`openfeature`, `unleash`) and where its flag lives. */
+  flag: string | null;
+  providerKind: string | null;
+  /** OpenFeature: the FeatureFlag object's name. */
+  providerName: string | null;
+  /** Unleash: the server's URL. */
+  providerUrl: string | null;
+  /** A flag ramp's new variant (`on` when the plan does not say). */
+  newVariant: string | null;
 }
 
 /**
@@ -47,8 +56,11 @@ export function problemsAt(problems: readonly PlanProblem[], field: string): Pla
 function stepLine(step: unknown): string {
   if (step && typeof step === 'object') {
     const s = step as Record<string, unknown>;
+    const at = typeof s.at === 'string' ? ` from ${s.at}` : '';
     if (typeof s.setWeight === 'number' || typeof s.setWeight === 'string')
       return `set weight ${s.setWeight} %`;
+    if (typeof s.setPercentage === 'number' || typeof s.setPercentage === 'string')
+      return `flag at ${s.setPercentage} %${at}`;
     if ('pause' in s) {
       const d = (s.pause as { duration?: unknown } | null)?.duration;
       return d === undefined || d === null ? 'pause until promoted' : `pause ${String(d)}`;
@@ -83,6 +95,19 @@ export function readPlanFields(text: string): PlanFields | null {
     targetImage: str(plan.target?.image),
     strategy: str(plan.strategy?.kind),
     steps: Array.isArray(steps) ? steps.map(stepLine) : [],
+    ...flagFields(plan.strategy),
+  };
+}
+
+function flagFields(strategy: Record<string, unknown> | undefined) {
+  const provider = strategy?.provider as Record<string, unknown> | undefined;
+  const ramp = strategy?.kind === 'flag-rollout';
+  return {
+    flag: str(strategy?.flag),
+    providerKind: str(provider?.kind),
+    providerName: str(provider?.name),
+    providerUrl: str(provider?.url),
+    newVariant: ramp ? (str(strategy?.newVariant) ?? 'on') : null,
   };
 }
 

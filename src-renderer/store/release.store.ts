@@ -183,7 +183,14 @@ export const useRelease = create<ReleaseState>((set, get) => ({
     const r = await api.invoke('sandbox:fault', fault);
     if (!r.ok) return set({ fault: { busy: false, error: r.error, message: null } });
     set({
-      fault: { busy: false, error: null, message: `Fault applied to ${fault.service} ${fault.version}.` },
+      fault: {
+        busy: false,
+        error: null,
+        message:
+          fault.version === undefined
+            ? `Fault applied to ${fault.service}, requests served variant ${fault.variant ?? ''}.`
+            : `Fault applied to ${fault.service} ${fault.version}.`,
+      },
     });
   },
 

@@ -159,6 +159,18 @@ export const requests = {
         name: z.string().min(1).max(253),
         image: z.string().min(1).max(512),
         router: RouterNameSchema.optional(),
+        /** A flag-rollout's flag system and flag (default: OpenFeature, flag `<name>-release`). */
+        flag: z
+          .object({
+            provider: z.enum(['openfeature', 'unleash']),
+            key: z.string().min(1).max(253).optional(),
+            /** OpenFeature: the FeatureFlag object's name. */
+            flagObject: z.string().min(1).max(253).optional(),
+            /** Unleash: the server's base URL. */
+            providerUrl: z.url().max(2048).optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
     output: z.object({ text: z.string() }).strict(),

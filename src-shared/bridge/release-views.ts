@@ -57,12 +57,18 @@ export const HealthPointSchema = z
   .strict();
 export type HealthPoint = z.infer<typeof HealthPointSchema>;
 
-/** A behaviour fault injected into the sandbox for one version of one service. */
+/**
+ * A behaviour fault injected into the sandbox for one version of one service, or (a flag ramp) for the
+ * requests served one feature-flag variant.
+ */
 export const SandboxFaultSchema = z
   .object({
     namespace: NamespaceName.optional(),
     service: z.string().min(1).max(253),
-    version: z.string().min(1).max(128),
+    /** The image tag; may be left out when `variant` is given. */
+    version: z.string().min(1).max(128).optional(),
+    /** Only requests served this feature-flag variant (e.g. `on`) fail or slow down. */
+    variant: z.string().min(1).max(128).optional(),
     /** Ratio 0..1 of requests answered 5xx. */
     errorRate: z.number().min(0).max(1).optional(),
     /** Milliseconds. */
@@ -75,5 +81,9 @@ export const SandboxFaultSchema = z
     /** Seconds (sandbox time) from pod creation to the container running. */
     startupSeconds: z.number().min(0).max(86_400).optional(),
   })
-  .strict();
+  .strict()
+  .refine((f) => f.version !== undefined || f.variant !== undefined, {
+    error: 'a fault needs a version or a feature-flag variant',
+    path: ['version'],
+  });
 export type SandboxFault = z.infer<typeof SandboxFaultSchema>;

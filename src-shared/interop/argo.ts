@@ -242,12 +242,18 @@ export function planToArgo(plan: ReleasePlan): { documents: Doc[]; unsupported: 
     unsupported.push(
       `strategy: flag-rollout raises flag "${s.flag}"; Argo shifts traffic between versions instead (exported as a canary with the same percentages)`,
     );
-    const steps = s.percentages.flatMap((p) => [
-      { setWeight: p },
-      ...(s.analysis.length
-        ? [{ analysis: { templates: templateRefs(s.analysis), args } }]
-        : [{ pause: { duration: s.stepDuration } }]),
-    ]);
+    const steps = s.steps.map((step) => {
+      if ('setPercentage' in step) return { setWeight: step.setPercentage };
+      if ('pause' in step)
+        return { pause: step.pause.duration === undefined ? {} : { duration: step.pause.duration } };
+      return { analysis: { templates: templateRefs(step.analysis.templates), args } };
+    });
+    if (s.steps.some((step) => step.at !== undefined))
+      unsupported.push('strategy.steps[].at: Argo steps cannot start at a wall-clock time');
+    if (s.segments.length > 0 || s.prerequisites.length > 0)
+      unsupported.push(
+        'strategy.segments and strategy.prerequisites: user targeting lives in the flag system',
+      );
     const bg = background([], 0);
     strategy.canary = { ...canaryBase(), steps, ...(bg ? { analysis: bg } : {}) };
   } else if (s.kind === 'ab-test') {

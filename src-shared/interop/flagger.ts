@@ -126,9 +126,12 @@ export function planToFlagger(plan: ReleasePlan): { documents: Doc[]; unsupporte
     unsupported.push(
       `strategy: flag-rollout raises flag "${s.flag}"; Flagger shifts traffic instead (exported with the same percentages)`,
     );
-    collect(s.analysis);
-    interval = s.stepDuration;
-    analysis.stepWeights = s.percentages.filter((p) => p < 100);
+    collect(s.steps.flatMap((st) => ('analysis' in st ? st.analysis.templates : [])));
+    const timed = s.steps.flatMap((st) => ('pause' in st && st.pause.duration ? [st.pause.duration] : []));
+    interval = timed[0] ?? '10m';
+    analysis.stepWeights = s.steps.flatMap((st) =>
+      'setPercentage' in st && st.setPercentage < 100 ? [st.setPercentage] : [],
+    );
   } else if (s.kind === 'blue-green') {
     unsupported.push('strategy.warmup and strategy.smoke: use Flagger pre-rollout webhooks');
     interval = s.validation.interval;

@@ -21,6 +21,52 @@ export interface DefaultPlanOptions {
   migration?: boolean;
   /** Replica count, recorded for `replica-ratio` routers (canary weight precision is 1/replicas). */
   replicas?: number;
+  /** A flag-rollout's flag system and flag (default: OpenFeature, flag `<name>-release`). */
+  flag?: DefaultFlagOptions;
+}
+
+/** Where a flag-rollout plan's flag lives. */
+export interface DefaultFlagOptions {
+  provider: 'openfeature' | 'unleash';
+  /** The flag key; default `<workload>-release`. */
+  key?: string;
+  /** OpenFeature: the FeatureFlag object's name; default `<workload>-flags`. */
+  flagObject?: string;
+  /** Unleash: the server's base URL (required for unleash). */
+  providerUrl?: string;
+  /** Unleash: the environment; default `production`. */
+  environment?: string;
+}
+
+/** The runbook's flag ramp: segments aside, 5 → 25 → 50 → 100 % of users, each judged per variant. */
+function flagRollout(
+  target: DefaultPlanTarget,
+  flag: DefaultFlagOptions | undefined,
+): ReleasePlanInput['strategy'] {
+  const f = flag ?? { provider: 'openfeature' };
+  const provider =
+    f.provider === 'unleash'
+      ? {
+          kind: 'unleash' as const,
+          url: f.providerUrl ?? '',
+          project: 'default',
+          environment: f.environment ?? 'production',
+          tokenEnv: 'UNLEASH_ADMIN_TOKEN',
+        }
+      : { kind: 'openfeature' as const, name: f.flagObject ?? `${target.name}-flags` };
+  return {
+    kind: 'flag-rollout',
+    provider,
+    flag: f.key ?? `${target.name}-release`,
+    steps: (
+      [
+        [5, 'initial-canary'],
+        [25, 'initial-canary'],
+        [50, 'extended-canary'],
+        [100, 'full-rollout'],
+      ] as const
+    ).flatMap(([p, template]) => [{ setPercentage: p }, { analysis: { templates: [template] } }]),
+  };
 }
 
 /** The runbook's three canary phases: weight %, minutes, error-rate ratio, p95 ms, saturation ratio. */
@@ -102,7 +148,11 @@ function imageTag(image: string): string {
   return at > image.lastIndexOf('/') ? image.slice(at + 1) : 'latest';
 }
 
-function strategyFor(kind: StrategyKind, target: DefaultPlanTarget): ReleasePlanInput['strategy'] {
+function strategyFor(
+  kind: StrategyKind,
+  target: DefaultPlanTarget,
+  flag?: DefaultFlagOptions,
+): ReleasePlanInput['strategy'] {
   switch (kind) {
     case 'blue-green':
       return { kind, warmup: {}, smoke: { checks: [{ path: '/health/ready', expectStatus: 200 }] } };
@@ -133,13 +183,7 @@ function strategyFor(kind: StrategyKind, target: DefaultPlanTarget): ReleasePlan
         confidenceLevel: 0.95,
       };
     case 'flag-rollout':
-      return {
-        kind,
-        flag: `${target.name}-release`,
-        percentages: [5, 25, 50, 100],
-        stepDuration: '10m',
-        analysis: ['initial-canary'],
-      };
+      return flagRollout(target, flag);
   }
 }
 
@@ -160,7 +204,7 @@ export function defaultPlan(
     name: `${target.name}-${strategy}`,
     target: { ...target },
     router: routerFor(routerKind, strategy, target.name, options.replicas),
-    strategy: strategyFor(strategy, target),
+    strategy: strategyFor(strategy, target, options.flag),
     analysis: { templates: needsTemplates ? canaryPhaseTemplates() : [] },
     rollbackTriggers: strategy === 'rolling' ? [] : runbookRollbackTriggers(),
     onFailure: 'abort',

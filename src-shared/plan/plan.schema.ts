@@ -1,11 +1,9 @@
 import { z } from 'zod';
 import {
   AnalysisTemplateSchema,
-  DurationSchema,
   type MetricKind,
   RollbackTriggerSchema,
   atLeast,
-  between,
   name,
 } from './analysis.schema.ts';
 import {
@@ -14,6 +12,7 @@ import {
   CanaryStrategySchema,
   RollingStrategySchema,
 } from './strategies.schema.ts';
+import { FlagRolloutStrategySchema } from './flag-rollout.schema.ts';
 
 // Moved pieces, re-exported so the many importers of the plan schema stay as they are.
 export { MetricKindSchema } from './analysis.schema.ts';
@@ -30,19 +29,7 @@ export type {
 export { DEFAULT_READY_TIMEOUT } from './strategies.schema.ts';
 export type { CanaryStep, HeaderMatch, AbVariant } from './strategies.schema.ts';
 
-export const FlagRolloutStrategySchema = z.strictObject({
-  kind: z.literal('flag-rollout'),
-  /** Feature flag key. */
-  flag: name,
-  /** Percentages of users the flag is raised through, increasing, each 0..100. */
-  percentages: z.array(between(0, 100)).min(1, { error: 'must list at least one percentage' }),
-  /** Time spent at each percentage (a duration). */
-  stepDuration: DurationSchema.default('10m'),
-  /** Analysis templates run at each percentage. */
-  analysis: z.array(name).default([]),
-  /** Flag evaluation failures serve the old behaviour; always true. */
-  failClosed: z.literal(true, { error: 'must be true: flag evaluation always fails closed' }).default(true),
-});
+export { FlagRolloutStrategySchema };
 
 /** The strategy, discriminated by `kind`. */
 export const StrategySchema = z.discriminatedUnion('kind', [
@@ -256,17 +243,21 @@ function checkPlan(plan: z.infer<typeof ReleasePlanSchema>, ctx: z.RefinementCtx
     }
   }
   if (s.kind === 'flag-rollout') {
-    known(s.analysis, ['strategy', 'analysis']);
-    s.percentages.forEach((p, i) => {
-      const prev = s.percentages[i - 1];
-      if (prev !== undefined && p <= prev)
+    s.steps.forEach((step, i) => {
+      if ('analysis' in step)
+        known(step.analysis.templates, ['strategy', 'steps', i, 'analysis', 'templates']);
+    });
+    const prereqs = s.prerequisites.map((p) => p.flag);
+    prereqs.forEach((f, i) => {
+      if (f === s.flag)
         ctx.addIssue({
           code: 'custom',
-          path: ['strategy', 'percentages', i],
-          message: `must be above the previous percentage ${prev}, got ${p}`,
+          path: ['strategy', 'prerequisites', i, 'flag'],
+          message: `a flag cannot be its own prerequisite ("${f}")`,
         });
     });
   }
+
   if (s.kind === 'ab-test') {
     const names = s.variants.map((v) => v.name);
     const total = s.variants.reduce((sum, v) => sum + v.weight, 0);

@@ -73,6 +73,10 @@ export const DecisionCauseSchema = z.enum([
   'guardrail',
   'experiment-result',
   'gate',
+  /** Someone else changed the flag (or router object) mid-release; the release pauses and never overwrites. */
+  'drift',
+  /** A flag ramp's prerequisite flag is not on yet. */
+  'prerequisite',
   'completed',
 ]);
 export type DecisionCause = z.infer<typeof DecisionCauseSchema>;

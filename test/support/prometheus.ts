@@ -103,7 +103,8 @@ export async function startPrometheus(options: PrometheusTestOptions): Promise<P
   return { url, job, stop };
 }
 
-async function terminate(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+/** Stops `child` with SIGTERM, then SIGKILL after 5 s, and resolves once it exited. */
+export async function terminate(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);

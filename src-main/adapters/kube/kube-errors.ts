@@ -1,5 +1,6 @@
 import { DomainError } from '../../../src-shared/bridge/errors.ts';
 import type { ClusterErrorKind } from '../../ports/cluster.port.ts';
+import { NETWORK_CODES } from '../http-transport.ts';
 
 /** A cluster call's failure as a domain error (never a library exception). */
 export class ClusterError extends DomainError {
@@ -12,17 +13,6 @@ export class ClusterError extends DomainError {
     this.name = 'ClusterError';
   }
 }
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'EPIPE',
-  'UND_ERR_SOCKET',
-]);
 
 /** Maps whatever the client library threw to a `ClusterError`, keeping the API server's own message. */
 export function toClusterError(error: unknown, context: string, what: string): ClusterError {

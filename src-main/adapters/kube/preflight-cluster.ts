@@ -8,6 +8,7 @@ import type {
   RouterObjectFact,
   WorkloadFacts,
 } from '../../ports/preflight-cluster.port.ts';
+import { accessReview } from './access-review.ts';
 import { createKubeClient, type KubeClientOptions } from './kube-client.ts';
 import { ClusterError } from './kube-errors.ts';
 import { imageVersion } from '../../../src-shared/release/image-version.ts';
@@ -108,31 +109,7 @@ export function createKubePreflightCluster(
 
   return {
     async canI(needs: readonly AccessNeed[]): Promise<AccessAnswer[]> {
-      return Promise.all(
-        needs.map(async (n) => {
-          const review = await k.write(`asking whether we may ${n.verb} ${n.resource}`, () =>
-            k.authz.createSelfSubjectAccessReview({
-              body: {
-                apiVersion: 'authorization.k8s.io/v1',
-                kind: 'SelfSubjectAccessReview',
-                spec: {
-                  resourceAttributes: {
-                    verb: n.verb,
-                    group: n.group,
-                    resource: n.resource,
-                    namespace: n.namespace,
-                    ...(n.subresource ? { subresource: n.subresource } : {}),
-                  },
-                },
-              },
-            }),
-          );
-          return {
-            allowed: review.status?.allowed === true,
-            ...(review.status?.reason ? { reason: review.status.reason } : {}),
-          };
-        }),
-      );
+      return Promise.all(needs.map((n) => accessReview(k, n)));
     },
 
     async dryRunFirstChange() {

@@ -7,6 +7,7 @@ import type {
   MetricSample,
   MetricsPort,
 } from '../../ports/metrics.port.ts';
+import { classifyTransportError } from '../http-transport.ts';
 import { validatePromql } from '../../../src-shared/plan/promql-syntax.ts';
 
 /** How to reach one Prometheus server. */
@@ -25,17 +26,6 @@ const DEFAULT_PROMETHEUS_TIMEOUT_MS = 5_000;
 type Json = Record<string, unknown>;
 type Failure = MetricInconclusive | MetricQueryError;
 type Outcome = { ok: true; data: Json } | { ok: false; failure: Failure };
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'EPIPE',
-  'UND_ERR_SOCKET',
-]);
 
 /**
  * A `MetricsPort` over the Prometheus HTTP API v1 (`/api/v1/query`, `/api/v1/query_range`).
@@ -146,18 +136,11 @@ function badQuery(message: string): MetricQueryError {
 }
 
 function transportFailure(error: unknown, display: string, timeoutMs: number): MetricInconclusive {
-  const e = error as { name?: unknown; code?: unknown; cause?: { code?: unknown; name?: unknown } };
-  if (e.name === 'TimeoutError' || e.cause?.name === 'TimeoutError' || e.name === 'AbortError') {
-    return inconclusive('timeout', `${display} did not answer within ${timeoutMs} ms.`);
-  }
-  const code = typeof e.cause?.code === 'string' ? e.cause.code : typeof e.code === 'string' ? e.code : '';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'ETIMEDOUT') {
-    return inconclusive('timeout', `${display} did not answer within ${timeoutMs} ms.`);
-  }
-  const detail = NETWORK_CODES.has(code) ? ` (${code})` : '';
+  const { kind, code } = classifyTransportError(error);
+  if (kind === 'timeout') return inconclusive('timeout', `${display} did not answer within ${timeoutMs} ms.`);
   return inconclusive(
     'unreachable',
-    `Cannot reach ${display}${detail}. Is it running, and is the URL right?`,
+    `Cannot reach ${display}${code ? ` (${code})` : ''}. Is it running, and is the URL right?`,
   );
 }
 

@@ -28,6 +28,9 @@ interface SandboxStats {
   restarts: number | null;
 }
 
+/** Labels that select a feature-flag variant (Prometheus spelling and OpenTelemetry's), not an image version. */
+const VARIANT_LABELS = new Set(['feature_flag_variant', 'feature_flag.variant']);
+
 const FIELD = {
   'success-rate': 'successRate',
   'error-rate': 'errorRate',
@@ -41,7 +44,8 @@ const FIELD = {
  * An `AnalysisSource` reading the sandbox's own numbers over its HTTP endpoint `/_sandbox/stats`, so it
  * works in-process and against a `switchyard sandbox` in another process. The reported `query` is the
  * PromQL `renderMetricQuery` gives for the same metric, so explanations read the same as with Prometheus.
- * Never throws for sandbox trouble: no traffic is inconclusive `noData`, a down sandbox `unreachable`,
+ * With `versionLabel` `feature_flag_variant`, `version` names a flag variant (`on`), as the sandbox labels the
+ * requests of services that evaluate a flag. Never throws for sandbox trouble: no traffic is inconclusive `noData`, a down sandbox `unreachable`,
  * a slow one `timeout`; a custom PromQL metric is inconclusive (the sandbox evaluates no PromQL).
  * Rejects only with an AbortError when `signal` aborts.
  */
@@ -75,7 +79,9 @@ export function createSandboxAnalysis(options: SandboxAnalysisOptions): Analysis
       const windowSeconds = durationMs(params.window ?? metric.window ?? '2m') / 1000;
       const q = new URLSearchParams({ job: params.job, windowSeconds: String(windowSeconds) });
       if (params.namespace) q.set('namespace', params.namespace);
-      if (params.version) q.set('version', params.version);
+      // A flag ramp selects by the variant label instead of the version label (the sandbox's is feature_flag_variant).
+      if (params.version)
+        q.set(VARIANT_LABELS.has(params.versionLabel ?? '') ? 'variant' : 'version', params.version);
       return {
         query,
         sample: await fetchSample(

@@ -8,6 +8,7 @@ import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
 import type { Handlers } from '../../bridge/dispatch.ts';
 import type { PlanStore } from '../../ports/plan-store.port.ts';
 import { canaryStepLabel } from '../../engine/machines/canary.machine.ts';
+import { flagStepLabel } from '../../../src-shared/plan/flag-rollout.schema.ts';
 
 type PlanHandlers = Pick<
   Handlers,
@@ -55,7 +56,7 @@ export function describePlan(plan: ReleasePlan): string[] {
         'decide: deploy, reject or continue',
       ];
     case 'flag-rollout':
-      return s.percentages.map((p) => `flag ${s.flag} at ${p} % for ${s.stepDuration}`);
+      return s.steps.map((step) => `flag ${s.flag}: ${flagStepLabel(step)}`);
   }
 }
 
@@ -86,8 +87,14 @@ export function planHandlers(plans: PlanStore): PlanHandlers {
       };
     },
 
-    'plan:new': async ({ strategy, namespace, name, image, router }) => ({
-      text: planToYaml(defaultPlan(strategy, { namespace, name, image }, router ? { router } : {})),
+    'plan:new': async ({ strategy, namespace, name, image, router, flag }) => ({
+      text: planToYaml(
+        defaultPlan(
+          strategy,
+          { namespace, name, image },
+          { ...(router ? { router } : {}), ...(flag && strategy === 'flag-rollout' ? { flag } : {}) },
+        ),
+      ),
     }),
 
     'plan:validate': async ({ text }) => {

@@ -64,23 +64,43 @@ export function baseProjection(
 
 /** The renderer's view of a canary release from its machine state and context. */
 export function projectCanary(value: StateValueLike, context: CanaryContext): ReleaseSnapshot {
+  const labels = (context.plan.strategy as CanaryStrategy).steps.map(canaryStepLabel);
+  return projectNumberedSteps('canary', value, context, labels);
+}
+
+/** Where a release of numbered plan steps (canary, flag ramp) stands. */
+export interface NumberedStepsContext extends ReleaseContextBase {
+  stepIndex: number;
+  skipped: number[];
+  failedStep: number | null;
+}
+
+/**
+ * The view of a release that walks numbered plan steps (a canary, a flag ramp): paused in `held`,
+ * `untilPromoted` or `stuck`, each step pending, active, done, skipped or failed.
+ */
+export function projectNumberedSteps(
+  strategy: string,
+  value: StateValueLike,
+  context: NumberedStepsContext,
+  labels: readonly string[],
+): ReleaseSnapshot {
   const phase = phaseOf(value);
   const paused = /steps\.held|untilPromoted|^stuck/.test(phase);
   const status: ReleaseRunStatus =
     phase === 'completed' ? 'completed' : phase === 'aborted' ? 'aborted' : paused ? 'paused' : 'running';
-  const steps = (context.plan.strategy as CanaryStrategy).steps;
   const finished = phase === 'completed';
-  const stepViews: StepView[] = steps.map((step, index) => {
+  const stepViews: StepView[] = labels.map((label, index) => {
     let state: StepView['state'] = 'pending';
     if (context.skipped.includes(index)) state = 'skipped';
     else if (context.failedStep === index) state = 'failed';
     else if (index < context.stepIndex || finished) state = 'done';
     else if (index === context.stepIndex && phase.startsWith('running')) state = 'active';
-    return { index, label: canaryStepLabel(step), state };
+    return { index, label, state };
   });
   return {
-    ...baseProjection('canary', value, context, status),
-    currentStep: context.stepIndex < steps.length && !finished ? context.stepIndex : null,
+    ...baseProjection(strategy, value, context, status),
+    currentStep: context.stepIndex < labels.length && !finished ? context.stepIndex : null,
     steps: stepViews,
   };
 }

@@ -188,7 +188,13 @@ export function queryParams(
     // A blue-green colour may live in its own namespace (the runbook's -blue/-green layout); job and version
     // already pick its traffic, as the runbook's own queries do without a namespace.
     ...(plan.strategy.kind === 'blue-green' ? {} : { namespace: plan.target.namespace }),
-    versionLabel: plan.router.kind === 'service-selector' ? plan.router.versionLabel : 'version',
+    // A flag ramp selects users served the new variant, not pods of a version.
+    versionLabel:
+      plan.strategy.kind === 'flag-rollout'
+        ? plan.strategy.variantLabel
+        : plan.router.kind === 'service-selector'
+          ? plan.router.versionLabel
+          : 'version',
   };
   if (version !== undefined) params.version = version;
   if (plan.target.container !== undefined) params.container = plan.target.container;

@@ -2,26 +2,19 @@ import { durationMs } from '../../../src-shared/plan/duration.ts';
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
 import type { PreflightFinding, PreflightPass } from '../../../src-shared/preflight/preflight.schema.ts';
 import type { RouterObjectFact } from '../../ports/preflight-cluster.port.ts';
+import { flagPlanFindings } from './flag-findings.ts';
 
 const seconds = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000} m` : `${ms / 1000} s`);
 
 /**
- * What the plan alone says would fail or mislead in the first minutes: a strategy the engine cannot run
- * (blocker), canary weights that go down (warning), and rollback triggers whose `for` window is longer
+ * What the plan alone says would fail or mislead in the first minutes: a flag ramp's problems
+ * (`flagPlanFindings`), canary weights that go down (warning), and rollback triggers whose `for` window is longer
  * than the phase they guard, so they can never fire (warning naming both).
  */
 export function planFindings(plan: ReleasePlan): PreflightFinding[] {
   const findings: PreflightFinding[] = [];
   const s = plan.strategy;
-  if (s.kind === 'flag-rollout')
-    findings.push({
-      id: 'plan:strategy-unsupported',
-      check: 'routing',
-      severity: 'blocker',
-      title: 'The engine cannot run a feature-flag ramp',
-      explanation: `Switchyard plans, recommends and exports flag-rollout plans (flag "${s.flag}"), but it has no flag-service integration to raise the flag, so this release cannot start. Export the plan for your flag service, or release the change as a canary.`,
-      steps: [{ index: null, label: 'the whole release' }],
-    });
+  if (s.kind === 'flag-rollout') findings.push(...flagPlanFindings(s));
   if (s.kind === 'canary') {
     let last: { weight: number; index: number } | null = null;
     s.steps.forEach((step, index) => {
@@ -65,7 +58,7 @@ function guardedPhase(plan: ReleasePlan): { ms: number; label: string } | null {
     };
   if (s.kind === 'rolling')
     return { ms: durationMs(s.validation.duration), label: `the ${s.validation.duration} validation` };
-  if (s.kind === 'canary') {
+  if (s.kind === 'canary' || s.kind === 'flag-rollout') {
     // Pauses without a duration wait for a person, so the canary can run as long as the trigger needs.
     if (s.steps.some((step) => 'pause' in step && step.pause.duration === undefined)) return null;
     const templates = new Map(plan.analysis.templates.map((t) => [t.name, t]));
@@ -83,7 +76,7 @@ function guardedPhase(plan: ReleasePlan): { ms: number; label: string } | null {
         );
       return sum;
     }, 0);
-    return { ms, label: 'the canary steps' };
+    return { ms, label: s.kind === 'canary' ? 'the canary steps' : 'the flag ramp steps' };
   }
   return null;
 }

@@ -1,8 +1,13 @@
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
+import { flagStepLabel } from '../../../src-shared/plan/flag-rollout.schema.ts';
 import type { PlanStepRef } from '../../../src-shared/preflight/preflight.schema.ts';
 
 export function stepRef(plan: ReleasePlan, i: number): PlanStepRef {
   const s = plan.strategy;
+  if (s.kind === 'flag-rollout') {
+    const step = s.steps[i];
+    return { index: i, label: `step ${i + 1}: ${step ? flagStepLabel(step) : ''}` };
+  }
   if (s.kind !== 'canary') return { index: null, label: s.kind };
   const step = s.steps[i];
   const what =

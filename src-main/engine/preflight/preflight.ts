@@ -1,4 +1,6 @@
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
+import { flagProviderFindings } from './flag-findings.ts';
+import type { FlagProvider } from '../../ports/exposure.port.ts';
 import type {
   PlanStepRef,
   PreflightFinding,
@@ -19,6 +21,8 @@ export interface PreflightDeps {
   plan: ReleasePlan;
   cluster: PreflightCluster;
   analysis: AnalysisSource;
+  /** A flag ramp's flag system: its checks (reachable, authorised, flag and variants, can edit) and prerequisites. */
+  flags?: FlagProvider;
   /** When given (a Prometheus), custom queries are validated with it and history is checked for enough points. */
   metrics?: MetricsPort;
   /** Milliseconds since the Unix epoch; default Date.now. */
@@ -52,6 +56,11 @@ export async function runPreflight(deps: PreflightDeps): Promise<PreflightResult
   );
 
   findings.push(...planFindings(plan));
+  if (deps.flags && plan.strategy.kind === 'flag-rollout') {
+    const flag = await flagProviderFindings(deps.flags, plan.strategy, deps.signal);
+    findings.push(...flag.findings);
+    passed.push(...flag.passed);
+  }
   if (deps.cluster.routerObjects) routerObjectFindings(await deps.cluster.routerObjects(), findings, passed);
 
   const needs = accessNeeds(plan, deps.cluster.router?.requiredAccess() ?? []);
@@ -72,10 +81,13 @@ export async function runPreflight(deps: PreflightDeps): Promise<PreflightResult
       });
   });
 
-  const dry = await deps.cluster.dryRunFirstChange();
+  // A flag ramp changes the flag, not the workload: the flag system's checks above stand for the dry run
+  // and the pods' zero-downtime audit.
+  const ramp = plan.strategy.kind === 'flag-rollout';
+  const dry = ramp ? null : await deps.cluster.dryRunFirstChange();
   const first = firstChangeStep(plan);
-  if (dry.ok) passed.push({ id: 'dry-run:first-change', check: 'dryRun', title: dry.description });
-  else
+  if (dry?.ok) passed.push({ id: 'dry-run:first-change', check: 'dryRun', title: dry.description });
+  else if (dry)
     findings.push({
       id: 'dry-run:first-change',
       check: 'dryRun',
@@ -95,7 +107,7 @@ export async function runPreflight(deps: PreflightDeps): Promise<PreflightResult
       explanation: 'There is no workload to release; check the plan target and the context.',
       steps: [first],
     });
-  else {
+  else if (!ramp) {
     findings.push(...((await deps.cluster.router?.planFindings(workload.replicas)) ?? []));
     auditZeroDowntime(plan, workload, await deps.cluster.budgets(), findings, passed);
   }
@@ -131,15 +143,23 @@ function accessNeeds(
       steps,
     });
   add('get', 'apps', 'deployments', 'to read the workload', [first]);
+  const lease = "to hold the workload's Lease, so no other console releases it meanwhile";
+  const leases = () => {
+    for (const verb of ['get', 'create', 'update'])
+      add(verb, 'coordination.k8s.io', 'leases', lease, [{ index: null, label: 'the whole release' }]);
+  };
+  // A flag ramp only holds the workload's Lease; the flag system's own checks say whether it may edit the flag.
+  if (plan.strategy.kind === 'flag-rollout') {
+    leases();
+    return out;
+  }
   add('update', 'apps', 'deployments', 'to change images and replicas', [first, ...traffic]);
   add('list', 'apps', 'replicasets', 'to read revisions for a rollback', [
     { index: null, label: 'rollback' },
   ]);
   add('list', '', 'pods', 'to count ready, restarting and failing pods', traffic);
   add('watch', '', 'pods', 'to follow pods while the release runs', traffic);
-  const lease = "to hold the workload's Lease, so no other console releases it meanwhile";
-  for (const verb of ['get', 'create', 'update'])
-    add(verb, 'coordination.k8s.io', 'leases', lease, [{ index: null, label: 'the whole release' }]);
+  leases();
   const s = plan.strategy;
   if (s.kind === 'canary' || s.kind === 'blue-green')
     add('create', 'apps', 'deployments', 'to create the new workload', [first]);

@@ -128,8 +128,9 @@ function plannedMetrics(plan: ReleasePlan): PlannedMetric[] {
     for (const t of s.background?.templates ?? []) addUse(t, { index: null, label: 'background analysis' });
   }
   if (s.kind === 'flag-rollout')
-    for (const t of s.analysis)
-      addUse(t, { index: null, label: `analysis at each percentage of flag ${s.flag}` });
+    s.steps.forEach((step, i) => {
+      if ('analysis' in step) for (const t of step.analysis.templates) addUse(t, stepRef(plan, i));
+    });
   for (const t of plan.analysis.templates) {
     const steps = templateSteps.get(t.name);
     if (!steps) continue;

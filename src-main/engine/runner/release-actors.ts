@@ -11,7 +11,10 @@ import {
 } from '../machines/release-common.ts';
 
 /** Called before every mutating cluster operation; resolves once the journal holds the release's state. */
-export type JournalGate = (op: keyof ReleaseOps, why: string) => Promise<void>;
+export type JournalGate = (op: keyof ReleaseOps | FlagOpName, why: string) => Promise<void>;
+
+/** The flag ramp's writes, journaled before the flag changes as cluster operations are. */
+export type FlagOpName = 'flagSetPercent' | 'flagSetSegments' | 'flagKill';
 
 /**
  * Told when the cluster stops answering and when it answers again. `lost` is called once per waiting actor

@@ -19,11 +19,11 @@ import {
   type ReleaseJournal,
   type ReleaseStatus,
 } from '../../ports/journal.port.ts';
-import type { ReleaseOps } from '../../ports/release.port.ts';
 import { LEASE_RENEW_INTERVAL_MS, type LeaseHolder } from '../../ports/lease.port.ts';
 import type { SnapshotLike } from '../machines/projection.ts';
 import { validationMachine } from '../machines/validation.machine.ts';
-import { bindReleaseActors, type ReachabilityWatch } from './release-actors.ts';
+import { bindReleaseActors, type JournalGate, type ReachabilityWatch } from './release-actors.ts';
+import { bindFlagActors } from './flag-actors.ts';
 import { acceptsEvent, releaseControls, type ControllableSnapshot } from './release-controls.ts';
 import { disabledReason, stateWords } from '../../../src-shared/release/release-words.ts';
 import { describeHolder, workloadName } from './release-lease.ts';
@@ -117,7 +117,7 @@ export function driveRelease(
   };
   const statusNow = (): ReleaseStatus => JOURNAL_STATUS[project().status];
 
-  const gate = async (op: keyof ReleaseOps, why: string): Promise<void> => {
+  const gate: JournalGate = async (op, why) => {
     // The invoking transition has been applied once this microtask runs, so its snapshot is the one saved.
     await Promise.resolve();
     if (journalError) throw journalError;
@@ -151,6 +151,7 @@ export function driveRelease(
     },
   };
   const actors = bindReleaseActors({ ops: deps.ops, analysis: deps.analysis, clock }, gate, reach);
+  if (deps.flags) Object.assign(actors, bindFlagActors(deps.flags, clock, gate, reach));
   // Child machines get the same actors: implementations are not inherited from the parent.
   actors.validation = (validationMachine as AnyStateMachine).provide({ actors });
   if (entry.child) actors.strategy = entry.child.provide({ actors });

@@ -1,3 +1,4 @@
+import type { FlagProvider } from '../../ports/exposure.port.ts';
 import type {
   ReleaseSnapshot,
   OperatorEvent,
@@ -17,6 +18,8 @@ export interface ReleaseRunDeps {
   journal: Journal;
   /** Who runs the release: OS user and kubeconfig context, named in every audit entry. */
   who: AuditActor;
+  /** The flag a flag-rollout release ramps (required for one; see app/flag-providers.ts). */
+  flags?: FlagProvider;
   /** Argo-style counting of analysis measurements; default `assessMeasurements` from src-shared/stats. */
   count?: AnalysisCounter;
   /**

@@ -58,6 +58,7 @@ export async function startRelease(options: StartReleaseOptions): Promise<Releas
   const { plan, clock, journal, who } = options;
   const count = options.count ?? assessMeasurements;
   const entry = strategyFor(plan, count);
+  assertFlagsFor(plan, options);
   assertCommandsConfirmed(plan, options.confirmedCommands);
   const { commands, digest } = planCommands(plan);
   const releaseId = options.releaseId ?? newReleaseId(plan.name, clock.now());
@@ -127,6 +128,12 @@ export async function resumeRelease(options: ResumeReleaseOptions): Promise<Rele
       `Release ${options.releaseId} was saved by a build with machine snapshot version ${String(persisted.version)}; this build reads version ${RELEASE_SNAPSHOT_VERSION}.`,
     );
   const entry = strategyFor(persisted.plan, options.count ?? assessMeasurements, persisted.machine);
+  try {
+    assertFlagsFor(persisted.plan, options);
+  } catch (error) {
+    await rj.close();
+    throw error;
+  }
   const { commands, digest } = planCommands(persisted.plan);
   // The journal's own confirmation counts; a release from a build that did not record one must be confirmed now.
   const confirmingNow = persisted.confirmedCommands !== digest && commands.length > 0;
@@ -169,4 +176,13 @@ export async function resumeRelease(options: ResumeReleaseOptions): Promise<Rele
       ...(takenFrom ? { data: { leaseTakenFrom: takenFrom } } : {}),
     },
   );
+}
+
+/** A flag ramp cannot start or resume without the flag it ramps. */
+function assertFlagsFor(plan: ReleasePlan, deps: ReleaseRunDeps): void {
+  if (plan.strategy.kind === 'flag-rollout' && !deps.flags)
+    throw new DomainError(
+      'invalidConfig',
+      `The flag-rollout release of flag "${plan.strategy.flag}" needs its flag provider; none was given.`,
+    );
 }

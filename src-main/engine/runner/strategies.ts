@@ -17,6 +17,8 @@ import {
 import { migrationMachine } from '../machines/migration.machine.ts';
 import { rollingMachine, type RollingContext } from '../machines/rolling.machine.ts';
 import type { AnalysisCounter } from '../machines/release-common.ts';
+import { createFlagRolloutMachine, type FlagRolloutContext } from '../machines/flag-rollout.machine.ts';
+import { projectFlagRollout } from '../machines/flag-rollout.projection.ts';
 
 /** A strategy the runner can drive: its machine and how its state is projected for the renderer. */
 export interface StrategyEntry {
@@ -31,7 +33,11 @@ export interface StrategyEntry {
 
 /** Machine names the runner knows, for restoring a journaled release. */
 export type MachineName =
-  'canary' | 'blue-green' | 'rolling' | `migration:${'canary' | 'blue-green' | 'rolling'}`;
+  | 'canary'
+  | 'blue-green'
+  | 'rolling'
+  | 'flag-rollout'
+  | `migration:${'canary' | 'blue-green' | 'rolling' | 'flag-rollout'}`;
 
 /**
  * The machine that runs `plan`, or for a restored release the one named `name`.
@@ -76,6 +82,12 @@ export function strategyFor(plan: ReleasePlan, count: AnalysisCounter, name?: st
         name: 'ab-test',
         machine: abTestMachine,
         project: (value, context) => projectAbTest(value, context as AbContext),
+      };
+    case 'flag-rollout':
+      return {
+        name: 'flag-rollout',
+        machine: createFlagRolloutMachine(count),
+        project: (value, context) => projectFlagRollout(value, context as FlagRolloutContext),
       };
     default:
       throw new DomainError('invalidPlan', `The engine cannot run a ${kind} release yet.`);

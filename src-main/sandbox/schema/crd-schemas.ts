@@ -1,7 +1,7 @@
 import type { Schema } from './openapi-schema.ts';
 
 /**
- * Schemas of the custom kinds the sandbox serves (Istio, Gateway API, Argo Rollouts). These are not the
+ * Schemas of the custom kinds the sandbox serves (Istio, Gateway API, Argo Rollouts, OpenFeature). These are not the
  * projects' full CRD schemas: they type the fields a release writes (routes, weights, hosts, replicas) and keep
  * every other field (`x-kubernetes-preserve-unknown-fields`), as a CRD with a partial structural schema does.
  */
@@ -156,6 +156,26 @@ export const crdDefinitions: Record<string, Schema> = {
     open('RolloutSpec is the spec for a Rollout resource.', {
       replicas: int('Number of desired pods.'),
       strategy: open('The deployment strategy to use to replace existing pods with new ones.'),
+    }),
+  ),
+  'dev.openfeature.core.v1beta1.FeatureFlag': kind(
+    'core.openfeature.dev',
+    ['v1beta1'],
+    'FeatureFlag',
+    'FeatureFlag is the Schema for the featureflags API.',
+    open('FeatureFlagSpec defines the desired state of FeatureFlag.', {
+      flagSpec: open("FlagSpec holds the flags in flagd's flag definition format.", {
+        flags: {
+          description: 'Flags by key.',
+          type: 'object',
+          additionalProperties: open('A flag: its state, variants, default variant and targeting.', {
+            state: str('ENABLED or DISABLED.'),
+            variants: open('The values the flag can take, by variant name.'),
+            defaultVariant: str('The variant served when targeting returns none.'),
+            targeting: open('flagd JSON Logic that picks a variant per evaluation context.'),
+          }),
+        },
+      }),
     }),
   ),
 };

@@ -10,6 +10,19 @@ const FIELDS = [
   { path: 'target.image', label: 'Target image', key: 'targetImage' },
 ] as const;
 
+/** A flag ramp's flag and where it lives (OpenFeature: a FeatureFlag object; Unleash: a server). */
+const FLAG_FIELDS = [
+  { path: 'strategy.flag', label: 'Flag key', key: 'flag', when: null },
+  {
+    path: 'strategy.provider.kind',
+    label: 'Flag system (openfeature or unleash)',
+    key: 'providerKind',
+    when: null,
+  },
+  { path: 'strategy.provider.name', label: 'FeatureFlag object', key: 'providerName', when: 'openfeature' },
+  { path: 'strategy.provider.url', label: 'Unleash URL', key: 'providerUrl', when: 'unleash' },
+] as const;
+
 /** The plan's key fields as a form; edits go into the YAML, problems show at their field. */
 export function PlanForm() {
   const { text, problems, setText } = usePlan();
@@ -26,7 +39,12 @@ export function PlanForm() {
   return (
     <section className="panel form" aria-labelledby="form-heading">
       <h2 id="form-heading">Plan form</h2>
-      {FIELDS.map((f) => {
+      {[
+        ...FIELDS,
+        ...(fields.strategy === 'flag-rollout'
+          ? FLAG_FIELDS.filter((f) => f.when === null || f.when === (fields.providerKind ?? 'openfeature'))
+          : []),
+      ].map((f) => {
         const own = problemsAt(problems, f.path);
         const id = `problems-${f.path.replace(/\W/g, '-')}`;
         return (

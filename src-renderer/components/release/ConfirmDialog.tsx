@@ -49,10 +49,13 @@ export function ConfirmDialog({ control, typeName, message, onConfirm, onCancel 
           }}
         >
           <h2>
-            {control.event === 'CONFIRM' ? 'Is the migration step done?' : `${control.label} this release?`}
+            {control.event === 'CONFIRM'
+              ? 'Is the migration step done?'
+              : (control.question ?? `${control.label} this release?`)}
           </h2>
           <p>
             {message ??
+              control.consequence ??
               (control.event === 'ABORT'
                 ? 'All traffic goes back to the stable version at once.'
                 : 'The previous version takes all traffic again.')}

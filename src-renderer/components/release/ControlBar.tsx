@@ -20,13 +20,15 @@ export interface ControlBarProps {
   controls?: ReleaseControls | undefined;
   /** Why the release is paused; a migration gate's instructions are shown above the controls. */
   pause?: PauseInfo | null;
+  /** The release's strategy; a flag ramp's Abort reads "Kill switch". */
+  strategy?: string;
 }
 
 /**
  * Pause, resume, promote, promote to full, confirm a gate, abort and roll back, by button or key. Main decides
  * what applies now: a control that does not is disabled with main's reason beside it.
  */
-export function ControlBar({ id, status, context, controls, pause }: ControlBarProps) {
+export function ControlBar({ id, status, context, controls, pause, strategy }: ControlBarProps) {
   const { send, control } = useRelease();
   const setHelp = useUi((s) => s.setHelp);
   const [confirming, setConfirming] = useState<ControlSpec | null>(null);
@@ -35,7 +37,7 @@ export function ControlBar({ id, status, context, controls, pause }: ControlBarP
   const at = `${status}|${pause?.message ?? ''}`;
   const refused = refusal?.at === at ? refusal.text : null;
   const setRefused = (text: string | null) => setRefusal(text === null ? null : { text, at });
-  const { rows, shared } = controlStates(controls);
+  const { rows, shared } = controlStates(controls, strategy);
   const gate = status === 'paused' && pause?.cause === 'gate' ? pause.message : null;
 
   const trigger = (c: ControlSpec) => {

@@ -22,13 +22,21 @@ export function FaultPanel({ planText }: { planText: string }) {
   const [slowStart, setSlowStart] = useState('');
   const service = fields?.targetName ?? '';
   const version = tagOf(fields?.targetImage ?? null) ?? '';
-  const ready = service !== '' && version !== '';
+  // A flag ramp's new code is served by the new variant, not by a version: its faults hit that variant.
+  const variant = fields?.newVariant ?? null;
+  const ready = service !== '' && (version !== '' || variant !== null);
   return (
     <section className="panel" aria-labelledby="fault-heading">
       <h2 id="fault-heading">Fault injection</h2>
       <p className="muted small">
         New version:{' '}
-        <code>{ready ? `${service} ${version}` : 'needs a plan with a target and an image tag'}</code>
+        <code>
+          {!ready
+            ? 'needs a plan with a target and an image tag'
+            : variant !== null
+              ? `${service}, requests served variant ${variant}`
+              : `${service} ${version}`}
+        </code>
       </p>
       <form
         className="row wrap"
@@ -39,13 +47,20 @@ export function FaultPanel({ planText }: { planText: string }) {
           void injectFault({
             ...(fields?.targetNamespace ? { namespace: fields.targetNamespace } : {}),
             service,
-            version,
+            ...(variant !== null ? { variant } : { version }),
             ...(errorPct !== '' && rate >= 0 && rate <= 100 ? { errorRate: rate / 100 } : {}),
             ...(p95 !== '' && ms >= 0 ? { p95Ms: ms } : {}),
-            crashLoop: crash,
-            imagePullFails: pullFails,
-            oomKill: oom,
-            ...(slowStart !== '' && Number(slowStart) >= 0 ? { startupSeconds: Number(slowStart) } : {}),
+            // Pods serve every variant: pod faults apply to a version only.
+            ...(variant !== null
+              ? {}
+              : {
+                  crashLoop: crash,
+                  imagePullFails: pullFails,
+                  oomKill: oom,
+                  ...(slowStart !== '' && Number(slowStart) >= 0
+                    ? { startupSeconds: Number(slowStart) }
+                    : {}),
+                }),
           });
         }}
       >

@@ -70,10 +70,11 @@ export function ReleaseLiveView({
           context={context}
           controls={snapshot.controls}
           pause={snapshot.pause}
+          strategy={snapshot.strategy}
         />
       )}
       <div className="columns">
-        <TrafficSplit traffic={deferred.traffic} />
+        <TrafficSplit traffic={deferred.traffic} flag={deferred.strategy === 'flag-rollout'} />
         <StepList snapshot={deferred} />
       </div>
       <HealthTimeline

@@ -7,10 +7,14 @@ import { labelFits, trackColourClass } from '../../lib/traffic-colours.ts';
 /**
  * Traffic per track as the router reports it, beside what the engine asked for; a difference is flagged. Until
  * the router is read, the bar shows the intended split, marked as such. Labels sit in the bar when they fit,
- * and every track is named in the legend under it, in its track's colour.
+ * and every track is named in the legend under it, in its track's colour. For a flag ramp (`flag`): the
+ * exposure per variant as the flag system reports it, beside what the ramp asked for.
  */
-export function TrafficSplit({ traffic }: { traffic: TrafficView }) {
+export function TrafficSplit({ traffic, flag = false }: { traffic: TrafficView; flag?: boolean }) {
   const rows = trafficRows(traffic);
+  const say = flag
+    ? { heading: 'Exposure per variant', track: 'Variant', actual: 'Flag (read back)', holder: 'flag system' }
+    : { heading: 'Traffic split', track: 'Track', actual: 'Router (actual)', holder: 'router' };
   const read = traffic.actual !== null;
   const shown = rows.map((r, i) => ({
     ...r,
@@ -31,17 +35,17 @@ export function TrafficSplit({ traffic }: { traffic: TrafficView }) {
   const words = shown.map((r) => `${r.track} ${formatPercent(r.share)}`).join(', ');
   return (
     <section className="panel" aria-labelledby="traffic-heading">
-      <h2 id="traffic-heading">Traffic split</h2>
+      <h2 id="traffic-heading">{say.heading}</h2>
       {traffic.mismatch && (
         <div className="note note-error" role="alert">
-          The router does not hold the split the engine asked for.
+          The {say.holder} does not hold the split the engine asked for.
         </div>
       )}
       <div
         ref={bar}
         className={`split-bar${read ? '' : ' split-intended'}`}
         role="img"
-        aria-label={read ? `Actual split: ${words}` : `Intended split (router not read yet): ${words}`}
+        aria-label={read ? `Actual split: ${words}` : `Intended split (${say.holder} not read yet): ${words}`}
       >
         {shown.map((r) => {
           const label = `${r.track} ${formatPercent(r.share)}`;
@@ -62,14 +66,14 @@ export function TrafficSplit({ traffic }: { traffic: TrafficView }) {
             {formatPercent(r.share)}
           </li>
         ))}
-        {!read && <li className="muted">intended: the router has not been read yet</li>}
+        {!read && <li className="muted">intended: the {say.holder} has not been read yet</li>}
       </ul>
-      <table aria-label="Traffic per track">
+      <table aria-label={flag ? 'Exposure per variant' : 'Traffic per track'}>
         <thead>
           <tr>
-            <th scope="col">Track</th>
+            <th scope="col">{say.track}</th>
             <th scope="col" className="num">
-              Router (actual)
+              {say.actual}
             </th>
             <th scope="col" className="num">
               Intended
@@ -89,7 +93,7 @@ export function TrafficSplit({ traffic }: { traffic: TrafficView }) {
           ))}
         </tbody>
       </table>
-      <p className="muted small">Read from {traffic.source ?? 'the router (not read yet)'}</p>
+      <p className="muted small">Read from {traffic.source ?? `the ${say.holder} (not read yet)`}</p>
     </section>
   );
 }

@@ -51,6 +51,53 @@ describe('switchyard plan new', () => {
     },
   );
 
+  it.each([
+    [
+      ['--provider', 'unleash', '--flag', 'new-checkout', '--provider-url', 'https://unleash.example.com'],
+      {
+        kind: 'unleash',
+        url: 'https://unleash.example.com',
+        project: 'default',
+        environment: 'production',
+        tokenEnv: 'UNLEASH_ADMIN_TOKEN',
+      },
+      'new-checkout',
+    ],
+    [
+      ['--provider', 'openfeature', '--flag-object', 'checkout-flags'],
+      { kind: 'openfeature', name: 'checkout-flags' },
+      'workflow-engine-release',
+    ],
+  ])('writes a flag ramp for %j', async (extra, provider, flag) => {
+    const r = await newPlan('flag-rollout', ...extra);
+    expect(r.code, r.stderr).toBe(0);
+    const result = parsePlan(r.stdout);
+    if (!result.ok) throw new Error(result.errors.join('; '));
+    expect(result.plan.strategy).toMatchObject({ kind: 'flag-rollout', provider, flag });
+    expect(result.plan.strategy.kind === 'flag-rollout' && result.plan.strategy.steps[0]).toEqual({
+      setPercentage: 5,
+    });
+  });
+
+  it.each([
+    [['--provider', 'unleash'], '--provider unleash needs --provider-url <url>, the Unleash server'],
+    [['--provider', 'launchdarkly'], '--provider must be openfeature or unleash, got "launchdarkly"'],
+    [
+      ['--provider-url', 'https://u.example.com'],
+      '--provider-url applies to --provider unleash; OpenFeature flags live in the cluster',
+    ],
+  ])('refuses flag options %j with a usage error naming the problem', async (extra, message) => {
+    const r = await newPlan('flag-rollout', ...extra);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain(message);
+  });
+
+  it('refuses flag options for another strategy', async () => {
+    const r = await newPlan('canary', '--flag', 'x');
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('--flag applies only to --strategy flag-rollout');
+  });
+
   it('uses the router asked for and writes to --out', async () => {
     const r = await newPlan('canary', '--router', 'gateway-api', '--out', 'canary.yaml');
     expect(r.code).toBe(0);

@@ -4,6 +4,7 @@ import {
   confirmationFor,
   controlForKey,
   controlStates,
+  controlsFor,
   NOT_DRIVEN,
 } from '../../../src-renderer/lib/controls.ts';
 
@@ -86,5 +87,22 @@ describe('confirmation', () => {
     [null, '', true],
   ])('%j with %j typed may confirm: %s', (context, typed, ok) => {
     expect(canConfirm(confirmationFor(context).typeName, typed)).toBe(ok);
+  });
+});
+
+describe('the controls of a flag ramp', () => {
+  it('call Abort the kill switch, keeping its key and its confirmation; other strategies keep Abort', () => {
+    const abort = (strategy?: string) => controlsFor(strategy).find((c) => c.event === 'ABORT');
+    expect(abort('flag-rollout')).toMatchObject({
+      event: 'ABORT',
+      label: 'Kill switch',
+      key: 'a',
+      confirm: true,
+    });
+    expect(abort('flag-rollout')?.consequence).toMatch(/^Everyone gets the off variant at once/);
+    expect(abort('canary')?.label).toBe('Abort');
+    expect(abort(undefined)?.label).toBe('Abort');
+    const { rows } = controlStates(undefined, 'flag-rollout');
+    expect(rows.map((r) => r.spec.label)).toContain('Kill switch');
   });
 });

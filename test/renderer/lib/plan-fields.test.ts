@@ -63,6 +63,11 @@ describe('readPlanFields', () => {
       targetImage: 'registry/web:v2',
       strategy: 'canary',
       steps: ['set weight 10 %', 'pause 10m', 'analysis success-rate', 'pause until promoted'],
+      flag: null,
+      providerKind: null,
+      providerName: null,
+      providerUrl: null,
+      newVariant: null,
     });
   });
   it.each([['- a list'], ['key: [unclosed'], ['just text']])('gives null for %j', (text) => {
@@ -92,5 +97,36 @@ describe('lineOfField', () => {
     [[], null],
   ] as const)('%j is on line %s', (path, line) => {
     expect(lineOfField(PLAN, [...path])).toBe(line);
+  });
+});
+
+describe('the fields of a flag ramp', () => {
+  const RAMP = `name: checkout-flag
+target: { namespace: shop, name: checkout, image: registry/checkout:v2 }
+strategy:
+  kind: flag-rollout
+  provider: { kind: openfeature, name: checkout-flags }
+  flag: new-checkout
+  steps:
+    - setPercentage: 10
+    - setPercentage: 50
+      at: '2026-12-08T09:00:00+01:00'
+`;
+  it('reads the flag, where it lives, the new variant and the steps with their schedule', () => {
+    expect(readPlanFields(RAMP)).toMatchObject({
+      strategy: 'flag-rollout',
+      flag: 'new-checkout',
+      providerKind: 'openfeature',
+      providerName: 'checkout-flags',
+      providerUrl: null,
+      newVariant: 'on',
+      steps: ['flag at 10 %', 'flag at 50 % from 2026-12-08T09:00:00+01:00'],
+    });
+    expect(readPlanFields(PLAN)?.newVariant).toBeNull();
+  });
+
+  it('edits the provider in place', () => {
+    const text = setPlanField(RAMP, ['strategy', 'provider', 'name'], 'other-flags');
+    expect(readPlanFields(text)?.providerName).toBe('other-flags');
   });
 });

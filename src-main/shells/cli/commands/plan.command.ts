@@ -10,7 +10,7 @@ import {
   type ExportFormat,
   type ImportFormat,
 } from '../../../../src-shared/interop/interop.ts';
-import { defaultPlan } from '../../../../src-shared/plan/plan.defaults.ts';
+import { defaultPlan, type DefaultFlagOptions } from '../../../../src-shared/plan/plan.defaults.ts';
 import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
 import {
   ROUTER_KINDS,
@@ -59,7 +59,7 @@ function summary(plan: ReleasePlan): string {
       : s.kind === 'ab-test'
         ? `${s.variants.length} variants for ${s.duration}`
         : s.kind === 'flag-rollout'
-          ? `flag ${s.flag} through ${s.percentages.join('/')} %`
+          ? `flag ${s.flag} through ${s.steps.flatMap((st) => ('setPercentage' in st ? [st.setPercentage] : [])).join('/')} %`
           : s.kind === 'rolling'
             ? `maxSurge ${s.maxSurge}, maxUnavailable ${s.maxUnavailable}`
             : `validation ${s.validation.duration}`;
@@ -67,6 +67,46 @@ function summary(plan: ReleasePlan): string {
 }
 
 /** `switchyard plan new|validate|import|export`. */
+/** The flag options of `plan new`, checked: they apply to flag-rollout only, and unleash needs its URL. */
+function flagOptions(
+  opts: { strategy?: string; provider?: string; flag?: string; providerUrl?: string; flagObject?: string },
+  problems: string[],
+): DefaultFlagOptions | undefined {
+  const given = (['provider', 'flag', 'providerUrl', 'flagObject'] as const).filter(
+    (k) => opts[k] !== undefined,
+  );
+  const names = {
+    provider: '--provider',
+    flag: '--flag',
+    providerUrl: '--provider-url',
+    flagObject: '--flag-object',
+  };
+  if (opts.strategy !== 'flag-rollout') {
+    if (given.length > 0)
+      problems.push(
+        `${given.map((k) => names[k]).join(', ')} ${given.length === 1 ? 'applies' : 'apply'} only to --strategy flag-rollout`,
+      );
+    return undefined;
+  }
+  const provider = opts.provider ?? 'openfeature';
+  if (provider !== 'openfeature' && provider !== 'unleash') {
+    problems.push(`--provider must be openfeature or unleash, got "${provider}"`);
+    return undefined;
+  }
+  if (provider === 'unleash' && opts.providerUrl === undefined)
+    problems.push('--provider unleash needs --provider-url <url>, the Unleash server');
+  if (provider === 'unleash' && opts.flagObject !== undefined)
+    problems.push('--flag-object names an OpenFeature FeatureFlag; it does not apply to --provider unleash');
+  if (provider === 'openfeature' && opts.providerUrl !== undefined)
+    problems.push('--provider-url applies to --provider unleash; OpenFeature flags live in the cluster');
+  return {
+    provider,
+    ...(opts.flag === undefined ? {} : { key: opts.flag }),
+    ...(opts.flagObject === undefined ? {} : { flagObject: opts.flagObject }),
+    ...(opts.providerUrl === undefined ? {} : { providerUrl: opts.providerUrl }),
+  };
+}
+
 export const registerPlan: RegisterCommand = (program: Command, io, setExit) => {
   const group = program.command('plan').description('write, check, import and export release plans');
 
@@ -82,6 +122,16 @@ export const registerPlan: RegisterCommand = (program: Command, io, setExit) => 
     .option('--context <name>', 'kubeconfig context (default: the current one)')
     .option('--rollout', 'the workload is an Argo Rollout')
     .option('--migration', 'add expand/contract migration gates')
+    .option(
+      '--provider <kind>',
+      'flag-rollout: the flag system, openfeature or unleash (default openfeature)',
+    )
+    .option('--flag <key>', 'flag-rollout: the flag key (default <deployment>-release)')
+    .option('--provider-url <url>', 'flag-rollout with unleash: the Unleash server URL (required)')
+    .option(
+      '--flag-object <name>',
+      'flag-rollout with openfeature: the FeatureFlag object (default <deployment>-flags)',
+    )
     .option('--out <file>', 'write the plan to a file instead of standard output')
     .action(
       async (opts: {
@@ -94,6 +144,10 @@ export const registerPlan: RegisterCommand = (program: Command, io, setExit) => 
         context?: string;
         rollout?: boolean;
         migration?: boolean;
+        provider?: string;
+        flag?: string;
+        providerUrl?: string;
+        flagObject?: string;
         out?: string;
       }) => {
         const problems: string[] = [];
@@ -111,6 +165,7 @@ export const registerPlan: RegisterCommand = (program: Command, io, setExit) => 
           problems.push(`--strategy must be one of ${STRATEGY_KINDS.join(', ')}, got "${opts.strategy}"`);
         if (opts.router !== undefined && !ROUTER_KINDS.includes(opts.router as RouterKind))
           problems.push(`--router must be one of ${ROUTER_KINDS.join(', ')}, got "${opts.router}"`);
+        const flag = flagOptions(opts, problems);
         if (problems.length > 0) throw new CliError(problems, ExitCode.usage);
         let plan: ReleasePlan;
         try {
@@ -127,6 +182,7 @@ export const registerPlan: RegisterCommand = (program: Command, io, setExit) => 
             {
               ...(opts.router === undefined ? {} : { router: opts.router as RouterKind }),
               migration: opts.migration === true,
+              ...(flag ? { flag } : {}),
             },
           );
         } catch (err) {

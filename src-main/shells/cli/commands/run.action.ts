@@ -48,6 +48,7 @@ export async function runCommand(
   const runtime = createRuntime({
     journalDir,
     driver: { kind: 'run' },
+    env: io.env,
     ...(opts.prometheus ? { prometheus: { url: opts.prometheus, judgesSandbox: true } } : {}),
     missingPrometheus: (context) =>
       new CliError(
@@ -92,6 +93,9 @@ export async function runCommand(
     const ctx = runtime.open(conn.source);
     const { clock } = ctx;
     const who = { user: userInfo().username, context: ctx.context };
+    const flags = await ctx.flags(plan).catch((error: unknown) => {
+      throw new CliError([error instanceof Error ? error.message : String(error)]);
+    });
     const takeOver = opts.takeOver === true;
     const print = createProgressPrinter(io, {
       json: Boolean(opts.json),
@@ -112,19 +116,26 @@ export async function runCommand(
         else await confirm(io, `Continue release ${resumeId}`, commands);
       }
       const ops = ctx.ops(plan, resumeId);
-      handle = await ctx.resume(plan, { ...confirmedCommands, releaseId: resumeId, ops, who, takeOver });
+      handle = await ctx.resume(plan, {
+        ...confirmedCommands,
+        releaseId: resumeId,
+        ops,
+        who,
+        takeOver,
+        ...(flags ? { flags } : {}),
+      });
     } else {
       // The workload's lease is taken before preflight, so of two racing starts the second is refused by it.
       const claim = await ctx.claim(plan, { user: who.user, host: hostname(), takeOver });
       releaseLeaseOnError = claim.giveBack;
       // Known before the start, so the objects the release creates carry its id.
       const ops = ctx.ops(plan, claim.releaseId);
-      const preflight = await ctx.preflight(plan);
+      const preflight = await ctx.preflight(plan, flags);
       print.preflight(preflight);
       if (!preflight.ok) throw new CliError(['Preflight found blockers; the release was not started.']);
       if (opts.yes) printCommands(io, commands, opts.json);
       else await confirm(io, `Start the ${plan.strategy.kind} release of ${plan.target.image}`, commands);
-      handle = await claim.start({ ...confirmedCommands, ops, who });
+      handle = await claim.start({ ...confirmedCommands, ops, who, ...(flags ? { flags } : {}) });
       releaseLeaseOnError = null;
     }
     print.note({ event: 'release', id: handle.id }, `release ${handle.id}`);

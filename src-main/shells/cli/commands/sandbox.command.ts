@@ -112,7 +112,11 @@ export const registerSandbox: RegisterCommand = (program, io) => {
       '--kubeconfig-out <file>',
       'where to write the kubeconfig (default ~/.switchyard/sandbox.kubeconfig)',
     )
-    .option('--scenario <name>', 'reference (default), large, huge, or a scenario file', 'reference')
+    .option(
+      '--scenario <name>',
+      'reference (default), large, huge, flags (a service behind an OpenFeature flag), or a scenario file',
+      'reference',
+    )
     .option('--speed <x>', 'clock speed: 60 makes a 10-minute pause take 10 s', '1')
     .option(
       '--prometheus-config <file>',
@@ -171,6 +175,7 @@ export const registerSandbox: RegisterCommand = (program, io) => {
       .argument('<service>', "service (the pods' app label)")
       .argument('<version>', 'image tag, e.g. v1.25.0')
       .option('--namespace <ns>', 'only in this namespace')
+      .option('--variant <name>', 'only requests served with this feature-flag variant, e.g. on')
       .option('--error-rate <ratio>', 'share of requests failing with 5xx: 0.05 or 5%')
       .option('--p95 <latency>', '95th percentile latency: 900ms or 1.2s')
       .option('--saturation <ratio>', 'saturation: 0.8 or 80%')
@@ -189,6 +194,7 @@ export const registerSandbox: RegisterCommand = (program, io) => {
       version: string,
       opts: {
         namespace?: string;
+        variant?: string;
         errorRate?: string;
         p95?: string;
         saturation?: string;
@@ -209,6 +215,7 @@ export const registerSandbox: RegisterCommand = (program, io) => {
         service,
         version,
         ...(opts.namespace ? { namespace: opts.namespace } : {}),
+        ...(opts.variant ? { variant: opts.variant } : {}),
       };
       if (opts.errorRate !== undefined) {
         const v = parseRatio(opts.errorRate);
@@ -241,7 +248,9 @@ export const registerSandbox: RegisterCommand = (program, io) => {
         else fault.startupSeconds = v / 1000;
       }
       if (problems.length > 0) throw new CliError(problems, ExitCode.usage);
-      const changed = Object.keys(fault).filter((k) => !['service', 'version', 'namespace'].includes(k));
+      const changed = Object.keys(fault).filter(
+        (k) => !['service', 'version', 'namespace', 'variant'].includes(k),
+      );
       if (changed.length === 0)
         throw new CliError(
           [
@@ -255,7 +264,7 @@ export const registerSandbox: RegisterCommand = (program, io) => {
         Boolean(opts.json),
         { fault },
         () =>
-          `Fault set on ${service} ${version}: ${changed.map((k) => `${k}=${String(fault[k as keyof SandboxFault])}`).join(', ')}`,
+          `Fault set on ${service} ${version}${opts.variant ? ` (variant ${opts.variant})` : ''}: ${changed.map((k) => `${k}=${String(fault[k as keyof SandboxFault])}`).join(', ')}`,
       );
     },
   );

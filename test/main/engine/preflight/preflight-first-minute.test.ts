@@ -135,13 +135,15 @@ describe('preflight catches what would fail in the first minute (against the san
     );
   });
 
-  it('blocks a flag-rollout plan with a plain sentence', async () => {
+  it('blocks a flag-rollout plan of the old form (no flag system named), saying what to add', async () => {
     const { result, of } = await findings(
       `${target}\n${istio()}\nstrategy: { kind: flag-rollout, flag: new-checkout, percentages: [10, 50, 100] }`,
     );
     expect(result.ok).toBe(false);
-    expect(of(/^plan:strategy-unsupported$/)[0]?.explanation).toMatch(
-      /^Switchyard plans, recommends and exports flag-rollout plans \(flag "new-checkout"\), but it has no flag-service integration/,
+    const f = of(/^plan:flag-provider-missing$/)[0];
+    expect(f?.title).toBe('The plan names no flag system for flag "new-checkout"');
+    expect(f?.explanation).toMatch(
+      /Add strategy.provider: \{ kind: openfeature, name: <FeatureFlag object> \}/,
     );
   });
 });
