@@ -8,8 +8,17 @@ import { createFileJournal } from '../../../app/journal-access.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { emit, type CliIo } from '../output.ts';
 import { askYes } from '../confirm.ts';
-import type { RollbackOptions } from './rollback.command.ts';
 import { connect } from './run-connect.ts';
+
+/** The flags of `switchyard rollback ID`. */
+export interface RollbackOptions {
+  context?: string;
+  kubeconfig?: string;
+  journal?: string;
+  reason?: string;
+  yes?: boolean;
+  json?: boolean;
+}
 
 /** Rolls the completed release `id` back on its context after a confirmation; prints the traffic read back. */
 export async function rollbackFinished(

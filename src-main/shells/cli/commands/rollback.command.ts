@@ -4,16 +4,7 @@ import { liveDriver, sendControl } from '../../../app/journal-access.ts';
 import { journalOf } from '../journals.ts';
 import { emit, type CliIo } from '../output.ts';
 import type { RegisterCommand } from './register-command.ts';
-
-/** The flags of `switchyard rollback ID`. */
-export interface RollbackOptions {
-  context?: string;
-  kubeconfig?: string;
-  journal?: string;
-  reason?: string;
-  yes?: boolean;
-  json?: boolean;
-}
+import type { RollbackOptions } from './rollback.action.ts';
 
 /**
  * `switchyard rollback ID`: a live release (driven by a console or a `switchyard run`) gets a ROLLBACK event; a completed
