@@ -4,13 +4,15 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
 import type { DestinationRule, HTTPRoute } from '../../../../src-main/adapters/kube/router-objects.ts';
-import { createSandboxAnalysis } from '../../../../src-main/adapters/sandbox-metrics/sandbox-analysis.ts';
-import { createFileJournal } from '../../../../src-main/engine/journal/file-journal.ts';
-import { startRelease, type ReleaseHandle } from '../../../../src-main/engine/runner/release-runner.ts';
 import { startSandbox, type SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
-import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
 import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
-import type { ReleaseSnapshot } from '../../../../src-shared/release/release.schema.ts';
+import {
+  expectTrafficEndsOn,
+  planOf,
+  servedBy,
+  startOnSandbox,
+  untilSnapshot,
+} from '../../../support/sandbox-release.ts';
 import { addHttpRoute, closeSoon, customApi, writesTo } from '../../adapters/kube/sandbox-fixture.ts';
 
 const NS = 'platform-production';
@@ -23,12 +25,6 @@ const ROUTERS = {
   'gateway-api': `{ kind: gateway-api, httpRoute: ${APP}, backendRefs: { stable: ${APP}-stable, canary: ${APP}-canary } }`,
   istio: `{ kind: istio, virtualService: ${APP}, destinationRule: ${APP} }`,
 };
-
-function planOf(yaml: string): ReleasePlan {
-  const parsed = parsePlan(yaml);
-  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-  return parsed.plan;
-}
 
 /** The runbook's A/B test (free|basic split 50/50, premium pinned to treatment), shortened to 2 minutes. */
 function abPlan(router: keyof typeof ROUTERS, tag: string): ReleasePlan {
@@ -72,42 +68,14 @@ const readHttpRoute = async (sb: SandboxHandle) =>
     name: APP,
   })) as HTTPRoute;
 
-function run(sb: SandboxHandle, plan: ReleasePlan, name: string): Promise<ReleaseHandle> {
-  return startRelease({
-    plan,
-    ops: createKubeReleaseOps(sb.kubeconfigYaml(), plan, { pollMs: 50 }),
-    analysis: createSandboxAnalysis({ url: sb.url, token: sb.token }),
-    clock: sb.clock,
-    journal: createFileJournal({ dir: join(dir, name), user: 'test' }),
-    who: { user: 'test', context: 'sandbox' },
-  });
-}
-
-async function until(
-  handle: ReleaseHandle,
-  ok: (s: ReleaseSnapshot) => boolean,
-  timeoutMs = 20_000,
-): Promise<ReleaseSnapshot> {
-  const end = Date.now() + timeoutMs;
-  while (!ok(handle.getSnapshot())) {
-    if (Date.now() > end) throw new Error(`timed out in ${handle.getSnapshot().phase}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return handle.getSnapshot();
-}
+const run = (sb: SandboxHandle, plan: ReleasePlan, name: string) => startOnSandbox(sb, plan, join(dir, name));
 
 /** Requests a version served over the last `seconds` of sandbox time. */
-const served = (sb: SandboxHandle, version: string, seconds = 10) =>
-  sb.stats({ namespace: NS, job: APP, version, windowSeconds: seconds }).requests ?? 0;
+const served = (sb: SandboxHandle, version: string, seconds = 10) => servedBy(sb, NS, APP, version, seconds);
 
 /** Polls until only `wanted` serves (a rollback or promotion may still be replacing pods). */
-async function trafficEndsOn(sb: SandboxHandle, wanted: string, gone: string): Promise<void> {
-  const end = Date.now() + 15_000;
-  while (Date.now() < end && !(served(sb, wanted) > 0 && served(sb, gone) === 0))
-    await new Promise((r) => setTimeout(r, 100));
-  expect(served(sb, wanted)).toBeGreaterThan(0);
-  expect(served(sb, gone)).toBe(0);
-}
+const trafficEndsOn = (sb: SandboxHandle, wanted: string, gone: string) =>
+  expectTrafficEndsOn(sb, { namespace: NS, job: APP }, wanted, gone);
 
 describe('A/B test under a gateway-api router, against the sandbox', () => {
   it('routes the cohort by header through HTTPRoute rules, measures each variant, and deploys the treatment when told', async () => {
@@ -115,7 +83,7 @@ describe('A/B test under a gateway-api router, against the sandbox', () => {
     try {
       await routeThroughGateway(sb);
       const handle = await run(sb, abPlan('gateway-api', 'v1.25.0'), 'gw-good');
-      await until(handle, (s) => s.phase.includes('running'));
+      await untilSnapshot(handle, (s) => s.phase.includes('running'));
 
       const hr = await readHttpRoute(sb);
       const rules = hr.spec?.rules ?? [];
@@ -165,7 +133,7 @@ describe('A/B test under a gateway-api router, against the sandbox', () => {
       expect(share).toBeLessThan(0.7);
 
       // The sandbox evaluates no conversion PromQL, so the test is undecided at its end and waits for a person.
-      const paused = await until(handle, (s) => s.status === 'paused');
+      const paused = await untilSnapshot(handle, (s) => s.status === 'paused');
       expect(paused.pause?.cause).toBe('experiment-result');
       const guardSamples = paused.samples.filter((s) => s.source === 'guardrail' && s.group === 'treatment');
       expect(guardSamples.some((s) => s.outcome === 'success')).toBe(true);
@@ -212,7 +180,7 @@ describe('A/B stickiness under istio, against the sandbox', () => {
     const sb = await startSandbox({ speed: SPEED });
     try {
       const handle = await run(sb, abPlan('istio', 'v1.25.0'), 'istio-sticky');
-      await until(handle, (s) => s.phase.includes('running'));
+      await untilSnapshot(handle, (s) => s.phase.includes('running'));
       const dr = (await api(sb).getNamespacedCustomObject({
         group: 'networking.istio.io',
         version: 'v1beta1',

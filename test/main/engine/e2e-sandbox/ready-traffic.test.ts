@@ -3,15 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
 import type { VirtualService } from '../../../../src-main/adapters/kube/router-objects.ts';
-import { createSandboxAnalysis } from '../../../../src-main/adapters/sandbox-metrics/sandbox-analysis.ts';
-import { createFileJournal } from '../../../../src-main/engine/journal/file-journal.ts';
-import { startRelease, type ReleaseHandle } from '../../../../src-main/engine/runner/release-runner.ts';
 import { startSandbox, type SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
-import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
 import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
-import type { ReleaseSnapshot } from '../../../../src-shared/release/release.schema.ts';
+import { planOf, startOnSandbox, untilSnapshot } from '../../../support/sandbox-release.ts';
 import { closeSoon } from '../../adapters/kube/sandbox-fixture.ts';
 
 const NS = 'platform-production';
@@ -19,12 +14,6 @@ const APP = 'workflow-engine';
 const SPEED = 50;
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-ready-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function planOf(yaml: string): ReleasePlan {
-  const parsed = parsePlan(yaml);
-  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-  return parsed.plan;
-}
 
 const canaryPlan = (tag: string) =>
   planOf(`
@@ -52,29 +41,7 @@ strategy:
   duration: 1h
 `);
 
-function run(sb: SandboxHandle, plan: ReleasePlan, name: string): Promise<ReleaseHandle> {
-  return startRelease({
-    plan,
-    ops: createKubeReleaseOps(sb.kubeconfigYaml(), plan, { pollMs: 50 }),
-    analysis: createSandboxAnalysis({ url: sb.url, token: sb.token }),
-    clock: sb.clock,
-    journal: createFileJournal({ dir: join(dir, name), user: 'test' }),
-    who: { user: 'test', context: 'sandbox' },
-  });
-}
-
-async function until(
-  handle: ReleaseHandle,
-  ok: (s: ReleaseSnapshot) => boolean,
-  timeoutMs = 30_000,
-): Promise<ReleaseSnapshot> {
-  const end = Date.now() + timeoutMs;
-  while (!ok(handle.getSnapshot())) {
-    if (Date.now() > end) throw new Error(`timed out in ${handle.getSnapshot().phase}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return handle.getSnapshot();
-}
+const run = (sb: SandboxHandle, plan: ReleasePlan, name: string) => startOnSandbox(sb, plan, join(dir, name));
 
 const kubeOf = (sb: SandboxHandle) => {
   const kc = new KubeConfig();
@@ -187,13 +154,13 @@ strategy:
     const sb = await startSandbox({ speed: SPEED });
     try {
       const handle = await run(sb, abPlan('v1.25.0'), 'ab-ready');
-      await until(handle, (s) => s.phase.includes('running.'));
+      await untilSnapshot(handle, (s) => s.phase.includes('running.'));
       const apps = kubeOf(sb).makeApiClient(AppsV1Api);
       const treatment = await apps.readNamespacedDeployment({ name: `${APP}-canary`, namespace: NS });
       // 30 % of 20 replicas: 6 pods, ready before the cohort was routed to them.
       expect(treatment.spec?.replicas).toBe(6);
       expect(treatment.status?.readyReplicas ?? 0).toBeGreaterThanOrEqual(6);
-      const measured = await until(
+      const measured = await untilSnapshot(
         handle,
         (s) => s.samples.some((x) => x.group === 'control') && s.samples.some((x) => x.group === 'treatment'),
       );

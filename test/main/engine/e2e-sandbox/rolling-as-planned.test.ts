@@ -3,13 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, KubeConfig, type V1Deployment } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
-import { createSandboxAnalysis } from '../../../../src-main/adapters/sandbox-metrics/sandbox-analysis.ts';
-import { createFileJournal } from '../../../../src-main/engine/journal/file-journal.ts';
-import { resumeRelease, startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
+import { resumeRelease } from '../../../../src-main/engine/runner/release-runner.ts';
 import { startSandbox, type SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
-import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
 import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
+import { planOf, sandboxDeps, startOnSandbox } from '../../../support/sandbox-release.ts';
 import { closeSoon } from '../../adapters/kube/sandbox-fixture.ts';
 
 const NS = 'platform-production';
@@ -20,7 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'switchyard-rolling-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function rollingPlan(tag: string, settings: string): ReleasePlan {
-  const parsed = parsePlan(`
+  return planOf(`
 name: rolling-as-planned
 target: { namespace: ${NS}, name: ${APP}, image: ${IMAGE}:${tag} }
 router: { kind: service-selector, service: ${APP} }
@@ -29,24 +26,15 @@ strategy:
   ${settings}
   validation: { duration: 40s, interval: 10s, window: 30s, checks: [{ metric: error-rate, op: '>', threshold: 0.02, severity: fail }] }
 `);
-  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-  return parsed.plan;
 }
 
-function deps(sb: SandboxHandle, plan: ReleasePlan, name: string) {
-  return {
-    ops: createKubeReleaseOps(sb.kubeconfigYaml(), plan, { pollMs: 50 }),
-    analysis: createSandboxAnalysis({ url: sb.url, token: sb.token }),
-    clock: sb.clock,
-    journal: createFileJournal({ dir: join(dir, name), user: 'test' }),
-    who: { user: 'test', context: 'sandbox' },
-    stopWhenPaused: true,
-  };
-}
+const deps = (sb: SandboxHandle, plan: ReleasePlan, name: string) => ({
+  ...sandboxDeps(sb, plan, join(dir, name)),
+  stopWhenPaused: true,
+});
 
-function start(sb: SandboxHandle, plan: ReleasePlan, name: string) {
-  return startRelease({ plan, ...deps(sb, plan, name) });
-}
+const start = (sb: SandboxHandle, plan: ReleasePlan, name: string) =>
+  startOnSandbox(sb, plan, join(dir, name), { stopWhenPaused: true });
 
 function clients(sb: SandboxHandle) {
   const kc = new KubeConfig();

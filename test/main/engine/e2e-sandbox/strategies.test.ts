@@ -2,13 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
-import { createSandboxAnalysis } from '../../../../src-main/adapters/sandbox-metrics/sandbox-analysis.ts';
-import { createFileJournal } from '../../../../src-main/engine/journal/file-journal.ts';
-import { startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
 import { startSandbox } from '../../../../src-main/sandbox/sandbox.ts';
 import { planCommands } from '../../../../src-shared/plan/plan-commands.ts';
-import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
+import { expectTrafficEndsOn, planOf, startOnSandbox } from '../../../support/sandbox-release.ts';
 import { closeSoon } from '../../adapters/kube/sandbox-fixture.ts';
 
 const NS = 'platform-production';
@@ -67,19 +63,11 @@ describe('each strategy against the sandbox, through the release runner', () => 
     '$strategy with $tag: good $good',
     async ({ strategy, tag, good }) => {
       const app = strategy === 'rolling' ? 'agent-manager' : 'workflow-engine';
-      const parsed = parsePlan(plans[strategy](app, tag));
-      if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-      const plan = parsed.plan;
+      const plan = planOf(plans[strategy](app, tag));
       const sb = await startSandbox({ speed: SPEED });
       try {
-        const handle = await startRelease({
-          plan,
+        const handle = await startOnSandbox(sb, plan, join(dir, `${strategy}-${tag}`), {
           confirmedCommands: planCommands(plan).digest,
-          ops: createKubeReleaseOps(sb.kubeconfigYaml(), plan, { pollMs: 50 }),
-          analysis: createSandboxAnalysis({ url: sb.url, token: sb.token }),
-          clock: sb.clock,
-          journal: createFileJournal({ dir: join(dir, `${strategy}-${tag}`), user: 'test' }),
-          who: { user: 'test', context: 'sandbox' },
           stopWhenPaused: true,
         });
         const outcome = await handle.done;
@@ -88,15 +76,9 @@ describe('each strategy against the sandbox, through the release runner', () => 
           expect(['aborted', 'rolledBack'], outcome.reason).toContain(outcome.kind);
           expect(outcome.reason).toMatch(/error-rate/);
         }
-        // Traffic ends on one version: poll the sandbox's last 10 s (a rollback may still be replacing pods).
-        const served = (version: string) =>
-          sb.stats({ namespace: NS, job: app, version, windowSeconds: 10 }).requests ?? 0;
+        // Traffic ends on one version (a rollback may still be replacing pods).
         const [wanted, gone] = good ? ['v1.25.0', 'v1.24.0'] : ['v1.24.0', 'v1.25.1-bad'];
-        const end = Date.now() + 15_000;
-        while (Date.now() < end && !(served(wanted) > 0 && served(gone) === 0))
-          await new Promise((r) => setTimeout(r, 100));
-        expect(served(wanted)).toBeGreaterThan(0);
-        expect(served(gone)).toBe(0);
+        await expectTrafficEndsOn(sb, { namespace: NS, job: app }, wanted, gone);
       } finally {
         await closeSoon(sb);
       }

@@ -9,6 +9,7 @@ import type { ReleasePlan, ReleasePlanInput } from '../../../../src-shared/plan/
 import type { ReleaseSnapshot } from '../../../../src-shared/release/release.schema.ts';
 import { FakeMemoryJournal } from './fake-journal.ts';
 import { FakeAnalysisSource, FakeManualClock, FakeReleaseOps } from '../../../support/fake-release-ops.ts';
+import { WORKFLOW_ENGINE } from '../../../support/plan-fixtures.ts';
 
 /** A plan parsed with the real schema (defaults applied); throws with every problem when invalid. */
 export function planFrom(input: ReleasePlanInput): ReleasePlan {
@@ -17,11 +18,7 @@ export function planFrom(input: ReleasePlanInput): ReleasePlan {
   return parsed.plan;
 }
 
-const TARGET = {
-  namespace: 'platform-production',
-  name: 'workflow-engine',
-  image: 'registry.platform.com/workflow-engine:v1.25.0',
-};
+const TARGET = WORKFLOW_ENGINE;
 
 /** A canary plan: 10 % → pause 10m → analysis → 50 % → analysis, with the runbook's rollback triggers. */
 export function canaryPlan(overrides: Partial<ReleasePlanInput> = {}): ReleasePlan {
@@ -99,6 +96,36 @@ export function rollingPlan(overrides: Partial<ReleasePlanInput> = {}): ReleaseP
     target: TARGET,
     router: { kind: 'service-selector', service: 'workflow-engine' },
     strategy: { kind: 'rolling' },
+    ...overrides,
+  });
+}
+
+/** An A/B test: control and treatment 50/50 for the free and basic cohort, judged on conversion for 2 h. */
+export function abPlan(overrides: Partial<ReleasePlanInput> = {}): ReleasePlan {
+  return planFrom({
+    name: 'workflow-engine-ab',
+    target: TARGET,
+    router: { kind: 'istio', virtualService: 'workflow-engine', destinationRule: 'workflow-engine' },
+    strategy: {
+      kind: 'ab-test',
+      variants: [
+        { name: 'control', version: 'v1.24.0', weight: 50 },
+        { name: 'treatment', version: 'v1.25.0', weight: 50 },
+      ],
+      cohort: { header: 'x-user-segment', regex: 'free|basic' },
+      defaultVariant: 'control',
+      primaryMetrics: [
+        {
+          name: 'conversion_rate',
+          goal: 'maximize',
+          minEffect: 0.05,
+          successQuery: 'sum(increase(conversions_total{variant="{{variant}}"}[2h]))',
+          totalQuery: 'sum(increase(sessions_total{variant="{{variant}}"}[2h]))',
+        },
+      ],
+      guardrails: [{ metric: 'error-rate', op: '>', threshold: 0.02, severity: 'fail' }],
+      duration: '2h',
+    },
     ...overrides,
   });
 }
