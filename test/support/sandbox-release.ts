@@ -8,10 +8,12 @@ import {
   type ReleaseRunDeps,
   type StartReleaseOptions,
 } from '../../src-main/engine/runner/release-runner.ts';
-import type { SandboxHandle } from '../../src-main/sandbox/sandbox.ts';
+import { startSandbox, type SandboxHandle, type SandboxOptions } from '../../src-main/sandbox/sandbox.ts';
+import { planCommands } from '../../src-shared/plan/plan-commands.ts';
 import { parsePlan } from '../../src-shared/plan/plan.parse.ts';
 import type { ReleasePlan } from '../../src-shared/plan/plan.schema.ts';
 import type { ReleaseSnapshot } from '../../src-shared/release/release.schema.ts';
+import { closeSoon } from '../main/adapters/kube/sandbox-fixture.ts';
 
 /** The plan a YAML text describes; throws with the parser's errors when the text is not a valid plan. */
 export function planOf(yaml: string): ReleasePlan {
@@ -102,4 +104,47 @@ export async function expectTrafficEndsOn(
     await new Promise((r) => setTimeout(r, 100));
   expect(served(wanted)).toBeGreaterThan(0);
   expect(served(gone)).toBe(0);
+}
+
+/** For each strategy, a good new version (v1.25.0) and a bad one (v1.25.1-bad, its error rate too high). */
+export const goodAndBadVersions = <S extends string>(strategies: readonly S[]) =>
+  strategies.flatMap((strategy) => [
+    { strategy, tag: 'v1.25.0', good: true },
+    { strategy, tag: 'v1.25.1-bad', good: false },
+  ]);
+
+export type ReleaseOutcome = Awaited<ReleaseHandle['done']>;
+
+/** Runs `test` against a fresh sandbox started with `options`, and closes the sandbox afterwards. */
+export async function onSandbox(
+  options: SandboxOptions,
+  test: (sb: SandboxHandle) => Promise<void>,
+): Promise<void> {
+  const sb = await startSandbox(options);
+  try {
+    await test(sb);
+  } finally {
+    await closeSoon(sb);
+  }
+}
+
+/**
+ * Releases `plan` (its commands confirmed by the user) headless on a fresh sandbox to its end and hands the
+ * outcome to `check`; then asserts that `app`'s traffic ends on `tag` when the version is `good`, else back on
+ * the old v1.24.0 with none left on `tag`.
+ */
+export async function releaseToEndOnSandbox(
+  plan: ReleasePlan,
+  run: { journalDir: string; app: string; tag: string; good: boolean; speed?: number },
+  check: (outcome: ReleaseOutcome) => void,
+): Promise<void> {
+  await onSandbox({ speed: run.speed ?? 50 }, async (sb) => {
+    const handle = await startOnSandbox(sb, plan, run.journalDir, {
+      confirmedCommands: planCommands(plan).digest,
+      stopWhenPaused: true,
+    });
+    check(await handle.done);
+    const [wanted, gone] = run.good ? [run.tag, 'v1.24.0'] : ['v1.24.0', run.tag];
+    await expectTrafficEndsOn(sb, { namespace: plan.target.namespace, job: run.app }, wanted, gone);
+  });
 }

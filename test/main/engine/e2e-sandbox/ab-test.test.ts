@@ -4,16 +4,17 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
 import type { DestinationRule, HTTPRoute } from '../../../../src-main/adapters/kube/router-objects.ts';
-import { startSandbox, type SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
+import type { SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
 import {
   expectTrafficEndsOn,
+  onSandbox,
   planOf,
   servedBy,
   startOnSandbox,
   untilSnapshot,
 } from '../../../support/sandbox-release.ts';
-import { addHttpRoute, closeSoon, customApi, writesTo } from '../../adapters/kube/sandbox-fixture.ts';
+import { addHttpRoute, customApi, writesTo } from '../../adapters/kube/sandbox-fixture.ts';
 
 const NS = 'platform-production';
 const APP = 'workflow-engine';
@@ -79,8 +80,7 @@ const trafficEndsOn = (sb: SandboxHandle, wanted: string, gone: string) =>
 
 describe('A/B test under a gateway-api router, against the sandbox', () => {
   it('routes the cohort by header through HTTPRoute rules, measures each variant, and deploys the treatment when told', async () => {
-    const sb = await startSandbox({ speed: SPEED });
-    try {
+    await onSandbox({ speed: SPEED }, async (sb) => {
       await routeThroughGateway(sb);
       const handle = await run(sb, abPlan('gateway-api', 'v1.25.0'), 'gw-good');
       await untilSnapshot(handle, (s) => s.phase.includes('running'));
@@ -148,14 +148,11 @@ describe('A/B test under a gateway-api router, against the sandbox', () => {
         [`${APP}-canary`, 0],
       ]);
       await trafficEndsOn(sb, 'v1.25.0', 'v1.24.0');
-    } finally {
-      await closeSoon(sb);
-    }
+    });
   }, 60_000);
 
   it('stops at once when the treatment breaches its guardrail, and hands everyone back to stable', async () => {
-    const sb = await startSandbox({ speed: SPEED });
-    try {
+    await onSandbox({ speed: SPEED }, async (sb) => {
       await routeThroughGateway(sb);
       const handle = await run(sb, abPlan('gateway-api', 'v1.25.1-bad'), 'gw-bad');
       const outcome = await handle.done;
@@ -169,16 +166,13 @@ describe('A/B test under a gateway-api router, against the sandbox', () => {
       expect(rules.some((r) => r.matches?.some((m) => m.headers?.length))).toBe(false);
       expect(rules[0]?.backendRefs?.find((b) => b.name === `${APP}-stable`)?.weight).toBe(100);
       await trafficEndsOn(sb, 'v1.24.0', 'v1.25.1-bad');
-    } finally {
-      await closeSoon(sb);
-    }
+    });
   }, 60_000);
 });
 
 describe('A/B stickiness under istio, against the sandbox', () => {
   it('hashes x-user-id to a pod in each variant subset and leaves the other subsets alone', async () => {
-    const sb = await startSandbox({ speed: SPEED });
-    try {
+    await onSandbox({ speed: SPEED }, async (sb) => {
       const handle = await run(sb, abPlan('istio', 'v1.25.0'), 'istio-sticky');
       await untilSnapshot(handle, (s) => s.phase.includes('running'));
       const dr = (await api(sb).getNamespacedCustomObject({
@@ -200,16 +194,13 @@ describe('A/B stickiness under istio, against the sandbox', () => {
       expect(note?.summary).toMatch(/not held to one variant/);
       handle.send({ type: 'ABORT', reason: 'enough' });
       expect((await handle.done).kind).toBe('aborted');
-    } finally {
-      await closeSoon(sb);
-    }
+    });
   }, 60_000);
 });
 
 describe('A/B routes on an HTTPRoute whose rule already matches a header', () => {
   it('keeps that condition in every rule and other rules untouched, routes twice with one write, and restores on abort', async () => {
-    const sb = await startSandbox({ speed: SPEED });
-    try {
+    await onSandbox({ speed: SPEED }, async (sb) => {
       const app = 'agent-manager';
       await addHttpRoute(sb, app);
       const route = await api(sb).getNamespacedCustomObject({
@@ -288,8 +279,6 @@ strategy:
         [`${app}-stable`, 100],
         [`${app}-canary`, 0],
       ]);
-    } finally {
-      await closeSoon(sb);
-    }
+    });
   }, 30_000);
 });

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
-import { startSandbox } from '../../../../src-main/sandbox/sandbox.ts';
-import { planOf, startOnSandbox } from '../../../support/sandbox-release.ts';
-import { closeSoon, customApi } from '../../adapters/kube/sandbox-fixture.ts';
+import { onSandbox, planOf, startOnSandbox } from '../../../support/sandbox-release.ts';
+import { customApi } from '../../adapters/kube/sandbox-fixture.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-drift-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,8 +16,7 @@ target: { namespace: platform-production, name: workflow-engine, image: registry
 router: { kind: istio, virtualService: workflow-engine, destinationRule: workflow-engine }
 strategy: { kind: canary, steps: [{ setWeight: 10 }, { pause: { duration: 2m } }, { setWeight: 50 }] }
 `);
-  const sb = await startSandbox({ speed: 50 });
-  try {
+  await onSandbox({ speed: 50 }, async (sb) => {
     const handle = await startOnSandbox(sb, plan, dir, { stopWhenPaused: true });
     const key = {
       group: 'networking.istio.io',
@@ -52,7 +50,5 @@ strategy: { kind: canary, steps: [{ setWeight: 10 }, { pause: { duration: 2m } }
       stable: 75,
       canary: 25,
     });
-  } finally {
-    await closeSoon(sb);
-  }
+  });
 }, 60_000);

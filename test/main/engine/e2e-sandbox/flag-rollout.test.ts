@@ -11,7 +11,7 @@ import type { FlagRolloutPlanStrategy } from '../../../../src-shared/plan/flag-r
 import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
 import type { ReleaseSnapshot } from '../../../../src-shared/release/release.schema.ts';
 import { cli, runArgv } from '../../../support/cli.ts';
-import { planOf, startOnSandbox, untilSnapshot } from '../../../support/sandbox-release.ts';
+import { onSandbox, planOf, startOnSandbox, untilSnapshot } from '../../../support/sandbox-release.ts';
 import { runner, type RunEvent } from '../../../support/switchyard-process.ts';
 import { startTcpGate } from '../../../support/tcp-gate.ts';
 import { clientsFor } from '../../sandbox/clients.ts';
@@ -40,14 +40,8 @@ const checkoutFlags = (kubeconfig: string) =>
 const readBack = (sb: SandboxHandle) => checkoutFlags(sb.kubeconfigYaml()).read();
 
 /** Runs `test` against a fresh sandbox of the `flags` scenario at 100×, and closes it afterwards. */
-async function onFlagSandbox(test: (sb: SandboxHandle) => Promise<void>): Promise<void> {
-  const sb = await startSandbox({ scenario: 'flags', speed: 100 });
-  try {
-    await test(sb);
-  } finally {
-    await closeSoon(sb);
-  }
-}
+const onFlagSandbox = (test: (sb: SandboxHandle) => Promise<void>) =>
+  onSandbox({ scenario: 'flags', speed: 100 }, test);
 
 /** Writes to the FeatureFlag that succeeded, by verb. */
 function flagWrites(sb: SandboxHandle): string[] {

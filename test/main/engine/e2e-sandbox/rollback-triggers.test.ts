@@ -2,10 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startSandbox } from '../../../../src-main/sandbox/sandbox.ts';
-import { planCommands } from '../../../../src-shared/plan/plan-commands.ts';
-import { expectTrafficEndsOn, planOf, startOnSandbox } from '../../../support/sandbox-release.ts';
-import { closeSoon } from '../../adapters/kube/sandbox-fixture.ts';
+import { goodAndBadVersions, planOf, releaseToEndOnSandbox } from '../../../support/sandbox-release.ts';
 
 const NS = 'platform-production';
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-triggers-'));
@@ -35,25 +32,13 @@ strategy: { kind: rolling, maxSurge: 1, maxUnavailable: 0, minReadySeconds: 0, v
 `,
 };
 
-const cases = (['blue-green', 'rolling'] as const).flatMap((strategy) => [
-  { strategy, tag: 'v1.25.0', good: true },
-  { strategy, tag: 'v1.25.1-bad', good: false },
-]);
-
 describe('rollback triggers of blue-green and rolling, against the sandbox', () => {
-  it.each(cases)(
+  it.each(goodAndBadVersions(['blue-green', 'rolling'] as const))(
     '$strategy with $tag: good $good',
     async ({ strategy, tag, good }) => {
       const app = strategy === 'rolling' ? 'agent-manager' : 'workflow-engine';
-      const plan = planOf(plans[strategy](tag));
-      const sb = await startSandbox({ speed: 50 });
-      try {
-        const handle = await startOnSandbox(sb, plan, join(dir, `${strategy}-${tag}`), {
-          stopWhenPaused: true,
-          // The blue-green smoke check runs a command; the user confirmed it.
-          confirmedCommands: planCommands(plan).digest,
-        });
-        const outcome = await handle.done;
+      const run = { journalDir: join(dir, `${strategy}-${tag}`), app, tag, good };
+      await releaseToEndOnSandbox(planOf(plans[strategy](tag)), run, (outcome) => {
         if (good) {
           expect(outcome.kind, outcome.reason).toBe('completed');
           expect(
@@ -68,11 +53,7 @@ describe('rollback triggers of blue-green and rolling, against the sandbox', () 
           expect(e?.query).toContain(`version="${tag}"`);
           expect(e?.samples.length).toBeGreaterThanOrEqual(2);
         }
-        const [wanted, gone] = good ? ['v1.25.0', 'v1.24.0'] : ['v1.24.0', tag];
-        await expectTrafficEndsOn(sb, { namespace: NS, job: app }, wanted, gone);
-      } finally {
-        await closeSoon(sb);
-      }
+      });
     },
     60_000,
   );

@@ -2,10 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startSandbox } from '../../../../src-main/sandbox/sandbox.ts';
-import { planCommands } from '../../../../src-shared/plan/plan-commands.ts';
-import { expectTrafficEndsOn, planOf, startOnSandbox } from '../../../support/sandbox-release.ts';
-import { closeSoon } from '../../adapters/kube/sandbox-fixture.ts';
+import { goodAndBadVersions, planOf, releaseToEndOnSandbox } from '../../../support/sandbox-release.ts';
 
 const NS = 'platform-production';
 const SPEED = 50;
@@ -53,35 +50,20 @@ strategy:
 `,
 };
 
-const cases = (['canary', 'blue-green', 'rolling'] as const).flatMap((strategy) => [
-  { strategy, tag: 'v1.25.0', good: true },
-  { strategy, tag: 'v1.25.1-bad', good: false },
-]);
-
 describe('each strategy against the sandbox, through the release runner', () => {
-  it.each(cases)(
+  it.each(goodAndBadVersions(['canary', 'blue-green', 'rolling'] as const))(
     '$strategy with $tag: good $good',
     async ({ strategy, tag, good }) => {
       const app = strategy === 'rolling' ? 'agent-manager' : 'workflow-engine';
-      const plan = planOf(plans[strategy](app, tag));
-      const sb = await startSandbox({ speed: SPEED });
-      try {
-        const handle = await startOnSandbox(sb, plan, join(dir, `${strategy}-${tag}`), {
-          confirmedCommands: planCommands(plan).digest,
-          stopWhenPaused: true,
-        });
-        const outcome = await handle.done;
+      const run = { journalDir: join(dir, `${strategy}-${tag}`), app, tag, good, speed: SPEED };
+      // Afterwards traffic ends on one version (a rollback may still be replacing pods).
+      await releaseToEndOnSandbox(planOf(plans[strategy](app, tag)), run, (outcome) => {
         if (good) expect(outcome.kind, outcome.reason).toBe('completed');
         else {
           expect(['aborted', 'rolledBack'], outcome.reason).toContain(outcome.kind);
           expect(outcome.reason).toMatch(/error-rate/);
         }
-        // Traffic ends on one version (a rollback may still be replacing pods).
-        const [wanted, gone] = good ? ['v1.25.0', 'v1.24.0'] : ['v1.24.0', 'v1.25.1-bad'];
-        await expectTrafficEndsOn(sb, { namespace: NS, job: app }, wanted, gone);
-      } finally {
-        await closeSoon(sb);
-      }
+      });
     },
     60_000,
   );

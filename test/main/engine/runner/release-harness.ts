@@ -100,34 +100,36 @@ export function rollingPlan(overrides: Partial<ReleasePlanInput> = {}): ReleaseP
   });
 }
 
-/** An A/B test: control and treatment 50/50 for the free and basic cohort, judged on conversion for 2 h. */
-export function abPlan(overrides: Partial<ReleasePlanInput> = {}): ReleasePlan {
-  return planFrom({
-    name: 'workflow-engine-ab',
-    target: TARGET,
-    router: { kind: 'istio', virtualService: 'workflow-engine', destinationRule: 'workflow-engine' },
-    strategy: {
-      kind: 'ab-test',
-      variants: [
-        { name: 'control', version: 'v1.24.0', weight: 50 },
-        { name: 'treatment', version: 'v1.25.0', weight: 50 },
-      ],
-      cohort: { header: 'x-user-segment', regex: 'free|basic' },
-      defaultVariant: 'control',
-      primaryMetrics: [
-        {
-          name: 'conversion_rate',
-          goal: 'maximize',
-          minEffect: 0.05,
-          successQuery: 'sum(increase(conversions_total{variant="{{variant}}"}[2h]))',
-          totalQuery: 'sum(increase(sessions_total{variant="{{variant}}"}[2h]))',
-        },
-      ],
-      guardrails: [{ metric: 'error-rate', op: '>', threshold: 0.02, severity: 'fail' }],
-      duration: '2h',
+/** The A/B strategy of `abPlan`: control and treatment 50/50 for the free and basic cohort, 2 h on conversion. */
+const AB_TEST: ReleasePlanInput['strategy'] = {
+  kind: 'ab-test',
+  variants: [
+    { name: 'control', version: 'v1.24.0', weight: 50 },
+    { name: 'treatment', version: 'v1.25.0', weight: 50 },
+  ],
+  cohort: { header: 'x-user-segment', regex: 'free|basic' },
+  defaultVariant: 'control',
+  primaryMetrics: [
+    {
+      name: 'conversion_rate',
+      goal: 'maximize',
+      minEffect: 0.05,
+      successQuery: 'sum(increase(conversions_total{variant="{{variant}}"}[2h]))',
+      totalQuery: 'sum(increase(sessions_total{variant="{{variant}}"}[2h]))',
     },
-    ...overrides,
-  });
+  ],
+  guardrails: [{ metric: 'error-rate', op: '>', threshold: 0.02, severity: 'fail' }],
+  duration: '2h',
+};
+
+/** An A/B test of workflow-engine under Istio (see `AB_TEST`). */
+export function abPlan(overrides: Partial<ReleasePlanInput> = {}): ReleasePlan {
+  const router = {
+    kind: 'istio',
+    virtualService: 'workflow-engine',
+    destinationRule: 'workflow-engine',
+  } as const;
+  return planFrom({ name: 'workflow-engine-ab', target: TARGET, router, strategy: AB_TEST, ...overrides });
 }
 
 /**
