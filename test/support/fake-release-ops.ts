@@ -118,21 +118,21 @@ export class FakeReleaseOps implements ReleaseOps {
     if (this.stableImage !== image || this.weights.stable !== 100 || (this.canary?.replicas ?? 0) > 0)
       this.write('promoteCanary', [image], () => {
         this.stableImage = image;
-        this.weights = { stable: 100, canary: 0 };
-        this.experiment = null;
-        if (this.canary) this.canary.replicas = 0;
+        this.allOnStable();
       });
     return this.split();
   }
   async abortCanary(): Promise<TrafficSplit> {
     this.enter('abortCanary', []);
     if (this.weights.stable !== 100 || (this.canary?.replicas ?? 0) > 0 || this.experiment)
-      this.write('abortCanary', [], () => {
-        this.weights = { stable: 100, canary: 0 };
-        this.experiment = null;
-        if (this.canary) this.canary.replicas = 0;
-      });
+      this.write('abortCanary', [], () => this.allOnStable());
     return this.split();
+  }
+  /** Every request back on stable: no experiment routed, the canary scaled to 0. */
+  private allOnStable(): void {
+    this.weights = { stable: 100, canary: 0 };
+    this.experiment = null;
+    if (this.canary) this.canary.replicas = 0;
   }
   async activeColour(): Promise<Colour> {
     this.enter('activeColour', []);

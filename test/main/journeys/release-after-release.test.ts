@@ -3,13 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppsV1Api, V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKubeReleaseOps } from '../../../src-main/adapters/kube/release-ops.ts';
-import { createSandboxAnalysis } from '../../../src-main/adapters/sandbox-metrics/sandbox-analysis.ts';
-import { createFileJournal } from '../../../src-main/engine/journal/file-journal.ts';
-import { startRelease } from '../../../src-main/engine/runner/release-runner.ts';
 import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
-import { parsePlan } from '../../../src-shared/plan/plan.parse.ts';
-import { cli, startCli } from '../../support/cli.ts';
+import { cli, runArgv, startCli } from '../../support/cli.ts';
+import { planOf, startOnSandbox } from '../../support/sandbox-release.ts';
 import { appsApi, closeSoon } from '../adapters/kube/sandbox-fixture.ts';
 
 // One persistent sandbox for the whole file, as an SRE's day runs against one cluster: every release is a
@@ -84,17 +80,12 @@ function planFile(strategy: Strategy, app: string, tag: string): string {
   return file;
 }
 
-const runArgs = (plan: string, journal: string) => [
-  'run',
-  plan,
-  '--kubeconfig',
-  kubeconfig,
-  '--context',
-  'sandbox',
-  '--yes',
-  '--journal',
-  join(dir, journal),
-];
+/** `switchyard cleanup NS/app` on the sandbox context, as the user types it. */
+const cleanup = (app: string) =>
+  cli(['cleanup', `${NS}/${app}`, '--kubeconfig', kubeconfig, '--context', 'sandbox']);
+
+const runArgs = (plan: string, journal: string) =>
+  runArgv(plan, { kubeconfig, context: 'sandbox', journal: join(dir, journal) });
 
 /** One `switchyard run` of `strategy` for `app` at `tag`, to its end; fails with its output if it hangs. */
 async function release(strategy: Strategy, app: string, tag: string, journal = app) {
@@ -180,10 +171,9 @@ describe('release after release of one service, through the CLI against one sand
 
   it('the canary stays for the next release until the user removes it with switchyard cleanup', async () => {
     const app = 'workflow-engine';
-    const args = ['cleanup', `${NS}/${app}`, '--kubeconfig', kubeconfig, '--context', 'sandbox'];
     const left = await deployment(`${app}-canary`);
     expect(left?.spec?.replicas).toBe(0);
-    const removed = await cli(args);
+    const removed = await cleanup(app);
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.stdout).toMatch(
       new RegExp(
@@ -191,7 +181,7 @@ describe('release after release of one service, through the CLI against one sand
       ),
     );
     expect(await deployment(`${app}-canary`)).toBeUndefined();
-    const again = await cli(args);
+    const again = await cleanup(app);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/There is no canary Deployment .*nothing to remove/);
   }, 60_000);
@@ -233,14 +223,7 @@ describe('release after release of one service, through the CLI against one sand
     const stable = (await deployment(app))!;
     // The ratio canaries above left theirs; the user removes it, then another team creates one of that name.
     if (await deployment(`${app}-canary`)) {
-      const removed = await cli([
-        'cleanup',
-        `${NS}/${app}`,
-        '--kubeconfig',
-        kubeconfig,
-        '--context',
-        'sandbox',
-      ]);
+      const removed = await cleanup(app);
       expect(removed.code, removed.stderr).toBe(0);
     }
     await apps.createNamespacedDeployment({
@@ -260,16 +243,9 @@ describe('release after release of one service, through the CLI against one sand
     const theirs = await deployment(`${app}-canary`);
     expect(theirs?.metadata?.labels).toEqual({ app, team: 'payments' });
     expect(theirs?.spec?.replicas).toBe(1);
-    const cleanup = await cli([
-      'cleanup',
-      `${NS}/${app}`,
-      '--kubeconfig',
-      kubeconfig,
-      '--context',
-      'sandbox',
-    ]);
-    expect(cleanup.code).toBe(1);
-    expect(cleanup.stderr).toMatch(/Switchyard did not create it .*neither adopts nor deletes it/);
+    const refused = await cleanup(app);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/Switchyard did not create it .*neither adopts nor deletes it/);
     expect(await deployment(`${app}-canary`)).toBeDefined();
     await apps.deleteNamespacedDeployment({ name: `${app}-canary`, namespace: NS });
   }, 60_000);
@@ -340,7 +316,7 @@ describe('release after release of one service, through the CLI against one sand
     await until('the canary waits to be promoted', () => /paused at step 2 of 3/.test(run.stdout()), 60_000);
     const id = /^release (\S+)$/m.exec(run.stdout())?.[1] ?? '';
     const began = imageOf(await deployment(app))!;
-    const inUse = await cli(['cleanup', `${NS}/${app}`, '--kubeconfig', kubeconfig, '--context', 'sandbox']);
+    const inUse = await cleanup(app);
     expect(inUse.code).toBe(1);
     expect(inUse.stderr).toMatch(/still has \d+ replica\(s\): a release may be using it/);
     await colleagueReleases(app, 'v1.26.0');
@@ -349,22 +325,11 @@ describe('release after release of one service, through the CLI against one sand
 
   it('a canary whose process stopped, resumed with run --resume after another release, pauses as drift', async () => {
     const app = 'workflow-engine';
-    const parsed = parsePlan(plans.canary(app, 'v1.28.0', untilPromoted));
-    if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+    const plan = planOf(plans.canary(app, 'v1.28.0', untilPromoted));
     const journal = 'stopped-resume';
     // The first process drives the release to its pause and then ends (as a killed or closed one would).
     const releaseId = `stopped-resume-${Date.now()}`;
-    const conn = { url: sb.url, token: sb.token };
-    const first = await startRelease({
-      releaseId,
-      plan: parsed.plan,
-      ops: createKubeReleaseOps(sb.kubeconfigYaml(), parsed.plan, { releaseId, pollMs: 50 }),
-      analysis: createSandboxAnalysis(conn),
-      clock: sb.clock,
-      journal: createFileJournal({ dir: join(dir, journal), user: 'test' }),
-      who: { user: 'test', context: 'sandbox' },
-      stopWhenPaused: true,
-    });
+    const first = await startOnSandbox(sb, plan, join(dir, journal), { releaseId, stopWhenPaused: true });
     expect((await first.done).kind).toBe('paused');
     const began = imageOf(await deployment(app))!;
     await colleagueReleases(app, 'v1.29.0');

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { parser } from '@prometheus-io/lezer-promql';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -6,15 +5,9 @@ import { exportPlan, importPlan, type ImportResult } from '../../../src-shared/i
 import { defaultPlan } from '../../../src-shared/plan/plan.defaults.ts';
 import { parsePlan } from '../../../src-shared/plan/plan.parse.ts';
 import type { ReleasePlan, ReleasePlanInput } from '../../../src-shared/plan/plan.schema.ts';
+import { planFixture as fixture, WORKFLOW_ENGINE } from '../../support/plan-fixtures.ts';
 
-const fixture = (name: string) =>
-  readFileSync(new URL(`../../fixtures/plans/${name}`, import.meta.url), 'utf8');
-const target = {
-  namespace: 'platform-production',
-  name: 'workflow-engine',
-  image: 'registry.platform.com/workflow-engine:v1.25.0',
-  container: 'workflow-engine',
-};
+const target = { ...WORKFLOW_ENGINE, container: 'workflow-engine' };
 
 function ok(r: ImportResult): Extract<ImportResult, { ok: true }> {
   if (!r.ok) throw new Error(r.errors.join('\n'));

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { STRATEGY_KINDS, ROUTER_KINDS } from '../../../src-shared/plan/plan.schema.ts';
@@ -6,14 +5,7 @@ import { parsePlan } from '../../../src-shared/plan/plan.parse.ts';
 import { defaultPlan } from '../../../src-shared/plan/plan.defaults.ts';
 import { durationMs, formatDuration } from '../../../src-shared/plan/duration.ts';
 import { DomainError } from '../../../src-shared/bridge/errors.ts';
-
-const fixture = (name: string) =>
-  readFileSync(new URL(`../../fixtures/plans/${name}`, import.meta.url), 'utf8');
-const target = {
-  namespace: 'platform-production',
-  name: 'workflow-engine',
-  image: 'registry.platform.com/workflow-engine:v1.25.0',
-};
+import { planFixture as fixture, WORKFLOW_ENGINE as target } from '../../support/plan-fixtures.ts';
 
 describe('durationMs', () => {
   it.each([

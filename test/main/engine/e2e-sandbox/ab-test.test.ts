@@ -4,14 +4,17 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
 import type { DestinationRule, HTTPRoute } from '../../../../src-main/adapters/kube/router-objects.ts';
-import { createSandboxAnalysis } from '../../../../src-main/adapters/sandbox-metrics/sandbox-analysis.ts';
-import { createFileJournal } from '../../../../src-main/engine/journal/file-journal.ts';
-import { startRelease, type ReleaseHandle } from '../../../../src-main/engine/runner/release-runner.ts';
-import { startSandbox, type SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
-import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
+import type { SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
-import type { ReleaseSnapshot } from '../../../../src-shared/release/release.schema.ts';
-import { addHttpRoute, closeSoon, customApi, writesTo } from '../../adapters/kube/sandbox-fixture.ts';
+import {
+  expectTrafficEndsOn,
+  onSandbox,
+  planOf,
+  servedBy,
+  startOnSandbox,
+  untilSnapshot,
+} from '../../../support/sandbox-release.ts';
+import { addHttpRoute, customApi, writesTo } from '../../adapters/kube/sandbox-fixture.ts';
 
 const NS = 'platform-production';
 const APP = 'workflow-engine';
@@ -23,12 +26,6 @@ const ROUTERS = {
   'gateway-api': `{ kind: gateway-api, httpRoute: ${APP}, backendRefs: { stable: ${APP}-stable, canary: ${APP}-canary } }`,
   istio: `{ kind: istio, virtualService: ${APP}, destinationRule: ${APP} }`,
 };
-
-function planOf(yaml: string): ReleasePlan {
-  const parsed = parsePlan(yaml);
-  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-  return parsed.plan;
-}
 
 /** The runbook's A/B test (free|basic split 50/50, premium pinned to treatment), shortened to 2 minutes. */
 function abPlan(router: keyof typeof ROUTERS, tag: string): ReleasePlan {
@@ -72,50 +69,21 @@ const readHttpRoute = async (sb: SandboxHandle) =>
     name: APP,
   })) as HTTPRoute;
 
-function run(sb: SandboxHandle, plan: ReleasePlan, name: string): Promise<ReleaseHandle> {
-  return startRelease({
-    plan,
-    ops: createKubeReleaseOps(sb.kubeconfigYaml(), plan, { pollMs: 50 }),
-    analysis: createSandboxAnalysis({ url: sb.url, token: sb.token }),
-    clock: sb.clock,
-    journal: createFileJournal({ dir: join(dir, name), user: 'test' }),
-    who: { user: 'test', context: 'sandbox' },
-  });
-}
-
-async function until(
-  handle: ReleaseHandle,
-  ok: (s: ReleaseSnapshot) => boolean,
-  timeoutMs = 20_000,
-): Promise<ReleaseSnapshot> {
-  const end = Date.now() + timeoutMs;
-  while (!ok(handle.getSnapshot())) {
-    if (Date.now() > end) throw new Error(`timed out in ${handle.getSnapshot().phase}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return handle.getSnapshot();
-}
+const run = (sb: SandboxHandle, plan: ReleasePlan, name: string) => startOnSandbox(sb, plan, join(dir, name));
 
 /** Requests a version served over the last `seconds` of sandbox time. */
-const served = (sb: SandboxHandle, version: string, seconds = 10) =>
-  sb.stats({ namespace: NS, job: APP, version, windowSeconds: seconds }).requests ?? 0;
+const served = (sb: SandboxHandle, version: string, seconds = 10) => servedBy(sb, NS, APP, version, seconds);
 
 /** Polls until only `wanted` serves (a rollback or promotion may still be replacing pods). */
-async function trafficEndsOn(sb: SandboxHandle, wanted: string, gone: string): Promise<void> {
-  const end = Date.now() + 15_000;
-  while (Date.now() < end && !(served(sb, wanted) > 0 && served(sb, gone) === 0))
-    await new Promise((r) => setTimeout(r, 100));
-  expect(served(sb, wanted)).toBeGreaterThan(0);
-  expect(served(sb, gone)).toBe(0);
-}
+const trafficEndsOn = (sb: SandboxHandle, wanted: string, gone: string) =>
+  expectTrafficEndsOn(sb, { namespace: NS, job: APP }, wanted, gone);
 
 describe('A/B test under a gateway-api router, against the sandbox', () => {
   it('routes the cohort by header through HTTPRoute rules, measures each variant, and deploys the treatment when told', async () => {
-    const sb = await startSandbox({ speed: SPEED });
-    try {
+    await onSandbox({ speed: SPEED }, async (sb) => {
       await routeThroughGateway(sb);
       const handle = await run(sb, abPlan('gateway-api', 'v1.25.0'), 'gw-good');
-      await until(handle, (s) => s.phase.includes('running'));
+      await untilSnapshot(handle, (s) => s.phase.includes('running'));
 
       const hr = await readHttpRoute(sb);
       const rules = hr.spec?.rules ?? [];
@@ -165,7 +133,7 @@ describe('A/B test under a gateway-api router, against the sandbox', () => {
       expect(share).toBeLessThan(0.7);
 
       // The sandbox evaluates no conversion PromQL, so the test is undecided at its end and waits for a person.
-      const paused = await until(handle, (s) => s.status === 'paused');
+      const paused = await untilSnapshot(handle, (s) => s.status === 'paused');
       expect(paused.pause?.cause).toBe('experiment-result');
       const guardSamples = paused.samples.filter((s) => s.source === 'guardrail' && s.group === 'treatment');
       expect(guardSamples.some((s) => s.outcome === 'success')).toBe(true);
@@ -180,14 +148,11 @@ describe('A/B test under a gateway-api router, against the sandbox', () => {
         [`${APP}-canary`, 0],
       ]);
       await trafficEndsOn(sb, 'v1.25.0', 'v1.24.0');
-    } finally {
-      await closeSoon(sb);
-    }
+    });
   }, 60_000);
 
   it('stops at once when the treatment breaches its guardrail, and hands everyone back to stable', async () => {
-    const sb = await startSandbox({ speed: SPEED });
-    try {
+    await onSandbox({ speed: SPEED }, async (sb) => {
       await routeThroughGateway(sb);
       const handle = await run(sb, abPlan('gateway-api', 'v1.25.1-bad'), 'gw-bad');
       const outcome = await handle.done;
@@ -201,18 +166,15 @@ describe('A/B test under a gateway-api router, against the sandbox', () => {
       expect(rules.some((r) => r.matches?.some((m) => m.headers?.length))).toBe(false);
       expect(rules[0]?.backendRefs?.find((b) => b.name === `${APP}-stable`)?.weight).toBe(100);
       await trafficEndsOn(sb, 'v1.24.0', 'v1.25.1-bad');
-    } finally {
-      await closeSoon(sb);
-    }
+    });
   }, 60_000);
 });
 
 describe('A/B stickiness under istio, against the sandbox', () => {
   it('hashes x-user-id to a pod in each variant subset and leaves the other subsets alone', async () => {
-    const sb = await startSandbox({ speed: SPEED });
-    try {
+    await onSandbox({ speed: SPEED }, async (sb) => {
       const handle = await run(sb, abPlan('istio', 'v1.25.0'), 'istio-sticky');
-      await until(handle, (s) => s.phase.includes('running'));
+      await untilSnapshot(handle, (s) => s.phase.includes('running'));
       const dr = (await api(sb).getNamespacedCustomObject({
         group: 'networking.istio.io',
         version: 'v1beta1',
@@ -232,16 +194,13 @@ describe('A/B stickiness under istio, against the sandbox', () => {
       expect(note?.summary).toMatch(/not held to one variant/);
       handle.send({ type: 'ABORT', reason: 'enough' });
       expect((await handle.done).kind).toBe('aborted');
-    } finally {
-      await closeSoon(sb);
-    }
+    });
   }, 60_000);
 });
 
 describe('A/B routes on an HTTPRoute whose rule already matches a header', () => {
   it('keeps that condition in every rule and other rules untouched, routes twice with one write, and restores on abort', async () => {
-    const sb = await startSandbox({ speed: SPEED });
-    try {
+    await onSandbox({ speed: SPEED }, async (sb) => {
       const app = 'agent-manager';
       await addHttpRoute(sb, app);
       const route = await api(sb).getNamespacedCustomObject({
@@ -320,8 +279,6 @@ strategy:
         [`${app}-stable`, 100],
         [`${app}-canary`, 0],
       ]);
-    } finally {
-      await closeSoon(sb);
-    }
+    });
   }, 30_000);
 });

@@ -3,36 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
-import { createSandboxAnalysis } from '../../../../src-main/adapters/sandbox-metrics/sandbox-analysis.ts';
-import { createFileJournal } from '../../../../src-main/engine/journal/file-journal.ts';
-import { startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
-import { startSandbox } from '../../../../src-main/sandbox/sandbox.ts';
-import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
-import { closeSoon, customApi } from '../../adapters/kube/sandbox-fixture.ts';
+import { onSandbox, planOf, startOnSandbox } from '../../../support/sandbox-release.ts';
+import { customApi } from '../../adapters/kube/sandbox-fixture.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-drift-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('someone else moving traffic mid-release pauses the run with a sentence naming the object; their change stays', async () => {
-  const parsed = parsePlan(`
+  const plan = planOf(`
 name: drift
 target: { namespace: platform-production, name: workflow-engine, image: registry.platform.com/workflow-engine:v1.25.0 }
 router: { kind: istio, virtualService: workflow-engine, destinationRule: workflow-engine }
 strategy: { kind: canary, steps: [{ setWeight: 10 }, { pause: { duration: 2m } }, { setWeight: 50 }] }
 `);
-  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-  const plan = parsed.plan;
-  const sb = await startSandbox({ speed: 50 });
-  try {
-    const handle = await startRelease({
-      plan,
-      ops: createKubeReleaseOps(sb.kubeconfigYaml(), plan, { pollMs: 50 }),
-      analysis: createSandboxAnalysis({ url: sb.url, token: sb.token }),
-      clock: sb.clock,
-      journal: createFileJournal({ dir, user: 'test' }),
-      who: { user: 'test', context: 'sandbox' },
-      stopWhenPaused: true,
-    });
+  await onSandbox({ speed: 50 }, async (sb) => {
+    const handle = await startOnSandbox(sb, plan, dir, { stopWhenPaused: true });
     const key = {
       group: 'networking.istio.io',
       version: 'v1beta1',
@@ -65,7 +50,5 @@ strategy: { kind: canary, steps: [{ setWeight: 10 }, { pause: { duration: 2m } }
       stable: 75,
       canary: 25,
     });
-  } finally {
-    await closeSoon(sb);
-  }
+  });
 }, 60_000);

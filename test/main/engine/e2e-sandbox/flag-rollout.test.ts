@@ -5,16 +5,13 @@ import { setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createOpenFeatureProvider } from '../../../../src-main/adapters/kube/flags/openfeature-provider.ts';
 import { startSandbox, type SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
-import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
-import { createSandboxAnalysis } from '../../../../src-main/adapters/sandbox-metrics/sandbox-analysis.ts';
-import { createFileJournal } from '../../../../src-main/engine/journal/file-journal.ts';
 import { flagProviderFindings } from '../../../../src-main/engine/preflight/flag-findings.ts';
-import { startRelease, type ReleaseHandle } from '../../../../src-main/engine/runner/release-runner.ts';
+import type { ReleaseHandle } from '../../../../src-main/engine/runner/release-runner.ts';
 import type { FlagRolloutPlanStrategy } from '../../../../src-shared/plan/flag-rollout.schema.ts';
-import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
 import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
 import type { ReleaseSnapshot } from '../../../../src-shared/release/release.schema.ts';
-import { cli } from '../../../support/cli.ts';
+import { cli, runArgv } from '../../../support/cli.ts';
+import { onSandbox, planOf, startOnSandbox, untilSnapshot } from '../../../support/sandbox-release.ts';
 import { runner, type RunEvent } from '../../../support/switchyard-process.ts';
 import { startTcpGate } from '../../../support/tcp-gate.ts';
 import { clientsFor } from '../../sandbox/clients.ts';
@@ -35,13 +32,16 @@ async function storedFlag(sb: SandboxHandle) {
   return ff.spec.flagSpec.flags['new-checkout']!;
 }
 
+/** The scenario's flag, through the OpenFeature provider reaching the cluster with `kubeconfig`. */
+const checkoutFlags = (kubeconfig: string) =>
+  createOpenFeatureProvider(kubeconfig, { namespace: 'shop', name: 'checkout-flags', flag: 'new-checkout' });
+
 /** The exposure an independent reader (a fresh provider) reads back. */
-const readBack = (sb: SandboxHandle) =>
-  createOpenFeatureProvider(sb.kubeconfigYaml(), {
-    namespace: 'shop',
-    name: 'checkout-flags',
-    flag: 'new-checkout',
-  }).read();
+const readBack = (sb: SandboxHandle) => checkoutFlags(sb.kubeconfigYaml()).read();
+
+/** Runs `test` against a fresh sandbox of the `flags` scenario at 100×, and closes it afterwards. */
+const onFlagSandbox = (test: (sb: SandboxHandle) => Promise<void>) =>
+  onSandbox({ scenario: 'flags', speed: 100 }, test);
 
 /** Writes to the FeatureFlag that succeeded, by verb. */
 function flagWrites(sb: SandboxHandle): string[] {
@@ -58,16 +58,12 @@ describe('switchyard run of a flag ramp against the sandbox FeatureFlag', () => 
   ])(
     '$name: exit $code, the flag read back at $percent.on % on',
     async ({ fault, code, percent }) => {
-      const sb = await startSandbox({ scenario: 'flags', speed: 100 });
-      try {
+      await onFlagSandbox(async (sb) => {
         if (fault) sb.setFault({ namespace: 'shop', service: 'checkout', variant: 'on', errorRate: 0.3 });
         const kubeconfig = join(dir, `sandbox-${code}.kubeconfig`);
         sb.writeKubeconfig(kubeconfig, 'sandbox');
         const journal = join(dir, `journal-${code}`);
-        const r = await cli(
-          ['run', PLAN, '--kubeconfig', kubeconfig, '--context', 'sandbox', '--yes', '--journal', journal],
-          { HOME: dir },
-        );
+        const r = await cli(runArgv(PLAN, { kubeconfig, context: 'sandbox', journal }), { HOME: dir });
         expect(r.code, r.stdout + r.stderr).toBe(code);
         // Preflight judged the flag, not a change of pods: no dry run of an image, no pod audit.
         expect(r.stdout).toMatch(/^preflight passed: \d+ checks passed, 0 finding\(s\)$/m);
@@ -83,9 +79,7 @@ describe('switchyard run of a flag ramp against the sandbox FeatureFlag', () => 
         } else {
           expect(r.stdout).toMatch(/^completed: /m);
         }
-      } finally {
-        await closeSoon(sb);
-      }
+      });
     },
     120_000,
   );
@@ -96,41 +90,24 @@ function planWith(steps: string, strategy = ''): ReleasePlan {
   const text = readFileSync(PLAN, 'utf8')
     .replace(/ {2}steps:\n( {4}- .*\n)+/, `  steps:\n${steps}`)
     .replace('  flag: new-checkout\n', `  flag: new-checkout\n${strategy}`);
-  const parsed = parsePlan(text);
-  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-  return parsed.plan;
+  return planOf(text);
 }
 
-async function until(handle: ReleaseHandle, ok: (s: ReleaseSnapshot) => boolean): Promise<ReleaseSnapshot> {
-  const end = Date.now() + 60_000;
-  while (!ok(handle.getSnapshot())) {
-    if (Date.now() > end) throw new Error(`timed out in ${handle.getSnapshot().phase}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return handle.getSnapshot();
-}
+const until = (handle: ReleaseHandle, ok: (s: ReleaseSnapshot) => boolean) =>
+  untilSnapshot(handle, ok, 60_000, 20);
 
 function start(sb: SandboxHandle, plan: ReleasePlan, kubeconfig = sb.kubeconfigYaml(), url = sb.url) {
-  return startRelease({
-    plan,
-    ops: createKubeReleaseOps(kubeconfig, plan, { pollMs: 50 }),
-    flags: createOpenFeatureProvider(kubeconfig, {
-      namespace: 'shop',
-      name: 'checkout-flags',
-      flag: 'new-checkout',
-    }),
-    analysis: createSandboxAnalysis({ url, token: sb.token }),
-    clock: sb.clock,
-    journal: createFileJournal({ dir: join(dir, `engine-${Math.random()}`), user: 'test' }),
-    who: { user: 'test', context: 'sandbox' },
+  return startOnSandbox(sb, plan, join(dir, `engine-${Math.random()}`), {
+    kubeconfig,
+    metricsUrl: url,
+    flags: checkoutFlags(kubeconfig),
     stopWhenPaused: true,
   });
 }
 
 describe('preflight of a flag ramp against the sandbox', () => {
   it('blocks a ramp whose FeatureFlag is missing, before any write', async () => {
-    const sb = await startSandbox({ scenario: 'flags', speed: 100 });
-    try {
+    await onFlagSandbox(async (sb) => {
       const kubeconfig = join(dir, 'preflight.kubeconfig');
       sb.writeKubeconfig(kubeconfig, 'sandbox');
       const plan = join(dir, 'missing.yaml');
@@ -143,43 +120,25 @@ describe('preflight of a flag ramp against the sandbox', () => {
             "  flag: new-checkout\n  prerequisites: [{ flag: dark-mode, variant: 'off' }]\n",
           ),
       );
-      const r = await cli(
-        [
-          'run',
-          plan,
-          '--kubeconfig',
-          kubeconfig,
-          '--context',
-          'sandbox',
-          '--yes',
-          '--journal',
-          join(dir, 'pf'),
-        ],
-        { HOME: dir },
-      );
+      const r = await cli(runArgv(plan, { kubeconfig, context: 'sandbox', journal: join(dir, 'pf') }), {
+        HOME: dir,
+      });
       expect(r.code, r.stdout + r.stderr).toBe(1);
       expect(r.stdout).toMatch(/blocker: Flag "new-checkout": flag exists failed\. .*missing-flags/);
       expect(r.stderr).toContain('Preflight found blockers; the release was not started.');
       expect(flagWrites(sb)).toEqual([]);
-    } finally {
-      await closeSoon(sb);
-    }
+    });
   }, 90_000);
 });
 
 describe('the flag system checks of preflight', () => {
   it('pass for the scenario flag and warn of a prerequisite that is not on yet, naming the step that will hold', async () => {
-    const sb = await startSandbox({ scenario: 'flags', speed: 100 });
-    try {
+    await onFlagSandbox(async (sb) => {
       const plan = planWith(
         '    - setPercentage: 10\n',
         "  prerequisites: [{ flag: dark-mode, variant: 'off' }]\n",
       );
-      const flags = createOpenFeatureProvider(sb.kubeconfigYaml(), {
-        namespace: 'shop',
-        name: 'checkout-flags',
-        flag: 'new-checkout',
-      });
+      const flags = checkoutFlags(sb.kubeconfigYaml());
       const { findings, passed } = await flagProviderFindings(
         flags,
         plan.strategy as FlagRolloutPlanStrategy,
@@ -203,16 +162,13 @@ describe('the flag system checks of preflight', () => {
           'flag:can-edit',
         ]),
       );
-    } finally {
-      await closeSoon(sb);
-    }
+    });
   }, 60_000);
 });
 
 describe('a flag ramp in the engine, against the sandbox FeatureFlag', () => {
   it('a colleague editing the flag mid-ramp pauses it as drift with the difference; their change stays', async () => {
-    const sb = await startSandbox({ scenario: 'flags', speed: 100 });
-    try {
+    await onFlagSandbox(async (sb) => {
       const plan = planWith(
         '    - setPercentage: 10\n    - pause: { duration: 2m }\n    - setPercentage: 50\n',
       );
@@ -240,14 +196,11 @@ describe('a flag ramp in the engine, against the sandbox FeatureFlag', () => {
       expect(flagWrites(sb)).toHaveLength(writes);
       expect((await readBack(sb)).percent).toEqual({ off: 0, on: 100 });
       expect(outcome.snapshot.traffic.actual).toEqual({ off: 0, on: 100 });
-    } finally {
-      await closeSoon(sb);
-    }
+    });
   }, 90_000);
 
   it('serves the segments first, then waits for a scheduled step until its time', async () => {
-    const sb = await startSandbox({ scenario: 'flags', speed: 100 });
-    try {
+    await onFlagSandbox(async (sb) => {
       const atMs = Math.ceil((sb.clock.now() + 180_000) / 1000) * 1000;
       const at = new Date(atMs).toISOString();
       const plan = planWith(
@@ -265,14 +218,11 @@ describe('a flag ramp in the engine, against the sandbox FeatureFlag', () => {
       expect(outcome.kind, outcome.reason).toBe('completed');
       expect(sb.clock.now()).toBeGreaterThanOrEqual(atMs);
       expect((await readBack(sb)).percent).toEqual({ off: 0, on: 100 });
-    } finally {
-      await closeSoon(sb);
-    }
+    });
   }, 90_000);
 
   it('holds a move while a prerequisite flag is not on, naming it; the flag is not touched', async () => {
-    const sb = await startSandbox({ scenario: 'flags', speed: 100 });
-    try {
+    await onFlagSandbox(async (sb) => {
       // dark-mode serves on to everyone in the scenario: a prerequisite on its off variant is not met.
       const plan = planWith(
         '    - setPercentage: 10\n',
@@ -287,9 +237,7 @@ describe('a flag ramp in the engine, against the sandbox FeatureFlag', () => {
       );
       expect(flagWrites(sb)).toEqual([]);
       expect((await readBack(sb)).percent).toEqual({ off: 100, on: 0 });
-    } finally {
-      await closeSoon(sb);
-    }
+    });
   }, 90_000);
 
   it('an unreachable cluster pauses the ramp as unreachable; it goes on by itself once the cluster answers', async () => {
@@ -322,8 +270,7 @@ describe('a flag ramp in the engine, against the sandbox FeatureFlag', () => {
 
 describe('SIGKILL in the middle of a flag ramp', () => {
   it('each resume goes on from the journal; the flag is written once per percentage', async () => {
-    const sb = await startSandbox({ scenario: 'flags', speed: 100 });
-    try {
+    await onFlagSandbox(async (sb) => {
       const kubeconfig = join(dir, 'sigkill.kubeconfig');
       sb.writeKubeconfig(kubeconfig, 'sandbox');
       const common = ['--kubeconfig', kubeconfig, '--context', 'sandbox', '--journal', join(dir, 'sigkill')];
@@ -360,8 +307,6 @@ describe('SIGKILL in the middle of a flag ramp', () => {
         'update shop/checkout-flags',
       ]);
       expect((await readBack(sb)).percent).toEqual({ off: 0, on: 100 });
-    } finally {
-      await closeSoon(sb);
-    }
+    });
   }, 240_000);
 });

@@ -3,28 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
 import type { VirtualService } from '../../../../src-main/adapters/kube/router-objects.ts';
-import { createSandboxAnalysis } from '../../../../src-main/adapters/sandbox-metrics/sandbox-analysis.ts';
-import { createFileJournal } from '../../../../src-main/engine/journal/file-journal.ts';
-import { startRelease, type ReleaseHandle } from '../../../../src-main/engine/runner/release-runner.ts';
-import { startSandbox, type SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
-import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
+import type { SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
-import type { ReleaseSnapshot } from '../../../../src-shared/release/release.schema.ts';
-import { closeSoon } from '../../adapters/kube/sandbox-fixture.ts';
+import { onSandbox, planOf, startOnSandbox, untilSnapshot } from '../../../support/sandbox-release.ts';
 
 const NS = 'platform-production';
 const APP = 'workflow-engine';
 const SPEED = 50;
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-ready-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function planOf(yaml: string): ReleasePlan {
-  const parsed = parsePlan(yaml);
-  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-  return parsed.plan;
-}
 
 const canaryPlan = (tag: string) =>
   planOf(`
@@ -52,29 +40,7 @@ strategy:
   duration: 1h
 `);
 
-function run(sb: SandboxHandle, plan: ReleasePlan, name: string): Promise<ReleaseHandle> {
-  return startRelease({
-    plan,
-    ops: createKubeReleaseOps(sb.kubeconfigYaml(), plan, { pollMs: 50 }),
-    analysis: createSandboxAnalysis({ url: sb.url, token: sb.token }),
-    clock: sb.clock,
-    journal: createFileJournal({ dir: join(dir, name), user: 'test' }),
-    who: { user: 'test', context: 'sandbox' },
-  });
-}
-
-async function until(
-  handle: ReleaseHandle,
-  ok: (s: ReleaseSnapshot) => boolean,
-  timeoutMs = 30_000,
-): Promise<ReleaseSnapshot> {
-  const end = Date.now() + timeoutMs;
-  while (!ok(handle.getSnapshot())) {
-    if (Date.now() > end) throw new Error(`timed out in ${handle.getSnapshot().phase}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return handle.getSnapshot();
-}
+const run = (sb: SandboxHandle, plan: ReleasePlan, name: string) => startOnSandbox(sb, plan, join(dir, name));
 
 const kubeOf = (sb: SandboxHandle) => {
   const kc = new KubeConfig();
@@ -108,11 +74,22 @@ async function followCanaryWeight(sb: SandboxHandle) {
   return { weights, readyAtFirstWeight, stop: () => controller.abort() };
 }
 
-describe('traffic only to ready pods, against the sandbox', () => {
-  it('a canary whose pods never get ready aborts with the readiness reason and never gets any traffic', async () => {
-    const sb = await startSandbox({ speed: SPEED });
+type FollowedWeight = Awaited<ReturnType<typeof followCanaryWeight>>;
+
+/** Runs `test` on a fresh sandbox while following the canary weight its router shows. */
+const onSandboxFollowingWeight = (test: (sb: SandboxHandle, seen: FollowedWeight) => Promise<void>) =>
+  onSandbox({ speed: SPEED }, async (sb) => {
     const seen = await followCanaryWeight(sb);
     try {
+      await test(sb, seen);
+    } finally {
+      seen.stop();
+    }
+  });
+
+describe('traffic only to ready pods, against the sandbox', () => {
+  it('a canary whose pods never get ready aborts with the readiness reason and never gets any traffic', async () => {
+    await onSandboxFollowingWeight(async (sb, seen) => {
       const handle = await run(sb, canaryPlan('v1.25.3-unready'), 'never-ready');
       const outcome = await handle.done;
       expect(outcome.kind, outcome.reason).toBe('aborted');
@@ -127,15 +104,11 @@ describe('traffic only to ready pods, against the sandbox', () => {
       expect(
         sb.stats({ namespace: NS, job: APP, version: 'v1.25.3-unready', windowSeconds: 600 }).requests ?? 0,
       ).toBe(0);
-    } finally {
-      seen.stop();
-      await closeSoon(sb);
-    }
+    });
   }, 60_000);
 
   it('a replica-ratio canary that never gets ready aborts before the stable side loses a pod', async () => {
-    const sb = await startSandbox({ speed: SPEED });
-    try {
+    await onSandbox({ speed: SPEED }, async (sb) => {
       const apps = kubeOf(sb).makeApiClient(AppsV1Api);
       let fewestStable = Infinity;
       const plan = planOf(`
@@ -162,38 +135,30 @@ strategy:
       expect(fewestStable).toBe(20);
       const canary = await apps.readNamespacedDeployment({ name: `${APP}-canary`, namespace: NS });
       expect(canary.spec?.replicas).toBe(0);
-    } finally {
-      await closeSoon(sb);
-    }
+    });
   }, 60_000);
 
   it('a canary weight reaches the canary only once the pods it needs are ready', async () => {
-    const sb = await startSandbox({ speed: SPEED });
-    const seen = await followCanaryWeight(sb);
-    try {
+    await onSandboxFollowingWeight(async (sb, seen) => {
       const handle = await run(sb, canaryPlan('v1.25.0'), 'ready-canary');
       const outcome = await handle.done;
       expect(outcome.kind, outcome.reason).toBe('completed');
       // 10 % of 20 stable replicas needs 2 canary pods, both ready when the weight first shows.
       expect(seen.weights.filter((w) => w > 0)[0]).toBe(10);
       await expect.poll(() => seen.readyAtFirstWeight[0]).toBeGreaterThanOrEqual(2);
-    } finally {
-      seen.stop();
-      await closeSoon(sb);
-    }
+    });
   }, 60_000);
 
   it('the A/B treatment runs on the pods its share needs, and the control is measured with data', async () => {
-    const sb = await startSandbox({ speed: SPEED });
-    try {
+    await onSandbox({ speed: SPEED }, async (sb) => {
       const handle = await run(sb, abPlan('v1.25.0'), 'ab-ready');
-      await until(handle, (s) => s.phase.includes('running.'));
+      await untilSnapshot(handle, (s) => s.phase.includes('running.'));
       const apps = kubeOf(sb).makeApiClient(AppsV1Api);
       const treatment = await apps.readNamespacedDeployment({ name: `${APP}-canary`, namespace: NS });
       // 30 % of 20 replicas: 6 pods, ready before the cohort was routed to them.
       expect(treatment.spec?.replicas).toBe(6);
       expect(treatment.status?.readyReplicas ?? 0).toBeGreaterThanOrEqual(6);
-      const measured = await until(
+      const measured = await untilSnapshot(
         handle,
         (s) => s.samples.some((x) => x.group === 'control') && s.samples.some((x) => x.group === 'treatment'),
       );
@@ -204,8 +169,6 @@ strategy:
       handle.send({ type: 'ABORT', reason: 'test over' });
       const outcome = await handle.done;
       expect(outcome.kind).toBe('aborted');
-    } finally {
-      await closeSoon(sb);
-    }
+    });
   }, 60_000);
 });

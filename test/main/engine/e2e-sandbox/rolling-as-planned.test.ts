@@ -3,14 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, KubeConfig, type V1Deployment } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
-import { createSandboxAnalysis } from '../../../../src-main/adapters/sandbox-metrics/sandbox-analysis.ts';
-import { createFileJournal } from '../../../../src-main/engine/journal/file-journal.ts';
-import { resumeRelease, startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
-import { startSandbox, type SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
-import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
+import { resumeRelease } from '../../../../src-main/engine/runner/release-runner.ts';
+import type { SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
-import { closeSoon } from '../../adapters/kube/sandbox-fixture.ts';
+import { onSandbox, planOf, sandboxDeps, startOnSandbox } from '../../../support/sandbox-release.ts';
 
 const NS = 'platform-production';
 const APP = 'workflow-engine';
@@ -20,7 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), 'switchyard-rolling-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function rollingPlan(tag: string, settings: string): ReleasePlan {
-  const parsed = parsePlan(`
+  return planOf(`
 name: rolling-as-planned
 target: { namespace: ${NS}, name: ${APP}, image: ${IMAGE}:${tag} }
 router: { kind: service-selector, service: ${APP} }
@@ -29,24 +25,15 @@ strategy:
   ${settings}
   validation: { duration: 40s, interval: 10s, window: 30s, checks: [{ metric: error-rate, op: '>', threshold: 0.02, severity: fail }] }
 `);
-  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-  return parsed.plan;
 }
 
-function deps(sb: SandboxHandle, plan: ReleasePlan, name: string) {
-  return {
-    ops: createKubeReleaseOps(sb.kubeconfigYaml(), plan, { pollMs: 50 }),
-    analysis: createSandboxAnalysis({ url: sb.url, token: sb.token }),
-    clock: sb.clock,
-    journal: createFileJournal({ dir: join(dir, name), user: 'test' }),
-    who: { user: 'test', context: 'sandbox' },
-    stopWhenPaused: true,
-  };
-}
+const deps = (sb: SandboxHandle, plan: ReleasePlan, name: string) => ({
+  ...sandboxDeps(sb, plan, join(dir, name)),
+  stopWhenPaused: true,
+});
 
-function start(sb: SandboxHandle, plan: ReleasePlan, name: string) {
-  return startRelease({ plan, ...deps(sb, plan, name) });
-}
+const start = (sb: SandboxHandle, plan: ReleasePlan, name: string) =>
+  startOnSandbox(sb, plan, join(dir, name), { stopWhenPaused: true });
 
 function clients(sb: SandboxHandle) {
   const kc = new KubeConfig();
@@ -66,8 +53,7 @@ const BEFORE = { maxSurge: 5, maxUnavailable: 2, minReadySeconds: 30, progressDe
 
 describe('rolling as planned, against the sandbox', () => {
   it('applies the plan’s surge, unavailability, minReadySeconds and deadline for the release and restores them', async () => {
-    const sb = await startSandbox({ speed: SPEED });
-    try {
+    await onSandbox({ speed: SPEED }, async (sb) => {
       const { apps } = clients(sb);
       const read = () => apps.readNamespacedDeployment({ name: APP, namespace: NS });
       expect(settingsOf(await read())).toEqual(BEFORE);
@@ -101,14 +87,11 @@ describe('rolling as planned, against the sandbox', () => {
       expect(containerImage(after)).toBe(`${IMAGE}:v1.25.0`);
       expect(settingsOf(after)).toEqual(BEFORE);
       expect(after.metadata?.annotations?.['switchyard.dev/rollout-before']).toBeUndefined();
-    } finally {
-      await closeSoon(sb);
-    }
+    });
   }, 60_000);
 
   it('puts the previous settings back after a resume, from what the Deployment itself noted', async () => {
-    const sb = await startSandbox({ speed: SPEED });
-    try {
+    await onSandbox({ speed: SPEED }, async (sb) => {
       const { apps } = clients(sb);
       const read = () => apps.readNamespacedDeployment({ name: APP, namespace: NS });
       const plan = rollingPlan('v1.25.0', 'maxSurge: 4\n  maxUnavailable: 1\n  minReadySeconds: 10');
@@ -131,14 +114,11 @@ describe('rolling as planned, against the sandbox', () => {
       const after = await read();
       expect(settingsOf(after)).toEqual(BEFORE);
       expect(after.metadata?.annotations?.['switchyard.dev/rollout-before']).toBeUndefined();
-    } finally {
-      await closeSoon(sb);
-    }
+    });
   }, 60_000);
 
   it('reports a bad rolling release rolled back only once every pod runs the previous version again', async () => {
-    const sb = await startSandbox({ speed: SPEED });
-    try {
+    await onSandbox({ speed: SPEED }, async (sb) => {
       const { apps, core } = clients(sb);
       const handle = await start(sb, rollingPlan('v1.25.1-bad', 'maxSurge: 5'), 'bad');
       const outcome = await handle.done;
@@ -156,9 +136,7 @@ describe('rolling as planned, against the sandbox', () => {
       const live = pods.items.filter((p) => !p.metadata?.deletionTimestamp);
       expect(live.map((p) => p.spec?.containers[0]?.image)).toEqual(Array(20).fill(`${IMAGE}:v1.24.0`));
       expect(settingsOf(d)).toEqual(BEFORE);
-    } finally {
-      await closeSoon(sb);
-    }
+    });
   }, 60_000);
 });
 

@@ -2,14 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
-import { createSandboxAnalysis } from '../../../../src-main/adapters/sandbox-metrics/sandbox-analysis.ts';
-import { createFileJournal } from '../../../../src-main/engine/journal/file-journal.ts';
-import { startRelease } from '../../../../src-main/engine/runner/release-runner.ts';
-import { startSandbox } from '../../../../src-main/sandbox/sandbox.ts';
-import { planCommands } from '../../../../src-shared/plan/plan-commands.ts';
-import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
-import { closeSoon } from '../../adapters/kube/sandbox-fixture.ts';
+import { goodAndBadVersions, planOf, releaseToEndOnSandbox } from '../../../support/sandbox-release.ts';
 
 const NS = 'platform-production';
 const SPEED = 50;
@@ -57,49 +50,20 @@ strategy:
 `,
 };
 
-const cases = (['canary', 'blue-green', 'rolling'] as const).flatMap((strategy) => [
-  { strategy, tag: 'v1.25.0', good: true },
-  { strategy, tag: 'v1.25.1-bad', good: false },
-]);
-
 describe('each strategy against the sandbox, through the release runner', () => {
-  it.each(cases)(
+  it.each(goodAndBadVersions(['canary', 'blue-green', 'rolling'] as const))(
     '$strategy with $tag: good $good',
     async ({ strategy, tag, good }) => {
       const app = strategy === 'rolling' ? 'agent-manager' : 'workflow-engine';
-      const parsed = parsePlan(plans[strategy](app, tag));
-      if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-      const plan = parsed.plan;
-      const sb = await startSandbox({ speed: SPEED });
-      try {
-        const handle = await startRelease({
-          plan,
-          confirmedCommands: planCommands(plan).digest,
-          ops: createKubeReleaseOps(sb.kubeconfigYaml(), plan, { pollMs: 50 }),
-          analysis: createSandboxAnalysis({ url: sb.url, token: sb.token }),
-          clock: sb.clock,
-          journal: createFileJournal({ dir: join(dir, `${strategy}-${tag}`), user: 'test' }),
-          who: { user: 'test', context: 'sandbox' },
-          stopWhenPaused: true,
-        });
-        const outcome = await handle.done;
+      const run = { journalDir: join(dir, `${strategy}-${tag}`), app, tag, good, speed: SPEED };
+      // Afterwards traffic ends on one version (a rollback may still be replacing pods).
+      await releaseToEndOnSandbox(planOf(plans[strategy](app, tag)), run, (outcome) => {
         if (good) expect(outcome.kind, outcome.reason).toBe('completed');
         else {
           expect(['aborted', 'rolledBack'], outcome.reason).toContain(outcome.kind);
           expect(outcome.reason).toMatch(/error-rate/);
         }
-        // Traffic ends on one version: poll the sandbox's last 10 s (a rollback may still be replacing pods).
-        const served = (version: string) =>
-          sb.stats({ namespace: NS, job: app, version, windowSeconds: 10 }).requests ?? 0;
-        const [wanted, gone] = good ? ['v1.25.0', 'v1.24.0'] : ['v1.24.0', 'v1.25.1-bad'];
-        const end = Date.now() + 15_000;
-        while (Date.now() < end && !(served(wanted) > 0 && served(gone) === 0))
-          await new Promise((r) => setTimeout(r, 100));
-        expect(served(wanted)).toBeGreaterThan(0);
-        expect(served(gone)).toBe(0);
-      } finally {
-        await closeSoon(sb);
-      }
+      });
     },
     60_000,
   );

@@ -2,13 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
-import { createSandboxAnalysis } from '../../../../src-main/adapters/sandbox-metrics/sandbox-analysis.ts';
-import { createFileJournal } from '../../../../src-main/engine/journal/file-journal.ts';
-import { startRelease, type ReleaseHandle } from '../../../../src-main/engine/runner/release-runner.ts';
+import type { ReleaseHandle } from '../../../../src-main/engine/runner/release-runner.ts';
 import { startSandbox } from '../../../../src-main/sandbox/sandbox.ts';
-import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
 import type { ReleaseSnapshot } from '../../../../src-shared/release/release.schema.ts';
+import { planOf, startOnSandbox, untilSnapshot } from '../../../support/sandbox-release.ts';
 import { startTcpGate } from '../../../support/tcp-gate.ts';
 import { closeSoon } from '../../adapters/kube/sandbox-fixture.ts';
 
@@ -21,38 +18,17 @@ const PLAN = readFileSync(
   'utf8',
 );
 
-async function until(
-  handle: ReleaseHandle,
-  ok: (s: ReleaseSnapshot) => boolean,
-  timeoutMs = 30_000,
-): Promise<ReleaseSnapshot> {
-  const end = Date.now() + timeoutMs;
-  while (!ok(handle.getSnapshot())) {
-    if (Date.now() > end)
-      throw new Error(
-        `timed out in ${handle.getSnapshot().phase}: ${JSON.stringify(handle.getSnapshot().pause)}`,
-      );
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return handle.getSnapshot();
-}
+const until = (handle: ReleaseHandle, ok: (s: ReleaseSnapshot) => boolean) =>
+  untilSnapshot(handle, ok, 30_000, 20);
 
 describe('a cluster that stops answering mid-release, against the sandbox', () => {
   it('pauses saying the cluster is unreachable since when, counts nothing as inconclusive, and completes once it answers', async () => {
     const sb = await startSandbox({ speed: 50 });
     const gate = await startTcpGate(Number(new URL(sb.url).port));
     try {
-      const parsed = parsePlan(PLAN);
-      if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-      const plan = parsed.plan;
-      const kubeconfig = sb.kubeconfigYaml().replace(new URL(sb.url).port, String(gate.port));
-      const handle = await startRelease({
-        plan,
-        ops: createKubeReleaseOps(kubeconfig, plan, { pollMs: 50 }),
-        analysis: createSandboxAnalysis({ url: `http://127.0.0.1:${gate.port}`, token: sb.token }),
-        clock: sb.clock,
-        journal: createFileJournal({ dir: join(dir, 'engine'), user: 'test' }),
-        who: { user: 'test', context: 'sandbox' },
+      const handle = await startOnSandbox(sb, planOf(PLAN), join(dir, 'engine'), {
+        kubeconfig: sb.kubeconfigYaml().replace(new URL(sb.url).port, String(gate.port)),
+        metricsUrl: `http://127.0.0.1:${gate.port}`,
       });
       await until(handle, (s) => s.samples.some((x) => x.outcome === 'success'));
       await gate.shut();

@@ -1,42 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ReleasePlanInput } from '../../../../src-shared/plan/plan.schema.ts';
-import { planFrom, statusIs as is, type Harness } from '../runner/release-harness.ts';
+import { abPlan, statusIs as is, type Harness } from '../runner/release-harness.ts';
 import { useMachineHarness } from './machine-harness.ts';
 
 let h: Harness;
 const { release } = useMachineHarness((current) => (h = current));
-
-const abPlan = (overrides: Partial<ReleasePlanInput> = {}) =>
-  planFrom({
-    name: 'workflow-engine-ab',
-    target: {
-      namespace: 'platform-production',
-      name: 'workflow-engine',
-      image: 'registry.platform.com/workflow-engine:v1.25.0',
-    },
-    router: { kind: 'istio', virtualService: 'workflow-engine', destinationRule: 'workflow-engine' },
-    strategy: {
-      kind: 'ab-test',
-      variants: [
-        { name: 'control', version: 'v1.24.0', weight: 50 },
-        { name: 'treatment', version: 'v1.25.0', weight: 50 },
-      ],
-      cohort: { header: 'x-user-segment', regex: 'free|basic' },
-      defaultVariant: 'control',
-      primaryMetrics: [
-        {
-          name: 'conversion_rate',
-          goal: 'maximize',
-          minEffect: 0.05,
-          successQuery: 'sum(increase(conversions_total{variant="{{variant}}"}[2h]))',
-          totalQuery: 'sum(increase(sessions_total{variant="{{variant}}"}[2h]))',
-        },
-      ],
-      guardrails: [{ metric: 'error-rate', op: '>', threshold: 0.02, severity: 'fail' }],
-      duration: '2h',
-    },
-    ...overrides,
-  });
 
 function conversions(control: number, treatment: number): void {
   h.analysis

@@ -4,10 +4,10 @@ import { planCommands } from '../../../../src-shared/plan/plan-commands.ts';
 import type { ReleasePlan, ReleasePlanInput } from '../../../../src-shared/plan/plan.schema.ts';
 import { CONTROL_EVENTS, type ReleaseSnapshot } from '../../../../src-shared/release/release.schema.ts';
 import {
+  abPlan,
   blueGreenPlan,
   canaryPlan,
   createHarness,
-  planFrom,
   rollingPlan,
   type Harness,
 } from './release-harness.ts';
@@ -18,39 +18,6 @@ import {
  * state it rests in; then, for each of those states, a fresh release is driven there and aborted (and, in
  * another run, rolled back), and must end at once without waiting for anything.
  */
-
-const TARGET = {
-  namespace: 'platform-production',
-  name: 'workflow-engine',
-  image: 'registry.platform.com/workflow-engine:v1.25.0',
-};
-
-const abPlan = (): ReleasePlan =>
-  planFrom({
-    name: 'workflow-engine-ab',
-    target: TARGET,
-    router: { kind: 'istio', virtualService: 'workflow-engine', destinationRule: 'workflow-engine' },
-    strategy: {
-      kind: 'ab-test',
-      variants: [
-        { name: 'control', version: 'v1.24.0', weight: 50 },
-        { name: 'treatment', version: 'v1.25.0', weight: 50 },
-      ],
-      cohort: { header: 'x-user-segment', regex: 'free|basic' },
-      defaultVariant: 'control',
-      primaryMetrics: [
-        {
-          name: 'conversion_rate',
-          goal: 'maximize',
-          minEffect: 0.05,
-          successQuery: 'sum(increase(conversions_total{variant="{{variant}}"}[2h]))',
-          totalQuery: 'sum(increase(sessions_total{variant="{{variant}}"}[2h]))',
-        },
-      ],
-      guardrails: [{ metric: 'error-rate', op: '>', threshold: 0.02, severity: 'fail' }],
-      duration: '2h',
-    },
-  });
 
 const canaryWithPauses: Partial<ReleasePlanInput> = {
   strategy: {

@@ -9,6 +9,7 @@ import type { ReleasePlan, ReleasePlanInput } from '../../../../src-shared/plan/
 import type { ReleaseSnapshot } from '../../../../src-shared/release/release.schema.ts';
 import { FakeMemoryJournal } from './fake-journal.ts';
 import { FakeAnalysisSource, FakeManualClock, FakeReleaseOps } from '../../../support/fake-release-ops.ts';
+import { WORKFLOW_ENGINE } from '../../../support/plan-fixtures.ts';
 
 /** A plan parsed with the real schema (defaults applied); throws with every problem when invalid. */
 export function planFrom(input: ReleasePlanInput): ReleasePlan {
@@ -17,11 +18,7 @@ export function planFrom(input: ReleasePlanInput): ReleasePlan {
   return parsed.plan;
 }
 
-const TARGET = {
-  namespace: 'platform-production',
-  name: 'workflow-engine',
-  image: 'registry.platform.com/workflow-engine:v1.25.0',
-};
+const TARGET = WORKFLOW_ENGINE;
 
 /** A canary plan: 10 % → pause 10m → analysis → 50 % → analysis, with the runbook's rollback triggers. */
 export function canaryPlan(overrides: Partial<ReleasePlanInput> = {}): ReleasePlan {
@@ -101,6 +98,38 @@ export function rollingPlan(overrides: Partial<ReleasePlanInput> = {}): ReleaseP
     strategy: { kind: 'rolling' },
     ...overrides,
   });
+}
+
+/** The A/B strategy of `abPlan`: control and treatment 50/50 for the free and basic cohort, 2 h on conversion. */
+const AB_TEST: ReleasePlanInput['strategy'] = {
+  kind: 'ab-test',
+  variants: [
+    { name: 'control', version: 'v1.24.0', weight: 50 },
+    { name: 'treatment', version: 'v1.25.0', weight: 50 },
+  ],
+  cohort: { header: 'x-user-segment', regex: 'free|basic' },
+  defaultVariant: 'control',
+  primaryMetrics: [
+    {
+      name: 'conversion_rate',
+      goal: 'maximize',
+      minEffect: 0.05,
+      successQuery: 'sum(increase(conversions_total{variant="{{variant}}"}[2h]))',
+      totalQuery: 'sum(increase(sessions_total{variant="{{variant}}"}[2h]))',
+    },
+  ],
+  guardrails: [{ metric: 'error-rate', op: '>', threshold: 0.02, severity: 'fail' }],
+  duration: '2h',
+};
+
+/** An A/B test of workflow-engine under Istio (see `AB_TEST`). */
+export function abPlan(overrides: Partial<ReleasePlanInput> = {}): ReleasePlan {
+  const router = {
+    kind: 'istio',
+    virtualService: 'workflow-engine',
+    destinationRule: 'workflow-engine',
+  } as const;
+  return planFrom({ name: 'workflow-engine-ab', target: TARGET, router, strategy: AB_TEST, ...overrides });
 }
 
 /**
