@@ -1,0 +1,86 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSandboxProvider } from '../../src-main/app/sandbox-provider.ts';
+import type { SandboxHandle } from '../../src-main/sandbox/sandbox.ts';
+import { launchBrowser, screenshot } from '../support/browser.ts';
+import { scaleDeployment } from '../support/sandbox-workloads.ts';
+import { startTestConsole, type TestConsole } from '../support/web-shell.ts';
+
+let app: TestConsole;
+let sb: SandboxHandle;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  const home = mkdtempSync(join(tmpdir(), 'sy-drilldown-'));
+  const sandbox = createSandboxProvider();
+  sb = await sandbox.handle();
+  app = await startTestConsole({
+    env: { KUBECONFIG: join(home, 'none.yaml') },
+    home,
+    dataDir: join(home, '.switchyard'),
+    sandbox,
+  });
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
+  page.setDefaultTimeout(15_000);
+  await page.goto(app.shell.url);
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+const namespace = () => page.getByLabel('Namespace');
+const workloads = () => page.getByRole('table', { name: 'Workloads' });
+
+describe('Connections as a Lens user expects', () => {
+  it('opens on the namespace that holds workloads, not an empty default', async () => {
+    await expect.poll(() => namespace().inputValue()).toBe('platform-production');
+    await expect
+      .poll(() =>
+        workloads()
+          .getByRole('row', { name: /workflow-engine/ })
+          .count(),
+      )
+      .toBe(1);
+  });
+
+  it('opens a workload row onto its ReplicaSets, pods, events and log, live', async () => {
+    const row = workloads().getByRole('row', { name: /workflow-engine/ });
+    const desired = Number((await row.getByRole('cell').nth(3).textContent())!.split('/')[1]) + 1;
+    // A scale makes the deployment controller record an event (ScalingReplicaSet), as a real cluster does.
+    await scaleDeployment(sb, 'workflow-engine', desired);
+    await row.click();
+    const detail = page.getByRole('region', { name: 'Workload workflow-engine' });
+    await expect
+      .poll(() => detail.getByRole('table', { name: 'ReplicaSets' }).textContent())
+      .toMatch(/v1\.24\.0/);
+    const pods = detail.getByRole('table', { name: 'Pods' });
+    // The pod added by the scale appears without reopening: the drill-down follows the cluster.
+    await expect.poll(() => pods.getByRole('row').count(), { timeout: 30_000 }).toBe(desired + 1);
+    expect(await pods.getByRole('row').nth(1).textContent()).toMatch(
+      /workflow-engine-.*(Running|ContainerCreating|Pending)/,
+    );
+    await expect
+      .poll(() => detail.getByRole('table', { name: 'Events' }).textContent(), { timeout: 30_000 })
+      .toMatch(/Scaled up replica set workflow-engine-/);
+    await expect
+      .poll(() => detail.getByLabel('Pod log').textContent(), { timeout: 30_000 })
+      .toMatch(/INFO GET \/api\/v1\/workflows status=200/);
+    await screenshot(page, 'connections-drilldown');
+  });
+
+  it('remembers the namespace picked in a context across a reload', async () => {
+    const other = (await namespace().locator('option').allTextContents()).find(
+      (n) => n !== 'platform-production',
+    )!;
+    await namespace().selectOption(other);
+    await page.reload();
+    await expect.poll(() => namespace().inputValue()).toBe(other);
+    await namespace().selectOption('platform-production');
+  });
+});
