@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxProvider } from '../../src-main/app/sandbox-provider.ts';
 import type { SandboxHandle } from '../../src-main/sandbox/sandbox.ts';
 import { launchBrowser, screenshot } from '../support/browser.ts';
+import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { scaleDeployment } from '../support/sandbox-workloads.ts';
 import { startTestConsole, type TestConsole } from '../support/web-shell.ts';
 
@@ -82,5 +83,60 @@ describe('Connections as a Lens user expects', () => {
     await page.reload();
     await expect.poll(() => namespace().inputValue()).toBe(other);
     await namespace().selectOption('platform-production');
+  });
+});
+
+/** Creates `count` Deployments of no pods in a new namespace, as a cluster with many small services has. */
+async function manyWorkloads(namespace: string, count: number): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromString(sb.kubeconfigYaml());
+  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
+  const apps = kc.makeApiClient(AppsV1Api);
+  for (let i = 0; i < count; i += 50) {
+    await Promise.all(
+      Array.from({ length: Math.min(50, count - i) }, (_, j) => {
+        const name = `svc-${String(i + j).padStart(4, '0')}`;
+        return apps.createNamespacedDeployment({
+          namespace,
+          body: {
+            metadata: { name, labels: { app: name } },
+            spec: {
+              replicas: 0,
+              selector: { matchLabels: { app: name } },
+              template: {
+                metadata: { labels: { app: name } },
+                spec: { containers: [{ name, image: `registry.platform.com/${name}:v2.0.${i + j}` }] },
+              },
+            },
+          },
+        });
+      }),
+    );
+  }
+}
+
+describe('the workload table at scale', () => {
+  it('draws only the rows in view of 300 workloads and reaches the last by scrolling', async () => {
+    const ns = `many-${Date.now().toString(36)}`;
+    await manyWorkloads(ns, 300);
+    // The namespace list is read when a context is picked: a reload reads it again.
+    await page.reload();
+    await namespace().selectOption(ns);
+    await expect.poll(() => workloads().getAttribute('aria-rowcount')).toBe('301');
+    const drawn = await workloads().getByRole('row').count();
+    expect(drawn).toBeGreaterThan(10);
+    expect(drawn).toBeLessThan(100);
+    expect(
+      await workloads()
+        .getByRole('row', { name: /svc-0299/ })
+        .count(),
+    ).toBe(0);
+    await page.getByTestId('workload-scroll').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    const last = workloads().getByRole('row', { name: /svc-0299/ });
+    await expect.poll(() => last.textContent()).toMatch(/svc-0299.*v2\.0\.299/);
+    await last.click();
+    await expect
+      .poll(() => page.getByRole('region', { name: 'Workload svc-0299' }).textContent())
+      .toMatch(/No pods\./);
   });
 });
