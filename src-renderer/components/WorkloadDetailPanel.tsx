@@ -2,6 +2,30 @@ import { formatDuration } from '../../src-shared/format/duration.ts';
 import type { WorkloadDetail } from '../../src-shared/bridge/contract.ts';
 import { useWorkloadDetail } from '../store/workload-detail.store.ts';
 import { ErrorNote } from './ErrorNote.tsx';
+import { TableHead, type Column } from './TableHead.tsx';
+
+const RS_COLUMNS: Column[] = [
+  { label: 'Name' },
+  { label: 'Revision' },
+  { label: 'Version' },
+  { label: 'Ready', num: true },
+  { label: 'Age' },
+];
+const POD_COLUMNS: Column[] = [
+  { label: 'Name' },
+  { label: 'Status' },
+  { label: 'Restarts', num: true },
+  { label: 'Node' },
+  { label: 'Age' },
+  { label: 'Log', hidden: true },
+];
+const EVENT_COLUMNS: Column[] = [
+  { label: 'Type' },
+  { label: 'Reason' },
+  { label: 'Object' },
+  { label: 'Message' },
+  { label: 'Last seen' },
+];
 
 /** A workload's ReplicaSets, pods, events and log, as Lens or Headlamp show them; refreshed while open. */
 export function WorkloadDetailPanel() {
@@ -34,17 +58,7 @@ function DetailBody({ detail }: { detail: WorkloadDetail }) {
         <p className="muted">No ReplicaSets.</p>
       ) : (
         <table className="dense" aria-label="ReplicaSets">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Revision</th>
-              <th scope="col">Version</th>
-              <th scope="col" className="num">
-                Ready
-              </th>
-              <th scope="col">Age</th>
-            </tr>
-          </thead>
+          <TableHead columns={RS_COLUMNS} />
           <tbody>
             {detail.replicaSets.map((rs) => (
               <tr key={rs.name}>
@@ -69,15 +83,7 @@ function DetailBody({ detail }: { detail: WorkloadDetail }) {
         <p className="muted">No events about this workload, its ReplicaSets or pods.</p>
       ) : (
         <table className="dense" aria-label="Events">
-          <thead>
-            <tr>
-              <th scope="col">Type</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Object</th>
-              <th scope="col">Message</th>
-              <th scope="col">Last seen</th>
-            </tr>
-          </thead>
+          <TableHead columns={EVENT_COLUMNS} />
           <tbody>
             {detail.events.map((e, i) => (
               <tr key={`${e.object}-${e.reason}-${i}`} className={e.type === 'Warning' ? 'warn-text' : ''}>
@@ -112,20 +118,7 @@ function PodTable({ detail, now }: { detail: WorkloadDetail; now: number }) {
   if (detail.pods.length === 0) return <p className="muted">No pods.</p>;
   return (
     <table className="dense" aria-label="Pods">
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Status</th>
-          <th scope="col" className="num">
-            Restarts
-          </th>
-          <th scope="col">Node</th>
-          <th scope="col">Age</th>
-          <th scope="col">
-            <span className="sr-only">Log</span>
-          </th>
-        </tr>
-      </thead>
+      <TableHead columns={POD_COLUMNS} />
       <tbody>
         {detail.pods.map((p) => (
           <tr key={p.name}>

@@ -1,10 +1,20 @@
 import type { WorkloadSummary } from '../../src-shared/bridge/contract.ts';
 import { useConnections } from '../store/connections.store.ts';
 import { useWorkloadDetail } from '../store/workload-detail.store.ts';
+import { TableHead, type Column } from './TableHead.tsx';
 import { useVisibleRows } from './use-visible-rows.ts';
 
 /** Height of one workload row in pixels (fixed, so the table can render only the rows in view). */
 const ROW_PX = 33;
+
+const WORKLOAD_COLUMNS: Column[] = [
+  { label: 'Name' },
+  { label: 'Kind' },
+  { label: 'Version' },
+  { label: 'Ready', num: true },
+  { label: 'Updated', num: true },
+  { label: 'Available', num: true },
+];
 
 /** Deployments and Argo Rollouts of the selected namespace, live, with the feed's state. */
 export function WorkloadTable() {
@@ -58,22 +68,7 @@ function VirtualTable({ workloads }: { workloads: WorkloadSummary[] }) {
   return (
     <div className="virtual-scroll" ref={box} onScroll={onScroll} data-testid="workload-scroll">
       <table aria-label="Workloads" aria-rowcount={workloads.length + 1} className="virtual-table">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Version</th>
-            <th scope="col" className="num">
-              Ready
-            </th>
-            <th scope="col" className="num">
-              Updated
-            </th>
-            <th scope="col" className="num">
-              Available
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={WORKLOAD_COLUMNS} />
         <tbody>
           {rows.padTop > 0 && <tr aria-hidden="true" style={{ height: rows.padTop }} />}
           {workloads.slice(rows.first, rows.last).map((w, i) => {

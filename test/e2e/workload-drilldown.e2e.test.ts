@@ -1,39 +1,23 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxProvider } from '../../src-main/app/sandbox-provider.ts';
 import type { SandboxHandle } from '../../src-main/sandbox/sandbox.ts';
-import { launchBrowser, screenshot } from '../support/browser.ts';
-import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { screenshot } from '../support/browser.ts';
 import { scaleDeployment } from '../support/sandbox-workloads.ts';
-import { startTestConsole, type TestConsole } from '../support/web-shell.ts';
+import { openConsole, type ConsoleSession } from './console-helpers.ts';
 
-let app: TestConsole;
+let session: ConsoleSession;
 let sb: SandboxHandle;
-let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  const home = mkdtempSync(join(tmpdir(), 'sy-drilldown-'));
   const sandbox = createSandboxProvider();
   sb = await sandbox.handle();
-  app = await startTestConsole({
-    env: { KUBECONFIG: join(home, 'none.yaml') },
-    home,
-    dataDir: join(home, '.switchyard'),
-    sandbox,
-  });
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
-  page.setDefaultTimeout(15_000);
-  await page.goto(app.shell.url);
+  session = await openConsole({ sandbox });
+  page = session.page;
 }, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+afterAll(async () => session?.close());
 
 const namespace = () => page.getByLabel('Namespace');
 const workloads = () => page.getByRole('table', { name: 'Workloads' });
