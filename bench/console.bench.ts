@@ -133,8 +133,8 @@ async function main(): Promise<void> {
         .waitFor();
       switches.push(performance.now() - t);
     }
-    const rowCount = await page.evaluate(() =>
-      Number(document.querySelector('table[aria-label="Workloads"]')?.getAttribute('aria-rowcount') ?? 0),
+    const rowCount = Number(
+      await page.getByRole('table', { name: 'Workloads' }).getAttribute('aria-rowcount'),
     );
     const rendered = await rowsOf().count();
     const rss: number[] = [];
