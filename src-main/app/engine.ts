@@ -135,9 +135,22 @@ export function createEngine(options: EngineOptions): Engine {
       return { contexts, selected, problems: [...config.problems] };
     },
 
-    'cluster:listNamespaces': async ({ context }) => ({
-      namespaces: await (await connect(context)).listNamespaces(),
-    }),
+    'cluster:listNamespaces': async ({ context }) => {
+      const cluster = await connect(context);
+      const [namespaces, withWorkloads] = await Promise.all([
+        cluster.listNamespaces(),
+        // Only a hint for which namespace to open: a refusal or a failure leaves it out.
+        cluster.namespacesWithWorkloads?.().catch(() => undefined),
+      ]);
+      return { namespaces, ...(withWorkloads ? { withWorkloads } : {}) };
+    },
+
+    'cluster:workloadDetail': async ({ context, namespace, kind, name, pod }) => {
+      const cluster = await connect(context);
+      if (!cluster.describeWorkload)
+        throw new DomainError('notFound', `Context "${context}" cannot show a workload's pods.`);
+      return cluster.describeWorkload(namespace, kind, name, pod);
+    },
 
     'cluster:probeContext': ({ context }) => probeContext(context, () => connect(context)),
 

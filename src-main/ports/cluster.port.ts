@@ -1,4 +1,4 @@
-import type { WorkloadSummary } from '../../src-shared/bridge/contract.ts';
+import type { WorkloadDetail, WorkloadSummary } from '../../src-shared/bridge/contract.ts';
 
 /**
  * Why a cluster call failed. Adapters throw `ClusterError` carrying one of these kinds,
@@ -31,6 +31,21 @@ export interface ClusterPort {
   readonly context: string;
   /** Namespace names, sorted. Errors: unreachable, timeout, unauthorized, forbidden. */
   listNamespaces(): Promise<string[]>;
+  /**
+   * Namespaces seen holding Deployments, from one bounded page of a cluster-wide list (so it stays cheap on a
+   * big cluster). Errors as `listNamespaces`.
+   */
+  namespacesWithWorkloads?(): Promise<string[]>;
+  /**
+   * A workload's ReplicaSets, pods, events and the last log lines of `pod` (else its first pod). Errors:
+   * notFound (workload), others as `listNamespaces`; a log that cannot be read is a `logNote`, not an error.
+   */
+  describeWorkload?(
+    namespace: string,
+    kind: 'Deployment' | 'Rollout',
+    name: string,
+    pod?: string,
+  ): Promise<WorkloadDetail>;
   /**
    * Deployments and, where the cluster serves them, Argo Rollouts of a namespace as summaries, sorted by
    * name then kind. Errors as `listNamespaces`.

@@ -1,4 +1,20 @@
+import type { WorkloadSummary } from '../../src-shared/bridge/contract.ts';
 import { useConnections } from '../store/connections.store.ts';
+import { useWorkloadDetail } from '../store/workload-detail.store.ts';
+import { TableHead, type Column } from './TableHead.tsx';
+import { useVisibleRows } from './use-visible-rows.ts';
+
+/** Height of one workload row in pixels (fixed, so the table can render only the rows in view). */
+const ROW_PX = 33;
+
+const WORKLOAD_COLUMNS: Column[] = [
+  { label: 'Name' },
+  { label: 'Kind' },
+  { label: 'Version' },
+  { label: 'Ready', num: true },
+  { label: 'Updated', num: true },
+  { label: 'Available', num: true },
+];
 
 /** Deployments and Argo Rollouts of the selected namespace, live, with the feed's state. */
 export function WorkloadTable() {
@@ -39,28 +55,37 @@ export function WorkloadTable() {
       {workloadsStatus === 'ready' && workloads.length === 0 && (
         <p className="muted">No Deployments or Argo Rollouts in this namespace.</p>
       )}
-      {workloads.length > 0 && (
-        <table aria-label="Workloads">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Version</th>
-              <th scope="col" className="num">
-                Ready
-              </th>
-              <th scope="col" className="num">
-                Updated
-              </th>
-              <th scope="col" className="num">
-                Available
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {workloads.map((w) => (
-              <tr key={`${w.kind}/${w.name}`}>
-                <td>{w.name}</td>
+      {workloads.length > 0 && <VirtualTable workloads={workloads} />}
+    </section>
+  );
+}
+
+/** The workload rows, only those in view rendered; a row opens its pods, events and logs. */
+function VirtualTable({ workloads }: { workloads: WorkloadSummary[] }) {
+  const { box, rows, onScroll } = useVisibleRows(workloads.length, ROW_PX);
+  const show = useWorkloadDetail((s) => s.show);
+  const open = useWorkloadDetail((s) => s.open);
+  return (
+    <div className="virtual-scroll" ref={box} onScroll={onScroll} data-testid="workload-scroll">
+      <table aria-label="Workloads" aria-rowcount={workloads.length + 1} className="virtual-table">
+        <TableHead columns={WORKLOAD_COLUMNS} />
+        <tbody>
+          {rows.padTop > 0 && <tr aria-hidden="true" style={{ height: rows.padTop }} />}
+          {workloads.slice(rows.first, rows.last).map((w, i) => {
+            const selected = open?.kind === w.kind && open.name === w.name;
+            return (
+              <tr
+                key={`${w.kind}/${w.name}`}
+                aria-rowindex={rows.first + i + 2}
+                aria-selected={selected}
+                className={selected ? 'row-link selected' : 'row-link'}
+                onClick={() => show(w)}
+              >
+                <td>
+                  <button type="button" className="link" onClick={(e) => (e.stopPropagation(), show(w))}>
+                    {w.name}
+                  </button>
+                </td>
                 <td>
                   <span className={w.kind === 'Rollout' ? 'badge badge-sandbox' : 'badge'}>{w.kind}</span>
                 </td>
@@ -73,11 +98,12 @@ export function WorkloadTable() {
                 <td className="num">{w.updatedReplicas}</td>
                 <td className="num">{w.availableReplicas}</td>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
+            );
+          })}
+          {rows.padBottom > 0 && <tr aria-hidden="true" style={{ height: rows.padBottom }} />}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

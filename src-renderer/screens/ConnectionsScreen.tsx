@@ -1,10 +1,11 @@
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { ContextList } from '../components/ContextList.tsx';
+import { WorkloadDetailPanel } from '../components/WorkloadDetailPanel.tsx';
 import { WorkloadTable } from '../components/WorkloadTable.tsx';
 import { useConnections } from '../store/connections.store.ts';
 import { useCredentialMessages } from '../store/credential.store.ts';
 
-/** Contexts on the left, the selected context's workloads on the right. */
+/** Contexts on the left, the selected context's workloads on the right, a picked workload's pods below. */
 export function ConnectionsScreen() {
   const error = useConnections((s) => s.error);
   return (
@@ -15,6 +16,7 @@ export function ConnectionsScreen() {
         <ContextList />
         <WorkloadTable />
       </div>
+      <WorkloadDetailPanel />
     </div>
   );
 }

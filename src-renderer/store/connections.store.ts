@@ -7,6 +7,7 @@ import type {
 } from '../../src-shared/bridge/contract.ts';
 import type { BridgeError } from '../../src-shared/bridge/errors.ts';
 import { api } from '../bridge/api.ts';
+import { chooseNamespace, rememberNamespace, rememberedNamespace } from '../lib/namespace-choice.ts';
 
 export type Loadable = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -79,14 +80,18 @@ export const useConnections = create<ConnectionsState>((set, get) => ({
     if (!r.ok) return set({ namespacesStatus: 'error', error: r.error });
     set({ namespaces: r.value.namespaces, namespacesStatus: 'ready' });
     const ctx = get().contexts.find((c) => c.name === name);
-    const preferred =
-      ctx?.namespace && r.value.namespaces.includes(ctx.namespace) ? ctx.namespace : r.value.namespaces[0];
+    const preferred = chooseNamespace(r.value.namespaces, {
+      remembered: rememberedNamespace(name),
+      ...(ctx?.namespace ? { contextNamespace: ctx.namespace } : {}),
+      ...(r.value.withWorkloads ? { withWorkloads: r.value.withWorkloads } : {}),
+    });
     if (preferred) await get().selectNamespace(preferred);
   },
 
   async selectNamespace(namespace) {
     const context = get().selectedContext;
     if (!context) return;
+    rememberNamespace(context, namespace);
     set({
       selectedNamespace: namespace,
       workloads: [],

@@ -65,3 +65,65 @@ export const ContextStatusSchema = z
   })
   .strict();
 export type ContextStatus = z.infer<typeof ContextStatusSchema>;
+
+/** One pod of a workload as a drill-down shows it: kubectl's STATUS, RESTARTS, NODE and AGE columns. */
+export const PodRowSchema = z
+  .object({
+    name: z.string(),
+    /** kubectl's STATUS word: Running, Pending, ContainerCreating, CrashLoopBackOff, Terminating, … */
+    status: z.string(),
+    ready: z.boolean(),
+    restarts: z.number().int(),
+    node: z.string(),
+    /** Creation time, ISO 8601; absent when the server did not set it. */
+    created: z.string().optional(),
+  })
+  .strict();
+export type PodRow = z.infer<typeof PodRowSchema>;
+
+/** A ReplicaSet of a workload: its revision's image and pod counts. */
+export const ReplicaSetRowSchema = z
+  .object({
+    name: z.string(),
+    revision: z.string(),
+    version: z.string(),
+    replicas: z.number().int(),
+    readyReplicas: z.number().int(),
+    created: z.string().optional(),
+  })
+  .strict();
+export type ReplicaSetRow = z.infer<typeof ReplicaSetRowSchema>;
+
+/** An event about the workload, one of its ReplicaSets or pods, newest first. */
+export const EventRowSchema = z
+  .object({
+    type: z.string(),
+    reason: z.string(),
+    /** `Kind/name` of the object it is about. */
+    object: z.string(),
+    message: z.string(),
+    count: z.number().int(),
+    /** When it last happened, ISO 8601. */
+    last: z.string().optional(),
+  })
+  .strict();
+export type EventRow = z.infer<typeof EventRowSchema>;
+
+/** What a workload row opens onto: ReplicaSets, pods, events and the last log lines of one pod. */
+export const WorkloadDetailSchema = z
+  .object({
+    kind: z.enum(['Deployment', 'Rollout']),
+    name: z.string(),
+    namespace: z.string(),
+    replicaSets: z.array(ReplicaSetRowSchema),
+    pods: z.array(PodRowSchema),
+    events: z.array(EventRowSchema),
+    /** The pod whose log is shown (the one asked for, else the first pod); absent with no pods. */
+    logPod: z.string().optional(),
+    /** The last lines of that pod's log, oldest first. */
+    log: z.array(z.string()),
+    /** Why the log could not be read, in plain words. */
+    logNote: z.string().optional(),
+  })
+  .strict();
+export type WorkloadDetail = z.infer<typeof WorkloadDetailSchema>;

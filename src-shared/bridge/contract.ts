@@ -8,6 +8,7 @@ import {
   ContextSummarySchema,
   KubeconfigProblemSchema,
   NamespaceName,
+  WorkloadDetailSchema,
   WorkloadSummarySchema,
 } from './connection-views.ts';
 import {
@@ -23,6 +24,7 @@ export type {
   KubeconfigProblem,
   WorkloadSummary,
   ContextStatus,
+  WorkloadDetail,
 } from './connection-views.ts';
 export type { ReleaseListItem, AuditLine, HealthPoint, SandboxFault } from './release-views.ts';
 
@@ -84,7 +86,13 @@ export const requests = {
   /** Namespace names of a context. Errors: unreachable, unauthorized, forbidden, timeout, notFound (context). */
   'cluster:listNamespaces': {
     input: z.object({ context: ContextName }).strict(),
-    output: z.object({ namespaces: z.array(z.string()) }).strict(),
+    output: z
+      .object({
+        namespaces: z.array(z.string()),
+        /** Namespaces seen holding Deployments (from the first page of a cluster-wide list); absent when unknown. */
+        withWorkloads: z.array(z.string()).optional(),
+      })
+      .strict(),
   },
   /** Whether a context's API server answers and who it says we are (SelfSubjectReview). Never fails: problems go in `note`. */
   'cluster:probeContext': {
@@ -103,6 +111,22 @@ export const requests = {
   'cluster:watchWorkloads': {
     input: z.object({ context: ContextName, namespace: NamespaceName }).strict(),
     output: z.object({ watching: z.literal(true) }).strict(),
+  },
+  /**
+   * A workload's ReplicaSets, pods, events and the last log lines of one pod (`pod`, else its first pod); the
+   * console asks again every few seconds while it is open. Errors: notFound (workload), unreachable, forbidden, timeout.
+   */
+  'cluster:workloadDetail': {
+    input: z
+      .object({
+        context: ContextName,
+        namespace: NamespaceName,
+        kind: z.enum(['Deployment', 'Rollout']),
+        name: z.string().min(1).max(253),
+        pod: z.string().min(1).max(253).optional(),
+      })
+      .strict(),
+    output: WorkloadDetailSchema,
   },
   /** Stops the live workload feed. */
   'cluster:unwatchWorkloads': {

@@ -3,6 +3,7 @@ import type { ClusterPort } from '../../ports/cluster.port.ts';
 import { createKubeClient } from './kube-client.ts';
 import { ClusterError } from './kube-errors.ts';
 import { listRollouts, watchWorkloads, type WorkloadWatchOptions } from './kube-watch.ts';
+import { describeWorkload } from './workload-detail.ts';
 import { sortWorkloads, summariseDeployment } from './workload-summary.ts';
 
 export interface KubeAdapterOptions {
@@ -34,6 +35,15 @@ export function createKubeCluster(
         .map((n) => n.metadata?.name ?? '')
         .filter(Boolean)
         .sort();
+    },
+    async namespacesWithWorkloads() {
+      const page = await k.read('listing Deployments of every namespace', () =>
+        k.apps.listDeploymentForAllNamespaces({ limit: 500 }),
+      );
+      return [...new Set(page.items.map((d) => d.metadata?.namespace ?? '').filter(Boolean))].sort();
+    },
+    describeWorkload(namespace, kind, name, pod) {
+      return describeWorkload(k, namespace, kind, name, pod);
     },
     async listWorkloads(namespace) {
       const [deployments, rollouts] = await Promise.all([

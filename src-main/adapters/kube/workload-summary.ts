@@ -58,7 +58,7 @@ export function sortWorkloads(list: WorkloadSummary[]): WorkloadSummary[] {
 }
 
 /** The tag (or digest) of an image reference; `latest` when it has none. */
-function imageTag(image: string): string {
+export function imageTag(image: string): string {
   const at = image.indexOf('@');
   if (at >= 0) return image.slice(at + 1);
   const slash = image.lastIndexOf('/');
