@@ -70,3 +70,15 @@ export function closeSoon(sb: SandboxHandle | undefined): Promise<void> {
   if (!sb) return Promise.resolve();
   return Promise.race([sb.close(), new Promise<void>((r) => setTimeout(r, 1000))]);
 }
+
+/**
+ * Waits until `ok()` holds, checking every 20 ms, or fails naming `what` after `timeoutMs` (monotonic time, so a
+ * test that moves the wall clock does not end the wait early).
+ */
+export async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (!ok()) {
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
