@@ -1,18 +1,17 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
+import { describe, expect, it } from 'vitest';
 import { kubectlOutput, kubectlResult as runKubectl } from './kubectl-run.ts';
+import { useSandboxFolder } from './sandbox-folder.ts';
 
 /*
  * kubectl as a runbook script or an SRE on call uses it: kinds beyond the release's own, logs, drain with a
  * PodDisruptionBudget, a read-only user, impersonation, rollout history with change causes.
  */
 
-let sb: SandboxHandle;
-let dir: string;
+const box = useSandboxFolder('sandbox-kubectl-runbook-', { context: 'sandbox', viewer: true });
+const { dir } = box;
 
 const kubectlResult = (...args: string[]) => runKubectl(dir, ...args);
 const kubectl = (...args: string[]) => kubectlOutput(dir, ...args);
@@ -35,16 +34,6 @@ function runbookAnalysisTemplates(): string {
   const start = md.indexOf('# analysis-templates.yaml');
   return md.slice(start, md.indexOf('```', start));
 }
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sandbox-kubectl-runbook-'));
-  sb = await startSandbox({ speed: 60 });
-  sb.writeKubeconfig(join(dir, 'kubeconfig'), 'sandbox', { viewer: true });
-});
-afterAll(async () => {
-  await sb.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('kubectl beyond the release kinds', () => {
   it('lists the CRDs of the custom kinds and applies the runbook analysis templates', async () => {
@@ -106,9 +95,9 @@ describe('kubectl beyond the release kinds', () => {
     await until('a CPU reading', async () =>
       /cpu: 40%\/50%/.test(await kubectl(...prod, 'get', 'hpa', 'busy')) ? true : undefined,
     );
-    await fetch(`${sb.url}/_sandbox/faults`, {
+    await fetch(`${box.sb.url}/_sandbox/faults`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${sb.token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${box.sb.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         namespace: 'platform-production',
         service: 'busy',
@@ -151,22 +140,14 @@ spec:
     spec: {containers: [{name: agent, image: registry.platform.com/node-agent:v1}]}
 `,
     );
-    await kubectl('apply', '-f', file);
-    expect(await kubectl(...prod, 'rollout', 'status', 'sts/queue', '--timeout=50s')).toContain(
-      'roll out complete: 3 new pods have been updated',
-    );
-    expect(await kubectl(...prod, 'rollout', 'status', 'ds/node-agent', '--timeout=50s')).toContain(
-      'daemon set "node-agent" successfully rolled out',
-    );
-    expect(await kubectl(...prod, 'get', 'pods', '-l', 'app=queue', '-o', 'name')).toBe(
-      'pod/queue-0\npod/queue-1\npod/queue-2',
-    );
-    await kubectl(...prod, 'set', 'image', 'sts/queue', 'queue=registry.platform.com/queue:v2');
-    await kubectl(...prod, 'set', 'image', 'ds/node-agent', 'agent=registry.platform.com/node-agent:v2');
-    await kubectl(...prod, 'rollout', 'status', 'sts/queue', '--timeout=50s');
-    await kubectl(...prod, 'rollout', 'status', 'ds/node-agent', '--timeout=50s');
-    expect(
-      await kubectl(
+    const sets = ['sts/queue', 'ds/node-agent'];
+    /** `kubectl rollout status` of both sets, one after the other, and what each printed. */
+    const rolledOut = async () => [
+      await kubectl(...prod, 'rollout', 'status', sets[0]!, '--timeout=50s'),
+      await kubectl(...prod, 'rollout', 'status', sets[1]!, '--timeout=50s'),
+    ];
+    const images = () =>
+      kubectl(
         ...prod,
         'get',
         'pods',
@@ -174,28 +155,28 @@ spec:
         'app in (queue,node-agent)',
         '-o',
         'jsonpath={.items[*].spec.containers[0].image}',
-      ),
-    ).not.toMatch(/:v1\b/);
+      );
+    await kubectl('apply', '-f', file);
+    const [queue, agent] = await rolledOut();
+    expect(queue).toContain('roll out complete: 3 new pods have been updated');
+    expect(agent).toContain('daemon set "node-agent" successfully rolled out');
+    expect(await kubectl(...prod, 'get', 'pods', '-l', 'app=queue', '-o', 'name')).toBe(
+      'pod/queue-0\npod/queue-1\npod/queue-2',
+    );
+    await kubectl(...prod, 'set', 'image', 'sts/queue', 'queue=registry.platform.com/queue:v2');
+    await kubectl(...prod, 'set', 'image', 'ds/node-agent', 'agent=registry.platform.com/node-agent:v2');
+    await rolledOut();
+    expect(await images()).not.toMatch(/:v1\b/);
     expect(await kubectl(...prod, 'get', 'sts', 'queue')).toMatch(/queue\s+3\/3\s/);
     expect(await kubectl(...prod, 'rollout', 'history', 'sts/queue')).toMatch(
       /REVISION\s+CHANGE-CAUSE\n1\s+\S+\n2\s/,
     );
-    await kubectl(...prod, 'rollout', 'undo', 'sts/queue');
-    await kubectl(...prod, 'rollout', 'undo', 'ds/node-agent');
-    await kubectl(...prod, 'rollout', 'status', 'sts/queue', '--timeout=50s');
-    await kubectl(...prod, 'rollout', 'status', 'ds/node-agent', '--timeout=50s');
+    for (const set of sets) await kubectl(...prod, 'rollout', 'undo', set);
+    await rolledOut();
     expect(
       await until('the old images back', async () => {
-        const images = await kubectl(
-          ...prod,
-          'get',
-          'pods',
-          '-l',
-          'app in (queue,node-agent)',
-          '-o',
-          'jsonpath={.items[*].spec.containers[0].image}',
-        );
-        return images.includes(':v2') || images.split(' ').length !== 6 ? undefined : images;
+        const now = await images();
+        return now.includes(':v2') || now.split(' ').length !== 6 ? undefined : now;
       }),
     ).toBe(
       'registry.platform.com/node-agent:v1 registry.platform.com/node-agent:v1 registry.platform.com/node-agent:v1 registry.platform.com/queue:v1 registry.platform.com/queue:v1 registry.platform.com/queue:v1',
