@@ -1,13 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
+import { describe, expect, it } from 'vitest';
 import { kubectlResult } from './kubectl-run.ts';
+import { useSandboxFolder } from './sandbox-folder.ts';
 
 // kubectl's server-side apply, strict validation and explain against the sandbox.
-let sb: SandboxHandle;
-let dir: string;
+const { dir } = useSandboxFolder('sandbox-apply-');
 
 const kubectl = (...args: string[]) => kubectlResult(dir, ...args);
 
@@ -85,16 +83,6 @@ async function getDeployment(name: string): Promise<{
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout);
 }
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sandbox-apply-'));
-  sb = await startSandbox({ speed: 60 });
-  sb.writeKubeconfig(join(dir, 'kubeconfig'));
-});
-afterAll(async () => {
-  await sb.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('server-side apply', () => {
   it('creates by apply, then an image-only apply keeps the sidecar, env and ports another manager set', async () => {
