@@ -18,6 +18,10 @@ const kubectl = (...args: string[]) => kubectlOutput(dir, ...args);
 
 const prod = ['-n', 'platform-production'];
 
+/** `kubectl create deployment NAME` of two replicas of registry.platform.com/NAME:v1 in platform-production. */
+const createDeployment = (name: string) =>
+  kubectl(...prod, 'create', 'deployment', name, `--image=registry.platform.com/${name}:v1`, '--replicas=2');
+
 async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -83,14 +87,7 @@ describe('kubectl beyond the release kinds', () => {
   });
 
   it('autoscales a Deployment on its CPU (the simulated saturation)', async () => {
-    await kubectl(
-      ...prod,
-      'create',
-      'deployment',
-      'busy',
-      '--image=registry.platform.com/busy:v1',
-      '--replicas=2',
-    );
+    await createDeployment('busy');
     await kubectl(...prod, 'autoscale', 'deployment', 'busy', '--min=2', '--max=5', '--cpu-percent=50');
     await until('a CPU reading', async () =>
       /cpu: 40%\/50%/.test(await kubectl(...prod, 'get', 'hpa', 'busy')) ? true : undefined,
@@ -230,25 +227,23 @@ spec:
   });
 
   it('drains a node only as far as the PodDisruptionBudget allows', async () => {
-    await kubectl(
-      ...prod,
-      'create',
-      'deployment',
-      'drain-me',
-      '--image=registry.platform.com/drain-me:v1',
-      '--replicas=2',
-    );
+    await createDeployment('drain-me');
     await kubectl(...prod, 'create', 'pdb', 'drain-me', '--selector=app=drain-me', '--min-available=2');
     await kubectl(...prod, 'rollout', 'status', 'deployment/drain-me', '--timeout=50s');
-    const node = await kubectl(
-      ...prod,
-      'get',
-      'pods',
-      '-l',
-      'app=drain-me',
-      '-o',
-      'jsonpath={.items[0].spec.nodeName}',
-    );
+    /** The node of each drain-me pod. */
+    const nodesOfPods = async () =>
+      (
+        await kubectl(
+          ...prod,
+          'get',
+          'pods',
+          '-l',
+          'app=drain-me',
+          '-o',
+          'jsonpath={.items[*].spec.nodeName}',
+        )
+      ).split(' ');
+    const node = (await nodesOfPods())[0]!;
     const drain = ['drain', node, '--pod-selector', 'app=drain-me', '--ignore-daemonsets', '--timeout', '3s'];
     await until('the budget status', async () =>
       /MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE\ndrain-me\s+2\s+N\/A\s+0\s/.test(
@@ -267,16 +262,7 @@ spec:
 
     await kubectl(...prod, 'patch', 'pdb', 'drain-me', '--type=merge', '-p', '{"spec":{"minAvailable":1}}');
     expect((await kubectlResult(...drain.slice(0, -1), '30s')).stdout).toContain(`node/${node} drained`);
-    const nodes = await kubectl(
-      ...prod,
-      'get',
-      'pods',
-      '-l',
-      'app=drain-me',
-      '-o',
-      'jsonpath={.items[*].spec.nodeName}',
-    );
-    expect(nodes.split(' ')).not.toContain(node);
+    expect(await nodesOfPods()).not.toContain(node);
     await kubectl('uncordon', node);
   });
 
