@@ -1,56 +1,32 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
-import { clientsFor, control, until } from './clients.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { appDeployment, clientsFor, control, until } from './clients.ts';
+import { useSandboxFolder } from './sandbox-folder.ts';
 
 /*
  * Failures a rehearsal must be able to show, read back through @kubernetes/client-node as the console
  * reads them: image tags the registry does not have, OOM kills, slow starts, pods that never turn ready.
  */
 
-let sb: SandboxHandle;
+const box = useSandboxFolder('sandbox-failures-', {
+  scenarioYaml: ['name: registry', 'registry:', '  checkout: [v1.0.0, v1.1.0]', 'objects: []'].join('\n'),
+});
 let c: ReturnType<typeof clientsFor>;
-let dir: string;
 const ns = 'default';
-
-function deployment(name: string, image: string, replicas = 1): k8s.V1Deployment {
-  return {
-    metadata: { name, namespace: ns },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image }] } },
-    },
-  };
-}
 
 async function podsOf(app: string): Promise<k8s.V1Pod[]> {
   return (await c.core.listNamespacedPod({ namespace: ns, labelSelector: `app=${app}` })).items;
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sandbox-failures-'));
-  const scenario = join(dir, 'registry.yaml');
-  writeFileSync(
-    scenario,
-    ['name: registry', 'registry:', '  checkout: [v1.0.0, v1.1.0]', 'objects: []'].join('\n'),
-  );
-  sb = await startSandbox({ speed: 60, scenario });
-  c = clientsFor(sb);
-});
-afterAll(async () => {
-  await sb.close();
-  rmSync(dir, { recursive: true, force: true });
+beforeAll(() => {
+  c = clientsFor(box.sb);
 });
 
 describe('failures a rehearsal shows', () => {
   it('fails to pull a tag the registry does not have: ErrImagePull, then ImagePullBackOff, with events', async () => {
     await c.apps.createNamespacedDeployment({
       namespace: ns,
-      body: deployment('checkout', 'registry.platform.com/checkout:v1.0.0'),
+      body: appDeployment('checkout', 'registry.platform.com/checkout:v1.0.0'),
     });
     await until(
       async () => ((await podsOf('checkout')).some((p) => p.status?.phase === 'Running') ? true : undefined),
@@ -59,7 +35,7 @@ describe('failures a rehearsal shows', () => {
     );
     await c.apps.createNamespacedDeployment({
       namespace: ns,
-      body: deployment('checkout-typo', 'registry.platform.com/checkout:v1.1.9'),
+      body: appDeployment('checkout-typo', 'registry.platform.com/checkout:v1.1.9'),
     });
     const reasons = new Set<string>();
     await until(
@@ -89,8 +65,8 @@ describe('failures a rehearsal shows', () => {
         'Error: ImagePullBackOff',
       ]),
     );
-    const logs = await fetch(`${sb.url}/api/v1/namespaces/${ns}/pods/${pod!.metadata!.name}/log`, {
-      headers: { authorization: `Bearer ${sb.token}` },
+    const logs = await fetch(`${box.sb.url}/api/v1/namespaces/${ns}/pods/${pod!.metadata!.name}/log`, {
+      headers: { authorization: `Bearer ${box.sb.token}` },
     });
     expect(logs.status).toBe(400);
     expect(((await logs.json()) as { message: string }).message).toContain(
@@ -101,9 +77,9 @@ describe('failures a rehearsal shows', () => {
   it('pulls again once the image-pull fault is lifted, and fails while it is set', async () => {
     await c.apps.createNamespacedDeployment({
       namespace: ns,
-      body: deployment('pull-fault', 'registry.platform.com/pull-fault:v2'),
+      body: appDeployment('pull-fault', 'registry.platform.com/pull-fault:v2'),
     });
-    await control(sb, 'faults', {
+    await control(box.sb, 'faults', {
       method: 'POST',
       body: { service: 'pull-fault', version: 'v2', imagePullFails: true },
     });
@@ -116,7 +92,7 @@ describe('failures a rehearsal shows', () => {
       20_000,
       'back-off',
     );
-    await control(sb, 'faults', {
+    await control(box.sb, 'faults', {
       method: 'POST',
       body: { service: 'pull-fault', version: 'v2', imagePullFails: false },
     });
@@ -130,9 +106,12 @@ describe('failures a rehearsal shows', () => {
   it('OOM-kills containers: OOMKilled with exit 137 as last state, restarts, and the last words in --previous', async () => {
     await c.apps.createNamespacedDeployment({
       namespace: ns,
-      body: deployment('leaky', 'registry.platform.com/leaky:v3'),
+      body: appDeployment('leaky', 'registry.platform.com/leaky:v3'),
     });
-    await control(sb, 'faults', { method: 'POST', body: { service: 'leaky', version: 'v3', oomKill: true } });
+    await control(box.sb, 'faults', {
+      method: 'POST',
+      body: { service: 'leaky', version: 'v3', oomKill: true },
+    });
     const status = await until(
       async () => {
         const s = (await podsOf('leaky'))[0]?.status?.containerStatuses?.[0];
@@ -144,8 +123,8 @@ describe('failures a rehearsal shows', () => {
     expect(status.lastState?.terminated?.exitCode).toBe(137);
     expect(status.restartCount).toBeGreaterThan(0);
     const name = (await podsOf('leaky'))[0]!.metadata!.name!;
-    const previous = await fetch(`${sb.url}/api/v1/namespaces/${ns}/pods/${name}/log?previous=true`, {
-      headers: { authorization: `Bearer ${sb.token}` },
+    const previous = await fetch(`${box.sb.url}/api/v1/namespaces/${ns}/pods/${name}/log?previous=true`, {
+      headers: { authorization: `Bearer ${box.sb.token}` },
     });
     expect(await previous.text()).toContain('heap usage at 98% of the container memory limit');
   });
@@ -153,7 +132,7 @@ describe('failures a rehearsal shows', () => {
   it('writes failing requests to the container log from the fault on, leaving earlier lines as they were', async () => {
     await c.apps.createNamespacedDeployment({
       namespace: ns,
-      body: deployment('flaky', 'registry.platform.com/flaky:v1'),
+      body: appDeployment('flaky', 'registry.platform.com/flaky:v1'),
     });
     const name = await until(
       async () => {
@@ -166,15 +145,15 @@ describe('failures a rehearsal shows', () => {
     const log = async () =>
       (
         await (
-          await fetch(`${sb.url}/api/v1/namespaces/${ns}/pods/${name}/log`, {
-            headers: { authorization: `Bearer ${sb.token}` },
+          await fetch(`${box.sb.url}/api/v1/namespaces/${ns}/pods/${name}/log`, {
+            headers: { authorization: `Bearer ${box.sb.token}` },
           })
         ).text()
       )
         .trim()
         .split('\n');
     const before = await log();
-    await control(sb, 'faults', {
+    await control(box.sb, 'faults', {
       method: 'POST',
       body: { service: 'flaky', version: 'v1', errorRate: 0.5 },
     });
@@ -194,7 +173,7 @@ describe('failures a rehearsal shows', () => {
   });
 
   it('starts slowly when told to, and refuses a bad slow start', async () => {
-    const bad = await control<{ message: string }>(sb, 'faults', {
+    const bad = await control<{ message: string }>(box.sb, 'faults', {
       method: 'POST',
       body: { service: 'slow', version: 'v1', startupSeconds: -1 },
     });
@@ -202,13 +181,13 @@ describe('failures a rehearsal shows', () => {
       400,
       'startupSeconds must be zero or more seconds, got -1.',
     ]);
-    await control(sb, 'faults', {
+    await control(box.sb, 'faults', {
       method: 'POST',
       body: { service: 'slow', version: 'v1', startupSeconds: 600 },
     });
     await c.apps.createNamespacedDeployment({
       namespace: ns,
-      body: deployment('slow', 'registry.platform.com/slow:v1'),
+      body: appDeployment('slow', 'registry.platform.com/slow:v1'),
     });
     await until(
       async () => ((await podsOf('slow'))[0]?.spec?.nodeName ? true : undefined),

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
@@ -16,18 +16,31 @@ export interface SandboxFolder {
 
 /**
  * Makes a temporary folder named from `prefix`, starts a sandbox (60× by default) before the file's tests,
- * writes its kubeconfig (`kubeconfig` in the folder unless `file` says otherwise; `context` and `viewer` as
+ * on the scenario `scenarioYaml` if given (written to `scenario.yaml` in the folder), writes its kubeconfig
+ * (`kubeconfig` in the folder unless `file` says otherwise; `context` and `viewer` as
  * `SandboxHandle.writeKubeconfig` takes them), and closes the sandbox and removes the folder after them.
  */
 export function useSandboxFolder(
   prefix: string,
-  options: { sandbox?: SandboxOptions; file?: string; context?: string; viewer?: boolean } = {},
+  options: {
+    sandbox?: SandboxOptions;
+    scenarioYaml?: string;
+    file?: string;
+    context?: string;
+    viewer?: boolean;
+  } = {},
 ): SandboxFolder {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const kubeconfig = join(dir, options.file ?? 'kubeconfig');
   let sb: SandboxHandle | undefined;
   beforeAll(async () => {
-    sb = await startSandbox(options.sandbox ?? { speed: 60 });
+    let sandbox = options.sandbox ?? { speed: 60 };
+    if (options.scenarioYaml !== undefined) {
+      const scenario = join(dir, 'scenario.yaml');
+      writeFileSync(scenario, options.scenarioYaml);
+      sandbox = { ...sandbox, scenario };
+    }
+    sb = await startSandbox(sandbox);
     sb.writeKubeconfig(kubeconfig, options.context, { viewer: options.viewer });
   });
   afterAll(async () => {
