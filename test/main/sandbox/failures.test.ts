@@ -18,25 +18,37 @@ async function podsOf(app: string): Promise<k8s.V1Pod[]> {
   return (await c.core.listNamespacedPod({ namespace: ns, labelSelector: `app=${app}` })).items;
 }
 
+/** Creates the Deployment `app` of one pod running registry.platform.com/`image`:`version` (`image` is `app` unless given). */
+async function deploy(app: string, version: string, image = app): Promise<void> {
+  await c.apps.createNamespacedDeployment({
+    namespace: ns,
+    body: appDeployment(app, `registry.platform.com/${image}:${version}`),
+  });
+}
+
+/** Sets (or lifts) a fault on `version` of `service` through the sandbox's control endpoint. */
+const fault = <T = unknown>(service: string, version: string, what: Record<string, unknown>) =>
+  control<T>(box.sb, 'faults', { method: 'POST', body: { service, version, ...what } });
+
+/** GET the log of pod `name` in the default namespace, with `query` (such as "?previous=true"). */
+const podLog = (name: string, query = '') =>
+  fetch(`${box.sb.url}/api/v1/namespaces/${ns}/pods/${name}/log${query}`, {
+    headers: { authorization: `Bearer ${box.sb.token}` },
+  });
+
 beforeAll(() => {
   c = clientsFor(box.sb);
 });
 
 describe('failures a rehearsal shows', () => {
   it('fails to pull a tag the registry does not have: ErrImagePull, then ImagePullBackOff, with events', async () => {
-    await c.apps.createNamespacedDeployment({
-      namespace: ns,
-      body: appDeployment('checkout', 'registry.platform.com/checkout:v1.0.0'),
-    });
+    await deploy('checkout', 'v1.0.0');
     await until(
       async () => ((await podsOf('checkout')).some((p) => p.status?.phase === 'Running') ? true : undefined),
       20_000,
       'v1.0.0 running',
     );
-    await c.apps.createNamespacedDeployment({
-      namespace: ns,
-      body: appDeployment('checkout-typo', 'registry.platform.com/checkout:v1.1.9'),
-    });
+    await deploy('checkout-typo', 'v1.1.9', 'checkout');
     const reasons = new Set<string>();
     await until(
       async () => {
@@ -65,9 +77,7 @@ describe('failures a rehearsal shows', () => {
         'Error: ImagePullBackOff',
       ]),
     );
-    const logs = await fetch(`${box.sb.url}/api/v1/namespaces/${ns}/pods/${pod!.metadata!.name}/log`, {
-      headers: { authorization: `Bearer ${box.sb.token}` },
-    });
+    const logs = await podLog(pod!.metadata!.name!);
     expect(logs.status).toBe(400);
     expect(((await logs.json()) as { message: string }).message).toContain(
       'is waiting to start: trying and failing to pull image',
@@ -75,14 +85,8 @@ describe('failures a rehearsal shows', () => {
   });
 
   it('pulls again once the image-pull fault is lifted, and fails while it is set', async () => {
-    await c.apps.createNamespacedDeployment({
-      namespace: ns,
-      body: appDeployment('pull-fault', 'registry.platform.com/pull-fault:v2'),
-    });
-    await control(box.sb, 'faults', {
-      method: 'POST',
-      body: { service: 'pull-fault', version: 'v2', imagePullFails: true },
-    });
+    await deploy('pull-fault', 'v2');
+    await fault('pull-fault', 'v2', { imagePullFails: true });
     await until(
       async () =>
         (await podsOf('pull-fault'))[0]?.status?.containerStatuses?.[0]?.state?.waiting?.reason ===
@@ -92,10 +96,7 @@ describe('failures a rehearsal shows', () => {
       20_000,
       'back-off',
     );
-    await control(box.sb, 'faults', {
-      method: 'POST',
-      body: { service: 'pull-fault', version: 'v2', imagePullFails: false },
-    });
+    await fault('pull-fault', 'v2', { imagePullFails: false });
     await until(
       async () => ((await podsOf('pull-fault'))[0]?.status?.containerStatuses?.[0]?.ready ? true : undefined),
       20_000,
@@ -104,14 +105,8 @@ describe('failures a rehearsal shows', () => {
   });
 
   it('OOM-kills containers: OOMKilled with exit 137 as last state, restarts, and the last words in --previous', async () => {
-    await c.apps.createNamespacedDeployment({
-      namespace: ns,
-      body: appDeployment('leaky', 'registry.platform.com/leaky:v3'),
-    });
-    await control(box.sb, 'faults', {
-      method: 'POST',
-      body: { service: 'leaky', version: 'v3', oomKill: true },
-    });
+    await deploy('leaky', 'v3');
+    await fault('leaky', 'v3', { oomKill: true });
     const status = await until(
       async () => {
         const s = (await podsOf('leaky'))[0]?.status?.containerStatuses?.[0];
@@ -123,17 +118,12 @@ describe('failures a rehearsal shows', () => {
     expect(status.lastState?.terminated?.exitCode).toBe(137);
     expect(status.restartCount).toBeGreaterThan(0);
     const name = (await podsOf('leaky'))[0]!.metadata!.name!;
-    const previous = await fetch(`${box.sb.url}/api/v1/namespaces/${ns}/pods/${name}/log?previous=true`, {
-      headers: { authorization: `Bearer ${box.sb.token}` },
-    });
+    const previous = await podLog(name, '?previous=true');
     expect(await previous.text()).toContain('heap usage at 98% of the container memory limit');
   });
 
   it('writes failing requests to the container log from the fault on, leaving earlier lines as they were', async () => {
-    await c.apps.createNamespacedDeployment({
-      namespace: ns,
-      body: appDeployment('flaky', 'registry.platform.com/flaky:v1'),
-    });
+    await deploy('flaky', 'v1');
     const name = await until(
       async () => {
         const p = (await podsOf('flaky'))[0];
@@ -142,21 +132,9 @@ describe('failures a rehearsal shows', () => {
       20_000,
       'flaky ready',
     );
-    const log = async () =>
-      (
-        await (
-          await fetch(`${box.sb.url}/api/v1/namespaces/${ns}/pods/${name}/log`, {
-            headers: { authorization: `Bearer ${box.sb.token}` },
-          })
-        ).text()
-      )
-        .trim()
-        .split('\n');
+    const log = async () => (await (await podLog(name)).text()).trim().split('\n');
     const before = await log();
-    await control(box.sb, 'faults', {
-      method: 'POST',
-      body: { service: 'flaky', version: 'v1', errorRate: 0.5 },
-    });
+    await fault('flaky', 'v1', { errorRate: 0.5 });
     const after = await until(
       async () => {
         const l = await log();
@@ -173,22 +151,13 @@ describe('failures a rehearsal shows', () => {
   });
 
   it('starts slowly when told to, and refuses a bad slow start', async () => {
-    const bad = await control<{ message: string }>(box.sb, 'faults', {
-      method: 'POST',
-      body: { service: 'slow', version: 'v1', startupSeconds: -1 },
-    });
+    const bad = await fault<{ message: string }>('slow', 'v1', { startupSeconds: -1 });
     expect([bad.status, bad.body.message]).toEqual([
       400,
       'startupSeconds must be zero or more seconds, got -1.',
     ]);
-    await control(box.sb, 'faults', {
-      method: 'POST',
-      body: { service: 'slow', version: 'v1', startupSeconds: 600 },
-    });
-    await c.apps.createNamespacedDeployment({
-      namespace: ns,
-      body: appDeployment('slow', 'registry.platform.com/slow:v1'),
-    });
+    await fault('slow', 'v1', { startupSeconds: 600 });
+    await deploy('slow', 'v1');
     await until(
       async () => ((await podsOf('slow'))[0]?.spec?.nodeName ? true : undefined),
       10_000,
