@@ -1,23 +1,15 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxProvider } from '../../src-main/app/sandbox-provider.ts';
 import type { SandboxHandle } from '../../src-main/sandbox/sandbox.ts';
-import { launchBrowser, screenshot } from '../support/browser.ts';
+import { screenshot } from '../support/browser.ts';
 import { createRollout, scaleDeployment, setRolloutStatus } from '../support/sandbox-workloads.ts';
-import { startTestConsole, type TestConsole } from '../support/web-shell.ts';
+import { useConsoleSession } from './console-helpers.ts';
 
 const NS = 'platform-production';
-let app: TestConsole;
+// The console's built-in sandbox, with an Argo Rollout added before the console opens.
+const sandbox = createSandboxProvider();
 let sb: SandboxHandle;
-let browser: Browser;
-let page: Page;
-
 beforeAll(async () => {
-  const home = mkdtempSync(join(tmpdir(), 'sy-connections-'));
-  const sandbox = createSandboxProvider();
   sb = await sandbox.handle();
   await createRollout(sb, 'checkout', 'v3.1.0', 4);
   await setRolloutStatus(sb, 'checkout', {
@@ -26,24 +18,12 @@ beforeAll(async () => {
     updatedReplicas: 4,
     availableReplicas: 4,
   });
-  app = await startTestConsole({
-    env: { KUBECONFIG: join(home, 'none.yaml') },
-    home,
-    dataDir: join(home, '.switchyard'),
-    sandbox,
-  });
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
-  page.setDefaultTimeout(15_000);
-  await page.goto(app.shell.url);
 }, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const s = useConsoleSession({ sandbox });
 
 describe('the Connections screen', () => {
   it('shows the picked context as reachable with the signed-in identity', async () => {
+    const { page } = s;
     const sandbox = page.getByRole('button', { name: 'Context sandbox' });
     await expect
       .poll(() => sandbox.textContent())
@@ -51,6 +31,7 @@ describe('the Connections screen', () => {
   });
 
   it('lists Deployments and Argo Rollouts with their kind, live', async () => {
+    const { page } = s;
     await page.getByLabel('Namespace').selectOption(NS);
     const table = page.getByRole('table', { name: 'Workloads' });
     await expect
@@ -63,6 +44,7 @@ describe('the Connections screen', () => {
   });
 
   it('shows a replica count change within two seconds of a scale through the API', async () => {
+    const { page } = s;
     const row = page.getByRole('table', { name: 'Workloads' }).getByRole('row', { name: /agent-manager/ });
     // The Ready column reads ready/desired.
     const ready = () => row.getByRole('cell').nth(3).textContent();

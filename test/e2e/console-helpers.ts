@@ -16,18 +16,18 @@ export interface ConsoleSession {
 }
 
 /**
- * One console for a test file: opened before all its tests, closed after them, and a screenshot of the page
- * saved (`failed-<test name>`) when a test fails. The returned session reads through to the open one, so use
- * it inside tests and hooks only.
+ * One console for a test file (opened as `openConsole(options)` does): opened before all its tests, closed
+ * after them, and a screenshot of the page saved (`failed-<test name>`) when a test fails. The returned session
+ * reads through to the open one, so use it inside tests and hooks only.
  */
-export function useConsoleSession(): ConsoleSession {
+export function useConsoleSession(options: Parameters<typeof openConsole>[0] = {}): ConsoleSession {
   let open: ConsoleSession | undefined;
   const current = (): ConsoleSession => {
     if (!open) throw new Error('the console is not open yet (use the session inside a test)');
     return open;
   };
   beforeAll(async () => {
-    open = await openConsole();
+    open = await openConsole(options);
   }, 120_000);
   afterAll(async () => open?.close());
   beforeEach((ctx) => {

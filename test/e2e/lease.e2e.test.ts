@@ -1,24 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSandboxProvider } from '../../src-main/app/sandbox-provider.ts';
 import { screenshot } from '../support/browser.ts';
 import { leaseApi, leaseOfAnotherLaptop } from '../support/laptop.ts';
-import {
-  go,
-  openConsole,
-  planFromScenario,
-  withCanarySteps,
-  WORKLOAD,
-  type ConsoleSession,
-} from './console-helpers.ts';
+import { go, planFromScenario, useConsoleSession, withCanarySteps, WORKLOAD } from './console-helpers.ts';
 
 const LEASE = 'switchyard-deployment-workflow-engine';
 // The console's built-in sandbox, kept here so the test can show the cluster another laptop's lease.
 const sandbox = createSandboxProvider();
-let s: ConsoleSession;
-beforeAll(async () => {
-  s = await openConsole({ sandbox });
-}, 120_000);
-afterAll(async () => s?.close());
+const s = useConsoleSession({ sandbox });
 
 describe('a workload another laptop left holding', () => {
   it('the Run screen names the holder and starts only after Take over is clicked', async () => {

@@ -1,13 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { screenshot } from '../support/browser.ts';
-import { go, openConsole, type ConsoleSession } from './console-helpers.ts';
+import { go, useConsoleSession } from './console-helpers.ts';
 
-let s: ConsoleSession;
-
-beforeAll(async () => {
-  s = await openConsole();
-}, 120_000);
-afterAll(async () => s?.close());
+const s = useConsoleSession();
 
 describe('the Plan screen', () => {
   it('is where Rehearse and Run send you while there is no plan yet', async () => {

@@ -44,6 +44,19 @@ async function status(id: string): Promise<StatusRow> {
 
 const snapshot = async (id: string) => (await consoleA.handlers['release:get']({ id })).snapshot;
 
+/** Rehearses the canary stepped through in console A and waits until it waits for the operator; its id. */
+async function startPausedInConsoleA(): Promise<string> {
+  const { id } = await consoleA.handlers['release:start']({
+    mode: 'rehearse',
+    context: 'sandbox',
+    text: planText(),
+    speed: 60,
+    stepThrough: true,
+  });
+  await expect.poll(async () => (await snapshot(id))?.status, { timeout: 30_000 }).toBe('paused');
+  return id;
+}
+
 beforeAll(() => {
   consoleA = engine();
   consoleB = engine();
@@ -56,14 +69,7 @@ afterAll(async () => {
 
 describe('a release the web console drives, controlled from the CLI and another console', () => {
   it('is found by switchyard status, promoted and aborted by the CLI, and ends on stable', async () => {
-    const { id } = await consoleA.handlers['release:start']({
-      mode: 'rehearse',
-      context: 'sandbox',
-      text: planText(),
-      speed: 60,
-      stepThrough: true,
-    });
-    await expect.poll(async () => (await snapshot(id))?.status, { timeout: 30_000 }).toBe('paused');
+    const id = await startPausedInConsoleA();
 
     // The journal the CLI reads is written just after the console's own view changes.
     await expect.poll(async () => (await status(id)).status, { timeout: 10_000 }).toBe('paused');
@@ -106,14 +112,7 @@ describe('a release the web console drives, controlled from the CLI and another 
   }, 120_000);
 
   it('lets another console abort a release this one drives, and refuses to resume it there', async () => {
-    const { id } = await consoleA.handlers['release:start']({
-      mode: 'rehearse',
-      context: 'sandbox',
-      text: planText(),
-      speed: 60,
-      stepThrough: true,
-    });
-    await expect.poll(async () => (await snapshot(id))?.status, { timeout: 30_000 }).toBe('paused');
+    const id = await startPausedInConsoleA();
     await expect(consoleB.handlers['release:resume']({ id, then: 'continue' })).rejects.toThrow(
       /driven by the console \(web shell/,
     );

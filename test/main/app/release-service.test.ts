@@ -21,6 +21,19 @@ async function settle(id: string): Promise<ReleaseSnapshot> {
   throw new Error(`release ${id} did not settle`);
 }
 
+/** Starts a rehearsal of `text` on the sandbox at 60×, stepped through or not; its id. */
+async function rehearse(text: string, stepThrough: boolean): Promise<string> {
+  return (
+    await engine.handlers['release:start']({
+      mode: 'rehearse',
+      context: 'sandbox',
+      text,
+      speed: 60,
+      stepThrough,
+    })
+  ).id;
+}
+
 beforeAll(() => {
   engine = testConsole({
     sandbox: createSandboxProvider(),
@@ -35,13 +48,7 @@ describe('rehearsals through the engine', () => {
   let goodId = '';
 
   it('completes a good version with all traffic on it', async () => {
-    const { id } = await engine.handlers['release:start']({
-      mode: 'rehearse',
-      context: 'sandbox',
-      text: errorRateCanaryText(),
-      speed: 60,
-      stepThrough: false,
-    });
+    const id = await rehearse(errorRateCanaryText(), false);
     goodId = id;
     const s = await settle(id);
     expect(s.status).toBe('completed');
@@ -58,13 +65,7 @@ describe('rehearsals through the engine', () => {
   }, 120_000);
 
   it('aborts a faulty version, back on stable, naming the breaching metric', async () => {
-    const { id } = await engine.handlers['release:start']({
-      mode: 'rehearse',
-      context: 'sandbox',
-      text: errorRateCanaryText({ version: 'v1.25.1-bad' }),
-      speed: 60,
-      stepThrough: false,
-    });
+    const id = await rehearse(errorRateCanaryText({ version: 'v1.25.1-bad' }), false);
     const s = await settle(id);
     expect(s.status).toBe('aborted');
     expect(s.traffic.actual).toMatchObject({ stable: 100, canary: 0 });
@@ -74,13 +75,7 @@ describe('rehearsals through the engine', () => {
   }, 120_000);
 
   it('pauses before every step in step-through mode and moves on when promoted', async () => {
-    const { id } = await engine.handlers['release:start']({
-      mode: 'rehearse',
-      context: 'sandbox',
-      text: errorRateCanaryText(),
-      speed: 60,
-      stepThrough: true,
-    });
+    const id = await rehearse(errorRateCanaryText(), true);
     const paused = await settle(id);
     expect(paused.status).toBe('paused');
     expect(paused.traffic.actual ?? { canary: 0 }).toMatchObject({ canary: 0 });

@@ -34,18 +34,24 @@ const plan = stringify({
   strategy: { kind: 'canary', steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 100 }] },
 });
 
+/** Starts the plan on the sandbox in a console, waits for its pause, then closes that console; the release's id. */
+async function pausedThenClosed(mode: 'run' | 'rehearse', speed: number): Promise<string> {
+  const e = engine();
+  const { id } = await e.handlers['release:start']({
+    mode,
+    context: 'sandbox',
+    text: plan,
+    speed,
+    stepThrough: false,
+  });
+  await untilStatus(e, id, 'paused');
+  await e.dispose();
+  return id;
+}
+
 describe('a release survives the console closing', () => {
   it('is found unfinished, resumes where it was, and applies nothing twice', async () => {
-    const first = engine();
-    const { id } = await first.handlers['release:start']({
-      mode: 'run',
-      context: 'sandbox',
-      text: plan,
-      speed: 1,
-      stepThrough: false,
-    });
-    await untilStatus(first, id, 'paused');
-    await first.dispose();
+    const id = await pausedThenClosed('run', 1);
 
     const second = engine();
     const listed = (await second.handlers['release:list']({})).releases.find((r) => r.id === id);
@@ -68,16 +74,7 @@ describe('a release survives the console closing', () => {
   }, 90_000);
 
   it('says why a rehearsal cannot be resumed', async () => {
-    const e = engine();
-    const { id } = await e.handlers['release:start']({
-      mode: 'rehearse',
-      context: 'sandbox',
-      text: plan,
-      speed: 10,
-      stepThrough: false,
-    });
-    await untilStatus(e, id, 'paused');
-    await e.dispose();
+    const id = await pausedThenClosed('rehearse', 10);
     await expect(engine().handlers['release:resume']({ id, then: 'continue' })).rejects.toMatchObject({
       kind: 'invalidConfig',
       message: expect.stringMatching(/rehearsal/),

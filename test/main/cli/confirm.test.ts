@@ -48,14 +48,22 @@ function pausingPlan(): string {
   return file;
 }
 
+/**
+ * Starts `switchyard run` of `plan` on the sandbox at 40× with the journal `journalName` in the test folder, and
+ * waits until the release it drives pauses; the journal, the run and that release.
+ */
+async function runToPause(plan: string, journalName: string) {
+  const journal = join(dir, journalName);
+  const run = cli(['run', plan, '--context', 'sandbox', '--speed', '40', '--yes', '--journal', journal], {
+    HOME: dir,
+  });
+  const paused = await waitForRelease(journal, (r) => r.status === 'paused' && r.driven);
+  return { journal, run, paused };
+}
+
 describe('switchyard confirm', () => {
   it('passes the expand gate and the contract gate of a migration that `switchyard run` drives', async () => {
-    const journal = join(dir, 'journal');
-    const run = cli(
-      ['run', migrationPlan(), '--context', 'sandbox', '--speed', '40', '--yes', '--journal', journal],
-      { HOME: dir },
-    );
-    const atExpand = await waitForRelease(journal, (r) => r.status === 'paused' && r.driven);
+    const { journal, run, paused: atExpand } = await runToPause(migrationPlan(), 'journal');
 
     // Resume and promote do not pass a gate; the refusal says what to do, in words, and exits 1.
     const promote = await cli(['promote', atExpand.id, '--journal', journal], { HOME: dir });
@@ -100,12 +108,7 @@ describe('switchyard confirm', () => {
   }, 120_000);
 
   it('refuses a confirm where no gate waits, saying why, and rolls a live canary back', async () => {
-    const journal = join(dir, 'journal-rollback');
-    const run = cli(
-      ['run', pausingPlan(), '--context', 'sandbox', '--speed', '40', '--yes', '--journal', journal],
-      { HOME: dir },
-    );
-    const paused = await waitForRelease(journal, (r) => r.status === 'paused' && r.driven);
+    const { journal, run, paused } = await runToPause(pausingPlan(), 'journal-rollback');
     const confirm = await cli(['confirm', paused.id, '--journal', journal], { HOME: dir });
     expect(confirm.code).toBe(1);
     expect(confirm.stderr).toMatch(

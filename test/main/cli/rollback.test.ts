@@ -57,6 +57,12 @@ const run = (kc: string, journal: string, plan: string) =>
     HOME: dir,
   });
 
+/** `switchyard rollback ID --yes` on the sandbox behind `kc`, with that journal. */
+const rollback = (kc: string, journal: string, id: string) =>
+  cli(['rollback', id, '--kubeconfig', kc, '--context', 'sandbox', '--journal', journal, '--yes'], {
+    HOME: dir,
+  });
+
 async function releases(journal: string): Promise<{ id: string; status: string }[]> {
   const r = await cli(['status', '--journal', journal, '--json'], { HOME: dir });
   return (JSON.parse(r.stdout) as { releases: { id: string; status: string }[] }).releases;
@@ -183,10 +189,7 @@ describe('roll back a completed release later, through the CLI', () => {
       );
       expect(entries.map((e) => e.what)).toContain('rollback-requested');
 
-      const again = await cli(
-        ['rollback', done!.id, '--kubeconfig', kc, '--context', 'sandbox', '--journal', journal, '--yes'],
-        { HOME: dir },
-      );
+      const again = await rollback(kc, journal, done!.id);
       expect(again.code).toBe(1);
       expect(again.stderr).toMatch(/already rolled back/);
     } finally {
@@ -207,20 +210,14 @@ describe('roll back a completed release later, through the CLI', () => {
       expect(second.code, second.stderr).toBe(0);
       const two = (await releases(journal)).find((x) => x.id !== one!.id);
 
-      const refused = await cli(
-        ['rollback', one!.id, '--kubeconfig', kc, '--context', 'sandbox', '--journal', journal, '--yes'],
-        { HOME: dir },
-      );
+      const refused = await rollback(kc, journal, one!.id);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain(
         `has moved on since release ${one!.id}: it runs registry.platform.com/workflow-engine:v1.26.0 (release ${two!.id}, completed)`,
       );
       expect(audit(journal, one!.id).some((e) => e.what.startsWith('rollback'))).toBe(false);
 
-      const back = await cli(
-        ['rollback', two!.id, '--kubeconfig', kc, '--context', 'sandbox', '--journal', journal, '--yes'],
-        { HOME: dir },
-      );
+      const back = await rollback(kc, journal, two!.id);
       expect(back.code, back.stderr).toBe(0);
       expect(back.stdout).toMatch(
         /rolled the completed release back to registry\.platform\.com\/workflow-engine:v1\.25\.0; traffic reads back stable 100 %/,
@@ -257,10 +254,7 @@ strategy:
       const r = await run(kc, journal, plan);
       expect(r.code, r.stderr).toBe(0);
       const [done] = await releases(journal);
-      const back = await cli(
-        ['rollback', done!.id, '--kubeconfig', kc, '--context', 'sandbox', '--journal', journal, '--yes'],
-        { HOME: dir },
-      );
+      const back = await rollback(kc, journal, done!.id);
       expect(back.code, back.stderr).toBe(0);
       expect(back.stdout).toMatch(
         /rolled the completed release back to registry\.platform\.com\/agent-manager:v1\.24\.0; traffic reads back/,

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
+import { describe, expect, it } from 'vitest';
 import { cli, runArgv } from '../../support/cli.ts';
+import { useSandboxFolder } from '../sandbox/sandbox-folder.ts';
 
 /*
  * `switchyard run` as its own process, as an SRE runs it: paused for an operator it keeps waiting (nothing else
@@ -13,19 +12,11 @@ import { cli, runArgv } from '../../support/cli.ts';
  */
 
 const ROOT = join(import.meta.dirname, '../../..');
-const dir = mkdtempSync(join(tmpdir(), 'switchyard-run-process-'));
-const kubeconfig = join(dir, 'sandbox.kubeconfig');
+const { dir, kubeconfig } = useSandboxFolder('switchyard-run-process-', {
+  file: 'sandbox.kubeconfig',
+  context: 'sandbox',
+});
 const journal = join(dir, 'journal');
-let sb: SandboxHandle;
-
-beforeAll(async () => {
-  sb = await startSandbox({ speed: 60 });
-  sb.writeKubeconfig(kubeconfig, 'sandbox');
-});
-afterAll(async () => {
-  await sb.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 const plan = `
 name: waits-for-promote

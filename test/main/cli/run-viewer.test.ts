@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
+import { describe, expect, it } from 'vitest';
 import { cli, runArgv } from '../../support/cli.ts';
+import { useSandboxFolder } from '../sandbox/sandbox-folder.ts';
 
 /*
  * A colleague whose kubeconfig holds only the sandbox's read-only context tries the release: the run stops
@@ -11,18 +9,12 @@ import { cli, runArgv } from '../../support/cli.ts';
  */
 
 const PLAN = join(import.meta.dirname, '../../fixtures/plans/canary-sandbox-fast.yaml');
-const dir = mkdtempSync(join(tmpdir(), 'switchyard-run-viewer-'));
-const kubeconfig = join(dir, 'sandbox.kubeconfig');
-let sb: SandboxHandle;
-
-beforeAll(async () => {
-  sb = await startSandbox({ speed: 60 });
-  sb.writeKubeconfig(kubeconfig, 'sandbox', { viewer: true });
+const box = useSandboxFolder('switchyard-run-viewer-', {
+  file: 'sandbox.kubeconfig',
+  context: 'sandbox',
+  viewer: true,
 });
-afterAll(async () => {
-  await sb.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, kubeconfig } = box;
 
 describe('switchyard run with a read-only context', () => {
   it('is refused before any change, naming the right it lacks', async () => {
@@ -35,7 +27,7 @@ describe('switchyard run with a read-only context', () => {
     expect(r.stderr).toMatch(
       /Context "sandbox-viewer" does not allow reading Lease platform-production\/switchyard-deployment-workflow-engine: .*User "sandbox-viewer" cannot get resource "leases"/,
     );
-    expect(sb.audit().filter((w) => w.code < 400)).toEqual([]);
+    expect(box.sb.audit().filter((w) => w.code < 400)).toEqual([]);
   });
 
   it('leaves nothing behind: the admin then releases on the same sandbox', async () => {

@@ -1,13 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
+import { describe, expect, it } from 'vitest';
 import { kubectlResult } from './kubectl-run.ts';
+import { useSandboxFolder } from './sandbox-folder.ts';
 
 // kubectl's server-side apply, strict validation and explain against the sandbox.
-let sb: SandboxHandle;
-let dir: string;
+const { dir } = useSandboxFolder('sandbox-apply-');
 
 const kubectl = (...args: string[]) => kubectlResult(dir, ...args);
 
@@ -24,44 +22,47 @@ function manifest(name: string, text: string): string {
 
 const ns = ['-n', 'platform-production'];
 
-/** A Deployment with a sidecar, env and ports, as a team writes it. */
-function deployment(name: string, image: string, replicas = 2): string {
+/** `kubectl apply --server-side -f path` with `flags` (a field manager, --force-conflicts). */
+const applyServerSide = (path: string, ...flags: string[]) =>
+  kubectl('apply', '--server-side', ...flags, '-f', path);
+
+/**
+ * The Deployment `name` in platform-production, with `replicas` if given; `app` is the image of its container
+ * "app" and any YAML that follows it (more fields, more containers).
+ */
+function deploymentManifest(name: string, app: string, replicas?: number): string {
   return `
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: ${name}, namespace: platform-production}
-spec:
-  replicas: ${replicas}
+spec:${replicas === undefined ? '' : `\n  replicas: ${replicas}`}
   selector: {matchLabels: {app: ${name}}}
   template:
     metadata: {labels: {app: ${name}}}
     spec:
       containers:
         - name: app
-          image: ${image}
+          image: ${app}
+`;
+}
+
+/** A Deployment with a sidecar, env and ports, as a team writes it. */
+function deployment(name: string, image: string, replicas = 2): string {
+  return deploymentManifest(
+    name,
+    `${image}
           env: [{name: LOG_LEVEL, value: info}, {name: REGION, value: eu-west-1}]
           ports: [{containerPort: 8080, name: http}, {containerPort: 9090, name: metrics}]
           readinessProbe: {httpGet: {path: /health/ready, port: 8080}}
         - name: envoy
-          image: envoyproxy/envoy:v1.31.0
-`;
+          image: envoyproxy/envoy:v1.31.0`,
+    replicas,
+  );
 }
 
 /** The same Deployment as a pipeline applies it: only the image it owns. */
 function imageOnly(name: string, image: string): string {
-  return `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}, namespace: platform-production}
-spec:
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:
-      containers:
-        - name: app
-          image: ${image}
-`;
+  return deploymentManifest(name, image);
 }
 
 async function getDeployment(name: string): Promise<{
@@ -86,45 +87,24 @@ async function getDeployment(name: string): Promise<{
   return JSON.parse(r.stdout);
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sandbox-apply-'));
-  sb = await startSandbox({ speed: 60 });
-  sb.writeKubeconfig(join(dir, 'kubeconfig'));
-});
-afterAll(async () => {
-  await sb.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
 describe('server-side apply', () => {
   it('creates by apply, then an image-only apply keeps the sidecar, env and ports another manager set', async () => {
     await fresh('ssa-web');
-    const created = await kubectl(
-      'apply',
-      '--server-side',
-      '-f',
-      manifest('a1.yaml', deployment('ssa-web', 'web:1.0.0')),
-    );
+    const created = await applyServerSide(manifest('a1.yaml', deployment('ssa-web', 'web:1.0.0')));
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout).toContain('deployment.apps/ssa-web serverside-applied');
     // A second manager (the release pipeline) applies only the image: the first manager owns it, so it conflicts.
-    const refused = await kubectl(
-      'apply',
-      '--server-side',
-      '--field-manager=pipeline',
-      '-f',
+    const refused = await applyServerSide(
       manifest('a2.yaml', imageOnly('ssa-web', 'web:1.1.0')),
+      '--field-manager=pipeline',
     );
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('Apply failed with 1 conflict: conflict with "kubectl" using apps/v1');
     expect(refused.stderr).toContain('.spec.template.spec.containers[name="app"].image');
-    const forced = await kubectl(
-      'apply',
-      '--server-side',
+    const forced = await applyServerSide(
+      join(dir, 'a2.yaml'),
       '--field-manager=pipeline',
       '--force-conflicts',
-      '-f',
-      join(dir, 'a2.yaml'),
     );
     expect(forced.code, forced.stderr).toBe(0);
     const d = await getDeployment('ssa-web');
@@ -159,18 +139,13 @@ describe('server-side apply', () => {
     const path = manifest('b1.yaml', deployment('csa-web', 'web:1.0.0', 3));
     const first = await kubectl('apply', '-f', path);
     expect(first.code, first.stderr).toBe(0);
-    const refused = await kubectl(
-      'apply',
-      '--server-side',
-      '-f',
-      manifest('b2.yaml', deployment('csa-web', 'web:1.0.0', 5)),
-    );
+    const refused = await applyServerSide(manifest('b2.yaml', deployment('csa-web', 'web:1.0.0', 5)));
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain(
       'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas',
     );
     expect((await getDeployment('csa-web')).spec.replicas).toBe(3);
-    const forced = await kubectl('apply', '--server-side', '--force-conflicts', '-f', join(dir, 'b2.yaml'));
+    const forced = await applyServerSide(join(dir, 'b2.yaml'), '--force-conflicts');
     expect(forced.code, forced.stderr).toBe(0);
     expect((await getDeployment('csa-web')).spec.replicas).toBe(5);
   });
@@ -178,9 +153,9 @@ describe('server-side apply', () => {
   it('removes a field the manager no longer applies', async () => {
     await fresh('drop-web');
     const withEnv = deployment('drop-web', 'web:1.0.0');
-    expect((await kubectl('apply', '--server-side', '-f', manifest('c1.yaml', withEnv))).code).toBe(0);
+    expect((await applyServerSide(manifest('c1.yaml', withEnv))).code).toBe(0);
     const withoutRegion = withEnv.replace(', {name: REGION, value: eu-west-1}', '');
-    const second = await kubectl('apply', '--server-side', '-f', manifest('c2.yaml', withoutRegion));
+    const second = await applyServerSide(manifest('c2.yaml', withoutRegion));
     expect(second.code, second.stderr).toBe(0);
     const app = (await getDeployment('drop-web')).spec.template.spec.containers[0];
     expect(app?.env?.map((e) => e.name)).toEqual(['LOG_LEVEL']);
@@ -191,13 +166,10 @@ kind: Deployment
 metadata: {name: drop-web, namespace: platform-production}
 spec: {replicas: 4}
 `;
-    const scaled = await kubectl(
-      'apply',
-      '--server-side',
+    const scaled = await applyServerSide(
+      manifest('c3.yaml', replicasOnly),
       '--field-manager=autoscaler',
       '--force-conflicts',
-      '-f',
-      manifest('c3.yaml', replicasOnly),
     );
     expect(scaled.code, scaled.stderr).toBe(0);
     const after = await getDeployment('drop-web');

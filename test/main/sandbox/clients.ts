@@ -17,6 +17,24 @@ export function clientsFor(sb: SandboxHandle) {
   };
 }
 
+/** A Deployment "name" in namespace default: `replicas` pods (labelled app=name) of one container "name" running `image`. */
+export function appDeployment(
+  name: string,
+  image: string,
+  replicas = 1,
+  extra: Partial<k8s.V1DeploymentSpec> = {},
+): k8s.V1Deployment {
+  return {
+    metadata: { name, namespace: 'default' },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image }] } },
+      ...extra,
+    },
+  };
+}
+
 /** Control-endpoint call with the sandbox token. */
 export async function control<T>(
   sb: SandboxHandle,

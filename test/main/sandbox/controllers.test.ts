@@ -1,32 +1,23 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
-import { clientsFor, until } from './clients.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { appDeployment, clientsFor, until } from './clients.ts';
+import { useSandboxFolder } from './sandbox-folder.ts';
 
-let sb: SandboxHandle;
+const box = useSandboxFolder('sandbox-scenario-', {
+  scenarioYaml: [
+    'name: jobs-and-rollouts',
+    'profiles:',
+    '  - {startupSeconds: 2, readinessSeconds: 3}',
+    '  - {service: migrate, version: v2-bad, jobFails: true, jobSeconds: 5}',
+    '  - {service: migrate, version: v1, jobSeconds: 20}',
+    '  - {version: v9-crash, crashLoop: true, crashAfterSeconds: 5}',
+    '  - {version: v9-unready, neverReady: true}',
+    'objects:',
+    '  - {apiVersion: v1, kind: Service, metadata: {name: web, namespace: default}, spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}}',
+  ].join('\n'),
+});
 let c: ReturnType<typeof clientsFor>;
-let dir: string;
 const ns = 'default';
-
-function deployment(
-  name: string,
-  replicas: number,
-  image: string,
-  extra: Partial<k8s.V1DeploymentSpec> = {},
-): k8s.V1Deployment {
-  return {
-    metadata: { name, namespace: ns },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image }] } },
-      ...extra,
-    },
-  };
-}
 
 const setImage = (name: string, image: string) =>
   c.apps.patchNamespacedDeployment(
@@ -37,29 +28,8 @@ const setImage = (name: string, image: string) =>
 const ready = (p: k8s.V1Pod) =>
   p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ?? false;
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sandbox-scenario-'));
-  const file = join(dir, 'jobs.yaml');
-  writeFileSync(
-    file,
-    [
-      'name: jobs-and-rollouts',
-      'profiles:',
-      '  - {startupSeconds: 2, readinessSeconds: 3}',
-      '  - {service: migrate, version: v2-bad, jobFails: true, jobSeconds: 5}',
-      '  - {service: migrate, version: v1, jobSeconds: 20}',
-      '  - {version: v9-crash, crashLoop: true, crashAfterSeconds: 5}',
-      '  - {version: v9-unready, neverReady: true}',
-      'objects:',
-      '  - {apiVersion: v1, kind: Service, metadata: {name: web, namespace: default}, spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}}',
-    ].join('\n'),
-  );
-  sb = await startSandbox({ scenario: file, speed: 60 });
-  c = clientsFor(sb);
-});
-afterAll(async () => {
-  await sb.close();
-  rmSync(dir, { recursive: true, force: true });
+beforeAll(() => {
+  c = clientsFor(box.sb);
 });
 
 describe('Deployment controller', () => {
@@ -67,7 +37,7 @@ describe('Deployment controller', () => {
     const strategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } };
     await c.apps.createNamespacedDeployment({
       namespace: ns,
-      body: deployment('roll', 10, 'registry.platform.com/roll:v1', { strategy, minReadySeconds: 5 }),
+      body: appDeployment('roll', 'registry.platform.com/roll:v1', 10, { strategy, minReadySeconds: 5 }),
     });
     await until(async () =>
       (await c.apps.readNamespacedDeployment({ name: 'roll', namespace: ns })).status?.availableReplicas ===
@@ -133,7 +103,7 @@ describe('Deployment controller', () => {
   it('keeps the old pods serving while a crash-looping version restarts and misses its progress deadline', async () => {
     await c.apps.createNamespacedDeployment({
       namespace: ns,
-      body: deployment('crashy', 4, 'registry.platform.com/crashy:v1', {
+      body: appDeployment('crashy', 'registry.platform.com/crashy:v1', 4, {
         progressDeadlineSeconds: 120,
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       }),
@@ -184,7 +154,7 @@ describe('Services and Jobs', () => {
   it('lists ready pods as endpoint addresses and unready ones apart', async () => {
     await c.apps.createNamespacedDeployment({
       namespace: ns,
-      body: deployment('web', 2, 'registry.platform.com/web:v1'),
+      body: appDeployment('web', 'registry.platform.com/web:v1', 2),
     });
     const ep = await until(async () => {
       const e = await c.core.readNamespacedEndpoints({ name: 'web', namespace: ns }).catch(() => undefined);

@@ -1,66 +1,54 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
-import { clientsFor, control, until } from './clients.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { appDeployment, clientsFor, control, until } from './clients.ts';
+import { useSandboxFolder } from './sandbox-folder.ts';
 
 /*
  * Failures a rehearsal must be able to show, read back through @kubernetes/client-node as the console
  * reads them: image tags the registry does not have, OOM kills, slow starts, pods that never turn ready.
  */
 
-let sb: SandboxHandle;
+const box = useSandboxFolder('sandbox-failures-', {
+  scenarioYaml: ['name: registry', 'registry:', '  checkout: [v1.0.0, v1.1.0]', 'objects: []'].join('\n'),
+});
 let c: ReturnType<typeof clientsFor>;
-let dir: string;
 const ns = 'default';
-
-function deployment(name: string, image: string, replicas = 1): k8s.V1Deployment {
-  return {
-    metadata: { name, namespace: ns },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image }] } },
-    },
-  };
-}
 
 async function podsOf(app: string): Promise<k8s.V1Pod[]> {
   return (await c.core.listNamespacedPod({ namespace: ns, labelSelector: `app=${app}` })).items;
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sandbox-failures-'));
-  const scenario = join(dir, 'registry.yaml');
-  writeFileSync(
-    scenario,
-    ['name: registry', 'registry:', '  checkout: [v1.0.0, v1.1.0]', 'objects: []'].join('\n'),
-  );
-  sb = await startSandbox({ speed: 60, scenario });
-  c = clientsFor(sb);
-});
-afterAll(async () => {
-  await sb.close();
-  rmSync(dir, { recursive: true, force: true });
+/** Creates the Deployment `app` of one pod running registry.platform.com/`image`:`version` (`image` is `app` unless given). */
+async function deploy(app: string, version: string, image = app): Promise<void> {
+  await c.apps.createNamespacedDeployment({
+    namespace: ns,
+    body: appDeployment(app, `registry.platform.com/${image}:${version}`),
+  });
+}
+
+/** Sets (or lifts) a fault on `version` of `service` through the sandbox's control endpoint. */
+const fault = <T = unknown>(service: string, version: string, what: Record<string, unknown>) =>
+  control<T>(box.sb, 'faults', { method: 'POST', body: { service, version, ...what } });
+
+/** GET the log of pod `name` in the default namespace, with `query` (such as "?previous=true"). */
+const podLog = (name: string, query = '') =>
+  fetch(`${box.sb.url}/api/v1/namespaces/${ns}/pods/${name}/log${query}`, {
+    headers: { authorization: `Bearer ${box.sb.token}` },
+  });
+
+beforeAll(() => {
+  c = clientsFor(box.sb);
 });
 
 describe('failures a rehearsal shows', () => {
   it('fails to pull a tag the registry does not have: ErrImagePull, then ImagePullBackOff, with events', async () => {
-    await c.apps.createNamespacedDeployment({
-      namespace: ns,
-      body: deployment('checkout', 'registry.platform.com/checkout:v1.0.0'),
-    });
+    await deploy('checkout', 'v1.0.0');
     await until(
       async () => ((await podsOf('checkout')).some((p) => p.status?.phase === 'Running') ? true : undefined),
       20_000,
       'v1.0.0 running',
     );
-    await c.apps.createNamespacedDeployment({
-      namespace: ns,
-      body: deployment('checkout-typo', 'registry.platform.com/checkout:v1.1.9'),
-    });
+    await deploy('checkout-typo', 'v1.1.9', 'checkout');
     const reasons = new Set<string>();
     await until(
       async () => {
@@ -89,9 +77,7 @@ describe('failures a rehearsal shows', () => {
         'Error: ImagePullBackOff',
       ]),
     );
-    const logs = await fetch(`${sb.url}/api/v1/namespaces/${ns}/pods/${pod!.metadata!.name}/log`, {
-      headers: { authorization: `Bearer ${sb.token}` },
-    });
+    const logs = await podLog(pod!.metadata!.name!);
     expect(logs.status).toBe(400);
     expect(((await logs.json()) as { message: string }).message).toContain(
       'is waiting to start: trying and failing to pull image',
@@ -99,14 +85,8 @@ describe('failures a rehearsal shows', () => {
   });
 
   it('pulls again once the image-pull fault is lifted, and fails while it is set', async () => {
-    await c.apps.createNamespacedDeployment({
-      namespace: ns,
-      body: deployment('pull-fault', 'registry.platform.com/pull-fault:v2'),
-    });
-    await control(sb, 'faults', {
-      method: 'POST',
-      body: { service: 'pull-fault', version: 'v2', imagePullFails: true },
-    });
+    await deploy('pull-fault', 'v2');
+    await fault('pull-fault', 'v2', { imagePullFails: true });
     await until(
       async () =>
         (await podsOf('pull-fault'))[0]?.status?.containerStatuses?.[0]?.state?.waiting?.reason ===
@@ -116,10 +96,7 @@ describe('failures a rehearsal shows', () => {
       20_000,
       'back-off',
     );
-    await control(sb, 'faults', {
-      method: 'POST',
-      body: { service: 'pull-fault', version: 'v2', imagePullFails: false },
-    });
+    await fault('pull-fault', 'v2', { imagePullFails: false });
     await until(
       async () => ((await podsOf('pull-fault'))[0]?.status?.containerStatuses?.[0]?.ready ? true : undefined),
       20_000,
@@ -128,11 +105,8 @@ describe('failures a rehearsal shows', () => {
   });
 
   it('OOM-kills containers: OOMKilled with exit 137 as last state, restarts, and the last words in --previous', async () => {
-    await c.apps.createNamespacedDeployment({
-      namespace: ns,
-      body: deployment('leaky', 'registry.platform.com/leaky:v3'),
-    });
-    await control(sb, 'faults', { method: 'POST', body: { service: 'leaky', version: 'v3', oomKill: true } });
+    await deploy('leaky', 'v3');
+    await fault('leaky', 'v3', { oomKill: true });
     const status = await until(
       async () => {
         const s = (await podsOf('leaky'))[0]?.status?.containerStatuses?.[0];
@@ -144,17 +118,12 @@ describe('failures a rehearsal shows', () => {
     expect(status.lastState?.terminated?.exitCode).toBe(137);
     expect(status.restartCount).toBeGreaterThan(0);
     const name = (await podsOf('leaky'))[0]!.metadata!.name!;
-    const previous = await fetch(`${sb.url}/api/v1/namespaces/${ns}/pods/${name}/log?previous=true`, {
-      headers: { authorization: `Bearer ${sb.token}` },
-    });
+    const previous = await podLog(name, '?previous=true');
     expect(await previous.text()).toContain('heap usage at 98% of the container memory limit');
   });
 
   it('writes failing requests to the container log from the fault on, leaving earlier lines as they were', async () => {
-    await c.apps.createNamespacedDeployment({
-      namespace: ns,
-      body: deployment('flaky', 'registry.platform.com/flaky:v1'),
-    });
+    await deploy('flaky', 'v1');
     const name = await until(
       async () => {
         const p = (await podsOf('flaky'))[0];
@@ -163,21 +132,9 @@ describe('failures a rehearsal shows', () => {
       20_000,
       'flaky ready',
     );
-    const log = async () =>
-      (
-        await (
-          await fetch(`${sb.url}/api/v1/namespaces/${ns}/pods/${name}/log`, {
-            headers: { authorization: `Bearer ${sb.token}` },
-          })
-        ).text()
-      )
-        .trim()
-        .split('\n');
+    const log = async () => (await (await podLog(name)).text()).trim().split('\n');
     const before = await log();
-    await control(sb, 'faults', {
-      method: 'POST',
-      body: { service: 'flaky', version: 'v1', errorRate: 0.5 },
-    });
+    await fault('flaky', 'v1', { errorRate: 0.5 });
     const after = await until(
       async () => {
         const l = await log();
@@ -194,22 +151,13 @@ describe('failures a rehearsal shows', () => {
   });
 
   it('starts slowly when told to, and refuses a bad slow start', async () => {
-    const bad = await control<{ message: string }>(sb, 'faults', {
-      method: 'POST',
-      body: { service: 'slow', version: 'v1', startupSeconds: -1 },
-    });
+    const bad = await fault<{ message: string }>('slow', 'v1', { startupSeconds: -1 });
     expect([bad.status, bad.body.message]).toEqual([
       400,
       'startupSeconds must be zero or more seconds, got -1.',
     ]);
-    await control(sb, 'faults', {
-      method: 'POST',
-      body: { service: 'slow', version: 'v1', startupSeconds: 600 },
-    });
-    await c.apps.createNamespacedDeployment({
-      namespace: ns,
-      body: deployment('slow', 'registry.platform.com/slow:v1'),
-    });
+    await fault('slow', 'v1', { startupSeconds: 600 });
+    await deploy('slow', 'v1');
     await until(
       async () => ((await podsOf('slow'))[0]?.spec?.nodeName ? true : undefined),
       10_000,

@@ -1,20 +1,19 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSandboxAnalysis } from '../../../src-main/adapters/sandbox-metrics/sandbox-analysis.ts';
-import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
 import { cli } from '../../support/cli.ts';
 import { variantShares } from '../../support/flag-shares.ts';
 import { clientsFor, control, until } from './clients.ts';
+import { useSandboxFolder } from './sandbox-folder.ts';
 
 const run = promisify(execFile);
 const FF = { group: 'core.openfeature.dev', version: 'v1beta1', plural: 'featureflags' } as const;
 const ns = 'shop';
-let sb: SandboxHandle;
-let dir: string;
+const box = useSandboxFolder('sandbox-ff-', { sandbox: { scenario: 'flags', speed: 120 } });
+const { dir } = box;
 
 async function kubectl(...args: string[]): Promise<string> {
   const { stdout } = await run(
@@ -36,7 +35,7 @@ const newCheckout = (targeting?: unknown, extra: Partial<Flag> = {}): Flag => ({
 
 /** Replaces flag new-checkout of shop/checkout-flags with the real client (a JSON Patch). */
 async function setFlag(flag: Flag): Promise<void> {
-  await clientsFor(sb).custom.patchNamespacedCustomObject({
+  await clientsFor(box.sb).custom.patchNamespacedCustomObject({
     ...FF,
     namespace: ns,
     name: 'checkout-flags',
@@ -46,7 +45,7 @@ async function setFlag(flag: Flag): Promise<void> {
 
 /** Share of checkout's requests per variant over the next sandbox minute, from two scrapes of `/metrics`. */
 async function shares(): Promise<{ on: number; off: number; total: number; unlabelled: number }> {
-  const r = await variantShares(sb, ns, 'checkout');
+  const r = await variantShares(box.sb, ns, 'checkout');
   return { on: r.share.on ?? 0, off: r.share.off ?? 0, total: r.total, unlabelled: r.unlabelled };
 }
 
@@ -55,23 +54,13 @@ async function shares(): Promise<{ on: number; off: number; total: number; unlab
  * however far apart the sandbox's counter snapshots are on a busy machine.
  */
 async function sandboxTime(ms: number): Promise<void> {
-  const from = sb.clock.now();
-  await until(() => (sb.clock.now() > from + ms ? true : undefined), 30_000, 'sandbox time');
+  const from = box.sb.clock.now();
+  await until(() => (box.sb.clock.now() > from + ms ? true : undefined), 30_000, 'sandbox time');
 }
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sandbox-ff-'));
-  sb = await startSandbox({ scenario: 'flags', speed: 120 });
-  sb.writeKubeconfig(join(dir, 'kubeconfig'));
-});
-afterAll(async () => {
-  await sb.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('the sandbox serves OpenFeature FeatureFlags', () => {
   it('gets, lists, patches and watches a FeatureFlag with the real client, resourceVersion moving on each write', async () => {
-    const { custom, watch } = clientsFor(sb);
+    const { custom, watch } = clientsFor(box.sb);
     const got = (await custom.getNamespacedCustomObject({
       ...FF,
       namespace: ns,
@@ -131,9 +120,9 @@ describe('the sandbox serves OpenFeature FeatureFlags', () => {
   });
 
   it('refuses a flag the CRD schema would refuse, naming the field', async () => {
-    const res = await fetch(`${sb.url}/apis/${FF.group}/${FF.version}/namespaces/${ns}/${FF.plural}`, {
+    const res = await fetch(`${box.sb.url}/apis/${FF.group}/${FF.version}/namespaces/${ns}/${FF.plural}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${sb.token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${box.sb.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         apiVersion: 'core.openfeature.dev/v1beta1',
         kind: 'FeatureFlag',
@@ -276,14 +265,14 @@ describe('simulated requests evaluate the flag with flagd', () => {
     );
     expect(
       (
-        await control(sb, 'faults', {
+        await control(box.sb, 'faults', {
           method: 'POST',
           body: { namespace: ns, service: 'checkout', variant: 'on', errorRate: 0.3 },
         })
       ).status,
     ).toBe(200);
     await sandboxTime(180_000);
-    const metrics = await (await fetch(`${sb.url}/metrics`)).text();
+    const metrics = await (await fetch(`${box.sb.url}/metrics`)).text();
     expect(metrics).toMatch(
       /http_requests_total\{job="checkout",namespace="shop",version="v2.3.0",feature_flag_variant="on",status="500"\} \d+/,
     );
@@ -291,7 +280,7 @@ describe('simulated requests evaluate the flag with flagd', () => {
       /http_request_duration_seconds_count\{job="checkout",namespace="shop",version="v2.3.0",feature_flag_variant="off"\} \d+/,
     );
 
-    const analysis = createSandboxAnalysis({ url: sb.url, token: sb.token });
+    const analysis = createSandboxAnalysis({ url: box.sb.url, token: box.sb.token });
     const errorRate = async (variant: string) => {
       const r = await analysis.read(
         { kind: 'error-rate' },
@@ -327,10 +316,10 @@ describe('simulated requests evaluate the flag with flagd', () => {
     expect(r.stdout).toContain('Fault set on checkout v2.3.0 (variant on): p95Ms=1500');
     await sandboxTime(180_000);
     const q = { namespace: ns, job: 'checkout', windowSeconds: 60 };
-    expect(sb.stats({ ...q, variant: 'on' }).p95Ms).toBeGreaterThan(1000);
-    expect(sb.stats({ ...q, variant: 'off' }).p95Ms).toBeLessThan(400);
+    expect(box.sb.stats({ ...q, variant: 'on' }).p95Ms).toBeGreaterThan(1000);
+    expect(box.sb.stats({ ...q, variant: 'off' }).p95Ms).toBeLessThan(400);
     // A fault for a variant cannot touch pods (they serve every variant).
-    const refused = await control<{ message: string }>(sb, 'faults', {
+    const refused = await control<{ message: string }>(box.sb, 'faults', {
       method: 'POST',
       body: { service: 'checkout', variant: 'on', crashLoop: true },
     });

@@ -1,23 +1,26 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
+import { describe, expect, it } from 'vitest';
 import { kubectlOutput, kubectlResult as runKubectl } from './kubectl-run.ts';
+import { useSandboxFolder } from './sandbox-folder.ts';
 
 /*
  * kubectl as a runbook script or an SRE on call uses it: kinds beyond the release's own, logs, drain with a
  * PodDisruptionBudget, a read-only user, impersonation, rollout history with change causes.
  */
 
-let sb: SandboxHandle;
-let dir: string;
+const box = useSandboxFolder('sandbox-kubectl-runbook-', { context: 'sandbox', viewer: true });
+const { dir } = box;
 
 const kubectlResult = (...args: string[]) => runKubectl(dir, ...args);
 const kubectl = (...args: string[]) => kubectlOutput(dir, ...args);
 
 const prod = ['-n', 'platform-production'];
+
+/** `kubectl create deployment NAME` of two replicas of registry.platform.com/NAME:v1 in platform-production. */
+const createDeployment = (name: string) =>
+  kubectl(...prod, 'create', 'deployment', name, `--image=registry.platform.com/${name}:v1`, '--replicas=2');
 
 async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -35,16 +38,6 @@ function runbookAnalysisTemplates(): string {
   const start = md.indexOf('# analysis-templates.yaml');
   return md.slice(start, md.indexOf('```', start));
 }
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sandbox-kubectl-runbook-'));
-  sb = await startSandbox({ speed: 60 });
-  sb.writeKubeconfig(join(dir, 'kubeconfig'), 'sandbox', { viewer: true });
-});
-afterAll(async () => {
-  await sb.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('kubectl beyond the release kinds', () => {
   it('lists the CRDs of the custom kinds and applies the runbook analysis templates', async () => {
@@ -94,21 +87,14 @@ describe('kubectl beyond the release kinds', () => {
   });
 
   it('autoscales a Deployment on its CPU (the simulated saturation)', async () => {
-    await kubectl(
-      ...prod,
-      'create',
-      'deployment',
-      'busy',
-      '--image=registry.platform.com/busy:v1',
-      '--replicas=2',
-    );
+    await createDeployment('busy');
     await kubectl(...prod, 'autoscale', 'deployment', 'busy', '--min=2', '--max=5', '--cpu-percent=50');
     await until('a CPU reading', async () =>
       /cpu: 40%\/50%/.test(await kubectl(...prod, 'get', 'hpa', 'busy')) ? true : undefined,
     );
-    await fetch(`${sb.url}/_sandbox/faults`, {
+    await fetch(`${box.sb.url}/_sandbox/faults`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${sb.token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${box.sb.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         namespace: 'platform-production',
         service: 'busy',
@@ -151,22 +137,14 @@ spec:
     spec: {containers: [{name: agent, image: registry.platform.com/node-agent:v1}]}
 `,
     );
-    await kubectl('apply', '-f', file);
-    expect(await kubectl(...prod, 'rollout', 'status', 'sts/queue', '--timeout=50s')).toContain(
-      'roll out complete: 3 new pods have been updated',
-    );
-    expect(await kubectl(...prod, 'rollout', 'status', 'ds/node-agent', '--timeout=50s')).toContain(
-      'daemon set "node-agent" successfully rolled out',
-    );
-    expect(await kubectl(...prod, 'get', 'pods', '-l', 'app=queue', '-o', 'name')).toBe(
-      'pod/queue-0\npod/queue-1\npod/queue-2',
-    );
-    await kubectl(...prod, 'set', 'image', 'sts/queue', 'queue=registry.platform.com/queue:v2');
-    await kubectl(...prod, 'set', 'image', 'ds/node-agent', 'agent=registry.platform.com/node-agent:v2');
-    await kubectl(...prod, 'rollout', 'status', 'sts/queue', '--timeout=50s');
-    await kubectl(...prod, 'rollout', 'status', 'ds/node-agent', '--timeout=50s');
-    expect(
-      await kubectl(
+    const sets = ['sts/queue', 'ds/node-agent'];
+    /** `kubectl rollout status` of both sets, one after the other, and what each printed. */
+    const rolledOut = async () => [
+      await kubectl(...prod, 'rollout', 'status', sets[0]!, '--timeout=50s'),
+      await kubectl(...prod, 'rollout', 'status', sets[1]!, '--timeout=50s'),
+    ];
+    const images = () =>
+      kubectl(
         ...prod,
         'get',
         'pods',
@@ -174,28 +152,28 @@ spec:
         'app in (queue,node-agent)',
         '-o',
         'jsonpath={.items[*].spec.containers[0].image}',
-      ),
-    ).not.toMatch(/:v1\b/);
+      );
+    await kubectl('apply', '-f', file);
+    const [queue, agent] = await rolledOut();
+    expect(queue).toContain('roll out complete: 3 new pods have been updated');
+    expect(agent).toContain('daemon set "node-agent" successfully rolled out');
+    expect(await kubectl(...prod, 'get', 'pods', '-l', 'app=queue', '-o', 'name')).toBe(
+      'pod/queue-0\npod/queue-1\npod/queue-2',
+    );
+    await kubectl(...prod, 'set', 'image', 'sts/queue', 'queue=registry.platform.com/queue:v2');
+    await kubectl(...prod, 'set', 'image', 'ds/node-agent', 'agent=registry.platform.com/node-agent:v2');
+    await rolledOut();
+    expect(await images()).not.toMatch(/:v1\b/);
     expect(await kubectl(...prod, 'get', 'sts', 'queue')).toMatch(/queue\s+3\/3\s/);
     expect(await kubectl(...prod, 'rollout', 'history', 'sts/queue')).toMatch(
       /REVISION\s+CHANGE-CAUSE\n1\s+\S+\n2\s/,
     );
-    await kubectl(...prod, 'rollout', 'undo', 'sts/queue');
-    await kubectl(...prod, 'rollout', 'undo', 'ds/node-agent');
-    await kubectl(...prod, 'rollout', 'status', 'sts/queue', '--timeout=50s');
-    await kubectl(...prod, 'rollout', 'status', 'ds/node-agent', '--timeout=50s');
+    for (const set of sets) await kubectl(...prod, 'rollout', 'undo', set);
+    await rolledOut();
     expect(
       await until('the old images back', async () => {
-        const images = await kubectl(
-          ...prod,
-          'get',
-          'pods',
-          '-l',
-          'app in (queue,node-agent)',
-          '-o',
-          'jsonpath={.items[*].spec.containers[0].image}',
-        );
-        return images.includes(':v2') || images.split(' ').length !== 6 ? undefined : images;
+        const now = await images();
+        return now.includes(':v2') || now.split(' ').length !== 6 ? undefined : now;
       }),
     ).toBe(
       'registry.platform.com/node-agent:v1 registry.platform.com/node-agent:v1 registry.platform.com/node-agent:v1 registry.platform.com/queue:v1 registry.platform.com/queue:v1 registry.platform.com/queue:v1',
@@ -249,25 +227,23 @@ spec:
   });
 
   it('drains a node only as far as the PodDisruptionBudget allows', async () => {
-    await kubectl(
-      ...prod,
-      'create',
-      'deployment',
-      'drain-me',
-      '--image=registry.platform.com/drain-me:v1',
-      '--replicas=2',
-    );
+    await createDeployment('drain-me');
     await kubectl(...prod, 'create', 'pdb', 'drain-me', '--selector=app=drain-me', '--min-available=2');
     await kubectl(...prod, 'rollout', 'status', 'deployment/drain-me', '--timeout=50s');
-    const node = await kubectl(
-      ...prod,
-      'get',
-      'pods',
-      '-l',
-      'app=drain-me',
-      '-o',
-      'jsonpath={.items[0].spec.nodeName}',
-    );
+    /** The node of each drain-me pod. */
+    const nodesOfPods = async () =>
+      (
+        await kubectl(
+          ...prod,
+          'get',
+          'pods',
+          '-l',
+          'app=drain-me',
+          '-o',
+          'jsonpath={.items[*].spec.nodeName}',
+        )
+      ).split(' ');
+    const node = (await nodesOfPods())[0]!;
     const drain = ['drain', node, '--pod-selector', 'app=drain-me', '--ignore-daemonsets', '--timeout', '3s'];
     await until('the budget status', async () =>
       /MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE\ndrain-me\s+2\s+N\/A\s+0\s/.test(
@@ -286,16 +262,7 @@ spec:
 
     await kubectl(...prod, 'patch', 'pdb', 'drain-me', '--type=merge', '-p', '{"spec":{"minAvailable":1}}');
     expect((await kubectlResult(...drain.slice(0, -1), '30s')).stdout).toContain(`node/${node} drained`);
-    const nodes = await kubectl(
-      ...prod,
-      'get',
-      'pods',
-      '-l',
-      'app=drain-me',
-      '-o',
-      'jsonpath={.items[*].spec.nodeName}',
-    );
-    expect(nodes.split(' ')).not.toContain(node);
+    expect(await nodesOfPods()).not.toContain(node);
     await kubectl('uncordon', node);
   });
 

@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
+import { describe, expect, it } from 'vitest';
 import { kubectlOutput } from './kubectl-run.ts';
+import { useSandboxFolder } from './sandbox-folder.ts';
 
-let sb: SandboxHandle;
-let dir: string;
+const box = useSandboxFolder('sandbox-kubectl-');
+const { dir } = box;
 
 const kubectl = (...args: string[]) => kubectlOutput(dir, ...args);
 
@@ -29,16 +28,6 @@ spec:
       timeout: 30s
       retries: {attempts: 3, perTryTimeout: 10s, retryOn: '5xx,reset,connect-failure'}
 `;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sandbox-kubectl-'));
-  sb = await startSandbox({ speed: 60 });
-  sb.writeKubeconfig(join(dir, 'kubeconfig'));
-});
-afterAll(async () => {
-  await sb.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('kubectl against the sandbox', () => {
   it('gets every served resource', async () => {
@@ -123,7 +112,9 @@ describe('kubectl against the sandbox', () => {
       'jsonpath={.spec.template.spec.containers[0].image} {.metadata.annotations.deployment\\.kubernetes\\.io/revision}',
     );
     expect(image).toBe('registry.platform.com/agent-manager:v1.24.0 3');
-    const writes = sb.audit().filter((w) => w.name === 'agent-manager' && w.userAgent.startsWith('kubectl'));
+    const writes = box.sb
+      .audit()
+      .filter((w) => w.name === 'agent-manager' && w.userAgent.startsWith('kubectl'));
     expect(writes.map((w) => w.verb)).toEqual(['patch', 'patch']);
   });
 

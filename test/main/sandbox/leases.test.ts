@@ -1,28 +1,19 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CoordinationV1Api, V1MicroTime, Watch, type V1Lease } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { clientsFor, until } from './clients.ts';
+import { useSandboxFolder } from './sandbox-folder.ts';
 
 const run = promisify(execFile);
 const namespace = 'platform-production';
-let sb: SandboxHandle;
+const box = useSandboxFolder('switchyard-leases-', { sandbox: {} });
+const { dir } = box;
 let leases: CoordinationV1Api;
-let dir: string;
 
-beforeAll(async () => {
-  sb = await startSandbox();
-  leases = clientsFor(sb).kc.makeApiClient(CoordinationV1Api);
-  dir = mkdtempSync(join(tmpdir(), 'switchyard-leases-'));
-  sb.writeKubeconfig(join(dir, 'kubeconfig'));
-});
-afterAll(async () => {
-  await sb.close();
-  rmSync(dir, { recursive: true, force: true });
+beforeAll(() => {
+  leases = clientsFor(box.sb).kc.makeApiClient(CoordinationV1Api);
 });
 
 const lease = (name: string, holder: string): V1Lease => ({
@@ -54,7 +45,7 @@ describe('the sandbox serves coordination.k8s.io/v1 Leases', () => {
       }),
     ).rejects.toMatchObject({ code: 409 });
 
-    const patched = await clientsFor(sb).objects.patch(
+    const patched = await clientsFor(box.sb).objects.patch(
       {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
@@ -81,7 +72,7 @@ describe('the sandbox serves coordination.k8s.io/v1 Leases', () => {
 
   it('streams Lease changes to a watch', async () => {
     const seen: string[] = [];
-    const req = await new Watch(clientsFor(sb).kc).watch(
+    const req = await new Watch(clientsFor(box.sb).kc).watch(
       `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`,
       {},
       (type, obj: V1Lease) => seen.push(`${type} ${obj.metadata?.name}`),

@@ -1,10 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
+import { describe, expect, it } from 'vitest';
+import { useSandboxFolder } from './sandbox-folder.ts';
 
 /*
  * Clients nobody here wrote, from Debian (scripts/install-test-deps.sh installs them): each script lists,
@@ -12,17 +10,9 @@ import { startSandbox, type SandboxHandle } from '../../../src-main/sandbox/sand
  */
 
 const run = promisify(execFile);
-const dir = mkdtempSync(join(tmpdir(), 'switchyard-clients-'));
-const kubeconfig = join(dir, 'sandbox.kubeconfig');
-let sb: SandboxHandle;
-
-beforeAll(async () => {
-  sb = await startSandbox({ speed: 60 });
-  sb.writeKubeconfig(kubeconfig, 'sandbox');
-});
-afterAll(async () => {
-  await sb.close();
-  rmSync(dir, { recursive: true, force: true });
+const { kubeconfig } = useSandboxFolder('switchyard-clients-', {
+  file: 'sandbox.kubeconfig',
+  context: 'sandbox',
 });
 
 describe.each([

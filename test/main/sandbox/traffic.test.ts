@@ -62,6 +62,14 @@ async function available(namespace: string, name: string, n: number) {
 }
 
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+/** The reference scenario's Istio VirtualService of workflow-engine, as the custom-objects client names it. */
+const workflowEngineVs = {
+  group: 'networking.istio.io',
+  version: 'v1beta1',
+  namespace: prod,
+  plural: 'virtualservices',
+  name: 'workflow-engine',
+};
 
 beforeAll(async () => {
   sb = await startSandbox({ speed: 60 });
@@ -91,11 +99,7 @@ describe('traffic split', () => {
     expect(await shares('workflow-engine', prod)).toEqual({ 'v1.24.0': 1 });
     await c.custom.patchNamespacedCustomObject(
       {
-        group: 'networking.istio.io',
-        version: 'v1beta1',
-        namespace: prod,
-        plural: 'virtualservices',
-        name: 'workflow-engine',
+        ...workflowEngineVs,
         body: [
           { op: 'replace', path: '/spec/http/0/route/0/weight', value: 90 },
           { op: 'replace', path: '/spec/http/0/route/1/weight', value: 10 },
@@ -110,13 +114,7 @@ describe('traffic split', () => {
   });
 
   it('routes header-matched requests first (premium users pinned to the canary)', async () => {
-    const vs = (await c.custom.getNamespacedCustomObject({
-      group: 'networking.istio.io',
-      version: 'v1beta1',
-      namespace: prod,
-      plural: 'virtualservices',
-      name: 'workflow-engine',
-    })) as {
+    const vs = (await c.custom.getNamespacedCustomObject(workflowEngineVs)) as {
       spec: { http: unknown[] };
     };
     const premium = {
@@ -130,11 +128,7 @@ describe('traffic split', () => {
     };
     await c.custom.patchNamespacedCustomObject(
       {
-        group: 'networking.istio.io',
-        version: 'v1beta1',
-        namespace: prod,
-        plural: 'virtualservices',
-        name: 'workflow-engine',
+        ...workflowEngineVs,
         body: { spec: { http: [premium, rest] } },
       },
       mergePatch,

@@ -1,11 +1,10 @@
-import type { AppsV1Api, V1Deployment } from '@kubernetes/client-node';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { V1Deployment } from '@kubernetes/client-node';
+import { expect, it } from 'vitest';
 import { ClusterError } from '../../../../src-main/adapters/kube/kube-errors.ts';
 import { createKubePreflightCluster } from '../../../../src-main/adapters/kube/preflight-cluster.ts';
 import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
-import type { SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 import { defaultPlan } from '../../../../src-shared/plan/plan.defaults.ts';
-import { appsApi, closeSoon, startFastSandbox } from './sandbox-fixture.ts';
+import { useFastSandbox } from './sandbox-fixture.ts';
 
 const NS = 'platform-production';
 const APP = 'workflow-engine';
@@ -13,17 +12,11 @@ const image = (tag: string) => `registry.platform.com/${APP}:${tag}`;
 const plan = (tag: string) =>
   defaultPlan('canary', { namespace: NS, name: APP, image: image(tag) }, { router: 'istio' });
 
-let sb: SandboxHandle;
-let apps: AppsV1Api;
-beforeAll(async () => {
-  sb = await startFastSandbox(40);
-  apps = appsApi(sb);
-});
-afterAll(() => closeSoon(sb));
+const fixture = useFastSandbox();
 
-const canary = () => apps.readNamespacedDeployment({ name: `${APP}-canary`, namespace: NS });
+const canary = () => fixture.apps.readNamespacedDeployment({ name: `${APP}-canary`, namespace: NS });
 const ops = (tag: string, releaseId: string) =>
-  createKubeReleaseOps(sb.kubeconfigYaml(), plan(tag), { releaseId, pollMs: 50 });
+  createKubeReleaseOps(fixture.sb.kubeconfigYaml(), plan(tag), { releaseId, pollMs: 50 });
 const notes = (d: V1Deployment) => ({
   managedBy: d.metadata?.labels?.['app.kubernetes.io/managed-by'],
   release: d.metadata?.annotations?.['switchyard.dev/release'],
@@ -34,8 +27,8 @@ const notes = (d: V1Deployment) => ({
 });
 
 it('a canary Switchyard did not create is refused and left untouched', async () => {
-  const stable = await apps.readNamespacedDeployment({ name: APP, namespace: NS });
-  await apps.createNamespacedDeployment({
+  const stable = await fixture.apps.readNamespacedDeployment({ name: APP, namespace: NS });
+  await fixture.apps.createNamespacedDeployment({
     namespace: NS,
     body: { metadata: { name: `${APP}-canary`, namespace: NS }, spec: { ...stable.spec!, replicas: 2 } },
   });
@@ -47,14 +40,17 @@ it('a canary Switchyard did not create is refused and left untouched', async () 
   expect((error as ClusterError).message).toMatch(
     /Deployment platform-production\/workflow-engine-canary exists .* but Switchyard did not create it/,
   );
-  const refused = await createKubePreflightCluster(sb.kubeconfigYaml(), plan('v1.25.0')).dryRunFirstChange();
+  const refused = await createKubePreflightCluster(
+    fixture.sb.kubeconfigYaml(),
+    plan('v1.25.0'),
+  ).dryRunFirstChange();
   expect(refused).toMatchObject({
     ok: false,
     title: `Deployment ${NS}/${APP}-canary exists and is not Switchyard's`,
   });
   const theirs = await canary();
   expect(notes(theirs)).toMatchObject({ managedBy: undefined, replicas: 2, image: image('v1.24.0') });
-  await apps.deleteNamespacedDeployment({ name: `${APP}-canary`, namespace: NS });
+  await fixture.apps.deleteNamespacedDeployment({ name: `${APP}-canary`, namespace: NS });
 });
 
 it('labels the canary as ours; the next release adopts it, a new version replaces its selector', async () => {
@@ -73,7 +69,7 @@ it('labels the canary as ours; the next release adopts it, a new version replace
 
   // Preflight of the next release dry-runs what it will do with the canary left behind.
   const dryRun = (tag: string) =>
-    createKubePreflightCluster(sb.kubeconfigYaml(), plan(tag)).dryRunFirstChange();
+    createKubePreflightCluster(fixture.sb.kubeconfigYaml(), plan(tag)).dryRunFirstChange();
   expect(await dryRun('v1.25.0')).toEqual({
     ok: true,
     description: `The API server accepted adopting the canary Deployment ${NS}/${APP}-canary left by release r1 with ${image('v1.25.0')} (dry run); was ${image('v1.25.0')}.`,

@@ -3,17 +3,9 @@ import { watchPods, type WatchState } from '../../../../src-main/adapters/kube/k
 import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
 import type { SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 import { defaultPlan } from '../../../../src-shared/plan/plan.defaults.ts';
-import { closeSoon, startFastSandbox } from './sandbox-fixture.ts';
+import { closeSoon, startFastSandbox, until } from './sandbox-fixture.ts';
 
 const NS = 'platform-production';
-
-async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = performance.now() + timeoutMs;
-  while (!ok()) {
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('a pod watch when the laptop sleeps', () => {
   let sb: SandboxHandle;

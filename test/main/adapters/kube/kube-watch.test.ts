@@ -5,21 +5,13 @@ import {
   type PodProjection,
   type WatchState,
 } from '../../../../src-main/adapters/kube/kube-watch.ts';
-import type { WatchHandle } from '../../../../src-main/adapters/kube/watch-loop.ts';
+import type { WatchHandle, WatchOptions } from '../../../../src-main/adapters/kube/watch-loop.ts';
 import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
 import type { SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 import { defaultPlan } from '../../../../src-shared/plan/plan.defaults.ts';
-import { closeSoon, startFastSandbox } from './sandbox-fixture.ts';
+import { closeSoon, startFastSandbox, until } from './sandbox-fixture.ts';
 
 const NS = 'platform-production';
-
-async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const handles: WatchHandle<PodProjection>[] = [];
 afterEach(() => handles.splice(0).forEach((h) => h.stop()));
@@ -115,8 +107,26 @@ describe('pod watch failure paths', () => {
   const servers: Server[] = [];
   afterAll(() => servers.forEach((s) => s.closeAllConnections?.() ?? s.close()));
 
+  /** A pod watch in namespace "ns" of a fake API server that answers each watch with `onWatch`, and the states it reports. */
+  async function watchFake(
+    onWatch: Parameters<typeof fakeApi>[0],
+    options: Partial<WatchOptions<PodProjection>> = {},
+  ) {
+    const api = await fakeApi(onWatch);
+    servers.push(api.server);
+    const states: WatchState[] = [];
+    const h = watchPods(api.kubeconfig, {
+      namespace: 'ns',
+      onChange: () => undefined,
+      onState: (s) => states.push(s),
+      ...options,
+    });
+    handles.push(h);
+    return { api, h, states };
+  }
+
   it('lists again after 410 Gone', async () => {
-    const api = await fakeApi((n, res) => {
+    const { api, h } = await watchFake((n, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       if (n === 1)
         res.end(
@@ -127,26 +137,15 @@ describe('pod watch failure paths', () => {
           `${JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'c', namespace: 'ns', resourceVersion: '20' }, spec: { containers: [{ image: 'img:v2' }] }, status: { phase: 'Pending' } } })}\n`,
         );
     });
-    servers.push(api.server);
-    const h = watchPods(api.kubeconfig, { namespace: 'ns', onChange: () => undefined });
-    handles.push(h);
     await until('relist and new pod', () => h.items().length === 3);
     expect(api.lists()).toBe(2);
   });
 
   it('stops a forbidden watch and says so instead of retrying', async () => {
-    const api = await fakeApi((_n, res) => {
+    const { api, states } = await watchFake((_n, res) => {
       res.writeHead(403);
       res.end();
     });
-    servers.push(api.server);
-    const states: WatchState[] = [];
-    const h = watchPods(api.kubeconfig, {
-      namespace: 'ns',
-      onChange: () => undefined,
-      onState: (s) => states.push(s),
-    });
-    handles.push(h);
     await until('stopped', () => states.some((s) => s.state === 'stopped'));
     await new Promise((r) => setTimeout(r, 300));
     expect(api.watches()).toBe(1);
@@ -157,19 +156,13 @@ describe('pod watch failure paths', () => {
   });
 
   it('restarts a stalled watch that sends neither events nor bookmarks', async () => {
-    const api = await fakeApi((_n, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.flushHeaders();
-    });
-    servers.push(api.server);
-    const states: WatchState[] = [];
-    const h = watchPods(api.kubeconfig, {
-      namespace: 'ns',
-      stallMs: 400,
-      onChange: () => undefined,
-      onState: (s) => states.push(s),
-    });
-    handles.push(h);
+    const { api, states } = await watchFake(
+      (_n, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.flushHeaders();
+      },
+      { stallMs: 400 },
+    );
     await until('second watch', () => api.watches() >= 2, 5_000);
     expect(states).toContainEqual(
       expect.objectContaining({
@@ -180,22 +173,16 @@ describe('pod watch failure paths', () => {
   });
 
   it('reconnects with backoff when the server goes away', async () => {
-    const api = await fakeApi((n, res) => {
-      if (n < 3) res.socket?.destroy();
-      else {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.flushHeaders();
-      }
-    });
-    servers.push(api.server);
-    const states: WatchState[] = [];
-    const h = watchPods(api.kubeconfig, {
-      namespace: 'ns',
-      backoffMs: 20,
-      onChange: () => undefined,
-      onState: (s) => states.push(s),
-    });
-    handles.push(h);
+    const { api, states } = await watchFake(
+      (n, res) => {
+        if (n < 3) res.socket?.destroy();
+        else {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.flushHeaders();
+        }
+      },
+      { backoffMs: 20 },
+    );
     await until('third watch', () => api.watches() >= 3, 5_000);
     const delays = states.filter(
       (s): s is Extract<WatchState, { state: 'reconnecting' }> => s.state === 'reconnecting',

@@ -1,21 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
 import { ClusterError } from '../../../../src-main/adapters/kube/kube-errors.ts';
 import type { ReleaseOps } from '../../../../src-main/ports/release.port.ts';
-import type { SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 import { defaultPlan } from '../../../../src-shared/plan/plan.defaults.ts';
 import type { RouterKind } from '../../../../src-shared/plan/plan.schema.ts';
-import { addHttpRoute, closeSoon, customApi, startFastSandbox, writesTo } from './sandbox-fixture.ts';
+import { addHttpRoute, customApi, useFastSandbox, writesTo } from './sandbox-fixture.ts';
 
 const NS = 'platform-production';
 const image = (app: string, tag: string) => `registry.platform.com/${app}:${tag}`;
 
-let sb: SandboxHandle;
-beforeAll(async () => {
-  sb = await startFastSandbox(40);
-  await addHttpRoute(sb, 'agent-manager');
-});
-afterAll(() => closeSoon(sb));
+const fixture = useFastSandbox((sb) => addHttpRoute(sb, 'agent-manager'));
 
 async function until<T>(
   what: string,
@@ -46,7 +40,7 @@ describe.each(canaryCases)('canary under $router', ({ router, app, routerObject 
   const plan = defaultPlan('canary', { namespace: NS, name: app, image: image(app, 'v1.25.0') }, { router });
   let ops: ReleaseOps;
   beforeAll(() => {
-    ops = createKubeReleaseOps(sb.kubeconfigYaml(), plan, { pollMs: 50, readyTimeoutMs: 20_000 });
+    ops = createKubeReleaseOps(fixture.sb.kubeconfigYaml(), plan, { pollMs: 50, readyTimeoutMs: 20_000 });
   });
 
   it('starts with all traffic on stable', async () => {
@@ -55,7 +49,8 @@ describe.each(canaryCases)('canary under $router', ({ router, app, routerObject 
 
   it('creates the canary once, labelled with its version, at weight 0', async () => {
     const creates = () =>
-      sb.audit().filter((w) => w.resource === 'deployments' && w.verb === 'create' && w.code < 300).length;
+      fixture.sb.audit().filter((w) => w.resource === 'deployments' && w.verb === 'create' && w.code < 300)
+        .length;
     const before = creates();
     await ops.ensureCanary(image(app, 'v1.25.0'), 'v1.25.0');
     await ops.ensureCanary(image(app, 'v1.25.0'), 'v1.25.0');
@@ -72,13 +67,13 @@ describe.each(canaryCases)('canary under $router', ({ router, app, routerObject 
   it('moves traffic by the router and reads it back, writing only when it differs', async () => {
     const split = await ops.setCanaryWeight(router === 'replica-ratio' ? 33.4 : 10);
     expect(split.weights.canary).toBeCloseTo(router === 'replica-ratio' ? 33.33 : 10, 1);
-    const before = writesTo(sb, ...routerObject).length;
+    const before = writesTo(fixture.sb, ...routerObject).length;
     await ops.setCanaryWeight(router === 'replica-ratio' ? 33.4 : 10);
-    expect(writesTo(sb, ...routerObject)).toHaveLength(before);
+    expect(writesTo(fixture.sb, ...routerObject)).toHaveLength(before);
     if (router !== 'replica-ratio') {
       await until(
         'canary traffic',
-        async () => sb.stats({ namespace: NS, job: app, version: 'v1.25.0', windowSeconds: 30 }),
+        async () => fixture.sb.stats({ namespace: NS, job: app, version: 'v1.25.0', windowSeconds: 30 }),
         (s) => (s.requests ?? 0) > 0,
       );
     }
@@ -109,9 +104,9 @@ describe('drift', () => {
   });
 
   it('surfaces a weight changed by someone else as a conflict naming the object and the field, and overwrites nothing', async () => {
-    const ops = createKubeReleaseOps(sb.kubeconfigYaml(), plan, { pollMs: 50 });
+    const ops = createKubeReleaseOps(fixture.sb.kubeconfigYaml(), plan, { pollMs: 50 });
     await ops.setCanaryWeight(20);
-    const api = customApi(sb);
+    const api = customApi(fixture.sb);
     const key = {
       group: 'networking.istio.io',
       version: 'v1beta1',
@@ -125,7 +120,7 @@ describe('drift', () => {
     vs.spec.http[0]!.route[0]!.weight = 70;
     vs.spec.http[0]!.route[1]!.weight = 30;
     await api.replaceNamespacedCustomObject({ ...key, body: vs });
-    const writes = writesTo(sb, 'virtualservices', 'workflow-engine').length;
+    const writes = writesTo(fixture.sb, 'virtualservices', 'workflow-engine').length;
 
     const error = await ops.setCanaryWeight(40).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClusterError);
@@ -136,7 +131,7 @@ describe('drift', () => {
     expect((error as ClusterError).message).toMatch(
       /weight of subset canary is 30 \(Switchyard left it at 20\)/,
     );
-    expect(writesTo(sb, 'virtualservices', 'workflow-engine')).toHaveLength(writes);
+    expect(writesTo(fixture.sb, 'virtualservices', 'workflow-engine')).toHaveLength(writes);
     expect((await ops.readSplit()).weights).toEqual({ stable: 70, canary: 30 });
     // After the pause the operator resumes: the next call decides from what is there.
     expect((await ops.setCanaryWeight(0)).weights).toEqual({ stable: 100, canary: 0 });
@@ -151,15 +146,15 @@ describe('rolling: set image and undo', () => {
   );
 
   it('sets the image once, then undoes to the previous revision like kubectl rollout undo', async () => {
-    const ops = createKubeReleaseOps(sb.kubeconfigYaml(), plan, { pollMs: 50 });
+    const ops = createKubeReleaseOps(fixture.sb.kubeconfigYaml(), plan, { pollMs: 50 });
     const before = await ops.workloadState('stable');
     const { revision } = await ops.setImage(image('agent-manager', 'v1.25.1-bad'));
     expect(revision).toBeGreaterThan(before.revision);
     await ops.setImage(image('agent-manager', 'v1.25.1-bad'));
-    const puts = writesTo(sb, 'deployments', 'agent-manager').length;
+    const puts = writesTo(fixture.sb, 'deployments', 'agent-manager').length;
     await ops.undo();
     await ops.undo();
-    expect(writesTo(sb, 'deployments', 'agent-manager')).toHaveLength(puts + 1);
+    expect(writesTo(fixture.sb, 'deployments', 'agent-manager')).toHaveLength(puts + 1);
     const after = await until(
       'rolled back',
       () => ops.workloadState('stable'),
@@ -173,7 +168,7 @@ describe('rolling: set image and undo', () => {
       ...plan,
       target: { ...plan.target, image: image('agent-manager', 'v1.25.2-crashloop') },
     };
-    const ops = createKubeReleaseOps(sb.kubeconfigYaml(), crashPlan, { pollMs: 50 });
+    const ops = createKubeReleaseOps(fixture.sb.kubeconfigYaml(), crashPlan, { pollMs: 50 });
     await ops.setImage(image('agent-manager', 'v1.25.2-crashloop'));
     const state = await until(
       'crash loop',
@@ -202,11 +197,11 @@ describe('blue-green in the runbook namespaces', () => {
   };
 
   it('deploys the idle colour, switches to it and back, reading the split from the VirtualService', async () => {
-    const ops = createKubeReleaseOps(sb.kubeconfigYaml(), plan, { pollMs: 50 });
+    const ops = createKubeReleaseOps(fixture.sb.kubeconfigYaml(), plan, { pollMs: 50 });
     expect(await ops.activeColour()).toBe('blue');
     await ops.deployColour('green', image('workflow-engine', 'v1.25.0'));
     await ops.deployColour('green', image('workflow-engine', 'v1.25.0'));
-    expect(writesTo(sb, 'deployments', 'workflow-engine', `${NS}-green`)).toHaveLength(1);
+    expect(writesTo(fixture.sb, 'deployments', 'workflow-engine', `${NS}-green`)).toHaveLength(1);
     await until(
       'green ready',
       () => ops.workloadState('green'),
@@ -218,7 +213,7 @@ describe('blue-green in the runbook namespaces', () => {
   });
 
   it('runs smoke commands as argv without a shell', async () => {
-    const ops = createKubeReleaseOps(sb.kubeconfigYaml(), plan, { pollMs: 50 });
+    const ops = createKubeReleaseOps(fixture.sb.kubeconfigYaml(), plan, { pollMs: 50 });
     const [ok, bad] = await ops.smoke('green', [
       {
         kind: 'command',
@@ -239,7 +234,7 @@ describe('jobs', () => {
   );
 
   it('runs a Job to completion once, even when asked twice', async () => {
-    const ops = createKubeReleaseOps(sb.kubeconfigYaml(), plan, { pollMs: 50 });
+    const ops = createKubeReleaseOps(fixture.sb.kubeconfigYaml(), plan, { pollMs: 50 });
     const spec = {
       name: 'expand',
       image: image('agent-manager', 'v1.25.0'),
@@ -249,7 +244,7 @@ describe('jobs', () => {
     expect(a.succeeded).toBe(true);
     expect(b.succeeded).toBe(true);
     expect(
-      sb.audit().filter((w) => w.resource === 'jobs' && w.verb === 'create' && w.code < 300),
+      fixture.sb.audit().filter((w) => w.resource === 'jobs' && w.verb === 'create' && w.code < 300),
     ).toHaveLength(1);
   }, 20_000);
 });
@@ -261,7 +256,7 @@ describe('A/B test routes under istio', () => {
       name: 'workflow-engine',
       image: image('workflow-engine', 'v1.27.0'),
     });
-    const ops = createKubeReleaseOps(sb.kubeconfigYaml(), plan, { pollMs: 50 });
+    const ops = createKubeReleaseOps(fixture.sb.kubeconfigYaml(), plan, { pollMs: 50 });
     await ops.ensureCanary(image('workflow-engine', 'v1.27.0'), 'v1.27.0');
     await until(
       'treatment ready',
@@ -279,13 +274,13 @@ describe('A/B test routes under istio', () => {
     };
     const split = await ops.routeExperiment!(route);
     expect(split.weights).toEqual({ control: 50, treatment: 50 });
-    const writes = writesTo(sb, 'virtualservices', 'workflow-engine').length;
+    const writes = writesTo(fixture.sb, 'virtualservices', 'workflow-engine').length;
     await ops.routeExperiment!(route);
-    expect(writesTo(sb, 'virtualservices', 'workflow-engine')).toHaveLength(writes);
+    expect(writesTo(fixture.sb, 'virtualservices', 'workflow-engine')).toHaveLength(writes);
     // free 50 % and basic 30 % split 50/50, premium 20 % pinned: treatment gets 60 % of requests.
     await new Promise((r) => setTimeout(r, 1500));
     const served = (version: string) =>
-      sb.stats({ namespace: NS, job: 'workflow-engine', version, windowSeconds: 20 }).requests ?? 0;
+      fixture.sb.stats({ namespace: NS, job: 'workflow-engine', version, windowSeconds: 20 }).requests ?? 0;
     const stableTag = (await ops.workloadState('stable')).image.split(':')[1]!;
     const share = served('v1.27.0') / (served('v1.27.0') + served(stableTag));
     expect(share).toBeGreaterThan(0.5);

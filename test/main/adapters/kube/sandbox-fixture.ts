@@ -1,4 +1,5 @@
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll } from 'vitest';
 import { startSandbox, type SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 
 /** Writes a sandbox records for one object, counted by verb (dry runs included). */
@@ -16,6 +17,39 @@ export function writesTo(
 /** Starts the reference sandbox fast (sandbox time runs `speed`× real time). */
 export function startFastSandbox(speed = 40): Promise<SandboxHandle> {
   return startSandbox({ speed });
+}
+
+/** The sandbox of a file's tests and an apps/v1 client on it; read them inside tests and hooks only. */
+export interface FastSandbox {
+  readonly sb: SandboxHandle;
+  readonly apps: AppsV1Api;
+}
+
+/**
+ * Starts a fast sandbox (40×) before the tests of the file or `describe` it is called in, then runs `setUp` on
+ * it (objects the reference scenario does not have); closes it soon after them.
+ */
+export function useFastSandbox(setUp?: (sb: SandboxHandle) => Promise<void>): FastSandbox {
+  let sb: SandboxHandle | undefined;
+  let apps: AppsV1Api | undefined;
+  beforeAll(async () => {
+    sb = await startFastSandbox(40);
+    await setUp?.(sb);
+  });
+  afterAll(() => closeSoon(sb));
+  const running = (): SandboxHandle => {
+    if (!sb) throw new Error('the sandbox is not running yet (use it inside a test or hook)');
+    return sb;
+  };
+  return {
+    get sb() {
+      return running();
+    },
+    get apps() {
+      apps ??= appsApi(running());
+      return apps;
+    },
+  };
 }
 
 /** An apps/v1 client on the sandbox, for a test that acts as another tool would (kubectl, a colleague). */
@@ -69,4 +103,16 @@ export async function addHttpRoute(sb: SandboxHandle, app: string): Promise<void
 export function closeSoon(sb: SandboxHandle | undefined): Promise<void> {
   if (!sb) return Promise.resolve();
   return Promise.race([sb.close(), new Promise<void>((r) => setTimeout(r, 1000))]);
+}
+
+/**
+ * Waits until `ok()` holds, checking every 20 ms, or fails naming `what` after `timeoutMs` (monotonic time, so a
+ * test that moves the wall clock does not end the wait early).
+ */
+export async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (!ok()) {
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

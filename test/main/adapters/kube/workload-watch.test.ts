@@ -7,18 +7,10 @@ import type { SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 import type { WorkloadSummary } from '../../../../src-shared/bridge/contract.ts';
 import { startGateProxy, type GateProxy, type GateRule } from './gate-proxy.ts';
 import { createRollout, scaleDeployment, setRolloutStatus } from '../../../support/sandbox-workloads.ts';
-import { closeSoon, startFastSandbox } from './sandbox-fixture.ts';
+import { closeSoon, startFastSandbox, until } from './sandbox-fixture.ts';
 
 const NS = 'platform-production';
 const FAST = { batchMs: 50, backoffMs: 50, discoveryRetryMs: 200 };
-
-async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = performance.now() + timeoutMs;
-  while (!ok()) {
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 let sb: SandboxHandle;
 const proxies: GateProxy[] = [];
