@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
-import type { KubeObject } from './selectors.ts';
+import type { KubeObject, LabelSelector } from './selectors.ts';
 import { ApiError, badRequest } from './status.ts';
 import { warningHeader } from './schema/field-validation.ts';
 import type { Route } from './api-routes.ts';
@@ -168,14 +168,7 @@ export function keyOf(o: KubeObject): string {
 }
 
 /** A label selector object written as the query-string form (`app=web,tier in (a,b)`). */
-export function selectorString(
-  sel:
-    | {
-        matchLabels?: Record<string, string>;
-        matchExpressions?: { key: string; operator: string; values?: string[] }[];
-      }
-    | undefined,
-): string {
+export function selectorString(sel: LabelSelector | undefined): string {
   if (!sel) return '';
   const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
   for (const e of sel.matchExpressions ?? []) {

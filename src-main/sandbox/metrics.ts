@@ -15,6 +15,11 @@ function labels(l: Record<string, string>): string {
     .join(',')}}`;
 }
 
+/** The `# HELP` and `# TYPE` lines that open the metric family `name`. */
+function family(name: string, type: 'counter' | 'gauge' | 'histogram', help: string): string[] {
+  return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
+}
+
 /**
  * Prometheus text exposition (format 0.0.4) of the sandbox: request counters and latency
  * histograms per (job, namespace, version, status, and `feature_flag_variant` for services that evaluate a
@@ -23,11 +28,17 @@ function labels(l: Record<string, string>): string {
  */
 export function renderMetrics(store: ObjectStore, traffic: TrafficModel, clock: Clock): string {
   const out: string[] = [
-    '# HELP switchyard_sandbox_clock_speed Sandbox seconds per real second: counters grow this many times faster than in real time, and a PromQL range such as [5m] covers this many times more sandbox time.',
-    '# TYPE switchyard_sandbox_clock_speed gauge',
+    ...family(
+      'switchyard_sandbox_clock_speed',
+      'gauge',
+      'Sandbox seconds per real second: counters grow this many times faster than in real time, and a PromQL range such as [5m] covers this many times more sandbox time.',
+    ),
     `switchyard_sandbox_clock_speed ${clock.speed}`,
-    '# HELP switchyard_sandbox_clock_seconds The sandbox clock (Unix seconds), which runs ahead of the real one when compressed.',
-    '# TYPE switchyard_sandbox_clock_seconds gauge',
+    ...family(
+      'switchyard_sandbox_clock_seconds',
+      'gauge',
+      'The sandbox clock (Unix seconds), which runs ahead of the real one when compressed.',
+    ),
     `switchyard_sandbox_clock_seconds ${(clock.now() / 1000).toFixed(3)}`,
   ];
   const series = [...traffic.series.values()].sort((a, b) =>
@@ -41,19 +52,13 @@ export function renderMetrics(store: ObjectStore, traffic: TrafficModel, clock: 
     version: s.version,
     ...(s.variant ? { [VARIANT_LABEL]: s.variant } : {}),
   });
-  out.push(
-    '# HELP http_requests_total Requests served, by status code.',
-    '# TYPE http_requests_total counter',
-  );
+  out.push(...family('http_requests_total', 'counter', 'Requests served, by status code.'));
   for (const s of series) {
     const base = seriesLabels(s);
     out.push(`http_requests_total${labels({ ...base, status: '200' })} ${Math.floor(s.requests - s.errors)}`);
     out.push(`http_requests_total${labels({ ...base, status: '500' })} ${Math.floor(s.errors)}`);
   }
-  out.push(
-    '# HELP http_request_duration_seconds Request latency in seconds.',
-    '# TYPE http_request_duration_seconds histogram',
-  );
+  out.push(...family('http_request_duration_seconds', 'histogram', 'Request latency in seconds.'));
   for (const s of series) {
     const base = seriesLabels(s);
     latencyBuckets.forEach((le, i) =>
@@ -68,15 +73,15 @@ export function renderMetrics(store: ObjectStore, traffic: TrafficModel, clock: 
     out.push(`http_request_duration_seconds_count${labels(base)} ${Math.floor(s.requests)}`);
   }
   out.push(
-    '# HELP switchyard_sandbox_saturation_ratio Resource saturation of a version (ratio 0..1).',
-    '# TYPE switchyard_sandbox_saturation_ratio gauge',
+    ...family(
+      'switchyard_sandbox_saturation_ratio',
+      'gauge',
+      'Resource saturation of a version (ratio 0..1).',
+    ),
   );
   for (const s of series)
     out.push(`switchyard_sandbox_saturation_ratio${labels(seriesLabels(s))} ${s.saturation}`);
-  out.push(
-    '# HELP kube_pod_container_status_restarts_total Container restarts.',
-    '# TYPE kube_pod_container_status_restarts_total counter',
-  );
+  out.push(...family('kube_pod_container_status_restarts_total', 'counter', 'Container restarts.'));
   for (const p of store.list('pods')) {
     const c = p.status?.containerStatuses?.[0];
     if (!c) continue;
@@ -86,17 +91,13 @@ export function renderMetrics(store: ObjectStore, traffic: TrafficModel, clock: 
   }
   const deployments = store.list('deployments.apps');
   out.push(
-    '# HELP kube_deployment_status_replicas_available Available replicas of a Deployment.',
-    '# TYPE kube_deployment_status_replicas_available gauge',
+    ...family('kube_deployment_status_replicas_available', 'gauge', 'Available replicas of a Deployment.'),
   );
   for (const d of deployments)
     out.push(
       `kube_deployment_status_replicas_available${labels({ namespace: d.metadata.namespace ?? '', deployment: d.metadata.name })} ${d.status?.availableReplicas ?? 0}`,
     );
-  out.push(
-    '# HELP kube_deployment_spec_replicas Desired replicas of a Deployment.',
-    '# TYPE kube_deployment_spec_replicas gauge',
-  );
+  out.push(...family('kube_deployment_spec_replicas', 'gauge', 'Desired replicas of a Deployment.'));
   for (const d of deployments)
     out.push(
       `kube_deployment_spec_replicas${labels({ namespace: d.metadata.namespace ?? '', deployment: d.metadata.name })} ${d.spec?.replicas ?? 0}`,

@@ -97,14 +97,15 @@ export function parseLabelSelector(selector: string | null | undefined): Matcher
   return (obj) => reqs.every((r) => matchRequirement(r, obj.metadata.labels?.[r.key]));
 }
 
+/** A structured Kubernetes `LabelSelector`, as a Deployment's `spec.selector` holds it. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
 /** True when `labels` satisfy a structured `LabelSelector` (`matchLabels` + `matchExpressions`). */
 export function matchesLabelSelector(
-  selector:
-    | {
-        matchLabels?: Record<string, string>;
-        matchExpressions?: { key: string; operator: string; values?: string[] }[];
-      }
-    | undefined,
+  selector: LabelSelector | undefined,
   labels: Record<string, string> | undefined,
 ): boolean {
   if (!selector) return false;

@@ -26,6 +26,12 @@ const age: Column = {
 };
 const name: Column = { name: 'Name', type: 'string', cell: (o) => o.metadata.name };
 
+/** An address list as kubectl prints it: the first three, then `+ N more...`; `none` when empty. */
+function addressesCell(list: string[], none: string): string {
+  if (list.length === 0) return none;
+  return list.length > 3 ? `${list.slice(0, 3).join(',')} + ${list.length - 3} more...` : list.join(',');
+}
+
 function podStatus(p: KubeObject): string {
   const waiting = p.status?.containerStatuses?.find(
     (c: { state?: { waiting?: { reason?: string } } }) => c.state?.waiting?.reason,
@@ -118,11 +124,7 @@ const columns: Record<string, Column[]> = {
         ).flatMap((s: { addresses?: { ip: string }[]; ports?: { port: number }[] }) =>
           (s.addresses ?? []).map((a) => `${a.ip}:${s.ports?.[0]?.port ?? ''}`),
         );
-        return list.length === 0
-          ? '<none>'
-          : list.length > 3
-            ? `${list.slice(0, 3).join(',')} + ${list.length - 3} more...`
-            : list.join(',');
+        return addressesCell(list, '<none>');
       },
     },
     age,
@@ -306,11 +308,7 @@ Object.assign(columns, {
         const ips = ((e.endpoints as { addresses?: string[] }[] | undefined) ?? []).flatMap(
           (x) => x.addresses ?? [],
         );
-        return ips.length === 0
-          ? '<unset>'
-          : ips.length > 3
-            ? `${ips.slice(0, 3).join(',')} + ${ips.length - 3} more...`
-            : ips.join(',');
+        return addressesCell(ips, '<unset>');
       },
     },
     age,

@@ -1,6 +1,15 @@
 import { durationMs, formatDuration } from '../plan/duration.ts';
 import type { AnalysisMetric, AnalysisTemplate, RollbackTrigger } from '../plan/plan.schema.ts';
-import { ANNOTATION, ARGS, findResource, GATEWAY_PLUGIN, TRIGGERS_TEMPLATE, type Doc } from './argo.ts';
+import {
+  annotatedPlan,
+  ANNOTATION,
+  ARGS,
+  findResource,
+  GATEWAY_PLUGIN,
+  TRIGGERS_TEMPLATE,
+  type ConvertedPlan,
+  type Doc,
+} from './argo.ts';
 import {
   arr,
   foreignDuration,
@@ -64,9 +73,7 @@ function templateNames(refs: unknown): string[] {
  * Reads an Argo Rollouts `Rollout` and its `AnalysisTemplate`s (any order, one document each) into plan
  * input (not yet validated: pass it to `parsePlan`). Features without a plan equivalent are listed in `unsupported`.
  */
-export function argoToPlan(
-  docs: readonly unknown[],
-): { plan: Record<string, unknown>; unsupported: string[] } | { errors: string[] } {
+export function argoToPlan(docs: readonly unknown[]): ConvertedPlan {
   const rollout = findResource(docs, 'Rollout');
   if (!rollout) return { errors: ['no Argo Rollouts Rollout found (kind: Rollout)'] };
   const unsupported: string[] = [];
@@ -269,14 +276,12 @@ export function argoToPlan(
     });
   }
 
-  const plan: Record<string, unknown> = {
-    name: str(ann[ANNOTATION.plan]) ?? `${name}-${String(strategy.kind)}`,
-    ...(str(ann[ANNOTATION.description]) ? { description: ann[ANNOTATION.description] } : {}),
+  const plan = annotatedPlan(ann, name, {
     target,
     router,
     strategy,
     analysis: { templates: planTemplates },
     rollbackTriggers,
-  };
+  });
   return { plan, unsupported };
 }

@@ -1,6 +1,6 @@
 import { durationMs } from '../plan/duration.ts';
 import type { AnalysisMetric, ReleasePlan, RollbackTrigger, ValidationCheck } from '../plan/plan.schema.ts';
-import { argoCondition, foreignQuery, negateOp, obj } from './metric-mapping.ts';
+import { argoCondition, foreignQuery, negateOp, obj, str } from './metric-mapping.ts';
 
 /** Annotations that carry plan fields Argo has no place for, so a plan survives a round trip. */
 export const ANNOTATION = {
@@ -21,6 +21,25 @@ export function planAnnotations(plan: ReleasePlan, withKind: boolean): Record<st
   if (t.container) annotations[ANNOTATION.container] = t.container;
   if (t.context) annotations[ANNOTATION.context] = t.context;
   return annotations;
+}
+
+/** What an importer makes of foreign documents: plan input (not yet validated) and what it left out, or why it could not. */
+export type ConvertedPlan = { plan: Record<string, unknown>; unsupported: string[] } | { errors: string[] };
+
+/**
+ * Plan input for an imported `name`: named by the `plan` annotation (else `<name>-<strategy kind>`), with the
+ * annotated description, then `fields` in their order.
+ */
+export function annotatedPlan(
+  ann: Doc,
+  name: string,
+  fields: { strategy: Record<string, unknown> } & Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    name: str(ann[ANNOTATION.plan]) ?? `${name}-${String(fields.strategy.kind)}`,
+    ...(str(ann[ANNOTATION.description]) ? { description: ann[ANNOTATION.description] } : {}),
+    ...fields,
+  };
 }
 
 /** A foreign resource found among the documents, with its metadata, annotations and spec. */

@@ -1,6 +1,6 @@
 import { durationMs, formatDuration } from '../plan/duration.ts';
 import type { AnalysisMetric } from '../plan/plan.schema.ts';
-import { ANNOTATION, findResource } from './argo.ts';
+import { annotatedPlan, ANNOTATION, findResource, type ConvertedPlan } from './argo.ts';
 import { FLAGGER_TEMPLATE, rangeCondition, VARS } from './flagger.ts';
 import { arr, foreignDuration, num, obj, recogniseQuery, str } from './metric-mapping.ts';
 
@@ -9,9 +9,7 @@ import { arr, foreignDuration, num, obj, recogniseQuery, str } from './metric-ma
  * `parsePlan`). Weights become setWeight + pause(interval) steps with the metrics as a background
  * template (threshold − 1 = failureLimit); `iterations` without `match` becomes blue-green, with `match` an A/B test.
  */
-export function flaggerToPlan(
-  docs: readonly unknown[],
-): { plan: Record<string, unknown>; unsupported: string[] } | { errors: string[] } {
+export function flaggerToPlan(docs: readonly unknown[]): ConvertedPlan {
   const canary = findResource(docs, 'Canary');
   if (!canary) return { errors: ['no Flagger Canary found (kind: Canary)'] };
   const unsupported: string[] = [];
@@ -165,13 +163,6 @@ export function flaggerToPlan(
       },
     };
   }
-  const plan: Record<string, unknown> = {
-    name: str(ann[ANNOTATION.plan]) ?? `${name}-${String(strategy.kind)}`,
-    ...(str(ann[ANNOTATION.description]) ? { description: ann[ANNOTATION.description] } : {}),
-    target,
-    router,
-    strategy,
-    analysis: { templates },
-  };
+  const plan = annotatedPlan(ann, name, { target, router, strategy, analysis: { templates } });
   return { plan, unsupported: [...new Set(unsupported)] };
 }

@@ -1,6 +1,7 @@
 import { durationMs } from '../plan/duration.ts';
 import { canaryPhaseTemplates } from '../plan/plan.defaults.ts';
 import type { AnalysisMetric, ComparisonOp, MetricKind } from '../plan/plan.schema.ts';
+import type { ConvertedPlan } from './argo.ts';
 import { arr, foreignDuration, num, obj, str } from './metric-mapping.ts';
 
 const PLACEHOLDER = {
@@ -162,7 +163,7 @@ function importAb(doc: Record<string, unknown>, unsupported: string[]) {
 export function runbookToPlan(
   doc: unknown,
   target?: { namespace: string; name: string; image: string },
-): { plan: Record<string, unknown>; unsupported: string[] } | { errors: string[] } {
+): ConvertedPlan {
   const root = obj(doc);
   const unsupported: string[] = [];
   if (!target)

@@ -1,4 +1,5 @@
 import type { Clock } from '../../ports/clock.port.ts';
+import { sleep } from '../abortable-sleep.ts';
 
 /**
  * A clock that starts at `startMs` (default: now) and runs `speed` times real time.
@@ -11,25 +12,6 @@ export function createScaledClock(speed = 1, startMs: number = Date.now()): Cloc
   return {
     speed,
     now: () => startMs + (performance.now() - realStart) * speed,
-    sleep: (ms, signal) =>
-      new Promise<void>((resolve, reject) => {
-        if (signal?.aborted) return reject(abortError());
-        const timer = setTimeout(
-          () => {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-          },
-          Math.max(0, ms / speed),
-        );
-        const onAbort = () => {
-          clearTimeout(timer);
-          reject(abortError());
-        };
-        signal?.addEventListener('abort', onAbort, { once: true });
-      }),
+    sleep: (ms, signal) => sleep(Math.max(0, ms / speed), signal),
   };
-}
-
-function abortError(): Error {
-  return Object.assign(new Error('The wait was aborted.'), { name: 'AbortError' });
 }

@@ -1,4 +1,5 @@
-import { createKubeClient, sleep, type KubeClientOptions } from './kube-client.ts';
+import { sleep } from '../abortable-sleep.ts';
+import { createKubeClient, type KubeClientOptions } from './kube-client.ts';
 import { ClusterError } from './kube-errors.ts';
 import { RELEASE_ANNOTATION } from './managed.ts';
 import { containerImage, isManaged, notOurCanary } from './deployment-spec.ts';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { V1Job } from '@kubernetes/client-node';
 import type { JobResult, JobSpec } from '../../ports/release.port.ts';
-import { sleep } from './kube-client.ts';
+import { sleep } from '../abortable-sleep.ts';
 import { ClusterError } from './kube-errors.ts';
 import type { KubeObjects } from './kube-objects.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './managed.ts';

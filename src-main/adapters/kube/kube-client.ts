@@ -7,6 +7,7 @@ import {
   KubeConfig,
   PolicyV1Api,
 } from '@kubernetes/client-node';
+import { sleep } from '../abortable-sleep.ts';
 import { installExecCredentials, trackCredentialUse, type CredentialUse } from './exec-auth.ts';
 import { ExecCredentialError, type ExecCredentialProvider } from './exec-credentials.ts';
 import { ClusterError, toClusterError } from './kube-errors.ts';
@@ -151,24 +152,4 @@ function isTransient(error: ClusterError): boolean {
 /** Full-jitter exponential backoff: a random delay in [0, base·2^(attempt-1)], capped at 10 s. Milliseconds. */
 export function jitteredBackoff(attempt: number, baseMs: number, capMs = 10_000): number {
   return Math.random() * Math.min(capMs, baseMs * 2 ** (attempt - 1));
-}
-
-/** Resolves after `ms` milliseconds, or early (rejecting with AbortError) when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError());
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function abortError(): Error {
-  return Object.assign(new Error('aborted'), { name: 'AbortError' });
 }

@@ -2,7 +2,8 @@ import type { V1Deployment, V1Pod, V1ReplicaSet, V1Service } from '@kubernetes/c
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
 import { containerImage, labelSelector, mapFields } from './deployment-spec.ts';
 import { DriftGuard, type ManagedFields } from './drift-guard.ts';
-import { sleep, type KubeClient, type KubeClientOptions } from './kube-client.ts';
+import { sleep } from '../abortable-sleep.ts';
+import type { KubeClient, KubeClientOptions } from './kube-client.ts';
 import { ClusterError } from './kube-errors.ts';
 import { ROUTER_RESOURCES } from './router-objects.ts';
 

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Colour, ProbeTally, SmokeCheck, SmokeResult } from '../../ports/release.port.ts';
-import { sleep } from './kube-client.ts';
+import { sleep } from '../abortable-sleep.ts';
 import { ClusterError } from './kube-errors.ts';
 import type { KubeObjects } from './kube-objects.ts';
 

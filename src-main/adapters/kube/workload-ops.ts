@@ -19,7 +19,7 @@ import {
   withRollout,
   type RolloutSettings,
 } from './deployment-spec.ts';
-import { sleep } from './kube-client.ts';
+import { sleep } from '../abortable-sleep.ts';
 import { ClusterError } from './kube-errors.ts';
 import type { KubeObjects } from './kube-objects.ts';
 import { RELEASE_ANNOTATION } from './managed.ts';

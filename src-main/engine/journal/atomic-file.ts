@@ -12,13 +12,7 @@ let counter = 0;
 export async function writeFileAtomic(path: string, content: string, keepPreviousAs?: string): Promise<void> {
   counter += 1;
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${counter}.tmp`);
-  const handle = await open(temp, 'w', 0o600);
-  try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await writeSynced(temp, 'w', content);
   if (keepPreviousAs) {
     try {
       await rename(path, keepPreviousAs);
@@ -44,7 +38,12 @@ export async function syncDirectory(dir: string): Promise<void> {
 
 /** Appends `content` to `path` and fsyncs it before resolving. */
 export async function appendDurably(path: string, content: string): Promise<void> {
-  const handle = await open(path, 'a', 0o600);
+  await writeSynced(path, 'a', content);
+}
+
+/** Writes (`w`) or appends (`a`) `content` to `path`, created readable by its owner only, and fsyncs it. */
+async function writeSynced(path: string, flags: 'w' | 'a', content: string): Promise<void> {
+  const handle = await open(path, flags, 0o600);
   try {
     await handle.writeFile(content);
     await handle.sync();

@@ -41,25 +41,12 @@ export interface ReleasePorts {
   clock: Clock;
 }
 
+/** Every operation actor the runner provides: the mutating ones and the reads. */
 const OP_NAMES = [
+  ...MUTATING_OPS,
   'readSplit',
-  'ensureCanary',
-  'setCanaryWeight',
-  'promoteCanary',
-  'abortCanary',
   'activeColour',
-  'deployColour',
-  'switchTo',
-  'scaleColour',
-  'warmup',
-  'smoke',
-  'setImage',
-  'undo',
   'workloadState',
-  'runJob',
-  'routeExperiment',
-  'scaleForWeight',
-  'restoreRollout',
 ] as const satisfies readonly (keyof ReleaseOps)[];
 
 /** What an optional operation gives when the adapter has none: nothing to wait for, nothing to put back. */

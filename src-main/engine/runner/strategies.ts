@@ -2,9 +2,9 @@ import type { AnyStateMachine } from 'xstate';
 import { DomainError } from '../../../src-shared/bridge/errors.ts';
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
 import type { ReleaseSnapshot } from '../../../src-shared/release/release.schema.ts';
-import { createCanaryMachine, type CanaryContext } from '../machines/canary.machine.ts';
-import { abTestMachine, type AbContext } from '../machines/ab-test.machine.ts';
-import { blueGreenMachine, type BlueGreenContext } from '../machines/blue-green.machine.ts';
+import { createCanaryMachine } from '../machines/canary.machine.ts';
+import { abTestMachine } from '../machines/ab-test.machine.ts';
+import { blueGreenMachine } from '../machines/blue-green.machine.ts';
 import {
   projectAbTest,
   projectBlueGreen,
@@ -15,9 +15,9 @@ import {
   type StateValueLike,
 } from '../machines/projection.ts';
 import { migrationMachine } from '../machines/migration.machine.ts';
-import { rollingMachine, type RollingContext } from '../machines/rolling.machine.ts';
+import { rollingMachine } from '../machines/rolling.machine.ts';
 import type { AnalysisCounter } from '../machines/release-common.ts';
-import { createFlagRolloutMachine, type FlagRolloutContext } from '../machines/flag-rollout.machine.ts';
+import { createFlagRolloutMachine } from '../machines/flag-rollout.machine.ts';
 import { projectFlagRollout } from '../machines/flag-rollout.projection.ts';
 
 /** A strategy the runner can drive: its machine and how its state is projected for the renderer. */
@@ -60,36 +60,25 @@ export function strategyFor(plan: ReleasePlan, count: AnalysisCounter, name?: st
   const kind = name ?? plan.strategy.kind;
   switch (kind) {
     case 'canary':
-      return {
-        name: 'canary',
-        machine: createCanaryMachine(count),
-        project: (value, context) => projectCanary(value, context as CanaryContext),
-      };
+      return entry('canary', createCanaryMachine(count), projectCanary);
     case 'blue-green':
-      return {
-        name: 'blue-green',
-        machine: blueGreenMachine,
-        project: (value, context) => projectBlueGreen(value, context as BlueGreenContext),
-      };
+      return entry('blue-green', blueGreenMachine, projectBlueGreen);
     case 'rolling':
-      return {
-        name: 'rolling',
-        machine: rollingMachine,
-        project: (value, context) => projectRolling(value, context as RollingContext),
-      };
+      return entry('rolling', rollingMachine, projectRolling);
     case 'ab-test':
-      return {
-        name: 'ab-test',
-        machine: abTestMachine,
-        project: (value, context) => projectAbTest(value, context as AbContext),
-      };
+      return entry('ab-test', abTestMachine, projectAbTest);
     case 'flag-rollout':
-      return {
-        name: 'flag-rollout',
-        machine: createFlagRolloutMachine(count),
-        project: (value, context) => projectFlagRollout(value, context as FlagRolloutContext),
-      };
+      return entry('flag-rollout', createFlagRolloutMachine(count), projectFlagRollout);
     default:
       throw new DomainError('invalidPlan', `The engine cannot run a ${kind} release yet.`);
   }
+}
+
+/** A plain strategy's entry: its machine, projected with `project` from the machine's own context. */
+function entry<Ctx>(
+  name: string,
+  machine: AnyStateMachine,
+  project: (value: StateValueLike, context: Ctx) => ReleaseSnapshot,
+): StrategyEntry {
+  return { name, machine, project: (value, context) => project(value, context as Ctx) };
 }

@@ -21,6 +21,36 @@ function condition(
   return { type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: kubeTime(sinceMs) };
 }
 
+/**
+ * The part of a pod's status that does not depend on its container: phase, conditions (Ready and
+ * ContainersReady as `ready`, changed at `readySinceMs`), addresses (a new pod IP on first sight) and start time.
+ */
+function podStatusHead(
+  pod: KubeObject,
+  sim: PodSim,
+  phase: string,
+  hostIP: string,
+  ready: boolean,
+  readySinceMs: number,
+): Record<string, unknown> {
+  const podIP = pod.status?.podIP ?? (nextPodIp++, `10.244.${(nextPodIp >> 8) & 255}.${nextPodIp & 255}`);
+  return {
+    phase,
+    conditions: [
+      condition('PodReadyToStartContainers', true, sim.createdMs),
+      condition('Initialized', true, sim.createdMs),
+      condition('Ready', ready, readySinceMs),
+      condition('ContainersReady', ready, readySinceMs),
+      condition('PodScheduled', true, sim.createdMs),
+    ],
+    hostIP,
+    hostIPs: [{ ip: hostIP }],
+    podIP,
+    podIPs: [{ ip: podIP }],
+    startTime: kubeTime(sim.createdMs),
+  };
+}
+
 function backoffSeconds(restarts: number): number {
   return Math.min(300, 10 * 2 ** Math.max(0, restarts - 1));
 }
@@ -161,21 +191,8 @@ function step(ctx: ControllerContext, pod: KubeObject, sim: PodSim, now: number)
   const nodeName: string =
     pod.spec.nodeName ?? candidates[Math.abs(hashCode(pod.metadata.name)) % candidates.length]!;
   const hostIP = pod.status?.hostIP ?? `172.18.0.${2 + nodes.indexOf(nodeName)}`;
-  const podIP = pod.status?.podIP ?? (nextPodIp++, `10.244.${(nextPodIp >> 8) & 255}.${nextPodIp & 255}`);
   const status = {
-    phase,
-    conditions: [
-      condition('PodReadyToStartContainers', true, sim.createdMs),
-      condition('Initialized', true, sim.createdMs),
-      condition('Ready', ready, sim.readySinceMs ?? sim.createdMs),
-      condition('ContainersReady', ready, sim.readySinceMs ?? sim.createdMs),
-      condition('PodScheduled', true, sim.createdMs),
-    ],
-    hostIP,
-    hostIPs: [{ ip: hostIP }],
-    podIP,
-    podIPs: [{ ip: podIP }],
-    startTime: kubeTime(sim.createdMs),
+    ...podStatusHead(pod, sim, phase, hostIP, ready, sim.readySinceMs ?? sim.createdMs),
     containerStatuses: [
       {
         name: container.name,
@@ -252,21 +269,8 @@ function failPull(ctx: ControllerContext, pod: KubeObject, sim: PodSim, now: num
   sim.pull = reason;
   const nodeName: string = pod.spec.nodeName ?? nodes[Math.abs(hashCode(pod.metadata.name)) % nodes.length]!;
   const hostIP = `172.18.0.${2 + nodes.indexOf(nodeName)}`;
-  const podIP = pod.status?.podIP ?? (nextPodIp++, `10.244.${(nextPodIp >> 8) & 255}.${nextPodIp & 255}`);
   const status = {
-    phase: 'Pending',
-    conditions: [
-      condition('PodReadyToStartContainers', true, sim.createdMs),
-      condition('Initialized', true, sim.createdMs),
-      condition('Ready', false, sim.createdMs),
-      condition('ContainersReady', false, sim.createdMs),
-      condition('PodScheduled', true, sim.createdMs),
-    ],
-    hostIP,
-    hostIPs: [{ ip: hostIP }],
-    podIP,
-    podIPs: [{ ip: podIP }],
-    startTime: kubeTime(sim.createdMs),
+    ...podStatusHead(pod, sim, 'Pending', hostIP, false, sim.createdMs),
     containerStatuses: [
       {
         name: container.name,
