@@ -2,7 +2,8 @@ import { formatPlanDuration } from '../../src-shared/format/duration.ts';
 import { formatThreshold, unitOfMetric } from '../../src-shared/format/number.ts';
 import { parsePlan } from '../../src-shared/plan/plan.parse.ts';
 import type { ComparisonOp, MetricKind } from '../../src-shared/plan/plan.schema.ts';
-import type { HealthMetric, ThresholdLine } from './timeline.ts';
+import type { ThresholdLine } from './timeline-marks.ts';
+import type { HealthMetric } from './timeline-series.ts';
 
 const SERIES_OF_KIND: Partial<Record<MetricKind, HealthMetric>> = {
   'error-rate': 'errorRate',

@@ -13,30 +13,30 @@ import { Brush, LineChart, usePlotArea, useXAxisScale, XAxis } from 'recharts';
 import type { Decision, SampleRecord, StepView } from '../../../src-shared/release/release.schema.ts';
 import { formatNumber, formatRatioAsPercent } from '../../../src-shared/format/number.ts';
 import { formatValue } from '../../lib/format.ts';
+import { formatTimeOfDay, panWindow, timeTicks, valueTicks, zoomWindow } from '../../lib/timeline-axes.ts';
 import {
-  decisionMarkers,
   bucketWidthMs,
   drawable,
-  formatTimeOfDay,
-  HEALTH_METRICS,
   keepUnchanged,
-  lowerBound,
   nearestPoint,
-  nearestSample,
-  panWindow,
-  phaseBands,
-  seriesSpan,
-  spreadLabels,
   thinMinMax,
-  timeTicks,
-  valueTicks,
-  zoomWindow,
-  type HealthHistory,
-  type HealthMetric,
+} from '../../lib/timeline-drawable.ts';
+import {
+  decisionMarkers,
+  nearestSample,
+  phaseBands,
+  spreadLabels,
   type PhaseBand,
   type ThresholdLine,
+} from '../../lib/timeline-marks.ts';
+import {
+  HEALTH_METRICS,
+  lowerBound,
+  seriesSpan,
+  type HealthHistory,
+  type HealthMetric,
   type XY,
-} from '../../lib/timeline.ts';
+} from '../../lib/timeline-series.ts';
 
 export interface HealthTimelineProps {
   /** The release's health as the store keeps it (per-version columns, all the samples). */
