@@ -105,4 +105,36 @@ export interface ThresholdLine {
   metric: HealthMetric;
   value: number;
   label: string;
+  /**
+   * When the threshold applies: during an analysis step running one of `analysis` (template names), during
+   * the blue-green or rolling `validation` step, or all along (absent: rollback triggers, background analysis).
+   */
+  appliesTo?: { analysis: readonly string[] } | 'validation';
+}
+
+/** The step the release is at: the active one, else the one that failed; null when neither (not started, done). */
+export function currentStep(steps: readonly StepView[]): StepView | null {
+  return steps.find((s) => s.state === 'active') ?? steps.find((s) => s.state === 'failed') ?? null;
+}
+
+/**
+ * Whether a threshold applies at `step` (the current step): every threshold does when there is no current
+ * step, so a finished release shows them all alike.
+ */
+export function thresholdApplies(line: ThresholdLine, step: Pick<StepView, 'label'> | null): boolean {
+  if (!step || line.appliesTo === undefined) return true;
+  if (line.appliesTo === 'validation') return step.label === 'validate';
+  const m = /^analysis (.+)$/.exec(step.label);
+  const running = m ? m[1]!.split(', ') : [];
+  return line.appliesTo.analysis.some((name) => running.includes(name));
+}
+
+/** A threshold as drawn: `current` when it applies at the current step (emphasised), faint otherwise. */
+export type DrawnThreshold = ThresholdLine & { current: boolean };
+
+/** The thresholds marked current or not at step `stepLabel` (null: no current step), the current ones last (drawn on top). */
+export function drawnThresholds(lines: readonly ThresholdLine[], stepLabel: string | null): DrawnThreshold[] {
+  const step = stepLabel === null ? null : { label: stepLabel };
+  const out = lines.map((l) => ({ ...l, current: thresholdApplies(l, step) }));
+  return [...out.filter((l) => !l.current), ...out.filter((l) => l.current)];
 }

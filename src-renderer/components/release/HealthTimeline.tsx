@@ -10,7 +10,9 @@ import {
   thinMinMax,
 } from '../../lib/timeline-drawable.ts';
 import {
+  currentStep,
   decisionMarkers,
+  drawnThresholds,
   nearestSample,
   phaseBands,
   type PhaseBand,
@@ -67,6 +69,9 @@ export function HealthTimeline({
   const span = useMemo(() => seriesSpan(series), [series]);
   const [zoom, setZoom] = useState<Win | null>(null);
   const markers = useMemo(() => decisionMarkers(decisions), [decisions]);
+  // The current step's thresholds are emphasised, the others faint; redrawn only when the step changes.
+  const stepLabel = currentStep(steps)?.label ?? null;
+  const lines = useMemo(() => drawnThresholds(thresholds, stepLabel), [thresholds, stepLabel]);
   // Following live, the window ends a little past the last sample (or the last decision, which can come
   // after it: an abort's marker must show), on a step of a few buckets, so the axes and reference lines
   // stay put for most updates and only the lines' last points move.
@@ -261,7 +266,7 @@ export function HealthTimeline({
             lineStore={lineStore}
             yTicks={yTicks[c.id]}
             win={win}
-            thresholds={thresholds}
+            thresholds={lines}
             markers={markers}
             bands={bands}
             showLabels={i === 0}

@@ -1,7 +1,7 @@
 import { memo, useId, useMemo, useSyncExternalStore } from 'react';
 import { formatNumber, formatRatioAsPercent } from '../../../src-shared/format/number.ts';
 import { formatTimeOfDay, timeTicks } from '../../lib/timeline-axes.ts';
-import type { Marker, PhaseBand, ThresholdLine } from '../../lib/timeline-marks.ts';
+import type { DrawnThreshold, Marker, PhaseBand } from '../../lib/timeline-marks.ts';
 import type { HealthMetric } from '../../lib/timeline-series.ts';
 import {
   linear,
@@ -20,7 +20,7 @@ export interface ChartProps {
   /** The y axis ticks from 0; the last is the axis top (drawn points and thresholds fit under it). */
   yTicks: number[];
   win: Win;
-  thresholds: readonly ThresholdLine[];
+  thresholds: readonly DrawnThreshold[];
   markers: readonly Marker[];
   bands: readonly PhaseBand[];
   showLabels: boolean;

@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import type { Marker, PhaseBand, ThresholdLine } from '../../lib/timeline-marks.ts';
+import type { DrawnThreshold, Marker, PhaseBand } from '../../lib/timeline-marks.ts';
 import { spreadLabels } from '../../lib/timeline-marks.ts';
 import type { Plot, Win } from './timeline-charts.ts';
 
@@ -16,7 +16,7 @@ const HALO = { stroke: 'var(--panel)', strokeWidth: 3, paintOrder: 'stroke' } as
 /** What a chart marks on its plot, and where. */
 export interface PlotMarksProps {
   win: Win;
-  thresholds: readonly ThresholdLine[];
+  thresholds: readonly DrawnThreshold[];
   markers: readonly Marker[];
   bands: readonly PhaseBand[];
   /** The first chart carries the step and marker labels. */
@@ -97,8 +97,9 @@ export const PlotMarks = memo(function PlotMarks({
           // under the labels.
           <text
             key={`t-${t.metric}-${t.value}`}
-            className="health-label"
+            className={`health-label ${t.current ? 'threshold-current' : 'threshold-other'}`}
             filter={`url(#${labelBackground})`}
+            opacity={t.current ? 1 : 0.45}
             x={right - 4}
             y={labelYs[i]}
             textAnchor="end"
@@ -110,12 +111,14 @@ export const PlotMarks = memo(function PlotMarks({
         ) : (
           <line
             key={`t-${t.metric}-${t.value}`}
-            className="health-threshold"
+            className={`health-threshold ${t.current ? 'threshold-current' : 'threshold-other'}`}
             x1={at.left}
             x2={right}
             y1={lineYs[i]}
             y2={lineYs[i]}
             stroke="var(--prod)"
+            strokeWidth={t.current ? 2 : 1}
+            opacity={t.current ? 1 : 0.3}
             strokeDasharray="5 4"
           />
         ),
