@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { Decision, SampleRecord, StepView } from '../../../src-shared/release/release.schema.ts';
 import { formatValue } from '../../lib/format.ts';
-import { formatTimeOfDay, panWindow, valueTicks, zoomWindow } from '../../lib/timeline-axes.ts';
+import { formatTime } from '../../../src-shared/format/time.ts';
+import { panWindow, valueTicks, zoomWindow } from '../../lib/timeline-axes.ts';
 import {
   bucketWidthMs,
   drawable,
@@ -45,6 +46,8 @@ export interface HealthTimelineProps {
   thresholds: readonly ThresholdLine[];
   /** The release clock's now (ms), where the last phase band ends. */
   nowMs: number;
+  /** A rehearsal: its times are on the sandbox's compressed clock, labelled `sim`. */
+  simulated?: boolean;
   /** Points drawn per series at most (the full data stays for hover). */
   maxPoints?: number;
 }
@@ -63,6 +66,7 @@ export function HealthTimeline({
   steps,
   thresholds,
   nowMs,
+  simulated = false,
   maxPoints = 800,
 }: HealthTimelineProps) {
   const series = health.series;
@@ -160,9 +164,13 @@ export function HealthTimeline({
     setHover(best === null ? null : { chart, x: best });
   }, []);
 
+  // Tooltips and markers read `sim 02:43:25` on the sandbox's clock, `14:03:25 CET` on a real one; the
+  // time axis writes the same once, left of its ticks.
+  const time = (ms: number) => formatTime(ms, { simulated });
+  const clockLabel = simulated ? 'sim' : (formatTime(win.toMs).split(' ')[1] ?? '');
   const tooltip = (metrics: readonly HealthMetric[], x: number) => (
     <div className="tooltip">
-      <div className="muted">{formatTimeOfDay(x)}</div>
+      <div className="muted">{time(x)}</div>
       {metrics.flatMap((metric) => {
         const { label, unit } = HEALTH_METRICS.find((m) => m.key === metric)!;
         return versions.map((v) => {
@@ -171,7 +179,7 @@ export function HealthTimeline({
           return (
             <div key={`${metric}/${v}`}>
               <strong>{v}</strong> {label}: {formatValue(p?.y ?? null, unit)}
-              {p && p.x !== x && <span className="muted"> at {formatTimeOfDay(p.x)}</span>}
+              {p && p.x !== x && <span className="muted"> at {time(p.x)}</span>}
               {s && (
                 <div className="muted small">
                   sample {s.metric} {formatValue(s.value, unit === 'req/s' ? 'count' : unit)} ({s.outcome}) ·{' '}
@@ -261,6 +269,7 @@ export function HealthTimeline({
         CHARTS.map((c, i) => (
           <MetricChart
             width={width}
+            clockLabel={clockLabel}
             key={c.id}
             chart={c}
             lineStore={lineStore}
@@ -282,7 +291,7 @@ export function HealthTimeline({
         <ol className="markers" aria-label="Timeline markers">
           {markers.map((m) => (
             <li key={`${m.atMs}-${m.kind}`} className={`marker marker-${m.kind}`}>
-              <span className="badge">{m.label}</span> {formatTimeOfDay(m.atMs)} · {m.summary}
+              <span className="badge">{m.label}</span> {time(m.atMs)} · {m.summary}
             </li>
           ))}
         </ol>

@@ -30,6 +30,8 @@ export interface ChartProps {
   tooltip: ((metrics: readonly HealthMetric[], x: number) => React.ReactNode) | undefined;
   /** The panel's content width measured before the first paint, px: the charts draw at once at this size. */
   width: number;
+  /** What the time axis's clock is, written left of its first tick: `sim` (the sandbox's clock) or the zone. */
+  clockLabel: string;
 }
 
 /** One series as a single SVG path; recomputed only when its points or the axes change. */
@@ -133,6 +135,7 @@ export const MetricChart = memo(function MetricChart({
   onHover,
   tooltip,
   width,
+  clockLabel,
 }: ChartProps) {
   const lines = useMemo(
     () => thresholds.filter((t) => (chart.metrics as readonly HealthMetric[]).includes(t.metric)),
@@ -223,6 +226,9 @@ export const MetricChart = memo(function MetricChart({
           {showTime && (
             <>
               <line x1={at.left} x2={right} y1={bottom} y2={bottom} stroke="var(--muted)" />
+              <text className="health-clock" x={at.left - 6} y={bottom + 15} textAnchor="end">
+                {clockLabel}
+              </text>
               {xTicks.map((t) => (
                 <g key={t}>
                   <line x1={at.x(t)} x2={at.x(t)} y1={bottom} y2={bottom + 4} stroke="var(--muted)" />

@@ -84,6 +84,7 @@ export function ReleaseLiveView({
         steps={deferred.steps}
         thresholds={thresholds.lines}
         nowMs={deferred.updatedAtMs ?? deferred.startedAtMs ?? 0}
+        simulated={simulated ?? false}
       />
       <DecisionList decisions={deferred.decisions} simulated={simulated ?? false} />
       <AnalysisTable rows={rows} simulated={simulated ?? false} />
