@@ -117,14 +117,20 @@ export function HealthTimeline({
     return out;
   }, [series, versions, win.fromMs, win.toMs, maxPoints, lastDrawn]);
 
+  // Zoomed, the overview keeps the points it had when the zoom began: the Brush's indexes reach recharts'
+  // store before new data does (child effects run first), so indexes into a live, changing overview
+  // pointed past the store's data and drew its travellers at NaN. Showing all, it follows the data again.
+  const zoomed = zoom !== null;
   const overview = useMemo(() => {
+    const held = lastDrawn.get('overview');
+    if (zoomed && held && held.length > 2) return held;
     const first = versions[0] ? series.get(versions[0]) : undefined;
     // From the buckets the unzoomed charts use (no second pass over the data), thinned for the overview.
     const next = first ? thinMinMax(drawable(first, 'rps', -Infinity, Infinity, maxPoints), 200) : [];
     const kept = keepUnchanged(lastDrawn.get('overview'), next);
     lastDrawn.set('overview', kept);
     return kept;
-  }, [series, versions, lastDrawn, maxPoints]);
+  }, [series, versions, lastDrawn, maxPoints, zoomed]);
 
   const [lineStore] = useState(createLineStore);
   const drawnTo = span?.toMs ?? null;
