@@ -1,14 +1,7 @@
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { screenshot } from '../support/browser.ts';
-import {
-  planFromScenario,
-  rehearse,
-  useConsoleSession,
-  waitForStatus,
-  waitForStep,
-  withCanarySteps,
-} from './console-helpers.ts';
+import { rehearseCanaryUntil, useConsoleSession, waitForStatus } from './console-helpers.ts';
 
 const s = useConsoleSession();
 
@@ -50,16 +43,11 @@ describe('the health timeline of a live release', () => {
   it('stays zoomed on a live canary without errors, labels the sandbox clock, and keeps notifications off the charts and controls when it aborts', async () => {
     const { page } = s;
     await page.setViewportSize({ width: 1440, height: 900 });
-    await planFromScenario(page, 'Performance optimisation', 'canary', (yaml) =>
-      withCanarySteps(yaml, [
-        'setWeight: 10',
-        'pause: { duration: 1m }',
-        'setWeight: 25',
-        'pause: { duration: 20m }',
-      ]),
+    await rehearseCanaryUntil(
+      page,
+      ['setWeight: 10', 'pause: { duration: 1m }', 'setWeight: 25', 'pause: { duration: 20m }'],
+      'set weight 25 %',
     );
-    await rehearse(page, 120);
-    await waitForStep(page, 'set weight 25 %');
 
     // The sandbox's compressed clock is labelled on the time axis.
     const axis = page.getByRole('figure', { name: 'Error rate by version' }).locator('.health-axis text');
@@ -76,19 +64,24 @@ describe('the health timeline of a live release', () => {
     await zoom.getByRole('button', { name: 'Zoom out' }).click();
     await zoom.getByRole('button', { name: 'Show all' }).click();
 
+    // Notifications go after 12 s: each check below first makes sure some are on screen.
+    const notifications = page.getByRole('log', { name: 'Notifications' }).locator('.toast');
+    const shown = notifications.first().waitFor({ timeout: 180_000 });
     await page.getByLabel('Error rate (%)').fill('30');
     await page.getByRole('button', { name: 'Inject fault' }).click();
-    await waitForStatus(page, 'aborted');
-    const notifications = page.getByRole('log', { name: 'Notifications' }).locator('.toast');
-    await expect.poll(() => notifications.count()).toBeGreaterThan(0);
-    await page.getByRole('heading', { name: 'Health timeline' }).scrollIntoViewIfNeeded();
-    expect(await covered(page)).toEqual([]);
-    await screenshot(page, 'timeline-aborted-1440');
-
+    await shown;
+    const uncovered = async () => {
+      await page.getByRole('heading', { name: 'Health timeline' }).scrollIntoViewIfNeeded();
+      expect(await notifications.count()).toBeGreaterThan(0);
+      expect(await covered(page)).toEqual([]);
+    };
+    await uncovered();
     await page.setViewportSize({ width: 1024, height: 700 });
-    await expect.poll(() => covered(page)).toEqual([]);
-    await page.getByRole('heading', { name: 'Health timeline' }).scrollIntoViewIfNeeded();
-    expect(await covered(page)).toEqual([]);
-    await screenshot(page, 'timeline-aborted-1024');
+    await uncovered();
+    await screenshot(page, 'timeline-notifications-1024');
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await uncovered();
+    await screenshot(page, 'timeline-notifications-1440');
+    await waitForStatus(page, 'aborted');
   }, 240_000);
 });
