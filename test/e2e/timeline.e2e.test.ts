@@ -66,7 +66,7 @@ describe('the health timeline of a live release', () => {
 
     // Notifications go after 12 s: each check below first makes sure some are on screen.
     const notifications = page.getByRole('log', { name: 'Notifications' }).locator('.toast');
-    const shown = notifications.first().waitFor({ timeout: 180_000 });
+    const shown = notifications.filter({ hasText: /abort/i }).first().waitFor({ timeout: 180_000 });
     await page.getByLabel('Error rate (%)').fill('30');
     await page.getByRole('button', { name: 'Inject fault' }).click();
     await shown;
