@@ -30,7 +30,7 @@ export interface ChartProps {
   tooltip: ((metrics: readonly HealthMetric[], x: number) => React.ReactNode) | undefined;
   /** The panel's content width measured before the first paint, px: the charts draw at once at this size. */
   width: number;
-  /** What the time axis's clock is, written left of its first tick: `sim` (the sandbox's clock) or the zone. */
+  /** What the time axis's clock is, written left of its first tick (clear of its label): `sim` (the sandbox's clock) or the zone. */
   clockLabel: string;
 }
 
@@ -226,7 +226,7 @@ export const MetricChart = memo(function MetricChart({
           {showTime && (
             <>
               <line x1={at.left} x2={right} y1={bottom} y2={bottom} stroke="var(--muted)" />
-              <text className="health-clock" x={at.left - 6} y={bottom + 15} textAnchor="end">
+              <text className="health-clock" x={at.left - 28} y={bottom + 15} textAnchor="end">
                 {clockLabel}
               </text>
               {xTicks.map((t) => (
