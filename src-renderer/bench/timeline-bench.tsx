@@ -3,13 +3,9 @@ import { createRoot } from 'react-dom/client';
 import type { HealthPoint } from '../../src-shared/bridge/contract.ts';
 import type { Decision, SampleRecord, StepView } from '../../src-shared/release/release.schema.ts';
 import { HealthTimeline } from '../components/release/HealthTimeline.tsx';
-import {
-  appendHealth,
-  drawable,
-  HEALTH_METRICS,
-  type HealthHistory,
-  type ThresholdLine,
-} from '../lib/timeline.ts';
+import { drawable } from '../lib/timeline-drawable.ts';
+import type { ThresholdLine } from '../lib/timeline-marks.ts';
+import { appendHealth, HEALTH_METRICS, type HealthHistory } from '../lib/timeline-series.ts';
 import '../styles.css';
 import type { TimelineBenchResult } from './timeline-bench.result.ts';
 

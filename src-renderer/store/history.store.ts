@@ -3,7 +3,7 @@ import type { ReleaseListItem, RequestOutput } from '../../src-shared/bridge/con
 import type { BridgeError } from '../../src-shared/bridge/errors.ts';
 import { api } from '../bridge/api.ts';
 import type { HistoryFilter } from '../lib/history-filter.ts';
-import { appendHealth, NO_HEALTH, type HealthHistory } from '../lib/timeline.ts';
+import { appendHealth, NO_HEALTH, type HealthHistory } from '../lib/timeline-series.ts';
 
 export interface HistoryState {
   releases: ReleaseListItem[];

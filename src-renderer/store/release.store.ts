@@ -10,7 +10,7 @@ import { parsePlan } from '../../src-shared/plan/plan.parse.ts';
 import { planCommands, type PlanCommand } from '../../src-shared/plan/plan-commands.ts';
 import type { OperatorEventType, ReleaseSnapshot } from '../../src-shared/release/release.schema.ts';
 import { api } from '../bridge/api.ts';
-import { appendHealth, type HealthHistory } from '../lib/timeline.ts';
+import { appendHealth, type HealthHistory } from '../lib/timeline-series.ts';
 import { useUi, type Toast } from './ui.store.ts';
 
 export type Mode = 'rehearse' | 'run';

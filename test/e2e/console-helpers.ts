@@ -130,6 +130,16 @@ export function withCanarySteps(yaml: string, steps: string[]): string {
   return yaml.replace(/(\n {2}steps:\n)( {4,}.*\n)+/, `$1${steps.map((s) => `    - ${s}\n`).join('')}`);
 }
 
+/**
+ * Plans a "Performance optimisation" canary of the sandbox workload with these steps, rehearses it at full
+ * speed and waits until the step labelled `until` is reached.
+ */
+export async function rehearseCanaryUntil(page: Page, steps: string[], until: string): Promise<void> {
+  await planFromScenario(page, 'Performance optimisation', 'canary', (yaml) => withCanarySteps(yaml, steps));
+  await rehearse(page, 120);
+  await waitForStep(page, until);
+}
+
 /** Starts a rehearsal of the editor's plan at a speed (1..120). */
 export async function rehearse(page: Page, speed: number): Promise<void> {
   await go(page, 'Rehearse');

@@ -10,6 +10,36 @@ function tagOf(image: string | null): string | null {
   return m ? m[1]! : null;
 }
 
+/** A labelled number input of the fault form; empty means "unchanged" unless a default is given. */
+function NumberField({
+  label,
+  value,
+  onChange,
+  step,
+  max,
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  step: string;
+  max?: number;
+}) {
+  return (
+    <label className="field">
+      {label}
+      <input
+        type="number"
+        min={0}
+        max={max}
+        step={step}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        placeholder="unchanged"
+      />
+    </label>
+  );
+}
+
 /** Injects behaviour faults into the sandbox's new version at any moment of a rehearsal. */
 export function FaultPanel({ planText }: { planText: string }) {
   const fields = useMemo(() => readPlanFields(planText), [planText]);
@@ -64,28 +94,8 @@ export function FaultPanel({ planText }: { planText: string }) {
           });
         }}
       >
-        <label className="field">
-          Error rate (%)
-          <input
-            type="number"
-            min={0}
-            max={100}
-            step="0.1"
-            value={errorPct}
-            onChange={(e) => setErrorPct(e.target.value)}
-          />
-        </label>
-        <label className="field">
-          p95 latency (ms)
-          <input
-            type="number"
-            min={0}
-            step="10"
-            value={p95}
-            onChange={(e) => setP95(e.target.value)}
-            placeholder="unchanged"
-          />
-        </label>
+        <NumberField label="Error rate (%)" value={errorPct} onChange={setErrorPct} step="0.1" max={100} />
+        <NumberField label="p95 latency (ms)" value={p95} onChange={setP95} step="10" />
         <label className="check">
           <input type="checkbox" checked={crash} onChange={(e) => setCrash(e.target.checked)} /> Crash loop
         </label>
@@ -96,17 +106,7 @@ export function FaultPanel({ planText }: { planText: string }) {
         <label className="check">
           <input type="checkbox" checked={oom} onChange={(e) => setOom(e.target.checked)} /> OOM kills
         </label>
-        <label className="field">
-          Slow start (s)
-          <input
-            type="number"
-            min={0}
-            step="10"
-            value={slowStart}
-            onChange={(e) => setSlowStart(e.target.value)}
-            placeholder="unchanged"
-          />
-        </label>
+        <NumberField label="Slow start (s)" value={slowStart} onChange={setSlowStart} step="10" />
         <button type="submit" disabled={!ready || fault.busy}>
           Inject fault
         </button>

@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import type { ContextSummary } from '../../../src-shared/bridge/contract.ts';
 import type { ReleaseSnapshot } from '../../../src-shared/release/release.schema.ts';
 import { planThresholds } from '../../lib/plan-thresholds.ts';
-import { NO_HEALTH, type HealthHistory } from '../../lib/timeline.ts';
+import { NO_HEALTH, type HealthHistory } from '../../lib/timeline-series.ts';
 import { analysisRows, lastDecision } from '../../lib/release-view.ts';
 import { useThrottled } from '../use-throttled.ts';
 import { AnalysisTable } from './AnalysisTable.tsx';
@@ -84,6 +84,7 @@ export function ReleaseLiveView({
         steps={deferred.steps}
         thresholds={thresholds.lines}
         nowMs={deferred.updatedAtMs ?? deferred.startedAtMs ?? 0}
+        simulated={simulated ?? false}
       />
       <DecisionList decisions={deferred.decisions} simulated={simulated ?? false} />
       <AnalysisTable rows={rows} simulated={simulated ?? false} />

@@ -3,27 +3,33 @@ import { describe, expect, it } from 'vitest';
 import type { HealthPoint } from '../../../src-shared/bridge/contract.ts';
 import type { Decision, SampleRecord } from '../../../src-shared/release/release.schema.ts';
 import {
-  appendHealth,
-  appendPoint,
-  bucketWidthMs,
-  decisionMarkers,
-  drawable,
-  emptySeries,
   formatTimeOfDay,
-  keepUnchanged,
-  lowerBound,
-  nearestPoint,
-  nearestSample,
   panWindow,
-  phaseBands,
-  spreadLabels,
-  thinMinMax,
   timeTicks,
   valueTicks,
   zoomWindow,
+} from '../../../src-renderer/lib/timeline-axes.ts';
+import {
+  bucketWidthMs,
+  drawable,
+  keepUnchanged,
+  nearestPoint,
+  thinMinMax,
+} from '../../../src-renderer/lib/timeline-drawable.ts';
+import {
+  decisionMarkers,
+  nearestSample,
+  phaseBands,
+  spreadLabels,
+} from '../../../src-renderer/lib/timeline-marks.ts';
+import {
+  appendHealth,
+  appendPoint,
+  emptySeries,
+  lowerBound,
   type VersionSeries,
   type XY,
-} from '../../../src-renderer/lib/timeline.ts';
+} from '../../../src-renderer/lib/timeline-series.ts';
 
 function point(atMs: number, version: string, errorRate: number | null = 0.01): HealthPoint {
   return { atMs, version, errorRate, p95Ms: 100, p99Ms: 200, rps: 50 };
