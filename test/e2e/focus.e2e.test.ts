@@ -12,11 +12,11 @@ import {
 
 /** What has keyboard focus, as a person would name it: its role's tag and its text or label. */
 async function focused(page: Page): Promise<string> {
-  return page.evaluate(() => {
-    const el = document.activeElement as HTMLElement | null;
+  return page.evaluate<string>(`(() => {
+    const el = document.activeElement;
     if (!el || el === document.body) return 'the page';
-    return `${el.tagName.toLowerCase()} "${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim().split('\n')[0]}"`;
-  });
+    return el.tagName.toLowerCase() + ' "' + (el.getAttribute('aria-label') ?? el.textContent ?? '').trim().split('\\n')[0] + '"';
+  })()`);
 }
 
 /** Presses Tab until the focused element's text starts with `text`, as a keyboard user would. */
@@ -73,13 +73,13 @@ describe('keyboard focus after each action', () => {
     await dialog.waitFor();
     // Focus starts in the dialog (on its reason field); Enter there confirms.
     await expect
-      .poll(() => page.evaluate(() => !!document.activeElement?.closest('dialog[open]')))
+      .poll(() => page.evaluate<boolean>("!!document.activeElement?.closest('dialog[open]')"))
       .toBe(true);
     await page.keyboard.press('Enter');
     await waitForStatus(page, 'aborted');
     // Abort cannot be pressed again once sent, so focus stays on the controls panel, not on the page.
     const inControls = (): Promise<boolean> =>
-      page.evaluate(() => !!document.activeElement?.closest('[aria-label="Release controls"]'));
+      page.evaluate<boolean>(`!!document.activeElement?.closest('[aria-label="Release controls"]')`);
     await expect.poll(inControls).toBe(true);
   }, 240_000);
 });

@@ -55,31 +55,32 @@ export interface LowContrast {
 /**
  * Every visible HTML element with text of its own, in an enabled control or none, with its computed text
  * colour and its ancestors' background colours (background images, such as the intended split's hatching,
- * are not counted; SVG text is drawn with fill and is not checked here).
+ * are not counted; SVG text is drawn with fill and is not checked here). A string: it runs in the page, and
+ * the node typecheck has no DOM types.
  */
+const PAINTED_TEXTS = `(() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_ELEMENT);
+  for (let el = walker.nextNode(); el; el = walker.nextNode()) {
+    if (!(el instanceof HTMLElement) || el.closest('svg, option, [aria-hidden="true"]')) continue;
+    if (el.closest(':disabled, [aria-disabled="true"]')) continue;
+    const own = [...el.childNodes]
+      .filter((c) => c.nodeType === Node.TEXT_NODE)
+      .map((c) => c.textContent || '')
+      .join('')
+      .trim();
+    if (own === '' || el.getClientRects().length === 0) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility !== 'visible' || Number(style.opacity) === 0) continue;
+    const backgrounds = [];
+    for (let up = el; up; up = up.parentElement) backgrounds.push(getComputedStyle(up).backgroundColor);
+    out.push({ text: own.slice(0, 60), colour: style.color, backgrounds });
+  }
+  return out;
+})()`;
+
 async function paintedTexts(page: Page): Promise<PaintedText[]> {
-  return page.evaluate(() => {
-    const out: { text: string; colour: string; backgrounds: string[] }[] = [];
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_ELEMENT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const el = node as HTMLElement;
-      if (!(el instanceof HTMLElement) || el.closest('svg, option, [aria-hidden="true"]')) continue;
-      if (el.closest(':disabled, [aria-disabled="true"]')) continue;
-      const own = [...el.childNodes]
-        .filter((c) => c.nodeType === Node.TEXT_NODE)
-        .map((c) => c.textContent ?? '')
-        .join('')
-        .trim();
-      if (own === '' || el.getClientRects().length === 0) continue;
-      const style = getComputedStyle(el);
-      if (style.visibility !== 'visible' || Number(style.opacity) === 0) continue;
-      const backgrounds: string[] = [];
-      for (let up: Element | null = el; up; up = up.parentElement)
-        backgrounds.push(getComputedStyle(up).backgroundColor);
-      out.push({ text: own.slice(0, 60), colour: style.color, backgrounds });
-    }
-    return out;
-  });
+  return page.evaluate<PaintedText[]>(PAINTED_TEXTS);
 }
 
 /** The page's text that has less than `minimum`:1 contrast with the background it is painted on. */
@@ -107,6 +108,6 @@ export async function lowContrastText(page: Page, minimum = 4.5): Promise<LowCon
 /** The page's own background colour (the root element's). */
 export async function pageBackground(page: Page): Promise<Rgba> {
   return parseCssColour(
-    await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor),
+    await page.evaluate<string>('getComputedStyle(document.documentElement).backgroundColor'),
   );
 }
