@@ -158,6 +158,11 @@ export interface ReleaseJournal {
    * refuses the write.
    */
   record(change: { status: ReleaseStatus; snapshot: unknown; event: AuditEventInput }): Promise<AuditEntry>;
+  /**
+   * Writes `snapshot` and `status` atomically without an audit entry, for a change nobody needs to read
+   * about (the machine moved on within the same step); resolves when it is on disk (fsynced).
+   */
+  save(change: { status: ReleaseStatus; snapshot: unknown }): Promise<void>;
   /** Appends one audit entry durably without touching the snapshot. */
   append(event: AuditEventInput): Promise<AuditEntry>;
   /** Reads the release back (latest good record and intact entries), including what `open` repaired. */

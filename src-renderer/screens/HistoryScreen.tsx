@@ -39,6 +39,7 @@ export function HistoryScreen() {
   const live = item && (item.status === 'running' || item.status === 'paused');
   const driven = live && item.driver ? { ...item, driver: item.driver } : null;
   const unfinished = live && !item.rehearsal && !driven;
+  const stopped = live && item.rehearsal && !driven;
   const completed = item && !item.rehearsal && (item.status === 'succeeded' || item.status === 'completed');
   const pickUp = async (then: 'continue' | 'abort', takeOver = false) => {
     if (!item) return;
@@ -64,6 +65,16 @@ export function HistoryScreen() {
       {selected && detail && (
         <>
           {driven && <LiveDriverNote item={driven} />}
+          {stopped && (
+            <section className="panel" aria-labelledby="stopped-heading">
+              <h2 id="stopped-heading">Stopped rehearsal</h2>
+              <p>
+                The journal last saw this rehearsal {item.status}, but nothing drives it any more: the console
+                that ran it was closed, and the sandbox it ran on went with it, so it cannot be resumed. Its
+                decisions and audit log below are kept; rehearse the plan again from the Rehearse screen.
+              </p>
+            </section>
+          )}
           {unfinished && (
             <section className="panel" aria-labelledby="unfinished-heading">
               <h2 id="unfinished-heading">Unfinished release</h2>

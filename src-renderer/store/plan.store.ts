@@ -34,6 +34,8 @@ export interface PlanState {
   target: GuidanceTarget;
   recommendations: RecommendationView[];
   recommendStatus: Pending;
+  /** How many recommendations main has answered; the results take focus when it grows. */
+  recommended: number;
   chosen: string | null;
 
   text: string;
@@ -78,6 +80,7 @@ export const usePlan = create<PlanState>((set, get) => ({
   target: { namespace: '', name: '', image: '' },
   recommendations: [],
   recommendStatus: idle,
+  recommended: 0,
   chosen: null,
   text: '',
   problems: [],
@@ -105,7 +108,12 @@ export const usePlan = create<PlanState>((set, get) => ({
         : { answers, environment, ...withTarget },
     );
     if (!r.ok) return set({ recommendStatus: { busy: false, error: r.error }, recommendations: [] });
-    set({ recommendStatus: idle, recommendations: r.value.recommendations, chosen: null });
+    set((s) => ({
+      recommendStatus: idle,
+      recommendations: r.value.recommendations,
+      chosen: null,
+      recommended: s.recommended + 1,
+    }));
   },
 
   choose(r) {

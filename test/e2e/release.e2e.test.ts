@@ -22,7 +22,7 @@ describe('rehearsing and running releases on the sandbox', () => {
         'setWeight: 10',
         'pause: { duration: 1m }',
         'setWeight: 25',
-        'pause: { duration: 20m }',
+        'pause: { duration: 60m }',
         'analysis: { templates: [initial-canary] }',
         'setWeight: 100',
       ]),
@@ -30,8 +30,11 @@ describe('rehearsing and running releases on the sandbox', () => {
     await rehearse(page, 120);
     await waitForStep(page, 'set weight 25 %');
     // Every track is named beside the bar, whole (no "anary 10 %" cut by a narrow segment).
+    // The weight moves once the canary's extra pods are ready; the 60 min pause (30 s at 120×) leaves time to look.
     await expect
-      .poll(() => page.getByRole('list', { name: 'Traffic per track in the bar' }).innerText())
+      .poll(() => page.getByRole('list', { name: 'Traffic per track in the bar' }).innerText(), {
+        timeout: 30_000,
+      })
       .toMatch(/stable 75 %[\s\S]*canary 25 %/);
     await screenshot(page, 'rehearse-canary-at-25');
 

@@ -162,6 +162,10 @@ export function createFileJournal(options: FileJournalOptions): Journal {
           await saveNow({ ...record, status, savedAtMs: now(), snapshot: redactSecrets(snapshot) ?? null });
           return entry;
         }),
+      save: ({ status, snapshot }) =>
+        serial(async () => {
+          await saveNow({ ...record, status, savedAtMs: now(), snapshot: redactSecrets(snapshot) ?? null });
+        }),
       load: () =>
         serial(async () => {
           const { release } = await loadRelease(dir, releaseId);

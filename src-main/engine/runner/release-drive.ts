@@ -64,7 +64,8 @@ export function driveRelease(
   let stopped = false;
   let lastWritten = '';
   let lastDecisions = -1;
-  let lastPhase = '';
+  // The audit log gets one entry per step change or decision; a machine state within the same step is only saved.
+  let lastWords = '';
   const listeners = new Set<(s: ReleaseSnapshot) => void>();
   let closing: Promise<void> | null = null;
   // Releases the journal's lock so the release can be resumed, here or by another process.
@@ -179,14 +180,14 @@ export function driveRelease(
       data: d,
       ...(d.by !== 'engine' ? { who: { user: d.by } } : {}),
     }));
-    const last = events.pop() ?? {
-      what: view.phase === lastPhase ? 'progress' : 'state',
-      why: `${view.phase === lastPhase ? 'Progress: the release is' : 'The release is now'} ${stateWords(view)}.`,
-    };
-    lastPhase = view.phase;
+    const words = stateWords(view);
+    const moved = words !== lastWords;
+    lastWords = words;
+    const last = events.pop() ?? (moved ? { what: 'state', why: `The release is now ${words}.` } : null);
     void enqueue(async () => {
       for (const e of events) await rj.append(e);
-      await rj.record({ status, snapshot, event: last });
+      if (last) await rj.record({ status, snapshot, event: last });
+      else await rj.save({ status, snapshot });
     });
   };
 

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { distinct, filterReleases } from '../../lib/history-filter.ts';
+import { distinct, filterReleases, shownStatus } from '../../lib/history-filter.ts';
 import { useHistory } from '../../store/history.store.ts';
 
 /** The journal's releases with filters; each row opens its release. */
@@ -70,7 +70,7 @@ export function ReleaseTable() {
                 <th scope="row">{r.planName}</th>
                 <td>{r.strategy}</td>
                 <td>
-                  <span className={`status status-${r.status}`}>{r.status}</span>
+                  <span className={`status status-${shownStatus(r)}`}>{shownStatus(r)}</span>
                   {r.driver && (
                     <>
                       {' '}

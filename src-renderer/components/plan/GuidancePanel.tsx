@@ -130,12 +130,16 @@ export function GuidancePanel() {
       </fieldset>
       <fieldset className="row wrap">
         <legend>Workload (optional: names it in the pre-filled plans)</legend>
+        <p className="field-hint muted" id="guidance-target-hint">
+          Empty fields are empty: the grey text is an example. Fill in all three to name your workload; left
+          empty, the pre-filled plans name default/my-service.
+        </p>
         <label className="field">
           Namespace
           <input
             value={target.namespace}
             onChange={(e) => set({ target: { ...target, namespace: e.target.value } })}
-            placeholder="platform-production"
+            placeholder="e.g. platform-production"
           />
         </label>
         <label className="field">
@@ -143,7 +147,7 @@ export function GuidancePanel() {
           <input
             value={target.name}
             onChange={(e) => set({ target: { ...target, name: e.target.value } })}
-            placeholder="workflow-engine"
+            placeholder="e.g. workflow-engine"
           />
         </label>
         <label className="field grow">
@@ -151,7 +155,7 @@ export function GuidancePanel() {
           <input
             value={target.image}
             onChange={(e) => set({ target: { ...target, image: e.target.value } })}
-            placeholder="registry.platform.com/workflow-engine:v1.25.0"
+            placeholder="e.g. registry.platform.com/workflow-engine:v1.25.0"
           />
         </label>
       </fieldset>

@@ -1,4 +1,4 @@
-import { preflightView, sortFindings } from '../../lib/preflight-view.ts';
+import { groupFindings, preflightView, sortFindings } from '../../lib/preflight-view.ts';
 import { useConnections } from '../../store/connections.store.ts';
 import { usePlan } from '../../store/plan.store.ts';
 import { Busy } from '../Busy.tsx';
@@ -35,9 +35,12 @@ export function PreflightPanel() {
             <p className="muted">No findings.</p>
           ) : (
             <ul className="findings" aria-label="Preflight findings">
-              {sortFindings(view.findings).map((f, i) => (
+              {sortFindings(groupFindings(view.findings)).map((f, i) => (
                 <li key={i} className={`finding sev-${f.severity.toLowerCase()}`}>
                   <span className="badge">{f.severity}</span> {f.check && <code>{f.check}</code>} {f.message}
+                  {f.steps && f.steps.length > 0 && (
+                    <span className="finding-steps muted"> Endangers: {f.steps.join('; ')}.</span>
+                  )}
                 </li>
               ))}
             </ul>

@@ -1,12 +1,21 @@
+import { useEffect, useRef } from 'react';
 import { usePlan } from '../../store/plan.store.ts';
 
 /** Strategies ranked side by side; choosing one loads its pre-filled plan into the editor. */
 export function StrategyTable() {
-  const { recommendations, chosen, choose } = usePlan();
+  const { recommendations, chosen, choose, recommended } = usePlan();
+  const heading = useRef<HTMLHeadingElement>(null);
+  // Focus moves to the results only for an answer that came while the screen was open, not on returning to it.
+  const seenOnOpen = useRef(recommended);
+  useEffect(() => {
+    if (recommended !== seenOnOpen.current) heading.current?.focus();
+  }, [recommended]);
   if (recommendations.length === 0) return null;
   return (
     <section className="panel" aria-labelledby="ranked-heading">
-      <h2 id="ranked-heading">Strategies, best first</h2>
+      <h2 id="ranked-heading" ref={heading} tabIndex={-1}>
+        Strategies, best first
+      </h2>
       <table aria-label="Ranked strategies" className="ranked">
         <thead>
           <tr>

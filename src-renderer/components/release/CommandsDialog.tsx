@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { PlanCommand } from '../../../src-shared/plan/plan-commands.ts';
+import { returnFocus } from '../../lib/focus.ts';
 import { useRelease, type Mode } from '../../store/release.store.ts';
 
 function placeOf(c: PlanCommand): string {
@@ -18,15 +19,22 @@ export function CommandsDialog({ mode }: { mode: Mode }) {
   const cancel = useRelease((s) => s.cancelCommands);
   const ref = useRef<HTMLDialogElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
+  const opener = useRef<Element | null>(null);
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
     if (pending && !d.open) {
+      opener.current = document.activeElement;
       d.showModal();
       // Enter on the focused button must never run commands by accident: start on Cancel.
       cancelRef.current?.focus();
     }
-    if (!pending && d.open) d.close();
+    // Closed by a button, by Escape or by main: focus goes back to where it was when the dialog opened.
+    if (!pending && opener.current) {
+      if (d.open) d.close();
+      returnFocus(opener.current);
+      opener.current = null;
+    }
   }, [pending]);
   const n = pending?.commands.length ?? 0;
   return (

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { canConfirm, type ControlSpec } from '../../lib/controls.ts';
+import { returnFocus } from '../../lib/focus.ts';
 
 export interface ConfirmDialogProps {
   control: ControlSpec | null;
@@ -16,15 +17,22 @@ export function ConfirmDialog({ control, typeName, message, onConfirm, onCancel 
   const ref = useRef<HTMLDialogElement>(null);
   const [typed, setTyped] = useState('');
   const [reason, setReason] = useState('');
+  const opener = useRef<Element | null>(null);
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
     if (control && !d.open) {
+      opener.current = document.activeElement;
       setTyped('');
       setReason('');
       d.showModal();
     }
-    if (!control && d.open) d.close();
+    // Closed by a button, by Escape or by main: focus goes back to where it was when the dialog opened.
+    if (!control && opener.current) {
+      if (d.open) d.close();
+      returnFocus(opener.current);
+      opener.current = null;
+    }
   }, [control]);
   const ok = canConfirm(typeName, typed);
   return (

@@ -65,7 +65,7 @@ export function ControlBar({ id, status, context, controls, pause, strategy }: C
   const { typeName } = confirmationFor(context);
   const sharedId = `control-reason-${id}`;
   return (
-    <section className="panel controls" aria-label="Release controls">
+    <section className="panel controls" aria-label="Release controls" tabIndex={-1} data-focus-return>
       {gate && (
         <div className="note note-gate" role="note" aria-label="Migration gate">
           <p>{gate}</p>

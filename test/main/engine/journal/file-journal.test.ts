@@ -91,6 +91,21 @@ describe('file journal', () => {
     expect(await verifyAudit(release.dir)).toEqual({ ok: true, entries: 4, tornTail: false });
   });
 
+  it('saves a state without an audit entry, and a restart reads that state with the chain intact', async () => {
+    const release = await releaseWithSteps(2);
+    clock += 1_000;
+    await release.save({ status: 'running', snapshot: { value: 'step2.analysis.measuring' } });
+
+    const loaded = await (await restart().open('checkout-canary-1')).load();
+    expect(loaded.record).toMatchObject({
+      status: 'running',
+      snapshot: { value: 'step2.analysis.measuring' },
+    });
+    expect(loaded.entries.map((e) => e.what)).toEqual(['setWeight', 'setWeight']);
+    expect(loaded.record.auditHead.seq).toBe(2);
+    expect(await verifyAudit(release.dir)).toEqual({ ok: true, entries: 2, tornTail: false });
+  });
+
   it.each([
     ['one byte of the last line', () => 1],
     ['half of the last line', (line: string) => Math.floor(line.length / 2)],

@@ -74,6 +74,13 @@ export class FakeMemoryJournal implements Journal {
         };
         return entry;
       },
+      async save(change) {
+        stored.record = {
+          ...stored.record,
+          status: change.status,
+          snapshot: JSON.parse(JSON.stringify(change.snapshot)),
+        };
+      },
       close: async () => undefined,
       load: async () => ({
         record: JSON.parse(JSON.stringify(stored.record)),
