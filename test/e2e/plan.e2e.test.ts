@@ -113,7 +113,12 @@ describe('the Plan screen', () => {
     const saved = await readFile(await file.path(), 'utf8');
     expect(saved.trim()).toBe(shown.trim());
     await expect
-      .poll(() => panel.getByRole('status').filter({ hasText: /^Downloaded / }).innerText())
+      .poll(() =>
+        panel
+          .getByRole('status')
+          .filter({ hasText: /^Downloaded / })
+          .innerText(),
+      )
       .toMatch(/^Downloaded .+\.yaml\.$/);
 
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], {
@@ -121,8 +126,13 @@ describe('the Plan screen', () => {
     });
     await panel.getByRole('button', { name: 'Copy' }).click();
     await expect
-      .poll(() => panel.getByRole('status').filter({ hasText: /^Copied/ }).count())
+      .poll(() =>
+        panel
+          .getByRole('status')
+          .filter({ hasText: /^Copied/ })
+          .count(),
+      )
       .toBe(1);
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(saved);
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(saved);
   });
 });
