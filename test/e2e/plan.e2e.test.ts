@@ -112,27 +112,14 @@ describe('the Plan screen', () => {
     expect(file.suggestedFilename()).toMatch(/\.argo-rollouts\.yaml$/);
     const saved = await readFile(await file.path(), 'utf8');
     expect(saved.trim()).toBe(shown.trim());
-    await expect
-      .poll(() =>
-        panel
-          .getByRole('status')
-          .filter({ hasText: /^Downloaded / })
-          .innerText(),
-      )
-      .toMatch(/^Downloaded .+\.yaml\.$/);
+    const said = (text: RegExp) => panel.getByRole('status').filter({ hasText: text });
+    await said(/^Downloaded .+\.yaml\.$/).waitFor();
 
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], {
       origin: new URL(page.url()).origin,
     });
     await panel.getByRole('button', { name: 'Copy' }).click();
-    await expect
-      .poll(() =>
-        panel
-          .getByRole('status')
-          .filter({ hasText: /^Copied/ })
-          .count(),
-      )
-      .toBe(1);
+    await said(/^Copied to the clipboard\.$/).waitFor();
     expect(await page.evaluate('navigator.clipboard.readText()')).toBe(saved);
   });
 });

@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { renderReleaseMarkdown } from '../../../src-main/app/release-report.ts';
 import type { AuditEntry } from '../../../src-main/ports/journal.port.ts';
-import type { ReleaseSnapshot } from '../../../src-shared/release/release.schema.ts';
+import type { ReleaseSnapshot, SampleRecord } from '../../../src-shared/release/release.schema.ts';
 
 const T0 = Date.UTC(2026, 11, 6, 2, 40, 0);
 const query = 'sum(rate(http_requests_total{job="workflow-engine",status=~"5.."}[2m])) / sum(rate(...))';
+
+/** A failing read of the error-rate rollback trigger. */
+function triggerSample(atMs: number, value: number): SampleRecord {
+  const labels = { stepIndex: null, group: 'rollbackTriggers', metric: 'error-rate', version: 'v1.25.0' };
+  return { atMs, source: 'trigger', ...labels, query, outcome: 'failure', value };
+}
 
 /** A canary aborted by its error-rate trigger at step 2 of 4, traffic back on stable. */
 const aborted: ReleaseSnapshot = {
@@ -15,12 +21,14 @@ const aborted: ReleaseSnapshot = {
   status: 'aborted',
   pause: null,
   currentStep: null,
-  steps: [
-    { index: 0, label: 'set weight 10 %', state: 'done' },
-    { index: 1, label: 'analysis initial-canary', state: 'failed' },
-    { index: 2, label: 'set weight 50 %', state: 'pending' },
-    { index: 3, label: 'pause 10 min', state: 'pending' },
-  ],
+  steps: (
+    [
+      ['set weight 10 %', 'done'],
+      ['analysis initial-canary', 'failed'],
+      ['set weight 50 %', 'pending'],
+      ['pause 10 min', 'pending'],
+    ] as const
+  ).map(([label, state], index) => ({ index, label, state })),
   traffic: {
     intended: { stable: 100, canary: 0 },
     actual: { stable: 90, canary: 10 },
@@ -45,30 +53,7 @@ const aborted: ReleaseSnapshot = {
           threshold: 0.02,
           arithmetic: '7 % > 2 % held for 2 min ≥ 2 min',
           result: 'breached',
-          samples: [
-            {
-              atMs: T0 + 30_000,
-              source: 'trigger',
-              stepIndex: null,
-              group: 'rollbackTriggers',
-              metric: 'error-rate',
-              version: 'v1.25.0',
-              query,
-              outcome: 'failure',
-              value: 0.021,
-            },
-            {
-              atMs: T0 + 150_000,
-              source: 'trigger',
-              stepIndex: null,
-              group: 'rollbackTriggers',
-              metric: 'error-rate',
-              version: 'v1.25.0',
-              query,
-              outcome: 'failure',
-              value: 0.07,
-            },
-          ],
+          samples: [triggerSample(T0 + 30_000, 0.021), triggerSample(T0 + 150_000, 0.07)],
         },
       ],
     },
