@@ -1,4 +1,9 @@
-import { formatDateTime, formatTime, type TimeOptions } from '../../src-shared/format/time.ts';
+import {
+  formatDateTime,
+  formatIsoDateTime,
+  formatTime,
+  type TimeOptions,
+} from '../../src-shared/format/time.ts';
 import {
   formatMetricValue,
   formatThreshold,
@@ -27,12 +32,6 @@ function evidenceLines(e: Evidence, time: (ms: number) => string): string[] {
     `    - query: \`${redactString(e.query)}\``,
     ...samples,
   ];
-}
-
-/** `2026-12-06 14:03:25 CET` for an audit entry's wall-clock ISO time (the text as written when unreadable). */
-function auditTime(iso: string): string {
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? iso : formatDateTime(ms);
 }
 
 /** `a canary` / `an ab-test`, for the summary's first line. */
@@ -118,7 +117,7 @@ export function renderReleaseMarkdown(
   );
   for (const a of audit)
     lines.push(
-      `| ${a.seq} | ${auditTime(a.at)} | ${cell(`${a.who.user}@${a.who.context}`)} | ${cell(a.what)} | ${cell(a.why)} |`,
+      `| ${a.seq} | ${formatIsoDateTime(a.at)} | ${cell(`${a.who.user}@${a.who.context}`)} | ${cell(a.what)} | ${cell(a.why)} |`,
     );
   return `${lines.join('\n')}\n`;
 }
