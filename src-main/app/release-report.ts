@@ -1,4 +1,9 @@
-import { formatDateTime, formatTime, type TimeOptions } from '../../src-shared/format/time.ts';
+import {
+  formatDateTime,
+  formatIsoDateTime,
+  formatTime,
+  type TimeOptions,
+} from '../../src-shared/format/time.ts';
 import {
   formatMetricValue,
   formatThreshold,
@@ -7,6 +12,9 @@ import {
 } from '../../src-shared/format/number.ts';
 import type { Evidence, ReleaseSnapshot, StepView } from '../../src-shared/release/release.schema.ts';
 import type { AuditEntry } from '../ports/journal.port.ts';
+import { formatDuration } from '../../src-shared/format/duration.ts';
+import { decisionTitle } from '../../src-shared/release/decision-verdict.ts';
+import { stateWords } from '../../src-shared/release/release-words.ts';
 import { redactString } from '../../src-shared/redact/redact.ts';
 
 const cell = (text: string) => redactString(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -26,7 +34,48 @@ function evidenceLines(e: Evidence, time: (ms: number) => string): string[] {
   ];
 }
 
-/** A post-incident review of one release as Markdown (times with their zone, or labelled `sim`): outcome, steps, every decision with its evidence, the audit log. */
+/** `a canary` / `an ab-test`, for the summary's first line. */
+function article(word: string): string {
+  return `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
+}
+
+/** The summary a reviewer reads first: what, who, when, outcome and why, and where traffic was left. */
+function summaryLines(
+  s: ReleaseSnapshot,
+  audit: readonly AuditEntry[],
+  when: (ms: number | null) => string,
+): string[] {
+  const starter = audit[0]?.who;
+  const operators = [...new Set(s.decisions.map((d) => d.by).filter((by) => by !== 'engine'))];
+  const last = s.decisions.at(-1);
+  const why =
+    s.status === 'paused' && s.pause
+      ? s.pause.message
+      : last
+        ? `${decisionTitle(last)}${last.stepIndex === null ? '' : ` at step ${last.stepIndex + 1} of ${s.steps.length}`}: ${last.summary}`
+        : 'no decision was taken';
+  const took =
+    s.startedAtMs !== null && s.finishedAtMs !== null
+      ? ` (took ${formatDuration(s.finishedAtMs - s.startedAtMs)})`
+      : '';
+  return [
+    `- What: ${article(s.strategy.replace(/^migration:/, ''))} release of plan ${s.planName}`,
+    `- Who: ${starter ? `started by ${starter.user} on ${starter.context}` : 'the starter is not in the audit log'}${operators.length ? `; operators who acted: ${operators.join(', ')}` : ''}`,
+    `- When: started ${when(s.startedAtMs)}; ${s.finishedAtMs === null ? 'not finished' : `finished ${when(s.finishedAtMs)}${took}`}`,
+    `- Outcome: **${stateWords(s)}**`,
+    `- Why: ${why}`,
+    s.traffic.actual
+      ? `- Traffic (read back from ${s.traffic.source ?? 'the router'}): ${formatWeights(s.traffic.actual)}${s.traffic.mismatch ? ` — differs from the intended ${formatWeights(s.traffic.intended)}` : ''}`
+      : `- Traffic (intended; the router was not read back): ${formatWeights(s.traffic.intended)}`,
+  ];
+}
+
+/**
+ * A post-incident report of one release as Markdown: the summary first (what, who, when, outcome and why,
+ * traffic), then the timeline of decisions with their evidence, the steps (a stopped release's later steps
+ * `not reached`) and the audit log. Decision times carry their zone, or read `sim` on the sandbox's clock;
+ * audit times are the host's wall clock.
+ */
 export function renderReleaseMarkdown(
   id: string,
   s: ReleaseSnapshot | null,
@@ -35,32 +84,25 @@ export function renderReleaseMarkdown(
   /** How decision times read: a rehearsal's are on the sandbox's compressed clock (`simulated`). */
   opts: TimeOptions = {},
 ): string {
-  const lines = [`# Release ${id}`, ''];
   const when = (ms: number | null) => (ms === null ? '—' : formatDateTime(ms, opts));
   const time = (ms: number) => formatTime(ms, opts);
+  const lines = s
+    ? [`# Release of ${s.planName}: ${stateWords(s)}`, '', `Release \`${id}\`.`, '']
+    : [`# Release ${id}`, ''];
   if (s) {
+    lines.push('## Summary', '', ...summaryLines(s, audit, when), '', '## Timeline', '');
+    for (const d of s.decisions) {
+      const step = d.stepIndex === null ? '' : ` at step ${d.stepIndex + 1} of ${s.steps.length}`;
+      lines.push(`- ${when(d.atMs)} **${decisionTitle(d)}**${step}, by ${d.by}: ${d.summary}`);
+      for (const e of d.evidence) lines.push(...evidenceLines(e, time));
+    }
+    if (s.decisions.length === 0) lines.push('No decisions were taken.');
     lines.push(
-      `- Plan: ${s.planName} (${s.strategy})`,
-      `- Status: **${s.status}**${s.pause ? ` — ${s.pause.message}` : ''}`,
-      `- Started: ${when(s.startedAtMs)}; finished: ${when(s.finishedAtMs)}`,
-      s.traffic.actual
-        ? `- Traffic (read back from ${s.traffic.source ?? 'the router'}): ${formatWeights(s.traffic.actual)}${s.traffic.mismatch ? ` — differs from the intended ${formatWeights(s.traffic.intended)}` : ''}`
-        : `- Traffic (intended; the router was not read back): ${formatWeights(s.traffic.intended)}`,
       '',
       '## Steps',
       '',
       ...s.steps.map((st) => `${st.index + 1}. ${st.label} — ${stepState(st, s.status)}`),
-      '',
-      '## Decisions',
-      '',
     );
-    for (const d of s.decisions) {
-      lines.push(
-        `- ${when(d.atMs)} **${d.kind}** (${d.cause}, by ${d.by}${d.stepIndex === null ? '' : `, step ${d.stepIndex + 1}`}): ${d.summary}`,
-      );
-      for (const e of d.evidence) lines.push(...evidenceLines(e, time));
-    }
-    if (s.decisions.length === 0) lines.push('No decisions yet.');
   } else {
     lines.push('The release state could not be read; the audit log below is what remains.');
   }
@@ -75,7 +117,7 @@ export function renderReleaseMarkdown(
   );
   for (const a of audit)
     lines.push(
-      `| ${a.seq} | ${a.at} | ${cell(`${a.who.user}@${a.who.context}`)} | ${cell(a.what)} | ${cell(a.why)} |`,
+      `| ${a.seq} | ${formatIsoDateTime(a.at)} | ${cell(`${a.who.user}@${a.who.context}`)} | ${cell(a.what)} | ${cell(a.why)} |`,
     );
   return `${lines.join('\n')}\n`;
 }

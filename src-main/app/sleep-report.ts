@@ -1,3 +1,4 @@
+import { formatTime } from '../../src-shared/format/time.ts';
 import type { ReleasePlan } from '../../src-shared/plan/plan.schema.ts';
 import type { ReleaseSnapshot } from '../../src-shared/release/release.schema.ts';
 import type { PendingMeasurement, ReleaseHandle } from '../engine/runner/release-runner.ts';
@@ -33,6 +34,8 @@ export interface SleepReportInput {
   wokeAtMs: number;
   /** True for a rehearsal, whose sandbox slept too. */
   rehearsal: boolean;
+  /** IANA zone the times are shown in; the machine's own when absent. */
+  timeZone?: string;
 }
 
 /** A duration for a sentence: `45 s`, `30 min`, `2 h 5 min`. */
@@ -43,8 +46,6 @@ export function spokenDuration(ms: number): string {
   if (min < 90) return `${min} min`;
   return `${Math.floor(min / 60)} h${min % 60 ? ` ${min % 60} min` : ''}`;
 }
-
-const clock = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
 
 function stepName(s: ReleaseSnapshot, index: number | null): string {
   if (index === null) return `phase ${s.phase}`;
@@ -68,6 +69,10 @@ function missedMeasurements(input: SleepReportInput): Record<string, number> {
  */
 export function sleepReport(input: SleepReportInput): SleepReport {
   const { gap, before, after, wokeAtMs } = input;
+  const zone = input.timeZone ? { timeZone: input.timeZone } : {};
+  // The sleep is the computer's, on the wall clock; a rehearsal's waits are on the sandbox's compressed clock.
+  const clock = (ms: number) => formatTime(ms, zone);
+  const releaseClock = (ms: number) => formatTime(ms, { ...zone, simulated: input.rehearsal });
   const duration = spokenDuration(gap.sleptMs);
   const lines: string[] = [
     `The computer slept for ${duration}, from ${clock(gap.fromMs)} to ${clock(gap.toMs)}. ${before.planName} was ${before.status} at ${stepName(before, before.currentStep)}.`,
@@ -78,11 +83,11 @@ export function sleepReport(input: SleepReportInput): SleepReport {
     const label = before.currentStep === null ? '' : (before.steps[before.currentStep]?.label ?? '');
     const what = label.startsWith('pause') ? `The ${label.replace(/^pause /, '')} pause` : 'The wait';
     lines.push(
-      `${what} at ${stepName(before, before.currentStep)} was due to end at ${clock(before.waitUntilMs)}, during the sleep; the sleep counts as elapsed time, so ${moved ? `the release moved on to ${where}` : `the release went on from there and is at ${where}`}.`,
+      `${what} at ${stepName(before, before.currentStep)} was due to end at ${releaseClock(before.waitUntilMs)}, during the sleep; the sleep counts as elapsed time, so ${moved ? `the release moved on to ${where}` : `the release went on from there and is at ${where}`}.`,
     );
   } else if (before.waitUntilMs !== null) {
     lines.push(
-      `The sleep counted toward the wait at ${stepName(before, before.currentStep)}, which now ends at ${clock(before.waitUntilMs)}.`,
+      `The sleep counted toward the wait at ${stepName(before, before.currentStep)}, which now ends at ${releaseClock(before.waitUntilMs)}.`,
     );
   } else if (moved) {
     lines.push(`On waking the release moved on to ${where}.`);

@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import type { ReleaseListItem, RequestOutput } from '../../src-shared/bridge/contract.ts';
 import type { BridgeError } from '../../src-shared/bridge/errors.ts';
 import { api } from '../bridge/api.ts';
+import { download } from '../lib/download.ts';
 import type { HistoryFilter } from '../lib/history-filter.ts';
 import { appendHealth, NO_HEALTH, type HealthHistory } from '../lib/timeline-series.ts';
 
@@ -26,16 +27,6 @@ export interface HistoryState {
   exportAs(format: 'markdown' | 'json'): Promise<void>;
   /** Rolls the selected completed release back (after the user confirmed), then reloads the list and the release. */
   rollbackCompleted(reason: string): Promise<void>;
-}
-
-/** Saves text as a file through the browser's download (works in both shells). */
-function download(filename: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** History: the journal's releases, the filters, and the opened release. */

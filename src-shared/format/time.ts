@@ -68,6 +68,12 @@ export function formatDateTime(ms: number, opts: TimeOptions = {}): string {
   return `${day} ${formatTime(ms, opts)}`;
 }
 
+/** `formatDateTime` for an ISO-8601 timestamp (an audit entry's `at`); the text as written when it is no time. */
+export function formatIsoDateTime(iso: string, opts: TimeOptions = {}): string {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? iso : formatDateTime(ms, opts);
+}
+
 /**
  * A formatter for one stream of lines whose times never go backwards: a time earlier than one already shown
  * (a late decision around an abort, a clock resynchronised with the sandbox) is shown as the latest one.

@@ -1,15 +1,7 @@
 import { durationMs, formatDuration } from '../plan/duration.ts';
 import type { AnalysisMetric, AnalysisTemplate, RollbackTrigger } from '../plan/plan.schema.ts';
-import {
-  annotatedPlan,
-  ANNOTATION,
-  ARGS,
-  findResource,
-  GATEWAY_PLUGIN,
-  TRIGGERS_TEMPLATE,
-  type ConvertedPlan,
-  type Doc,
-} from './argo.ts';
+import { ANNOTATION, ARGS, GATEWAY_PLUGIN, TRIGGERS_TEMPLATE, unwrapHeldQuery, type Doc } from './argo.ts';
+import { annotatedPlan, findResource, type ConvertedPlan } from './import-common.ts';
 import {
   arr,
   foreignDuration,
@@ -257,8 +249,10 @@ export function argoToPlan(docs: readonly unknown[]): ConvertedPlan {
     arr(obj(templates.get(TRIGGERS_TEMPLATE)?.spec).metrics).forEach((raw, j) => {
       const m = obj(raw);
       const c = parseArgoCondition(str(m.successCondition) ?? '');
-      const query = str(obj(obj(m.provider).prometheus).query) ?? '';
-      const every = foreignDuration(m.interval) ?? '1m';
+      const read = str(obj(obj(m.provider).prometheus).query) ?? '';
+      // Exports since the held form: the breach must last the subquery's range; before it, one interval.
+      const held = unwrapHeldQuery(read);
+      const query = held?.query ?? read;
       if (!c) {
         unsupported.push(
           `AnalysisTemplate ${TRIGGERS_TEMPLATE} metrics[${j}]: condition is not a single comparison; trigger skipped`,
@@ -266,6 +260,8 @@ export function argoToPlan(docs: readonly unknown[]): ConvertedPlan {
         return;
       }
       const rec = recogniseQuery(query, ARGS.job, ARGS.namespace, ARGS.version);
+      const every =
+        held?.held ?? (rec.kind === 'pod-restarts' ? rec.window : foreignDuration(m.interval)) ?? '1m';
       rollbackTriggers.push({
         metric: rec.kind,
         ...(rec.query ? { query: rec.query } : {}),

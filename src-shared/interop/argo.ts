@@ -1,6 +1,13 @@
-import { durationMs } from '../plan/duration.ts';
-import type { AnalysisMetric, ReleasePlan, RollbackTrigger, ValidationCheck } from '../plan/plan.schema.ts';
-import { argoCondition, foreignQuery, negateOp, obj, str } from './metric-mapping.ts';
+import { durationMs, formatDuration } from '../plan/duration.ts';
+import { firesOnOneRead, triggerIntervalMs, triggerWindow } from '../plan/trigger-reads.ts';
+import type {
+  AnalysisMetric,
+  ComparisonOp,
+  ReleasePlan,
+  RollbackTrigger,
+  ValidationCheck,
+} from '../plan/plan.schema.ts';
+import { argoCondition, foreignQuery, negateOp } from './metric-mapping.ts';
 
 /** Annotations that carry plan fields Argo has no place for, so a plan survives a round trip. */
 export const ANNOTATION = {
@@ -21,36 +28,6 @@ export function planAnnotations(plan: ReleasePlan, withKind: boolean): Record<st
   if (t.container) annotations[ANNOTATION.container] = t.container;
   if (t.context) annotations[ANNOTATION.context] = t.context;
   return annotations;
-}
-
-/** What an importer makes of foreign documents: plan input (not yet validated) and what it left out, or why it could not. */
-export type ConvertedPlan = { plan: Record<string, unknown>; unsupported: string[] } | { errors: string[] };
-
-/**
- * Plan input for an imported `name`: named by the `plan` annotation (else `<name>-<strategy kind>`), with the
- * annotated description, then `fields` in their order.
- */
-export function annotatedPlan(
-  ann: Doc,
-  name: string,
-  fields: { strategy: Record<string, unknown> } & Record<string, unknown>,
-): Record<string, unknown> {
-  return {
-    name: str(ann[ANNOTATION.plan]) ?? `${name}-${String(fields.strategy.kind)}`,
-    ...(str(ann[ANNOTATION.description]) ? { description: ann[ANNOTATION.description] } : {}),
-    ...fields,
-  };
-}
-
-/** A foreign resource found among the documents, with its metadata, annotations and spec. */
-export function findResource(
-  docs: readonly unknown[],
-  kind: string,
-): { meta: Doc; ann: Doc; spec: Doc } | null {
-  const doc = docs.map(obj).find((d) => d.kind === kind);
-  if (!doc) return null;
-  const meta = obj(doc.metadata);
-  return { meta, ann: obj(meta.annotations), spec: obj(doc.spec) };
 }
 
 /** Name of the background AnalysisTemplate that carries the plan's rollback triggers. */
@@ -122,24 +99,44 @@ function metricDoc(m: AnalysisMetric, unsupported: string[], where: string): Doc
   };
 }
 
+/**
+ * A rollback trigger as an Argo metric read as often as the rehearsal reads it. A breach "held for" the
+ * trigger's `for` becomes a PromQL subquery: the least (for `>`/`>=`, the greatest for `<`/`<=`) value over
+ * `for` at the read interval breaches only when every read in that time did, so one failed measurement
+ * (failureLimit 0) is the held breach. Pod restarts are counted over `for` and breach on one read.
+ */
 function triggerDoc(t: RollbackTrigger, i: number, unsupported: string[]): Doc {
+  const interval = formatDuration(triggerIntervalMs(t));
+  const query = foreignQuery(
+    { kind: t.metric, window: triggerWindow(t), ...(t.query ? { query: t.query } : {}) },
+    ARGS,
+    unsupported,
+    `rollbackTriggers[${i}].query`,
+  );
   return {
     name: `rollback-${i}-${t.metric}`,
-    interval: t.for,
+    interval,
     successCondition: argoCondition({ op: negateOp(t.op), threshold: t.threshold }),
     failureLimit: 0,
     provider: {
       prometheus: {
         address: '{{args.prometheus-url}}',
-        query: foreignQuery(
-          { kind: t.metric, window: t.for, ...(t.query ? { query: t.query } : {}) },
-          ARGS,
-          unsupported,
-          `rollbackTriggers[${i}].query`,
-        ),
+        query: firesOnOneRead(t) ? query : heldQuery(query, t.op, t.for, interval),
       },
     },
   };
+}
+
+/** `query` breaching `op` on every read over `held` at `step`: `min_over_time((q)[2m:15s])` for `>`. */
+export function heldQuery(query: string, op: ComparisonOp, held: string, step: string): string {
+  const fn = op === '>' || op === '>=' ? 'min_over_time' : 'max_over_time';
+  return `${fn}((${query})[${held}:${step}])`;
+}
+
+/** The query inside a `heldQuery` and its held range, or null when `query` is not one. */
+export function unwrapHeldQuery(query: string): { query: string; held: string } | null {
+  const m = /^\s*(?:min|max)_over_time\(\((.*)\)\[(\d+(?:ms|s|m|h|d)):\d+(?:ms|s|m|h|d)\]\)\s*$/s.exec(query);
+  return m ? { query: m[1]!, held: m[2]! } : null;
 }
 
 function validationDocs(

@@ -1,6 +1,7 @@
 import { durationMs, formatDuration } from '../plan/duration.ts';
 import type { AnalysisMetric } from '../plan/plan.schema.ts';
-import { annotatedPlan, ANNOTATION, findResource, type ConvertedPlan } from './argo.ts';
+import { ANNOTATION } from './argo.ts';
+import { annotatedPlan, findResource, type ConvertedPlan } from './import-common.ts';
 import { FLAGGER_TEMPLATE, rangeCondition, VARS } from './flagger.ts';
 import { arr, foreignDuration, num, obj, recogniseQuery, str } from './metric-mapping.ts';
 

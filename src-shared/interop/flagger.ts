@@ -1,4 +1,6 @@
 import { durationMs } from '../plan/duration.ts';
+import { formatPlanDuration } from '../format/duration.ts';
+import { formatThreshold, unitOfMetric } from '../format/number.ts';
 import type { AnalysisMetric, Condition, ReleasePlan } from '../plan/plan.schema.ts';
 import { ANNOTATION, planAnnotations } from './argo.ts';
 import { foreignQuery, num } from './metric-mapping.ts';
@@ -59,7 +61,12 @@ export function planToFlagger(plan: ReleasePlan): { documents: Doc[]; unsupporte
   );
   if (plan.rollbackTriggers.length)
     unsupported.push(
-      'rollbackTriggers: Flagger has no separate rollback triggers (add them as analysis metrics); not exported',
+      `rollbackTriggers: Flagger has no separate rollback triggers, and its metrics are checked once per analysis interval and roll back only after \`threshold\` failed checks in total, so ${plan.rollbackTriggers
+        .map(
+          (tr) =>
+            `"${tr.metric} ${formatThreshold(tr.op, tr.threshold, unitOfMetric(tr.metric))} held for ${formatPlanDuration(tr.for)}"`,
+        )
+        .join(', ')} cannot be expressed; not exported`,
     );
   if (plan.onFailure === 'pause')
     unsupported.push('onFailure: pause — Flagger always rolls back when the threshold is reached');

@@ -1,7 +1,7 @@
 import { durationMs } from '../plan/duration.ts';
 import { canaryPhaseTemplates } from '../plan/plan.defaults.ts';
 import type { AnalysisMetric, ComparisonOp, MetricKind } from '../plan/plan.schema.ts';
-import type { ConvertedPlan } from './argo.ts';
+import type { ConvertedPlan } from './import-common.ts';
 import { arr, foreignDuration, num, obj, str } from './metric-mapping.ts';
 
 const PLACEHOLDER = {

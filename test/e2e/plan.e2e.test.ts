@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { screenshot } from '../support/browser.ts';
 import { go, useConsoleSession } from './console-helpers.ts';
@@ -87,5 +88,33 @@ describe('the Plan screen', () => {
     await screenshot(page, 'plan-export');
     if ((await error.count()) > 0) throw new Error(`plan:export answered: ${await error.innerText()}`);
     expect(await yaml.innerText()).toContain('kind: Rollout');
+  });
+
+  it('downloads and copies the export whole, its long query lines wrapped in the panel', async () => {
+    const { page } = s;
+    const panel = page.getByRole('region', { name: 'Export' });
+    const yaml = page.getByLabel('argo YAML');
+    await yaml.waitFor();
+    const shown = await yaml.innerText();
+    expect(shown).toMatch(/query: .{120,}/);
+    // Nothing runs off the panel: the widest line wraps instead of scrolling sideways.
+    expect(await yaml.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+
+    const [file] = await Promise.all([
+      page.waitForEvent('download'),
+      panel.getByRole('button', { name: 'Download' }).click(),
+    ]);
+    expect(file.suggestedFilename()).toMatch(/\.argo-rollouts\.yaml$/);
+    const saved = await readFile(await file.path(), 'utf8');
+    expect(saved.trim()).toBe(shown.trim());
+    const said = (text: RegExp) => panel.getByRole('status').filter({ hasText: text });
+    await said(/^Downloaded .+\.yaml\.$/).waitFor();
+
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], {
+      origin: new URL(page.url()).origin,
+    });
+    await panel.getByRole('button', { name: 'Copy' }).click();
+    await said(/^Copied to the clipboard\.$/).waitFor();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(saved);
   });
 });

@@ -138,6 +138,8 @@ describe('rehearsing and running releases on the sandbox', () => {
       expect(download.suggestedFilename().endsWith(ext)).toBe(true);
       const text = readFileSync((await download.path())!, 'utf8');
       expect(text).toContain('workflow-engine');
+      // The Markdown reads as a post-incident report: outcome in the title, the summary before the timeline.
+      if (ext === '.md') expect(text).toMatch(/^# Release of .+: .+\n[\s\S]*## Summary[\s\S]*## Timeline/);
     }
   }, 120_000);
 

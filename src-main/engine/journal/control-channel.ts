@@ -14,6 +14,7 @@ import {
 import { join } from 'node:path';
 import { DomainError } from '../../../src-shared/bridge/errors.ts';
 import { OperatorEventSchema, type OperatorEvent } from '../../../src-shared/release/release.schema.ts';
+import { formatDateTime } from '../../../src-shared/format/time.ts';
 
 /*
  * The local control channel between the process that drives a release (the console's release service, or
@@ -268,11 +269,11 @@ export function driverSummary(d: DriverMarker): {
   };
 }
 
-/** "the console (web shell, pid 123) since 2026-12-06T10:02:03.000Z" — who drives a release, for people. */
+/** "the console (web shell, pid 123) since 2026-12-06 10:02:03 CET" — who drives a release, for people. */
 export function describeDriver(d: DriverMarker): string {
   const who =
     d.kind === 'console'
       ? `the console (${d.shell === 'electron' ? 'desktop app' : 'web shell'}, pid ${d.pid})`
       : `switchyard run (pid ${d.pid})`;
-  return `${who} since ${new Date(d.startedAtMs).toISOString()}`;
+  return `${who} since ${formatDateTime(d.startedAtMs)}`;
 }

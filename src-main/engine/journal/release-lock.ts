@@ -2,6 +2,7 @@ import { open, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { DomainError } from '../../../src-shared/bridge/errors.ts';
 import { writeFileAtomic } from './atomic-file.ts';
+import { formatDateTime } from '../../../src-shared/format/time.ts';
 
 /** Who holds a release's lock. */
 export interface LockOwner {
@@ -59,7 +60,7 @@ export async function acquireReleaseLock(
   const owner = await readOwner(path);
   const stale = !owner || (owner.host === me.host && (owner.pid === me.pid || !isAlive(owner.pid)));
   if (!stale) {
-    const since = new Date(owner.sinceMs).toISOString();
+    const since = formatDateTime(owner.sinceMs);
     throw new DomainError(
       'conflict',
       `Release ${releaseId} is being run by ${owner.user} (process ${owner.pid} on ${owner.host}, since ${since}). Stop that run first, or send it your commands (abort, promote) instead.`,

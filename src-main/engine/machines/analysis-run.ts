@@ -3,6 +3,7 @@ import { durationMs } from '../../../src-shared/plan/duration.ts';
 import { formatPlanDuration, heldWords } from '../../../src-shared/format/duration.ts';
 import { formatMetricValue, formatThreshold, unitOfMetric } from '../../../src-shared/format/number.ts';
 import type { AnalysisMetric, ReleasePlan, RollbackTrigger } from '../../../src-shared/plan/plan.schema.ts';
+import { firesOnOneRead, triggerIntervalMs, triggerWindow } from '../../../src-shared/plan/trigger-reads.ts';
 import type { Evidence, SampleRecord } from '../../../src-shared/release/release.schema.ts';
 import {
   appendSamples,
@@ -157,11 +158,6 @@ export interface TriggerWatch {
   samples: SampleRecord[];
 }
 
-/** Time between two reads of a trigger: an eighth of its `for`, between 5 s and 30 s. */
-export function triggerIntervalMs(trigger: RollbackTrigger): number {
-  return Math.min(30_000, Math.max(5_000, durationMs(trigger.for) / 8));
-}
-
 /** Starts watching the plan's rollback triggers at `atMs`. */
 export function startTriggers(plan: ReleasePlan, atMs: number): TriggerWatch[] {
   return plan.rollbackTriggers.map((trigger, i) => ({
@@ -185,7 +181,7 @@ export function dueTriggerReads(
     .map((w) => ({
       key: w.key,
       source: { kind: w.trigger.metric, ...(w.trigger.query ? { query: w.trigger.query } : {}) },
-      params: queryParams(plan, version, w.trigger.metric === 'pod-restarts' ? w.trigger.for : '2m'),
+      params: queryParams(plan, version, triggerWindow(w.trigger)),
     }));
 }
 
@@ -224,7 +220,7 @@ export function applyTriggerReadings(
       samples = [sample];
     }
     const heldMs = breachSinceMs === null ? 0 : sample.atMs - breachSinceMs;
-    const instant = t.metric === 'pod-restarts';
+    const instant = firesOnOneRead(t);
     if (!fired && sample.outcome === 'failure' && breachSinceMs !== null && (instant || heldMs >= forMs)) {
       fired = {
         metric: t.metric,

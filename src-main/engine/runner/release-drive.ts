@@ -1,4 +1,5 @@
 import { createActor, type AnyActor, type AnyStateMachine, type Snapshot } from 'xstate';
+import { formatTime, type TimeOptions } from '../../../src-shared/format/time.ts';
 import { DomainError } from '../../../src-shared/bridge/errors.ts';
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
 import {
@@ -137,7 +138,8 @@ export function driveRelease(
     lost(error) {
       waitingActors++;
       if (unreachable) return;
-      unreachable = unreachablePause(deps.who.context, error, clock.now());
+      // A clock that does not run at real speed is the sandbox's compressed one: its times are no real time.
+      unreachable = unreachablePause(deps.who.context, error, clock.now(), { simulated: clock.speed !== 1 });
       announce({ what: 'cluster-unreachable', why: unreachable.message });
     },
     back() {
@@ -330,12 +332,18 @@ export function driveRelease(
 }
 
 /**
- * The pause shown while cluster `context` does not answer, e.g. `cluster sandbox unreachable since 04:12:03:
- * Cannot reach the API server of "sandbox" (ECONNREFUSED) while …`. `sinceMs` is on the release clock.
+ * The pause shown while cluster `context` does not answer, e.g. `cluster prod unreachable since 04:12:03 CET:
+ * Cannot reach the API server of "prod" (ECONNREFUSED) while …`. `sinceMs` is on the release clock; pass
+ * `simulated` for the sandbox's compressed clock (the time then reads `sim 04:12:03`).
  */
-export function unreachablePause(context: string, error: unknown, sinceMs: number): PauseInfo {
+export function unreachablePause(
+  context: string,
+  error: unknown,
+  sinceMs: number,
+  time: TimeOptions = {},
+): PauseInfo {
   const detail = (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
-  const since = new Date(sinceMs).toISOString().slice(11, 19);
+  const since = formatTime(sinceMs, time);
   return {
     cause: 'cluster-unreachable',
     message: `cluster ${context} unreachable since ${since}: ${detail}. The release waits and continues by itself once the cluster answers again.`,

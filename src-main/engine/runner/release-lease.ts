@@ -1,6 +1,7 @@
 import { DomainError, type BridgeError } from '../../../src-shared/bridge/errors.ts';
 import type { Target } from '../../../src-shared/plan/plan.schema.ts';
 import type { LeaseClaim, LeaseHolder, WorkloadLeasePort } from '../../ports/lease.port.ts';
+import { formatDateTime } from '../../../src-shared/format/time.ts';
 
 /** A release was refused because another release holds the workload's lease. */
 export class LeaseHeldError extends DomainError {
@@ -31,7 +32,7 @@ function ago(ms: number): string {
 }
 
 function at(ms: number | null): string {
-  return ms === null ? 'an unknown time' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return ms === null ? 'an unknown time' : formatDateTime(ms);
 }
 
 /** `release X of alice on laptop-2 (since …, last renewed … (5 s ago))`. */

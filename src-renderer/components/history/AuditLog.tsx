@@ -1,4 +1,5 @@
 import type { AuditLine } from '../../../src-shared/bridge/contract.ts';
+import { formatIsoDateTime } from '../../../src-shared/format/time.ts';
 
 /** The release's audit log, and whether its hash chain is intact. */
 export function AuditLog({ lines, integrity }: { lines: readonly AuditLine[]; integrity: string }) {
@@ -21,7 +22,7 @@ export function AuditLog({ lines, integrity }: { lines: readonly AuditLine[]; in
             {lines.map((l) => (
               <tr key={l.seq}>
                 <td>{l.seq}</td>
-                <td>{l.at}</td>
+                <td>{formatIsoDateTime(l.at)}</td>
                 <td>{l.who}</td>
                 <td>{l.what}</td>
                 <td>{l.why}</td>

@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { formatDateTime } from '../../../src-shared/format/time.ts';
 import { distinct, filterReleases, shownStatus } from '../../lib/history-filter.ts';
 import { useHistory } from '../../store/history.store.ts';
 
@@ -89,7 +90,7 @@ export function ReleaseTable() {
                   {r.rehearsal ? <span className="badge badge-sandbox">rehearsal</span> : r.context} ·{' '}
                   {r.namespace}
                 </td>
-                <td>{new Date(r.startedAtMs).toLocaleString()}</td>
+                <td>{formatDateTime(r.startedAtMs, { simulated: r.rehearsal })}</td>
                 <td>
                   <button
                     type="button"

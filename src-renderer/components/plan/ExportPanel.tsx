@@ -1,5 +1,7 @@
 import { usePlan } from '../../store/plan.store.ts';
+import { exportFilename } from '../../lib/download.ts';
 import { Busy } from '../Busy.tsx';
+import { CopyDownload } from '../CopyDownload.tsx';
 import { ErrorNote } from '../ErrorNote.tsx';
 
 /** The plan as Argo Rollouts or Flagger YAML, with what that format cannot express. */
@@ -31,7 +33,12 @@ export function ExportPanel() {
               </ul>
             </div>
           )}
-          <pre className="code" aria-label={`${exported.to} YAML`}>
+          <CopyDownload
+            text={exported.yaml}
+            filename={exportFilename(text, exported.to)}
+            type="application/yaml"
+          />
+          <pre className="code code-wrap" aria-label={`${exported.to} YAML`}>
             {exported.yaml}
           </pre>
         </>

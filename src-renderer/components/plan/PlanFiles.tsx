@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { formatDateTime } from '../../../src-shared/format/time.ts';
 import { usePlan } from '../../store/plan.store.ts';
 import { ErrorNote } from '../ErrorNote.tsx';
 
@@ -39,7 +40,7 @@ export function PlanFiles() {
             <option value="">{saved.length === 0 ? 'none yet' : 'choose…'}</option>
             {saved.map((p) => (
               <option key={p.name} value={p.name}>
-                {p.name} ({new Date(p.savedAtMs).toLocaleString()})
+                {p.name} (saved {formatDateTime(p.savedAtMs)})
               </option>
             ))}
           </select>

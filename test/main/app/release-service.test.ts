@@ -103,7 +103,7 @@ describe('rehearsals through the engine', () => {
     expect(got.audit.map((a) => a.what)).toContain('start');
     const md = await engine.handlers['release:export']({ id: goodId, format: 'markdown' });
     expect(md.filename).toBe(`${goodId}.md`);
-    expect(md.text).toMatch(/# Release .*\n[\s\S]*## Decisions[\s\S]*## Audit log/);
+    expect(md.text).toMatch(/# Release .*\n[\s\S]*## Summary[\s\S]*## Timeline[\s\S]*## Audit log/);
     const json = await engine.handlers['release:export']({ id: goodId, format: 'json' });
     expect(() => JSON.parse(json.text) as unknown).not.toThrow();
     for (const text of [md.text, json.text, JSON.stringify(events)])

@@ -122,6 +122,7 @@ describe('sleepReport', () => {
       after,
       wokeAtMs: T0 + 30 * MIN,
       rehearsal: false,
+      timeZone: 'UTC',
     });
     expect(r.title).toBe('The computer slept for 30 min');
     for (const re of says) expect(r.body).toMatch(re);
@@ -147,7 +148,11 @@ describe('sleepReport', () => {
       after,
       wokeAtMs: T0 + 30 * MIN,
       rehearsal: true,
+      timeZone: 'UTC',
     });
+    // The computer's sleep is wall-clock time; the release's wait is on the sandbox's compressed clock.
+    expect(r.body).toMatch(/^The computer slept for 30 min, from 14:00:00 UTC to 14:30:00 UTC\./m);
+    expect(r.body).toMatch(/was due to end at sim 14:01:00, during the sleep/);
     expect(r.body).toMatch(/^It is now paused: The cluster could not be reached\.$/m);
     expect(r.body).toMatch(/moved on to step 3 \(analysis health\), paused\./);
     expect(r.body).toMatch(/^This is a rehearsal: the sandbox slept too/m);

@@ -36,7 +36,8 @@ function laptop(kubeconfig: string, journal: string, plan: string, ...extra: str
 
 const releaseIdOf = (stdout: string) => /^release (\S+)$/m.exec(stdout)?.[1];
 const me = `of ${userInfo().username} on ${hostname()}`;
-const time = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ';
+// A date and time with its zone, as people read it: `2026-12-06 14:03:25 CET`.
+const time = '\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\S+';
 
 describe('two laptops (two journals, one sandbox) racing for one workload', () => {
   it('runs exactly one release; the other exits 1 naming the holder, and runs once the first has ended', async () => {

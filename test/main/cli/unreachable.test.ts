@@ -49,7 +49,7 @@ describe('switchyard run when the cluster stops answering', () => {
       await gate.shut();
       await printed(
         () => out,
-        /^cluster sandbox unreachable since \d\d:\d\d:\d\d: Cannot reach the API server of "sandbox" \(ECONNREFUSED\)/m,
+        /^cluster sandbox unreachable since (?:sim \d\d:\d\d:\d\d|\d\d:\d\d:\d\d \S+): Cannot reach the API server of "sandbox" \(ECONNREFUSED\)/m,
       );
       expect(out).toMatch(/ paused .*\(paused: cluster sandbox unreachable since /);
       await gate.open();

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { formatDateTime, formatTime, monotonicTimes } from '../../../src-shared/format/time.ts';
+import {
+  formatDateTime,
+  formatIsoDateTime,
+  formatTime,
+  monotonicTimes,
+} from '../../../src-shared/format/time.ts';
 import { trendDirection, trendWords } from '../../../src-shared/format/trend.ts';
 
 const at = Date.UTC(2026, 11, 6, 13, 3, 25);
@@ -17,6 +22,13 @@ describe('formatTime: one format, the zone named, simulated time labelled', () =
     expect(formatDateTime(at, { timeZone: 'Europe/Paris' })).toBe('2026-12-06 14:03:25 CET');
     expect(formatDateTime(at, { timeZone: 'UTC', simulated: true })).toBe('sim 2026-12-06 13:03:25');
   });
+  it.each([
+    ['2026-12-06T13:03:25.000Z', '2026-12-06 14:03:25 CET'],
+    ['2026-12-06T13:03:25Z', '2026-12-06 14:03:25 CET'],
+    ['not a time', 'not a time'],
+  ])('reads the ISO time %j as %j', (iso, text) =>
+    expect(formatIsoDateTime(iso, { timeZone: 'Europe/Paris' })).toBe(text),
+  );
 });
 
 describe('monotonicTimes', () => {

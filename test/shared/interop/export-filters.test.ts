@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { exportPlan } from '../../../src-shared/interop/interop.ts';
 import { defaultPlan } from '../../../src-shared/plan/plan.defaults.ts';
 import { renderMetricQuery } from '../../../src-shared/plan/promql.ts';
+import { imageVersion } from '../../../src-shared/release/image-version.ts';
+import { unwrapHeldQuery } from '../../../src-shared/interop/argo.ts';
+import { dueTriggerReads, startTriggers } from '../../../src-main/engine/machines/analysis-run.ts';
 
 const plan = defaultPlan('canary', {
   namespace: 'platform-production',
@@ -24,11 +27,18 @@ function rehearsedQueries(): Map<string, string> {
   for (const t of plan.analysis.templates)
     for (const m of t.metrics)
       if (m.kind !== 'custom') out.set(m.name, renderMetricQuery(m.kind, { ...params, window: m.window }));
+  // The rollback triggers as the engine reads them (its window per trigger), not as the export spells them.
+  const reads = dueTriggerReads(plan, startTriggers(plan, 0), imageVersion(plan.target.image), 0);
   plan.rollbackTriggers.forEach((t, i) => {
-    if (t.metric !== 'custom')
-      out.set(`rollback-${i}-${t.metric}`, renderMetricQuery(t.metric, { ...params, window: t.for }));
+    const read = reads[i]!;
+    out.set(`rollback-${i}-${t.metric}`, renderMetricQuery(read.source, read.params));
   });
   return out;
+}
+
+/** The query an exported trigger checks on each read, once its held-for subquery is taken off. */
+function innerQuery(query: string): string {
+  return unwrapHeldQuery(query)?.query ?? query;
 }
 
 describe('exports filter as the rehearsal does', () => {
@@ -45,7 +55,7 @@ describe('exports filter as the rehearsal does', () => {
       for (const m of t.spec?.metrics ?? []) {
         const want = rehearsed.get(m.name);
         if (!want) continue;
-        const filled = (m.provider?.prometheus?.query ?? '')
+        const filled = innerQuery(m.provider?.prometheus?.query ?? '')
           .replaceAll('{{args.service-name}}', 'workflow-engine')
           .replaceAll('{{args.namespace}}', 'platform-production')
           .replaceAll('{{args.version}}', 'v1.25.0');
@@ -61,5 +71,35 @@ describe('exports filter as the rehearsal does', () => {
     expect(queries.length).toBeGreaterThan(0);
     for (const q of queries) expect(q).toContain('namespace=\\"{{ namespace }}\\"');
     expect(unsupported.join('\n')).toMatch(/version label: Flagger templates have no variable/);
+  });
+
+  it('Argo: a trigger breached "held for" its duration fires on the rehearsal\'s reads, not on one bad sample', () => {
+    const { documents, unsupported } = exportPlan(plan, 'argo');
+    const triggers = (documents as Doc[]).find(
+      (d) => d.kind === 'AnalysisTemplate' && JSON.stringify(d).includes('switchyard-rollback-triggers'),
+    );
+    const metrics = (triggers?.spec?.metrics ?? []) as (NonNullable<
+      NonNullable<Doc['spec']>['metrics']
+    >[number] & { interval: string; failureLimit: number; successCondition: string })[];
+    const rows = metrics.map((m) => [
+      m.name,
+      m.interval,
+      m.failureLimit,
+      m.successCondition,
+      unwrapHeldQuery(m.provider?.prometheus?.query ?? '')?.held ?? 'one read',
+    ]);
+    expect(rows).toEqual([
+      ['rollback-0-error-rate', '15s', 0, 'result[0] <= 0.02', '2m'],
+      ['rollback-1-latency-p95', '30s', 0, 'result[0] <= 1000', '5m'],
+      ['rollback-2-pod-restarts', '30s', 0, 'result[0] < 3', 'one read'],
+    ]);
+    expect(metrics[0]?.provider?.prometheus?.query).toMatch(/^min_over_time\(\(sum\(rate\(.*\)\[2m:15s\]\)$/);
+    expect(unsupported.join('\n')).not.toMatch(/rollbackTriggers/);
+  });
+
+  it("Flagger: the triggers' held-for windows are named as not expressible", () => {
+    expect(exportPlan(plan, 'flagger').unsupported.join('\n')).toMatch(
+      /rollbackTriggers: .*"error-rate > 2 % held for 2 min".*not exported/,
+    );
   });
 });

@@ -304,7 +304,7 @@ describe('export', () => {
       (triggers?.spec as { metrics: { successCondition: string; interval: string }[] }).metrics.map(
         (m) => `${m.successCondition} every ${m.interval}`,
       ),
-    ).toEqual(['result[0] <= 0.02 every 2m', 'result[0] <= 1000 every 5m', 'result[0] < 3 every 5m']);
+    ).toEqual(['result[0] <= 0.02 every 15s', 'result[0] <= 1000 every 30s', 'result[0] < 3 every 30s']);
   });
 });
 

@@ -254,7 +254,7 @@ describe('a flag ramp in the engine, against the sandbox FeatureFlag', () => {
       const paused = await until(handle, (s) => s.pause?.cause === 'cluster-unreachable');
       expect(paused.status).toBe('paused');
       expect(paused.pause?.message).toMatch(
-        /^cluster sandbox unreachable since \d\d:\d\d:\d\d: .*ECONNREFUSED/,
+        /^cluster sandbox unreachable since (?:sim \d\d:\d\d:\d\d|\d\d:\d\d:\d\d \S+): .*ECONNREFUSED/,
       );
       expect((await readBack(sb)).percent).toEqual({ off: 90, on: 10 });
       await gate.open();

@@ -36,7 +36,7 @@ describe('a cluster that stops answering mid-release, against the sandbox', () =
       const paused = await until(handle, (s) => s.pause?.cause === 'cluster-unreachable');
       expect(paused.status).toBe('paused');
       expect(paused.pause?.message).toMatch(
-        /^cluster sandbox unreachable since \d\d:\d\d:\d\d: .*ECONNREFUSED.*The release waits and continues by itself once the cluster answers again\.$/,
+        /^cluster sandbox unreachable since sim \d\d:\d\d:\d\d: .*ECONNREFUSED.*The release waits and continues by itself once the cluster answers again\.$/,
       );
       // While it stays down (a minute of release time: six analysis intervals), nothing is measured or decided.
       const since = paused.pause?.sinceMs ?? 0;

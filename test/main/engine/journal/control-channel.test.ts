@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createControlDriver,
+  describeDriver,
   liveDriver,
   request,
   sendControl,
@@ -93,5 +94,19 @@ describe('the local control channel', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('describeDriver', () => {
+  it('names the driver and when it started in the one readable time format, zone named, never ISO', () => {
+    const text = describeDriver({
+      pid: 4242,
+      startedAtMs: Date.UTC(2026, 11, 6, 4, 0, 0),
+      driverId: 'd1',
+      kind: 'console',
+      shell: 'web',
+    });
+    expect(text).toMatch(/^the console \(web shell, pid 4242\) since 2026-12-0[56] \d\d:\d\d:00 \S+$/);
+    expect(text).not.toMatch(/T\d\d:|Z$/);
   });
 });
