@@ -191,7 +191,8 @@ export class ReleaseService {
 
   /**
    * Rolls a completed release back on its context with its own short procedure (`rollBackFinishedRelease`):
-   * blue-green to the colour it kept, canary or rolling to the image before it; audited, traffic read back.
+   * blue-green to the colour it kept, canary or rolling to the image before it, a flag ramp by its kill
+   * switch; audited, traffic (or the flag) read back.
    */
   async rollbackCompleted(
     id: string,
@@ -217,10 +218,12 @@ export class ReleaseService {
     const conn = await this.#connect('run', summary.header.context, 1, { allowWithoutPrometheus: true });
     // The ended release stops being driven here, so its journal (and status) are the rollback's from now on.
     if (live) await this.#live.stopWhere((l) => l === live);
+    const flags = await conn.flags(stored);
     const result = await rollBackFinishedRelease({
       journal: this.#runtime.journal,
       releaseId: id,
       ops: conn.ops(stored, id),
+      ...(flags ? { flags } : {}),
       who: { user: this.#o.user, context: conn.context },
       ...(reason ? { reason } : {}),
       now: () => conn.clock.now(),
