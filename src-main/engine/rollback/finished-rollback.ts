@@ -35,7 +35,7 @@ export interface FinishedRollbackOptions {
   /** Operations bound to the release's plan on its context. */
   ops: ReleaseOps;
   /** The flag a flag-rollout release ramped (its rollback is the kill switch); needed for such a release. */
-  flags?: FlagProvider;
+  flags?: FlagProvider | undefined;
   who: AuditActor;
   reason?: string;
   /** Progress lines for the user (e.g. `scaling blue back to 3 replicas`). */
