@@ -1,4 +1,5 @@
 import { ExportPanel } from '../components/plan/ExportPanel.tsx';
+import { FlagPicker } from '../components/plan/FlagPicker.tsx';
 import { GuidancePanel } from '../components/plan/GuidancePanel.tsx';
 import { PlanFiles } from '../components/plan/PlanFiles.tsx';
 import { PlanForm } from '../components/plan/PlanForm.tsx';
@@ -15,6 +16,7 @@ export function PlanScreen() {
       <div className="columns">
         <div className="stack narrow">
           <PlanForm />
+          <FlagPicker />
           <PlanFiles />
         </div>
         <YamlEditor />
