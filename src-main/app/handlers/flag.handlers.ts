@@ -1,24 +1,18 @@
 import { DomainError } from '../../../src-shared/bridge/errors.ts';
-import { parsePlan } from '../../../src-shared/plan/plan.parse.ts';
 import type { Handlers } from '../../bridge/dispatch.ts';
 import type { ReleaseService } from '../release-service.ts';
+import { planOrRefuse } from './plan-text.ts';
 
 /** The plan screen's flag channels over the release service. */
 export function flagHandlers(service: ReleaseService): Pick<Handlers, 'flags:list'> {
   return {
     'flags:list': async ({ context, text }) => {
-      const parsed = parsePlan(text);
-      if (!parsed.ok)
-        throw new DomainError(
-          'invalidPlan',
-          `The plan has ${parsed.errors.length} problem(s); fix them to list its flag system's flags.`,
-          parsed.errors,
-        );
-      const flags = await service.flagSystemOn(context, parsed.plan);
+      const plan = planOrRefuse(text, "to list its flag system's flags");
+      const flags = await service.flagSystemOn(context, plan);
       if (!flags)
         throw new DomainError(
           'invalidPlan',
-          `A ${parsed.plan.strategy.kind} plan names no flag system; only a flag-rollout plan has flags to pick.`,
+          `A ${plan.strategy.kind} plan names no flag system; only a flag-rollout plan has flags to pick.`,
         );
       const list = await flags.listFlags();
       return {
