@@ -35,4 +35,27 @@ describe('the flag picker on the plan screen', () => {
       .toMatch(/flag: new-checkout/);
     await screenshot(page, 'plan-flag-picker');
   }, 120_000);
+
+  it('edits users-targeting segments in the form: added, changed and removed in the YAML, which stays valid', async () => {
+    const { page } = s;
+    const yaml = page.getByRole('textbox', { name: 'Plan YAML' });
+    const verdict = page.getByRole('region', { name: 'Plan YAML' }).getByRole('status');
+    const segments = page.getByRole('region', { name: 'Segments' });
+    await segments.getByText('No segments').waitFor();
+    await segments.getByRole('button', { name: 'Add segment' }).click();
+    const row = segments.getByRole('group', { name: 'Segment 1' });
+    // Typed key by key, as a person does: the comma stays while the next value is typed.
+    await row.getByLabel('Values (comma-separated)').fill('');
+    await row.getByLabel('Values (comma-separated)').pressSequentially('gold, platinum');
+    await row.getByLabel('Name').fill('paying tiers');
+    await expect
+      .poll(() => yaml.inputValue())
+      .toMatch(
+        /name: paying tiers\n\s+attribute: tier\n\s+operator: in\n\s+values:\n\s+- gold\n\s+- platinum/,
+      );
+    await verdict.filter({ hasText: 'valid plan' }).waitFor();
+    await screenshot(page, 'plan-flag-segments');
+    await row.getByRole('button', { name: 'Remove segment' }).click();
+    await expect.poll(() => yaml.inputValue()).not.toMatch(/segments:/);
+  }, 120_000);
 });
