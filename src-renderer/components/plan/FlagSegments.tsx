@@ -35,6 +35,16 @@ function writeSegments(text: string, rows: SegmentRow[]): string {
   return doc.toString();
 }
 
+/** One labelled text input of a segment row. */
+function SegmentField(p: { id: string; label: string; value: string; onChange: (value: string) => void }) {
+  return (
+    <div className="field">
+      <label htmlFor={p.id}>{p.label}</label>
+      <input id={p.id} value={p.value} onChange={(e) => p.onChange(e.target.value)} />
+    </div>
+  );
+}
+
 /**
  * A flag ramp's users-targeting segments (served the new variant before any percentage) as editable rows:
  * name, attribute, operator and comma-separated values; edits go into the YAML, problems show there.
@@ -56,22 +66,18 @@ export function FlagSegments() {
       {rows.length === 0 && <p className="muted">No segments: the ramp starts with the percentages.</p>}
       {rows.map((r, i) => (
         <fieldset key={i} aria-label={`Segment ${i + 1}`}>
-          <div className="field">
-            <label htmlFor={`segment-${i}-name`}>Name</label>
-            <input
-              id={`segment-${i}-name`}
-              value={r.name}
-              onChange={(e) => change(i, { name: e.target.value })}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={`segment-${i}-attribute`}>Attribute</label>
-            <input
-              id={`segment-${i}-attribute`}
-              value={r.attribute}
-              onChange={(e) => change(i, { attribute: e.target.value })}
-            />
-          </div>
+          <SegmentField
+            id={`segment-${i}-name`}
+            label="Name"
+            value={r.name}
+            onChange={(name) => change(i, { name })}
+          />
+          <SegmentField
+            id={`segment-${i}-attribute`}
+            label="Attribute"
+            value={r.attribute}
+            onChange={(attribute) => change(i, { attribute })}
+          />
           <div className="field">
             <label htmlFor={`segment-${i}-operator`}>Operator</label>
             <select
@@ -84,19 +90,13 @@ export function FlagSegments() {
               ))}
             </select>
           </div>
-          <div className="field">
-            <label htmlFor={`segment-${i}-values`}>Values (comma-separated)</label>
-            <input
-              id={`segment-${i}-values`}
-              value={r.values.join(', ')}
-              onChange={(e) =>
-                change(i, {
-                  // Empty parts stay while typing ("gold, "), so a comma does not vanish under the cursor.
-                  values: e.target.value === '' ? [] : e.target.value.split(',').map((v) => v.trim()),
-                })
-              }
-            />
-          </div>
+          {/* Empty parts stay while typing ("gold, "), so a comma does not vanish under the cursor. */}
+          <SegmentField
+            id={`segment-${i}-values`}
+            label="Values (comma-separated)"
+            value={r.values.join(', ')}
+            onChange={(v) => change(i, { values: v === '' ? [] : v.split(',').map((x) => x.trim()) })}
+          />
           <button
             type="button"
             onClick={() =>
