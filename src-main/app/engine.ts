@@ -17,6 +17,7 @@ import { probeContext } from './context-probe.ts';
 import { consoleDataDir } from './paths.ts';
 import { planHandlers } from './handlers/plan.handlers.ts';
 import { releaseHandlers } from './handlers/release.handlers.ts';
+import { flagHandlers } from './handlers/flag.handlers.ts';
 import { ReleaseService, type ReleaseServiceOptions } from './release-service.ts';
 import type { EmbeddedSandbox } from './sandbox-provider.ts';
 import { startWorkloadFeed } from './workload-feed.ts';
@@ -100,6 +101,7 @@ export function createEngine(options: EngineOptions): Engine {
   const handlers: Handlers = {
     ...planHandlers(createFilePlanStore(join(dataDir, 'plans'))),
     ...releaseHandlers(releases),
+    ...flagHandlers(releases),
     'app:info': async () => ({ version: options.version, shell: options.shell }),
 
     'cluster:listContexts': async () => {

@@ -9,6 +9,7 @@ import type { OperatorEvent } from '../../src-shared/release/release.schema.ts';
 import { assessMeasurements } from '../../src-shared/stats/threshold-analysis.ts';
 import type { PreflightResult } from '../../src-shared/preflight/preflight.schema.ts';
 import type { EventHub } from '../bridge/dispatch.ts';
+import type { FlagProvider } from '../ports/exposure.port.ts';
 import { imageVersion } from '../../src-shared/release/image-version.ts';
 import { type ReleaseHandle } from '../engine/runner/release-runner.ts';
 import { strategyFor } from '../engine/runner/strategies.ts';
@@ -191,7 +192,8 @@ export class ReleaseService {
 
   /**
    * Rolls a completed release back on its context with its own short procedure (`rollBackFinishedRelease`):
-   * blue-green to the colour it kept, canary or rolling to the image before it; audited, traffic read back.
+   * blue-green to the colour it kept, canary or rolling to the image before it, a flag ramp by its kill
+   * switch; audited, traffic (or the flag) read back.
    */
   async rollbackCompleted(
     id: string,
@@ -221,6 +223,7 @@ export class ReleaseService {
       journal: this.#runtime.journal,
       releaseId: id,
       ops: conn.ops(stored, id),
+      flags: await conn.flags(stored),
       who: { user: this.#o.user, context: conn.context },
       ...(reason ? { reason } : {}),
       now: () => conn.clock.now(),
@@ -235,6 +238,12 @@ export class ReleaseService {
       throw new DomainError('invalidPlan', `The plan has ${parsed.errors.length} problem(s).`, parsed.errors);
     const conn = await this.#connect('run', context, 1, { allowWithoutPrometheus: true });
     return conn.preflight(parsed.plan, await this.#flagsFor('run', parsed.plan, conn));
+  }
+
+  /** The flag system a flag-rollout plan names, on `context` (none for another strategy). */
+  async flagSystemOn(context: string, plan: ReleasePlan): Promise<FlagProvider | undefined> {
+    const conn = await this.#connect('run', context, 1, { allowWithoutPrometheus: true });
+    return this.#flagsFor('run', plan, conn);
   }
 
   /** A rehearsal's fresh sandbox at `speed`, the built-in sandbox, or a context of the kubeconfig. */

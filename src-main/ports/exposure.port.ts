@@ -14,6 +14,12 @@ export interface ExposureProvider {
   readonly kind: string;
   /** One line naming what is changed, e.g. `FeatureFlag shop/checkout-flags, flag new-checkout`. */
   describe(): string;
+  /**
+   * The system that answers for this provider when it is not the cluster, named for people, e.g. `Unleash at
+   * https://unleash.example.com`: a release paused because it does not answer names it. Absent when the
+   * provider lives in the cluster (an OpenFeature `FeatureFlag`, a router object).
+   */
+  readonly system?: string;
   /** Exposure as the provider says it is now (read back, never what we intended). */
   read(signal?: AbortSignal): Promise<ExposureReading>;
   /**

@@ -107,9 +107,10 @@ export function HistoryScreen() {
                   <p>
                     Roll this release back on {item.context}:{' '}
                     {item.strategy.endsWith('blue-green')
-                      ? 'traffic goes back to the colour it kept (scaled up first if it was scaled down).'
-                      : 'the workload gets the image it ran before this release.'}{' '}
-                    It is refused if another release changed the workload since.
+                      ? 'traffic goes back to the colour it kept (scaled up first if it was scaled down). It is refused if another release changed the workload since.'
+                      : item.strategy.endsWith('flag-rollout')
+                        ? "the flag's kill switch: everyone gets the off variant again, read back from the flag system."
+                        : 'the workload gets the image it ran before this release. It is refused if another release changed the workload since.'}
                   </p>
                   <button
                     type="button"

@@ -1,4 +1,6 @@
 import { ExportPanel } from '../components/plan/ExportPanel.tsx';
+import { FlagPicker } from '../components/plan/FlagPicker.tsx';
+import { FlagSegments } from '../components/plan/FlagSegments.tsx';
 import { GuidancePanel } from '../components/plan/GuidancePanel.tsx';
 import { PlanFiles } from '../components/plan/PlanFiles.tsx';
 import { PlanForm } from '../components/plan/PlanForm.tsx';
@@ -15,6 +17,8 @@ export function PlanScreen() {
       <div className="columns">
         <div className="stack narrow">
           <PlanForm />
+          <FlagPicker />
+          <FlagSegments />
           <PlanFiles />
         </div>
         <YamlEditor />

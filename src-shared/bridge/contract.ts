@@ -11,6 +11,7 @@ import {
   WorkloadDetailSchema,
   WorkloadSummarySchema,
 } from './connection-views.ts';
+import { FlagSummarySchema } from './flag-views.ts';
 import {
   AuditLineSchema,
   HealthPointSchema,
@@ -27,6 +28,7 @@ export type {
   WorkloadDetail,
 } from './connection-views.ts';
 export type { ReleaseListItem, AuditLine, HealthPoint, SandboxFault } from './release-views.ts';
+export type { FlagSummaryView } from './flag-views.ts';
 
 /** The largest message the bridge accepts, in bytes of JSON. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -252,6 +254,15 @@ export const requests = {
   'preflight:run': {
     input: z.object({ context: ContextName, text: PlanText }).strict(),
     output: z.object({ report: PreflightResultSchema }).strict(),
+  },
+  /**
+   * The flags the flag system of a flag-rollout plan holds on a context (the plan screen's flag picker; the
+   * plan's own flag need not exist yet). Errors: invalidPlan (not a flag-rollout plan), unreachable,
+   * forbidden, invalidConfig (no Unleash token).
+   */
+  'flags:list': {
+    input: z.object({ context: ContextName, text: PlanText }).strict(),
+    output: z.object({ flags: z.array(FlagSummarySchema) }).strict(),
   },
   /**
    * Starts a release of a plan. `rehearse` runs it on the built-in sandbox at `speed` (1..120 × real time)

@@ -117,6 +117,11 @@ export const PauseInfoSchema = z.object({
   message: z.string(),
   /** Milliseconds since the Unix epoch. */
   sinceMs: z.number(),
+  /**
+   * With `cluster-unreachable`: what does not answer, named for people, e.g. `cluster sandbox` or (a flag
+   * ramp whose flag system is outside the cluster) `Unleash at https://unleash.example.com`.
+   */
+  system: z.string().optional(),
 });
 export type PauseInfo = z.infer<typeof PauseInfoSchema>;
 

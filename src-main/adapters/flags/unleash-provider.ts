@@ -220,6 +220,8 @@ export function createUnleashProvider(
   return {
     kind: 'unleash',
 
+    system: http.display,
+
     describe: () => `Unleash feature ${config.flag} (${where}, ${http.display.replace(/^Unleash at /, '')})`,
 
     read: readOwn,

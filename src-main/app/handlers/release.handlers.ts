@@ -1,8 +1,7 @@
-import { DomainError } from '../../../src-shared/bridge/errors.ts';
 import { exportPlan } from '../../../src-shared/interop/interop.ts';
-import { parsePlan } from '../../../src-shared/plan/plan.parse.ts';
 import type { Handlers } from '../../bridge/dispatch.ts';
 import type { ReleaseService } from '../release-service.ts';
+import { planOrRefuse } from './plan-text.ts';
 
 type ReleaseHandlers = Pick<
   Handlers,
@@ -22,14 +21,7 @@ type ReleaseHandlers = Pick<
 export function releaseHandlers(service: ReleaseService): ReleaseHandlers {
   return {
     'plan:export': async ({ text, to }) => {
-      const parsed = parsePlan(text);
-      if (!parsed.ok)
-        throw new DomainError(
-          'invalidPlan',
-          `The plan has ${parsed.errors.length} problem(s); fix them before exporting.`,
-          parsed.errors,
-        );
-      const { yaml, unsupported } = exportPlan(parsed.plan, to);
+      const { yaml, unsupported } = exportPlan(planOrRefuse(text, 'before exporting'), to);
       return { yaml, unsupported };
     },
     'preflight:run': async ({ context, text }) => ({ report: await service.preflight(context, text) }),

@@ -1,6 +1,7 @@
 import { DomainError } from '../../../src-shared/bridge/errors.ts';
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
 import type { Decision, ReleaseSnapshot } from '../../../src-shared/release/release.schema.ts';
+import type { FlagProvider } from '../../ports/exposure.port.ts';
 import type { AuditActor, Journal, PersistedRelease, ReleaseHeader } from '../../ports/journal.port.ts';
 import type { Colour, ReleaseOps, TrafficSplit } from '../../ports/release.port.ts';
 
@@ -33,6 +34,8 @@ export interface FinishedRollbackOptions {
   releaseId: string;
   /** Operations bound to the release's plan on its context. */
   ops: ReleaseOps;
+  /** The flag a flag-rollout release ramped (its rollback is the kill switch); needed for such a release. */
+  flags?: FlagProvider | undefined;
   who: AuditActor;
   reason?: string;
   /** Progress lines for the user (e.g. `scaling blue back to 3 replicas`). */
@@ -66,7 +69,8 @@ export async function readFinishedRelease(journal: Journal, releaseId: string): 
 /**
  * Rolls a completed release back with its own short procedure (no strategy machine runs): a blue-green
  * release to the colour it kept (scaled back up and ready first when it was scaled down), a canary or
- * rolling release to the image the workload ran before it (journaled at its start). It refuses, changing
+ * rolling release to the image the workload ran before it (journaled at its start), a flag ramp by its
+ * kill switch (the flag's off variant for everyone, read back from `flags`). It refuses, changing
  * nothing, when the release did not complete, or when the workload has moved on since (another release
  * changed the image or the serving colour: named). An audit entry is written before the first change, and
  * one after with who, why and the traffic read back; the release's status becomes `rolledBack`.
@@ -157,14 +161,19 @@ export async function rollBackFinishedRelease(o: FinishedRollbackOptions): Promi
       await waitRolledOut(o, previous, target);
       traffic = await o.ops.readSplit();
       restored = previous;
+    } else if (step === 'flag-rollout' && plan.strategy.kind === 'flag-rollout') {
+      ({ restored, traffic } = await killFinishedRamp(o, plan.strategy, (to) => request(to, why)));
     } else {
       throw new DomainError(
         'conflict',
-        `A completed ${step} release cannot be rolled back after the fact; only blue-green, canary and rolling releases can.`,
+        `A completed ${step} release cannot be rolled back after the fact; only blue-green, canary, rolling and flag-rollout releases can.`,
       );
     }
 
-    const summary = `${o.who.user} rolled the completed release back to ${restored}${why}; traffic reads back ${weightsText(traffic)} (${traffic.source}).`;
+    const summary =
+      step === 'flag-rollout'
+        ? `${o.who.user} pulled the kill switch of the completed flag ramp${why}: everyone gets ${restored} again; the flag reads back ${weightsText(traffic)} (${traffic.source}).`
+        : `${o.who.user} rolled the completed release back to ${restored}${why}; traffic reads back ${weightsText(traffic)} (${traffic.source}).`;
     const ended = (
       persisted.xstate as { context?: { decisions?: Decision[]; finishedAtMs?: number | null } } | null
     )?.context;
@@ -217,6 +226,36 @@ export function withFinishedRollback(snapshot: ReleaseSnapshot, persisted: unkno
       mismatch: false,
     },
   };
+}
+
+/**
+ * The kill switch of a completed flag ramp: everyone back to the off variant (whatever the flag shows now,
+ * as a kill switch is never refused for drift), read back; `request` journals the request before the write.
+ * Throws DomainError `conflict` when the flag still serves the new variant afterwards.
+ */
+async function killFinishedRamp(
+  o: FinishedRollbackOptions,
+  strategy: { flag: string; newVariant: string; offVariant: string },
+  request: (to: string) => Promise<void>,
+): Promise<{ restored: string; traffic: TrafficSplit }> {
+  if (!o.flags)
+    throw new DomainError(
+      'invalidConfig',
+      `Release ${o.releaseId} ramped flag "${strategy.flag}": rolling it back needs its flag system.`,
+    );
+  await request(`${strategy.offVariant} for everyone (the kill switch of ${o.flags.describe()})`);
+  o.onProgress?.(
+    `pulling the kill switch: ${o.flags.describe()} back to ${strategy.offVariant} for everyone`,
+  );
+  const after = await o.flags.kill();
+  const served = after.enabled ? (after.percent[strategy.newVariant] ?? 0) : 0;
+  const traffic = { weights: after.percent, source: after.source };
+  if (served > 0)
+    throw new DomainError(
+      'conflict',
+      `After the kill switch flag "${strategy.flag}" reads back ${weightsText(traffic)} (${after.source}).`,
+    );
+  return { restored: strategy.offVariant, traffic };
 }
 
 async function waitRolledOut(o: FinishedRollbackOptions, image: string, target: string): Promise<void> {

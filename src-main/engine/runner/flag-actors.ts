@@ -35,7 +35,8 @@ export interface FlagOpOutput {
  * `flagMove` and `flagSegments` read first: when the flag already shows what is asked they write nothing
  * (a resumed ramp never moves the flag twice); when it differs from `expected` (what Switchyard last read
  * or wrote) they throw `FlagDriftError` naming the difference. While the provider does not answer, they
- * wait (told to `reach`) and try again, as cluster operations do.
+ * wait (told to `reach`, naming the provider's `system` when it is not the cluster) and try again, as
+ * cluster operations do.
  */
 export function bindFlagActors(
   provider: FlagProvider,
@@ -51,7 +52,7 @@ export function bindFlagActors(
           return await attempt();
         } catch (error) {
           if (!reach || !isUnreachable(error) || signal.aborted) throw error;
-          if (!waiting) reach.lost(error);
+          if (!waiting) reach.lost(error, provider.system);
           waiting = true;
         }
         await clock.sleep(UNREACHABLE_RETRY_MS, signal);

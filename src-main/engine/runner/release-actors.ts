@@ -17,11 +17,12 @@ export type JournalGate = (op: keyof ReleaseOps | FlagOpName, why: string) => Pr
 export type FlagOpName = 'flagSetPercent' | 'flagSetSegments' | 'flagKill';
 
 /**
- * Told when the cluster stops answering and when it answers again. `lost` is called once per waiting actor
- * (with what failed), `back` once for each `lost` when that actor goes on (or is stopped).
+ * Told when the cluster (or another system the release drives, named by `system`, e.g. `Unleash at
+ * https://…`) stops answering and when it answers again. `lost` is called once per waiting actor (with what
+ * failed), `back` once for each `lost` when that actor goes on (or is stopped).
  */
 export interface ReachabilityWatch {
-  lost(error: unknown): void;
+  lost(error: unknown, system?: string): void;
   back(): void;
 }
 

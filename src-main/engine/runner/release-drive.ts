@@ -135,21 +135,24 @@ export function driveRelease(
     for (const l of listeners) l(view);
   };
   const reach: ReachabilityWatch = {
-    lost(error) {
+    lost(error, system) {
       waitingActors++;
       if (unreachable) return;
       // A clock that does not run at real speed is the sandbox's compressed one: its times are no real time.
-      unreachable = unreachablePause(deps.who.context, error, clock.now(), { simulated: clock.speed !== 1 });
-      announce({ what: 'cluster-unreachable', why: unreachable.message });
+      unreachable = unreachablePause(system ?? `cluster ${deps.who.context}`, error, clock.now(), {
+        simulated: clock.speed !== 1,
+      });
+      announce({ what: system ? 'system-unreachable' : 'cluster-unreachable', why: unreachable.message });
     },
     back() {
       waitingActors = Math.max(0, waitingActors - 1);
       if (waitingActors > 0 || !unreachable) return;
-      const since = unreachable.sinceMs;
+      const { sinceMs, system } = unreachable;
+      const cluster = system === `cluster ${deps.who.context}`;
       unreachable = null;
       announce({
-        what: 'cluster-reachable',
-        why: `Cluster ${deps.who.context} answers again after ${Math.round((clock.now() - since) / 1000)} s; the release re-read what it holds and continues.`,
+        what: cluster ? 'cluster-reachable' : 'system-reachable',
+        why: `${capitalised(system ?? '')} answers again after ${Math.round((clock.now() - sinceMs) / 1000)} s; the release re-read what it holds and continues.`,
       });
     },
   };
@@ -332,21 +335,26 @@ export function driveRelease(
 }
 
 /**
- * The pause shown while cluster `context` does not answer, e.g. `cluster prod unreachable since 04:12:03 CET:
- * Cannot reach the API server of "prod" (ECONNREFUSED) while …`. `sinceMs` is on the release clock; pass
- * `simulated` for the sandbox's compressed clock (the time then reads `sim 04:12:03`).
+ * The pause shown while `system` does not answer, e.g. `cluster prod unreachable since 04:12:03 CET: Cannot
+ * reach the API server of "prod" (ECONNREFUSED) while …` or `Unleash at https://unleash.example.com
+ * unreachable since 04:12:03 CET: …`. `sinceMs` is on the release clock; pass `simulated` for the sandbox's
+ * compressed clock (the time then reads `sim 04:12:03`).
  */
 export function unreachablePause(
-  context: string,
+  system: string,
   error: unknown,
   sinceMs: number,
   time: TimeOptions = {},
 ): PauseInfo {
   const detail = (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
   const since = formatTime(sinceMs, time);
+  const who = system.startsWith('cluster ') ? 'the cluster' : system;
   return {
     cause: 'cluster-unreachable',
-    message: `cluster ${context} unreachable since ${since}: ${detail}. The release waits and continues by itself once the cluster answers again.`,
+    message: `${system} unreachable since ${since}: ${detail}. The release waits and continues by itself once ${who} answers again.`,
     sinceMs,
+    system,
   };
 }
+
+const capitalised = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);

@@ -58,6 +58,8 @@ export function createProgressPrinter(io: CliIo, opts: ProgressOptions) {
   let lastKey = '';
   let decisions = 0;
   let unreachable: string | null = null;
+  /** The flag system named by the unreachable pause, when it is not the cluster. */
+  let answering: string | null = null;
   let progress = '';
   let latest: ReleaseSnapshot | null = null;
   const out = (text: string) => {
@@ -127,16 +129,17 @@ export function createProgressPrinter(io: CliIo, opts: ProgressOptions) {
       latest = s;
       for (const d of s.decisions.slice(decisions)) line({ event: 'decision', decision: d }, decisionText(d));
       decisions = s.decisions.length;
-      // A cluster that stops answering gets a line of its own, and so does its return.
+      // A cluster (or flag system) that stops answering gets a line of its own, and so does its return.
       const lost = s.pause?.cause === 'cluster-unreachable' ? s.pause.message : null;
       if (lost !== unreachable) {
         if (lost) line({ event: 'unreachable', pause: s.pause }, lost);
         else
           line(
             { event: 'reachable' },
-            `${time(s.updatedAtMs ?? 0)}  the cluster answers again; the release continues.`,
+            `${time(s.updatedAtMs ?? 0)}  ${answering ?? 'the cluster'} answers again; the release continues.`,
           );
         unreachable = lost;
+        answering = lost && s.pause?.system && !s.pause.system.startsWith('cluster ') ? s.pause.system : null;
       }
       const traffic = s.traffic.actual ?? s.traffic.intended;
       // JSON and verbose keep a line per machine state; people get one per step, status or traffic change.

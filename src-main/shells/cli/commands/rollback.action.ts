@@ -4,6 +4,7 @@ import {
   readFinishedRelease,
   rollBackFinishedRelease,
 } from '../../../app/cluster-access.ts';
+import { flagProviderFor } from '../../../app/flag-providers.ts';
 import { createFileJournal } from '../../../app/journal-access.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { emit, type CliIo } from '../output.ts';
@@ -45,17 +46,21 @@ export async function rollbackFinished(
   const what =
     plan.strategy.kind === 'blue-green'
       ? 'back to the colour it kept'
-      : `back to the image ${plan.target.name} ran before ${plan.target.image}`;
+      : plan.strategy.kind === 'flag-rollout'
+        ? `back by its kill switch (flag "${plan.strategy.flag}" to ${plan.strategy.offVariant} for everyone)`
+        : `back to the image ${plan.target.name} ran before ${plan.target.image}`;
   const question = `Roll the completed ${plan.strategy.kind} release ${id} of ${plan.target.namespace}/${plan.target.name} ${what} on context "${context}"?`;
   if (opts.yes) io.stdout.write(opts.json ? '' : `${question} yes (--yes)\n`);
   else await askYes(io, question);
   const conn = await connect(context, { ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}) }, io);
   try {
     const ops = createKubeReleaseOps(conn.kubeconfigYaml, plan, { releaseId: id, pollMs: 200 });
+    const flags = await flagProviderFor(plan, { kubeconfigYaml: conn.kubeconfigYaml, env: io.env });
     const result = await rollBackFinishedRelease({
       journal,
       releaseId: id,
       ops,
+      ...(flags ? { flags } : {}),
       who: { user: userInfo().username, context: conn.context },
       ...(opts.reason ? { reason: opts.reason } : {}),
       pollMs: 200,

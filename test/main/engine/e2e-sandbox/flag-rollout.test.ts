@@ -254,8 +254,10 @@ describe('a flag ramp in the engine, against the sandbox FeatureFlag', () => {
       const paused = await until(handle, (s) => s.pause?.cause === 'cluster-unreachable');
       expect(paused.status).toBe('paused');
       expect(paused.pause?.message).toMatch(
-        /^cluster sandbox unreachable since (?:sim \d\d:\d\d:\d\d|\d\d:\d\d:\d\d \S+): .*ECONNREFUSED/,
+        /^cluster sandbox unreachable since (?:sim \d\d:\d\d:\d\d|\d\d:\d\d:\d\d \S+): .*ECONNREFUSED.*once the cluster answers again\.$/,
       );
+      // The OpenFeature flag lives in the cluster: the cluster is what does not answer.
+      expect(paused.pause?.system).toBe('cluster sandbox');
       expect((await readBack(sb)).percent).toEqual({ off: 90, on: 10 });
       await gate.open();
       const outcome = await handle.done;
