@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { CHANGE_KINDS } from '../decision/decision.rules.ts';
 import { PreflightResultSchema } from '../preflight/preflight.schema.ts';
 import { OperatorEventSchema, ReleaseSnapshotSchema, WeightsSchema } from '../release/release.schema.ts';
 import {
@@ -12,6 +11,7 @@ import {
   WorkloadSummarySchema,
 } from './connection-views.ts';
 import { FlagSummarySchema } from './flag-views.ts';
+import { PlanProblemSchema, RecommendationViewSchema, RecommendInputSchema } from './plan-views.ts';
 import {
   AuditLineSchema,
   HealthPointSchema,
@@ -29,36 +29,16 @@ export type {
 } from './connection-views.ts';
 export type { ReleaseListItem, AuditLine, HealthPoint, SandboxFault } from './release-views.ts';
 export type { FlagSummaryView } from './flag-views.ts';
+export { PlanProblemSchema, RecommendationViewSchema } from './plan-views.ts';
+export type { PlanProblem, RecommendationView } from './plan-views.ts';
 
 /** The largest message the bridge accepts, in bytes of JSON. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
-const MeshSchema = z.enum(['istio', 'gateway-api', 'none']);
 const StrategyNameSchema = z.enum(['blue-green', 'canary', 'rolling', 'ab-test', 'flag-rollout']);
 const RouterNameSchema = z.enum(['service-selector', 'istio', 'gateway-api', 'replica-ratio']);
 /** Plan text as the user wrote it (YAML or JSON), at most 256 KiB. */
 const PlanText = z.string().max(256 * 1024, 'a plan must be under 256 KiB');
-
-/** One ranked strategy for a change, as the Plan screen shows it. */
-export const RecommendationViewSchema = z
-  .object({
-    strategy: z.string(),
-    companions: z.array(z.string()),
-    rationale: z.string(),
-    risk: z.string(),
-    complexity: z.string(),
-    cost: z.string(),
-    rollbackSpeed: z.string(),
-    missing: z.array(z.string()),
-    /** The pre-filled plan for this strategy, as YAML. */
-    planText: z.string(),
-  })
-  .strict();
-export type RecommendationView = z.infer<typeof RecommendationViewSchema>;
-
-/** One plan problem: the field path (`strategy.steps[2].setWeight`, empty for the whole plan) and the rule broken. */
-export const PlanProblemSchema = z.object({ path: z.string(), message: z.string() }).strict();
-export type PlanProblem = z.infer<typeof PlanProblemSchema>;
 
 /**
  * Request channels: `domain:verb` → input and output schemas.
@@ -141,39 +121,7 @@ export const requests = {
    * Errors: badRequest (neither or both of change and answers).
    */
   'decision:recommend': {
-    input: z
-      .object({
-        change: z.enum(CHANGE_KINDS).optional(),
-        answers: z
-          .object({
-            critical: z.boolean(),
-            realUserValidation: z.boolean(),
-            testsUxOrAlgorithm: z.boolean(),
-            touchesSchema: z.boolean(),
-            breaksApi: z.boolean(),
-          })
-          .strict()
-          .optional(),
-        environment: z
-          .object({
-            mesh: MeshSchema,
-            argoRollouts: z.boolean(),
-            spareCapacity: z.boolean(),
-            /** Requests per second. */
-            rps: z.number().positive().optional(),
-            replicas: z.number().int().positive().optional(),
-          })
-          .strict(),
-        target: z
-          .object({
-            namespace: NamespaceName,
-            name: z.string().min(1).max(253),
-            image: z.string().min(1).max(512),
-          })
-          .strict()
-          .optional(),
-      })
-      .strict(),
+    input: RecommendInputSchema,
     output: z.object({ recommendations: z.array(RecommendationViewSchema) }).strict(),
   },
   /** A new plan with the runbook's defaults for a strategy, as YAML. */
