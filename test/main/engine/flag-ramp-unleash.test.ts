@@ -222,7 +222,7 @@ describe('a flag ramp on a real Unleash, judged on the sandbox', () => {
           expect(paused.pause?.system).toBe(unleash);
           expect(paused.pause?.message.startsWith(`${unleash} unreachable since `)).toBe(true);
           expect(paused.pause?.message).toMatch(
-            /since \d\d:\d\d:\d\d: Cannot reach Unleash at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
+            /since (?:sim \d\d:\d\d:\d\d|\d\d:\d\d:\d\d \S+): Cannot reach Unleash at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
           );
           expect(paused.pause?.message).not.toMatch(/cluster/);
           expect(paused.pause?.message).toMatch(

@@ -345,7 +345,8 @@ describe('the console', () => {
         context: 'aks-dev',
       });
       frames.push(JSON.stringify(answer));
-      expect(answer).toEqual({ ok: true, value: { namespaces: ['default'] } });
+      // The answer may also say which namespaces hold workloads; the namespaces themselves are what this checks.
+      expect(answer).toMatchObject({ ok: true, value: { namespaces: ['default'] } });
     } finally {
       await engine.dispose();
     }
