@@ -48,9 +48,11 @@ export const ZoomOverview = memo(function ZoomOverview({
         fill="var(--panel)"
         tickFormatter={formatTimeOfDay}
         ariaLabel="Zoom window edge"
-        // Unzoomed, the Brush spans the data by itself. Controlled indexes reach recharts' store before the
-        // data they index (child effects run first), so a growing overview put an end past the data: NaN.
-        {...(zoom ? { startIndex, endIndex } : {})}
+        // Unzoomed, the Brush's end spans the data by itself: controlled indexes reach recharts' store before
+        // the data they index (child effects run first), so a growing overview put an end past the data: NaN.
+        // The start is always given (0 is in every overview): without it the arrow keys do not move an end.
+        startIndex={startIndex}
+        {...(zoom ? { endIndex } : {})}
         onChange={(r) => {
           const a = overview[r.startIndex ?? 0];
           const b = overview[r.endIndex ?? overview.length - 1];
