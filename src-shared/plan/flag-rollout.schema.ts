@@ -135,7 +135,7 @@ const FlagRolloutInput = z.strictObject({
 });
 
 /** The old form's steps: each percentage, then its analysis (or a pause of `stepDuration` without any). */
-function legacySteps(s: z.infer<typeof FlagRolloutInput>): FlagStep[] {
+function legacySteps(s: FlagRolloutParsed): FlagStep[] {
   const analysis = s.analysis ?? [];
   return (s.percentages ?? []).flatMap((p): FlagStep[] => [
     { setPercentage: p },
@@ -145,12 +145,9 @@ function legacySteps(s: z.infer<typeof FlagRolloutInput>): FlagStep[] {
   ]);
 }
 
-/**
- * A feature-flag ramp: the provider, the flag and its variants, canary-like steps (optionally scheduled),
- * users-targeting segments first and prerequisite flags. Plans in the old form (`percentages`,
- * `stepDuration`, `analysis`) are converted to steps.
- */
-export const FlagRolloutStrategySchema = FlagRolloutInput.superRefine((s, ctx) => {
+type FlagRolloutParsed = Omit<z.infer<typeof FlagRolloutInput>, 'kind'> & { kind?: 'flag-rollout' };
+
+function checkFlagRollout(s: FlagRolloutParsed, ctx: z.RefinementCtx): void {
   const legacy = s.percentages !== undefined || s.stepDuration !== undefined || s.analysis !== undefined;
   if (legacy && s.steps !== undefined)
     ctx.addIssue({
@@ -168,18 +165,40 @@ export const FlagRolloutStrategySchema = FlagRolloutInput.superRefine((s, ctx) =
       path: ['offVariant'],
       message: `must differ from newVariant "${s.newVariant}"`,
     });
-}).transform((s) => ({
-  kind: s.kind,
-  ...(s.provider ? { provider: s.provider } : {}),
-  flag: s.flag,
-  newVariant: s.newVariant,
-  offVariant: s.offVariant,
-  variantLabel: s.variantLabel,
-  steps: s.steps ? s.steps.map(toStep) : legacySteps(s),
-  segments: s.segments,
-  prerequisites: s.prerequisites,
-  failClosed: s.failClosed,
-}));
+}
+
+function toFlagRollout(s: FlagRolloutParsed) {
+  return {
+    kind: 'flag-rollout' as const,
+    ...(s.provider ? { provider: s.provider } : {}),
+    flag: s.flag,
+    newVariant: s.newVariant,
+    offVariant: s.offVariant,
+    variantLabel: s.variantLabel,
+    steps: s.steps ? s.steps.map(toStep) : legacySteps(s),
+    segments: s.segments,
+    prerequisites: s.prerequisites,
+    failClosed: s.failClosed,
+  };
+}
+
+/**
+ * A feature-flag ramp: the provider, the flag and its variants, canary-like steps (optionally scheduled),
+ * users-targeting segments first and prerequisite flags. Plans in the old form (`percentages`,
+ * `stepDuration`, `analysis`) are converted to steps.
+ */
+export const FlagRolloutStrategySchema =
+  FlagRolloutInput.superRefine(checkFlagRollout).transform(toFlagRollout);
+
+/**
+ * A plan's `flagRamp`: the same ramp as a `flag-rollout` strategy (its `kind` may be left out), run after the
+ * plan's strategy has deployed the code dark (flag off), as one release with one journal.
+ */
+export const FlagRampSchema = FlagRolloutInput.extend({
+  kind: z.literal('flag-rollout').optional(),
+})
+  .superRefine(checkFlagRollout)
+  .transform(toFlagRollout);
 export type FlagRolloutPlanStrategy = z.output<typeof FlagRolloutStrategySchema>;
 
 /** A short label of a flag ramp step, e.g. `flag at 10 %`, `pause 10m`, `analysis initial-canary`, with its schedule. */

@@ -12,7 +12,7 @@ import {
   CanaryStrategySchema,
   RollingStrategySchema,
 } from './strategies.schema.ts';
-import { FlagRolloutStrategySchema } from './flag-rollout.schema.ts';
+import { FlagRampSchema, FlagRolloutStrategySchema } from './flag-rollout.schema.ts';
 
 // Moved pieces, re-exported so the many importers of the plan schema stay as they are.
 export { MetricKindSchema } from './analysis.schema.ts';
@@ -147,6 +147,11 @@ export const ReleasePlanSchema = z
       .default({ templates: [] }),
     rollbackTriggers: z.array(RollbackTriggerSchema).default([]),
     migration: MigrationSchema.optional(),
+    /**
+     * Flag with deploy: after `strategy` has deployed the code dark (the flag off), ramp this flag, as one
+     * release with one journal. Only after a strategy that deploys code (rolling, canary, blue-green).
+     */
+    flagRamp: FlagRampSchema.optional(),
     /** When analysis fails: abort (roll back) or pause for the operator. */
     onFailure: z.enum(['abort', 'pause']).default('abort'),
     /** When analysis is inconclusive: pause for the operator or abort. */
@@ -242,20 +247,28 @@ function checkPlan(plan: z.infer<typeof ReleasePlanSchema>, ctx: z.RefinementCtx
         });
     }
   }
-  if (s.kind === 'flag-rollout') {
-    s.steps.forEach((step, i) => {
-      if ('analysis' in step)
-        known(step.analysis.templates, ['strategy', 'steps', i, 'analysis', 'templates']);
+  const checkRamp = (ramp: FlagRolloutStrategy, at: string) => {
+    ramp.steps.forEach((step, i) => {
+      if ('analysis' in step) known(step.analysis.templates, [at, 'steps', i, 'analysis', 'templates']);
     });
-    const prereqs = s.prerequisites.map((p) => p.flag);
-    prereqs.forEach((f, i) => {
-      if (f === s.flag)
+    ramp.prerequisites.forEach((p, i) => {
+      if (p.flag === ramp.flag)
         ctx.addIssue({
           code: 'custom',
-          path: ['strategy', 'prerequisites', i, 'flag'],
-          message: `a flag cannot be its own prerequisite ("${f}")`,
+          path: [at, 'prerequisites', i, 'flag'],
+          message: `a flag cannot be its own prerequisite ("${p.flag}")`,
         });
     });
+  };
+  if (s.kind === 'flag-rollout') checkRamp(s, 'strategy');
+  if (plan.flagRamp) {
+    if (s.kind === 'flag-rollout' || s.kind === 'ab-test')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['flagRamp'],
+        message: `a flag ramp follows a strategy that deploys code (rolling, canary or blue-green), got ${s.kind}`,
+      });
+    checkRamp(plan.flagRamp, 'flagRamp');
   }
 
   if (s.kind === 'ab-test') {

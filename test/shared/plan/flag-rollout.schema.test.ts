@@ -104,3 +104,36 @@ describe('the flag ramp plan', () => {
     ]);
   });
 });
+
+describe('a flag with deploy (flagRamp after the strategy)', () => {
+  const canary = `strategy: { kind: canary, steps: [{ setWeight: 20 }, { analysis: { templates: [health] } }] }\n`;
+  const withRouter = head.replace('service-selector, service: checkout', 'replica-ratio');
+
+  it('parses a ramp without its kind after a canary, with the ramp defaults filled', () => {
+    const r = parsePlan(
+      `${withRouter}${canary}flagRamp: { provider: { kind: openfeature, name: checkout-flags }, flag: new-checkout, steps: [{ setPercentage: 50 }, { analysis: { templates: [health] } }] }`,
+    );
+    if (!r.ok) throw new Error(r.errors.join('; '));
+    expect(r.plan.strategy.kind).toBe('canary');
+    expect(r.plan.flagRamp).toMatchObject({
+      kind: 'flag-rollout',
+      flag: 'new-checkout',
+      offVariant: 'off',
+      steps: [{ setPercentage: 50 }, { analysis: { templates: ['health'] } }],
+    });
+  });
+
+  it('refuses a ramp after a strategy that deploys no code, and a ramp naming an unknown template', () => {
+    const r = parsePlan(
+      `${head}strategy: { kind: flag-rollout, flag: a, steps: [{ setPercentage: 10 }] }\nflagRamp: { flag: b, steps: [{ analysis: { templates: [nope] } }] }`,
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors.join('\n')).toMatch(
+      /flagRamp.*deploys code \(rolling, canary or blue-green\), got flag-rollout/,
+    );
+    expect(r.errors.join('\n')).toMatch(
+      /flagRamp\.steps\[0\]\.analysis\.templates\[0\]: no analysis template is named "nope"/,
+    );
+  });
+});
