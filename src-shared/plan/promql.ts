@@ -23,6 +23,13 @@ export interface MetricQueryParams {
   container?: string;
   /** Range-vector window, a duration such as `2m`; default `2m`. */
   window?: string;
+  /**
+   * Pod metrics only: `false` when the version label is on requests alone (a feature flag's variant: one pod
+   * serves every variant), so pod-restarts and saturation are read for the whole workload's pods instead.
+   */
+  podsCarryVersion?: boolean;
+  /** Pod metrics with `podsCarryVersion: false`: the workload whose pods (named `<workload>-…`) are counted. */
+  workload?: string;
 }
 
 /** What a query is rendered from: a metric kind, and the PromQL when the kind is `custom`. */
@@ -40,6 +47,11 @@ function matchers(pairs: [string, string | undefined, '=' | '!~' | '=~'][]): str
     .filter((p): p is [string, string, '=' | '!~' | '=~'] => p[1] !== undefined)
     .map(([label, value, op]) => `${label}${op}"${escapeLabelValue(value)}"`)
     .join(',');
+}
+
+/** Escapes RE2 metacharacters (a Kubernetes name may hold dots), for a `=~` matcher. */
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**
@@ -67,13 +79,15 @@ export function renderMetricQuery(metric: MetricQuerySource | MetricKind, params
     `sum(rate(http_requests_total{${[http, extra].filter(Boolean).join(',')}}[${window}]))`;
   const quantile = (q: string) =>
     `histogram_quantile(${q}, sum(rate(http_request_duration_seconds_bucket{${http}}[${window}])) by (le)) * 1000`;
+  const wholeWorkload = params.podsCarryVersion === false;
   const pods = matchers([
     ['namespace', params.namespace, '='],
+    ['pod', wholeWorkload && params.workload ? `${escapeRegex(params.workload)}-.*` : undefined, '=~'],
     ['container', params.container, '='],
   ]);
   // kube-state-metrics and cAdvisor series carry no app version label: join on the pod's labels to pick one version.
   const byVersion = (expr: string) =>
-    params.version === undefined
+    params.version === undefined || wholeWorkload
       ? expr
       : `${expr} * on(namespace, pod) group_left() max by (namespace, pod) (kube_pod_labels{${matchers([
           ['namespace', params.namespace, '='],

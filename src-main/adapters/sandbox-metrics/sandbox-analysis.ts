@@ -79,8 +79,11 @@ export function createSandboxAnalysis(options: SandboxAnalysisOptions): Analysis
       const windowSeconds = durationMs(params.window ?? metric.window ?? '2m') / 1000;
       const q = new URLSearchParams({ job: params.job, windowSeconds: String(windowSeconds) });
       if (params.namespace) q.set('namespace', params.namespace);
-      // A flag ramp selects by the variant label instead of the version label (the sandbox's is feature_flag_variant).
-      if (params.version)
+      // A flag ramp selects by the variant label instead of the version label (the sandbox's is feature_flag_variant);
+      // pods serve every variant, so restarts and saturation are the whole workload's.
+      const wholeWorkload =
+        params.podsCarryVersion === false && (metric.kind === 'pod-restarts' || metric.kind === 'saturation');
+      if (params.version && !wholeWorkload)
         q.set(VARIANT_LABELS.has(params.versionLabel ?? '') ? 'variant' : 'version', params.version);
       return {
         query,

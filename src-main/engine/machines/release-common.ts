@@ -197,6 +197,11 @@ export function queryParams(
           : 'version',
   };
   if (version !== undefined) params.version = version;
+  // Every pod serves every flag variant: restarts and saturation are the whole workload's.
+  if (plan.strategy.kind === 'flag-rollout') {
+    params.podsCarryVersion = false;
+    params.workload = plan.target.name;
+  }
   if (plan.target.container !== undefined) params.container = plan.target.container;
   if (window !== undefined) params.window = window;
   return params;

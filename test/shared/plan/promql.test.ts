@@ -144,3 +144,32 @@ describe('queryParamsFor', () => {
     );
   });
 });
+
+describe('pod metrics of a feature-flag variant', () => {
+  const flag = {
+    job: 'checkout',
+    namespace: 'shop',
+    version: 'on',
+    versionLabel: 'feature_flag_variant',
+    podsCarryVersion: false,
+    workload: 'checkout.v2',
+  } as const;
+
+  it.each(['pod-restarts', 'saturation'] as const)(
+    '%s reads the whole workload’s pods (every pod serves every variant), never a pod label that does not exist',
+    (kind) => {
+      const q = renderMetricQuery(kind, flag);
+      expect(q).not.toContain('kube_pod_labels');
+      expect(labelMatchers(q)).toContainEqual(['pod', '=~', 'checkout\\.v2-.*']);
+      expect(syntaxErrors(q)).toBe(0);
+    },
+  );
+
+  it('still selects the variant on request metrics', () => {
+    expect(labelMatchers(renderMetricQuery('error-rate', flag))).toContainEqual([
+      'feature_flag_variant',
+      '=',
+      'on',
+    ]);
+  });
+});
