@@ -1,0 +1,73 @@
+import type { AbTestStrategy, RollingStrategy } from '../../../src-shared/plan/plan.schema.ts';
+import type { TrafficView } from '../../../src-shared/release/release.schema.ts';
+import type { CohortRoutingView, RolloutView } from '../../../src-shared/release/traffic-detail.schema.ts';
+import type { AbContext } from './ab-test-readings.ts';
+import type { RollingContext } from './rolling.machine.ts';
+
+/**
+ * A rolling release as pods: the counts last read from the workload's status, or (before the first read) none,
+ * so the panel shows the intended end state. Once the rollout is being undone, the counts are those of the undo.
+ */
+export function rolloutView(phase: string, context: RollingContext): RolloutView {
+  const strategy = context.plan.strategy as RollingStrategy;
+  const { target } = context.plan;
+  const undo =
+    /^(undoing|unwinding|rolledBack)/.test(phase) ||
+    context.endsAs === 'rolledBack' ||
+    context.stuckAt === 'undoing' ||
+    context.stuckAt === 'unwinding';
+  const w = context.workload;
+  return {
+    direction: undo ? 'undo' : 'forward',
+    // While undoing, the pods move back to the image the workload ran before (known once read after the undo).
+    image: undo ? (w?.image ?? 'the previous image') : target.image,
+    desired: w?.desired ?? null,
+    updated: w?.updated ?? null,
+    ready: w?.ready ?? null,
+    available: w?.available ?? null,
+    pods: w?.current ?? null,
+    maxSurge: strategy.maxSurge,
+    maxUnavailable: strategy.maxUnavailable,
+    source: w ? `${target.kind} ${target.namespace}/${target.name} status` : null,
+    readAtMs: w ? (context.workloadReadAtMs ?? context.nowMs ?? null) : null,
+  };
+}
+
+/**
+ * How an A/B test routes requests, in the order the routers apply the rules: each pin to its variant, the
+ * cohort by the variants' weights, everyone else to the default variant. Which share of traffic a rule
+ * catches is not measured yet, so it is null (the panel says "not known").
+ */
+export function cohortView(context: AbContext): CohortRoutingView {
+  const s = context.plan.strategy as AbTestStrategy;
+  return {
+    rules: [
+      ...s.pins.map((p) => ({
+        kind: 'pin' as const,
+        match: p.match,
+        to: [{ variant: p.variant, weight: 100 }],
+        share: null,
+      })),
+      {
+        kind: 'cohort' as const,
+        match: s.cohort,
+        to: s.variants.map((v) => ({ variant: v.name, weight: v.weight })),
+        share: null,
+      },
+      { kind: 'default' as const, to: [{ variant: s.defaultVariant, weight: 100 }], share: null },
+    ],
+    stickyHeader: s.stickyHeader ?? null,
+    notes: context.routingNotes ?? [],
+    routed: context.routingNotes !== undefined,
+  };
+}
+
+/**
+ * The traffic of an A/B test: before the router has routed it, the cohort's split the plan asks for stands as
+ * the intended one (shown marked as such), so the panel is never blank.
+ */
+export function cohortTraffic(traffic: TrafficView, context: AbContext): TrafficView {
+  if (Object.keys(traffic.intended).length > 0) return traffic;
+  const s = context.plan.strategy as AbTestStrategy;
+  return { ...traffic, intended: Object.fromEntries(s.variants.map((v) => [v.name, v.weight])) };
+}
