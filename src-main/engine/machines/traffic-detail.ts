@@ -17,10 +17,11 @@ export function rolloutView(phase: string, context: RollingContext): RolloutView
     context.stuckAt === 'undoing' ||
     context.stuckAt === 'unwinding';
   const w = context.workload;
+  const previous = `revision ${context.previousRevision ?? 'before'}`;
   return {
     direction: undo ? 'undo' : 'forward',
-    // While undoing, the pods move back to the image the workload ran before (known once read after the undo).
-    image: undo ? (w?.image ?? 'the previous image') : target.image,
+    // While undoing, the pods move back to the image the workload ran before: known once read after the undo.
+    image: undo && w && w.image !== target.image ? w.image : undo ? previous : target.image,
     desired: w?.desired ?? null,
     updated: w?.updated ?? null,
     ready: w?.ready ?? null,
