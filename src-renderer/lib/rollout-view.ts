@@ -28,6 +28,8 @@ export interface RolloutProgress {
   readyPercent: number;
   /** `surge 2 of 5 allowed · unavailable 1 of 2 allowed`, or the settings alone before the first read. */
   inFlight: string;
+  /** Said while the controller has not yet seen the new spec (the counts are from before it); null otherwise. */
+  stale: string | null;
   /** True once every desired pod is updated, ready and available. */
   done: boolean;
   /** The bar's colour class: the new version's (canary) colour, the stable one while undoing. */
@@ -58,6 +60,7 @@ export function rolloutProgress(view: RolloutView): RolloutProgress {
       updatedPercent: 100,
       readyPercent: 100,
       inFlight: `allowed: surge ${view.maxSurge}, unavailable ${view.maxUnavailable}`,
+      stale: null,
       done: false,
       colour,
     };
@@ -77,7 +80,8 @@ export function rolloutProgress(view: RolloutView): RolloutProgress {
     updatedPercent: percentOf(updated, desired),
     readyPercent: percentOf(ready, desired),
     inFlight: `surge ${surge} of ${surgeMax} allowed · unavailable ${unavailable} of ${unavailableMax} allowed`,
-    done,
+    stale: view.stale ? 'the controller has not taken up the change yet' : null,
+    done: done && !view.stale,
     colour,
   };
 }

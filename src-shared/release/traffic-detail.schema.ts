@@ -18,6 +18,8 @@ export const RolloutViewSchema = z.object({
   ready: z.number().int().nullable(),
   /** Available pods (status.availableReplicas); null before the first read. */
   available: z.number().int().nullable(),
+  /** True while the controller has not yet seen the latest spec: the counts are those from before it. */
+  stale: z.boolean().optional(),
   /** Every pod, old revisions included (status.replicas); null when not known. */
   pods: z.number().int().nullable(),
   /** The plan's maxSurge as given: a pod count, or a percentage string like `25%`. */

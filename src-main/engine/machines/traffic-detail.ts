@@ -27,6 +27,7 @@ export function rolloutView(phase: string, context: RollingContext): RolloutView
     ready: w?.ready ?? null,
     available: w?.available ?? null,
     pods: w?.current ?? null,
+    ...(w?.observed === false ? { stale: true } : {}),
     maxSurge: strategy.maxSurge,
     maxUnavailable: strategy.maxUnavailable,
     source: w ? `${target.kind} ${target.namespace}/${target.name} status` : null,

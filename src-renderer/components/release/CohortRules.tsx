@@ -17,8 +17,8 @@ export function CohortRules({ cohorts, ended }: { cohorts: CohortRoutingView; en
             <th scope="col">Rule</th>
             <th scope="col">Requests</th>
             <th scope="col">Go to</th>
-            <th scope="col" className="num">
-              Share of traffic
+            <th scope="col" className="num" title="The share of all traffic the rule catches">
+              Share
             </th>
           </tr>
         </thead>
@@ -28,7 +28,7 @@ export function CohortRules({ cohorts, ended }: { cohorts: CohortRoutingView; en
               <th scope="row">{r.rule}</th>
               <td className="wrap">{r.match}</td>
               <td>{r.to}</td>
-              <td className="num muted">{r.share}</td>
+              <td className="num muted nowrap">{r.share}</td>
             </tr>
           ))}
         </tbody>

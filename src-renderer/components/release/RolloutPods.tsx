@@ -31,6 +31,7 @@ export function RolloutPods({ rollout, simulated }: { rollout: RolloutView; simu
       <p className="rollout-counts" aria-label="Pod counts">
         {p.counts}
         {!p.read && <span className="muted"> (intended: the workload has not been read yet)</span>}
+        {p.stale && <span className="muted"> ({p.stale})</span>}
       </p>
       <p className="muted small">{p.inFlight}</p>
       <p className="muted small">

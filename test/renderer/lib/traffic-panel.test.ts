@@ -66,6 +66,12 @@ describe('a rolling release as pods', () => {
     expect(p.done).toBe(v.updated === 20);
   });
 
+  it('says when the counts predate the change (the controller has not seen it), and is not done then', () => {
+    const p = rolloutProgress(view({ stale: true, updated: 20, ready: 20, available: 20, pods: 20 }));
+    expect(p).toMatchObject({ stale: 'the controller has not taken up the change yet', done: false });
+    expect(rolloutProgress(view({})).stale).toBeNull();
+  });
+
   it('shows the intended end state, marked, before the workload is read; never blank', () => {
     const p = rolloutProgress(
       view({ desired: null, updated: null, ready: null, available: null, pods: null }),

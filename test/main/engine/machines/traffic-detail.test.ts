@@ -73,6 +73,9 @@ describe('a rolling release projects its pods', () => {
     );
     expect(s.rollout).toMatchObject({ desired: 8, updated: 4, ready: 7, pods: 10, readAtMs: 4 });
     expect(s.rollout?.source).toBe('Deployment shop/api status');
+    expect(s.rollout?.stale).toBeUndefined();
+    const before = projectRolling('live', rollingContext({ workload: workload({ observed: false }) }));
+    expect(before.rollout?.stale).toBe(true);
   });
 
   it.each([

@@ -1,0 +1,94 @@
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { screenshot } from '../support/browser.ts';
+import {
+  dismissToasts,
+  planFromScenario,
+  rehearse,
+  useConsoleSession,
+  waitForStatus,
+  waitForStep,
+} from './console-helpers.ts';
+
+const s = useConsoleSession();
+
+/** Screenshots of the release screen at the README's two window sizes, with the traffic panel in view. */
+async function bothSizes(page: Page, name: string, panel: string): Promise<void> {
+  for (const [w, h] of [
+    [1440, 900],
+    [1024, 700],
+  ] as const) {
+    await page.setViewportSize({ width: w, height: h });
+    await dismissToasts(page);
+    await page.getByRole('heading', { name: panel }).scrollIntoViewIfNeeded();
+    await screenshot(page, `${name}-${w}`);
+  }
+}
+
+/** The pod counts as the panel reads them: [updated, ready, total]. */
+async function podCounts(page: Page): Promise<number[]> {
+  const text = await page.getByLabel('Pod counts').innerText();
+  const m = /pods updated (\d+) \/ ready (\d+) \/ total (\d+)/.exec(text);
+  return m ? m.slice(1).map(Number) : [];
+}
+
+describe('the traffic panel', () => {
+  it('shows a rolling release as pods updated / ready / total, moving to 20 / 20 / 20', async () => {
+    const { page } = s;
+    await planFromScenario(page, 'Performance optimisation', 'rolling');
+    await rehearse(page, 30);
+    const panel = page.getByRole('region', { name: 'Rolling update' });
+    await panel.waitFor();
+    // Part-way: fewer than 20 updated, read from the Deployment, the surge and unavailable pods in flight.
+    await expect
+      .poll(async () => {
+        const [updated, , total] = await podCounts(page);
+        return total === 20 && updated !== undefined && updated > 0 && updated < 20;
+      })
+      .toBe(true);
+    expect(await panel.innerText()).toMatch(/surge \d+ of 5 allowed · unavailable \d+ of 2 allowed/);
+    expect(await panel.innerText()).toContain('Read from Deployment platform-production/workflow-engine');
+    await bothSizes(page, 'traffic-rolling-part-way', 'Rolling update');
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    await expect.poll(() => podCounts(page), { timeout: 60_000 }).toEqual([20, 20, 20]);
+    const bar = panel.getByRole('progressbar', { name: 'Pods updated' });
+    expect(await bar.getAttribute('aria-valuenow')).toBe('100');
+    await waitForStatus(page, 'completed');
+    // After completion the final numbers stay.
+    expect(await podCounts(page)).toEqual([20, 20, 20]);
+    expect(await panel.innerText()).toContain('Pods moving to v1.25.0');
+  }, 240_000);
+
+  it('shows an A/B test as its cohort rules beside the weighted split of the cohort', async () => {
+    const { page } = s;
+    await planFromScenario(page, 'UI redesign', 'ab-test');
+    await rehearse(page, 120);
+    const panel = page.getByRole('region', { name: 'Traffic split of the cohort' });
+    await panel.waitFor();
+    // Never blank: the cohort's planned split, marked, until the router is read.
+    await expect
+      .poll(() => page.getByRole('list', { name: 'Traffic per track in the bar' }).innerText())
+      .toMatch(/control 50 %[\s\S]*treatment 50 %/);
+    await waitForStep(page, 'collect and test');
+    const rows = async () =>
+      (await panel.getByRole('table', { name: 'Cohort routing' }).getByRole('row').allInnerTexts()).map((r) =>
+        r.replace(/\s+/g, ' ').trim(),
+      );
+    expect(await rows()).toEqual([
+      'Rule Requests Go to Share',
+      'pin x-user-segment = premium treatment not known',
+      'cohort x-user-segment matches free|basic control 50 % · treatment 50 % not known',
+      'everyone else no rule above control not known',
+    ]);
+    expect(await panel.innerText()).toContain('Sticky on header x-user-id, as the plan asks.');
+    // The router's own words on stickiness (Istio hashes the header within a variant only).
+    await expect
+      .poll(() => panel.getByRole('note').first().innerText())
+      .toMatch(/^Sticky on x-user-id: DestinationRule/);
+    expect(await panel.getByRole('table', { name: 'Traffic per track' }).innerText()).toMatch(
+      /control\s+50 %\s+50 %[\s\S]*treatment\s+50 %\s+50 %/,
+    );
+    await bothSizes(page, 'traffic-ab-cohorts', 'Traffic split of the cohort');
+  }, 240_000);
+});
