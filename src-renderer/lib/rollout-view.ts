@@ -18,7 +18,7 @@ export interface RolloutProgress {
   read: boolean;
   /** `Pods moving to v1.25.0`, or `Pods moving back to v1.24.3` while undoing. */
   heading: string;
-  /** `pods updated 3 / ready 5 / total 10`. */
+  /** `pods updated 3 / ready 9 / total 12`: total counts every pod now, surge included (status.replicas). */
   counts: string;
   /** For screen readers and the bar's tooltip: the sentence behind the counts. */
   words: string;
@@ -26,7 +26,7 @@ export interface RolloutProgress {
   updatedPercent: number;
   /** Percent (0..100) of the desired pods ready, for the bar's second track. */
   readyPercent: number;
-  /** `surge 2 of 5 allowed · unavailable 1 of 2 allowed`, or the settings alone before the first read. */
+  /** `10 wanted · surge 2 of 5 allowed · unavailable 1 of 2 allowed`, or the settings alone before the first read. */
   inFlight: string;
   /** Said while the controller has not yet seen the new spec (the counts are from before it); null otherwise. */
   stale: string | null;
@@ -75,11 +75,11 @@ export function rolloutProgress(view: RolloutView): RolloutProgress {
   return {
     read: true,
     heading,
-    counts: `pods updated ${updated} / ready ${ready} / total ${desired}`,
+    counts: `pods updated ${updated} / ready ${ready} / total ${view.pods ?? desired}`,
     words: `${updated} of ${desired} pods updated to ${tagOf(view.image)}, ${ready} ready${view.pods !== null ? `, ${view.pods} pods in all` : ''}`,
     updatedPercent: percentOf(updated, desired),
     readyPercent: percentOf(ready, desired),
-    inFlight: `surge ${surge} of ${surgeMax} allowed · unavailable ${unavailable} of ${unavailableMax} allowed`,
+    inFlight: `${desired} wanted · surge ${surge} of ${surgeMax} allowed · unavailable ${unavailable} of ${unavailableMax} allowed`,
     stale: view.stale ? 'the controller has not taken up the change yet' : null,
     done: done && !view.stale,
     colour,

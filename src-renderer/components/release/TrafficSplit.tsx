@@ -39,7 +39,12 @@ export function TrafficSplit({
   const say = flag
     ? { heading: 'Exposure per variant', track: 'Variant', actual: 'Flag (read back)', holder: 'flag system' }
     : cohorts
-      ? { heading: 'Traffic split of the cohort', track: 'Variant', actual: 'Router (actual)', holder: 'router' }
+      ? {
+          heading: 'Traffic split of the cohort',
+          track: 'Variant',
+          actual: 'Router (actual)',
+          holder: 'router',
+        }
       : { heading: 'Traffic split', track: 'Track', actual: 'Router (actual)', holder: 'router' };
   const read = traffic.actual !== null;
   const shown = rows.map((r, i) => ({
