@@ -108,5 +108,25 @@ describe('the traffic panel', () => {
       /control\s+50 %\s+50 %[\s\S]*treatment\s+50 %\s+50 %/,
     );
     await bothSizes(page, 'traffic-ab-cohorts', 'Traffic split of the cohort');
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // Stopped: everyone is back on stable, read from the main route, with no false "differs" alarm.
+    await page
+      .getByRole('region', { name: 'Release controls' })
+      .getByRole('button', { name: /^Abort/ })
+      .click();
+    await page
+      .getByRole('dialog', { name: 'Confirm abort' })
+      .getByRole('button', { name: /^Abort/ })
+      .click();
+    await waitForStatus(page, 'aborted');
+    const after = page.getByRole('region', { name: 'Traffic split' });
+    await expect
+      .poll(() => after.getByRole('heading', { name: 'Routing while the test ran' }).count())
+      .toBe(1);
+    await expect
+      .poll(() => page.getByRole('list', { name: 'Traffic per track in the bar' }).innerText())
+      .toMatch(/stable 100 %/);
+    expect(await after.getByText('does not hold the split').count()).toBe(0);
   }, 240_000);
 });

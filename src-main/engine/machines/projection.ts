@@ -11,7 +11,7 @@ import { canaryStepLabel, type CanaryContext } from './canary.machine.ts';
 import { mergeDecisions, type MigrationContext } from './migration.machine.ts';
 import type { ReleaseContextBase } from './release-common.ts';
 import type { RollingContext } from './rolling.machine.ts';
-import { cohortTraffic, cohortView, rolloutView } from './traffic-detail.ts';
+import { cohortTraffic, cohortView, rolloutView, splitDiffers } from './traffic-detail.ts';
 
 /** A machine state value: a state name, or nested regions. */
 export type StateValueLike = string | { [key: string]: StateValueLike | undefined };
@@ -33,9 +33,7 @@ export function phaseOf(value: StateValueLike): string {
 /** Traffic as intended and as read back, with a mismatch flag when the router disagrees. */
 export function trafficView(context: ReleaseContextBase): TrafficView {
   const actual = context.split?.weights ?? null;
-  const keys = new Set([...Object.keys(context.intended), ...Object.keys(actual ?? {})]);
-  const mismatch =
-    actual !== null && [...keys].some((k) => Math.abs((actual[k] ?? 0) - (context.intended[k] ?? 0)) > 0.5);
+  const mismatch = actual !== null && splitDiffers(actual, context.intended);
   return { intended: context.intended, actual, source: context.split?.source ?? null, mismatch };
 }
 

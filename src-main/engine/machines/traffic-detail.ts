@@ -64,12 +64,25 @@ export function cohortView(context: AbContext): CohortRoutingView {
   };
 }
 
+/** True when a read-back split differs from the intended one by more than half a percent on any track. */
+export function splitDiffers(actual: Record<string, number>, intended: Record<string, number>): boolean {
+  const keys = new Set([...Object.keys(intended), ...Object.keys(actual)]);
+  return [...keys].some((k) => Math.abs((actual[k] ?? 0) - (intended[k] ?? 0)) > 0.5);
+}
+
 /**
- * The traffic of an A/B test: before the router has routed it, the cohort's split the plan asks for stands as
- * the intended one (shown marked as such), so the panel is never blank.
+ * The traffic of an A/B test. Before the router has routed it, the cohort's split the plan asks for stands as
+ * the intended one (shown marked as such), so the panel is never blank. Once the test has ended (deployed or
+ * rejected), the router's main route is read back and all traffic is meant to be on stable, so that is the
+ * intended split (not the cohort's, which would flag a difference that is none).
  */
 export function cohortTraffic(traffic: TrafficView, context: AbContext): TrafficView {
-  if (Object.keys(traffic.intended).length > 0) return traffic;
   const s = context.plan.strategy as AbTestStrategy;
+  const actual = traffic.actual;
+  if (actual && !s.variants.some((v) => v.name in actual)) {
+    const intended = { stable: 100, canary: 0 };
+    return { ...traffic, intended, mismatch: splitDiffers(actual, intended) };
+  }
+  if (Object.keys(traffic.intended).length > 0) return traffic;
   return { ...traffic, intended: Object.fromEntries(s.variants.map((v) => [v.name, v.weight])) };
 }

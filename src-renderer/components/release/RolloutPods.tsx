@@ -28,6 +28,14 @@ export function RolloutPods({ rollout, simulated }: { rollout: RolloutView; simu
         <div className="rollout-ready" style={{ width: `${p.readyPercent}%` }} />
         <div className={`rollout-updated split-seg ${p.colour}`} style={{ width: `${p.updatedPercent}%` }} />
       </div>
+      <ul className="split-legend" aria-label="Bar legend">
+        <li>
+          <span className={`split-swatch ${p.colour}`} aria-hidden="true" /> updated
+        </li>
+        <li>
+          <span className="split-swatch rollout-ready-swatch" aria-hidden="true" /> ready, any version
+        </li>
+      </ul>
       <p className="rollout-counts" aria-label="Pod counts">
         {p.counts}
         {!p.read && <span className="muted"> (intended: the workload has not been read yet)</span>}

@@ -38,7 +38,7 @@ export function TrafficSplit({
   const rows = trafficRows(traffic);
   const say = flag
     ? { heading: 'Exposure per variant', track: 'Variant', actual: 'Flag (read back)', holder: 'flag system' }
-    : cohorts
+    : cohorts && !ended
       ? {
           heading: 'Traffic split of the cohort',
           track: 'Variant',
