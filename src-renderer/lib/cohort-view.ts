@@ -7,7 +7,7 @@ export interface CohortRow {
   rule: string;
   /** `x-user-segment = premium`, `x-user-segment matches free|basic`, or `no rule above`. */
   match: string;
-  /** `treatment`, or the cohort's split `control 50 % · treatment 50 %`. */
+  /** `treatment`, or the cohort's split `control 50 % · treatment 50 %` (no-break spaces within a variant). */
   to: string;
   /** The share of all traffic the rule catches, e.g. `12 %`, or `not known`. */
   share: string;
@@ -44,7 +44,8 @@ export function cohortRouting(view: CohortRoutingView): CohortRouting {
     to:
       r.to.length === 1 && r.to[0]?.weight === 100
         ? r.to[0].variant
-        : r.to.map((t) => `${t.variant} ${formatPercent(t.weight)}`).join(' · '),
+        : // Each variant's share stays on one line; the list breaks between variants only.
+          r.to.map((t) => `${t.variant} ${formatPercent(t.weight)}`.replace(/ /g, '\u00a0')).join(' · '),
     share: r.share === null ? 'not known' : formatPercent(r.share),
   }));
   const stickiness = view.stickyHeader

@@ -1,6 +1,7 @@
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { screenshot } from '../support/browser.ts';
+import { SCREENSHOT_DIR, screenshot } from '../support/browser.ts';
 import {
   dismissToasts,
   planFromScenario,
@@ -12,7 +13,10 @@ import {
 
 const s = useConsoleSession();
 
-/** Screenshots of the release screen at the README's two window sizes, with the traffic panel in view. */
+/**
+ * Screenshots of the release screen at the README's two window sizes, and of the traffic panel with the
+ * steps beside it at each (`<name>-<width>-panel.png`).
+ */
 async function bothSizes(page: Page, name: string, panel: string): Promise<void> {
   for (const [w, h] of [
     [1440, 900],
@@ -22,6 +26,9 @@ async function bothSizes(page: Page, name: string, panel: string): Promise<void>
     await dismissToasts(page);
     await page.getByRole('heading', { name: panel }).scrollIntoViewIfNeeded();
     await screenshot(page, `${name}-${w}`);
+    await page
+      .locator('.columns', { has: page.getByRole('heading', { name: panel }) })
+      .screenshot({ path: join(SCREENSHOT_DIR, `${name}-${w}-panel.png`) });
   }
 }
 

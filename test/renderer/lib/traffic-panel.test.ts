@@ -123,7 +123,7 @@ describe('an A/B test’s routing rules', () => {
       {
         rule: 'cohort',
         match: 'x-segment matches free|basic',
-        to: 'control 50 % · treatment 50 %',
+        to: 'control\u00a050\u00a0% · treatment\u00a050\u00a0%',
         share: 'not known',
       },
       { rule: 'everyone else', match: 'no rule above', to: 'control', share: 'not known' },
