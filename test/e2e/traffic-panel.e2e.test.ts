@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { SCREENSHOT_DIR, screenshot } from '../support/browser.ts';
 import {
@@ -12,6 +12,8 @@ import {
 } from './console-helpers.ts';
 
 const s = useConsoleSession();
+
+const ROLLING = { scenario: 'Performance optimisation', strategy: 'rolling', speed: 30 };
 
 /**
  * Screenshots of the release screen at the README's two window sizes, and of the traffic panel with the
@@ -39,13 +41,23 @@ async function podCounts(page: Page): Promise<number[]> {
   return m ? m.slice(1).map(Number) : [];
 }
 
+/** Plans `strategy` from a scenario for the sandbox workload, rehearses it at `speed`, and returns the panel. */
+async function rehearseStrategy(
+  page: Page,
+  plan: { scenario: string; strategy: string; speed: number },
+  panel: string,
+): Promise<Locator> {
+  await planFromScenario(page, plan.scenario, plan.strategy);
+  await rehearse(page, plan.speed);
+  const region = page.getByRole('region', { name: panel });
+  await region.waitFor();
+  return region;
+}
+
 describe('the traffic panel', () => {
   it('shows a rolling release as pods updated / ready / total, moving to 20 / 20 / 20', async () => {
     const { page } = s;
-    await planFromScenario(page, 'Performance optimisation', 'rolling');
-    await rehearse(page, 30);
-    const panel = page.getByRole('region', { name: 'Rolling update' });
-    await panel.waitFor();
+    const panel = await rehearseStrategy(page, ROLLING, 'Rolling update');
     // Part-way: fewer than 20 updated, read from the Deployment, the surge and unavailable pods in flight.
     await expect
       .poll(async () => {
@@ -71,13 +83,11 @@ describe('the traffic panel', () => {
 
   it('shows a rolling release undone after a failed validation as pods moving back, ending 20 / 20 / 20 on v1.24.0', async () => {
     const { page } = s;
-    await planFromScenario(page, 'Performance optimisation', 'rolling');
-    await rehearse(page, 30);
+    const panel = await rehearseStrategy(page, ROLLING, 'Rolling update');
     await page.getByLabel('Error rate (%)').fill('30');
     await page.getByRole('button', { name: 'Inject fault' }).click();
     await page.getByRole('status').filter({ hasText: 'Fault applied' }).waitFor();
     await waitForStatus(page, 'rolledBack');
-    const panel = page.getByRole('region', { name: 'Rolling update' });
     // The panels under the status redraw at most once a second: they follow it shortly.
     await expect.poll(() => panel.innerText()).toContain('Pods moving back to v1.24.0');
     await expect.poll(() => podCounts(page)).toEqual([20, 20, 20]);
@@ -87,10 +97,8 @@ describe('the traffic panel', () => {
 
   it('shows an A/B test as its cohort rules beside the weighted split of the cohort', async () => {
     const { page } = s;
-    await planFromScenario(page, 'UI redesign', 'ab-test');
-    await rehearse(page, 120);
-    const panel = page.getByRole('region', { name: 'Traffic split of the cohort' });
-    await panel.waitFor();
+    const ab = { scenario: 'UI redesign', strategy: 'ab-test', speed: 120 };
+    const panel = await rehearseStrategy(page, ab, 'Traffic split of the cohort');
     // Never blank: the cohort's planned split, marked, until the router is read.
     await expect
       .poll(() => page.getByRole('list', { name: 'Traffic per track in the bar' }).innerText())

@@ -16,7 +16,7 @@ export function RolloutPods({ rollout, simulated }: { rollout: RolloutView; simu
         {p.done && <span className="muted"> · done</span>}
       </p>
       <div
-        className={`rollout-bar${p.read ? '' : ' split-intended'}`}
+        className={`split-bar rollout-bar${p.read ? '' : ' split-intended'}`}
         role="progressbar"
         aria-label="Pods updated"
         aria-valuemin={0}

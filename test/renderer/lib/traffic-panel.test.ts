@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { cohortRouting } from '../../../src-renderer/lib/cohort-view.ts';
 import { resolvePodCount, rolloutProgress } from '../../../src-renderer/lib/rollout-view.ts';
-import type { CohortRoutingView, RolloutView } from '../../../src-shared/release/traffic-detail.schema.ts';
+import type {
+  CohortRoutingView,
+  CohortRuleView,
+  RolloutView,
+} from '../../../src-shared/release/traffic-detail.schema.ts';
 
 const view = (v: Partial<RolloutView>): RolloutView => ({
   direction: 'forward',
@@ -93,24 +97,23 @@ describe('a rolling release as pods', () => {
 });
 
 describe('an A/B test’s routing rules', () => {
+  /** A rule sending the requests that match to `to` (variant → percent). */
+  const rule = (
+    kind: CohortRuleView['kind'],
+    match: CohortRuleView['match'],
+    to: Record<string, number>,
+    share: number | null,
+  ): CohortRuleView => ({
+    kind,
+    ...(match ? { match } : {}),
+    to: Object.entries(to).map(([variant, weight]) => ({ variant, weight })),
+    share,
+  });
   const routing: CohortRoutingView = {
     rules: [
-      {
-        kind: 'pin',
-        match: { header: 'x-segment', exact: 'premium' },
-        to: [{ variant: 'treatment', weight: 100 }],
-        share: 5,
-      },
-      {
-        kind: 'cohort',
-        match: { header: 'x-segment', regex: 'free|basic' },
-        to: [
-          { variant: 'control', weight: 50 },
-          { variant: 'treatment', weight: 50 },
-        ],
-        share: null,
-      },
-      { kind: 'default', to: [{ variant: 'control', weight: 100 }], share: null },
+      rule('pin', { header: 'x-segment', exact: 'premium' }, { treatment: 100 }, 5),
+      rule('cohort', { header: 'x-segment', regex: 'free|basic' }, { control: 50, treatment: 50 }, null),
+      rule('default', undefined, { control: 100 }, null),
     ],
     stickyHeader: null,
     notes: [],
