@@ -8,7 +8,6 @@ import {
   rehearse,
   useConsoleSession,
   waitForStatus,
-  waitForStep,
 } from './console-helpers.ts';
 
 const s = useConsoleSession();
@@ -103,7 +102,10 @@ describe('the traffic panel', () => {
     await expect
       .poll(() => page.getByRole('list', { name: 'Traffic per track in the bar' }).innerText())
       .toMatch(/control 50 %[\s\S]*treatment 50 %/);
-    await waitForStep(page, 'collect and test');
+    // Once routed, the router's own words on stickiness show (Istio hashes the header within a variant only).
+    const note = panel.getByRole('note').first();
+    await note.waitFor({ timeout: 60_000 });
+    expect(await note.innerText()).toMatch(/^Sticky on x-user-id: DestinationRule/);
     const rows = async () =>
       (await panel.getByRole('table', { name: 'Cohort routing' }).getByRole('row').allInnerTexts()).map((r) =>
         r.replace(/\s+/g, ' ').trim(),
@@ -115,10 +117,6 @@ describe('the traffic panel', () => {
       'everyone else no rule above control not known',
     ]);
     expect(await panel.innerText()).toContain('Sticky on header x-user-id, as the plan asks.');
-    // The router's own words on stickiness (Istio hashes the header within a variant only).
-    await expect
-      .poll(() => panel.getByRole('note').first().innerText())
-      .toMatch(/^Sticky on x-user-id: DestinationRule/);
     expect(await panel.getByRole('table', { name: 'Traffic per track' }).innerText()).toMatch(
       /control\s+50 %\s+50 %[\s\S]*treatment\s+50 %\s+50 %/,
     );
