@@ -73,7 +73,7 @@ export function TrafficSplit({
       </section>
     );
   return (
-    <section className="panel" aria-labelledby="traffic-heading">
+    <section className={`panel${cohorts ? ' traffic-wide' : ''}`} aria-labelledby="traffic-heading">
       <h2 id="traffic-heading">{say.heading}</h2>
       {traffic.mismatch && (
         <div className="note note-error" role="alert">
