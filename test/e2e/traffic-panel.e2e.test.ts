@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SCREENSHOT_DIR, screenshot } from '../support/browser.ts';
 import {
   dismissToasts,
+  go,
   planFromScenario,
   rehearse,
   useConsoleSession,
@@ -92,6 +93,19 @@ describe('the traffic panel', () => {
     await expect.poll(() => podCounts(page)).toEqual([20, 20, 20]);
     await bothSizes(page, 'traffic-rolling-rolled-back', 'Rolling update');
     await page.setViewportSize({ width: 1280, height: 800 });
+
+    // Opened later from History (from the journal, as a colleague would), the same final numbers.
+    await go(page, 'History');
+    await page.getByLabel('Status', { exact: true }).selectOption('rolledBack');
+    await page.getByLabel('Strategy', { exact: true }).selectOption('rolling');
+    await page
+      .getByRole('table', { name: 'Releases' })
+      .getByRole('button', { name: /^Open / })
+      .first()
+      .click();
+    const kept = page.getByRole('region', { name: 'Rolling update' });
+    await expect.poll(() => kept.innerText()).toContain('Pods moving back to v1.24.0');
+    await expect.poll(() => podCounts(page)).toEqual([20, 20, 20]);
   }, 240_000);
 
   it('shows an A/B test as its cohort rules beside the weighted split of the cohort', async () => {
