@@ -2,14 +2,7 @@ import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { SCREENSHOT_DIR, screenshot } from '../support/browser.ts';
-import {
-  dismissToasts,
-  go,
-  planFromScenario,
-  rehearse,
-  useConsoleSession,
-  waitForStatus,
-} from './console-helpers.ts';
+import { dismissToasts, go, rehearseScenario, useConsoleSession, waitForStatus } from './console-helpers.ts';
 
 const s = useConsoleSession();
 
@@ -47,8 +40,7 @@ async function rehearseStrategy(
   plan: { scenario: string; strategy: string; speed: number },
   panel: string,
 ): Promise<Locator> {
-  await planFromScenario(page, plan.scenario, plan.strategy);
-  await rehearse(page, plan.speed);
+  await rehearseScenario(page, plan);
   const region = page.getByRole('region', { name: panel });
   await region.waitFor();
   return region;
