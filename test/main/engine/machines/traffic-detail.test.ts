@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { AbContext } from '../../../../src-main/engine/machines/ab-test-readings.ts';
-import { projectAbTest, projectRolling } from '../../../../src-main/engine/machines/projection.ts';
+import type { MigrationContext } from '../../../../src-main/engine/machines/migration.machine.ts';
+import {
+  projectAbTest,
+  projectMigration,
+  projectRolling,
+  type SnapshotLike,
+} from '../../../../src-main/engine/machines/projection.ts';
 import type { RollingContext } from '../../../../src-main/engine/machines/rolling.machine.ts';
 import type { WorkloadState } from '../../../../src-main/ports/release.port.ts';
 import { planOf } from '../../../support/sandbox-release.ts';
@@ -86,6 +92,27 @@ describe('a rolling release projects its pods', () => {
   ])('projects an undo (%s) back to the previous image, never the new one', (phase, c, image) => {
     const value = phase.startsWith('held') ? { live: { steps: 'held' } } : phase;
     expect(projectRolling(value, rollingContext(c)).rollout).toMatchObject({ direction: 'undo', image });
+  });
+});
+
+describe('a migration around a rolling release', () => {
+  it('shows the wrapped release’s pods while it runs', () => {
+    const child: SnapshotLike = {
+      value: { live: { steps: { following: 'sleeping' } } },
+      context: rollingContext({ workload: workload({}), workloadReadAtMs: 4 }),
+    };
+    const outer = {
+      ...base,
+      plan: rolling,
+      strategyOutcome: null,
+      stuckAt: null,
+    } as unknown as MigrationContext;
+    const s = projectMigration(
+      { value: 'strategy', context: outer, children: { strategy: { getSnapshot: () => child } } },
+      'rolling',
+      (inner) => projectRolling(inner.value, inner.context as RollingContext),
+    );
+    expect(s.rollout).toMatchObject({ updated: 4, ready: 7, desired: 8 });
   });
 });
 
