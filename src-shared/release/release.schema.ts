@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CohortRoutingViewSchema, RolloutViewSchema } from './traffic-detail.schema.ts';
 
 /** How one measurement came out. `inconclusive` (no data) and `error` (bad query) are never a pass. */
 export const MeasurementOutcomeSchema = z.enum(['success', 'failure', 'inconclusive', 'error']);
@@ -197,6 +198,10 @@ export const ReleaseSnapshotSchema = z.object({
   currentStep: z.number().int().nullable(),
   steps: z.array(StepViewSchema),
   traffic: TrafficViewSchema,
+  /** A rolling release: the new version's pods updated, ready and in all, as read from the workload. */
+  rollout: RolloutViewSchema.optional(),
+  /** An A/B test: how requests are routed to the variants (pins, the cohort's split, everyone else). */
+  cohorts: CohortRoutingViewSchema.optional(),
   decisions: z.array(DecisionSchema),
   /** The most recent samples, oldest first (bounded). */
   samples: z.array(SampleRecordSchema),

@@ -190,3 +190,12 @@ export async function dismissToasts(page: Page): Promise<void> {
   for (const dismiss of await page.getByRole('log', { name: 'Notifications' }).getByRole('button').all())
     await dismiss.click();
 }
+
+/** Plans `strategy` from a guidance scenario for the sandbox workload (the guidance's plan as is) and rehearses it at `speed`. */
+export async function rehearseScenario(
+  page: Page,
+  plan: { scenario: string; strategy: string; speed: number },
+): Promise<void> {
+  await planFromScenario(page, plan.scenario, plan.strategy);
+  await rehearse(page, plan.speed);
+}

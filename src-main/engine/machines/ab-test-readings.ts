@@ -50,6 +50,11 @@ export interface AbContext extends TriggerWatchContext, ReadyWaitContext {
    * when the control runs on the stable workload (its plan `version` names the pods' subset, e.g. `stable`).
    */
   controlVersion?: string | null;
+  /**
+   * What the router said when it routed the test (stickiness, what it cannot enforce); absent until it routed
+   * (and in tests started before it was kept).
+   */
+  routingNotes?: string[];
 }
 
 /** The version label value a variant's metrics are read with. */
@@ -232,6 +237,7 @@ export function afterRouting(context: AbContext, atMs: number, split: TrafficSpl
   return {
     nowMs: atMs,
     split,
+    routingNotes: split.notes ?? [],
     // What the router does not do as asked (e.g. stickiness) is told, not silently dropped.
     decisions: split.notes?.length
       ? engineDecision(

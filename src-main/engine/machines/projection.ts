@@ -11,6 +11,7 @@ import { canaryStepLabel, type CanaryContext } from './canary.machine.ts';
 import { mergeDecisions, type MigrationContext } from './migration.machine.ts';
 import type { ReleaseContextBase } from './release-common.ts';
 import type { RollingContext } from './rolling.machine.ts';
+import { cohortTraffic, cohortView, rolloutView, splitDiffers } from './traffic-detail.ts';
 
 /** A machine state value: a state name, or nested regions. */
 export type StateValueLike = string | { [key: string]: StateValueLike | undefined };
@@ -32,9 +33,7 @@ export function phaseOf(value: StateValueLike): string {
 /** Traffic as intended and as read back, with a mismatch flag when the router disagrees. */
 export function trafficView(context: ReleaseContextBase): TrafficView {
   const actual = context.split?.weights ?? null;
-  const keys = new Set([...Object.keys(context.intended), ...Object.keys(actual ?? {})]);
-  const mismatch =
-    actual !== null && [...keys].some((k) => Math.abs((actual[k] ?? 0) - (context.intended[k] ?? 0)) > 0.5);
+  const mismatch = actual !== null && splitDiffers(actual, context.intended);
   return { intended: context.intended, actual, source: context.split?.source ?? null, mismatch };
 }
 
@@ -179,9 +178,15 @@ export function projectBlueGreen(value: StateValueLike, context: BlueGreenContex
 
 /** The renderer's view of a rolling release. */
 export function projectRolling(value: StateValueLike, context: RollingContext): ReleaseSnapshot {
-  const status = terminalStatus(phaseOf(value));
-  const { steps, current } = stageViews(ROLLING_STAGES, phaseOf(value), status);
-  return { ...baseProjection('rolling', value, context, status), currentStep: current, steps };
+  const phase = phaseOf(value);
+  const status = terminalStatus(phase);
+  const { steps, current } = stageViews(ROLLING_STAGES, phase, status);
+  return {
+    ...baseProjection('rolling', value, context, status),
+    rollout: rolloutView(phase, context),
+    currentStep: current,
+    steps,
+  };
 }
 
 /** The step labels a strategy's projection shows for `plan`, before it runs. */
@@ -261,6 +266,8 @@ export function projectMigration(
     phase: inner ? `strategy.${inner.phase}` : phase,
     pause: inner ? inner.pause : base.pause,
     traffic: inner ? inner.traffic : base.traffic,
+    ...(inner?.rollout ? { rollout: inner.rollout } : {}),
+    ...(inner?.cohorts ? { cohorts: inner.cohorts } : {}),
     decisions: inner ? mergeDecisions(context.decisions, inner.decisions) : context.decisions,
     samples: inner ? inner.samples : base.samples,
     updatedAtMs: inner?.updatedAtMs ?? base.updatedAtMs,
@@ -283,5 +290,12 @@ export function projectAbTest(value: StateValueLike, context: AbContext): Releas
   const status: ReleaseRunStatus =
     phase === 'rejected' ? 'aborted' : /undecided/.test(phase) ? 'paused' : terminalStatus(phase);
   const { steps, current } = stageViews(AB_STAGES, phase, status);
-  return { ...baseProjection('ab-test', value, context, status), currentStep: current, steps };
+  const base = baseProjection('ab-test', value, context, status);
+  return {
+    ...base,
+    traffic: cohortTraffic(base.traffic, context),
+    cohorts: cohortView(context),
+    currentStep: current,
+    steps,
+  };
 }

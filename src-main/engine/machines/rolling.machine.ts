@@ -35,6 +35,8 @@ export interface RollingContext extends TriggerWatchContext {
   progressDeadlineMs: number | null;
   /** The last workload counts read. */
   workload: WorkloadState | null;
+  /** When `workload` was read, milliseconds since the Unix epoch (absent in releases started before it was kept). */
+  workloadReadAtMs?: number | null;
   /** Absolute deadline of the undo (the plan's progress deadline after it), milliseconds since the Unix epoch. */
   undoDeadlineMs?: number | null;
   /** How the release ends once the rollout settings are put back. */
@@ -171,6 +173,7 @@ export const rollingMachine = setup({
     workloadRead: assign((_, p: { atMs: number; workload: WorkloadState }) => ({
       nowMs: p.atMs,
       workload: p.workload,
+      workloadReadAtMs: p.atMs,
     })),
     rolloutFailed: assign(({ context }) => ({
       decisions: engineDecision(

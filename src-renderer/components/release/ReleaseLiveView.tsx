@@ -74,7 +74,14 @@ export function ReleaseLiveView({
         />
       )}
       <div className="columns">
-        <TrafficSplit traffic={deferred.traffic} flag={deferred.strategy === 'flag-rollout'} />
+        <TrafficSplit
+          traffic={deferred.traffic}
+          flag={deferred.strategy === 'flag-rollout'}
+          rollout={deferred.rollout}
+          cohorts={deferred.cohorts}
+          ended={deferred.status !== 'running' && deferred.status !== 'paused'}
+          simulated={simulated ?? false}
+        />
         <StepList snapshot={deferred} />
       </div>
       <HealthTimeline

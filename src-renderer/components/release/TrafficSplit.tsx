@@ -1,8 +1,25 @@
 import { useLayoutEffect, useRef, useState } from 'react';
 import { formatPercent } from '../../../src-shared/format/number.ts';
 import type { TrafficView } from '../../../src-shared/release/release.schema.ts';
+import type { CohortRoutingView, RolloutView } from '../../../src-shared/release/traffic-detail.schema.ts';
 import { trafficRows } from '../../lib/release-view.ts';
 import { labelFits, trackColourClass } from '../../lib/traffic-colours.ts';
+import { CohortRules } from './CohortRules.tsx';
+import { RolloutPods } from './RolloutPods.tsx';
+
+export interface TrafficSplitProps {
+  traffic: TrafficView;
+  /** A flag ramp: exposure per variant instead of traffic per track. */
+  flag?: boolean;
+  /** A rolling release: its pods (shown instead of an empty split, which a rolling update has none of). */
+  rollout?: RolloutView | undefined;
+  /** An A/B test: its routing rules, beside the weighted split of the cohort. */
+  cohorts?: CohortRoutingView | undefined;
+  /** The release has ended (the A/B rules are then those it ran with). */
+  ended?: boolean;
+  /** A rehearsal: read times are on the sandbox's clock. */
+  simulated?: boolean;
+}
 
 /**
  * Traffic per track as the router reports it, beside what the engine asked for; a difference is flagged. Until
@@ -10,11 +27,25 @@ import { labelFits, trackColourClass } from '../../lib/traffic-colours.ts';
  * and every track is named in the legend under it, in its track's colour. For a flag ramp (`flag`): the
  * exposure per variant as the flag system reports it, beside what the ramp asked for.
  */
-export function TrafficSplit({ traffic, flag = false }: { traffic: TrafficView; flag?: boolean }) {
+export function TrafficSplit({
+  traffic,
+  flag = false,
+  rollout,
+  cohorts,
+  ended = false,
+  simulated = false,
+}: TrafficSplitProps) {
   const rows = trafficRows(traffic);
   const say = flag
     ? { heading: 'Exposure per variant', track: 'Variant', actual: 'Flag (read back)', holder: 'flag system' }
-    : { heading: 'Traffic split', track: 'Track', actual: 'Router (actual)', holder: 'router' };
+    : cohorts && !ended
+      ? {
+          heading: 'Traffic split of the cohort',
+          track: 'Variant',
+          actual: 'Router (actual)',
+          holder: 'router',
+        }
+      : { heading: 'Traffic split', track: 'Track', actual: 'Router (actual)', holder: 'router' };
   const read = traffic.actual !== null;
   const shown = rows.map((r, i) => ({
     ...r,
@@ -33,8 +64,16 @@ export function TrafficSplit({ traffic, flag = false }: { traffic: TrafficView; 
     return () => observer.disconnect();
   }, []);
   const words = shown.map((r) => `${r.track} ${formatPercent(r.share)}`).join(', ');
+  // A rolling update moves pods, not weights: the router holds no split to show.
+  if (rollout && rows.length === 0)
+    return (
+      <section className="panel" aria-labelledby="traffic-heading">
+        <h2 id="traffic-heading">Rolling update</h2>
+        <RolloutPods rollout={rollout} simulated={simulated} />
+      </section>
+    );
   return (
-    <section className="panel" aria-labelledby="traffic-heading">
+    <section className={`panel${cohorts ? ' traffic-wide' : ''}`} aria-labelledby="traffic-heading">
       <h2 id="traffic-heading">{say.heading}</h2>
       {traffic.mismatch && (
         <div className="note note-error" role="alert">
@@ -94,6 +133,8 @@ export function TrafficSplit({ traffic, flag = false }: { traffic: TrafficView; 
         </tbody>
       </table>
       <p className="muted small">Read from {traffic.source ?? `the ${say.holder} (not read yet)`}</p>
+      {cohorts && <CohortRules cohorts={cohorts} ended={ended} />}
+      {rollout && <RolloutPods rollout={rollout} simulated={simulated} />}
     </section>
   );
 }

@@ -282,3 +282,36 @@ strategy:
     });
   }, 30_000);
 });
+
+describe('what the traffic panel is given for an A/B test, against the sandbox', () => {
+  it('the cohort split and rules with the gateway’s no-stickiness warning while routed; all on stable, no false difference, once stopped', async () => {
+    await onSandbox({ speed: SPEED }, async (sb) => {
+      await routeThroughGateway(sb);
+      const handle = await run(sb, abPlan('gateway-api', 'v1.25.0'), 'gw-panel');
+      const routed = await untilSnapshot(handle, (s) => s.cohorts?.routed === true);
+      expect(routed.traffic).toMatchObject({
+        intended: { control: 50, treatment: 50 },
+        actual: { control: 50, treatment: 50 },
+        mismatch: false,
+      });
+      expect(routed.cohorts?.rules.map((r) => [r.kind, r.to.map((t) => t.variant)])).toEqual([
+        ['pin', ['treatment']],
+        ['cohort', ['control', 'treatment']],
+        ['default', ['control']],
+      ]);
+      expect(routed.cohorts?.notes.join(' ')).toMatch(
+        /Stickiness on x-user-id is not enforced by the gateway-api router/,
+      );
+      handle.send({ type: 'ABORT' });
+      const outcome = await handle.done;
+      expect(outcome.kind).toBe('aborted');
+      // Stopped, the main route is read back: everyone on stable is what was asked, not a difference.
+      expect(outcome.snapshot.traffic).toMatchObject({
+        intended: { stable: 100, canary: 0 },
+        actual: { stable: 100, canary: 0 },
+        mismatch: false,
+      });
+      expect(outcome.snapshot.cohorts?.routed).toBe(true);
+    });
+  }, 60_000);
+});
