@@ -111,6 +111,58 @@ function flagFields(strategy: Record<string, unknown> | undefined) {
   };
 }
 
+/** Where a plan's flag ramp is: its strategy (a flag-rollout plan) or its `flagRamp` (a flag with deploy). */
+export type RampAt = 'strategy' | 'flagRamp';
+
+/** A flag ramp's fields as the form edits them, and its steps with their schedule. */
+export interface RampFields {
+  flag: string | null;
+  providerKind: string | null;
+  providerName: string | null;
+  providerUrl: string | null;
+  steps: { line: string; at: unknown }[];
+}
+
+/**
+ * Reads the flag ramp at `at` from plan YAML.
+ * @returns its fields, or null when the YAML has no flag ramp there.
+ */
+export function readRamp(text: string, at: RampAt): RampFields | null {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) return null;
+  const js: unknown = doc.toJS();
+  if (!js || typeof js !== 'object' || Array.isArray(js)) return null;
+  const ramp = (js as Record<string, unknown>)[at];
+  if (!ramp || typeof ramp !== 'object' || Array.isArray(ramp)) return null;
+  const r = ramp as Record<string, unknown>;
+  if (at === 'strategy' && r.kind !== 'flag-rollout') return null;
+  const provider = r.provider as Record<string, unknown> | undefined;
+  return {
+    flag: str(r.flag),
+    providerKind: str(provider?.kind),
+    providerName: str(provider?.name),
+    providerUrl: str(provider?.url),
+    steps: Array.isArray(r.steps)
+      ? r.steps.map((s: unknown) => {
+          const step = s && typeof s === 'object' ? (s as Record<string, unknown>) : {};
+          // The schedule is shown beside the step, not in its line.
+          return { line: stepLine({ ...step, at: undefined }), at: step.at };
+        })
+      : [],
+  };
+}
+
+/**
+ * Removes one field from plan YAML (a step's schedule, the flag ramp), keeping everything else.
+ * @returns the new text, or the text unchanged when it is not valid YAML.
+ */
+export function deletePlanField(text: string, path: FieldPath): string {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) return text;
+  doc.deleteIn(path);
+  return doc.toString();
+}
+
 /**
  * Sets one field in plan YAML, keeping comments and the order of everything else.
  * @returns the new text, or the text unchanged when it is not valid YAML.
