@@ -5,6 +5,8 @@ import {
   parseFieldPath,
   problemsAt,
   readPlanFields,
+  readRamp,
+  deletePlanField,
   setPlanField,
 } from '../../../src-renderer/lib/plan-fields.ts';
 
@@ -128,5 +130,37 @@ strategy:
   it('edits the provider in place', () => {
     const text = setPlanField(RAMP, ['strategy', 'provider', 'name'], 'other-flags');
     expect(readPlanFields(text)?.providerName).toBe('other-flags');
+  });
+
+  it.each([
+    ['strategy', RAMP, 'new-checkout'],
+    [
+      'flagRamp',
+      `${PLAN}flagRamp:\n  provider: { kind: unleash, url: https://u.example.com }\n  flag: dark\n  steps:\n    - setPercentage: 10\n    - setPercentage: 50\n      at: '2026-12-08T09:00:00+01:00'\n`,
+      'dark',
+    ],
+  ] as const)('reads the ramp at %s: its flag, and its steps apart from their schedule', (at, text, flag) => {
+    expect(readRamp(text, at)).toMatchObject({
+      flag,
+      steps: [
+        { line: 'flag at 10 %', at: undefined },
+        { line: 'flag at 50 %', at: '2026-12-08T09:00:00+01:00' },
+      ],
+    });
+  });
+
+  it.each([
+    [PLAN, 'strategy'],
+    [PLAN, 'flagRamp'],
+    [RAMP, 'flagRamp'],
+    ['strategy: [', 'strategy'],
+  ] as const)('finds no ramp at %#', (text, at) => {
+    expect(readRamp(text, at)).toBeNull();
+  });
+
+  it('removes a step’s schedule, keeping the rest', () => {
+    const text = deletePlanField(RAMP, ['strategy', 'steps', 1, 'at']);
+    expect(readRamp(text, 'strategy')?.steps.map((s) => s.at)).toEqual([undefined, undefined]);
+    expect(text).toContain('setPercentage: 50');
   });
 });
