@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxProvider } from '../../src-main/app/sandbox-provider.ts';
@@ -111,6 +113,42 @@ describe('a flag with deploy on the Plan screen', () => {
     await expect.poll(() => startOf(1, 'flag at 5 %').inputValue()).toBe('');
     await verdict().filter({ hasText: 'valid plan' }).waitFor();
     await screenshot(page, 'plan-flag-with-deploy-reopened');
+
+    // A colleague in New York opens the same plan: the same instants, on their own clock.
+    const colleague = await s.browser.newPage({
+      viewport: { width: 1024, height: 700 },
+      timezoneId: 'America/New_York',
+    });
+    try {
+      await colleague.goto(s.app.shell.url);
+      await go(colleague, 'Plan');
+      await colleague.getByLabel('Saved plans').selectOption('checkout-flag-with-deploy');
+      await colleague.getByRole('button', { name: 'Open plan' }).click();
+      const theirs = colleague
+        .getByRole('region', { name: 'Schedule of the ramp' })
+        .getByLabel('Step 3, flag at 25 %: starts (America/New_York)');
+      await expect.poll(() => theirs.inputValue()).toBe('2030-12-08T03:00');
+      await expect
+        .poll(() => colleague.getByRole('region', { name: 'Schedule of the ramp' }).innerText())
+        .toContain('America/New_York, UTC-05:00');
+    } finally {
+      await colleague.close();
+    }
+  }, 120_000);
+
+  it('schedules a flag-rollout plan’s own steps the same way', async () => {
+    await yaml().fill(
+      readFileSync(join(import.meta.dirname, '../fixtures/plans/flag-rollout-sandbox-fast.yaml'), 'utf8'),
+    );
+    const own = page.getByRole('region', { name: 'Schedule', exact: true });
+    await own.getByLabel('Step 3, flag at 50 %: starts (Europe/Berlin)').fill('2030-12-08T09:00');
+    await expect
+      .poll(() => yaml().inputValue())
+      .toMatch(/- setPercentage: 50\n\s+at: 2030-12-08T09:00:00\+01:00\n/);
+    await verdict().filter({ hasText: 'valid plan' }).waitFor();
+    await page.getByLabel('Saved plans').selectOption('checkout-flag-with-deploy');
+    await page.getByRole('button', { name: 'Open plan' }).click();
+    await expect.poll(() => yaml().inputValue()).toMatch(/\nflagRamp:\n/);
   }, 120_000);
 
   it('removes the flag ramp in one action: the plan deploys the code only, and stays valid', async () => {
