@@ -78,10 +78,10 @@ function flagRamp(target: DefaultPlanTarget, flag: DefaultFlagOptions | undefine
       : {}),
     steps: (
       [
-        [5, 'flag-initial'],
-        [25, 'flag-initial'],
-        [50, 'flag-extended'],
-        [100, 'flag-full'],
+        [5, 'initial-canary'],
+        [25, 'initial-canary'],
+        [50, 'extended-canary'],
+        [100, 'full-rollout'],
       ] as const
     ).flatMap(([p, template]) => [{ setPercentage: p }, { analysis: { templates: [template] } }]),
   };
@@ -111,19 +111,6 @@ export function canaryPhaseTemplates(): AnalysisTemplate[] {
       consecutive: false,
       window: '2m',
     })),
-  }));
-}
-
-/**
- * The analysis templates of a flag ramp's phases (`flag-initial`, `flag-extended`, `flag-full`): the canary
- * phases' error rate and p95 per variant. Saturation is left out: pods serve both variants and carry no variant
- * label, so it finds no data in a flag ramp and would make every analysis inconclusive.
- */
-export function flagPhaseTemplates(): AnalysisTemplate[] {
-  return canaryPhaseTemplates().map((t) => ({
-    ...t,
-    name: t.name.replace(/^(\w+)-(canary|rollout)$/, 'flag-$1'),
-    metrics: t.metrics.filter((m) => m.kind !== 'saturation'),
   }));
 }
 
@@ -237,18 +224,14 @@ export function defaultPlan(
     );
   const routerKind =
     options.router ?? (strategy === 'rolling' || strategy === 'flag-rollout' ? 'service-selector' : 'istio');
-  const rampsFlag = strategy === 'flag-rollout' || options.flagRamp !== undefined;
+  const needsTemplates =
+    strategy === 'canary' || strategy === 'flag-rollout' || options.flagRamp !== undefined;
   const input: ReleasePlanInput = {
     name: `${target.name}-${strategy}${options.flagRamp ? '-flag-ramp' : ''}`,
     target: { ...target },
     router: routerFor(routerKind, strategy, target.name, options.replicas),
     strategy: strategyFor(strategy, target, options.flag),
-    analysis: {
-      templates: [
-        ...(strategy === 'canary' ? canaryPhaseTemplates() : []),
-        ...(rampsFlag ? flagPhaseTemplates() : []),
-      ],
-    },
+    analysis: { templates: needsTemplates ? canaryPhaseTemplates() : [] },
     rollbackTriggers: strategy === 'rolling' && !options.flagRamp ? [] : runbookRollbackTriggers(),
     ...(options.flagRamp ? { flagRamp: flagRamp(target, options.flagRamp) } : {}),
     onFailure: 'abort',
