@@ -1,5 +1,7 @@
 import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import type { PlanProblem } from '../../src-shared/bridge/contract.ts';
+import { draftFlagRamp, FLAG_RAMP_AFTER } from '../../src-shared/plan/plan.defaults.ts';
+import type { StrategyKind } from '../../src-shared/plan/plan.schema.ts';
 
 /** A path into a plan document: keys and array indexes. */
 export type FieldPath = (string | number)[];
@@ -160,6 +162,27 @@ export function deletePlanField(text: string, path: FieldPath): string {
   const doc = parseDocument(text);
   if (doc.errors.length > 0) return text;
   doc.deleteIn(path);
+  return doc.toString();
+}
+
+/**
+ * Adds a drafted flag ramp (`flagRamp`) to plan YAML whose strategy deploys code, with the analysis templates
+ * its steps name that the plan lacks; comments and everything else kept.
+ * @returns the new text, or the text unchanged when it is not YAML, has a ramp already or deploys no code.
+ */
+export function addFlagRamp(text: string): string {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0 || doc.hasIn(['flagRamp'])) return text;
+  const kind = doc.getIn(['strategy', 'kind']);
+  if (!FLAG_RAMP_AFTER.includes(kind as StrategyKind)) return text;
+  const name = String(doc.getIn(['target', 'name']) ?? 'my-service');
+  const { flagRamp, templates } = draftFlagRamp({ name, namespace: '', image: '' });
+  doc.setIn(['flagRamp'], doc.createNode(flagRamp));
+  const list = doc.getIn(['analysis', 'templates']);
+  const have = new Set(isSeq(list) ? list.items.map((t) => (isMap(t) ? String(t.get('name')) : '')) : []);
+  const missing = templates.filter((t) => !have.has(t.name));
+  if (isSeq(list)) for (const t of missing) list.add(doc.createNode(t));
+  else if (missing.length > 0) doc.setIn(['analysis', 'templates'], doc.createNode(missing));
   return doc.toString();
 }
 

@@ -114,6 +114,19 @@ export function canaryPhaseTemplates(): AnalysisTemplate[] {
   }));
 }
 
+/**
+ * A drafted flag ramp to add to a plan that deploys code (the Plan screen's "Add a flag ramp"): the ramp as
+ * `defaultPlan` drafts it, and the analysis templates its steps name, for the plan to hold the missing ones.
+ */
+export function draftFlagRamp(
+  target: DefaultPlanTarget,
+  flag: DefaultFlagOptions = { provider: 'openfeature' },
+): { flagRamp: ReturnType<typeof flagRamp>; templates: AnalysisTemplate[] } {
+  const ramp = flagRamp(target, flag);
+  const named = new Set<string>(ramp.steps.flatMap((s) => s.analysis?.templates ?? []));
+  return { flagRamp: ramp, templates: canaryPhaseTemplates().filter((t) => named.has(t.name)) };
+}
+
 /** The runbook's automated rollback triggers: error rate > 2 % for 2m, p95 > 1000 ms for 5m, ≥ 3 pod restarts in 5m. */
 function runbookRollbackTriggers(): ReleasePlanInput['rollbackTriggers'] {
   return [

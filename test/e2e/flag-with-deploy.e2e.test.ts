@@ -161,5 +161,15 @@ describe('a flag with deploy on the Plan screen', () => {
     await expect.poll(() => page.getByRole('region', { name: 'Flag of the ramp' }).count()).toBe(0);
     await verdict().filter({ hasText: 'valid plan' }).waitFor();
     expect(await yaml().inputValue()).toMatch(/\nstrategy:\n\s+kind: blue-green\n/);
+
+    // Changed their mind: one action puts a drafted ramp back, with the templates its steps name.
+    await page.getByRole('button', { name: 'Add a flag ramp after the blue-green' }).click();
+    const ramp = page.getByRole('region', { name: 'Flag ramp after the blue-green' });
+    await expect.poll(() => ramp.getByLabel('Flag key').inputValue()).toBe('checkout-release');
+    await expect.poll(() => schedule().getByRole('listitem').count()).toBe(8);
+    await verdict().filter({ hasText: 'valid plan' }).waitFor();
+    await expect
+      .poll(() => page.getByRole('button', { name: 'Add a flag ramp after the blue-green' }).count())
+      .toBe(0);
   }, 120_000);
 });

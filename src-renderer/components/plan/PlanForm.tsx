@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { problemsAt, readPlanFields } from '../../lib/plan-fields.ts';
+import { addFlagRamp, problemsAt, readPlanFields } from '../../lib/plan-fields.ts';
 import { usePlan } from '../../store/plan.store.ts';
 import { FieldProblems } from './FieldProblems.tsx';
 import { FlagFields, PlanField } from './PlanField.tsx';
@@ -13,8 +13,10 @@ const FIELDS = [
 
 /** The plan's key fields as a form; edits go into the YAML, problems show at their field. */
 export function PlanForm() {
-  const { text, problems } = usePlan();
+  const { text, problems, setText } = usePlan();
   const fields = useMemo(() => readPlanFields(text), [text]);
+  // A strategy that deploys code may be followed by a flag ramp (a flag with deploy), one per plan.
+  const canAddRamp = useMemo(() => addFlagRamp(text) !== text, [text]);
   if (!fields) {
     return (
       <section className="panel" aria-labelledby="form-heading">
@@ -34,6 +36,11 @@ export function PlanForm() {
       <div className="field">
         <span className="label">Strategy</span> <code>{fields.strategy ?? 'none'}</code>
       </div>
+      {canAddRamp && (
+        <button type="button" onClick={() => setText(addFlagRamp(text))}>
+          Add a flag ramp after the {fields.strategy}
+        </button>
+      )}
       {fields.steps.length > 0 && (
         <div className={`field ${stepProblems.length > 0 ? 'invalid' : ''}`}>
           <span className="label">Steps</span>
