@@ -118,6 +118,20 @@ describe('switchyard plan new', () => {
     },
   );
 
+  it.each([
+    ['canary', ['--flag-ramp', 'new-engine', '--beta-first'], 'flagRamp'],
+    ['flag-rollout', ['--beta-first'], 'strategy'],
+  ] as const)('%s %j serves beta testers first', async (strategy, extra, at) => {
+    const r = await newPlan(strategy, ...extra);
+    expect(r.code, r.stderr).toBe(0);
+    const result = parsePlan(r.stdout);
+    if (!result.ok) throw new Error(result.errors.join('; '));
+    const ramp = at === 'flagRamp' ? result.plan.flagRamp : result.plan.strategy;
+    expect(ramp && 'segments' in ramp && ramp.segments).toEqual([
+      { name: 'beta testers', attribute: 'email', operator: 'ends_with', values: ['@beta.example.com'] },
+    ]);
+  });
+
   it('--flag-ramp on Unleash takes the provider flags', async () => {
     const r = await newPlan(
       'canary',

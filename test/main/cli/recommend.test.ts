@@ -86,6 +86,19 @@ describe('switchyard recommend', () => {
     },
   );
 
+  it('answers asking for real-user validation draft the ramp with beta testers first, and say how to write it', async () => {
+    const file = join(dir, 'breaks-api.yaml');
+    await writeFile(
+      file,
+      'critical: true\nrealUserValidation: true\ntestsUxOrAlgorithm: false\nbreaksApi: true\n',
+    );
+    const { recommendations } = await recommend('--answers', file, '--mesh', 'istio');
+    expect(recommendations[0]).toMatchObject({ strategy: 'canary', flagRamp: true });
+    expect(recommendations[0]?.draft).toBe(
+      'canary deploys the code dark (flag off), then the flag my-service-release ramps beta testers first, then 5/25/50/100 %, as one release (plan new --strategy canary --flag-ramp KEY --beta-first)',
+    );
+  });
+
   it('says in words which recommendation drafts a flag with deploy, and which cannot', async () => {
     const r = await cli(['recommend', '--change', 'algorithm', '--mesh', 'istio']);
     expect(r.code).toBe(0);

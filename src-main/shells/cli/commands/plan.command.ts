@@ -80,6 +80,7 @@ function summary(plan: ReleasePlan): string {
 
 interface FlagFlags {
   strategy?: string;
+  betaFirst?: boolean;
   provider?: string;
   flag?: string;
   flagRamp?: string;
@@ -88,6 +89,7 @@ interface FlagFlags {
 }
 
 const FLAG_FLAG_NAMES = {
+  betaFirst: '--beta-first',
   provider: '--provider',
   flag: '--flag',
   providerUrl: '--provider-url',
@@ -111,7 +113,7 @@ function flagOptions(
   opts: FlagFlags,
   problems: string[],
 ): { flag?: DefaultFlagOptions; flagRamp?: DefaultFlagOptions } {
-  const given = (['provider', 'flag', 'providerUrl', 'flagObject'] as const).filter(
+  const given = (['provider', 'flag', 'providerUrl', 'flagObject', 'betaFirst'] as const).filter(
     (k) => opts[k] !== undefined,
   );
   const ramp = opts.flagRamp !== undefined;
@@ -147,6 +149,7 @@ function flagOptions(
     ...(key === undefined ? {} : { key }),
     ...(opts.flagObject === undefined ? {} : { flagObject: opts.flagObject }),
     ...(opts.providerUrl === undefined ? {} : { providerUrl: opts.providerUrl }),
+    ...(opts.betaFirst ? { segmentsFirst: true } : {}),
   };
   return ramp ? { flagRamp: options } : { flag: options };
 }
@@ -176,6 +179,10 @@ export const registerPlan: RegisterCommand = (program: Command, io, setExit) => 
       'flag-rollout or --flag-ramp: the flag system, openfeature or unleash (default openfeature)',
     )
     .option('--flag <key>', 'flag-rollout: the flag key (default <deployment>-release)')
+    .option(
+      '--beta-first',
+      'flag-rollout or --flag-ramp: serve beta testers (email ending @beta.example.com) before any percentage',
+    )
     .option('--provider-url <url>', 'a flag on unleash: the Unleash server URL (required)')
     .option(
       '--flag-object <name>',
@@ -196,6 +203,7 @@ export const registerPlan: RegisterCommand = (program: Command, io, setExit) => 
         provider?: string;
         flag?: string;
         flagRamp?: string;
+        betaFirst?: boolean;
         providerUrl?: string;
         flagObject?: string;
         out?: string;

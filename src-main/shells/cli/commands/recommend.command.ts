@@ -108,7 +108,7 @@ function draftLine(r: Recommendation): string | null {
     const pct = ramp.steps.flatMap((s) => ('setPercentage' in s ? [s.setPercentage] : [])).join('/');
     const first =
       ramp.segments.length > 0 ? `${ramp.segments.map((s) => s.name).join(', ')} first, then ` : '';
-    return `${r.strategy} deploys the code dark (flag off), then the flag ${ramp.flag} ramps ${first}${pct} %, as one release (plan new --strategy ${r.strategy} --flag-ramp KEY)`;
+    return `${r.strategy} deploys the code dark (flag off), then the flag ${ramp.flag} ramps ${first}${pct} %, as one release (plan new --strategy ${r.strategy} --flag-ramp KEY${first ? ' --beta-first' : ''})`;
   }
   if (r.companions.includes('flag-rollout'))
     return `${r.strategy} only: a flag ramp cannot follow it in one plan; ramp the flag in a plan of its own (plan new --strategy flag-rollout)`;
