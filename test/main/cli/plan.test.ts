@@ -177,6 +177,11 @@ describe('switchyard plan new', () => {
       ['--provider', 'unleash'],
       '--provider applies only to --strategy flag-rollout, or with --flag-ramp KEY',
     ],
+    [
+      'rolling',
+      ['--beta-first'],
+      '--beta-first applies only to --strategy flag-rollout, or with --flag-ramp KEY',
+    ],
   ])('--strategy %s %j is a usage error naming the problem', async (strategy, extra, message) => {
     const r = await newPlan(strategy, ...extra);
     expect(r.code).toBe(64);
