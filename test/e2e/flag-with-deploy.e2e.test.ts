@@ -146,6 +146,10 @@ describe('a flag with deploy on the Plan screen', () => {
       .poll(() => yaml().inputValue())
       .toMatch(/- setPercentage: 50\n\s+at: 2030-12-08T09:00:00\+01:00\n/);
     await verdict().filter({ hasText: 'valid plan' }).waitFor();
+    await screenshot(page, 'plan-flag-rollout-schedule-1440');
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await screenshot(page, 'plan-flag-rollout-schedule-1024');
+    await page.setViewportSize({ width: 1440, height: 900 });
     await page.getByLabel('Saved plans').selectOption('checkout-flag-with-deploy');
     await page.getByRole('button', { name: 'Open plan' }).click();
     await expect.poll(() => yaml().inputValue()).toMatch(/\nflagRamp:\n/);
