@@ -1,5 +1,7 @@
 import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import type { PlanProblem } from '../../src-shared/bridge/contract.ts';
+import { draftFlagRamp, FLAG_RAMP_AFTER } from '../../src-shared/plan/plan.defaults.ts';
+import type { StrategyKind } from '../../src-shared/plan/plan.schema.ts';
 
 /** A path into a plan document: keys and array indexes. */
 export type FieldPath = (string | number)[];
@@ -109,6 +111,79 @@ function flagFields(strategy: Record<string, unknown> | undefined) {
     providerUrl: str(provider?.url),
     newVariant: ramp ? (str(strategy?.newVariant) ?? 'on') : null,
   };
+}
+
+/** Where a plan's flag ramp is: its strategy (a flag-rollout plan) or its `flagRamp` (a flag with deploy). */
+export type RampAt = 'strategy' | 'flagRamp';
+
+/** A flag ramp's fields as the form edits them, and its steps with their schedule. */
+export interface RampFields {
+  flag: string | null;
+  providerKind: string | null;
+  providerName: string | null;
+  providerUrl: string | null;
+  steps: { line: string; at: unknown }[];
+}
+
+/**
+ * Reads the flag ramp at `at` from plan YAML.
+ * @returns its fields, or null when the YAML has no flag ramp there.
+ */
+export function readRamp(text: string, at: RampAt): RampFields | null {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) return null;
+  const js: unknown = doc.toJS();
+  if (!js || typeof js !== 'object' || Array.isArray(js)) return null;
+  const ramp = (js as Record<string, unknown>)[at];
+  if (!ramp || typeof ramp !== 'object' || Array.isArray(ramp)) return null;
+  const r = ramp as Record<string, unknown>;
+  if (at === 'strategy' && r.kind !== 'flag-rollout') return null;
+  const provider = r.provider as Record<string, unknown> | undefined;
+  return {
+    flag: str(r.flag),
+    providerKind: str(provider?.kind),
+    providerName: str(provider?.name),
+    providerUrl: str(provider?.url),
+    steps: Array.isArray(r.steps)
+      ? r.steps.map((s: unknown) => {
+          const step = s && typeof s === 'object' ? (s as Record<string, unknown>) : {};
+          // The schedule is shown beside the step, not in its line.
+          return { line: stepLine({ ...step, at: undefined }), at: step.at };
+        })
+      : [],
+  };
+}
+
+/**
+ * Removes one field from plan YAML (a step's schedule, the flag ramp), keeping everything else.
+ * @returns the new text, or the text unchanged when it is not valid YAML.
+ */
+export function deletePlanField(text: string, path: FieldPath): string {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) return text;
+  doc.deleteIn(path);
+  return doc.toString();
+}
+
+/**
+ * Adds a drafted flag ramp (`flagRamp`) to plan YAML whose strategy deploys code, with the analysis templates
+ * its steps name that the plan lacks; comments and everything else kept.
+ * @returns the new text, or the text unchanged when it is not YAML, has a ramp already or deploys no code.
+ */
+export function addFlagRamp(text: string): string {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0 || doc.hasIn(['flagRamp'])) return text;
+  const kind = doc.getIn(['strategy', 'kind']);
+  if (!FLAG_RAMP_AFTER.includes(kind as StrategyKind)) return text;
+  const name = String(doc.getIn(['target', 'name']) ?? 'my-service');
+  const { flagRamp, templates } = draftFlagRamp({ name, namespace: '', image: '' });
+  doc.setIn(['flagRamp'], doc.createNode(flagRamp));
+  const list = doc.getIn(['analysis', 'templates']);
+  const have = new Set(isSeq(list) ? list.items.map((t) => (isMap(t) ? String(t.get('name')) : '')) : []);
+  const missing = templates.filter((t) => !have.has(t.name));
+  if (isSeq(list)) for (const t of missing) list.add(doc.createNode(t));
+  else if (missing.length > 0) doc.setIn(['analysis', 'templates'], doc.createNode(missing));
+  return doc.toString();
 }
 
 /**

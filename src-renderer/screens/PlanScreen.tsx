@@ -1,5 +1,7 @@
 import { ExportPanel } from '../components/plan/ExportPanel.tsx';
 import { FlagPicker } from '../components/plan/FlagPicker.tsx';
+import { FlagRampSection } from '../components/plan/FlagRampSection.tsx';
+import { FlagSchedule } from '../components/plan/FlagSchedule.tsx';
 import { FlagSegments } from '../components/plan/FlagSegments.tsx';
 import { GuidancePanel } from '../components/plan/GuidancePanel.tsx';
 import { PlanFiles } from '../components/plan/PlanFiles.tsx';
@@ -19,6 +21,8 @@ export function PlanScreen() {
           <PlanForm />
           <FlagPicker />
           <FlagSegments />
+          <FlagSchedule />
+          <FlagRampSection />
           <PlanFiles />
         </div>
         <YamlEditor />

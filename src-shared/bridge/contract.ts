@@ -204,8 +204,8 @@ export const requests = {
     output: z.object({ report: PreflightResultSchema }).strict(),
   },
   /**
-   * The flags the flag system of a flag-rollout plan holds on a context (the plan screen's flag picker; the
-   * plan's own flag need not exist yet). Errors: invalidPlan (not a flag-rollout plan), unreachable,
+   * The flags the flag system of a flag-rollout plan (or of a plan's `flagRamp`) holds on a context (the plan
+   * screen's flag picker; the plan's own flag need not exist yet). Errors: invalidPlan (no flag ramp), unreachable,
    * forbidden, invalidConfig (no Unleash token).
    */
   'flags:list': {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defaultPlan, type DefaultPlanTarget } from '../plan/plan.defaults.ts';
+import { defaultPlan, FLAG_RAMP_AFTER, type DefaultPlanTarget } from '../plan/plan.defaults.ts';
 import { ReleasePlanSchema, type ReleasePlan, type RouterKind } from '../plan/plan.schema.ts';
 import { sampleSize } from '../stats/proportions.ts';
 import {
@@ -96,7 +96,10 @@ export interface Recommendation extends Pick<
   missing: string[];
   /** Higher is better; the list is sorted by it. */
   score: number;
-  /** A plan with the runbook defaults for this strategy, its router chosen from the environment. */
+  /**
+   * A plan with the runbook defaults for this strategy, its router chosen from the environment; with a
+   * `flag-rollout` companion after a strategy that deploys code, the code goes out dark and `flagRamp` follows.
+   */
   plan: ReleasePlan;
 }
 
@@ -204,6 +207,10 @@ const PLACEHOLDER_TARGET: DefaultPlanTarget = {
   image: 'registry.example.com/my-service:next',
 };
 
+function segmentsFirst(input: DecisionInput): boolean {
+  return 'answers' in input && input.answers.realUserValidation;
+}
+
 function candidatesFromAnswers(answers: DecisionAnswers): Candidate[] {
   const scores = new Map<Candidate['strategy'], { points: number; because: string[] }>();
   const companions = new Set<RecommendedStrategy>();
@@ -226,6 +233,14 @@ function candidatesFromAnswers(answers: DecisionAnswers): Candidate[] {
         ? `Chosen because ${because.join('; ')}.`
         : STRATEGY_PROFILES[strategy].useCase,
     }));
+}
+
+/**
+ * Whether a recommendation's plan is a flag with deploy: its companions include a flag ramp and its strategy
+ * deploys code (an A/B test keeps the flag for a plan of its own).
+ */
+export function draftsFlagRamp(strategy: Candidate['strategy'], companions: readonly RecommendedStrategy[]) {
+  return companions.includes('flag-rollout') && FLAG_RAMP_AFTER.includes(strategy);
 }
 
 /**
@@ -263,6 +278,10 @@ export function recommend(
       plan: defaultPlan(c.strategy, target, {
         router: routerFor(c.strategy, env),
         migration: c.companions.includes('expand-contract'),
+        ...(draftsFlagRamp(c.strategy, c.companions)
+          ? // Real-user validation answered yes: beta testers get the flag before any percentage.
+            { flagRamp: { provider: 'openfeature', segmentsFirst: segmentsFirst(input) } }
+          : {}),
         ...(env.replicas === undefined ? {} : { replicas: env.replicas }),
       }),
     };

@@ -23,7 +23,15 @@ export interface DefaultPlanOptions {
   replicas?: number;
   /** A flag-rollout's flag system and flag (default: OpenFeature, flag `<name>-release`). */
   flag?: DefaultFlagOptions;
+  /**
+   * Flag with deploy: after the strategy deploys the code dark (flag off), ramp this flag as one release
+   * (`flagRamp`). Only for strategies that deploy code: rolling, canary, blue-green.
+   */
+  flagRamp?: DefaultFlagOptions;
 }
+
+/** Strategies a flag ramp may follow: those that deploy code. */
+export const FLAG_RAMP_AFTER: readonly StrategyKind[] = ['rolling', 'canary', 'blue-green'];
 
 /** Where a flag-rollout plan's flag lives. */
 export interface DefaultFlagOptions {
@@ -36,13 +44,12 @@ export interface DefaultFlagOptions {
   providerUrl?: string;
   /** Unleash: the environment; default `production`. */
   environment?: string;
+  /** Serve beta testers (email ending `@beta.example.com`) the new variant before the first percentage. */
+  segmentsFirst?: boolean;
 }
 
-/** The runbook's flag ramp: segments aside, 5 → 25 → 50 → 100 % of users, each judged per variant. */
-function flagRollout(
-  target: DefaultPlanTarget,
-  flag: DefaultFlagOptions | undefined,
-): ReleasePlanInput['strategy'] {
+/** The runbook's flag ramp: segments first when asked, then 5 → 25 → 50 → 100 % of users, each judged per variant. */
+function flagRamp(target: DefaultPlanTarget, flag: DefaultFlagOptions | undefined) {
   const f = flag ?? { provider: 'openfeature' };
   const provider =
     f.provider === 'unleash'
@@ -55,9 +62,20 @@ function flagRollout(
         }
       : { kind: 'openfeature' as const, name: f.flagObject ?? `${target.name}-flags` };
   return {
-    kind: 'flag-rollout',
     provider,
     flag: f.key ?? `${target.name}-release`,
+    ...(f.segmentsFirst
+      ? {
+          segments: [
+            {
+              name: 'beta testers',
+              attribute: 'email',
+              operator: 'ends_with' as const,
+              values: ['@beta.example.com'],
+            },
+          ],
+        }
+      : {}),
     steps: (
       [
         [5, 'initial-canary'],
@@ -94,6 +112,19 @@ export function canaryPhaseTemplates(): AnalysisTemplate[] {
       window: '2m',
     })),
   }));
+}
+
+/**
+ * A drafted flag ramp to add to a plan that deploys code (the Plan screen's "Add a flag ramp"): the ramp as
+ * `defaultPlan` drafts it, and the analysis templates its steps name, for the plan to hold the missing ones.
+ */
+export function draftFlagRamp(
+  target: DefaultPlanTarget,
+  flag: DefaultFlagOptions = { provider: 'openfeature' },
+): { flagRamp: ReturnType<typeof flagRamp>; templates: AnalysisTemplate[] } {
+  const ramp = flagRamp(target, flag);
+  const named = new Set<string>(ramp.steps.flatMap((s) => s.analysis?.templates ?? []));
+  return { flagRamp: ramp, templates: canaryPhaseTemplates().filter((t) => named.has(t.name)) };
 }
 
 /** The runbook's automated rollback triggers: error rate > 2 % for 2m, p95 > 1000 ms for 5m, ≥ 3 pod restarts in 5m. */
@@ -183,30 +214,39 @@ function strategyFor(
         confidenceLevel: 0.95,
       };
     case 'flag-rollout':
-      return flagRollout(target, flag);
+      return { kind, ...flagRamp(target, flag) };
   }
 }
 
 /**
  * A complete plan for `strategy` on `target` with the runbook's defaults (canary phases 10/50/100 %,
- * rollback triggers, blue-green warm-up and validation, rolling surge 5 / unavailable 2, A/B 50/50 for 14 days).
- * Throws DomainError `invalidPlan` listing every problem when the target is not valid (e.g. an empty name).
+ * rollback triggers, blue-green warm-up and validation, rolling surge 5 / unavailable 2, A/B 50/50 for 14 days);
+ * with `options.flagRamp`, the strategy deploys the code dark and a flag ramp follows (one release).
+ * Throws DomainError `badRequest` when a flag ramp is asked after a strategy that deploys no code (flag-rollout,
+ * ab-test), `invalidPlan` listing every problem when the target is not valid (e.g. an empty name).
  */
 export function defaultPlan(
   strategy: StrategyKind,
   target: DefaultPlanTarget,
   options: DefaultPlanOptions = {},
 ): ReleasePlan {
+  if (options.flagRamp && !FLAG_RAMP_AFTER.includes(strategy))
+    throw new DomainError(
+      'badRequest',
+      `A flag ramp follows a strategy that deploys code (${FLAG_RAMP_AFTER.join(', ')}), not ${strategy}${strategy === 'flag-rollout' ? ': a flag-rollout plan is a flag ramp already' : ''}.`,
+    );
   const routerKind =
     options.router ?? (strategy === 'rolling' || strategy === 'flag-rollout' ? 'service-selector' : 'istio');
-  const needsTemplates = strategy === 'canary' || strategy === 'flag-rollout';
+  const needsTemplates =
+    strategy === 'canary' || strategy === 'flag-rollout' || options.flagRamp !== undefined;
   const input: ReleasePlanInput = {
-    name: `${target.name}-${strategy}`,
+    name: `${target.name}-${strategy}${options.flagRamp ? '-flag-ramp' : ''}`,
     target: { ...target },
     router: routerFor(routerKind, strategy, target.name, options.replicas),
     strategy: strategyFor(strategy, target, options.flag),
     analysis: { templates: needsTemplates ? canaryPhaseTemplates() : [] },
-    rollbackTriggers: strategy === 'rolling' ? [] : runbookRollbackTriggers(),
+    rollbackTriggers: strategy === 'rolling' && !options.flagRamp ? [] : runbookRollbackTriggers(),
+    ...(options.flagRamp ? { flagRamp: flagRamp(target, options.flagRamp) } : {}),
     onFailure: 'abort',
     onInconclusive: 'pause',
   };

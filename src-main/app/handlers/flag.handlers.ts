@@ -8,11 +8,13 @@ export function flagHandlers(service: ReleaseService): Pick<Handlers, 'flags:lis
   return {
     'flags:list': async ({ context, text }) => {
       const plan = planOrRefuse(text, "to list its flag system's flags");
-      const flags = await service.flagSystemOn(context, plan);
+      // A flag with deploy: its flag system is the ramp's, asked as a flag-rollout plan of that ramp would be.
+      const ramp = plan.flagRamp ? { ...plan, strategy: plan.flagRamp } : plan;
+      const flags = await service.flagSystemOn(context, ramp);
       if (!flags)
         throw new DomainError(
           'invalidPlan',
-          `A ${plan.strategy.kind} plan names no flag system; only a flag-rollout plan has flags to pick.`,
+          `A ${plan.strategy.kind} plan names no flag system; only a flag-rollout plan or a plan with a flag ramp has flags to pick.`,
         );
       const list = await flags.listFlags();
       return {

@@ -28,8 +28,14 @@ export function planToYaml(plan: ReleasePlan): string {
   return stringify(plan, { aliasDuplicateObjects: false, lineWidth: 0 });
 }
 
-/** What a plan will do, one line per step, for the editor's summary. */
+/** What a plan will do, one line per step, for the editor's summary; a flag ramp's steps follow the strategy's. */
 export function describePlan(plan: ReleasePlan): string[] {
+  const ramp = plan.flagRamp;
+  const rampSteps = ramp ? ramp.steps.map((step) => `flag ${ramp.flag}: ${flagStepLabel(step)}`) : [];
+  return [...strategySteps(plan), ...rampSteps];
+}
+
+function strategySteps(plan: ReleasePlan): string[] {
   const s = plan.strategy;
   switch (s.kind) {
     case 'canary':

@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import type { FlagSummaryView } from '../../../src-shared/bridge/contract.ts';
 import type { BridgeError } from '../../../src-shared/bridge/errors.ts';
 import { api } from '../../bridge/api.ts';
-import { parseFieldPath, readPlanFields, setPlanField } from '../../lib/plan-fields.ts';
+import { parseFieldPath, readRamp, setPlanField, type RampAt } from '../../lib/plan-fields.ts';
 import { useConnections } from '../../store/connections.store.ts';
 import { usePlan } from '../../store/plan.store.ts';
 import { Busy } from '../Busy.tsx';
@@ -10,16 +10,18 @@ import { ErrorNote } from '../ErrorNote.tsx';
 
 /**
  * A flag ramp's flag picker: lists the flags the plan's flag system holds on the selected context (with their
- * variants) and puts the one picked into `strategy.flag`. Shown for flag-rollout plans only.
+ * variants) and puts the one picked into the ramp's flag (`strategy.flag`, or `flagRamp.flag` after a strategy
+ * that deploys code). Shown only when the plan has a flag ramp there.
  */
-export function FlagPicker() {
+export function FlagPicker({ at = 'strategy' }: { at?: RampAt }) {
   const { text, setText } = usePlan();
   const context = useConnections((s) => s.selectedContext);
-  const fields = useMemo(() => readPlanFields(text), [text]);
+  const fields = useMemo(() => readRamp(text, at), [text, at]);
   const [flags, setFlags] = useState<FlagSummaryView[] | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<BridgeError | null>(null);
-  if (fields?.strategy !== 'flag-rollout') return null;
+  if (!fields) return null;
+  const heading = `flag-picker-heading-${at}`;
   const list = async (on: string) => {
     setBusy(true);
     setError(null);
@@ -29,8 +31,8 @@ export function FlagPicker() {
     setFlags(r.value.flags);
   };
   return (
-    <section className="panel" aria-labelledby="flag-picker-heading">
-      <h2 id="flag-picker-heading">Flag</h2>
+    <section className="panel" aria-labelledby={heading}>
+      <h2 id={heading}>{at === 'strategy' ? 'Flag' : 'Flag of the ramp'}</h2>
       <button type="button" onClick={() => context && void list(context)} disabled={!context || busy}>
         List flags{context ? ` on ${context}` : ''}
       </button>
@@ -45,9 +47,9 @@ export function FlagPicker() {
               <label>
                 <input
                   type="radio"
-                  name="flag-picker"
+                  name={`flag-picker-${at}`}
                   checked={fields.flag === f.key}
-                  onChange={() => setText(setPlanField(text, parseFieldPath('strategy.flag'), f.key))}
+                  onChange={() => setText(setPlanField(text, parseFieldPath(`${at}.flag`), f.key))}
                 />{' '}
                 {f.key}{' '}
                 <span className="muted">

@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import { parseDocument } from 'yaml';
+import type { RampAt } from '../../lib/plan-fields.ts';
 import { usePlan } from '../../store/plan.store.ts';
 
 const OPERATORS = ['in', 'not_in', 'ends_with', 'starts_with'] as const;
@@ -11,13 +12,13 @@ interface SegmentRow {
   values: string[];
 }
 
-/** The plan's `strategy.segments` as rows, or null when the YAML is not a flag-rollout plan. */
-function readSegments(text: string): SegmentRow[] | null {
+/** The segments of the flag ramp at `at` as rows, or null when the YAML has no flag ramp there. */
+function readSegments(text: string, at: RampAt): SegmentRow[] | null {
   const doc = parseDocument(text);
   if (doc.errors.length > 0) return null;
-  const strategy = (doc.toJS() as { strategy?: { kind?: string; segments?: unknown } } | null)?.strategy;
-  if (strategy?.kind !== 'flag-rollout') return null;
-  const list = Array.isArray(strategy.segments) ? (strategy.segments as Partial<SegmentRow>[]) : [];
+  const ramp = (doc.toJS() as Record<string, { kind?: string; segments?: unknown } | undefined> | null)?.[at];
+  if (!ramp || typeof ramp !== 'object' || (at === 'strategy' && ramp.kind !== 'flag-rollout')) return null;
+  const list = Array.isArray(ramp.segments) ? (ramp.segments as Partial<SegmentRow>[]) : [];
   return list.map((s) => ({
     name: String(s.name ?? ''),
     attribute: String(s.attribute ?? ''),
@@ -26,12 +27,12 @@ function readSegments(text: string): SegmentRow[] | null {
   }));
 }
 
-/** `text` with `strategy.segments` replaced by `rows` (removed when empty). */
-function writeSegments(text: string, rows: SegmentRow[]): string {
+/** `text` with the segments of the flag ramp at `at` replaced by `rows` (removed when empty). */
+function writeSegments(text: string, at: RampAt, rows: SegmentRow[]): string {
   const doc = parseDocument(text);
   if (doc.errors.length > 0) return text;
-  if (rows.length === 0) doc.deleteIn(['strategy', 'segments']);
-  else doc.setIn(['strategy', 'segments'], doc.createNode(rows));
+  if (rows.length === 0) doc.deleteIn([at, 'segments']);
+  else doc.setIn([at, 'segments'], doc.createNode(rows));
   return doc.toString();
 }
 
@@ -49,39 +50,43 @@ function SegmentField(p: { id: string; label: string; value: string; onChange: (
  * A flag ramp's users-targeting segments (served the new variant before any percentage) as editable rows:
  * name, attribute, operator and comma-separated values; edits go into the YAML, problems show there.
  */
-export function FlagSegments() {
+export function FlagSegments({ at = 'strategy' }: { at?: RampAt }) {
   const { text, setText } = usePlan();
-  const rows = useMemo(() => readSegments(text), [text]);
+  const rows = useMemo(() => readSegments(text, at), [text, at]);
   if (!rows) return null;
+  // Ids stay unique beside the strategy's own segments while a plan is half-edited with both.
+  const id = (i: number, field: string) => `segment-${at}-${i}-${field}`;
+  const heading = `flag-segments-heading-${at}`;
   const change = (i: number, patch: Partial<SegmentRow>) =>
     setText(
       writeSegments(
         text,
+        at,
         rows.map((r, j) => (j === i ? { ...r, ...patch } : r)),
       ),
     );
   return (
-    <section className="panel form" aria-labelledby="flag-segments-heading">
-      <h2 id="flag-segments-heading">Segments</h2>
+    <section className="panel form" aria-labelledby={heading}>
+      <h2 id={heading}>{at === 'strategy' ? 'Segments' : 'Segments of the ramp'}</h2>
       {rows.length === 0 && <p className="muted">No segments: the ramp starts with the percentages.</p>}
       {rows.map((r, i) => (
         <fieldset key={i} aria-label={`Segment ${i + 1}`}>
           <SegmentField
-            id={`segment-${i}-name`}
+            id={id(i, 'name')}
             label="Name"
             value={r.name}
             onChange={(name) => change(i, { name })}
           />
           <SegmentField
-            id={`segment-${i}-attribute`}
+            id={id(i, 'attribute')}
             label="Attribute"
             value={r.attribute}
             onChange={(attribute) => change(i, { attribute })}
           />
           <div className="field">
-            <label htmlFor={`segment-${i}-operator`}>Operator</label>
+            <label htmlFor={id(i, 'operator')}>Operator</label>
             <select
-              id={`segment-${i}-operator`}
+              id={id(i, 'operator')}
               value={r.operator}
               onChange={(e) => change(i, { operator: e.target.value })}
             >
@@ -92,7 +97,7 @@ export function FlagSegments() {
           </div>
           {/* Empty parts stay while typing ("gold, "), so a comma does not vanish under the cursor. */}
           <SegmentField
-            id={`segment-${i}-values`}
+            id={id(i, 'values')}
             label="Values (comma-separated)"
             value={r.values.join(', ')}
             onChange={(v) => change(i, { values: v === '' ? [] : v.split(',').map((x) => x.trim()) })}
@@ -103,6 +108,7 @@ export function FlagSegments() {
               setText(
                 writeSegments(
                   text,
+                  at,
                   rows.filter((_, j) => j !== i),
                 ),
               )
@@ -116,7 +122,7 @@ export function FlagSegments() {
         type="button"
         onClick={() =>
           setText(
-            writeSegments(text, [
+            writeSegments(text, at, [
               ...rows,
               { name: 'beta testers', attribute: 'tier', operator: 'in', values: ['beta'] },
             ]),

@@ -1,7 +1,8 @@
 import { useMemo } from 'react';
-import { parseFieldPath, problemsAt, readPlanFields, setPlanField } from '../../lib/plan-fields.ts';
+import { addFlagRamp, problemsAt, readPlanFields } from '../../lib/plan-fields.ts';
 import { usePlan } from '../../store/plan.store.ts';
 import { FieldProblems } from './FieldProblems.tsx';
+import { FlagFields, PlanField } from './PlanField.tsx';
 
 const FIELDS = [
   { path: 'name', label: 'Plan name', key: 'name' },
@@ -10,23 +11,12 @@ const FIELDS = [
   { path: 'target.image', label: 'Target image', key: 'targetImage' },
 ] as const;
 
-/** A flag ramp's flag and where it lives (OpenFeature: a FeatureFlag object; Unleash: a server). */
-const FLAG_FIELDS = [
-  { path: 'strategy.flag', label: 'Flag key', key: 'flag', when: null },
-  {
-    path: 'strategy.provider.kind',
-    label: 'Flag system (openfeature or unleash)',
-    key: 'providerKind',
-    when: null,
-  },
-  { path: 'strategy.provider.name', label: 'FeatureFlag object', key: 'providerName', when: 'openfeature' },
-  { path: 'strategy.provider.url', label: 'Unleash URL', key: 'providerUrl', when: 'unleash' },
-] as const;
-
 /** The plan's key fields as a form; edits go into the YAML, problems show at their field. */
 export function PlanForm() {
   const { text, problems, setText } = usePlan();
   const fields = useMemo(() => readPlanFields(text), [text]);
+  // A strategy that deploys code may be followed by a flag ramp (a flag with deploy), one per plan.
+  const canAddRamp = useMemo(() => addFlagRamp(text) !== text, [text]);
   if (!fields) {
     return (
       <section className="panel" aria-labelledby="form-heading">
@@ -39,31 +29,18 @@ export function PlanForm() {
   return (
     <section className="panel form" aria-labelledby="form-heading">
       <h2 id="form-heading">Plan form</h2>
-      {[
-        ...FIELDS,
-        ...(fields.strategy === 'flag-rollout'
-          ? FLAG_FIELDS.filter((f) => f.when === null || f.when === (fields.providerKind ?? 'openfeature'))
-          : []),
-      ].map((f) => {
-        const own = problemsAt(problems, f.path);
-        const id = `problems-${f.path.replace(/\W/g, '-')}`;
-        return (
-          <div key={f.path} className={`field ${own.length > 0 ? 'invalid' : ''}`}>
-            <label htmlFor={`field-${f.path}`}>{f.label}</label>
-            <input
-              id={`field-${f.path}`}
-              value={fields[f.key] ?? ''}
-              aria-invalid={own.length > 0}
-              aria-describedby={own.length > 0 ? id : undefined}
-              onChange={(e) => setText(setPlanField(text, parseFieldPath(f.path), e.target.value))}
-            />
-            <FieldProblems id={id} problems={own} />
-          </div>
-        );
-      })}
+      {FIELDS.map((f) => (
+        <PlanField key={f.path} path={f.path} label={f.label} value={fields[f.key]} />
+      ))}
+      {fields.strategy === 'flag-rollout' && <FlagFields at="strategy" />}
       <div className="field">
         <span className="label">Strategy</span> <code>{fields.strategy ?? 'none'}</code>
       </div>
+      {canAddRamp && (
+        <button type="button" onClick={() => setText(addFlagRamp(text))}>
+          Add a flag ramp after the {fields.strategy}
+        </button>
+      )}
       {fields.steps.length > 0 && (
         <div className={`field ${stepProblems.length > 0 ? 'invalid' : ''}`}>
           <span className="label">Steps</span>

@@ -1,4 +1,5 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
+import { readRamp } from '../../lib/plan-fields.ts';
 import { usePlan } from '../../store/plan.store.ts';
 
 /** Strategies ranked side by side; choosing one loads its pre-filled plan into the editor. */
@@ -7,6 +8,11 @@ export function StrategyTable() {
   const heading = useRef<HTMLHeadingElement>(null);
   // Focus moves to the results only for an answer that came while the screen was open, not on returning to it.
   const seenOnOpen = useRef(recommended);
+  // A companion flag ramp drafted into the plan itself (a flag with deploy), per strategy.
+  const combined = useMemo(
+    () => new Set(recommendations.filter((r) => readRamp(r.planText, 'flagRamp')).map((r) => r.strategy)),
+    [recommendations],
+  );
   useEffect(() => {
     if (recommended !== seenOnOpen.current) heading.current?.focus();
   }, [recommended]);
@@ -39,6 +45,9 @@ export function StrategyTable() {
               <th scope="row">
                 {r.strategy}
                 {r.companions.length > 0 && <div className="muted small">with {r.companions.join(', ')}</div>}
+                {combined.has(r.strategy) && (
+                  <div className="muted small">one plan: deploys dark, then ramps the flag</div>
+                )}
               </th>
               <td>{r.risk}</td>
               <td>{r.complexity}</td>

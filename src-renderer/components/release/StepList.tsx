@@ -1,22 +1,12 @@
-import { useEffect, useState } from 'react';
 import type { ReleaseSnapshot } from '../../../src-shared/release/release.schema.ts';
 import { elapsedMs, formatDuration, remainingMs } from '../../lib/format.ts';
 import { stepRows } from '../../lib/release-view.ts';
-
-/** Re-renders every second while the release is live (for elapsed and remaining time). */
-function useNow(live: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!live) return;
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, [live]);
-  return now;
-}
+import { useNow } from '../use-now.ts';
 
 /** The plan's steps with the current one, elapsed and remaining time, and what comes next. */
 export function StepList({ snapshot }: { snapshot: ReleaseSnapshot }) {
   const live = snapshot.status === 'running' || snapshot.status === 'paused';
+  // Re-renders every second while the release is live (for elapsed and remaining time).
   const now = useNow(live);
   // The release clock may run faster than the wall clock (rehearsals); updatedAtMs is its latest reading.
   const clockNow = live ? Math.max(now, snapshot.updatedAtMs ?? 0) : (snapshot.finishedAtMs ?? now);

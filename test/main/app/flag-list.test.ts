@@ -2,6 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { defaultPlan } from '../../../src-shared/plan/plan.defaults.ts';
 import { requests } from '../../../src-shared/bridge/contract.ts';
 import type { Engine } from '../../../src-main/app/engine.ts';
 import { createSandboxProvider } from '../../../src-main/app/sandbox-provider.ts';
@@ -32,6 +34,20 @@ describe('flags:list, the flag picker’s channel', () => {
     const checkout = out.flags.find((f) => f.key === 'new-checkout');
     expect(checkout).toMatchObject({ enabled: true, description: 'FeatureFlag shop/checkout-flags' });
     expect([...(checkout?.variants ?? [])].sort()).toEqual(['off', 'on']);
+  }, 60_000);
+
+  it('lists the flags of a flag with deploy’s ramp (a rolling update, then flagRamp)', async () => {
+    const rolling = defaultPlan(
+      'rolling',
+      { namespace: 'shop', name: 'checkout', image: 'registry.platform.com/checkout:v2.3.0' },
+      { flagRamp: { provider: 'openfeature', key: 'not-made-yet' } },
+    );
+    const text = stringify({
+      ...rolling,
+      flagRamp: { ...rolling.flagRamp, provider: { kind: 'openfeature', name: 'checkout-flags' } },
+    });
+    const out = await engine.handlers['flags:list']({ context: 'sandbox', text });
+    expect(out.flags.map((f) => f.key)).toContain('new-checkout');
   }, 60_000);
 
   it('refuses a plan of another strategy, and a plan with problems, naming why', async () => {

@@ -98,6 +98,97 @@ describe('switchyard plan new', () => {
     expect(r.stderr).toContain('--flag applies only to --strategy flag-rollout');
   });
 
+  it.each(['rolling', 'canary', 'blue-green'])(
+    '--strategy %s --flag-ramp KEY deploys the code dark, then ramps the flag, in one valid plan',
+    async (strategy) => {
+      const r = await newPlan(strategy, '--flag-ramp', 'new-engine');
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(
+        new RegExp(`^# Release plan: ${strategy} of .*, then flag new-engine through 5/25/50/100 %`),
+      );
+      const result = parsePlan(r.stdout);
+      if (!result.ok) throw new Error(result.errors.join('; '));
+      expect(result.plan.strategy.kind).toBe(strategy);
+      expect(result.plan.flagRamp).toMatchObject({
+        provider: { kind: 'openfeature', name: 'workflow-engine-flags' },
+        flag: 'new-engine',
+        offVariant: 'off',
+      });
+      expect(result.plan.flagRamp?.steps[0]).toEqual({ setPercentage: 5 });
+    },
+  );
+
+  it.each([
+    ['canary', ['--flag-ramp', 'new-engine', '--beta-first'], 'flagRamp'],
+    ['flag-rollout', ['--beta-first'], 'strategy'],
+  ] as const)('%s %j serves beta testers first', async (strategy, extra, at) => {
+    const r = await newPlan(strategy, ...extra);
+    expect(r.code, r.stderr).toBe(0);
+    const result = parsePlan(r.stdout);
+    if (!result.ok) throw new Error(result.errors.join('; '));
+    const ramp = at === 'flagRamp' ? result.plan.flagRamp : result.plan.strategy;
+    expect(ramp && 'segments' in ramp && ramp.segments).toEqual([
+      { name: 'beta testers', attribute: 'email', operator: 'ends_with', values: ['@beta.example.com'] },
+    ]);
+  });
+
+  it('--flag-ramp on Unleash takes the provider flags', async () => {
+    const r = await newPlan(
+      'canary',
+      '--flag-ramp',
+      'new-engine',
+      '--provider',
+      'unleash',
+      '--provider-url',
+      'https://unleash.example.com',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const result = parsePlan(r.stdout);
+    if (!result.ok) throw new Error(result.errors.join('; '));
+    expect(result.plan.flagRamp?.provider).toMatchObject({
+      kind: 'unleash',
+      url: 'https://unleash.example.com',
+    });
+  });
+
+  it.each([
+    [
+      'flag-rollout',
+      ['--flag-ramp', 'x'],
+      '--flag-ramp follows a strategy that deploys code (rolling, canary, blue-green); a flag-rollout plan is a flag ramp already: name its flag with --flag KEY',
+    ],
+    [
+      'ab-test',
+      ['--flag-ramp', 'x'],
+      '--flag-ramp follows a strategy that deploys code (rolling, canary, blue-green), not ab-test: ramp the flag in a plan of its own (--strategy flag-rollout)',
+    ],
+    [
+      'canary',
+      ['--flag-ramp', 'x', '--flag', 'y'],
+      `--flag names a flag-rollout's flag; with --flag-ramp the flag is "x"`,
+    ],
+    [
+      'canary',
+      ['--flag-ramp', 'x', '--provider', 'unleash'],
+      '--provider unleash needs --provider-url <url>, the Unleash server',
+    ],
+    [
+      'canary',
+      ['--provider', 'unleash'],
+      '--provider applies only to --strategy flag-rollout, or with --flag-ramp KEY',
+    ],
+    [
+      'rolling',
+      ['--beta-first'],
+      '--beta-first applies only to --strategy flag-rollout, or with --flag-ramp KEY',
+    ],
+  ])('--strategy %s %j is a usage error naming the problem', async (strategy, extra, message) => {
+    const r = await newPlan(strategy, ...extra);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain(message);
+    expect(r.stdout).toBe('');
+  });
+
   it('uses the router asked for and writes to --out', async () => {
     const r = await newPlan('canary', '--router', 'gateway-api', '--out', 'canary.yaml');
     expect(r.code).toBe(0);

@@ -22,6 +22,8 @@ interface Json {
     cost: string;
     rollbackSpeed: string;
     missing: string[];
+    flagRamp: boolean;
+    draft: string | null;
   }[];
 }
 
@@ -56,7 +58,60 @@ describe('switchyard recommend', () => {
       'cost',
       'rollbackSpeed',
       'missing',
+      'flagRamp',
+      'draft',
     ]);
+  });
+
+  it.each([
+    [
+      'blue-green',
+      true,
+      /^blue-green deploys the code dark \(flag off\), then the flag my-service-release ramps 5\/25\/50\/100 %/,
+    ],
+    ['canary', true, /^canary deploys the code dark/],
+  ])(
+    'api-breaking: the %s recommendation drafts a combined plan (%s) and says so',
+    async (strategy, flagRamp, draft) => {
+      const { recommendations } = await recommend(
+        '--change',
+        'api-breaking',
+        '--mesh',
+        'istio',
+        '--spare-capacity',
+      );
+      const r = recommendations.find((x) => x.strategy === strategy);
+      expect(r).toMatchObject({ flagRamp });
+      expect(r?.draft).toMatch(draft);
+    },
+  );
+
+  it('answers asking for real-user validation draft the ramp with beta testers first, and say how to write it', async () => {
+    const file = join(dir, 'breaks-api.yaml');
+    await writeFile(
+      file,
+      'critical: true\nrealUserValidation: true\ntestsUxOrAlgorithm: false\nbreaksApi: true\n',
+    );
+    const { recommendations } = await recommend('--answers', file, '--mesh', 'istio');
+    expect(recommendations[0]).toMatchObject({ strategy: 'canary', flagRamp: true });
+    expect(recommendations[0]?.draft).toBe(
+      'canary deploys the code dark (flag off), then the flag my-service-release ramps beta testers first, then 5/25/50/100 %, as one release (plan new --strategy canary --flag-ramp KEY --beta-first)',
+    );
+  });
+
+  it('says in words which recommendation drafts a flag with deploy, and which cannot', async () => {
+    const r = await cli(['recommend', '--change', 'algorithm', '--mesh', 'istio']);
+    expect(r.code).toBe(0);
+    const [abTest, canary] = r.stdout.split('\n\n');
+    expect(abTest).toContain(
+      'plan: ab-test only: a flag ramp cannot follow it in one plan; ramp the flag in a plan of its own (plan new --strategy flag-rollout)',
+    );
+    expect(canary).toMatch(/^2\. canary \+ flag-rollout\n/);
+    expect(canary).toContain(
+      'plan: canary deploys the code dark (flag off), then the flag my-service-release ramps 5/25/50/100 %, as one release (plan new --strategy canary --flag-ramp KEY)',
+    );
+    const hotfix = await cli(['recommend', '--change', 'hotfix']);
+    expect(hotfix.stdout).not.toContain('plan:');
   });
 
   it('gives blue-green then canary for a security patch', async () => {

@@ -5,6 +5,9 @@ import {
   parseFieldPath,
   problemsAt,
   readPlanFields,
+  readRamp,
+  deletePlanField,
+  addFlagRamp,
   setPlanField,
 } from '../../../src-renderer/lib/plan-fields.ts';
 
@@ -128,5 +131,72 @@ strategy:
   it('edits the provider in place', () => {
     const text = setPlanField(RAMP, ['strategy', 'provider', 'name'], 'other-flags');
     expect(readPlanFields(text)?.providerName).toBe('other-flags');
+  });
+
+  it.each([
+    ['strategy', RAMP, 'new-checkout'],
+    [
+      'flagRamp',
+      `${PLAN}flagRamp:\n  provider: { kind: unleash, url: https://u.example.com }\n  flag: dark\n  steps:\n    - setPercentage: 10\n    - setPercentage: 50\n      at: '2026-12-08T09:00:00+01:00'\n`,
+      'dark',
+    ],
+  ] as const)('reads the ramp at %s: its flag, and its steps apart from their schedule', (at, text, flag) => {
+    expect(readRamp(text, at)).toMatchObject({
+      flag,
+      steps: [
+        { line: 'flag at 10 %', at: undefined },
+        { line: 'flag at 50 %', at: '2026-12-08T09:00:00+01:00' },
+      ],
+    });
+  });
+
+  it.each([
+    [PLAN, 'strategy'],
+    [PLAN, 'flagRamp'],
+    [RAMP, 'flagRamp'],
+    ['strategy: [', 'strategy'],
+  ] as const)('finds no ramp at %#', (text, at) => {
+    expect(readRamp(text, at)).toBeNull();
+  });
+
+  it('removes a step’s schedule, keeping the rest', () => {
+    const text = deletePlanField(RAMP, ['strategy', 'steps', 1, 'at']);
+    expect(readRamp(text, 'strategy')?.steps.map((s) => s.at)).toEqual([undefined, undefined]);
+    expect(text).toContain('setPercentage: 50');
+  });
+});
+
+describe('adding a flag ramp to a plan that deploys code', () => {
+  it('adds the drafted ramp and the templates its steps name, keeping comments and the plan’s own templates', () => {
+    const text = `${PLAN}analysis:\n  templates:\n    - name: success-rate\n      metrics: []\n`;
+    const out = addFlagRamp(text);
+    expect(out).toContain('# comment kept');
+    expect(readRamp(out, 'flagRamp')).toMatchObject({
+      flag: 'web-release',
+      providerKind: 'openfeature',
+      providerName: 'web-flags',
+    });
+    expect(readRamp(out, 'flagRamp')?.steps.map((s) => s.line)).toEqual([
+      'flag at 5 %',
+      'analysis initial-canary',
+      'flag at 25 %',
+      'analysis initial-canary',
+      'flag at 50 %',
+      'analysis extended-canary',
+      'flag at 100 %',
+      'analysis full-rollout',
+    ]);
+    const names = [...out.matchAll(/^ {4}- name: (\S+)$/gm)].map((m) => m[1]);
+    expect(names).toEqual(['success-rate', 'initial-canary', 'extended-canary', 'full-rollout']);
+    // Added once: a second add changes nothing.
+    expect(addFlagRamp(out)).toBe(out);
+  });
+
+  it.each([
+    ['a flag-rollout plan', 'strategy: { kind: flag-rollout, flag: a }\n'],
+    ['an A/B test', 'strategy: { kind: ab-test }\n'],
+    ['YAML that does not parse', 'strategy: ['],
+  ])('leaves %s as it is', (_, text) => {
+    expect(addFlagRamp(text)).toBe(text);
   });
 });

@@ -10,7 +10,12 @@ import {
   type ExportFormat,
   type ImportFormat,
 } from '../../../../src-shared/interop/interop.ts';
-import { defaultPlan, type DefaultFlagOptions } from '../../../../src-shared/plan/plan.defaults.ts';
+import {
+  defaultPlan,
+  FLAG_RAMP_AFTER,
+  type DefaultFlagOptions,
+} from '../../../../src-shared/plan/plan.defaults.ts';
+import type { FlagStep } from '../../../../src-shared/plan/flag-rollout.schema.ts';
 import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
 import {
   ROUTER_KINDS,
@@ -51,6 +56,10 @@ export function planYaml(plan: ReleasePlan, header?: string): string {
   return `${header ? `# ${header}\n` : ''}${stringify(plan, { lineWidth: 0, aliasDuplicateObjects: false })}`;
 }
 
+function flagPercentages(steps: readonly FlagStep[]): string {
+  return steps.flatMap((st) => ('setPercentage' in st ? [st.setPercentage] : [])).join('/');
+}
+
 function summary(plan: ReleasePlan): string {
   const s = plan.strategy;
   const detail =
@@ -59,39 +68,74 @@ function summary(plan: ReleasePlan): string {
       : s.kind === 'ab-test'
         ? `${s.variants.length} variants for ${s.duration}`
         : s.kind === 'flag-rollout'
-          ? `flag ${s.flag} through ${s.steps.flatMap((st) => ('setPercentage' in st ? [st.setPercentage] : [])).join('/')} %`
+          ? `flag ${s.flag} through ${flagPercentages(s.steps)} %`
           : s.kind === 'rolling'
             ? `maxSurge ${s.maxSurge}, maxUnavailable ${s.maxUnavailable}`
             : `validation ${s.validation.duration}`;
-  return `${s.kind} of ${plan.target.namespace}/${plan.target.name} via ${plan.router.kind}, ${detail}`;
+  const ramp = plan.flagRamp
+    ? `, then flag ${plan.flagRamp.flag} through ${flagPercentages(plan.flagRamp.steps)} %`
+    : '';
+  return `${s.kind} of ${plan.target.namespace}/${plan.target.name} via ${plan.router.kind}, ${detail}${ramp}`;
 }
 
-/** `switchyard plan new|validate|import|export`. */
-/** The flag options of `plan new`, checked: they apply to flag-rollout only, and unleash needs its URL. */
+interface FlagFlags {
+  strategy?: string;
+  betaFirst?: boolean;
+  provider?: string;
+  flag?: string;
+  flagRamp?: string;
+  providerUrl?: string;
+  flagObject?: string;
+}
+
+const FLAG_FLAG_NAMES = {
+  betaFirst: '--beta-first',
+  provider: '--provider',
+  flag: '--flag',
+  providerUrl: '--provider-url',
+  flagObject: '--flag-object',
+} as const;
+
+/** Why `--flag-ramp` cannot follow `strategy`, or null when it can. */
+function flagRampRefusal(strategy: string | undefined): string | null {
+  if (strategy === undefined || FLAG_RAMP_AFTER.includes(strategy as StrategyKind)) return null;
+  const after = `--flag-ramp follows a strategy that deploys code (${FLAG_RAMP_AFTER.join(', ')})`;
+  return strategy === 'flag-rollout'
+    ? `${after}; a flag-rollout plan is a flag ramp already: name its flag with --flag KEY`
+    : `${after}, not ${strategy}: ramp the flag in a plan of its own (--strategy flag-rollout)`;
+}
+
+/**
+ * The flag options of `plan new`, checked: they apply to a flag-rollout plan (`--flag`) or to a flag ramp after
+ * a strategy that deploys code (`--flag-ramp KEY`), and unleash needs its URL.
+ */
 function flagOptions(
-  opts: { strategy?: string; provider?: string; flag?: string; providerUrl?: string; flagObject?: string },
+  opts: FlagFlags,
   problems: string[],
-): DefaultFlagOptions | undefined {
-  const given = (['provider', 'flag', 'providerUrl', 'flagObject'] as const).filter(
+): { flag?: DefaultFlagOptions; flagRamp?: DefaultFlagOptions } {
+  const given = (['provider', 'flag', 'providerUrl', 'flagObject', 'betaFirst'] as const).filter(
     (k) => opts[k] !== undefined,
   );
-  const names = {
-    provider: '--provider',
-    flag: '--flag',
-    providerUrl: '--provider-url',
-    flagObject: '--flag-object',
-  };
-  if (opts.strategy !== 'flag-rollout') {
+  const ramp = opts.flagRamp !== undefined;
+  if (ramp) {
+    const refusal = flagRampRefusal(opts.strategy);
+    if (refusal) {
+      problems.push(refusal);
+      return {};
+    }
+    if (opts.flag !== undefined)
+      problems.push(`--flag names a flag-rollout's flag; with --flag-ramp the flag is "${opts.flagRamp}"`);
+  } else if (opts.strategy !== 'flag-rollout') {
     if (given.length > 0)
       problems.push(
-        `${given.map((k) => names[k]).join(', ')} ${given.length === 1 ? 'applies' : 'apply'} only to --strategy flag-rollout`,
+        `${given.map((k) => FLAG_FLAG_NAMES[k]).join(', ')} ${given.length === 1 ? 'applies' : 'apply'} only to --strategy flag-rollout, or with --flag-ramp KEY after a rolling, canary or blue-green`,
       );
-    return undefined;
+    return {};
   }
   const provider = opts.provider ?? 'openfeature';
   if (provider !== 'openfeature' && provider !== 'unleash') {
     problems.push(`--provider must be openfeature or unleash, got "${provider}"`);
-    return undefined;
+    return {};
   }
   if (provider === 'unleash' && opts.providerUrl === undefined)
     problems.push('--provider unleash needs --provider-url <url>, the Unleash server');
@@ -99,14 +143,18 @@ function flagOptions(
     problems.push('--flag-object names an OpenFeature FeatureFlag; it does not apply to --provider unleash');
   if (provider === 'openfeature' && opts.providerUrl !== undefined)
     problems.push('--provider-url applies to --provider unleash; OpenFeature flags live in the cluster');
-  return {
+  const key = ramp ? opts.flagRamp : opts.flag;
+  const options: DefaultFlagOptions = {
     provider,
-    ...(opts.flag === undefined ? {} : { key: opts.flag }),
+    ...(key === undefined ? {} : { key }),
     ...(opts.flagObject === undefined ? {} : { flagObject: opts.flagObject }),
     ...(opts.providerUrl === undefined ? {} : { providerUrl: opts.providerUrl }),
+    ...(opts.betaFirst ? { segmentsFirst: true } : {}),
   };
+  return ramp ? { flagRamp: options } : { flag: options };
 }
 
+/** `switchyard plan new|validate|import|export`. */
 export const registerPlan: RegisterCommand = (program: Command, io, setExit) => {
   const group = program.command('plan').description('write, check, import and export release plans');
 
@@ -123,14 +171,22 @@ export const registerPlan: RegisterCommand = (program: Command, io, setExit) => 
     .option('--rollout', 'the workload is an Argo Rollout')
     .option('--migration', 'add expand/contract migration gates')
     .option(
+      '--flag-ramp <key>',
+      'rolling, canary or blue-green: deploy the code dark, then ramp this flag (one release)',
+    )
+    .option(
       '--provider <kind>',
-      'flag-rollout: the flag system, openfeature or unleash (default openfeature)',
+      'flag-rollout or --flag-ramp: the flag system, openfeature or unleash (default openfeature)',
     )
     .option('--flag <key>', 'flag-rollout: the flag key (default <deployment>-release)')
-    .option('--provider-url <url>', 'flag-rollout with unleash: the Unleash server URL (required)')
+    .option(
+      '--beta-first',
+      'flag-rollout or --flag-ramp: serve beta testers (email ending @beta.example.com) before any percentage',
+    )
+    .option('--provider-url <url>', 'a flag on unleash: the Unleash server URL (required)')
     .option(
       '--flag-object <name>',
-      'flag-rollout with openfeature: the FeatureFlag object (default <deployment>-flags)',
+      'a flag on openfeature: the FeatureFlag object (default <deployment>-flags)',
     )
     .option('--out <file>', 'write the plan to a file instead of standard output')
     .action(
@@ -146,6 +202,8 @@ export const registerPlan: RegisterCommand = (program: Command, io, setExit) => 
         migration?: boolean;
         provider?: string;
         flag?: string;
+        flagRamp?: string;
+        betaFirst?: boolean;
         providerUrl?: string;
         flagObject?: string;
         out?: string;
@@ -165,7 +223,7 @@ export const registerPlan: RegisterCommand = (program: Command, io, setExit) => 
           problems.push(`--strategy must be one of ${STRATEGY_KINDS.join(', ')}, got "${opts.strategy}"`);
         if (opts.router !== undefined && !ROUTER_KINDS.includes(opts.router as RouterKind))
           problems.push(`--router must be one of ${ROUTER_KINDS.join(', ')}, got "${opts.router}"`);
-        const flag = flagOptions(opts, problems);
+        const flags = flagOptions(opts, problems);
         if (problems.length > 0) throw new CliError(problems, ExitCode.usage);
         let plan: ReleasePlan;
         try {
@@ -182,7 +240,7 @@ export const registerPlan: RegisterCommand = (program: Command, io, setExit) => 
             {
               ...(opts.router === undefined ? {} : { router: opts.router as RouterKind }),
               migration: opts.migration === true,
-              ...(flag ? { flag } : {}),
+              ...flags,
             },
           );
         } catch (err) {

@@ -7,6 +7,7 @@ import {
   DecisionEnvironmentSchema,
   recommend,
   type DecisionEnvironment,
+  type Recommendation,
   type DecisionInput,
 } from '../../../../src-shared/decision/recommend.ts';
 import { formatIssues, parseYamlText } from '../../../../src-shared/plan/plan.parse.ts';
@@ -100,6 +101,20 @@ async function readAnswers(file: string, cwd: string): Promise<DecisionInput> {
   return { answers: parsed.data };
 }
 
+/** What the drafted plan does when a companion shapes it (`plan new` with the same flags writes it), else null. */
+function draftLine(r: Recommendation): string | null {
+  const ramp = r.plan.flagRamp;
+  if (ramp) {
+    const pct = ramp.steps.flatMap((s) => ('setPercentage' in s ? [s.setPercentage] : [])).join('/');
+    const first =
+      ramp.segments.length > 0 ? `${ramp.segments.map((s) => s.name).join(', ')} first, then ` : '';
+    return `${r.strategy} deploys the code dark (flag off), then the flag ${ramp.flag} ramps ${first}${pct} %, as one release (plan new --strategy ${r.strategy} --flag-ramp KEY${first ? ' --beta-first' : ''})`;
+  }
+  if (r.companions.includes('flag-rollout'))
+    return `${r.strategy} only: a flag ramp cannot follow it in one plan; ramp the flag in a plan of its own (plan new --strategy flag-rollout)`;
+  return null;
+}
+
 /** `switchyard recommend`: ranked strategies for a change kind or decision-tree answers, adjusted to the environment. */
 export const registerRecommend: RegisterCommand = (program: Command, io) => {
   program
@@ -154,6 +169,9 @@ export const registerRecommend: RegisterCommand = (program: Command, io) => {
         cost: r.cost,
         rollbackSpeed: r.rollbackSpeed,
         missing: r.missing,
+        /** The drafted plan deploys the code dark, then ramps a flag (a flag with deploy). */
+        flagRamp: r.plan.flagRamp !== undefined,
+        draft: draftLine(r),
       }));
       emit(io, opts.json === true, { recommendations }, () =>
         recommendations
@@ -163,6 +181,7 @@ export const registerRecommend: RegisterCommand = (program: Command, io) => {
               `   risk ${r.risk}, complexity ${r.complexity}, cost ${r.cost}, rollback ${r.rollbackSpeed}`,
               `   ${r.rationale}`,
               ...(r.missing.length ? [`   missing: ${r.missing.join('; ')}`] : []),
+              ...(r.draft ? [`   plan: ${r.draft}`] : []),
             ].join('\n'),
           )
           .join('\n\n'),
