@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { createActor, fromPromise, waitFor, type AnyStateMachine, type Snapshot } from 'xstate';
+import { createCanaryMachine } from '../../../../src-main/engine/machines/canary.machine.ts';
+import { createFlagRolloutMachine } from '../../../../src-main/engine/machines/flag-rollout.machine.ts';
+import { upgradePersistedSnapshot } from '../../../../src-main/engine/machines/snapshot-upgrade.ts';
+import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
+import { assessMeasurements } from '../../../../src-shared/stats/threshold-analysis.ts';
+
+// Saved by the build before the three "stamping" states (ask the clock once, note the time) were one factory
+// (commit d35599f): each release was journaled while it waited for the clock's answer in such a state.
+type Saved = Snapshot<unknown> & { context: { plan: ReleasePlan } };
+const saved = (name: string) =>
+  JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as Saved;
+
+const NOW = 10_000;
+
+/** Restores `fixture` into `machine` whose clock reads NOW and whose waits never end, and settles it. */
+async function restored(machine: AnyStateMachine, fixture: Saved, settled: Record<string, unknown>) {
+  const actor = createActor(
+    machine.provide({
+      actors: {
+        now: fromPromise<{ atMs: number }, void>(() => Promise.resolve({ atMs: NOW })),
+        wait: fromPromise<{ atMs: number }, { untilMs: number }>(() => new Promise(() => {})),
+      },
+    }),
+    {
+      snapshot: upgradePersistedSnapshot(fixture),
+      input: { releaseId: 'fixture', plan: fixture.context.plan },
+    },
+  );
+  actor.start();
+  try {
+    return await waitFor(actor, (s) => s.matches(settled), { timeout: 5_000 });
+  } finally {
+    actor.stop();
+  }
+}
+
+describe('a release saved while it asked the clock for the time', () => {
+  it('a canary at its timed pause stamps the pause end on restore and waits 10 minutes from then', async () => {
+    const s = await restored(createCanaryMachine(assessMeasurements), saved('canary-stamping-pause'), {
+      running: { steps: { pause: 'waiting' } },
+    });
+    expect(s.context).toMatchObject({ stepIndex: 1, nowMs: NOW, pauseUntilMs: NOW + 600_000 });
+  });
+
+  it('a flag ramp at its timed pause stamps the pause end on restore', async () => {
+    const s = await restored(
+      createFlagRolloutMachine(assessMeasurements),
+      saved('flag-rollout-stamping-pause'),
+      {
+        running: { steps: { pausing: 'waiting' } },
+      },
+    );
+    expect(s.context).toMatchObject({ stepIndex: 1, nowMs: NOW, pauseUntilMs: NOW + 60_000 });
+  });
+
+  it('a flag ramp at its analysis starts the run at the restored time', async () => {
+    const s = await restored(
+      createFlagRolloutMachine(assessMeasurements),
+      saved('flag-rollout-stamping-analysis'),
+      { running: { steps: { analysis: 'waiting' } } },
+    );
+    expect(s.context).toMatchObject({
+      stepIndex: 1,
+      nowMs: NOW,
+      analysis: {
+        stepIndex: 1,
+        status: 'running',
+        metrics: [{ key: 'variant-health/error-rate', nextAtMs: NOW }],
+      },
+    });
+  });
+});
