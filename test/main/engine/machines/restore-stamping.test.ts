@@ -37,39 +37,40 @@ async function restored(machine: AnyStateMachine, fixture: Saved, settled: Recor
   }
 }
 
+const canary = () => createCanaryMachine(assessMeasurements);
+const flagRamp = () => createFlagRolloutMachine(assessMeasurements);
+
 describe('a release saved while it asked the clock for the time', () => {
-  it('a canary at its timed pause stamps the pause end on restore and waits 10 minutes from then', async () => {
-    const s = await restored(createCanaryMachine(assessMeasurements), saved('canary-stamping-pause'), {
-      running: { steps: { pause: 'waiting' } },
-    });
-    expect(s.context).toMatchObject({ stepIndex: 1, nowMs: NOW, pauseUntilMs: NOW + 600_000 });
-  });
-
-  it('a flag ramp at its timed pause stamps the pause end on restore', async () => {
-    const s = await restored(
-      createFlagRolloutMachine(assessMeasurements),
-      saved('flag-rollout-stamping-pause'),
-      {
-        running: { steps: { pausing: 'waiting' } },
+  it.each([
+    {
+      what: 'a canary at its timed pause stamps the pause end, 10 minutes from the restored time',
+      machine: canary,
+      fixture: 'canary-stamping-pause',
+      settled: { running: { steps: { pause: 'waiting' } } },
+      context: { pauseUntilMs: NOW + 600_000 },
+    },
+    {
+      what: 'a flag ramp at its timed pause stamps the pause end, 1 minute from the restored time',
+      machine: flagRamp,
+      fixture: 'flag-rollout-stamping-pause',
+      settled: { running: { steps: { pausing: 'waiting' } } },
+      context: { pauseUntilMs: NOW + 60_000 },
+    },
+    {
+      what: 'a flag ramp at its analysis starts the run at the restored time',
+      machine: flagRamp,
+      fixture: 'flag-rollout-stamping-analysis',
+      settled: { running: { steps: { analysis: 'waiting' } } },
+      context: {
+        analysis: {
+          stepIndex: 1,
+          status: 'running',
+          metrics: [{ key: 'variant-health/error-rate', nextAtMs: NOW }],
+        },
       },
-    );
-    expect(s.context).toMatchObject({ stepIndex: 1, nowMs: NOW, pauseUntilMs: NOW + 60_000 });
-  });
-
-  it('a flag ramp at its analysis starts the run at the restored time', async () => {
-    const s = await restored(
-      createFlagRolloutMachine(assessMeasurements),
-      saved('flag-rollout-stamping-analysis'),
-      { running: { steps: { analysis: 'waiting' } } },
-    );
-    expect(s.context).toMatchObject({
-      stepIndex: 1,
-      nowMs: NOW,
-      analysis: {
-        stepIndex: 1,
-        status: 'running',
-        metrics: [{ key: 'variant-health/error-rate', nextAtMs: NOW }],
-      },
-    });
+    },
+  ])('$what', async ({ machine, fixture, settled, context }) => {
+    const s = await restored(machine(), saved(fixture), settled);
+    expect(s.context).toMatchObject({ stepIndex: 1, nowMs: NOW, ...context });
   });
 });
