@@ -17,7 +17,7 @@ import {
   type StampedOperatorEvent,
 } from './canary-context.ts';
 import { canaryWords } from './decision-words.ts';
-import { stampingState } from './held-state.ts';
+import { stampingState } from './stamping-state.ts';
 import {
   appendSamples,
   engineDecision,

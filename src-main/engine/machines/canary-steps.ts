@@ -10,7 +10,7 @@ import {
   type StampedOperatorEvent as E,
 } from './canary-context.ts';
 import { doingWords, operatorWords } from './decision-words.ts';
-import { stampingState } from './held-state.ts';
+import { stampingState } from './stamping-state.ts';
 import { readyWaitStates } from './ready-wait.ts';
 import type { OpDone, OpFailed } from './release-common.ts';
 

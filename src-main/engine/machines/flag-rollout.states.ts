@@ -15,7 +15,7 @@ import {
 } from './analysis-run.ts';
 import type { StampedOperatorEvent } from './canary.machine.ts';
 import { flagStrategy, flagSteps, newPercent, splitOf } from './flag-ramp.ts';
-import { stampingState } from './held-state.ts';
+import { stampingState } from './stamping-state.ts';
 import {
   appendSamples,
   atOf,

@@ -7,8 +7,9 @@ import { upgradePersistedSnapshot } from '../../../../src-main/engine/machines/s
 import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
 import { assessMeasurements } from '../../../../src-shared/stats/threshold-analysis.ts';
 
-// Saved by the build before the three "stamping" states (ask the clock once, note the time) were one factory
-// (commit d35599f): each release was journaled while it waited for the clock's answer in such a state.
+// Saved by the builds before the "stamping" states (ask the clock once, note the time) were one factory: each
+// release was journaled while it waited for the clock's answer in such a state (commit d35599f; the rollback
+// trigger watch's by the next commit, where that one was still written out by hand).
 type Saved = Snapshot<unknown> & { context: { plan: ReleasePlan } };
 const saved = (name: string) =>
   JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as Saved;
@@ -68,6 +69,13 @@ describe('a release saved while it asked the clock for the time', () => {
           metrics: [{ key: 'variant-health/error-rate', nextAtMs: NOW }],
         },
       },
+    },
+    {
+      what: 'a flag ramp arming its rollback triggers schedules them from the restored time',
+      machine: flagRamp,
+      fixture: 'flag-rollout-stamping-triggers',
+      settled: { running: { steps: 'untilPromoted', guard: 'waiting' } },
+      context: { triggers: [{ trigger: { metric: 'error-rate' } }] },
     },
   ])('$what', async ({ machine, fixture, settled, context }) => {
     const s = await restored(machine(), saved(fixture), settled);
