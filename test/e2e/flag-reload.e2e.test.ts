@@ -1,20 +1,27 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { screenshot } from '../support/browser.ts';
-import { go, rehearse, useConsoleSession, waitForStatus, waitForStep } from './console-helpers.ts';
+import {
+  flagRampPlan,
+  injectErrorRate,
+  loadPlan,
+  rehearse,
+  reloadUntilPausedAt,
+  useConsoleSession,
+  waitForStatus,
+  waitForStep,
+} from './console-helpers.ts';
 
 const s = useConsoleSession();
 
 /** The sandbox flag ramp: 10 %, a pause until promoted, 50 %, a pause of two hours (60 s at 120×), 100 %. */
-const PLAN = readFileSync(
-  join(import.meta.dirname, '../fixtures/plans/flag-rollout-sandbox-fast.yaml'),
-  'utf8',
-).replace(
-  / {2}steps:\n( {4}- .*\n)+/,
-  '  steps:\n    - setPercentage: 10\n    - pause: {}\n    - setPercentage: 50\n    - pause: { duration: 120m }\n    - setPercentage: 100\n',
-);
+const PLAN = flagRampPlan([
+  'setPercentage: 10',
+  'pause: {}',
+  'setPercentage: 50',
+  'pause: { duration: 120m }',
+  'setPercentage: 100',
+]);
 
 const exposure = (page: Page) => page.getByRole('table', { name: 'Exposure per variant' }).innerText();
 const control = (page: Page, name: RegExp) =>
@@ -24,13 +31,7 @@ const noHealthYet = (page: Page) => page.getByText('No health data yet.').count(
 describe('a page reload during a flag ramp', () => {
   it('finds the ramp again with its exposure and timeline; promote, pause, the kill switch and the fault panel work after it', async () => {
     const { page, app } = s;
-    await go(page, 'Plan');
-    await page.getByRole('textbox', { name: 'Plan YAML' }).fill(PLAN);
-    await page
-      .getByRole('region', { name: 'Plan YAML' })
-      .getByRole('status')
-      .filter({ hasText: 'valid plan' })
-      .waitFor();
+    await loadPlan(page, PLAN);
     await rehearse(page, 120);
     await waitForStep(page, 'pause until promoted');
     await waitForStatus(page, 'paused');
@@ -38,12 +39,8 @@ describe('a page reload during a flag ramp', () => {
     await expect.poll(() => noHealthYet(page), { timeout: 30_000 }).toBe(0);
     const id = (await app.handlers['release:list']({})).releases[0]!.id;
 
-    await page.reload();
-    await page.getByRole('heading', { name: 'Switchyard' }).waitFor();
-    // Back on Rehearse by itself: the ramp, its exposure read back, its steps, decisions and health timeline.
-    await page.getByRole('main', { name: 'Rehearse' }).waitFor();
-    await waitForStatus(page, 'paused', 30_000);
-    await waitForStep(page, 'pause until promoted', 10_000);
+    await reloadUntilPausedAt(page, 'pause until promoted');
+    // The ramp's exposure read back, its decisions and health timeline are back too.
     await expect.poll(() => exposure(page), { timeout: 10_000 }).toMatch(/on\s+10 %\s+10 %/);
     await expect.poll(() => noHealthYet(page), { timeout: 10_000 }).toBe(0);
     await page.getByRole('figure', { name: 'Error rate by version' }).waitFor();
@@ -57,12 +54,7 @@ describe('a page reload during a flag ramp', () => {
     }
     // The fault panel still aims at the ramp's new variant, though the plan editor is empty after the reload.
     await page.getByText('checkout, requests served variant on').waitFor();
-    await page.getByLabel('Error rate (%)').fill('5');
-    await page.getByRole('button', { name: 'Inject fault' }).click();
-    await page
-      .getByRole('status')
-      .filter({ hasText: 'Fault applied to checkout, requests served variant on.' })
-      .waitFor();
+    await injectErrorRate(page, 5, 'Fault applied to checkout, requests served variant on.');
 
     // Promote: on to 50 % and its timed pause.
     await control(page, /^Promote\b/)
