@@ -1,13 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { V1MicroTime } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createOpenFeatureProvider } from '../../../src-main/adapters/kube/flags/openfeature-provider.ts';
 import { JOURNAL_FILES } from '../../../src-main/engine/journal/file-journal.ts';
 import type { SandboxHandle } from '../../../src-main/sandbox/sandbox.ts';
 import { cli } from '../../support/cli.ts';
-import { laptopFlags, leaseApi } from '../../support/laptop.ts';
+import { ageLease, laptopFlags, leaseApi } from '../../support/laptop.ts';
 import { onSandbox } from '../../support/sandbox-release.ts';
 import { runner, type RunEvent } from '../../support/switchyard-process.ts';
 import { clientsFor } from '../sandbox/clients.ts';
@@ -98,12 +97,7 @@ describe('a flag ramp across two laptops on one cluster', () => {
       expect(await exposure(sb)).toEqual({ on: 10, off: 90 });
 
       // What the cluster shows a minute later: A stopped renewing. B is told so and takes over only when asked.
-      const held = await leases.readNamespacedLease({ name: LEASE, namespace: NS });
-      await leases.replaceNamespacedLease({
-        name: LEASE,
-        namespace: NS,
-        body: { ...held, spec: { ...held.spec, renewTime: new V1MicroTime(Date.now() - 60_000) } },
-      });
+      expect(await ageLease(leases, NS, LEASE)).toBe(idA);
       const stale = await cli(['run', next, ...laptop('b'), '--yes'], { HOME: dir });
       expect(stale.code).toBe(1);
       expect(stale.stderr).toMatch(
