@@ -78,6 +78,14 @@ export class ColourWorkloads {
     const replicas = base.spec?.replicas ?? 1;
     const versionLabel = this.router.versionLabel;
     const tag = imageTag(image);
+    // The router must not reach the new colour's pods before the switch (a Service selecting only `app` would).
+    const serving = base.spec?.template?.metadata?.labels ?? {};
+    await this.router.keepOffIdle?.(serving, {
+      ...serving,
+      ...base.spec?.selector?.matchLabels,
+      [COLOUR_LABEL]: colour,
+      [versionLabel]: tag,
+    });
     await o.upsertDeployment(own, (current) => {
       if (current) {
         const inSelector = current.spec?.selector?.matchLabels?.[versionLabel] !== undefined;
@@ -136,10 +144,13 @@ export class ColourWorkloads {
    */
   async checkStable(colour: Colour): Promise<void> {
     const { o } = this;
-    const notes = (await this.deployment(colour)).metadata?.annotations ?? {};
+    // A colour that does not exist is not this check's to report: the switch itself says what is wrong.
+    const own = await this.deployment(colour).catch(() => undefined);
+    const notes = own?.metadata?.annotations ?? {};
     const expected = notes[RELEASE_ANNOTATION] === o.releaseId() ? notes[STABLE_IMAGE_ANNOTATION] : undefined;
     if (expected === undefined) return;
-    const serving = await this.deployment(otherColour(colour));
+    const serving = await this.deployment(otherColour(colour)).catch(() => undefined);
+    if (!serving) return;
     const now = containerImage(serving, o.plan.target.container);
     if (now !== expected && now !== o.plan.target.image)
       throw stableImageDrift(

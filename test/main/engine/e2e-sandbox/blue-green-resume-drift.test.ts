@@ -10,6 +10,7 @@ import {
   onSandbox,
   planOf,
   sandboxDeps,
+  servedBy,
   startOnSandbox,
   untilSnapshot,
 } from '../../../support/sandbox-release.ts';
@@ -67,8 +68,11 @@ it('a blue-green resumed after someone changed the serving colour’s image paus
     const first = await startOnSandbox(sb, plan, journal, { releaseId, stopWhenPaused: true });
     const paused = await first.done;
     expect(paused.kind, paused.reason).toBe('paused');
+    // Waiting for Promote, the new colour is ready but serves nobody: the Service was narrowed to the serving pods.
     const selector = await selectorOf(sb);
-    expect(selector.colour).toBeUndefined();
+    expect(selector).toEqual({ app: APP, version: 'stable' });
+    expect(servedBy(sb, NS, APP, 'v1.25.0')).toBe(0);
+    expect(servedBy(sb, NS, APP, 'v1.24.0')).toBeGreaterThan(0);
     const began = await imageOf(sb, APP);
     expect(began).toBe(image('v1.24.0'));
 
