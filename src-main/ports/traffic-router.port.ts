@@ -43,6 +43,12 @@ export interface TrafficRouter {
   /** Points the router's backend for `colour` at the pods labelled `labels` (a subset, a Service). */
   prepareColour(colour: Colour, labels: Record<string, string>): Promise<void>;
   /**
+   * Before the idle colour's pods (labelled `idle`) exist: when the router would already send them traffic
+   * (a Service selecting only `app`), narrows it by a label of the serving pods (`serving`), so nothing reaches
+   * the new colour before the switch. Routers that route by subset or backend do not need it.
+   */
+  keepOffIdle?(serving: Record<string, string>, idle: Record<string, string>): Promise<void>;
+  /**
    * Sends all traffic to `colour`; returns the split read back. `podLabels` reads the labels of `colour`'s pod
    * template (a router that selects pods selects by them; others never call it). Throws `invalidConfig` when
    * `canSwitchColours` is false.

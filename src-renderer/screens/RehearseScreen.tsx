@@ -16,6 +16,8 @@ export function RehearseScreen() {
   const sandbox = useConnections((s) => s.contexts.find((c) => c.isSandbox) ?? null);
   const selected = useConnections((s) => s.selectedContext);
   const { start, starting, startError } = useRelease();
+  // Faults go to the rehearsal on screen: its plan survives a page reload (the editor's text does not).
+  const rehearsed = useRelease((s) => (s.current.rehearse ? s.meta[s.current.rehearse]?.planText : '') ?? '');
   const [speed, setSpeed] = useState(60);
   const [stepThrough, setStepThrough] = useState(false);
   const noPlan = text.trim() === '';
@@ -65,7 +67,7 @@ export function RehearseScreen() {
           {starting.rehearse && <Busy label="Starting the sandbox and the rehearsal…" />}
           {startError.rehearse && <ErrorNote error={startError.rehearse} />}
         </section>
-        <FaultPanel planText={text} />
+        <FaultPanel planText={rehearsed || text} />
       </div>
       <SleepNotices mode="rehearse" />
       <CurrentRelease mode="rehearse" />

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -198,4 +198,40 @@ export async function rehearseScenario(
 ): Promise<void> {
   await planFromScenario(page, plan.scenario, plan.strategy);
   await rehearse(page, plan.speed);
+}
+
+/** Reloads the page and waits until the console is back on Rehearse with its release paused at the step `label`. */
+export async function reloadUntilPausedAt(page: Page, label: string): Promise<void> {
+  await page.reload();
+  await page.getByRole('heading', { name: 'Switchyard' }).waitFor();
+  // Back on Rehearse by itself, with the release on screen.
+  await page.getByRole('main', { name: 'Rehearse' }).waitFor();
+  await waitForStatus(page, 'paused', 30_000);
+  await waitForStep(page, label, 10_000);
+}
+
+/** Injects an error rate of `percent` % from the fault panel and waits until it says so (`applied`, its words). */
+export async function injectErrorRate(page: Page, percent: number, applied: string): Promise<void> {
+  await page.getByLabel('Error rate (%)').fill(String(percent));
+  await page.getByRole('button', { name: 'Inject fault' }).click();
+  await page.getByRole('status').filter({ hasText: applied }).waitFor();
+}
+
+/** The sandbox's flag ramp of new-checkout (`flag-rollout-sandbox-fast.yaml`) with its steps replaced by `steps`. */
+export function flagRampPlan(steps: string[]): string {
+  return readFileSync(
+    join(import.meta.dirname, '../fixtures/plans/flag-rollout-sandbox-fast.yaml'),
+    'utf8',
+  ).replace(/ {2}steps:\n( {4}- .*\n)+/, `  steps:\n${steps.map((step) => `    - ${step}\n`).join('')}`);
+}
+
+/** Writes `text` into the plan editor and waits until main says it is a valid plan. */
+export async function loadPlan(page: Page, text: string): Promise<void> {
+  await go(page, 'Plan');
+  await page.getByRole('textbox', { name: 'Plan YAML' }).fill(text);
+  await page
+    .getByRole('region', { name: 'Plan YAML' })
+    .getByRole('status')
+    .filter({ hasText: 'valid plan' })
+    .waitFor();
 }

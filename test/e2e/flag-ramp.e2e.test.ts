@@ -1,24 +1,24 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { screenshot } from '../support/browser.ts';
-import { go, rehearse, useConsoleSession, waitForStatus, waitForStep } from './console-helpers.ts';
+import {
+  flagRampPlan,
+  injectErrorRate,
+  loadPlan,
+  rehearse,
+  useConsoleSession,
+  waitForStatus,
+  waitForStep,
+} from './console-helpers.ts';
 
 const s = useConsoleSession();
 
 /** The sandbox flag ramp with its steps replaced: 10 %, then a pause until promoted. */
-const PLAN = readFileSync(
-  join(import.meta.dirname, '../fixtures/plans/flag-rollout-sandbox-fast.yaml'),
-  'utf8',
-).replace(/ {2}steps:\n( {4}- .*\n)+/, '  steps:\n    - setPercentage: 10\n    - pause: {}\n');
+const PLAN = flagRampPlan(['setPercentage: 10', 'pause: {}']);
 
 describe('a flag ramp in the console', () => {
   it('rehearses a ramp, injects a fault on the new variant and pulls the kill switch: everyone back to off, read back', async () => {
     const { page } = s;
-    await go(page, 'Plan');
-    await page.getByRole('textbox', { name: 'Plan YAML' }).fill(PLAN);
-    const verdict = page.getByRole('region', { name: 'Plan YAML' }).getByRole('status');
-    await verdict.filter({ hasText: 'valid plan' }).waitFor();
+    await loadPlan(page, PLAN);
     await expect.poll(() => page.getByLabel('Flag key').inputValue()).toBe('new-checkout');
     expect(await page.getByLabel('FeatureFlag object').inputValue()).toBe('checkout-flags');
 
@@ -28,12 +28,7 @@ describe('a flag ramp in the console', () => {
     const exposure = page.getByRole('table', { name: 'Exposure per variant' });
     await expect.poll(() => exposure.innerText()).toMatch(/on\s+10 %\s+10 %/);
 
-    await page.getByLabel('Error rate (%)').fill('30');
-    await page.getByRole('button', { name: 'Inject fault' }).click();
-    await page
-      .getByRole('status')
-      .filter({ hasText: 'Fault applied to checkout, requests served variant on.' })
-      .waitFor();
+    await injectErrorRate(page, 30, 'Fault applied to checkout, requests served variant on.');
     await screenshot(page, 'rehearse-flag-ramp-at-10');
 
     await page.getByRole('button', { name: /^Kill switch/ }).click();

@@ -6,6 +6,7 @@ import {
   go,
   planFromScenario,
   rehearse,
+  reloadUntilPausedAt,
   useConsoleSession,
   waitForStatus,
   waitForStep,
@@ -42,12 +43,8 @@ describe('a page reload during a release', () => {
     const first = await firstSampleTime(page);
     const id = (await app.handlers['release:list']({})).releases[0]!.id;
 
-    await page.reload();
-    await page.getByRole('heading', { name: 'Switchyard' }).waitFor();
     // Back on Rehearse by itself, with the steps, the traffic split and the timeline since the start.
-    await page.getByRole('main', { name: 'Rehearse' }).waitFor();
-    await waitForStatus(page, 'paused', 30_000);
-    await waitForStep(page, 'pause until promoted', 10_000);
+    await reloadUntilPausedAt(page, 'pause until promoted');
     expect(await split(page)).toMatch(/canary 25 %/);
     await expect.poll(() => firstSampleTime(page), { timeout: 10_000 }).toBe(first);
     expect(await page.getByRole('list', { name: 'Decisions' }).innerText()).not.toBe('');

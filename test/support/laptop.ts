@@ -62,3 +62,22 @@ export function rollingPlanFile(dir: string, tag: string): string {
   );
   return file;
 }
+
+/**
+ * What the cluster shows `agoMs` (real time) after the holder of Lease `namespace/name` stopped renewing it: its
+ * renew time moved back. Returns the holder it names.
+ */
+export async function ageLease(
+  leases: CoordinationV1Api,
+  namespace: string,
+  name: string,
+  agoMs = 60_000,
+): Promise<string | undefined> {
+  const held = await leases.readNamespacedLease({ name, namespace });
+  await leases.replaceNamespacedLease({
+    name,
+    namespace,
+    body: { ...held, spec: { ...held.spec, renewTime: new V1MicroTime(Date.now() - agoMs) } },
+  });
+  return held.spec?.holderIdentity;
+}

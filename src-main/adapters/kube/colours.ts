@@ -1,9 +1,19 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Colour } from '../../ports/release.port.ts';
 import type { TrafficRouter } from '../../ports/traffic-router.port.ts';
-import { COLOUR_LABEL, containerImage, imageTag, withImage } from './deployment-spec.ts';
+import {
+  COLOUR_LABEL,
+  STABLE_IMAGE_ANNOTATION,
+  containerImage,
+  imageTag,
+  stableImageDrift,
+  withImage,
+} from './deployment-spec.ts';
 import { ClusterError } from './kube-errors.ts';
 import type { KubeObjects } from './kube-objects.ts';
+import { RELEASE_ANNOTATION } from './managed.ts';
+
+const otherColour = (colour: Colour): Colour => (colour === 'blue' ? 'green' : 'blue');
 
 /**
  * The two colours of a blue-green release as workloads: `<name>-blue` and `<name>-green` beside the original
@@ -24,13 +34,18 @@ export class ColourWorkloads {
     return (split.weights.green ?? 0) > (split.weights.blue ?? 0) ? 'green' : 'blue';
   }
 
-  /** Rolls `image` out on `colour` at the size of the other colour, then points the router's backend at it. */
+  /**
+   * Rolls `image` out on `colour` at the size of the other colour, then points the router's backend at it.
+   * The first deploy of a release notes on `colour` the release and the image the other colour (the one
+   * serving) runs, for `checkStable`; a repeated deploy (a resume) keeps that note.
+   */
   async deploy(colour: Colour, image: string): Promise<void> {
     const { o } = this;
     const container = o.plan.target.container;
-    const other: Colour = colour === 'blue' ? 'green' : 'blue';
+    const other = otherColour(colour);
     if (await this.inNamespaces()) {
       const active = await this.deployment(other).catch(() => undefined);
+      const noted = this.notes(active);
       const ns = `${o.ns}-${colour}`;
       await o.upsertDeployment(
         o.name,
@@ -42,9 +57,13 @@ export class ColourWorkloads {
               404,
             );
           const replicas = active?.spec?.replicas ?? current.spec?.replicas ?? 1;
-          if (containerImage(current, container) === image && current.spec?.replicas === replicas)
+          if (
+            containerImage(current, container) === image &&
+            current.spec?.replicas === replicas &&
+            noted(current) === current
+          )
             return undefined;
-          const next = withImage(current, container, image);
+          const next = noted(withImage(current, container, image));
           next.spec = { ...next.spec!, replicas };
           return next;
         },
@@ -55,16 +74,30 @@ export class ColourWorkloads {
     const own = `${o.name}-${colour}`;
     const base = (await o.getDeployment(`${o.name}-${other}`)) ?? (await o.getDeployment(o.name));
     if (!base) throw o.missing('Deployment', o.name);
+    const noted = this.notes(base);
     const replicas = base.spec?.replicas ?? 1;
     const versionLabel = this.router.versionLabel;
     const tag = imageTag(image);
+    // The router must not reach the new colour's pods before the switch (a Service selecting only `app` would).
+    const serving = base.spec?.template?.metadata?.labels ?? {};
+    await this.router.keepOffIdle?.(serving, {
+      ...serving,
+      ...base.spec?.selector?.matchLabels,
+      [COLOUR_LABEL]: colour,
+      [versionLabel]: tag,
+    });
     await o.upsertDeployment(own, (current) => {
       if (current) {
         const inSelector = current.spec?.selector?.matchLabels?.[versionLabel] !== undefined;
         const labelOk = inSelector || current.spec?.template?.metadata?.labels?.[versionLabel] === tag;
-        if (containerImage(current, container) === image && current.spec?.replicas === replicas && labelOk)
+        if (
+          containerImage(current, container) === image &&
+          current.spec?.replicas === replicas &&
+          labelOk &&
+          noted(current) === current
+        )
           return undefined;
-        const next = withImage(current, container, image);
+        const next = noted(withImage(current, container, image));
         next.spec = { ...next.spec!, replicas };
         if (!inSelector)
           next.spec.template.metadata = {
@@ -83,22 +116,72 @@ export class ColourWorkloads {
         ...template.metadata,
         labels: { ...(template.metadata?.labels ?? {}), ...matchLabels, [versionLabel]: tag },
       };
-      return withImage(
-        {
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          metadata: {
-            name: own,
-            namespace: o.ns,
-            labels: { ...(base.metadata?.labels ?? {}), [COLOUR_LABEL]: colour },
+      return noted(
+        withImage(
+          {
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            metadata: {
+              name: own,
+              namespace: o.ns,
+              labels: { ...(base.metadata?.labels ?? {}), [COLOUR_LABEL]: colour },
+            },
+            spec: { ...base.spec, replicas, selector: { matchLabels }, template },
           },
-          spec: { ...base.spec, replicas, selector: { matchLabels }, template },
-        },
-        container,
-        image,
+          container,
+          image,
+        ),
       );
     });
     await this.router.prepareColour(colour, { [COLOUR_LABEL]: colour });
+  }
+
+  /**
+   * Throws drift (`ClusterError` `conflict`) when the colour serving now no longer runs the image it ran when
+   * this release deployed `colour` (as noted on `colour`) nor the release's own: someone released another
+   * version meanwhile (e.g. while this release sat paused or its process was killed), and switching would take
+   * it out of service unseen. A colour this release did not deploy (switching back) is not checked.
+   */
+  async checkStable(colour: Colour): Promise<void> {
+    const { o } = this;
+    // A colour that does not exist is not this check's to report: the switch itself says what is wrong.
+    const own = await this.deployment(colour).catch(() => undefined);
+    const notes = own?.metadata?.annotations ?? {};
+    const expected = notes[RELEASE_ANNOTATION] === o.releaseId() ? notes[STABLE_IMAGE_ANNOTATION] : undefined;
+    if (expected === undefined) return;
+    const serving = await this.deployment(otherColour(colour)).catch(() => undefined);
+    if (!serving) return;
+    const now = containerImage(serving, o.plan.target.container);
+    if (now !== expected && now !== o.plan.target.image)
+      throw stableImageDrift(
+        serving.metadata?.namespace ?? o.ns,
+        serving.metadata?.name ?? o.name,
+        now,
+        expected,
+      );
+  }
+
+  /** Whether `d` carries this release's note of the serving colour's image. */
+  private isNoted(d: V1Deployment): boolean {
+    const notes = d.metadata?.annotations ?? {};
+    return notes[RELEASE_ANNOTATION] === this.o.releaseId() && notes[STABLE_IMAGE_ANNOTATION] !== undefined;
+  }
+
+  /**
+   * The change that notes this release and `serving`'s image on a colour Deployment; one already noted by this
+   * release keeps its note (a resume must not take a colleague's image since as the one it began with).
+   */
+  private notes(serving: V1Deployment | undefined): (d: V1Deployment) => V1Deployment {
+    const image = serving ? containerImage(serving, this.o.plan.target.container) : '';
+    return (d) => {
+      if (this.isNoted(d) || image === '') return d;
+      const annotations = {
+        ...d.metadata?.annotations,
+        [RELEASE_ANNOTATION]: this.o.releaseId(),
+        [STABLE_IMAGE_ANNOTATION]: image,
+      };
+      return { ...d, metadata: { ...d.metadata, annotations } };
+    };
   }
 
   /** Scales `colour`'s workload to `replicas`; scaling up waits until every replica is ready. */

@@ -11,13 +11,25 @@ export const COLOUR_LABEL = 'colour';
 /** Annotation on the canary Deployment keeping the total replica count of a replica-ratio router. */
 export const TOTAL_REPLICAS_ANNOTATION = 'switchyard.dev/total-replicas';
 /**
- * Annotation keeping the stable workload's image when a release began: on the canary Deployment, and on the
- * Deployment a rolling release updates (beside `switchyard.dev/release`).
+ * Annotation keeping the stable workload's image when a release began: on the canary Deployment, on the
+ * Deployment a rolling release updates and on the colour a blue-green release deploys (beside
+ * `switchyard.dev/release`).
  */
 export const STABLE_IMAGE_ANNOTATION = 'switchyard.dev/stable-image';
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 /** Annotation on a rolling release's Deployment keeping its rollout settings from before the release (JSON). */
 export const ROLLOUT_BEFORE_ANNOTATION = 'switchyard.dev/rollout-before';
+
+/**
+ * The drift of a stable Deployment `ns/name` that runs `now` where the release expected `expected`: someone
+ * released another version since this release began (`ClusterError` `conflict`).
+ */
+export function stableImageDrift(ns: string, name: string, now: string, expected: string): ClusterError {
+  return new ClusterError(
+    'conflict',
+    `Deployment ${ns}/${name} was changed by someone else since this release began: image is ${now} (the release expected ${expected}). The release pauses and nothing was overwritten; abort it, then release again from what runs now.`,
+  );
+}
 
 /** The image of `container` (or the first container) of a Deployment; '' when it has none. */
 export function containerImage(d: V1Deployment, container?: string): string {

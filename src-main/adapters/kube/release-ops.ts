@@ -104,7 +104,8 @@ class KubeReleaseOps implements ReleaseOps {
     return this.colours.deploy(colour, image);
   }
 
-  switchTo(colour: Colour): Promise<TrafficSplit> {
+  async switchTo(colour: Colour): Promise<TrafficSplit> {
+    await this.colours.checkStable(colour);
     return this.router.switchColour(colour, () => this.colours.podLabels(colour));
   }
 

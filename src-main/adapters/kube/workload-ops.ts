@@ -4,6 +4,7 @@ import type { TrafficRouter } from '../../ports/traffic-router.port.ts';
 import {
   ROLLOUT_BEFORE_ANNOTATION,
   STABLE_IMAGE_ANNOTATION,
+  stableImageDrift,
   VERSION_LABEL,
   canaryDeployment,
   clampPercent,
@@ -273,9 +274,6 @@ export class WorkloadOps {
   }
 
   private stableDrift(now: string, expected: string): ClusterError {
-    return new ClusterError(
-      'conflict',
-      `Deployment ${this.o.ns}/${this.o.name} was changed by someone else since this release began: image is ${now} (the release expected ${expected}). The release pauses and nothing was overwritten; abort it, then release again from what runs now.`,
-    );
+    return stableImageDrift(this.o.ns, this.o.name, now, expected);
   }
 }

@@ -5,6 +5,7 @@ import { formatMetricValue, formatThreshold, unitOfMetric } from '../../../src-s
 import type { AnalysisMetric, ReleasePlan, RollbackTrigger } from '../../../src-shared/plan/plan.schema.ts';
 import { firesOnOneRead, triggerIntervalMs, triggerWindow } from '../../../src-shared/plan/trigger-reads.ts';
 import type { Evidence, SampleRecord } from '../../../src-shared/release/release.schema.ts';
+import { stampingState } from './stamping-state.ts';
 import {
   appendSamples,
   engineDecision,
@@ -308,17 +309,10 @@ export function triggerWatchRegion<C extends TriggerWatchContext, E extends Even
           { guard: ({ context }: Ctx) => context.startedAtMs !== null, target: 'stamping' },
         ],
       },
-      stamping: {
-        invoke: {
-          src: 'now' as const,
-          onDone: {
-            target: 'waiting',
-            actions: onDone<{ atMs: number }>(
-              (context, output) => ({ triggers: startTriggers(context.plan, output.atMs) }) as Partial<C>,
-            ),
-          },
-        },
-      },
+      stamping: stampingState<C, E>(
+        'waiting',
+        (context, atMs) => ({ triggers: startTriggers(context.plan, atMs) }) as Partial<C>,
+      ),
       waiting: {
         invoke: waitInvoke<C, E>(
           (context) => Math.min(...context.triggers.map((t) => t.nextAtMs)),

@@ -17,6 +17,7 @@ import {
   type StampedOperatorEvent,
 } from './canary-context.ts';
 import { canaryWords } from './decision-words.ts';
+import { stampingState } from './stamping-state.ts';
 import {
   appendSamples,
   engineDecision,
@@ -60,16 +61,12 @@ export const analysisGuards = {
 };
 
 /**
- * The actions of both analysis runs, counting with `count`: `startRun`, `countRun`, `showRunWait` (the step's
+ * The actions of both analysis runs, counting with `count`: `countRun`, `showRunWait` (the step's
  * next measurement as the wait in progress), `runPassed` (the step's analysis passed: next step) and
  * `runStopped` `{ field, kind, status }` (a failed or inconclusive run aborts or pauses the canary).
  */
 export function analysisActions(count: AnalysisCounter) {
   return {
-    startRun: assign<C, E, { field: RunField; atMs: number }, E, never>(({ context }, p) => ({
-      nowMs: p.atMs,
-      [p.field]: startAnalysis(context.plan, templatesOf(context, p.field), context.stepIndex, p.atMs),
-    })),
     countRun: assign<C, E, { field: RunField } & Reads, E, never>(({ context }, p) => {
       const applied = applyAnalysisReadings(
         context[p.field] as AnalysisRun,
@@ -142,21 +139,9 @@ export function analysisRunStates<T>(field: RunField, evaluate: T) {
         { target: 'stamping' },
       ],
     },
-    stamping: {
-      invoke: {
-        src: 'now' as const,
-        onDone: {
-          target: 'evaluate',
-          actions: {
-            type: 'startRun' as const,
-            params: ({ event }: { event: DoneActorEvent<{ atMs: number }> }) => ({
-              field,
-              atMs: event.output.atMs,
-            }),
-          },
-        },
-      },
-    },
+    stamping: stampingState<C, E>('evaluate', (context, atMs) => ({
+      [field]: startAnalysis(context.plan, templatesOf(context, field), context.stepIndex, atMs),
+    })),
     waiting: {
       ...(field === 'analysis' ? { entry: 'showRunWait' as const } : {}),
       invoke: waitInvoke<C, E>((c) => nextReadAt(c, field), 'reading'),

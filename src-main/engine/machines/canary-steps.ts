@@ -1,6 +1,8 @@
 import { and, type DoneActorEvent } from 'xstate';
+import { durationMs } from '../../../src-shared/plan/duration.ts';
 import { analysisRunStates, runIs, runStopped } from './canary-analysis.ts';
 import {
+  currentStep,
   readyTimeoutMs,
   stepWeight,
   type CanaryContext as C,
@@ -8,6 +10,7 @@ import {
   type StampedOperatorEvent as E,
 } from './canary-context.ts';
 import { doingWords, operatorWords } from './decision-words.ts';
+import { stampingState } from './stamping-state.ts';
 import { readyWaitStates } from './ready-wait.ts';
 import type { OpDone, OpFailed } from './release-common.ts';
 
@@ -112,20 +115,11 @@ export function canaryStepsRegion() {
               { target: 'stamping' },
             ],
           },
-          stamping: {
-            invoke: {
-              src: 'now' as const,
-              onDone: {
-                target: 'waiting',
-                actions: {
-                  type: 'armPause' as const,
-                  params: ({ event }: { event: DoneActorEvent<{ atMs: number }> }) => ({
-                    atMs: event.output.atMs,
-                  }),
-                },
-              },
-            },
-          },
+          stamping: stampingState<C, E>('waiting', (context, atMs) => {
+            const step = currentStep(context);
+            const duration = step && 'pause' in step ? (step.pause.duration ?? '0s') : '0s';
+            return { pauseUntilMs: atMs + durationMs(duration) };
+          }),
           waiting: {
             entry: 'showPauseWait' as const,
             invoke: {

@@ -1,5 +1,4 @@
 import { assign, setup } from 'xstate';
-import { durationMs } from '../../../src-shared/plan/duration.ts';
 import type { TrafficSplit } from '../../ports/release.port.ts';
 import { noTriggerWatch, triggerWatchRegion } from './analysis-run.ts';
 import { analysisActions, analysisGuards } from './canary-analysis.ts';
@@ -169,11 +168,6 @@ export function createCanaryMachine(count: AnalysisCounter) {
           split: p.split,
           intended: { stable: 100 - weight, canary: weight },
         };
-      }),
-      armPause: assign(({ context }, p: { atMs: number }) => {
-        const step = currentStep(context);
-        const duration = step && 'pause' in step ? (step.pause.duration ?? '0s') : '0s';
-        return { nowMs: p.atMs, pauseUntilMs: p.atMs + durationMs(duration) };
       }),
       showPauseWait: assign(({ context }) => ({ waitUntilMs: context.pauseUntilMs })),
       waitForOperator: assign(({ context }) => {

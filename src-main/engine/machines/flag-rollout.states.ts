@@ -15,6 +15,7 @@ import {
 } from './analysis-run.ts';
 import type { StampedOperatorEvent } from './canary.machine.ts';
 import { flagStrategy, flagSteps, newPercent, splitOf } from './flag-ramp.ts';
+import { stampingState } from './stamping-state.ts';
 import {
   appendSamples,
   atOf,
@@ -115,7 +116,6 @@ function analysisDecision(c: C, kind: Decision['kind'], status: 'failed' | 'inco
 
 const done = <T>(fn: (context: C, output: T) => Partial<C>) =>
   assign<C, DoneActorEvent<T>, undefined, E, never>(({ context, event }) => fn(context, event.output));
-const now = (fn: (context: C, output: { atMs: number }) => Partial<C>) => done<{ atMs: number }>(fn);
 
 /** A timed pause step: its end is stamped into context once, so a restored ramp waits only the remainder. */
 export function pauseStepState(next: string) {
@@ -128,19 +128,9 @@ export function pauseStepState(next: string) {
           { target: 'stamping' },
         ],
       },
-      stamping: {
-        invoke: {
-          src: 'now' as const,
-          onDone: {
-            target: 'waiting',
-            actions: now((c, o) => ({
-              nowMs: o.atMs,
-              pauseUntilMs:
-                o.atMs + durationMs((stepOf(c) as { pause: { duration: string } }).pause.duration),
-            })),
-          },
-        },
-      },
+      stamping: stampingState<C, E>('waiting', (c, atMs) => ({
+        pauseUntilMs: atMs + durationMs((stepOf(c) as { pause: { duration: string } }).pause.duration),
+      })),
       waiting: {
         entry: assign<C, E, undefined, E, never>(({ context }) => ({ waitUntilMs: context.pauseUntilMs })),
         invoke: waitInvoke<C, E>((c) => c.pauseUntilMs ?? 0, 'advancing'),
@@ -181,23 +171,14 @@ export function analysisStepState(
           { target: 'stamping' },
         ],
       },
-      stamping: {
-        invoke: {
-          src: 'now' as const,
-          onDone: {
-            target: 'evaluate',
-            actions: now((c, o) => ({
-              nowMs: o.atMs,
-              analysis: startAnalysis(
-                c.plan,
-                (stepOf(c) as { analysis: { templates: string[] } }).analysis.templates,
-                c.stepIndex,
-                o.atMs,
-              ),
-            })),
-          },
-        },
-      },
+      stamping: stampingState<C, E>('evaluate', (c, atMs) => ({
+        analysis: startAnalysis(
+          c.plan,
+          (stepOf(c) as { analysis: { templates: string[] } }).analysis.templates,
+          c.stepIndex,
+          atMs,
+        ),
+      })),
       waiting: {
         entry: assign<C, E, undefined, E, never>(({ context }) => ({
           waitUntilMs: context.analysis ? nextMeasurementAt(context.analysis) : null,

@@ -73,6 +73,21 @@ export class ServiceSelectorRouter extends KubeRouter {
     return this.readSplit();
   }
 
+  /** See `TrafficRouter.keepOffIdle`: the version label of the serving pods first, else another label of theirs. */
+  async keepOffIdle(serving: Record<string, string>, idle: Record<string, string>): Promise<void> {
+    if (!this.o.blueGreen) return;
+    await this.o.upsertService(this.r.service, (svc) => {
+      const selector = svc.spec?.selector ?? {};
+      const entries = Object.entries(selector);
+      if (entries.length === 0 || !entries.every(([key, value]) => idle[key] === value)) return undefined;
+      const key = [this.versionLabel, ...Object.keys(serving)].find(
+        (k) => serving[k] !== undefined && serving[k] !== idle[k],
+      );
+      if (key === undefined) return undefined;
+      return { ...svc, spec: { ...svc.spec, selector: { ...selector, [key]: serving[key]! } } };
+    });
+  }
+
   async selectedColour(): Promise<Colour> {
     const svc = await this.o.getService(this.r.service);
     return svc?.spec?.selector?.[COLOUR_LABEL] === 'green' ? 'green' : 'blue';
