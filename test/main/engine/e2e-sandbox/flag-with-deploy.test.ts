@@ -1,0 +1,70 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createOpenFeatureProvider } from '../../../../src-main/adapters/kube/flags/openfeature-provider.ts';
+import type { SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
+import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
+import { onSandbox, planOf, startOnSandbox } from '../../../support/sandbox-release.ts';
+import { clientsFor } from '../../sandbox/clients.ts';
+
+const PLAN = join(import.meta.dirname, '../../../fixtures/plans/flag-with-deploy-sandbox-fast.yaml');
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-flag-deploy-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const checkoutFlags = (kubeconfig: string) =>
+  createOpenFeatureProvider(kubeconfig, { namespace: 'shop', name: 'checkout-flags', flag: 'new-checkout' });
+
+/** The exposure an independent reader (a fresh provider) reads back. */
+const flagNow = (sb: SandboxHandle) => checkoutFlags(sb.kubeconfigYaml()).read();
+
+/** The image the stable Deployment runs, as another client reads it. */
+async function stableImage(sb: SandboxHandle): Promise<string | undefined> {
+  const d = await clientsFor(sb).apps.readNamespacedDeployment({ namespace: 'shop', name: 'checkout' });
+  return d.spec?.template.spec?.containers[0]?.image;
+}
+
+/** Writes to the FeatureFlag that succeeded. */
+const flagWrites = (sb: SandboxHandle) =>
+  sb.audit().filter((w) => w.code < 300 && w.resource === 'featureflags');
+
+const onFlagSandbox = (test: (sb: SandboxHandle) => Promise<void>) =>
+  onSandbox({ scenario: 'flags', speed: 100 }, test);
+
+const plan = (): ReleasePlan => planOf(readFileSync(PLAN, 'utf8'));
+
+function start(sb: SandboxHandle, p: ReleasePlan = plan()) {
+  const kubeconfig = sb.kubeconfigYaml();
+  return startOnSandbox(sb, p, join(dir, `engine-${Math.random()}`), {
+    kubeconfig,
+    flags: checkoutFlags(kubeconfig),
+    stopWhenPaused: true,
+  });
+}
+
+describe('flag with deploy: a canary sends the code out dark, then the flag ramps, as one release', () => {
+  it('a good release completes: v2.4.0 on every pod, the flag read back at 100 % on, one step list', async () => {
+    await onFlagSandbox(async (sb) => {
+      const handle = await start(sb);
+      const seen = new Set<string>();
+      handle.subscribe((s) => {
+        if (s.currentStep !== null) seen.add(`${s.currentStep + 1}/${s.steps.length} ${s.steps[s.currentStep]?.label}`);
+      });
+      const outcome = await handle.done;
+      expect(outcome.kind, outcome.reason).toBe('completed');
+      expect(outcome.snapshot.strategy).toBe('flag-after:canary');
+      expect(outcome.snapshot.steps.map((s) => `${s.label}: ${s.state}`)).toEqual([
+        'set weight 25 %: done',
+        'analysis version-health: done',
+        'set weight 50 %: done',
+        'flag at 25 %: done',
+        'analysis variant-health: done',
+        'flag at 100 %: done',
+      ]);
+      expect([...seen]).toEqual(expect.arrayContaining(['1/6 set weight 25 %', '4/6 flag at 25 %', '6/6 flag at 100 %']));
+      expect(outcome.reason).toMatch(/^The code is deployed and flag "new-checkout" serves on to everyone\.$/);
+      expect(await stableImage(sb)).toBe('registry.platform.com/checkout:v2.4.0');
+      expect((await flagNow(sb)).percent).toEqual({ off: 0, on: 100 });
+    });
+  }, 120_000);
+});
