@@ -11,16 +11,18 @@ interface PhaseEntry {
 
 /**
  * The steps of a phase that is not running: all done once it completed; where it stood when it ended (its
- * numbered steps), or its first step failed and the rest skipped; all pending before it ran.
+ * numbered steps), or its first step failed and the rest skipped; all pending before it ran, all skipped
+ * when it never will (`never`).
  */
 function standIn(
   labels: readonly string[],
-  outcome: ReleaseRunStatus | 'pending',
+  outcome: ReleaseRunStatus | 'pending' | 'never',
   record: StepRecord | undefined,
 ): StepView[] {
   return labels.map((label, index): StepView => {
     if (outcome === 'completed') return { index, label, state: 'done' };
     if (outcome === 'pending') return { index, label, state: 'pending' };
+    if (outcome === 'never') return { index, label, state: 'skipped' };
     if (record) {
       if (record.skipped.includes(index)) return { index, label, state: 'skipped' };
       if (record.failedStep === index) return { index, label, state: 'failed' };
@@ -57,7 +59,13 @@ export function projectFlagAfter(snapshot: SnapshotLike, deploy: PhaseEntry, ram
     phase === 'deploying' && inner
       ? inner.steps
       : standIn(deployLabels, context.deployOutcome ?? 'pending', context.ended.deploy);
-  const rampOutcome = !deployed || phase === 'checking' || phase === 'held' ? 'pending' : (context.outcome ?? 'pending');
+  // The ramp never runs after a deploy that did not complete, nor after a stop before it.
+  const rampOutcome =
+    phase === 'stopped' && (!deployed || context.ended.ramp === undefined)
+      ? 'never'
+      : !deployed || phase === 'checking' || phase === 'held'
+        ? 'pending'
+        : (context.outcome ?? 'pending');
   const rampSteps =
     phase === 'ramping' && inner ? inner.steps : standIn(rampLabels, rampOutcome, context.ended.ramp);
   const steps = [

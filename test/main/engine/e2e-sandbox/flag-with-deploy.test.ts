@@ -68,3 +68,56 @@ describe('flag with deploy: a canary sends the code out dark, then the flag ramp
     });
   }, 120_000);
 });
+
+describe('flag with deploy: abort in each phase', () => {
+  it('a fault on the new variant during the ramp pulls the kill switch; the code stays deployed dark', async () => {
+    await onFlagSandbox(async (sb) => {
+      // Only v2.4.0's requests served the new checkout fail: the canary (flag off) is healthy.
+      sb.setFault({ namespace: 'shop', service: 'checkout', version: 'v2.4.0', variant: 'on', errorRate: 0.3 });
+      const handle = await start(sb);
+      const outcome = await handle.done;
+      expect(outcome.kind, outcome.reason).toBe('aborted');
+      const kill = outcome.snapshot.decisions.find((d) => d.cause === 'analysis-failed');
+      expect(kill?.summary).toMatch(
+        /^Analysis of step 2 \(on\) failed: error-rate \(variant-health\): failed 1 > failureLimit 0.*pulling the kill switch on flag "new-checkout"/,
+      );
+      expect(kill?.evidence[0]?.query).toMatch(/feature_flag_variant="on"/);
+      expect(kill?.evidence[0]?.samples?.length).toBeGreaterThan(0);
+      expect(outcome.snapshot.steps.map((s) => s.state)).toEqual(['done', 'done', 'done', 'done', 'failed', 'skipped']);
+      expect((await flagNow(sb)).percent).toEqual({ off: 100, on: 0 });
+      expect(await stableImage(sb)).toBe('registry.platform.com/checkout:v2.4.0');
+    });
+  }, 120_000);
+
+  it('a fault during the canary rolls the code back; the flag never moves', async () => {
+    await onFlagSandbox(async (sb) => {
+      sb.setFault({ namespace: 'shop', service: 'checkout', version: 'v2.4.0', errorRate: 0.3 });
+      const handle = await start(sb);
+      const outcome = await handle.done;
+      expect(outcome.kind, outcome.reason).toBe('aborted');
+      expect(outcome.reason).toMatch(/Analysis of step 2 .*failed/);
+      expect(outcome.snapshot.steps.map((s) => s.state)).toEqual(['done', 'failed', 'skipped', 'skipped', 'skipped', 'skipped']);
+      expect(flagWrites(sb)).toEqual([]);
+      expect((await flagNow(sb)).percent).toEqual({ off: 100, on: 0 });
+      expect(await stableImage(sb)).toBe('registry.platform.com/checkout:v2.3.0');
+    });
+  }, 120_000);
+
+  it('a flag already on holds the release before the deploy, naming it; nothing is deployed, the flag not touched', async () => {
+    await onFlagSandbox(async (sb) => {
+      const flags = checkoutFlags(sb.kubeconfigYaml());
+      await flags.setPercent(10, await flags.read());
+      const writes = flagWrites(sb).length;
+      const handle = await start(sb);
+      const outcome = await handle.done;
+      expect(outcome.kind, outcome.reason).toBe('paused');
+      expect(outcome.snapshot.pause?.cause).toBe('prerequisite');
+      expect(outcome.reason).toMatch(
+        /^flag "new-checkout" serves on to 10 % of users \(.*\)\. A flag with deploy sends the code out dark, with the flag off for everyone; nothing has been deployed\. Turn it off/,
+      );
+      expect(flagWrites(sb)).toHaveLength(writes);
+      expect(sb.audit().filter((w) => w.code < 300 && w.verb !== 'get' && w.resource === 'deployments')).toEqual([]);
+      expect(await stableImage(sb)).toBe('registry.platform.com/checkout:v2.3.0');
+    });
+  }, 120_000);
+});
