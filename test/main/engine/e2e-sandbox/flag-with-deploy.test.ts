@@ -6,6 +6,7 @@ import { createOpenFeatureProvider } from '../../../../src-main/adapters/kube/fl
 import type { SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
 import { onSandbox, planOf, startOnSandbox } from '../../../support/sandbox-release.ts';
+import { runner, type RunEvent } from '../../../support/switchyard-process.ts';
 import { clientsFor } from '../../sandbox/clients.ts';
 
 const PLAN = join(import.meta.dirname, '../../../fixtures/plans/flag-with-deploy-sandbox-fast.yaml');
@@ -120,4 +121,56 @@ describe('flag with deploy: abort in each phase', () => {
       expect(await stableImage(sb)).toBe('registry.platform.com/checkout:v2.3.0');
     });
   }, 120_000);
+});
+
+/** Writes to the checkout Deployments (stable and canary) that succeeded. */
+const deploymentWrites = (sb: SandboxHandle) =>
+  sb.audit().filter((w) => w.code < 300 && w.resource === 'deployments' && !['get', 'list', 'watch'].includes(w.verb));
+
+describe('SIGKILL during a flag with deploy', () => {
+  it('resumes inside the canary, at the boundary and inside the ramp; the boundary resume deploys nothing again', async () => {
+    await onFlagSandbox(async (sb) => {
+      const kubeconfig = join(dir, 'sigkill.kubeconfig');
+      sb.writeKubeconfig(kubeconfig, 'sandbox');
+      const common = ['--kubeconfig', kubeconfig, '--context', 'sandbox', '--journal', join(dir, 'sigkill')];
+      let deployed = false;
+      const killPoints: ((e: RunEvent) => boolean)[] = [
+        (e) => e.event === 'progress' && e.step === 1 && /^deploy\..*analysis/.test(e.phase ?? ''),
+        // The boundary: the canary completed, the wrapper checks the flag is still off before the ramp.
+        (e) => {
+          if (e.event === 'progress' && e.step === 2) deployed = true;
+          return deployed && e.event === 'progress' && (e.phase === 'checking' || /^ramp\.starting/.test(e.phase ?? ''));
+        },
+        (e) => e.event === 'progress' && e.step === 4 && /^ramp\..*analysis/.test(e.phase ?? ''),
+      ];
+      let id: string | undefined;
+      let last: Awaited<ReturnType<typeof runner>> | undefined;
+      let afterBoundary: number | null = null;
+      let killed = 0;
+      const phases: string[] = [];
+      for (const [i, killWhen] of killPoints.entries()) {
+        last = await runner(id ? ['run', '--resume', id, ...common] : ['run', PLAN, ...common, '--yes'], killWhen);
+        id ??= last.releaseId;
+        expect(id, last.stdout).toBeDefined();
+        phases.push(...[...last.stdout.matchAll(/"phase":"([^"]+)"/g)].map((m) => m[1]!));
+        if (i === 1) afterBoundary = deploymentWrites(sb).length;
+        if (last.signal !== 'SIGKILL') break;
+        killed++;
+      }
+      if (last?.signal === 'SIGKILL') last = await runner(['run', '--resume', id!, ...common]);
+      expect(last?.code, last?.stdout).toBe(0);
+      expect(last?.stdout).toMatch(/^\{"event":"outcome","kind":"completed"/m);
+      expect(killed).toBeGreaterThanOrEqual(2);
+      expect(phases).toEqual(expect.arrayContaining(['checking']));
+      // Nothing deployed again after the boundary; the flag written once per percentage (25 %, 100 %).
+      expect(afterBoundary).not.toBeNull();
+      expect(deploymentWrites(sb)).toHaveLength(afterBoundary!);
+      expect(flagWrites(sb).map((w) => `${w.verb} ${w.name}`)).toEqual([
+        'update checkout-flags',
+        'update checkout-flags',
+      ]);
+      expect(await stableImage(sb)).toBe('registry.platform.com/checkout:v2.4.0');
+      expect((await flagNow(sb)).percent).toEqual({ off: 0, on: 100 });
+    });
+  }, 240_000);
 });
