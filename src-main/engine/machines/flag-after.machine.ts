@@ -1,6 +1,7 @@
 import { assign, forwardTo, fromPromise, setup } from 'xstate';
 import { rampPlanOf } from '../../../src-shared/plan/flag-with-deploy.ts';
-import type { ReleaseRunStatus } from '../../../src-shared/release/release.schema.ts';
+import type { Decision, ReleaseRunStatus } from '../../../src-shared/release/release.schema.ts';
+import { plannedSteps } from './projection.ts';
 import type { ExposureReading } from '../../ports/exposure.port.ts';
 import type { FlagOpOutput } from '../runner/flag-actors.ts';
 import type { StampedOperatorEvent } from './canary-context.ts';
@@ -68,6 +69,15 @@ const outcomeOf = (output: unknown): StrategyOutput['outcome'] =>
 const flagWords = (c: C) => `flag "${flagStrategy(rampPlanOf(c.plan)).flag}"`;
 const deployed = (c: C) => c.deployOutcome === 'completed';
 
+/** How many steps the deploy shows before the ramp's first (the ramp's steps are numbered after them). */
+export const deployStepCount = (c: Pick<C, 'plan'>) => plannedSteps(c.plan, c.plan.strategy.kind).length;
+
+/** The ramp's decisions with their step numbered in the release's one list. */
+export function rampDecisions(c: Pick<C, 'plan'>, decisions: readonly Decision[]): Decision[] {
+  const offset = deployStepCount(c);
+  return decisions.map((d) => (d.stepIndex === null ? d : { ...d, stepIndex: d.stepIndex + offset }));
+}
+
 /** Why the flag must be off, with what it shows now and what the operator can do. */
 function notOffMessage(c: C, reading: ExposureReading): string {
   const s = flagStrategy(rampPlanOf(c.plan));
@@ -131,8 +141,12 @@ function phaseTaken(
   phase: 'deploy' | 'ramp',
   after: (c: C, outcome: StrategyOutput['outcome']) => Partial<C>,
 ): Partial<C> {
-  const child = finalOf(event);
-  const childContext = (child as { context?: ReleaseContextBase }).context;
+  const final = finalOf(event) as { context?: ReleaseContextBase };
+  const child =
+    phase === 'ramp' && final.context
+      ? { ...final, context: { ...final.context, decisions: rampDecisions(context, final.context.decisions) } }
+      : final;
+  const childContext = child.context;
   const record = stepRecord(childContext);
   const adopted = {
     ...context,
@@ -274,7 +288,11 @@ export const flagAfterMachine = setup({
       invoke: {
         id: 'ramp',
         src: 'ramp',
-        input: ({ context }) => ({ releaseId: context.releaseId, plan: rampPlanOf(context.plan) }),
+        input: ({ context }) => ({
+          releaseId: context.releaseId,
+          plan: rampPlanOf(context.plan),
+          stepOffset: deployStepCount(context),
+        }),
         ...phaseEnds('#flag-after.completed', 'rampEnded'),
       },
       on: forwardAll('ramp'),

@@ -1,5 +1,5 @@
 import type { ReleaseRunStatus, ReleaseSnapshot, StepView } from '../../../src-shared/release/release.schema.ts';
-import type { FlagAfterContext, StepRecord } from './flag-after.machine.ts';
+import { rampDecisions, type FlagAfterContext, type StepRecord } from './flag-after.machine.ts';
 import { mergeDecisions } from './migration.machine.ts';
 import { baseProjection, phaseOf, plannedSteps, type SnapshotLike } from './projection.ts';
 
@@ -80,7 +80,12 @@ export function projectFlagAfter(snapshot: SnapshotLike, deploy: PhaseEntry, ram
     phase: inner ? `${phase === 'deploying' ? 'deploy' : 'ramp'}.${inner.phase}` : phase,
     pause: inner ? inner.pause : base.pause,
     traffic: inner ? inner.traffic : base.traffic,
-    decisions: inner ? mergeDecisions(context.decisions, inner.decisions) : context.decisions,
+    decisions: inner
+      ? mergeDecisions(
+          context.decisions,
+          phase === 'ramping' ? rampDecisions(context, inner.decisions) : inner.decisions,
+        )
+      : context.decisions,
     samples: inner ? [...context.samples, ...inner.samples].slice(-200) : base.samples,
     updatedAtMs: inner?.updatedAtMs ?? base.updatedAtMs,
     waitUntilMs: inner ? inner.waitUntilMs : base.waitUntilMs,

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import type { SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
 import { onSandbox, planOf, startOnSandbox } from '../../../support/sandbox-release.ts';
 import { runner, type RunEvent } from '../../../support/switchyard-process.ts';
+import { cli, runArgv } from '../../../support/cli.ts';
 import { clientsFor } from '../../sandbox/clients.ts';
 
 const PLAN = join(import.meta.dirname, '../../../fixtures/plans/flag-with-deploy-sandbox-fast.yaml');
@@ -80,8 +81,9 @@ describe('flag with deploy: abort in each phase', () => {
       expect(outcome.kind, outcome.reason).toBe('aborted');
       const kill = outcome.snapshot.decisions.find((d) => d.cause === 'analysis-failed');
       expect(kill?.summary).toMatch(
-        /^Analysis of step 2 \(on\) failed: error-rate \(variant-health\): failed 1 > failureLimit 0.*pulling the kill switch on flag "new-checkout"/,
+        /^Analysis of step 5 \(on\) failed: error-rate \(variant-health\): failed 1 > failureLimit 0.*pulling the kill switch on flag "new-checkout"/,
       );
+      expect(kill?.stepIndex).toBe(4);
       expect(kill?.evidence[0]?.query).toMatch(/feature_flag_variant="on"/);
       expect(kill?.evidence[0]?.samples?.length).toBeGreaterThan(0);
       expect(outcome.snapshot.steps.map((s) => s.state)).toEqual(['done', 'done', 'done', 'done', 'failed', 'skipped']);
@@ -117,7 +119,7 @@ describe('flag with deploy: abort in each phase', () => {
         /^flag "new-checkout" serves on to 10 % of users \(.*\)\. A flag with deploy sends the code out dark, with the flag off for everyone; nothing has been deployed\. Turn it off/,
       );
       expect(flagWrites(sb)).toHaveLength(writes);
-      expect(sb.audit().filter((w) => w.code < 300 && w.verb !== 'get' && w.resource === 'deployments')).toEqual([]);
+      expect(sb.audit().filter((w) => w.code < 300 && w.resource === 'deployments')).toEqual([]);
       expect(await stableImage(sb)).toBe('registry.platform.com/checkout:v2.3.0');
     });
   }, 120_000);
@@ -125,7 +127,7 @@ describe('flag with deploy: abort in each phase', () => {
 
 /** Writes to the checkout Deployments (stable and canary) that succeeded. */
 const deploymentWrites = (sb: SandboxHandle) =>
-  sb.audit().filter((w) => w.code < 300 && w.resource === 'deployments' && !['get', 'list', 'watch'].includes(w.verb));
+  sb.audit().filter((w) => w.code < 300 && w.resource === 'deployments');
 
 describe('SIGKILL during a flag with deploy', () => {
   it('resumes inside the canary, at the boundary and inside the ramp; the boundary resume deploys nothing again', async () => {
@@ -171,6 +173,45 @@ describe('SIGKILL during a flag with deploy', () => {
       ]);
       expect(await stableImage(sb)).toBe('registry.platform.com/checkout:v2.4.0');
       expect((await flagNow(sb)).percent).toEqual({ off: 0, on: 100 });
+    });
+  }, 240_000);
+});
+
+describe('release after release with a flag ramp, through switchyard run', () => {
+  it('killed in the ramp, fixed, released again: completes; a third release holds while the flag is on', async () => {
+    await onFlagSandbox(async (sb) => {
+      const kubeconfig = join(dir, 'again.kubeconfig');
+      sb.writeKubeconfig(kubeconfig, 'sandbox');
+      const journal = join(dir, 'again');
+      const planFor = (tag: string) => {
+        const file = join(dir, `again-${tag}.yaml`);
+        writeFileSync(file, readFileSync(PLAN, 'utf8').replaceAll('v2.4.0', tag).replace('v240', tag.replace(/\W/g, '')));
+        return file;
+      };
+      sb.setFault({ namespace: 'shop', service: 'checkout', version: 'v2.4.0', variant: 'on', errorRate: 0.3 });
+      const first = await cli(runArgv(planFor('v2.4.0'), { kubeconfig, context: 'sandbox', journal }), { HOME: dir });
+      expect(first.code, first.stdout + first.stderr).toBe(2);
+      // Step words, never state paths: the ramp's steps follow the canary's in one count.
+      expect(first.stdout).toMatch(/running step 4 of 6 \(flag at 25 %\)/);
+      expect(first.stdout).not.toMatch(/ramp\.|deploy\.|flag-after/);
+      expect(first.stdout).toMatch(/Analysis of step 5 \(on\) failed/);
+      expect(first.stdout).toMatch(/^aborted: Kill switch pulled: flag "new-checkout" serves 0 % on/m);
+      expect(await stableImage(sb)).toBe('registry.platform.com/checkout:v2.4.0');
+
+      const second = await cli(runArgv(planFor('v2.4.1'), { kubeconfig, context: 'sandbox', journal }), { HOME: dir });
+      expect(second.code, second.stdout + second.stderr).toBe(0);
+      expect(second.stdout).toMatch(/^completed: The code is deployed and flag "new-checkout" serves on to everyone\.$/m);
+      expect(await stableImage(sb)).toBe('registry.platform.com/checkout:v2.4.1');
+      expect((await flagNow(sb)).percent).toEqual({ off: 0, on: 100 });
+
+      const status = await cli(['status', '--journal', journal], { HOME: dir });
+      expect(status.stdout).toMatch(/flag-after:canary/);
+
+      const third = await start(sb, planOf(readFileSync(planFor('v2.5.0'), 'utf8')));
+      const held = await third.done;
+      expect(held.kind, held.reason).toBe('paused');
+      expect(held.reason).toMatch(/^flag "new-checkout" serves on to 100 % of users/);
+      expect(await stableImage(sb)).toBe('registry.platform.com/checkout:v2.4.1');
     });
   }, 240_000);
 });
