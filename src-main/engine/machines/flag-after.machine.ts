@@ -31,6 +31,15 @@ export interface FlagAfterContext extends ReleaseContextBase {
   reading: ExposureReading | null;
   /** Where each phase of numbered steps (a canary, the ramp) stood when it ended, for the step list. */
   ended: { deploy?: StepRecord; ramp?: StepRecord };
+  /** A blue-green deploy's colours (the kept and the serving one), for a rollback after completion. */
+  active?: string;
+  idle?: string;
+}
+
+/** A blue-green deploy's colours from its final context, when it has them. */
+function coloursOf(context: unknown): Pick<C, 'active' | 'idle'> {
+  const c = context as { active?: unknown; idle?: unknown } | undefined;
+  return typeof c?.active === 'string' && typeof c.idle === 'string' ? { active: c.active, idle: c.idle } : {};
 }
 
 /** Where a machine of numbered plan steps stood. */
@@ -153,6 +162,7 @@ function phaseTaken(
     ...adoptChild(context as never, child),
     samples: [...context.samples, ...(childContext?.samples ?? [])],
     ended: { ...context.ended, ...(record ? { [phase]: record } : {}) },
+    ...(phase === 'deploy' ? coloursOf(childContext) : {}),
   };
   return { ...adopted, ...after(adopted, outcomeOf(child)) };
 }

@@ -178,7 +178,7 @@ describe('SIGKILL during a flag with deploy', () => {
 });
 
 describe('release after release with a flag ramp, through switchyard run', () => {
-  it('killed in the ramp, fixed, released again: completes; a third release holds while the flag is on', async () => {
+  it('killed in the ramp, fixed, released again: completes; a third holds while the flag is on; rolled back later: flag off, then the code', async () => {
     await onFlagSandbox(async (sb) => {
       const kubeconfig = join(dir, 'again.kubeconfig');
       sb.writeKubeconfig(kubeconfig, 'sandbox');
@@ -212,6 +212,21 @@ describe('release after release with a flag ramp, through switchyard run', () =>
       expect(held.kind, held.reason).toBe('paused');
       expect(held.reason).toMatch(/^flag "new-checkout" serves on to 100 % of users/);
       expect(await stableImage(sb)).toBe('registry.platform.com/checkout:v2.4.1');
+      await third.stop();
+
+      // Rolled back later: the flag off for everyone first, then the code to the image before the release.
+      const id = /^release (\S+)$/m.exec(second.stdout)?.[1];
+      const where = ['--kubeconfig', kubeconfig, '--context', 'sandbox', '--journal', journal];
+      const back = await cli(['rollback', id!, '--yes', '--reason', 'checkout complaints', ...where], { HOME: dir });
+      expect(back.code, back.stdout + back.stderr).toBe(0);
+      expect(back.stdout).toMatch(
+        /Roll the completed canary and flag ramp release .* back to the image checkout ran before .*v2\.4\.1, after its kill switch \(flag "new-checkout" to off for everyone\)/,
+      );
+      expect(back.stdout).toMatch(
+        /^rolled back: \S+ rolled the completed release back \(checkout complaints\): first the kill switch, everyone gets off again \(the flag reads back off 100 % \/ on 0 %.*then the code to registry\.platform\.com\/checkout:v2\.4\.0/m,
+      );
+      expect((await flagNow(sb)).percent).toEqual({ off: 100, on: 0 });
+      expect(await stableImage(sb)).toBe('registry.platform.com/checkout:v2.4.0');
     });
   }, 240_000);
 });
