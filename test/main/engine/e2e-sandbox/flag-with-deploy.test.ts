@@ -7,6 +7,9 @@ import type { SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
 import { onSandbox, planOf, startOnSandbox } from '../../../support/sandbox-release.ts';
 import { runner, type RunEvent } from '../../../support/switchyard-process.ts';
+import { createKubePreflightCluster } from '../../../../src-main/adapters/kube/preflight-cluster.ts';
+import { createSandboxAnalysis } from '../../../../src-main/adapters/sandbox-metrics/sandbox-analysis.ts';
+import { runPreflight } from '../../../../src-main/engine/preflight/preflight.ts';
 import { cli, runArgv } from '../../../support/cli.ts';
 import { clientsFor } from '../../sandbox/clients.ts';
 
@@ -229,4 +232,44 @@ describe('release after release with a flag ramp, through switchyard run', () =>
       expect(await stableImage(sb)).toBe('registry.platform.com/checkout:v2.4.0');
     });
   }, 240_000);
+});
+
+describe('preflight of a flag with deploy', () => {
+  const preflight = (sb: SandboxHandle) =>
+    runPreflight({
+      plan: plan(),
+      cluster: createKubePreflightCluster(sb.kubeconfigYaml(), plan()),
+      analysis: createSandboxAnalysis({ url: sb.url, token: sb.token }),
+      flags: checkoutFlags(sb.kubeconfigYaml()),
+    });
+
+  it("reports the canary's checks and the flag system's in one report; a flag already on is a blocker", async () => {
+    await onFlagSandbox(async (sb) => {
+      const good = await preflight(sb);
+      expect(good.ok, JSON.stringify(good.findings)).toBe(true);
+      const ids = good.passed.map((p) => p.id);
+      // The deploy's: a dry run of the canary and access to Deployments; the ramp's: the flag system's checks.
+      expect(ids).toEqual(
+        expect.arrayContaining([
+          'dry-run:first-change',
+          'access:create/apps/deployments',
+          'flag:reachable',
+          'flag:flag-exists',
+          'flag:variants-exist',
+          'flag:can-edit',
+          'flag:dark',
+        ]),
+      );
+      expect(ids.some((id) => id.startsWith('query:variant-health/'))).toBe(true);
+
+      const flags = checkoutFlags(sb.kubeconfigYaml());
+      await flags.setPercent(10, await flags.read());
+      const on = await preflight(sb);
+      expect(on.ok).toBe(false);
+      expect(on.findings.find((f) => f.id === 'flag:dark')).toMatchObject({
+        severity: 'blocker',
+        title: 'Flag "new-checkout" is on for 10 % of users',
+      });
+    });
+  }, 90_000);
 });
