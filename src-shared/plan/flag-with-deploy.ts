@@ -20,3 +20,19 @@ export function rampPlanOf(plan: ReleasePlan): ReleasePlan {
   const { flagRamp, ...rest } = plan;
   return { ...rest, strategy: flagRamp };
 }
+
+/**
+ * A release's machine name for people: a flag with deploy reads `canary + flag ramp` (`flag-after:canary` in
+ * the journal); other names are shown as they are.
+ */
+export function strategyWords(strategy: string): string {
+  return strategy.replace(/flag-after:([\w-]+)/, '$1 + flag ramp');
+}
+
+/**
+ * True while a release moves a flag rather than traffic: a flag-rollout, or a flag with deploy in its ramp
+ * (its projected phase runs through `ramp.`), so the console's Abort is the kill switch then.
+ */
+export function rampsFlagNow(s: { strategy: string; phase: string }): boolean {
+  return s.strategy === 'flag-rollout' || (s.strategy.includes('flag-after:') && /(^|\.)ramp\./.test(s.phase));
+}

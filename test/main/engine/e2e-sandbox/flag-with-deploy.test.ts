@@ -208,7 +208,7 @@ describe('release after release with a flag ramp, through switchyard run', () =>
       expect((await flagNow(sb)).percent).toEqual({ off: 0, on: 100 });
 
       const status = await cli(['status', '--journal', journal], { HOME: dir });
-      expect(status.stdout).toMatch(/flag-after:canary/);
+      expect(status.stdout).toMatch(/\tsucceeded\tcanary \+ flag ramp\tsandbox\/shop\t/);
 
       const third = await start(sb, planOf(readFileSync(planFor('v2.5.0'), 'utf8')));
       const held = await third.done;
