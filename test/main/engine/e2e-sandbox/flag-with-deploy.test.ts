@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createOpenFeatureProvider } from '../../../../src-main/adapters/kube/flags/openfeature-provider.ts';
 import type { SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
-import { onSandbox, planOf, startOnSandbox } from '../../../support/sandbox-release.ts';
+import { onSandbox, planOf, sandboxDeps, startOnSandbox, untilSnapshot } from '../../../support/sandbox-release.ts';
+import { resumeRelease } from '../../../../src-main/engine/runner/release-runner.ts';
 import { runner, type RunEvent } from '../../../support/switchyard-process.ts';
 import { createKubePreflightCluster } from '../../../../src-main/adapters/kube/preflight-cluster.ts';
 import { createSandboxAnalysis } from '../../../../src-main/adapters/sandbox-metrics/sandbox-analysis.ts';
@@ -272,4 +273,51 @@ describe('preflight of a flag with deploy', () => {
       });
     });
   }, 90_000);
+});
+
+describe('flag with deploy inside migration gates', () => {
+  it('runs as migration:flag-after:canary, one step list; resumed from its journal at the contract gate', async () => {
+    await onFlagSandbox(async (sb) => {
+      const p = planOf(
+        `${readFileSync(PLAN, 'utf8')}migration: { contract: { action: { kind: manual, instructions: drop the old column } } }\n`,
+      );
+      const journalDir = join(dir, 'migration');
+      const kubeconfig = sb.kubeconfigYaml();
+      const handle = await startOnSandbox(sb, p, journalDir, {
+        kubeconfig,
+        flags: checkoutFlags(kubeconfig),
+        stopWhenPaused: true,
+      });
+      const ramping = await untilSnapshot(handle, (s) => s.currentStep === 4, 60_000, 20);
+      expect(ramping.strategy).toBe('migration:flag-after:canary');
+      expect(ramping.steps.map((s) => s.label)).toEqual([
+        'expand migration',
+        'set weight 25 %',
+        'analysis version-health',
+        'set weight 50 %',
+        'flag at 25 %',
+        'analysis variant-health',
+        'flag at 100 %',
+        'contract migration',
+      ]);
+      const atGate = await handle.done;
+      expect(atGate.kind, atGate.reason).toBe('paused');
+      expect(atGate.snapshot.pause?.cause).toBe('gate');
+      expect((await flagNow(sb)).percent).toEqual({ off: 0, on: 100 });
+
+      const resumed = await resumeRelease({
+        releaseId: handle.id,
+        ...sandboxDeps(sb, p, journalDir),
+        flags: checkoutFlags(kubeconfig),
+      });
+      expect(resumed.getSnapshot().currentStep).toBe(7);
+      resumed.send({ type: 'CONFIRM' }, 'test');
+      const outcome = await resumed.done;
+      expect(outcome.kind, outcome.reason).toBe('completed');
+      expect(outcome.snapshot.steps.every((s) => s.state === 'done')).toBe(true);
+      expect(outcome.snapshot.decisions.map((d) => d.summary)).toEqual(
+        expect.arrayContaining(['The code is deployed and flag "new-checkout" serves on to everyone.']),
+      );
+    });
+  }, 120_000);
 });
