@@ -96,6 +96,36 @@ describe('flag with deploy: abort in each phase', () => {
     });
   }, 120_000);
 
+  it("the operator's Abort: during the canary it is the canary's own abort, during the ramp the kill switch", async () => {
+    await onFlagSandbox(async (sb) => {
+      const handle = await start(sb);
+      const canary = await untilSnapshot(handle, (s) => s.currentStep === 1, 60_000, 20);
+      expect(canary.controls?.PAUSE.enabled).toBe(true);
+      expect(canary.controls?.ABORT.enabled).toBe(true);
+      handle.send({ type: 'ABORT', reason: 'wrong build' }, 'alice');
+      const outcome = await handle.done;
+      expect(outcome.kind, outcome.reason).toBe('aborted');
+      expect(outcome.reason).toMatch(/^alice aborted/);
+      expect(flagWrites(sb)).toEqual([]);
+      expect(await stableImage(sb)).toBe('registry.platform.com/checkout:v2.3.0');
+    });
+    await onFlagSandbox(async (sb) => {
+      const handle = await start(sb);
+      const ramp = await untilSnapshot(handle, (s) => s.currentStep === 4, 60_000, 20);
+      expect(ramp.controls?.ABORT.enabled).toBe(true);
+      handle.send({ type: 'ABORT', reason: 'support calls' }, 'alice');
+      const outcome = await handle.done;
+      expect(outcome.kind, outcome.reason).toBe('aborted');
+      expect(outcome.snapshot.decisions.map((d) => d.summary)).toEqual(
+        expect.arrayContaining([
+          'alice pulled the kill switch on flag "new-checkout" at step 5 (support calls).',
+        ]),
+      );
+      expect((await flagNow(sb)).percent).toEqual({ off: 100, on: 0 });
+      expect(await stableImage(sb)).toBe('registry.platform.com/checkout:v2.4.0');
+    });
+  }, 120_000);
+
   it('a fault during the canary rolls the code back; the flag never moves', async () => {
     await onFlagSandbox(async (sb) => {
       sb.setFault({ namespace: 'shop', service: 'checkout', version: 'v2.4.0', errorRate: 0.3 });
