@@ -34,5 +34,7 @@ export function strategyWords(strategy: string): string {
  * (its projected phase runs through `ramp.`), so the console's Abort is the kill switch then.
  */
 export function rampsFlagNow(s: { strategy: string; phase: string }): boolean {
-  return s.strategy === 'flag-rollout' || (s.strategy.includes('flag-after:') && /(^|\.)ramp\./.test(s.phase));
+  return (
+    s.strategy === 'flag-rollout' || (s.strategy.includes('flag-after:') && /(^|\.)ramp\./.test(s.phase))
+  );
 }

@@ -39,7 +39,9 @@ export interface FlagAfterContext extends ReleaseContextBase {
 /** A blue-green deploy's colours from its final context, when it has them. */
 function coloursOf(context: unknown): Pick<C, 'active' | 'idle'> {
   const c = context as { active?: unknown; idle?: unknown } | undefined;
-  return typeof c?.active === 'string' && typeof c.idle === 'string' ? { active: c.active, idle: c.idle } : {};
+  return typeof c?.active === 'string' && typeof c.idle === 'string'
+    ? { active: c.active, idle: c.idle }
+    : {};
 }
 
 /** Where a machine of numbered plan steps stood. */
@@ -153,7 +155,10 @@ function phaseTaken(
   const final = finalOf(event) as { context?: ReleaseContextBase };
   const child =
     phase === 'ramp' && final.context
-      ? { ...final, context: { ...final.context, decisions: rampDecisions(context, final.context.decisions) } }
+      ? {
+          ...final,
+          context: { ...final.context, decisions: rampDecisions(context, final.context.decisions) },
+        }
       : final;
   const childContext = child.context;
   const record = stepRecord(childContext);
@@ -217,7 +222,9 @@ export const flagAfterMachine = setup({
     deployEnded: assign(({ context, event }) =>
       phaseTaken(context, event as unknown as PhaseEvent, 'deploy', afterDeploy),
     ),
-    rampEnded: assign(({ context, event }) => phaseTaken(context, event as unknown as PhaseEvent, 'ramp', afterRamp)),
+    rampEnded: assign(({ context, event }) =>
+      phaseTaken(context, event as unknown as PhaseEvent, 'ramp', afterRamp),
+    ),
   },
   guards: {
     phaseEnded: ({ event }) => phaseEnded(event as unknown as PhaseEvent),

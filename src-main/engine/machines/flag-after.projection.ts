@@ -1,4 +1,8 @@
-import type { ReleaseRunStatus, ReleaseSnapshot, StepView } from '../../../src-shared/release/release.schema.ts';
+import type {
+  ReleaseRunStatus,
+  ReleaseSnapshot,
+  StepView,
+} from '../../../src-shared/release/release.schema.ts';
 import { rampDecisions, type FlagAfterContext, type StepRecord } from './flag-after.machine.ts';
 import { mergeDecisions } from './migration.machine.ts';
 import { baseProjection, phaseOf, plannedSteps, type SnapshotLike } from './projection.ts';
@@ -6,7 +10,11 @@ import { baseProjection, phaseOf, plannedSteps, type SnapshotLike } from './proj
 /** A phase of the release as the projection needs it: its machine's name and view. */
 interface PhaseEntry {
   name: string;
-  project(value: SnapshotLike['value'], context: unknown, children?: SnapshotLike['children']): ReleaseSnapshot;
+  project(
+    value: SnapshotLike['value'],
+    context: unknown,
+    children?: SnapshotLike['children'],
+  ): ReleaseSnapshot;
 }
 
 /**
@@ -37,14 +45,20 @@ function standIn(
  * 4 of 9 is the ramp's first step after a canary of 3), from the running phase's own machine while it runs.
  * Before each phase the wrapper checks that the flag is off for everyone (paused, naming it, when not).
  */
-export function projectFlagAfter(snapshot: SnapshotLike, deploy: PhaseEntry, ramp: PhaseEntry): ReleaseSnapshot {
+export function projectFlagAfter(
+  snapshot: SnapshotLike,
+  deploy: PhaseEntry,
+  ramp: PhaseEntry,
+): ReleaseSnapshot {
   const context = snapshot.context as FlagAfterContext;
   const phase = phaseOf(snapshot.value);
   const running = phase === 'deploying' ? deploy : phase === 'ramping' ? ramp : null;
   const childSnap = running
-    ? (snapshot.children?.[phase === 'deploying' ? 'strategy' : 'ramp']?.getSnapshot() as SnapshotLike | undefined)
+    ? (snapshot.children?.[phase === 'deploying' ? 'strategy' : 'ramp']?.getSnapshot() as
+        SnapshotLike | undefined)
     : undefined;
-  const inner = running && childSnap ? running.project(childSnap.value, childSnap.context, childSnap.children) : null;
+  const inner =
+    running && childSnap ? running.project(childSnap.value, childSnap.context, childSnap.children) : null;
 
   let status: ReleaseRunStatus = 'running';
   if (inner) status = inner.status === 'completed' ? 'running' : inner.status;

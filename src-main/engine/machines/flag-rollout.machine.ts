@@ -64,8 +64,7 @@ export function createFlagRolloutMachine(count: AnalysisCounter) {
     actors: { ...baseActors, ...flagActorPlaceholders },
     actions: {
       operatorKill: assign(({ context, event }) => {
-        const at =
-          context.stepIndex < flagSteps(context.plan).length ? ` at step ${stepNo(context)}` : '';
+        const at = context.stepIndex < flagSteps(context.plan).length ? ` at step ${stepNo(context)}` : '';
         const summary = `${byOf(event)} pulled the kill switch on ${flagName(context)}${at}${reasonOf(event)}.`;
         return { decisions: operatorDecision(context, event, 'abort', context.stepIndex, summary) };
       }),

@@ -20,8 +20,7 @@ export function flagPlanFindings(
       check: 'routing',
       severity: 'blocker',
       title: `The plan names no flag system for flag "${s.flag}"`,
-      explanation:
-        `A flag ramp moves the flag in the flag system that serves it. Add ${field}.provider: { kind: openfeature, name: <FeatureFlag object> } or { kind: unleash, url, project, environment, tokenEnv }.`,
+      explanation: `A flag ramp moves the flag in the flag system that serves it. Add ${field}.provider: { kind: openfeature, name: <FeatureFlag object> } or { kind: unleash, url, project, environment, tokenEnv }.`,
       steps: whole,
     });
   if (s.provider?.kind === 'unleash' && !s.provider.tokenEnv && !s.provider.tokenSecret)

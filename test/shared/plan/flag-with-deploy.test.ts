@@ -30,7 +30,9 @@ describe('flag with deploy in a plan', () => {
     expect(strategyWords('flag-after:canary')).toBe('canary + flag ramp');
     expect(strategyWords('migration:flag-after:blue-green')).toBe('migration:blue-green + flag ramp');
     expect(strategyWords('migration:canary')).toBe('migration:canary');
-    expect(rampsFlagNow({ strategy: 'flag-after:canary', phase: 'deploy.running.steps.analysis' })).toBe(false);
+    expect(rampsFlagNow({ strategy: 'flag-after:canary', phase: 'deploy.running.steps.analysis' })).toBe(
+      false,
+    );
     expect(rampsFlagNow({ strategy: 'flag-after:canary', phase: 'ramp.running.steps.moving' })).toBe(true);
     expect(rampsFlagNow({ strategy: 'migration:flag-after:rolling', phase: 'strategy.ramp.starting' })).toBe(
       true,

@@ -5,7 +5,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createOpenFeatureProvider } from '../../../../src-main/adapters/kube/flags/openfeature-provider.ts';
 import type { SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
 import type { ReleasePlan } from '../../../../src-shared/plan/plan.schema.ts';
-import { onSandbox, planOf, sandboxDeps, startOnSandbox, untilSnapshot } from '../../../support/sandbox-release.ts';
+import {
+  onSandbox,
+  planOf,
+  sandboxDeps,
+  startOnSandbox,
+  untilSnapshot,
+} from '../../../support/sandbox-release.ts';
 import { resumeRelease } from '../../../../src-main/engine/runner/release-runner.ts';
 import { runner, type RunEvent } from '../../../support/switchyard-process.ts';
 import { createKubePreflightCluster } from '../../../../src-main/adapters/kube/preflight-cluster.ts';
@@ -54,7 +60,8 @@ describe('flag with deploy: a canary sends the code out dark, then the flag ramp
       const handle = await start(sb);
       const seen = new Set<string>();
       handle.subscribe((s) => {
-        if (s.currentStep !== null) seen.add(`${s.currentStep + 1}/${s.steps.length} ${s.steps[s.currentStep]?.label}`);
+        if (s.currentStep !== null)
+          seen.add(`${s.currentStep + 1}/${s.steps.length} ${s.steps[s.currentStep]?.label}`);
       });
       const outcome = await handle.done;
       expect(outcome.kind, outcome.reason).toBe('completed');
@@ -67,8 +74,12 @@ describe('flag with deploy: a canary sends the code out dark, then the flag ramp
         'analysis variant-health: done',
         'flag at 100 %: done',
       ]);
-      expect([...seen]).toEqual(expect.arrayContaining(['1/6 set weight 25 %', '4/6 flag at 25 %', '6/6 flag at 100 %']));
-      expect(outcome.reason).toMatch(/^The code is deployed and flag "new-checkout" serves on to everyone\.$/);
+      expect([...seen]).toEqual(
+        expect.arrayContaining(['1/6 set weight 25 %', '4/6 flag at 25 %', '6/6 flag at 100 %']),
+      );
+      expect(outcome.reason).toMatch(
+        /^The code is deployed and flag "new-checkout" serves on to everyone\.$/,
+      );
       expect(await stableImage(sb)).toBe('registry.platform.com/checkout:v2.4.0');
       expect((await flagNow(sb)).percent).toEqual({ off: 0, on: 100 });
     });
@@ -79,7 +90,13 @@ describe('flag with deploy: abort in each phase', () => {
   it('a fault on the new variant during the ramp pulls the kill switch; the code stays deployed dark', async () => {
     await onFlagSandbox(async (sb) => {
       // Only v2.4.0's requests served the new checkout fail: the canary (flag off) is healthy.
-      sb.setFault({ namespace: 'shop', service: 'checkout', version: 'v2.4.0', variant: 'on', errorRate: 0.3 });
+      sb.setFault({
+        namespace: 'shop',
+        service: 'checkout',
+        version: 'v2.4.0',
+        variant: 'on',
+        errorRate: 0.3,
+      });
       const handle = await start(sb);
       const outcome = await handle.done;
       expect(outcome.kind, outcome.reason).toBe('aborted');
@@ -90,7 +107,14 @@ describe('flag with deploy: abort in each phase', () => {
       expect(kill?.stepIndex).toBe(4);
       expect(kill?.evidence[0]?.query).toMatch(/feature_flag_variant="on"/);
       expect(kill?.evidence[0]?.samples?.length).toBeGreaterThan(0);
-      expect(outcome.snapshot.steps.map((s) => s.state)).toEqual(['done', 'done', 'done', 'done', 'failed', 'skipped']);
+      expect(outcome.snapshot.steps.map((s) => s.state)).toEqual([
+        'done',
+        'done',
+        'done',
+        'done',
+        'failed',
+        'skipped',
+      ]);
       expect((await flagNow(sb)).percent).toEqual({ off: 100, on: 0 });
       expect(await stableImage(sb)).toBe('registry.platform.com/checkout:v2.4.0');
     });
@@ -133,7 +157,14 @@ describe('flag with deploy: abort in each phase', () => {
       const outcome = await handle.done;
       expect(outcome.kind, outcome.reason).toBe('aborted');
       expect(outcome.reason).toMatch(/Analysis of step 2 .*failed/);
-      expect(outcome.snapshot.steps.map((s) => s.state)).toEqual(['done', 'failed', 'skipped', 'skipped', 'skipped', 'skipped']);
+      expect(outcome.snapshot.steps.map((s) => s.state)).toEqual([
+        'done',
+        'failed',
+        'skipped',
+        'skipped',
+        'skipped',
+        'skipped',
+      ]);
       expect(flagWrites(sb)).toEqual([]);
       expect((await flagNow(sb)).percent).toEqual({ off: 100, on: 0 });
       expect(await stableImage(sb)).toBe('registry.platform.com/checkout:v2.3.0');
@@ -175,7 +206,11 @@ describe('SIGKILL during a flag with deploy', () => {
         // The boundary: the canary completed, the wrapper checks the flag is still off before the ramp.
         (e) => {
           if (e.event === 'progress' && e.step === 2) deployed = true;
-          return deployed && e.event === 'progress' && (e.phase === 'checking' || /^ramp\.starting/.test(e.phase ?? ''));
+          return (
+            deployed &&
+            e.event === 'progress' &&
+            (e.phase === 'checking' || /^ramp\.starting/.test(e.phase ?? ''))
+          );
         },
         (e) => e.event === 'progress' && e.step === 4 && /^ramp\..*analysis/.test(e.phase ?? ''),
       ];
@@ -185,7 +220,10 @@ describe('SIGKILL during a flag with deploy', () => {
       let killed = 0;
       const phases: string[] = [];
       for (const [i, killWhen] of killPoints.entries()) {
-        last = await runner(id ? ['run', '--resume', id, ...common] : ['run', PLAN, ...common, '--yes'], killWhen);
+        last = await runner(
+          id ? ['run', '--resume', id, ...common] : ['run', PLAN, ...common, '--yes'],
+          killWhen,
+        );
         id ??= last.releaseId;
         expect(id, last.stdout).toBeDefined();
         phases.push(...[...last.stdout.matchAll(/"phase":"([^"]+)"/g)].map((m) => m[1]!));
@@ -219,11 +257,22 @@ describe('release after release with a flag ramp, through switchyard run', () =>
       const journal = join(dir, 'again');
       const planFor = (tag: string) => {
         const file = join(dir, `again-${tag}.yaml`);
-        writeFileSync(file, readFileSync(PLAN, 'utf8').replaceAll('v2.4.0', tag).replace('v240', tag.replace(/\W/g, '')));
+        writeFileSync(
+          file,
+          readFileSync(PLAN, 'utf8').replaceAll('v2.4.0', tag).replace('v240', tag.replace(/\W/g, '')),
+        );
         return file;
       };
-      sb.setFault({ namespace: 'shop', service: 'checkout', version: 'v2.4.0', variant: 'on', errorRate: 0.3 });
-      const first = await cli(runArgv(planFor('v2.4.0'), { kubeconfig, context: 'sandbox', journal }), { HOME: dir });
+      sb.setFault({
+        namespace: 'shop',
+        service: 'checkout',
+        version: 'v2.4.0',
+        variant: 'on',
+        errorRate: 0.3,
+      });
+      const first = await cli(runArgv(planFor('v2.4.0'), { kubeconfig, context: 'sandbox', journal }), {
+        HOME: dir,
+      });
       expect(first.code, first.stdout + first.stderr).toBe(2);
       // Step words, never state paths: the ramp's steps follow the canary's in one count.
       expect(first.stdout).toMatch(/running step 4 of 6 \(flag at 25 %\)/);
@@ -232,9 +281,13 @@ describe('release after release with a flag ramp, through switchyard run', () =>
       expect(first.stdout).toMatch(/^aborted: Kill switch pulled: flag "new-checkout" serves 0 % on/m);
       expect(await stableImage(sb)).toBe('registry.platform.com/checkout:v2.4.0');
 
-      const second = await cli(runArgv(planFor('v2.4.1'), { kubeconfig, context: 'sandbox', journal }), { HOME: dir });
+      const second = await cli(runArgv(planFor('v2.4.1'), { kubeconfig, context: 'sandbox', journal }), {
+        HOME: dir,
+      });
       expect(second.code, second.stdout + second.stderr).toBe(0);
-      expect(second.stdout).toMatch(/^completed: The code is deployed and flag "new-checkout" serves on to everyone\.$/m);
+      expect(second.stdout).toMatch(
+        /^completed: The code is deployed and flag "new-checkout" serves on to everyone\.$/m,
+      );
       expect(await stableImage(sb)).toBe('registry.platform.com/checkout:v2.4.1');
       expect((await flagNow(sb)).percent).toEqual({ off: 0, on: 100 });
 
@@ -251,7 +304,9 @@ describe('release after release with a flag ramp, through switchyard run', () =>
       // Rolled back later: the flag off for everyone first, then the code to the image before the release.
       const id = /^release (\S+)$/m.exec(second.stdout)?.[1];
       const where = ['--kubeconfig', kubeconfig, '--context', 'sandbox', '--journal', journal];
-      const back = await cli(['rollback', id!, '--yes', '--reason', 'checkout complaints', ...where], { HOME: dir });
+      const back = await cli(['rollback', id!, '--yes', '--reason', 'checkout complaints', ...where], {
+        HOME: dir,
+      });
       expect(back.code, back.stdout + back.stderr).toBe(0);
       expect(back.stdout).toMatch(
         /Roll the completed canary and flag ramp release .* back to the image checkout ran before .*v2\.4\.1, after its kill switch \(flag "new-checkout" to off for everyone\)/,
