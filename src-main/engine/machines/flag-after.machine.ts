@@ -6,7 +6,7 @@ import type { ExposureReading } from '../../ports/exposure.port.ts';
 import type { FlagOpOutput } from '../runner/flag-actors.ts';
 import type { StampedOperatorEvent } from './canary-context.ts';
 import { flagStrategy, newPercent, offForEveryone, splitOf } from './flag-ramp.ts';
-import { adoptChild } from './migration.machine.ts';
+import { adoptChild, childTop, TERMINAL as MIGRATION_TERMINAL } from './migration.machine.ts';
 import {
   baseActors,
   baseContext,
@@ -60,18 +60,8 @@ function stepRecord(context: unknown): StepRecord | undefined {
 
 type C = FlagAfterContext;
 
-const TERMINAL: Record<string, StrategyOutput['outcome']> = {
-  completed: 'completed',
-  aborted: 'aborted',
-  rolledBack: 'rolledBack',
-  abandoned: 'aborted',
-};
-
-/** A child machine's top-level state name from its snapshot. */
-function childTop(snapshot: unknown): string {
-  const value = (snapshot as { value?: unknown }).value;
-  return typeof value === 'string' ? value : (Object.keys((value as object) ?? {})[0] ?? '');
-}
+/** A phase's final state names and how it ended there (a phase never ends `failed` or `paused`). */
+const TERMINAL = MIGRATION_TERMINAL as Record<string, StrategyOutput['outcome'] | undefined>;
 
 /** How a child ended, from its done output or its final snapshot. */
 const outcomeOf = (output: unknown): StrategyOutput['outcome'] =>
