@@ -6,7 +6,7 @@ import { createSandboxAnalysis } from '../../../../src-main/adapters/sandbox-met
 import { runPreflight } from '../../../../src-main/engine/preflight/preflight.ts';
 import { resumeRelease } from '../../../../src-main/engine/runner/release-runner.ts';
 import type { SandboxHandle } from '../../../../src-main/sandbox/sandbox.ts';
-import { cli, runArgv } from '../../../support/cli.ts';
+import { cli, runArgv, startCli } from '../../../support/cli.ts';
 import {
   checkoutFlags,
   expectCheckout,
@@ -238,3 +238,49 @@ describe('flag with deploy inside migration gates', () => {
     });
   }, 120_000);
 });
+
+describe('a flag with deploy from another laptop', () => {
+  it('is refused while the first release holds checkout in its ramp; its abort from a terminal is the kill switch', async () => {
+    await onFlagSandbox(async (sb) => {
+      const kubeconfig = join(dir, 'laptops.kubeconfig');
+      sb.writeKubeconfig(kubeconfig, 'sandbox');
+      // A ramp that waits for an operator at its 25 % step, so the release stays in its ramp.
+      const file = join(dir, 'laptops.yaml');
+      writeFileSync(
+        file,
+        readFileSync(PLAN, 'utf8').replace(
+          '    - setPercentage: 25\n',
+          '    - setPercentage: 25\n    - pause: {}\n',
+        ),
+      );
+      const laptop = (name: string) => ({ kubeconfig, context: 'sandbox', journal: join(dir, name) });
+      const a = startCli(runArgv(file, laptop('laptop-a')), { HOME: dir });
+      const id = await untilValue(() => /^release (\S+)$/m.exec(a.stdout())?.[1]);
+      await untilValue(() => /paused at step 5 of 7 \(pause until promoted\)/.test(a.stdout()) || undefined);
+      const b = await cli(runArgv(file, laptop('laptop-b')), { HOME: dir });
+      expect(b.code, b.stdout + b.stderr).toBe(1);
+      expect(b.stderr).toMatch(new RegExp(`deployment shop/checkout is held by release ${id} `));
+      expect(b.stderr).toContain('a second release of it is refused until that one ends.');
+
+      const abort = await cli(['abort', id, '--journal', join(dir, 'laptop-a'), '--reason', 'done testing'], {
+        HOME: dir,
+      });
+      expect(abort.code, abort.stdout + abort.stderr).toBe(0);
+      const ended = await a.done;
+      expect(ended.code, ended.stdout + ended.stderr).toBe(2);
+      // The kill switch: the flag off, the code left deployed dark.
+      await expectCheckout(sb, 'v2.4.0', { off: 100, on: 0 });
+    });
+  }, 180_000);
+});
+
+/** Polls `read` until it gives a value (up to 60 s). */
+async function untilValue<T>(read: () => T | undefined): Promise<T> {
+  const end = Date.now() + 60_000;
+  for (;;) {
+    const v = read();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
