@@ -1,14 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   checkoutFlags,
   expectCheckout,
+  FLAG_WITH_DEPLOY_PLAN,
   flagWrites,
   onFlagSandbox,
   stableImage,
   startWithFlag,
   tempDirForFile,
 } from '../../../support/flag-sandbox.ts';
-import { untilSnapshot } from '../../../support/sandbox-release.ts';
+import { planOf, untilSnapshot } from '../../../support/sandbox-release.ts';
 
 // Flag with deploy: a canary of checkout v2.4.0 sends the code out dark, then the flag new-checkout ramps.
 const dir = tempDirForFile('switchyard-flag-deploy-');
@@ -40,6 +42,33 @@ describe('flag with deploy: a canary sends the code out dark, then the flag ramp
         /^The code is deployed and flag "new-checkout" serves on to everyone\.$/,
       );
       await expectCheckout(sb, 'v2.4.0', { off: 0, on: 100 });
+    });
+  }, 120_000);
+});
+
+describe('flag with deploy after a rolling update', () => {
+  it('the rolling stages, then the ramp: completes with v2.4.1 on every pod and the flag at 100 %', async () => {
+    await onFlagSandbox(async (sb) => {
+      const text = readFileSync(FLAG_WITH_DEPLOY_PLAN, 'utf8')
+        .replaceAll('v2.4.0', 'v2.4.1')
+        .replace('router: { kind: replica-ratio }', 'router: { kind: service-selector, service: checkout }')
+        .replace(
+          /strategy:\n( {2}.*\n)+/,
+          "strategy: { kind: rolling, maxSurge: 1, maxUnavailable: 0, minReadySeconds: 0, validation: { duration: 30s, interval: 10s, window: 20s, checks: [{ metric: error-rate, op: '>', threshold: 0.02, severity: fail }] } }\n",
+        );
+      const handle = await startWithFlag(sb, dir, planOf(text));
+      const outcome = await handle.done;
+      expect(outcome.kind, outcome.reason).toBe('completed');
+      expect(outcome.snapshot.strategy).toBe('flag-after:rolling');
+      expect(outcome.snapshot.steps.map((s) => `${s.label}: ${s.state}`)).toEqual([
+        'set the image: done',
+        'follow the rollout: done',
+        'validate: done',
+        'flag at 25 %: done',
+        'analysis variant-health: done',
+        'flag at 100 %: done',
+      ]);
+      await expectCheckout(sb, 'v2.4.1', { off: 0, on: 100 });
     });
   }, 120_000);
 });
