@@ -257,6 +257,13 @@ describe('a flag with deploy from another laptop', () => {
       const a = startCli(runArgv(file, laptop('laptop-a')), { HOME: dir });
       const id = await untilValue(() => /^release (\S+)$/m.exec(a.stdout())?.[1]);
       await untilValue(() => /paused at step 5 of 7 \(pause until promoted\)/.test(a.stdout()) || undefined);
+      // The journal says where it stands, in step words, as the run does (once its last save is written).
+      const status = () => cli(['status', '--journal', join(dir, 'laptop-a')], { HOME: dir });
+      let listed = (await status()).stdout;
+      const end = Date.now() + 30_000;
+      while (!/step 5 of 7/.test(listed) && Date.now() < end) listed = (await status()).stdout;
+      expect(listed).toMatch(/\tcanary \+ flag ramp\t/);
+      expect(listed).toMatch(/^ {4}step 5 of 7 \(pause until promoted\) · traffic off 75 % · on 25 %/m);
       const b = await cli(runArgv(file, laptop('laptop-b')), { HOME: dir });
       expect(b.code, b.stdout + b.stderr).toBe(1);
       expect(b.stderr).toMatch(new RegExp(`deployment shop/checkout is held by release ${id} `));
