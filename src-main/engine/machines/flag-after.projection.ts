@@ -91,7 +91,12 @@ export function projectFlagAfter(
   const base = baseProjection(`flag-after:${deploy.name}`, snapshot.value, context, status);
   return {
     ...base,
-    phase: inner ? `${phase === 'deploying' ? 'deploy' : 'ramp'}.${inner.phase}` : phase,
+    // Once the ramp ran, the release ended in it (its traffic is the flag's exposure): `ramp.stopped`.
+    phase: inner
+      ? `${phase === 'deploying' ? 'deploy' : 'ramp'}.${inner.phase}`
+      : context.ended.ramp
+        ? `ramp.${phase}`
+        : phase,
     pause: inner ? inner.pause : base.pause,
     traffic: inner ? inner.traffic : base.traffic,
     decisions: inner
