@@ -304,7 +304,14 @@ export function driveRelease(
     stop: () => stopDriving('The run was stopped; the release can be resumed.'),
     flushed: () => tail.then(() => undefined),
     pendingMeasurements() {
-      const context = (actor as AnyActor).getSnapshot().context as
+      // A wrapper's analyses are its running phase's (migration gates, a flag with deploy).
+      let snap = (actor as AnyActor).getSnapshot() as SnapshotLike;
+      for (;;) {
+        const child = snap.children?.strategy ?? snap.children?.ramp;
+        if (!child) break;
+        snap = child.getSnapshot() as SnapshotLike;
+      }
+      const context = snap.context as
         { analysis?: AnalysisRun | null; background?: AnalysisRun | null } | undefined;
       return [context?.analysis, context?.background].flatMap((run) =>
         (run?.status === 'running' ? run.metrics : []).flatMap((m) =>

@@ -121,7 +121,14 @@ describe('flag with deploy: abort in each phase', () => {
     });
     await onFlagSandbox(async (sb) => {
       const handle = await startWithFlag(sb, dir);
-      const ramp = await untilSnapshot(handle, (s) => s.currentStep === 4, 60_000, 20);
+      // The ramp's analysis is under way, and its schedule is the release's (a laptop sleep report reads it).
+      const ramp = await untilSnapshot(
+        handle,
+        (s) => s.currentStep === 4 && handle.pendingMeasurements().length > 0,
+        60_000,
+        20,
+      );
+      expect(handle.pendingMeasurements()[0]?.key).toMatch(/error-rate/);
       expect(ramp.controls?.ABORT.enabled).toBe(true);
       handle.send({ type: 'ABORT', reason: 'support calls' }, 'alice');
       const outcome = await handle.done;
