@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect } from 'vitest';
@@ -59,4 +59,18 @@ export function startWithFlag(sb: SandboxHandle, dir: string, p: ReleasePlan = f
     flags: checkoutFlags(kubeconfig),
     stopWhenPaused: true,
   });
+}
+
+/** Writes the sandbox's kubeconfig (context `sandbox`) to `<dir>/<name>.kubeconfig` and returns its path. */
+export function kubeconfigFile(sb: SandboxHandle, dir: string, name: string): string {
+  const file = join(dir, `${name}.kubeconfig`);
+  sb.writeKubeconfig(file, 'sandbox');
+  return file;
+}
+
+/** Writes the flag with deploy fixture plan, changed by `edit`, to `<dir>/<name>.yaml` and returns its path. */
+export function planFile(dir: string, name: string, edit: (yaml: string) => string): string {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, edit(readFileSync(FLAG_WITH_DEPLOY_PLAN, 'utf8')));
+  return file;
 }

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createKubePreflightCluster } from '../../../../src-main/adapters/kube/preflight-cluster.ts';
@@ -14,7 +14,9 @@ import {
   flagNow,
   flagWithDeployPlan,
   flagWrites,
+  kubeconfigFile,
   onFlagSandbox,
+  planFile,
   stableImage,
   startWithFlag,
   tempDirForFile,
@@ -32,8 +34,7 @@ const deploymentWrites = (sb: SandboxHandle) =>
 describe('SIGKILL during a flag with deploy', () => {
   it('resumes inside the canary, at the boundary and inside the ramp; the boundary resume deploys nothing again', async () => {
     await onFlagSandbox(async (sb) => {
-      const kubeconfig = join(dir, 'sigkill.kubeconfig');
-      sb.writeKubeconfig(kubeconfig, 'sandbox');
+      const kubeconfig = kubeconfigFile(sb, dir, 'sigkill');
       const common = ['--kubeconfig', kubeconfig, '--context', 'sandbox', '--journal', join(dir, 'sigkill')];
       let deployed = false;
       const killPoints: ((e: RunEvent) => boolean)[] = [
@@ -86,17 +87,12 @@ describe('SIGKILL during a flag with deploy', () => {
 describe('release after release with a flag ramp, through switchyard run', () => {
   it('killed in the ramp, fixed, released again: completes; a third holds while the flag is on; rolled back later: flag off, then the code', async () => {
     await onFlagSandbox(async (sb) => {
-      const kubeconfig = join(dir, 'again.kubeconfig');
-      sb.writeKubeconfig(kubeconfig, 'sandbox');
+      const kubeconfig = kubeconfigFile(sb, dir, 'again');
       const journal = join(dir, 'again');
-      const planFor = (tag: string) => {
-        const file = join(dir, `again-${tag}.yaml`);
-        writeFileSync(
-          file,
-          readFileSync(PLAN, 'utf8').replaceAll('v2.4.0', tag).replace('v240', tag.replace(/\W/g, '')),
+      const planFor = (tag: string) =>
+        planFile(dir, `again-${tag}`, (yaml) =>
+          yaml.replaceAll('v2.4.0', tag).replace('v240', tag.replace(/\W/g, '')),
         );
-        return file;
-      };
       sb.setFault({
         namespace: 'shop',
         service: 'checkout',
@@ -242,16 +238,10 @@ describe('flag with deploy inside migration gates', () => {
 describe('a flag with deploy from another laptop', () => {
   it('is refused while the first release holds checkout in its ramp; its abort from a terminal is the kill switch', async () => {
     await onFlagSandbox(async (sb) => {
-      const kubeconfig = join(dir, 'laptops.kubeconfig');
-      sb.writeKubeconfig(kubeconfig, 'sandbox');
+      const kubeconfig = kubeconfigFile(sb, dir, 'laptops');
       // A ramp that waits for an operator at its 25 % step, so the release stays in its ramp.
-      const file = join(dir, 'laptops.yaml');
-      writeFileSync(
-        file,
-        readFileSync(PLAN, 'utf8').replace(
-          '    - setPercentage: 25\n',
-          '    - setPercentage: 25\n    - pause: {}\n',
-        ),
+      const file = planFile(dir, 'laptops', (yaml) =>
+        yaml.replace('    - setPercentage: 25\n', '    - setPercentage: 25\n    - pause: {}\n'),
       );
       const laptop = (name: string) => ({ kubeconfig, context: 'sandbox', journal: join(dir, name) });
       const a = startCli(runArgv(file, laptop('laptop-a')), { HOME: dir });
