@@ -4,6 +4,7 @@ import {
   checkoutFlags,
   expectCheckout,
   FLAG_WITH_DEPLOY_PLAN,
+  flagNow,
   flagWrites,
   onFlagSandbox,
   stableImage,
@@ -46,31 +47,66 @@ describe('flag with deploy: a canary sends the code out dark, then the flag ramp
   }, 120_000);
 });
 
-describe('flag with deploy after a rolling update', () => {
-  it('the rolling stages, then the ramp: completes with v2.4.1 on every pod and the flag at 100 %', async () => {
-    await onFlagSandbox(async (sb) => {
-      const text = readFileSync(FLAG_WITH_DEPLOY_PLAN, 'utf8')
-        .replaceAll('v2.4.0', 'v2.4.1')
-        .replace('router: { kind: replica-ratio }', 'router: { kind: service-selector, service: checkout }')
-        .replace(
-          /strategy:\n( {2}.*\n)+/,
-          "strategy: { kind: rolling, maxSurge: 1, maxUnavailable: 0, minReadySeconds: 0, validation: { duration: 30s, interval: 10s, window: 20s, checks: [{ metric: error-rate, op: '>', threshold: 0.02, severity: fail }] } }\n",
+/** The fixture plan with another image and router, and `strategy` instead of its canary. */
+const deployedBy = (tag: string, router: string, strategy: string) =>
+  planOf(
+    readFileSync(FLAG_WITH_DEPLOY_PLAN, 'utf8')
+      .replaceAll('v2.4.0', tag)
+      .replace('router: { kind: replica-ratio }', `router: ${router}`)
+      .replace(/strategy:\n( {2}.*\n)+/, `strategy: ${strategy}\n`),
+  );
+
+const VALIDATION =
+  "validation: { duration: 30s, interval: 10s, window: 20s, checks: [{ metric: error-rate, op: '>', threshold: 0.02, severity: fail }] }";
+
+describe('flag with deploy after a rolling update or a blue-green', () => {
+  it.each([
+    {
+      kind: 'rolling',
+      plan: deployedBy(
+        'v2.4.1',
+        '{ kind: service-selector, service: checkout }',
+        `{ kind: rolling, maxSurge: 1, maxUnavailable: 0, minReadySeconds: 0, ${VALIDATION} }`,
+      ),
+      deploySteps: ['set the image', 'follow the rollout', 'validate'],
+    },
+    {
+      kind: 'blue-green',
+      plan: deployedBy(
+        'v2.4.2',
+        '{ kind: service-selector, service: checkout }',
+        `{ kind: blue-green, readyTimeout: 600s, warmup: { requests: 0 }, settle: 10s, ${VALIDATION} }`,
+      ),
+      deploySteps: [
+        'find the active colour',
+        'deploy the idle colour',
+        'wait until ready',
+        'warm up',
+        'smoke checks',
+        'switch traffic',
+        'settle',
+        'validate',
+      ],
+    },
+  ])(
+    '$kind, then the ramp: completes with the flag at 100 %, one step list',
+    async ({ kind, plan, deploySteps }) => {
+      await onFlagSandbox(async (sb) => {
+        const handle = await startWithFlag(sb, dir, plan);
+        const outcome = await handle.done;
+        expect(outcome.kind, outcome.reason).toBe('completed');
+        expect(outcome.snapshot.strategy).toBe(`flag-after:${kind}`);
+        expect(outcome.snapshot.steps.map((s) => `${s.label}: ${s.state}`)).toEqual(
+          [...deploySteps, 'flag at 25 %', 'analysis variant-health', 'flag at 100 %'].map(
+            (l) => `${l}: done`,
+          ),
         );
-      const handle = await startWithFlag(sb, dir, planOf(text));
-      const outcome = await handle.done;
-      expect(outcome.kind, outcome.reason).toBe('completed');
-      expect(outcome.snapshot.strategy).toBe('flag-after:rolling');
-      expect(outcome.snapshot.steps.map((s) => `${s.label}: ${s.state}`)).toEqual([
-        'set the image: done',
-        'follow the rollout: done',
-        'validate: done',
-        'flag at 25 %: done',
-        'analysis variant-health: done',
-        'flag at 100 %: done',
-      ]);
-      await expectCheckout(sb, 'v2.4.1', { off: 0, on: 100 });
-    });
-  }, 120_000);
+        expect((await flagNow(sb)).percent).toEqual({ off: 0, on: 100 });
+        if (kind === 'rolling') expect(await stableImage(sb)).toBe('registry.platform.com/checkout:v2.4.1');
+      });
+    },
+    120_000,
+  );
 });
 
 describe('flag with deploy: abort in each phase', () => {
