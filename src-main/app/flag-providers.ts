@@ -1,5 +1,6 @@
 import { DomainError } from '../../src-shared/bridge/errors.ts';
 import type { ReleasePlan } from '../../src-shared/plan/plan.schema.ts';
+import { flagRampOf } from '../../src-shared/plan/flag-with-deploy.ts';
 import { createUnleashProvider } from '../adapters/flags/unleash-provider.ts';
 import { resolveUnleashToken } from '../adapters/flags/unleash-token.ts';
 import { createOpenFeatureProvider } from '../adapters/kube/flags/openfeature-provider.ts';
@@ -16,7 +17,8 @@ export interface FlagProviderDeps {
 }
 
 /**
- * The flag provider a flag-rollout plan names, or undefined for any other strategy: an OpenFeature
+ * The flag provider a flag-rollout plan (or a plan's `flagRamp`, flag with deploy) names, or undefined for a
+ * plan that ramps no flag: an OpenFeature
  * FeatureFlag through the cluster's kubeconfig, or Unleash with its token from the keychain or the
  * environment (never from the plan). Rejects with DomainError `invalidPlan` when the plan names no
  * provider, `invalidConfig` when the Unleash token cannot be found.
@@ -25,13 +27,14 @@ export async function flagProviderFor(
   plan: ReleasePlan,
   deps: FlagProviderDeps,
 ): Promise<FlagProvider | undefined> {
-  const s = plan.strategy;
-  if (s.kind !== 'flag-rollout') return undefined;
+  const s = flagRampOf(plan);
+  if (!s) return undefined;
   const p = s.provider;
+  const field = plan.strategy.kind === 'flag-rollout' ? 'strategy' : 'flagRamp';
   if (!p)
     throw new DomainError(
       'invalidPlan',
-      `The plan names no flag system for flag "${s.flag}": add strategy.provider (openfeature or unleash).`,
+      `The plan names no flag system for flag "${s.flag}": add ${field}.provider (openfeature or unleash).`,
     );
   if (p.kind === 'openfeature')
     return createOpenFeatureProvider(

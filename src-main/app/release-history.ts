@@ -5,7 +5,7 @@ import type { ReleaseSnapshot } from '../../src-shared/release/release.schema.ts
 import { assessMeasurements } from '../../src-shared/stats/threshold-analysis.ts';
 import { driverSummary, liveDriver } from '../engine/journal/control-channel.ts';
 import { redactSecrets } from '../../src-shared/redact/redact.ts';
-import type { StateValueLike } from '../engine/machines/projection.ts';
+import type { SnapshotLike, StateValueLike } from '../engine/machines/projection.ts';
 import { withFinishedRollback } from '../engine/rollback/finished-rollback.ts';
 import type { ReleaseHandle } from '../engine/runner/release-runner.ts';
 import { strategyFor } from '../engine/runner/strategies.ts';
@@ -143,6 +143,27 @@ export function exportRelease(
   return { filename: `${id}.md`, text };
 }
 
+/** A machine snapshot as XState persists it: its children's own persisted snapshots under `children`. */
+interface PersistedMachine {
+  value?: StateValueLike;
+  context?: unknown;
+  children?: Record<string, { snapshot?: PersistedMachine } | undefined>;
+}
+
+/**
+ * A persisted snapshot's children as the projections read live ones, so a wrapper (migration gates, a flag
+ * with deploy) shows the step its running phase stands at from the journal too.
+ */
+function persistedChildren(x: PersistedMachine): SnapshotLike['children'] {
+  const out: NonNullable<SnapshotLike['children']> = {};
+  for (const [id, child] of Object.entries(x.children ?? {})) {
+    const snap = child?.snapshot;
+    if (!snap?.value) continue;
+    out[id] = { getSnapshot: () => ({ ...snap, children: persistedChildren(snap) }) };
+  }
+  return out;
+}
+
 /** A release's saved projection and plan as the journal holds them, or what keeps them from being shown. */
 export async function storedState(
   journal: Journal,
@@ -156,10 +177,14 @@ export async function storedState(
     return { snapshot: null, plan: null, problem: error.message };
   }
   const p = stored.release;
-  const x = p?.xstate as { value?: StateValueLike; context?: unknown } | null | undefined;
+  const x = p?.xstate as PersistedMachine | null | undefined;
   if (!p || !x?.value || !x.context) return { snapshot: null, plan: p?.plan ?? null };
   try {
-    const projection = strategyFor(p.plan, assessMeasurements, p.machine).project(x.value, x.context);
+    const projection = strategyFor(p.plan, assessMeasurements, p.machine).project(
+      x.value,
+      x.context,
+      persistedChildren(x),
+    );
     return { snapshot: withFinishedRollback(projection, p), plan: p.plan };
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);

@@ -13,6 +13,7 @@ import type { FlagProvider } from '../ports/exposure.port.ts';
 import { imageVersion } from '../../src-shared/release/image-version.ts';
 import { type ReleaseHandle } from '../engine/runner/release-runner.ts';
 import { strategyFor } from '../engine/runner/strategies.ts';
+import { flagRampOf } from '../../src-shared/plan/flag-with-deploy.ts';
 import { rollBackFinishedRelease } from '../engine/rollback/finished-rollback.ts';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from '../sandbox/sandbox.ts';
 import {
@@ -332,8 +333,8 @@ export class ReleaseService {
    * FeatureFlag; an Unleash ramp is refused there, since its flag lives on a real server.
    */
   async #flagsFor(mode: 'rehearse' | 'run', plan: ReleasePlan, conn: ContextRuntime) {
-    const s = plan.strategy;
-    if (mode === 'rehearse' && s.kind === 'flag-rollout' && s.provider?.kind === 'unleash')
+    const s = flagRampOf(plan);
+    if (mode === 'rehearse' && s?.provider?.kind === 'unleash')
       throw new DomainError(
         'invalidPlan',
         `A rehearsal cannot ramp flag "${s.flag}" on Unleash (${s.provider.url}): the flag lives on a real server. Rehearse with an OpenFeature provider, or run it.`,
@@ -345,7 +346,7 @@ export class ReleaseService {
     await this.#live.stopWhere((l) => l.context === REHEARSAL_CONTEXT);
     await this.#rehearsalSandbox?.close();
     // A flag ramp is rehearsed on the `flags` scenario (a service behind an OpenFeature FeatureFlag).
-    const flags = plan?.strategy.kind === 'flag-rollout' && !this.#o.rehearsalSandbox?.scenario;
+    const flags = plan !== undefined && flagRampOf(plan) !== undefined && !this.#o.rehearsalSandbox?.scenario;
     this.#rehearsalSandbox = await startSandbox({
       ...this.#o.rehearsalSandbox,
       ...(flags ? { scenario: 'flags' } : {}),

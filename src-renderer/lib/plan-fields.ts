@@ -97,19 +97,23 @@ export function readPlanFields(text: string): PlanFields | null {
     targetImage: str(plan.target?.image),
     strategy: str(plan.strategy?.kind),
     steps: Array.isArray(steps) ? steps.map(stepLine) : [],
-    ...flagFields(plan.strategy),
+    ...flagFields(plan.strategy, plan.flagRamp),
   };
 }
 
-function flagFields(strategy: Record<string, unknown> | undefined) {
+function flagFields(
+  strategy: Record<string, unknown> | undefined,
+  flagRamp: Record<string, unknown> | undefined,
+) {
   const provider = strategy?.provider as Record<string, unknown> | undefined;
-  const ramp = strategy?.kind === 'flag-rollout';
+  // The variant a fault can be aimed at: the ramp's, whether it is the strategy or follows the deploy.
+  const ramp = strategy?.kind === 'flag-rollout' ? strategy : flagRamp;
   return {
     flag: str(strategy?.flag),
     providerKind: str(provider?.kind),
     providerName: str(provider?.name),
     providerUrl: str(provider?.url),
-    newVariant: ramp ? (str(strategy?.newVariant) ?? 'on') : null,
+    newVariant: ramp ? (str(ramp.newVariant) ?? 'on') : null,
   };
 }
 

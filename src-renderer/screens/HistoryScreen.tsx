@@ -110,7 +110,9 @@ export function HistoryScreen() {
                       ? 'traffic goes back to the colour it kept (scaled up first if it was scaled down). It is refused if another release changed the workload since.'
                       : item.strategy.endsWith('flag-rollout')
                         ? "the flag's kill switch: everyone gets the off variant again, read back from the flag system."
-                        : 'the workload gets the image it ran before this release. It is refused if another release changed the workload since.'}
+                        : item.strategy.includes('flag-after:')
+                          ? "the flag's kill switch first (everyone gets the off variant again), then the workload gets the image it ran before this release. It is refused if another release changed the workload since."
+                          : 'the workload gets the image it ran before this release. It is refused if another release changed the workload since.'}
                   </p>
                   <button
                     type="button"

@@ -65,7 +65,8 @@ export function disabledReason(event: ControlEvent, s: ReleaseWhere, busy?: stri
   switch (event) {
     case 'PAUSE': {
       if (s.status === 'paused') return `The release is already ${where}.`;
-      const kind = s.strategy?.replace(/^migration:/, '');
+      // The running phase's strategy: a flag with deploy (`flag-after:rolling`) pauses as its deploy does.
+      const kind = s.strategy?.replace(/^migration:/, '').replace(/^flag-after:/, '');
       return kind && !PAUSABLE.has(kind)
         ? `${/^[aeiou]/.test(kind) ? 'An' : 'A'} ${kind} release cannot be paused: abort or roll back to stop it.`
         : `This step cannot be paused: the release is ${where}.`;

@@ -28,6 +28,12 @@ export function newPercent(reading: ExposureReading): number {
   return reading.enabled ? (reading.percent[reading.newVariant] ?? 0) : 0;
 }
 
+/** True when nobody is served the new variant: the flag is disabled, or at 0 % with no user segment. */
+export function offForEveryone(reading: ExposureReading): boolean {
+  if (!reading.enabled) return true;
+  return newPercent(reading) === 0 && (reading.segments ?? []).length === 0;
+}
+
 /** A reading as the traffic view shows it: percent per variant read back, and where it was read. */
 export function splitOf(reading: ExposureReading): TrafficSplit {
   const weights = reading.enabled

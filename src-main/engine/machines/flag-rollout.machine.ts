@@ -22,6 +22,7 @@ import {
   flagName,
   pauseStepState,
   readBack,
+  stepNo,
   stepOf,
   type FlagRolloutContext,
 } from './flag-rollout.states.ts';
@@ -58,13 +59,12 @@ export function createFlagRolloutMachine(count: AnalysisCounter) {
     types: {
       context: {} as FlagRolloutContext,
       events: {} as StampedOperatorEvent,
-      input: {} as ReleaseInput,
+      input: {} as ReleaseInput & { stepOffset?: number },
     },
     actors: { ...baseActors, ...flagActorPlaceholders },
     actions: {
       operatorKill: assign(({ context, event }) => {
-        const at =
-          context.stepIndex < flagSteps(context.plan).length ? ` at step ${context.stepIndex + 1}` : '';
+        const at = context.stepIndex < flagSteps(context.plan).length ? ` at step ${stepNo(context)}` : '';
         const summary = `${byOf(event)} pulled the kill switch on ${flagName(context)}${at}${reasonOf(event)}.`;
         return { decisions: operatorDecision(context, event, 'abort', context.stepIndex, summary) };
       }),
@@ -109,6 +109,7 @@ export function createFlagRolloutMachine(count: AnalysisCounter) {
         stuckAt: null,
         triggers: [],
         firedTrigger: null,
+        ...(input.stepOffset ? { stepOffset: input.stepOffset } : {}),
       };
     },
     initial: 'starting',
@@ -166,7 +167,7 @@ export function createFlagRolloutMachine(count: AnalysisCounter) {
           PROMOTE_FULL: {
             target: 'completing',
             actions: assign(({ context, event }) => {
-              const summary = `${byOf(event)} ramped ${flagName(context)} to everyone from step ${context.stepIndex + 1}, skipping the remaining steps${reasonOf(event)}.`;
+              const summary = `${byOf(event)} ramped ${flagName(context)} to everyone from step ${stepNo(context)}, skipping the remaining steps${reasonOf(event)}.`;
               return { decisions: operatorDecision(context, event, 'promote', context.stepIndex, summary) };
             }),
           },
@@ -247,7 +248,7 @@ export function createFlagRolloutMachine(count: AnalysisCounter) {
                     return {
                       percent: p,
                       expected: context.reading,
-                      why: `step ${context.stepIndex + 1}: serve ${flagStrategy(context.plan).newVariant} of ${flagName(context)} to ${p} % of users`,
+                      why: `step ${stepNo(context)}: serve ${flagStrategy(context.plan).newVariant} of ${flagName(context)} to ${p} % of users`,
                     };
                   },
                   onDone: {

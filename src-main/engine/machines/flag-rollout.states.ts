@@ -42,7 +42,15 @@ export interface FlagRolloutContext extends TriggerWatchContext {
   /** The flag as Switchyard last read or wrote it: a move that finds anything else is drift. */
   reading: ExposureReading | null;
   stuckAt: 'starting' | 'segments' | 'completing' | 'killing' | null;
+  /**
+   * Steps before the ramp's first in the release's one list (a flag with deploy: the deploy's), so sentences
+   * number the ramp's steps as the console and CLI show them; absent (0) for a ramp alone.
+   */
+  stepOffset?: number;
 }
+
+/** The number people read for plan step `index` (default the current one): 1-based, after the deploy's steps. */
+export const stepNo = (c: FlagRolloutContext, index = c.stepIndex) => index + 1 + (c.stepOffset ?? 0);
 
 type C = FlagRolloutContext;
 type E = StampedOperatorEvent;
@@ -105,7 +113,7 @@ function analysisDecision(c: C, kind: Decision['kind'], status: 'failed' | 'inco
   const evidence = analysisEvidence(run, status);
   const then = kind === 'abort' ? `pulling the kill switch on ${flagName(c)}` : 'pausing for an operator';
   const what = status === 'failed' ? 'failed' : 'was inconclusive';
-  const summary = `Analysis of step ${run.stepIndex + 1} (${flagStrategy(c.plan).newVariant}) ${what}: ${evidenceSentence(evidence)}; ${then}.`;
+  const summary = `Analysis of step ${stepNo(c, run.stepIndex)} (${flagStrategy(c.plan).newVariant}) ${what}: ${evidenceSentence(evidence)}; ${then}.`;
   const cause = status === 'failed' ? ('analysis-failed' as const) : ('analysis-inconclusive' as const);
   return {
     failedStep: run.stepIndex,
@@ -220,7 +228,7 @@ export function analysisStepState(
             actions: assign<C, E, undefined, E, never>(({ context }) => {
               const run = context.analysis as AnalysisRun;
               const evidence = analysisEvidence(run);
-              const summary = `Analysis of step ${run.stepIndex + 1} passed for ${flagStrategy(context.plan).newVariant}: ${evidenceSentence(evidence)}.`;
+              const summary = `Analysis of step ${stepNo(context, run.stepIndex)} passed for ${flagStrategy(context.plan).newVariant}: ${evidenceSentence(evidence)}.`;
               return {
                 ...advance(context),
                 decisions: engineDecision(
@@ -263,7 +271,7 @@ export function analysisStepState(
 
 /** The context change of a RESUME in a held state (`at`) or at a pause-until-promoted step (`after`). */
 export function resumed(c: C, event: E, where: 'at' | 'after') {
-  const step = where === 'at' ? `at step ${c.stepIndex + 1}` : `after the pause at step ${c.stepIndex + 1}`;
+  const step = where === 'at' ? `at step ${stepNo(c)}` : `after the pause at step ${stepNo(c)}`;
   return {
     pause: null,
     failedStep: null,
@@ -281,7 +289,7 @@ export function resumed(c: C, event: E, where: 'at' | 'after') {
 
 /** The pause of a move whose prerequisite flags are not on yet, naming each. */
 export function heldForPrerequisites(c: C, o: { atMs: number; unmet: string[] }) {
-  const message = `Step ${c.stepIndex + 1} of ${flagName(c)} is held: ${o.unmet.join('; ')}. Resume once it is on.`;
+  const message = `Step ${stepNo(c)} of ${flagName(c)} is held: ${o.unmet.join('; ')}. Resume once it is on.`;
   return pausedFor({ ...c, nowMs: o.atMs }, { cause: 'prerequisite', message, sinceMs: o.atMs }, c.stepIndex);
 }
 
@@ -312,7 +320,7 @@ export function killed(c: C, o: FlagOpOutput) {
 /** The context change of an operator's PAUSE of a release of numbered steps: the pause and its decision. */
 export function operatorPause(context: C, event: E) {
   const e = event as { atMs?: number; by?: string; reason?: string };
-  const summary = `${byOf(e)} paused the release at step ${context.stepIndex + 1}${reasonOf(e)}.`;
+  const summary = `${byOf(e)} paused the release at step ${stepNo(context)}${reasonOf(e)}.`;
   return {
     pause: { cause: 'operator' as const, message: summary, sinceMs: atOf(context, e) },
     decisions: operatorDecision(context, e, 'pause', context.stepIndex, summary),
@@ -329,7 +337,7 @@ export function promotedPast(context: C, event: E) {
       e,
       'promote',
       context.stepIndex,
-      `${byOf(e)} promoted past step ${context.stepIndex + 1}${reasonOf(e)}.`,
+      `${byOf(e)} promoted past step ${stepNo(context)}${reasonOf(e)}.`,
     ),
   };
 }

@@ -39,7 +39,8 @@ function jobOf(c: MigrationContext, gate: Gate): JobSpec {
   };
 }
 
-const TERMINAL: Record<string, ReleaseRunStatus> = {
+/** A strategy machine's final state names and how the release ended there. */
+export const TERMINAL: Record<string, ReleaseRunStatus> = {
   completed: 'completed',
   aborted: 'aborted',
   rolledBack: 'rolledBack',
@@ -47,7 +48,7 @@ const TERMINAL: Record<string, ReleaseRunStatus> = {
 };
 
 /** A strategy machine's top-level state name from its snapshot, for the wrapper's guards. */
-function childTop(snapshot: unknown): string {
+export function childTop(snapshot: unknown): string {
   const value = (snapshot as { value?: unknown }).value;
   return typeof value === 'string' ? value : (Object.keys((value as object) ?? {})[0] ?? '');
 }

@@ -5,7 +5,10 @@ import type {
   StepView,
   TrafficView,
 } from '../../../src-shared/release/release.schema.ts';
+import { flagStepLabel } from '../../../src-shared/plan/flag-rollout.schema.ts';
+import { rampPlanOf } from '../../../src-shared/plan/flag-with-deploy.ts';
 import type { AbContext } from './ab-test.machine.ts';
+import { flagSteps } from './flag-ramp.ts';
 import type { BlueGreenContext } from './blue-green.machine.ts';
 import { canaryStepLabel, type CanaryContext } from './canary.machine.ts';
 import { mergeDecisions, type MigrationContext } from './migration.machine.ts';
@@ -189,8 +192,17 @@ export function projectRolling(value: StateValueLike, context: RollingContext): 
   };
 }
 
-/** The step labels a strategy's projection shows for `plan`, before it runs. */
-function plannedSteps(plan: CanaryContext['plan'], strategy: string): string[] {
+/**
+ * The step labels a strategy's projection shows for `plan`, before it runs (`flag-after-ramp`: the plan's
+ * flag ramp after its deploy).
+ */
+export function plannedSteps(plan: CanaryContext['plan'], strategy: string): string[] {
+  if (strategy === 'flag-after-ramp') return flagSteps(rampPlanOf(plan)).map(flagStepLabel);
+  if (strategy.startsWith('flag-after:'))
+    return [
+      ...plannedSteps(plan, strategy.slice('flag-after:'.length)),
+      ...plannedSteps(plan, 'flag-after-ramp'),
+    ];
   if (strategy === 'canary' && plan.strategy.kind === 'canary')
     return plan.strategy.steps.map((step) => canaryStepLabel(step));
   if (strategy === 'blue-green' && plan.strategy.kind === 'blue-green')

@@ -1,7 +1,7 @@
 import { flagStepLabel, type FlagRolloutPlanStrategy } from '../../../src-shared/plan/flag-rollout.schema.ts';
 import type { PreflightFinding, PreflightPass } from '../../../src-shared/preflight/preflight.schema.ts';
 import type { FlagCheck, FlagProvider } from '../../ports/exposure.port.ts';
-import { unmetPrerequisite } from '../machines/flag-ramp.ts';
+import { newPercent, offForEveryone, unmetPrerequisite } from '../machines/flag-ramp.ts';
 
 const whole = [{ index: null, label: 'the whole release' }];
 
@@ -9,7 +9,10 @@ const whole = [{ index: null, label: 'the whole release' }];
  * What a flag ramp's plan alone says would fail or mislead: no flag system named (a plan of the old form),
  * an Unleash provider without an admin token source, percentages that go down, schedules out of order.
  */
-export function flagPlanFindings(s: FlagRolloutPlanStrategy): PreflightFinding[] {
+export function flagPlanFindings(
+  s: FlagRolloutPlanStrategy,
+  field: 'strategy' | 'flagRamp' = 'strategy',
+): PreflightFinding[] {
   const findings: PreflightFinding[] = [];
   if (!s.provider)
     findings.push({
@@ -17,8 +20,7 @@ export function flagPlanFindings(s: FlagRolloutPlanStrategy): PreflightFinding[]
       check: 'routing',
       severity: 'blocker',
       title: `The plan names no flag system for flag "${s.flag}"`,
-      explanation:
-        'A flag ramp moves the flag in the flag system that serves it. Add strategy.provider: { kind: openfeature, name: <FeatureFlag object> } or { kind: unleash, url, project, environment, tokenEnv }.',
+      explanation: `A flag ramp moves the flag in the flag system that serves it. Add ${field}.provider: { kind: openfeature, name: <FeatureFlag object> } or { kind: unleash, url, project, environment, tokenEnv }.`,
       steps: whole,
     });
   if (s.provider?.kind === 'unleash' && !s.provider.tokenEnv && !s.provider.tokenSecret)
@@ -126,4 +128,38 @@ export async function flagProviderFindings(
       });
   }
   return { findings, passed };
+}
+
+/**
+ * Flag with deploy: the code goes out dark, so the flag must be off for everyone before the deploy starts (the
+ * release holds there otherwise, naming what the flag serves). A flag that is on now is a blocker; one that
+ * cannot be read is the provider checks' finding.
+ */
+export async function darkFlagFinding(
+  provider: FlagProvider,
+  s: FlagRolloutPlanStrategy,
+  findings: PreflightFinding[],
+  passed: PreflightPass[],
+  signal?: AbortSignal,
+): Promise<void> {
+  const reading = await provider.read(signal).catch(() => null);
+  if (!reading) return;
+  const title = `Flag "${s.flag}" is off for everyone while the code goes out dark`;
+  if (offForEveryone(reading)) {
+    passed.push({ id: 'flag:dark', check: 'access', title });
+    return;
+  }
+  const segments = (reading.segments ?? []).map((g) => g.name);
+  const who = [
+    ...(newPercent(reading) > 0 ? [`${Math.round(newPercent(reading))} % of users`] : []),
+    ...(segments.length > 0 ? [`the segment(s) ${segments.join(', ')}`] : []),
+  ].join(' and ');
+  findings.push({
+    id: 'flag:dark',
+    check: 'access',
+    severity: 'blocker',
+    title: `Flag "${s.flag}" is on for ${who}`,
+    explanation: `A flag with deploy sends the code out dark, with the flag off for everyone, and then ramps it; ${provider.describe()} serves ${s.newVariant} to ${who} now. Switchyard does not turn off a flag someone else turned on: turn it off (or release the code alone) and run the preflight again.`,
+    steps: [{ index: null, label: 'before the deploy' }],
+  });
 }

@@ -15,6 +15,7 @@ export function planFindings(plan: ReleasePlan): PreflightFinding[] {
   const findings: PreflightFinding[] = [];
   const s = plan.strategy;
   if (s.kind === 'flag-rollout') findings.push(...flagPlanFindings(s));
+  if (plan.flagRamp) findings.push(...flagPlanFindings(plan.flagRamp, 'flagRamp'));
   if (s.kind === 'canary') {
     let last: { weight: number; index: number } | null = null;
     s.steps.forEach((step, index) => {

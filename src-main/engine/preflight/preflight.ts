@@ -1,5 +1,6 @@
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
-import { flagProviderFindings } from './flag-findings.ts';
+import { darkFlagFinding, flagProviderFindings } from './flag-findings.ts';
+import { flagRampOf } from '../../../src-shared/plan/flag-with-deploy.ts';
 import type { FlagProvider } from '../../ports/exposure.port.ts';
 import type {
   PlanStepRef,
@@ -56,10 +57,13 @@ export async function runPreflight(deps: PreflightDeps): Promise<PreflightResult
   );
 
   findings.push(...planFindings(plan));
-  if (deps.flags && plan.strategy.kind === 'flag-rollout') {
-    const flag = await flagProviderFindings(deps.flags, plan.strategy, deps.signal);
+  // A flag ramp's flag system is checked alone, or beside the deploy it follows (flag with deploy).
+  const flagRamp = flagRampOf(plan);
+  if (deps.flags && flagRamp) {
+    const flag = await flagProviderFindings(deps.flags, flagRamp, deps.signal);
     findings.push(...flag.findings);
     passed.push(...flag.passed);
+    if (plan.flagRamp) await darkFlagFinding(deps.flags, plan.flagRamp, findings, passed, deps.signal);
   }
   if (deps.cluster.routerObjects) routerObjectFindings(await deps.cluster.routerObjects(), findings, passed);
 

@@ -12,6 +12,7 @@ import { validatePromql } from '../../../src-shared/plan/promql-syntax.ts';
 import type { MetricsPort } from '../../ports/metrics.port.ts';
 import type { AnalysisSource } from '../../ports/release.port.ts';
 import { stepRef } from './plan-steps.ts';
+import { flagStepLabel } from '../../../src-shared/plan/flag-rollout.schema.ts';
 
 /** One metric the plan will read, and where. */
 interface PlannedMetric {
@@ -131,6 +132,12 @@ function plannedMetrics(plan: ReleasePlan): PlannedMetric[] {
     s.steps.forEach((step, i) => {
       if ('analysis' in step) for (const t of step.analysis.templates) addUse(t, stepRef(plan, i));
     });
+  // Flag with deploy: the ramp's analyses after the deploy's.
+  plan.flagRamp?.steps.forEach((step, i) => {
+    if ('analysis' in step)
+      for (const t of step.analysis.templates)
+        addUse(t, { index: null, label: `flag ramp step ${i + 1}: ${flagStepLabel(step)}` });
+  });
   for (const t of plan.analysis.templates) {
     const steps = templateSteps.get(t.name);
     if (!steps) continue;

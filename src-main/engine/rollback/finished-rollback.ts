@@ -81,12 +81,17 @@ export async function rollBackFinishedRelease(o: FinishedRollbackOptions): Promi
   const rj = await o.journal.open(o.releaseId);
   // Set once the request is journaled: from then on a failure is journaled too.
   let requested = false;
+  // Flag with deploy: the flag off for everyone first (the kill switch), then the code back.
+  let flagKilled: { restored: string; traffic: TrafficSplit } | null = null;
+  let flagRamp: ReleasePlan['flagRamp'];
   const request = async (to: string, why: string) => {
+    const first = flagRamp ? `the kill switch of flag "${flagRamp.flag}" first, then ` : '';
     await rj.append({
       what: 'rollback-requested',
-      why: `${o.who.user} asked to roll the completed release back to ${to}${why}.`,
+      why: `${o.who.user} asked to roll the completed release back${first ? `: ${first}the code` : ''} to ${to}${why}.`,
     });
     requested = true;
+    if (flagRamp) flagKilled = await killFinishedRamp(o, flagRamp, async () => undefined);
   };
   try {
     const loaded = await rj.load();
@@ -102,7 +107,9 @@ export async function rollBackFinishedRelease(o: FinishedRollbackOptions): Promi
       );
     const plan = persisted.plan;
     const why = o.reason ? ` (${o.reason})` : '';
-    const step = persisted.machine.replace(/^migration:/, '');
+    const inner = persisted.machine.replace(/^migration:/, '');
+    const step = inner.replace(/^flag-after:/, '');
+    if (inner !== step) flagRamp = plan.flagRamp;
     const target = `${plan.target.kind} ${plan.target.namespace}/${plan.target.name}`;
     const movedOn = (now: string) => laterRelease(o.journal, loaded.record.header, plan, now);
 
@@ -170,10 +177,13 @@ export async function rollBackFinishedRelease(o: FinishedRollbackOptions): Promi
       );
     }
 
+    const killed = flagKilled as { restored: string; traffic: TrafficSplit } | null;
     const summary =
       step === 'flag-rollout'
         ? `${o.who.user} pulled the kill switch of the completed flag ramp${why}: everyone gets ${restored} again; the flag reads back ${weightsText(traffic)} (${traffic.source}).`
-        : `${o.who.user} rolled the completed release back to ${restored}${why}; traffic reads back ${weightsText(traffic)} (${traffic.source}).`;
+        : killed
+          ? `${o.who.user} rolled the completed release back${why}: first the kill switch, everyone gets ${killed.restored} again (the flag reads back ${weightsText(killed.traffic)}, ${killed.traffic.source}); then the code to ${restored}; traffic reads back ${weightsText(traffic)} (${traffic.source}).`
+          : `${o.who.user} rolled the completed release back to ${restored}${why}; traffic reads back ${weightsText(traffic)} (${traffic.source}).`;
     const ended = (
       persisted.xstate as { context?: { decisions?: Decision[]; finishedAtMs?: number | null } } | null
     )?.context;
@@ -192,7 +202,11 @@ export async function rollBackFinishedRelease(o: FinishedRollbackOptions): Promi
     await rj.record({
       status: 'rolledBack',
       snapshot: { ...persisted, finishedRollback },
-      event: { what: 'rollback', why: summary, data: { restored, traffic } },
+      event: {
+        what: 'rollback',
+        why: summary,
+        data: { restored, traffic, ...(killed ? { flag: killed } : {}) },
+      },
     });
     return { releaseId: o.releaseId, summary, ...finishedRollback };
   } catch (error) {

@@ -12,7 +12,7 @@ export interface ControllableSnapshot {
   children?: Record<string, { getSnapshot(): unknown } | undefined>;
 }
 
-/** Events a wrapper (migration gates) forwards to its running `strategy` child rather than taking itself. */
+/** Events a wrapper (migration gates, flag with deploy) forwards to its running child rather than taking itself. */
 const FORWARDED: ReadonlySet<OperatorEventType> = new Set([
   'PAUSE',
   'RESUME',
@@ -37,8 +37,10 @@ const ENDED: ReadonlySet<ReleaseSnapshot['status']> = new Set([
 export function acceptsEvent(snapshot: ControllableSnapshot, type: OperatorEventType): boolean {
   const event = { type, atMs: 0, by: '' };
   if (!snapshot.can(event)) return false;
-  const child = snapshot.children?.strategy?.getSnapshot() as ControllableSnapshot | undefined;
-  if (child && typeof child.can === 'function' && FORWARDED.has(type)) return child.can(event);
+  // A wrapper runs one phase at a time: the strategy (migration gates, a flag with deploy's deploy) or the ramp.
+  const running = snapshot.children?.strategy ?? snapshot.children?.ramp;
+  const child = running?.getSnapshot() as ControllableSnapshot | undefined;
+  if (child && typeof child.can === 'function' && FORWARDED.has(type)) return acceptsEvent(child, type);
   return true;
 }
 

@@ -28,7 +28,7 @@ import { bindFlagActors } from './flag-actors.ts';
 import { acceptsEvent, releaseControls, type ControllableSnapshot } from './release-controls.ts';
 import { disabledReason, stateWords } from '../../../src-shared/release/release-words.ts';
 import { describeHolder, workloadName } from './release-lease.ts';
-import { type StrategyEntry } from './strategies.ts';
+import { providedMachine, type StrategyEntry } from './strategies.ts';
 
 import type { ReleaseHandle, ReleaseRunDeps } from './release-handle.ts';
 
@@ -160,8 +160,7 @@ export function driveRelease(
   if (deps.flags) Object.assign(actors, bindFlagActors(deps.flags, clock, gate, reach));
   // Child machines get the same actors: implementations are not inherited from the parent.
   actors.validation = (validationMachine as AnyStateMachine).provide({ actors });
-  if (entry.child) actors.strategy = entry.child.provide({ actors });
-  const machine = entry.machine.provide({ actors });
+  const machine = providedMachine(entry, actors);
   const input = { releaseId, plan };
   actor = restored
     ? createActor(machine, { snapshot: restored as Snapshot<unknown>, input })
@@ -305,7 +304,14 @@ export function driveRelease(
     stop: () => stopDriving('The run was stopped; the release can be resumed.'),
     flushed: () => tail.then(() => undefined),
     pendingMeasurements() {
-      const context = (actor as AnyActor).getSnapshot().context as
+      // A wrapper's analyses are its running phase's (migration gates, a flag with deploy).
+      let snap = (actor as AnyActor).getSnapshot() as SnapshotLike;
+      for (;;) {
+        const child = snap.children?.strategy ?? snap.children?.ramp;
+        if (!child) break;
+        snap = child.getSnapshot() as SnapshotLike;
+      }
+      const context = snap.context as
         { analysis?: AnalysisRun | null; background?: AnalysisRun | null } | undefined;
       return [context?.analysis, context?.background].flatMap((run) =>
         (run?.status === 'running' ? run.metrics : []).flatMap((m) =>

@@ -3,6 +3,7 @@ import { upgradePersistedSnapshot } from '../machines/snapshot-upgrade.ts';
 import { DomainError } from '../../../src-shared/bridge/errors.ts';
 import { assertCommandsConfirmed, planCommands } from '../../../src-shared/plan/plan-commands.ts';
 import type { ReleasePlan } from '../../../src-shared/plan/plan.schema.ts';
+import { flagRampOf } from '../../../src-shared/plan/flag-with-deploy.ts';
 import { assessMeasurements } from '../../../src-shared/stats/threshold-analysis.ts';
 import {
   RELEASE_SNAPSHOT_FORMAT,
@@ -178,11 +179,12 @@ export async function resumeRelease(options: ResumeReleaseOptions): Promise<Rele
   );
 }
 
-/** A flag ramp cannot start or resume without the flag it ramps. */
+/** A flag ramp (alone or after a deploy) cannot start or resume without the flag it ramps. */
 function assertFlagsFor(plan: ReleasePlan, deps: ReleaseRunDeps): void {
-  if (plan.strategy.kind === 'flag-rollout' && !deps.flags)
+  const ramp = flagRampOf(plan);
+  if (ramp && !deps.flags)
     throw new DomainError(
       'invalidConfig',
-      `The flag-rollout release of flag "${plan.strategy.flag}" needs its flag provider; none was given.`,
+      `The ${plan.flagRamp ? `${plan.strategy.kind} release with the ramp` : 'flag-rollout release'} of flag "${ramp.flag}" needs its flag provider; none was given.`,
     );
 }

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import type { ContextSummary } from '../../../src-shared/bridge/contract.ts';
 import type { ReleaseSnapshot } from '../../../src-shared/release/release.schema.ts';
+import { rampsFlagNow, strategyWords } from '../../../src-shared/plan/flag-with-deploy.ts';
 import { planThresholds } from '../../lib/plan-thresholds.ts';
 import { NO_HEALTH, type HealthHistory } from '../../lib/timeline-series.ts';
 import { analysisRows, lastDecision } from '../../lib/release-view.ts';
@@ -47,7 +48,7 @@ export function ReleaseLiveView({
     <div className="release-view">
       <div className="release-head">
         <h2>
-          {snapshot.planName} <span className="muted">· {snapshot.strategy}</span>{' '}
+          {snapshot.planName} <span className="muted">· {strategyWords(snapshot.strategy)}</span>{' '}
           {context?.isProduction && <span className="badge badge-prod">production</span>}
         </h2>
         <span
@@ -70,13 +71,13 @@ export function ReleaseLiveView({
           context={context}
           controls={snapshot.controls}
           pause={snapshot.pause}
-          strategy={snapshot.strategy}
+          strategy={rampsFlagNow(snapshot) ? 'flag-rollout' : snapshot.strategy}
         />
       )}
       <div className="columns">
         <TrafficSplit
           traffic={deferred.traffic}
-          flag={deferred.strategy === 'flag-rollout'}
+          flag={rampsFlagNow(deferred)}
           rollout={deferred.rollout}
           cohorts={deferred.cohorts}
           ended={deferred.status !== 'running' && deferred.status !== 'paused'}

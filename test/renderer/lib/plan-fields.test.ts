@@ -128,6 +128,11 @@ strategy:
     expect(readPlanFields(PLAN)?.newVariant).toBeNull();
   });
 
+  it('aims faults at the variant of a flag ramp that follows the deploy (flag with deploy)', () => {
+    const combined = `${PLAN}flagRamp:\n  flag: new-checkout\n  newVariant: treatment\n  steps: [{ setPercentage: 10 }]\n`;
+    expect(readPlanFields(combined)).toMatchObject({ newVariant: 'treatment', flag: null });
+  });
+
   it('edits the provider in place', () => {
     const text = setPlanField(RAMP, ['strategy', 'provider', 'name'], 'other-flags');
     expect(readPlanFields(text)?.providerName).toBe('other-flags');

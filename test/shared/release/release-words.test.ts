@@ -93,6 +93,12 @@ describe('disabledReason', () => {
     ],
     [
       'PAUSE',
+      { ...at('running', 2), strategy: 'migration:flag-after:rolling' },
+      undefined,
+      'A rolling release cannot be paused: abort or roll back to stop it.',
+    ],
+    [
+      'PAUSE',
       { ...at('running', 2), strategy: 'ab-test' },
       undefined,
       'An ab-test release cannot be paused: abort or roll back to stop it.',

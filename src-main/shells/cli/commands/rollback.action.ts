@@ -49,7 +49,11 @@ export async function rollbackFinished(
       : plan.strategy.kind === 'flag-rollout'
         ? `back by its kill switch (flag "${plan.strategy.flag}" to ${plan.strategy.offVariant} for everyone)`
         : `back to the image ${plan.target.name} ran before ${plan.target.image}`;
-  const question = `Roll the completed ${plan.strategy.kind} release ${id} of ${plan.target.namespace}/${plan.target.name} ${what} on context "${context}"?`;
+  // Flag with deploy: the flag off first, then the code.
+  const flagFirst = plan.flagRamp
+    ? `, after its kill switch (flag "${plan.flagRamp.flag}" to ${plan.flagRamp.offVariant} for everyone)`
+    : '';
+  const question = `Roll the completed ${plan.strategy.kind}${plan.flagRamp ? ' and flag ramp' : ''} release ${id} of ${plan.target.namespace}/${plan.target.name} ${what}${flagFirst} on context "${context}"?`;
   if (opts.yes) io.stdout.write(opts.json ? '' : `${question} yes (--yes)\n`);
   else await askYes(io, question);
   const conn = await connect(context, { ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}) }, io);

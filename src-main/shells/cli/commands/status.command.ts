@@ -5,6 +5,7 @@ import { CliError } from '../exit-codes.ts';
 import { journalDirs } from '../journals.ts';
 import { emit, type CliIo } from '../output.ts';
 import { startedWords, whereabouts, whereaboutsLine } from '../status-lines.ts';
+import { strategyWords } from '../../../../src-shared/plan/flag-with-deploy.ts';
 import type { RegisterCommand } from './register-command.ts';
 
 /** Contexts whose releases run on a sandbox's compressed clock. */
@@ -82,7 +83,7 @@ export const registerStatus: RegisterCommand = (program: Command, io: CliIo) => 
                 .map((r) =>
                   'problem' in r
                     ? `${r.id}\tunreadable: ${r.problem}`
-                    : `${r.id}\t${r.status}${'driver' in r && r.driver ? ` (driven by ${r.driver.description})` : r.status === 'running' || r.status === 'paused' ? ' (nothing drives it: switchyard run --resume ID)' : ''}\t${r.strategy}\t${r.context}/${r.namespace}\tstarted ${startedWords(r.startedAtMs, r.simulated)}${'where' in r && r.where ? `\n${whereaboutsLine(r.where, r.simulated, Date.now())}` : ''}`,
+                    : `${r.id}\t${r.status}${'driver' in r && r.driver ? ` (driven by ${r.driver.description})` : r.status === 'running' || r.status === 'paused' ? ' (nothing drives it: switchyard run --resume ID)' : ''}\t${strategyWords(r.strategy)}\t${r.context}/${r.namespace}\tstarted ${startedWords(r.startedAtMs, r.simulated)}${'where' in r && r.where ? `\n${whereaboutsLine(r.where, r.simulated, Date.now())}` : ''}`,
                 )
                 .join('\n'),
         );
