@@ -16,6 +16,7 @@ import {
   go,
   planFromScenario,
   rehearse,
+  rehearseCanaryUntil,
   waitForStatus,
   waitForStep,
   withCanarySteps,
@@ -108,22 +109,11 @@ describe.each(['light', 'dark'] as const)('every screen in the %s theme', (schem
       await shoot(page, 'plan-preflight', scheme, page.getByRole('heading', { name: 'Preflight' }));
 
       // Rehearse: a canary live at 25 % on a fresh sandbox at 120×; then a fault aborts it (for History).
-      await planFromScenario(page, 'Performance optimisation', 'canary', (yaml) =>
-        withCanarySteps(yaml, [
-          'setWeight: 10',
-          'pause: { duration: 1m }',
-          'setWeight: 25',
-          'pause: { duration: 60m }',
-          'setWeight: 100',
-        ]),
-      );
-      await rehearse(page, 120);
-      await waitForStep(page, 'set weight 25 %');
-      await expect
-        .poll(() => page.getByRole('list', { name: 'Traffic per track in the bar' }).innerText(), {
-          timeout: 60_000,
-        })
-        .toMatch(/canary 25 %/);
+      // The 60 min pause (30 s at 120×) holds the picture at 25 %.
+      const liveCanary = ['setWeight: 10', 'setWeight: 25', 'pause: { duration: 60m }', 'setWeight: 100'];
+      await rehearseCanaryUntil(page, liveCanary, 'pause 60m');
+      const bar = page.getByRole('list', { name: 'Traffic per track in the bar' });
+      await expect.poll(() => bar.innerText(), { timeout: 60_000 }).toMatch(/canary 25 %/);
       await shoot(page, 'rehearse-canary', scheme);
       await page.getByLabel('Error rate (%)').fill('30');
       await page.getByRole('button', { name: 'Inject fault' }).click();
