@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the CLI built into out/cli (`npm run build:cli`, which `npm ci` and `npm run build` run) when that
 // build is newer than every source file and the lockfile; otherwise runs the TypeScript sources through
-// tsx, which works in any checkout but starts about a second slower, and says so on stderr.
+// tsx, which works in any checkout but starts a second or more slower, and says so on stderr.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
