@@ -5,17 +5,21 @@
  * kubeconfig, so the sandbox is the only context), waits for the URL it prints, opens it in Debian's Chromium
  * and stops the clock when the Connections screen shows the sandbox context as reachable (the first thing a
  * user reads and clicks). The browser is started once beforehand: on a laptop it is the Electron window,
- * which is not what this measures. A target, never a test.
+ * which is not what this measures. A target, never a test. It runs `bin/switchyard.mjs` as it finds it: the
+ * build in out/cli when that is current (`npm run build:cli`), or the sources through tsx
+ * (`SWITCHYARD_FROM_SOURCE=1 npm run bench:startup` measures that path on purpose).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { launchBrowser } from '../test/support/browser.ts';
 
 const TARGET_MS = 1_500;
 const RUNS = Number(process.env.RUNS ?? 7);
+/** Extra Node options for the CLI process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where the time goes. */
+const NODE_ARGS = (process.env.STARTUP_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const root = join(import.meta.dirname, '..');
 
 interface Run {
@@ -35,7 +39,7 @@ async function once(browser: Awaited<ReturnType<typeof launchBrowser>>): Promise
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [join(root, 'bin', 'switchyard.mjs'), 'web', '--data-dir', join(home, 'data')],
+    [...NODE_ARGS, join(root, 'bin', 'switchyard.mjs'), 'web', '--data-dir', join(home, 'data')],
     {
       env: { ...process.env, HOME: home, KUBECONFIG: join(home, 'none.yaml') },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -66,6 +70,11 @@ async function once(browser: Awaited<ReturnType<typeof launchBrowser>>): Promise
 
 async function main(): Promise<void> {
   const browser = await launchBrowser();
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ');
+  const loadBefore = load();
   try {
     await once(browser); // warm the OS file cache: a laptop has started Node before
     const runs: Run[] = [];
@@ -73,7 +82,7 @@ async function main(): Promise<void> {
     const serving = runs.map((r) => r.serving);
     const interactive = runs.map((r) => r.interactive);
     const ms = (v: number) => `${Math.round(v)} ms`;
-    console.log(`runs: ${RUNS} (after one warm-up)`);
+    console.log(`runs: ${RUNS} (after one warm-up); load average ${loadBefore} before, ${load()} after`);
     console.log(
       `serving (URL printed):      median ${ms(percentile(serving, 50))}, worst ${ms(Math.max(...serving))}`,
     );

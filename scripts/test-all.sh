@@ -27,6 +27,7 @@ stage typecheck npm run --silent typecheck
 stage lint npm run --silent lint
 stage format npx prettier --check --log-level warn .
 stage build npx electron-vite build --logLevel warn
+stage build-cli node scripts/build-cli.mjs
 stage unit+integration npx vitest run --project shared --project main --reporter=default --reporter=json --outputFile.json=test-results/vitest-main.json
 stage e2e npx vitest run --project e2e --reporter=default --reporter=json --outputFile.json=test-results/vitest-e2e.json
 

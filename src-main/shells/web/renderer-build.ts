@@ -21,12 +21,16 @@ export async function ensureRendererBuilt(root: string): Promise<string> {
   const index = join(outDir, 'index.html');
   const sources = [join(root, 'src-renderer'), join(root, 'src-shared')];
   if (existsSync(index) && statSync(index).mtimeMs >= Math.max(...sources.map(newest))) return outDir;
-  const [{ build }, { default: config }] = await Promise.all([
-    import('vite'),
-    import(join(root, 'electron.vite.config.ts')) as Promise<{
-      default: { renderer: Record<string, unknown> };
-    }>,
-  ]);
-  await build({ ...config.renderer, configFile: false, logLevel: 'error' });
+  // vite reads the TypeScript config itself: the built CLI runs as plain JavaScript, without tsx.
+  const { build, loadConfigFromFile } = await import('vite');
+  const loaded = await loadConfigFromFile(
+    { command: 'build', mode: 'production' },
+    join(root, 'electron.vite.config.ts'),
+    root,
+    'silent',
+  );
+  const renderer = (loaded?.config as { renderer?: Record<string, unknown> } | undefined)?.renderer;
+  if (!renderer) throw new Error(`electron.vite.config.ts in ${root} has no renderer section to build.`);
+  await build({ ...renderer, configFile: false, logLevel: 'error' });
   return outDir;
 }

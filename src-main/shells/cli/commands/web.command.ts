@@ -43,11 +43,12 @@ export const registerWeb: RegisterCommand = (program, io) => {
       ]);
       const rendererDir = await ensureRendererBuilt(projectRoot);
       const prometheusUrl = opts.prometheus ?? io.env.SWITCHYARD_PROMETHEUS_URL;
+      const sandbox = createSandboxProvider();
       const engine = createEngine({
         shell: 'web',
         version: appVersion(),
         env: io.env,
-        sandbox: createSandboxProvider(),
+        sandbox,
         ...(prometheusUrl ? { prometheusUrl } : {}),
         ...(opts.dataDir ? { dataDir: resolve(io.cwd, opts.dataDir) } : {}),
       });
@@ -66,6 +67,16 @@ export const registerWeb: RegisterCommand = (program, io) => {
       }
       io.stdout.write(`${shell.url}\n`);
       io.stderr.write('Switchyard console is serving on 127.0.0.1 only. Press Ctrl+C to stop.\n');
+      // While the browser loads the page, start the sandbox and connect to it when the console opens on it,
+      // so its first probe finds the connection made. Not a real cluster: a credential plugin's sign-in line
+      // would be sent before the page listens. A failure here is the console's to show when it probes.
+      void engine.handlers['cluster:listContexts']({})
+        .then(({ selected }) =>
+          selected === sandbox.contextName
+            ? engine.handlers['cluster:probeContext']({ context: selected })
+            : undefined,
+        )
+        .catch(() => undefined);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
