@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -13,7 +14,9 @@ function newest(dir: string): number {
 
 /**
  * Builds the renderer into `out/renderer` with the renderer section of electron.vite.config.ts
- * when it is missing or older than its sources, so `npm run web` works on a fresh clone.
+ * when it is missing or older than its sources, so `npm run web` works on a fresh clone. The build runs in a
+ * child process: vite and rollup take some 350 MB that the long-running shell would otherwise keep.
+ * Nothing is written to stdout (the shell's first line there is its URL). Throws when the build fails.
  * @returns the directory holding index.html.
  */
 export async function ensureRendererBuilt(root: string): Promise<string> {
@@ -21,6 +24,23 @@ export async function ensureRendererBuilt(root: string): Promise<string> {
   const index = join(outDir, 'index.html');
   const sources = [join(root, 'src-renderer'), join(root, 'src-shared')];
   if (existsSync(index) && statSync(index).mtimeMs >= Math.max(...sources.map(newest))) return outDir;
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'renderer-build.child.ts'), root],
+    // tsx is found from the project's node_modules; the child's output goes to stderr.
+    { cwd: root, stdio: ['ignore', 2, 'inherit'] },
+  );
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  if (code !== 0 || !existsSync(index))
+    throw new Error(`Building the console's renderer failed (exit ${code}); its errors are above.`);
+  return outDir;
+}
+
+/** The build itself, in this process (the child process runs it). */
+export async function buildRenderer(root: string): Promise<void> {
   const [{ build }, { default: config }] = await Promise.all([
     import('vite'),
     import(join(root, 'electron.vite.config.ts')) as Promise<{
@@ -28,5 +48,4 @@ export async function ensureRendererBuilt(root: string): Promise<string> {
     }>,
   ]);
   await build({ ...config.renderer, configFile: false, logLevel: 'error' });
-  return outDir;
 }
