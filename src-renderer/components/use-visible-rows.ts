@@ -6,7 +6,7 @@ const OVERSCAN = 8;
  * The slice moves in steps of this many rows: most scroll frames then change no row at all (the compositor only
  * moves the layer), and a frame that does swaps a whole step at once.
  */
-const STEP = 8;
+const STEP = 16;
 
 /** The slice of a long list a scroll box shows, with the heights of the space above and below it. */
 export interface VisibleRows {
