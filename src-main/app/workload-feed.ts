@@ -1,4 +1,5 @@
 import type { WorkloadSummary } from '../../src-shared/bridge/contract.ts';
+import { keepUnchangedRows } from '../../src-shared/bridge/workload-rows.ts';
 import type { ClusterPort, WatchState } from '../ports/cluster.port.ts';
 
 /** One `cluster:workloads` event: the whole list, with `error` while live updates are lost or stopped. */
@@ -11,9 +12,10 @@ export interface WorkloadFeedEvent {
 
 /**
  * Follows a namespace's workloads through the cluster's watch and sends the whole sorted list on each
- * batch. While the watch reconnects or after it stopped (a 403), it sends the last good list with the
- * problem in plain words; when the watch is healthy again it sends the list without it. `stop()` ends it
- * without a further event. A cluster that cannot be connected is reported as an event, never thrown.
+ * batch that changes what the table shows: a watch event that only moved a resourceVersion or a condition's
+ * timestamp sends nothing (with thousands of workloads, each send is hundreds of kB). While the watch
+ * reconnects or after it stopped (a 403), it sends the last good list with the problem in plain words; when
+ * the watch is healthy again it sends the list without it. `stop()` ends it without a further event. A cluster that cannot be connected is reported as an event, never thrown.
  */
 export function startWorkloadFeed(
   cluster: Promise<ClusterPort>,
@@ -34,8 +36,11 @@ export function startWorkloadFeed(
       watch = c.watchWorkloads(
         where.namespace,
         (list) => {
-          workloads = list;
+          const first = !listed;
+          const next = keepUnchangedRows(workloads, list);
           listed = true;
+          if (next === workloads && !first) return;
+          workloads = next;
           send();
         },
         (state) => {

@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import type { WorkloadSummary } from '../../src-shared/bridge/contract.ts';
 import { useConnections } from '../store/connections.store.ts';
 import { useWorkloadDetail } from '../store/workload-detail.store.ts';
@@ -61,7 +62,7 @@ export function WorkloadTable() {
 }
 
 /** The workload rows, only those in view rendered; a row opens its pods, events and logs. */
-function VirtualTable({ workloads }: { workloads: WorkloadSummary[] }) {
+const VirtualTable = memo(function VirtualTable({ workloads }: { workloads: WorkloadSummary[] }) {
   const { box, rows, onScroll } = useVisibleRows(workloads.length, ROW_PX);
   const show = useWorkloadDetail((s) => s.show);
   const open = useWorkloadDetail((s) => s.open);
@@ -71,41 +72,63 @@ function VirtualTable({ workloads }: { workloads: WorkloadSummary[] }) {
         <TableHead columns={WORKLOAD_COLUMNS} />
         <tbody>
           {rows.padTop > 0 && <tr aria-hidden="true" style={{ height: rows.padTop }} />}
-          {workloads.slice(rows.first, rows.last).map((w, i) => {
-            const selected = open?.kind === w.kind && open.name === w.name;
-            return (
-              <tr
-                key={`${w.kind}/${w.name}`}
-                aria-rowindex={rows.first + i + 2}
-                aria-selected={selected}
-                className={selected ? 'row-link selected' : 'row-link'}
-                onClick={() => show(w)}
-              >
-                <td>
-                  <button type="button" className="link" onClick={(e) => (e.stopPropagation(), show(w))}>
-                    {w.name}
-                  </button>
-                </td>
-                <td>
-                  <span className={w.kind === 'Rollout' ? 'badge badge-sandbox' : 'badge'}>{w.kind}</span>
-                </td>
-                <td>
-                  <code>{w.version}</code>
-                </td>
-                <td className="num">
-                  {w.readyReplicas}/{w.replicas}
-                </td>
-                <td className="num">{w.updatedReplicas}</td>
-                <td className="num">{w.availableReplicas}</td>
-              </tr>
-            );
-          })}
+          {workloads.slice(rows.first, rows.last).map((w, i) => (
+            <WorkloadRow
+              key={`${w.kind}/${w.name}`}
+              workload={w}
+              rowIndex={rows.first + i + 2}
+              selected={open?.kind === w.kind && open.name === w.name}
+              show={show}
+            />
+          ))}
           {rows.padBottom > 0 && <tr aria-hidden="true" style={{ height: rows.padBottom }} />}
         </tbody>
       </table>
     </div>
   );
-}
+});
+
+/**
+ * One workload row. Memoised: a scroll step renders only the rows it brings into view, and a watch event only
+ * the rows it changed (the store keeps unchanged rows' objects).
+ */
+const WorkloadRow = memo(function WorkloadRow({
+  workload: w,
+  rowIndex,
+  selected,
+  show,
+}: {
+  workload: WorkloadSummary;
+  rowIndex: number;
+  selected: boolean;
+  show: (w: WorkloadSummary) => void;
+}) {
+  return (
+    <tr
+      aria-rowindex={rowIndex}
+      aria-selected={selected}
+      className={selected ? 'row-link selected' : 'row-link'}
+      onClick={() => show(w)}
+    >
+      <td>
+        <button type="button" className="link" onClick={(e) => (e.stopPropagation(), show(w))}>
+          {w.name}
+        </button>
+      </td>
+      <td>
+        <span className={w.kind === 'Rollout' ? 'badge badge-sandbox' : 'badge'}>{w.kind}</span>
+      </td>
+      <td>
+        <code>{w.version}</code>
+      </td>
+      <td className="num">
+        {w.readyReplicas}/{w.replicas}
+      </td>
+      <td className="num">{w.updatedReplicas}</td>
+      <td className="num">{w.availableReplicas}</td>
+    </tr>
+  );
+});
 
 /** Whether the table follows the cluster right now: live, connecting, or interrupted (the note says why). */
 function FeedState({ connecting }: { connecting: boolean }) {

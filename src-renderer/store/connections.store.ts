@@ -6,6 +6,7 @@ import type {
   WorkloadSummary,
 } from '../../src-shared/bridge/contract.ts';
 import type { BridgeError } from '../../src-shared/bridge/errors.ts';
+import { keepUnchangedRows } from '../../src-shared/bridge/workload-rows.ts';
 import { api } from '../bridge/api.ts';
 import { chooseNamespace, rememberNamespace, rememberedNamespace } from '../lib/namespace-choice.ts';
 
@@ -105,11 +106,17 @@ export const useConnections = create<ConnectionsState>((set, get) => ({
 }));
 
 api.on('cluster:workloads', (event) => {
-  const { selectedContext, selectedNamespace } = useConnections.getState();
-  if (event.context !== selectedContext || event.namespace !== selectedNamespace) return;
-  useConnections.setState({
-    workloads: event.workloads,
-    workloadsStatus: event.error && event.workloads.length === 0 ? 'error' : 'ready',
-    feedError: event.error ?? null,
-  });
+  const state = useConnections.getState();
+  if (event.context !== state.selectedContext || event.namespace !== state.selectedNamespace) return;
+  // Rows that did not change keep their objects, so the table redraws only the rows an event changed.
+  const workloads = keepUnchangedRows(state.workloads, event.workloads);
+  const workloadsStatus = event.error && workloads.length === 0 ? 'error' : 'ready';
+  const feedError = event.error ?? null;
+  if (
+    workloads === state.workloads &&
+    workloadsStatus === state.workloadsStatus &&
+    feedError === state.feedError
+  )
+    return;
+  useConnections.setState({ workloads, workloadsStatus, feedError });
 });

@@ -68,8 +68,9 @@ function deploymentSpec(
   return {
     what: `Deployments in "${o.namespace}"`,
     path: `/apis/apps/v1/namespaces/${encodeURIComponent(o.namespace)}/deployments`,
-    list: (page) =>
-      k.apps.listNamespacedDeployment({ namespace: o.namespace, labelSelector: o.labelSelector, ...page }),
+    // As plain JSON, as the watch events arrive: the typed list's deserialisation took half the client's time
+    // for 1,000 Deployments, for fields the summary never reads (dates become strings, which it does not read).
+    list: (page) => listPlain<V1Deployment>(k, DEPLOYMENTS, o, page),
     project: summariseDeployment,
   };
 }
@@ -81,20 +82,29 @@ function rolloutSpec(
   return {
     what: `Argo Rollouts in "${o.namespace}"`,
     path: `/apis/${ROLLOUTS.group}/${ROLLOUTS.version}/namespaces/${encodeURIComponent(o.namespace)}/${ROLLOUTS.plural}`,
-    list: async (page) => {
-      // Custom objects come back as plain JSON: the continue token is `continue`, not the typed `_continue`.
-      const raw = (await k.custom.listNamespacedCustomObject({
-        ...ROLLOUTS,
-        namespace: o.namespace,
-        labelSelector: o.labelSelector,
-        ...page,
-      })) as { items?: RolloutObject[]; metadata?: { resourceVersion?: string; continue?: string } };
-      return {
-        items: raw.items ?? [],
-        metadata: { resourceVersion: raw.metadata?.resourceVersion, _continue: raw.metadata?.continue },
-      };
-    },
+    list: (page) => listPlain<RolloutObject>(k, ROLLOUTS, o, page),
     project: summariseRollout,
+  };
+}
+
+const DEPLOYMENTS = { group: 'apps', version: 'v1', plural: 'deployments' } as const;
+
+/** One page of a namespaced list through CustomObjectsApi: plain JSON, whose continue token is `continue`. */
+async function listPlain<T>(
+  k: KubeClient,
+  api: { group: string; version: string; plural: string },
+  o: { namespace: string; labelSelector?: string },
+  page: { limit: number; _continue?: string },
+): Promise<{ items: T[]; metadata: { resourceVersion?: string; _continue?: string } }> {
+  const raw = (await k.custom.listNamespacedCustomObject({
+    ...api,
+    namespace: o.namespace,
+    labelSelector: o.labelSelector,
+    ...page,
+  })) as { items?: T[]; metadata?: { resourceVersion?: string; continue?: string } };
+  return {
+    items: raw.items ?? [],
+    metadata: { resourceVersion: raw.metadata?.resourceVersion, _continue: raw.metadata?.continue },
   };
 }
 

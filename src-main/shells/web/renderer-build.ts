@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -13,7 +14,9 @@ function newest(dir: string): number {
 
 /**
  * Builds the renderer into `out/renderer` with the renderer section of electron.vite.config.ts
- * when it is missing or older than its sources, so `npm run web` works on a fresh clone.
+ * when it is missing or older than its sources, so `npm run web` works on a fresh clone. The build runs in a
+ * child process: vite and rollup take some 350 MB that the long-running shell would otherwise keep.
+ * Nothing is written to stdout (the shell's first line there is its URL). Throws when the build fails.
  * @returns the directory holding index.html.
  */
 export async function ensureRendererBuilt(root: string): Promise<string> {
@@ -21,7 +24,25 @@ export async function ensureRendererBuilt(root: string): Promise<string> {
   const index = join(outDir, 'index.html');
   const sources = [join(root, 'src-renderer'), join(root, 'src-shared')];
   if (existsSync(index) && statSync(index).mtimeMs >= Math.max(...sources.map(newest))) return outDir;
-  // vite reads the TypeScript config itself: the built CLI runs as plain JavaScript, without tsx.
+  const child = spawn(
+    process.execPath,
+    // From the project root, not this file's folder: the built CLI (out/cli) runs bundled, without this file beside it.
+    ['--import', 'tsx', join(root, 'src-main', 'shells', 'web', 'renderer-build.child.ts'), root],
+    // tsx is found from the project's node_modules; the child's output goes to stderr.
+    { cwd: root, stdio: ['ignore', 2, 'inherit'] },
+  );
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  if (code !== 0 || !existsSync(index))
+    throw new Error(`Building the console's renderer failed (exit ${code}); its errors are above.`);
+  return outDir;
+}
+
+/** The build itself, in this process (the child process runs it). */
+export async function buildRenderer(root: string): Promise<void> {
+  // vite reads the TypeScript config itself.
   const { build, loadConfigFromFile } = await import('vite');
   const loaded = await loadConfigFromFile(
     { command: 'build', mode: 'production' },
@@ -32,5 +53,4 @@ export async function ensureRendererBuilt(root: string): Promise<string> {
   const renderer = (loaded?.config as { renderer?: Record<string, unknown> } | undefined)?.renderer;
   if (!renderer) throw new Error(`electron.vite.config.ts in ${root} has no renderer section to build.`);
   await build({ ...renderer, configFile: false, logLevel: 'error' });
-  return outDir;
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { AppsV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src-main/app/engine.ts';
 import { createSandboxProvider } from '../../../src-main/app/sandbox-provider.ts';
@@ -49,6 +50,18 @@ afterAll(async () => {
   await proxy?.close();
 });
 
+/** Adds annotations to a Deployment of the sandbox through its API, as `kubectl annotate` would. */
+async function annotateDeployment(sandbox: SandboxHandle, name: string, annotations: Record<string, string>) {
+  const kc = new KubeConfig();
+  kc.loadFromString(sandbox.kubeconfigYaml());
+  await kc
+    .makeApiClient(AppsV1Api)
+    .patchNamespacedDeployment(
+      { name, namespace: NS, body: { metadata: { annotations } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+}
+
 async function nextFeed(ok: (f: Feed) => boolean, timeoutMs: number): Promise<Feed> {
   const end = performance.now() + timeoutMs;
   for (;;) {
@@ -72,6 +85,23 @@ describe('the live workload feed through the engine', () => {
     await scaleDeployment(sb, 'agent-manager', 6);
     await nextFeed((f) => f.workloads.find((w) => w.name === 'agent-manager')?.replicas === 6, 1_000);
     expect(performance.now() - sent).toBeLessThan(1_000);
+  });
+
+  it('sends nothing for a change the table does not show, then the next real change with its counts', async () => {
+    feeds.length = 0;
+    await engine.handlers['cluster:watchWorkloads']({ context: 'sandbox', namespace: NS });
+    const before = await nextFeed((f) => f.context === 'sandbox' && !f.error, 10_000);
+    const replicas = before.workloads.find((w) => w.name === 'agent-manager')!.replicas;
+    feeds.length = 0;
+    // A new annotation is a MODIFIED watch event with a new resourceVersion, and nothing in the table.
+    await annotateDeployment(sb, 'agent-manager', { 'example.com/touched': String(Date.now()) });
+    // The feed batches for 100 ms: five times that without an event is no event at all.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(feeds).toEqual([]);
+    await scaleDeployment(sb, 'agent-manager', replicas + 1);
+    const after = await nextFeed(() => true, 5_000);
+    expect(after.workloads.find((w) => w.name === 'agent-manager')?.replicas).toBe(replicas + 1);
+    expect(after.workloads.map((w) => w.name)).toEqual(before.workloads.map((w) => w.name));
   });
 
   it('says in plain words that live updates stopped on a 403, keeping the listed workloads', async () => {
