@@ -24,10 +24,14 @@ export async function ensureRendererBuilt(root: string): Promise<string> {
   const index = join(outDir, 'index.html');
   const sources = [join(root, 'src-renderer'), join(root, 'src-shared')];
   if (existsSync(index) && statSync(index).mtimeMs >= Math.max(...sources.map(newest))) return outDir;
+  // Beside this file when it runs from the sources; the built CLI (out/cli) is one bundle: the project's copy.
+  const beside = join(import.meta.dirname, 'renderer-build.child.ts');
+  const script = existsSync(beside)
+    ? beside
+    : join(root, 'src-main', 'shells', 'web', 'renderer-build.child.ts');
   const child = spawn(
     process.execPath,
-    // From the project root, not this file's folder: the built CLI (out/cli) runs bundled, without this file beside it.
-    ['--import', 'tsx', join(root, 'src-main', 'shells', 'web', 'renderer-build.child.ts'), root],
+    ['--import', 'tsx', script, root],
     // tsx is found from the project's node_modules; the child's output goes to stderr.
     { cwd: root, stdio: ['ignore', 2, 'inherit'] },
   );
