@@ -14,24 +14,30 @@ import { launchBrowser } from '../../test/support/browser.ts';
 import { startTestConsole } from '../../test/support/web-shell.ts';
 import {
   go,
+  loadPlan,
   planFromScenario,
   rehearse,
   rehearseCanaryUntil,
+  rehearseScenario,
   waitForStatus,
   waitForStep,
   withCanarySteps,
 } from '../../test/e2e/console-helpers.ts';
 
 const OUT = join(import.meta.dirname, '..', '..', 'resources', 'screenshots');
-const FLAG_PLAN = join(
-  import.meta.dirname,
-  '..',
-  '..',
-  'test',
-  'fixtures',
-  'plans',
-  'flag-rollout-sandbox-fast.yaml',
-);
+const PLANS = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'plans');
+const FLAG_PLAN = join(PLANS, 'flag-rollout-sandbox-fast.yaml');
+/** A flag with deploy held in its ramp: the canary at 25 % for 30 s, then the flag at 25 % until promoted. */
+const FLAG_WITH_DEPLOY = () =>
+  readFileSync(join(PLANS, 'flag-with-deploy-sandbox-fast.yaml'), 'utf8')
+    .replace(
+      / {2}steps:\n( {4}- setWeight.*\n| {4}- analysis: \{ templates: \[version.*\n)+/,
+      '  steps:\n    - setWeight: 25\n    - pause: { duration: 30s }\n',
+    )
+    .replace(
+      / {2}steps:\n( {4}- setPercentage.*\n| {4}- analysis: \{ templates: \[variant.*\n)+/,
+      '  steps:\n    - setPercentage: 25\n    - pause: {}\n',
+    );
 
 /** Dismisses the notification toasts, which also go away by themselves while they are being clicked. */
 async function clearToasts(page: Page): Promise<void> {
@@ -144,6 +150,31 @@ describe.each(['light', 'dark'] as const)('every screen in the %s theme', (schem
       await page.getByRole('dialog', { name: 'Confirm kill switch' }).waitFor();
       await page.keyboard.press('Enter');
       await waitForStatus(page, 'aborted');
+
+      // A flag with deploy: the canary went out dark, the flag's ramp holds at 25 %.
+      await loadPlan(page, FLAG_WITH_DEPLOY());
+      await rehearse(page, 120);
+      await waitForStep(page, 'pause until promoted');
+      await waitForStatus(page, 'paused');
+      await expect
+        .poll(() => page.getByRole('table', { name: 'Exposure per variant' }).innerText())
+        .toMatch(/on\s+25 %\s+25 %/);
+      await shoot(page, 'flag-with-deploy', scheme);
+      await page.getByRole('button', { name: /^Kill switch/ }).click();
+      await page.getByRole('dialog', { name: 'Confirm kill switch' }).waitFor();
+      await page.keyboard.press('Enter');
+      await waitForStatus(page, 'aborted');
+
+      // A rolling release part-way: pods updated / ready / total.
+      await rehearseScenario(page, { scenario: 'Performance optimisation', strategy: 'rolling', speed: 30 });
+      await expect
+        .poll(async () => {
+          const m = /pods updated (\d+) \//.exec(await page.getByLabel('Pod counts').innerText());
+          return m ? Number(m[1]) : 0;
+        })
+        .toBeGreaterThanOrEqual(6);
+      await shoot(page, 'rehearse-rolling', scheme);
+      await waitForStatus(page, 'completed');
 
       // Run: a canary on the sandbox context, paused for the operator with its controls.
       await planFromScenario(page, 'Performance optimisation', 'canary', (yaml) =>
