@@ -154,6 +154,13 @@ export function createEngine(options: EngineOptions): Engine {
       return cluster.describeWorkload(namespace, kind, name, pod);
     },
 
+    'cluster:workloadPlanFacts': async ({ context, namespace, kind, name }) => {
+      const cluster = await connect(context);
+      if (!cluster.workloadPlanFacts)
+        throw new DomainError('notFound', `Context "${context}" cannot read a workload for a plan.`);
+      return { ...(await cluster.workloadPlanFacts(namespace, kind, name)), context };
+    },
+
     'cluster:probeContext': ({ context }) => probeContext(context, () => connect(context)),
 
     'cluster:listWorkloads': async ({ context, namespace }) => ({

@@ -1,4 +1,4 @@
-import type { WorkloadDetail, WorkloadSummary } from '../../src-shared/bridge/contract.ts';
+import type { WorkloadDetail, WorkloadPlanFacts, WorkloadSummary } from '../../src-shared/bridge/contract.ts';
 
 /**
  * Why a cluster call failed. Adapters throw `ClusterError` carrying one of these kinds,
@@ -46,6 +46,15 @@ export interface ClusterPort {
     name: string,
     pod?: string,
   ): Promise<WorkloadDetail>;
+  /**
+   * What a release plan of the workload can be prefilled with (container, image, replicas, job, routers found
+   * around it), each with where it was read. Errors: notFound (workload), others as `listNamespaces`.
+   */
+  workloadPlanFacts?(
+    namespace: string,
+    kind: 'Deployment' | 'Rollout',
+    name: string,
+  ): Promise<WorkloadPlanFacts>;
   /**
    * Deployments and, where the cluster serves them, Argo Rollouts of a namespace as summaries, sorted by
    * name then kind. Errors as `listNamespaces`.

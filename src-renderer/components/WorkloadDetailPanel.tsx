@@ -1,5 +1,6 @@
 import { formatDuration } from '../../src-shared/format/duration.ts';
 import type { WorkloadDetail } from '../../src-shared/bridge/contract.ts';
+import { planReleaseOf } from '../store/plan-prefill.ts';
 import { useWorkloadDetail } from '../store/workload-detail.store.ts';
 import { ErrorNote } from './ErrorNote.tsx';
 import { TableHead, type Column } from './TableHead.tsx';
@@ -38,6 +39,9 @@ export function WorkloadDetailPanel() {
           {open.kind} {open.name}
         </h2>
         <span className="muted">{open.namespace}</span>
+        <button type="button" onClick={() => void planReleaseOf(open)}>
+          Plan a release of this
+        </button>
         <button type="button" onClick={close} aria-label="Close workload details">
           Close
         </button>

@@ -1,5 +1,6 @@
 import type { WorkloadSummary } from '../../src-shared/bridge/contract.ts';
 import { useConnections } from '../store/connections.store.ts';
+import { planReleaseOf } from '../store/plan-prefill.ts';
 import { useWorkloadDetail } from '../store/workload-detail.store.ts';
 import { TableHead, type Column } from './TableHead.tsx';
 import { useVisibleRows } from './use-visible-rows.ts';
@@ -14,6 +15,7 @@ const WORKLOAD_COLUMNS: Column[] = [
   { label: 'Ready', num: true },
   { label: 'Updated', num: true },
   { label: 'Available', num: true },
+  { label: 'Plan', hidden: true },
 ];
 
 /** Deployments and Argo Rollouts of the selected namespace, live, with the feed's state. */
@@ -97,6 +99,16 @@ function VirtualTable({ workloads }: { workloads: WorkloadSummary[] }) {
                 </td>
                 <td className="num">{w.updatedReplicas}</td>
                 <td className="num">{w.availableReplicas}</td>
+                <td>
+                  <button
+                    type="button"
+                    className="small"
+                    aria-label={`Plan a release of ${w.name}`}
+                    onClick={(e) => (e.stopPropagation(), void planReleaseOf(w))}
+                  >
+                    Plan…
+                  </button>
+                </td>
               </tr>
             );
           })}

@@ -8,6 +8,7 @@ import {
   KubeconfigProblemSchema,
   NamespaceName,
   WorkloadDetailSchema,
+  WorkloadPlanFactsSchema,
   WorkloadSummarySchema,
 } from './connection-views.ts';
 import { FlagSummarySchema } from './flag-views.ts';
@@ -26,6 +27,8 @@ export type {
   WorkloadSummary,
   ContextStatus,
   WorkloadDetail,
+  WorkloadPlanFacts,
+  FoundRouter,
 } from './connection-views.ts';
 export type { ReleaseListItem, AuditLine, HealthPoint, SandboxFault } from './release-views.ts';
 export type { FlagSummaryView } from './flag-views.ts';
@@ -109,6 +112,21 @@ export const requests = {
       })
       .strict(),
     output: WorkloadDetailSchema,
+  },
+  /**
+   * What a release plan of a workload can be prefilled with, each field with where it was read.
+   * Errors: notFound (workload), unreachable, forbidden, timeout.
+   */
+  'cluster:workloadPlanFacts': {
+    input: z
+      .object({
+        context: ContextName,
+        namespace: NamespaceName,
+        kind: z.enum(['Deployment', 'Rollout']),
+        name: z.string().min(1).max(253),
+      })
+      .strict(),
+    output: WorkloadPlanFactsSchema,
   },
   /** Stops the live workload feed. */
   'cluster:unwatchWorkloads': {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defaultPlan, type DefaultPlanTarget } from '../plan/plan.defaults.ts';
+import { defaultPlan, type DefaultPlanTarget, type RouterObjectNames } from '../plan/plan.defaults.ts';
 import { ReleasePlanSchema, type ReleasePlan, type RouterKind } from '../plan/plan.schema.ts';
 import { sampleSize } from '../stats/proportions.ts';
 import {
@@ -238,6 +238,7 @@ export function recommend(
   input: DecisionInput,
   env: DecisionEnvironment,
   target: DefaultPlanTarget = PLACEHOLDER_TARGET,
+  routerObjects?: RouterObjectNames,
 ): Recommendation[] {
   const candidates =
     'change' in input ? SCENARIOS[input.change].candidates : candidatesFromAnswers(input.answers);
@@ -264,6 +265,7 @@ export function recommend(
         router: routerFor(c.strategy, env),
         migration: c.companions.includes('expand-contract'),
         ...(env.replicas === undefined ? {} : { replicas: env.replicas }),
+        ...(routerObjects ? { routerObjects } : {}),
       }),
     };
     return rec;

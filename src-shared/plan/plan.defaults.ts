@@ -23,6 +23,18 @@ export interface DefaultPlanOptions {
   replicas?: number;
   /** A flag-rollout's flag system and flag (default: OpenFeature, flag `<name>-release`). */
   flag?: DefaultFlagOptions;
+  /** Router objects found on the cluster, named instead of the `<workload>` defaults (blue-green keeps its own). */
+  routerObjects?: RouterObjectNames;
+}
+
+/** Names of existing router objects a plan's router should use. */
+export interface RouterObjectNames {
+  virtualService?: string;
+  /** The VirtualService's HTTP route that carries the weights. */
+  route?: string;
+  destinationRule?: string;
+  httpRoute?: string;
+  service?: string;
 }
 
 /** Where a flag-rollout plan's flag lives. */
@@ -106,6 +118,32 @@ function runbookRollbackTriggers(): ReleasePlanInput['rollbackTriggers'] {
 }
 
 function routerFor(
+  kind: RouterKind,
+  strategy: StrategyKind,
+  name: string,
+  replicas?: number,
+  found: RouterObjectNames = {},
+): ReleasePlanInput['router'] {
+  const router = defaultRouter(kind, strategy, name, replicas);
+  if (strategy === 'blue-green' && router.kind !== 'service-selector') return router;
+  switch (router.kind) {
+    case 'istio':
+      return {
+        ...router,
+        ...(found.virtualService ? { virtualService: found.virtualService } : {}),
+        ...(found.route ? { route: found.route } : {}),
+        ...(found.destinationRule ? { destinationRule: found.destinationRule } : {}),
+      };
+    case 'gateway-api':
+      return found.httpRoute ? { ...router, httpRoute: found.httpRoute } : router;
+    case 'service-selector':
+      return found.service ? { ...router, service: found.service } : router;
+    default:
+      return router;
+  }
+}
+
+function defaultRouter(
   kind: RouterKind,
   strategy: StrategyKind,
   name: string,
@@ -203,7 +241,7 @@ export function defaultPlan(
   const input: ReleasePlanInput = {
     name: `${target.name}-${strategy}`,
     target: { ...target },
-    router: routerFor(routerKind, strategy, target.name, options.replicas),
+    router: routerFor(routerKind, strategy, target.name, options.replicas, options.routerObjects),
     strategy: strategyFor(strategy, target, options.flag),
     analysis: { templates: needsTemplates ? canaryPhaseTemplates() : [] },
     rollbackTriggers: strategy === 'rolling' ? [] : runbookRollbackTriggers(),

@@ -4,6 +4,7 @@ import { createKubeClient } from './kube-client.ts';
 import { ClusterError } from './kube-errors.ts';
 import { listRollouts, watchWorkloads, type WorkloadWatchOptions } from './kube-watch.ts';
 import { describeWorkload } from './workload-detail.ts';
+import { workloadPlanFacts } from './workload-plan-facts.ts';
 import { sortWorkloads, summariseDeployment } from './workload-summary.ts';
 
 export interface KubeAdapterOptions {
@@ -44,6 +45,9 @@ export function createKubeCluster(
     },
     describeWorkload(namespace, kind, name, pod) {
       return describeWorkload(k, namespace, kind, name, pod);
+    },
+    workloadPlanFacts(namespace, kind, name) {
+      return workloadPlanFacts(k, namespace, kind, name);
     },
     async listWorkloads(namespace) {
       const [deployments, rollouts] = await Promise.all([
