@@ -25,6 +25,11 @@ export interface WatchSubscription {
   stop(): void;
 }
 
+/** A running drill-down watch; `showLog` switches the log shown to another pod of the workload. */
+export interface WorkloadDetailWatch extends WatchSubscription {
+  showLog(pod: string): void;
+}
+
 /** One connected kubeconfig context. */
 export interface ClusterPort {
   /** The context's name. */
@@ -46,6 +51,20 @@ export interface ClusterPort {
     name: string,
     pod?: string,
   ): Promise<WorkloadDetail>;
+  /**
+   * Follows `describeWorkload` live: ReplicaSets and pods through watches on the workload's selector, events
+   * through watches on each object they may be about (field selector `involvedObject`), the log tail re-read
+   * while open. `onChange` gets the whole detail after the first lists and after each batch of changes;
+   * `onState` the watches' health as `watchWorkloads` reports it. Never throws.
+   */
+  watchWorkloadDetail?(
+    namespace: string,
+    kind: 'Deployment' | 'Rollout',
+    name: string,
+    pod: string | undefined,
+    onChange: (detail: WorkloadDetail) => void,
+    onState: (state: WatchState) => void,
+  ): WorkloadDetailWatch;
   /**
    * What a release plan of the workload can be prefilled with (container, image, replicas, job, routers found
    * around it), each with where it was read. Errors: notFound (workload), others as `listNamespaces`.

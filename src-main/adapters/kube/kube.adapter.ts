@@ -4,6 +4,7 @@ import { createKubeClient } from './kube-client.ts';
 import { ClusterError } from './kube-errors.ts';
 import { listRollouts, watchWorkloads, type WorkloadWatchOptions } from './kube-watch.ts';
 import { describeWorkload } from './workload-detail.ts';
+import { watchWorkloadDetail } from './workload-detail-watch.ts';
 import { workloadPlanFacts } from './workload-plan-facts.ts';
 import { sortWorkloads, summariseDeployment } from './workload-summary.ts';
 
@@ -45,6 +46,17 @@ export function createKubeCluster(
     },
     describeWorkload(namespace, kind, name, pod) {
       return describeWorkload(k, namespace, kind, name, pod);
+    },
+    watchWorkloadDetail(namespace, kind, name, pod, onChange, onState) {
+      return watchWorkloadDetail(k, {
+        ...options.watch,
+        namespace,
+        kind,
+        name,
+        ...(pod ? { pod } : {}),
+        onChange,
+        onState,
+      });
     },
     workloadPlanFacts(namespace, kind, name) {
       return workloadPlanFacts(k, namespace, kind, name);
