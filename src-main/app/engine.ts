@@ -21,6 +21,7 @@ import { flagHandlers } from './handlers/flag.handlers.ts';
 import { ReleaseService, type ReleaseServiceOptions } from './release-service.ts';
 import type { EmbeddedSandbox } from './sandbox-provider.ts';
 import { startWorkloadFeed } from './workload-feed.ts';
+import { sameTarget, startWorkloadDetailFeed, type DetailFeed } from './workload-detail-feed.ts';
 
 export interface EngineOptions {
   readonly shell: 'electron' | 'web';
@@ -55,6 +56,7 @@ export function createEngine(options: EngineOptions): Engine {
   const connections = new Map<string, Promise<ClusterPort>>();
   let merged: MergedKubeconfig | null = null;
   let feed: { stop(): void } | null = null;
+  let detailFeed: DetailFeed | null = null;
 
   function readKubeconfig(): MergedKubeconfig {
     merged = loadKubeconfig(kubeconfigPaths(options.env, options.home ?? homedir()), {
@@ -169,10 +171,31 @@ export function createEngine(options: EngineOptions): Engine {
 
     'cluster:watchWorkloads': async ({ context, namespace }) => {
       feed?.stop();
+      // A drill-down belongs to the namespace's feed: a page (re)loading or moving namespace ends it.
+      detailFeed?.stop();
+      detailFeed = null;
       feed = startWorkloadFeed(connect(context), { context, namespace }, (e) =>
         hub.emit('cluster:workloads', e),
       );
       return { watching: true as const };
+    },
+
+    'cluster:watchWorkloadDetail': async ({ pod, ...target }) => {
+      if (detailFeed && sameTarget(detailFeed.target, target)) {
+        if (pod) detailFeed.showLog(pod);
+        return { watching: true as const };
+      }
+      detailFeed?.stop();
+      detailFeed = startWorkloadDetailFeed(connect(target.context), target, pod, (e) =>
+        hub.emit('cluster:workloadDetail', e),
+      );
+      return { watching: true as const };
+    },
+
+    'cluster:unwatchWorkloadDetail': async () => {
+      detailFeed?.stop();
+      detailFeed = null;
+      return { watching: false as const };
     },
 
     'cluster:unwatchWorkloads': async () => {
@@ -187,6 +210,7 @@ export function createEngine(options: EngineOptions): Engine {
     hub,
     async dispose() {
       feed?.stop();
+      detailFeed?.stop();
       await releases.dispose();
       stopCredentialMessages();
       await options.sandbox?.close();

@@ -128,6 +128,27 @@ export const requests = {
       .strict(),
     output: WorkloadPlanFactsSchema,
   },
+  /**
+   * Starts (or moves) the live drill-down of a workload: `cluster:workloadDetail` events until another call
+   * or `cluster:unwatchWorkloadDetail`. The same workload again with another `pod` only switches the log.
+   */
+  'cluster:watchWorkloadDetail': {
+    input: z
+      .object({
+        context: ContextName,
+        namespace: NamespaceName,
+        kind: z.enum(['Deployment', 'Rollout']),
+        name: z.string().min(1).max(253),
+        pod: z.string().min(1).max(253).optional(),
+      })
+      .strict(),
+    output: z.object({ watching: z.literal(true) }).strict(),
+  },
+  /** Stops the live drill-down (its watches on the cluster end). */
+  'cluster:unwatchWorkloadDetail': {
+    input: z.object({}).strict(),
+    output: z.object({ watching: z.literal(false) }).strict(),
+  },
   /** Stops the live workload feed. */
   'cluster:unwatchWorkloads': {
     input: z.object({}).strict(),
@@ -332,6 +353,19 @@ export const events = {
       namespace: z.string(),
       workloads: z.array(WorkloadSummarySchema),
       /** Set while live updates are lost or stopped, in plain words; the list is then the last good one. */
+      error: z.string().optional(),
+    })
+    .strict(),
+  /** The open drill-down's workload detail; sent on every change. */
+  'cluster:workloadDetail': z
+    .object({
+      context: z.string(),
+      namespace: z.string(),
+      kind: z.enum(['Deployment', 'Rollout']),
+      name: z.string(),
+      /** Absent until the first read (e.g. when the first read failed). */
+      detail: WorkloadDetailSchema.optional(),
+      /** Set while live updates are lost or stopped, in plain words; the detail is then the last good one. */
       error: z.string().optional(),
     })
     .strict(),
