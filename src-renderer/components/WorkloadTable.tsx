@@ -24,6 +24,7 @@ export function WorkloadTable() {
     namespaces,
     selectedNamespace,
     selectNamespace,
+    refreshNamespaces,
     workloads,
     workloadsStatus,
     namespacesStatus,
@@ -39,6 +40,7 @@ export function WorkloadTable() {
           <select
             value={selectedNamespace ?? ''}
             onChange={(e) => void selectNamespace(e.target.value)}
+            onFocus={() => void refreshNamespaces()}
             disabled={namespacesStatus !== 'ready'}
           >
             {namespaces.map((n) => (

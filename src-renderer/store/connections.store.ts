@@ -30,7 +30,11 @@ export interface ConnectionsState {
   loadContexts(): Promise<void>;
   selectContext(name: string): Promise<void>;
   selectNamespace(name: string): Promise<void>;
+  /** Reads the picked context's namespaces again (on window focus and when the namespace picker is focused). */
+  refreshNamespaces(): Promise<void>;
 }
+
+let refreshing = false;
 
 /** Mirrors what main reports about contexts, namespaces and workloads; decides nothing. */
 export const useConnections = create<ConnectionsState>((set, get) => ({
@@ -102,7 +106,30 @@ export const useConnections = create<ConnectionsState>((set, get) => ({
     const r = await api.invoke('cluster:watchWorkloads', { context, namespace });
     if (!r.ok) set({ workloadsStatus: 'error', error: r.error });
   },
+
+  async refreshNamespaces() {
+    const context = get().selectedContext;
+    if (!context || get().namespacesStatus !== 'ready' || refreshing) return;
+    refreshing = true;
+    try {
+      const r = await api.invoke('cluster:listNamespaces', { context });
+      // A failed refresh leaves the list as it was: the feed and the probe say what is wrong.
+      if (!r.ok || get().selectedContext !== context) return;
+      const selected = get().selectedNamespace;
+      const namespaces =
+        selected && !r.value.namespaces.includes(selected)
+          ? [...r.value.namespaces, selected].sort()
+          : r.value.namespaces;
+      if (namespaces.join('\n') !== get().namespaces.join('\n')) set({ namespaces });
+    } finally {
+      refreshing = false;
+    }
+  },
 }));
+
+// A namespace created while the console was in the background appears when the window comes back.
+if (typeof window !== 'undefined')
+  window.addEventListener('focus', () => void useConnections.getState().refreshNamespaces());
 
 api.on('cluster:workloads', (event) => {
   const { selectedContext, selectedNamespace } = useConnections.getState();

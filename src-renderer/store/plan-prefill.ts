@@ -73,6 +73,15 @@ export function guidanceFrom(
         ...f.sources,
         mesh: f.sources.router ?? '',
         ...(f.kind === 'Rollout' ? { argoRollouts: `${f.kind} "${f.name}" is an Argo Rollout` } : {}),
+        ...(istio
+          ? {
+              'router.virtualService': `VirtualService "${istio.virtualService}" routes to its Service`,
+              'router.route': `the HTTP route of "${istio.virtualService}" that reaches the Service`,
+              'router.destinationRule': `DestinationRule whose host is the Service`,
+            }
+          : {}),
+        ...(gateway ? { 'router.httpRoute': `HTTPRoute "${gateway.httpRoute}" sends traffic to it` } : {}),
+        ...(service ? { 'router.service': `Service "${service.service}" selects its pods` } : {}),
       },
     },
   };

@@ -30,7 +30,7 @@ export function GuidancePanel() {
   const { guidance, change, answers, environment, prefill, set, recommend, recommendStatus } = usePlan();
   const source = (key: string) =>
     prefill?.sources[key] ? (
-      <span className="field-source muted" data-testid={`source-${key}`}>
+      <span className="field-source muted" id={`source-${key}`} data-testid={`source-${key}`}>
         from {prefill.sources[key]}
       </span>
     ) : null;
@@ -94,6 +94,7 @@ export function GuidancePanel() {
           Service mesh
           <select
             aria-label="Service mesh"
+            {...(prefill?.sources.mesh ? { 'aria-describedby': 'source-mesh' } : {})}
             value={environment.mesh}
             onChange={(e) =>
               set({ environment: { ...environment, mesh: e.target.value as typeof environment.mesh } })
@@ -117,6 +118,8 @@ export function GuidancePanel() {
           Replicas
           <input
             type="number"
+            aria-label="Replicas"
+            {...(prefill?.sources.replicas ? { 'aria-describedby': 'source-replicas' } : {})}
             min={1}
             value={environment.replicas ?? ''}
             placeholder="unknown"

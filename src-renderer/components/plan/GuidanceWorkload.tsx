@@ -29,15 +29,23 @@ export function GuidanceWorkload() {
   const source = (key: string) => {
     const from = prefill?.sources[key];
     return from ? (
-      <span className="field-source muted" data-testid={`source-${key}`}>
+      <span
+        className="field-source muted"
+        id={`source-${key.replace('.', '-')}`}
+        data-testid={`source-${key}`}
+      >
         from {from}
       </span>
     ) : null;
   };
+  const describedBy = (key: string) =>
+    prefill?.sources[key] ? { 'aria-describedby': `source-${key.replace('.', '-')}` } : {};
   const text = (key: TextKey, label: string, example: string) => (
     <label className="field" key={key}>
       {label}
       <input
+        aria-label={label}
+        {...describedBy(key)}
         value={target[key] ?? ''}
         onChange={(e) => set({ target: { ...target, [key]: e.target.value } })}
         placeholder={example}
@@ -46,7 +54,7 @@ export function GuidanceWorkload() {
     </label>
   );
   return (
-    <fieldset className="row wrap">
+    <fieldset className="row wrap guidance-workload">
       <legend>Workload (optional: names it in the pre-filled plans)</legend>
       {prefill ? (
         <p className="field-hint" id="guidance-target-hint" role="status">
@@ -67,6 +75,7 @@ export function GuidanceWorkload() {
         Kind
         <select
           aria-label="Kind"
+          {...describedBy('kind')}
           value={target.kind ?? 'Deployment'}
           onChange={(e) => set({ target: { ...target, kind: e.target.value as GuidanceTarget['kind'] } })}
         >
@@ -78,6 +87,7 @@ export function GuidanceWorkload() {
       <label className="field grow">
         New image
         <input
+          aria-label="New image"
           value={target.image}
           onChange={(e) => set({ target: { ...target, image: e.target.value } })}
           placeholder={
@@ -94,14 +104,16 @@ export function GuidanceWorkload() {
         )}
       </label>
       {EXTRA_FIELDS.map(([key, label, example]) => text(key, label, example))}
-      {ROUTER_FIELDS.filter(([key]) => routerObjects[key] !== undefined).map(([key, label], i) => (
+      {ROUTER_FIELDS.filter(([key]) => routerObjects[key] !== undefined).map(([key, label]) => (
         <label className="field" key={key}>
           {label}
           <input
+            aria-label={label}
+            {...describedBy(`router.${key}`)}
             value={routerObjects[key] ?? ''}
             onChange={(e) => set({ routerObjects: { ...routerObjects, [key]: e.target.value } })}
           />
-          {i === 0 && source('router')}
+          {source(`router.${key}`)}
         </label>
       ))}
     </fieldset>
