@@ -104,11 +104,12 @@ function VirtualTable({ workloads }: { workloads: WorkloadSummary[] }) {
                 <td>
                   <button
                     type="button"
-                    className="small"
+                    className="row-plan"
                     aria-label={`Plan a release of ${w.name}`}
+                    title={`Plan a release of ${w.name}`}
                     onClick={(e) => (e.stopPropagation(), void planReleaseOf(w))}
                   >
-                    Plan…
+                    Plan
                   </button>
                 </td>
               </tr>

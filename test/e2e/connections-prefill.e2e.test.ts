@@ -106,7 +106,7 @@ describe('the namespace list follows the cluster', () => {
     await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
     expect(await picker.locator('option', { hasText: name }).count()).toBe(0);
     // The user comes back to the window (or opens the picker): the list is read again.
-    await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+    await page.evaluate("window.dispatchEvent(new Event('focus'))");
     await expect.poll(() => picker.locator('option', { hasText: name }).count()).toBe(1);
     await picker.selectOption(name);
     await expect

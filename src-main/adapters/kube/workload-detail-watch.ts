@@ -84,17 +84,22 @@ export function watchWorkloadDetail(k: KubeClient, o: DetailWatchOptions): Workl
     report();
   };
 
+  /** The pods by name, as the drill-down lists them (its first pod's log is shown unless one was picked). */
+  const sortedPods = () => (pods?.items() ?? []).sort((a, b) => a.name.localeCompare(b.name));
+  /** The pod whose log is shown: the one picked while it exists, else the first. */
+  const logTarget = (podRows: PodRow[]) =>
+    logPod && podRows.some((p) => p.name === logPod) ? logPod : podRows[0]?.name;
   const detail = (): WorkloadDetail => {
     const replicaSets = (rs?.items() ?? [])
       .filter((r) => r.owned)
       .map((r) => r.row)
       .sort((a, b) => Number(b.revision) - Number(a.revision));
-    const podRows = (pods?.items() ?? []).sort((a, b) => a.name.localeCompare(b.name));
+    const podRows = sortedPods();
     const eventRows = [...events.values()]
       .flatMap((h) => h.items())
       .sort((a, b) => (b.last ?? '').localeCompare(a.last ?? ''))
       .slice(0, EVENT_ROWS);
-    const shown = logPod && podRows.some((p) => p.name === logPod) ? logPod : podRows[0]?.name;
+    const shown = logTarget(podRows);
     const base = { kind, name, namespace, replicaSets, pods: podRows, events: eventRows };
     return shown && shown === logShownFor ? { ...base, logPod: shown, ...log } : { ...base, log: [] };
   };
@@ -104,7 +109,8 @@ export function watchWorkloadDetail(k: KubeClient, o: DetailWatchOptions): Workl
     const d = detail();
     o.onChange(d);
     // A new log pod (the first pod appeared, or the user picked one): read its tail at once.
-    if (d.pods.length > 0 && (logPod ?? d.pods[0]?.name) !== logShownFor) void refreshLog();
+    const want = logTarget(d.pods);
+    if (want && want !== logShownFor) void refreshLog();
   };
 
   /** Starts an events watch for each object the events may be about, and stops those of objects gone. */
@@ -150,8 +156,7 @@ export function watchWorkloadDetail(k: KubeClient, o: DetailWatchOptions): Workl
     if (reading) return void (readAgain = true);
     reading = true;
     clearTimeout(timer);
-    const podRows = pods?.items() ?? [];
-    const target = logPod && podRows.some((p) => p.name === logPod) ? logPod : podRows[0]?.name;
+    const target = logTarget(sortedPods());
     if (target) {
       const next = await readLog(k, namespace, target);
       reading = false;

@@ -73,6 +73,22 @@ describe('the live drill-down through the engine', () => {
     expect(events).toEqual([]);
   });
 
+  it('opens again after a close, with every watch', async () => {
+    for (let i = 0; i < 5; i++) {
+      events.length = 0;
+      await engine.handlers['cluster:watchWorkloadDetail']({ context: 'sandbox', ...target });
+      await next((e) => (e.detail?.pods.length ?? 0) > 0);
+      const end = performance.now() + 10_000;
+      while (mine().filter((u) => /involvedObject/.test(u)).length < 2 && performance.now() < end)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(mine().filter((u) => /involvedObject/.test(u)).length, JSON.stringify(mine())).toBeGreaterThan(
+        1,
+      );
+      await engine.handlers['cluster:unwatchWorkloadDetail']({});
+      while (mine().length > 0) await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+
   it('moving to another namespace (or a page reload) ends the drill-down and its watches', async () => {
     await engine.handlers['cluster:watchWorkloadDetail']({ context: 'sandbox', ...target });
     await next((e) => e.detail !== undefined);
