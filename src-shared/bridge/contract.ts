@@ -35,6 +35,16 @@ export type { FlagSummaryView } from './flag-views.ts';
 export { PlanProblemSchema, RecommendationViewSchema } from './plan-views.ts';
 export type { PlanProblem, RecommendationView } from './plan-views.ts';
 
+/** A workload of a context's namespace, as the drill-down and the plan prefill name it. */
+const WorkloadRef = z
+  .object({
+    context: ContextName,
+    namespace: NamespaceName,
+    kind: z.enum(['Deployment', 'Rollout']),
+    name: z.string().min(1).max(253),
+  })
+  .strict();
+
 /** The largest message the bridge accepts, in bytes of JSON. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
@@ -98,19 +108,11 @@ export const requests = {
     output: z.object({ watching: z.literal(true) }).strict(),
   },
   /**
-   * A workload's ReplicaSets, pods, events and the last log lines of one pod (`pod`, else its first pod); the
-   * console asks again every few seconds while it is open. Errors: notFound (workload), unreachable, forbidden, timeout.
+   * A workload's ReplicaSets, pods, events and the last log lines of one pod (`pod`, else its first pod), read
+   * once (the console's drill-down follows `cluster:watchWorkloadDetail` instead). Errors: notFound (workload), unreachable, forbidden, timeout.
    */
   'cluster:workloadDetail': {
-    input: z
-      .object({
-        context: ContextName,
-        namespace: NamespaceName,
-        kind: z.enum(['Deployment', 'Rollout']),
-        name: z.string().min(1).max(253),
-        pod: z.string().min(1).max(253).optional(),
-      })
-      .strict(),
+    input: WorkloadRef.extend({ pod: z.string().min(1).max(253).optional() }).strict(),
     output: WorkloadDetailSchema,
   },
   /**
@@ -118,14 +120,7 @@ export const requests = {
    * Errors: notFound (workload), unreachable, forbidden, timeout.
    */
   'cluster:workloadPlanFacts': {
-    input: z
-      .object({
-        context: ContextName,
-        namespace: NamespaceName,
-        kind: z.enum(['Deployment', 'Rollout']),
-        name: z.string().min(1).max(253),
-      })
-      .strict(),
+    input: WorkloadRef,
     output: WorkloadPlanFactsSchema,
   },
   /**
@@ -133,15 +128,7 @@ export const requests = {
    * or `cluster:unwatchWorkloadDetail`. The same workload again with another `pod` only switches the log.
    */
   'cluster:watchWorkloadDetail': {
-    input: z
-      .object({
-        context: ContextName,
-        namespace: NamespaceName,
-        kind: z.enum(['Deployment', 'Rollout']),
-        name: z.string().min(1).max(253),
-        pod: z.string().min(1).max(253).optional(),
-      })
-      .strict(),
+    input: WorkloadRef.extend({ pod: z.string().min(1).max(253).optional() }).strict(),
     output: z.object({ watching: z.literal(true) }).strict(),
   },
   /** Stops the live drill-down (its watches on the cluster end). */

@@ -1,22 +1,20 @@
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxProvider } from '../../src-main/app/sandbox-provider.ts';
 import type { SandboxHandle } from '../../src-main/sandbox/sandbox.ts';
 import { screenshot } from '../support/browser.ts';
-import { go, openConsole, type ConsoleSession } from './console-helpers.ts';
+import { go, useConsoleSession } from './console-helpers.ts';
 
-let session: ConsoleSession;
+const sandbox = createSandboxProvider();
+const session = useConsoleSession({ sandbox });
 let sb: SandboxHandle;
 let page: Page;
 
 beforeAll(async () => {
-  const sandbox = createSandboxProvider();
   sb = await sandbox.handle();
-  session = await openConsole({ sandbox });
   page = session.page;
-}, 120_000);
-afterAll(async () => session?.close());
+});
 
 const workloads = () => page.getByRole('table', { name: 'Workloads' });
 const guidance = () => page.getByRole('region', { name: 'Decision guidance' });

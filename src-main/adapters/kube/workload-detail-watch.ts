@@ -8,7 +8,13 @@ import type {
 import type { WatchState, WorkloadDetailWatch } from '../../ports/cluster.port.ts';
 import { jitteredBackoff, type KubeClient } from './kube-client.ts';
 import { ClusterError } from './kube-errors.ts';
-import { runWatch, type WatchHandle, type WatchOptions } from './watch-loop.ts';
+import {
+  runWatch,
+  type WatchedObject,
+  type WatchHandle,
+  type WatchOptions,
+  type WatchSpec,
+} from './watch-loop.ts';
 import {
   EVENT_ROWS,
   eventRow,
@@ -195,35 +201,37 @@ export function watchWorkloadDetail(k: KubeClient, o: DetailWatchOptions): Workl
       row: replicaSetRow(r),
       owned: (r.metadata?.ownerReferences ?? []).some((ref) => ref.kind === kind && ref.name === name),
     });
-    rs = runWatch<V1ReplicaSet, OwnedReplicaSet>(
-      k,
-      {
-        ...timings,
-        labelSelector,
-        onChange: (b) => ((synced.rs ||= b.resync), emit()),
-        onState: stateOf('rs'),
-      },
-      {
-        what: `ReplicaSets of ${kind} "${name}"`,
-        path: `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/replicasets`,
-        list: (page) => k.apps.listNamespacedReplicaSet({ namespace, labelSelector, ...page }),
-        project: owned,
-      },
+    const bySelector = <T extends WatchedObject, P>(
+      part: 'rs' | 'pods',
+      what: string,
+      path: string,
+      list: WatchSpec<T, P>['list'],
+      project: (obj: T) => P,
+    ) =>
+      runWatch<T, P>(
+        k,
+        {
+          ...timings,
+          labelSelector,
+          onChange: (b) => ((synced[part] ||= b.resync), emit()),
+          onState: stateOf(part),
+        },
+        { what: `${what} of ${kind} "${name}"`, path, list, project },
+      );
+    const ns = encodeURIComponent(namespace);
+    rs = bySelector<V1ReplicaSet, OwnedReplicaSet>(
+      'rs',
+      'ReplicaSets',
+      `/apis/apps/v1/namespaces/${ns}/replicasets`,
+      (page) => k.apps.listNamespacedReplicaSet({ namespace, labelSelector, ...page }),
+      owned,
     );
-    pods = runWatch<V1Pod, PodRow>(
-      k,
-      {
-        ...timings,
-        labelSelector,
-        onChange: (b) => ((synced.pods ||= b.resync), emit()),
-        onState: stateOf('pods'),
-      },
-      {
-        what: `pods of ${kind} "${name}"`,
-        path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
-        list: (page) => k.core.listNamespacedPod({ namespace, labelSelector, ...page }),
-        project: podRow,
-      },
+    pods = bySelector<V1Pod, PodRow>(
+      'pods',
+      'pods',
+      `/api/v1/namespaces/${ns}/pods`,
+      (page) => k.core.listNamespacedPod({ namespace, labelSelector, ...page }),
+      podRow,
     );
     timer = setTimeout(() => void refreshLog(), o.logEveryMs ?? 2_000);
   }
