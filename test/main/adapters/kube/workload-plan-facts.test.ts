@@ -1,4 +1,4 @@
-import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeCluster } from '../../../../src-main/adapters/kube/kube.adapter.ts';
 import { ClusterError } from '../../../../src-main/adapters/kube/kube-errors.ts';
@@ -65,6 +65,52 @@ describe('what a plan can be prefilled with, read from the sandbox through the r
     expect(f.sources.router).toBe(
       'no Service in "platform-production" selects the pods of Deployment "lonely"',
     );
+  });
+
+  it('suggests the Gateway API when an HTTPRoute sends traffic to one of its Services', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromString(sb.kubeconfigYaml());
+    const labels = { app: 'checkout', version: 'stable' };
+    await kc.makeApiClient(AppsV1Api).createNamespacedDeployment({
+      namespace: NS,
+      body: {
+        metadata: { name: 'checkout' },
+        spec: {
+          replicas: 4,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: { containers: [{ name: 'web', image: 'registry.platform.com/checkout:v3' }] },
+          },
+        },
+      },
+    });
+    await kc.makeApiClient(CoreV1Api).createNamespacedService({
+      namespace: NS,
+      body: {
+        metadata: { name: 'checkout-stable' },
+        spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] },
+      },
+    });
+    await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+      group: 'gateway.networking.k8s.io',
+      version: 'v1',
+      namespace: NS,
+      plural: 'httproutes',
+      body: {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: 'shop' },
+        spec: { rules: [{ backendRefs: [{ name: 'checkout-stable', port: 80, weight: 100 }] }] },
+      },
+    });
+    const f = await cluster.workloadPlanFacts!(NS, 'Deployment', 'checkout');
+    expect(f).toMatchObject({ container: 'web', replicas: 4, job: 'checkout' });
+    expect(f.routers).toEqual([
+      { kind: 'gateway-api', httpRoute: 'shop' },
+      { kind: 'service-selector', service: 'checkout-stable' },
+    ]);
+    expect(f.sources.router).toBe('HTTPRoute "shop" sends traffic to Service "checkout-stable"');
   });
 
   it('refuses a workload that is not there with a notFound naming it', async () => {
