@@ -1,7 +1,7 @@
 import type { WorkloadPlanFacts, WorkloadSummary } from '../../src-shared/bridge/contract.ts';
 import { api } from '../bridge/api.ts';
 import { useConnections } from './connections.store.ts';
-import { usePlan, type PlanState } from './plan.store.ts';
+import { usePlan, type GuidancePrefill, type PlanState } from './plan.store.ts';
 import { useUi } from './ui.store.ts';
 
 /**
@@ -85,4 +85,11 @@ export function guidanceFrom(
       },
     },
   };
+}
+
+/** The prefill without the source of a field the user changed (it no longer holds what was read there). */
+export function withoutSource(prefill: GuidancePrefill | null, key: string): { prefill?: GuidancePrefill } {
+  if (!prefill || !(key in prefill.sources)) return {};
+  const sources = Object.fromEntries(Object.entries(prefill.sources).filter(([k]) => k !== key));
+  return { prefill: { ...prefill, sources } };
 }

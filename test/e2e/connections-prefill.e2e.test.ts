@@ -53,6 +53,9 @@ describe('Plan a release of a workload picked in Connections', () => {
 
     // Every field stays editable: the user changes the job, then gives the new image.
     await g.getByLabel('Prometheus job').fill('workflow-engine-api');
+    // A changed field no longer claims to hold what was read.
+    expect(await page.getByTestId('source-job').count()).toBe(0);
+    expect(await page.getByTestId('source-container').count()).toBe(1);
     await image.fill('registry.platform.com/workflow-engine:v1.25.0');
     for (const [w, h] of [
       [1440, 900],

@@ -3,6 +3,7 @@ import { usePlan } from '../../store/plan.store.ts';
 import { Busy } from '../Busy.tsx';
 import { ErrorNote } from '../ErrorNote.tsx';
 import { GuidanceWorkload } from './GuidanceWorkload.tsx';
+import { withoutSource } from '../../store/plan-prefill.ts';
 
 const CHANGE_LABELS: Record<ChangeKind, string> = {
   hotfix: 'Hotfix',
@@ -97,7 +98,10 @@ export function GuidancePanel() {
             {...(prefill?.sources.mesh ? { 'aria-describedby': 'source-mesh' } : {})}
             value={environment.mesh}
             onChange={(e) =>
-              set({ environment: { ...environment, mesh: e.target.value as typeof environment.mesh } })
+              set({
+                environment: { ...environment, mesh: e.target.value as typeof environment.mesh },
+                ...withoutSource(prefill, 'mesh'),
+              })
             }
           >
             <option value="istio">Istio</option>
@@ -130,6 +134,7 @@ export function GuidancePanel() {
                   ...environment,
                   replicas: Number.isInteger(replicas) && replicas > 0 ? replicas : undefined,
                 },
+                ...withoutSource(prefill, 'replicas'),
               });
             }}
           />

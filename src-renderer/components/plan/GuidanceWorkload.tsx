@@ -1,3 +1,4 @@
+import { withoutSource } from '../../store/plan-prefill.ts';
 import { usePlan, type GuidanceTarget } from '../../store/plan.store.ts';
 
 type TextKey = Exclude<keyof GuidanceTarget, 'kind'>;
@@ -47,7 +48,9 @@ export function GuidanceWorkload() {
         aria-label={label}
         {...describedBy(key)}
         value={target[key] ?? ''}
-        onChange={(e) => set({ target: { ...target, [key]: e.target.value } })}
+        onChange={(e) =>
+          set({ target: { ...target, [key]: e.target.value }, ...withoutSource(prefill, key) })
+        }
         placeholder={example}
       />
       {source(key)}
@@ -77,7 +80,12 @@ export function GuidanceWorkload() {
           aria-label="Kind"
           {...describedBy('kind')}
           value={target.kind ?? 'Deployment'}
-          onChange={(e) => set({ target: { ...target, kind: e.target.value as GuidanceTarget['kind'] } })}
+          onChange={(e) =>
+            set({
+              target: { ...target, kind: e.target.value as GuidanceTarget['kind'] },
+              ...withoutSource(prefill, 'kind'),
+            })
+          }
         >
           <option value="Deployment">Deployment</option>
           <option value="Rollout">Argo Rollout</option>
@@ -111,7 +119,12 @@ export function GuidanceWorkload() {
             aria-label={label}
             {...describedBy(`router.${key}`)}
             value={routerObjects[key] ?? ''}
-            onChange={(e) => set({ routerObjects: { ...routerObjects, [key]: e.target.value } })}
+            onChange={(e) =>
+              set({
+                routerObjects: { ...routerObjects, [key]: e.target.value },
+                ...withoutSource(prefill, `router.${key}`),
+              })
+            }
           />
           {source(`router.${key}`)}
         </label>
