@@ -96,6 +96,24 @@ describe('Plan a release of a workload picked in Connections', () => {
   });
 });
 
+describe('the journey on from a prefilled plan', () => {
+  it('passes preflight on the sandbox as drafted: the router objects it names are there', async () => {
+    await go(page, 'Connections');
+    await workloads().getByRole('button', { name: 'Plan a release of workflow-engine' }).click();
+    await guidance().getByLabel('New image').fill('registry.platform.com/workflow-engine:v1.25.0');
+    await page.getByRole('button', { name: 'Recommend strategies' }).click();
+    const firstRow = page.getByRole('table', { name: 'Ranked strategies' }).getByRole('row').nth(1);
+    await firstRow.getByRole('button', { name: /^Use / }).click();
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'valid plan' }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Run preflight on sandbox' }).click();
+    const findings = page.getByLabel('Preflight findings');
+    await expect
+      .poll(() => findings.textContent(), { timeout: 60_000 })
+      .toMatch(/VirtualService platform-production\/workflow-engine is there/);
+    expect(await page.getByRole('status').filter({ hasText: 'Preflight passed.' }).count()).toBe(1);
+  });
+});
+
 describe('the namespace list follows the cluster', () => {
   it('shows a namespace created after the context was picked, without picking it again or reloading', async () => {
     await go(page, 'Connections');
