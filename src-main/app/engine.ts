@@ -57,6 +57,33 @@ export function createEngine(options: EngineOptions): Engine {
   let merged: MergedKubeconfig | null = null;
   let feed: { stop(): void } | null = null;
   let detailFeed: DetailFeed | null = null;
+  let namespaceFeed: { context: string; stop(): void } | null = null;
+
+  /** Follows the namespaces of the context whose workloads are watched (a namespace created later appears). */
+  function followNamespaces(context: string): void {
+    if (namespaceFeed?.context === context) return;
+    namespaceFeed?.stop();
+    let stopped = false;
+    let watch: { stop(): void } | undefined;
+    namespaceFeed = {
+      context,
+      stop() {
+        stopped = true;
+        watch?.stop();
+      },
+    };
+    connect(context).then(
+      (c) => {
+        if (stopped) return;
+        // Not allowed to watch: the console re-reads them on focus instead.
+        watch = c.watchNamespaces?.(
+          (namespaces) => hub.emit('cluster:namespaces', { context, namespaces }),
+          () => undefined,
+        );
+      },
+      () => undefined,
+    );
+  }
 
   function readKubeconfig(): MergedKubeconfig {
     merged = loadKubeconfig(kubeconfigPaths(options.env, options.home ?? homedir()), {
@@ -174,6 +201,7 @@ export function createEngine(options: EngineOptions): Engine {
       // A drill-down belongs to the namespace's feed: a page (re)loading or moving namespace ends it.
       detailFeed?.stop();
       detailFeed = null;
+      followNamespaces(context);
       feed = startWorkloadFeed(connect(context), { context, namespace }, (e) =>
         hub.emit('cluster:workloads', e),
       );
@@ -201,6 +229,8 @@ export function createEngine(options: EngineOptions): Engine {
     'cluster:unwatchWorkloads': async () => {
       feed?.stop();
       feed = null;
+      namespaceFeed?.stop();
+      namespaceFeed = null;
       return { watching: false as const };
     },
   };
@@ -210,6 +240,7 @@ export function createEngine(options: EngineOptions): Engine {
     hub,
     async dispose() {
       feed?.stop();
+      namespaceFeed?.stop();
       detailFeed?.stop();
       await releases.dispose();
       stopCredentialMessages();

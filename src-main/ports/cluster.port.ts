@@ -37,6 +37,14 @@ export interface ClusterPort {
   /** Namespace names, sorted. Errors: unreachable, timeout, unauthorized, forbidden. */
   listNamespaces(): Promise<string[]>;
   /**
+   * Follows the namespace names, sorted: `onChange` after the first list and after each batch of changes;
+   * `onState` the watch's health (stopped with the reason when namespaces may not be watched). Never throws.
+   */
+  watchNamespaces?(
+    onChange: (namespaces: string[]) => void,
+    onState: (state: WatchState) => void,
+  ): WatchSubscription;
+  /**
    * Namespaces seen holding Deployments, from one bounded page of a cluster-wide list (so it stays cheap on a
    * big cluster). Errors as `listNamespaces`.
    */

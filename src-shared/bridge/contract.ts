@@ -343,6 +343,8 @@ export const events = {
       error: z.string().optional(),
     })
     .strict(),
+  /** A context's namespace names, sorted; sent while its workloads are watched, on every change. */
+  'cluster:namespaces': z.object({ context: z.string(), namespaces: z.array(z.string()) }).strict(),
   /** The open drill-down's workload detail; sent on every change. */
   'cluster:workloadDetail': z
     .object({

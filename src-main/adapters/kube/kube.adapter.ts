@@ -1,8 +1,9 @@
-import { AuthenticationV1Api } from '@kubernetes/client-node';
+import { AuthenticationV1Api, type V1Namespace } from '@kubernetes/client-node';
 import type { ClusterPort } from '../../ports/cluster.port.ts';
 import { createKubeClient } from './kube-client.ts';
 import { ClusterError } from './kube-errors.ts';
 import { listRollouts, watchWorkloads, type WorkloadWatchOptions } from './kube-watch.ts';
+import { runWatch } from './watch-loop.ts';
 import { describeWorkload } from './workload-detail.ts';
 import { watchWorkloadDetail } from './workload-detail-watch.ts';
 import { workloadPlanFacts } from './workload-plan-facts.ts';
@@ -37,6 +38,19 @@ export function createKubeCluster(
         .map((n) => n.metadata?.name ?? '')
         .filter(Boolean)
         .sort();
+    },
+    watchNamespaces(onChange, onState) {
+      const handle = runWatch<V1Namespace, string>(
+        k,
+        { namespace: '', onChange: () => onChange(handle.items().sort()), onState },
+        {
+          what: 'namespaces',
+          path: '/api/v1/namespaces',
+          list: (page) => k.core.listNamespace(page),
+          project: (n) => n.metadata?.name ?? '',
+        },
+      );
+      return { stop: () => handle.stop() };
     },
     async namespacesWithWorkloads() {
       const page = await k.read('listing Deployments of every namespace', () =>

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src-main/app/engine.ts';
 import { createSandboxProvider } from '../../../src-main/app/sandbox-provider.ts';
@@ -52,6 +53,37 @@ async function next(ok: (e: DetailEvent) => boolean, timeoutMs = 15_000): Promis
 
 const mine = () => sb.openWatches().filter((u) => /agent-manager/.test(u));
 const target = { namespace: NS, kind: 'Deployment' as const, name: 'agent-manager' };
+
+describe('the namespaces of the watched context', () => {
+  it('are sent when one is created, while the workloads are watched, and no longer after unwatch', async () => {
+    const sent: EventPayload<'cluster:namespaces'>[] = [];
+    const detach = engine.hub.attach((event, payload) => {
+      if (event === 'cluster:namespaces') sent.push(payload as EventPayload<'cluster:namespaces'>);
+    });
+    try {
+      await engine.handlers['cluster:watchWorkloads']({ context: 'sandbox', namespace: NS });
+      const kc = new KubeConfig();
+      kc.loadFromString(sb.kubeconfigYaml());
+      const core = kc.makeApiClient(CoreV1Api);
+      // The first list is sent once the watch is up; the namespace created after it arrives as a change.
+      const end = performance.now() + 15_000;
+      while (sent.length === 0 && performance.now() < end) await new Promise((r) => setTimeout(r, 20));
+      expect(sent[0]).toMatchObject({ context: 'sandbox', namespaces: expect.arrayContaining([NS]) });
+      await core.createNamespace({ body: { metadata: { name: 'made-later' } } });
+      while (!sent.some((e) => e.namespaces.includes('made-later')) && performance.now() < end)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(sent.at(-1)?.namespaces).toContain('made-later');
+      await engine.handlers['cluster:unwatchWorkloads']({});
+      sent.length = 0;
+      await core.createNamespace({ body: { metadata: { name: 'made-after-unwatch' } } });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(sent).toEqual([]);
+      expect(sb.openWatches().filter((u) => /\/api\/v1\/namespaces\?/.test(u))).toEqual([]);
+    } finally {
+      detach();
+    }
+  });
+});
 
 describe('the live drill-down through the engine', () => {
   it('sends a scale without being asked again, and closes every watch on unwatch', async () => {
