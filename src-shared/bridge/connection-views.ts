@@ -167,3 +167,27 @@ export const WorkloadPlanFactsSchema = z
   })
   .strict();
 export type WorkloadPlanFacts = z.infer<typeof WorkloadPlanFactsSchema>;
+
+/** A workload of a context's namespace, as the drill-down and the plan prefill name it. */
+export const WorkloadRefSchema = z
+  .object({
+    context: ContextName,
+    namespace: NamespaceName,
+    kind: z.enum(['Deployment', 'Rollout']),
+    name: z.string().min(1).max(253),
+  })
+  .strict();
+
+/** One live drill-down event: the whole detail, with `error` while live updates are lost or stopped. */
+export const WorkloadDetailEventSchema = z
+  .object({
+    context: z.string(),
+    namespace: z.string(),
+    kind: z.enum(['Deployment', 'Rollout']),
+    name: z.string(),
+    /** Absent until the first read (e.g. when the first read failed). */
+    detail: WorkloadDetailSchema.optional(),
+    /** Set while live updates are lost or stopped, in plain words; the detail is then the last good one. */
+    error: z.string().optional(),
+  })
+  .strict();

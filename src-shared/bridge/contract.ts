@@ -7,8 +7,10 @@ import {
   ContextSummarySchema,
   KubeconfigProblemSchema,
   NamespaceName,
+  WorkloadDetailEventSchema,
   WorkloadDetailSchema,
   WorkloadPlanFactsSchema,
+  WorkloadRefSchema,
   WorkloadSummarySchema,
 } from './connection-views.ts';
 import { FlagSummarySchema } from './flag-views.ts';
@@ -34,16 +36,6 @@ export type { ReleaseListItem, AuditLine, HealthPoint, SandboxFault } from './re
 export type { FlagSummaryView } from './flag-views.ts';
 export { PlanProblemSchema, RecommendationViewSchema } from './plan-views.ts';
 export type { PlanProblem, RecommendationView } from './plan-views.ts';
-
-/** A workload of a context's namespace, as the drill-down and the plan prefill name it. */
-const WorkloadRef = z
-  .object({
-    context: ContextName,
-    namespace: NamespaceName,
-    kind: z.enum(['Deployment', 'Rollout']),
-    name: z.string().min(1).max(253),
-  })
-  .strict();
 
 /** The largest message the bridge accepts, in bytes of JSON. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -112,7 +104,7 @@ export const requests = {
    * once (the console's drill-down follows `cluster:watchWorkloadDetail` instead). Errors: notFound (workload), unreachable, forbidden, timeout.
    */
   'cluster:workloadDetail': {
-    input: WorkloadRef.extend({ pod: z.string().min(1).max(253).optional() }).strict(),
+    input: WorkloadRefSchema.extend({ pod: z.string().min(1).max(253).optional() }).strict(),
     output: WorkloadDetailSchema,
   },
   /**
@@ -120,7 +112,7 @@ export const requests = {
    * Errors: notFound (workload), unreachable, forbidden, timeout.
    */
   'cluster:workloadPlanFacts': {
-    input: WorkloadRef,
+    input: WorkloadRefSchema,
     output: WorkloadPlanFactsSchema,
   },
   /**
@@ -128,7 +120,7 @@ export const requests = {
    * or `cluster:unwatchWorkloadDetail`. The same workload again with another `pod` only switches the log.
    */
   'cluster:watchWorkloadDetail': {
-    input: WorkloadRef.extend({ pod: z.string().min(1).max(253).optional() }).strict(),
+    input: WorkloadRefSchema.extend({ pod: z.string().min(1).max(253).optional() }).strict(),
     output: z.object({ watching: z.literal(true) }).strict(),
   },
   /** Stops the live drill-down (its watches on the cluster end). */
@@ -346,18 +338,7 @@ export const events = {
   /** A context's namespace names, sorted; sent while its workloads are watched, on every change. */
   'cluster:namespaces': z.object({ context: z.string(), namespaces: z.array(z.string()) }).strict(),
   /** The open drill-down's workload detail; sent on every change. */
-  'cluster:workloadDetail': z
-    .object({
-      context: z.string(),
-      namespace: z.string(),
-      kind: z.enum(['Deployment', 'Rollout']),
-      name: z.string(),
-      /** Absent until the first read (e.g. when the first read failed). */
-      detail: WorkloadDetailSchema.optional(),
-      /** Set while live updates are lost or stopped, in plain words; the detail is then the last good one. */
-      error: z.string().optional(),
-    })
-    .strict(),
+  'cluster:workloadDetail': WorkloadDetailEventSchema,
   /** A line a context's credential plugin wrote while signing in (a device code, "opening a browser…"), secrets removed. */
   'cluster:credentialMessage': z.object({ context: z.string(), line: z.string().max(2000) }).strict(),
 
