@@ -14,6 +14,8 @@ let page: Page;
 beforeAll(async () => {
   sb = await sandbox.handle();
   page = session.page;
+  // Wide enough for the workload rows' Plan button (a narrow table leaves it to the drill-down).
+  await page.setViewportSize({ width: 1440, height: 900 });
 });
 
 const workloads = () => page.getByRole('table', { name: 'Workloads' });
@@ -64,7 +66,7 @@ describe('Plan a release of a workload picked in Connections', () => {
       await page.setViewportSize({ width: w, height: h });
       await screenshot(page, `plan-prefilled-${w}x${h}`);
     }
-    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.setViewportSize({ width: 1440, height: 900 });
     await page.getByRole('button', { name: 'Recommend strategies' }).click();
     const firstRow = page.getByRole('table', { name: 'Ranked strategies' }).getByRole('row').nth(1);
     await firstRow.getByRole('button', { name: /^Use / }).click();
@@ -93,6 +95,17 @@ describe('Plan a release of a workload picked in Connections', () => {
       /Service "agent-manager" selects the pods of Deployment "agent-manager"; no VirtualService or HTTPRoute/,
     );
     expect(await guidance().getByLabel('Service', { exact: true }).inputValue()).toBe('agent-manager');
+  });
+});
+
+describe('a narrow workload table', () => {
+  it('leaves planning to the drill-down, so the counts keep their room', async () => {
+    await go(page, 'Connections');
+    const row = workloads().getByRole('row', { name: /workflow-engine/ });
+    await expect.poll(() => row.getByRole('button', { name: /Plan a release/ }).isVisible()).toBe(true);
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await expect.poll(() => row.getByRole('button', { name: /Plan a release/ }).isVisible()).toBe(false);
+    await page.setViewportSize({ width: 1440, height: 900 });
   });
 });
 
