@@ -21,6 +21,7 @@ import { flagHandlers } from './handlers/flag.handlers.ts';
 import { ReleaseService, type ReleaseServiceOptions } from './release-service.ts';
 import type { EmbeddedSandbox } from './sandbox-provider.ts';
 import { startWorkloadFeed } from './workload-feed.ts';
+import { sameTarget, startWorkloadDetailFeed, type DetailFeed } from './workload-detail-feed.ts';
 
 export interface EngineOptions {
   readonly shell: 'electron' | 'web';
@@ -55,6 +56,34 @@ export function createEngine(options: EngineOptions): Engine {
   const connections = new Map<string, Promise<ClusterPort>>();
   let merged: MergedKubeconfig | null = null;
   let feed: { stop(): void } | null = null;
+  let detailFeed: DetailFeed | null = null;
+  let namespaceFeed: { context: string; stop(): void } | null = null;
+
+  /** Follows the namespaces of the context whose workloads are watched (a namespace created later appears). */
+  function followNamespaces(context: string): void {
+    if (namespaceFeed?.context === context) return;
+    namespaceFeed?.stop();
+    let stopped = false;
+    let watch: { stop(): void } | undefined;
+    namespaceFeed = {
+      context,
+      stop() {
+        stopped = true;
+        watch?.stop();
+      },
+    };
+    connect(context).then(
+      (c) => {
+        if (stopped) return;
+        // Not allowed to watch: the console re-reads them on focus instead.
+        watch = c.watchNamespaces?.(
+          (namespaces) => hub.emit('cluster:namespaces', { context, namespaces }),
+          () => undefined,
+        );
+      },
+      () => undefined,
+    );
+  }
 
   function readKubeconfig(): MergedKubeconfig {
     merged = loadKubeconfig(kubeconfigPaths(options.env, options.home ?? homedir()), {
@@ -154,6 +183,13 @@ export function createEngine(options: EngineOptions): Engine {
       return cluster.describeWorkload(namespace, kind, name, pod);
     },
 
+    'cluster:workloadPlanFacts': async ({ context, namespace, kind, name }) => {
+      const cluster = await connect(context);
+      if (!cluster.workloadPlanFacts)
+        throw new DomainError('notFound', `Context "${context}" cannot read a workload for a plan.`);
+      return { ...(await cluster.workloadPlanFacts(namespace, kind, name)), context };
+    },
+
     'cluster:probeContext': ({ context }) => probeContext(context, () => connect(context)),
 
     'cluster:listWorkloads': async ({ context, namespace }) => ({
@@ -162,15 +198,39 @@ export function createEngine(options: EngineOptions): Engine {
 
     'cluster:watchWorkloads': async ({ context, namespace }) => {
       feed?.stop();
+      // A drill-down belongs to the namespace's feed: a page (re)loading or moving namespace ends it.
+      detailFeed?.stop();
+      detailFeed = null;
+      followNamespaces(context);
       feed = startWorkloadFeed(connect(context), { context, namespace }, (e) =>
         hub.emit('cluster:workloads', e),
       );
       return { watching: true as const };
     },
 
+    'cluster:watchWorkloadDetail': async ({ pod, ...target }) => {
+      if (detailFeed && sameTarget(detailFeed.target, target)) {
+        if (pod) detailFeed.showLog(pod);
+        return { watching: true as const };
+      }
+      detailFeed?.stop();
+      detailFeed = startWorkloadDetailFeed(connect(target.context), target, pod, (e) =>
+        hub.emit('cluster:workloadDetail', e),
+      );
+      return { watching: true as const };
+    },
+
+    'cluster:unwatchWorkloadDetail': async () => {
+      detailFeed?.stop();
+      detailFeed = null;
+      return { watching: false as const };
+    },
+
     'cluster:unwatchWorkloads': async () => {
       feed?.stop();
       feed = null;
+      namespaceFeed?.stop();
+      namespaceFeed = null;
       return { watching: false as const };
     },
   };
@@ -180,6 +240,8 @@ export function createEngine(options: EngineOptions): Engine {
     hub,
     async dispose() {
       feed?.stop();
+      namespaceFeed?.stop();
+      detailFeed?.stop();
       await releases.dispose();
       stopCredentialMessages();
       await options.sandbox?.close();

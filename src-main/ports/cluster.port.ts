@@ -1,4 +1,4 @@
-import type { WorkloadDetail, WorkloadSummary } from '../../src-shared/bridge/contract.ts';
+import type { WorkloadDetail, WorkloadPlanFacts, WorkloadSummary } from '../../src-shared/bridge/contract.ts';
 
 /**
  * Why a cluster call failed. Adapters throw `ClusterError` carrying one of these kinds,
@@ -25,12 +25,25 @@ export interface WatchSubscription {
   stop(): void;
 }
 
+/** A running drill-down watch; `showLog` switches the log shown to another pod of the workload. */
+export interface WorkloadDetailWatch extends WatchSubscription {
+  showLog(pod: string): void;
+}
+
 /** One connected kubeconfig context. */
 export interface ClusterPort {
   /** The context's name. */
   readonly context: string;
   /** Namespace names, sorted. Errors: unreachable, timeout, unauthorized, forbidden. */
   listNamespaces(): Promise<string[]>;
+  /**
+   * Follows the namespace names, sorted: `onChange` after the first list and after each batch of changes;
+   * `onState` the watch's health (stopped with the reason when namespaces may not be watched). Never throws.
+   */
+  watchNamespaces?(
+    onChange: (namespaces: string[]) => void,
+    onState: (state: WatchState) => void,
+  ): WatchSubscription;
   /**
    * Namespaces seen holding Deployments, from one bounded page of a cluster-wide list (so it stays cheap on a
    * big cluster). Errors as `listNamespaces`.
@@ -46,6 +59,29 @@ export interface ClusterPort {
     name: string,
     pod?: string,
   ): Promise<WorkloadDetail>;
+  /**
+   * Follows `describeWorkload` live: ReplicaSets and pods through watches on the workload's selector, events
+   * through watches on each object they may be about (field selector `involvedObject`), the log tail re-read
+   * while open. `onChange` gets the whole detail after the first lists and after each batch of changes;
+   * `onState` the watches' health as `watchWorkloads` reports it. Never throws.
+   */
+  watchWorkloadDetail?(
+    namespace: string,
+    kind: 'Deployment' | 'Rollout',
+    name: string,
+    pod: string | undefined,
+    onChange: (detail: WorkloadDetail) => void,
+    onState: (state: WatchState) => void,
+  ): WorkloadDetailWatch;
+  /**
+   * What a release plan of the workload can be prefilled with (container, image, replicas, job, routers found
+   * around it), each with where it was read. Errors: notFound (workload), others as `listNamespaces`.
+   */
+  workloadPlanFacts?(
+    namespace: string,
+    kind: 'Deployment' | 'Rollout',
+    name: string,
+  ): Promise<WorkloadPlanFacts>;
   /**
    * Deployments and, where the cluster serves them, Argo Rollouts of a namespace as summaries, sorted by
    * name then kind. Errors as `listNamespaces`.

@@ -36,6 +36,7 @@ import type { ApiServerDeps } from './api-context.ts';
 export function createApiHandler(deps: ApiServerDeps): {
   handle: (req: IncomingMessage, res: ServerResponse) => void;
   closeWatches: () => void;
+  openWatches: () => string[];
 } {
   const { store, clock } = deps;
   const watches = new Set<ServerResponse>();
@@ -254,5 +255,6 @@ export function createApiHandler(deps: ApiServerDeps): {
       for (const w of watches) w.end();
       watches.clear();
     },
+    openWatches: () => [...watches].map((w) => w.req.url ?? ''),
   };
 }

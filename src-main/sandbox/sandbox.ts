@@ -89,6 +89,8 @@ export interface SandboxHandle {
   }): WindowStats;
   /** Sets the request rate (per second of sandbox time) of a traffic source, adding it when new. */
   setTraffic(t: { namespace: string; host: string; rps: number }): void;
+  /** The request paths (with their queries) of the watches open now, e.g. to prove a client stopped its own. */
+  openWatches(): string[];
   /** Stops serving, ends watches and timers. */
   close(): Promise<void>;
 }
@@ -332,6 +334,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     audit: () => [...writes],
     stats,
     setTraffic,
+    openWatches: () => api.openWatches(),
     close: async () => {
       clearInterval(timer);
       api.closeWatches();

@@ -1,5 +1,7 @@
+import { useEffect } from 'react';
 import { formatDuration } from '../../src-shared/format/duration.ts';
 import type { WorkloadDetail } from '../../src-shared/bridge/contract.ts';
+import { planReleaseOf } from '../store/plan-prefill.ts';
 import { useWorkloadDetail } from '../store/workload-detail.store.ts';
 import { ErrorNote } from './ErrorNote.tsx';
 import { TableHead, type Column } from './TableHead.tsx';
@@ -27,9 +29,13 @@ const EVENT_COLUMNS: Column[] = [
   { label: 'Last seen' },
 ];
 
-/** A workload's ReplicaSets, pods, events and log, as Lens or Headlamp show them; refreshed while open. */
+/**
+ * A workload's ReplicaSets, pods, events and log, as Lens or Headlamp show them; live while open (main watches
+ * the cluster), and the watches end when it closes or the screen is left.
+ */
 export function WorkloadDetailPanel() {
-  const { open, detail, error, close } = useWorkloadDetail();
+  const { open, detail, error, feedError, close } = useWorkloadDetail();
+  useEffect(() => () => useWorkloadDetail.getState().close(), []);
   if (!open) return null;
   return (
     <section className="panel workload-detail" aria-label={`Workload ${open.name}`}>
@@ -38,15 +44,37 @@ export function WorkloadDetailPanel() {
           {open.kind} {open.name}
         </h2>
         <span className="muted">{open.namespace}</span>
+        <span role="status" aria-label="Drill-down live state" className={liveClass(detail, feedError)}>
+          {feedError
+            ? /reconnecting/.test(feedError)
+              ? 'Reconnecting…'
+              : 'Not live'
+            : detail
+              ? '● Live'
+              : 'Connecting…'}
+        </span>
+        <button type="button" onClick={() => void planReleaseOf(open)}>
+          Plan a release of this
+        </button>
         <button type="button" onClick={close} aria-label="Close workload details">
           Close
         </button>
       </div>
       {error && <ErrorNote error={error} />}
+      {feedError && (
+        <div className="note note-warn" role="alert">
+          {feedError}
+          {detail ? ' The last good reading stays on screen.' : ''}
+        </div>
+      )}
       {!detail && !error && <p className="muted">Reading pods, events and logs…</p>}
       {detail && <DetailBody detail={detail} />}
     </section>
   );
+}
+
+function liveClass(detail: WorkloadDetail | null, feedError: string | null): string {
+  return feedError ? 'warn-text' : detail ? 'ok-text' : 'muted';
 }
 
 function DetailBody({ detail }: { detail: WorkloadDetail }) {

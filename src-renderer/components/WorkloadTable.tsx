@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import type { WorkloadSummary } from '../../src-shared/bridge/contract.ts';
 import { useConnections } from '../store/connections.store.ts';
+import { planReleaseOf } from '../store/plan-prefill.ts';
 import { useWorkloadDetail } from '../store/workload-detail.store.ts';
 import { TableHead, type Column } from './TableHead.tsx';
 import { useVisibleRows } from './use-visible-rows.ts';
@@ -15,6 +16,7 @@ const WORKLOAD_COLUMNS: Column[] = [
   { label: 'Ready', num: true },
   { label: 'Updated', num: true },
   { label: 'Available', num: true },
+  { label: 'Plan', hidden: true },
 ];
 
 /** Deployments and Argo Rollouts of the selected namespace, live, with the feed's state. */
@@ -23,6 +25,7 @@ export function WorkloadTable() {
     namespaces,
     selectedNamespace,
     selectNamespace,
+    refreshNamespaces,
     workloads,
     workloadsStatus,
     namespacesStatus,
@@ -38,6 +41,7 @@ export function WorkloadTable() {
           <select
             value={selectedNamespace ?? ''}
             onChange={(e) => void selectNamespace(e.target.value)}
+            onFocus={() => void refreshNamespaces()}
             disabled={namespacesStatus !== 'ready'}
           >
             {namespaces.map((n) => (
@@ -126,6 +130,17 @@ const WorkloadRow = memo(function WorkloadRow({
       </td>
       <td className="num">{w.updatedReplicas}</td>
       <td className="num">{w.availableReplicas}</td>
+      <td>
+        <button
+          type="button"
+          className="row-plan"
+          aria-label={`Plan a release of ${w.name}`}
+          title={`Plan a release of ${w.name}`}
+          onClick={(e) => (e.stopPropagation(), void planReleaseOf(w))}
+        >
+          Plan
+        </button>
+      </td>
     </tr>
   );
 });

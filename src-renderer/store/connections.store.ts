@@ -31,7 +31,14 @@ export interface ConnectionsState {
   loadContexts(): Promise<void>;
   selectContext(name: string): Promise<void>;
   selectNamespace(name: string): Promise<void>;
+  /**
+   * Reads the picked context's namespaces again (on window focus and when the namespace picker is focused), for
+   * clusters that do not let us watch them; where they may be watched, main sends every change.
+   */
+  refreshNamespaces(): Promise<void>;
 }
+
+let refreshing = false;
 
 /** Mirrors what main reports about contexts, namespaces and workloads; decides nothing. */
 export const useConnections = create<ConnectionsState>((set, get) => ({
@@ -103,7 +110,39 @@ export const useConnections = create<ConnectionsState>((set, get) => ({
     const r = await api.invoke('cluster:watchWorkloads', { context, namespace });
     if (!r.ok) set({ workloadsStatus: 'error', error: r.error });
   },
+
+  async refreshNamespaces() {
+    const context = get().selectedContext;
+    if (!context || get().namespacesStatus !== 'ready' || refreshing) return;
+    refreshing = true;
+    try {
+      const r = await api.invoke('cluster:listNamespaces', { context });
+      // A failed refresh leaves the list as it was: the feed and the probe say what is wrong.
+      if (!r.ok || get().selectedContext !== context) return;
+      showNamespaces(r.value.namespaces);
+    } finally {
+      refreshing = false;
+    }
+  },
 }));
+
+/** Shows a context's namespaces as read again, the picked one kept even when it went away. */
+function showNamespaces(read: string[]): void {
+  const { selectedNamespace: selected, namespaces: shown } = useConnections.getState();
+  const namespaces = selected && !read.includes(selected) ? [...read, selected].sort() : read;
+  if (namespaces.join('\n') !== shown.join('\n')) useConnections.setState({ namespaces });
+}
+
+// Main follows the namespaces of the context whose workloads are watched.
+api.on('cluster:namespaces', (event) => {
+  const { selectedContext, namespacesStatus } = useConnections.getState();
+  if (event.context === selectedContext && namespacesStatus === 'ready') showNamespaces(event.namespaces);
+});
+
+// Where namespaces may not be watched, one created while the console was in the background appears when the
+// window comes back.
+if (typeof window !== 'undefined')
+  window.addEventListener('focus', () => void useConnections.getState().refreshNamespaces());
 
 api.on('cluster:workloads', (event) => {
   const state = useConnections.getState();

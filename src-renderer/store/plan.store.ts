@@ -12,11 +12,23 @@ import { api } from '../bridge/api.ts';
 type Environment = RequestInput<'decision:recommend'>['environment'];
 type Answers = NonNullable<RequestInput<'decision:recommend'>['answers']>;
 type Summary = RequestOutput<'plan:validate'>['summary'];
-/** The workload the pre-filled plans name; sent only when all three are filled in. */
+/** The workload the pre-filled plans name; sent only when namespace, name and image are filled in. */
 export interface GuidanceTarget {
   namespace: string;
   name: string;
   image: string;
+  /** Read from a picked workload (Connections); empty = not said. */
+  context?: string;
+  kind?: 'Deployment' | 'Rollout';
+  container?: string;
+  job?: string;
+}
+type RouterObjects = NonNullable<RequestInput<'decision:recommend'>['routerObjects']>;
+/** What the guidance was prefilled from: the workload, the image running now, and where each field was read. */
+export interface GuidancePrefill {
+  from: string;
+  currentImage: string;
+  sources: Record<string, string>;
 }
 
 /** A request's progress and its last failure, shown where the user acted. */
@@ -32,6 +44,9 @@ export interface PlanState {
   answers: Answers;
   environment: Environment;
   target: GuidanceTarget;
+  /** Existing router objects the plans name (found around a picked workload); editable. */
+  routerObjects: RouterObjects;
+  prefill: GuidancePrefill | null;
   recommendations: RecommendationView[];
   recommendStatus: Pending;
   /** How many recommendations main has answered; the results take focus when it grows. */
@@ -51,7 +66,14 @@ export interface PlanState {
   saved: RequestOutput<'plan:list'>['plans'];
   fileStatus: Pending & { message: string | null };
 
-  set(patch: Partial<Pick<PlanState, 'guidance' | 'change' | 'answers' | 'environment' | 'target'>>): void;
+  set(
+    patch: Partial<
+      Pick<
+        PlanState,
+        'guidance' | 'change' | 'answers' | 'environment' | 'target' | 'routerObjects' | 'prefill'
+      >
+    >,
+  ): void;
   recommend(): Promise<void>;
   choose(r: RecommendationView): void;
   setText(text: string): void;
@@ -64,6 +86,14 @@ export interface PlanState {
 }
 
 let validateSeq = 0;
+
+/** The fields trimmed, empty ones left out (an empty optional field is not said). */
+function trimmed<T extends object>(fields: T): Partial<T> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(fields))
+    if (typeof value === 'string' && value.trim() !== '') out[key] = value.trim();
+  return out as Partial<T>;
+}
 
 /** The Plan screen's state: guidance inputs and results, the plan text and what main said about it. */
 export const usePlan = create<PlanState>((set, get) => ({
@@ -78,6 +108,8 @@ export const usePlan = create<PlanState>((set, get) => ({
   },
   environment: { mesh: 'istio', argoRollouts: false, spareCapacity: true, rps: 200 },
   target: { namespace: '', name: '', image: '' },
+  routerObjects: {},
+  prefill: null,
   recommendations: [],
   recommendStatus: idle,
   recommended: 0,
@@ -97,15 +129,20 @@ export const usePlan = create<PlanState>((set, get) => ({
   set: (patch) => set(patch),
 
   async recommend() {
-    const { guidance, change, answers, environment, target } = get();
+    const { guidance, change, answers, environment, target, routerObjects } = get();
     set({ recommendStatus: { busy: true, error: null } });
-    const t = { namespace: target.namespace.trim(), name: target.name.trim(), image: target.image.trim() };
-    const withTarget = t.namespace && t.name && t.image ? { target: t } : {};
+    const t = trimmed(target);
+    const withTarget =
+      t.namespace && t.name && t.image
+        ? { target: { ...t, namespace: t.namespace, name: t.name, image: t.image } }
+        : {};
+    const objects = trimmed(routerObjects);
+    const withObjects = Object.keys(objects).length > 0 ? { routerObjects: objects } : {};
     const r = await api.invoke(
       'decision:recommend',
       guidance === 'scenario'
-        ? { change, environment, ...withTarget }
-        : { answers, environment, ...withTarget },
+        ? { change, environment, ...withTarget, ...withObjects }
+        : { answers, environment, ...withTarget, ...withObjects },
     );
     if (!r.ok) return set({ recommendStatus: { busy: false, error: r.error }, recommendations: [] });
     set((s) => ({

@@ -4,47 +4,37 @@ import type { BridgeError } from '../../src-shared/bridge/errors.ts';
 import { api } from '../bridge/api.ts';
 import { useConnections } from './connections.store.ts';
 
-/** How often an open drill-down asks main again, milliseconds. */
-const REFRESH_MS = 2_000;
-
 export interface WorkloadDetailState {
   /** The workload whose drill-down is open; null when closed. */
   open: Pick<WorkloadSummary, 'kind' | 'name' | 'namespace'> | null;
   /** The pod whose log is shown; undefined = the first pod. */
   logPod: string | undefined;
   detail: WorkloadDetail | null;
-  /** When `detail` was read (ms since the epoch): ages are counted to then. */
+  /** When `detail` was received (ms since the epoch): ages are counted to then. */
   readAt: number;
   error: BridgeError | null;
+  /** Set while live updates are lost or stopped (main's words); the detail is then the last good one. */
+  feedError: string | null;
   show(w: Pick<WorkloadSummary, 'kind' | 'name' | 'namespace'>): void;
   showLog(pod: string): void;
   close(): void;
 }
 
-let timer: ReturnType<typeof setTimeout> | undefined;
-let generation = 0;
-
-/** The open workload drill-down, refreshed every two seconds while it is open (a short poll through the bridge). */
+/** The open workload drill-down, which main follows through watches and sends on every change. */
 export const useWorkloadDetail = create<WorkloadDetailState>((set, get) => {
-  async function refresh(gen: number) {
+  async function watch() {
     const open = get().open;
     const context = useConnections.getState().selectedContext;
-    if (!open || !context || gen !== generation) return;
+    if (!open || !context) return;
     const logPod = get().logPod;
-    const r = await api.invoke('cluster:workloadDetail', {
+    const r = await api.invoke('cluster:watchWorkloadDetail', {
       context,
       namespace: open.namespace,
       kind: open.kind,
       name: open.name,
       ...(logPod ? { pod: logPod } : {}),
     });
-    if (gen !== generation) return;
-    set(r.ok ? { detail: r.value, readAt: Date.now(), error: null } : { error: r.error });
-    timer = setTimeout(() => void refresh(gen), REFRESH_MS);
-  }
-  function restart() {
-    clearTimeout(timer);
-    void refresh(++generation);
+    if (!r.ok && get().open === open) set({ error: r.error });
   }
   return {
     open: null,
@@ -52,25 +42,43 @@ export const useWorkloadDetail = create<WorkloadDetailState>((set, get) => {
     detail: null,
     readAt: 0,
     error: null,
+    feedError: null,
     show(w) {
       set({
         open: { kind: w.kind, name: w.name, namespace: w.namespace },
         logPod: undefined,
         detail: null,
         error: null,
+        feedError: null,
       });
-      restart();
+      void watch();
     },
     showLog(pod) {
       set({ logPod: pod });
-      restart();
+      void watch();
     },
     close() {
-      clearTimeout(timer);
-      generation++;
-      set({ open: null, detail: null, error: null, logPod: undefined });
+      if (get().open) void api.invoke('cluster:unwatchWorkloadDetail', {});
+      set({ open: null, detail: null, error: null, feedError: null, logPod: undefined });
     },
   };
+});
+
+api.on('cluster:workloadDetail', (event) => {
+  const { open } = useWorkloadDetail.getState();
+  const context = useConnections.getState().selectedContext;
+  if (
+    !open ||
+    event.context !== context ||
+    event.namespace !== open.namespace ||
+    event.kind !== open.kind ||
+    event.name !== open.name
+  )
+    return;
+  useWorkloadDetail.setState({
+    ...(event.detail ? { detail: event.detail, readAt: Date.now() } : {}),
+    feedError: event.error ?? null,
+  });
 });
 
 // A drill-down belongs to the namespace it was opened in.

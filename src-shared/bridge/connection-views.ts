@@ -127,3 +127,67 @@ export const WorkloadDetailSchema = z
   })
   .strict();
 export type WorkloadDetail = z.infer<typeof WorkloadDetailSchema>;
+
+/** A router object found around a workload, which the plan's router can name. */
+export const FoundRouterSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('istio'),
+      virtualService: z.string(),
+      /** The VirtualService's HTTP route that sends traffic to the workload's Service. */
+      route: z.string().optional(),
+      destinationRule: z.string().optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('gateway-api'), httpRoute: z.string() }).strict(),
+  z.object({ kind: z.literal('service-selector'), service: z.string() }).strict(),
+]);
+export type FoundRouter = z.infer<typeof FoundRouterSchema>;
+
+/**
+ * What a release plan can be prefilled with from a workload on the cluster. `sources` says, per field, where it
+ * was read (`Deployment spec.replicas`, `VirtualService "x" routes to Service "y"`), in plain words.
+ */
+export const WorkloadPlanFactsSchema = z
+  .object({
+    context: z.string(),
+    namespace: z.string(),
+    kind: z.enum(['Deployment', 'Rollout']),
+    name: z.string(),
+    /** The first container's name. */
+    container: z.string().optional(),
+    /** The image running now (the new image is the user's to give). */
+    image: z.string(),
+    replicas: z.number().int(),
+    /** Prometheus `job` label, when the pods say it (label `app`, as the sandbox and the runbook use). */
+    job: z.string().optional(),
+    /** Routers found in the namespace that send traffic to the workload, the most precise first. */
+    routers: z.array(FoundRouterSchema),
+    sources: z.record(z.string(), z.string()),
+  })
+  .strict();
+export type WorkloadPlanFacts = z.infer<typeof WorkloadPlanFactsSchema>;
+
+/** A workload of a context's namespace, as the drill-down and the plan prefill name it. */
+export const WorkloadRefSchema = z
+  .object({
+    context: ContextName,
+    namespace: NamespaceName,
+    kind: z.enum(['Deployment', 'Rollout']),
+    name: z.string().min(1).max(253),
+  })
+  .strict();
+
+/** One live drill-down event: the whole detail, with `error` while live updates are lost or stopped. */
+export const WorkloadDetailEventSchema = z
+  .object({
+    context: z.string(),
+    namespace: z.string(),
+    kind: z.enum(['Deployment', 'Rollout']),
+    name: z.string(),
+    /** Absent until the first read (e.g. when the first read failed). */
+    detail: WorkloadDetailSchema.optional(),
+    /** Set while live updates are lost or stopped, in plain words; the detail is then the last good one. */
+    error: z.string().optional(),
+  })
+  .strict();

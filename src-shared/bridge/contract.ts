@@ -7,7 +7,10 @@ import {
   ContextSummarySchema,
   KubeconfigProblemSchema,
   NamespaceName,
+  WorkloadDetailEventSchema,
   WorkloadDetailSchema,
+  WorkloadPlanFactsSchema,
+  WorkloadRefSchema,
   WorkloadSummarySchema,
 } from './connection-views.ts';
 import { FlagSummarySchema } from './flag-views.ts';
@@ -26,6 +29,8 @@ export type {
   WorkloadSummary,
   ContextStatus,
   WorkloadDetail,
+  WorkloadPlanFacts,
+  FoundRouter,
 } from './connection-views.ts';
 export type { ReleaseListItem, AuditLine, HealthPoint, SandboxFault } from './release-views.ts';
 export type { FlagSummaryView } from './flag-views.ts';
@@ -95,20 +100,33 @@ export const requests = {
     output: z.object({ watching: z.literal(true) }).strict(),
   },
   /**
-   * A workload's ReplicaSets, pods, events and the last log lines of one pod (`pod`, else its first pod); the
-   * console asks again every few seconds while it is open. Errors: notFound (workload), unreachable, forbidden, timeout.
+   * A workload's ReplicaSets, pods, events and the last log lines of one pod (`pod`, else its first pod), read
+   * once (the console's drill-down follows `cluster:watchWorkloadDetail` instead). Errors: notFound (workload), unreachable, forbidden, timeout.
    */
   'cluster:workloadDetail': {
-    input: z
-      .object({
-        context: ContextName,
-        namespace: NamespaceName,
-        kind: z.enum(['Deployment', 'Rollout']),
-        name: z.string().min(1).max(253),
-        pod: z.string().min(1).max(253).optional(),
-      })
-      .strict(),
+    input: WorkloadRefSchema.extend({ pod: z.string().min(1).max(253).optional() }).strict(),
     output: WorkloadDetailSchema,
+  },
+  /**
+   * What a release plan of a workload can be prefilled with, each field with where it was read.
+   * Errors: notFound (workload), unreachable, forbidden, timeout.
+   */
+  'cluster:workloadPlanFacts': {
+    input: WorkloadRefSchema,
+    output: WorkloadPlanFactsSchema,
+  },
+  /**
+   * Starts (or moves) the live drill-down of a workload: `cluster:workloadDetail` events until another call
+   * or `cluster:unwatchWorkloadDetail`. The same workload again with another `pod` only switches the log.
+   */
+  'cluster:watchWorkloadDetail': {
+    input: WorkloadRefSchema.extend({ pod: z.string().min(1).max(253).optional() }).strict(),
+    output: z.object({ watching: z.literal(true) }).strict(),
+  },
+  /** Stops the live drill-down (its watches on the cluster end). */
+  'cluster:unwatchWorkloadDetail': {
+    input: z.object({}).strict(),
+    output: z.object({ watching: z.literal(false) }).strict(),
   },
   /** Stops the live workload feed. */
   'cluster:unwatchWorkloads': {
@@ -317,6 +335,10 @@ export const events = {
       error: z.string().optional(),
     })
     .strict(),
+  /** A context's namespace names, sorted; sent while its workloads are watched, on every change. */
+  'cluster:namespaces': z.object({ context: z.string(), namespaces: z.array(z.string()) }).strict(),
+  /** The open drill-down's workload detail; sent on every change. */
+  'cluster:workloadDetail': WorkloadDetailEventSchema,
   /** A line a context's credential plugin wrote while signing in (a device code, "opening a browser…"), secrets removed. */
   'cluster:credentialMessage': z.object({ context: z.string(), line: z.string().max(2000) }).strict(),
 

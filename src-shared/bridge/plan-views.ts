@@ -33,6 +33,21 @@ export const RecommendInputSchema = z
         namespace: NamespaceName,
         name: z.string().min(1).max(253),
         image: z.string().min(1).max(512),
+        context: z.string().min(1).max(253).optional(),
+        kind: z.enum(['Deployment', 'Rollout']).optional(),
+        container: z.string().min(1).max(253).optional(),
+        job: z.string().min(1).max(253).optional(),
+      })
+      .strict()
+      .optional(),
+    /** Router objects found around the workload, named in the plans instead of the `<workload>` defaults. */
+    routerObjects: z
+      .object({
+        virtualService: z.string().min(1).max(253).optional(),
+        route: z.string().min(1).max(253).optional(),
+        destinationRule: z.string().min(1).max(253).optional(),
+        httpRoute: z.string().min(1).max(253).optional(),
+        service: z.string().min(1).max(253).optional(),
       })
       .strict()
       .optional(),

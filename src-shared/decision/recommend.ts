@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { defaultPlan, FLAG_RAMP_AFTER, type DefaultPlanTarget } from '../plan/plan.defaults.ts';
+import {
+  defaultPlan,
+  FLAG_RAMP_AFTER,
+  type DefaultPlanTarget,
+  type RouterObjectNames,
+} from '../plan/plan.defaults.ts';
 import { ReleasePlanSchema, type ReleasePlan, type RouterKind } from '../plan/plan.schema.ts';
 import { sampleSize } from '../stats/proportions.ts';
 import {
@@ -253,6 +258,7 @@ export function recommend(
   input: DecisionInput,
   env: DecisionEnvironment,
   target: DefaultPlanTarget = PLACEHOLDER_TARGET,
+  routerObjects?: RouterObjectNames,
 ): Recommendation[] {
   const candidates =
     'change' in input ? SCENARIOS[input.change].candidates : candidatesFromAnswers(input.answers);
@@ -283,6 +289,7 @@ export function recommend(
             { flagRamp: { provider: 'openfeature', segmentsFirst: segmentsFirst(input) } }
           : {}),
         ...(env.replicas === undefined ? {} : { replicas: env.replicas }),
+        ...(routerObjects ? { routerObjects } : {}),
       }),
     };
     return rec;

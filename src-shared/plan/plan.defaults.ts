@@ -28,6 +28,18 @@ export interface DefaultPlanOptions {
    * (`flagRamp`). Only for strategies that deploy code: rolling, canary, blue-green.
    */
   flagRamp?: DefaultFlagOptions;
+  /** Router objects found on the cluster, named instead of the `<workload>` defaults (blue-green keeps its own). */
+  routerObjects?: RouterObjectNames;
+}
+
+/** Names of existing router objects a plan's router should use. */
+export interface RouterObjectNames {
+  virtualService?: string;
+  /** The VirtualService's HTTP route that carries the weights. */
+  route?: string;
+  destinationRule?: string;
+  httpRoute?: string;
+  service?: string;
 }
 
 /** Strategies a flag ramp may follow: those that deploy code. */
@@ -141,6 +153,32 @@ function routerFor(
   strategy: StrategyKind,
   name: string,
   replicas?: number,
+  found: RouterObjectNames = {},
+): ReleasePlanInput['router'] {
+  const router = defaultRouter(kind, strategy, name, replicas);
+  if (strategy === 'blue-green' && router.kind !== 'service-selector') return router;
+  switch (router.kind) {
+    case 'istio':
+      return {
+        ...router,
+        ...(found.virtualService ? { virtualService: found.virtualService } : {}),
+        ...(found.route ? { route: found.route } : {}),
+        ...(found.destinationRule ? { destinationRule: found.destinationRule } : {}),
+      };
+    case 'gateway-api':
+      return found.httpRoute ? { ...router, httpRoute: found.httpRoute } : router;
+    case 'service-selector':
+      return found.service ? { ...router, service: found.service } : router;
+    default:
+      return router;
+  }
+}
+
+function defaultRouter(
+  kind: RouterKind,
+  strategy: StrategyKind,
+  name: string,
+  replicas?: number,
 ): ReleasePlanInput['router'] {
   switch (kind) {
     case 'istio':
@@ -242,7 +280,7 @@ export function defaultPlan(
   const input: ReleasePlanInput = {
     name: `${target.name}-${strategy}${options.flagRamp ? '-flag-ramp' : ''}`,
     target: { ...target },
-    router: routerFor(routerKind, strategy, target.name, options.replicas),
+    router: routerFor(routerKind, strategy, target.name, options.replicas, options.routerObjects),
     strategy: strategyFor(strategy, target, options.flag),
     analysis: { templates: needsTemplates ? canaryPhaseTemplates() : [] },
     rollbackTriggers: strategy === 'rolling' && !options.flagRamp ? [] : runbookRollbackTriggers(),

@@ -59,6 +59,61 @@ describe('Connections as a Lens user expects', () => {
     await screenshot(page, 'connections-drilldown');
   });
 
+  it('follows pods live: a deleted pod leaves and its replacement appears without a reload', async () => {
+    const detail = page.getByRole('region', { name: 'Workload workflow-engine' });
+    await expect
+      .poll(() => detail.getByRole('status', { name: 'Drill-down live state' }).textContent())
+      .toBe('● Live');
+    const pods = detail.getByRole('table', { name: 'Pods' });
+    const victim = (await pods.getByRole('row').nth(1).getByRole('cell').first().textContent())!;
+    const before = await pods.getByRole('row').count();
+    const victimRow = () => pods.getByRole('row', { name: new RegExp(`^${victim}\\b`) });
+    expect(await victimRow().count()).toBe(1);
+    const kc = new KubeConfig();
+    kc.loadFromString(sb.kubeconfigYaml());
+    await kc.makeApiClient(CoreV1Api).deleteNamespacedPod({ name: victim, namespace: 'platform-production' });
+    await expect.poll(() => victimRow().count(), { timeout: 30_000 }).toBe(0);
+    // The ReplicaSet makes a new pod: the table has as many rows again, one of them a new name.
+    await expect.poll(() => pods.getByRole('row').count(), { timeout: 30_000 }).toBe(before);
+    // Events are watched per object the drill-down shows, never the namespace's whole list.
+    const watches = sb.openWatches();
+    expect(watches.some((u) => /\/events\?.*involvedObject/.test(u))).toBe(true);
+    expect(watches.some((u) => /\/events\?(?!.*fieldSelector)/.test(u))).toBe(false);
+    for (const [w, h] of [
+      [1440, 900],
+      [1024, 700],
+    ] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await screenshot(page, `connections-drilldown-live-${w}x${h}`);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('closing the drill-down ends its watches on the cluster (none leak)', async () => {
+    const ofDrillDown = () =>
+      sb.openWatches().filter((u) => /involvedObject|labelSelector=app%3Dworkflow-engine/.test(u));
+    expect(ofDrillDown().length).toBeGreaterThan(2);
+    await page.getByRole('button', { name: 'Close workload details' }).click();
+    await expect.poll(() => ofDrillDown()).toEqual([]);
+    // Opening and closing again, and leaving the screen with it open, leak nothing either.
+    await workloads()
+      .getByRole('row', { name: /workflow-engine/ })
+      .click();
+    let last: string[] = [];
+    await expect
+      .poll(() => ((last = sb.openWatches()), ofDrillDown().length))
+      .toBeGreaterThan(2)
+      .catch((e: unknown) => {
+        throw new Error(`${String(e)}: ${JSON.stringify(last)}`);
+      });
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Plan' }).click();
+    await expect.poll(() => ofDrillDown()).toEqual([]);
+    await page
+      .getByRole('navigation', { name: 'Screens' })
+      .getByRole('button', { name: 'Connections' })
+      .click();
+  });
+
   it('remembers the namespace picked in a context across a reload', async () => {
     const other = (await namespace().locator('option').allTextContents()).find(
       (n) => n !== 'platform-production',

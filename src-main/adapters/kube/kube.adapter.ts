@@ -1,9 +1,12 @@
-import { AuthenticationV1Api } from '@kubernetes/client-node';
+import { AuthenticationV1Api, type V1Namespace } from '@kubernetes/client-node';
 import type { ClusterPort } from '../../ports/cluster.port.ts';
 import { createKubeClient } from './kube-client.ts';
 import { ClusterError } from './kube-errors.ts';
 import { listRollouts, watchWorkloads, type WorkloadWatchOptions } from './kube-watch.ts';
+import { runWatch } from './watch-loop.ts';
 import { describeWorkload } from './workload-detail.ts';
+import { watchWorkloadDetail } from './workload-detail-watch.ts';
+import { workloadPlanFacts } from './workload-plan-facts.ts';
 import { sortWorkloads, summariseDeployment } from './workload-summary.ts';
 
 export interface KubeAdapterOptions {
@@ -36,6 +39,19 @@ export function createKubeCluster(
         .filter(Boolean)
         .sort();
     },
+    watchNamespaces(onChange, onState) {
+      const handle = runWatch<V1Namespace, string>(
+        k,
+        { namespace: '', onChange: () => onChange(handle.items().sort()), onState },
+        {
+          what: 'namespaces',
+          path: '/api/v1/namespaces',
+          list: (page) => k.core.listNamespace(page),
+          project: (n) => n.metadata?.name ?? '',
+        },
+      );
+      return { stop: () => handle.stop() };
+    },
     async namespacesWithWorkloads() {
       const page = await k.read('listing Deployments of every namespace', () =>
         k.apps.listDeploymentForAllNamespaces({ limit: 500 }),
@@ -44,6 +60,20 @@ export function createKubeCluster(
     },
     describeWorkload(namespace, kind, name, pod) {
       return describeWorkload(k, namespace, kind, name, pod);
+    },
+    watchWorkloadDetail(namespace, kind, name, pod, onChange, onState) {
+      return watchWorkloadDetail(k, {
+        ...options.watch,
+        namespace,
+        kind,
+        name,
+        ...(pod ? { pod } : {}),
+        onChange,
+        onState,
+      });
+    },
+    workloadPlanFacts(namespace, kind, name) {
+      return workloadPlanFacts(k, namespace, kind, name);
     },
     async listWorkloads(namespace) {
       const [deployments, rollouts] = await Promise.all([

@@ -17,6 +17,8 @@ export interface WatchOptions<P> {
   namespace: string;
   /** e.g. `app=workflow-engine`; absent = everything in the namespace. */
   labelSelector?: string;
+  /** e.g. `involvedObject.name=x`; absent = no field selection. The spec's `list` must select the same. */
+  fieldSelector?: string;
   /** Items per page of the initial list. Default 500. */
   pageSize?: number;
   /** Restart the watch when no event and no bookmark came for this long, milliseconds. Default 60 000. */
@@ -185,6 +187,7 @@ export function runWatch<T extends WatchedObject, P>(
       allowWatchBookmarks: true,
       timeoutSeconds: 300,
       labelSelector: options.labelSelector,
+      fieldSelector: options.fieldSelector,
     };
     const started = await watcher.watch(
       spec.path,

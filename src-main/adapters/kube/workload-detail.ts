@@ -12,7 +12,7 @@ import { ROLLOUTS, imageTag } from './workload-summary.ts';
 /** Log lines a drill-down shows. */
 const LOG_LINES = 50;
 /** Events a drill-down shows, newest first. */
-const EVENT_ROWS = 30;
+export const EVENT_ROWS = 30;
 
 /**
  * What a workload row opens onto, read as `kubectl describe` and `kubectl logs --tail` would: the workload's
@@ -52,18 +52,26 @@ export async function describeWorkload(
   const logPod = pod && pods.some((p) => p.name === pod) ? pod : pods[0]?.name;
   const base = { kind, name, namespace, replicaSets, pods, events };
   if (!logPod) return { ...base, log: [] };
+  return { ...base, logPod, ...(await readLog(k, namespace, logPod)) };
+}
+
+/** The last log lines of a pod; a log that cannot be read is a `logNote`, not an error. */
+export async function readLog(
+  k: KubeClient,
+  namespace: string,
+  pod: string,
+): Promise<{ log: string[]; logNote?: string }> {
   try {
-    const text = await k.read(`reading the log of pod "${logPod}"`, () =>
-      k.core.readNamespacedPodLog({ name: logPod, namespace, tailLines: LOG_LINES }),
+    const text = await k.read(`reading the log of pod "${pod}"`, () =>
+      k.core.readNamespacedPodLog({ name: pod, namespace, tailLines: LOG_LINES }),
     );
-    return { ...base, logPod, log: String(text).split('\n').filter(Boolean).slice(-LOG_LINES) };
+    return { log: String(text).split('\n').filter(Boolean).slice(-LOG_LINES) };
   } catch (error) {
-    const note = error instanceof Error ? error.message : String(error);
-    return { ...base, logPod, log: [], logNote: note };
+    return { log: [], logNote: error instanceof Error ? error.message : String(error) };
   }
 }
 
-async function workloadSelector(
+export async function workloadSelector(
   k: KubeClient,
   namespace: string,
   kind: 'Deployment' | 'Rollout',
@@ -82,7 +90,7 @@ async function workloadSelector(
 }
 
 /** A label selector as the API's `labelSelector` text; refuses an empty one (it would match every pod). */
-function selectorText(s: V1LabelSelector): string {
+export function selectorText(s: V1LabelSelector): string {
   const parts = Object.entries(s.matchLabels ?? {}).map(([key, value]) => `${key}=${value}`);
   for (const e of s.matchExpressions ?? []) {
     const values = (e.values ?? []).join(',');
@@ -99,7 +107,7 @@ function selectorText(s: V1LabelSelector): string {
   return parts.join(',');
 }
 
-function replicaSetRow(rs: V1ReplicaSet): ReplicaSetRow {
+export function replicaSetRow(rs: V1ReplicaSet): ReplicaSetRow {
   const image = rs.spec?.template?.spec?.containers?.[0]?.image ?? '';
   return {
     name: rs.metadata?.name ?? '',
@@ -112,7 +120,7 @@ function replicaSetRow(rs: V1ReplicaSet): ReplicaSetRow {
 }
 
 /** kubectl's STATUS column: a deletion, else the first waiting or terminated container's reason, else the phase. */
-function podRow(p: V1Pod): PodRow {
+export function podRow(p: V1Pod): PodRow {
   const containers = p.status?.containerStatuses ?? [];
   const stuck = containers
     .map((c) => c.state?.waiting?.reason ?? c.state?.terminated?.reason)
@@ -128,7 +136,7 @@ function podRow(p: V1Pod): PodRow {
   };
 }
 
-function eventRow(e: CoreV1Event): EventRow {
+export function eventRow(e: CoreV1Event): EventRow {
   const last = e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp;
   return {
     type: e.type ?? 'Normal',

@@ -69,7 +69,7 @@ function strategySteps(plan: ReleasePlan): string[] {
 /** Decision guidance and saved plans. */
 export function planHandlers(plans: PlanStore): PlanHandlers {
   return {
-    'decision:recommend': async ({ change, answers, environment, target }) => {
+    'decision:recommend': async ({ change, answers, environment, target, routerObjects }) => {
       if ((change === undefined) === (answers === undefined)) {
         throw new DomainError(
           'badRequest',
@@ -77,7 +77,7 @@ export function planHandlers(plans: PlanStore): PlanHandlers {
         );
       }
       const input = change !== undefined ? { change } : { answers: answers! };
-      const recs = recommend(input, environment, target);
+      const recs = recommend(input, environment, target, routerObjects);
       return {
         recommendations: recs.map((r) => ({
           strategy: r.strategy,

@@ -2,6 +2,8 @@ import { CHANGE_KINDS, type ChangeKind } from '../../../src-shared/decision/deci
 import { usePlan } from '../../store/plan.store.ts';
 import { Busy } from '../Busy.tsx';
 import { ErrorNote } from '../ErrorNote.tsx';
+import { GuidanceWorkload } from './GuidanceWorkload.tsx';
+import { withoutSource } from '../../store/plan-prefill.ts';
 
 const CHANGE_LABELS: Record<ChangeKind, string> = {
   hotfix: 'Hotfix',
@@ -26,7 +28,13 @@ const QUESTIONS = [
 
 /** Decision guidance inputs: a scenario or the decision-tree answers, and the environment. */
 export function GuidancePanel() {
-  const { guidance, change, answers, environment, target, set, recommend, recommendStatus } = usePlan();
+  const { guidance, change, answers, environment, prefill, set, recommend, recommendStatus } = usePlan();
+  const source = (key: string) =>
+    prefill?.sources[key] ? (
+      <span className="field-source muted" id={`source-${key}`} data-testid={`source-${key}`}>
+        from {prefill.sources[key]}
+      </span>
+    ) : null;
   return (
     <section className="panel" aria-labelledby="guidance-heading">
       <h2 id="guidance-heading">Decision guidance</h2>
@@ -87,15 +95,20 @@ export function GuidancePanel() {
           Service mesh
           <select
             aria-label="Service mesh"
+            {...(prefill?.sources.mesh ? { 'aria-describedby': 'source-mesh' } : {})}
             value={environment.mesh}
             onChange={(e) =>
-              set({ environment: { ...environment, mesh: e.target.value as typeof environment.mesh } })
+              set({
+                environment: { ...environment, mesh: e.target.value as typeof environment.mesh },
+                ...withoutSource(prefill, 'mesh'),
+              })
             }
           >
             <option value="istio">Istio</option>
             <option value="gateway-api">Gateway API</option>
             <option value="none">None</option>
           </select>
+          {source('mesh')}
         </label>
         <label className="check">
           <input
@@ -104,6 +117,28 @@ export function GuidancePanel() {
             onChange={(e) => set({ environment: { ...environment, argoRollouts: e.target.checked } })}
           />{' '}
           Argo Rollouts installed
+        </label>
+        <label className="field">
+          Replicas
+          <input
+            type="number"
+            aria-label="Replicas"
+            {...(prefill?.sources.replicas ? { 'aria-describedby': 'source-replicas' } : {})}
+            min={1}
+            value={environment.replicas ?? ''}
+            placeholder="unknown"
+            onChange={(e) => {
+              const replicas = Number(e.target.value);
+              set({
+                environment: {
+                  ...environment,
+                  replicas: Number.isInteger(replicas) && replicas > 0 ? replicas : undefined,
+                },
+                ...withoutSource(prefill, 'replicas'),
+              });
+            }}
+          />
+          {source('replicas')}
         </label>
         <label className="check">
           <input
@@ -128,37 +163,7 @@ export function GuidancePanel() {
           />
         </label>
       </fieldset>
-      <fieldset className="row wrap">
-        <legend>Workload (optional: names it in the pre-filled plans)</legend>
-        <p className="field-hint muted" id="guidance-target-hint">
-          Empty fields are empty: the grey text is an example. Fill in all three to name your workload; left
-          empty, the pre-filled plans name default/my-service.
-        </p>
-        <label className="field">
-          Namespace
-          <input
-            value={target.namespace}
-            onChange={(e) => set({ target: { ...target, namespace: e.target.value } })}
-            placeholder="e.g. platform-production"
-          />
-        </label>
-        <label className="field">
-          Workload name
-          <input
-            value={target.name}
-            onChange={(e) => set({ target: { ...target, name: e.target.value } })}
-            placeholder="e.g. workflow-engine"
-          />
-        </label>
-        <label className="field grow">
-          New image
-          <input
-            value={target.image}
-            onChange={(e) => set({ target: { ...target, image: e.target.value } })}
-            placeholder="e.g. registry.platform.com/workflow-engine:v1.25.0"
-          />
-        </label>
-      </fieldset>
+      <GuidanceWorkload />
       <button
         type="button"
         className="primary"
