@@ -3,7 +3,7 @@ import type { RampAt } from './plan-fields.ts';
 
 /** A new flag ramp step as the steps editor adds it: a percentage, a pause (a duration or until promoted), an analysis. */
 export type NewRampStep =
-  | { kind: 'percentage'; percent: number }
+  | { kind: 'percentage'; percent: number | string }
   | { kind: 'pause'; duration: string }
   | { kind: 'analysis'; template: string };
 
@@ -35,8 +35,16 @@ function flowMap(doc: Document, value: object): YAMLMap {
   return node;
 }
 
+/** A percentage as typed: a number when it reads as one, else the text, so validation names it at its field. */
+function percentValue(typed: number | string): number | string {
+  if (typeof typed === 'number') return typed;
+  const t = typed.trim();
+  return t !== '' && Number.isFinite(Number(t)) ? Number(t) : t;
+}
+
 function stepNode(doc: Document, step: NewRampStep): YAMLMap {
-  if (step.kind === 'percentage') return doc.createNode({ setPercentage: step.percent }) as YAMLMap;
+  if (step.kind === 'percentage')
+    return doc.createNode({ setPercentage: percentValue(step.percent) }) as YAMLMap;
   const node = new YAMLMap();
   if (step.kind === 'pause')
     node.set('pause', flowMap(doc, step.duration.trim() === '' ? {} : { duration: step.duration.trim() }));
@@ -95,17 +103,7 @@ export function setRampStep(text: string, at: RampAt, index: number, step: RampS
   return editDoc(text, (doc) => {
     const node = doc.getIn([at, 'steps', index]);
     if (!isMap(node)) return false;
-    const typed = step.kind === 'percentage' ? step.percent.trim() : '';
-    const percent = typed !== '' && Number.isFinite(Number(typed)) ? Number(typed) : typed;
-    const fresh =
-      step.kind === 'percentage'
-        ? doc.createNode({ setPercentage: percent })
-        : stepNode(
-            doc,
-            step.kind === 'pause'
-              ? { kind: 'pause', duration: step.duration }
-              : { kind: 'analysis', template: step.template },
-          );
+    const fresh = stepNode(doc, step);
     for (const key of ['setPercentage', 'pause', 'analysis']) node.delete(key);
     // The step's body first, its schedule after it, as plans write them.
     node.items.unshift(...(fresh as YAMLMap).items);

@@ -1,8 +1,10 @@
 import { ExportPanel } from '../components/plan/ExportPanel.tsx';
 import { FlagPicker } from '../components/plan/FlagPicker.tsx';
+import { FlagPrerequisites } from '../components/plan/FlagPrerequisites.tsx';
 import { FlagRampSection } from '../components/plan/FlagRampSection.tsx';
 import { FlagSchedule } from '../components/plan/FlagSchedule.tsx';
 import { FlagSegments } from '../components/plan/FlagSegments.tsx';
+import { FlagSteps } from '../components/plan/FlagSteps.tsx';
 import { GuidancePanel } from '../components/plan/GuidancePanel.tsx';
 import { PlanFiles } from '../components/plan/PlanFiles.tsx';
 import { PlanForm } from '../components/plan/PlanForm.tsx';
@@ -20,7 +22,9 @@ export function PlanScreen() {
         <div className="stack narrow">
           <PlanForm />
           <FlagPicker />
+          <FlagSteps />
           <FlagSegments />
+          <FlagPrerequisites />
           <FlagSchedule />
           <FlagRampSection />
           <PlanFiles />

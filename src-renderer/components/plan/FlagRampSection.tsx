@@ -2,13 +2,15 @@ import { useMemo } from 'react';
 import { deletePlanField, readPlanFields, readRamp } from '../../lib/plan-fields.ts';
 import { usePlan } from '../../store/plan.store.ts';
 import { FlagPicker } from './FlagPicker.tsx';
+import { FlagPrerequisites } from './FlagPrerequisites.tsx';
 import { FlagSchedule } from './FlagSchedule.tsx';
 import { FlagSegments } from './FlagSegments.tsx';
+import { FlagSteps } from './FlagSteps.tsx';
 import { FlagFields } from './PlanField.tsx';
 
 /**
  * A flag with deploy's ramp (`flagRamp`), under the strategy that deploys the code dark: its flag, flag system,
- * segments and schedule, and one action that removes it (the plan then deploys the code only).
+ * steps, segments, prerequisites and schedule, and one action that removes it (the plan then deploys the code only).
  */
 export function FlagRampSection() {
   const { text, setText } = usePlan();
@@ -33,7 +35,9 @@ export function FlagRampSection() {
         </button>
       </section>
       <FlagPicker at="flagRamp" />
+      <FlagSteps at="flagRamp" />
       <FlagSegments at="flagRamp" />
+      <FlagPrerequisites at="flagRamp" />
       <FlagSchedule at="flagRamp" />
     </>
   );

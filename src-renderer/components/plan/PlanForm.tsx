@@ -41,7 +41,8 @@ export function PlanForm() {
           Add a flag ramp after the {fields.strategy}
         </button>
       )}
-      {fields.steps.length > 0 && (
+      {/* A flag ramp's steps have their own editor (FlagSteps). */}
+      {fields.steps.length > 0 && fields.strategy !== 'flag-rollout' && (
         <div className={`field ${stepProblems.length > 0 ? 'invalid' : ''}`}>
           <span className="label">Steps</span>
           <ol className="steps-preview" aria-label="Plan steps">
