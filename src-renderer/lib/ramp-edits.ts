@@ -1,4 +1,4 @@
-import { isMap, isSeq, parseDocument, YAMLMap, type Document } from 'yaml';
+import { isMap, isSeq, parseDocument, YAMLMap, type Document, type YAMLSeq } from 'yaml';
 import type { RampAt } from './plan-fields.ts';
 
 /** A new flag ramp step as the steps editor adds it: a percentage, a pause (a duration or until promoted), an analysis. */
@@ -42,6 +42,12 @@ function percentValue(typed: number | string): number | string {
   return t !== '' && Number.isFinite(Number(t)) ? Number(t) : t;
 }
 
+/** Adds `item` to `list`; an empty list written inline (`steps: []`) becomes one item a line, as plans write it. */
+function appendItem(list: YAMLSeq, item: YAMLMap): void {
+  if (list.items.length === 0) list.flow = false;
+  list.add(item);
+}
+
 function stepNode(doc: Document, step: NewRampStep): YAMLMap {
   if (step.kind === 'percentage')
     return doc.createNode({ setPercentage: percentValue(step.percent) }) as YAMLMap;
@@ -60,7 +66,7 @@ export function addRampStep(text: string, at: RampAt, step: NewRampStep): string
   return editDoc(text, (doc) => {
     if (!isMap(doc.getIn([at]))) return false;
     const steps = doc.getIn([at, 'steps']);
-    if (isSeq(steps)) steps.add(stepNode(doc, step));
+    if (isSeq(steps)) appendItem(steps, stepNode(doc, step));
     else doc.setIn([at, 'steps'], doc.createNode([stepNode(doc, step)]));
   });
 }
@@ -180,7 +186,7 @@ export function addPrerequisite(text: string, at: RampAt, row: PrerequisiteRow):
   return editDoc(text, (doc) => {
     if (!isMap(doc.getIn([at]))) return false;
     const list = doc.getIn([at, 'prerequisites']);
-    if (isSeq(list)) list.add(prerequisiteNode(doc, row));
+    if (isSeq(list)) appendItem(list, prerequisiteNode(doc, row));
     else doc.setIn([at, 'prerequisites'], doc.createNode([prerequisiteNode(doc, row)]));
   });
 }

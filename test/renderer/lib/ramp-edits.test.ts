@@ -66,6 +66,22 @@ describe('adding flag ramp steps', () => {
     expect(out).toBe('strategy: { kind: canary }\nflagRamp:\n  flag: x\n  steps:\n    - setPercentage: 5\n');
   });
 
+  it('writes one step a line into a list left empty (steps: []), as after removing the last step', () => {
+    const empty = PLAN.replace(/ {2}steps:\n( {4}.*\n)+?analysis/, '  steps: []\nanalysis');
+    const out = addRampStep(
+      addRampStep(empty, 'strategy', { kind: 'percentage', percent: '10' }),
+      'strategy',
+      { kind: 'pause', duration: '' },
+    );
+    expect(out).toContain('  steps:\n    - setPercentage: 10\n    - pause: {}\nanalysis:');
+    const pre = addPrerequisite(out.replace('analysis:', '  prerequisites: []\nanalysis:'), 'strategy', {
+      flag: 'a',
+      requires: 'on',
+      variant: '',
+    });
+    expect(pre).toContain('  prerequisites:\n    - { flag: a, percent: 100 }\n');
+  });
+
   it.each([
     ['a plan without a flag ramp', 'strategy: { kind: canary }\n'],
     ['text that is not YAML', 'strategy: [\n'],
