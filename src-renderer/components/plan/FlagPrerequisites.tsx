@@ -36,7 +36,8 @@ export function FlagPrerequisites({ at = 'strategy' }: { at?: RampAt }) {
           'aria-describedby': own.length > 0 ? problemsId : undefined,
         };
         return (
-          <fieldset key={i} aria-label={`Prerequisite ${i + 1}`} className={own.length > 0 ? 'invalid' : ''}>
+          <fieldset key={i} className={own.length > 0 ? 'invalid' : ''}>
+            <legend>Prerequisite {i + 1}</legend>
             <div className="field">
               <label htmlFor={id(i, 'flag')}>Flag key</label>
               <input

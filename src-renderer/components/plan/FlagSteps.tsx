@@ -35,7 +35,7 @@ function StepValue(p: {
     return <span className="muted small">Written in the YAML in a way this form does not edit.</span>;
   if (row.kind === 'percentage')
     return (
-      <>
+      <div className="field">
         <label htmlFor={p.id}>Set percentage (%)</label>
         <input
           {...aria}
@@ -43,11 +43,11 @@ function StepValue(p: {
           value={row.percent}
           onChange={(e) => p.onChange({ kind: 'percentage', percent: e.target.value })}
         />
-      </>
+      </div>
     );
   if (row.kind === 'pause')
     return (
-      <>
+      <div className="field">
         <label htmlFor={p.id}>Pause for (empty: until promoted)</label>
         <input
           {...aria}
@@ -55,12 +55,12 @@ function StepValue(p: {
           value={row.duration}
           onChange={(e) => p.onChange({ kind: 'pause', duration: e.target.value })}
         />
-      </>
+      </div>
     );
   // A template the plan lacks stays listed, so the select shows what the YAML says (validation names it).
   const names = p.templates.includes(row.template) ? p.templates : [row.template, ...p.templates];
   return (
-    <>
+    <div className="field">
       <label htmlFor={p.id}>Analysis template</label>
       <select
         {...aria}
@@ -71,7 +71,7 @@ function StepValue(p: {
           <option key={n}>{n}</option>
         ))}
       </select>
-    </>
+    </div>
   );
 }
 
@@ -84,7 +84,8 @@ function AddStep(p: { id: string; templates: string[]; onAdd: (step: NewRampStep
   const chosen = p.templates.includes(template) ? template : (p.templates[0] ?? '');
   const noTemplate = kind === 'analysis' && chosen === '';
   return (
-    <fieldset aria-label="Add a step" className="row">
+    <fieldset>
+      <legend>Add a step</legend>
       <div className="field">
         <label htmlFor={`${p.id}-kind`}>New step</label>
         <select
@@ -140,6 +141,8 @@ function AddStep(p: { id: string; templates: string[]; onAdd: (step: NewRampStep
         aria-disabled={noTemplate}
         onClick={() => {
           if (noTemplate) return;
+          setPercent('');
+          setDuration('');
           p.onAdd(
             kind === 'percentage'
               ? { kind, percent }
@@ -187,8 +190,8 @@ export function FlagSteps({ at = 'strategy' }: { at?: RampAt }) {
           const problemsId = id(i, 'problems');
           return (
             <li key={i} className={`field ${own.length > 0 ? 'invalid' : ''}`}>
-              <fieldset aria-label={`Step ${i + 1}`}>
-                <span className="label">Step {i + 1}</span>
+              <fieldset>
+                <legend>Step {i + 1}</legend>
                 <StepValue
                   id={id(i, 'value')}
                   row={row}
