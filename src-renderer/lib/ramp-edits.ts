@@ -135,6 +135,12 @@ export function readRampSteps(text: string, at: RampAt): RampStepRow[] | null {
   });
 }
 
+/** Whether the ramp at `at` is written in the old form (`percentages`, no `steps`), which the steps editor leaves alone. */
+export function isOldFormRamp(text: string, at: RampAt): boolean {
+  const ramp = rampOf(text, at);
+  return ramp !== null && ramp.steps === undefined && ramp.percentages !== undefined;
+}
+
 /** The names of the plan's analysis templates, in order. */
 export function templateNames(text: string): string[] {
   const doc = parseDocument(text);

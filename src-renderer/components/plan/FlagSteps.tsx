@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import { problemsAt, type RampAt } from '../../lib/plan-fields.ts';
 import {
   addRampStep,
+  isOldFormRamp,
   moveRampStep,
   readRampSteps,
   removeRampStep,
@@ -166,10 +167,21 @@ export function FlagSteps({ at = 'strategy' }: { at?: RampAt }) {
   const { text, problems, setText } = usePlan();
   const rows = useMemo(() => readRampSteps(text, at), [text, at]);
   const templates = useMemo(() => templateNames(text), [text]);
+  const oldForm = useMemo(() => isOldFormRamp(text, at), [text, at]);
   const focusAfter = useFocusAfterEdit();
   if (!rows) return null;
-  const id = (i: number, what: string) => `ramp-step-${at}-${i}-${what}`;
   const heading = `flag-steps-heading-${at}`;
+  if (oldForm)
+    return (
+      <section className="panel form" aria-labelledby={heading}>
+        <h2 id={heading}>{at === 'strategy' ? 'Steps' : 'Steps of the ramp'}</h2>
+        <p className="muted">
+          This ramp is written in the old form (percentages, stepDuration, analysis): write it as steps in the
+          YAML to edit them here.
+        </p>
+      </section>
+    );
+  const id = (i: number, what: string) => `ramp-step-${at}-${i}-${what}`;
   const move = (i: number, by: -1 | 1) => {
     const to = i + by;
     focusAfter(id(to, by < 0 ? 'up' : 'down'), id(to, by < 0 ? 'down' : 'up'));

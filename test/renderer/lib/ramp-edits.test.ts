@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   addPrerequisite,
   addRampStep,
+  isOldFormRamp,
   moveRampStep,
   readPrerequisites,
   readRampSteps,
@@ -139,6 +140,13 @@ describe('editing a step', () => {
   it('reads a step that does two things, or nothing, as unknown', () => {
     const text = PLAN.replace('- pause: {}', '- { pause: {}, setPercentage: 5 }\n    - {}');
     expect(steps(text)?.slice(2)).toEqual([{ kind: 'unknown' }, { kind: 'unknown' }]);
+  });
+
+  it('tells a ramp in the old form (percentages) from one with steps', () => {
+    const old = PLAN.replace(/ {2}steps:\n( {4}.*\n)+?analysis/, '  percentages: [10, 50]\nanalysis');
+    expect(isOldFormRamp(old, 'strategy')).toBe(true);
+    expect(isOldFormRamp(PLAN, 'strategy')).toBe(false);
+    expect(isOldFormRamp(PLAN, 'flagRamp')).toBe(false);
   });
 
   it('lists the plan’s analysis templates', () => {
