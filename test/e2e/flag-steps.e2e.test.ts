@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { screenshot } from '../support/browser.ts';
-import { flagRampPlan, go, useConsoleSession } from './console-helpers.ts';
+import { flagRampPlan, go, planFromScenario, useConsoleSession } from './console-helpers.ts';
 
 // A flag ramp's steps and prerequisites built in the Plan screen's form, from a plan that has none yet.
 const s = useConsoleSession();
@@ -129,4 +129,38 @@ describe('a flag ramp’s steps and prerequisites edited on the Plan screen', ()
     await expect.poll(() => focusedId(page)).toBe('add-prerequisite-strategy');
     await expect.poll(() => yaml(page).inputValue()).not.toContain('prerequisites');
   }, 180_000);
+});
+
+describe('a flag ramp after the deploy, edited on the Plan screen', () => {
+  it('reorders and removes the ramp’s steps and adds a prerequisite, leaving the canary’s steps alone', async () => {
+    const { page } = s;
+    await planFromScenario(page, 'Performance optimisation', 'canary');
+    await page.getByRole('button', { name: 'Add a flag ramp after the canary' }).click();
+    const ramp = page.getByRole('region', { name: 'Steps of the ramp' });
+    await ramp.getByRole('group', { name: 'Step 2', exact: true }).waitFor();
+    const canarySteps = (text: string) => /strategy:[\s\S]*?\nflagRamp:/.exec(text)?.[0];
+    const before = await yaml(page).inputValue();
+    const count = await ramp.getByRole('group', { name: /^Step \d+$/ }).count();
+    const second = await ramp.getByRole('group', { name: 'Step 2', exact: true }).innerText();
+
+    await ramp.getByRole('button', { name: 'Move step 2 up' }).click();
+    await expect.poll(() => focusedId(page)).toBe('ramp-step-flagRamp-0-down');
+    await expect
+      .poll(() => ramp.getByRole('group', { name: 'Step 1', exact: true }).innerText())
+      .toBe(second.replace('Step 2', 'Step 1'));
+    await ramp.getByRole('button', { name: 'Remove step 1' }).click();
+    await expect.poll(() => focusedId(page)).toBe('ramp-step-flagRamp-0-remove');
+    await expect.poll(() => ramp.getByRole('group', { name: /^Step \d+$/ }).count()).toBe(count - 1);
+
+    const pre = page.getByRole('region', { name: 'Prerequisites of the ramp' });
+    await pre.getByRole('button', { name: 'Add prerequisite' }).click();
+    await page.keyboard.type('dark-mode');
+    await expect
+      .poll(() => yaml(page).inputValue())
+      .toMatch(/flagRamp:[\s\S]*\n {2}prerequisites:\n {4}- \{ flag: dark-mode, percent: 100 \}\n/);
+    await verdict(page).filter({ hasText: 'valid plan' }).waitFor();
+    expect(canarySteps(await yaml(page).inputValue())).toBe(canarySteps(before));
+    // The strategy's own panels are not shown for a canary: only the ramp's.
+    expect(await page.getByRole('region', { name: 'Steps', exact: true }).count()).toBe(0);
+  }, 120_000);
 });
