@@ -1,4 +1,4 @@
-import { isMap, isSeq, parseDocument, YAMLMap, type Document, type YAMLSeq } from 'yaml';
+import { isMap, isSeq, parseDocument, YAMLMap, type Document } from 'yaml';
 import type { RampAt } from './plan-fields.ts';
 
 /** A new flag ramp step as the steps editor adds it: a percentage, a pause (a duration or until promoted), an analysis. */
@@ -42,10 +42,18 @@ function percentValue(typed: number | string): number | string {
   return t !== '' && Number.isFinite(Number(t)) ? Number(t) : t;
 }
 
-/** Adds `item` to `list`; an empty list written inline (`steps: []`) becomes one item a line, as plans write it. */
-function appendItem(list: YAMLSeq, item: YAMLMap): void {
-  if (list.items.length === 0) list.flow = false;
-  list.add(item);
+/**
+ * Adds the node `build` makes at the end of the ramp's list `key`, started when there is none; an empty list
+ * written inline (`steps: []`) becomes one item a line, as plans write it.
+ */
+function appendToRamp(text: string, at: RampAt, key: string, build: (doc: Document) => YAMLMap): string {
+  return editDoc(text, (doc) => {
+    if (!isMap(doc.getIn([at]))) return false;
+    const list = doc.getIn([at, key]);
+    if (!isSeq(list)) return void doc.setIn([at, key], doc.createNode([build(doc)]));
+    if (list.items.length === 0) list.flow = false;
+    list.add(build(doc));
+  });
 }
 
 function stepNode(doc: Document, step: NewRampStep): YAMLMap {
@@ -63,12 +71,7 @@ function stepNode(doc: Document, step: NewRampStep): YAMLMap {
  * @returns the new text, or the text unchanged when it is not YAML or has no flag ramp at `at`.
  */
 export function addRampStep(text: string, at: RampAt, step: NewRampStep): string {
-  return editDoc(text, (doc) => {
-    if (!isMap(doc.getIn([at]))) return false;
-    const steps = doc.getIn([at, 'steps']);
-    if (isSeq(steps)) appendItem(steps, stepNode(doc, step));
-    else doc.setIn([at, 'steps'], doc.createNode([stepNode(doc, step)]));
-  });
+  return appendToRamp(text, at, 'steps', (doc) => stepNode(doc, step));
 }
 
 /**
@@ -189,12 +192,7 @@ function prerequisiteNode(doc: Document, row: PrerequisiteRow): YAMLMap {
  * @returns the new text, or the text unchanged when it is not YAML or has no flag ramp at `at`.
  */
 export function addPrerequisite(text: string, at: RampAt, row: PrerequisiteRow): string {
-  return editDoc(text, (doc) => {
-    if (!isMap(doc.getIn([at]))) return false;
-    const list = doc.getIn([at, 'prerequisites']);
-    if (isSeq(list)) appendItem(list, prerequisiteNode(doc, row));
-    else doc.setIn([at, 'prerequisites'], doc.createNode([prerequisiteNode(doc, row)]));
-  });
+  return appendToRamp(text, at, 'prerequisites', (doc) => prerequisiteNode(doc, row));
 }
 
 /**

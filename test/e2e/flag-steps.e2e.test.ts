@@ -19,8 +19,8 @@ const focusedId = (page: Page) => page.evaluate<string>('document.activeElement?
 async function addStep(page: Page, kind: 'Set percentage' | 'Pause' | 'Analysis', value?: string) {
   const form = steps(page).getByRole('group', { name: 'Add a step' });
   await form.getByLabel('New step').selectOption({ label: kind });
-  if (kind === 'Set percentage') await form.getByLabel('Percentage (%)').fill(value ?? '');
-  if (kind === 'Pause') await form.getByLabel('For (empty: until promoted)').fill(value ?? '');
+  if (kind === 'Set percentage') await form.getByLabel('Set percentage (%)').fill(value ?? '');
+  if (kind === 'Pause') await form.getByLabel('Pause for (empty: until promoted)').fill(value ?? '');
   if (kind === 'Analysis' && value) await form.getByLabel('Template').selectOption(value);
   await form.getByRole('button', { name: 'Add step' }).focus();
   await page.keyboard.press('Enter');

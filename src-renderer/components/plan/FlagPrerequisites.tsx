@@ -10,6 +10,7 @@ import {
 import { usePlan } from '../../store/plan.store.ts';
 import { useFocusAfterEdit } from '../use-focus-after.ts';
 import { FieldProblems } from './FieldProblems.tsx';
+import { TextField } from './TextField.tsx';
 
 /**
  * A flag ramp's prerequisites: other flags that must be fully on (100 %) or serve a variant before each move
@@ -35,18 +36,19 @@ export function FlagPrerequisites({ at = 'strategy' }: { at?: RampAt }) {
           'aria-invalid': own.length > 0,
           'aria-describedby': own.length > 0 ? problemsId : undefined,
         };
+        const field = (key: 'flag' | 'variant', label: string) => (
+          <TextField
+            {...aria}
+            id={id(i, key)}
+            label={label}
+            value={r[key]}
+            onChange={(value) => change(i, { [key]: value })}
+          />
+        );
         return (
           <fieldset key={i} className={own.length > 0 ? 'invalid' : ''}>
             <legend>Prerequisite {i + 1}</legend>
-            <div className="field">
-              <label htmlFor={id(i, 'flag')}>Flag key</label>
-              <input
-                {...aria}
-                id={id(i, 'flag')}
-                value={r.flag}
-                onChange={(e) => change(i, { flag: e.target.value })}
-              />
-            </div>
+            {field('flag', 'Flag key')}
             <div className="field">
               <label htmlFor={id(i, 'requires')}>Must be</label>
               <select
@@ -58,17 +60,7 @@ export function FlagPrerequisites({ at = 'strategy' }: { at?: RampAt }) {
                 <option value="variant">serving a variant</option>
               </select>
             </div>
-            {r.requires === 'variant' && (
-              <div className="field">
-                <label htmlFor={id(i, 'variant')}>Variant</label>
-                <input
-                  {...aria}
-                  id={id(i, 'variant')}
-                  value={r.variant}
-                  onChange={(e) => change(i, { variant: e.target.value })}
-                />
-              </div>
-            )}
+            {r.requires === 'variant' && field('variant', 'Variant')}
             <FieldProblems id={problemsId} problems={own} />
             <button
               type="button"

@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { parseDocument } from 'yaml';
 import type { RampAt } from '../../lib/plan-fields.ts';
 import { usePlan } from '../../store/plan.store.ts';
+import { TextField } from './TextField.tsx';
 
 const OPERATORS = ['in', 'not_in', 'ends_with', 'starts_with'] as const;
 
@@ -36,16 +37,6 @@ function writeSegments(text: string, at: RampAt, rows: SegmentRow[]): string {
   return doc.toString();
 }
 
-/** One labelled text input of a segment row. */
-function SegmentField(p: { id: string; label: string; value: string; onChange: (value: string) => void }) {
-  return (
-    <div className="field">
-      <label htmlFor={p.id}>{p.label}</label>
-      <input id={p.id} value={p.value} onChange={(e) => p.onChange(e.target.value)} />
-    </div>
-  );
-}
-
 /**
  * A flag ramp's users-targeting segments (served the new variant before any percentage) as editable rows:
  * name, attribute, operator and comma-separated values; edits go into the YAML, problems show there.
@@ -71,13 +62,13 @@ export function FlagSegments({ at = 'strategy' }: { at?: RampAt }) {
       {rows.length === 0 && <p className="muted">No segments: the ramp starts with the percentages.</p>}
       {rows.map((r, i) => (
         <fieldset key={i} aria-label={`Segment ${i + 1}`}>
-          <SegmentField
+          <TextField
             id={id(i, 'name')}
             label="Name"
             value={r.name}
             onChange={(name) => change(i, { name })}
           />
-          <SegmentField
+          <TextField
             id={id(i, 'attribute')}
             label="Attribute"
             value={r.attribute}
@@ -96,7 +87,7 @@ export function FlagSegments({ at = 'strategy' }: { at?: RampAt }) {
             </select>
           </div>
           {/* Empty parts stay while typing ("gold, "), so a comma does not vanish under the cursor. */}
-          <SegmentField
+          <TextField
             id={id(i, 'values')}
             label="Values (comma-separated)"
             value={r.values.join(', ')}

@@ -14,12 +14,27 @@ import {
 import { usePlan } from '../../store/plan.store.ts';
 import { useFocusAfterEdit } from '../use-focus-after.ts';
 import { FieldProblems } from './FieldProblems.tsx';
+import { TextField } from './TextField.tsx';
 
 const KINDS = [
   { kind: 'percentage', label: 'Set percentage' },
   { kind: 'pause', label: 'Pause' },
   { kind: 'analysis', label: 'Analysis' },
 ] as const;
+
+/** The typed field of a percentage step and of a pause step, in their rows and in the add form. */
+const TEXT_STEPS = {
+  percentage: { label: 'Set percentage (%)', inputMode: 'decimal' },
+  pause: { label: 'Pause for (empty: until promoted)', placeholder: 'until promoted' },
+} as const;
+
+/** A percentage or pause step from what was typed in its field. */
+function textStep(
+  kind: 'percentage' | 'pause',
+  typed: string,
+): Extract<RampStepRow, { kind: 'percentage' | 'pause' }> {
+  return kind === 'percentage' ? { kind, percent: typed } : { kind, duration: typed };
+}
 
 /** The one control that edits what a step does: its percentage, its pause or its analysis template. */
 function StepValue(p: {
@@ -34,29 +49,14 @@ function StepValue(p: {
   const { row } = p;
   if (row.kind === 'unknown')
     return <span className="muted small">Written in the YAML in a way this form does not edit.</span>;
-  if (row.kind === 'percentage')
+  if (row.kind !== 'analysis')
     return (
-      <div className="field">
-        <label htmlFor={p.id}>Set percentage (%)</label>
-        <input
-          {...aria}
-          inputMode="decimal"
-          value={row.percent}
-          onChange={(e) => p.onChange({ kind: 'percentage', percent: e.target.value })}
-        />
-      </div>
-    );
-  if (row.kind === 'pause')
-    return (
-      <div className="field">
-        <label htmlFor={p.id}>Pause for (empty: until promoted)</label>
-        <input
-          {...aria}
-          placeholder="until promoted"
-          value={row.duration}
-          onChange={(e) => p.onChange({ kind: 'pause', duration: e.target.value })}
-        />
-      </div>
+      <TextField
+        {...aria}
+        {...TEXT_STEPS[row.kind]}
+        value={row.kind === 'percentage' ? row.percent : row.duration}
+        onChange={(typed) => p.onChange(textStep(row.kind, typed))}
+      />
     );
   // A template the plan lacks stays listed, so the select shows what the YAML says (validation names it).
   const names = p.templates.includes(row.template) ? p.templates : [row.template, ...p.templates];
@@ -79,8 +79,7 @@ function StepValue(p: {
 /** The form that adds a step at the end: what it does, and its percentage, pause or template. */
 function AddStep(p: { id: string; templates: string[]; onAdd: (step: NewRampStep) => void }) {
   const [kind, setKind] = useState<NewRampStep['kind']>('percentage');
-  const [percent, setPercent] = useState('');
-  const [duration, setDuration] = useState('');
+  const [typed, setTyped] = useState({ percentage: '', pause: '' });
   const [template, setTemplate] = useState('');
   const chosen = p.templates.includes(template) ? template : (p.templates[0] ?? '');
   const noTemplate = kind === 'analysis' && chosen === '';
@@ -101,56 +100,33 @@ function AddStep(p: { id: string; templates: string[]; onAdd: (step: NewRampStep
           ))}
         </select>
       </div>
-      <div className="field">
-        {kind === 'percentage' && (
-          <>
-            <label htmlFor={`${p.id}-value`}>Percentage (%)</label>
-            <input
-              id={`${p.id}-value`}
-              inputMode="decimal"
-              value={percent}
-              onChange={(e) => setPercent(e.target.value)}
-            />
-          </>
-        )}
-        {kind === 'pause' && (
-          <>
-            <label htmlFor={`${p.id}-value`}>For (empty: until promoted)</label>
-            <input
-              id={`${p.id}-value`}
-              placeholder="until promoted"
-              value={duration}
-              onChange={(e) => setDuration(e.target.value)}
-            />
-          </>
-        )}
-        {kind === 'analysis' && (
-          <>
-            <label htmlFor={`${p.id}-value`}>Template</label>
-            <select id={`${p.id}-value`} value={chosen} onChange={(e) => setTemplate(e.target.value)}>
-              {p.templates.length === 0 && <option value="">the plan has no analysis templates</option>}
-              {p.templates.map((n) => (
-                <option key={n}>{n}</option>
-              ))}
-            </select>
-          </>
-        )}
-      </div>
+      {kind !== 'analysis' && (
+        <TextField
+          {...TEXT_STEPS[kind]}
+          id={`${p.id}-value`}
+          value={typed[kind]}
+          onChange={(value) => setTyped({ ...typed, [kind]: value })}
+        />
+      )}
+      {kind === 'analysis' && (
+        <div className="field">
+          <label htmlFor={`${p.id}-value`}>Template</label>
+          <select id={`${p.id}-value`} value={chosen} onChange={(e) => setTemplate(e.target.value)}>
+            {p.templates.length === 0 && <option value="">the plan has no analysis templates</option>}
+            {p.templates.map((n) => (
+              <option key={n}>{n}</option>
+            ))}
+          </select>
+        </div>
+      )}
       <button
         type="button"
         id={`${p.id}-button`}
         aria-disabled={noTemplate}
         onClick={() => {
           if (noTemplate) return;
-          setPercent('');
-          setDuration('');
-          p.onAdd(
-            kind === 'percentage'
-              ? { kind, percent }
-              : kind === 'pause'
-                ? { kind, duration }
-                : { kind, template: chosen },
-          );
+          setTyped({ percentage: '', pause: '' });
+          p.onAdd(kind === 'analysis' ? { kind, template: chosen } : textStep(kind, typed[kind]));
         }}
       >
         Add step
