@@ -35,11 +35,14 @@ function flowMap(doc: Document, value: object): YAMLMap {
   return node;
 }
 
-/** A percentage as typed: a number when it reads as one, else the text, so validation names it at its field. */
+/**
+ * A percentage as typed: a number when it is written as one (`25`, `2.5`), else the text, so validation names it
+ * at its field and a half-typed `2.` stays in the field rather than turning into `2` under the cursor.
+ */
 function percentValue(typed: number | string): number | string {
   if (typeof typed === 'number') return typed;
   const t = typed.trim();
-  return t !== '' && Number.isFinite(Number(t)) ? Number(t) : t;
+  return t !== '' && String(Number(t)) === t ? Number(t) : t;
 }
 
 /**

@@ -137,6 +137,17 @@ describe('editing a step', () => {
     expect(setRampStep(PLAN, 'strategy', 1, row)).toMatch(written);
   });
 
+  it.each([
+    ['2.5', 'setPercentage: 2.5', '2.5'],
+    ['2.', 'setPercentage: "2."', '2.'],
+    [' 40 ', 'setPercentage: 40', '40'],
+    ['', 'setPercentage: ""', ''],
+  ])('writes a percentage typed as %j as %s and reads it back as typed', (typed, written, read) => {
+    const out = setRampStep(PLAN, 'strategy', 0, { kind: 'percentage', percent: typed });
+    expect(out).toContain(`- ${written}\n`);
+    expect(readRampSteps(out, 'strategy')?.[0]).toEqual({ kind: 'percentage', percent: read });
+  });
+
   it('reads a step that does two things, or nothing, as unknown', () => {
     const text = PLAN.replace('- pause: {}', '- { pause: {}, setPercentage: 5 }\n    - {}');
     expect(steps(text)?.slice(2)).toEqual([{ kind: 'unknown' }, { kind: 'unknown' }]);
