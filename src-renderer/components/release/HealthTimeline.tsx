@@ -21,7 +21,9 @@ import {
 } from '../../lib/timeline-marks.ts';
 import {
   HEALTH_METRICS,
+  seriesColours,
   seriesSpan,
+  seriesVariant,
   type HealthHistory,
   type HealthMetric,
   type XY,
@@ -88,7 +90,9 @@ export function HealthTimeline({
   const winFrom = zoom?.fromMs ?? span?.fromMs ?? nowMs - 60_000;
   const winTo = zoom?.toMs ?? liveEnd ?? nowMs;
   const win: Win = useMemo(() => ({ fromMs: winFrom, toMs: winTo }), [winFrom, winTo]);
+  // Versions' series, and during a flag ramp the variants' (`variant on`), each in its own colour.
   const versions = useMemo(() => [...series.keys()], [series]);
+  const colours = useMemo(() => seriesColours(versions, VERSION_COLOURS), [versions]);
   // New samples and snapshots arrive every second; the charts re-render only when a band really moved.
   const [lastBands] = useState(() => new Map<'bands', PhaseBand[]>());
   const bands = useMemo(() => {
@@ -110,12 +114,12 @@ export function HealthTimeline({
           const key = `${v}/${metric}`;
           const data = drawable(series.get(v)!, metric, win.fromMs, win.toMs, maxPoints, lastDrawn.get(key));
           lastDrawn.set(key, data);
-          return { key, metric, version: v, colour: VERSION_COLOURS[i % VERSION_COLOURS.length]!, data };
+          return { key, metric, version: v, colour: colours[i]!, data };
         }),
       );
     }
     return out;
-  }, [series, versions, win.fromMs, win.toMs, maxPoints, lastDrawn]);
+  }, [series, versions, colours, win.fromMs, win.toMs, maxPoints, lastDrawn]);
 
   // Zoomed, the overview keeps the points it had when the zoom began: the Brush's indexes reach recharts'
   // store before new data does (child effects run first), so indexes into a live, changing overview
@@ -181,7 +185,8 @@ export function HealthTimeline({
         const { label, unit } = HEALTH_METRICS.find((m) => m.key === metric)!;
         return versions.map((v) => {
           const p = nearestPoint(series.get(v)!, metric, x);
-          const s = nearestSample(samples, metric, v, x);
+          // The analysis records a variant's samples under the variant (`on`).
+          const s = nearestSample(samples, metric, seriesVariant(v) ?? v, x);
           return (
             <div key={`${metric}/${v}`}>
               <strong>{v}</strong> {label}: {formatValue(p?.y ?? null, unit)}
@@ -235,8 +240,7 @@ export function HealthTimeline({
         <div className="row legend" aria-label="Versions">
           {versions.map((v, i) => (
             <span key={v}>
-              <span className="swatch" style={{ background: VERSION_COLOURS[i % VERSION_COLOURS.length] }} />{' '}
-              {v}
+              <span className="swatch" style={{ background: colours[i] }} /> {v}
             </span>
           ))}
         </div>
