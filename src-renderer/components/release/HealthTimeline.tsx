@@ -237,7 +237,7 @@ export function HealthTimeline({
     <section ref={panelRef} className="panel timeline" aria-labelledby="timeline-heading">
       <div className="panel-head">
         <h2 id="timeline-heading">Health timeline</h2>
-        <div className="row legend" aria-label="Versions">
+        <div className="row legend" aria-label="Versions and variants">
           {versions.map((v, i) => (
             <span key={v}>
               <span className="swatch" style={{ background: colours[i] }} /> {v}
