@@ -21,7 +21,6 @@ const consoleOn = () =>
     sandbox: createSandboxProvider(),
     dataDir,
     rehearsalSandbox: { token: 'flag-health-sandbox-token' },
-    healthIntervalMs: 100,
   });
 let engine: Engine;
 beforeAll(() => {
@@ -48,6 +47,7 @@ describe('a flag ramp health timeline', () => {
       context: 'sandbox',
       text: PLAN,
       speed: 60,
+      stepThrough: false,
     });
     const get = () => engine.handlers['release:get']({ id });
     await until(
