@@ -79,7 +79,8 @@ describe('a flag ramp in the console', () => {
       [1024, 700],
     ] as const) {
       await page.setViewportSize({ width, height });
-      await page.getByRole('heading', { name: 'Health timeline' }).scrollIntoViewIfNeeded();
+      await page.mouse.move(0, 0);
+      await page.evaluate('window.scrollTo(0, 0)');
       await screenshot(page, `rehearse-flag-ramp-timeline-per-variant-${width}`);
     }
     await page.setViewportSize({ width: 1440, height: 900 });
