@@ -22,6 +22,20 @@ const consoleOn = () =>
     dataDir,
     rehearsalSandbox: { token: 'flag-health-sandbox-token' },
   });
+/** Flag with deploy: a canary at 25 % for 5 minutes, then the flag at 25 % until promoted. */
+const WITH_DEPLOY = readFileSync(
+  join(import.meta.dirname, '../../fixtures/plans/flag-with-deploy-sandbox-fast.yaml'),
+  'utf8',
+)
+  .replace(
+    / {2}steps:\n( {4}- setWeight.*\n| {4}- analysis: \{ templates: \[version.*\n)+/,
+    '  steps:\n    - setWeight: 25\n    - pause: { duration: 5m }\n',
+  )
+  .replace(
+    / {2}steps:\n( {4}- setPercentage.*\n| {4}- analysis: \{ templates: \[variant.*\n)+/,
+    '  steps:\n    - setPercentage: 25\n    - pause: {}\n',
+  );
+
 let engine: Engine;
 beforeAll(() => {
   engine = consoleOn();
@@ -87,5 +101,38 @@ describe('a flag ramp health timeline', () => {
     expect(new Set(history.map((p) => p.variant))).toEqual(new Set(['on', 'off']));
     expect(history.some((p) => p.variant === 'on' && (p.errorRate ?? 0) > 0.15)).toBe(true);
     expect(history.some((p) => p.variant === 'off' && (p.errorRate ?? 0) > 0.15)).toBe(false);
+  }, 120_000);
+
+  it('of a flag with deploy is per version during the canary and per variant once the flag ramps', async () => {
+    const { id } = await engine.handlers['release:start']({
+      mode: 'rehearse',
+      context: 'sandbox',
+      text: WITH_DEPLOY,
+      speed: 60,
+      stepThrough: false,
+    });
+    const get = () => engine.handlers['release:get']({ id });
+    await until(
+      'the ramp holds at 25 %',
+      async () =>
+        (await get()).snapshot?.phase.includes('ramp.') === true &&
+        (await get()).snapshot?.status === 'paused',
+    );
+    await until('both variants are sampled', async () => {
+      const { health } = await get();
+      return latest(health, 'on') !== undefined && latest(health, 'off') !== undefined;
+    });
+    const { health } = await get();
+    const perVersion = health.filter((p) => p.variant === undefined);
+    const perVariant = health.filter((p) => p.variant !== undefined);
+    expect(new Set(perVersion.map((p) => p.version)).size).toBe(2);
+    expect(perVersion.some((p) => p.version === 'v2.4.0')).toBe(true);
+    expect(new Set(perVariant.map((p) => p.variant))).toEqual(new Set(['on', 'off']));
+    // The canary's points all come before the ramp's: the timeline switches from versions to variants once.
+    expect(Math.max(...perVersion.map((p) => p.atMs))).toBeLessThan(
+      Math.min(...perVariant.map((p) => p.atMs)),
+    );
+    await engine.handlers['release:control']({ id, event: { type: 'ABORT', reason: 'done' } });
+    await until('the ramp is killed', async () => (await get()).snapshot?.status === 'aborted');
   }, 120_000);
 });
