@@ -40,7 +40,10 @@ export interface TrackOptions {
  * What a release's health is sampled by: its `versions` (stable and new), and the variants of its flag ramp
  * (off first, as the exposure bar lists them) when it has one.
  */
-export function sampledBy(plan: ReleasePlan, versions: readonly string[]): Pick<TrackOptions, 'versions' | 'variants'> {
+export function sampledBy(
+  plan: ReleasePlan,
+  versions: readonly string[],
+): Pick<TrackOptions, 'versions' | 'variants'> {
   const ramp = flagRampOf(plan);
   if (!ramp) return { versions };
   return { versions, variants: { label: ramp.variantLabel, values: [ramp.offVariant, ramp.newVariant] } };

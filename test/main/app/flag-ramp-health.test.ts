@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthPoint } from '../../../src-shared/bridge/contract.ts';
 import type { Engine } from '../../../src-main/app/engine.ts';
 import { createSandboxProvider } from '../../../src-main/app/sandbox-provider.ts';
+import { flagWithDeployPlan } from '../../fixtures/plans/flag-with-deploy.ts';
 import { testConsole } from '../../support/console.ts';
 
 // A flag ramp's health timeline is sampled per variant (the users served `off`, the users served `on`), so a
@@ -23,18 +24,10 @@ const consoleOn = () =>
     rehearsalSandbox: { token: 'flag-health-sandbox-token' },
   });
 /** Flag with deploy: a canary at 25 % for 5 minutes, then the flag at 25 % until promoted. */
-const WITH_DEPLOY = readFileSync(
-  join(import.meta.dirname, '../../fixtures/plans/flag-with-deploy-sandbox-fast.yaml'),
-  'utf8',
-)
-  .replace(
-    / {2}steps:\n( {4}- setWeight.*\n| {4}- analysis: \{ templates: \[version.*\n)+/,
-    '  steps:\n    - setWeight: 25\n    - pause: { duration: 5m }\n',
-  )
-  .replace(
-    / {2}steps:\n( {4}- setPercentage.*\n| {4}- analysis: \{ templates: \[variant.*\n)+/,
-    '  steps:\n    - setPercentage: 25\n    - pause: {}\n',
-  );
+const WITH_DEPLOY = flagWithDeployPlan(
+  ['setWeight: 25', 'pause: { duration: 5m }'],
+  ['setPercentage: 25', 'pause: {}'],
+);
 
 let engine: Engine;
 beforeAll(() => {
@@ -51,19 +44,24 @@ async function until(what: string, check: () => Promise<boolean>): Promise<void>
   }
 }
 
+/** Starts a rehearsal of `text` at 60×; its id, and how to read it as the console shows it. */
+async function rehearseText(text: string) {
+  const { id } = await engine.handlers['release:start']({
+    mode: 'rehearse',
+    context: 'sandbox',
+    text,
+    speed: 60,
+    stepThrough: false,
+  });
+  return { id, get: () => engine.handlers['release:get']({ id }) };
+}
+
 const latest = (health: readonly HealthPoint[], variant: string) =>
   health.filter((p) => p.variant === variant).at(-1);
 
 describe('a flag ramp health timeline', () => {
   it('holds a series per variant, the fault on the new variant showing on `on` only, and history reads the same', async () => {
-    const { id } = await engine.handlers['release:start']({
-      mode: 'rehearse',
-      context: 'sandbox',
-      text: PLAN,
-      speed: 60,
-      stepThrough: false,
-    });
-    const get = () => engine.handlers['release:get']({ id });
+    const { id, get } = await rehearseText(PLAN);
     await until(
       'the ramp holds at 50 %',
       async () => (await get()).snapshot?.phase.includes('untilPromoted') ?? false,
@@ -104,14 +102,7 @@ describe('a flag ramp health timeline', () => {
   }, 120_000);
 
   it('of a flag with deploy is per version during the canary and per variant once the flag ramps', async () => {
-    const { id } = await engine.handlers['release:start']({
-      mode: 'rehearse',
-      context: 'sandbox',
-      text: WITH_DEPLOY,
-      speed: 60,
-      stepThrough: false,
-    });
-    const get = () => engine.handlers['release:get']({ id });
+    const { id, get } = await rehearseText(WITH_DEPLOY);
     await until(
       'the ramp holds at 25 %',
       async () =>

@@ -10,17 +10,12 @@ import {
 
 const VERSION_COLOURS = ['v-1', 'v-2', 'v-3', 'v-4'];
 
-function point(atMs: number, version: string, variant?: string, errorRate = 0.01): HealthPoint {
-  return {
-    atMs,
-    version,
-    ...(variant !== undefined ? { variant } : {}),
-    errorRate,
-    p95Ms: 100,
-    p99Ms: 200,
-    rps: 50,
-  };
-}
+const FIGURES = { p95Ms: 100, p99Ms: 200, rps: 50 };
+/** A health point of `version`, of the users served `variant` when given. */
+const point = (atMs: number, version: string, variant?: string, errorRate = 0.01): HealthPoint =>
+  variant === undefined
+    ? { atMs, version, errorRate, ...FIGURES }
+    : { atMs, version, variant, errorRate, ...FIGURES };
 
 describe('a flag ramp health: one series per variant', () => {
   it('splits a flag with deploy into its versions before the ramp and its variants during it', () => {
