@@ -128,13 +128,16 @@ export function HealthTimeline({
   const overview = useMemo(() => {
     const held = lastDrawn.get('overview');
     if (zoomed && held && held.length > 2) return held;
-    const first = versions[0] ? series.get(versions[0]) : undefined;
+    // The first series that reaches the latest sample: a flag with deploy's versions stop where its ramp's
+    // variants begin.
+    const to = span?.toMs;
+    const first = versions.map((v) => series.get(v)!).find((s) => s.length > 0 && s.xs[s.length - 1] === to);
     // From the buckets the unzoomed charts use (no second pass over the data), thinned for the overview.
     const next = first ? thinMinMax(drawable(first, 'rps', -Infinity, Infinity, maxPoints), 200) : [];
     const kept = keepUnchanged(lastDrawn.get('overview'), next);
     lastDrawn.set('overview', kept);
     return kept;
-  }, [series, versions, lastDrawn, maxPoints, zoomed]);
+  }, [series, versions, span, lastDrawn, maxPoints, zoomed]);
 
   const [lineStore] = useState(createLineStore);
   const drawnTo = span?.toMs ?? null;
