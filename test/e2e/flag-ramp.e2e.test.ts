@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { screenshot } from '../support/browser.ts';
 import {
   flagRampPlan,
+  go,
   injectErrorRate,
   loadPlan,
   rehearse,
@@ -95,5 +96,21 @@ describe('a flag ramp in the console', () => {
       .poll(() => page.getByRole('list', { name: 'Decisions' }).innerText())
       .toMatch(/Kill switch pulled: flag "new-checkout" serves 0 % on/);
     await screenshot(page, 'rehearse-flag-ramp-killed');
+
+    // History, read from the journal, draws the same two lines with the same legend.
+    await go(page, 'History');
+    await page
+      .getByRole('table', { name: 'Releases' })
+      .getByRole('button', { name: /^Open / })
+      .first()
+      .click();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    await expect.poll(async () => (await legend.innerText()).trim()).toMatch(/^variant off\s+variant on$/);
+    await expect.poll(() => line('on').count()).toBe(1);
+    await expect.poll(() => line('off').count()).toBe(1);
+    // Variant on's error-rate line climbs well above variant off's (which stays by the axis).
+    const box = async (variant: string) => (await line(variant).boundingBox())!;
+    const [lineOn, lineOff] = [await box('on'), await box('off')];
+    expect(lineOn.y + 20).toBeLessThan(lineOff.y);
   }, 240_000);
 });
