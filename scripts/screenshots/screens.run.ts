@@ -23,21 +23,14 @@ import {
   waitForStep,
   withCanarySteps,
 } from '../../test/e2e/console-helpers.ts';
+import { flagWithDeployPlan } from '../../test/fixtures/plans/flag-with-deploy.ts';
 
 const OUT = join(import.meta.dirname, '..', '..', 'resources', 'screenshots');
 const PLANS = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'plans');
 const FLAG_PLAN = join(PLANS, 'flag-rollout-sandbox-fast.yaml');
 /** A flag with deploy held in its ramp: the canary at 25 % for 30 s, then the flag at 25 % until promoted. */
 const FLAG_WITH_DEPLOY = () =>
-  readFileSync(join(PLANS, 'flag-with-deploy-sandbox-fast.yaml'), 'utf8')
-    .replace(
-      / {2}steps:\n( {4}- setWeight.*\n| {4}- analysis: \{ templates: \[version.*\n)+/,
-      '  steps:\n    - setWeight: 25\n    - pause: { duration: 30s }\n',
-    )
-    .replace(
-      / {2}steps:\n( {4}- setPercentage.*\n| {4}- analysis: \{ templates: \[variant.*\n)+/,
-      '  steps:\n    - setPercentage: 25\n    - pause: {}\n',
-    );
+  flagWithDeployPlan(['setWeight: 25', 'pause: { duration: 30s }'], ['setPercentage: 25', 'pause: {}']);
 
 /** Dismisses the notification toasts, which also go away by themselves while they are being clicked. */
 async function clearToasts(page: Page): Promise<void> {

@@ -3,9 +3,18 @@ import { escapeLabelValue, renderMetricQuery } from '../../src-shared/plan/promq
 import type { MetricsPort } from '../ports/metrics.port.ts';
 import type { SandboxHandle } from '../sandbox/sandbox.ts';
 
-/** Reads the health timeline's figures for one version at the current time. */
+/** The users served one feature-flag variant: requests carry `label="value"` (e.g. `feature_flag_variant="on"`). */
+export interface VariantSelector {
+  label: string;
+  value: string;
+}
+
+/**
+ * Reads the health timeline's figures for one version at the current time, or (a flag ramp, `variant` given)
+ * for the requests served one variant, whichever version serves them.
+ */
 export interface HealthSampler {
-  sample(version: string, atMs: number): Promise<HealthPoint>;
+  sample(version: string, atMs: number, variant?: VariantSelector): Promise<HealthPoint>;
 }
 
 export interface SampledService {
@@ -19,16 +28,18 @@ export interface SampledService {
 /** The sandbox's own numbers, read in-process. */
 export function sandboxHealthSampler(sandbox: SandboxHandle, svc: SampledService): HealthSampler {
   return {
-    async sample(version, atMs) {
+    async sample(version, atMs, variant) {
+      // The sandbox labels every request's variant as feature_flag_variant; one pod serves every variant.
       const s = sandbox.stats({
         namespace: svc.namespace,
         job: svc.job,
-        version,
+        ...(variant ? { variant: variant.value } : { version }),
         windowSeconds: svc.windowSeconds,
       });
       return {
         atMs,
         version,
+        ...(variant ? { variant: variant.value } : {}),
         errorRate: s.errorRate,
         p95Ms: s.p95Ms,
         p99Ms: s.p99Ms,
@@ -46,22 +57,25 @@ export function prometheusHealthSampler(metrics: MetricsPort, svc: SampledServic
     return s.kind === 'value' && Number.isFinite(s.value) ? s.value : null;
   };
   return {
-    async sample(version, atMs) {
+    async sample(version, atMs, variant) {
+      const label = variant?.label ?? 'version';
+      const value = variant?.value ?? version;
       const params = {
         job: svc.job,
         ...(svc.namespace ? { namespace: svc.namespace } : {}),
-        version,
+        versionLabel: label,
+        version: value,
         window,
       };
       const ns = svc.namespace ? `,namespace="${escapeLabelValue(svc.namespace)}"` : '';
-      const rpsQuery = `sum(rate(http_requests_total{job="${escapeLabelValue(svc.job)}"${ns},version="${escapeLabelValue(version)}"}[${window}]))`;
+      const rpsQuery = `sum(rate(http_requests_total{job="${escapeLabelValue(svc.job)}"${ns},${label}="${escapeLabelValue(value)}"}[${window}]))`;
       const [errorRate, p95Ms, p99Ms, rps] = await Promise.all([
         read(renderMetricQuery('error-rate', params)),
         read(renderMetricQuery('latency-p95', params)),
         read(renderMetricQuery('latency-p99', params)),
         read(rpsQuery),
       ]);
-      return { atMs, version, errorRate, p95Ms, p99Ms, rps };
+      return { atMs, version, ...(variant ? { variant: variant.value } : {}), errorRate, p95Ms, p99Ms, rps };
     },
   };
 }

@@ -24,7 +24,7 @@ import {
   releaseDetail,
   type ReleaseDetail,
 } from './release-history.ts';
-import { trackRelease } from './release-tracker.ts';
+import { sampledBy, trackRelease } from './release-tracker.ts';
 import { LiveReleases } from './live-releases.ts';
 import { createRuntime, type ContextRuntime, type Runtime } from './runtime.ts';
 import { createSleepDetector, type SleepDetector } from './sleep-detector.ts';
@@ -361,7 +361,7 @@ export class ReleaseService {
       hub: this.#o.hub,
       sampler: conn.sampler(plan),
       clock: conn.clock,
-      versions,
+      ...sampledBy(plan, versions),
       healthLog: this.#runtime.journal.healthLog(handle.id),
       control: this.#runtime.control,
       user: this.#o.user,

@@ -6,6 +6,8 @@ import type { ControlDriver } from '../engine/journal/control-channel.ts';
 import type { ReleaseHandle } from '../engine/runner/release-runner.ts';
 import type { HealthLog } from '../ports/journal.port.ts';
 import type { Clock } from '../ports/clock.port.ts';
+import { flagRampOf, rampsFlagNow } from '../../src-shared/plan/flag-with-deploy.ts';
+import type { ReleasePlan } from '../../src-shared/plan/plan.schema.ts';
 import type { HealthSampler } from './health-sampler.ts';
 
 /** Health points kept per release in memory (24 h at one point per second and version). */
@@ -18,6 +20,12 @@ export interface TrackOptions {
   readonly clock: Clock;
   /** The versions whose health is sampled (stable and new). */
   readonly versions: readonly string[];
+  /**
+   * A flag ramp: while it ramps (a flag-rollout, or a flag with deploy's ramp phase) health is sampled per
+   * variant (`values`, the off variant first, as the exposure bar lists them) by the requests' `label`, the
+   * newest version serving them; before the ramp, per version.
+   */
+  readonly variants?: { readonly label: string; readonly values: readonly string[] };
   /** Where the sampled points are kept. */
   readonly healthLog: HealthLog;
   /** Answers control requests from other consoles and the CLI for this release. */
@@ -26,6 +34,19 @@ export interface TrackOptions {
   readonly user: string;
   /** Real milliseconds between two health samples; default 1 000. */
   readonly intervalMs?: number;
+}
+
+/**
+ * What a release's health is sampled by: its `versions` (stable and new), and the variants of its flag ramp
+ * (off first, as the exposure bar lists them) when it has one.
+ */
+export function sampledBy(
+  plan: ReleasePlan,
+  versions: readonly string[],
+): Pick<TrackOptions, 'versions' | 'variants'> {
+  const ramp = flagRampOf(plan);
+  if (!ramp) return { versions };
+  return { versions, variants: { label: ramp.variantLabel, values: [ramp.offVariant, ramp.newVariant] } };
 }
 
 /** A release the console follows: its health in memory, and how to stop following it. */
@@ -68,7 +89,13 @@ export function trackRelease(o: TrackOptions): TrackedRelease {
     if (settled) return;
     try {
       const now = o.clock.now();
-      const points = await Promise.all(unique.map((v) => o.sampler.sample(v, now)));
+      const variants = o.variants && rampsFlagNow(handle.getSnapshot()) ? o.variants : undefined;
+      const served = o.versions.at(-1) ?? '';
+      const points = await Promise.all(
+        variants
+          ? variants.values.map((value) => o.sampler.sample(served, now, { label: variants.label, value }))
+          : unique.map((v) => o.sampler.sample(v, now)),
+      );
       health.push(...points);
       if (health.length > MAX_HEALTH_POINTS) health.splice(0, health.length - MAX_HEALTH_POINTS);
       o.healthLog.append(points);

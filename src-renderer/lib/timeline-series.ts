@@ -1,4 +1,5 @@
 import type { HealthPoint } from '../../src-shared/bridge/contract.ts';
+import { trackColour } from './traffic-colours.ts';
 
 /** The health series the timeline draws, with their units. */
 export const HEALTH_METRICS = [
@@ -96,8 +97,35 @@ function writeAt(s: VersionSeries, at: number, p: HealthPoint): void {
   s.values.rps[at] = p.rps ?? Number.NaN;
 }
 
+/** The prefix of a variant's series: a flag ramp's line is named `variant on`, a version's by the version. */
+const VARIANT_PREFIX = 'variant ';
+
+/** The series a point belongs to: its variant's (`variant on`) during a flag ramp, else its version's. */
+export function seriesKey(p: HealthPoint): string {
+  return p.variant === undefined ? p.version : `${VARIANT_PREFIX}${p.variant}`;
+}
+
+/** The variant a series is of (`on` for `variant on`), or null for a version's series. */
+export function seriesVariant(key: string): string | null {
+  return key.startsWith(VARIANT_PREFIX) ? key.slice(VARIANT_PREFIX.length) : null;
+}
+
 /**
- * Adds health points to per-version series in place, keeping every point in time order.
+ * The colour of each series (by key, in order): a version's the next of `versionColours`, a variant's that of its
+ * exposure bar segment (the off variant first there, as it is sampled first), so both panels read alike.
+ */
+export function seriesColours(keys: readonly string[], versionColours: readonly string[]): string[] {
+  let versions = 0;
+  let variants = 0;
+  return keys.map((key) => {
+    const variant = seriesVariant(key);
+    if (variant !== null) return trackColour(variant, variants++);
+    return versionColours[versions++ % versionColours.length]!;
+  });
+}
+
+/**
+ * Adds health points to per-version (per-variant during a flag ramp) series in place, keeping every point in time order.
  * Used incrementally by the live timeline: only points from index `from` are visited.
  */
 function appendSeries(into: Map<string, VersionSeries>, points: readonly HealthPoint[], from = 0): void {
@@ -105,7 +133,7 @@ function appendSeries(into: Map<string, VersionSeries>, points: readonly HealthP
     // A large batch (a release opened with hours of data): size each version's columns once.
     const counts = new Map<string, number>();
     for (let i = from; i < points.length; i++) {
-      const v = points[i]!.version;
+      const v = seriesKey(points[i]!);
       counts.set(v, (counts.get(v) ?? 0) + 1);
     }
     for (const [v, n] of counts) {
@@ -116,10 +144,11 @@ function appendSeries(into: Map<string, VersionSeries>, points: readonly HealthP
   }
   for (let i = from; i < points.length; i++) {
     const p = points[i]!;
-    let s = into.get(p.version);
+    const key = seriesKey(p);
+    let s = into.get(key);
     if (!s) {
       s = emptySeries();
-      into.set(p.version, s);
+      into.set(key, s);
     }
     const n = s.length;
     if (n === s.xs.length || (n > 0 && s.xs[n - 1]! > p.atMs)) {
@@ -161,11 +190,12 @@ export function lowerBound(xs: ArrayLike<number>, x: number, length = xs.length)
 }
 
 /**
- * A release's health as the console keeps it: one column-wise series per version. The store takes points
+ * A release's health as the console keeps it: one column-wise series per version, and per variant while a
+ * flag ramps (keyed by `seriesKey`). The store takes points
  * in as they arrive (`appendHealth`), so opening or redrawing a timeline never walks the raw points.
  */
 export interface HealthHistory {
-  /** Version → its series. The series only grow: an older history's map may see points added later. */
+  /** Version (or `variant on`) → its series. The series only grow: an older history's map may see points added later. */
   readonly series: ReadonlyMap<string, VersionSeries>;
   /** Points taken in so far. */
   readonly count: number;

@@ -18,3 +18,20 @@ export function trackColourClass(track: string, index: number): string {
 export function labelFits(chars: number, percent: number, barPx: number): boolean {
   return (percent / 100) * barPx >= chars * 7 + 12;
 }
+
+/** The colour of each track class, for what is drawn with a stroke rather than a class (the health timeline). */
+const CLASS_COLOURS: Readonly<Record<string, string>> = {
+  'track-blue': '#2563eb',
+  'track-green': '#15803d',
+  'track-stable': '#475569',
+  'track-canary': '#c2410c',
+};
+
+/**
+ * The colour of a track (a flag ramp's variant) as its traffic bar segment is coloured (`trackColourClass`), as a
+ * CSS colour: the health timeline draws a variant's line in its exposure bar colour.
+ */
+export function trackColour(track: string, index: number): string {
+  const cls = trackColourClass(track, index);
+  return CLASS_COLOURS[cls] ?? `var(--series-${(index % 4) + 1})`;
+}

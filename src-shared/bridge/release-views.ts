@@ -48,6 +48,8 @@ export const HealthPointSchema = z
   .object({
     atMs: z.number(),
     version: z.string(),
+    /** A flag ramp: the feature-flag variant whose users these figures are of (`version` is then the version serving it). */
+    variant: z.string().optional(),
     errorRate: z.number().nullable(),
     p95Ms: z.number().nullable(),
     p99Ms: z.number().nullable(),

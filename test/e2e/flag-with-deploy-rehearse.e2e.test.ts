@@ -1,24 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { flagWithDeployPlan } from '../fixtures/plans/flag-with-deploy.ts';
 import { screenshot } from '../support/browser.ts';
 import { go, rehearse, useConsoleSession, waitForStatus, waitForStep } from './console-helpers.ts';
 
 const s = useConsoleSession();
 
 /** Flag with deploy: a canary at 25 % for 30 s, then the flag at 25 % until promoted. */
-const PLAN = readFileSync(
-  join(import.meta.dirname, '../fixtures/plans/flag-with-deploy-sandbox-fast.yaml'),
-  'utf8',
-)
-  .replace(
-    / {2}steps:\n( {4}- setWeight.*\n| {4}- analysis: \{ templates: \[version.*\n)+/,
-    '  steps:\n    - setWeight: 25\n    - pause: { duration: 30s }\n',
-  )
-  .replace(
-    / {2}steps:\n( {4}- setPercentage.*\n| {4}- analysis: \{ templates: \[variant.*\n)+/,
-    '  steps:\n    - setPercentage: 25\n    - pause: {}\n',
-  );
+const PLAN = flagWithDeployPlan(
+  ['setWeight: 25', 'pause: { duration: 30s }'],
+  ['setPercentage: 25', 'pause: {}'],
+);
 
 describe('a flag with deploy in the console', () => {
   it('rehearses the canary (Abort) then the ramp (Kill switch, exposure per variant) as one step list; the kill switch sends everyone to off', async () => {

@@ -21,7 +21,9 @@ import {
 } from '../../lib/timeline-marks.ts';
 import {
   HEALTH_METRICS,
+  seriesColours,
   seriesSpan,
+  seriesVariant,
   type HealthHistory,
   type HealthMetric,
   type XY,
@@ -88,7 +90,9 @@ export function HealthTimeline({
   const winFrom = zoom?.fromMs ?? span?.fromMs ?? nowMs - 60_000;
   const winTo = zoom?.toMs ?? liveEnd ?? nowMs;
   const win: Win = useMemo(() => ({ fromMs: winFrom, toMs: winTo }), [winFrom, winTo]);
+  // Versions' series, and during a flag ramp the variants' (`variant on`), each in its own colour.
   const versions = useMemo(() => [...series.keys()], [series]);
+  const colours = useMemo(() => seriesColours(versions, VERSION_COLOURS), [versions]);
   // New samples and snapshots arrive every second; the charts re-render only when a band really moved.
   const [lastBands] = useState(() => new Map<'bands', PhaseBand[]>());
   const bands = useMemo(() => {
@@ -110,12 +114,12 @@ export function HealthTimeline({
           const key = `${v}/${metric}`;
           const data = drawable(series.get(v)!, metric, win.fromMs, win.toMs, maxPoints, lastDrawn.get(key));
           lastDrawn.set(key, data);
-          return { key, metric, version: v, colour: VERSION_COLOURS[i % VERSION_COLOURS.length]!, data };
+          return { key, metric, version: v, colour: colours[i]!, data };
         }),
       );
     }
     return out;
-  }, [series, versions, win.fromMs, win.toMs, maxPoints, lastDrawn]);
+  }, [series, versions, colours, win.fromMs, win.toMs, maxPoints, lastDrawn]);
 
   // Zoomed, the overview keeps the points it had when the zoom began: the Brush's indexes reach recharts'
   // store before new data does (child effects run first), so indexes into a live, changing overview
@@ -124,13 +128,16 @@ export function HealthTimeline({
   const overview = useMemo(() => {
     const held = lastDrawn.get('overview');
     if (zoomed && held && held.length > 2) return held;
-    const first = versions[0] ? series.get(versions[0]) : undefined;
+    // The first series that reaches the latest sample: a flag with deploy's versions stop where its ramp's
+    // variants begin.
+    const to = span?.toMs;
+    const first = versions.map((v) => series.get(v)!).find((s) => s.length > 0 && s.xs[s.length - 1] === to);
     // From the buckets the unzoomed charts use (no second pass over the data), thinned for the overview.
     const next = first ? thinMinMax(drawable(first, 'rps', -Infinity, Infinity, maxPoints), 200) : [];
     const kept = keepUnchanged(lastDrawn.get('overview'), next);
     lastDrawn.set('overview', kept);
     return kept;
-  }, [series, versions, lastDrawn, maxPoints, zoomed]);
+  }, [series, versions, span, lastDrawn, maxPoints, zoomed]);
 
   const [lineStore] = useState(createLineStore);
   const drawnTo = span?.toMs ?? null;
@@ -181,7 +188,8 @@ export function HealthTimeline({
         const { label, unit } = HEALTH_METRICS.find((m) => m.key === metric)!;
         return versions.map((v) => {
           const p = nearestPoint(series.get(v)!, metric, x);
-          const s = nearestSample(samples, metric, v, x);
+          // The analysis records a variant's samples under the variant (`on`).
+          const s = nearestSample(samples, metric, seriesVariant(v) ?? v, x);
           return (
             <div key={`${metric}/${v}`}>
               <strong>{v}</strong> {label}: {formatValue(p?.y ?? null, unit)}
@@ -232,11 +240,10 @@ export function HealthTimeline({
     <section ref={panelRef} className="panel timeline" aria-labelledby="timeline-heading">
       <div className="panel-head">
         <h2 id="timeline-heading">Health timeline</h2>
-        <div className="row legend" aria-label="Versions">
+        <div className="row legend" aria-label="Versions and variants">
           {versions.map((v, i) => (
             <span key={v}>
-              <span className="swatch" style={{ background: VERSION_COLOURS[i % VERSION_COLOURS.length] }} />{' '}
-              {v}
+              <span className="swatch" style={{ background: colours[i] }} /> {v}
             </span>
           ))}
         </div>
