@@ -1,8 +1,5 @@
 import type { CohortRoutingView } from '../../src-shared/release/traffic-detail.schema.ts';
-import {
-  cohortRuleWords,
-  type CohortRuleWords,
-} from '../../src-shared/release/traffic-detail-words.ts';
+import { cohortRuleWords, type CohortRuleWords } from '../../src-shared/release/traffic-detail-words.ts';
 
 /** One row of the A/B routing table (the rule's words, variants kept whole with no-break spaces). */
 export type CohortRow = CohortRuleWords;

@@ -51,7 +51,9 @@ export function cohortRuleLines(view: CohortRoutingView): string[] {
       const w = cohortRuleWords(r);
       return `${w.rule}: ${w.match} → ${w.to} (share ${w.share})`;
     }),
-    view.stickyHeader ? `sticky on header ${view.stickyHeader}` : 'not sticky: each request is routed on its own',
+    view.stickyHeader
+      ? `sticky on header ${view.stickyHeader}`
+      : 'not sticky: each request is routed on its own',
     ...(view.routed ? [] : ['not routed yet: the rules are the plan’s']),
   ];
 }

@@ -1,14 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  utimesSync,
-} from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,18 +64,17 @@ async function loadedCode(clone: string, args: string[], env: NodeJS.ProcessEnv 
       if (typeof err.code !== 'number') throw err; // a refusal (exit 1) still loaded what it loads
     });
     const urls = [
-      ...new Set(
-        readFileSync(trace, 'utf8')
-          .split('\n')
-          .filter((u) => u.startsWith('file:')),
-      ),
+      ...new Set((await readFile(trace, 'utf8')).split('\n').filter((u) => u.startsWith('file:'))),
     ];
-    return urls.flatMap((url) => {
-      const file = fileURLToPath(url);
-      if (!/[/\\]out[/\\]cli[/\\][^/\\]+\.js$/.test(file) || !existsSync(`${file}.map`)) return [file];
-      const map = JSON.parse(readFileSync(`${file}.map`, 'utf8')) as { sources: string[] };
-      return [file, ...map.sources.map((source) => join(dirname(file), source))];
-    });
+    const files = await Promise.all(
+      urls.map(async (url) => {
+        const file = fileURLToPath(url);
+        if (!/[/\\]out[/\\]cli[/\\][^/\\]+\.js$/.test(file) || !existsSync(`${file}.map`)) return [file];
+        const map = JSON.parse(await readFile(`${file}.map`, 'utf8')) as { sources: string[] };
+        return [file, ...map.sources.map((source) => join(dirname(file), source))];
+      }),
+    );
+    return files.flat();
   } finally {
     rmSync(dirname(trace), { recursive: true, force: true });
   }

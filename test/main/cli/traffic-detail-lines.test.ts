@@ -6,6 +6,7 @@ import { storedState } from '../../../src-main/app/release-history.ts';
 import { renderReleaseMarkdown } from '../../../src-main/app/release-report.ts';
 import { createFileJournal } from '../../../src-main/engine/journal/file-journal.ts';
 import { cli, startCli } from '../../support/cli.ts';
+import { runbookAbTestYaml } from '../../support/plan-fixtures.ts';
 
 /** Waits until `check` holds (polling every 100 ms), or fails after `ms` naming `what`. */
 async function until(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
@@ -21,6 +22,14 @@ async function until(what: string, check: () => Promise<boolean>, ms = 60_000): 
 const NS = 'platform-production';
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-traffic-lines-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A rolling release of notification-service to v1.26.0, one pod at a time (3 pods in the sandbox). */
+const ROLLING = `
+name: notification-service-rolling
+target: { namespace: ${NS}, name: notification-service, image: registry.platform.com/notification-service:v1.26.0 }
+router: { kind: service-selector, service: notification-service }
+strategy: { kind: rolling, maxSurge: 1, maxUnavailable: 0, minReadySeconds: 0 }
+`;
 
 function planFile(name: string, yaml: string): string {
   const file = join(dir, `${name}.yaml`);
@@ -45,15 +54,7 @@ async function report(journal: string, id: string): Promise<string> {
 
 describe('a rolling release reads as pods', () => {
   it('shows pods updated/ready/total in run’s lines, status and the report, ending with every pod updated', async () => {
-    const plan = planFile(
-      'rolling',
-      `
-name: notification-service-rolling
-target: { namespace: ${NS}, name: notification-service, image: registry.platform.com/notification-service:v1.26.0 }
-router: { kind: service-selector, service: notification-service }
-strategy: { kind: rolling, maxSurge: 1, maxUnavailable: 0, minReadySeconds: 0 }
-`,
-    );
+    const plan = planFile('rolling', ROLLING);
     const r = await release(plan, 'rolling');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const pods = [...r.stdout.matchAll(/ · pods (\d+)\/(\d+)\/(\d+) \(updated\/ready\/total\)/g)].map((m) =>
@@ -87,21 +88,11 @@ describe('an A/B test reads as its cohort rules', () => {
   it('lists pins, the cohort and everyone else, one line each, in status and the report', async () => {
     const plan = planFile(
       'ab',
-      `
-name: workflow-engine-ab
-target: { namespace: ${NS}, name: workflow-engine, image: registry.platform.com/workflow-engine:v1.25.0 }
-router: { kind: istio, virtualService: workflow-engine, destinationRule: workflow-engine }
-strategy:
-  kind: ab-test
-  variants: [{ name: control, version: stable, weight: 50 }, { name: treatment, version: v1.25.0, weight: 50 }]
-  cohort: { header: x-user-segment, regex: 'free|basic' }
-  pins: [{ match: { header: x-user-segment, exact: premium }, variant: treatment }]
-  defaultVariant: control
-  stickyHeader: x-user-id
-  primaryMetrics: [{ name: conversion_rate, goal: maximize, minEffect: 0.05 }]
-  guardrails: [{ metric: error-rate, op: '>', threshold: 0.02, severity: fail }]
-  duration: 2m
-`,
+      runbookAbTestYaml(
+        'workflow-engine-ab',
+        '{ kind: istio, virtualService: workflow-engine, destinationRule: workflow-engine }',
+        'v1.25.0',
+      ),
     );
     // A test runs until its sample is large enough: read it while it runs, then abort it, as an SRE would.
     const journal = join(dir, 'ab');
