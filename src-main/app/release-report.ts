@@ -16,6 +16,7 @@ import { formatDuration } from '../../src-shared/format/duration.ts';
 import { decisionTitle } from '../../src-shared/release/decision-verdict.ts';
 import { stateWords } from '../../src-shared/release/release-words.ts';
 import { redactString } from '../../src-shared/redact/redact.ts';
+import { cohortRuleLines, rolloutPodsWords } from '../../src-shared/release/traffic-detail-words.ts';
 
 const cell = (text: string) => redactString(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -71,8 +72,29 @@ function summaryLines(
 }
 
 /**
+ * The report's Traffic section, for a rolling release (its pods, where they were read) and an A/B test (its
+ * routing rules, one line each); empty for other strategies, whose traffic the summary states.
+ */
+function trafficLines(s: ReleaseSnapshot, time: (ms: number) => string): string[] {
+  const lines: string[] = [];
+  if (s.rollout) {
+    const r = s.rollout;
+    const read = r.source
+      ? ` (read from ${r.source}${r.readAtMs !== null ? ` at ${time(r.readAtMs)}` : ''})`
+      : '';
+    lines.push(`- Rolling update to \`${r.image}\`: ${rolloutPodsWords(r)}${read}`);
+  }
+  if (s.cohorts) {
+    lines.push('- A/B routing, in the order the router applies it:');
+    lines.push(...cohortRuleLines(s.cohorts).map((l) => `  - ${l}`));
+    lines.push(...s.cohorts.notes.map((n) => `  - note: ${n}`));
+  }
+  return lines.length ? ['', '## Traffic', '', ...lines] : [];
+}
+
+/**
  * A post-incident report of one release as Markdown: the summary first (what, who, when, outcome and why,
- * traffic), then the timeline of decisions with their evidence, the steps (a stopped release's later steps
+ * traffic), a rolling release's pods or an A/B test's routing rules, then the timeline of decisions with their evidence, the steps (a stopped release's later steps
  * `not reached`) and the audit log. Decision times carry their zone, or read `sim` on the sandbox's clock;
  * audit times are the host's wall clock.
  */
@@ -90,7 +112,8 @@ export function renderReleaseMarkdown(
     ? [`# Release of ${s.planName}: ${stateWords(s)}`, '', `Release \`${id}\`.`, '']
     : [`# Release ${id}`, ''];
   if (s) {
-    lines.push('## Summary', '', ...summaryLines(s, audit, when), '', '## Timeline', '');
+    lines.push('## Summary', '', ...summaryLines(s, audit, when), ...trafficLines(s, time));
+    lines.push('', '## Timeline', '');
     for (const d of s.decisions) {
       const step = d.stepIndex === null ? '' : ` at step ${d.stepIndex + 1} of ${s.steps.length}`;
       lines.push(`- ${when(d.atMs)} **${decisionTitle(d)}**${step}, by ${d.by}: ${d.summary}`);

@@ -1,17 +1,8 @@
-import { formatPercent } from '../../src-shared/format/number.ts';
-import type { CohortRoutingView, CohortRuleView } from '../../src-shared/release/traffic-detail.schema.ts';
+import type { CohortRoutingView } from '../../src-shared/release/traffic-detail.schema.ts';
+import { cohortRuleWords, type CohortRuleWords } from '../../src-shared/release/traffic-detail-words.ts';
 
-/** One row of the A/B routing table. */
-export interface CohortRow {
-  /** `pin`, `cohort` or `everyone else`. */
-  rule: string;
-  /** `x-user-segment = premium`, `x-user-segment matches free|basic`, or `no rule above`. */
-  match: string;
-  /** `treatment`, or the cohort's split `control 50 % · treatment 50 %` (no-break spaces within a variant). */
-  to: string;
-  /** The share of all traffic the rule catches, e.g. `12 %`, or `not known`. */
-  share: string;
-}
+/** One row of the A/B routing table (the rule's words, variants kept whole with no-break spaces). */
+export type CohortRow = CohortRuleWords;
 
 /** The routing of an A/B test as the traffic panel shows it. */
 export interface CohortRouting {
@@ -24,30 +15,10 @@ export interface CohortRouting {
   pending: string | null;
 }
 
-function matchWords(rule: CohortRuleView): string {
-  const m = rule.match;
-  if (!m) return 'no rule above';
-  return m.exact !== undefined ? `${m.header} = ${m.exact}` : `${m.header} matches ${m.regex ?? ''}`;
-}
-
-const RULE_WORDS: Record<CohortRuleView['kind'], string> = {
-  pin: 'pin',
-  cohort: 'cohort',
-  default: 'everyone else',
-};
-
 /** The rows, stickiness and warnings of an A/B test's routing. */
 export function cohortRouting(view: CohortRoutingView): CohortRouting {
-  const rows = view.rules.map((r) => ({
-    rule: RULE_WORDS[r.kind],
-    match: matchWords(r),
-    to:
-      r.to.length === 1 && r.to[0]?.weight === 100
-        ? r.to[0].variant
-        : // Each variant's share stays on one line; the list breaks between variants only.
-          r.to.map((t) => `${t.variant} ${formatPercent(t.weight)}`.replace(/ /g, '\u00a0')).join(' · '),
-    share: r.share === null ? 'not known' : formatPercent(r.share),
-  }));
+  // Each variant's share stays on one line; the list breaks between variants only.
+  const rows = view.rules.map((r) => cohortRuleWords(r, true));
   const stickiness = view.stickyHeader
     ? `Sticky on header ${view.stickyHeader}, as the plan asks.`
     : 'Not sticky: each request is routed on its own, so a user in the cohort may see both variants.';

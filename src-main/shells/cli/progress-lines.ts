@@ -14,6 +14,7 @@ import type {
   ReleaseSnapshot,
 } from '../../../src-shared/release/release.schema.ts';
 import { stateWords, stepWords } from '../../../src-shared/release/release-words.ts';
+import { rolloutPodsWords } from '../../../src-shared/release/traffic-detail-words.ts';
 import { ExitCode, type ExitCodeValue } from './exit-codes.ts';
 import type { CliIo } from './output.ts';
 import { fitLine, wrapLine } from './wrap.ts';
@@ -142,8 +143,9 @@ export function createProgressPrinter(io: CliIo, opts: ProgressOptions) {
         answering = lost && s.pause?.system && !s.pause.system.startsWith('cluster ') ? s.pause.system : null;
       }
       const traffic = s.traffic.actual ?? s.traffic.intended;
-      // JSON and verbose keep a line per machine state; people get one per step, status or traffic change.
-      const key = `${s.status}|${json || verbose ? s.phase : ''}|${s.currentStep}|${JSON.stringify(traffic)}`;
+      // JSON and verbose keep a line per machine state; people get one per step, status, traffic or pod change.
+      const pods = s.rollout ? rolloutPodsWords(s.rollout) : null;
+      const key = `${s.status}|${json || verbose ? s.phase : ''}|${s.currentStep}|${JSON.stringify(traffic)}|${pods}`;
       if (key !== lastKey) {
         lastKey = key;
         const trafficWords = s.traffic.actual
@@ -158,8 +160,9 @@ export function createProgressPrinter(io: CliIo, opts: ProgressOptions) {
             step: s.currentStep,
             traffic,
             pause: s.pause,
+            ...(s.rollout ? { rollout: s.rollout } : {}),
           },
-          `${when}  ${stateWords(s)} · traffic ${trafficWords}${s.pause ? ` (paused: ${s.pause.message})` : ''}`,
+          `${when}  ${stateWords(s)} · traffic ${trafficWords}${pods ? ` · ${pods}` : ''}${s.pause ? ` (paused: ${s.pause.message})` : ''}`,
         );
       }
       drawProgress();
@@ -191,7 +194,7 @@ export function createProgressPrinter(io: CliIo, opts: ProgressOptions) {
 
 /** What the release is doing now, for the progress line: `step 3 of 6 (analysis health) · next in 4 s`. */
 export function progressWords(s: ReleaseSnapshot, nowMs: number): string {
-  const where = stepWords(s) || stateWords(s);
+  const where = `${stepWords(s) || stateWords(s)}${s.rollout ? ` · ${rolloutPodsWords(s.rollout)}` : ''}`;
   if (s.pause)
     return `${where} · paused since ${formatDuration(nowMs - s.pause.sinceMs)}: ${s.pause.message}`;
   if (s.waitUntilMs !== null) return `${where} · next in ${formatDuration(s.waitUntilMs - nowMs)}`;

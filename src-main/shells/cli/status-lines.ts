@@ -3,6 +3,7 @@ import { formatWeights } from '../../../src-shared/format/number.ts';
 import { formatDateTime, formatTime } from '../../../src-shared/format/time.ts';
 import type { ReleaseSnapshot } from '../../../src-shared/release/release.schema.ts';
 import { stepWords } from '../../../src-shared/release/release-words.ts';
+import { cohortRuleLines, rolloutPodsWords } from '../../../src-shared/release/traffic-detail-words.ts';
 
 /** Where a release stands, for `switchyard status`: its step, weights, what it waits for and since when. */
 export interface ReleaseWhereabouts {
@@ -14,6 +15,10 @@ export interface ReleaseWhereabouts {
   weightsRead: boolean;
   /** What the release waits for, in words; null when it has ended. */
   waitingFor: string | null;
+  /** A rolling release's pods, `pods 12/18/20 (updated/ready/total)`; absent for other strategies. */
+  pods?: string;
+  /** An A/B test's routing rules, one line each (then its stickiness); absent for other strategies. */
+  cohortRules?: string[];
   /** Since when it stands there, milliseconds since the Unix epoch (the release's clock); null when unknown. */
   sinceMs: number | null;
 }
@@ -32,14 +37,20 @@ export function whereabouts(s: ReleaseSnapshot, nowMs: number): ReleaseWhereabou
     weightsRead: s.traffic.actual !== null,
     waitingFor,
     sinceMs: s.pause?.sinceMs ?? s.updatedAtMs,
+    ...(s.rollout ? { pods: rolloutPodsWords(s.rollout) } : {}),
+    ...(s.cohorts ? { cohortRules: cohortRuleLines(s.cohorts) } : {}),
   };
 }
 
-/** `    step 2 of 3 (…) · traffic stable 80 % · canary 20 % · waiting for … · since 14:03:25 CET (3 minutes ago)` */
+/**
+ * `    step 2 of 3 (…) · traffic stable 80 % · canary 20 % · waiting for … · since 14:03:25 CET (3 minutes ago)`,
+ * with a rolling release's pods after the traffic, and an A/B test's rules below, one line each.
+ */
 export function whereaboutsLine(w: ReleaseWhereabouts, simulated: boolean, nowMs: number): string {
   const parts = [
     ...(w.step ? [w.step] : []),
     `traffic ${formatWeights(w.weights)}${w.weightsRead ? '' : ' (intended)'}`,
+    ...(w.pods ? [w.pods] : []),
     ...(w.waitingFor ? [`waiting for ${w.waitingFor.replace(/\.$/, '')}`] : []),
   ];
   if (w.sinceMs !== null) {
@@ -49,7 +60,7 @@ export function whereaboutsLine(w: ReleaseWhereabouts, simulated: boolean, nowMs
       : `${formatTime(w.sinceMs)} (${formatRelative(w.sinceMs, nowMs)})`;
     parts.push(`since ${since}`);
   }
-  return `    ${parts.join(' · ')}`;
+  return [`    ${parts.join(' · ')}`, ...(w.cohortRules ?? []).map((rule) => `      ${rule}`)].join('\n');
 }
 
 /** A release's start for the list: `2026-12-06 14:03:25 CET`, or `sim …` on a sandbox's clock. */

@@ -1,7 +1,9 @@
 import { execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +42,46 @@ function freshClone(): string {
 
 const cli = (clone: string, args: string[]) =>
   run(process.execPath, [join(clone, 'bin', 'switchyard.mjs'), ...args], { cwd: clone });
+
+/**
+ * The code a `switchyard` command loaded: every module Node resolved (traced by a module hook, see
+ * test/support/module-trace.mjs), with each chunk of the build in out/cli expanded to the sources its source
+ * map lists, so packages and our folders read the same in both modes.
+ */
+async function loadedCode(clone: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string[]> {
+  const trace = join(mkdtempSync(join(tmpdir(), 'sy-trace-')), 'modules.txt');
+  try {
+    await run(
+      process.execPath,
+      [
+        '--import',
+        join(ROOT, 'test', 'support', 'module-trace.mjs'),
+        join(clone, 'bin', 'switchyard.mjs'),
+        ...args,
+      ],
+      { cwd: clone, env: { ...process.env, ...env, SY_MODULE_TRACE: trace } },
+    ).catch((err: { code?: number }) => {
+      if (typeof err.code !== 'number') throw err; // a refusal (exit 1) still loaded what it loads
+    });
+    const urls = [
+      ...new Set((await readFile(trace, 'utf8')).split('\n').filter((u) => u.startsWith('file:'))),
+    ];
+    const files = await Promise.all(
+      urls.map(async (url) => {
+        const file = fileURLToPath(url);
+        if (!/[/\\]out[/\\]cli[/\\][^/\\]+\.js$/.test(file) || !existsSync(`${file}.map`)) return [file];
+        const map = JSON.parse(await readFile(`${file}.map`, 'utf8')) as { sources: string[] };
+        return [file, ...map.sources.map((source) => join(dirname(file), source))];
+      }),
+    );
+    return files.flat();
+  } finally {
+    rmSync(dirname(trace), { recursive: true, force: true });
+  }
+}
+
+/** What only running a release needs: the Kubernetes client, the sandbox, the engine and the adapters. */
+const HEAVY = /@kubernetes[/\\]client-node|src-main[/\\](sandbox|engine|adapters)[/\\]/;
 
 describe('the switchyard command starts from a fresh clone', () => {
   let clone: string;
@@ -106,4 +148,31 @@ describe('the switchyard command starts from a fresh clone', () => {
     }
     // The renderer's first build (vite) shares two loaded cores.
   }, 300_000);
+
+  it('loads no Kubernetes client, sandbox or engine for --help, plan validate or recommend, built or not', async () => {
+    await run(process.execPath, [join(clone, 'scripts', 'build-cli.mjs')], { cwd: clone });
+    const plan = join(ROOT, 'test', 'fixtures', 'plans', 'canary-istio.yaml');
+    const light = [
+      ['--help'],
+      ['plan', 'validate', plan],
+      ['recommend', '--change', 'minor-fix', '--mesh', 'istio'],
+    ];
+    for (const args of light) {
+      const loaded = await loadedCode(clone, args);
+      expect(loaded).toContain(join(clone, 'out', 'cli', 'main.js'));
+      expect(
+        loaded.filter((f) => HEAVY.test(f)),
+        args.join(' '),
+      ).toEqual([]);
+    }
+    // The trace sees heavy code where a command needs it: `contexts` reads kubeconfigs with the Kubernetes client.
+    const none = join(clone, 'no-kubeconfig.yaml');
+    expect((await loadedCode(clone, ['contexts'], { KUBECONFIG: none })).some((f) => HEAVY.test(f))).toBe(
+      true,
+    );
+    // Through tsx (no build), the sources are as lazy.
+    const fromSource = await loadedCode(clone, ['--help'], { SWITCHYARD_FROM_SOURCE: '1' });
+    expect(fromSource.some((f) => f.includes(join('src-main', 'shells', 'cli', 'main.ts')))).toBe(true);
+    expect(fromSource.filter((f) => HEAVY.test(f))).toEqual([]);
+  }, 180_000);
 });

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { kubeconfigPaths, loadKubeconfig } from '../../../app/cluster-access.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { emit, type CliIo } from '../output.ts';
 import type { RegisterCommand } from './register-command.ts';
@@ -10,7 +9,9 @@ export const registerContexts: RegisterCommand = (program: Command, io: CliIo, s
     .command('contexts')
     .description('list kubeconfig contexts (KUBECONFIG merged as kubectl does, else ~/.kube/config)')
     .option('--json', 'print JSON')
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
+      // Loaded on use, as in every command: `--help` and the other commands load no Kubernetes client.
+      const { kubeconfigPaths, loadKubeconfig } = await import('../../../app/cluster-access.ts');
       const merged = loadKubeconfig(kubeconfigPaths(io.env), {
         implicitDefault: io.env.KUBECONFIG === undefined,
       });

@@ -1,7 +1,5 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { sendControl } from '../../../app/journal-access.ts';
-import { journalOf } from '../journals.ts';
 import { emit, type CliIo } from '../output.ts';
 import type { RegisterCommand } from './register-command.ts';
 
@@ -26,6 +24,10 @@ export const registerReleaseControl: RegisterCommand = (program: Command, io: Cl
     if (verb === 'promote') cmd.option('--full', 'promote to the end (all remaining steps)');
     cmd.action(
       async (id: string, opts: { journal?: string; reason?: string; json?: boolean; full?: boolean }) => {
+        const [{ sendControl }, { journalOf }] = await Promise.all([
+          import('../../../app/journal-access.ts'),
+          import('../journals.ts'),
+        ]);
         const journalDir = journalOf(io, opts.journal, id);
         const event = {
           type: verb === 'promote' && opts.full ? ('PROMOTE_FULL' as const) : type,

@@ -1,7 +1,5 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { liveDriver, sendControl } from '../../../app/journal-access.ts';
-import { journalOf } from '../journals.ts';
 import { emit, type CliIo } from '../output.ts';
 import type { RegisterCommand } from './register-command.ts';
 import type { RollbackOptions } from './rollback.action.ts';
@@ -27,6 +25,10 @@ export const registerRollback: RegisterCommand = (program: Command, io: CliIo) =
     .option('--yes', 'roll back without asking')
     .option('--json', 'print JSON')
     .action(async (id: string, opts: RollbackOptions) => {
+      const [{ liveDriver, sendControl }, { journalOf }] = await Promise.all([
+        import('../../../app/journal-access.ts'),
+        import('../journals.ts'),
+      ]);
       const journalDir = journalOf(io, opts.journal, id);
       if (liveDriver(journalDir, id)) {
         const event = { type: 'ROLLBACK' as const, ...(opts.reason ? { reason: opts.reason } : {}) };

@@ -2,12 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import {
-  prometheusScrapeConfig,
-  startSandbox,
-  type SandboxFault,
-  type SandboxWrite,
-} from '../../../app/sandbox-access.ts';
+import type { SandboxFault, SandboxWrite } from '../../../app/sandbox-access.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { emit, type CliIo } from '../output.ts';
 import type { RegisterCommand } from './register-command.ts';
@@ -139,6 +134,8 @@ export const registerSandbox: RegisterCommand = (program, io) => {
         const speed = Number(opts.speed);
         if (!(speed > 0) || !Number.isFinite(speed))
           throw new CliError([`--speed must be a positive number, got "${opts.speed}"`], ExitCode.usage);
+        // Loaded on use: the sandbox's server and controllers are no cost to the other commands.
+        const { prometheusScrapeConfig, startSandbox } = await import('../../../app/sandbox-access.ts');
         let handle;
         try {
           handle = await startSandbox({ port, scenario: opts.scenario, speed });

@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { storedState } from '../../../app/release-history.ts';
-import { driverSummary, liveDriver, createFileJournal } from '../../../app/journal-access.ts';
 import { CliError } from '../exit-codes.ts';
-import { journalDirs } from '../journals.ts';
 import { emit, type CliIo } from '../output.ts';
 import { startedWords, whereabouts, whereaboutsLine } from '../status-lines.ts';
 import { strategyWords } from '../../../../src-shared/plan/flag-with-deploy.ts';
@@ -29,6 +26,12 @@ export const registerStatus: RegisterCommand = (program: Command, io: CliIo) => 
     .option('--json', 'print JSON')
     .action(
       async (id: string | undefined, opts: { journal?: string; unfinished?: boolean; json?: boolean }) => {
+        const [{ storedState }, { driverSummary, liveDriver, createFileJournal }, { journalDirs }] =
+          await Promise.all([
+            import('../../../app/release-history.ts'),
+            import('../../../app/journal-access.ts'),
+            import('../journals.ts'),
+          ]);
         const dirs = journalDirs(io, opts.journal);
         const found = await Promise.all(
           dirs.map(async (dir) => {

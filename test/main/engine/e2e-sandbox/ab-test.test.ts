@@ -15,6 +15,7 @@ import {
   untilSnapshot,
 } from '../../../support/sandbox-release.ts';
 import { addHttpRoute, customApi, writesTo } from '../../adapters/kube/sandbox-fixture.ts';
+import { runbookAbTestYaml } from '../../../support/plan-fixtures.ts';
 
 const NS = 'platform-production';
 const APP = 'workflow-engine';
@@ -29,21 +30,7 @@ const ROUTERS = {
 
 /** The runbook's A/B test (free|basic split 50/50, premium pinned to treatment), shortened to 2 minutes. */
 function abPlan(router: keyof typeof ROUTERS, tag: string): ReleasePlan {
-  return planOf(`
-name: e2e-ab-${router}
-target: { namespace: ${NS}, name: ${APP}, image: registry.platform.com/${APP}:${tag} }
-router: ${ROUTERS[router]}
-strategy:
-  kind: ab-test
-  variants: [{ name: control, version: stable, weight: 50 }, { name: treatment, version: ${tag}, weight: 50 }]
-  cohort: { header: x-user-segment, regex: 'free|basic' }
-  pins: [{ match: { header: x-user-segment, exact: premium }, variant: treatment }]
-  defaultVariant: control
-  stickyHeader: x-user-id
-  primaryMetrics: [{ name: conversion_rate, goal: maximize, minEffect: 0.05 }]
-  guardrails: [{ metric: error-rate, op: '>', threshold: 0.02, severity: fail }]
-  duration: 2m
-`);
+  return planOf(runbookAbTestYaml(`e2e-ab-${router}`, ROUTERS[router], tag));
 }
 
 const api = (sb: SandboxHandle) => customApi(sb);
