@@ -37,7 +37,14 @@ export function phaseOf(value: StateValueLike): string {
 export function trafficView(context: ReleaseContextBase): TrafficView {
   const actual = context.split?.weights ?? null;
   const mismatch = actual !== null && splitDiffers(actual, context.intended);
-  return { intended: context.intended, actual, source: context.split?.source ?? null, mismatch };
+  const onResume = context.split?.onResume;
+  return {
+    intended: context.intended,
+    actual,
+    source: context.split?.source ?? null,
+    mismatch,
+    ...(onResume ? { onResume } : {}),
+  };
 }
 
 /** The projection fields every strategy shares. */
