@@ -164,7 +164,7 @@ export async function resumeRelease(options: ResumeReleaseOptions): Promise<Rele
   const takeover = takenFrom ? takeoverSentence(options.who.user, takenFrom, persisted.plan.target) : '';
   // Snapshots saved before blue-green, rolling and A/B watched rollback triggers have another state shape.
   const upgraded = persisted.xstate ? upgradePersistedSnapshot(persisted.xstate) : null;
-  const read = upgraded ? await readOnResume(upgraded, options.ops, options.flags) : null;
+  const read = upgraded ? await readOnResume(upgraded, persisted.machine, options.ops, options.flags) : null;
   const notes = `${loaded.recovered.length > 0 ? ` ${loaded.recovered.join(' ')}` : ''}${confirmed}${takeover}${read?.sentence ?? ''}`;
   return driveRelease(
     options,

@@ -23,13 +23,16 @@ export interface ResumeRead {
  * split (of the innermost running machine) gets the weights read, marked `onResume: 'read'`; its drift baseline
  * (resourceVersion, a flag's last reading) stays the journal's, so the machine still reports the change as drift
  * on its next step. A read that fails marks the journaled split `onResume: 'journaled'`. A release that never
- * read a split (a rolling update) is left as it is.
+ * read a split (a rolling update), an A/B test (its routes are cohorts, not a split) and a read of other tracks
+ * than the journal's are left as they are.
  */
 export async function readOnResume(
   xstate: unknown,
+  machine: string,
   ops: ReleaseOps,
   flags: FlagProvider | undefined,
 ): Promise<ResumeRead> {
+  if (machine.endsWith('ab-test')) return { xstate, sentence: '' };
   const copy = structuredClone(xstate) as PersistedLike | null;
   let leaf = copy;
   for (;;) {
@@ -43,6 +46,7 @@ export async function readOnResume(
   const isFlag = 'reading' in context && flags !== undefined;
   try {
     const read = isFlag ? splitOf(await (flags as FlagProvider).read()) : await ops.readSplit();
+    if (!sameTracks(read.weights, journaled.weights)) return { xstate, sentence: '' };
     context.split = { ...journaled, weights: read.weights, source: read.source, onResume: 'read' };
     const differs = splitDiffers(read.weights, journaled.weights);
     const intended = context.intended;
@@ -63,3 +67,6 @@ export async function readOnResume(
     };
   }
 }
+
+const sameTracks = (a: Record<string, number>, b: Record<string, number>): boolean =>
+  Object.keys(a).sort().join() === Object.keys(b).sort().join();

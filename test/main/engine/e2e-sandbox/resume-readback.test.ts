@@ -7,6 +7,7 @@ import { createOpenFeatureProvider } from '../../../../src-main/adapters/kube/fl
 import { createFileJournal } from '../../../../src-main/engine/journal/file-journal.ts';
 import { resumeRelease, type ReleaseHandle } from '../../../../src-main/engine/runner/release-runner.ts';
 import type { ReleaseSnapshot } from '../../../../src-shared/release/release.schema.ts';
+import { cli } from '../../../support/cli.ts';
 import { onSandbox, planOf, sandboxDeps, startOnSandbox } from '../../../support/sandbox-release.ts';
 import { customApi } from '../../adapters/kube/sandbox-fixture.ts';
 
@@ -128,6 +129,12 @@ strategy: { kind: canary, steps: [{ setWeight: 10 }, { pause: {} }, { setWeight:
           mismatch: true,
           onResume: 'read',
         });
+        // A colleague's `switchyard status` reads the journal the resumed run keeps.
+        await second.flushed();
+        const status = await cli(['status', '--journal', journal], { HOME: dir });
+        expect(status.stdout).toMatch(
+          /traffic stable 75 % · canary 25 % \(read back on resume; the release asked for stable 90 % · canary 10 %\)/,
+        );
       } finally {
         await second.stop();
       }
