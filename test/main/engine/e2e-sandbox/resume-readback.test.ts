@@ -9,10 +9,14 @@ import { resumeRelease, type ReleaseHandle } from '../../../../src-main/engine/r
 import type { ReleaseSnapshot } from '../../../../src-shared/release/release.schema.ts';
 import { cli } from '../../../support/cli.ts';
 import { onSandbox, planOf, sandboxDeps, startOnSandbox } from '../../../support/sandbox-release.ts';
-import { customApi } from '../../adapters/kube/sandbox-fixture.ts';
+import { customApi, setVirtualServiceWeights } from '../../adapters/kube/sandbox-fixture.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-resume-read-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const FLAG_PLAN = join(import.meta.dirname, '../../../fixtures/plans/flag-rollout-sandbox-fast.yaml');
+/** 10 %, then a pause until promoted: the ramp a new process resumes. */
+const RAMP = '  steps:\n    - setPercentage: 10\n    - pause: {}\n    - setPercentage: 100\n';
 
 /** The first view a resumed release gives a subscriber (what the console or `run --resume` prints first). */
 function firstView(handle: ReleaseHandle): ReleaseSnapshot {
@@ -29,14 +33,7 @@ async function resumeNote(journal: string, releaseId: string): Promise<string> {
 
 describe('a release resumed in a new process shows the split read back, not the journaled one', () => {
   it('a flag ramp waiting for Promote at 10 %, moved to 100 % by hand meanwhile, shows 100 % as read on resume', async () => {
-    const flagPlan = readFileSync(
-      join(import.meta.dirname, '../../../fixtures/plans/flag-rollout-sandbox-fast.yaml'),
-      'utf8',
-    ).replace(
-      / {2}steps:\n( {4}- .*\n)+/,
-      '  steps:\n    - setPercentage: 10\n    - pause: {}\n    - setPercentage: 100\n',
-    );
-    const plan = planOf(flagPlan);
+    const plan = planOf(readFileSync(FLAG_PLAN, 'utf8').replace(/ {2}steps:\n( {4}- .*\n)+/, RAMP));
     await onSandbox({ scenario: 'flags', speed: 100 }, async (sb) => {
       const journal = join(dir, 'flag');
       const releaseId = `flag-read-${Date.now()}`;
@@ -105,20 +102,8 @@ strategy: { kind: canary, steps: [{ setWeight: 10 }, { pause: {} }, { setWeight:
       const paused = await first.done;
       expect(paused.kind, paused.reason).toBe('paused');
       expect(paused.snapshot.traffic.actual).toEqual({ stable: 90, canary: 10 });
-      const key = {
-        group: 'networking.istio.io',
-        version: 'v1beta1',
-        namespace: 'platform-production',
-        plural: 'virtualservices',
-        name: 'workflow-engine',
-      };
-      const api = customApi(sb);
-      const vs = (await api.getNamespacedCustomObject(key)) as {
-        spec: { http: { route: { weight: number }[] }[] };
-      };
-      vs.spec.http[0]!.route[0]!.weight = 75;
-      vs.spec.http[0]!.route[1]!.weight = 25;
-      await api.replaceNamespacedCustomObject({ ...key, body: vs });
+      // While no Switchyard runs, someone moves the VirtualService's weights by hand.
+      await setVirtualServiceWeights(sb, 75, 25);
 
       const second = await resumeRelease({ releaseId, ...sandboxDeps(sb, plan, journal, { releaseId }) });
       try {
