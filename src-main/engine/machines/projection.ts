@@ -217,7 +217,8 @@ export function projectBlueGreen(value: StateValueLike, context: BlueGreenContex
   const switchedAt = stages.findIndex(([name]) => name === 'switching');
   const wasSwitched = context.switched || status === 'rolledBack';
   const { steps, current } = stageViews(stages, phaseOf(value), status, wasSwitched ? switchedAt : -1, {
-    reached: context.reached,
+    // A release journaled before the stage reached was kept: where it is held, if it is.
+    reached: context.reached ?? context.stuckAt ?? undefined,
     heldAtStage: heldAtStage(phase, context.stuckAt, stages),
     // A release rolled back after it completed (or after its validation passed) did every stage.
     allDone: context.decisions.some(
@@ -237,7 +238,8 @@ export function projectRolling(value: StateValueLike, context: RollingContext): 
   const phase = phaseOf(value);
   const status = terminalStatus(phase);
   const { steps, current } = stageViews(ROLLING_STAGES, phase, status, -1, {
-    reached: context.reached,
+    // A release journaled before the stage reached was kept: where it is held, if it is.
+    reached: context.reached ?? context.stuckAt ?? undefined,
     heldAtStage: heldAtStage(phase, context.stuckAt, ROLLING_STAGES),
     allDone: context.endsAs === 'completed',
   });
