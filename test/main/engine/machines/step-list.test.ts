@@ -7,8 +7,6 @@ import {
   statusIs as is,
   type Harness,
 } from '../runner/release-harness.ts';
-import { projectRolling } from '../../../../src-main/engine/machines/projection.ts';
-import type { RollingContext } from '../../../../src-main/engine/machines/rolling.machine.ts';
 import { useMachineHarness } from './machine-harness.ts';
 
 let h: Harness;
@@ -93,51 +91,5 @@ describe('the step list of a release that did not complete', () => {
     const handle = await release(canaryPlan(), 'steps-canary-analysis');
     const end = await h.runUntil(handle, is('aborted'));
     expect(end.steps.map((s) => s.state)).toEqual(['done', 'done', 'failed', 'skipped', 'skipped']);
-  });
-});
-
-describe('the step list of a rolling release held or journaled by an older build', () => {
-  const plan = rollingPlan();
-  const context = (c: Partial<RollingContext>) =>
-    ({
-      releaseId: 'r1',
-      plan,
-      intended: {},
-      split: null,
-      decisions: [],
-      samples: [],
-      startedAtMs: 1,
-      nowMs: 5,
-      previousRevision: 1,
-      workload: null,
-      stuckAt: null,
-      ...c,
-    }) as RollingContext;
-  const states = (s: ReleaseSnapshot) => s.steps.map((step) => step.state);
-
-  it.each([
-    [
-      'held at the rollout: that step is current',
-      { stuckAt: 'following', reached: 'following' },
-      ['done', 'active', 'pending'],
-      1,
-    ],
-    [
-      'held while undoing: the step it failed at',
-      { stuckAt: 'unwinding', reached: 'validating' },
-      ['done', 'done', 'failed'],
-      null,
-    ],
-    [
-      'journaled before the reached stage was kept: current where it is held',
-      { stuckAt: 'following' },
-      ['done', 'active', 'pending'],
-      1,
-    ],
-  ] as const)('%s', (_, c, expected, current) => {
-    const s = projectRolling({ live: { steps: 'held' } }, context(c));
-    expect(s.status).toBe('paused');
-    expect(states(s)).toEqual(expected);
-    expect(s.currentStep).toBe(current);
   });
 });
