@@ -300,8 +300,20 @@ export function projectMigration(
   // same all through (step 1 of 5 … 5 of 5, not 1 of 3 → 2 of 5 → 3 of 3).
   const outside: StepView['state'] =
     context.strategyOutcome === 'completed' ? 'done' : context.strategyOutcome ? 'failed' : 'pending';
+  // A strategy that stopped keeps its step list as it ended (a flag with deploy's needs its children: planned).
+  const ended =
+    !inner && outside === 'failed' && context.strategyEnd && !strategy.startsWith('flag-after')
+      ? projectInner({
+          value:
+            strategy === 'blue-green' && context.strategyOutcome === 'aborted'
+              ? 'abandoned'
+              : (context.strategyOutcome ?? ''),
+          context: { ...context, workload: null, ...context.strategyEnd },
+        })
+      : null;
   const innerSteps: StepView[] =
     inner?.steps ??
+    ended?.steps ??
     plannedSteps(context.plan, strategy).map((label, index) => ({
       index,
       label,
@@ -316,7 +328,7 @@ export function projectMigration(
         : phase.startsWith('expand')
           ? 'active'
           : 'done';
-    return 'pending';
+    return phase === 'stopped' ? 'skipped' : 'pending';
   };
   const steps: StepView[] = [
     { index: 0, label: 'expand migration', state: gate('expand') },
