@@ -120,6 +120,12 @@ export interface TrafficSplit {
    * enforced by this router kind. The machine records them in a decision so the user is told.
    */
   notes?: string[];
+  /**
+   * Set on the split a resumed release restored from its journal: `read` when the weights were read back from
+   * the router or flag system as the release resumed, `journaled` when that read failed and they are the
+   * journal's. Absent once the release has read the split itself.
+   */
+  onResume?: 'read' | 'journaled';
 }
 
 export interface WorkloadState {

@@ -147,6 +147,11 @@ export const TrafficViewSchema = z.object({
   source: z.string().nullable(),
   /** True when the read-back split differs from the intended one. */
   mismatch: z.boolean(),
+  /**
+   * A resumed release's split before it read one itself: `read` when read back as it resumed, `journaled` when
+   * that read failed and `actual` is what the journal holds. Absent otherwise.
+   */
+  onResume: z.enum(['read', 'journaled']).optional(),
 });
 export type TrafficView = z.infer<typeof TrafficViewSchema>;
 

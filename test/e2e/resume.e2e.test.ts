@@ -66,6 +66,10 @@ describe('a release left behind by a closed console', () => {
         .getByRole('button', { name: /^Promote/ })
         .first()
         .waitFor({ timeout: 30_000 });
+      // The split shown is the one read as the release resumed, and says so.
+      await expect
+        .poll(() => page.getByRole('list', { name: 'Traffic per track in the bar' }).innerText())
+        .toContain('read back when the release was resumed');
       await screenshot(page, 'run-resumed-from-history');
       await page
         .getByRole('button', { name: /^Promote/ })

@@ -82,6 +82,11 @@ describe('the traffic panel', () => {
     await waitForStatus(page, 'rolledBack');
     // The panels under the status redraw at most once a second: they follow it shortly.
     await expect.poll(() => panel.innerText()).toContain('Pods moving back to v1.24.0');
+    // The step list says what happened: the image was set and rolled out, its validation failed.
+    const steps = page.getByRole('list', { name: 'Release steps' });
+    await expect
+      .poll(async () => (await steps.getByRole('listitem').allInnerTexts()).map((t) => t.trim()))
+      .toEqual(['done set the image', 'done follow the rollout', 'failed validate']);
     await expect.poll(() => podCounts(page)).toEqual([20, 20, 20]);
     await bothSizes(page, 'traffic-rolling-rolled-back', 'Rolling update');
     await page.setViewportSize({ width: 1280, height: 800 });

@@ -3,7 +3,7 @@ import { durationMs } from '../../../src-shared/plan/duration.ts';
 import type { Colour, TrafficSplit, WorkloadRole } from '../../ports/release.port.ts';
 import { noTriggerWatch, triggerWatchRegion } from './analysis-run.ts';
 import { blueGreenWords } from './decision-words.ts';
-import { heldOn, heldState, sharedActions, sharedGuards, stampOf } from './held-state.ts';
+import { heldOn, heldState, reachingEach, sharedActions, sharedGuards, stampOf } from './held-state.ts';
 import {
   atOf,
   baseActors,
@@ -178,8 +178,9 @@ export const blueGreenMachine = setup({
         steps: {
           initial: 'locating',
           states: {
-            ...prepareIdleColour(),
+            ...reachingEach(prepareIdleColour()),
             switching: {
+              entry: { type: 'reached', params: { stage: 'switching' } },
               invoke: {
                 src: 'switchTo',
                 input: ({ context }) => ({
@@ -197,11 +198,11 @@ export const blueGreenMachine = setup({
               },
             },
             settling: {
-              entry: 'showSettleWait',
+              entry: [{ type: 'reached', params: { stage: 'settling' } }, 'showSettleWait'],
               invoke: waitInvoke<C, E>((c) => c.settleUntilMs ?? 0, 'validating'),
             },
             validating: {
-              entry: 'clearWait',
+              entry: [{ type: 'reached', params: { stage: 'validating' } }, 'clearWait'],
               invoke: {
                 src: 'validation',
                 input: validationInput<C>(
@@ -245,6 +246,7 @@ export const blueGreenMachine = setup({
               },
             },
             scalingDown: {
+              entry: { type: 'reached', params: { stage: 'scalingDown' } },
               initial: 'waiting',
               states: {
                 waiting: {

@@ -56,6 +56,7 @@ export function sharedActions<C extends HeldContext, E extends EventObject>() {
   type Change = Partial<C>;
   return {
     noteTime: assign<C, E, { atMs: number }, E, never>((_, p) => ({ nowMs: p.atMs }) as Change),
+    reached: assign<C, E, { stage: string }, E, never>((_, p) => ({ reached: p.stage }) as Change),
     started: assign<C, E, { atMs: number }, E, never>(
       ({ context }, p) => ({ nowMs: p.atMs, startedAtMs: context.startedAtMs ?? p.atMs }) as Change,
     ),
@@ -187,3 +188,19 @@ export const noteTime = {
 
 /** The `started` action of the first operation's `onDone`. */
 export const started = { ...noteTime, type: 'started' as const };
+
+/** `state` noting on entry that the release reached `stage`. Needs `sharedActions` in the machine's setup. */
+export function reachingOn<S extends object>(stage: string, state: S): S {
+  const entry = (state as { entry?: unknown }).entry;
+  const own: unknown[] = entry === undefined ? [] : Array.isArray(entry) ? entry : [entry];
+  return { ...state, entry: [{ type: 'reached', params: { stage } }, ...own] };
+}
+
+/**
+ * Each of `states` (a step-less strategy's stages, by name) noting on entry that the release reached it, so its
+ * step list can show where a rolled-back release stopped. Needs `sharedActions` in the machine's setup.
+ */
+export function reachingEach<S extends Record<string, object>>(states: S): S {
+  const marked = Object.entries(states).map(([stage, state]) => [stage, reachingOn(stage, state)]);
+  return Object.fromEntries(marked) as S;
+}

@@ -25,7 +25,23 @@ export interface MigrationContext extends ReleaseContextBase {
   /** How the wrapped strategy ended: `completed` moves on to the contract gate, anything else stops. */
   strategyOutcome: ReleaseRunStatus | null;
   stuckAt: Gate | null;
+  /**
+   * Where the wrapped strategy's steps stood when its machine stopped (its `reached` stage, numbered step, skipped
+   * and failed steps), so its step list still shows what it did. Absent in releases journaled before it was kept.
+   */
+  strategyEnd?: Record<string, unknown>;
 }
+
+/** The strategy context fields its step list is projected from. */
+const STEP_FIELDS = [
+  'reached',
+  'stepIndex',
+  'skipped',
+  'failedStep',
+  'switched',
+  'endsAs',
+  'stuckAt',
+] as const;
 
 const migrationOf = (c: MigrationContext) => c.plan.migration as Migration;
 const actionOf = (c: MigrationContext, gate: Gate): GateAction | undefined => migrationOf(c)[gate]?.action;
@@ -67,6 +83,9 @@ export function adoptChild(context: MigrationContext, snapshot: unknown): Partia
     intended: child.intended,
     nowMs: child.nowMs ?? context.nowMs,
     startedAtMs: context.startedAtMs ?? child.startedAtMs,
+    strategyEnd: Object.fromEntries(
+      STEP_FIELDS.flatMap((k) => (k in child ? [[k, (child as unknown as Record<string, unknown>)[k]]] : [])),
+    ),
   };
 }
 

@@ -37,7 +37,14 @@ export function phaseOf(value: StateValueLike): string {
 export function trafficView(context: ReleaseContextBase): TrafficView {
   const actual = context.split?.weights ?? null;
   const mismatch = actual !== null && splitDiffers(actual, context.intended);
-  return { intended: context.intended, actual, source: context.split?.source ?? null, mismatch };
+  const onResume = context.split?.onResume;
+  return {
+    intended: context.intended,
+    actual,
+    source: context.split?.source ?? null,
+    mismatch,
+    ...(onResume ? { onResume } : {}),
+  };
 }
 
 /** The projection fields every strategy shares. */
@@ -92,12 +99,16 @@ export function projectNumberedSteps(
   const status: ReleaseRunStatus =
     phase === 'completed' ? 'completed' : phase === 'aborted' ? 'aborted' : paused ? 'paused' : 'running';
   const finished = phase === 'completed';
+  // An aborted release stopped at its step: that one failed (unless a failed step says where) and the rest
+  // were never reached.
+  const ended = status === 'aborted';
   const stepViews: StepView[] = labels.map((label, index) => {
     let state: StepView['state'] = 'pending';
     if (context.skipped.includes(index)) state = 'skipped';
     else if (context.failedStep === index) state = 'failed';
     else if (index < context.stepIndex || finished) state = 'done';
     else if (index === context.stepIndex && phase.startsWith('running')) state = 'active';
+    else if (ended) state = index === context.stepIndex && context.failedStep === null ? 'failed' : 'skipped';
     return { index, label, state };
   });
   return {
@@ -110,15 +121,28 @@ export function projectNumberedSteps(
 /** A fixed sequence of stages, as `[state name, label]`, shown as the steps of a step-less strategy. */
 type Stages = readonly (readonly [string, string])[];
 
+/** Where a release of stages stands outside them (held, rolling back, ended), from what its machine remembers. */
+interface StagesLeft {
+  /** The last stage entered (`ReleaseContextBase.reached`); absent in releases journaled before it was kept. */
+  reached?: string | undefined;
+  /** True when the release is held at a stage and RESUME goes on from it (not held while rolling back). */
+  heldAtStage: boolean;
+  /** True when every stage finished before the release left them (it completes, or was rolled back later). */
+  allDone: boolean;
+}
+
 function stageViews(
   stages: Stages,
   phase: string,
   status: ReleaseRunStatus,
   /** For an ended release: the last stage known to have finished (-1 when none is known). */
   doneThrough = -1,
+  left?: StagesLeft,
 ): { steps: StepView[]; current: number | null } {
   const segments = phase.split('.');
   const at = stages.findIndex(([name]) => segments.includes(name));
+  const reachedAt = left?.reached ? stages.findIndex(([name]) => name === left.reached) : -1;
+  if (at < 0 && status !== 'completed' && left && reachedAt >= 0) return stagesLeft(stages, reachedAt, left);
   const steps = stages.map(([, label], index): StepView => {
     if (status === 'completed') return { index, label, state: 'done' };
     if (at < 0 && index <= doneThrough) return { index, label, state: 'done' };
@@ -128,6 +152,23 @@ function stageViews(
     return { index, label, state: 'pending' };
   });
   return { steps, current: at < 0 || status === 'completed' ? null : at };
+}
+
+/**
+ * The stages of a release outside them: held at the stage it reached (that one current), or rolling back or ended
+ * (the stages before it done, it failed, the rest never reached), or all done.
+ */
+function stagesLeft(
+  stages: Stages,
+  reachedAt: number,
+  left: StagesLeft,
+): { steps: StepView[]; current: number | null } {
+  const steps = stages.map(([, label], index): StepView => {
+    if (left.allDone || index < reachedAt) return { index, label, state: 'done' };
+    if (index > reachedAt) return { index, label, state: left.heldAtStage ? 'pending' : 'skipped' };
+    return { index, label, state: left.heldAtStage ? 'active' : 'failed' };
+  });
+  return { steps, current: left.heldAtStage ? reachedAt : null };
 }
 
 const BLUE_GREEN_STAGES: Stages = [
@@ -175,15 +216,33 @@ export function projectBlueGreen(value: StateValueLike, context: BlueGreenContex
   // every stage up to the switch.
   const switchedAt = stages.findIndex(([name]) => name === 'switching');
   const wasSwitched = context.switched || status === 'rolledBack';
-  const { steps, current } = stageViews(stages, phaseOf(value), status, wasSwitched ? switchedAt : -1);
+  const { steps, current } = stageViews(stages, phaseOf(value), status, wasSwitched ? switchedAt : -1, {
+    // A release journaled before the stage reached was kept: where it is held, if it is.
+    reached: context.reached ?? context.stuckAt ?? undefined,
+    heldAtStage: heldAtStage(phase, context.stuckAt, stages),
+    // A release rolled back after it completed (or after its validation passed) did every stage.
+    allDone: context.decisions.some(
+      (d) => d.kind === 'complete' && (d.cause === 'validation-passed' || d.cause === 'completed'),
+    ),
+  });
   return { ...baseProjection('blue-green', value, context, status), currentStep: current, steps };
+}
+
+/** True when the release is held at one of `stages` (not while rolling back or undoing). */
+function heldAtStage(phase: string, stuckAt: string | null, stages: Stages): boolean {
+  return /(^|\.)held$/.test(phase) && stages.some(([name]) => name === stuckAt);
 }
 
 /** The renderer's view of a rolling release. */
 export function projectRolling(value: StateValueLike, context: RollingContext): ReleaseSnapshot {
   const phase = phaseOf(value);
   const status = terminalStatus(phase);
-  const { steps, current } = stageViews(ROLLING_STAGES, phase, status);
+  const { steps, current } = stageViews(ROLLING_STAGES, phase, status, -1, {
+    // A release journaled before the stage reached was kept: where it is held, if it is.
+    reached: context.reached ?? context.stuckAt ?? undefined,
+    heldAtStage: heldAtStage(phase, context.stuckAt, ROLLING_STAGES),
+    allDone: context.endsAs === 'completed',
+  });
   return {
     ...baseProjection('rolling', value, context, status),
     rollout: rolloutView(phase, context),
@@ -241,8 +300,20 @@ export function projectMigration(
   // same all through (step 1 of 5 … 5 of 5, not 1 of 3 → 2 of 5 → 3 of 3).
   const outside: StepView['state'] =
     context.strategyOutcome === 'completed' ? 'done' : context.strategyOutcome ? 'failed' : 'pending';
+  // A strategy that stopped keeps its step list as it ended (a flag with deploy's needs its children: planned).
+  const ended =
+    !inner && outside === 'failed' && context.strategyEnd && !strategy.startsWith('flag-after')
+      ? projectInner({
+          value:
+            strategy === 'blue-green' && context.strategyOutcome === 'aborted'
+              ? 'abandoned'
+              : (context.strategyOutcome ?? ''),
+          context: { ...context, workload: null, ...context.strategyEnd },
+        })
+      : null;
   const innerSteps: StepView[] =
     inner?.steps ??
+    ended?.steps ??
     plannedSteps(context.plan, strategy).map((label, index) => ({
       index,
       label,
@@ -257,7 +328,7 @@ export function projectMigration(
         : phase.startsWith('expand')
           ? 'active'
           : 'done';
-    return 'pending';
+    return phase === 'stopped' ? 'skipped' : 'pending';
   };
   const steps: StepView[] = [
     { index: 0, label: 'expand migration', state: gate('expand') },

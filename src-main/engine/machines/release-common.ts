@@ -131,6 +131,11 @@ export interface ReleaseContextBase {
   split: TrafficSplit | null;
   /** Absolute end of the wait in progress, milliseconds since the Unix epoch. */
   waitUntilMs: number | null;
+  /**
+   * The last stage of a step-less strategy (rolling, blue-green) the release entered, e.g. `validating`; the step
+   * list shows it failed when the release rolls back. Absent in releases journaled before it was kept.
+   */
+  reached?: string;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { WorkloadRole, WorkloadState } from '../../ports/release.port.ts';
 import { noTriggerWatch, triggerWatchRegion, type TriggerWatchContext } from './analysis-run.ts';
 import type { StampedOperatorEvent } from './canary-context.ts';
 import { operatorWords, rollingWords } from './decision-words.ts';
-import { heldOn, heldState, sharedActions, sharedGuards } from './held-state.ts';
+import { heldOn, heldState, reachingOn, sharedActions, sharedGuards } from './held-state.ts';
 import {
   baseActors,
   baseContext,
@@ -259,6 +259,7 @@ export const rollingMachine = setup({
           initial: 'setting',
           states: {
             setting: {
+              entry: { type: 'reached', params: { stage: 'setting' } },
               invoke: {
                 src: 'setImage',
                 input: ({ context }) => ({
@@ -278,17 +279,20 @@ export const rollingMachine = setup({
                 onError: heldOn<C>('setting', 'setting the image'),
               },
             },
-            following: followWorkload(
-              { why: 'follow the rollout', stage: 'following', doing: 'following the rollout' },
-              [
-                { guard: 'rolloutFailing', target: '#rolling.undoing', actions: 'rolloutFailed' },
-                { guard: 'rolloutFinished', target: '#rolling.live.steps.validating' },
-              ],
-              FOLLOW_POLL_MS,
-              (context) => context.progressDeadlineMs,
+            following: reachingOn(
+              'following',
+              followWorkload(
+                { why: 'follow the rollout', stage: 'following', doing: 'following the rollout' },
+                [
+                  { guard: 'rolloutFailing', target: '#rolling.undoing', actions: 'rolloutFailed' },
+                  { guard: 'rolloutFinished', target: '#rolling.live.steps.validating' },
+                ],
+                FOLLOW_POLL_MS,
+                (context) => context.progressDeadlineMs,
+              ),
             ),
             validating: {
-              entry: 'clearWait',
+              entry: [{ type: 'reached', params: { stage: 'validating' } }, 'clearWait'],
               invoke: {
                 src: 'validation',
                 input: validationInput<C>(

@@ -14,6 +14,7 @@ import type { LeaseHolder } from '../../ports/lease.port.ts';
 import { newReleaseId } from '../journal/file-journal.ts';
 import { takeLease, takeoverSentence } from './release-lease.ts';
 import { driveRelease } from './release-drive.ts';
+import { readOnResume } from './resume-read.ts';
 import type { ReleaseHandle, ReleaseRunDeps } from './release-handle.ts';
 import { strategyFor } from './strategies.ts';
 
@@ -161,15 +162,17 @@ export async function resumeRelease(options: ResumeReleaseOptions): Promise<Rele
     }
   }
   const takeover = takenFrom ? takeoverSentence(options.who.user, takenFrom, persisted.plan.target) : '';
-  const notes = `${loaded.recovered.length > 0 ? ` ${loaded.recovered.join(' ')}` : ''}${confirmed}${takeover}`;
+  // Snapshots saved before blue-green, rolling and A/B watched rollback triggers have another state shape.
+  const upgraded = persisted.xstate ? upgradePersistedSnapshot(persisted.xstate) : null;
+  const read = upgraded ? await readOnResume(upgraded, persisted.machine, options.ops, options.flags) : null;
+  const notes = `${loaded.recovered.length > 0 ? ` ${loaded.recovered.join(' ')}` : ''}${confirmed}${takeover}${read?.sentence ?? ''}`;
   return driveRelease(
     options,
     rj,
     entry,
     persisted.plan,
     options.releaseId,
-    // Snapshots saved before blue-green, rolling and A/B watched rollback triggers have another state shape.
-    persisted.xstate ? upgradePersistedSnapshot(persisted.xstate) : null,
+    read?.xstate ?? null,
     digest || null,
     {
       what: 'resume',

@@ -18,6 +18,7 @@ import { rolloutPodsWords } from '../../../src-shared/release/traffic-detail-wor
 import { ExitCode, type ExitCodeValue } from './exit-codes.ts';
 import type { CliIo } from './output.ts';
 import { fitLine, wrapLine } from './wrap.ts';
+import { resumeWeightsNote } from './status-lines.ts';
 
 /** How `switchyard run` prints: JSON lines for scripts, one line per step or decision, or every state (verbose). */
 export interface ProgressOptions {
@@ -148,9 +149,12 @@ export function createProgressPrinter(io: CliIo, opts: ProgressOptions) {
       const key = `${s.status}|${json || verbose ? s.phase : ''}|${s.currentStep}|${JSON.stringify(traffic)}|${pods}`;
       if (key !== lastKey) {
         lastKey = key;
-        const trafficWords = s.traffic.actual
-          ? formatWeights(traffic)
-          : `${formatWeights(traffic)} (intended)`;
+        const resumed = resumeWeightsNote(s);
+        const trafficWords = resumed
+          ? `${formatWeights(traffic)} (${resumed})`
+          : s.traffic.actual
+            ? formatWeights(traffic)
+            : `${formatWeights(traffic)} (intended)`;
         const when = s.updatedAtMs === null ? 'starting' : time(s.updatedAtMs);
         line(
           {

@@ -13,6 +13,11 @@ export interface ReleaseWhereabouts {
   weights: Record<string, number>;
   /** True when `weights` were read back from the router, false when they are only what the engine asked for. */
   weightsRead: boolean;
+  /**
+   * A resumed release's weights before it read them itself, in words: `read back on resume` (with what it asked
+   * for when that differs) or `as journaled; not read back on resume`. Absent otherwise.
+   */
+  weightsNote?: string;
   /** What the release waits for, in words; null when it has ended. */
   waitingFor: string | null;
   /** A rolling release's pods, `pods 12/18/20 (updated/ready/total)`; absent for other strategies. */
@@ -35,6 +40,7 @@ export function whereabouts(s: ReleaseSnapshot, nowMs: number): ReleaseWhereabou
     step: stepWords(s) || null,
     weights: s.traffic.actual ?? s.traffic.intended,
     weightsRead: s.traffic.actual !== null,
+    ...(s.traffic.onResume ? { weightsNote: resumeWeightsNote(s) } : {}),
     waitingFor,
     sinceMs: s.pause?.sinceMs ?? s.updatedAtMs,
     ...(s.rollout ? { pods: rolloutPodsWords(s.rollout) } : {}),
@@ -49,7 +55,7 @@ export function whereabouts(s: ReleaseSnapshot, nowMs: number): ReleaseWhereabou
 export function whereaboutsLine(w: ReleaseWhereabouts, simulated: boolean, nowMs: number): string {
   const parts = [
     ...(w.step ? [w.step] : []),
-    `traffic ${formatWeights(w.weights)}${w.weightsRead ? '' : ' (intended)'}`,
+    `traffic ${formatWeights(w.weights)}${w.weightsNote ? ` (${w.weightsNote})` : w.weightsRead ? '' : ' (intended)'}`,
     ...(w.pods ? [w.pods] : []),
     ...(w.waitingFor ? [`waiting for ${w.waitingFor.replace(/\.$/, '')}`] : []),
   ];
@@ -61,6 +67,18 @@ export function whereaboutsLine(w: ReleaseWhereabouts, simulated: boolean, nowMs
     parts.push(`since ${since}`);
   }
   return [`    ${parts.join(' · ')}`, ...(w.cohortRules ?? []).map((rule) => `      ${rule}`)].join('\n');
+}
+
+/**
+ * How a resumed release's weights were had, e.g. `read back on resume; the release asked for stable 90 % · canary
+ * 10 %`, or `as journaled; not read back on resume`; empty when the release has read them itself since.
+ */
+export function resumeWeightsNote(s: ReleaseSnapshot): string {
+  if (s.traffic.onResume === 'journaled') return 'as journaled; not read back on resume';
+  if (s.traffic.onResume !== 'read') return '';
+  return s.traffic.mismatch
+    ? `read back on resume; the release asked for ${formatWeights(s.traffic.intended)}`
+    : 'read back on resume';
 }
 
 /** A release's start for the list: `2026-12-06 14:03:25 CET`, or `sim …` on a sandbox's clock. */

@@ -106,6 +106,12 @@ export function TrafficSplit({
           </li>
         ))}
         {!read && <li className="muted">intended: the {say.holder} has not been read yet</li>}
+        {traffic.onResume === 'read' && <li className="muted">read back when the release was resumed</li>}
+        {traffic.onResume === 'journaled' && (
+          <li className="muted">
+            as journaled: the {say.holder} could not be read when the release was resumed
+          </li>
+        )}
       </ul>
       <table aria-label={flag ? 'Exposure per variant' : 'Traffic per track'}>
         <thead>

@@ -66,6 +66,31 @@ export function customApi(sb: SandboxHandle): CustomObjectsApi {
   return kc.makeApiClient(CustomObjectsApi);
 }
 
+/**
+ * Someone else's edit of the reference VirtualService platform-production/workflow-engine: its first route's
+ * weights set to `stable` and `canary` percent by hand (read, change, replace).
+ */
+export async function setVirtualServiceWeights(
+  sb: SandboxHandle,
+  stable: number,
+  canary: number,
+): Promise<void> {
+  const key = {
+    group: 'networking.istio.io',
+    version: 'v1beta1',
+    namespace: 'platform-production',
+    plural: 'virtualservices',
+    name: 'workflow-engine',
+  };
+  const api = customApi(sb);
+  const vs = (await api.getNamespacedCustomObject(key)) as {
+    spec: { http: { route: { weight: number }[] }[] };
+  };
+  vs.spec.http[0]!.route[0]!.weight = stable;
+  vs.spec.http[0]!.route[1]!.weight = canary;
+  await api.replaceNamespacedCustomObject({ ...key, body: vs });
+}
+
 /** Creates the Gateway API route and the stable Service a gateway-api router of `app` needs. */
 export async function addHttpRoute(sb: SandboxHandle, app: string): Promise<void> {
   const kc = new KubeConfig();

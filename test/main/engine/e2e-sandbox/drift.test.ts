@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { createKubeReleaseOps } from '../../../../src-main/adapters/kube/release-ops.ts';
 import { onSandbox, planOf, startOnSandbox } from '../../../support/sandbox-release.ts';
-import { customApi } from '../../adapters/kube/sandbox-fixture.ts';
+import { setVirtualServiceWeights } from '../../adapters/kube/sandbox-fixture.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-drift-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,26 +18,11 @@ strategy: { kind: canary, steps: [{ setWeight: 10 }, { pause: { duration: 2m } }
 `);
   await onSandbox({ speed: 50 }, async (sb) => {
     const handle = await startOnSandbox(sb, plan, dir, { stopWhenPaused: true });
-    const key = {
-      group: 'networking.istio.io',
-      version: 'v1beta1',
-      namespace: 'platform-production',
-      plural: 'virtualservices',
-      name: 'workflow-engine',
-    };
     let edited = false;
     handle.subscribe((s) => {
       if (edited || s.currentStep !== 1) return;
       edited = true;
-      void (async () => {
-        const api = customApi(sb);
-        const vs = (await api.getNamespacedCustomObject(key)) as {
-          spec: { http: { route: { weight: number }[] }[] };
-        };
-        vs.spec.http[0]!.route[0]!.weight = 75;
-        vs.spec.http[0]!.route[1]!.weight = 25;
-        await api.replaceNamespacedCustomObject({ ...key, body: vs });
-      })();
+      void setVirtualServiceWeights(sb, 75, 25);
     });
     const outcome = await handle.done;
     expect(edited).toBe(true);

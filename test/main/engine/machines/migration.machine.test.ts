@@ -68,6 +68,14 @@ describe('migration gates', () => {
     const end = await h.runUntil(handle, is('rolledBack'));
     expect(end.phase).toBe('stopped');
     expect(end.decisions.at(-1)?.cause).toBe('rollout-failed');
+    // The step list keeps what the rolling release did: its image set, its rollout failed, nothing after.
+    expect(end.steps.map((s) => `${s.label}: ${s.state}`)).toEqual([
+      'expand migration: done',
+      'set the image: done',
+      'follow the rollout: failed',
+      'validate: skipped',
+      'contract migration: skipped',
+    ]);
     expect(h.ops.writesOf('runJob')).toHaveLength(1);
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ReleaseSnapshot } from '../../../../src-shared/release/release.schema.ts';
 import type { AbContext } from '../../../../src-main/engine/machines/ab-test-readings.ts';
 import type { MigrationContext } from '../../../../src-main/engine/machines/migration.machine.ts';
 import {
@@ -151,5 +152,35 @@ describe('an A/B test projects its routing', () => {
     const note = 'Stickiness on x-user-id is not enforced by the gateway-api router.';
     const s = projectAbTest({ live: { steps: 'running' } }, abContext({ routingNotes: [note] }));
     expect(s.cohorts).toMatchObject({ routed: true, notes: [note] });
+  });
+});
+
+describe('the step list of a rolling release held or journaled by an older build', () => {
+  const states = (s: ReleaseSnapshot) => s.steps.map((step) => step.state);
+
+  it.each([
+    [
+      'held at the rollout: that step is current',
+      { stuckAt: 'following', reached: 'following' },
+      ['done', 'active', 'pending'],
+      1,
+    ],
+    [
+      'held while undoing: the step it failed at',
+      { stuckAt: 'unwinding', reached: 'validating' },
+      ['done', 'done', 'failed'],
+      null,
+    ],
+    [
+      'journaled before the reached stage was kept: current where it is held',
+      { stuckAt: 'following' },
+      ['done', 'active', 'pending'],
+      1,
+    ],
+  ] as const)('%s', (_, c, expected, current) => {
+    const s = projectRolling({ live: { steps: 'held' } }, rollingContext(c));
+    expect(s.status).toBe('paused');
+    expect(states(s)).toEqual(expected);
+    expect(s.currentStep).toBe(current);
   });
 });
