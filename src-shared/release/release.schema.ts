@@ -131,7 +131,7 @@ export const StepViewSchema = z.object({
   index: z.number().int(),
   /** E.g. `set weight 10 %`, `pause 10m`, `pause until promoted`, `analysis initial-canary`. */
   label: z.string(),
-  state: z.enum(['pending', 'active', 'done', 'failed', 'skipped']),
+  state: z.enum(['pending', 'active', 'done', 'failed', 'skipped', 'stopped']),
 });
 export type StepView = z.infer<typeof StepViewSchema>;
 

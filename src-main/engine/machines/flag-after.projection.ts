@@ -34,6 +34,7 @@ function standIn(
     if (record) {
       if (record.skipped.includes(index)) return { index, label, state: 'skipped' };
       if (record.failedStep === index) return { index, label, state: 'failed' };
+      if (index === record.stepIndex && outcome === 'aborted') return { index, label, state: 'stopped' };
       return { index, label, state: index < record.stepIndex ? 'done' : 'skipped' };
     }
     return { index, label, state: index === 0 ? 'failed' : 'skipped' };

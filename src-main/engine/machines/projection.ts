@@ -99,8 +99,8 @@ export function projectNumberedSteps(
   const status: ReleaseRunStatus =
     phase === 'completed' ? 'completed' : phase === 'aborted' ? 'aborted' : paused ? 'paused' : 'running';
   const finished = phase === 'completed';
-  // An aborted release stopped at its step: that one failed (unless a failed step says where) and the rest
-  // were never reached.
+  // An aborted release stopped at its step (an operator's abort or a fired trigger: the step itself did not fail,
+  // a failed analysis marks its step failed instead) and the rest were never reached.
   const ended = status === 'aborted';
   const stepViews: StepView[] = labels.map((label, index) => {
     let state: StepView['state'] = 'pending';
@@ -108,7 +108,8 @@ export function projectNumberedSteps(
     else if (context.failedStep === index) state = 'failed';
     else if (index < context.stepIndex || finished) state = 'done';
     else if (index === context.stepIndex && phase.startsWith('running')) state = 'active';
-    else if (ended) state = index === context.stepIndex && context.failedStep === null ? 'failed' : 'skipped';
+    else if (ended)
+      state = index === context.stepIndex && context.failedStep === null ? 'stopped' : 'skipped';
     return { index, label, state };
   });
   return {

@@ -77,13 +77,13 @@ describe('the step list of a release that did not complete', () => {
     expect(end.steps.every((s) => s.state === 'done')).toBe(true);
   });
 
-  it('a canary aborted by an operator at step 2: step 1 done, step 2 failed, the rest skipped', async () => {
+  it('a canary aborted by an operator at step 2: step 1 done, step 2 stopped (it did not fail), the rest skipped', async () => {
     const handle = await release(canaryPlan(), 'steps-canary');
     await h.runUntil(handle, (s) => s.currentStep === 1);
     handle.send({ type: 'ABORT', reason: 'wrong image' });
     await h.settle(handle);
     const states = handle.getSnapshot().steps.map((s) => s.state);
-    expect(states).toEqual(['done', 'failed', 'skipped', 'skipped', 'skipped']);
+    expect(states).toEqual(['done', 'stopped', 'skipped', 'skipped', 'skipped']);
   });
 
   it('a canary aborted by its analysis: the failed step is marked, later steps skipped', async () => {
