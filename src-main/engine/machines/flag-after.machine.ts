@@ -154,7 +154,7 @@ function phaseTaken(
   const record = stepRecord(childContext);
   const adopted = {
     ...context,
-    ...adoptChild(context as never, child),
+    ...adoptChild(context, child),
     samples: [...context.samples, ...(childContext?.samples ?? [])],
     ended: { ...context.ended, ...(record ? { [phase]: record } : {}) },
     ...(phase === 'deploy' ? coloursOf(childContext) : {}),

@@ -73,7 +73,10 @@ export function childTop(snapshot: unknown): string {
  * The wrapped strategy's record, kept once its machine stops: its decisions (after the wrapper's own),
  * samples, traffic and times.
  */
-export function adoptChild(context: MigrationContext, snapshot: unknown): Partial<MigrationContext> {
+export function adoptChild(
+  context: Pick<ReleaseContextBase, 'decisions' | 'nowMs' | 'startedAtMs'>,
+  snapshot: unknown,
+): Partial<MigrationContext> {
   const child = (snapshot as { context?: ReleaseContextBase }).context;
   if (!child) return {};
   return {
