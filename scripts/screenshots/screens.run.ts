@@ -4,7 +4,7 @@
  * engine and the built-in sandbox) in Debian's Chromium with the browser tests' helpers. Not a test: CI never
  * runs it (vitest only hosts it for its `expect.poll`); run `npx electron-vite build` first.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
@@ -13,6 +13,7 @@ import { createSandboxProvider } from '../../src-main/app/sandbox-provider.ts';
 import { launchBrowser } from '../../test/support/browser.ts';
 import { startTestConsole } from '../../test/support/web-shell.ts';
 import {
+  flagRampPlan,
   go,
   loadPlan,
   planFromScenario,
@@ -26,8 +27,6 @@ import {
 import { flagWithDeployPlan } from '../../test/fixtures/plans/flag-with-deploy.ts';
 
 const OUT = join(import.meta.dirname, '..', '..', 'resources', 'screenshots');
-const PLANS = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'plans');
-const FLAG_PLAN = join(PLANS, 'flag-rollout-sandbox-fast.yaml');
 /** A flag with deploy held in its ramp: the canary at 25 % for 30 s, then the flag at 25 % until promoted. */
 const FLAG_WITH_DEPLOY = () =>
   flagWithDeployPlan(['setWeight: 25', 'pause: { duration: 30s }'], ['setPercentage: 25', 'pause: {}']);
@@ -119,20 +118,7 @@ describe.each(['light', 'dark'] as const)('every screen in the %s theme', (schem
       await waitForStatus(page, 'aborted');
 
       // A flag ramp rehearsed to 10 %, with its exposure per variant.
-      await go(page, 'Plan');
-      await page
-        .getByRole('textbox', { name: 'Plan YAML' })
-        .fill(
-          readFileSync(FLAG_PLAN, 'utf8').replace(
-            / {2}steps:\n( {4}- .*\n)+/,
-            '  steps:\n    - setPercentage: 10\n    - pause: {}\n',
-          ),
-        );
-      await page
-        .getByRole('region', { name: 'Plan YAML' })
-        .getByRole('status')
-        .filter({ hasText: 'valid plan' })
-        .waitFor();
+      await loadPlan(page, flagRampPlan(['setPercentage: 10', 'pause: {}']));
       await rehearse(page, 120);
       await waitForStatus(page, 'paused');
       await expect

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { flagWithDeployPlan } from '../fixtures/plans/flag-with-deploy.ts';
 import { screenshot } from '../support/browser.ts';
-import { go, rehearse, useConsoleSession, waitForStatus, waitForStep } from './console-helpers.ts';
+import { loadPlan, rehearse, useConsoleSession, waitForStatus, waitForStep } from './console-helpers.ts';
 
 const s = useConsoleSession();
 
@@ -14,13 +14,7 @@ const PLAN = flagWithDeployPlan(
 describe('a flag with deploy in the console', () => {
   it('rehearses the canary (Abort) then the ramp (Kill switch, exposure per variant) as one step list; the kill switch sends everyone to off', async () => {
     const { page } = s;
-    await go(page, 'Plan');
-    await page.getByRole('textbox', { name: 'Plan YAML' }).fill(PLAN);
-    await page
-      .getByRole('region', { name: 'Plan YAML' })
-      .getByRole('status')
-      .filter({ hasText: 'valid plan' })
-      .waitFor();
+    await loadPlan(page, PLAN);
 
     await rehearse(page, 120);
     await page.getByRole('heading', { name: /· canary \+ flag ramp/ }).waitFor();
