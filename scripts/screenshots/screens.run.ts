@@ -24,12 +24,12 @@ import {
   waitForStep,
   withCanarySteps,
 } from '../../test/e2e/console-helpers.ts';
-import { flagWithDeployPlan } from '../../test/fixtures/plans/flag-with-deploy.ts';
+import { flagWithDeployYaml } from '../../test/fixtures/plans/flag-with-deploy.ts';
 
 const OUT = join(import.meta.dirname, '..', '..', 'resources', 'screenshots');
 /** A flag with deploy held in its ramp: the canary at 25 % for 30 s, then the flag at 25 % until promoted. */
 const FLAG_WITH_DEPLOY = () =>
-  flagWithDeployPlan(['setWeight: 25', 'pause: { duration: 30s }'], ['setPercentage: 25', 'pause: {}']);
+  flagWithDeployYaml(['setWeight: 25', 'pause: { duration: 30s }'], ['setPercentage: 25', 'pause: {}']);
 
 /** Dismisses the notification toasts, which also go away by themselves while they are being clicked. */
 async function clearToasts(page: Page): Promise<void> {

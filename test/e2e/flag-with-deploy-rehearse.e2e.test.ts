@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { flagWithDeployPlan } from '../fixtures/plans/flag-with-deploy.ts';
+import { flagWithDeployYaml } from '../fixtures/plans/flag-with-deploy.ts';
 import { screenshot } from '../support/browser.ts';
 import { loadPlan, rehearse, useConsoleSession, waitForStatus, waitForStep } from './console-helpers.ts';
 
 const s = useConsoleSession();
 
 /** Flag with deploy: a canary at 25 % for 30 s, then the flag at 25 % until promoted. */
-const PLAN = flagWithDeployPlan(
+const PLAN = flagWithDeployYaml(
   ['setWeight: 25', 'pause: { duration: 30s }'],
   ['setPercentage: 25', 'pause: {}'],
 );

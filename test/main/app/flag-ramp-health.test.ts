@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthPoint } from '../../../src-shared/bridge/contract.ts';
 import type { Engine } from '../../../src-main/app/engine.ts';
 import { createSandboxProvider } from '../../../src-main/app/sandbox-provider.ts';
-import { flagWithDeployPlan } from '../../fixtures/plans/flag-with-deploy.ts';
+import { flagWithDeployYaml } from '../../fixtures/plans/flag-with-deploy.ts';
 import { testConsole } from '../../support/console.ts';
 
 // A flag ramp's health timeline is sampled per variant (the users served `off`, the users served `on`), so a
@@ -24,7 +24,7 @@ const consoleOn = () =>
     rehearsalSandbox: { token: 'flag-health-sandbox-token' },
   });
 /** Flag with deploy: a canary at 25 % for 5 minutes, then the flag at 25 % until promoted. */
-const WITH_DEPLOY = flagWithDeployPlan(
+const WITH_DEPLOY = flagWithDeployYaml(
   ['setWeight: 25', 'pause: { duration: 5m }'],
   ['setPercentage: 25', 'pause: {}'],
 );
