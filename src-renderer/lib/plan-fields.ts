@@ -1,7 +1,7 @@
 import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import type { PlanProblem } from '../../src-shared/bridge/contract.ts';
-import { draftFlagRamp, FLAG_RAMP_AFTER } from '../../src-shared/plan/plan.defaults.ts';
-import type { StrategyKind } from '../../src-shared/plan/plan.schema.ts';
+import { draftFlagRamp } from '../../src-shared/plan/plan.defaults.ts';
+import { FLAG_RAMP_AFTER, type StrategyKind } from '../../src-shared/plan/plan.schema.ts';
 
 /** A path into a plan document: keys and array indexes. */
 export type FieldPath = (string | number)[];

@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { defaultPlan, type DefaultPlanTarget, type RouterObjectNames } from '../plan/plan.defaults.ts';
 import {
-  defaultPlan,
   FLAG_RAMP_AFTER,
-  type DefaultPlanTarget,
-  type RouterObjectNames,
-} from '../plan/plan.defaults.ts';
-import { ReleasePlanSchema, type ReleasePlan, type RouterKind } from '../plan/plan.schema.ts';
+  ReleasePlanSchema,
+  type ReleasePlan,
+  type RouterKind,
+} from '../plan/plan.schema.ts';
 import { sampleSize } from '../stats/proportions.ts';
 import {
   ANSWER_RULES,

@@ -6,6 +6,7 @@ import {
   type ReleasePlan,
   type ReleasePlanInput,
   type RouterKind,
+  FLAG_RAMP_AFTER,
   type StrategyKind,
   type Target,
 } from './plan.schema.ts';
@@ -41,9 +42,6 @@ export interface RouterObjectNames {
   httpRoute?: string;
   service?: string;
 }
-
-/** Strategies a flag ramp may follow: those that deploy code. */
-export const FLAG_RAMP_AFTER: readonly StrategyKind[] = ['rolling', 'canary', 'blue-green'];
 
 /** Where a flag-rollout plan's flag lives. */
 export interface DefaultFlagOptions {

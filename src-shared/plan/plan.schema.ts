@@ -48,6 +48,8 @@ export const STRATEGY_KINDS = [
   'ab-test',
   'flag-rollout',
 ] as const satisfies readonly StrategyKind[];
+/** Strategies a flag ramp (`flagRamp`) may follow: those that deploy code. */
+export const FLAG_RAMP_AFTER: readonly StrategyKind[] = ['rolling', 'canary', 'blue-green'];
 export type BlueGreenStrategy = z.infer<typeof BlueGreenStrategySchema>;
 export type CanaryStrategy = z.infer<typeof CanaryStrategySchema>;
 export type RollingStrategy = z.infer<typeof RollingStrategySchema>;
@@ -262,7 +264,7 @@ function checkPlan(plan: z.infer<typeof ReleasePlanSchema>, ctx: z.RefinementCtx
   };
   if (s.kind === 'flag-rollout') checkRamp(s, 'strategy');
   if (plan.flagRamp) {
-    if (s.kind === 'flag-rollout' || s.kind === 'ab-test')
+    if (!FLAG_RAMP_AFTER.includes(s.kind))
       ctx.addIssue({
         code: 'custom',
         path: ['flagRamp'],

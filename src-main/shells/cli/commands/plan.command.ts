@@ -10,14 +10,11 @@ import {
   type ExportFormat,
   type ImportFormat,
 } from '../../../../src-shared/interop/interop.ts';
-import {
-  defaultPlan,
-  FLAG_RAMP_AFTER,
-  type DefaultFlagOptions,
-} from '../../../../src-shared/plan/plan.defaults.ts';
+import { defaultPlan, type DefaultFlagOptions } from '../../../../src-shared/plan/plan.defaults.ts';
 import type { FlagStep } from '../../../../src-shared/plan/flag-rollout.schema.ts';
 import { parsePlan } from '../../../../src-shared/plan/plan.parse.ts';
 import {
+  FLAG_RAMP_AFTER,
   ROUTER_KINDS,
   STRATEGY_KINDS,
   type ReleasePlan,
